@@ -1,0 +1,39 @@
+# The two set-up commands of the README are `make serve` and `make test`; everything else is a step of them.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+
+.PHONY: serve test check proto proto-check install install-dev bench-smoke
+
+$(VENV)/bin/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+install: $(VENV)/bin/activate
+	$(PIP) install --quiet -e .
+
+# torch is pinned first so that snorkel (a test oracle) takes the CPU build instead of a CUDA one.
+install-dev: $(VENV)/bin/activate
+	$(PIP) install --quiet "torch==2.13.0"
+	$(PIP) install --quiet -e ".[dev]" -r requirements-oracles.txt -e clients/python
+
+serve: install
+	$(VENV)/bin/curation-serve
+
+proto: install-dev
+	$(PY) -m grpc_tools.protoc -Iproto --python_out=service --pyi_out=service --grpc_python_out=service proto/curation/v1/*.proto
+
+proto-check: proto
+	git diff --exit-code -- service/curation/v1
+
+check: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy service/curation clients/python/curation_client
+
+test: install-dev check
+	$(VENV)/bin/pytest -q
+
+bench-smoke: install-dev
+	$(VENV)/bin/python -m bench --smoke

@@ -1,0 +1,81 @@
+"""Configuration, read once from the environment at start."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+__all__ = ["Settings"]
+
+_MIB = 1024 * 1024
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "")
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"environment variable {name} must be an integer, got {raw!r}") from None
+
+
+def _float(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "")
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"environment variable {name} must be a number, got {raw!r}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the service can be told from outside. See the README's configuration table."""
+
+    host: str = "0.0.0.0"  # noqa: S104 - a container listens on all interfaces
+    http_port: int = 8080
+    grpc_port: int = 50051
+    # Largest request accepted on either protocol; larger ones get RESOURCE_EXHAUSTED / 413.
+    max_request_bytes: int = 512 * _MIB
+    max_response_bytes: int = 512 * _MIB
+    redis_url: str = ""
+    # Cache entries: time to live, largest single value, and the in-process LRU's total budget.
+    cache_ttl_seconds: int = 24 * 3600
+    cache_max_entry_bytes: int = 64 * _MIB
+    cache_memory_bytes: int = 512 * _MIB
+    # Redis client: short, explicit timeouts so a hung Redis never stalls a request for long.
+    redis_connect_timeout: float = 0.25
+    redis_socket_timeout: float = 0.5
+    # Circuit breaker: after this many consecutive failures, skip Redis for the cool-down.
+    redis_failure_threshold: int = 3
+    redis_cooldown_seconds: float = 5.0
+    # Worker threads that run CPU-heavy scoring off the event loop.
+    workers: int = 4
+    shutdown_grace_seconds: float = 10.0
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        """Read ``CURATION_*`` variables (and ``REDIS_URL``) once."""
+        e = dict(os.environ if env is None else env)
+        d = cls()
+        return cls(
+            host=e.get("CURATION_HOST", d.host),
+            http_port=_int(e, "CURATION_HTTP_PORT", d.http_port),
+            grpc_port=_int(e, "CURATION_GRPC_PORT", d.grpc_port),
+            max_request_bytes=_int(e, "CURATION_MAX_REQUEST_BYTES", d.max_request_bytes),
+            max_response_bytes=_int(e, "CURATION_MAX_RESPONSE_BYTES", d.max_response_bytes),
+            redis_url=e.get("REDIS_URL", d.redis_url),
+            cache_ttl_seconds=_int(e, "CURATION_CACHE_TTL_SECONDS", d.cache_ttl_seconds),
+            cache_max_entry_bytes=_int(e, "CURATION_CACHE_MAX_ENTRY_BYTES", d.cache_max_entry_bytes),
+            cache_memory_bytes=_int(e, "CURATION_CACHE_MEMORY_BYTES", d.cache_memory_bytes),
+            redis_connect_timeout=_float(e, "CURATION_REDIS_CONNECT_TIMEOUT", d.redis_connect_timeout),
+            redis_socket_timeout=_float(e, "CURATION_REDIS_SOCKET_TIMEOUT", d.redis_socket_timeout),
+            redis_failure_threshold=_int(e, "CURATION_REDIS_FAILURE_THRESHOLD", d.redis_failure_threshold),
+            redis_cooldown_seconds=_float(e, "CURATION_REDIS_COOLDOWN_SECONDS", d.redis_cooldown_seconds),
+            workers=_int(e, "CURATION_WORKERS", d.workers),
+            shutdown_grace_seconds=_float(e, "CURATION_SHUTDOWN_GRACE_SECONDS", d.shutdown_grace_seconds),
+            log_level=e.get("CURATION_LOG_LEVEL", d.log_level).upper(),
+        )
