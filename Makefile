@@ -24,16 +24,19 @@ serve: install
 proto: install-dev
 	$(PY) -m grpc_tools.protoc -Iproto --python_out=service --pyi_out=service --grpc_python_out=service proto/curation/v1/*.proto
 
+# Fails when the checked-in stubs differ from what the pinned grpcio-tools generates (or new ones are untracked).
 proto-check: proto
 	git diff --exit-code -- service/curation/v1
+	test -z "$$(git status --porcelain -- service/curation/v1)"
 
 check: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy service/curation clients/python/curation_client
 
+# The whole suite: lint + types, then every test against a real Redis (started when none answers).
 test: install-dev check
-	$(VENV)/bin/pytest -q
+	CURATION_TEST_REDIS_URL="$$(scripts/ensure-redis.sh)/15" $(VENV)/bin/pytest -q
 
 bench-smoke: install-dev
 	$(VENV)/bin/python -m bench --smoke

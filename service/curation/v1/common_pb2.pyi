@@ -63,3 +63,11 @@ class PageToken(_message.Message):
     key_digest: str
     offset: int
     def __init__(self, key_digest: _Optional[str] = ..., offset: _Optional[int] = ...) -> None: ...
+
+class BodyAlias(_message.Message):
+    __slots__ = ("key_digest", "paging_request")
+    KEY_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    PAGING_REQUEST_FIELD_NUMBER: _ClassVar[int]
+    key_digest: str
+    paging_request: bytes
+    def __init__(self, key_digest: _Optional[str] = ..., paging_request: _Optional[bytes] = ...) -> None: ...

@@ -1,0 +1,88 @@
+"""Prometheus metrics of one process: requests, latencies, cache hits, misses and errors.
+
+Both adapters record into the same collectors (label ``protocol`` tells them apart), so /metrics shows
+one picture of the service whichever protocol a caller used.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+__all__ = ["CONTENT_TYPE_LATEST", "Metrics"]
+
+_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+
+
+class Metrics:
+    """The collectors, in a registry of their own (so tests can build as many services as they like)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "curation_requests",
+            "Requests answered, by protocol, method and outcome code.",
+            ["protocol", "method", "code"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "curation_request_duration_seconds",
+            "Time from request received to response sent, by protocol and method.",
+            ["protocol", "method"],
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.in_flight = Gauge(
+            "curation_requests_in_flight", "Requests being handled now.", ["protocol"], registry=self.registry
+        )
+        self.cache_lookups = Counter(
+            "curation_cache_lookups",
+            "Cache lookups by backend and result (hit or miss).",
+            ["backend", "result"],
+            registry=self.registry,
+        )
+        self.cache_errors = Counter(
+            "curation_cache_errors",
+            "Cache backend failures (the request was answered without the cache).",
+            ["backend", "kind"],
+            registry=self.registry,
+        )
+        self.cache_stores = Counter(
+            "curation_cache_stores",
+            "Values written to the cache, and values refused (oversize) or rejected on read (corrupt, stale).",
+            ["backend", "result"],
+            registry=self.registry,
+        )
+        self.compute_seconds = Histogram(
+            "curation_compute_seconds",
+            "Time spent computing uncached answers in worker threads, by operation.",
+            ["operation"],
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+
+    # CacheObserver: the cache reports through these, without importing prometheus itself.
+    def on_hit(self, backend: str) -> None:
+        self.cache_lookups.labels(backend, "hit").inc()
+
+    def on_miss(self, backend: str) -> None:
+        self.cache_lookups.labels(backend, "miss").inc()
+
+    def on_error(self, backend: str, kind: str) -> None:
+        self.cache_errors.labels(backend, kind).inc()
+
+    def on_store(self, backend: str) -> None:
+        self.cache_stores.labels(backend, "stored").inc()
+
+    def on_reject_oversize(self, backend: str) -> None:
+        self.cache_stores.labels(backend, "oversize").inc()
+
+    def on_reject_invalid(self, backend: str) -> None:
+        self.cache_stores.labels(backend, "invalid").inc()
+
+    def observe_compute(self, operation: str, seconds: float) -> None:
+        self.compute_seconds.labels(operation).observe(seconds)
+
+    def render(self) -> bytes:
+        """The Prometheus text exposition of every collector."""
+        return generate_latest(self.registry)

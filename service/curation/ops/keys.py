@@ -1,0 +1,62 @@
+"""Cache keys: operation, algorithm version, tenant namespace and a hash of the canonical request.
+
+The canonical request is the request message, paging fields cleared, serialized deterministically:
+gRPC and REST parse into the same message, so the same request over either protocol has the same key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from google.protobuf.message import Message
+
+from curation.errors import InvalidArgument
+
+__all__ = ["KEY_PREFIX", "body_alias_key", "canonical_bytes", "check_namespace", "key_digest", "storage_key"]
+
+KEY_PREFIX = "curation"
+_NAMESPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
+
+
+def check_namespace(namespace: str) -> str:
+    """The namespace if it is a safe key component (letters, digits, ``_.-``, at most 63 characters)."""
+    if not _NAMESPACE.fullmatch(namespace):
+        raise InvalidArgument("namespace must match [A-Za-z0-9][A-Za-z0-9_.-]{0,62}", field="namespace")
+    return namespace
+
+
+def canonical_bytes(request: Message, paging_fields: tuple[str, ...]) -> bytes:
+    """Deterministic serialization of ``request`` without its paging fields."""
+    if not any(request.HasField(f) if _has_presence(request, f) else bool(getattr(request, f)) for f in paging_fields):
+        return request.SerializeToString(deterministic=True)
+    clone = type(request)()
+    clone.CopyFrom(request)
+    for name in paging_fields:
+        clone.ClearField(name)
+    return clone.SerializeToString(deterministic=True)
+
+
+def _has_presence(message: Message, field: str) -> bool:
+    return bool(message.DESCRIPTOR.fields_by_name[field].has_presence)
+
+
+def key_digest(operation: str, version: int, namespace: str, material: bytes) -> str:
+    """Hex SHA-256 over the key's components, each length-prefixed so no two tuples collide."""
+    h = hashlib.sha256()
+    for part in (operation.encode(), str(version).encode(), namespace.encode()):
+        h.update(len(part).to_bytes(4, "big"))
+        h.update(part)
+    h.update(material)
+    return h.hexdigest()
+
+
+def storage_key(namespace: str, operation: str, version: int, digest: str) -> str:
+    """The key as stored: readable prefix (for operators and per-tenant scans) + the digest."""
+    return f"{KEY_PREFIX}:{namespace}:{operation}:v{version}:{digest}"
+
+
+def body_alias_key(namespace: str, operation: str, version: int, body: bytes) -> str:
+    """Key of the REST fast-path alias for the exact bytes of a JSON body."""
+    digest = key_digest("body:" + operation, version, namespace, body)
+    return f"{KEY_PREFIX}:{namespace}:body:{operation}:v{version}:{digest}"

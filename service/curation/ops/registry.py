@@ -1,0 +1,14 @@
+"""Every operation the service answers, collected from the family modules."""
+
+from __future__ import annotations
+
+from curation.ops.spec import OperationSpec
+
+__all__ = ["all_specs"]
+
+
+def all_specs() -> list[OperationSpec]:
+    """The operation records of every family, in a stable order."""
+    from curation.ops import classification
+
+    return [classification.SPEC]

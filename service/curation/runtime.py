@@ -1,0 +1,45 @@
+"""One process's shared state: settings, metrics, cache, the ops seam and the serving status.
+
+Both servers (gRPC and REST) are built over one Runtime, so they share the cache, the worker pool, the
+metrics and the readiness flag.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from curation.cache import Cache, build_cache
+from curation.metrics import Metrics
+from curation.ops import Operations, OperationSpec, all_specs
+from curation.settings import Settings
+
+__all__ = ["Runtime", "build_runtime"]
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    metrics: Metrics
+    cache: Cache
+    ops: Operations
+    # False until the servers listen, and again once shutdown starts: /readyz and gRPC health read it.
+    serving: bool = False
+    notes: dict[str, str] = field(default_factory=dict)
+
+    async def close(self) -> None:
+        self.ops.close()
+        await self.cache.close()
+
+
+def build_runtime(settings: Settings, specs: list[OperationSpec] | None = None) -> Runtime:
+    """Wire the process together from settings (the cache connects lazily: a down Redis does not stop start-up)."""
+    metrics = Metrics()
+    cache = build_cache(settings, observer=metrics)
+    ops = Operations(
+        all_specs() if specs is None else specs,
+        cache,
+        workers=settings.workers,
+        ttl_seconds=settings.cache_ttl_seconds,
+        observer=metrics,
+    )
+    return Runtime(settings=settings, metrics=metrics, cache=cache, ops=ops)

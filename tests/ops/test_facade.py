@@ -1,0 +1,194 @@
+"""The ops seam: keys, cache hits, envelopes, failures that write nothing, deadlines, the REST fast path."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+
+from curation.errors import DeadlineExceeded, InvalidArgument, NotFound
+from curation.ops import Context, Operations, OperationSpec
+from curation.ops.keys import key_digest, storage_key
+from curation.v1 import classification_pb2 as pb
+from curation.v1 import common_pb2
+
+NAME = "curation.v1.DiagnosticsService/ScoreClassification"
+
+
+class DictCache:
+    name = "dict"
+
+    def __init__(self) -> None:
+        self.data: dict[str, bytes] = {}
+
+    async def get(self, key: str) -> bytes | None:
+        return self.data.get(key)
+
+    async def set(self, key: str, value: bytes, *, ttl_seconds: int) -> bool:
+        self.data[key] = value
+        return True
+
+
+class Counting:
+    """A fake evaluation: counts its calls, optionally fails or blocks."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.fail = False
+        self.gate: threading.Event | None = None
+
+    def evaluate(self, request: pb.ScoreClassificationRequest) -> pb.ClassificationEvaluation:
+        self.calls += 1
+        if self.gate is not None:
+            self.gate.wait(5)
+        if self.fail:
+            raise InvalidArgument("bad", field="y_true[3]")
+        return pb.ClassificationEvaluation(summary=pb.ClassificationSummary(num_assets=len(request.asset_ids)))
+
+
+def respond(payload: pb.ClassificationEvaluation, request: pb.ScoreClassificationRequest, info: common_pb2.CacheInfo):
+    return pb.ScoreClassificationResponse(
+        summary=payload.summary, cache=info, next_page_token=request.page_token or "first"
+    )
+
+
+def make(counting: Counting, cache: DictCache | None = None) -> tuple[Operations, DictCache]:
+    cache = cache or DictCache()
+    spec = OperationSpec(
+        name=NAME,
+        request_type=pb.ScoreClassificationRequest,
+        response_type=pb.ScoreClassificationResponse,
+        payload_type=pb.ClassificationEvaluation,
+        evaluate=counting.evaluate,
+        respond=respond,
+        paging_fields=("page_size", "page_token"),
+    )
+    return Operations([spec], cache, workers=2), cache
+
+
+def request(**kw: object) -> pb.ScoreClassificationRequest:
+    return pb.ScoreClassificationRequest(asset_ids=["a", "b"], y_true=[0, 1], y_pred=[0, 0], **kw)
+
+
+async def test_second_request_is_a_hit_with_the_same_digest() -> None:
+    c = Counting()
+    ops, _ = make(c)
+    first = await ops.dispatch(NAME, request(), Context())
+    second = await ops.dispatch(NAME, request(), Context())
+    assert (first.cache.cached, second.cache.cached) == (False, True)
+    assert first.cache.key_digest == second.cache.key_digest
+    assert second.summary.num_assets == 2
+    assert c.calls == 1
+
+
+async def test_paging_fields_are_not_part_of_the_key() -> None:
+    c = Counting()
+    ops, _ = make(c)
+    first = await ops.dispatch(NAME, request(), Context())
+    paged = await ops.dispatch(NAME, request(page_size=5, page_token="t"), Context())
+    assert paged.cache.cached and paged.cache.key_digest == first.cache.key_digest
+    assert paged.next_page_token == "t"
+
+
+async def test_namespace_and_content_change_the_key() -> None:
+    c = Counting()
+    ops, _ = make(c)
+    a = await ops.dispatch(NAME, request(), Context(namespace="a"))
+    b = await ops.dispatch(NAME, request(), Context(namespace="b"))
+    other = await ops.dispatch(NAME, request(class_names=["x", "y"]), Context(namespace="a"))
+    assert len({a.cache.key_digest, b.cache.key_digest, other.cache.key_digest}) == 3
+    assert not b.cache.cached and c.calls == 3
+
+
+async def test_bad_namespace_is_rejected() -> None:
+    ops, _ = make(Counting())
+    with pytest.raises(InvalidArgument) as err:
+        await ops.dispatch(NAME, request(), Context(namespace="a:b"))
+    assert err.value.field == "namespace"
+
+
+async def test_failed_request_writes_nothing() -> None:
+    c = Counting()
+    c.fail = True
+    ops, cache = make(c)
+    with pytest.raises(InvalidArgument):
+        await ops.dispatch(NAME, request(), Context(), body=b"{}")
+    assert cache.data == {}
+
+
+@pytest.mark.parametrize("corrupt", ["garbage", "version", "operation", "digest"])
+async def test_forged_or_stale_entries_are_rejected(corrupt: str) -> None:
+    c = Counting()
+    ops, cache = make(c)
+    first = await ops.dispatch(NAME, request(), Context())
+    (key,) = cache.data
+    env = common_pb2.CacheEnvelope.FromString(cache.data[key])
+    if corrupt == "garbage":
+        cache.data[key] = b"\xff\xff\xff not a proto"
+    else:
+        if corrupt == "version":
+            env.schema_version = 99
+        elif corrupt == "operation":
+            env.operation = "something else"
+        else:
+            env.key_digest = "0" * 64
+        cache.data[key] = env.SerializeToString()
+    again = await ops.dispatch(NAME, request(), Context())
+    assert not again.cache.cached and c.calls == 2
+    assert again.cache.key_digest == first.cache.key_digest
+
+
+async def test_identical_requests_in_flight_compute_once() -> None:
+    c = Counting()
+    c.gate = threading.Event()
+    ops, _ = make(c)
+    tasks = [asyncio.create_task(ops.dispatch(NAME, request(), Context())) for _ in range(3)]
+    while c.calls == 0:
+        await asyncio.sleep(0.001)
+    c.gate.set()
+    results = await asyncio.gather(*tasks)
+    assert c.calls == 1
+    assert {r.summary.num_assets for r in results} == {2}
+
+
+async def test_deadline_gives_deadline_exceeded_and_writes_nothing() -> None:
+    c = Counting()
+    c.gate = threading.Event()
+    ops, cache = make(c)
+    try:
+        with pytest.raises(DeadlineExceeded):
+            await ops.dispatch(NAME, request(), Context(deadline=time.monotonic() + 0.05))
+    finally:
+        c.gate.set()
+    assert cache.data == {}
+
+
+async def test_body_fast_path_answers_a_byte_identical_body_without_evaluating() -> None:
+    c = Counting()
+    ops, _ = make(c)
+    body = b'{"asset_ids": ["a", "b"], "page_token": "p"}'
+    assert await ops.dispatch_body(NAME, Context(), body) is None
+    first = await ops.dispatch(NAME, request(page_token="p"), Context(), body=body)
+    again = await ops.dispatch_body(NAME, Context(), body)
+    assert again is not None and again.cache.cached
+    assert again.cache.key_digest == first.cache.key_digest
+    assert again.next_page_token == "p"  # the body's paging fields were kept
+    assert await ops.dispatch_body(NAME, Context(namespace="other"), body) is None
+    assert c.calls == 1
+
+
+async def test_load_payload_by_digest() -> None:
+    ops, _ = make(Counting())
+    first = await ops.dispatch(NAME, request(), Context())
+    payload = await ops.load_payload(NAME, first.cache.key_digest, "default")
+    assert payload.summary.num_assets == 2
+    with pytest.raises(NotFound):
+        await ops.load_payload(NAME, "0" * 64, "default")
+
+
+def test_storage_key_layout() -> None:
+    digest = key_digest(NAME, 1, "default", b"x")
+    assert storage_key("default", NAME, 1, digest) == f"curation:default:{NAME}:v1:{digest}"
+    assert key_digest(NAME, 2, "default", b"x") != digest
