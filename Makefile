@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: serve test check proto proto-check install install-dev bench-smoke
+.PHONY: serve test check lint-proto proto proto-check install install-dev bench-smoke
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,11 @@ proto-check: proto
 	git diff --exit-code -- service/curation/v1
 	test -z "$$(git status --porcelain -- service/curation/v1)"
 
-check: install-dev
+# buf (from the npm registry) keeps the protos conventional: STANDARD lint rules, see buf.yaml.
+lint-proto:
+	npx --yes @bufbuild/buf@1.75.0 lint
+
+check: install-dev lint-proto
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy service/curation clients/python/curation_client

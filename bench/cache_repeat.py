@@ -76,14 +76,18 @@ def main(argv: list[str] | None = None) -> int:
     req = make_request(args.rows, args.classes)
     body_proto = req.SerializeToString()
     body_json = json.dumps(json_format.MessageToDict(req, preserving_proto_field_name=True)).encode()
-    print(f"request: {args.rows:,} rows x {args.classes} classes; proto {len(body_proto) / 1e6:.1f} MB, "
-          f"JSON {len(body_json) / 1e6:.1f} MB")
+    print(
+        f"request: {args.rows:,} rows x {args.classes} classes; proto {len(body_proto) / 1e6:.1f} MB, "
+        f"JSON {len(body_json) / 1e6:.1f} MB"
+    )
     with running_server() as server:
         channel = grpc.insecure_channel(
             server.grpc,
             options=[("grpc.max_send_message_length", -1), ("grpc.max_receive_message_length", -1)],
         )
-        call = channel.unary_unary(METHOD, request_serializer=None, response_deserializer=pb.ScoreClassificationResponse.FromString)
+        call = channel.unary_unary(
+            METHOD, request_serializer=None, response_deserializer=pb.ScoreClassificationResponse.FromString
+        )
         grpc_ns = "bench-grpc-" + uuid.uuid4().hex[:8]
         rest_ns = "bench-rest-" + uuid.uuid4().hex[:8]
 
@@ -94,8 +98,11 @@ def main(argv: list[str] | None = None) -> int:
         client = httpx.Client(base_url=server.http, timeout=600)
 
         def over_rest() -> bool:
-            r = client.post(ROUTE, content=body_json,
-                            headers={"content-type": "application/json", "x-curation-namespace": rest_ns})
+            r = client.post(
+                ROUTE,
+                content=body_json,
+                headers={"content-type": "application/json", "x-curation-namespace": rest_ns},
+            )
             r.raise_for_status()
             return bool(r.json()["cache"]["cached"])
 
@@ -103,7 +110,9 @@ def main(argv: list[str] | None = None) -> int:
         for name, fn in (("grpc", over_grpc), ("rest", over_rest)):
             cold, hot = timed(fn, args.repeats)
             results[name] = (cold, hot)
-            print(f"{name:>4}: cold {cold:8.3f} s   cached {hot:8.4f} s   ratio {cold / hot:7.1f}x  (bar: >= 20x)")
+            print(
+                f"{name:>4}: cold {cold:8.3f} s  cached {hot:8.4f} s  ratio {cold / hot:7.1f}x (bar >= 20x)"
+            )
         channel.close()
         client.close()
     worst = min(c / h for c, h in results.values())

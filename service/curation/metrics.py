@@ -49,7 +49,7 @@ class Metrics:
         )
         self.cache_stores = Counter(
             "curation_cache_stores",
-            "Values written to the cache, and values refused (oversize) or rejected on read (corrupt, stale).",
+            "Values written to the cache, refused (oversize) or rejected on read (corrupt, stale).",
             ["backend", "result"],
             registry=self.registry,
         )

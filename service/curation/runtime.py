@@ -32,7 +32,7 @@ class Runtime:
 
 
 def build_runtime(settings: Settings, specs: list[OperationSpec] | None = None) -> Runtime:
-    """Wire the process together from settings (the cache connects lazily: a down Redis does not stop start-up)."""
+    """Wire the process from settings (the cache connects lazily: a down Redis does not stop start-up)."""
     metrics = Metrics()
     cache = build_cache(settings, observer=metrics)
     ops = Operations(

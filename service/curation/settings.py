@@ -34,7 +34,7 @@ def _float(env: dict[str, str], name: str, default: float) -> float:
 class Settings:
     """Everything the service can be told from outside. See the README's configuration table."""
 
-    host: str = "0.0.0.0"  # noqa: S104 - a container listens on all interfaces
+    host: str = "0.0.0.0"
     http_port: int = 8080
     grpc_port: int = 50051
     # Largest request accepted on either protocol; larger ones get RESOURCE_EXHAUSTED / 413.

@@ -45,10 +45,14 @@ class Counting:
             self.gate.wait(5)
         if self.fail:
             raise InvalidArgument("bad", field="y_true[3]")
-        return pb.ClassificationEvaluation(summary=pb.ClassificationSummary(num_assets=len(request.asset_ids)))
+        return pb.ClassificationEvaluation(
+            summary=pb.ClassificationSummary(num_assets=len(request.asset_ids))
+        )
 
 
-def respond(payload: pb.ClassificationEvaluation, request: pb.ScoreClassificationRequest, info: common_pb2.CacheInfo):
+def respond(
+    payload: pb.ClassificationEvaluation, request: pb.ScoreClassificationRequest, info: common_pb2.CacheInfo
+):
     return pb.ScoreClassificationResponse(
         summary=payload.summary, cache=info, next_page_token=request.page_token or "first"
     )

@@ -128,7 +128,7 @@ class Operations:
         return response
 
     async def dispatch_body(self, name: str, ctx: Context, body: bytes) -> Message | None:
-        """REST fast path: the answer to a byte-identical body seen before, or None (then parse and dispatch)."""
+        """REST fast path: the answer to a byte-identical body seen before, or None (then parse it)."""
         spec = self.specs.get(name)
         if spec is None or spec.handle is not None or spec.payload_type is None or spec.respond is None:
             return None
@@ -150,7 +150,7 @@ class Operations:
         return spec.respond(payload, paging, info)
 
     async def load_payload(self, name: str, digest: str, namespace: str) -> Message:
-        """The cached payload of operation ``name`` stored under ``digest`` (a fitted model, an evaluation)."""
+        """The cached payload of operation ``name`` stored under ``digest`` (a fitted model, ...)."""
         spec = self.spec(name)
         check_namespace(namespace)
         payload = await self._load(spec, namespace, digest)
@@ -181,8 +181,7 @@ class Operations:
         waiting = self._in_flight.get(key)
         if waiting is not None:
             shared = await asyncio.shield(waiting)
-            result = payload_type()
-            result.CopyFrom(shared)
+            result = payload_type.FromString(shared.SerializeToString())
             return result, common_pb2.CacheInfo(cached=False, key_digest=digest)
         future: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
         self._in_flight[key] = future

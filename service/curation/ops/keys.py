@@ -28,7 +28,9 @@ def check_namespace(namespace: str) -> str:
 
 def canonical_bytes(request: Message, paging_fields: tuple[str, ...]) -> bytes:
     """Deterministic serialization of ``request`` without its paging fields."""
-    if not any(request.HasField(f) if _has_presence(request, f) else bool(getattr(request, f)) for f in paging_fields):
+    if not any(
+        request.HasField(f) if _has_presence(request, f) else bool(getattr(request, f)) for f in paging_fields
+    ):
         return request.SerializeToString(deterministic=True)
     clone = type(request)()
     clone.CopyFrom(request)

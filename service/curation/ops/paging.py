@@ -58,9 +58,7 @@ def check_page_size(page_size: int, *, field: str = "page_size") -> int:
     return page_size or DEFAULT_PAGE_SIZE
 
 
-def page_bounds(
-    total: int, page_size: int, page_token: str, key_digest: str
-) -> tuple[int, int, str]:
+def page_bounds(total: int, page_size: int, page_token: str, key_digest: str) -> tuple[int, int, str]:
     """(start, stop, next_page_token) of the requested page over a ranked list of ``total`` items."""
     size = check_page_size(page_size)
     start = decode_page_token(page_token, key_digest)

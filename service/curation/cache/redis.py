@@ -1,0 +1,235 @@
+"""Redis backend: a shared cache for every replica, that never fails or stalls a request.
+
+Everything that can go wrong talking to Redis (refused, reset, timed out, paused, out of memory) is
+caught here and answered as a miss (``get`` -> ``None``) or "not stored" (``set`` -> ``False``), counted
+through the observer, and fed to a ``CircuitBreaker`` so that a dead Redis costs a few timeouts and then
+nothing until the cool-down ends.
+
+redis-py 8 defaults are tuned for "eventually succeed", not "answer fast": 5 s socket timeouts and
+``Retry(ExponentialWithJitterBackoff(base=0.01, cap=1), retries=10)`` on ``ConnectionError`` and
+``TimeoutError`` (``redis/_defaults.py``, ``redis/asyncio/client.py``), i.e. about a minute against a
+port that accepts but never answers. ``_client_options`` pins every one of those knobs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, Final, TypeVar
+
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from curation.cache.base import CacheObserver, NullObserver, check_ttl
+from curation.cache.breaker import CircuitBreaker
+
+__all__ = ["DEFAULT_MAX_CONNECTIONS", "RedisCache"]
+
+log = logging.getLogger("curation.cache")
+
+T = TypeVar("T")
+
+# Connections per process. Requests beyond this wait (at most the socket timeout) for a free one.
+DEFAULT_MAX_CONNECTIONS: Final = 32
+
+
+class _Failed:
+    """The call did not reach an answer (skipped by the breaker, or failed): a miss / not stored."""
+
+
+_FAILED: Final = _Failed()
+
+
+def _client_options(connect_timeout: float, socket_timeout: float, max_connections: int) -> dict[str, Any]:
+    """Connection-pool options, each pinned on purpose (see the module docstring for the defaults)."""
+    return {
+        # A dead host costs at most this much to connect, a hung one this much per read or write.
+        "socket_connect_timeout": connect_timeout,
+        "socket_timeout": socket_timeout,
+        # One immediate retry, on ConnectionError only: it transparently replaces a pooled connection that
+        # a Redis restart closed (GET/SET/MGET/DEL are idempotent). Timeouts are never retried, so a
+        # hung Redis costs one socket_timeout, not eleven.
+        "retry": Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
+        "retry_on_timeout": False,
+        "retry_on_error": [],
+        # No PING before a command on an idle connection (a round trip per request after a pause); dead
+        # idle connections are caught by TCP keepalive and the retry above.
+        "health_check_interval": 0,
+        "socket_keepalive": True,
+        # Bounded pool; a request waits for a free connection at most one socket timeout.
+        "max_connections": max_connections,
+        "timeout": socket_timeout,
+        "client_name": "curation",
+    }
+
+
+def _error_kind(error: BaseException) -> str:
+    if isinstance(error, RedisTimeoutError | TimeoutError):
+        return "timeout"
+    if isinstance(error, RedisConnectionError):
+        return "connection"
+    if isinstance(error, ResponseError):
+        return "response"
+    return "other"
+
+
+class RedisCache:
+    """A ``Cache`` over one Redis (``redis://``, ``rediss://`` or ``unix://`` URL). Connects lazily.
+
+    Values over ``max_entry_bytes`` are refused before anything is sent. Each call is bounded by
+    ``call_timeout`` (default: a little above ``socket_timeout``) whatever redis-py does inside.
+    Options given in the URL's query string override the pinned ones (redis-py's rule).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        max_entry_bytes: int,
+        connect_timeout: float = 0.25,
+        socket_timeout: float = 0.5,
+        failure_threshold: int = 3,
+        cooldown_seconds: float = 5.0,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        call_timeout: float | None = None,
+        observer: CacheObserver | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        name: str = "redis",
+    ) -> None:
+        if connect_timeout <= 0 or socket_timeout <= 0:
+            raise ValueError("Redis connect and socket timeouts must be > 0 (None would mean wait forever)")
+        if max_entry_bytes < 1 or max_connections < 1:
+            raise ValueError("max_entry_bytes and max_connections must be >= 1")
+        self.name = name
+        self.max_entry_bytes = max_entry_bytes
+        self.call_timeout = (
+            call_timeout if call_timeout is not None else socket_timeout + max(0.05, 0.2 * socket_timeout)
+        )
+        self._observer: CacheObserver = observer or NullObserver()
+        self.breaker = CircuitBreaker(
+            threshold=failure_threshold, cooldown_seconds=cooldown_seconds, name=name, clock=clock
+        )
+        self._pool: BlockingConnectionPool = BlockingConnectionPool.from_url(
+            url, **_client_options(connect_timeout, socket_timeout, max_connections)
+        )
+        self._client: Redis = Redis.from_pool(self._pool)
+        self.endpoint = self._endpoint()
+
+    def _endpoint(self) -> str:
+        """Where Redis is, without credentials."""
+        kw = self._pool.connection_kwargs
+        if "path" in kw:
+            return f"unix:{kw['path']}?db={kw.get('db', 0)}"
+        return f"{kw.get('host', 'localhost')}:{kw.get('port', 6379)}/{kw.get('db', 0)}"
+
+    async def _call(self, command: Callable[[], Awaitable[T]]) -> T | _Failed:
+        """Run one Redis command through the breaker and the overall timeout; never raises an Exception."""
+        if not self.breaker.allow():
+            self._observer.on_error(self.name, "circuit_open")
+            return _FAILED
+        try:
+            async with asyncio.timeout(self.call_timeout):
+                result = await command()
+        except ResponseError as error:
+            # Redis answered (OOM, READONLY, ...): the server is up, so this does not trip the breaker.
+            self.breaker.record_success()
+            self._observer.on_error(self.name, "response")
+            log.debug("redis refused a command", extra={"backend": self.name, "error": str(error)})
+            return _FAILED
+        except Exception as error:  # every failure is a miss: a request never fails because of the cache
+            kind = _error_kind(error)
+            self.breaker.record_failure(kind)
+            self._observer.on_error(self.name, kind)
+            log.debug("redis call failed", extra={"backend": self.name, "kind": kind, "error": repr(error)})
+            return _FAILED
+        except BaseException:
+            self.breaker.abandon()
+            raise
+        self.breaker.record_success()
+        return result
+
+    # ------------------------------------------------------------------ Cache protocol
+    async def get(self, key: str) -> bytes | None:
+        result = await self._call(lambda: self._client.get(key))
+        if isinstance(result, bytes):
+            self._observer.on_hit(self.name)
+            return result
+        self._observer.on_miss(self.name)
+        return None
+
+    async def set(self, key: str, value: bytes, *, ttl_seconds: int) -> bool:
+        check_ttl(ttl_seconds)
+        if len(value) > self.max_entry_bytes:
+            self._observer.on_reject_oversize(self.name)
+            return False
+        result = await self._call(lambda: self._client.set(key, value, ex=ttl_seconds))
+        if result is True:
+            self._observer.on_store(self.name)
+            return True
+        return False
+
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        if not keys:
+            return []
+        result = await self._call(lambda: self._client.mget(list(keys)))
+        values: list[bytes | None] = (
+            [None] * len(keys)
+            if isinstance(result, _Failed)
+            else [v if isinstance(v, bytes) else None for v in result]
+        )
+        for value in values:
+            if value is None:
+                self._observer.on_miss(self.name)
+            else:
+                self._observer.on_hit(self.name)
+        return values
+
+    async def set_many(self, items: Mapping[str, bytes], *, ttl_seconds: int) -> int:
+        check_ttl(ttl_seconds)
+        accepted = {k: v for k, v in items.items() if len(v) <= self.max_entry_bytes}
+        for _ in range(len(items) - len(accepted)):
+            self._observer.on_reject_oversize(self.name)
+        if not accepted:
+            return 0
+
+        async def send() -> list[Any]:
+            async with self._client.pipeline(transaction=False) as pipe:
+                for key, value in accepted.items():
+                    pipe.set(key, value, ex=ttl_seconds)
+                return await pipe.execute()
+
+        result = await self._call(send)
+        if isinstance(result, _Failed):
+            return 0
+        stored = sum(1 for r in result if r is True)
+        for _ in range(stored):
+            self._observer.on_store(self.name)
+        return stored
+
+    async def delete(self, key: str) -> None:
+        await self._call(lambda: self._client.delete(key))
+
+    async def ping(self) -> bool:
+        result = await self._call(self._client.ping)
+        return result is True
+
+    async def close(self) -> None:
+        try:
+            async with asyncio.timeout(self.call_timeout):
+                await self._client.aclose()
+        except Exception as error:
+            log.debug("closing the redis client failed", extra={"backend": self.name, "error": repr(error)})
+
+    def describe(self) -> dict[str, str]:
+        return {
+            "backend": self.name,
+            "endpoint": self.endpoint,
+            "breaker": self.breaker.state,
+            "consecutive_failures": str(self.breaker.consecutive_failures),
+        }
