@@ -1,7 +1,7 @@
 """Render the Helm chart with Helm's own engine (helm-python-sdk embeds Helm v4) and check the manifests.
 
-No helm binary can be installed here; helm-python-sdk (a dev dependency) carries Helm's engine. This closes the
-gap the static checks of test_helm_chart.py leave (whitespace control, nindent, sprig functions, numbers).
+No helm binary can be installed here; helm-python-sdk (a dev dependency) carries Helm's engine. It closes
+the gap static checks of test_helm_chart.py leave (whitespace control, nindent, sprig functions, numbers).
 """
 
 from __future__ import annotations
