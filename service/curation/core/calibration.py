@@ -1,0 +1,72 @@
+"""Reliability bins, expected and maximum calibration error over equal-width bins of [0, 1].
+
+ECE = sum_b (n_b / n) |acc_b - conf_b| and MCE = max_b |acc_b - conf_b| over non-empty bins (Guo et al.,
+2017, "On Calibration of Modern Neural Networks"). Bin b holds confidences in (lower_b, upper_b]; the first
+bin also holds 0. This is the binning of ``sklearn.calibration.calibration_curve(strategy='uniform')``.
+Empty bins are reported with count 0 and mean confidence / accuracy 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["Calibration", "bin_index", "calibration_from_sums", "calibration"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """Reliability diagram and its summary errors (arrays have one entry per bin)."""
+
+    expected_calibration_error: float
+    max_calibration_error: float
+    lower: FloatArray
+    upper: FloatArray
+    count: IntArray
+    mean_confidence: FloatArray
+    accuracy: FloatArray
+
+
+def bin_index(confidence: npt.ArrayLike, n_bins: int) -> IntArray:
+    """Bin of each confidence: (lower, upper] with 0 in the first bin, values clipped to [0, 1]."""
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    idx = np.searchsorted(edges[1:-1], np.asarray(confidence, dtype=np.float64), side="left")
+    return idx.astype(np.int64, copy=False)
+
+
+def calibration_from_sums(
+    count: IntArray, confidence_sum: FloatArray, correct_sum: FloatArray
+) -> Calibration:
+    """Calibration from per-bin counts, summed confidences and summed correctness."""
+    n_bins = count.shape[0]
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    denom = np.where(count == 0, 1, count)
+    mean_conf = np.where(count == 0, 0.0, confidence_sum / denom)
+    acc = np.where(count == 0, 0.0, correct_sum / denom)
+    gap = np.abs(acc - mean_conf)
+    total = int(count.sum())
+    ece = float((count * gap).sum() / total) if total else 0.0
+    mce = float(gap[count > 0].max()) if total else 0.0
+    return Calibration(ece, mce, edges[:-1], edges[1:], count.astype(np.int64), mean_conf, acc)
+
+
+def calibration(confidence: npt.ArrayLike, correct: npt.ArrayLike, *, n_bins: int = 15) -> Calibration:
+    """Reliability bins of ``confidence`` (in [0, 1]) against ``correct`` (0/1).
+
+    >>> calibration([0.9, 0.6, 0.2], [1, 0, 0], n_bins=2).count.tolist()
+    [1, 2]
+    """
+    if n_bins < 1:
+        raise ValueError(f"n_bins must be >= 1, got {n_bins}")
+    conf = np.asarray(confidence, dtype=np.float64).ravel()
+    corr = np.asarray(correct, dtype=np.float64).ravel()
+    idx = bin_index(conf, n_bins)
+    count = np.bincount(idx, minlength=n_bins).astype(np.int64)
+    conf_sum = np.bincount(idx, weights=conf, minlength=n_bins).astype(np.float64)
+    corr_sum = np.bincount(idx, weights=corr, minlength=n_bins).astype(np.float64)
+    return calibration_from_sums(count, conf_sum, corr_sum)
