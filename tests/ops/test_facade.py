@@ -196,3 +196,12 @@ def test_storage_key_layout() -> None:
     digest = key_digest(NAME, 1, "default", b"x")
     assert storage_key("default", NAME, 1, digest) == f"curation:default:{NAME}:v1:{digest}"
     assert key_digest(NAME, 2, "default", b"x") != digest
+
+
+async def test_after_close_requests_are_unavailable() -> None:
+    from curation.errors import Unavailable
+
+    ops, _ = make(Counting())
+    ops.close()
+    with pytest.raises(Unavailable):
+        await ops.dispatch(NAME, request(), Context())

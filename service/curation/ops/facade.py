@@ -16,7 +16,7 @@ from typing import Any, Protocol, TypeVar
 
 from google.protobuf.message import DecodeError, Message
 
-from curation.errors import DeadlineExceeded, NotFound
+from curation.errors import DeadlineExceeded, NotFound, Unavailable
 from curation.ops.keys import body_alias_key, canonical_bytes, check_namespace, key_digest, storage_key
 from curation.ops.spec import Context, OperationSpec
 from curation.v1 import common_pb2
@@ -93,7 +93,10 @@ class Operations:
     async def run(self, fn: Callable[..., T], *args: Any, ctx: Context) -> T:
         """Run a blocking callable in the worker pool, giving up when the caller's deadline passes."""
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._executor, fn, *args)
+        try:
+            future = loop.run_in_executor(self._executor, fn, *args)
+        except RuntimeError:  # the pool was shut down: the process is stopping
+            raise Unavailable("the service is shutting down") from None
         if ctx.deadline is None:
             return await future
         remaining = ctx.deadline - time.monotonic()

@@ -1,0 +1,159 @@
+"""``create_app(runtime)``: the FastAPI app serving every RPC that declares a REST route, plus health.
+
+A route handler converts and nothing more: raw body -> the ops fast path for a byte-identical repeat,
+else JSON -> request message -> ``Operations.dispatch`` -> JSON. Parsing and printing of large
+messages run in the ops worker pool so the event loop keeps answering health checks.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from fastapi import FastAPI
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+import curation
+from curation.errors import CurationError, InvalidArgument
+from curation.logs import REQUEST_ID
+from curation.metrics import CONTENT_TYPE_LATEST
+from curation.ops.spec import Context
+from curation.rest import protojson
+from curation.rest.errors import JSON, curation_error_handler, http_error_handler
+from curation.rest.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from curation.rest.openapi import build_openapi
+from curation.rest.routes import RestRoute, rest_routes
+
+if TYPE_CHECKING:
+    from curation.runtime import Runtime
+
+__all__ = ["OFF_LOOP_BYTES", "context_from_headers", "create_app"]
+
+log = logging.getLogger("curation.rest")
+
+T = TypeVar("T")
+
+# Bodies and responses at least this large are parsed / printed in a worker thread.
+OFF_LOOP_BYTES = 256 * 1024
+_GRPC_TIMEOUT = re.compile(r"([0-9]{1,8})([HMSmun])")
+_GRPC_UNIT_SECONDS = {"H": 3600.0, "M": 60.0, "S": 1.0, "m": 1e-3, "u": 1e-6, "n": 1e-9}
+
+
+def context_from_headers(headers: Any, *, now: float | None = None) -> Context:
+    """The ops ``Context`` of a request: ``x-curation-namespace`` (default ``default``), the request ID
+    in effect, and a deadline from ``x-request-timeout-ms`` or gRPC-style ``grpc-timeout`` (``"500m"``)."""
+    now = time.monotonic() if now is None else now
+    deadline: float | None = None
+    timeout_ms = headers.get("x-request-timeout-ms")
+    grpc_timeout = headers.get("grpc-timeout")
+    if timeout_ms is not None:
+        if not (timeout_ms.isascii() and timeout_ms.isdigit()) or len(timeout_ms) > 9 or int(timeout_ms) == 0:
+            raise InvalidArgument(
+                "x-request-timeout-ms must be a positive integer (at most 9 digits)",
+                field="x-request-timeout-ms",
+            )
+        deadline = now + int(timeout_ms) / 1000
+    elif grpc_timeout is not None:
+        match = _GRPC_TIMEOUT.fullmatch(grpc_timeout)
+        if match is None:
+            raise InvalidArgument(
+                "grpc-timeout must be 1-8 digits and a unit of HMSmun", field="grpc-timeout"
+            )
+        deadline = now + int(match[1]) * _GRPC_UNIT_SECONDS[match[2]]
+    return Context(
+        namespace=headers.get("x-curation-namespace", "default"),
+        request_id=REQUEST_ID.get(),
+        deadline=deadline,
+    )
+
+
+def _rpc_endpoint(route: RestRoute, runtime: Runtime) -> Callable[[Request], Awaitable[Response]]:
+    ops = runtime.ops
+
+    async def off_loop(big: bool, ctx: Context, fn: Callable[..., T], *args: Any) -> T:
+        return await ops.run(fn, *args, ctx=ctx) if big else fn(*args)
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            ctx = context_from_headers(request.headers)
+            body = await request.body()
+            response = await ops.dispatch_body(route.rpc, ctx, body)
+            if response is None:
+                message = await off_loop(
+                    len(body) >= OFF_LOOP_BYTES, ctx, protojson.parse, body, route.request_type
+                )
+                response = await ops.dispatch(route.rpc, message, ctx, body=body)
+            payload = await off_loop(response.ByteSize() >= OFF_LOOP_BYTES, ctx, protojson.dumps, response)
+        except CurationError:
+            raise
+        except Exception as exc:
+            log.exception("unexpected error in %s", route.rpc, extra={"rpc": route.rpc})
+            raise CurationError("internal error; quote the request id") from exc
+        return Response(payload, media_type=JSON)
+
+    endpoint.__name__ = route.rpc.rsplit("/", 1)[-1]
+    return endpoint
+
+
+def _json(doc: dict[str, Any], status: int = 200) -> Response:
+    return Response(json.dumps(doc, separators=(",", ":")).encode(), status_code=status, media_type=JSON)
+
+
+class _ProtoApp(FastAPI):
+    """FastAPI serving a fixed OpenAPI document (built from the protos, not from Python signatures)."""
+
+    document: dict[str, Any]
+
+    def openapi(self) -> dict[str, Any]:
+        return self.document
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    """The REST app over ``runtime``: one route per registered RPC with a ``(curation.v1.http)`` option,
+    ``/healthz``, ``/readyz``, ``/metrics`` and ``/openapi.json`` (generated from the protos)."""
+    routes = rest_routes(runtime.ops.specs.values())
+    app = _ProtoApp(
+        title="curation",
+        version=curation.__version__,
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    for route in routes:
+        app.router.add_route(
+            route.path, _rpc_endpoint(route, runtime), methods=[route.http_method], include_in_schema=False
+        )
+
+    async def healthz(request: Request) -> Response:
+        return _json({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        doc: dict[str, Any] = {"status": "serving" if runtime.serving else "not_serving"}
+        describe = getattr(runtime.cache, "describe", None)
+        if callable(describe):
+            doc["cache"] = {str(k): str(v) for k, v in describe().items()}
+        return _json(doc, 200 if runtime.serving else 503)
+
+    async def metrics(request: Request) -> Response:
+        return Response(runtime.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+    app.router.add_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
+    app.router.add_route("/readyz", readyz, methods=["GET"], include_in_schema=False)
+    app.router.add_route("/metrics", metrics, methods=["GET"], include_in_schema=False)
+
+    app.document = build_openapi(routes, title=app.title, version=app.version)
+    app.add_exception_handler(CurationError, curation_error_handler)
+    app.add_exception_handler(HTTPException, http_error_handler)
+
+    labels = {route.path: route.rpc for route in routes}
+    labels.update({p: p for p in ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs")})
+    # Added last = outermost: the request ID and metrics also cover bodies refused by the limit.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.settings.max_request_bytes)
+    app.add_middleware(RequestContextMiddleware, metrics=runtime.metrics, labels=labels)
+    return app

@@ -1,0 +1,129 @@
+"""Pure ASGI middleware: request context (ID, metrics, access log) and the request body size limit.
+
+Pure ASGI rather than ``BaseHTTPMiddleware`` so the limit applies to the byte stream itself (before
+anything is buffered or parsed) and the request ID context variable reaches the route unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from curation.errors import CurationError, InvalidArgument, PayloadTooLarge
+from curation.logs import REQUEST_ID, sanitize_request_id
+from curation.metrics import Metrics
+from curation.rest.errors import error_response
+
+__all__ = ["BodyLimitMiddleware", "RequestContextMiddleware"]
+
+access_log = logging.getLogger("curation.rest")
+
+
+class BodyLimitMiddleware:
+    """Reject bodies over ``max_bytes`` with 413 ``payload_too_large`` before they are read or parsed.
+
+    A declared ``Content-Length`` over the limit is answered at once, without reading a byte. Without
+    one (chunked transfer), the bytes are counted as they arrive and reading stops with
+    ``PayloadTooLarge`` as soon as the count passes the limit (the route's exception handler answers).
+    """
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None:
+            problem: CurationError | None = None
+            if not declared.isdigit():
+                problem = InvalidArgument("Content-Length must be a decimal integer", field="content-length")
+            elif int(declared) > self.max_bytes:
+                problem = self._too_large()
+            if problem is not None:
+                await error_response(problem)(scope, receive, send)
+                return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise self._too_large()
+            return message
+
+        await self.app(scope, limited, send)
+
+    def _too_large(self) -> PayloadTooLarge:
+        return PayloadTooLarge(f"request body is larger than {self.max_bytes} bytes", field="body")
+
+
+class RequestContextMiddleware:
+    """Per request: the request ID (``x-request-id`` in, sanitized, or a fresh one; set in the logs'
+    context variable and echoed as a response header), in-flight/count/latency metrics labelled
+    ``protocol="rest"`` and the RPC name (or the path of a known non-RPC route), and one access log line.
+    """
+
+    def __init__(self, app: ASGIApp, *, metrics: Metrics, labels: Mapping[str, str]) -> None:
+        self.app = app
+        self.metrics = metrics
+        # path -> metric label; anything else is "other" (fuzzed paths must not grow label sets).
+        self.labels = dict(labels)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = sanitize_request_id(Headers(scope=scope).get("x-request-id"))
+        token = REQUEST_ID.set(request_id)
+        label = self.labels.get(scope["path"], "other")
+        status = 500
+        started = False
+        began = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, started
+            if message["type"] == "http.response.start":
+                started = True
+                status = message["status"]
+                MutableHeaders(scope=message)["x-request-id"] = request_id
+            await send(message)
+
+        in_flight = self.metrics.in_flight.labels("rest")
+        in_flight.inc()
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            access_log.exception("unhandled error", extra={"path": scope["path"]})
+            if started:
+                raise
+            await error_response(CurationError("internal error; quote the request id"))(
+                scope, receive, send_with_id
+            )
+        finally:
+            seconds = time.perf_counter() - began
+            in_flight.dec()
+            self.metrics.requests.labels("rest", label, str(status)).inc()
+            self.metrics.latency.labels("rest", label).observe(seconds)
+            access_log.info(
+                "%s %s %d",
+                scope["method"],
+                scope["path"],
+                status,
+                extra={
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "rpc": label,
+                    "status": status,
+                    "duration_ms": round(seconds * 1000, 3),
+                },
+            )
+            REQUEST_ID.reset(token)

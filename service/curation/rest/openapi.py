@@ -1,0 +1,251 @@
+"""The OpenAPI 3.1 document of the REST adapter, generated from the proto descriptors.
+
+Component schemas follow the proto3 JSON mapping as ``curation.rest.protojson`` implements it: proto
+field names, 64-bit integers as decimal strings (numbers accepted), floats as numbers or
+``"NaN"``/``"Infinity"``/``"-Infinity"``, bytes as base64, enums by name (or number), repeated
+fields as arrays, maps as objects, unknown properties refused. Schemas are JSON Schema 2020-12 (the
+dialect of OpenAPI 3.1). They describe what the server emits exactly and what it accepts slightly
+narrowly (it also accepts lowerCamelCase names, ``null`` for "absent", integers as strings), so
+values generated from them are valid requests.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from typing import Any
+
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
+
+from curation.errors import STATUS_BY_KIND
+from curation.rest.routes import RestRoute
+from curation.v1 import common_pb2
+
+__all__ = ["REQUEST_HEADERS", "build_openapi", "message_schemas", "schema_ref"]
+
+_FD = FieldDescriptor
+# Doubles below this magnitude round to a finite float32 (as curation.rest.protojson accepts them).
+_FLOAT_OVERFLOW = float(2**128 - 2**103)
+_NON_FINITE = {"type": "string", "enum": ["NaN", "Infinity", "-Infinity"]}
+_B64 = "[A-Za-z0-9+/_-]"
+_BASE64_PATTERN = f"^(?:{_B64}{{4}})*(?:{_B64}{{2}}(?:==)?|{_B64}{{3}}=?)?$"
+# 18 digits always fit int64 and 19 always fit uint64: generated strings are never out of range.
+_INT64 = {"type": "string", "pattern": "^-?[0-9]{1,18}$"}
+_UINT64 = {"type": "string", "pattern": "^[0-9]{1,19}$"}
+
+_SCALARS: dict[int, dict[str, Any]] = {
+    _FD.TYPE_INT32: {"type": "integer", "minimum": -(2**31), "maximum": 2**31 - 1},
+    _FD.TYPE_SINT32: {"type": "integer", "minimum": -(2**31), "maximum": 2**31 - 1},
+    _FD.TYPE_SFIXED32: {"type": "integer", "minimum": -(2**31), "maximum": 2**31 - 1},
+    _FD.TYPE_UINT32: {"type": "integer", "minimum": 0, "maximum": 2**32 - 1},
+    _FD.TYPE_FIXED32: {"type": "integer", "minimum": 0, "maximum": 2**32 - 1},
+    _FD.TYPE_INT64: {"anyOf": [_INT64, {"type": "integer", "minimum": -(2**63), "maximum": 2**63 - 1}]},
+    _FD.TYPE_SINT64: {"anyOf": [_INT64, {"type": "integer", "minimum": -(2**63), "maximum": 2**63 - 1}]},
+    _FD.TYPE_SFIXED64: {"anyOf": [_INT64, {"type": "integer", "minimum": -(2**63), "maximum": 2**63 - 1}]},
+    _FD.TYPE_UINT64: {"anyOf": [_UINT64, {"type": "integer", "minimum": 0, "maximum": 2**64 - 1}]},
+    _FD.TYPE_FIXED64: {"anyOf": [_UINT64, {"type": "integer", "minimum": 0, "maximum": 2**64 - 1}]},
+    _FD.TYPE_DOUBLE: {"anyOf": [{"type": "number"}, _NON_FINITE]},
+    _FD.TYPE_FLOAT: {
+        "anyOf": [
+            {"type": "number", "exclusiveMinimum": -_FLOAT_OVERFLOW, "exclusiveMaximum": _FLOAT_OVERFLOW},
+            _NON_FINITE,
+        ]
+    },
+    _FD.TYPE_BOOL: {"type": "boolean"},
+    _FD.TYPE_STRING: {"type": "string"},
+    _FD.TYPE_BYTES: {"type": "string", "contentEncoding": "base64", "pattern": _BASE64_PATTERN},
+}
+
+# The special JSON forms of the well-known types (https://protobuf.dev/programming-guides/json/).
+_WELL_KNOWN: dict[str, dict[str, Any]] = {
+    "google.protobuf.Timestamp": {"type": "string", "format": "date-time"},
+    "google.protobuf.Duration": {"type": "string", "pattern": "^-?[0-9]+(?:\\.[0-9]{1,9})?s$"},
+    "google.protobuf.FieldMask": {"type": "string"},
+    "google.protobuf.Struct": {"type": "object"},
+    "google.protobuf.Value": {},
+    "google.protobuf.ListValue": {"type": "array"},
+    "google.protobuf.Empty": {"type": "object", "additionalProperties": False},
+    "google.protobuf.Any": {"type": "object", "properties": {"@type": {"type": "string"}}},
+    "google.protobuf.BoolValue": {"type": "boolean"},
+    "google.protobuf.StringValue": {"type": "string"},
+    "google.protobuf.BytesValue": _SCALARS[_FD.TYPE_BYTES],
+    "google.protobuf.Int32Value": _SCALARS[_FD.TYPE_INT32],
+    "google.protobuf.UInt32Value": _SCALARS[_FD.TYPE_UINT32],
+    "google.protobuf.Int64Value": _SCALARS[_FD.TYPE_INT64],
+    "google.protobuf.UInt64Value": _SCALARS[_FD.TYPE_UINT64],
+    "google.protobuf.FloatValue": _SCALARS[_FD.TYPE_FLOAT],
+    "google.protobuf.DoubleValue": _SCALARS[_FD.TYPE_DOUBLE],
+}
+
+REQUEST_HEADERS: list[dict[str, Any]] = [
+    {
+        "name": "x-request-id",
+        "in": "header",
+        "required": False,
+        "description": "Echoed in the x-request-id response header and error bodies; generated if absent.",
+        "schema": {"type": "string", "maxLength": 128},
+    },
+    {
+        "name": "x-curation-namespace",
+        "in": "header",
+        "required": False,
+        "description": "Tenant namespace of the cache (default: default).",
+        "schema": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"},
+    },
+    {
+        "name": "x-request-timeout-ms",
+        "in": "header",
+        "required": False,
+        "description": "Deadline in milliseconds; past it the answer is 504 deadline_exceeded.",
+        "schema": {"type": "string", "pattern": "^[1-9][0-9]{0,8}$"},
+    },
+]
+
+
+def schema_ref(full_name: str) -> dict[str, str]:
+    """A ``$ref`` to the component schema of the message ``full_name``."""
+    return {"$ref": f"#/components/schemas/{full_name}"}
+
+
+def _value_schema(fd: FieldDescriptor, pending: list[Descriptor]) -> dict[str, Any]:
+    if fd.message_type is not None:
+        name = fd.message_type.full_name
+        if name in _WELL_KNOWN:
+            return dict(_WELL_KNOWN[name])
+        pending.append(fd.message_type)
+        return schema_ref(name)
+    if fd.enum_type is not None:
+        values = fd.enum_type.values
+        return {
+            "anyOf": [
+                {"type": "string", "enum": [v.name for v in values]},
+                {"type": "integer", "enum": [v.number for v in values]},
+            ]
+        }
+    return dict(_SCALARS[fd.type])
+
+
+def _field_schema(fd: FieldDescriptor, pending: list[Descriptor]) -> dict[str, Any]:
+    entry = fd.message_type if fd.type == _FD.TYPE_MESSAGE else None
+    if entry is not None and entry.GetOptions().map_entry:
+        key_fd, value_fd = entry.fields_by_name["key"], entry.fields_by_name["value"]
+        schema: dict[str, Any] = {"type": "object", "additionalProperties": _value_schema(value_fd, pending)}
+        if key_fd.type == _FD.TYPE_BOOL:
+            schema["propertyNames"] = {"enum": ["true", "false"]}
+        elif key_fd.type != _FD.TYPE_STRING:
+            schema["propertyNames"] = {"pattern": "^-?[0-9]{1,18}$"}
+        return schema
+    if fd.is_repeated:
+        return {"type": "array", "items": _value_schema(fd, pending)}
+    return _value_schema(fd, pending)
+
+
+def _message_schema(descriptor: Descriptor, pending: list[Descriptor]) -> dict[str, Any]:
+    schema: dict[str, Any] = {
+        "type": "object",
+        "title": descriptor.full_name,
+        "properties": {fd.name: _field_schema(fd, pending) for fd in descriptor.fields},
+        "additionalProperties": False,
+    }
+    exclusive = [
+        {"not": {"required": [a.name, b.name]}}
+        for oneof in descriptor.oneofs
+        for a, b in itertools.combinations(oneof.fields, 2)
+    ]
+    if exclusive:
+        schema["allOf"] = exclusive
+    return schema
+
+
+def message_schemas(roots: Iterable[Descriptor]) -> dict[str, dict[str, Any]]:
+    """JSON Schemas of ``roots`` and every message they reach, keyed by full name."""
+    schemas: dict[str, dict[str, Any]] = {}
+    pending = list(roots)
+    while pending:
+        descriptor = pending.pop()
+        if descriptor.full_name in schemas or descriptor.full_name in _WELL_KNOWN:
+            continue
+        schemas[descriptor.full_name] = _message_schema(descriptor, pending)
+    return dict(sorted(schemas.items()))
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def build_openapi(routes: Iterable[RestRoute], *, title: str, version: str) -> dict[str, Any]:
+    """The OpenAPI 3.1 document: one operation per REST route plus the health and metrics endpoints."""
+    routes = list(routes)
+    error = schema_ref(common_pb2.ErrorDetail.DESCRIPTOR.full_name)
+    request_id_header = {"x-request-id": {"schema": {"type": "string"}, "description": "The request ID."}}
+    error_statuses = sorted({http for _, http in STATUS_BY_KIND.values()})
+    paths: dict[str, Any] = {}
+    for route in routes:
+        service, _, method = route.rpc.partition("/")
+        responses: dict[str, Any] = {
+            "200": {
+                **_json(schema_ref(route.response_type.DESCRIPTOR.full_name), "The answer."),
+                "headers": request_id_header,
+            }
+        }
+        for status in error_statuses:
+            responses[str(status)] = {
+                **_json(error, "An error: kind, message, offending field, request ID."),
+                "headers": request_id_header,
+            }
+        paths.setdefault(route.path, {})[route.http_method.lower()] = {
+            "operationId": f"{service.rsplit('.', 1)[-1]}.{method}",
+            "summary": route.rpc,
+            "tags": [service],
+            "parameters": REQUEST_HEADERS,
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": schema_ref(route.request_type.DESCRIPTOR.full_name)}
+                },
+            },
+            "responses": responses,
+        }
+    status_schema = {
+        "type": "object",
+        "properties": {
+            "status": {"type": "string"},
+            "cache": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+        "required": ["status"],
+    }
+    paths["/healthz"] = {
+        "get": {
+            "operationId": "healthz",
+            "summary": "Liveness: 200 while the event loop answers.",
+            "responses": {"200": _json(status_schema, "Alive.")},
+        }
+    }
+    paths["/readyz"] = {
+        "get": {
+            "operationId": "readyz",
+            "summary": "Readiness: 200 while serving, 503 before start-up completes and during shutdown.",
+            "responses": {
+                "200": _json(status_schema, "Serving."),
+                "503": _json(status_schema, "Not serving."),
+            },
+        }
+    }
+    paths["/metrics"] = {
+        "get": {
+            "operationId": "metrics",
+            "summary": "Prometheus text exposition.",
+            "responses": {
+                "200": {"description": "Metrics.", "content": {"text/plain": {"schema": {"type": "string"}}}}
+            },
+        }
+    }
+    roots: list[Any] = [common_pb2.ErrorDetail.DESCRIPTOR]
+    for route in routes:
+        roots += [route.request_type.DESCRIPTOR, route.response_type.DESCRIPTOR]
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version},
+        "paths": paths,
+        "components": {"schemas": message_schemas(roots)},
+    }

@@ -1,0 +1,103 @@
+"""/openapi.json describes the real routes with schemas that real requests and responses satisfy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import jsonschema
+import pytest
+
+import curation.rest
+from curation.rest import protojson
+from curation.v1 import classification_pb2 as pb
+
+PATH = "/v1/diagnostics/classification:score"
+
+
+@pytest.fixture
+async def document(client: httpx.AsyncClient) -> dict[str, Any]:
+    response = await client.get("/openapi.json")
+    assert response.status_code == 200
+    return response.json()  # type: ignore[no-any-return]
+
+
+def _validator(document: dict[str, Any], schema: dict[str, Any]) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator({**schema, "components": document["components"]})
+
+
+def test_public_api_is_explicit() -> None:
+    assert sorted(curation.rest.__all__) == sorted(
+        [
+            "RestRoute",
+            "build_openapi",
+            "context_from_headers",
+            "create_app",
+            "dumps",
+            "message_schemas",
+            "parse",
+            "parse_object",
+            "rest_routes",
+            "to_dict",
+        ]
+    )
+    assert all(hasattr(curation.rest, name) for name in curation.rest.__all__)
+
+
+def test_document_structure(document: dict[str, Any]) -> None:
+    assert document["openapi"].startswith("3.1")
+    assert set(document["paths"]) == {PATH, "/healthz", "/readyz", "/metrics"}
+    operation = document["paths"][PATH]["post"]
+    assert operation["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/curation.v1.ScoreClassificationRequest"
+    }
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/curation.v1.ScoreClassificationResponse"
+    }
+    for status in ("404", "413", "422", "500", "503", "504"):
+        schema = operation["responses"][status]["content"]["application/json"]["schema"]
+        assert schema == {"$ref": "#/components/schemas/curation.v1.ErrorDetail"}
+    schemas = document["components"]["schemas"]
+    for name, schema in schemas.items():
+        jsonschema.Draft202012Validator.check_schema(schema)
+        refs = [v for v in _walk(schema) if isinstance(v, str) and v.startswith("#/components/schemas/")]
+        assert all(ref.rsplit("/", 1)[1] in schemas for ref in refs), name
+
+
+def _walk(node: Any) -> list[Any]:
+    if isinstance(node, dict):
+        return [x for v in node.values() for x in _walk(v)]
+    if isinstance(node, list):
+        return [x for v in node for x in _walk(v)]
+    return [node]
+
+
+async def test_real_responses_validate(client: httpx.AsyncClient, document: dict[str, Any]) -> None:
+    operation = document["paths"][PATH]["post"]
+    ok_schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    ok = await client.post(
+        PATH, json={"class_names": ["a"], "asset_ids": ["x"], "task": "CLASSIFICATION_TASK_SINGLE_LABEL"}
+    )
+    assert ok.status_code == 200
+    _validator(document, ok_schema).validate(ok.json())
+    nan = await client.post(PATH, json={})
+    _validator(document, ok_schema).validate(nan.json())
+    bad = await client.post(PATH, json={"y_true": ["x"]})
+    error_schema = operation["responses"]["422"]["content"]["application/json"]["schema"]
+    _validator(document, error_schema).validate(bad.json())
+    for path in ("/healthz", "/readyz"):
+        response = await client.get(path)
+        schema = document["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        _validator(document, schema).validate(response.json())
+
+
+def test_request_schema_accepts_real_requests_and_refuses_unknown_fields(document: dict[str, Any]) -> None:
+    schema = {"$ref": "#/components/schemas/curation.v1.ScoreClassificationRequest"}
+    request = pb.ScoreClassificationRequest(
+        class_names=["a", "b"], y_true=[0, 1], scores=[0.5, float("inf"), 0.25, 0.75], decision_threshold=0.5
+    )
+    validator = _validator(document, schema)
+    validator.validate(protojson.to_dict(request))
+    assert not validator.is_valid({"y_true": [0], "surprise": 1})
+    assert not validator.is_valid({"scores": ["lots"]})
+    assert not validator.is_valid({"task": "CLASSIFICATION_TASK_TRIANGLE"})
