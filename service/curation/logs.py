@@ -19,6 +19,8 @@ __all__ = ["REQUEST_ID", "JsonFormatter", "configure_logging", "new_request_id",
 REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("curation_request_id", default="")
 
 _MAX_REQUEST_ID = 128
+# uvicorn adds an ANSI-coloured copy of its message: noise in a JSON line.
+_DROPPED = frozenset({"color_message"})
 _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
 
@@ -49,7 +51,7 @@ class JsonFormatter(logging.Formatter):
         if request_id:
             doc["request_id"] = request_id
         for key, value in record.__dict__.items():
-            if key not in _STANDARD_ATTRS and not key.startswith("_"):
+            if key not in _STANDARD_ATTRS and key not in _DROPPED and not key.startswith("_"):
                 doc[key] = value
         if record.exc_info:
             doc["exception"] = self.formatException(record.exc_info)

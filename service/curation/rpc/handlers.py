@@ -1,0 +1,205 @@
+"""The gRPC handlers, generated from the ops registry: one shared wrapper, no per-RPC servicer code.
+
+For every registered operation the wrapper (1) takes the request ID from ``x-request-id`` (sanitized,
+or a fresh one), sets it in the logs' context variable and echoes it as initial metadata, (2) reads the
+tenant from ``x-curation-namespace`` and the caller's deadline from ``context.time_remaining()``,
+(3) parses the request and calls ``Operations.dispatch``, (4) maps a ``CurationError`` through
+``STATUS_BY_KIND`` to ``context.abort`` with an ``ErrorDetail`` trailer, and anything unexpected to
+INTERNAL (logged with the request ID), and (5) records metrics (``protocol="grpc"``, the RPC name and
+the status code name) and one structured log line.
+
+Requests arrive and responses leave as raw bytes: parsing and serializing happen here, so a malformed
+message is an ``invalid_argument`` like any other bad input, and large messages are converted in the
+ops worker pool (as the REST adapter does) instead of on the event loop.
+
+Client-streaming RPCs (declared ``stream`` in the proto, or ``extra["streaming"] == "client"``): the
+chunks are collected (their total size bounded by ``max_request_bytes``) and, when the spec gives
+``extra["merge"]`` (a callable taking the list of chunks and returning one request message), merged in
+a worker thread and dispatched like a unary request. Without ``merge`` the async iterator of chunks is
+passed to ``dispatch`` as the request, for a direct (``handle``) operation to consume itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import grpc
+from google.protobuf.message import DecodeError, Message
+
+from curation.errors import CurationError, InvalidArgument, PayloadTooLarge
+from curation.logs import REQUEST_ID, sanitize_request_id
+from curation.ops.spec import Context
+from curation.rpc.errors import INTERNAL_MESSAGE, error_trailers, grpc_status
+from curation.rpc.methods import RpcMethod, rpc_methods, services_of
+
+if TYPE_CHECKING:
+    from curation.runtime import Runtime
+
+__all__ = [
+    "NAMESPACE_KEY",
+    "OFF_LOOP_BYTES",
+    "REQUEST_ID_KEY",
+    "build_generic_handlers",
+    "context_from_metadata",
+]
+
+log = logging.getLogger("curation.rpc")
+
+REQUEST_ID_KEY = "x-request-id"
+NAMESPACE_KEY = "x-curation-namespace"
+# Requests and responses at least this large are parsed / serialized in a worker thread.
+OFF_LOOP_BYTES = 256 * 1024
+
+_Body = Callable[[Any, Context], Awaitable[bytes]]
+
+
+def context_from_metadata(context: grpc.aio.ServicerContext[Any, Any], request_id: str) -> Context:
+    """The ops ``Context`` of a call: namespace from metadata, deadline from the call's time remaining."""
+    namespace = "default"
+    for key, value in context.invocation_metadata() or ():
+        if key == NAMESPACE_KEY and isinstance(value, str):
+            namespace = value
+    remaining = context.time_remaining()
+    deadline = None if remaining is None else time.monotonic() + remaining
+    return Context(namespace=namespace, request_id=request_id, deadline=deadline)
+
+
+def _request_id(context: grpc.aio.ServicerContext[Any, Any]) -> str:
+    for key, value in context.invocation_metadata() or ():
+        if key == REQUEST_ID_KEY and isinstance(value, str):
+            return sanitize_request_id(value)
+    return sanitize_request_id(None)
+
+
+def _wrap(method: RpcMethod, runtime: Runtime, body: _Body) -> Callable[..., Awaitable[bytes]]:
+    """The shared behaviour around one RPC's ``body`` (see the module docstring)."""
+    name = method.spec.name
+    metrics = runtime.metrics
+
+    async def behavior(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> bytes:
+        began = time.perf_counter()
+        request_id = _request_id(context)
+        token = REQUEST_ID.set(request_id)
+        in_flight = metrics.in_flight.labels("grpc")
+        in_flight.inc()
+        code = grpc.StatusCode.UNKNOWN  # until the call ends one way or another
+        ctx: Context | None = None
+        try:
+            await context.send_initial_metadata(((REQUEST_ID_KEY, request_id),))
+            error: CurationError
+            try:
+                ctx = context_from_metadata(context, request_id)
+                response = await body(request, ctx)
+                code = grpc.StatusCode.OK
+                return response
+            except CurationError as exc:
+                error = exc
+            except asyncio.CancelledError:
+                code = grpc.StatusCode.CANCELLED
+                raise
+            except Exception:
+                log.exception("unexpected error in %s", name, extra={"rpc": name})
+                error = CurationError(INTERNAL_MESSAGE)
+            code = grpc_status(error.kind)
+            await context.abort(code, str(error), trailing_metadata=error_trailers(error, request_id))
+            raise AssertionError("context.abort returned")  # pragma: no cover - abort always raises
+        finally:
+            seconds = time.perf_counter() - began
+            in_flight.dec()
+            metrics.requests.labels("grpc", name, code.name).inc()
+            metrics.latency.labels("grpc", name).observe(seconds)
+            log.info(
+                "%s %s",
+                name,
+                code.name,
+                extra={
+                    "protocol": "grpc",
+                    "rpc": name,
+                    "code": code.name,
+                    "namespace": ctx.namespace if ctx is not None else "",
+                    "duration_ms": round(seconds * 1000, 3),
+                },
+            )
+            REQUEST_ID.reset(token)
+
+    return behavior
+
+
+def _unary_body(method: RpcMethod, runtime: Runtime) -> _Body:
+    spec = method.spec
+    ops = runtime.ops
+    parse = spec.request_type.FromString
+
+    def checked_parse(raw: bytes) -> Message:
+        try:
+            return parse(raw)
+        except DecodeError:
+            raise InvalidArgument(
+                f"the request is not a valid {spec.request_type.DESCRIPTOR.full_name} message"
+            ) from None
+
+    async def body(raw: bytes, ctx: Context) -> bytes:
+        if len(raw) >= OFF_LOOP_BYTES:
+            request = await ops.run(checked_parse, raw, ctx=ctx)
+        else:
+            request = checked_parse(raw)
+        return await _respond(runtime, spec.name, request, ctx)
+
+    return body
+
+
+def _stream_body(method: RpcMethod, runtime: Runtime) -> _Body:
+    spec = method.spec
+    ops = runtime.ops
+    merge: Callable[[list[Message]], Message] | None = spec.extra.get("merge")
+    limit = runtime.settings.max_request_bytes
+
+    async def body(chunks: AsyncIterator[Message], ctx: Context) -> bytes:
+        if merge is None:
+            return await _respond(runtime, spec.name, chunks, ctx)
+        collected: list[Message] = []
+        total = 0
+        async for chunk in chunks:
+            total += chunk.ByteSize()
+            if total > limit:
+                raise PayloadTooLarge(f"the streamed request is larger than {limit} bytes", field="stream")
+            collected.append(chunk)
+        request = await ops.run(merge, collected, ctx=ctx)
+        return await _respond(runtime, spec.name, request, ctx)
+
+    return body
+
+
+async def _respond(runtime: Runtime, name: str, request: Any, ctx: Context) -> bytes:
+    response = await runtime.ops.dispatch(name, request, ctx)
+    if response.ByteSize() >= OFF_LOOP_BYTES:
+        return await runtime.ops.run(response.SerializeToString, ctx=ctx)
+    return response.SerializeToString()
+
+
+def build_generic_handlers(runtime: Runtime) -> tuple[list[grpc.GenericRpcHandler], list[str]]:
+    """One generic handler per service over ``runtime.ops.specs``, and the served service names."""
+    methods = rpc_methods(runtime.ops.specs.values())
+    handlers: list[grpc.GenericRpcHandler] = []
+    services = services_of(methods)
+    for service in services:
+        table: dict[str, grpc.RpcMethodHandler[Any, Any]] = {}
+        for method in (m for m in methods if m.service == service):
+            if method.client_streaming:
+                table[method.method] = grpc.stream_unary_rpc_method_handler(
+                    _wrap(method, runtime, _stream_body(method, runtime)),
+                    request_deserializer=method.spec.request_type.FromString,
+                    response_serializer=None,
+                )
+            else:
+                table[method.method] = grpc.unary_unary_rpc_method_handler(
+                    _wrap(method, runtime, _unary_body(method, runtime)),
+                    request_deserializer=None,
+                    response_serializer=None,
+                )
+        handlers.append(grpc.method_handlers_generic_handler(service, table))
+    return handlers, services

@@ -1,0 +1,140 @@
+"""The process: gRPC and REST over one Runtime in one asyncio loop, with a graceful shutdown.
+
+Start-up: build the runtime, bind both ports (port 0 picks a free one), start both servers, log one
+``{"message": "listening", "http_port": ..., "grpc_port": ...}`` line, run every operation family's
+``warm_up()`` in a thread (readiness stays NOT_SERVING meanwhile), then mark the runtime serving and
+log ``"serving"``. On SIGTERM or SIGINT: stop reporting ready (``/readyz`` 503, gRPC health
+NOT_SERVING), refuse new calls, let calls in flight finish within ``shutdown_grace_seconds``, close
+the runtime and return 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import signal
+import socket
+import sys
+from collections.abc import Callable, Generator, Iterable
+
+import uvicorn
+
+from curation.ops.spec import OperationSpec
+from curation.rest.app import create_app
+from curation.rpc import GrpcServer, create_grpc_server
+from curation.runtime import Runtime, build_runtime
+from curation.settings import Settings
+
+__all__ = ["bind_http_socket", "serve", "warm_up_hooks"]
+
+log = logging.getLogger("curation.server")
+
+
+class _Uvicorn(uvicorn.Server):
+    """uvicorn without its own signal handlers: this process owns SIGTERM/SIGINT and stops both servers."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+def warm_up_hooks(specs: Iterable[OperationSpec]) -> list[Callable[[], None]]:
+    """The ``warm_up()`` of every module defining an operation (plus any ``extra["warm_up"]``), once each.
+
+    A family module (``curation.ops.detection``) exports ``warm_up`` to load compiled kernels before
+    the first request; finding it through the specs' callables keeps this list out of the server.
+    """
+    hooks: list[Callable[[], None]] = []
+    for spec in specs:
+        found = [spec.extra.get("warm_up")]
+        for fn in (spec.evaluate, spec.respond, spec.handle, spec.check_paging):
+            module = sys.modules.get(getattr(fn, "__module__", "") or "")
+            found.append(getattr(module, "warm_up", None))
+        hooks.extend(h for h in found if callable(h) and h not in hooks)
+    return hooks
+
+
+def bind_http_socket(host: str, port: int) -> socket.socket:
+    """A bound TCP socket for uvicorn (bound here so port 0 resolves before anything is served)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+async def serve(
+    settings: Settings, *, stop: asyncio.Event | None = None, runtime: Runtime | None = None
+) -> int:
+    """Serve until SIGTERM/SIGINT (or ``stop`` is set); the process exit status.
+
+    Raises ``OSError`` when a port cannot be bound (after releasing whatever was already set up).
+    """
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event() if stop is None else stop
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    runtime = build_runtime(settings) if runtime is None else runtime
+    grpc_server: GrpcServer | None = None
+    sock: socket.socket | None = None
+    http: _Uvicorn | None = None
+    http_task: asyncio.Task[None] | None = None
+    try:
+        grpc_server = create_grpc_server(runtime)
+        sock = bind_http_socket(settings.host, settings.http_port)
+        http_port = int(sock.getsockname()[1])
+        http = _Uvicorn(
+            uvicorn.Config(
+                create_app(runtime),
+                host=settings.host,
+                port=http_port,
+                lifespan="on",
+                log_config=None,
+                access_log=False,
+                timeout_graceful_shutdown=math.ceil(settings.shutdown_grace_seconds),
+            )
+        )
+        await grpc_server.start()
+        http_task = asyncio.create_task(http.serve(sockets=[sock]), name="uvicorn")
+        while not http.started:
+            if http_task.done():
+                http_task.result()  # re-raise why uvicorn stopped
+                raise RuntimeError("the HTTP server stopped during start-up")
+            await asyncio.sleep(0.01)
+        log.info("listening", extra={"http_port": http_port, "grpc_port": grpc_server.port})
+        hooks = warm_up_hooks(runtime.ops.specs.values())
+        for hook in hooks:
+            await asyncio.to_thread(hook)
+        if not stop.is_set():
+            runtime.serving = True
+            await grpc_server.set_serving(True)
+            log.info("serving", extra={"warm_up_hooks": len(hooks)})
+        stopped = asyncio.create_task(stop.wait())
+        await asyncio.wait({stopped, http_task}, return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+        if http_task.done():
+            http_task.result()
+            raise RuntimeError("the HTTP server stopped unexpectedly")
+        log.info("shutting down", extra={"grace_seconds": settings.shutdown_grace_seconds})
+    finally:
+        # Readiness goes first (/readyz 503, health NOT_SERVING), then both servers drain together.
+        runtime.serving = False
+        if http is not None:
+            http.should_exit = True
+        await asyncio.gather(
+            *([] if grpc_server is None else [grpc_server.stop(settings.shutdown_grace_seconds)]),
+            *([] if http_task is None else [http_task]),
+        )
+        if sock is not None:
+            sock.close()
+        await runtime.close()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+    log.info("stopped")
+    return 0

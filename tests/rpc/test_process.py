@@ -1,0 +1,160 @@
+"""The process entry: both servers in one loop, warm-up before readiness, graceful stop with exit 0."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import socket
+import sys
+import threading
+import types
+
+import grpc
+import httpx
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from curation.errors import Unavailable
+from curation.ops import Context
+from curation.runtime import Runtime, build_runtime
+from curation.server import serve, warm_up_hooks
+from curation.settings import Settings
+from curation.v1 import classification_pb2 as pb
+from curation.v1 import diagnostics_pb2_grpc
+
+from .conftest import FakeScoring, fake_spec
+
+
+def test_warm_up_hooks_come_from_the_operation_modules(scoring: FakeScoring) -> None:
+    calls: list[str] = []
+    module = types.ModuleType("fake_family")
+
+    def evaluate(request: pb.ScoreClassificationRequest) -> pb.ClassificationEvaluation:
+        return scoring.evaluate(request)
+
+    def warm_up() -> None:
+        calls.append("module")
+
+    evaluate.__module__ = "fake_family"
+    module.warm_up = warm_up  # type: ignore[attr-defined]
+    sys.modules["fake_family"] = module
+    try:
+        spec = fake_spec(scoring)
+        from_module = dataclasses.replace(spec, evaluate=evaluate)
+        explicit = fake_spec(scoring, warm_up=lambda: calls.append("extra"))
+        hooks = warm_up_hooks([from_module, from_module, explicit, spec])
+    finally:
+        del sys.modules["fake_family"]
+    for hook in hooks:
+        hook()
+    assert calls == ["module", "extra"]
+
+
+async def wait_for_record(caplog: pytest.LogCaptureFixture, message: str) -> logging.LogRecord:
+    for _ in range(1000):
+        for record in caplog.records:
+            if record.getMessage() == message:
+                return record
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"no {message!r} log record")
+
+
+async def test_serves_both_protocols_and_stops_cleanly(
+    scoring: FakeScoring, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="curation.server")
+    settings = Settings(host="127.0.0.1", http_port=0, grpc_port=0, workers=1, shutdown_grace_seconds=2)
+    seen_during_warm_up: list[bool] = []
+    runtime: Runtime = build_runtime(
+        settings, [fake_spec(scoring, warm_up=lambda: seen_during_warm_up.append(runtime.serving))]
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(settings, stop=stop, runtime=runtime))
+    listening = await wait_for_record(caplog, "listening")
+    await wait_for_record(caplog, "serving")
+    http_port, grpc_port = listening.http_port, listening.grpc_port  # type: ignore[attr-defined]
+    assert seen_during_warm_up == [False]
+    assert runtime.serving
+
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{grpc_port}") as channel:
+        health = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest())
+        assert health.status == health_pb2.HealthCheckResponse.SERVING
+        request = pb.ScoreClassificationRequest(class_names=["a"], asset_ids=["x"], y_true=[0], y_pred=[0])
+        over_grpc = await diagnostics_pb2_grpc.DiagnosticsServiceStub(channel).ScoreClassification(request)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{http_port}") as client:
+        ready = await client.get("/readyz")
+        over_rest = await client.post(
+            "/v1/diagnostics/classification:score",
+            json={"class_names": ["a"], "asset_ids": ["x"], "y_true": [0], "y_pred": [0]},
+        )
+    assert ready.status_code == 200
+    assert over_rest.status_code == 200
+    assert over_rest.json()["cache"] == {"cached": True, "key_digest": over_grpc.cache.key_digest}
+    assert scoring.calls == 1
+
+    stop.set()
+    assert await asyncio.wait_for(task, 30) == 0
+    assert not runtime.serving
+    await wait_for_record(caplog, "stopped")
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{http_port}") as client:
+        with pytest.raises(httpx.ConnectError):
+            await client.get("/healthz")
+
+
+async def test_shutdown_lets_calls_in_flight_finish(
+    scoring: FakeScoring, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="curation.server")
+    settings = Settings(host="127.0.0.1", http_port=0, grpc_port=0, workers=1, shutdown_grace_seconds=20)
+    runtime = build_runtime(settings, [fake_spec(scoring)])
+    scoring.gate = threading.Event()
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(settings, stop=stop, runtime=runtime))
+    listening = await wait_for_record(caplog, "listening")
+    await wait_for_record(caplog, "serving")
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{listening.grpc_port}") as channel:  # type: ignore[attr-defined]
+        stub = diagnostics_pb2_grpc.DiagnosticsServiceStub(channel)
+        call = stub.ScoreClassification(pb.ScoreClassificationRequest(class_names=["a"]))
+        for _ in range(1000):
+            if scoring.calls:
+                break
+            await asyncio.sleep(0.01)
+        stop.set()
+        await wait_for_record(caplog, "shutting down")
+        assert not runtime.serving
+        assert not task.done()
+        scoring.gate.set()
+        response = await call
+    assert response.summary.per_class[0].class_name == "a"
+    assert await asyncio.wait_for(task, 30) == 0
+
+
+@pytest.mark.parametrize("protocol", ["http", "grpc"])
+async def test_a_port_in_use_fails_start_up_and_releases_everything(
+    scoring: FakeScoring, protocol: str
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        ports = (
+            {"http_port": port, "grpc_port": 0} if protocol == "http" else {"http_port": 0, "grpc_port": port}
+        )
+        settings = Settings(host="127.0.0.1", workers=1, **ports)
+        runtime = build_runtime(settings, [fake_spec(scoring)])
+        with pytest.raises(OSError):
+            await serve(settings, runtime=runtime)
+    assert not runtime.serving
+    with pytest.raises(Unavailable):  # the runtime was closed: its worker pool takes no more work
+        await runtime.ops.run(int, ctx=Context())
+
+
+def test_bad_configuration_exits_2(monkeypatch: pytest.MonkeyPatch) -> None:
+    from curation import __main__ as entry
+
+    monkeypatch.setattr(entry, "configure_logging", lambda: None)  # keep pytest's log handlers
+    monkeypatch.setenv("CURATION_GRPC_PORT", "not-a-number")
+    with pytest.raises(SystemExit) as info:
+        entry.main()
+    assert info.value.code == 2

@@ -1,0 +1,133 @@
+"""The grpc.aio server: health transitions, reflection, message limits, registry checks, streaming hook."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+from curation.ops import OperationSpec
+from curation.rpc import rpc_methods, server_options
+from curation.settings import Settings
+from curation.v1 import classification_pb2 as pb
+from curation.v1 import sampling_pb2
+
+from .conftest import NAME, SERVICE, FakeScoring, Serve, Served, fake_spec
+
+SERVING = health_pb2.HealthCheckResponse.SERVING
+NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+
+
+async def health_of(served: Served, service: str) -> int:
+    stub = health_pb2_grpc.HealthStub(served.channel)
+    response = await stub.Check(health_pb2.HealthCheckRequest(service=service))
+    return int(response.status)
+
+
+async def test_health_transitions(serve: Serve, scoring: FakeScoring) -> None:
+    s = await serve([fake_spec(scoring)])
+    assert [await health_of(s, name) for name in ("", SERVICE)] == [NOT_SERVING, NOT_SERVING]
+    await s.server.set_serving(True)
+    assert [await health_of(s, name) for name in ("", SERVICE)] == [SERVING, SERVING]
+    await s.server.set_serving(False)
+    assert [await health_of(s, name) for name in ("", SERVICE)] == [NOT_SERVING, NOT_SERVING]
+    await s.server.set_serving(True)
+    await s.server.health.enter_graceful_shutdown()
+    await s.server.set_serving(True)  # ignored once shutdown has begun
+    assert await health_of(s, "") == NOT_SERVING
+    with pytest.raises(grpc.aio.AioRpcError) as info:
+        await health_of(s, "curation.v1.NoSuchService")
+    assert info.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_reflection_lists_the_served_services(served: Served) -> None:
+    stub = reflection_pb2_grpc.ServerReflectionStub(served.channel)
+    request = reflection_pb2.ServerReflectionRequest(list_services="")
+    responses = [r async for r in stub.ServerReflectionInfo(iter([request]))]
+    names = {s.name for s in responses[0].list_services_response.service}
+    assert names == {SERVICE, "grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection"}
+    by_symbol = reflection_pb2.ServerReflectionRequest(file_containing_symbol=SERVICE)
+    [found] = [r async for r in stub.ServerReflectionInfo(iter([by_symbol]))]
+    assert found.file_descriptor_response.file_descriptor_proto
+
+
+async def test_oversize_request_is_resource_exhausted(serve: Serve, scoring: FakeScoring) -> None:
+    s = await serve([fake_spec(scoring)], Settings(max_request_bytes=64 * 1024, workers=1))
+    big = pb.ScoreClassificationRequest(class_names=["a"], scores=[0.5] * 20_000)
+    assert big.ByteSize() > 64 * 1024
+    with pytest.raises(grpc.aio.AioRpcError) as info:
+        await s.stub.ScoreClassification(big)
+    assert info.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert scoring.calls == 0
+    small = await s.stub.ScoreClassification(pb.ScoreClassificationRequest(class_names=["a"], scores=[0.5]))
+    assert small.summary.per_class[0].class_name == "a"
+
+
+async def test_oversize_response_is_resource_exhausted(serve: Serve, scoring: FakeScoring) -> None:
+    s = await serve([fake_spec(scoring)], Settings(max_response_bytes=16 * 1024, workers=1))
+    names = [f"class-{i:05d}" for i in range(2_000)]
+    with pytest.raises(grpc.aio.AioRpcError) as info:
+        await s.stub.ScoreClassification(pb.ScoreClassificationRequest(class_names=names))
+    assert info.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+
+
+def test_server_options_follow_settings() -> None:
+    options = dict(server_options(Settings(max_request_bytes=123, max_response_bytes=456)))
+    assert options["grpc.max_receive_message_length"] == 123
+    assert options["grpc.max_send_message_length"] == 456
+    assert options["grpc.keepalive_time_ms"] > options["grpc.keepalive_timeout_ms"] > 0
+
+
+def test_registry_must_match_the_protos(scoring: FakeScoring) -> None:
+    good = fake_spec(scoring)
+    [method] = rpc_methods([good])
+    assert (method.service, method.method, method.client_streaming) == (SERVICE, "ScoreClassification", False)
+    cases = {
+        "curation.v1.NoService/ScoreClassification": pb.ScoreClassificationResponse,
+        "curation.v1.DiagnosticsService/NoMethod": pb.ScoreClassificationResponse,
+        NAME: sampling_pb2.SelectResponse,
+    }
+    for name, response_type in cases.items():
+        spec = OperationSpec(
+            name=name, request_type=pb.ScoreClassificationRequest, response_type=response_type
+        )
+        with pytest.raises(ValueError, match="operation"):
+            rpc_methods([spec])
+
+
+def merge(chunks: list[pb.ScoreClassificationRequest]) -> pb.ScoreClassificationRequest:
+    merged = pb.ScoreClassificationRequest()
+    for chunk in chunks:
+        merged.MergeFrom(chunk)
+    return merged
+
+
+async def test_client_streaming_hook_merges_chunks(serve: Serve, scoring: FakeScoring) -> None:
+    s = await serve([fake_spec(scoring, streaming="client", merge=merge)], Settings(max_request_bytes=4096))
+    call = s.channel.stream_unary(
+        f"/{NAME}",
+        request_serializer=pb.ScoreClassificationRequest.SerializeToString,
+        response_deserializer=pb.ScoreClassificationResponse.FromString,
+    )
+    chunks = [
+        pb.ScoreClassificationRequest(class_names=["a", "b"], asset_ids=["x"]),
+        pb.ScoreClassificationRequest(asset_ids=["y", "z"]),
+    ]
+    response = await call(iter(chunks))
+    assert response.summary.num_assets == 3
+    assert [c.class_name for c in response.summary.per_class] == ["a", "b"]
+    too_many = [pb.ScoreClassificationRequest(asset_ids=["q" * 100] * 10)] * 5  # each chunk fits, the sum not
+    with pytest.raises(grpc.aio.AioRpcError) as info:
+        await call(iter(too_many))
+    assert info.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+
+
+def test_public_surface_is_exported() -> None:
+    import curation.rpc
+    import curation.server
+
+    for module in (curation.rpc, curation.server):
+        assert module.__all__, module
+        assert all(hasattr(module, name) for name in module.__all__)
+    assert set(curation.server.__all__) == {"bind_http_socket", "serve", "warm_up_hooks"}
