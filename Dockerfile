@@ -45,13 +45,15 @@ LABEL org.opencontainers.image.title="curation-service" \
       org.opencontainers.image.licenses="Apache-2.0"
 
 # PYTHONUNBUFFERED: log lines reach `kubectl logs` at once. PYTHONDONTWRITEBYTECODE: the root filesystem
-# is read-only in the cluster, and the venv already holds compiled bytecode.
+# is read-only in the cluster, and the venv already holds compiled bytecode. NUMBA_CACHE_DIR: the detection
+# kernels are compiled at start (before SERVING) into the writable /tmp emptyDir.
 ENV PATH="/opt/venv/bin:${PATH}" \
     VIRTUAL_ENV=/opt/venv \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     CURATION_HTTP_PORT=8080 \
-    CURATION_GRPC_PORT=50051
+    CURATION_GRPC_PORT=50051 \
+    NUMBA_CACHE_DIR=/tmp/numba
 
 # A fixed, unprivileged UID/GID (10001) that the Helm chart's securityContext names (runAsUser: 10001).
 RUN groupadd --system --gid 10001 curation \

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 from curation.cache import Cache, build_cache
 from curation.metrics import Metrics
-from curation.ops import Operations, OperationSpec, all_specs
+from curation.ops import Operations, OperationSpec
+from curation.ops.registry import all_specs
 from curation.settings import Settings
 
 __all__ = ["Runtime", "build_runtime"]

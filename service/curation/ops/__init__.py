@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from curation.ops.facade import Operations
-from curation.ops.registry import all_specs
 from curation.ops.spec import Context, OperationSpec
 
-__all__ = ["Context", "OperationSpec", "Operations", "all_specs"]
+__all__ = ["Context", "OperationSpec", "Operations"]

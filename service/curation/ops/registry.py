@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from curation.ops import classification, detection
 from curation.ops.spec import OperationSpec
 
 __all__ = ["all_specs"]
@@ -9,6 +10,4 @@ __all__ = ["all_specs"]
 
 def all_specs() -> list[OperationSpec]:
     """The operation records of every family, in a stable order."""
-    from curation.ops import classification
-
-    return [classification.SPEC]
+    return [classification.SPEC, *detection.SPECS]

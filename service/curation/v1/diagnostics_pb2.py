@@ -23,10 +23,11 @@ _sym_db = _symbol_database.Default()
 
 
 from curation.v1 import classification_pb2 as curation_dot_v1_dot_classification__pb2
+from curation.v1 import detection_pb2 as curation_dot_v1_dot_detection__pb2
 from curation.v1 import options_pb2 as curation_dot_v1_dot_options__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1d\x63uration/v1/diagnostics.proto\x12\x0b\x63uration.v1\x1a curation/v1/classification.proto\x1a\x19\x63uration/v1/options.proto2\xb1\x01\n\x12\x44iagnosticsService\x12\x9a\x01\n\x13ScoreClassification\x12\'.curation.v1.ScoreClassificationRequest\x1a(.curation.v1.ScoreClassificationResponse\"0\xca\xf3\x18,\n\x04POST\x12$/v1/diagnostics/classification:scoreb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1d\x63uration/v1/diagnostics.proto\x12\x0b\x63uration.v1\x1a curation/v1/classification.proto\x1a\x1b\x63uration/v1/detection.proto\x1a\x19\x63uration/v1/options.proto2\xa9\x03\n\x12\x44iagnosticsService\x12\x9a\x01\n\x13ScoreClassification\x12\'.curation.v1.ScoreClassificationRequest\x1a(.curation.v1.ScoreClassificationResponse\"0\xca\xf3\x18,\n\x04POST\x12$/v1/diagnostics/classification:score\x12\x86\x01\n\x0eScoreDetection\x12\".curation.v1.ScoreDetectionRequest\x1a#.curation.v1.ScoreDetectionResponse\"+\xca\xf3\x18\'\n\x04POST\x12\x1f/v1/diagnostics/detection:score\x12m\n\x14ScoreDetectionStream\x12(.curation.v1.ScoreDetectionStreamRequest\x1a).curation.v1.ScoreDetectionStreamResponse(\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,6 +36,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_DIAGNOSTICSSERVICE'].methods_by_name['ScoreClassification']._loaded_options = None
   _globals['_DIAGNOSTICSSERVICE'].methods_by_name['ScoreClassification']._serialized_options = b'\312\363\030,\n\004POST\022$/v1/diagnostics/classification:score'
-  _globals['_DIAGNOSTICSSERVICE']._serialized_start=108
-  _globals['_DIAGNOSTICSSERVICE']._serialized_end=285
+  _globals['_DIAGNOSTICSSERVICE'].methods_by_name['ScoreDetection']._loaded_options = None
+  _globals['_DIAGNOSTICSSERVICE'].methods_by_name['ScoreDetection']._serialized_options = b'\312\363\030\'\n\004POST\022\037/v1/diagnostics/detection:score'
+  _globals['_DIAGNOSTICSSERVICE']._serialized_start=137
+  _globals['_DIAGNOSTICSSERVICE']._serialized_end=562
 # @@protoc_insertion_point(module_scope)

@@ -1,4 +1,5 @@
 from curation.v1 import classification_pb2 as _classification_pb2
+from curation.v1 import detection_pb2 as _detection_pb2
 from curation.v1 import options_pb2 as _options_pb2
 from google.protobuf import descriptor as _descriptor
 from typing import ClassVar as _ClassVar

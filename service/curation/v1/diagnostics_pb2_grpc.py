@@ -4,6 +4,7 @@ import grpc
 import warnings
 
 from curation.v1 import classification_pb2 as curation_dot_v1_dot_classification__pb2
+from curation.v1 import detection_pb2 as curation_dot_v1_dot_detection__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -40,6 +41,16 @@ class DiagnosticsServiceStub:
                 request_serializer=curation_dot_v1_dot_classification__pb2.ScoreClassificationRequest.SerializeToString,
                 response_deserializer=curation_dot_v1_dot_classification__pb2.ScoreClassificationResponse.FromString,
                 _registered_method=True)
+        self.ScoreDetection = channel.unary_unary(
+                '/curation.v1.DiagnosticsService/ScoreDetection',
+                request_serializer=curation_dot_v1_dot_detection__pb2.ScoreDetectionRequest.SerializeToString,
+                response_deserializer=curation_dot_v1_dot_detection__pb2.ScoreDetectionResponse.FromString,
+                _registered_method=True)
+        self.ScoreDetectionStream = channel.stream_unary(
+                '/curation.v1.DiagnosticsService/ScoreDetectionStream',
+                request_serializer=curation_dot_v1_dot_detection__pb2.ScoreDetectionStreamRequest.SerializeToString,
+                response_deserializer=curation_dot_v1_dot_detection__pb2.ScoreDetectionStreamResponse.FromString,
+                _registered_method=True)
 
 
 class DiagnosticsServiceServicer:
@@ -53,6 +64,22 @@ class DiagnosticsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ScoreDetection(self, request, context):
+        """Score object detection or instance segmentation: pycocotools-exact COCO numbers and arrays, per
+        class, per slice and per asset, TIDE error types, a confusion matrix over classes + background.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ScoreDetectionStream(self, request_iterator, context):
+        """The same for very large sets, the request sent in chunks (merged in order; see
+        ScoreDetectionStreamRequest). gRPC only: REST has no client streaming.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DiagnosticsServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -60,6 +87,16 @@ def add_DiagnosticsServiceServicer_to_server(servicer, server):
                     servicer.ScoreClassification,
                     request_deserializer=curation_dot_v1_dot_classification__pb2.ScoreClassificationRequest.FromString,
                     response_serializer=curation_dot_v1_dot_classification__pb2.ScoreClassificationResponse.SerializeToString,
+            ),
+            'ScoreDetection': grpc.unary_unary_rpc_method_handler(
+                    servicer.ScoreDetection,
+                    request_deserializer=curation_dot_v1_dot_detection__pb2.ScoreDetectionRequest.FromString,
+                    response_serializer=curation_dot_v1_dot_detection__pb2.ScoreDetectionResponse.SerializeToString,
+            ),
+            'ScoreDetectionStream': grpc.stream_unary_rpc_method_handler(
+                    servicer.ScoreDetectionStream,
+                    request_deserializer=curation_dot_v1_dot_detection__pb2.ScoreDetectionStreamRequest.FromString,
+                    response_serializer=curation_dot_v1_dot_detection__pb2.ScoreDetectionStreamResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -90,6 +127,60 @@ class DiagnosticsService:
             '/curation.v1.DiagnosticsService/ScoreClassification',
             curation_dot_v1_dot_classification__pb2.ScoreClassificationRequest.SerializeToString,
             curation_dot_v1_dot_classification__pb2.ScoreClassificationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ScoreDetection(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/curation.v1.DiagnosticsService/ScoreDetection',
+            curation_dot_v1_dot_detection__pb2.ScoreDetectionRequest.SerializeToString,
+            curation_dot_v1_dot_detection__pb2.ScoreDetectionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ScoreDetectionStream(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/curation.v1.DiagnosticsService/ScoreDetectionStream',
+            curation_dot_v1_dot_detection__pb2.ScoreDetectionStreamRequest.SerializeToString,
+            curation_dot_v1_dot_detection__pb2.ScoreDetectionStreamResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,447 @@
+"""Compiled inner loops of the COCO evaluation: greedy matching and precision/recall sampling.
+
+Greedy matching is sequential per (image, category, IoU threshold, area range) and the precision
+envelope is a segmented right-to-left maximum; neither vectorises in numpy without either copying
+float bits through tricks or allocating (T x D x G) cubes, so these two loops are compiled with numba.
+Every floating-point operation is written in the same order as pycocotools' C (``bbIou`` in
+``maskApi.c``) and Python (``cocoeval.py``), and numba compiles without fast-math (no FMA contraction,
+no reassociation), so the results are bit-identical.
+
+Compilation is cached on disk (``cache=True``). Numba reads ``NUMBA_CACHE_DIR`` at import; when it is
+not set and the package directory is read-only (a container with a read-only root file system), this
+module points it at ``$TMPDIR/curation-numba`` before importing numba. Call :func:`warm_up` once at
+server start so no request pays for compilation.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+__all__ = [
+    "FP",
+    "IGNORED",
+    "TP",
+    "accumulate_kernel",
+    "box_iou_kernel",
+    "bucket_order",
+    "dense_rank",
+    "group_scan",
+    "match_kernel",
+    "warm_up",
+]
+
+
+def _ensure_cache_dir() -> None:
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return
+    here = os.path.dirname(os.path.abspath(__file__))
+    if not os.access(here, os.W_OK):
+        os.environ["NUMBA_CACHE_DIR"] = os.path.join(tempfile.gettempdir(), "curation-numba")
+        if "numba" in sys.modules:  # imported earlier by someone else: make it read the variable again
+            sys.modules["numba"].core.config.reload_config()
+
+
+_ensure_cache_dir()
+
+import numba  # noqa: E402
+import numpy as np  # noqa: E402
+from numpy.typing import NDArray  # noqa: E402
+
+# Code of a detection at one (area range, IoU threshold): counted as a false positive, a true
+# positive, or ignored (matched to an ignored GT, or unmatched and outside the area range).
+FP, TP, IGNORED = 0, 1, 2
+
+_EPS = float(np.spacing(1))
+
+
+@numba.njit(cache=True, nogil=True)
+def _iou_block(  # noqa: PLR0917 - numba kernels take their arrays positionally
+    gt_box: NDArray[np.float64],
+    gt_crowd: NDArray[np.bool_],
+    dt_box: NDArray[np.float64],
+    g0: int,
+    G: int,
+    d0: int,
+    D: int,
+    out: NDArray[np.float64],
+) -> None:
+    # Same operations in the same order as bbIou in pycocotools' maskApi.c; crowd union = det area.
+    for j in range(G):
+        gx = gt_box[g0 + j, 0]
+        gy = gt_box[g0 + j, 1]
+        gw = gt_box[g0 + j, 2]
+        gh = gt_box[g0 + j, 3]
+        ga = gw * gh
+        crowd = gt_crowd[g0 + j]
+        for i in range(D):
+            dx = dt_box[d0 + i, 0]
+            dy = dt_box[d0 + i, 1]
+            dw = dt_box[d0 + i, 2]
+            dh = dt_box[d0 + i, 3]
+            v = 0.0
+            w = min(dw + dx, gw + gx) - max(dx, gx)
+            if w > 0:
+                h = min(dh + dy, gh + gy) - max(dy, gy)
+                if h > 0:
+                    inter = w * h
+                    da = dw * dh
+                    u = da if crowd else ga + da - inter
+                    v = inter / u
+            out[i * G + j] = v
+
+
+@numba.njit(cache=True, nogil=True)
+def box_iou_kernel(  # noqa: PLR0917
+    gt_box: NDArray[np.float64],
+    gt_crowd: NDArray[np.bool_],
+    dt_box: NDArray[np.float64],
+    g_lo: NDArray[np.int64],
+    g_hi: NDArray[np.int64],
+    d_lo: NDArray[np.int64],
+    d_hi: NDArray[np.int64],
+    offsets: NDArray[np.int64],
+    out: NDArray[np.float64],
+) -> None:
+    """IoU blocks (D x G, row-major) of every group, written at ``offsets[q]`` of ``out``."""
+    for q in range(g_lo.shape[0]):
+        G = g_hi[q] - g_lo[q]
+        D = d_hi[q] - d_lo[q]
+        if G > 0 and D > 0:
+            _iou_block(gt_box, gt_crowd, dt_box, g_lo[q], G, d_lo[q], D, out[offsets[q] : offsets[q] + G * D])
+
+
+@numba.njit(cache=True, nogil=True)
+def bucket_order(keys: NDArray[np.int64], num_buckets: int, order: NDArray[np.int64]) -> NDArray[np.int64]:
+    """``order`` stably re-sorted by ``keys[order]`` (a counting sort, keys in ``0..num_buckets-1``)."""
+    start = np.zeros(num_buckets + 1, np.int64)
+    for i in order:
+        start[keys[i] + 1] += 1
+    for b in range(num_buckets):
+        start[b + 1] += start[b]
+    out = np.empty(order.shape[0], np.int64)
+    for i in order:
+        k = keys[i]
+        out[start[k]] = i
+        start[k] += 1
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def dense_rank(values: NDArray[np.float64], desc_order: NDArray[np.int64]) -> tuple[NDArray[np.int64], int]:
+    """Dense rank of each value in ``desc_order`` (any order that sorts the values descending); equal
+    values share a rank. Returns the ranks and their count."""
+    n = values.shape[0]
+    out = np.empty(n, np.int64)
+    r = 0
+    for i in range(n):
+        j = desc_order[i]
+        if i > 0 and values[j] != values[desc_order[i - 1]]:
+            r += 1
+        out[j] = r
+    return out, (r + 1 if n > 0 else 0)
+
+
+@numba.njit(cache=True, nogil=True)
+def group_scan(
+    gkey: NDArray[np.int64], dkey: NDArray[np.int64], max_det: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Groups over the union of two sorted key lists (GT, detections): [lo, hi) of each side, and each
+    detection's rank inside its group. ``d_hi`` is cut to ``max_det`` detections per group."""
+    ng = gkey.shape[0]
+    nd = dkey.shape[0]
+    rank = np.empty(nd, np.int64)
+    cap = ng + nd
+    g_lo = np.empty(cap, np.int64)
+    g_hi = np.empty(cap, np.int64)
+    d_lo = np.empty(cap, np.int64)
+    d_hi = np.empty(cap, np.int64)
+    i = 0
+    j = 0
+    q = 0
+    while i < ng or j < nd:
+        key = gkey[i] if j >= nd or (i < ng and gkey[i] < dkey[j]) else dkey[j]
+        g_lo[q] = i
+        while i < ng and gkey[i] == key:
+            i += 1
+        g_hi[q] = i
+        d_lo[q] = j
+        while j < nd and dkey[j] == key:
+            rank[j] = j - d_lo[q]
+            j += 1
+        d_hi[q] = min(j, d_lo[q] + max_det)
+        q += 1
+    return g_lo[:q], g_hi[:q], d_lo[:q], d_hi[:q], rank
+
+
+@numba.njit(cache=True, nogil=True)
+def match_kernel(  # noqa: PLR0917 - numba kernels take their arrays positionally
+    ious: NDArray[np.float64],
+    offsets: NDArray[np.int64],
+    gt_area: NDArray[np.float64],
+    gt_crowd: NDArray[np.bool_],
+    gt_ignore: NDArray[np.bool_],
+    gt_zero_id: NDArray[np.bool_],
+    gt_rows: NDArray[np.int64],
+    dt_area: NDArray[np.float64],
+    g_lo: NDArray[np.int64],
+    g_hi: NDArray[np.int64],
+    d_lo: NDArray[np.int64],
+    d_hi: NDArray[np.int64],
+    area_lo: NDArray[np.float64],
+    area_hi: NDArray[np.float64],
+    thrs: NDArray[np.float64],
+    codes: NDArray[np.uint8],
+    match: NDArray[np.int64],
+    match_iou: NDArray[np.float64],
+) -> None:
+    """pycocotools' ``evaluateImg`` greedy matching for every group, area range and threshold.
+
+    Per group, GTs are visited ignored-last (stable), detections in score order; a detection takes the
+    *last* GT with the highest IoU >= ``min(t, 1-1e-10)`` (``<`` skips, ``==`` replaces), never
+    re-matches a matched non-crowd GT, and stops at the first ignored GT once it holds a regular match.
+    Detection ``d`` gets ``codes[d, a, t]`` (FP/TP/IGNORED) and, under area range 0, ``match[d, t]`` =
+    ``gt_rows`` of its GT (-1 if none) and ``match_iou[d, t]``. A GT flagged ``gt_zero_id`` reproduces
+    pycocotools' id-0 trap: it is consumed but its detection counts as unmatched.
+
+    The (area, threshold) states advance together, one detection at a time (each keeps its own
+    "taken" flags), so a detection whose best IoU is below every threshold is settled at once.
+    """
+    A = area_lo.shape[0]
+    T = thrs.shape[0]
+    max_g = 1
+    for q in range(g_lo.shape[0]):
+        max_g = max(max_g, g_hi[q] - g_lo[q])
+    order = np.empty((A, max_g), np.int64)
+    gig = np.empty((A, max_g), np.bool_)
+    taken = np.empty((A, T, max_g), np.bool_)
+    thr = np.empty(T)
+    min_thr = np.inf
+    for t in range(T):
+        thr[t] = min(thrs[t], 1.0 - 1e-10)
+        min_thr = min(min_thr, thr[t])
+    for q in range(g_lo.shape[0]):
+        g0 = g_lo[q]
+        G = g_hi[q] - g0
+        d0 = d_lo[q]
+        D = d_hi[q] - d0
+        if D == 0:
+            continue
+        base = offsets[q]
+        for a in range(A):
+            n = 0
+            for j in range(G):
+                ar = gt_area[g0 + j]
+                gig[a, j] = gt_ignore[g0 + j] or ar < area_lo[a] or ar > area_hi[a]
+                if not gig[a, j]:
+                    order[a, n] = j
+                    n += 1
+            for j in range(G):
+                if gig[a, j]:
+                    order[a, n] = j
+                    n += 1
+            for t in range(T):
+                for j in range(G):
+                    taken[a, t, j] = False
+        for i in range(D):
+            d = d0 + i
+            row = base + i * G
+            best_any = 0.0
+            for j in range(G):
+                best_any = max(best_any, ious[row + j])
+            ar = dt_area[d]
+            if best_any < min_thr:
+                # Unmatched at every threshold: false positive unless outside the area range.
+                for a in range(A):
+                    code = IGNORED if (ar < area_lo[a] or ar > area_hi[a]) else FP
+                    for t in range(T):
+                        codes[d, a, t] = code
+                for t in range(T):
+                    match[d, t] = -1
+                    match_iou[d, t] = 0.0
+                continue
+            for a in range(A):
+                outside = ar < area_lo[a] or ar > area_hi[a]
+                for t in range(T):
+                    m = -1
+                    if best_any >= thr[t]:
+                        best = thr[t]
+                        for jj in range(G):
+                            j = order[a, jj]
+                            if taken[a, t, j] and not gt_crowd[g0 + j]:
+                                continue
+                            if m > -1 and not gig[a, m] and gig[a, j]:
+                                break
+                            v = ious[row + j]
+                            if v < best:
+                                continue
+                            best = v
+                            m = j
+                    if m == -1:
+                        code = IGNORED if outside else FP
+                    else:
+                        taken[a, t, m] = True
+                        if gig[a, m]:
+                            code = IGNORED
+                        elif gt_zero_id[g0 + m]:
+                            code = IGNORED if outside else FP
+                        else:
+                            code = TP
+                    codes[d, a, t] = code
+                    if a == 0:
+                        if m == -1:
+                            match[d, t] = -1
+                            match_iou[d, t] = 0.0
+                        else:
+                            match[d, t] = gt_rows[g0 + m]
+                            match_iou[d, t] = ious[row + m]
+
+
+@numba.njit(cache=True, nogil=True)
+def accumulate_kernel(  # noqa: PLR0917 - numba kernels take their arrays positionally
+    codes: NDArray[np.uint8],
+    rank: NDArray[np.int64],
+    score: NDArray[np.float64],
+    k_lo: NDArray[np.int64],
+    k_hi: NDArray[np.int64],
+    npig: NDArray[np.int64],
+    max_dets: NDArray[np.int64],
+    rec_thrs: NDArray[np.float64],
+    precision: NDArray[np.float64],
+    recall: NDArray[np.float64],
+    scores: NDArray[np.float64],
+) -> None:
+    """pycocotools' ``accumulate``. ``codes[p, a, t]``, ``rank[p]``, ``score[p]`` list category k's
+    detections at ``p in [k_lo[k], k_hi[k])`` by score, ties by image then in-group rank
+    (pycocotools' concatenation then stable merge sort).
+
+    Between two true positives the precision ``tp / (tp + fp + eps)`` can only fall (tp fixed, fp
+    growing, division correctly rounded), and the recall ``tp / npig`` first reaches each value at a
+    true positive, so the right-to-left envelope and the ``searchsorted(rc, recThrs, 'left')`` sample
+    only need the precision at true positives (and at position 0): the same floats, without storing a
+    curve per threshold. One pass per category counts every area range, maxDets and threshold.
+    Outputs are laid out [K, A, M, T, R] (written sequentially; the caller transposes to pycocotools'
+    [T, R, K, A, M]) and keep -1 where a category has no counted GT.
+    """
+    A = codes.shape[1]
+    T = codes.shape[2]
+    K = k_lo.shape[0]
+    M = max_dets.shape[0]
+    R = rec_thrs.shape[0]
+    max_pos = 1
+    for k in range(K):
+        for a in range(A):
+            max_pos = max(max_pos, npig[k, a])
+    tp = np.zeros((A, M, T), np.int64)
+    # fp[a, m, t]: false positives whose rank first fits maxDets[m] (not cumulative over m).
+    fp = np.zeros((A, M, T), np.int64)
+    nd = np.zeros(M, np.int64)
+    first = np.zeros(M, np.int64)
+    tp_pr = np.empty((A, M, T, max_pos), np.float64)
+    tp_at = np.empty((A, M, T, max_pos), np.int64)
+    for k in range(K):
+        tp[:] = 0
+        fp[:] = 0
+        nd[:] = 0
+        for p in range(k_lo[k], k_hi[k]):
+            r = rank[p]
+            m0 = 0
+            while m0 < M and r >= max_dets[m0]:
+                m0 += 1
+            if m0 == M:
+                continue
+            for m in range(m0, M):
+                if nd[m] == 0:
+                    first[m] = p
+                nd[m] += 1
+            for a in range(A):
+                if npig[k, a] == 0:
+                    continue
+                for t in range(T):
+                    c = codes[p, a, t]
+                    if c == FP:
+                        # Counted once, under the smallest maxDets that keeps it (prefix-summed below).
+                        fp[a, m0, t] += 1
+                    elif c == TP:
+                        n_fp = 0
+                        for m in range(m0):
+                            n_fp += fp[a, m, t]
+                        for m in range(m0, M):
+                            n_fp += fp[a, m, t]
+                            j = tp[a, m, t]
+                            tp[a, m, t] = j + 1
+                            ftp = float(j + 1)
+                            tp_pr[a, m, t, j] = ftp / (float(n_fp) + ftp + _EPS)
+                            tp_at[a, m, t, j] = p
+        for a in range(A):
+            n_pos = npig[k, a]
+            if n_pos == 0:
+                continue
+            fn_pos = float(n_pos)
+            for m in range(M):
+                for t in range(T):
+                    ntp = tp[a, m, t]
+                    recall[k, a, m, t] = float(ntp) / fn_pos if nd[m] > 0 else 0.0
+                    for j in range(ntp - 2, -1, -1):
+                        tp_pr[a, m, t, j] = max(tp_pr[a, m, t, j], tp_pr[a, m, t, j + 1])
+                    walk = 0
+                    for ri in range(R):
+                        thr = rec_thrs[ri]
+                        pv = 0.0
+                        sv = 0.0
+                        if nd[m] == 0:
+                            pass
+                        elif thr <= 0.0:
+                            # rc[0] >= thr: sampled at position 0 (envelope = overall maximum).
+                            pv = tp_pr[a, m, t, 0] if ntp > 0 else 0.0
+                            sv = score[first[m]]
+                        else:
+                            # First true positive whose recall (j + 1) / npig reaches thr: a forward
+                            # walk for ascending thresholds, else a binary search.
+                            if ri > 0 and thr >= rec_thrs[ri - 1]:
+                                lo = walk
+                                while lo < ntp and float(lo + 1) / fn_pos < thr:
+                                    lo += 1
+                            else:
+                                lo = 0
+                                hi = ntp
+                                while lo < hi:
+                                    mid = (lo + hi) // 2
+                                    if float(mid + 1) / fn_pos < thr:
+                                        lo = mid + 1
+                                    else:
+                                        hi = mid
+                            walk = lo
+                            if lo < ntp:
+                                pv = tp_pr[a, m, t, lo]
+                                sv = score[tp_at[a, m, t, lo]]
+                        precision[k, a, m, t, ri] = pv
+                        scores[k, a, m, t, ri] = sv
+
+
+def warm_up() -> None:
+    """Compile (or load from the on-disk cache) every kernel with the exact argument types used."""
+    i64 = np.zeros(1, np.int64)
+    one = np.ones(1, np.int64)
+    box = np.array([[0.0, 0.0, 1.0, 1.0]])
+    f1 = np.ones(1)
+    b1 = np.zeros(1, np.bool_)
+    offsets = np.zeros(1, np.int64)
+    ious = np.zeros(1)
+    bucket_order(i64, 1, i64)
+    dense_rank(f1, i64)
+    group_scan(i64, i64, 1)
+    box_iou_kernel(box, b1, box, i64, one, i64, one, offsets, ious)
+    codes = np.zeros((1, 1, 1), np.uint8)
+    match = np.zeros((1, 1), np.int64)
+    match_iou = np.zeros((1, 1))
+    match_kernel(
+        ious, offsets, f1, b1, b1, b1, i64, f1, i64, one, i64, one, np.zeros(1), np.full(1, 1e10), f1 * 0.5,
+        codes, match, match_iou,
+    )  # fmt: skip
+    precision = np.zeros((1, 1, 1, 1, 1))
+    accumulate_kernel(  # outputs [K, A, M, T, R]
+        codes, i64, f1, i64, one, one.reshape(1, 1), one, f1, precision, np.zeros((1, 1, 1, 1)),
+        np.zeros((1, 1, 1, 1, 1)),
+    )  # fmt: skip
