@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -10,12 +12,18 @@ from google.protobuf import message_factory
 from google.protobuf.descriptor import MethodDescriptor
 from google.protobuf.message import Message
 
-from curation.v1 import diagnostics_pb2, embeddings_pb2, options_pb2, sampling_pb2
+import curation.v1
+from curation.v1 import options_pb2
 
 __all__ = ["Method", "resolve"]
 
 _PACKAGE = "curation.v1"
-_FILES = (diagnostics_pb2, embeddings_pb2, sampling_pb2)
+
+
+def _proto_modules() -> list[Any]:
+    """Every generated ``*_pb2`` module of ``curation.v1``: a new proto file needs no client change."""
+    names = sorted(m.name for m in pkgutil.iter_modules(curation.v1.__path__) if m.name.endswith("_pb2"))
+    return [importlib.import_module(f"curation.v1.{name}") for name in names]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +39,7 @@ class Method:
 
 def _all_methods() -> dict[str, MethodDescriptor]:
     found: dict[str, MethodDescriptor] = {}
-    for module in _FILES:
+    for module in _proto_modules():
         for service in module.DESCRIPTOR.services_by_name.values():
             for method in service.methods:
                 found[f"{service.full_name}/{method.name}"] = method

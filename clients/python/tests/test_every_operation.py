@@ -15,6 +15,7 @@ from google.protobuf.message import Message
 
 from curation.v1 import classification_pb2 as cls_pb
 from curation.v1 import detection_pb2 as det_pb
+from curation.v1 import labeling_pb2 as lf_pb
 from curation_client import CurationClient, CurationClientError, RestCurationClient
 
 from .conftest import RunningServer
@@ -62,6 +63,76 @@ CASES = [
         "gt_boxes[6]",
     ),
 ]
+
+
+def _matrix(**overrides: object) -> lf_pb.LabelMatrix:
+    """Votes of 3 functions on 4 assets (-1 = abstain is simply absent: the matrix is sparse)."""
+    fields: dict[str, object] = {
+        "num_rows": 4,
+        "num_functions": 3,
+        "rows": [0, 0, 1, 2, 2, 3, 3],
+        "functions": [0, 1, 1, 0, 2, 1, 2],
+        "labels": [1, 1, 0, 1, 0, 0, 0],
+    }
+    fields.update(overrides)
+    return lf_pb.LabelMatrix(**fields)  # type: ignore[arg-type]
+
+
+LABELING_CASES = [
+    Case(
+        "ApplyLabelingFunctions",
+        lf_pb.ApplyLabelingFunctionsRequest(
+            class_names=["ham", "spam"],
+            asset_ids=["m1", "m2", "m3"],
+            texts=[lf_pb.TextField(key="body", values=["win money now", "lunch?", "free MONEY"])],
+            labeling_functions=[
+                lf_pb.LabelingFunction(
+                    name="money",
+                    label=1,
+                    rule=lf_pb.Rule(
+                        keyword=lf_pb.KeywordRule(field="body", patterns=["money"], case_insensitive=True)
+                    ),
+                )
+            ],
+        ),
+        lf_pb.ApplyLabelingFunctionsRequest(
+            class_names=["ham", "spam"],
+            asset_ids=["m1"],
+            texts=[lf_pb.TextField(key="body", values=["x"])],
+            labeling_functions=[
+                lf_pb.LabelingFunction(
+                    name="broken",
+                    label=1,
+                    rule=lf_pb.Rule(
+                        keyword=lf_pb.KeywordRule(field="body", patterns=["(unclosed"], regex=True)
+                    ),
+                )
+            ],
+        ),
+        "labeling_functions[0].rule.keyword.patterns[0]",
+    ),
+    Case(
+        "AnalyzeLabelingFunctions",
+        lf_pb.AnalyzeLabelingFunctionsRequest(class_names=["ham", "spam"], label_matrix=_matrix()),
+        lf_pb.AnalyzeLabelingFunctionsRequest(
+            class_names=["ham", "spam"], label_matrix=_matrix(labels=[1, 1, 0, 7, 0, 0, 0])
+        ),
+        "label_matrix.labels[3]",
+    ),
+    Case(
+        "FitLabelModel",
+        lf_pb.FitLabelModelRequest(
+            class_names=["ham", "spam"], asset_ids=["a", "b", "c", "d"], label_matrix=_matrix()
+        ),
+        lf_pb.FitLabelModelRequest(
+            class_names=["ham", "spam"],
+            asset_ids=["a", "b", "c", "d"],
+            label_matrix=_matrix(rows=[0, 0, 1, 2, 2, 3, 9]),
+        ),
+        "label_matrix.rows[6]",
+    ),
+]
+CASES += LABELING_CASES
 
 
 def comparable(response: Message) -> dict[str, object]:
