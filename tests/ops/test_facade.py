@@ -205,3 +205,15 @@ async def test_after_close_requests_are_unavailable() -> None:
     ops.close()
     with pytest.raises(Unavailable):
         await ops.dispatch(NAME, request(), Context())
+
+
+async def test_fast_path_keys_json_and_wire_bodies_apart() -> None:
+    c = Counting()
+    ops, _ = make(c)
+    body = request().SerializeToString()
+    await ops.dispatch(NAME, request(), Context(), body=body, body_format="proto")
+    assert await ops.dispatch_body(NAME, Context(), body, body_format="json") is None
+    hit = await ops.dispatch_body(NAME, Context(), body, body_format="proto")
+    assert hit is not None and hit.cache.cached
+    big = body + b"\x00" * (2 << 20)  # hashed in a worker thread; still just a miss
+    assert await ops.dispatch_body(NAME, Context(), big, body_format="proto") is None

@@ -58,7 +58,8 @@ def storage_key(namespace: str, operation: str, version: int, digest: str) -> st
     return f"{KEY_PREFIX}:{namespace}:{operation}:v{version}:{digest}"
 
 
-def body_alias_key(namespace: str, operation: str, version: int, body: bytes) -> str:
-    """Key of the REST fast-path alias for the exact bytes of a JSON body."""
-    digest = key_digest("body:" + operation, version, namespace, body)
-    return f"{KEY_PREFIX}:{namespace}:body:{operation}:v{version}:{digest}"
+def body_alias_key(namespace: str, operation: str, version: int, body: bytes, body_format: str) -> str:
+    """Key of the fast-path alias for the exact bytes of a request body in ``body_format``
+    (``"json"`` for REST, ``"proto"`` for gRPC's wire bytes)."""
+    digest = key_digest(f"body:{body_format}:{operation}", version, namespace, body)
+    return f"{KEY_PREFIX}:{namespace}:body:{body_format}:{operation}:v{version}:{digest}"

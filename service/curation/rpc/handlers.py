@@ -143,11 +143,14 @@ def _unary_body(method: RpcMethod, runtime: Runtime) -> _Body:
             ) from None
 
     async def body(raw: bytes, ctx: Context) -> bytes:
+        known = await ops.dispatch_body(spec.name, ctx, raw, body_format="proto")
+        if known is not None:
+            return await _serialize(runtime, known, ctx)
         if len(raw) >= OFF_LOOP_BYTES:
             request = await ops.run(checked_parse, raw, ctx=ctx)
         else:
             request = checked_parse(raw)
-        return await _respond(runtime, spec.name, request, ctx)
+        return await _respond(runtime, spec.name, request, ctx, raw=raw)
 
     return body
 
@@ -174,8 +177,14 @@ def _stream_body(method: RpcMethod, runtime: Runtime) -> _Body:
     return body
 
 
-async def _respond(runtime: Runtime, name: str, request: Any, ctx: Context) -> bytes:
-    response = await runtime.ops.dispatch(name, request, ctx)
+async def _respond(
+    runtime: Runtime, name: str, request: Any, ctx: Context, *, raw: bytes | None = None
+) -> bytes:
+    response = await runtime.ops.dispatch(name, request, ctx, body=raw, body_format="proto")
+    return await _serialize(runtime, response, ctx)
+
+
+async def _serialize(runtime: Runtime, response: Message, ctx: Context) -> bytes:
     if response.ByteSize() >= OFF_LOOP_BYTES:
         return await runtime.ops.run(response.SerializeToString, ctx=ctx)
     return response.SerializeToString()
