@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from curation.ops import classification, detection, labeling
+from curation.ops import classification, detection, embeddings, labeling, sampling
 from curation.ops.spec import OperationSpec
 
 __all__ = ["all_specs"]
@@ -10,4 +10,10 @@ __all__ = ["all_specs"]
 
 def all_specs() -> list[OperationSpec]:
     """The operation records of every family, in a stable order."""
-    return [classification.SPEC, *detection.SPECS, *labeling.SPECS]
+    return [
+        classification.SPEC,
+        *detection.SPECS,
+        *labeling.SPECS,
+        *embeddings.SPECS,
+        *sampling.SPECS,
+    ]

@@ -6,22 +6,19 @@ code, so a new RPC with an ``http`` option and an ops record is served over REST
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from google.protobuf import descriptor_pool
 from google.protobuf.descriptor import MethodDescriptor
 from google.protobuf.message import Message
 
-import curation.v1
+from curation.descriptors import load_descriptors
 from curation.ops.spec import OperationSpec
 from curation.v1 import options_pb2
 
-__all__ = ["RestRoute", "load_descriptors", "method_descriptor", "rest_routes"]
+__all__ = ["RestRoute", "method_descriptor", "rest_routes"]
 
 _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 
@@ -36,15 +33,6 @@ class RestRoute:
     request_type: type[Message]
     response_type: type[Message]
     descriptor: MethodDescriptor
-
-
-@cache
-def load_descriptors() -> tuple[str, ...]:
-    """Import every generated ``curation.v1.*_pb2`` module so the default pool holds all services."""
-    names = sorted(m.name for m in pkgutil.iter_modules(curation.v1.__path__) if m.name.endswith("_pb2"))
-    for name in names:
-        importlib.import_module(f"curation.v1.{name}")
-    return tuple(names)
 
 
 def method_descriptor(rpc: str) -> MethodDescriptor:

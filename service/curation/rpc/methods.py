@@ -14,13 +14,10 @@ from dataclasses import dataclass
 from google.protobuf import descriptor_pool
 from google.protobuf.descriptor import MethodDescriptor
 
-# Importing the service modules registers every curation.v1 service in the default pool.
+from curation.descriptors import load_descriptors
 from curation.ops.spec import OperationSpec
-from curation.v1 import diagnostics_pb2, embeddings_pb2, sampling_pb2
 
 __all__ = ["RpcMethod", "rpc_methods", "services_of"]
-
-_REGISTERED = (diagnostics_pb2, embeddings_pb2, sampling_pb2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +43,7 @@ class RpcMethod:
 
 def rpc_methods(specs: Iterable[OperationSpec]) -> list[RpcMethod]:
     """Every spec with its method descriptor; raises ``ValueError`` for a name or type mismatch."""
+    load_descriptors()
     pool = descriptor_pool.Default()
     out: list[RpcMethod] = []
     for spec in specs:
