@@ -1,14 +1,20 @@
 """LabelingFunctionService: apply declarative LFs, analyse a label matrix, fit and predict label models.
 
-Apply, Analyze and Fit are cached operations (a repeat request is a cache hit; the fitted model's ID is
-its cache key digest). Predict is direct: it loads the fitted model's payload by ID from the cache
-(``ops.load_payload``) and scores the matrix it is sent in a worker thread.
+Apply, Analyze and Fit are cached (a repeat request is a cache hit; the fitted model's ID is its cache
+key digest). Apply is a direct operation so that it can first read the vectors its similarity rules
+need from the request's ``embedding_collection`` (async, through the embedding store), as sampling
+does; it then hands the pure computation to ``ops.cached`` with the canonical request plus a digest of
+the vectors read as key material, so a changed collection is a new key. A request naming no collection
+has exactly the key it had as a plain cached operation. Predict is direct: it loads the fitted model's
+payload by ID from the cache (``ops.load_payload``) and scores the matrix it is sent in a worker thread.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -19,6 +25,8 @@ from curation.core._label_model_kernels import warm_up as kernels_warm_up
 from curation.core.lf_analysis import findings, lf_summary
 from curation.errors import InvalidArgument
 from curation.ops import _validate as v
+from curation.ops.embeddings import check_collection, store_for
+from curation.ops.keys import canonical_bytes
 from curation.ops.spec import CacheInfoT, Context, OperationSpec
 from curation.v1 import common_pb2
 from curation.v1 import labeling_pb2 as pb
@@ -29,10 +37,13 @@ __all__ = [
     "FIT",
     "PREDICT",
     "SPECS",
+    "StoredVectors",
     "analyze",
     "apply",
     "fit",
+    "handle_apply",
     "predict",
+    "resolve_stored_vectors",
     "respond_analyze",
     "respond_apply",
     "respond_fit",
@@ -48,6 +59,8 @@ PREDICT = f"{SERVICE}/PredictLabelModel"
 # A label matrix is held dense (int16) while computing: cap rows x functions.
 MAX_CELLS = 400_000_000
 MAX_ITERATIONS = 10_000
+# Vectors read from the store are hashed for the cache key in a worker thread above this many bytes.
+_HASH_ON_LOOP_BYTES = 1 << 20
 
 _MODEL: dict[int, lm.ModelKind] = {
     pb.LABEL_MODEL_TYPE_UNSPECIFIED: "weighted_majority",
@@ -163,9 +176,18 @@ def _columns(columns: Sequence[Any], n: int, field: str, what: str) -> dict[str,
     return out
 
 
-def _rule(
-    rule: pb.Rule, at: str, ids: dict[str, int], embeddings: npt.NDArray[np.float32] | None, depth: int = 0
-) -> lfs.Rule:
+class _Exemplars(NamedTuple):
+    """Where similarity rules find the vectors of exemplar_asset_ids: ``rows[id]`` is a row of
+    ``table`` (the request's assets' embeddings) when below its length, else ``rows[id] - len(table)``
+    is a row of ``stored`` (vectors read from ``collection`` for exemplars outside the request)."""
+
+    rows: dict[str, int]
+    table: npt.NDArray[np.float32] | None
+    stored: npt.NDArray[np.float32] | None
+    collection: str
+
+
+def _rule(rule: pb.Rule, at: str, ex: _Exemplars, depth: int = 0) -> lfs.Rule:
     if depth > lfs.MAX_DEPTH:
         raise InvalidArgument(f"rules nest deeper than {lfs.MAX_DEPTH}", field=at)
     kind = rule.WhichOneof("kind")
@@ -187,17 +209,17 @@ def _rule(
     if kind in simple:
         return simple[kind]()
     if kind in ("all", "any"):
-        subs = tuple(
-            _rule(sub, f"{at}.{kind}.rules[{j}]", ids, embeddings, depth + 1) for j, sub in enumerate(r.rules)
-        )
+        subs = tuple(_rule(sub, f"{at}.{kind}.rules[{j}]", ex, depth + 1) for j, sub in enumerate(r.rules))
         return lfs.All(subs) if kind == "all" else lfs.AnyOf(subs)
     if kind == "negation":
-        return lfs.Not(_rule(r, f"{at}.negation", ids, embeddings, depth + 1))
+        return lfs.Not(_rule(r, f"{at}.negation", ex, depth + 1))
     # similarity
     where = f"{at}.similarity"
-    if embeddings is None:
-        raise InvalidArgument("similarity rules need embeddings", field=where)
-    dim = embeddings.shape[1]
+    if ex.table is None:
+        raise InvalidArgument(
+            "similarity rules need embeddings (sent inline or in embedding_collection)", field=where
+        )
+    dim = ex.table.shape[1]
     flat = v.finite_floats(r.exemplars, f"{where}.exemplars")
     if flat.shape[0] % dim:
         raise InvalidArgument(
@@ -206,18 +228,126 @@ def _rule(
     vectors = [flat.reshape(-1, dim)]
     rows = []
     for j, asset in enumerate(r.exemplar_asset_ids):
-        if asset not in ids:
-            raise InvalidArgument(f"unknown asset {asset!r}", field=f"{where}.exemplar_asset_ids[{j}]")
-        rows.append(ids[asset])
-    vectors.append(embeddings[np.asarray(rows, dtype=np.int64)])
+        if asset not in ex.rows:
+            place = f"neither an asset of the request nor in collection {ex.collection!r}"
+            raise InvalidArgument(
+                f"unknown asset {asset!r}: {place if ex.collection else 'not an asset of the request'}",
+                field=f"{where}.exemplar_asset_ids[{j}]",
+            )
+        rows.append(ex.rows[asset])
+    at_rows = np.asarray(rows, dtype=np.int64)
+    own = at_rows < ex.table.shape[0]
+    vectors.append(ex.table[at_rows[own]])
+    if ex.stored is not None and not own.all():
+        vectors.append(ex.stored[at_rows[~own] - ex.table.shape[0]])
     exemplars = np.concatenate(vectors).astype(np.float32)
     if exemplars.shape[0] == 0:
         raise InvalidArgument("give exemplars or exemplar_asset_ids", field=where)
     return lfs.Similarity(exemplars, r.threshold)
 
 
-def apply(request: pb.ApplyLabelingFunctionsRequest) -> pb.AppliedLabelingFunctions:
-    """Validate, compile and apply the LFs (blocking; runs in a worker thread)."""
+def _similarity_rules(request: pb.ApplyLabelingFunctionsRequest) -> list[pb.SimilarityRule]:
+    """Every similarity rule of the request, nested ones included (too deep ones are left to ``_rule``)."""
+    out: list[pb.SimilarityRule] = []
+    stack = [(lf.rule, 0) for lf in request.labeling_functions]
+    while stack:
+        rule, depth = stack.pop()
+        kind = rule.WhichOneof("kind")
+        if depth > lfs.MAX_DEPTH or kind is None:
+            continue
+        if kind == "similarity":
+            out.append(rule.similarity)
+        elif kind in ("all", "any"):
+            stack.extend((sub, depth + 1) for sub in getattr(rule, kind).rules)
+        elif kind == "negation":
+            stack.append((rule.negation, depth + 1))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class StoredVectors:
+    """What Apply read from ``embedding_collection`` before computing (see ``resolve_stored_vectors``).
+
+    ``assets`` are the request's assets' vectors (None when sent inline or no rule needs them);
+    ``exemplars`` the vectors of the ``exemplar_ids`` outside the request that the collection holds
+    (IDs it lacks are left out, so ``apply`` reports them with the rule's field). ``digest`` covers the
+    collection's generation and every vector read: it is part of the cache key.
+    """
+
+    collection: str
+    assets: npt.NDArray[np.float32] | None
+    exemplar_ids: tuple[str, ...]
+    exemplars: npt.NDArray[np.float32]
+    digest: bytes
+
+
+def _digest(parts: Sequence[bytes]) -> bytes:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(len(part).to_bytes(8, "little"))
+        h.update(part)
+    return h.digest()
+
+
+async def resolve_stored_vectors(
+    ops: Any, request: pb.ApplyLabelingFunctionsRequest, ctx: Context
+) -> StoredVectors | None:
+    """Read from the request's embedding collection the vectors its similarity rules need.
+
+    NotFound for an unknown collection; InvalidArgument ``asset_ids[i]`` when the assets' embeddings are
+    to come from the collection and asset i has none, ``embedding_dim`` when inline embeddings do not
+    have the collection's dimension.
+    """
+    collection = request.embedding_collection
+    if not collection:
+        return None
+    check_collection(collection, field="embedding_collection")
+    store = store_for(ops, ctx)
+    head = await store.require(collection)
+    dim = int(head.dimension)
+    inline = bool(len(request.embeddings) or request.embedding_dim)
+    if inline and request.embedding_dim != dim:
+        raise InvalidArgument(
+            f"collection {collection!r} has dimension {dim}, got {request.embedding_dim}",
+            field="embedding_dim",
+        )
+    rules = _similarity_rules(request)
+    parts = [head.generation.encode()]
+    assets = None
+    if rules and not inline:
+        ids = list(request.asset_ids)
+        v.check_non_empty(len(ids), "asset_ids")
+        v.unique_strings(ids, "asset_ids")
+        head, found, assets = await store.get(collection, ids)
+        if not found.all():
+            bad = int(np.flatnonzero(~found)[0])
+            raise InvalidArgument(
+                f"no embedding stored for {ids[bad]!r} in collection {collection!r}"
+                f" ({int((~found).sum())} missing)",
+                field=f"asset_ids[{bad}]",
+            )
+        parts += [head.generation.encode(), assets.tobytes()]
+    own = set(request.asset_ids)
+    wanted = sorted({a for r in rules for a in r.exemplar_asset_ids if a not in own})
+    exemplar_ids: tuple[str, ...] = ()
+    exemplars = np.zeros((0, dim), dtype=np.float32)
+    if wanted:
+        head, found, vecs = await store.get(collection, wanted)
+        exemplar_ids = tuple(a for a, ok in zip(wanted, found.tolist(), strict=True) if ok)
+        exemplars = vecs[found]
+        parts += [head.generation.encode(), *(a.encode() for a in exemplar_ids), exemplars.tobytes()]
+    if sum(len(p) for p in parts) < _HASH_ON_LOOP_BYTES:
+        digest = _digest(parts)
+    else:
+        digest = await ops.run(_digest, parts, ctx=ctx)
+    return StoredVectors(collection, assets, exemplar_ids, exemplars, digest)
+
+
+def apply(
+    request: pb.ApplyLabelingFunctionsRequest, stored: StoredVectors | None = None
+) -> pb.AppliedLabelingFunctions:
+    """Validate, compile and apply the LFs (blocking; runs in a worker thread). ``stored`` holds what
+    ``resolve_stored_vectors`` read from the request's embedding collection."""
     names = _class_names(request.class_names)
     ids = _asset_ids(request.asset_ids, None, required=True)
     assert ids is not None
@@ -235,15 +365,17 @@ def apply(request: pb.ApplyLabelingFunctionsRequest) -> pb.AppliedLabelingFuncti
             raise InvalidArgument("must be > 0 when embeddings are given", field="embedding_dim")
         flat = v.finite_floats(request.embeddings, "embeddings")
         embeddings = v.matrix(flat, n, request.embedding_dim, "embeddings")
-    index = (
-        {a: i for i, a in enumerate(request.asset_ids)}
-        if any(lf.rule.WhichOneof("kind") is not None for lf in request.labeling_functions)
-        else {}
-    )
+    elif stored is not None:
+        embeddings = stored.assets
+    collection = stored.collection if stored is not None else ""
+    ex = _Exemplars({}, embeddings, None, collection)
+    if embeddings is not None and any(len(r.exemplar_asset_ids) for r in _similarity_rules(request)):
+        index = {a: i for i, a in enumerate(request.asset_ids)}
+        if stored is not None:
+            index.update((a, n + j) for j, a in enumerate(stored.exemplar_ids))
+        ex = _Exemplars(index, embeddings, stored.exemplars if stored is not None else None, collection)
     functions = [
-        lfs.LabelingFunction(
-            lf.name, lf.label, _rule(lf.rule, f"labeling_functions[{i}].rule", index, embeddings)
-        )
+        lfs.LabelingFunction(lf.name, lf.label, _rule(lf.rule, f"labeling_functions[{i}].rule", ex))
         for i, lf in enumerate(request.labeling_functions)
     ]
     inputs = lfs.Inputs(n=n, texts=texts, metadata=metadata, scores=scores, embeddings=embeddings)
@@ -274,6 +406,18 @@ def respond_apply(payload: Any, request: Any, cache_info: CacheInfoT) -> pb.Appl
     response.warnings.extend(payload.warnings)
     response.cache.CopyFrom(cache_info)
     return response
+
+
+async def handle_apply(ops: Any, request: Any, ctx: Context) -> pb.ApplyLabelingFunctionsResponse:
+    """Read the stored vectors the rules need, then apply through the cache (key: request + vectors)."""
+    stored = await resolve_stored_vectors(ops, request, ctx)
+    material = canonical_bytes(request, ())
+    if stored is not None:
+        material += b"\x00vectors:" + stored.digest
+    payload, info = await ops.cached(
+        APPLY, material, lambda: apply(request, stored), pb.AppliedLabelingFunctions, ctx
+    )
+    return respond_apply(payload, request, info)
 
 
 # ------------------------------------------------------------------------------------ analyze
@@ -560,9 +704,9 @@ SPECS: list[OperationSpec] = [
         name=APPLY,
         request_type=pb.ApplyLabelingFunctionsRequest,
         response_type=pb.ApplyLabelingFunctionsResponse,
+        # Kept so ``ops.load_payload(APPLY, digest)`` reads an applied matrix by its key digest.
         payload_type=pb.AppliedLabelingFunctions,
-        evaluate=apply,
-        respond=respond_apply,
+        handle=handle_apply,
     ),
     OperationSpec(
         name=ANALYZE,

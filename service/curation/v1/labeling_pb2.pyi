@@ -187,7 +187,7 @@ class LabelingFunction(_message.Message):
     def __init__(self, name: _Optional[str] = ..., label: _Optional[int] = ..., rule: _Optional[_Union[Rule, _Mapping]] = ...) -> None: ...
 
 class ApplyLabelingFunctionsRequest(_message.Message):
-    __slots__ = ("class_names", "asset_ids", "labeling_functions", "texts", "metadata", "scores", "embeddings", "embedding_dim")
+    __slots__ = ("class_names", "asset_ids", "labeling_functions", "texts", "metadata", "scores", "embeddings", "embedding_dim", "embedding_collection")
     CLASS_NAMES_FIELD_NUMBER: _ClassVar[int]
     ASSET_IDS_FIELD_NUMBER: _ClassVar[int]
     LABELING_FUNCTIONS_FIELD_NUMBER: _ClassVar[int]
@@ -196,6 +196,7 @@ class ApplyLabelingFunctionsRequest(_message.Message):
     SCORES_FIELD_NUMBER: _ClassVar[int]
     EMBEDDINGS_FIELD_NUMBER: _ClassVar[int]
     EMBEDDING_DIM_FIELD_NUMBER: _ClassVar[int]
+    EMBEDDING_COLLECTION_FIELD_NUMBER: _ClassVar[int]
     class_names: _containers.RepeatedScalarFieldContainer[str]
     asset_ids: _containers.RepeatedScalarFieldContainer[str]
     labeling_functions: _containers.RepeatedCompositeFieldContainer[LabelingFunction]
@@ -204,7 +205,8 @@ class ApplyLabelingFunctionsRequest(_message.Message):
     scores: _containers.RepeatedScalarFieldContainer[float]
     embeddings: _containers.RepeatedScalarFieldContainer[float]
     embedding_dim: int
-    def __init__(self, class_names: _Optional[_Iterable[str]] = ..., asset_ids: _Optional[_Iterable[str]] = ..., labeling_functions: _Optional[_Iterable[_Union[LabelingFunction, _Mapping]]] = ..., texts: _Optional[_Iterable[_Union[TextField, _Mapping]]] = ..., metadata: _Optional[_Iterable[_Union[_common_pb2.MetadataColumn, _Mapping]]] = ..., scores: _Optional[_Iterable[float]] = ..., embeddings: _Optional[_Iterable[float]] = ..., embedding_dim: _Optional[int] = ...) -> None: ...
+    embedding_collection: str
+    def __init__(self, class_names: _Optional[_Iterable[str]] = ..., asset_ids: _Optional[_Iterable[str]] = ..., labeling_functions: _Optional[_Iterable[_Union[LabelingFunction, _Mapping]]] = ..., texts: _Optional[_Iterable[_Union[TextField, _Mapping]]] = ..., metadata: _Optional[_Iterable[_Union[_common_pb2.MetadataColumn, _Mapping]]] = ..., scores: _Optional[_Iterable[float]] = ..., embeddings: _Optional[_Iterable[float]] = ..., embedding_dim: _Optional[int] = ..., embedding_collection: _Optional[str] = ...) -> None: ...
 
 class LabelingFunctionCount(_message.Message):
     __slots__ = ("name", "votes", "coverage")
