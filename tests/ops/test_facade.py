@@ -10,7 +10,7 @@ import pytest
 
 from curation.errors import DeadlineExceeded, InvalidArgument, NotFound
 from curation.ops import Context, Operations, OperationSpec
-from curation.ops.keys import key_digest, storage_key
+from curation.ops.keys import body_digest, key_digest, storage_key
 from curation.v1 import classification_pb2 as pb
 from curation.v1 import common_pb2
 
@@ -118,7 +118,7 @@ async def test_failed_request_writes_nothing() -> None:
     c.fail = True
     ops, cache = make(c)
     with pytest.raises(InvalidArgument):
-        await ops.dispatch(NAME, request(), Context(), body=b"{}")
+        await ops.dispatch(NAME, request(), Context(), body_digest=body_digest(b"{}"))
     assert cache.data == {}
 
 
@@ -173,13 +173,13 @@ async def test_body_fast_path_answers_a_byte_identical_body_without_evaluating()
     c = Counting()
     ops, _ = make(c)
     body = b'{"asset_ids": ["a", "b"], "page_token": "p"}'
-    assert await ops.dispatch_body(NAME, Context(), body) is None
-    first = await ops.dispatch(NAME, request(page_token="p"), Context(), body=body)
-    again = await ops.dispatch_body(NAME, Context(), body)
+    assert await ops.dispatch_body(NAME, Context(), body_digest(body)) is None
+    first = await ops.dispatch(NAME, request(page_token="p"), Context(), body_digest=body_digest(body))
+    again = await ops.dispatch_body(NAME, Context(), body_digest(body))
     assert again is not None and again.cache.cached
     assert again.cache.key_digest == first.cache.key_digest
     assert again.next_page_token == "p"  # the body's paging fields were kept
-    assert await ops.dispatch_body(NAME, Context(namespace="other"), body) is None
+    assert await ops.dispatch_body(NAME, Context(namespace="other"), body_digest(body)) is None
     assert c.calls == 1
 
 
@@ -210,10 +210,8 @@ async def test_after_close_requests_are_unavailable() -> None:
 async def test_fast_path_keys_json_and_wire_bodies_apart() -> None:
     c = Counting()
     ops, _ = make(c)
-    body = request().SerializeToString()
-    await ops.dispatch(NAME, request(), Context(), body=body, body_format="proto")
-    assert await ops.dispatch_body(NAME, Context(), body, body_format="json") is None
-    hit = await ops.dispatch_body(NAME, Context(), body, body_format="proto")
+    digest = body_digest(request().SerializeToString())
+    await ops.dispatch(NAME, request(), Context(), body_digest=digest, body_format="proto")
+    assert await ops.dispatch_body(NAME, Context(), digest, body_format="json") is None
+    hit = await ops.dispatch_body(NAME, Context(), digest, body_format="proto")
     assert hit is not None and hit.cache.cached
-    big = body + b"\x00" * (2 << 20)  # hashed in a worker thread; still just a miss
-    assert await ops.dispatch_body(NAME, Context(), big, body_format="proto") is None

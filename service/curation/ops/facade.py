@@ -28,9 +28,6 @@ log = logging.getLogger("curation.ops")
 # Version of the envelope layout itself; each operation has its own algorithm version besides.
 CACHE_SCHEMA_VERSION = 1
 
-# Bodies at least this large are hashed in a worker thread (about a millisecond of SHA-256).
-_HASH_ON_LOOP_BYTES = 1 << 20
-
 T = TypeVar("T")
 M = TypeVar("M", bound=Message)
 
@@ -118,11 +115,11 @@ class Operations:
         request: Message,
         ctx: Context,
         *,
-        body: bytes | None = None,
+        body_digest: str | None = None,
         body_format: str = "json",
     ) -> Message:
-        """Answer one request. ``body`` is the raw bytes it was parsed from (JSON for REST, wire bytes
-        for gRPC), remembered so that a byte-identical repeat is answered without parsing."""
+        """Answer one request. ``body_digest`` is the SHA-256 of the raw bytes it was parsed from (JSON for
+        REST, wire bytes for gRPC), remembered so that a byte-identical repeat is answered unparsed."""
         spec = self.spec(name)
         check_namespace(ctx.namespace)
         if spec.handle is not None:
@@ -136,21 +133,23 @@ class Operations:
             name, material, lambda: evaluate(request), spec.payload_type, ctx, version=spec.version
         )
         response = spec.respond(payload, request, info)
-        if body is not None:
+        if body_digest is not None:
             await self._store_alias(
-                spec, ctx, body, body_format=body_format, digest=info.key_digest, request=request
+                spec, ctx, body_digest, body_format=body_format, digest=info.key_digest, request=request
             )
         return response
 
     async def dispatch_body(
-        self, name: str, ctx: Context, body: bytes, *, body_format: str = "json"
+        self, name: str, ctx: Context, body_digest: str, *, body_format: str = "json"
     ) -> Message | None:
         """Fast path: the answer to a byte-identical body seen before, or None (then parse it)."""
         spec = self.specs.get(name)
         if spec is None or spec.handle is not None or spec.payload_type is None or spec.respond is None:
             return None
         check_namespace(ctx.namespace)
-        raw = await self.cache.get(await self._alias_key(spec, ctx, body, body_format))
+        raw = await self.cache.get(
+            body_alias_key(ctx.namespace, name, spec.version, body_digest, body_format)
+        )
         if raw is None:
             return None
         alias = self._open(raw, "alias:" + name, "", common_pb2.BodyAlias)
@@ -223,14 +222,6 @@ class Operations:
         return payload, common_pb2.CacheInfo(cached=False, key_digest=digest)
 
     # ------------------------------------------------------------------ internals
-    async def _alias_key(self, spec: OperationSpec, ctx: Context, body: bytes, body_format: str) -> str:
-        """The alias key of a body; hashing a large body happens off the event loop."""
-        if len(body) < _HASH_ON_LOOP_BYTES:
-            return body_alias_key(ctx.namespace, spec.name, spec.version, body, body_format)
-        return await self.run(
-            body_alias_key, ctx.namespace, spec.name, spec.version, body, body_format, ctx=ctx
-        )
-
     async def _load(self, spec: OperationSpec, namespace: str, digest: str) -> Message | None:
         assert spec.payload_type is not None
         raw = await self.cache.get(storage_key(namespace, spec.name, spec.version, digest))
@@ -258,7 +249,7 @@ class Operations:
         self,
         spec: OperationSpec,
         ctx: Context,
-        body: bytes,
+        body_digest: str,
         *,
         body_format: str,
         digest: str,
@@ -278,7 +269,7 @@ class Operations:
             payload=alias.SerializeToString(),
         )
         await self.cache.set(
-            await self._alias_key(spec, ctx, body, body_format),
+            body_alias_key(ctx.namespace, spec.name, spec.version, body_digest, body_format),
             envelope.SerializeToString(),
             ttl_seconds=self.ttl_seconds,
         )

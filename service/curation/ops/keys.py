@@ -13,7 +13,15 @@ from google.protobuf.message import Message
 
 from curation.errors import InvalidArgument
 
-__all__ = ["KEY_PREFIX", "body_alias_key", "canonical_bytes", "check_namespace", "key_digest", "storage_key"]
+__all__ = [
+    "KEY_PREFIX",
+    "body_alias_key",
+    "body_digest",
+    "canonical_bytes",
+    "check_namespace",
+    "key_digest",
+    "storage_key",
+]
 
 KEY_PREFIX = "curation"
 _NAMESPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
@@ -58,8 +66,13 @@ def storage_key(namespace: str, operation: str, version: int, digest: str) -> st
     return f"{KEY_PREFIX}:{namespace}:{operation}:v{version}:{digest}"
 
 
-def body_alias_key(namespace: str, operation: str, version: int, body: bytes, body_format: str) -> str:
-    """Key of the fast-path alias for the exact bytes of a request body in ``body_format``
+def body_digest(body: bytes) -> str:
+    """Hex SHA-256 of a raw request body (adapters may also compute it incrementally while receiving)."""
+    return hashlib.sha256(body).hexdigest()
+
+
+def body_alias_key(namespace: str, operation: str, version: int, digest: str, body_format: str) -> str:
+    """Key of the fast-path alias for a request body with SHA-256 ``digest`` in ``body_format``
     (``"json"`` for REST, ``"proto"`` for gRPC's wire bytes)."""
-    digest = key_digest(f"body:{body_format}:{operation}", version, namespace, body)
-    return f"{KEY_PREFIX}:{namespace}:body:{body_format}:{operation}:v{version}:{digest}"
+    alias = key_digest(f"body:{body_format}:{operation}", version, namespace, digest.encode())
+    return f"{KEY_PREFIX}:{namespace}:body:{body_format}:{operation}:v{version}:{alias}"

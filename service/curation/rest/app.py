@@ -7,6 +7,7 @@ messages run in the ops worker pool so the event loop keeps answering health che
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -73,6 +74,17 @@ def context_from_headers(headers: Any, *, now: float | None = None) -> Context:
     )
 
 
+async def _read_body(request: Request) -> tuple[bytes, str]:
+    """The raw body and its SHA-256, hashed chunk by chunk as it arrives (overlapping the receive, so a
+    repeat of a large body costs little more than reading it)."""
+    hasher = hashlib.sha256()
+    chunks = []
+    async for chunk in request.stream():
+        hasher.update(chunk)
+        chunks.append(chunk)
+    return b"".join(chunks), hasher.hexdigest()
+
+
 def _rpc_endpoint(route: RestRoute, runtime: Runtime) -> Callable[[Request], Awaitable[Response]]:
     ops = runtime.ops
 
@@ -82,13 +94,13 @@ def _rpc_endpoint(route: RestRoute, runtime: Runtime) -> Callable[[Request], Awa
     async def endpoint(request: Request) -> Response:
         try:
             ctx = context_from_headers(request.headers)
-            body = await request.body()
-            response = await ops.dispatch_body(route.rpc, ctx, body)
+            body, digest = await _read_body(request)
+            response = await ops.dispatch_body(route.rpc, ctx, digest)
             if response is None:
                 message = await off_loop(
                     len(body) >= OFF_LOOP_BYTES, ctx, protojson.parse, body, route.request_type
                 )
-                response = await ops.dispatch(route.rpc, message, ctx, body=body)
+                response = await ops.dispatch(route.rpc, message, ctx, body_digest=digest)
             payload = await off_loop(response.ByteSize() >= OFF_LOOP_BYTES, ctx, protojson.dumps, response)
         except CurationError:
             raise

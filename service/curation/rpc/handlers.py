@@ -32,6 +32,7 @@ from google.protobuf.message import DecodeError, Message
 
 from curation.errors import CurationError, InvalidArgument, PayloadTooLarge
 from curation.logs import REQUEST_ID, sanitize_request_id
+from curation.ops.keys import body_digest
 from curation.ops.spec import Context
 from curation.rpc.errors import INTERNAL_MESSAGE, error_trailers, grpc_status
 from curation.rpc.methods import RpcMethod, rpc_methods, services_of
@@ -143,14 +144,15 @@ def _unary_body(method: RpcMethod, runtime: Runtime) -> _Body:
             ) from None
 
     async def body(raw: bytes, ctx: Context) -> bytes:
-        known = await ops.dispatch_body(spec.name, ctx, raw, body_format="proto")
+        digest = await ops.run(body_digest, raw, ctx=ctx) if len(raw) >= OFF_LOOP_BYTES else body_digest(raw)
+        known = await ops.dispatch_body(spec.name, ctx, digest, body_format="proto")
         if known is not None:
             return await _serialize(runtime, known, ctx)
         if len(raw) >= OFF_LOOP_BYTES:
             request = await ops.run(checked_parse, raw, ctx=ctx)
         else:
             request = checked_parse(raw)
-        return await _respond(runtime, spec.name, request, ctx, raw=raw)
+        return await _respond(runtime, spec.name, request, ctx, digest=digest)
 
     return body
 
@@ -178,9 +180,9 @@ def _stream_body(method: RpcMethod, runtime: Runtime) -> _Body:
 
 
 async def _respond(
-    runtime: Runtime, name: str, request: Any, ctx: Context, *, raw: bytes | None = None
+    runtime: Runtime, name: str, request: Any, ctx: Context, *, digest: str | None = None
 ) -> bytes:
-    response = await runtime.ops.dispatch(name, request, ctx, body=raw, body_format="proto")
+    response = await runtime.ops.dispatch(name, request, ctx, body_digest=digest, body_format="proto")
     return await _serialize(runtime, response, ctx)
 
 
