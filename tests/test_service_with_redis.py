@@ -39,6 +39,7 @@ def redis_settings(url: str) -> Settings:
         redis_failure_threshold=2,
         redis_cooldown_seconds=0.3,
         workers=2,
+        local_cache_bytes=0,  # these tests are about Redis itself: no decoded tier in front of it
     )
 
 

@@ -42,5 +42,6 @@ def build_runtime(settings: Settings, specs: list[OperationSpec] | None = None) 
         workers=settings.workers,
         ttl_seconds=settings.cache_ttl_seconds,
         observer=metrics,
+        local_bytes=settings.local_cache_bytes,
     )
     return Runtime(settings=settings, metrics=metrics, cache=cache, ops=ops)

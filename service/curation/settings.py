@@ -45,6 +45,8 @@ class Settings:
     cache_ttl_seconds: int = 24 * 3600
     cache_max_entry_bytes: int = 64 * _MIB
     cache_memory_bytes: int = 512 * _MIB
+    # Decoded recent results kept in process in front of the cache (0 = off).
+    local_cache_bytes: int = 256 * _MIB
     # Redis client: short, explicit timeouts so a hung Redis never stalls a request for long.
     redis_connect_timeout: float = 0.25
     redis_socket_timeout: float = 0.5
@@ -71,6 +73,7 @@ class Settings:
             cache_ttl_seconds=_int(e, "CURATION_CACHE_TTL_SECONDS", d.cache_ttl_seconds),
             cache_max_entry_bytes=_int(e, "CURATION_CACHE_MAX_ENTRY_BYTES", d.cache_max_entry_bytes),
             cache_memory_bytes=_int(e, "CURATION_CACHE_MEMORY_BYTES", d.cache_memory_bytes),
+            local_cache_bytes=_int(e, "CURATION_LOCAL_CACHE_BYTES", d.local_cache_bytes),
             redis_connect_timeout=_float(e, "CURATION_REDIS_CONNECT_TIMEOUT", d.redis_connect_timeout),
             redis_socket_timeout=_float(e, "CURATION_REDIS_SOCKET_TIMEOUT", d.redis_socket_timeout),
             redis_failure_threshold=_int(e, "CURATION_REDIS_FAILURE_THRESHOLD", d.redis_failure_threshold),

@@ -58,7 +58,9 @@ def respond(
     )
 
 
-def make(counting: Counting, cache: DictCache | None = None) -> tuple[Operations, DictCache]:
+def make(
+    counting: Counting, cache: DictCache | None = None, *, local_bytes: int = 0
+) -> tuple[Operations, DictCache]:
     cache = cache or DictCache()
     spec = OperationSpec(
         name=NAME,
@@ -69,7 +71,7 @@ def make(counting: Counting, cache: DictCache | None = None) -> tuple[Operations
         respond=respond,
         paging_fields=("page_size", "page_token"),
     )
-    return Operations([spec], cache, workers=2), cache
+    return Operations([spec], cache, workers=2, local_bytes=local_bytes), cache
 
 
 def request(**kw: object) -> pb.ScoreClassificationRequest:
@@ -215,3 +217,25 @@ async def test_fast_path_keys_json_and_wire_bodies_apart() -> None:
     assert await ops.dispatch_body(NAME, Context(), digest, body_format="json") is None
     hit = await ops.dispatch_body(NAME, Context(), digest, body_format="proto")
     assert hit is not None and hit.cache.cached
+
+
+async def test_decoded_tier_answers_repeats_without_reading_the_cache() -> None:
+    c = Counting()
+    ops, cache = make(c, local_bytes=1 << 20)
+    first = await ops.dispatch(NAME, request(), Context())
+    cache.data.clear()  # a flushed shared cache: the decoded tier still knows the content-addressed answer
+    again = await ops.dispatch(NAME, request(), Context())
+    assert again.cache.cached and again.cache.key_digest == first.cache.key_digest
+    assert (await ops.load_payload(NAME, first.cache.key_digest, "default")).summary.num_assets == 2
+    assert c.calls == 1
+
+
+async def test_decoded_tier_is_bounded_by_bytes() -> None:
+    c = Counting()
+    ops, cache = make(c, local_bytes=1500)  # room for a few small payloads only (each ~150 bytes)
+    for i in range(20):
+        await ops.dispatch(NAME, request(class_names=[f"c{i}"]), Context())
+    cache.data.clear()
+    oldest = await ops.dispatch(NAME, request(class_names=["c0"]), Context())
+    newest = await ops.dispatch(NAME, request(class_names=["c19"]), Context())
+    assert (oldest.cache.cached, newest.cache.cached) == (False, True)

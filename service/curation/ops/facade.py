@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
@@ -67,6 +68,7 @@ class Operations:
         workers: int = 4,
         ttl_seconds: int = 24 * 3600,
         observer: Observer | None = None,
+        local_bytes: int = 256 * 1024 * 1024,
     ) -> None:
         self.specs: dict[str, OperationSpec] = {}
         for spec in specs:
@@ -78,6 +80,11 @@ class Operations:
         self._observer: Observer = observer or _NullObserver()
         self._executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="curation-worker")
         self._in_flight: dict[str, asyncio.Future[Message]] = {}
+        # Decoded payloads of recent answers (content-addressed, so never stale): a repeat or the next page
+        # of a large evaluation skips reading and parsing it again. Bounded by serialized bytes; 0 = off.
+        self._local: OrderedDict[str, tuple[Message, int]] = OrderedDict()
+        self._local_bytes = 0
+        self._local_budget = max(0, local_bytes)
 
     def spec(self, name: str) -> OperationSpec:
         try:
@@ -189,10 +196,14 @@ class Operations:
         version = spec.version if version is None else version
         digest = key_digest(name, version, ctx.namespace, material)
         key = storage_key(ctx.namespace, name, version, digest)
+        local = self._local_get(key, payload_type)
+        if local is not None:
+            return local, common_pb2.CacheInfo(cached=True, key_digest=digest)
         raw = await self.cache.get(key)
         if raw is not None:
             hit = self._open(raw, f"{name}@v{version}", digest, payload_type)
             if hit is not None:
+                self._local_put(key, hit, len(raw))
                 return hit, common_pb2.CacheInfo(cached=True, key_digest=digest)
         waiting = self._in_flight.get(key)
         if waiting is not None:
@@ -218,16 +229,45 @@ class Operations:
             key_digest=digest,
             payload=payload.SerializeToString(),
         )
-        await self.cache.set(key, envelope.SerializeToString(), ttl_seconds=self.ttl_seconds)
+        stored = envelope.SerializeToString()
+        self._local_put(key, payload, len(stored))
+        await self.cache.set(key, stored, ttl_seconds=self.ttl_seconds)
         return payload, common_pb2.CacheInfo(cached=False, key_digest=digest)
 
     # ------------------------------------------------------------------ internals
     async def _load(self, spec: OperationSpec, namespace: str, digest: str) -> Message | None:
         assert spec.payload_type is not None
-        raw = await self.cache.get(storage_key(namespace, spec.name, spec.version, digest))
+        key = storage_key(namespace, spec.name, spec.version, digest)
+        local = self._local_get(key, spec.payload_type)
+        if local is not None:
+            return local
+        raw = await self.cache.get(key)
         if raw is None:
             return None
-        return self._open(raw, f"{spec.name}@v{spec.version}", digest, spec.payload_type)
+        payload = self._open(raw, f"{spec.name}@v{spec.version}", digest, spec.payload_type)
+        if payload is not None:
+            self._local_put(key, payload, len(raw))
+        return payload
+
+    def _local_get(self, key: str, payload_type: type[M]) -> M | None:
+        entry = self._local.get(key)
+        if entry is None or not isinstance(entry[0], payload_type):
+            return None
+        self._local.move_to_end(key)
+        return entry[0]
+
+    def _local_put(self, key: str, payload: Message, size: int) -> None:
+        """Remember a decoded payload (callers treat payloads as read-only)."""
+        if size > self._local_budget // 4:
+            return
+        old = self._local.pop(key, None)
+        if old is not None:
+            self._local_bytes -= old[1]
+        self._local[key] = (payload, size)
+        self._local_bytes += size
+        while self._local_bytes > self._local_budget:
+            _, (_, dropped) = self._local.popitem(last=False)
+            self._local_bytes -= dropped
 
     def _open(self, raw: bytes, operation: str, digest: str, payload_type: type[M]) -> M | None:
         """Parse an envelope; anything forged, stale or corrupt is rejected (a miss), never executed."""
