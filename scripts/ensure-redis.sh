@@ -8,7 +8,7 @@ port="${1:-6379}"
 ping_redis() {
   # PING over bash's /dev/tcp: needs no redis-cli.
   local reply=""
-  exec 3<>"/dev/tcp/127.0.0.1/$port" 2>/dev/null || return 1
+  { exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null || return 1
   printf 'PING\r\n' >&3
   IFS= read -r -t 2 reply <&3 || true
   exec 3<&- 3>&-
