@@ -3,7 +3,8 @@
 For every registered operation the wrapper (1) takes the request ID from ``x-request-id`` (sanitized,
 or a fresh one), sets it in the logs' context variable and echoes it as initial metadata, (2) reads the
 tenant from ``x-curation-namespace`` and the caller's deadline from ``context.time_remaining()``,
-(3) parses the request and calls ``Operations.dispatch``, (4) maps a ``CurationError`` through
+(3) answers a byte-identical repeat from its body digest (``Operations.dispatch_body``), else parses
+the request and calls ``Operations.dispatch``, (4) maps a ``CurationError`` through
 ``STATUS_BY_KIND`` to ``context.abort`` with an ``ErrorDetail`` trailer, and anything unexpected to
 INTERNAL (logged with the request ID), and (5) records metrics (``protocol="grpc"``, the RPC name and
 the status code name) and one structured log line.
