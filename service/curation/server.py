@@ -49,7 +49,7 @@ def warm_up_hooks(specs: Iterable[OperationSpec]) -> list[Callable[[], None]]:
     hooks: list[Callable[[], None]] = []
     for spec in specs:
         found = [spec.extra.get("warm_up")]
-        for fn in (spec.evaluate, spec.respond, spec.handle, spec.check_paging):
+        for fn in (spec.evaluate, spec.respond, spec.handle):
             module = sys.modules.get(getattr(fn, "__module__", "") or "")
             found.append(getattr(module, "warm_up", None))
         hooks.extend(h for h in found if callable(h) and h not in hooks)

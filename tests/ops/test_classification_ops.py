@@ -10,7 +10,7 @@ from curation.core import classification as core
 from curation.errors import InvalidArgument
 from curation.ops import _validate as v
 from curation.ops import classification as ops
-from curation.ops.paging import encode_page_token
+from curation.ops.paging import check_page_size, encode_page_token
 from curation.v1 import classification_pb2 as pb
 from curation.v1 import common_pb2
 
@@ -143,7 +143,7 @@ def test_bad_page_tokens_and_sizes() -> None:
         assert err.value.field == "page_token"
     for size in (-1, 10_001):
         with pytest.raises(InvalidArgument) as err:
-            ops.check_paging(pb.ScoreClassificationRequest(page_size=size))
+            check_page_size(pb.ScoreClassificationRequest(page_size=size).page_size)
         assert err.value.field == "page_size"
 
 

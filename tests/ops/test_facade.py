@@ -239,3 +239,13 @@ async def test_decoded_tier_is_bounded_by_bytes() -> None:
     oldest = await ops.dispatch(NAME, request(class_names=["c0"]), Context())
     newest = await ops.dispatch(NAME, request(class_names=["c19"]), Context())
     assert (oldest.cache.cached, newest.cache.cached) == (False, True)
+
+
+@pytest.mark.parametrize("size", [-1, 10_001])
+async def test_bad_page_size_is_rejected_before_computing(size: int) -> None:
+    c = Counting()
+    ops, cache = make(c)
+    with pytest.raises(InvalidArgument) as err:
+        await ops.dispatch(NAME, request(page_size=size), Context())
+    assert err.value.field == "page_size"
+    assert c.calls == 0 and cache.data == {}

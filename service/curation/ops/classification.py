@@ -18,12 +18,12 @@ import numpy.typing as npt
 from curation.core import classification as core
 from curation.errors import InvalidArgument
 from curation.ops import _validate as v
-from curation.ops.paging import check_page_size, page_bounds
+from curation.ops.paging import page_bounds
 from curation.ops.spec import CacheInfoT, OperationSpec
 from curation.v1 import classification_pb2 as pb
 from curation.v1 import common_pb2
 
-__all__ = ["SPEC", "check_paging", "evaluate", "respond"]
+__all__ = ["SPEC", "evaluate", "respond"]
 
 NAME = "curation.v1.DiagnosticsService/ScoreClassification"
 DEFAULT_TOP_K = (1, 3, 5)
@@ -40,11 +40,6 @@ _SLICE_METRIC = {
     pb.SLICE_METRIC_MACRO_PRECISION: "macro_precision",
 }
 _SLICE_METRIC_ENUM = {v_: k_ for k_, v_ in _SLICE_METRIC.items()}
-
-
-def check_paging(request: pb.ScoreClassificationRequest) -> None:
-    """Reject a bad page size before anything is computed (tokens need the key digest: ``respond``)."""
-    check_page_size(request.page_size)
 
 
 # ---------------------------------------------------------------------------------------- validation
@@ -449,5 +444,4 @@ SPEC = OperationSpec(
     evaluate=evaluate,
     respond=respond,
     paging_fields=("page_size", "page_token"),
-    check_paging=check_paging,
 )

@@ -34,7 +34,7 @@ from curation.core.detection_coco import DIAGNOSTIC_CHANGES, CocoParams, Detecti
 from curation.core.detection_cocojson import CocoFormatError, from_coco_json, masks_from_segmentations
 from curation.errors import InvalidArgument
 from curation.ops import _validate as v
-from curation.ops.paging import check_page_size, page_bounds
+from curation.ops.paging import page_bounds
 from curation.ops.spec import CacheInfoT, Context, OperationSpec
 from curation.v1 import classification_pb2 as cls_pb
 from curation.v1 import common_pb2
@@ -43,7 +43,6 @@ from curation.v1 import detection_pb2 as pb
 __all__ = [
     "SPEC",
     "SPECS",
-    "check_paging",
     "evaluate",
     "merge_stream",
     "respond",
@@ -109,10 +108,6 @@ def merge_stream(chunks: Iterable[pb.ScoreDetectionStreamRequest]) -> pb.ScoreDe
 def stream_response(response: pb.ScoreDetectionResponse) -> pb.ScoreDetectionStreamResponse:
     """The streaming RPC's answer: the unary response of the merged request, wrapped."""
     return pb.ScoreDetectionStreamResponse(response=response)
-
-
-def check_paging(request: pb.ScoreDetectionRequest) -> None:
-    check_page_size(request.page_size)
 
 
 # ---------------------------------------------------------------------------------------- validation
@@ -677,7 +672,6 @@ SPEC = OperationSpec(
     evaluate=evaluate,
     respond=respond,
     paging_fields=("page_size", "page_token"),
-    check_paging=check_paging,
 )
 
 

@@ -19,6 +19,7 @@ from google.protobuf.message import DecodeError, Message
 
 from curation.errors import DeadlineExceeded, NotFound, Unavailable
 from curation.ops.keys import body_alias_key, canonical_bytes, check_namespace, key_digest, storage_key
+from curation.ops.paging import check_page_size
 from curation.ops.spec import Context, OperationSpec
 from curation.v1 import common_pb2
 
@@ -132,8 +133,8 @@ class Operations:
         if spec.handle is not None:
             return await spec.handle(self, request, ctx)
         assert spec.evaluate is not None and spec.respond is not None and spec.payload_type is not None
-        if spec.check_paging is not None:
-            spec.check_paging(request)
+        if "page_size" in spec.paging_fields:  # rejected before anything is computed
+            check_page_size(request.page_size)  # type: ignore[attr-defined]  # a paging field by contract
         material = canonical_bytes(request, spec.paging_fields)
         evaluate = spec.evaluate
         payload, info = await self.cached(

@@ -47,8 +47,6 @@ class OperationSpec:
     evaluate: Callable[[Any], Message] | None = None
     respond: Callable[[Message, Any, CacheInfoT], Message] | None = None
     paging_fields: tuple[str, ...] = ()
-    # Optional cheap check of the paging fields, run before anything is computed.
-    check_paging: Callable[[Any], None] | None = None
     # Direct operations: full control, given the ops facade for stores and the cache.
     handle: Callable[[Any, Message, Context], Awaitable[Message]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
