@@ -71,9 +71,9 @@ def _run_peer(name: str, gt_path: str, res_path: str) -> dict[str, Any]:
     sink = io.StringIO()
     if name == "ours":
         sys.path.insert(0, str(ROOT / "service"))
-        from curation.core import detection_coco as dc
-        from curation.core._coco_kernels import warm_up
-        from curation.core.detection_cocojson import from_coco_json
+        from curation.core.detection import coco as dc
+        from curation.core.detection._coco_kernels import warm_up
+        from curation.core.detection.coco_json import from_coco_json
 
         warm_up()  # what the server does at start: no compilation inside the timed region
         base = _reset_peak()
@@ -129,7 +129,7 @@ def _run_peer(name: str, gt_path: str, res_path: str) -> dict[str, Any]:
 
 def _generate(images: int, directory: str, seed: int) -> tuple[str, str, int, int]:
     sys.path.insert(0, str(ROOT / "service"))
-    from curation.core.detection_synth import synth_detection, to_coco_dicts
+    from tests.synth.detection import synth_detection, to_coco_dicts
 
     data = synth_detection(seed, num_images=images, num_categories=80, gt_per_image=7.0, dt_per_image=40.0)
     gt, res = to_coco_dicts(data)

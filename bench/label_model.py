@@ -32,10 +32,10 @@ def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
 def bench_models(n: int, m: int, k: int, epochs: int) -> None:
     from snorkel.labeling import LFAnalysis
     from snorkel.labeling.model import LabelModel, MajorityLabelVoter
+    from tests.synth.label_model import synthetic_votes
 
-    from curation.core import label_model as lm
-    from curation.core.label_model_synth import synthetic_votes
-    from curation.core.lf_analysis import lf_summary
+    from curation.core.labeling import label_model as lm
+    from curation.core.labeling.analysis import lf_summary
 
     data = synthetic_votes(n, m, k, seed=k, copies={a: b for a, b in COPIES.items() if a < m})
     L, y = data.L, data.y
@@ -93,7 +93,7 @@ def bench_models(n: int, m: int, k: int, epochs: int) -> None:
 
 
 def bench_apply(n: int) -> None:
-    from curation.core import labeling_functions as lfs
+    from curation.core.labeling import functions as lfs
 
     rng = np.random.default_rng(0)
     words = np.array(["refund", "broken", "great", "late", "bike", "night", "cat", "ok", "the", "a"])
@@ -151,7 +151,7 @@ def main() -> None:
     parser.add_argument("--skip-apply", action="store_true")
     args = parser.parse_args()
     n = 5_000 if args.smoke else args.n
-    from curation.core._label_model_kernels import warm_up
+    from curation.core.labeling._kernels import warm_up
 
     warm_up()
     for k in args.k:

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from curation.core.kcenter import kcenter_greedy
+from curation.core.sampling.kcenter import kcenter_greedy
 
 
 def gemv_peer(x: np.ndarray, k: int) -> list[int]:

@@ -20,7 +20,7 @@ import numpy as np
 from scipy.sparse.csgraph import connected_components
 from sklearn.neighbors import NearestNeighbors
 
-from curation.core.near_duplicates import near_duplicates
+from curation.core.sampling.near_duplicates import near_duplicates
 from curation.ops.sampling import ann_cosine_knn, cosine_knn
 
 THRESHOLD = 1e-3

@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from curation.rest import create_app
-from curation.runtime import Runtime, build_runtime
 from curation.settings import Settings
+from curation.wiring import Runtime, build_runtime
 
 PATH = "/v1/diagnostics/classification:score"
 

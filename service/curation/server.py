@@ -21,11 +21,11 @@ from collections.abc import Callable, Generator, Iterable
 
 import uvicorn
 
-from curation.ops.spec import OperationSpec
+from curation.ops.operation_spec import OperationSpec
 from curation.rest.app import create_app
 from curation.rpc import GrpcServer, create_grpc_server
-from curation.runtime import Runtime, build_runtime
 from curation.settings import Settings
+from curation.wiring import Runtime, build_runtime
 
 __all__ = ["bind_http_socket", "serve", "warm_up_hooks"]
 

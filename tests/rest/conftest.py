@@ -11,10 +11,10 @@ import pytest
 from curation.errors import InvalidArgument
 from curation.ops import OperationSpec
 from curation.rest import create_app
-from curation.runtime import Runtime, build_runtime
 from curation.settings import Settings
 from curation.v1 import classification_pb2 as pb
 from curation.v1 import common_pb2
+from curation.wiring import Runtime, build_runtime
 
 NAME = "curation.v1.DiagnosticsService/ScoreClassification"
 PATH = "/v1/diagnostics/classification:score"

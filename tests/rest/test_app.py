@@ -16,9 +16,9 @@ import pytest
 from curation.rest import app as rest_app
 from curation.rest import context_from_headers, create_app, protojson
 from curation.rest.routes import rest_routes
-from curation.runtime import Runtime
 from curation.settings import Settings
 from curation.v1 import classification_pb2 as pb
+from curation.wiring import Runtime
 
 if TYPE_CHECKING:
     from conftest import FakeScoring  # the fixture's class (pytest imports conftest itself)

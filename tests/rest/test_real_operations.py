@@ -11,9 +11,9 @@ import pytest
 
 from curation.ops import Context
 from curation.rest import create_app, protojson
-from curation.runtime import Runtime, build_runtime
 from curation.settings import Settings
 from curation.v1 import classification_pb2 as pb
+from curation.wiring import Runtime, build_runtime
 
 PATH = "/v1/diagnostics/classification:score"
 NAME = "curation.v1.DiagnosticsService/ScoreClassification"

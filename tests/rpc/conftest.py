@@ -12,10 +12,10 @@ import pytest
 from curation.errors import InvalidArgument
 from curation.ops import OperationSpec
 from curation.rpc import GrpcServer, create_grpc_server
-from curation.runtime import Runtime, build_runtime
 from curation.settings import Settings
 from curation.v1 import classification_pb2 as pb
 from curation.v1 import common_pb2, diagnostics_pb2_grpc
+from curation.wiring import Runtime, build_runtime
 
 NAME = "curation.v1.DiagnosticsService/ScoreClassification"
 SERVICE = "curation.v1.DiagnosticsService"

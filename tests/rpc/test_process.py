@@ -17,11 +17,11 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from curation.errors import Unavailable
 from curation.ops import Context
-from curation.runtime import Runtime, build_runtime
 from curation.server import serve, warm_up_hooks
 from curation.settings import Settings
 from curation.v1 import classification_pb2 as pb
 from curation.v1 import diagnostics_pb2_grpc
+from curation.wiring import Runtime, build_runtime
 
 from .conftest import FakeScoring, fake_spec
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from curation.ops.facade import Operations
-from curation.ops.spec import Context, OperationSpec
+from curation.ops.operation_spec import Context, OperationSpec
+from curation.ops.operations import Operations
 
 __all__ = ["Context", "OperationSpec", "Operations"]

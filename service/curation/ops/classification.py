@@ -18,8 +18,8 @@ import numpy.typing as npt
 from curation.core import classification as core
 from curation.errors import InvalidArgument
 from curation.ops import _validate as v
+from curation.ops.operation_spec import CacheInfoT, OperationSpec
 from curation.ops.paging import page_bounds
-from curation.ops.spec import CacheInfoT, OperationSpec
 from curation.v1 import classification_pb2 as pb
 from curation.v1 import common_pb2
 

@@ -27,7 +27,7 @@ import numpy.typing as npt
 
 from curation.errors import InvalidArgument, NotFound
 from curation.ops._validate import check_non_empty, unique_strings
-from curation.ops.spec import Context, OperationSpec
+from curation.ops.operation_spec import Context, OperationSpec
 from curation.v1 import embeddings_pb2 as pb
 
 __all__ = ["SPECS", "EmbeddingStore", "decode_vectors"]

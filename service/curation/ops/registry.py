@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from curation.ops import classification, detection, embeddings, labeling, sampling
-from curation.ops.spec import OperationSpec
+from curation.ops.operation_spec import OperationSpec
 
 __all__ = ["all_specs"]
 

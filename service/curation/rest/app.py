@@ -24,7 +24,7 @@ import curation
 from curation.errors import CurationError, InvalidArgument
 from curation.logs import REQUEST_ID
 from curation.metrics import CONTENT_TYPE_LATEST
-from curation.ops.spec import Context
+from curation.ops.operation_spec import Context
 from curation.rest import protojson
 from curation.rest.errors import JSON, curation_error_handler, http_error_handler
 from curation.rest.middleware import BodyLimitMiddleware, RequestContextMiddleware
@@ -32,7 +32,7 @@ from curation.rest.openapi import build_openapi
 from curation.rest.routes import RestRoute, rest_routes
 
 if TYPE_CHECKING:
-    from curation.runtime import Runtime
+    from curation.wiring import Runtime
 
 __all__ = ["OFF_LOOP_BYTES", "context_from_headers", "create_app"]
 

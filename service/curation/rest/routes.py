@@ -15,7 +15,7 @@ from google.protobuf.descriptor import MethodDescriptor
 from google.protobuf.message import Message
 
 from curation.descriptors import load_descriptors
-from curation.ops.spec import OperationSpec
+from curation.ops.operation_spec import OperationSpec
 from curation.v1 import options_pb2
 
 __all__ = ["RestRoute", "method_descriptor", "rest_routes"]

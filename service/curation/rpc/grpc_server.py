@@ -21,7 +21,7 @@ from curation.rpc.handlers import build_generic_handlers
 from curation.settings import Settings
 
 if TYPE_CHECKING:
-    from curation.runtime import Runtime
+    from curation.wiring import Runtime
 
 __all__ = ["GrpcServer", "create_grpc_server", "server_options"]
 

@@ -34,12 +34,12 @@ from google.protobuf.message import DecodeError, Message
 from curation.errors import CurationError, InvalidArgument, PayloadTooLarge
 from curation.logs import REQUEST_ID, sanitize_request_id
 from curation.ops.keys import body_digest
-from curation.ops.spec import Context
+from curation.ops.operation_spec import Context
 from curation.rpc.errors import INTERNAL_MESSAGE, error_trailers, grpc_status
 from curation.rpc.methods import RpcMethod, rpc_methods, services_of
 
 if TYPE_CHECKING:
-    from curation.runtime import Runtime
+    from curation.wiring import Runtime
 
 __all__ = [
     "NAMESPACE_KEY",

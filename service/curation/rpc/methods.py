@@ -15,7 +15,7 @@ from google.protobuf import descriptor_pool
 from google.protobuf.descriptor import MethodDescriptor
 
 from curation.descriptors import load_descriptors
-from curation.ops.spec import OperationSpec
+from curation.ops.operation_spec import OperationSpec
 
 __all__ = ["RpcMethod", "rpc_methods", "services_of"]
 

@@ -1,0 +1,425 @@
+"""COCO detection evaluation, bit-identical to pycocotools' ``COCOeval`` (bbox and segm).
+
+Three steps, as in pycocotools, but vectorised across images, categories and thresholds:
+
+* :func:`evaluate_images` matches detections to ground truth per (image, category) and returns a
+  :class:`MatchState` holding one row per kept detection and per GT. State is per image, so a large
+  evaluation can be split by images, each part evaluated alone, and the parts joined with
+  :func:`merge_states` (the image and category indices must be global).
+* :func:`accumulate` builds the ``precision``/``scores`` arrays ``[T, R, K, A, M]`` and ``recall``
+  ``[T, K, A, M]`` exactly as ``COCOeval.accumulate``.
+* :func:`summarize` returns the 12 numbers of ``COCOeval.summarize`` for detection.
+
+Rules copied from pycocotools (``cocoeval.py`` 2.0): thresholds from ``np.linspace``; the GT's
+supplied ``area`` (not the box) against inclusive area bounds; detection area = box ``w*h``; crowd IoU
+with the detection area as union; detections sorted by score with a stable merge sort (ties in input
+order) and cut to ``maxDets[-1]`` per image *and category*; the greedy match takes the last GT with the
+highest IoU >= ``min(t, 1-1e-10)``; precision ``tp / (tp + fp + spacing(1))``, right-to-left
+envelope, sampled with ``searchsorted(..., 'left')`` at the recall thresholds; -1 where a category
+has no counted GT.
+
+``mode="coco"`` reproduces two traps: a supplied ``ignore`` flag is discarded (only ``iscrowd``
+ignores) and a GT whose annotation id is 0 can be matched but its detection still counts as a false
+positive (pycocotools stores ids in the match arrays and reads 0 as "unmatched").
+``mode="diagnostic"`` honours ``ignore`` and treats id 0 as any other id; :data:`DIAGNOSTIC_CHANGES`
+lists what it changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from curation.core.detection._coco_kernels import (
+    accumulate_kernel,
+    box_iou_kernel,
+    bucket_order,
+    dense_rank,
+    group_scan,
+    match_kernel,
+)
+
+__all__ = [
+    "DIAGNOSTIC_CHANGES",
+    "CocoArrays",
+    "CocoParams",
+    "DetectionData",
+    "IouFn",
+    "MatchState",
+    "Mode",
+    "SummaryStat",
+    "accumulate",
+    "evaluate_images",
+    "group_bounds",
+    "merge_states",
+    "summarize",
+]
+
+Mode = Literal["coco", "diagnostic"]
+
+DIAGNOSTIC_CHANGES: tuple[str, ...] = (
+    "a GT's supplied ignore flag is honoured (pycocotools overwrites it with iscrowd)",
+    "a GT with annotation id 0 is matched like any other (pycocotools counts its match as a false positive)",
+)
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+B = NDArray[np.bool_]
+# (gt rows, kept detection rows, g_lo, g_hi, d_lo, d_hi, offsets) -> concatenated IoU blocks.
+IouFn = Callable[[I64, I64, I64, I64, I64, I64, I64], F64]
+
+
+def _linspace(lo: float, hi: float, step: float) -> F64:
+    # The exact construction of pycocotools' Params.setDetParams.
+    return np.linspace(lo, hi, int(np.round((hi - lo) / step)) + 1, endpoint=True)
+
+
+@dataclass(frozen=True)
+class CocoParams:
+    """Evaluation parameters; the defaults are pycocotools' ``Params(iouType='bbox')``."""
+
+    iou_thrs: F64 = field(default_factory=lambda: _linspace(0.5, 0.95, 0.05))
+    rec_thrs: F64 = field(default_factory=lambda: _linspace(0.0, 1.0, 0.01))
+    max_dets: tuple[int, ...] = (1, 10, 100)
+    area_rngs: F64 = field(
+        default_factory=lambda: np.array(
+            [[0**2, 1e5**2], [0**2, 32**2], [32**2, 96**2], [96**2, 1e5**2]], dtype=np.float64
+        )
+    )
+    area_labels: tuple[str, ...] = ("all", "small", "medium", "large")
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "max_dets", tuple(sorted(int(m) for m in self.max_dets)))
+        iou = np.asarray(self.iou_thrs, dtype=np.float64).reshape(-1)
+        rec = np.asarray(self.rec_thrs, dtype=np.float64).reshape(-1)
+        rng = np.asarray(self.area_rngs, dtype=np.float64).reshape(-1, 2)
+        object.__setattr__(self, "iou_thrs", iou)
+        object.__setattr__(self, "rec_thrs", rec)
+        object.__setattr__(self, "area_rngs", rng)
+        if len(self.area_labels) != rng.shape[0]:
+            raise ValueError("area_labels must name every area range")
+        if not self.max_dets or iou.size == 0 or rec.size == 0 or rng.shape[0] == 0:
+            raise ValueError("iou_thrs, rec_thrs, max_dets and area_rngs must be non-empty")
+
+    def same_as(self, other: CocoParams) -> bool:
+        return (
+            np.array_equal(self.iou_thrs, other.iou_thrs)
+            and np.array_equal(self.rec_thrs, other.rec_thrs)
+            and self.max_dets == other.max_dets
+            and np.array_equal(self.area_rngs, other.area_rngs)
+            and self.area_labels == other.area_labels
+        )
+
+
+@dataclass(frozen=True)
+class DetectionData:
+    """Columnar ground truth and detections. Images and categories are indices ``0..num_images-1``/``0..K-1``
+    in evaluation order (pycocotools sorts image and category ids; the caller does the same).
+
+    ``gt_rows``/``dt_rows`` name each object in the caller's numbering (default ``arange``); a shard
+    passes its global rows so merged states refer to global objects.
+    """
+
+    num_images: int
+    num_categories: int
+    gt_image: I64
+    gt_category: I64
+    gt_box: F64
+    gt_area: F64
+    gt_iscrowd: B
+    dt_image: I64
+    dt_category: I64
+    dt_box: F64
+    dt_score: F64
+    dt_area: F64
+    gt_ignore: B | None = None
+    gt_zero_id: B | None = None
+    gt_rows: I64 | None = None
+    dt_rows: I64 | None = None
+
+    @property
+    def num_gt(self) -> int:
+        return int(self.gt_image.shape[0])
+
+    @property
+    def num_dt(self) -> int:
+        return int(self.dt_image.shape[0])
+
+
+@dataclass(frozen=True)
+class MatchState:
+    """Per-object matching results: the mergeable state between evaluate and accumulate.
+
+    Detection arrays hold only detections kept by the ``maxDets[-1]`` cut. ``dt_codes[i, a, t]`` is 0
+    (false positive), 1 (true positive) or 2 (ignored). ``dt_match[i, t]`` is the matched GT's row
+    (caller numbering) under area range 0, -1 when unmatched. ``gt_counted[a, j]`` is true when GT
+    ``j`` counts as a positive in area range ``a``.
+    """
+
+    params: CocoParams
+    num_images: int
+    num_categories: int
+    dt_row: I64
+    dt_image: I64
+    dt_category: I64
+    dt_rank: I64
+    dt_score: F64
+    dt_codes: NDArray[np.uint8]
+    dt_match: I64
+    dt_match_iou: F64
+    gt_row: I64
+    gt_image: I64
+    gt_category: I64
+    gt_counted: B
+    num_truncated: int
+
+
+@dataclass(frozen=True)
+class CocoArrays:
+    """``COCOeval.eval``: precision and scores ``[T, R, K, A, M]``, recall ``[T, K, A, M]``."""
+
+    precision: F64
+    recall: F64
+    scores: F64
+
+
+@dataclass(frozen=True)
+class SummaryStat:
+    """One line of ``COCOeval.summarize``; ``value`` is -1 when nothing was counted."""
+
+    name: str
+    kind: Literal["AP", "AR"]
+    iou: float | None
+    area: str
+    max_dets: int
+    value: float
+
+
+def group_bounds(sorted_keys: I64, keys: I64) -> tuple[I64, I64]:
+    """[lo, hi) of each of ``keys`` in ``sorted_keys``."""
+    lo = np.searchsorted(sorted_keys, keys, side="left").astype(np.int64)
+    hi = np.searchsorted(sorted_keys, keys, side="right").astype(np.int64)
+    return lo, hi
+
+
+def _score_rank(score: F64) -> tuple[I64, int]:
+    """Dense rank of each score, highest first (equal scores share a rank)."""
+    return dense_rank(score, np.argsort(-score).astype(np.int64))
+
+
+def evaluate_images(
+    data: DetectionData,
+    params: CocoParams | None = None,
+    *,
+    mode: Mode = "coco",
+    iou_fn: IouFn | None = None,
+) -> MatchState:
+    """Match detections to GT per (image, category) as ``COCOeval.evaluate``.
+
+    ``iou_fn``, when given, replaces box IoU (used for masks): it is called with the GT rows and the
+    kept detection rows (both in group order) and the group bounds, and returns the concatenated
+    row-major (D x G) IoU blocks of the groups, block ``q`` at ``offsets[q]``.
+    """
+    p = params or CocoParams()
+    K, n_img = data.num_categories, data.num_images
+    max_det = p.max_dets[-1]
+    gt_image = np.ascontiguousarray(data.gt_image, dtype=np.int64)
+    gt_cat = np.ascontiguousarray(data.gt_category, dtype=np.int64)
+    dt_image = np.ascontiguousarray(data.dt_image, dtype=np.int64)
+    dt_cat = np.ascontiguousarray(data.dt_category, dtype=np.int64)
+    score = np.ascontiguousarray(data.dt_score, dtype=np.float64)
+    # GT by (image, category), input order kept; detections by (image, category, -score, input).
+    g_order = bucket_order(gt_image, n_img, bucket_order(gt_cat, K, np.arange(data.num_gt, dtype=np.int64)))
+    sr, n_ranks = _score_rank(score)
+    d_order = bucket_order(sr, n_ranks, np.arange(data.num_dt, dtype=np.int64))
+    d_order = bucket_order(dt_image, n_img, bucket_order(dt_cat, K, d_order))
+    gkey = gt_image[g_order] * K + gt_cat[g_order]
+    dkey = dt_image[d_order] * K + dt_cat[d_order]
+    g_lo, g_hi, d_lo, d_hi, rank = group_scan(gkey, dkey, max_det)
+    # Keep the first max_det detections of each group; their positions in the kept arrays.
+    keep = rank < max_det
+    num_truncated = int(keep.shape[0] - np.count_nonzero(keep))
+    if num_truncated:
+        kept_before = np.concatenate([[0], np.cumsum(keep)]).astype(np.int64)
+        d_lo, d_hi = kept_before[d_lo], kept_before[d_lo] + (d_hi - d_lo)
+        d_order, rank = d_order[keep], rank[keep]
+    sizes = (g_hi - g_lo) * (d_hi - d_lo)
+    offsets = np.zeros(g_lo.shape[0], dtype=np.int64)
+    if g_lo.shape[0] > 1:
+        np.cumsum(sizes[:-1], out=offsets[1:])
+    total = int(sizes.sum())
+
+    gt_crowd = np.ascontiguousarray(data.gt_iscrowd[g_order], dtype=np.bool_)
+    if iou_fn is None:
+        ious = np.zeros(total, dtype=np.float64)
+        gt_box = np.ascontiguousarray(data.gt_box[g_order], dtype=np.float64)
+        dt_box = np.ascontiguousarray(data.dt_box[d_order], dtype=np.float64)
+        box_iou_kernel(gt_box, gt_crowd, dt_box, g_lo, g_hi, d_lo, d_hi, offsets, ious)
+    else:
+        ious = np.ascontiguousarray(
+            iou_fn(g_order, d_order, g_lo, g_hi, d_lo, d_hi, offsets), dtype=np.float64
+        )
+        if ious.shape[0] != total:
+            raise ValueError("iou_fn returned the wrong number of IoUs")
+
+    gt_area = np.ascontiguousarray(data.gt_area[g_order], dtype=np.float64)
+    ignore = gt_crowd.copy()
+    zero_id = np.zeros(gt_crowd.shape[0], dtype=np.bool_)
+    if mode == "diagnostic":
+        if data.gt_ignore is not None:
+            ignore |= data.gt_ignore[g_order]
+    elif data.gt_zero_id is not None:
+        zero_id = np.ascontiguousarray(data.gt_zero_id[g_order], dtype=np.bool_)
+    dt_area = np.ascontiguousarray(data.dt_area[d_order], dtype=np.float64)
+    A, T, N = p.area_rngs.shape[0], p.iou_thrs.shape[0], d_order.shape[0]
+    codes = np.empty((N, A, T), dtype=np.uint8)
+    match = np.empty((N, T), dtype=np.int64)
+    match_iou = np.empty((N, T), dtype=np.float64)
+    gt_rows = np.arange(data.num_gt, dtype=np.int64) if data.gt_rows is None else data.gt_rows
+    g_rows = np.ascontiguousarray(gt_rows[g_order], dtype=np.int64)
+    match_kernel(
+        ious, offsets, gt_area, gt_crowd, ignore, zero_id, g_rows, dt_area,
+        g_lo, g_hi, d_lo, d_hi,
+        np.ascontiguousarray(p.area_rngs[:, 0]), np.ascontiguousarray(p.area_rngs[:, 1]),
+        p.iou_thrs, codes, match, match_iou,
+    )  # fmt: skip
+    dt_rows = np.arange(data.num_dt, dtype=np.int64) if data.dt_rows is None else data.dt_rows
+    lo = p.area_rngs[:, 0][:, None]
+    hi = p.area_rngs[:, 1][:, None]
+    counted = ~ignore[None, :] & (gt_area[None, :] >= lo) & (gt_area[None, :] <= hi)
+    return MatchState(
+        params=p,
+        num_images=n_img,
+        num_categories=K,
+        dt_row=dt_rows[d_order],
+        dt_image=dt_image[d_order],
+        dt_category=dt_cat[d_order],
+        dt_rank=rank,
+        dt_score=score[d_order],
+        dt_codes=codes,
+        dt_match=match,
+        dt_match_iou=match_iou,
+        gt_row=g_rows,
+        gt_image=gt_image[g_order],
+        gt_category=gt_cat[g_order],
+        gt_counted=counted,
+        num_truncated=num_truncated,
+    )
+
+
+def merge_states(states: Sequence[MatchState]) -> MatchState:
+    """Join the states of disjoint sets of images (same parameters, global indices)."""
+    if not states:
+        raise ValueError("nothing to merge")
+    first = states[0]
+    for s in states[1:]:
+        if not s.params.same_as(first.params) or s.num_categories != first.num_categories:
+            raise ValueError("states were evaluated with different parameters or categories")
+
+    def cat(name: str, axis: int = 0) -> Any:
+        return np.concatenate([getattr(s, name) for s in states], axis=axis)
+
+    return MatchState(
+        params=first.params,
+        num_images=max(s.num_images for s in states),
+        num_categories=first.num_categories,
+        dt_row=cat("dt_row"),
+        dt_image=cat("dt_image"),
+        dt_category=cat("dt_category"),
+        dt_rank=cat("dt_rank"),
+        dt_score=cat("dt_score"),
+        dt_codes=cat("dt_codes"),
+        dt_match=cat("dt_match"),
+        dt_match_iou=cat("dt_match_iou"),
+        gt_row=cat("gt_row"),
+        gt_image=cat("gt_image"),
+        gt_category=cat("gt_category"),
+        gt_counted=cat("gt_counted", axis=1),
+        num_truncated=sum(s.num_truncated for s in states),
+    )
+
+
+def accumulation_order(state: MatchState) -> I64:
+    """Detections per category by score, ties by image then in-group rank: pycocotools' concatenation
+    order (images ascending, each by score) followed by its stable merge sort by score."""
+    n = state.dt_score.shape[0]
+    sr, n_ranks = _score_rank(state.dt_score)
+    order = bucket_order(state.dt_rank, state.params.max_dets[-1], np.arange(n, dtype=np.int64))
+    order = bucket_order(state.dt_image, state.num_images, order)
+    order = bucket_order(sr, n_ranks, order)
+    return bucket_order(state.dt_category, state.num_categories, order)
+
+
+def accumulate(state: MatchState) -> CocoArrays:
+    """``COCOeval.accumulate`` on a (possibly merged) state."""
+    p = state.params
+    K = state.num_categories
+    T, R, A, M = p.iou_thrs.shape[0], p.rec_thrs.shape[0], p.area_rngs.shape[0], len(p.max_dets)
+    order = accumulation_order(state)
+    k_lo, k_hi = group_bounds(state.dt_category[order], np.arange(K, dtype=np.int64))
+    npig = np.zeros((K, A), dtype=np.int64)
+    for a in range(A):
+        npig[:, a] = np.bincount(state.gt_category[state.gt_counted[a]], minlength=K)[:K]
+    precision = -np.ones((K, A, M, T, R))
+    recall = -np.ones((K, A, M, T))
+    scores = -np.ones((K, A, M, T, R))
+    # Gathered once into accumulation order: the kernel then reads memory sequentially (random
+    # access into the code table costs more than the arithmetic).
+    codes = np.take(state.dt_codes, order, axis=0)
+    accumulate_kernel(
+        codes, state.dt_rank[order], state.dt_score[order], k_lo, k_hi, npig,
+        np.asarray(p.max_dets, dtype=np.int64), p.rec_thrs, precision, recall, scores,
+    )  # fmt: skip
+    # The kernel writes [K, A, M, T, R] sequentially; pycocotools' layout is [T, R, K, A, M].
+    return CocoArrays(
+        precision=np.ascontiguousarray(precision.transpose(3, 4, 0, 1, 2)),
+        recall=np.ascontiguousarray(recall.transpose(3, 0, 1, 2)),
+        scores=np.ascontiguousarray(scores.transpose(3, 4, 0, 1, 2)),
+    )
+
+
+def _mean_valid(s: F64) -> float:
+    valid = s[s > -1]
+    return -1.0 if valid.size == 0 else float(np.mean(valid))
+
+
+def summarize(arrays: CocoArrays, params: CocoParams | None = None) -> list[SummaryStat]:
+    """The 12 numbers of ``COCOeval.summarize`` (detection), computed the same way.
+
+    pycocotools hard-codes IoU 0.5/0.75, the labels all/small/medium/large and ``maxDets[0..2]``; with
+    custom parameters a number whose threshold, range or maxDets is absent is -1 (pycocotools would
+    print -1 or fail), and each stat states the parameters it used.
+    """
+    p = params or CocoParams()
+    md = list(p.max_dets)
+    last = md[min(2, len(md) - 1)]
+
+    def one(kind: Literal["AP", "AR"], iou: float | None, area: str, max_dets: int) -> SummaryStat:
+        aind = [i for i, lbl in enumerate(p.area_labels) if lbl == area]
+        mind = [i for i, m in enumerate(md) if m == max_dets]
+        s = arrays.precision if kind == "AP" else arrays.recall
+        if iou is not None:
+            s = s[np.where(iou == p.iou_thrs)[0]]
+        s = s[:, :, :, aind, mind] if kind == "AP" else s[:, :, aind, mind]
+        iou_lbl = f"{p.iou_thrs[0]:0.2f}:{p.iou_thrs[-1]:0.2f}" if iou is None else f"{iou:0.2f}"
+        name = f"{kind}@[IoU={iou_lbl}|area={area}|maxDets={max_dets}]"
+        return SummaryStat(name=name, kind=kind, iou=iou, area=area, max_dets=max_dets, value=_mean_valid(s))
+
+    return [
+        one("AP", None, "all", md[-1]),
+        one("AP", 0.5, "all", last),
+        one("AP", 0.75, "all", last),
+        one("AP", None, "small", last),
+        one("AP", None, "medium", last),
+        one("AP", None, "large", last),
+        one("AR", None, "all", md[0]),
+        one("AR", None, "all", md[min(1, len(md) - 1)]),
+        one("AR", None, "all", last),
+        one("AR", None, "small", last),
+        one("AR", None, "medium", last),
+        one("AR", None, "large", last),
+    ]

@@ -1,0 +1,1 @@
+"""Labeling functions and label models."""

@@ -1,0 +1,316 @@
+"""The ops seam: validate, key, look up, compute off the event loop, store, respond.
+
+Both adapters call ``Operations.dispatch`` with a parsed request message; nothing protocol-specific
+happens here, so gRPC and REST cannot drift. CPU-heavy work runs in a bounded thread pool and the event
+loop stays free for health checks. Identical requests in flight at the same time are computed once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol, TypeVar
+
+from google.protobuf.message import DecodeError, Message
+
+from curation.errors import DeadlineExceeded, NotFound, Unavailable
+from curation.ops.keys import body_alias_key, canonical_bytes, check_namespace, key_digest, storage_key
+from curation.ops.operation_spec import Context, OperationSpec
+from curation.ops.paging import check_page_size
+from curation.v1 import common_pb2
+
+__all__ = ["CACHE_SCHEMA_VERSION", "CacheLike", "Observer", "Operations"]
+
+log = logging.getLogger("curation.ops")
+
+# Version of the envelope layout itself; each operation has its own algorithm version besides.
+CACHE_SCHEMA_VERSION = 1
+
+T = TypeVar("T")
+M = TypeVar("M", bound=Message)
+
+
+class CacheLike(Protocol):
+    """What the seam needs of a cache (see curation.cache)."""
+
+    name: str
+
+    async def get(self, key: str) -> bytes | None: ...
+
+    async def set(self, key: str, value: bytes, *, ttl_seconds: int) -> bool: ...
+
+
+class Observer(Protocol):
+    def on_reject_invalid(self, backend: str) -> None: ...
+
+    def observe_compute(self, operation: str, seconds: float) -> None: ...
+
+
+class _NullObserver:
+    def on_reject_invalid(self, backend: str) -> None:
+        pass
+
+    def observe_compute(self, operation: str, seconds: float) -> None:
+        pass
+
+
+class Operations:
+    """Runs every registered operation. One instance per process, shared by both adapters."""
+
+    def __init__(
+        self,
+        specs: Iterable[OperationSpec],
+        cache: CacheLike,
+        *,
+        workers: int = 4,
+        ttl_seconds: int = 24 * 3600,
+        observer: Observer | None = None,
+        local_bytes: int = 256 * 1024 * 1024,
+    ) -> None:
+        self.specs: dict[str, OperationSpec] = {}
+        for spec in specs:
+            if spec.name in self.specs:
+                raise ValueError(f"operation {spec.name} registered twice")
+            self.specs[spec.name] = spec
+        self.cache = cache
+        self.ttl_seconds = ttl_seconds
+        self._observer: Observer = observer or _NullObserver()
+        self._executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="curation-worker")
+        self._in_flight: dict[str, asyncio.Future[Message]] = {}
+        # Decoded payloads of recent answers (content-addressed, so never stale): a repeat or the next page
+        # of a large evaluation skips reading and parsing it again. Bounded by serialized bytes; 0 = off.
+        self._local: OrderedDict[str, tuple[Message, int]] = OrderedDict()
+        self._local_bytes = 0
+        self._local_budget = max(0, local_bytes)
+
+    def spec(self, name: str) -> OperationSpec:
+        try:
+            return self.specs[name]
+        except KeyError:
+            raise NotFound(f"unknown operation {name}") from None
+
+    def close(self) -> None:
+        """Stop taking work; running computations finish in their threads."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    # ------------------------------------------------------------------ running
+    async def run(self, fn: Callable[..., T], *args: Any, ctx: Context) -> T:
+        """Run a blocking callable in the worker pool, giving up when the caller's deadline passes."""
+        loop = asyncio.get_running_loop()
+        try:
+            future = loop.run_in_executor(self._executor, fn, *args)
+        except RuntimeError:  # the pool was shut down: the process is stopping
+            raise Unavailable("the service is shutting down") from None
+        if ctx.deadline is None:
+            return await future
+        remaining = ctx.deadline - time.monotonic()
+        if remaining <= 0:
+            future.cancel()
+            raise DeadlineExceeded("deadline passed before the computation started")
+        try:
+            return await asyncio.wait_for(future, timeout=remaining)
+        except TimeoutError:
+            raise DeadlineExceeded("deadline passed before the answer was ready") from None
+
+    # ------------------------------------------------------------------ dispatch
+    async def dispatch(
+        self,
+        name: str,
+        request: Message,
+        ctx: Context,
+        *,
+        body_digest: str | None = None,
+        body_format: str = "json",
+    ) -> Message:
+        """Answer one request. ``body_digest`` is the SHA-256 of the raw bytes it was parsed from (JSON for
+        REST, wire bytes for gRPC), remembered so that a byte-identical repeat is answered unparsed."""
+        spec = self.spec(name)
+        check_namespace(ctx.namespace)
+        if spec.handle is not None:
+            return await spec.handle(self, request, ctx)
+        assert spec.evaluate is not None and spec.respond is not None and spec.payload_type is not None
+        if "page_size" in spec.paging_fields:  # rejected before anything is computed
+            check_page_size(request.page_size)  # type: ignore[attr-defined]  # a paging field by contract
+        material = canonical_bytes(request, spec.paging_fields)
+        evaluate = spec.evaluate
+        payload, info = await self.cached(
+            name, material, lambda: evaluate(request), spec.payload_type, ctx, version=spec.version
+        )
+        response = spec.respond(payload, request, info)
+        if body_digest is not None:
+            await self._store_alias(
+                spec, ctx, body_digest, body_format=body_format, digest=info.key_digest, request=request
+            )
+        return response
+
+    async def dispatch_body(
+        self, name: str, ctx: Context, body_digest: str, *, body_format: str = "json"
+    ) -> Message | None:
+        """Fast path: the answer to a byte-identical body seen before, or None (then parse it)."""
+        spec = self.specs.get(name)
+        if spec is None or spec.handle is not None or spec.payload_type is None or spec.respond is None:
+            return None
+        check_namespace(ctx.namespace)
+        raw = await self.cache.get(
+            body_alias_key(ctx.namespace, name, spec.version, body_digest, body_format)
+        )
+        if raw is None:
+            return None
+        alias = self._open(raw, "alias:" + name, "", common_pb2.BodyAlias)
+        if alias is None:
+            return None
+        payload = await self._load(spec, ctx.namespace, alias.key_digest)
+        if payload is None:
+            return None
+        try:
+            paging = spec.request_type.FromString(alias.paging_request)
+        except DecodeError:
+            return None
+        info = common_pb2.CacheInfo(cached=True, key_digest=alias.key_digest)
+        return spec.respond(payload, paging, info)
+
+    async def load_payload(self, name: str, digest: str, namespace: str) -> Message:
+        """The cached payload of operation ``name`` stored under ``digest`` (a fitted model, ...)."""
+        spec = self.spec(name)
+        check_namespace(namespace)
+        payload = await self._load(spec, namespace, digest)
+        if payload is None:
+            raise NotFound(f"nothing is cached under {digest!r} for {name} (expired or never computed)")
+        return payload
+
+    async def cached(
+        self,
+        name: str,
+        material: bytes,
+        compute: Callable[[], M],
+        payload_type: type[M],
+        ctx: Context,
+        *,
+        version: int | None = None,
+    ) -> tuple[M, common_pb2.CacheInfo]:
+        """The payload for ``material`` from the cache, or computed in a worker thread and stored."""
+        spec = self.spec(name)
+        version = spec.version if version is None else version
+        digest = key_digest(name, version, ctx.namespace, material)
+        key = storage_key(ctx.namespace, name, version, digest)
+        local = self._local_get(key, payload_type)
+        if local is not None:
+            return local, common_pb2.CacheInfo(cached=True, key_digest=digest)
+        raw = await self.cache.get(key)
+        if raw is not None:
+            hit = self._open(raw, f"{name}@v{version}", digest, payload_type)
+            if hit is not None:
+                self._local_put(key, hit, len(raw))
+                return hit, common_pb2.CacheInfo(cached=True, key_digest=digest)
+        waiting = self._in_flight.get(key)
+        if waiting is not None:
+            shared = await asyncio.shield(waiting)
+            result = payload_type.FromString(shared.SerializeToString())
+            return result, common_pb2.CacheInfo(cached=False, key_digest=digest)
+        future: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
+        self._in_flight[key] = future
+        try:
+            started = time.perf_counter()
+            payload = await self.run(compute, ctx=ctx)
+            self._observer.observe_compute(name, time.perf_counter() - started)
+            future.set_result(payload)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: waiters re-raise it, nobody else must
+            raise
+        finally:
+            del self._in_flight[key]
+        envelope = common_pb2.CacheEnvelope(
+            schema_version=CACHE_SCHEMA_VERSION,
+            operation=f"{name}@v{version}",
+            key_digest=digest,
+            payload=payload.SerializeToString(),
+        )
+        stored = envelope.SerializeToString()
+        self._local_put(key, payload, len(stored))
+        await self.cache.set(key, stored, ttl_seconds=self.ttl_seconds)
+        return payload, common_pb2.CacheInfo(cached=False, key_digest=digest)
+
+    # ------------------------------------------------------------------ internals
+    async def _load(self, spec: OperationSpec, namespace: str, digest: str) -> Message | None:
+        assert spec.payload_type is not None
+        key = storage_key(namespace, spec.name, spec.version, digest)
+        local = self._local_get(key, spec.payload_type)
+        if local is not None:
+            return local
+        raw = await self.cache.get(key)
+        if raw is None:
+            return None
+        payload = self._open(raw, f"{spec.name}@v{spec.version}", digest, spec.payload_type)
+        if payload is not None:
+            self._local_put(key, payload, len(raw))
+        return payload
+
+    def _local_get(self, key: str, payload_type: type[M]) -> M | None:
+        entry = self._local.get(key)
+        if entry is None or not isinstance(entry[0], payload_type):
+            return None
+        self._local.move_to_end(key)
+        return entry[0]
+
+    def _local_put(self, key: str, payload: Message, size: int) -> None:
+        """Remember a decoded payload (callers treat payloads as read-only)."""
+        if size > self._local_budget // 4:
+            return
+        old = self._local.pop(key, None)
+        if old is not None:
+            self._local_bytes -= old[1]
+        self._local[key] = (payload, size)
+        self._local_bytes += size
+        while self._local_bytes > self._local_budget:
+            _, (_, dropped) = self._local.popitem(last=False)
+            self._local_bytes -= dropped
+
+    def _open(self, raw: bytes, operation: str, digest: str, payload_type: type[M]) -> M | None:
+        """Parse an envelope; anything forged, stale or corrupt is rejected (a miss), never executed."""
+        try:
+            envelope = common_pb2.CacheEnvelope.FromString(raw)
+            if (
+                envelope.schema_version != CACHE_SCHEMA_VERSION
+                or envelope.operation != operation
+                or (digest and envelope.key_digest != digest)
+            ):
+                raise ValueError("envelope does not match the lookup")
+            return payload_type.FromString(envelope.payload)
+        except (DecodeError, ValueError):
+            self._observer.on_reject_invalid(self.cache.name)
+            log.warning("rejected an invalid cache entry", extra={"operation": operation})
+            return None
+
+    async def _store_alias(
+        self,
+        spec: OperationSpec,
+        ctx: Context,
+        body_digest: str,
+        *,
+        body_format: str,
+        digest: str,
+        request: Message,
+    ) -> None:
+        paging = spec.request_type()
+        for field in spec.paging_fields:
+            value = getattr(request, field)
+            if isinstance(value, Message):
+                getattr(paging, field).CopyFrom(value)
+            else:
+                setattr(paging, field, value)
+        alias = common_pb2.BodyAlias(key_digest=digest, paging_request=paging.SerializeToString())
+        envelope = common_pb2.CacheEnvelope(
+            schema_version=CACHE_SCHEMA_VERSION,
+            operation="alias:" + spec.name,
+            payload=alias.SerializeToString(),
+        )
+        await self.cache.set(
+            body_alias_key(ctx.namespace, spec.name, spec.version, body_digest, body_format),
+            envelope.SerializeToString(),
+            ttl_seconds=self.ttl_seconds,
+        )

@@ -1,0 +1,310 @@
+"""Select, FindNearDuplicates and Plan through the ops seam (real Operations over an in-process cache)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from curation.cache.memory import MemoryCache
+from curation.errors import InvalidArgument, NotFound
+from curation.ops import Context, Operations
+from curation.ops import classification as cls_ops
+from curation.ops import embeddings as emb_ops
+from curation.ops import sampling as ops_mod
+from curation.v1 import classification_pb2 as cpb
+from curation.v1 import common_pb2
+from curation.v1 import embeddings_pb2 as epb
+from curation.v1 import sampling_pb2 as pb
+
+CTX = Context(namespace="t")
+N, K, D = 60, 3, 4
+
+
+@pytest.fixture
+def ops() -> Operations:
+    cache = MemoryCache(max_bytes=64 << 20, max_entry_bytes=8 << 20)
+    o = Operations([*ops_mod.SPECS, *emb_ops.SPECS, cls_ops.SPEC], cache, workers=1)
+    yield o
+    o.close()
+
+
+def data(seed: int = 0) -> tuple[list[str], np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(size=(N, K))
+    p = (np.exp(logits) / np.exp(logits).sum(1, keepdims=True)).astype(np.float32)
+    p /= p.sum(1, keepdims=True)
+    x = rng.normal(size=(N, D)).astype(np.float32)
+    return [f"a{i}" for i in range(N)], p, x
+
+
+def mix() -> list[pb.SamplingStrategy]:
+    return [
+        pb.SamplingStrategy(kind=pb.STRATEGY_KIND_UNCERTAINTY, fraction=0.5),
+        pb.SamplingStrategy(kind=pb.STRATEGY_KIND_DIVERSITY, fraction=0.3, name="k-center"),
+        pb.SamplingStrategy(kind=pb.STRATEGY_KIND_RANDOM, fraction=0.2),
+    ]
+
+
+def select_request(inline: bool = True, **kw: object) -> pb.SelectRequest:
+    ids, p, x = data()
+    req = pb.SelectRequest(
+        asset_ids=ids,
+        num_classes=K,
+        scores=p.ravel().tolist(),
+        labeled_ids=["a0", "a1"],
+        exclude_ids=["a2"],
+        budget=10,
+        seed=7,
+        strategies=mix(),
+    )
+    if inline:
+        req.embeddings = x.tobytes()
+        req.embedding_dimension = D
+    for key, value in kw.items():
+        if isinstance(value, list):
+            field = getattr(req, key)
+            del field[:]
+            field.extend(value)
+        else:
+            setattr(req, key, value)
+    return req
+
+
+async def test_select_returns_reasons_and_is_deterministic(ops: Operations) -> None:
+    r = await ops.dispatch(ops_mod.SELECT, select_request(), CTX)
+    assert len(r.selected) == 10
+    assert [s.rank for s in r.selected] == list(range(1, 11))
+    assert [s.strategy for s in r.selected] == ["uncertainty"] * 5 + ["k-center"] * 3 + ["random"] * 2
+    ids = [s.asset_id for s in r.selected]
+    assert len(set(ids)) == 10 and not {"a0", "a1", "a2"} & set(ids)
+    assert all(s.HasField("nearest_distance") for s in r.selected if s.strategy == "k-center")
+    assert not any(s.HasField("nearest_distance") for s in r.selected if s.strategy != "k-center")
+    assert [(o.strategy, o.quota, o.selected) for o in r.strategies] == [
+        ("uncertainty", 5, 5),
+        ("k-center", 3, 3),
+        ("random", 2, 2),
+    ]
+    assert not r.cache.cached
+    again = await ops.dispatch(ops_mod.SELECT, select_request(), CTX)
+    assert again.cache.cached and [s.asset_id for s in again.selected] == ids
+
+
+async def test_select_by_collection_matches_inline(ops: Operations) -> None:
+    ids, _, x = data()
+    await ops.dispatch(
+        emb_ops.SPECS[0].name,
+        epb.PutEmbeddingsRequest(collection="pool", dimension=D, asset_ids=ids, vectors=x.tobytes()),
+        CTX,
+    )
+    inline = await ops.dispatch(ops_mod.SELECT, select_request(), CTX)
+    named = await ops.dispatch(ops_mod.SELECT, select_request(inline=False, collection="pool"), CTX)
+    assert [s.asset_id for s in named.selected] == [s.asset_id for s in inline.selected]
+    np.testing.assert_allclose([s.score for s in named.selected], [s.score for s in inline.selected])
+    # A changed collection is a new cache key.
+    await ops.dispatch(
+        emb_ops.SPECS[0].name,
+        epb.PutEmbeddingsRequest(
+            collection="pool", dimension=D, asset_ids=["a5"], vectors=(x[5] * 9).tobytes()
+        ),
+        CTX,
+    )
+    again = await ops.dispatch(ops_mod.SELECT, select_request(inline=False, collection="pool"), CTX)
+    assert not again.cache.cached and again.cache.key_digest != named.cache.key_digest
+
+
+async def test_default_mix_and_budget_over_pool(ops: Operations) -> None:
+    r = await ops.dispatch(ops_mod.SELECT, select_request(inline=False, strategies=[], budget=1000), CTX)
+    assert len(r.selected) == N - 3
+    assert [w.code for w in r.warnings] == ["BUDGET_EXCEEDS_POOL"]
+    assert [(o.strategy, o.quota) for o in r.strategies] == [("uncertainty", 46), ("random", 11)]
+    assert not r.HasField("dedup_threshold")
+    # With embeddings the default mix also drops near-duplicates: one per group, still no shortfall.
+    r = await ops.dispatch(ops_mod.SELECT, select_request(strategies=[], budget=1000), CTX)
+    assert r.HasField("dedup_threshold") and r.duplicate_groups > 0
+    assert [w.code for w in r.warnings] == ["BUDGET_EXCEEDS_POOL"]
+    assert len(r.selected) < N - 3
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"embedding_dimension": 5}, "embeddings"),
+        ({"embeddings": np.full((N, D), np.nan, np.float32).tobytes()}, "embeddings[0]"),
+        ({"budget": 0}, "budget"),
+        ({"strategies": [pb.SamplingStrategy(kind=pb.STRATEGY_KIND_RANDOM, fraction=0.7)]}, "strategies"),
+        ({"strategies": [pb.SamplingStrategy(fraction=1.0)]}, "strategies[0].kind"),
+        ({"scores": [0.5] * (N * K)}, "scores[0]"),
+        ({"weak_labels": [5] * N}, "weak_labels[0]"),
+        ({"asset_ids": ["a"] * N}, "asset_ids[1]"),
+    ],
+)
+async def test_bad_select(ops: Operations, changes: dict[str, object], field: str) -> None:
+    with pytest.raises(InvalidArgument) as err:
+        await ops.dispatch(ops_mod.SELECT, select_request(**changes), CTX)
+    assert err.value.field == field
+
+
+async def test_strategy_needing_missing_input_is_invalid(ops: Operations) -> None:
+    req = select_request(strategies=[pb.SamplingStrategy(kind=pb.STRATEGY_KIND_LF_TARGETED, fraction=1)])
+    with pytest.raises(InvalidArgument, match="weak labels"):
+        await ops.dispatch(ops_mod.SELECT, req, CTX)
+
+
+async def test_unknown_collection_and_missing_vectors(ops: Operations) -> None:
+    with pytest.raises(NotFound):
+        await ops.dispatch(ops_mod.SELECT, select_request(inline=False, collection="nope"), CTX)
+    await ops.dispatch(
+        emb_ops.SPECS[0].name,
+        epb.PutEmbeddingsRequest(collection="part", dimension=D, asset_ids=["a0"], vectors=bytes(4 * D)),
+        CTX,
+    )
+    with pytest.raises(InvalidArgument) as err:
+        await ops.dispatch(ops_mod.SELECT, select_request(inline=False, collection="part"), CTX)
+    assert err.value.field == "asset_ids[1]"
+
+
+async def test_near_duplicates_groups_and_pages(ops: Operations) -> None:
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(50, 8)).astype(np.float32)
+    x = np.vstack([base, base[:6] + 1e-4, base[:2] + 2e-4])
+    ids = [f"x{i}" for i in range(len(x))]
+    req = pb.FindNearDuplicatesRequest(
+        asset_ids=ids, embeddings=x.tobytes(), embedding_dimension=8, threshold=1e-3, page_size=4
+    )
+    r = await ops.dispatch(ops_mod.NEAR_DUPLICATES, req, CTX)
+    assert r.total_groups == 6 and r.duplicate_assets == 14 and len(r.groups) == 4
+    assert sorted(r.groups[0].asset_ids) == ["x0", "x50", "x56"] or sorted(r.groups[0].asset_ids) == [
+        "x1",
+        "x51",
+        "x57",
+    ]
+    req.page_token = r.next_page_token
+    r2 = await ops.dispatch(ops_mod.NEAR_DUPLICATES, req, CTX)
+    assert r2.cache.cached and len(r2.groups) == 2 and not r2.next_page_token
+    assert all(len(g.asset_ids) == 2 for g in r2.groups)
+
+
+def evaluation() -> cpb.ClassificationEvaluation:
+    ev = cpb.ClassificationEvaluation()
+    for i, (f1, rec) in enumerate([(0.9, 0.9), (0.3, 0.4), (0.6, 0.5)]):
+        ev.summary.per_class.add(class_name=f"c{i}", f1=f1, recall=rec, support=10)
+    rep = ev.slices.add(key="site")
+    rep.slices.add(key="site", value="b", metric=0.4, support=20, ranked=True)
+    rep.slices.add(key="site", value="a", metric=0.8, support=20, ranked=True)
+    return ev
+
+
+async def test_plan_targets_weak_classes_and_slices(ops: Operations) -> None:
+    _, p, _ = data()
+    sel = select_request(
+        strategies=[],
+        weak_label_probs=p.ravel().tolist(),
+        metadata=[common_pb2.MetadataColumn(key="site", values=["a", "b", "c"] * (N // 3))],
+    )
+    r = await ops.dispatch(
+        ops_mod.PLAN, pb.PlanRequest(diagnostics=evaluation(), selection=sel, weakest_classes=2), CTX
+    )
+    assert [c.class_index for c in r.weak_classes] == [1, 2]
+    assert (r.weak_slices[0].key, r.weak_slices[0].value) == ("site", "b")
+    kinds = [s.kind for s in r.request.strategies]
+    assert kinds[0] == pb.STRATEGY_KIND_LF_TARGETED and list(r.request.strategies[0].target_classes) == [1, 2]
+    assert pb.STRATEGY_KIND_STRATIFIED in kinds and kinds[-1] == pb.STRATEGY_KIND_RANDOM
+    assert abs(sum(s.fraction for s in r.request.strategies) - 1) < 1e-9
+    assert len(r.selection.selected) == 10 and len(r.reasons) >= 3
+    # The returned request, sent to Select, gives the same selection.
+    direct = await ops.dispatch(ops_mod.SELECT, r.request, CTX)
+    assert [s.asset_id for s in direct.selected] == [s.asset_id for s in r.selection.selected]
+
+
+async def test_plan_by_diagnostics_key(ops: Operations) -> None:
+    ids, p, _ = data()
+    rng = np.random.default_rng(1)
+    score_req = cpb.ScoreClassificationRequest(
+        class_names=["c0", "c1", "c2"],
+        asset_ids=ids,
+        y_true=rng.integers(0, K, N).tolist(),
+        scores=p.ravel().tolist(),
+        score_type=cpb.SCORE_TYPE_PROBABILITY,
+    )
+    scored = await ops.dispatch(ops_mod.SCORE_CLASSIFICATION, score_req, CTX)
+    r = await ops.dispatch(
+        ops_mod.PLAN,
+        pb.PlanRequest(diagnostics_key=scored.cache.key_digest, selection=select_request(strategies=[])),
+        CTX,
+    )
+    assert len(r.weak_classes) == 3 and len(r.selection.selected) == 10
+    with pytest.raises(NotFound):
+        await ops.dispatch(
+            ops_mod.PLAN, pb.PlanRequest(diagnostics_key="0" * 64, selection=select_request()), CTX
+        )
+    with pytest.raises(InvalidArgument):
+        await ops.dispatch(ops_mod.PLAN, pb.PlanRequest(selection=select_request()), CTX)
+
+
+async def test_same_answer_over_rest_and_grpc() -> None:
+    """One runtime serving both adapters: the same Select (and the same error) on either protocol."""
+    import base64
+
+    import grpc
+    import httpx
+
+    from curation.rest import create_app, protojson
+    from curation.rpc.grpc_server import create_grpc_server
+    from curation.settings import Settings
+    from curation.wiring import build_runtime
+
+    runtime = build_runtime(Settings(workers=1), specs=[*ops_mod.SPECS, *emb_ops.SPECS])
+    runtime.serving = True
+    server = create_grpc_server(runtime, host="127.0.0.1", port=0)
+    await server.start()
+    await server.set_serving(True)
+    try:
+        req = select_request(inline=False, collection="both")
+        ids, _, x = data()
+        put = {
+            "collection": "both",
+            "dimension": D,
+            "asset_ids": ids,
+            "vectors": base64.b64encode(x.tobytes()).decode(),
+        }
+        transport = httpx.ASGITransport(app=create_app(runtime))
+        async with httpx.AsyncClient(transport=transport, base_url="http://rest") as client:
+            assert (await client.put("/v1/embeddings:put", json=put)).status_code == 200
+            rest = (await client.post("/v1/sampling:select", json=protojson.to_dict(req))).json()
+            bad = await client.post("/v1/sampling:select", json={**protojson.to_dict(req), "budget": "0"})
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:
+            call = channel.unary_unary(
+                f"/{ops_mod.SELECT}",
+                request_serializer=pb.SelectRequest.SerializeToString,
+                response_deserializer=pb.SelectResponse.FromString,
+            )
+            over_grpc = await call(req)
+            bad_req = pb.SelectRequest()
+            bad_req.CopyFrom(req)
+            bad_req.budget = 0
+            with pytest.raises(grpc.aio.AioRpcError) as err:
+                await call(bad_req)
+        assert over_grpc.cache.cached and over_grpc.cache.key_digest == rest["cache"]["key_digest"]
+        doc = protojson.to_dict(over_grpc)
+        doc["cache"]["cached"] = rest["cache"].get("cached", False)
+        assert doc == rest
+        assert bad.status_code == 422 and bad.json()["field"] == "budget"
+        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    finally:
+        await server.stop(None)
+        await runtime.close()
+
+
+def test_ann_search_finds_planted_duplicates_whatever_the_row_order() -> None:
+    from curation.core.sampling.near_duplicates import near_duplicates
+
+    rng = np.random.default_rng(0)
+    n, d, m = 20_000, 16, 200
+    x = rng.normal(size=(n, d)).astype(np.float32)
+    src, dst = rng.choice(n // 2, m, replace=False), n // 2 + rng.choice(n // 2, m, replace=False)
+    x[dst] = x[src] + 1e-3 * rng.normal(size=(m, d)).astype(np.float32)
+    perm = rng.permutation(n)
+    a = near_duplicates(x, threshold=1e-4, knn=ops_mod.ann_cosine_knn)
+    b = near_duplicates(x[perm], threshold=1e-4, knn=ops_mod.ann_cosine_knn)
+    assert (a.labels[src] == a.labels[dst]).all()
+    assert {frozenset(g.tolist()) for g in a.groups} == {frozenset(perm[g].tolist()) for g in b.groups}
