@@ -7,17 +7,16 @@ Every floating-point operation is written in the same order as pycocotools' C (`
 ``maskApi.c``) and Python (``cocoeval.py``), and numba compiles without fast-math (no FMA contraction,
 no reassociation), so the results are bit-identical.
 
-Compilation is cached on disk (``cache=True``). Numba reads ``NUMBA_CACHE_DIR`` at import; when it is
-not set and the package directory is read-only (a container with a read-only root file system), this
-module points it at ``$TMPDIR/curation-numba`` before importing numba. Call :func:`warm_up` once at
-server start so no request pays for compilation.
+Compilation is cached on disk (``cache=True``; see :mod:`curation.core._common.jit` for where). Call
+:func:`warm_up` once at server start so no request pays for compilation.
 """
 
 from __future__ import annotations
 
-import os
-import sys
-import tempfile
+import numpy as np
+from numpy.typing import NDArray
+
+from curation.core._common.jit import numba
 
 __all__ = [
     "FP",
@@ -31,23 +30,6 @@ __all__ = [
     "match_kernel",
     "warm_up",
 ]
-
-
-def _ensure_cache_dir() -> None:
-    if os.environ.get("NUMBA_CACHE_DIR"):
-        return
-    here = os.path.dirname(os.path.abspath(__file__))
-    if not os.access(here, os.W_OK):
-        os.environ["NUMBA_CACHE_DIR"] = os.path.join(tempfile.gettempdir(), "curation-numba")
-        if "numba" in sys.modules:  # imported earlier by someone else: make it read the variable again
-            sys.modules["numba"].core.config.reload_config()
-
-
-_ensure_cache_dir()
-
-import numba  # noqa: E402
-import numpy as np  # noqa: E402
-from numpy.typing import NDArray  # noqa: E402
 
 # Code of a detection at one (area range, IoU threshold): counted as a false positive, a true
 # positive, or ignored (matched to an ignored GT, or unmatched and outside the area range).

@@ -1,15 +1,11 @@
-"""Compiled per-image loop of TIDE's error classification (tidecv ``TIDEExample`` / ``TIDERun``).
-
-Imported after :mod:`curation.core.detection._coco_kernels`, which configures numba's cache directory.
-"""
+"""Compiled per-image loop of TIDE's error classification (tidecv ``TIDEExample`` / ``TIDERun``)."""
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 from numpy.typing import NDArray
 
-from curation.core.detection import _coco_kernels  # noqa: F401  (sets NUMBA_CACHE_DIR before numba loads)
+from curation.core._common.jit import numba
 
 __all__ = [
     "BACKGROUND",

@@ -14,11 +14,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 from numpy.typing import NDArray
 
-from curation.core.detection import _coco_kernels  # noqa: F401  (sets NUMBA_CACHE_DIR before numba loads)
+from curation.core._common.jit import numba
 
 __all__ = [
     "RleError",

@@ -4,22 +4,16 @@ Each loop walks the rows of a label matrix once and touches only the LFs that vo
 the same work needs an (n x m*k) one-hot matrix and a dense matmul (tens of seconds at 1M x 20 x 5
 on a shared machine), so these loops are compiled with numba like ``_coco_kernels``. Rows carry a
 weight (1 for a raw matrix, the pattern count for a pattern histogram), so the same kernels serve
-``VoteStatistics``. Compilation is cached on disk (``cache=True``); ``NUMBA_CACHE_DIR`` is pointed at
-``$TMPDIR/curation-numba`` when unset, as ``_coco_kernels`` does. ``warm_up`` compiles everything.
+``VoteStatistics``. Compilation is cached on disk (``cache=True``, see :mod:`curation.core._common.jit`);
+``warm_up`` compiles everything.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
-
 import numpy as np
 import numpy.typing as npt
 
-if "NUMBA_CACHE_DIR" not in os.environ and not os.access(os.path.dirname(__file__), os.W_OK):
-    os.environ["NUMBA_CACHE_DIR"] = os.path.join(tempfile.gettempdir(), "curation-numba")
-
-import numba
+from curation.core._common.jit import numba
 
 __all__ = [
     "cooccurrence_kernel",
