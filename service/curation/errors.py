@@ -1,33 +1,48 @@
-"""One error hierarchy and one table mapping each kind to its gRPC and HTTP status.
+"""The error kinds a caller can meet, protocol-neutral.
 
-Core and ops raise these; the gRPC interceptor and the FastAPI exception handler both read
-``STATUS_BY_KIND``, so a bad request maps the same way on either protocol.
+Core and ops raise these; each adapter owns the table from kind to its own status code
+(``curation.rpc.errors.GRPC_STATUS``, ``curation.rest.errors.HTTP_STATUS``), and a test keeps both tables
+complete, so a bad request maps the same way on either protocol.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar, Final
-
-import grpc
+from enum import StrEnum
+from typing import ClassVar
 
 __all__ = [
-    "STATUS_BY_KIND",
     "CurationError",
     "DeadlineExceeded",
+    "INTERNAL_MESSAGE",
+    "ErrorKind",
     "InvalidArgument",
     "NotFound",
     "PayloadTooLarge",
     "Unavailable",
 ]
 
+# What a caller is told about a bug (the details go to the log, under the request ID).
+INTERNAL_MESSAGE = "internal error; quote the request id"
+
+
+class ErrorKind(StrEnum):
+    """The stable kind of a failure, as clients read it (``ErrorDetail.kind``)."""
+
+    INVALID_ARGUMENT = "invalid_argument"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    NOT_FOUND = "not_found"
+    DEADLINE_EXCEEDED = "deadline_exceeded"
+    UNAVAILABLE = "unavailable"
+    INTERNAL = "internal"
+
 
 class CurationError(Exception):
-    """Base of every error the service reports to a caller.
+    """Base of every error the service reports to a caller; raised as is, it is an internal error.
 
     ``field`` names the offending request field with its first bad index (``"y_true[12]"``).
     """
 
-    kind: ClassVar[str] = "internal"
+    kind: ClassVar[ErrorKind] = ErrorKind.INTERNAL
 
     def __init__(self, message: str, *, field: str = "") -> None:
         super().__init__(message)
@@ -41,39 +56,28 @@ class CurationError(Exception):
 class InvalidArgument(CurationError):
     """The request is malformed or its values are out of range."""
 
-    kind = "invalid_argument"
+    kind = ErrorKind.INVALID_ARGUMENT
 
 
 class PayloadTooLarge(CurationError):
     """The request is larger than the configured limit."""
 
-    kind = "payload_too_large"
+    kind = ErrorKind.PAYLOAD_TOO_LARGE
 
 
 class NotFound(CurationError):
     """A named resource (a cached result, a collection, a fitted model) does not exist."""
 
-    kind = "not_found"
+    kind = ErrorKind.NOT_FOUND
 
 
 class DeadlineExceeded(CurationError):
     """The caller's deadline passed before the answer was ready."""
 
-    kind = "deadline_exceeded"
+    kind = ErrorKind.DEADLINE_EXCEEDED
 
 
 class Unavailable(CurationError):
     """The service is shutting down or a dependency it cannot do without is down."""
 
-    kind = "unavailable"
-
-
-# kind -> (gRPC status, HTTP status). The only place where this mapping is written down.
-STATUS_BY_KIND: Final[dict[str, tuple[grpc.StatusCode, int]]] = {
-    "invalid_argument": (grpc.StatusCode.INVALID_ARGUMENT, 422),
-    "payload_too_large": (grpc.StatusCode.RESOURCE_EXHAUSTED, 413),
-    "not_found": (grpc.StatusCode.NOT_FOUND, 404),
-    "deadline_exceeded": (grpc.StatusCode.DEADLINE_EXCEEDED, 504),
-    "unavailable": (grpc.StatusCode.UNAVAILABLE, 503),
-    "internal": (grpc.StatusCode.INTERNAL, 500),
-}
+    kind = ErrorKind.UNAVAILABLE

@@ -16,12 +16,12 @@ import logging
 import math
 import signal
 import socket
-import sys
 from collections.abc import Callable, Generator, Iterable
+from typing import Any
 
 import uvicorn
 
-from curation.ops.operation_spec import OperationSpec
+from curation.ops import OperationSpec
 from curation.rest.app import create_app
 from curation.rpc import GrpcServer, create_grpc_server
 from curation.settings import Settings
@@ -40,20 +40,10 @@ class _Uvicorn(uvicorn.Server):
         yield
 
 
-def warm_up_hooks(specs: Iterable[OperationSpec]) -> list[Callable[[], None]]:
-    """The ``warm_up()`` of every module defining an operation (plus any ``extra["warm_up"]``), once each.
-
-    A family module (``curation.ops.detection``) exports ``warm_up`` to load compiled kernels before
-    the first request; finding it through the specs' callables keeps this list out of the server.
-    """
-    hooks: list[Callable[[], None]] = []
-    for spec in specs:
-        found = [spec.extra.get("warm_up")]
-        for fn in (spec.evaluate, spec.respond, spec.handle):
-            module = sys.modules.get(getattr(fn, "__module__", "") or "")
-            found.append(getattr(module, "warm_up", None))
-        hooks.extend(h for h in found if callable(h) and h not in hooks)
-    return hooks
+def warm_up_hooks(specs: Iterable[OperationSpec[Any, Any, Any]]) -> list[Callable[[], None]]:
+    """Every operation's ``warm_up`` (compiled kernels to load before the first request), once each, in
+    registry order."""
+    return list(dict.fromkeys(spec.warm_up for spec in specs if spec.warm_up is not None))
 
 
 def bind_http_socket(host: str, port: int) -> socket.socket:

@@ -1,12 +1,13 @@
-"""One process's shared state: settings, metrics, cache, the ops seam and the serving status.
+"""Wires one process: settings -> metrics, cache and the ops seam, plus the serving status.
 
-Both servers (gRPC and REST) are built over one Runtime, so they share the cache, the worker pool, the
-metrics and the readiness flag.
+Both servers (gRPC and REST) are built over one ``Runtime``, so they share the cache, the worker pool,
+the metrics and the readiness flag.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from curation.cache import Cache, build_cache
 from curation.metrics import Metrics
@@ -32,7 +33,7 @@ class Runtime:
         await self.cache.close()
 
 
-def build_runtime(settings: Settings, specs: list[OperationSpec] | None = None) -> Runtime:
+def build_runtime(settings: Settings, specs: list[OperationSpec[Any, Any, Any]] | None = None) -> Runtime:
     """Wire the process from settings (the cache connects lazily: a down Redis does not stop start-up)."""
     metrics = Metrics()
     cache = build_cache(settings, observer=metrics)

@@ -58,10 +58,11 @@ def info() -> common_pb2.CacheInfo:
 
 
 def test_spec_shape() -> None:
-    assert ops.SPEC.name == "curation.v1.DiagnosticsService/ScoreClassification"
-    assert ops.SPEC.payload_type is pb.ClassificationEvaluation
-    assert ops.SPEC.paging_fields == ("page_size", "page_token")
-    assert ops.SPEC.cached
+    [spec] = ops.SPECS
+    assert spec.name == "curation.v1.DiagnosticsService/ScoreClassification"
+    assert spec.payload_type is pb.ClassificationEvaluation
+    assert spec.paging_fields == ("page_size", "page_token")
+    assert spec.cached
 
 
 def test_single_label_round_trip_matches_sklearn() -> None:

@@ -23,7 +23,7 @@ N, K, D = 60, 3, 4
 @pytest.fixture
 def ops() -> Operations:
     cache = MemoryCache(max_bytes=64 << 20, max_entry_bytes=8 << 20)
-    o = Operations([*ops_mod.SPECS, *emb_ops.SPECS, cls_ops.SPEC], cache, workers=1)
+    o = Operations([*ops_mod.SPECS, *emb_ops.SPECS, *cls_ops.SPECS], cache, workers=1)
     yield o
     o.close()
 

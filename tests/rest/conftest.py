@@ -59,7 +59,14 @@ def respond(
     )
 
 
-def fake_spec(scoring: FakeScoring) -> OperationSpec:
+FakeSpec = OperationSpec[
+    pb.ScoreClassificationRequest, pb.ScoreClassificationResponse, pb.ClassificationEvaluation
+]
+
+
+def fake_spec(
+    scoring: FakeScoring,
+) -> FakeSpec:
     return OperationSpec(
         name=NAME,
         request_type=pb.ScoreClassificationRequest,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from curation.rest import app as rest_app
+from curation.contract import OFF_LOOP_BYTES
 from curation.rest import context_from_headers, create_app, protojson
 from curation.rest.routes import rest_routes
 from curation.settings import Settings
@@ -283,7 +283,7 @@ async def test_large_bodies_are_parsed_and_printed_off_the_event_loop(
     ) as c:
         response = await c.post(PATH, json=body)
         small = await c.post(PATH, json={"asset_ids": ["a"]})
-    assert len(response.request.content) >= rest_app.OFF_LOOP_BYTES
+    assert len(response.request.content) >= OFF_LOOP_BYTES
     assert response.status_code == 200 and response.json()["summary"]["num_assets"] == str(n)
     assert small.status_code == 200
     main = threading.current_thread().name

@@ -53,7 +53,12 @@ def respond(
     return pb.ScoreClassificationResponse(summary=payload.summary, cache=info)
 
 
-def fake_spec(scoring: FakeScoring, **extra: object) -> OperationSpec:
+FakeSpec = OperationSpec[
+    pb.ScoreClassificationRequest, pb.ScoreClassificationResponse, pb.ClassificationEvaluation
+]
+
+
+def fake_spec(scoring: FakeScoring, *, warm_up: Callable[[], None] | None = None) -> FakeSpec:
     return OperationSpec(
         name=NAME,
         request_type=pb.ScoreClassificationRequest,
@@ -62,7 +67,7 @@ def fake_spec(scoring: FakeScoring, **extra: object) -> OperationSpec:
         evaluate=scoring.evaluate,
         respond=respond,
         paging_fields=("page_size", "page_token"),
-        extra=dict(extra),
+        warm_up=warm_up,
     )
 
 

@@ -9,9 +9,9 @@ import time
 import grpc
 import pytest
 
+from curation.contract import ERROR_DETAIL_TRAILER
 from curation.errors import NotFound
 from curation.ops import Context, Operations, OperationSpec
-from curation.rpc import ERROR_DETAIL_KEY
 from curation.v1 import classification_pb2 as pb
 from curation.v1 import common_pb2
 
@@ -26,7 +26,7 @@ BAD = pb.ScoreClassificationRequest(
 
 
 def detail_of(error: grpc.aio.AioRpcError) -> common_pb2.ErrorDetail:
-    values = [v for k, v in error.trailing_metadata() or () if k == ERROR_DETAIL_KEY]
+    values = [v for k, v in error.trailing_metadata() or () if k == ERROR_DETAIL_TRAILER]
     assert len(values) == 1
     return common_pb2.ErrorDetail.FromString(values[0])
 

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import socket
-import sys
 import threading
-import types
 
 import grpc
 import httpx
@@ -26,29 +23,27 @@ from curation.wiring import Runtime, build_runtime
 from .conftest import FakeScoring, fake_spec
 
 
-def test_warm_up_hooks_come_from_the_operation_modules(scoring: FakeScoring) -> None:
+def test_warm_up_hooks_are_the_specs_own_once_each_in_registry_order(scoring: FakeScoring) -> None:
     calls: list[str] = []
-    module = types.ModuleType("fake_family")
 
-    def evaluate(request: pb.ScoreClassificationRequest) -> pb.ClassificationEvaluation:
-        return scoring.evaluate(request)
+    def first() -> None:
+        calls.append("first")
 
-    def warm_up() -> None:
-        calls.append("module")
+    def second() -> None:
+        calls.append("second")
 
-    evaluate.__module__ = "fake_family"
-    module.warm_up = warm_up  # type: ignore[attr-defined]
-    sys.modules["fake_family"] = module
-    try:
-        spec = fake_spec(scoring)
-        from_module = dataclasses.replace(spec, evaluate=evaluate)
-        explicit = fake_spec(scoring, warm_up=lambda: calls.append("extra"))
-        hooks = warm_up_hooks([from_module, from_module, explicit, spec])
-    finally:
-        del sys.modules["fake_family"]
+    specs = [fake_spec(scoring, warm_up=first), fake_spec(scoring), fake_spec(scoring, warm_up=second)]
+    hooks = warm_up_hooks([*specs, specs[0]])
     for hook in hooks:
         hook()
-    assert calls == ["module", "extra"]
+    assert calls == ["first", "second"]
+
+
+def test_the_registry_warms_up_every_kernel_family_once() -> None:
+    from curation.core import detection, labeling
+    from curation.ops.registry import all_specs
+
+    assert warm_up_hooks(all_specs()) == [detection.warm_up, labeling.warm_up]
 
 
 async def wait_for_record(caplog: pytest.LogCaptureFixture, message: str) -> logging.LogRecord:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-from curation.ops import OperationSpec
+from curation.ops import ClientStream, Context, Host, OperationSpec
 from curation.rpc import rpc_methods, server_options
 from curation.settings import Settings
 from curation.v1 import classification_pb2 as pb
-from curation.v1 import sampling_pb2
+from curation.v1 import common_pb2, sampling_pb2
+from curation.v1 import detection_pb2 as det_pb
 
 from .conftest import NAME, SERVICE, FakeScoring, Serve, Served, fake_spec
 
@@ -79,6 +83,10 @@ def test_server_options_follow_settings() -> None:
     assert options["grpc.keepalive_time_ms"] > options["grpc.keepalive_timeout_ms"] > 0
 
 
+async def never_called(host: Host, request: pb.ScoreClassificationRequest, ctx: Context) -> Any:
+    raise AssertionError("not served")
+
+
 def test_registry_must_match_the_protos(scoring: FakeScoring) -> None:
     good = fake_spec(scoring)
     [method] = rpc_methods([good])
@@ -90,37 +98,108 @@ def test_registry_must_match_the_protos(scoring: FakeScoring) -> None:
     }
     for name, response_type in cases.items():
         spec = OperationSpec(
-            name=name, request_type=pb.ScoreClassificationRequest, response_type=response_type
+            name=name,
+            request_type=pb.ScoreClassificationRequest,
+            response_type=response_type,
+            handle=never_called,
         )
         with pytest.raises(ValueError, match="operation"):
             rpc_methods([spec])
 
 
-def merge(chunks: list[pb.ScoreClassificationRequest]) -> pb.ScoreClassificationRequest:
-    merged = pb.ScoreClassificationRequest()
+DETECTION = "curation.v1.DiagnosticsService/ScoreDetection"
+DETECTION_STREAM = "curation.v1.DiagnosticsService/ScoreDetectionStream"
+
+
+def count_assets(request: det_pb.ScoreDetectionRequest) -> det_pb.DetectionEvaluation:
+    """A fake detection evaluation: the merged request's assets, in order."""
+    return det_pb.DetectionEvaluation(asset_ids=request.asset_ids, category_names=request.category_names)
+
+
+def respond_detection(
+    payload: det_pb.DetectionEvaluation, request: det_pb.ScoreDetectionRequest, info: common_pb2.CacheInfo
+) -> det_pb.ScoreDetectionResponse:
+    return det_pb.ScoreDetectionResponse(
+        assets=[det_pb.DetectionAsset(asset_id=a) for a in payload.asset_ids], cache=info
+    )
+
+
+def merge(chunks: Sequence[det_pb.ScoreDetectionStreamRequest]) -> det_pb.ScoreDetectionRequest:
+    merged = det_pb.ScoreDetectionRequest()
     for chunk in chunks:
-        merged.MergeFrom(chunk)
+        merged.MergeFrom(chunk.chunk)
     return merged
 
 
-async def test_client_streaming_hook_merges_chunks(serve: Serve, scoring: FakeScoring) -> None:
-    s = await serve([fake_spec(scoring, streaming="client", merge=merge)], Settings(max_request_bytes=4096))
+def wrap(response: det_pb.ScoreDetectionResponse) -> det_pb.ScoreDetectionStreamResponse:
+    return det_pb.ScoreDetectionStreamResponse(response=response)
+
+
+STREAM_SPECS: list[OperationSpec[Any, Any, Any]] = [
+    OperationSpec(
+        name=DETECTION,
+        request_type=det_pb.ScoreDetectionRequest,
+        response_type=det_pb.ScoreDetectionResponse,
+        payload_type=det_pb.DetectionEvaluation,
+        evaluate=count_assets,
+        respond=respond_detection,
+    ),
+    OperationSpec(
+        name=DETECTION_STREAM,
+        request_type=det_pb.ScoreDetectionStreamRequest,
+        response_type=det_pb.ScoreDetectionStreamResponse,
+        stream=ClientStream(answered_by=DETECTION, merge=merge, wrap=wrap),
+    ),
+]
+
+
+async def test_a_client_stream_is_merged_and_answered_by_its_unary_twin(serve: Serve) -> None:
+    s = await serve(STREAM_SPECS, Settings(max_request_bytes=4096))
     call = s.channel.stream_unary(
-        f"/{NAME}",
-        request_serializer=pb.ScoreClassificationRequest.SerializeToString,
-        response_deserializer=pb.ScoreClassificationResponse.FromString,
+        f"/{DETECTION_STREAM}",
+        request_serializer=det_pb.ScoreDetectionStreamRequest.SerializeToString,
+        response_deserializer=det_pb.ScoreDetectionStreamResponse.FromString,
     )
     chunks = [
-        pb.ScoreClassificationRequest(class_names=["a", "b"], asset_ids=["x"]),
-        pb.ScoreClassificationRequest(asset_ids=["y", "z"]),
+        det_pb.ScoreDetectionStreamRequest(chunk=det_pb.ScoreDetectionRequest(asset_ids=["x"])),
+        det_pb.ScoreDetectionStreamRequest(chunk=det_pb.ScoreDetectionRequest(asset_ids=["y", "z"])),
     ]
-    response = await call(iter(chunks))
-    assert response.summary.num_assets == 3
-    assert [c.class_name for c in response.summary.per_class] == ["a", "b"]
-    too_many = [pb.ScoreClassificationRequest(asset_ids=["q" * 100] * 10)] * 5  # each chunk fits, the sum not
+    streamed = await call(iter(chunks))
+    assert [a.asset_id for a in streamed.response.assets] == ["x", "y", "z"]
+    assert not streamed.response.cache.cached
+    unary = det_pb.ScoreDetectionRequest(asset_ids=["x", "y", "z"])
+    again = await s.channel.unary_unary(
+        f"/{DETECTION}",
+        request_serializer=det_pb.ScoreDetectionRequest.SerializeToString,
+        response_deserializer=det_pb.ScoreDetectionResponse.FromString,
+    )(unary)
+    assert again.cache.cached  # the stream and its unary twin share one cache entry
+    assert again.cache.key_digest == streamed.response.cache.key_digest
+    big = det_pb.ScoreDetectionRequest(asset_ids=["q" * 100] * 10)
+    too_many = [det_pb.ScoreDetectionStreamRequest(chunk=big)] * 5  # each chunk fits, the sum not
     with pytest.raises(grpc.aio.AioRpcError) as info:
         await call(iter(too_many))
     assert info.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+
+
+def test_a_streaming_rpc_needs_a_stream_spec_and_only_it() -> None:
+    unary_as_stream = OperationSpec(
+        name=DETECTION,
+        request_type=det_pb.ScoreDetectionRequest,
+        response_type=det_pb.ScoreDetectionResponse,
+        stream=ClientStream(answered_by=DETECTION, merge=merge, wrap=wrap),
+    )
+    stream_as_unary = OperationSpec(
+        name=DETECTION_STREAM,
+        request_type=det_pb.ScoreDetectionStreamRequest,
+        response_type=det_pb.ScoreDetectionStreamResponse,
+        payload_type=det_pb.DetectionEvaluation,
+        evaluate=lambda request: det_pb.DetectionEvaluation(),
+        respond=lambda payload, request, info: det_pb.ScoreDetectionStreamResponse(),
+    )
+    for spec in (unary_as_stream, stream_as_unary):
+        with pytest.raises(ValueError, match="client-streaming"):
+            rpc_methods([spec])
 
 
 def test_public_surface_is_exported() -> None:

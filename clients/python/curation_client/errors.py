@@ -9,11 +9,13 @@ from typing import Any
 import grpc
 from google.protobuf.message import DecodeError
 
+from curation.contract import ERROR_DETAIL_TRAILER, REQUEST_ID_HEADER
 from curation.v1 import common_pb2
 
 __all__ = ["ERROR_DETAIL_KEY", "CurationClientError", "from_grpc_error", "from_http_response"]
 
-ERROR_DETAIL_KEY = "x-curation-error-bin"
+# Kept under its old name for callers that read it from here.
+ERROR_DETAIL_KEY = ERROR_DETAIL_TRAILER
 
 # When a failure carries no ErrorDetail (a proxy, a message-size limit enforced by gRPC itself).
 _KIND_BY_GRPC = {
@@ -69,7 +71,7 @@ def from_grpc_error(error: grpc.RpcError) -> CurationClientError:
             except DecodeError:
                 break
             return CurationClientError(d.kind, d.message, field=d.field, request_id=d.request_id, status=code)
-    request_id = next((v for k, v in trailers if k == "x-request-id" and isinstance(v, str)), "")
+    request_id = next((v for k, v in trailers if k == REQUEST_ID_HEADER and isinstance(v, str)), "")
     kind = _KIND_BY_GRPC.get(code, "internal")
     return CurationClientError(kind, details, request_id=request_id, status=code)
 

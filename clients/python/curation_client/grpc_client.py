@@ -9,6 +9,7 @@ from typing import Any, Self, TypeVar
 import grpc
 from google.protobuf.message import Message
 
+from curation.contract import NAMESPACE_HEADER, REQUEST_ID_HEADER
 from curation.v1 import classification_pb2
 from curation_client.errors import from_grpc_error
 from curation_client.methods import Method, resolve
@@ -25,9 +26,9 @@ DEFAULT_CHANNEL_OPTIONS: tuple[tuple[str, Any], ...] = (
 
 
 def _metadata(namespace: str, request_id: str | None) -> tuple[tuple[str, str], ...]:
-    pairs = [("x-curation-namespace", namespace)]
+    pairs = [(NAMESPACE_HEADER, namespace)]
     if request_id:
-        pairs.append(("x-request-id", request_id))
+        pairs.append((REQUEST_ID_HEADER, request_id))
     return tuple(pairs)
 
 

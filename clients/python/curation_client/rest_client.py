@@ -10,6 +10,7 @@ import httpx
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
+from curation.contract import NAMESPACE_HEADER, REQUEST_ID_HEADER, REQUEST_TIMEOUT_HEADER
 from curation.v1 import classification_pb2
 from curation_client.errors import CurationClientError, from_http_response
 from curation_client.methods import resolve
@@ -42,11 +43,11 @@ class RestCurationClient:
         if request.DESCRIPTOR.full_name != rpc.request_type.DESCRIPTOR.full_name:
             raise TypeError(f"{rpc.path} takes {rpc.request_type.DESCRIPTOR.full_name}")
         timeout = self.timeout if timeout is None else timeout
-        headers = {"content-type": "application/json", "x-curation-namespace": self.namespace}
+        headers = {"content-type": "application/json", NAMESPACE_HEADER: self.namespace}
         if request_id:
-            headers["x-request-id"] = request_id
+            headers[REQUEST_ID_HEADER] = request_id
         if timeout is not None:
-            headers["x-request-timeout-ms"] = str(max(1, math.ceil(timeout * 1000)))
+            headers[REQUEST_TIMEOUT_HEADER] = str(max(1, math.ceil(timeout * 1000)))
         body = json_format.MessageToJson(request, preserving_proto_field_name=True, indent=None)
         try:
             reply = self._http.request(
@@ -61,7 +62,8 @@ class RestCurationClient:
                 "deadline_exceeded", str(exc) or "timed out", request_id=request_id or "", status=504
             ) from None
         if reply.status_code >= 400:
-            raise from_http_response(reply.status_code, reply.content, reply.headers.get("x-request-id", ""))
+            request_id = reply.headers.get(REQUEST_ID_HEADER, "")
+            raise from_http_response(reply.status_code, reply.content, request_id)
         return json_format.Parse(reply.content, rpc.response_type(), ignore_unknown_fields=True)
 
     def score_classification(

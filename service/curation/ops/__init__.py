@@ -1,8 +1,23 @@
-"""The only seam between the adapters and the core: validate, cache, compute off the event loop."""
+"""The only seam between the adapters and the core: validate, cache, compute off the event loop.
+
+Adapters use what is exported here: ``Operations`` (the ``Seam`` they call), the operation records and
+``body_digest`` for the fast path of byte-identical repeats. Families live in ``curation.ops.<family>``
+and register their operations in ``curation.ops.registry``.
+"""
 
 from __future__ import annotations
 
-from curation.ops.operation_spec import Context, OperationSpec
+from curation.ops.keys import body_digest
+from curation.ops.operation_spec import BodyFormat, ClientStream, Context, Host, OperationSpec, Seam
 from curation.ops.operations import Operations
 
-__all__ = ["Context", "OperationSpec", "Operations"]
+__all__ = [
+    "BodyFormat",
+    "ClientStream",
+    "Context",
+    "Host",
+    "OperationSpec",
+    "Operations",
+    "Seam",
+    "body_digest",
+]

@@ -18,12 +18,12 @@ import numpy.typing as npt
 from curation.core import classification as core
 from curation.errors import InvalidArgument
 from curation.ops import _validate as v
-from curation.ops.operation_spec import CacheInfoT, OperationSpec
+from curation.ops.operation_spec import OperationSpec
 from curation.ops.paging import page_bounds
 from curation.v1 import classification_pb2 as pb
 from curation.v1 import common_pb2
 
-__all__ = ["SPEC", "evaluate", "respond"]
+__all__ = ["SPECS", "evaluate", "respond"]
 
 NAME = "curation.v1.DiagnosticsService/ScoreClassification"
 DEFAULT_TOP_K = (1, 3, 5)
@@ -423,7 +423,11 @@ def evaluate(request: pb.ScoreClassificationRequest) -> pb.ClassificationEvaluat
     return evaluation
 
 
-def respond(payload: Any, request: Any, cache_info: CacheInfoT) -> pb.ScoreClassificationResponse:
+def respond(
+    payload: pb.ClassificationEvaluation,
+    request: pb.ScoreClassificationRequest,
+    cache_info: common_pb2.CacheInfo,
+) -> pb.ScoreClassificationResponse:
     """The page of misclassified assets the request asks for, with the summary, slices and warnings."""
     total = len(payload.misclassified)
     start, stop, next_token = page_bounds(total, request.page_size, request.page_token, cache_info.key_digest)
@@ -436,12 +440,14 @@ def respond(payload: Any, request: Any, cache_info: CacheInfoT) -> pb.ScoreClass
     return response
 
 
-SPEC = OperationSpec(
-    name=NAME,
-    request_type=pb.ScoreClassificationRequest,
-    response_type=pb.ScoreClassificationResponse,
-    payload_type=pb.ClassificationEvaluation,
-    evaluate=evaluate,
-    respond=respond,
-    paging_fields=("page_size", "page_token"),
-)
+SPECS: list[OperationSpec[Any, Any, Any]] = [
+    OperationSpec(
+        name=NAME,
+        request_type=pb.ScoreClassificationRequest,
+        response_type=pb.ScoreClassificationResponse,
+        payload_type=pb.ClassificationEvaluation,
+        evaluate=evaluate,
+        respond=respond,
+        paging_fields=("page_size", "page_token"),
+    )
+]

@@ -17,17 +17,18 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import re
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from curation.cache.base import Cache
+from curation.contract import NAME_PATTERN, is_valid_name
 from curation.errors import InvalidArgument, NotFound
 from curation.ops._validate import check_non_empty, unique_strings
-from curation.ops.operation_spec import Context, OperationSpec
+from curation.ops.operation_spec import Context, Host, OperationSpec
 from curation.v1 import embeddings_pb2 as pb
 
 __all__ = ["SPECS", "EmbeddingStore", "decode_vectors"]
@@ -35,7 +36,6 @@ __all__ = ["SPECS", "EmbeddingStore", "decode_vectors"]
 SERVICE = "curation.v1.EmbeddingService"
 MAX_DIMENSION = 65536
 CHUNK = 10_000
-_COLLECTION = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
 _DTYPES: dict[int, np.dtype[Any]] = {
     pb.EMBEDDING_DTYPE_FLOAT32: np.dtype("<f4"),
     pb.EMBEDDING_DTYPE_FLOAT16: np.dtype("<f2"),
@@ -48,8 +48,8 @@ def _dtype_enum(value: int) -> Any:
 
 def check_collection(name: str, field: str = "collection") -> str:
     """The collection name if it is a safe key component."""
-    if not _COLLECTION.fullmatch(name):
-        raise InvalidArgument("must match [A-Za-z0-9][A-Za-z0-9_.-]{0,62}", field=field)
+    if not is_valid_name(name):
+        raise InvalidArgument(f"must match {NAME_PATTERN}", field=field)
     return name
 
 
@@ -73,7 +73,7 @@ def decode_vectors(raw: bytes, n: int, dimension: int, field: str) -> npt.NDArra
 class EmbeddingStore:
     """Collections of vectors in an async cache (``get``/``set``/``delete``, optionally ``*_many``)."""
 
-    def __init__(self, cache: Any, namespace: str, *, ttl_seconds: int) -> None:
+    def __init__(self, cache: Cache, namespace: str, *, ttl_seconds: int) -> None:
         self.cache = cache
         self.namespace = namespace
         self.ttl_seconds = ttl_seconds
@@ -101,24 +101,13 @@ class EmbeddingStore:
         return head
 
     async def _get_many(self, keys: list[str]) -> list[bytes | None]:
-        get_many = getattr(self.cache, "get_many", None)
         out: list[bytes | None] = []
         for c0 in range(0, len(keys), CHUNK):
-            chunk = keys[c0 : c0 + CHUNK]
-            if get_many is not None:
-                out.extend(await get_many(chunk))
-            else:
-                out.extend(await asyncio.gather(*(self.cache.get(k) for k in chunk)))
+            out.extend(await self.cache.get_many(keys[c0 : c0 + CHUNK]))
         return out
 
     async def _set_many(self, items: dict[str, bytes]) -> int:
-        set_many = getattr(self.cache, "set_many", None)
-        if set_many is not None:
-            return int(await set_many(items, ttl_seconds=self.ttl_seconds))
-        done = await asyncio.gather(
-            *(self.cache.set(k, v, ttl_seconds=self.ttl_seconds) for k, v in items.items())
-        )
-        return sum(bool(d) for d in done)
+        return await self.cache.set_many(items, ttl_seconds=self.ttl_seconds)
 
     async def put(
         self,
@@ -198,9 +187,9 @@ class EmbeddingStore:
         return True
 
 
-def store_for(ops: Any, ctx: Context) -> EmbeddingStore:
-    """The store of the request's namespace over the facade's cache."""
-    return EmbeddingStore(ops.cache, ctx.namespace, ttl_seconds=int(getattr(ops, "ttl_seconds", 24 * 3600)))
+def store_for(host: Host, ctx: Context) -> EmbeddingStore:
+    """The store of the request's namespace over the seam's cache."""
+    return EmbeddingStore(host.cache, ctx.namespace, ttl_seconds=host.ttl_seconds)
 
 
 def _ids(values: Sequence[str], field: str = "asset_ids") -> list[str]:
@@ -210,7 +199,7 @@ def _ids(values: Sequence[str], field: str = "asset_ids") -> list[str]:
 
 
 async def put_embeddings(
-    ops: Any, request: pb.PutEmbeddingsRequest, ctx: Context
+    ops: Host, request: pb.PutEmbeddingsRequest, ctx: Context
 ) -> pb.PutEmbeddingsResponse:
     collection = check_collection(request.collection)
     if request.dtype not in _DTYPES and request.dtype != pb.EMBEDDING_DTYPE_UNSPECIFIED:
@@ -230,7 +219,7 @@ async def put_embeddings(
 
 
 async def get_embeddings(
-    ops: Any, request: pb.GetEmbeddingsRequest, ctx: Context
+    ops: Host, request: pb.GetEmbeddingsRequest, ctx: Context
 ) -> pb.GetEmbeddingsResponse:
     collection = check_collection(request.collection)
     ids = _ids(request.asset_ids)
@@ -247,7 +236,7 @@ async def get_embeddings(
 
 
 async def delete_embeddings(
-    ops: Any, request: pb.DeleteEmbeddingsRequest, ctx: Context
+    ops: Host, request: pb.DeleteEmbeddingsRequest, ctx: Context
 ) -> pb.DeleteEmbeddingsResponse:
     collection = check_collection(request.collection)
     store = store_for(ops, ctx)
@@ -264,12 +253,23 @@ async def delete_embeddings(
     return pb.DeleteEmbeddingsResponse(deleted=deleted, collection_deleted=dropped)
 
 
-def _spec(method: str, req: Any, resp: Any, handle: Callable[..., Any]) -> OperationSpec:
-    return OperationSpec(name=f"{SERVICE}/{method}", request_type=req, response_type=resp, handle=handle)
-
-
-SPECS = [
-    _spec("PutEmbeddings", pb.PutEmbeddingsRequest, pb.PutEmbeddingsResponse, put_embeddings),
-    _spec("GetEmbeddings", pb.GetEmbeddingsRequest, pb.GetEmbeddingsResponse, get_embeddings),
-    _spec("DeleteEmbeddings", pb.DeleteEmbeddingsRequest, pb.DeleteEmbeddingsResponse, delete_embeddings),
+SPECS: list[OperationSpec[Any, Any, Any]] = [
+    OperationSpec(
+        name=f"{SERVICE}/PutEmbeddings",
+        request_type=pb.PutEmbeddingsRequest,
+        response_type=pb.PutEmbeddingsResponse,
+        handle=put_embeddings,
+    ),
+    OperationSpec(
+        name=f"{SERVICE}/GetEmbeddings",
+        request_type=pb.GetEmbeddingsRequest,
+        response_type=pb.GetEmbeddingsResponse,
+        handle=get_embeddings,
+    ),
+    OperationSpec(
+        name=f"{SERVICE}/DeleteEmbeddings",
+        request_type=pb.DeleteEmbeddingsRequest,
+        response_type=pb.DeleteEmbeddingsResponse,
+        handle=delete_embeddings,
+    ),
 ]

@@ -7,10 +7,10 @@ gRPC and REST parse into the same message, so the same request over either proto
 from __future__ import annotations
 
 import hashlib
-import re
 
 from google.protobuf.message import Message
 
+from curation.contract import NAME_PATTERN, is_valid_name
 from curation.errors import InvalidArgument
 
 __all__ = [
@@ -24,13 +24,12 @@ __all__ = [
 ]
 
 KEY_PREFIX = "curation"
-_NAMESPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
 
 
 def check_namespace(namespace: str) -> str:
     """The namespace if it is a safe key component (letters, digits, ``_.-``, at most 63 characters)."""
-    if not _NAMESPACE.fullmatch(namespace):
-        raise InvalidArgument("namespace must match [A-Za-z0-9][A-Za-z0-9_.-]{0,62}", field="namespace")
+    if not is_valid_name(namespace):
+        raise InvalidArgument(f"namespace must match {NAME_PATTERN}", field="namespace")
     return namespace
 
 

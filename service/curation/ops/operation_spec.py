@@ -5,21 +5,46 @@ returns a self-contained payload message that is what the cache stores) and ``re
 page the request asked for out of the payload). Fields named in ``paging_fields`` are left out of the
 cache key, so every page of one request reads the same cached evaluation.
 
-A *direct* operation (``handle``) is not cached by the seam (stores, fits kept by ID, streams).
+A *direct* operation (``handle``) is not cached by the seam itself: it gets the seam as a :class:`Host`
+(stores, fitted models kept by ID, lookups before computing) and may cache through ``Host.cached``.
+
+A *client-streaming* operation (``stream``) receives its request in chunks; the seam merges them and
+answers through another (unary) operation, so a stream and its unary twin share one cache entry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Generic, Protocol, TypeVar
 
 from google.protobuf.message import Message
 
-__all__ = ["CacheInfoT", "Context", "OperationSpec"]
+from curation.cache.base import Cache
+from curation.v1 import common_pb2
 
-# curation.v1.CacheInfo; typed loosely so this module does not import generated code.
-CacheInfoT = Any
+__all__ = [
+    "BodyFormat",
+    "ClientStream",
+    "Context",
+    "Host",
+    "OperationSpec",
+    "Seam",
+]
+
+T = TypeVar("T")
+M = TypeVar("M", bound=Message)
+RequestT = TypeVar("RequestT", bound=Message)
+ResponseT = TypeVar("ResponseT", bound=Message)
+PayloadT = TypeVar("PayloadT", bound=Message)
+
+
+class BodyFormat(StrEnum):
+    """How a raw request body was encoded: the fast path keys byte-identical repeats per format."""
+
+    JSON = "json"  # REST
+    PROTO = "proto"  # gRPC wire bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,24 +57,105 @@ class Context:
     deadline: float | None = None
 
 
+class Host(Protocol):
+    """What a direct operation's ``handle`` may use of the seam (``Operations`` implements it)."""
+
+    @property
+    def cache(self) -> Cache: ...
+
+    @property
+    def ttl_seconds(self) -> int: ...
+
+    async def run(self, fn: Callable[..., T], *args: Any, ctx: Context) -> T:
+        """Run a blocking callable in the worker pool, within the caller's deadline."""
+        ...
+
+    async def cached(
+        self,
+        name: str,
+        material: bytes,
+        compute: Callable[[], M],
+        payload_type: type[M],
+        ctx: Context,
+        *,
+        version: int | None = None,
+    ) -> tuple[M, common_pb2.CacheInfo]:
+        """The payload keyed by ``material`` for operation ``name``: from the cache, or computed."""
+        ...
+
+    async def load_payload(self, name: str, digest: str, namespace: str) -> Message:
+        """The payload operation ``name`` cached under ``digest`` (NotFound when gone)."""
+        ...
+
+    async def dispatch(self, name: str, request: Message, ctx: Context) -> Message:
+        """Answer ``request`` as operation ``name`` would."""
+        ...
+
+
+class Seam(Protocol):
+    """What the adapters call: the registered operations and the three ways to answer them."""
+
+    @property
+    def specs(self) -> Mapping[str, OperationSpec[Any, Any, Any]]: ...
+
+    async def run(self, fn: Callable[..., T], *args: Any, ctx: Context) -> T: ...
+
+    async def dispatch(
+        self,
+        name: str,
+        request: Message,
+        ctx: Context,
+        *,
+        body_digest: str | None = None,
+        body_format: BodyFormat = BodyFormat.JSON,
+    ) -> Message: ...
+
+    async def dispatch_body(
+        self, name: str, ctx: Context, body_digest: str, *, body_format: BodyFormat = BodyFormat.JSON
+    ) -> Message | None: ...
+
+    async def dispatch_stream(self, name: str, chunks: Sequence[Message], ctx: Context) -> Message: ...
+
+
 @dataclass(frozen=True, slots=True)
-class OperationSpec:
-    """One RPC as the seam runs it. ``name`` is the gRPC full method name without the leading slash,
-    for example ``curation.v1.DiagnosticsService/ScoreClassification``."""
+class ClientStream:
+    """A client-streaming RPC: ``merge`` turns its chunks into one request of the unary operation
+    ``answered_by``; ``wrap`` turns that operation's response into this RPC's response."""
+
+    answered_by: str
+    merge: Callable[[Sequence[Any]], Message]
+    wrap: Callable[[Any], Message]
+
+
+@dataclass(frozen=True, slots=True)
+class OperationSpec(Generic[RequestT, ResponseT, PayloadT]):
+    """One RPC as the seam runs it: set ``evaluate`` + ``respond`` (cached), ``handle`` (direct) or
+    ``stream`` (client-streaming). ``name`` is the gRPC full method name without the leading slash, for
+    example ``curation.v1.DiagnosticsService/ScoreClassification``."""
 
     name: str
-    request_type: type[Message]
-    response_type: type[Message]
+    request_type: type[RequestT]
+    response_type: type[ResponseT]
     # Bumped whenever the algorithm or the payload layout changes: old cache entries stop matching.
     version: int = 1
-    # Cached operations.
-    payload_type: type[Message] | None = None
-    evaluate: Callable[[Any], Message] | None = None
-    respond: Callable[[Message, Any, CacheInfoT], Message] | None = None
+    # Cached operations (``payload_type`` alone lets ``load_payload`` read what a direct one cached).
+    payload_type: type[PayloadT] | None = None
+    evaluate: Callable[[RequestT], PayloadT] | None = None
+    respond: Callable[[PayloadT, RequestT, common_pb2.CacheInfo], ResponseT] | None = None
     paging_fields: tuple[str, ...] = ()
-    # Direct operations: full control, given the ops facade for stores and the cache.
-    handle: Callable[[Any, Message, Context], Awaitable[Message]] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    # Direct operations: full control over a Host.
+    handle: Callable[[Host, RequestT, Context], Awaitable[ResponseT]] | None = None
+    # Client-streaming operations.
+    stream: ClientStream | None = None
+    # Loads compiled kernels at start-up, before the process reports ready (shared hooks run once).
+    warm_up: Callable[[], None] | None = None
+
+    def __post_init__(self) -> None:
+        kinds = sum((self.evaluate is not None, self.handle is not None, self.stream is not None))
+        if kinds != 1:
+            raise ValueError(f"operation {self.name}: set exactly one of evaluate, handle or stream")
+        if self.evaluate is not None and (self.respond is None or self.payload_type is None):
+            raise ValueError(f"operation {self.name}: a cached operation needs respond and payload_type")
 
     @property
     def cached(self) -> bool:

@@ -1,8 +1,10 @@
 """The ops seam: validate, key, look up, compute off the event loop, store, respond.
 
-Both adapters call ``Operations.dispatch`` with a parsed request message; nothing protocol-specific
+Both adapters call ``Operations.dispatch`` with a parsed request message (``dispatch_body`` first for a
+byte-identical repeat, ``dispatch_stream`` for a client stream's chunks); nothing protocol-specific
 happens here, so gRPC and REST cannot drift. CPU-heavy work runs in a bounded thread pool and the event
 loop stays free for health checks. Identical requests in flight at the same time are computed once.
+``Operations`` is the ``Seam`` the adapters call and the ``Host`` a direct operation's handler uses.
 """
 
 from __future__ import annotations
@@ -11,19 +13,21 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
 
 from google.protobuf.message import DecodeError, Message
 
+from curation.cache.base import Cache
+from curation.contract import DEFAULT_CACHE_TTL_SECONDS
 from curation.errors import DeadlineExceeded, NotFound, Unavailable
 from curation.ops.keys import body_alias_key, canonical_bytes, check_namespace, key_digest, storage_key
-from curation.ops.operation_spec import Context, OperationSpec
+from curation.ops.operation_spec import BodyFormat, Context, OperationSpec
 from curation.ops.paging import check_page_size
 from curation.v1 import common_pb2
 
-__all__ = ["CACHE_SCHEMA_VERSION", "CacheLike", "Observer", "Operations"]
+__all__ = ["CACHE_SCHEMA_VERSION", "Observer", "Operations"]
 
 log = logging.getLogger("curation.ops")
 
@@ -34,17 +38,12 @@ T = TypeVar("T")
 M = TypeVar("M", bound=Message)
 
 
-class CacheLike(Protocol):
-    """What the seam needs of a cache (see curation.cache)."""
-
-    name: str
-
-    async def get(self, key: str) -> bytes | None: ...
-
-    async def set(self, key: str, value: bytes, *, ttl_seconds: int) -> bool: ...
+AnySpec = OperationSpec[Any, Any, Any]
 
 
 class Observer(Protocol):
+    """Counters the seam reports to (``curation.metrics.Metrics`` implements it)."""
+
     def on_reject_invalid(self, backend: str) -> None: ...
 
     def observe_compute(self, operation: str, seconds: float) -> None: ...
@@ -63,15 +62,15 @@ class Operations:
 
     def __init__(
         self,
-        specs: Iterable[OperationSpec],
-        cache: CacheLike,
+        specs: Iterable[AnySpec],
+        cache: Cache,
         *,
         workers: int = 4,
-        ttl_seconds: int = 24 * 3600,
+        ttl_seconds: int = DEFAULT_CACHE_TTL_SECONDS,
         observer: Observer | None = None,
         local_bytes: int = 256 * 1024 * 1024,
     ) -> None:
-        self.specs: dict[str, OperationSpec] = {}
+        self.specs: dict[str, AnySpec] = {}
         for spec in specs:
             if spec.name in self.specs:
                 raise ValueError(f"operation {spec.name} registered twice")
@@ -87,7 +86,7 @@ class Operations:
         self._local_bytes = 0
         self._local_budget = max(0, local_bytes)
 
-    def spec(self, name: str) -> OperationSpec:
+    def spec(self, name: str) -> AnySpec:
         try:
             return self.specs[name]
         except KeyError:
@@ -124,14 +123,17 @@ class Operations:
         ctx: Context,
         *,
         body_digest: str | None = None,
-        body_format: str = "json",
+        body_format: BodyFormat = BodyFormat.JSON,
     ) -> Message:
         """Answer one request. ``body_digest`` is the SHA-256 of the raw bytes it was parsed from (JSON for
         REST, wire bytes for gRPC), remembered so that a byte-identical repeat is answered unparsed."""
         spec = self.spec(name)
         check_namespace(ctx.namespace)
         if spec.handle is not None:
-            return await spec.handle(self, request, ctx)
+            response: Message = await spec.handle(self, request, ctx)
+            return response
+        if spec.stream is not None:
+            raise ValueError(f"{name} is a client-streaming operation: use dispatch_stream")
         assert spec.evaluate is not None and spec.respond is not None and spec.payload_type is not None
         if "page_size" in spec.paging_fields:  # rejected before anything is computed
             check_page_size(request.page_size)  # type: ignore[attr-defined]  # a paging field by contract
@@ -140,15 +142,25 @@ class Operations:
         payload, info = await self.cached(
             name, material, lambda: evaluate(request), spec.payload_type, ctx, version=spec.version
         )
-        response = spec.respond(payload, request, info)
+        answer: Message = spec.respond(payload, request, info)
         if body_digest is not None:
             await self._store_alias(
                 spec, ctx, body_digest, body_format=body_format, digest=info.key_digest, request=request
             )
-        return response
+        return answer
+
+    async def dispatch_stream(self, name: str, chunks: Sequence[Message], ctx: Context) -> Message:
+        """Answer a client stream: its chunks merged (in a worker thread) into one request of the unary
+        operation the stream stands for, answered as that one would be (same cache entry), then wrapped."""
+        stream = self.spec(name).stream
+        if stream is None:
+            raise ValueError(f"{name} is not a client-streaming operation")
+        check_namespace(ctx.namespace)
+        merged = await self.run(stream.merge, chunks, ctx=ctx)
+        return stream.wrap(await self.dispatch(stream.answered_by, merged, ctx))
 
     async def dispatch_body(
-        self, name: str, ctx: Context, body_digest: str, *, body_format: str = "json"
+        self, name: str, ctx: Context, body_digest: str, *, body_format: BodyFormat = BodyFormat.JSON
     ) -> Message | None:
         """Fast path: the answer to a byte-identical body seen before, or None (then parse it)."""
         spec = self.specs.get(name)
@@ -171,7 +183,8 @@ class Operations:
         except DecodeError:
             return None
         info = common_pb2.CacheInfo(cached=True, key_digest=alias.key_digest)
-        return spec.respond(payload, paging, info)
+        answer: Message = spec.respond(payload, paging, info)
+        return answer
 
     async def load_payload(self, name: str, digest: str, namespace: str) -> Message:
         """The cached payload of operation ``name`` stored under ``digest`` (a fitted model, ...)."""
@@ -236,16 +249,17 @@ class Operations:
         return payload, common_pb2.CacheInfo(cached=False, key_digest=digest)
 
     # ------------------------------------------------------------------ internals
-    async def _load(self, spec: OperationSpec, namespace: str, digest: str) -> Message | None:
-        assert spec.payload_type is not None
+    async def _load(self, spec: AnySpec, namespace: str, digest: str) -> Message | None:
+        payload_type: type[Message] | None = spec.payload_type
+        assert payload_type is not None
         key = storage_key(namespace, spec.name, spec.version, digest)
-        local = self._local_get(key, spec.payload_type)
+        local = self._local_get(key, payload_type)
         if local is not None:
             return local
         raw = await self.cache.get(key)
         if raw is None:
             return None
-        payload = self._open(raw, f"{spec.name}@v{spec.version}", digest, spec.payload_type)
+        payload = self._open(raw, f"{spec.name}@v{spec.version}", digest, payload_type)
         if payload is not None:
             self._local_put(key, payload, len(raw))
         return payload
@@ -288,11 +302,11 @@ class Operations:
 
     async def _store_alias(
         self,
-        spec: OperationSpec,
+        spec: AnySpec,
         ctx: Context,
         body_digest: str,
         *,
-        body_format: str,
+        body_format: BodyFormat,
         digest: str,
         request: Message,
     ) -> None:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from curation.ops import classification, detection, embeddings, labeling, sampling
 from curation.ops.operation_spec import OperationSpec
 
 __all__ = ["all_specs"]
 
 
-def all_specs() -> list[OperationSpec]:
+def all_specs() -> list[OperationSpec[Any, Any, Any]]:
     """The operation records of every family, in a stable order."""
     return [
-        classification.SPEC,
+        *classification.SPECS,
         *detection.SPECS,
         *labeling.SPECS,
         *embeddings.SPECS,

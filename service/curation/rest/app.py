@@ -21,10 +21,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 import curation
-from curation.errors import CurationError, InvalidArgument
+from curation.contract import (
+    DEFAULT_NAMESPACE,
+    GRPC_TIMEOUT_HEADER,
+    NAMESPACE_HEADER,
+    OFF_LOOP_BYTES,
+    REQUEST_TIMEOUT_HEADER,
+)
+from curation.errors import INTERNAL_MESSAGE, CurationError, InvalidArgument
 from curation.logs import REQUEST_ID
 from curation.metrics import CONTENT_TYPE_LATEST
-from curation.ops.operation_spec import Context
+from curation.ops import Context, Seam
 from curation.rest import protojson
 from curation.rest.errors import JSON, curation_error_handler, http_error_handler
 from curation.rest.middleware import BodyLimitMiddleware, RequestContextMiddleware
@@ -34,14 +41,12 @@ from curation.rest.routes import RestRoute, rest_routes
 if TYPE_CHECKING:
     from curation.wiring import Runtime
 
-__all__ = ["OFF_LOOP_BYTES", "context_from_headers", "create_app"]
+__all__ = ["context_from_headers", "create_app"]
 
 log = logging.getLogger("curation.rest")
 
 T = TypeVar("T")
 
-# Bodies and responses at least this large are parsed / printed in a worker thread.
-OFF_LOOP_BYTES = 256 * 1024
 _GRPC_TIMEOUT = re.compile(r"([0-9]{1,8})([HMSmun])")
 _GRPC_UNIT_SECONDS = {"H": 3600.0, "M": 60.0, "S": 1.0, "m": 1e-3, "u": 1e-6, "n": 1e-9}
 
@@ -51,24 +56,24 @@ def context_from_headers(headers: Any, *, now: float | None = None) -> Context:
     in effect, and a deadline from ``x-request-timeout-ms`` or gRPC-style ``grpc-timeout`` (``"500m"``)."""
     now = time.monotonic() if now is None else now
     deadline: float | None = None
-    timeout_ms = headers.get("x-request-timeout-ms")
-    grpc_timeout = headers.get("grpc-timeout")
+    timeout_ms = headers.get(REQUEST_TIMEOUT_HEADER)
+    grpc_timeout = headers.get(GRPC_TIMEOUT_HEADER)
     if timeout_ms is not None:
         if not (timeout_ms.isascii() and timeout_ms.isdigit()) or len(timeout_ms) > 9 or int(timeout_ms) == 0:
             raise InvalidArgument(
                 "x-request-timeout-ms must be a positive integer (at most 9 digits)",
-                field="x-request-timeout-ms",
+                field=REQUEST_TIMEOUT_HEADER,
             )
         deadline = now + int(timeout_ms) / 1000
     elif grpc_timeout is not None:
         match = _GRPC_TIMEOUT.fullmatch(grpc_timeout)
         if match is None:
             raise InvalidArgument(
-                "grpc-timeout must be 1-8 digits and a unit of HMSmun", field="grpc-timeout"
+                "grpc-timeout must be 1-8 digits and a unit of HMSmun", field=GRPC_TIMEOUT_HEADER
             )
         deadline = now + int(match[1]) * _GRPC_UNIT_SECONDS[match[2]]
     return Context(
-        namespace=headers.get("x-curation-namespace", "default"),
+        namespace=headers.get(NAMESPACE_HEADER, DEFAULT_NAMESPACE),
         request_id=REQUEST_ID.get(),
         deadline=deadline,
     )
@@ -86,7 +91,7 @@ async def _read_body(request: Request) -> tuple[bytes, str]:
 
 
 def _rpc_endpoint(route: RestRoute, runtime: Runtime) -> Callable[[Request], Awaitable[Response]]:
-    ops = runtime.ops
+    ops: Seam = runtime.ops
 
     async def off_loop(big: bool, ctx: Context, fn: Callable[..., T], *args: Any) -> T:
         return await ops.run(fn, *args, ctx=ctx) if big else fn(*args)
@@ -106,7 +111,7 @@ def _rpc_endpoint(route: RestRoute, runtime: Runtime) -> Callable[[Request], Awa
             raise
         except Exception as exc:
             log.exception("unexpected error in %s", route.rpc, extra={"rpc": route.rpc})
-            raise CurationError("internal error; quote the request id") from exc
+            raise CurationError(INTERNAL_MESSAGE) from exc
         return Response(payload, media_type=JSON)
 
     endpoint.__name__ = route.rpc.rsplit("/", 1)[-1]

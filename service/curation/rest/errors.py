@@ -1,31 +1,54 @@
-"""REST error responses: each failure is an ``ErrorDetail`` JSON body with the status from ``STATUS_BY_KIND``.
+"""The REST side of the error model: each error kind's HTTP status, and the ``ErrorDetail`` JSON body.
 
-The one FastAPI exception handler for ``CurationError`` and the body-limit middleware (which answers
-before any route runs) both render through ``error_response``, so the kind -> status mapping is read
-in one place (``curation.errors.STATUS_BY_KIND``, shared with the gRPC interceptor).
+``HTTP_STATUS`` is the only place a kind is mapped to an HTTP status (gRPC has its own table in
+``curation.rpc.errors``; a test keeps both complete). The one FastAPI exception handler for
+``CurationError`` and the body-limit middleware (which answers before any route runs) both render
+through ``error_response``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Final
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from curation.errors import STATUS_BY_KIND, CurationError, NotFound
+from curation.errors import CurationError, ErrorKind, NotFound
 from curation.logs import REQUEST_ID
 from curation.rest import protojson
 from curation.v1 import common_pb2
 
-__all__ = ["JSON", "curation_error_handler", "error_response", "http_error_handler", "http_status"]
+__all__ = [
+    "HTTP_STATUS",
+    "JSON",
+    "curation_error_handler",
+    "error_response",
+    "http_error_handler",
+    "http_status",
+]
 
 JSON = "application/json"
 
+HTTP_STATUS: Final[Mapping[ErrorKind, int]] = MappingProxyType(
+    {
+        ErrorKind.INVALID_ARGUMENT: 422,
+        ErrorKind.PAYLOAD_TOO_LARGE: 413,
+        ErrorKind.NOT_FOUND: 404,
+        ErrorKind.DEADLINE_EXCEEDED: 504,
+        ErrorKind.UNAVAILABLE: 503,
+        ErrorKind.INTERNAL: 500,
+    }
+)
+# A known path asked with the wrong HTTP method: REST only (gRPC has no such failure).
+_METHOD_NOT_ALLOWED = "method_not_allowed"
 
-def http_status(kind: str) -> int:
-    """The HTTP status of an error kind (unknown kinds are internal errors)."""
-    return STATUS_BY_KIND.get(kind, STATUS_BY_KIND["internal"])[1]
+
+def http_status(kind: ErrorKind) -> int:
+    """The HTTP status of an error kind."""
+    return HTTP_STATUS[kind]
 
 
 def _render(
@@ -36,7 +59,7 @@ def _render(
 
 
 def error_response(exc: CurationError) -> Response:
-    """The response for a ``CurationError``: status from the shared table, ``ErrorDetail`` body."""
+    """The response for a ``CurationError``: status from ``HTTP_STATUS``, ``ErrorDetail`` body."""
     return _render(exc.kind, exc.message, exc.field, http_status(exc.kind))
 
 
@@ -48,9 +71,9 @@ async def curation_error_handler(request: Request, exc: Exception) -> Response:
 
 async def http_error_handler(request: Request, exc: Exception) -> Response:
     """Starlette's routing errors in the same shape: an unknown path is ``not_found`` (404); a known
-    path with the wrong HTTP method is ``method_not_allowed`` (405, REST only, with ``Allow``)."""
+    path with the wrong HTTP method is ``method_not_allowed`` (405, with ``Allow``)."""
     assert isinstance(exc, HTTPException)
     if exc.status_code == 404:
         return error_response(NotFound(f"no route {request.method} {request.url.path}"))
-    kind = "method_not_allowed" if exc.status_code == 405 else "invalid_argument"
+    kind = _METHOD_NOT_ALLOWED if exc.status_code == 405 else ErrorKind.INVALID_ARGUMENT
     return _render(kind, str(exc.detail), "", exc.status_code, headers=exc.headers)

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from curation.errors import CurationError, InvalidArgument, PayloadTooLarge
+from curation.contract import REQUEST_ID_HEADER
+from curation.errors import INTERNAL_MESSAGE, CurationError, InvalidArgument, PayloadTooLarge
 from curation.logs import REQUEST_ID, sanitize_request_id
 from curation.metrics import Metrics
 from curation.rest.errors import error_response
@@ -82,7 +83,7 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = sanitize_request_id(Headers(scope=scope).get("x-request-id"))
+        request_id = sanitize_request_id(Headers(scope=scope).get(REQUEST_ID_HEADER))
         token = REQUEST_ID.set(request_id)
         label = self.labels.get(scope["path"], "other")
         status = 500
@@ -94,7 +95,7 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 started = True
                 status = message["status"]
-                MutableHeaders(scope=message)["x-request-id"] = request_id
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
             await send(message)
 
         in_flight = self.metrics.in_flight.labels("rest")
@@ -105,9 +106,7 @@ class RequestContextMiddleware:
             access_log.exception("unhandled error", extra={"path": scope["path"]})
             if started:
                 raise
-            await error_response(CurationError("internal error; quote the request id"))(
-                scope, receive, send_with_id
-            )
+            await error_response(CurationError(INTERNAL_MESSAGE))(scope, receive, send_with_id)
         finally:
             seconds = time.perf_counter() - began
             in_flight.dec()

@@ -17,7 +17,14 @@ from typing import Any
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
-from curation.errors import STATUS_BY_KIND
+from curation.contract import (
+    DEFAULT_NAMESPACE,
+    NAME_PATTERN,
+    NAMESPACE_HEADER,
+    REQUEST_ID_HEADER,
+    REQUEST_TIMEOUT_HEADER,
+)
+from curation.rest.errors import HTTP_STATUS
 from curation.rest.routes import RestRoute
 from curation.v1 import common_pb2
 
@@ -79,21 +86,22 @@ _WELL_KNOWN: dict[str, dict[str, Any]] = {
 
 REQUEST_HEADERS: list[dict[str, Any]] = [
     {
-        "name": "x-request-id",
+        "name": REQUEST_ID_HEADER,
         "in": "header",
         "required": False,
-        "description": "Echoed in the x-request-id response header and error bodies; generated if absent.",
+        "description": f"Echoed in the {REQUEST_ID_HEADER} response header and error bodies; "
+        "generated if absent.",
         "schema": {"type": "string", "maxLength": 128},
     },
     {
-        "name": "x-curation-namespace",
+        "name": NAMESPACE_HEADER,
         "in": "header",
         "required": False,
-        "description": "Tenant namespace of the cache (default: default).",
-        "schema": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"},
+        "description": f"Tenant namespace of the cache (default: {DEFAULT_NAMESPACE}).",
+        "schema": {"type": "string", "pattern": f"^{NAME_PATTERN}$"},
     },
     {
-        "name": "x-request-timeout-ms",
+        "name": REQUEST_TIMEOUT_HEADER,
         "in": "header",
         "required": False,
         "description": "Deadline in milliseconds; past it the answer is 504 deadline_exceeded.",
@@ -177,8 +185,8 @@ def build_openapi(routes: Iterable[RestRoute], *, title: str, version: str) -> d
     """The OpenAPI 3.1 document: one operation per REST route plus the health and metrics endpoints."""
     routes = list(routes)
     error = schema_ref(common_pb2.ErrorDetail.DESCRIPTOR.full_name)
-    request_id_header = {"x-request-id": {"schema": {"type": "string"}, "description": "The request ID."}}
-    error_statuses = sorted({http for _, http in STATUS_BY_KIND.values()})
+    request_id_header = {REQUEST_ID_HEADER: {"schema": {"type": "string"}, "description": "The request ID."}}
+    error_statuses = sorted(set(HTTP_STATUS.values()))
     paths: dict[str, Any] = {}
     for route in routes:
         service, _, method = route.rpc.partition("/")

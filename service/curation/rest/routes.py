@@ -10,15 +10,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from google.protobuf import descriptor_pool
 from google.protobuf.descriptor import MethodDescriptor
 from google.protobuf.message import Message
 
-from curation.descriptors import load_descriptors
-from curation.ops.operation_spec import OperationSpec
-from curation.v1 import options_pb2
+from curation.descriptors import http_rule, method_descriptor
+from curation.ops import OperationSpec
 
-__all__ = ["RestRoute", "method_descriptor", "rest_routes"]
+__all__ = ["RestRoute", "rest_routes"]
 
 _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 
@@ -35,28 +33,7 @@ class RestRoute:
     descriptor: MethodDescriptor
 
 
-def method_descriptor(rpc: str) -> MethodDescriptor:
-    """The descriptor of ``"package.Service/Method"``; KeyError if no loaded proto declares it."""
-    load_descriptors()
-    service, _, method = rpc.partition("/")
-    found = descriptor_pool.Default().FindServiceByName(service).methods_by_name.get(method)
-    if found is None:
-        raise KeyError(f"{service} has no method {method!r}")
-    return found
-
-
-def _http_rule(md: MethodDescriptor) -> options_pb2.HttpRule | None:
-    """The method's ``(curation.v1.http)`` option, or None."""
-    options = md.GetOptions()
-    extension: Any = options_pb2.http
-    if not options.HasExtension(extension):
-        return None
-    rule = options_pb2.HttpRule()
-    rule.CopyFrom(options.Extensions[extension])
-    return rule
-
-
-def rest_routes(specs: Iterable[OperationSpec]) -> list[RestRoute]:
+def rest_routes(specs: Iterable[OperationSpec[Any, Any, Any]]) -> list[RestRoute]:
     """The REST route of every registered unary operation whose RPC carries an ``http`` option.
 
     Raises ``ValueError`` on a declaration that cannot be served (bad method, path clash, message
@@ -68,7 +45,7 @@ def rest_routes(specs: Iterable[OperationSpec]) -> list[RestRoute]:
         md = method_descriptor(spec.name)
         if md.client_streaming or md.server_streaming:
             continue  # a stream has no single JSON body
-        rule = _http_rule(md)
+        rule = http_rule(md)
         if rule is None:
             continue
         verb = rule.method.upper()

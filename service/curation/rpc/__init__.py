@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from curation.rpc.errors import ERROR_DETAIL_KEY, error_trailers, grpc_status
+from curation.rpc.errors import GRPC_STATUS, error_trailers, grpc_status
 from curation.rpc.grpc_server import GrpcServer, create_grpc_server, server_options
-from curation.rpc.handlers import NAMESPACE_KEY, REQUEST_ID_KEY, build_generic_handlers, context_from_metadata
+from curation.rpc.handlers import build_generic_handlers, context_from_metadata
 from curation.rpc.methods import RpcMethod, rpc_methods, services_of
 
 __all__ = [
-    "ERROR_DETAIL_KEY",
-    "NAMESPACE_KEY",
-    "REQUEST_ID_KEY",
+    "GRPC_STATUS",
     "GrpcServer",
     "RpcMethod",
     "build_generic_handlers",

@@ -1,27 +1,41 @@
-"""gRPC side of the one error table: a ``CurationError`` becomes a status plus an ``ErrorDetail`` trailer.
+"""The gRPC side of the error model: each error kind's status code, and the ``ErrorDetail`` trailer.
 
-The status code comes from ``curation.errors.STATUS_BY_KIND`` (shared with the REST handler); the
-serialized ``curation.v1.ErrorDetail`` travels in trailing metadata under ``x-curation-error-bin``
-(the ``-bin`` suffix makes gRPC carry raw bytes), so clients read kind, field and request ID the same
-way on both protocols.
+``GRPC_STATUS`` is the only place a kind is mapped to a gRPC status (REST has its own table in
+``curation.rest.errors``; a test keeps both complete). The serialized ``curation.v1.ErrorDetail`` travels
+in trailing metadata under ``x-curation-error-bin`` (the ``-bin`` suffix makes gRPC carry raw bytes), so
+clients read kind, field and request ID the same way on both protocols.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Final
+
 import grpc
 
-from curation.errors import STATUS_BY_KIND, CurationError
+from curation.contract import ERROR_DETAIL_TRAILER
+from curation.errors import CurationError, ErrorKind
 from curation.v1 import common_pb2
 
-__all__ = ["ERROR_DETAIL_KEY", "INTERNAL_MESSAGE", "error_trailers", "grpc_status"]
-
-ERROR_DETAIL_KEY = "x-curation-error-bin"
-INTERNAL_MESSAGE = "internal error; quote the request id"
+__all__ = ["GRPC_STATUS", "error_trailers", "grpc_status"]
 
 
-def grpc_status(kind: str) -> grpc.StatusCode:
-    """The gRPC status of an error kind (unknown kinds are internal errors)."""
-    return STATUS_BY_KIND.get(kind, STATUS_BY_KIND["internal"])[0]
+GRPC_STATUS: Final[Mapping[ErrorKind, grpc.StatusCode]] = MappingProxyType(
+    {
+        ErrorKind.INVALID_ARGUMENT: grpc.StatusCode.INVALID_ARGUMENT,
+        ErrorKind.PAYLOAD_TOO_LARGE: grpc.StatusCode.RESOURCE_EXHAUSTED,
+        ErrorKind.NOT_FOUND: grpc.StatusCode.NOT_FOUND,
+        ErrorKind.DEADLINE_EXCEEDED: grpc.StatusCode.DEADLINE_EXCEEDED,
+        ErrorKind.UNAVAILABLE: grpc.StatusCode.UNAVAILABLE,
+        ErrorKind.INTERNAL: grpc.StatusCode.INTERNAL,
+    }
+)
+
+
+def grpc_status(kind: ErrorKind) -> grpc.StatusCode:
+    """The gRPC status of an error kind."""
+    return GRPC_STATUS[kind]
 
 
 def error_trailers(error: CurationError, request_id: str) -> tuple[tuple[str, bytes], ...]:
@@ -29,4 +43,4 @@ def error_trailers(error: CurationError, request_id: str) -> tuple[tuple[str, by
     detail = common_pb2.ErrorDetail(
         kind=error.kind, message=error.message, field=error.field, request_id=request_id
     )
-    return ((ERROR_DETAIL_KEY, detail.SerializeToString()),)
+    return ((ERROR_DETAIL_TRAILER, detail.SerializeToString()),)

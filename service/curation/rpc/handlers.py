@@ -4,20 +4,18 @@ For every registered operation the wrapper (1) takes the request ID from ``x-req
 or a fresh one), sets it in the logs' context variable and echoes it as initial metadata, (2) reads the
 tenant from ``x-curation-namespace`` and the caller's deadline from ``context.time_remaining()``,
 (3) answers a byte-identical repeat from its body digest (``Operations.dispatch_body``), else parses
-the request and calls ``Operations.dispatch``, (4) maps a ``CurationError`` through
-``STATUS_BY_KIND`` to ``context.abort`` with an ``ErrorDetail`` trailer, and anything unexpected to
-INTERNAL (logged with the request ID), and (5) records metrics (``protocol="grpc"``, the RPC name and
-the status code name) and one structured log line.
+the request and calls ``Operations.dispatch``, (4) maps a ``CurationError`` through ``GRPC_STATUS``
+(``curation.rpc.errors``) to ``context.abort`` with an ``ErrorDetail`` trailer, and anything unexpected
+to INTERNAL (logged with the request ID), and (5) records metrics (``protocol="grpc"``, the RPC name
+and the status code name) and one structured log line.
 
 Requests arrive and responses leave as raw bytes: parsing and serializing happen here, so a malformed
 message is an ``invalid_argument`` like any other bad input, and large messages are converted in the
 ops worker pool (as the REST adapter does) instead of on the event loop.
 
-Client-streaming RPCs (declared ``stream`` in the proto, or ``extra["streaming"] == "client"``): the
-chunks are collected (their total size bounded by ``max_request_bytes``) and, when the spec gives
-``extra["merge"]`` (a callable taking the list of chunks and returning one request message), merged in
-a worker thread and dispatched like a unary request. Without ``merge`` the async iterator of chunks is
-passed to ``dispatch`` as the request, for a direct (``handle``) operation to consume itself.
+Client-streaming RPCs: the chunks are collected (their total size bounded by ``max_request_bytes``)
+and handed to ``Operations.dispatch_stream``, which merges them in a worker thread and answers like the
+unary operation they stand for.
 """
 
 from __future__ import annotations
@@ -31,39 +29,28 @@ from typing import TYPE_CHECKING, Any
 import grpc
 from google.protobuf.message import DecodeError, Message
 
-from curation.errors import CurationError, InvalidArgument, PayloadTooLarge
+from curation.contract import DEFAULT_NAMESPACE, NAMESPACE_HEADER, OFF_LOOP_BYTES, REQUEST_ID_HEADER
+from curation.errors import INTERNAL_MESSAGE, CurationError, InvalidArgument, PayloadTooLarge
 from curation.logs import REQUEST_ID, sanitize_request_id
-from curation.ops.keys import body_digest
-from curation.ops.operation_spec import Context
-from curation.rpc.errors import INTERNAL_MESSAGE, error_trailers, grpc_status
+from curation.ops import BodyFormat, Context, Seam, body_digest
+from curation.rpc.errors import error_trailers, grpc_status
 from curation.rpc.methods import RpcMethod, rpc_methods, services_of
 
 if TYPE_CHECKING:
     from curation.wiring import Runtime
 
-__all__ = [
-    "NAMESPACE_KEY",
-    "OFF_LOOP_BYTES",
-    "REQUEST_ID_KEY",
-    "build_generic_handlers",
-    "context_from_metadata",
-]
+__all__ = ["build_generic_handlers", "context_from_metadata"]
 
 log = logging.getLogger("curation.rpc")
-
-REQUEST_ID_KEY = "x-request-id"
-NAMESPACE_KEY = "x-curation-namespace"
-# Requests and responses at least this large are parsed / serialized in a worker thread.
-OFF_LOOP_BYTES = 256 * 1024
 
 _Body = Callable[[Any, Context], Awaitable[bytes]]
 
 
 def context_from_metadata(context: grpc.aio.ServicerContext[Any, Any], request_id: str) -> Context:
     """The ops ``Context`` of a call: namespace from metadata, deadline from the call's time remaining."""
-    namespace = "default"
+    namespace = DEFAULT_NAMESPACE
     for key, value in context.invocation_metadata() or ():
-        if key == NAMESPACE_KEY and isinstance(value, str):
+        if key == NAMESPACE_HEADER and isinstance(value, str):
             namespace = value
     remaining = context.time_remaining()
     deadline = None if remaining is None else time.monotonic() + remaining
@@ -72,7 +59,7 @@ def context_from_metadata(context: grpc.aio.ServicerContext[Any, Any], request_i
 
 def _request_id(context: grpc.aio.ServicerContext[Any, Any]) -> str:
     for key, value in context.invocation_metadata() or ():
-        if key == REQUEST_ID_KEY and isinstance(value, str):
+        if key == REQUEST_ID_HEADER and isinstance(value, str):
             return sanitize_request_id(value)
     return sanitize_request_id(None)
 
@@ -91,7 +78,7 @@ def _wrap(method: RpcMethod, runtime: Runtime, body: _Body) -> Callable[..., Awa
         code = grpc.StatusCode.UNKNOWN  # until the call ends one way or another
         ctx: Context | None = None
         try:
-            await context.send_initial_metadata(((REQUEST_ID_KEY, request_id),))
+            await context.send_initial_metadata(((REQUEST_ID_HEADER, request_id),))
             error: CurationError
             try:
                 ctx = context_from_metadata(context, request_id)
@@ -133,8 +120,8 @@ def _wrap(method: RpcMethod, runtime: Runtime, body: _Body) -> Callable[..., Awa
 
 def _unary_body(method: RpcMethod, runtime: Runtime) -> _Body:
     spec = method.spec
-    ops = runtime.ops
-    parse = spec.request_type.FromString
+    ops: Seam = runtime.ops
+    parse: Callable[[bytes], Message] = spec.request_type.FromString
 
     def checked_parse(raw: bytes) -> Message:
         try:
@@ -146,27 +133,24 @@ def _unary_body(method: RpcMethod, runtime: Runtime) -> _Body:
 
     async def body(raw: bytes, ctx: Context) -> bytes:
         digest = await ops.run(body_digest, raw, ctx=ctx) if len(raw) >= OFF_LOOP_BYTES else body_digest(raw)
-        known = await ops.dispatch_body(spec.name, ctx, digest, body_format="proto")
+        known = await ops.dispatch_body(spec.name, ctx, digest, body_format=BodyFormat.PROTO)
         if known is not None:
-            return await _serialize(runtime, known, ctx)
+            return await _serialize(ops, known, ctx)
         if len(raw) >= OFF_LOOP_BYTES:
             request = await ops.run(checked_parse, raw, ctx=ctx)
         else:
             request = checked_parse(raw)
-        return await _respond(runtime, spec.name, request, ctx, digest=digest)
+        return await _respond(ops, spec.name, request, ctx, digest=digest)
 
     return body
 
 
 def _stream_body(method: RpcMethod, runtime: Runtime) -> _Body:
     spec = method.spec
-    ops = runtime.ops
-    merge: Callable[[list[Message]], Message] | None = spec.extra.get("merge")
+    ops: Seam = runtime.ops
     limit = runtime.settings.max_request_bytes
 
     async def body(chunks: AsyncIterator[Message], ctx: Context) -> bytes:
-        if merge is None:
-            return await _respond(runtime, spec.name, chunks, ctx)
         collected: list[Message] = []
         total = 0
         async for chunk in chunks:
@@ -174,22 +158,20 @@ def _stream_body(method: RpcMethod, runtime: Runtime) -> _Body:
             if total > limit:
                 raise PayloadTooLarge(f"the streamed request is larger than {limit} bytes", field="stream")
             collected.append(chunk)
-        request = await ops.run(merge, collected, ctx=ctx)
-        return await _respond(runtime, spec.name, request, ctx)
+        response = await ops.dispatch_stream(spec.name, collected, ctx)
+        return await _serialize(ops, response, ctx)
 
     return body
 
 
-async def _respond(
-    runtime: Runtime, name: str, request: Any, ctx: Context, *, digest: str | None = None
-) -> bytes:
-    response = await runtime.ops.dispatch(name, request, ctx, body_digest=digest, body_format="proto")
-    return await _serialize(runtime, response, ctx)
+async def _respond(ops: Seam, name: str, request: Message, ctx: Context, *, digest: str) -> bytes:
+    response = await ops.dispatch(name, request, ctx, body_digest=digest, body_format=BodyFormat.PROTO)
+    return await _serialize(ops, response, ctx)
 
 
-async def _serialize(runtime: Runtime, response: Message, ctx: Context) -> bytes:
+async def _serialize(ops: Seam, response: Message, ctx: Context) -> bytes:
     if response.ByteSize() >= OFF_LOOP_BYTES:
-        return await runtime.ops.run(response.SerializeToString, ctx=ctx)
+        return await ops.run(response.SerializeToString, ctx=ctx)
     return response.SerializeToString()
 
 

@@ -19,22 +19,20 @@ Call :func:`warm_up` once at server start: it loads the compiled kernels so no r
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from google.protobuf.message import Message
 
-from curation.core.detection import DetectionDiagnosis, _coco_kernels, _tide_kernels, diagnose
-from curation.core.detection import rle as _rle
+from curation.core.detection import DetectionDiagnosis, diagnose, warm_up
 from curation.core.detection.coco import DIAGNOSTIC_CHANGES, CocoParams, DetectionData
 from curation.core.detection.coco_json import CocoFormatError, from_coco_json, masks_from_segmentations
 from curation.core.detection.rle import RleError, RleSet, decode_strings, rle_bbox
 from curation.errors import InvalidArgument
 from curation.ops import _validate as v
-from curation.ops.operation_spec import CacheInfoT, Context, OperationSpec
+from curation.ops.operation_spec import ClientStream, OperationSpec
 from curation.ops.paging import page_bounds
 from curation.v1 import classification_pb2 as cls_pb
 from curation.v1 import common_pb2
@@ -90,14 +88,7 @@ _GT_OUTCOME = np.array(
 )
 
 
-def warm_up() -> None:
-    """Load (or compile, first time) every numba kernel the detection family uses."""
-    _coco_kernels.warm_up()
-    _tide_kernels.warm_up()
-    _rle.warm_up()
-
-
-def merge_stream(chunks: Iterable[pb.ScoreDetectionStreamRequest]) -> pb.ScoreDetectionRequest:
+def merge_stream(chunks: Sequence[pb.ScoreDetectionStreamRequest]) -> pb.ScoreDetectionRequest:
     """The request a client stream stands for: its chunks merged in order (protobuf merge)."""
     merged = pb.ScoreDetectionRequest()
     for chunk in chunks:
@@ -632,7 +623,9 @@ def _assets(
 
 
 # ---------------------------------------------------------------------------------------- respond
-def respond(payload: Any, request: Any, cache_info: CacheInfoT) -> pb.ScoreDetectionResponse:
+def respond(
+    payload: pb.DetectionEvaluation, request: pb.ScoreDetectionRequest, cache_info: common_pb2.CacheInfo
+) -> pb.ScoreDetectionResponse:
     """The page of assets the request asks for (worst first), with the cached report."""
     total = len(payload.asset_order)
     start, stop, next_token = page_bounds(total, request.page_size, request.page_token, cache_info.key_digest)
@@ -672,22 +665,16 @@ SPEC = OperationSpec(
     evaluate=evaluate,
     respond=respond,
     paging_fields=("page_size", "page_token"),
+    warm_up=warm_up,
 )
 
 
-async def _score_stream(ops: Any, request: Message, ctx: Context) -> Message:
-    """The client-streaming variant: the gRPC adapter merges the chunks (``merge_stream``, size-capped);
-    the merged request is answered exactly as the unary one (same cache key), then wrapped."""
-    response = await ops.dispatch(NAME, request, ctx)
-    assert isinstance(response, pb.ScoreDetectionResponse)
-    return stream_response(response)
-
-
-STREAM_SPEC = OperationSpec(
+# The client-streaming variant: the seam merges the chunks (``merge_stream``) and answers the merged
+# request exactly as the unary one (same cache key), then wraps the response.
+STREAM_SPEC: OperationSpec[Any, Any, Any] = OperationSpec(
     name=STREAM_NAME,
     request_type=pb.ScoreDetectionStreamRequest,
     response_type=pb.ScoreDetectionStreamResponse,
-    handle=_score_stream,
-    extra={"streaming": "client", "merge": merge_stream},
+    stream=ClientStream(answered_by=NAME, merge=merge_stream, wrap=stream_response),
 )
-SPECS: list[OperationSpec] = [SPEC, STREAM_SPEC]
+SPECS: list[OperationSpec[Any, Any, Any]] = [SPEC, STREAM_SPEC]

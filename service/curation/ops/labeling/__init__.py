@@ -21,13 +21,13 @@ import numpy.typing as npt
 
 from curation.core.labeling import functions as lfs
 from curation.core.labeling import label_model as lm
-from curation.core.labeling._kernels import warm_up as kernels_warm_up
+from curation.core.labeling import warm_up
 from curation.core.labeling.analysis import findings, lf_summary
 from curation.errors import InvalidArgument
 from curation.ops import _validate as v
 from curation.ops.embeddings import check_collection, store_for
 from curation.ops.keys import canonical_bytes
-from curation.ops.operation_spec import CacheInfoT, Context, OperationSpec
+from curation.ops.operation_spec import Context, Host, OperationSpec
 from curation.v1 import common_pb2
 from curation.v1 import labeling_pb2 as pb
 
@@ -69,11 +69,6 @@ _MODEL: dict[int, lm.ModelKind] = {
     pb.LABEL_MODEL_TYPE_DAWID_SKENE: "dawid_skene",
     pb.LABEL_MODEL_TYPE_MATRIX_COMPLETION: "matrix_completion",
 }
-
-
-def warm_up() -> None:
-    """Compile the label-model kernels so no request pays for it."""
-    kernels_warm_up()
 
 
 def _warning(code: str, message: str, field: str = "") -> common_pb2.Warning:
@@ -290,7 +285,7 @@ def _digest(parts: Sequence[bytes]) -> bytes:
 
 
 async def resolve_stored_vectors(
-    ops: Any, request: pb.ApplyLabelingFunctionsRequest, ctx: Context
+    ops: Host, request: pb.ApplyLabelingFunctionsRequest, ctx: Context
 ) -> StoredVectors | None:
     """Read from the request's embedding collection the vectors its similarity rules need.
 
@@ -400,7 +395,11 @@ def apply(
     return out
 
 
-def respond_apply(payload: Any, request: Any, cache_info: CacheInfoT) -> pb.ApplyLabelingFunctionsResponse:
+def respond_apply(
+    payload: pb.AppliedLabelingFunctions,
+    request: pb.ApplyLabelingFunctionsRequest,
+    cache_info: common_pb2.CacheInfo,
+) -> pb.ApplyLabelingFunctionsResponse:
     response = pb.ApplyLabelingFunctionsResponse(label_matrix=payload.label_matrix)
     response.counts.extend(payload.counts)
     response.warnings.extend(payload.warnings)
@@ -408,7 +407,9 @@ def respond_apply(payload: Any, request: Any, cache_info: CacheInfoT) -> pb.Appl
     return response
 
 
-async def handle_apply(ops: Any, request: Any, ctx: Context) -> pb.ApplyLabelingFunctionsResponse:
+async def handle_apply(
+    ops: Host, request: pb.ApplyLabelingFunctionsRequest, ctx: Context
+) -> pb.ApplyLabelingFunctionsResponse:
     """Read the stored vectors the rules need, then apply through the cache (key: request + vectors)."""
     stored = await resolve_stored_vectors(ops, request, ctx)
     material = canonical_bytes(request, ())
@@ -459,7 +460,9 @@ def analyze(request: pb.AnalyzeLabelingFunctionsRequest) -> pb.LabelingFunctionA
 
 
 def respond_analyze(
-    payload: Any, request: Any, cache_info: CacheInfoT
+    payload: pb.LabelingFunctionAnalysis,
+    request: pb.AnalyzeLabelingFunctionsRequest,
+    cache_info: common_pb2.CacheInfo,
 ) -> pb.AnalyzeLabelingFunctionsResponse:
     response = pb.AnalyzeLabelingFunctionsResponse(
         label_coverage=payload.label_coverage,
@@ -655,7 +658,9 @@ def fit(request: pb.FitLabelModelRequest) -> pb.FittedLabelModel:
     return payload
 
 
-def respond_fit(payload: Any, request: Any, cache_info: CacheInfoT) -> pb.FitLabelModelResponse:
+def respond_fit(
+    payload: pb.FittedLabelModel, request: pb.FitLabelModelRequest, cache_info: common_pb2.CacheInfo
+) -> pb.FitLabelModelResponse:
     response = pb.FitLabelModelResponse(
         model_id=cache_info.key_digest, model=payload.model, task=payload.task
     )
@@ -667,12 +672,15 @@ def respond_fit(payload: Any, request: Any, cache_info: CacheInfoT) -> pb.FitLab
     return response
 
 
-async def predict(ops: Any, request: Any, ctx: Context) -> pb.PredictLabelModelResponse:
+async def predict(
+    ops: Host, request: pb.PredictLabelModelRequest, ctx: Context
+) -> pb.PredictLabelModelResponse:
     """Predict with the model fitted under ``model_id`` (NotFound when it left the cache)."""
     model_id = request.model_id
     if len(model_id) != 64 or any(ch not in "0123456789abcdef" for ch in model_id):
         raise InvalidArgument("must be the model_id returned by FitLabelModel", field="model_id")
-    payload: pb.FittedLabelModel = await ops.load_payload(FIT, model_id, ctx.namespace)
+    payload = await ops.load_payload(FIT, model_id, ctx.namespace)
+    assert isinstance(payload, pb.FittedLabelModel)
     k = len(payload.class_names)
     if request.label_matrix.num_functions != payload.num_functions:
         raise InvalidArgument(
@@ -699,7 +707,7 @@ async def predict(ops: Any, request: Any, ctx: Context) -> pb.PredictLabelModelR
     return pb.PredictLabelModelResponse(model_id=model_id, predictions=predictions, warnings=payload.warnings)
 
 
-SPECS: list[OperationSpec] = [
+SPECS: list[OperationSpec[Any, Any, Any]] = [
     OperationSpec(
         name=APPLY,
         request_type=pb.ApplyLabelingFunctionsRequest,
@@ -723,11 +731,13 @@ SPECS: list[OperationSpec] = [
         payload_type=pb.FittedLabelModel,
         evaluate=fit,
         respond=respond_fit,
+        warm_up=warm_up,
     ),
     OperationSpec(
         name=PREDICT,
         request_type=pb.PredictLabelModelRequest,
         response_type=pb.PredictLabelModelResponse,
         handle=predict,
+        warm_up=warm_up,
     ),
 ]

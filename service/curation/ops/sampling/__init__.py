@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -24,7 +23,7 @@ from curation.errors import InvalidArgument
 from curation.ops import _validate as v
 from curation.ops.embeddings import EmbeddingStore, check_collection, decode_vectors, store_for
 from curation.ops.keys import canonical_bytes
-from curation.ops.operation_spec import Context, OperationSpec
+from curation.ops.operation_spec import Context, Host, OperationSpec
 from curation.ops.paging import check_page_size, page_bounds
 from curation.v1 import common_pb2
 from curation.v1 import sampling_pb2 as pb
@@ -234,7 +233,7 @@ class _Resolved:
 
 
 async def _resolve(
-    ops: Any, ctx: Context, ids: list[str], collection: str, extra_ids: list[str], *, has_inline: bool
+    ops: Host, ctx: Context, ids: list[str], collection: str, extra_ids: list[str], *, has_inline: bool
 ) -> tuple[_Resolved, list[common_pb2.Warning]]:
     if not collection:
         return _Resolved(None, None, b""), []
@@ -364,7 +363,7 @@ def _evaluate_select(
     return result
 
 
-async def _select(ops: Any, request: pb.SelectRequest, ctx: Context) -> pb.SelectResponse:
+async def _select(ops: Host, request: pb.SelectRequest, ctx: Context) -> pb.SelectResponse:
     ids = list(request.asset_ids)
     in_pool = set(ids)
     extra_ids = [a for a in request.labeled_ids if a not in in_pool]
@@ -387,7 +386,7 @@ async def _select(ops: Any, request: pb.SelectRequest, ctx: Context) -> pb.Selec
     return response
 
 
-async def handle_select(ops: Any, request: pb.SelectRequest, ctx: Context) -> pb.SelectResponse:
+async def handle_select(ops: Host, request: pb.SelectRequest, ctx: Context) -> pb.SelectResponse:
     return await _select(ops, request, ctx)
 
 
@@ -425,7 +424,7 @@ def _evaluate_near_duplicates(
 
 
 async def handle_near_duplicates(
-    ops: Any, request: pb.FindNearDuplicatesRequest, ctx: Context
+    ops: Host, request: pb.FindNearDuplicatesRequest, ctx: Context
 ) -> pb.FindNearDuplicatesResponse:
     check_page_size(request.page_size)
     resolved, _ = await _resolve(
@@ -544,7 +543,7 @@ def plan_strategies(
     return weak_classes, weak_slices, mix, reasons
 
 
-async def handle_plan(ops: Any, request: pb.PlanRequest, ctx: Context) -> pb.PlanResponse:
+async def handle_plan(ops: Host, request: pb.PlanRequest, ctx: Context) -> pb.PlanResponse:
     if request.diagnostics_key:
         evaluation = await ops.load_payload(SCORE_CLASSIFICATION, request.diagnostics_key, ctx.namespace)
     elif request.HasField("diagnostics"):
@@ -577,14 +576,15 @@ async def handle_plan(ops: Any, request: pb.PlanRequest, ctx: Context) -> pb.Pla
     )
 
 
-def _spec(name: str, req: Any, resp: Any, handle: Callable[..., Any]) -> OperationSpec:
-    return OperationSpec(name=name, request_type=req, response_type=resp, handle=handle)
-
-
-SPECS = [
-    _spec(SELECT, pb.SelectRequest, pb.SelectResponse, handle_select),
-    _spec(
-        NEAR_DUPLICATES, pb.FindNearDuplicatesRequest, pb.FindNearDuplicatesResponse, handle_near_duplicates
+SPECS: list[OperationSpec[Any, Any, Any]] = [
+    OperationSpec(
+        name=SELECT, request_type=pb.SelectRequest, response_type=pb.SelectResponse, handle=handle_select
     ),
-    _spec(PLAN, pb.PlanRequest, pb.PlanResponse, handle_plan),
+    OperationSpec(
+        name=NEAR_DUPLICATES,
+        request_type=pb.FindNearDuplicatesRequest,
+        response_type=pb.FindNearDuplicatesResponse,
+        handle=handle_near_duplicates,
+    ),
+    OperationSpec(name=PLAN, request_type=pb.PlanRequest, response_type=pb.PlanResponse, handle=handle_plan),
 ]

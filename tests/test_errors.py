@@ -1,0 +1,43 @@
+"""The error model: every kind has a status on both protocols, and the kinds themselves know no protocol."""
+
+from __future__ import annotations
+
+import grpc
+
+from curation.errors import (
+    CurationError,
+    DeadlineExceeded,
+    ErrorKind,
+    InvalidArgument,
+    NotFound,
+    PayloadTooLarge,
+    Unavailable,
+)
+from curation.rest.errors import HTTP_STATUS
+from curation.rpc.errors import GRPC_STATUS
+
+
+def test_both_adapter_tables_cover_every_kind() -> None:
+    assert set(GRPC_STATUS) == set(ErrorKind)
+    assert set(HTTP_STATUS) == set(ErrorKind)
+
+
+def test_each_error_class_has_its_own_kind_and_statuses() -> None:
+    classes = [CurationError, InvalidArgument, PayloadTooLarge, NotFound, DeadlineExceeded, Unavailable]
+    assert sorted(c.kind for c in classes) == sorted(ErrorKind)
+    expected = {
+        InvalidArgument: (grpc.StatusCode.INVALID_ARGUMENT, 422),
+        PayloadTooLarge: (grpc.StatusCode.RESOURCE_EXHAUSTED, 413),
+        NotFound: (grpc.StatusCode.NOT_FOUND, 404),
+        DeadlineExceeded: (grpc.StatusCode.DEADLINE_EXCEEDED, 504),
+        Unavailable: (grpc.StatusCode.UNAVAILABLE, 503),
+        CurationError: (grpc.StatusCode.INTERNAL, 500),
+    }
+    for cls, statuses in expected.items():
+        assert (GRPC_STATUS[cls.kind], HTTP_STATUS[cls.kind]) == statuses
+
+
+def test_an_error_names_its_field() -> None:
+    error = InvalidArgument("is outside [0, 3)", field="y_true[12]")
+    assert str(error) == "y_true[12]: is outside [0, 3)"
+    assert (error.kind, error.field, error.message) == ("invalid_argument", "y_true[12]", "is outside [0, 3)")
