@@ -18,6 +18,7 @@ import numpy.typing as npt
 from curation.core import classification as core
 from curation.errors import InvalidArgument
 from curation.ops import _validate as v
+from curation.ops.findings import to_warnings
 from curation.ops.operation_spec import OperationSpec
 from curation.ops.paging import page_bounds
 from curation.v1 import classification_pb2 as pb
@@ -275,10 +276,6 @@ def _misclassified_multi(
     ]
 
 
-def _warning(f: core.Finding) -> common_pb2.Warning:
-    return common_pb2.Warning(code=f.code, message=f.message, field=f.field)
-
-
 # ---------------------------------------------------------------------------------------- evaluate
 def evaluate(request: pb.ScoreClassificationRequest) -> pb.ClassificationEvaluation:
     """Validate ``request`` and compute its full evaluation (blocking; runs in a worker thread)."""
@@ -419,7 +416,7 @@ def evaluate(request: pb.ScoreClassificationRequest) -> pb.ClassificationEvaluat
                     summary=_summary(sl.summary, names),
                 )
             )
-    evaluation.warnings.extend(_warning(f) for f in summary.warnings)
+    evaluation.warnings.extend(to_warnings(summary.warnings))
     return evaluation
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from curation.core._common.findings import Finding
 from curation.core._common.hashing import stable_string_hash
 from curation.core.classification._precision_recall import Averaged, PerClassCounts, average, safe_divide
 from curation.core.classification._ranking_metrics import average_precision_per_class, true_class_rank
@@ -56,15 +57,6 @@ BoolArray = npt.NDArray[np.bool_]
 AnyFloat = npt.NDArray[np.floating]
 
 SLICE_METRICS = ("accuracy", "macro_f1", "micro_f1", "weighted_f1", "macro_recall", "macro_precision")
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """A non-fatal finding (becomes a curation.v1.Warning): stable code, message, field."""
-
-    code: str
-    message: str
-    field: str = ""
 
 
 @dataclass(frozen=True, slots=True)
