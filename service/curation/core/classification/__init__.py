@@ -1,4 +1,47 @@
-"""Classification diagnostics."""
+"""Classification diagnostics: sklearn's classification report, confusion, calibration, slices worst
+first and misclassified assets most confidently wrong first (single- and multi-label).
 
-from curation.core.classification.report import *  # noqa: F403
-from curation.core.classification.report import __all__  # noqa: F401
+These are the names the ops seam uses; ``_``-prefixed modules are private to the family.
+"""
+
+from __future__ import annotations
+
+from curation.core.classification._precision_recall import Averaged
+from curation.core.classification.calibration import Calibration
+from curation.core.classification.misclassified import (
+    Misclassified,
+    misclassified_multi_label,
+    misclassified_single_label,
+)
+from curation.core.classification.slices import (
+    SLICE_METRICS,
+    SliceReport,
+    SliceSummary,
+    multi_label_slices,
+    single_label_slices,
+)
+from curation.core.classification.summary import (
+    PerClass,
+    Summary,
+    confusion_matrix,
+    multi_label_summary,
+    single_label_summary,
+)
+
+__all__ = [
+    "SLICE_METRICS",
+    "Averaged",
+    "Calibration",
+    "Misclassified",
+    "PerClass",
+    "SliceReport",
+    "SliceSummary",
+    "Summary",
+    "confusion_matrix",
+    "misclassified_multi_label",
+    "misclassified_single_label",
+    "multi_label_slices",
+    "multi_label_summary",
+    "single_label_slices",
+    "single_label_summary",
+]

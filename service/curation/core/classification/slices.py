@@ -1,0 +1,184 @@
+"""Slices: the full report per value of a metadata column, worst first by one ranking metric.
+
+All slices' single-label confusion matrices come from one ``bincount`` over
+``slice * k * k + true * k + pred``; multi-label counts from one segmented sum per column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from curation.core._common.arrays import BoolArray, FloatArray, IntArray
+from curation.core.classification._checks import check_indicator, check_labels, check_scores
+from curation.core.classification._precision_recall import safe_divide
+from curation.core.classification.summary import Summary, summarize_multi, summarize_single
+
+__all__ = ["SLICE_METRICS", "SliceReport", "SliceSummary", "multi_label_slices", "single_label_slices"]
+
+SLICE_METRICS = ("accuracy", "macro_f1", "micro_f1", "weighted_f1", "macro_recall", "macro_precision")
+
+
+@dataclass(frozen=True, slots=True)
+class SliceSummary:
+    value: str
+    support: int
+    metric: float
+    ranked: bool
+    summary: Summary
+
+
+@dataclass(frozen=True, slots=True)
+class SliceReport:
+    metric: str
+    slices: tuple[SliceSummary, ...]
+    num_values: int
+
+
+def _slice_metric(
+    metric: str, *, tp: IntArray, pred: IntArray, support: IntArray, correct: IntArray, n: IntArray
+) -> FloatArray:
+    """The ranking statistic for S slices at once from (S, k) per-class counts."""
+    if metric == "accuracy":
+        return safe_divide(correct, n)
+    if metric == "micro_f1":
+        return safe_divide(2.0 * tp.sum(1), support.sum(1) + pred.sum(1))
+    if metric == "macro_recall":
+        return np.asarray(safe_divide(tp, support).mean(axis=1), dtype=np.float64)
+    if metric == "macro_precision":
+        return np.asarray(safe_divide(tp, pred).mean(axis=1), dtype=np.float64)
+    f1 = safe_divide(2.0 * tp, support + pred)
+    if metric == "macro_f1":
+        return np.asarray(f1.mean(axis=1), dtype=np.float64)
+    if metric == "weighted_f1":
+        tot = support.sum(1)
+        weighted = safe_divide((f1 * support).sum(1), tot)
+        return np.where(tot > 0, weighted, f1.mean(axis=1))
+    raise ValueError(f"unknown slice metric {metric!r}; one of {SLICE_METRICS}")
+
+
+def _factorize(values: npt.ArrayLike, n: int) -> tuple[npt.NDArray[np.str_], IntArray]:
+    vals = np.asarray(values, dtype=np.str_)
+    if vals.shape != (n,):
+        raise ValueError(f"slice values must have length {n}, got {vals.shape}")
+    uniq, inv = np.unique(vals, return_inverse=True)
+    return uniq, inv.astype(np.int64).reshape(-1)
+
+
+def _rank_slices(
+    metric: FloatArray, support: IntArray, min_support: int, max_slices: int
+) -> tuple[IntArray, BoolArray]:
+    idx = np.arange(metric.shape[0])
+    order = np.lexsort((idx, -support, metric))
+    ranked = support[order] >= min_support
+    order = np.concatenate([order[ranked], order[~ranked]])
+    keep = order[:max_slices].astype(np.int64)
+    return keep, support[keep] >= min_support
+
+
+def _segments(inv: IntArray, n_groups: int) -> tuple[IntArray, IntArray]:
+    order = np.argsort(inv, kind="stable").astype(np.int64)
+    starts = np.zeros(n_groups + 1, dtype=np.int64)
+    np.cumsum(np.bincount(inv, minlength=n_groups), out=starts[1:])
+    return order, starts
+
+
+def single_label_slices(
+    values: npt.ArrayLike,
+    y_true: npt.ArrayLike,
+    y_pred: npt.ArrayLike,
+    *,
+    n_classes: int,
+    scores: npt.ArrayLike | None = None,
+    probabilities: bool = False,
+    top_k: Sequence[int] = (),
+    calibration_bins: int = 15,
+    metric: str = "accuracy",
+    min_support: int = 1,
+    max_slices: int = 50,
+) -> SliceReport:
+    """Full summaries per distinct value of ``values``, worst ``metric`` first.
+
+    All slices' confusion matrices come from one bincount over ``slice * k * k + true * k + pred``.
+    Ranking: metric ascending, then larger support, then value; slices with support < ``min_support``
+    follow the ranked ones (``ranked=False``); at most ``max_slices`` are returned.
+    """
+    k = n_classes
+    t = check_labels(y_true, k, "y_true")
+    p = check_labels(y_pred, k, "y_pred")
+    n = t.shape[0]
+    s = check_scores(scores, n, k)
+    uniq, inv = _factorize(values, n)
+    n_groups = uniq.shape[0]
+    codes = np.multiply(inv, k * k, dtype=np.int64)
+    codes += t * k
+    codes += p
+    cms = np.bincount(codes, minlength=n_groups * k * k).reshape(n_groups, k, k).astype(np.int64)
+    tp = np.diagonal(cms, axis1=1, axis2=2)
+    support = cms.sum(axis=2)
+    pred = cms.sum(axis=1)
+    sizes = support.sum(axis=1)
+    stat = _slice_metric(metric, tp=tp, pred=pred, support=support, correct=tp.sum(1), n=sizes)
+    keep, ranked = _rank_slices(stat, sizes, min_support, max_slices)
+    order, starts = _segments(inv, n_groups)
+    out = []
+    for g, is_ranked in zip(keep.tolist(), ranked.tolist(), strict=True):
+        rows = np.sort(order[starts[g] : starts[g + 1]])
+        summary = summarize_single(
+            t[rows],
+            p[rows],
+            k,
+            s=None if s is None else s[rows],
+            probabilities=probabilities,
+            top_k=tuple(top_k),
+            bins=calibration_bins,
+            cm=cms[g],
+        )
+        out.append(SliceSummary(str(uniq[g]), int(sizes[g]), float(stat[g]), is_ranked, summary))
+    return SliceReport(metric, tuple(out), n_groups)
+
+
+def multi_label_slices(
+    values: npt.ArrayLike,
+    y_true: npt.ArrayLike,
+    y_pred: npt.ArrayLike,
+    *,
+    scores: npt.ArrayLike | None = None,
+    probabilities: bool = False,
+    calibration_bins: int = 15,
+    metric: str = "micro_f1",
+    min_support: int = 1,
+    max_slices: int = 50,
+) -> SliceReport:
+    """Multi-label counterpart of :func:`single_label_slices` (accuracy = subset accuracy)."""
+    t = check_indicator(y_true, "y_true", None)
+    n, k = t.shape
+    p = check_indicator(y_pred, "y_pred", (n, k))
+    s = check_scores(scores, n, k)
+    uniq, inv = _factorize(values, n)
+    n_groups = uniq.shape[0]
+    order, starts = _segments(inv, n_groups)
+    sizes = np.diff(starts)
+    if n:
+        st, sp = t[order], p[order]
+        heads = starts[:-1]
+        tp = np.add.reduceat((st & sp).astype(np.int64), heads, axis=0)
+        pred = np.add.reduceat(sp.astype(np.int64), heads, axis=0)
+        support = np.add.reduceat(st.astype(np.int64), heads, axis=0)
+        correct = np.add.reduceat((st == sp).all(axis=1).astype(np.int64), heads)
+    else:
+        tp = pred = support = np.zeros((0, k), np.int64)
+        correct = np.zeros(0, np.int64)
+    stat = _slice_metric(metric, tp=tp, pred=pred, support=support, correct=correct, n=sizes)
+    keep, ranked = _rank_slices(stat, sizes, min_support, max_slices)
+    out = []
+    for g, is_ranked in zip(keep.tolist(), ranked.tolist(), strict=True):
+        rows = np.sort(order[starts[g] : starts[g + 1]])
+        summary = summarize_multi(
+            t[rows], p[rows], None if s is None else s[rows], probabilities, calibration_bins
+        )
+        out.append(SliceSummary(str(uniq[g]), int(sizes[g]), float(stat[g]), is_ranked, summary))
+    return SliceReport(metric, tuple(out), n_groups)
