@@ -10,6 +10,7 @@ from curation.core import classification as core
 from curation.errors import InvalidArgument
 from curation.ops import _validate as v
 from curation.ops import classification as ops
+from curation.ops.classification.convert import misclassified_single_label_bytes
 from curation.ops.paging import check_page_size, encode_page_token
 from curation.v1 import classification_pb2 as pb
 from curation.v1 import common_pb2
@@ -290,7 +291,7 @@ def test_wire_encoded_misclassified_equals_message_by_message(with_scores: bool)
             a.true_class_score = float(wrong.true_class_score[j])
     got = pb.ClassificationEvaluation()
     got.MergeFromString(
-        ops._encode_single_misclassified(
+        misclassified_single_label_bytes(
             ids[wrong.rows].tolist(),
             wrong.rows,
             true=y[wrong.rows],

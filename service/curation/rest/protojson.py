@@ -38,6 +38,7 @@ from google.protobuf.internal import type_checkers
 from google.protobuf.message import Message
 
 from curation.errors import InvalidArgument
+from curation.protowire import length_delimited
 
 __all__ = ["dumps", "parse", "parse_object", "to_dict"]
 
@@ -301,17 +302,6 @@ def _first_bad(
     return InvalidArgument("invalid array", field=path)  # pragma: no cover - callers saw a bad element
 
 
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        low, n = n & 0x7F, n >> 7
-        if n:
-            out.append(low | 0x80)
-        else:
-            out.append(low)
-            return bytes(out)
-
-
 def _extend_scalars(message: Message, field: _Field, values: list[Any], path: str) -> None:
     """Append a JSON array to a repeated scalar field, validating it in bulk where possible."""
     fd = field.fd
@@ -340,7 +330,7 @@ def _extend_scalars(message: Message, field: _Field, values: list[Any], path: st
             raise _first_bad(values, convert, path, i)
         # One packed chunk: parsers accept packed encoding for any repeated numeric field.
         raw = arr.astype("<f4" if kind == _FD.TYPE_FLOAT else "<f8").tobytes()
-        message.MergeFromString(_varint(fd.number << 3 | 2) + _varint(len(raw)) + raw)
+        message.MergeFromString(length_delimited(fd.number, raw))
         return
     if kind in _INT_RANGES and types <= {int}:
         lo, hi = _INT_RANGES[kind]

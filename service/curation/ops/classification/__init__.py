@@ -1,0 +1,136 @@
+"""ScoreClassification: validate the request, run the classification core, convert to proto, page.
+
+``evaluate`` (worker thread, cached) builds a ``ClassificationEvaluation`` with every misclassified
+asset; ``respond`` cuts the requested page out of it. Validation and defaults: :mod:`.request`;
+conversion to messages: :mod:`.convert`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from curation.core import classification as core
+from curation.ops.classification.convert import (
+    misclassified_multi_label,
+    misclassified_single_label_bytes,
+    slice_reports,
+    summary,
+)
+from curation.ops.classification.request import (
+    SLICE_METRIC_ENUM,
+    Checked,
+    check_request,
+    multi_label_targets,
+    single_label_targets,
+)
+from curation.ops.findings import to_warnings
+from curation.ops.operation_spec import OperationSpec
+from curation.ops.paging import page_bounds
+from curation.v1 import classification_pb2 as pb
+from curation.v1 import common_pb2
+
+__all__ = ["NAME", "SPECS", "evaluate", "respond"]
+
+NAME = "curation.v1.DiagnosticsService/ScoreClassification"
+
+_Reports = list[tuple[str, core.SliceReport]]
+
+
+def evaluate(request: pb.ScoreClassificationRequest) -> pb.ClassificationEvaluation:
+    """Validate ``request`` and compute its full evaluation (blocking; runs in a worker thread)."""
+    checked = check_request(request)
+    evaluation = pb.ClassificationEvaluation()
+    if checked.multi:
+        report, slices = _multi_label(request, checked, evaluation)
+    else:
+        report, slices = _single_label(request, checked, evaluation)
+    evaluation.summary.CopyFrom(summary(report, checked.names))
+    evaluation.slices.extend(slice_reports(slices, checked.names, SLICE_METRIC_ENUM))
+    evaluation.warnings.extend(to_warnings(report.warnings))
+    return evaluation
+
+
+def _single_label(
+    request: pb.ScoreClassificationRequest, c: Checked, evaluation: pb.ClassificationEvaluation
+) -> tuple[core.Summary, _Reports]:
+    """The single-label report and slices; the misclassified assets go into ``evaluation``."""
+    yt, yp = single_label_targets(request, c)
+    options: dict[str, Any] = {
+        "n_classes": c.k,
+        "scores": c.scores,
+        "probabilities": c.probabilities,
+        "top_k": c.top_k,
+        "calibration_bins": c.bins,
+    }
+    report = core.single_label_summary(yt, yp, **options)
+    slices = [
+        (key, core.single_label_slices(values, yt, yp, **options, **_slice_options(c)))
+        for key, values in c.columns
+    ]
+    wrong = core.misclassified_single_label(yt, yp, scores=c.scores, asset_ids=c.ids)
+    rows = wrong.rows
+    evaluation.MergeFromString(
+        misclassified_single_label_bytes(
+            c.ids[rows].tolist(),
+            rows,
+            true=yt[rows],
+            pred=yp[rows],
+            conf=wrong.confidence,
+            score=wrong.true_class_score,
+        )
+    )
+    return report, slices
+
+
+def _multi_label(
+    request: pb.ScoreClassificationRequest, c: Checked, evaluation: pb.ClassificationEvaluation
+) -> tuple[core.Summary, _Reports]:
+    """The multi-label report and slices; the misclassified assets go into ``evaluation``."""
+    yt, yp, threshold = multi_label_targets(request, c)
+    options: dict[str, Any] = {
+        "scores": c.scores,
+        "probabilities": c.probabilities,
+        "calibration_bins": c.bins,
+    }
+    report = core.multi_label_summary(yt, yp, threshold=threshold, **options)
+    slices = [
+        (key, core.multi_label_slices(values, yt, yp, **options, **_slice_options(c)))
+        for key, values in c.columns
+    ]
+    wrong = core.misclassified_multi_label(yt, yp, scores=c.scores, threshold=threshold, asset_ids=c.ids)
+    evaluation.misclassified.extend(misclassified_multi_label(wrong, c.ids, yt, yp))
+    return report, slices
+
+
+def _slice_options(c: Checked) -> dict[str, Any]:
+    return {"metric": c.metric, "min_support": c.min_support, "max_slices": c.max_slices}
+
+
+def respond(
+    payload: pb.ClassificationEvaluation,
+    request: pb.ScoreClassificationRequest,
+    cache_info: common_pb2.CacheInfo,
+) -> pb.ScoreClassificationResponse:
+    """The page of misclassified assets the request asks for, with the summary, slices and warnings."""
+    total = len(payload.misclassified)
+    start, stop, next_token = page_bounds(total, request.page_size, request.page_token, cache_info.key_digest)
+    response = pb.ScoreClassificationResponse(misclassified_total=total, next_page_token=next_token)
+    response.summary.CopyFrom(payload.summary)
+    response.slices.extend(payload.slices)
+    response.misclassified.extend(payload.misclassified[start:stop])
+    response.cache.CopyFrom(cache_info)
+    response.warnings.extend(payload.warnings)
+    return response
+
+
+SPECS: list[OperationSpec[Any, Any, Any]] = [
+    OperationSpec(
+        name=NAME,
+        request_type=pb.ScoreClassificationRequest,
+        response_type=pb.ScoreClassificationResponse,
+        payload_type=pb.ClassificationEvaluation,
+        evaluate=evaluate,
+        respond=respond,
+        paging_fields=("page_size", "page_token"),
+    )
+]

@@ -1,0 +1,187 @@
+"""ScoreClassification's request, validated: every field checked in a fixed order (so the first error a
+caller sees does not depend on the protocol), defaults applied, repeated fields turned into arrays.
+
+Defaults: ``top_k`` empty -> [1, 3, 5] restricted to k < number of classes (an explicit k >= classes
+scores 1.0 with a TOP_K_TRIVIAL warning); ``calibration_bins`` 0 -> 15; ``min_slice_support`` 0 -> 1;
+``max_slices_per_key`` 0 -> 50; ``decision_threshold`` absent -> 0.5 for probabilities, 0 otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from curation.errors import InvalidArgument
+from curation.ops import _validate as v
+from curation.v1 import classification_pb2 as pb
+
+__all__ = [
+    "SLICE_METRIC_ENUM",
+    "Checked",
+    "check_request",
+    "multi_label_targets",
+    "single_label_targets",
+]
+
+DEFAULT_TOP_K = (1, 3, 5)
+DEFAULT_BINS = 15
+MAX_BINS = 1000
+DEFAULT_MAX_SLICES = 50
+
+_SLICE_METRIC = {
+    pb.SLICE_METRIC_ACCURACY: "accuracy",
+    pb.SLICE_METRIC_MACRO_F1: "macro_f1",
+    pb.SLICE_METRIC_MICRO_F1: "micro_f1",
+    pb.SLICE_METRIC_WEIGHTED_F1: "weighted_f1",
+    pb.SLICE_METRIC_MACRO_RECALL: "macro_recall",
+    pb.SLICE_METRIC_MACRO_PRECISION: "macro_precision",
+}
+SLICE_METRIC_ENUM = {name: number for number, name in _SLICE_METRIC.items()}
+
+F32Matrix = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """What every ScoreClassification request has, checked: the label-independent part of the request."""
+
+    names: list[str]
+    ids: npt.NDArray[np.str_]
+    multi: bool
+    probabilities: bool
+    scores: F32Matrix | None
+    bins: int
+    min_support: int
+    max_slices: int
+    top_k: tuple[int, ...]
+    metric: str
+    columns: list[tuple[str, npt.NDArray[np.str_]]]
+
+    @property
+    def n(self) -> int:
+        return int(self.ids.shape[0])
+
+    @property
+    def k(self) -> int:
+        return len(self.names)
+
+
+def check_request(request: pb.ScoreClassificationRequest) -> Checked:
+    """Everything but the labels, in the order the errors are reported."""
+    names = list(request.class_names)
+    v.check_non_empty(len(names), "class_names")
+    v.unique_strings(names, "class_names", allow_empty=False)
+    v.check_non_empty(len(request.asset_ids), "asset_ids")
+    ids = v.unique_strings(request.asset_ids, "asset_ids")
+    multi = request.task == pb.CLASSIFICATION_TASK_MULTI_LABEL
+    probabilities = request.score_type == pb.SCORE_TYPE_PROBABILITY
+    scores = _scores(request, ids.shape[0], len(names), multi=multi, probabilities=probabilities)
+    bins = _nonneg(request.calibration_bins, "calibration_bins", DEFAULT_BINS, MAX_BINS)
+    min_support = _nonneg(request.min_slice_support, "min_slice_support", 1)
+    max_slices = _nonneg(request.max_slices_per_key, "max_slices_per_key", DEFAULT_MAX_SLICES)
+    top_k = _top_k(request, len(names), scores is not None, multi)
+    metric = _slice_metric(request, multi)
+    columns = _slice_columns(request, ids.shape[0])
+    return Checked(
+        names, ids, multi, probabilities, scores, bins, min_support, max_slices, top_k, metric, columns
+    )
+
+
+def _scores(
+    request: pb.ScoreClassificationRequest, n: int, k: int, *, multi: bool, probabilities: bool
+) -> F32Matrix | None:
+    if not len(request.scores):
+        if probabilities:
+            raise InvalidArgument("score_type PROBABILITY needs scores", field="scores")
+        return None
+    scores = v.matrix(v.finite_floats(request.scores, "scores"), n, k, "scores")
+    if probabilities:
+        (v.unit_interval if multi else v.probability_rows)(scores, "scores")
+    return scores
+
+
+def _nonneg(value: int, field: str, default: int, upper: int | None = None) -> int:
+    if value < 0:
+        raise InvalidArgument(f"must be >= 0, got {value}", field=field)
+    if upper is not None and value > upper:
+        raise InvalidArgument(f"must be <= {upper}, got {value}", field=field)
+    return value or default
+
+
+def _top_k(request: pb.ScoreClassificationRequest, k: int, has_scores: bool, multi: bool) -> tuple[int, ...]:
+    ks = list(request.top_k)
+    for i, kk in enumerate(ks):
+        if kk < 1:
+            raise InvalidArgument(f"must be >= 1, got {kk}", field=f"top_k[{i}]")
+    if ks and (multi or not has_scores):
+        raise InvalidArgument("top-k accuracy needs single-label scores", field="top_k")
+    if not ks:
+        return tuple(kk for kk in DEFAULT_TOP_K if kk < k) if has_scores and not multi else ()
+    return tuple(dict.fromkeys(ks))
+
+
+def _slice_metric(request: pb.ScoreClassificationRequest, multi: bool) -> str:
+    if request.slice_metric not in _SLICE_METRIC and request.slice_metric != pb.SLICE_METRIC_UNSPECIFIED:
+        raise InvalidArgument(f"unknown slice metric {request.slice_metric}", field="slice_metric")
+    return _SLICE_METRIC.get(request.slice_metric, "micro_f1" if multi else "accuracy")
+
+
+def _slice_columns(request: pb.ScoreClassificationRequest, n: int) -> list[tuple[str, npt.NDArray[np.str_]]]:
+    columns: dict[str, int] = {}
+    for i, col in enumerate(request.metadata):
+        if not col.key:
+            raise InvalidArgument("metadata key must not be empty", field=f"metadata[{i}].key")
+        if col.key in columns:
+            raise InvalidArgument(f"duplicate metadata key {col.key!r}", field=f"metadata[{i}].key")
+        columns[col.key] = i
+        v.check_length(len(col.values), n, f"metadata[{i}].values", what="one value per asset")
+    out = []
+    for j, key in enumerate(request.slice_by):
+        if key not in columns:
+            raise InvalidArgument(f"no metadata column named {key!r}", field=f"slice_by[{j}]")
+        out.append((key, np.asarray(request.metadata[columns[key]].values, dtype=np.str_)))
+    return out
+
+
+def single_label_targets(
+    request: pb.ScoreClassificationRequest, checked: Checked
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """(y_true, y_pred) as class indices; y_pred is the scores' argmax when not given."""
+    for f in ("y_true_indicator", "y_pred_indicator"):
+        if len(getattr(request, f)):
+            raise InvalidArgument("single-label requests use y_true / y_pred", field=f)
+    n, k = checked.n, checked.k
+    v.check_length(len(request.y_true), n, "y_true", what="one label per asset")
+    y_true = v.index_array(request.y_true, k, "y_true")
+    if len(request.y_pred):
+        v.check_length(len(request.y_pred), n, "y_pred", what="one label per asset")
+        return y_true, v.index_array(request.y_pred, k, "y_pred")
+    if checked.scores is None:
+        raise InvalidArgument("give y_pred or scores", field="y_pred")
+    return y_true, np.argmax(checked.scores, axis=1).astype(np.int64)
+
+
+def multi_label_targets(
+    request: pb.ScoreClassificationRequest, checked: Checked
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_], float]:
+    """(true indicators, predicted indicators, decision threshold); predictions are the scores at or
+    above the threshold when not given."""
+    for f in ("y_true", "y_pred"):
+        if len(getattr(request, f)):
+            raise InvalidArgument("multi-label requests use the *_indicator fields", field=f)
+    n, k = checked.n, checked.k
+    y_true = v.bool_matrix(request.y_true_indicator, n, k, "y_true_indicator")
+    if request.HasField("decision_threshold"):
+        threshold = request.decision_threshold
+        if not math.isfinite(threshold):
+            raise InvalidArgument("must be finite", field="decision_threshold")
+    else:
+        threshold = 0.5 if checked.probabilities else 0.0
+    if len(request.y_pred_indicator):
+        return y_true, v.bool_matrix(request.y_pred_indicator, n, k, "y_pred_indicator"), threshold
+    if checked.scores is None:
+        raise InvalidArgument("give y_pred_indicator or scores", field="y_pred_indicator")
+    return y_true, checked.scores >= threshold, threshold
