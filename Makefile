@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: serve test check lint-proto proto proto-check install install-dev bench-smoke
+.PHONY: serve test check lint-proto breaking-proto proto proto-check install install-dev bench-smoke
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -30,13 +30,24 @@ proto-check: proto
 	test -z "$$(git status --porcelain -- service/curation/v1)"
 
 # buf (from the npm registry) keeps the protos conventional: STANDARD lint rules, see buf.yaml.
+BUF := npx --yes @bufbuild/buf@1.75.0
 lint-proto:
-	npx --yes @bufbuild/buf@1.75.0 lint
+	$(BUF) lint
 
+# Wire and source compatibility of the protos with an earlier commit (default: the previous one).
+# CI runs it; a deliberate break names another base: make breaking-proto BREAKING_AGAINST=<ref>.
+BREAKING_AGAINST ?= HEAD~1
+breaking-proto:
+	$(BUF) breaking --against '.git#ref=$(BREAKING_AGAINST)'
+
+# The same checks as the pre-commit hooks (.pre-commit-config.yaml): format, lint, types, the house's
+# import rules (pyproject's [tool.importlinter]) and the protos' lint.
 check: install-dev lint-proto
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy service/curation clients/python/curation_client
+	$(VENV)/bin/mypy
+	cd clients/python && ../../$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 # The whole suite: lint + types, then every test against a real Redis (started when none answers).
 test: install-dev check

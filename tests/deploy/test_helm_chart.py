@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ import jsonschema
 import pytest
 import yaml
 
+import curation
 from curation.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -201,9 +201,8 @@ def test_chart_yaml(values: dict[str, Any]) -> None:
     assert chart["name"] == CHART.name
     assert chart["type"] == "application"
     assert re.fullmatch(r"\d+\.\d+\.\d+", chart["version"])
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     # The default image tag is appVersion: it names the service version the chart was written for.
-    assert chart["appVersion"] == project["version"]
+    assert chart["appVersion"] == curation.__version__
     assert values["image"]["tag"] == ""
 
 

@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
-from tests.synth.detection import synth_detection, to_coco_dicts
 
 from curation.core.detection.coco import DetectionData
 from curation.errors import InvalidArgument
@@ -19,6 +18,7 @@ from curation.ops import detection as od
 from curation.v1 import classification_pb2 as cls_pb
 from curation.v1 import common_pb2
 from curation.v1 import detection_pb2 as pb
+from tests.synth.detection import synth_detection, to_coco_dicts
 
 DATA = synth_detection(3, num_images=25, num_categories=5)
 

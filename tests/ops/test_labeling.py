@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from snorkel.labeling import LFAnalysis
-from tests.synth.label_model import synthetic_votes
 
 from curation.core.labeling import label_model as lm
 from curation.errors import InvalidArgument, NotFound
 from curation.ops import Context, Operations
 from curation.ops import labeling as ops
 from curation.v1 import labeling_pb2 as pb
+from tests.synth.label_model import synthetic_votes
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")
 

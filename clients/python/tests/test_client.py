@@ -84,8 +84,9 @@ def test_generic_call_by_any_name(grpc_client: CurationClient, rest_client: Rest
     with grpc_client, rest_client:
         answers = [grpc_client.call(name, REQUEST) for name in names]
         answers.append(rest_client.call(names[0], REQUEST))
-    assert all(isinstance(a, pb.ScoreClassificationResponse) for a in answers)
-    assert len({a.cache.key_digest for a in answers}) == 1
+    typed = [a for a in answers if isinstance(a, pb.ScoreClassificationResponse)]
+    assert len(typed) == len(answers)
+    assert len({a.cache.key_digest for a in typed}) == 1
     with pytest.raises(ValueError, match="no RPC"):
         resolve("NoSuchMethod")
     with pytest.raises(TypeError, match="takes"):

@@ -13,7 +13,9 @@ import pytest
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
+from curation.contract import NAMESPACE_HEADER
 from curation.v1 import classification_pb2 as cls_pb
+from curation.v1 import common_pb2
 from curation.v1 import detection_pb2 as det_pb
 from curation.v1 import labeling_pb2 as lf_pb
 from curation_client import CurationClient, CurationClientError, RestCurationClient
@@ -27,6 +29,13 @@ class Case:
     good: Message
     bad: Message
     bad_field: str
+
+
+def cache_info(response: Message) -> common_pb2.CacheInfo:
+    """The ``cache`` field every response of the service carries."""
+    info = getattr(response, "cache")  # noqa: B009 - typed Message has no .cache; every response has one
+    assert isinstance(info, common_pb2.CacheInfo)
+    return info
 
 
 def _detection(**overrides: object) -> det_pb.ScoreDetectionRequest:
@@ -150,7 +159,8 @@ def test_same_answer_and_same_error_over_both_protocols(server: RunningServer, c
         first = over_grpc.call(case.method, case.good)
         second = over_rest.call(case.method, case.good)
         assert comparable(first) == comparable(second)
-        assert second.cache.cached and second.cache.key_digest == first.cache.key_digest  # one cache entry
+        one, two = cache_info(first), cache_info(second)
+        assert two.cached and two.key_digest == one.key_digest  # one cache entry
         errors = []
         for client in (over_grpc, over_rest):
             with pytest.raises(CurationClientError) as err:
@@ -188,10 +198,11 @@ def test_detection_stream_equals_the_unary_answer(server: RunningServer) -> None
         )
         streamed = stream(
             iter([det_pb.ScoreDetectionStreamRequest(chunk=c) for c in chunks]),
-            metadata=[("x-curation-namespace", "stream-test")],
+            metadata=((NAMESPACE_HEADER, "stream-test"),),
             timeout=60,
         )
     with CurationClient(server.grpc_target, namespace="stream-test", timeout=60) as client:
         unary = client.call("ScoreDetection", request)
+    assert isinstance(unary, det_pb.ScoreDetectionResponse)
     assert unary.cache.cached  # the stream computed and stored it under the unary request's key
     assert comparable(streamed.response) == comparable(unary)

@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
-from tests.synth.detection import synth_detection, to_coco_dicts
 
 from curation.core.detection import coco as dc
+from tests.synth.detection import synth_detection, to_coco_dicts
 
 
 class _HonourIgnore(COCOeval):  # type: ignore[misc]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.synth.detection import synth_detection
 
 from curation.core.detection import coco as dc
 from curation.core.detection import diagnose, restrict_state
+from tests.synth.detection import synth_detection
 
 DATA = synth_detection(7, num_images=40, num_categories=6)
 K = DATA.num_categories

@@ -8,7 +8,6 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from tests.synth.detection import synth_detection
 from tidecv import TIDE, Data
 from tidecv.errors.main_errors import (
     BackgroundError,
@@ -21,6 +20,7 @@ from tidecv.errors.main_errors import (
 
 from curation.core.detection.coco import DetectionData
 from curation.core.detection.tide import tide_errors
+from tests.synth.detection import synth_detection
 
 _NAMES = {
     ClassError: "classification",

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from snorkel.labeling.model import LabelModel, MajorityLabelVoter
-from tests.synth.label_model import synthetic_votes
 
 from curation.core.labeling import label_model as lm
 from curation.core.labeling.vote_statistics import vote_statistics
+from tests.synth.label_model import synthetic_votes
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")
 
