@@ -1,0 +1,197 @@
+"""JSON text -> message, converting big repeated fields in bulk (see :mod:`curation.rest.protojson`)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import numpy as np
+from google.protobuf import json_format
+from google.protobuf.message import Message
+
+from curation.errors import InvalidArgument
+from curation.protowire import length_delimited
+from curation.rest.protojson._plan import (
+    FD,
+    FLOAT_OVERFLOW,
+    INT_RANGES,
+    SURROGATE,
+    Bad,
+    Field,
+    json_type,
+    plan_of,
+)
+
+__all__ = ["parse", "parse_object"]
+
+M = TypeVar("M", bound=Message)
+# Arrays shorter than this are converted element by element (the bulk set-up costs more).
+_BULK_MIN = 64
+
+
+def _first_bad(
+    values: list[Any], convert: Callable[[Any], Any], path: str, start: int = 0
+) -> InvalidArgument:
+    """The error for the first element from ``start`` on that ``convert`` refuses."""
+    for i, value in enumerate(values[start:], start):
+        try:
+            convert(value)
+        except Bad as exc:
+            return InvalidArgument(str(exc), field=f"{path}[{i}]")
+    return InvalidArgument("invalid array", field=path)  # pragma: no cover - callers saw a bad element
+
+
+def _extend_scalars(message: Message, field: Field, values: list[Any], path: str) -> None:
+    """Append a JSON array to a repeated scalar field, validating it in bulk where possible."""
+    fd = field.fd
+    convert = field.convert
+    assert convert is not None
+    container = getattr(message, field.name)
+    if len(values) < _BULK_MIN:
+        for i, value in enumerate(values):
+            try:
+                container.append(convert(value))
+            except Bad as exc:
+                raise InvalidArgument(str(exc), field=f"{path}[{i}]") from None
+        return
+    types = set(map(type, values))
+    kind = fd.type
+    if kind in (FD.TYPE_FLOAT, FD.TYPE_DOUBLE) and types <= {float, int}:
+        try:
+            arr = np.array(values, dtype=np.float64)
+        except OverflowError:
+            raise _first_bad(values, convert, path) from None
+        bad = ~np.isfinite(arr)
+        if kind == FD.TYPE_FLOAT:
+            bad |= np.abs(arr) >= FLOAT_OVERFLOW
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise _first_bad(values, convert, path, i)
+        # One packed chunk: parsers accept packed encoding for any repeated numeric field.
+        raw = arr.astype("<f4" if kind == FD.TYPE_FLOAT else "<f8").tobytes()
+        message.MergeFromString(length_delimited(fd.number, raw))
+        return
+    if kind in INT_RANGES and types <= {int}:
+        lo, hi = INT_RANGES[kind]
+        try:
+            arr = np.array(values, dtype=np.uint64 if lo == 0 and hi > 2**63 else np.int64)
+        except OverflowError:
+            raise _first_bad(values, convert, path) from None
+        bad = (arr < lo) | (arr > hi)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise _first_bad(values, convert, path, i)
+        container.extend(values)
+        return
+    if kind == FD.TYPE_BOOL and types <= {bool}:
+        container.extend(values)
+        return
+    if kind == FD.TYPE_STRING and types <= {str}:
+        joined = "\x00".join(values)
+        if SURROGATE.search(joined):
+            raise _first_bad(values, convert, path)
+        container.extend(values)
+        return
+    try:
+        converted = list(map(convert, values))
+    except Bad:
+        raise _first_bad(values, convert, path) from None
+    container.extend(converted)
+
+
+def parse(body: bytes | str, message_type: type[M]) -> M:
+    """Parse a JSON document into a new ``message_type``; ``InvalidArgument`` on any mapping error."""
+    try:
+        doc = json.loads(body)
+    except RecursionError:
+        raise InvalidArgument("JSON nesting is too deep") from None
+    except ValueError as exc:  # JSONDecodeError and undecodable bytes
+        raise InvalidArgument(f"body is not valid JSON: {exc}") from None
+    message = message_type()
+    parse_object(doc, message)
+    return message
+
+
+def parse_object(doc: Any, message: Message, path: str = "") -> None:
+    """Merge the parsed JSON value ``doc`` into ``message`` (``path`` prefixes field names in errors)."""
+    plan = plan_of(message.DESCRIPTOR)
+    if plan.wkt:
+        _parse_wkt(doc, message, path)
+        return
+    if type(doc) is not dict:
+        raise InvalidArgument(
+            f"expected a JSON object for {plan.full_name}, got {json_type(doc)}", field=path
+        )
+    seen: set[str] = set()
+    oneofs: set[str] = set()
+    prefix = path + "." if path else ""
+    for key, value in doc.items():
+        field = plan.by_key.get(key)
+        where = prefix + (field.name if field is not None else key)
+        if field is None:
+            raise InvalidArgument(f"{plan.full_name} has no field {key!r}", field=where)
+        if field.name in seen:
+            raise InvalidArgument(f"field {field.name!r} is given twice", field=where)
+        seen.add(field.name)
+        if value is None:
+            message.ClearField(field.name)
+            continue
+        if field.oneof is not None:
+            if field.oneof in oneofs:
+                raise InvalidArgument(f"more than one field of oneof {field.oneof!r} is set", field=where)
+            oneofs.add(field.oneof)
+        if field.is_map:
+            _parse_map(value, message, field, where)
+        elif field.repeated:
+            if type(value) is not list:
+                raise InvalidArgument(f"expected an array, got {json_type(value)}", field=where)
+            if field.is_message:
+                container = getattr(message, field.name)
+                for i, item in enumerate(value):
+                    if item is None:
+                        raise InvalidArgument("null is not allowed in an array", field=f"{where}[{i}]")
+                    parse_object(item, container.add(), f"{where}[{i}]")
+            else:
+                _extend_scalars(message, field, value, where)
+        elif field.is_message:
+            child = getattr(message, field.name)
+            child.SetInParent()
+            parse_object(value, child, where)
+        else:
+            assert field.convert is not None
+            try:
+                setattr(message, field.name, field.convert(value))
+            except Bad as exc:
+                raise InvalidArgument(str(exc), field=where) from None
+
+
+def _parse_map(value: Any, message: Message, field: Field, where: str) -> None:
+    if type(value) is not dict:
+        raise InvalidArgument(f"expected an object (a map), got {json_type(value)}", field=where)
+    assert field.key_convert is not None
+    container = getattr(message, field.name)
+    for raw_key, item in value.items():
+        at = f"{where}[{raw_key!r}]"
+        try:
+            key = field.key_convert(raw_key)
+        except Bad as exc:
+            raise InvalidArgument(str(exc), field=at) from None
+        if item is None:
+            raise InvalidArgument("null is not allowed as a map value", field=at)
+        if field.is_message:
+            parse_object(item, container[key], at)
+        else:
+            assert field.convert is not None
+            try:
+                container[key] = field.convert(item)
+            except Bad as exc:
+                raise InvalidArgument(str(exc), field=at) from None
+
+
+def _parse_wkt(doc: Any, message: Message, path: str) -> None:
+    """Well-known types have special JSON forms; json_format implements them (they are never bulky)."""
+    try:
+        json_format.ParseDict(doc, message)
+    except json_format.ParseError as exc:
+        raise InvalidArgument(str(exc), field=path) from None
