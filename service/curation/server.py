@@ -17,6 +17,7 @@ import math
 import signal
 import socket
 from collections.abc import Callable, Generator, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
@@ -59,6 +60,16 @@ def bind_http_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+@dataclass
+class _Servers:
+    """What start-up has set up so far: shutdown releases exactly that, whatever failed."""
+
+    grpc: GrpcServer | None = None
+    sock: socket.socket | None = None
+    http: _Uvicorn | None = None
+    http_task: asyncio.Task[None] | None = None
+
+
 async def serve(
     settings: Settings, *, stop: asyncio.Event | None = None, runtime: Runtime | None = None
 ) -> int:
@@ -71,60 +82,78 @@ async def serve(
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     runtime = build_runtime(settings) if runtime is None else runtime
-    grpc_server: GrpcServer | None = None
-    sock: socket.socket | None = None
-    http: _Uvicorn | None = None
-    http_task: asyncio.Task[None] | None = None
+    servers = _Servers()
     try:
-        grpc_server = create_grpc_server(runtime)
-        sock = bind_http_socket(settings.host, settings.http_port)
-        http_port = int(sock.getsockname()[1])
-        http = _Uvicorn(
-            uvicorn.Config(
-                create_app(runtime),
-                host=settings.host,
-                port=http_port,
-                lifespan="on",
-                log_config=None,
-                access_log=False,
-                timeout_graceful_shutdown=math.ceil(settings.shutdown_grace_seconds),
-            )
-        )
-        await grpc_server.start()
-        http_task = asyncio.create_task(http.serve(sockets=[sock]), name="uvicorn")
-        while not http.started:
-            if http_task.done():
-                http_task.result()  # re-raise why uvicorn stopped
-                raise RuntimeError("the HTTP server stopped during start-up")
-            await asyncio.sleep(0.01)
-        log.info("listening", extra={"http_port": http_port, "grpc_port": grpc_server.port})
-        hooks = warm_up_hooks(runtime.ops.specs.values())
-        for hook in hooks:
-            await asyncio.to_thread(hook)
-        if not stop.is_set():
-            runtime.serving = True
-            await grpc_server.set_serving(True)
-            log.info("serving", extra={"warm_up_hooks": len(hooks)})
-        stopped = asyncio.create_task(stop.wait())
-        await asyncio.wait({stopped, http_task}, return_when=asyncio.FIRST_COMPLETED)
-        stopped.cancel()
-        if http_task.done():
-            http_task.result()
-            raise RuntimeError("the HTTP server stopped unexpectedly")
+        await _start(runtime, settings, servers)
+        await _warm_up_then_serve(runtime, servers, stop)
+        await _until_stopped(stop, servers)
         log.info("shutting down", extra={"grace_seconds": settings.shutdown_grace_seconds})
     finally:
-        # Readiness goes first (/readyz 503, health NOT_SERVING), then both servers drain together.
-        runtime.serving = False
-        if http is not None:
-            http.should_exit = True
-        await asyncio.gather(
-            *([] if grpc_server is None else [grpc_server.stop(settings.shutdown_grace_seconds)]),
-            *([] if http_task is None else [http_task]),
-        )
-        if sock is not None:
-            sock.close()
-        await runtime.close()
+        await _drain(runtime, settings, servers)
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
     log.info("stopped")
     return 0
+
+
+async def _start(runtime: Runtime, settings: Settings, servers: _Servers) -> None:
+    """Bind both ports, start both servers, return once uvicorn reports it has started."""
+    servers.grpc = create_grpc_server(runtime)
+    servers.sock = bind_http_socket(settings.host, settings.http_port)
+    http_port = int(servers.sock.getsockname()[1])
+    servers.http = _Uvicorn(
+        uvicorn.Config(
+            create_app(runtime),
+            host=settings.host,
+            port=http_port,
+            lifespan="on",
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=math.ceil(settings.shutdown_grace_seconds),
+        )
+    )
+    await servers.grpc.start()
+    servers.http_task = asyncio.create_task(servers.http.serve(sockets=[servers.sock]), name="uvicorn")
+    while not servers.http.started:
+        if servers.http_task.done():
+            servers.http_task.result()  # re-raise why uvicorn stopped
+            raise RuntimeError("the HTTP server stopped during start-up")
+        await asyncio.sleep(0.01)
+    log.info("listening", extra={"http_port": http_port, "grpc_port": servers.grpc.port})
+
+
+async def _warm_up_then_serve(runtime: Runtime, servers: _Servers, stop: asyncio.Event) -> None:
+    """Run every warm-up hook in a thread (requests are answered meanwhile), then report ready."""
+    assert servers.grpc is not None
+    hooks = warm_up_hooks(runtime.ops.specs.values())
+    for hook in hooks:
+        await asyncio.to_thread(hook)
+    if not stop.is_set():
+        runtime.serving = True
+        await servers.grpc.set_serving(True)
+        log.info("serving", extra={"warm_up_hooks": len(hooks)})
+
+
+async def _until_stopped(stop: asyncio.Event, servers: _Servers) -> None:
+    """Wait for a stop signal; an HTTP server that ends on its own is an error."""
+    assert servers.http_task is not None
+    stopped = asyncio.create_task(stop.wait())
+    await asyncio.wait({stopped, servers.http_task}, return_when=asyncio.FIRST_COMPLETED)
+    stopped.cancel()
+    if servers.http_task.done():
+        servers.http_task.result()
+        raise RuntimeError("the HTTP server stopped unexpectedly")
+
+
+async def _drain(runtime: Runtime, settings: Settings, servers: _Servers) -> None:
+    """Readiness goes first (/readyz 503, health NOT_SERVING), then both servers drain together."""
+    runtime.serving = False
+    if servers.http is not None:
+        servers.http.should_exit = True
+    await asyncio.gather(
+        *([] if servers.grpc is None else [servers.grpc.stop(settings.shutdown_grace_seconds)]),
+        *([] if servers.http_task is None else [servers.http_task]),
+    )
+    if servers.sock is not None:
+        servers.sock.close()
+    await runtime.close()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
@@ -25,6 +24,7 @@ from curation.errors import DeadlineExceeded, NotFound, Unavailable
 from curation.ops.keys import body_alias_key, canonical_bytes, check_namespace, key_digest, storage_key
 from curation.ops.operation_spec import BodyFormat, Context, OperationSpec
 from curation.ops.paging import check_page_size
+from curation.ops.recent import RecentPayloads
 from curation.v1 import common_pb2
 
 __all__ = ["CACHE_SCHEMA_VERSION", "Observer", "Operations"]
@@ -80,11 +80,7 @@ class Operations:
         self._observer: Observer = observer or _NullObserver()
         self._executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="curation-worker")
         self._in_flight: dict[str, asyncio.Future[Message]] = {}
-        # Decoded payloads of recent answers (content-addressed, so never stale): a repeat or the next page
-        # of a large evaluation skips reading and parsing it again. Bounded by serialized bytes; 0 = off.
-        self._local: OrderedDict[str, tuple[Message, int]] = OrderedDict()
-        self._local_bytes = 0
-        self._local_budget = max(0, local_bytes)
+        self._recent = RecentPayloads(local_bytes)
 
     def spec(self, name: str) -> AnySpec:
         try:
@@ -210,14 +206,14 @@ class Operations:
         version = spec.version if version is None else version
         digest = key_digest(name, version, ctx.namespace, material)
         key = storage_key(ctx.namespace, name, version, digest)
-        local = self._local_get(key, payload_type)
+        local = self._recent.get(key, payload_type)
         if local is not None:
             return local, common_pb2.CacheInfo(cached=True, key_digest=digest)
         raw = await self.cache.get(key)
         if raw is not None:
             hit = self._open(raw, f"{name}@v{version}", digest, payload_type)
             if hit is not None:
-                self._local_put(key, hit, len(raw))
+                self._recent.put(key, hit, len(raw))
                 return hit, common_pb2.CacheInfo(cached=True, key_digest=digest)
         waiting = self._in_flight.get(key)
         if waiting is not None:
@@ -244,7 +240,7 @@ class Operations:
             payload=payload.SerializeToString(),
         )
         stored = envelope.SerializeToString()
-        self._local_put(key, payload, len(stored))
+        self._recent.put(key, payload, len(stored))
         await self.cache.set(key, stored, ttl_seconds=self.ttl_seconds)
         return payload, common_pb2.CacheInfo(cached=False, key_digest=digest)
 
@@ -253,7 +249,7 @@ class Operations:
         payload_type: type[Message] | None = spec.payload_type
         assert payload_type is not None
         key = storage_key(namespace, spec.name, spec.version, digest)
-        local = self._local_get(key, payload_type)
+        local = self._recent.get(key, payload_type)
         if local is not None:
             return local
         raw = await self.cache.get(key)
@@ -261,28 +257,8 @@ class Operations:
             return None
         payload = self._open(raw, f"{spec.name}@v{spec.version}", digest, payload_type)
         if payload is not None:
-            self._local_put(key, payload, len(raw))
+            self._recent.put(key, payload, len(raw))
         return payload
-
-    def _local_get(self, key: str, payload_type: type[M]) -> M | None:
-        entry = self._local.get(key)
-        if entry is None or not isinstance(entry[0], payload_type):
-            return None
-        self._local.move_to_end(key)
-        return entry[0]
-
-    def _local_put(self, key: str, payload: Message, size: int) -> None:
-        """Remember a decoded payload (callers treat payloads as read-only)."""
-        if size > self._local_budget // 4:
-            return
-        old = self._local.pop(key, None)
-        if old is not None:
-            self._local_bytes -= old[1]
-        self._local[key] = (payload, size)
-        self._local_bytes += size
-        while self._local_bytes > self._local_budget:
-            _, (_, dropped) = self._local.popitem(last=False)
-            self._local_bytes -= dropped
 
     def _open(self, raw: bytes, operation: str, digest: str, payload_type: type[M]) -> M | None:
         """Parse an envelope; anything forged, stale or corrupt is rejected (a miss), never executed."""

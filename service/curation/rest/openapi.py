@@ -11,6 +11,7 @@ values generated from them are valid requests.
 
 from __future__ import annotations
 
+import copy
 import itertools
 from collections.abc import Iterable
 from typing import Any
@@ -181,65 +182,35 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def build_openapi(routes: Iterable[RestRoute], *, title: str, version: str) -> dict[str, Any]:
-    """The OpenAPI 3.1 document: one operation per REST route plus the health and metrics endpoints."""
-    routes = list(routes)
-    error = schema_ref(common_pb2.ErrorDetail.DESCRIPTOR.full_name)
-    request_id_header = {REQUEST_ID_HEADER: {"schema": {"type": "string"}, "description": "The request ID."}}
-    error_statuses = sorted(set(HTTP_STATUS.values()))
-    paths: dict[str, Any] = {}
-    for route in routes:
-        service, _, method = route.rpc.partition("/")
-        responses: dict[str, Any] = {
-            "200": {
-                **_json(schema_ref(route.response_type.DESCRIPTOR.full_name), "The answer."),
-                "headers": request_id_header,
-            }
-        }
-        for status in error_statuses:
-            responses[str(status)] = {
-                **_json(error, "An error: kind, message, offending field, request ID."),
-                "headers": request_id_header,
-            }
-        paths.setdefault(route.path, {})[route.http_method.lower()] = {
-            "operationId": f"{service.rsplit('.', 1)[-1]}.{method}",
-            "summary": route.rpc,
-            "tags": [service],
-            "parameters": REQUEST_HEADERS,
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {"schema": schema_ref(route.request_type.DESCRIPTOR.full_name)}
-                },
-            },
-            "responses": responses,
-        }
-    status_schema = {
-        "type": "object",
-        "properties": {
-            "status": {"type": "string"},
-            "cache": {"type": "object", "additionalProperties": {"type": "string"}},
-        },
-        "required": ["status"],
-    }
-    paths["/healthz"] = {
+_REQUEST_ID = {REQUEST_ID_HEADER: {"schema": {"type": "string"}, "description": "The request ID."}}
+_STATUS_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "status": {"type": "string"},
+        "cache": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+    "required": ["status"],
+}
+# The endpoints every process serves besides the RPCs.
+_OPERATIONS_PATHS: dict[str, Any] = {
+    "/healthz": {
         "get": {
             "operationId": "healthz",
             "summary": "Liveness: 200 while the event loop answers.",
-            "responses": {"200": _json(status_schema, "Alive.")},
+            "responses": {"200": _json(_STATUS_SCHEMA, "Alive.")},
         }
-    }
-    paths["/readyz"] = {
+    },
+    "/readyz": {
         "get": {
             "operationId": "readyz",
             "summary": "Readiness: 200 while serving, 503 before start-up completes and during shutdown.",
             "responses": {
-                "200": _json(status_schema, "Serving."),
-                "503": _json(status_schema, "Not serving."),
+                "200": _json(_STATUS_SCHEMA, "Serving."),
+                "503": _json(_STATUS_SCHEMA, "Not serving."),
             },
         }
-    }
-    paths["/metrics"] = {
+    },
+    "/metrics": {
         "get": {
             "operationId": "metrics",
             "summary": "Prometheus text exposition.",
@@ -247,7 +218,45 @@ def build_openapi(routes: Iterable[RestRoute], *, title: str, version: str) -> d
                 "200": {"description": "Metrics.", "content": {"text/plain": {"schema": {"type": "string"}}}}
             },
         }
+    },
+}
+
+
+def _rpc_operation(route: RestRoute) -> dict[str, Any]:
+    """The OpenAPI operation of one RPC: its JSON body, its answer and one response per error status."""
+    service, _, method = route.rpc.partition("/")
+    error = schema_ref(common_pb2.ErrorDetail.DESCRIPTOR.full_name)
+    responses: dict[str, Any] = {
+        "200": {
+            **_json(schema_ref(route.response_type.DESCRIPTOR.full_name), "The answer."),
+            "headers": _REQUEST_ID,
+        }
     }
+    for status in sorted(set(HTTP_STATUS.values())):
+        responses[str(status)] = {
+            **_json(error, "An error: kind, message, offending field, request ID."),
+            "headers": _REQUEST_ID,
+        }
+    return {
+        "operationId": f"{service.rsplit('.', 1)[-1]}.{method}",
+        "summary": route.rpc,
+        "tags": [service],
+        "parameters": REQUEST_HEADERS,
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": schema_ref(route.request_type.DESCRIPTOR.full_name)}},
+        },
+        "responses": responses,
+    }
+
+
+def build_openapi(routes: Iterable[RestRoute], *, title: str, version: str) -> dict[str, Any]:
+    """The OpenAPI 3.1 document: one operation per REST route plus the health and metrics endpoints."""
+    routes = list(routes)
+    paths: dict[str, Any] = {}
+    for route in routes:
+        paths.setdefault(route.path, {})[route.http_method.lower()] = _rpc_operation(route)
+    paths.update(copy.deepcopy(_OPERATIONS_PATHS))
     roots: list[Any] = [common_pb2.ErrorDetail.DESCRIPTOR]
     for route in routes:
         roots += [route.request_type.DESCRIPTOR, route.response_type.DESCRIPTOR]
