@@ -44,60 +44,68 @@ def _first_bad(
 
 def _extend_scalars(message: Message, field: Field, values: list[Any], path: str) -> None:
     """Append a JSON array to a repeated scalar field, validating it in bulk where possible."""
-    fd = field.fd
     convert = field.convert
     assert convert is not None
-    container = getattr(message, field.name)
     if len(values) < _BULK_MIN:
-        for i, value in enumerate(values):
-            try:
-                container.append(convert(value))
-            except Bad as exc:
-                raise InvalidArgument(str(exc), field=f"{path}[{i}]") from None
+        _extend_one_by_one(getattr(message, field.name), convert, values, path)
         return
     types = set(map(type, values))
-    kind = fd.type
+    kind = field.fd.type
     if kind in (FD.TYPE_FLOAT, FD.TYPE_DOUBLE) and types <= {float, int}:
-        try:
-            arr = np.array(values, dtype=np.float64)
-        except OverflowError:
-            raise _first_bad(values, convert, path) from None
-        bad = ~np.isfinite(arr)
-        if kind == FD.TYPE_FLOAT:
-            bad |= np.abs(arr) >= FLOAT_OVERFLOW
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise _first_bad(values, convert, path, i)
-        # One packed chunk: parsers accept packed encoding for any repeated numeric field.
-        raw = arr.astype("<f4" if kind == FD.TYPE_FLOAT else "<f8").tobytes()
-        message.MergeFromString(length_delimited(fd.number, raw))
-        return
-    if kind in INT_RANGES and types <= {int}:
-        lo, hi = INT_RANGES[kind]
-        try:
-            arr = np.array(values, dtype=np.uint64 if lo == 0 and hi > 2**63 else np.int64)
-        except OverflowError:
-            raise _first_bad(values, convert, path) from None
-        bad = (arr < lo) | (arr > hi)
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise _first_bad(values, convert, path, i)
-        container.extend(values)
-        return
-    if kind == FD.TYPE_BOOL and types <= {bool}:
-        container.extend(values)
-        return
-    if kind == FD.TYPE_STRING and types <= {str}:
-        joined = "\x00".join(values)
-        if SURROGATE.search(joined):
+        _extend_floats(message, field, values, path)
+    elif kind in INT_RANGES and types <= {int}:
+        _check_ints(values, kind, convert, path)
+        getattr(message, field.name).extend(values)
+    elif kind == FD.TYPE_BOOL and types <= {bool}:
+        getattr(message, field.name).extend(values)
+    elif kind == FD.TYPE_STRING and types <= {str}:
+        if SURROGATE.search("\x00".join(values)):
             raise _first_bad(values, convert, path)
-        container.extend(values)
-        return
+        getattr(message, field.name).extend(values)
+    else:
+        try:
+            converted = list(map(convert, values))
+        except Bad:
+            raise _first_bad(values, convert, path) from None
+        getattr(message, field.name).extend(converted)
+
+
+def _extend_one_by_one(container: Any, convert: Callable[[Any], Any], values: list[Any], path: str) -> None:
+    for i, value in enumerate(values):
+        try:
+            container.append(convert(value))
+        except Bad as exc:
+            raise InvalidArgument(str(exc), field=f"{path}[{i}]") from None
+
+
+def _extend_floats(message: Message, field: Field, values: list[int | float], path: str) -> None:
+    """Range-check the numbers with numpy, then append them as one packed chunk of wire bytes (parsers
+    accept packed encoding for any repeated numeric field)."""
+    assert field.convert is not None
+    kind = field.fd.type
     try:
-        converted = list(map(convert, values))
-    except Bad:
+        arr = np.array(values, dtype=np.float64)
+    except OverflowError:
+        raise _first_bad(values, field.convert, path) from None
+    bad = ~np.isfinite(arr)
+    if kind == FD.TYPE_FLOAT:
+        bad |= np.abs(arr) >= FLOAT_OVERFLOW
+    if bad.any():
+        raise _first_bad(values, field.convert, path, int(np.flatnonzero(bad)[0]))
+    raw = arr.astype("<f4" if kind == FD.TYPE_FLOAT else "<f8").tobytes()
+    message.MergeFromString(length_delimited(field.fd.number, raw))
+
+
+def _check_ints(values: list[int], kind: int, convert: Callable[[Any], Any], path: str) -> None:
+    """Every integer in the field type's range (checked with numpy; the first offender reported)."""
+    lo, hi = INT_RANGES[kind]
+    try:
+        arr = np.array(values, dtype=np.uint64 if lo == 0 and hi > 2**63 else np.int64)
+    except OverflowError:
         raise _first_bad(values, convert, path) from None
-    container.extend(converted)
+    bad = (arr < lo) | (arr > hi)
+    if bad.any():
+        raise _first_bad(values, convert, path, int(np.flatnonzero(bad)[0]))
 
 
 def parse(body: bytes | str, message_type: type[M]) -> M:
@@ -141,29 +149,34 @@ def parse_object(doc: Any, message: Message, path: str = "") -> None:
             if field.oneof in oneofs:
                 raise InvalidArgument(f"more than one field of oneof {field.oneof!r} is set", field=where)
             oneofs.add(field.oneof)
-        if field.is_map:
-            _parse_map(value, message, field, where)
-        elif field.repeated:
-            if type(value) is not list:
-                raise InvalidArgument(f"expected an array, got {json_type(value)}", field=where)
-            if field.is_message:
-                container = getattr(message, field.name)
-                for i, item in enumerate(value):
-                    if item is None:
-                        raise InvalidArgument("null is not allowed in an array", field=f"{where}[{i}]")
-                    parse_object(item, container.add(), f"{where}[{i}]")
-            else:
-                _extend_scalars(message, field, value, where)
-        elif field.is_message:
-            child = getattr(message, field.name)
-            child.SetInParent()
-            parse_object(value, child, where)
+        _parse_field(value, message, field, where)
+
+
+def _parse_field(value: Any, message: Message, field: Field, where: str) -> None:
+    """Set one field of ``message`` from its (non-null) JSON value."""
+    if field.is_map:
+        _parse_map(value, message, field, where)
+    elif field.repeated:
+        if type(value) is not list:
+            raise InvalidArgument(f"expected an array, got {json_type(value)}", field=where)
+        if field.is_message:
+            container = getattr(message, field.name)
+            for i, item in enumerate(value):
+                if item is None:
+                    raise InvalidArgument("null is not allowed in an array", field=f"{where}[{i}]")
+                parse_object(item, container.add(), f"{where}[{i}]")
         else:
-            assert field.convert is not None
-            try:
-                setattr(message, field.name, field.convert(value))
-            except Bad as exc:
-                raise InvalidArgument(str(exc), field=where) from None
+            _extend_scalars(message, field, value, where)
+    elif field.is_message:
+        child = getattr(message, field.name)
+        child.SetInParent()
+        parse_object(value, child, where)
+    else:
+        assert field.convert is not None
+        try:
+            setattr(message, field.name, field.convert(value))
+        except Bad as exc:
+            raise InvalidArgument(str(exc), field=where) from None
 
 
 def _parse_map(value: Any, message: Message, field: Field, where: str) -> None:
