@@ -60,28 +60,33 @@ def _actions(text: str) -> list[str]:
                 raise TemplateSyntaxError(f"line {text.count(chr(10), 0, start) + 1}: unclosed comment")
             i = text.find("}}", close) + 2
             continue
-        quote = ""
-        while j < n:
-            c = text[j]
-            if quote:
-                if c == "\\" and quote != "`":
-                    j += 2
-                    continue
-                if c == quote:
-                    quote = ""
-            elif c in "\"'`":
-                quote = c
-            elif text.startswith("}}", j):
-                break
-            elif text.startswith("{{", j):
-                raise TemplateSyntaxError(
-                    f"line {text.count(chr(10), 0, start) + 1}: '{{{{' inside an action"
-                )
-            j += 1
+        j = _action_end(text, j, start)
         if j >= n:
             raise TemplateSyntaxError(f"line {text.count(chr(10), 0, start) + 1}: unclosed action")
         bodies.append(text[start + 2 : j].strip().removeprefix("-").removesuffix("-").strip())
         i = j + 2
+
+
+def _action_end(text: str, j: int, start: int) -> int:
+    """Where the action opened at ``start`` closes (``len(text)`` if it never does), skipping strings."""
+    quote = ""
+    n = len(text)
+    while j < n:
+        c = text[j]
+        if quote:
+            if c == "\\" and quote != "`":
+                j += 2
+                continue
+            if c == quote:
+                quote = ""
+        elif c in "\"'`":
+            quote = c
+        elif text.startswith("}}", j):
+            break
+        elif text.startswith("{{", j):
+            raise TemplateSyntaxError(f"line {text.count(chr(10), 0, start) + 1}: '{{{{' inside an action")
+        j += 1
+    return j
 
 
 def _check_blocks(bodies: list[str]) -> None:

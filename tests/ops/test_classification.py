@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 from sklearn import metrics as skm
@@ -149,51 +151,71 @@ def test_bad_page_tokens_and_sizes() -> None:
         assert err.value.field == "page_size"
 
 
-def _mutate_single(field: str):
+def _set(field: str, index: int, value: object) -> Callable[[pb.ScoreClassificationRequest], None]:
+    def mutate(req: pb.ScoreClassificationRequest) -> None:
+        getattr(req, field)[index] = value
+
+    return mutate
+
+
+def _truncate(field: str, keep: int | None) -> Callable[[pb.ScoreClassificationRequest], None]:
+    def mutate(req: pb.ScoreClassificationRequest) -> None:
+        del getattr(req, field)[keep:]
+
+    return mutate
+
+
+def _bad_y_pred(req: pb.ScoreClassificationRequest) -> None:
+    req.y_pred.extend([0] * 30)
+    req.y_pred[2] = -1
+
+
+def _negative_score(req: pb.ScoreClassificationRequest) -> None:
+    req.scores[4] = 1.5
+    req.scores[5] = -0.5
+
+
+def _unnormalised_row(req: pb.ScoreClassificationRequest) -> None:
+    req.scores[8] = req.scores[8] + 0.3
+
+
+def _short_metadata_column(req: pb.ScoreClassificationRequest) -> None:
+    req.metadata.add(key="other", values=["x"])
+
+
+def _no_predictions(req: pb.ScoreClassificationRequest) -> None:
+    del req.scores[:]
+    req.score_type = pb.SCORE_TYPE_UNSPECIFIED
+
+
+# Each case breaks one field of a valid request; the error must name that field.
+_MUTATIONS: dict[str, Callable[[pb.ScoreClassificationRequest], None]] = {
+    "y_true[17]": _set("y_true", 17, 4),
+    "y_true": _truncate("y_true", -1),
+    "y_pred[2]": _bad_y_pred,
+    "scores[3]": _set("scores", 3, float("nan")),
+    "scores[9]": _set("scores", 9, float("inf")),
+    "scores[5]": _negative_score,
+    "scores[8]": _unnormalised_row,
+    "scores": _truncate("scores", -1),
+    "asset_ids[5]": _set("asset_ids", 5, "id-2"),
+    "asset_ids": _truncate("asset_ids", 0),
+    "class_names[1]": _set("class_names", 1, ""),
+    "class_names[3]": _set("class_names", 3, "c0"),
+    "class_names": _truncate("class_names", 0),
+    "slice_by[0]": _set("slice_by", 0, "nope"),
+    "metadata[1].values": _short_metadata_column,
+    "y_pred": _no_predictions,
+    "top_k[1]": lambda req: req.top_k.extend([1, 0]),
+    "calibration_bins": lambda req: setattr(req, "calibration_bins", -3),
+    "min_slice_support": lambda req: setattr(req, "min_slice_support", -1),
+    "max_slices_per_key": lambda req: setattr(req, "max_slices_per_key", -1),
+}
+
+
+def _mutate_single(field: str) -> pb.ScoreClassificationRequest:
     req = single_request(n=30, k=4)
-    if field == "y_true[17]":
-        req.y_true[17] = 4
-    elif field == "y_true":
-        del req.y_true[-1]
-    elif field == "y_pred[2]":
-        req.y_pred.extend([0] * 30)
-        req.y_pred[2] = -1
-    elif field == "scores[3]":
-        req.scores[3] = float("nan")
-    elif field == "scores[9]":
-        req.scores[9] = float("inf")
-    elif field == "scores[5]":
-        req.scores[4] = 1.5
-        req.scores[5] = -0.5
-    elif field == "scores[8]":
-        req.scores[8] = req.scores[8] + 0.3
-    elif field == "scores":
-        del req.scores[-1]
-    elif field == "asset_ids[5]":
-        req.asset_ids[5] = "id-2"
-    elif field == "asset_ids":
-        del req.asset_ids[:]
-    elif field == "class_names[1]":
-        req.class_names[1] = ""
-    elif field == "class_names[3]":
-        req.class_names[3] = "c0"
-    elif field == "class_names":
-        del req.class_names[:]
-    elif field == "slice_by[0]":
-        req.slice_by[0] = "nope"
-    elif field == "metadata[1].values":
-        req.metadata.add(key="other", values=["x"])
-    elif field == "y_pred":
-        del req.scores[:]
-        req.score_type = pb.SCORE_TYPE_UNSPECIFIED
-    elif field == "top_k[1]":
-        req.top_k.extend([1, 0])
-    elif field == "calibration_bins":
-        req.calibration_bins = -3
-    elif field == "min_slice_support":
-        req.min_slice_support = -1
-    elif field == "max_slices_per_key":
-        req.max_slices_per_key = -1
+    _MUTATIONS[field](req)
     return req
 
 

@@ -172,35 +172,43 @@ def _scalar(fd: FieldDescriptor) -> st.SearchStrategy[Any]:
 
 
 def _fill(message: Message, data: st.DataObject, depth: int = 0) -> Message:
+    """Set a random subset of ``message``'s fields to random values (nested messages two levels deep)."""
     for fd in message.DESCRIPTOR.fields:
         if not data.draw(st.booleans()):
             continue
         entry = fd.message_type
         if entry is not None and entry.GetOptions().map_entry:
-            key_fd, value_fd = entry.fields_by_name["key"], entry.fields_by_name["value"]
-            keys = data.draw(st.lists(_scalar(key_fd), max_size=3, unique=True))
-            target = getattr(message, fd.name)
-            for key in keys:
-                if value_fd.message_type is not None:
-                    _fill(target[key], data, depth + 1)
-                else:
-                    target[key] = data.draw(_scalar(value_fd))
-        elif fd.message_type is not None and fd.message_type.full_name == "google.protobuf.Timestamp":
+            _fill_map(message, fd, data, depth)
+        elif entry is not None and entry.full_name == "google.protobuf.Timestamp":
             getattr(message, fd.name).FromSeconds(data.draw(st.integers(-62135596800, 253402300799)))
-        elif fd.message_type is not None:
-            if depth >= 2:
-                continue
-            if fd.is_repeated:
-                for _ in range(data.draw(st.integers(0, 2))):
-                    _fill(getattr(message, fd.name).add(), data, depth + 1)
-            else:
-                _fill(getattr(message, fd.name), data, depth + 1).SetInParent()
+        elif entry is not None:
+            _fill_message_field(message, fd, data, depth)
         elif fd.is_repeated:
             size = data.draw(st.sampled_from([0, 2, 70]))
             getattr(message, fd.name).extend(data.draw(st.lists(_scalar(fd), min_size=size, max_size=size)))
         else:
             setattr(message, fd.name, data.draw(_scalar(fd)))
     return message
+
+
+def _fill_map(message: Message, fd: FieldDescriptor, data: st.DataObject, depth: int) -> None:
+    key_fd, value_fd = fd.message_type.fields_by_name["key"], fd.message_type.fields_by_name["value"]
+    target = getattr(message, fd.name)
+    for key in data.draw(st.lists(_scalar(key_fd), max_size=3, unique=True)):
+        if value_fd.message_type is not None:
+            _fill(target[key], data, depth + 1)
+        else:
+            target[key] = data.draw(_scalar(value_fd))
+
+
+def _fill_message_field(message: Message, fd: FieldDescriptor, data: st.DataObject, depth: int) -> None:
+    if depth >= 2:
+        return
+    if fd.is_repeated:
+        for _ in range(data.draw(st.integers(0, 2))):
+            _fill(getattr(message, fd.name).add(), data, depth + 1)
+    else:
+        _fill(getattr(message, fd.name), data, depth + 1).SetInParent()
 
 
 def _wire(message: Message) -> bytes:
