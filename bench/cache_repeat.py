@@ -21,6 +21,7 @@ import numpy as np
 from google.protobuf import json_format
 
 from bench._server import running_server
+from curation.contract import NAMESPACE_HEADER
 from curation.v1 import classification_pb2 as pb
 
 METHOD = "/curation.v1.DiagnosticsService/ScoreClassification"
@@ -85,14 +86,14 @@ def main(argv: list[str] | None = None) -> int:
             server.grpc,
             options=[("grpc.max_send_message_length", -1), ("grpc.max_receive_message_length", -1)],
         )
-        call = channel.unary_unary(
+        call: grpc.UnaryUnaryMultiCallable[bytes, pb.ScoreClassificationResponse] = channel.unary_unary(
             METHOD, request_serializer=None, response_deserializer=pb.ScoreClassificationResponse.FromString
         )
         grpc_ns = "bench-grpc-" + uuid.uuid4().hex[:8]
         rest_ns = "bench-rest-" + uuid.uuid4().hex[:8]
 
         def over_grpc() -> bool:
-            resp = call(body_proto, metadata=[("x-curation-namespace", grpc_ns)], timeout=600)
+            resp = call(body_proto, metadata=((NAMESPACE_HEADER, grpc_ns),), timeout=600)
             return bool(resp.cache.cached)
 
         # The stdlib client sends the body in one write (httpx's chunked writes add ~0.8 s of client time
@@ -104,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
                 "POST",
                 ROUTE,
                 body=body_json,
-                headers={"content-type": "application/json", "x-curation-namespace": rest_ns},
+                headers={"content-type": "application/json", NAMESPACE_HEADER: rest_ns},
             )
             r = client.getresponse()
             payload = r.read()

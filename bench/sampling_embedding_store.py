@@ -15,11 +15,12 @@ import time
 
 import numpy as np
 
+from curation.cache import Cache
 from curation.cache.memory import MemoryCache
 from curation.ops.embeddings import EmbeddingStore
 
 
-async def measure(cache: object, name: str, n: int, d: int) -> None:
+async def measure(cache: Cache, name: str, n: int, d: int) -> None:
     x = np.random.default_rng(0).normal(size=(n, d)).astype(np.float32)
     ids = [f"asset-{i:07d}" for i in range(n)]
     store = EmbeddingStore(cache, "bench", ttl_seconds=600)

@@ -38,6 +38,7 @@ def _render(chart: Chart, values: dict[str, Any] | None = None) -> dict[str, dic
 
 def _container(objects: dict[str, dict[str, Any]]) -> dict[str, Any]:
     (container,) = objects["Deployment/curation-service"]["spec"]["template"]["spec"]["containers"]
+    assert isinstance(container, dict)
     return container
 
 
