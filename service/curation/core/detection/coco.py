@@ -34,6 +34,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from curation.core._common.arrays import BoolArray, FloatArray, IntArray
 from curation.core.detection._coco_kernels import (
     accumulate_kernel,
     box_iou_kernel,
@@ -66,14 +67,11 @@ DIAGNOSTIC_CHANGES: tuple[str, ...] = (
     "a GT with annotation id 0 is matched like any other (pycocotools counts its match as a false positive)",
 )
 
-F64 = NDArray[np.float64]
-I64 = NDArray[np.int64]
-B = NDArray[np.bool_]
 # (gt rows, kept detection rows, g_lo, g_hi, d_lo, d_hi, offsets) -> concatenated IoU blocks.
-IouFn = Callable[[I64, I64, I64, I64, I64, I64, I64], F64]
+IouFn = Callable[[IntArray, IntArray, IntArray, IntArray, IntArray, IntArray, IntArray], FloatArray]
 
 
-def _linspace(lo: float, hi: float, step: float) -> F64:
+def _linspace(lo: float, hi: float, step: float) -> FloatArray:
     # The exact construction of pycocotools' Params.setDetParams.
     return np.linspace(lo, hi, int(np.round((hi - lo) / step)) + 1, endpoint=True)
 
@@ -82,10 +80,10 @@ def _linspace(lo: float, hi: float, step: float) -> F64:
 class CocoParams:
     """Evaluation parameters; the defaults are pycocotools' ``Params(iouType='bbox')``."""
 
-    iou_thrs: F64 = field(default_factory=lambda: _linspace(0.5, 0.95, 0.05))
-    rec_thrs: F64 = field(default_factory=lambda: _linspace(0.0, 1.0, 0.01))
+    iou_thrs: FloatArray = field(default_factory=lambda: _linspace(0.5, 0.95, 0.05))
+    rec_thrs: FloatArray = field(default_factory=lambda: _linspace(0.0, 1.0, 0.01))
     max_dets: tuple[int, ...] = (1, 10, 100)
-    area_rngs: F64 = field(
+    area_rngs: FloatArray = field(
         default_factory=lambda: np.array(
             [[0**2, 1e5**2], [0**2, 32**2], [32**2, 96**2], [96**2, 1e5**2]], dtype=np.float64
         )
@@ -126,20 +124,20 @@ class DetectionData:
 
     num_images: int
     num_categories: int
-    gt_image: I64
-    gt_category: I64
-    gt_box: F64
-    gt_area: F64
-    gt_iscrowd: B
-    dt_image: I64
-    dt_category: I64
-    dt_box: F64
-    dt_score: F64
-    dt_area: F64
-    gt_ignore: B | None = None
-    gt_zero_id: B | None = None
-    gt_rows: I64 | None = None
-    dt_rows: I64 | None = None
+    gt_image: IntArray
+    gt_category: IntArray
+    gt_box: FloatArray
+    gt_area: FloatArray
+    gt_iscrowd: BoolArray
+    dt_image: IntArray
+    dt_category: IntArray
+    dt_box: FloatArray
+    dt_score: FloatArray
+    dt_area: FloatArray
+    gt_ignore: BoolArray | None = None
+    gt_zero_id: BoolArray | None = None
+    gt_rows: IntArray | None = None
+    dt_rows: IntArray | None = None
 
     @property
     def num_gt(self) -> int:
@@ -163,18 +161,18 @@ class MatchState:
     params: CocoParams
     num_images: int
     num_categories: int
-    dt_row: I64
-    dt_image: I64
-    dt_category: I64
-    dt_rank: I64
-    dt_score: F64
+    dt_row: IntArray
+    dt_image: IntArray
+    dt_category: IntArray
+    dt_rank: IntArray
+    dt_score: FloatArray
     dt_codes: NDArray[np.uint8]
-    dt_match: I64
-    dt_match_iou: F64
-    gt_row: I64
-    gt_image: I64
-    gt_category: I64
-    gt_counted: B
+    dt_match: IntArray
+    dt_match_iou: FloatArray
+    gt_row: IntArray
+    gt_image: IntArray
+    gt_category: IntArray
+    gt_counted: BoolArray
     num_truncated: int
 
 
@@ -182,9 +180,9 @@ class MatchState:
 class CocoArrays:
     """``COCOeval.eval``: precision and scores ``[T, R, K, A, M]``, recall ``[T, K, A, M]``."""
 
-    precision: F64
-    recall: F64
-    scores: F64
+    precision: FloatArray
+    recall: FloatArray
+    scores: FloatArray
 
 
 @dataclass(frozen=True)
@@ -199,14 +197,14 @@ class SummaryStat:
     value: float
 
 
-def group_bounds(sorted_keys: I64, keys: I64) -> tuple[I64, I64]:
+def group_bounds(sorted_keys: IntArray, keys: IntArray) -> tuple[IntArray, IntArray]:
     """[lo, hi) of each of ``keys`` in ``sorted_keys``."""
     lo = np.searchsorted(sorted_keys, keys, side="left").astype(np.int64)
     hi = np.searchsorted(sorted_keys, keys, side="right").astype(np.int64)
     return lo, hi
 
 
-def _score_rank(score: F64) -> tuple[I64, int]:
+def _score_rank(score: FloatArray) -> tuple[IntArray, int]:
     """Dense rank of each score, highest first (equal scores share a rank)."""
     return dense_rank(score, np.argsort(-score).astype(np.int64))
 
@@ -343,7 +341,7 @@ def merge_states(states: Sequence[MatchState]) -> MatchState:
     )
 
 
-def accumulation_order(state: MatchState) -> I64:
+def accumulation_order(state: MatchState) -> IntArray:
     """Detections per category by score, ties by image then in-group rank: pycocotools' concatenation
     order (images ascending, each by score) followed by its stable merge sort by score."""
     n = state.dt_score.shape[0]
@@ -382,7 +380,7 @@ def accumulate(state: MatchState) -> CocoArrays:
     )
 
 
-def _mean_valid(s: F64) -> float:
+def _mean_valid(s: FloatArray) -> float:
     valid = s[s > -1]
     return -1.0 if valid.size == 0 else float(np.mean(valid))
 

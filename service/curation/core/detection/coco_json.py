@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
+from curation.core._common.arrays import FloatArray, IntArray
 from curation.core.detection.coco import DetectionData
 from curation.core.detection.rle import RleError, RleSet, decode_strings, from_polygons, from_uncompressed
 
@@ -40,8 +40,8 @@ class CocoJsonData:
     category_names: list[str]
     # GT annotation ids in input order of the kept annotations; result indices kept.
     gt_ann_ids: list[Any]
-    gt_ann_index: NDArray[np.int64]
-    dt_result_index: NDArray[np.int64]
+    gt_ann_index: IntArray
+    dt_result_index: IntArray
     gt_dropped_unknown: int
     dt_dropped_unknown_category: int
     gt_missing_area: int
@@ -66,7 +66,7 @@ def _sorted_ids(items: Sequence[Any], name: str) -> list[Any]:
         raise CocoFormatError("ids must all be numbers or all strings", name) from None
 
 
-def _boxes(raw: list[Any], name: str) -> NDArray[np.float64]:
+def _boxes(raw: list[Any], name: str) -> FloatArray:
     try:
         arr = np.array(raw, dtype=np.float64)
     except (ValueError, TypeError):
@@ -203,7 +203,7 @@ def from_coco_json(gt: dict[str, Any], results: list[Any], *, need_segm: bool = 
 
 def masks_from_segmentations(
     segms: list[Any],
-    rows: NDArray[np.int64],
+    rows: IntArray,
     name: str,
     sizes: Sequence[tuple[int, int] | None] | None = None,
 ) -> RleSet:

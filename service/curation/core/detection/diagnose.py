@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from numpy.typing import NDArray
 
+from curation.core._common.arrays import BoolArray, FloatArray, IntArray
 from curation.core.detection._coco_kernels import bucket_order, dense_rank
 from curation.core.detection.coco import (
     CocoArrays,
@@ -49,9 +50,6 @@ __all__ = [
     "tide_mask_iou_fn",
 ]
 
-F64 = NDArray[np.float64]
-I64 = NDArray[np.int64]
-
 
 @dataclass(frozen=True)
 class ClassReport:
@@ -74,8 +72,8 @@ class ClassReport:
     best_f1_threshold: float
     best_f1_precision: float
     best_f1_recall: float
-    pr_curve: F64
-    iou_histogram: I64
+    pr_curve: FloatArray
+    iou_histogram: IntArray
 
 
 @dataclass(frozen=True)
@@ -107,16 +105,16 @@ class AssetOutcomes:
     4 cut by maxDets. GT outcome: 1 matched, 0 missed, 2 ignored (crowd / outside "all").
     """
 
-    order: I64
-    tp: I64
-    fp: I64
-    fn: I64
+    order: IntArray
+    tp: IntArray
+    fp: IntArray
+    fn: IntArray
     dt_outcome: NDArray[np.int8]
-    dt_match: I64
-    dt_iou: F64
+    dt_match: IntArray
+    dt_iou: FloatArray
     gt_outcome: NDArray[np.int8]
-    gt_match: I64
-    gt_iou: F64
+    gt_match: IntArray
+    gt_iou: FloatArray
 
 
 @dataclass(frozen=True)
@@ -129,18 +127,24 @@ class DetectionDiagnosis:
     per_class: list[ClassReport]
     slices: list[SliceReport]
     tide: TideResult
-    confusion: I64
+    confusion: IntArray
     assets: AssetOutcomes
-    iou_bins: F64
+    iou_bins: FloatArray
     facts: dict[str, int] = field(default_factory=dict)
 
 
-def mask_iou_fn(gt_masks: RleSet, dt_masks: RleSet, gt_crowd: NDArray[np.bool_]) -> IouFn:
+def mask_iou_fn(gt_masks: RleSet, dt_masks: RleSet, gt_crowd: BoolArray) -> IouFn:
     """An ``iou_fn`` for :func:`evaluate_images` computing mask IoU (pycocotools ``rleIou``)."""
 
     def fn(  # noqa: PLR0917
-        g_order: I64, d_order: I64, g_lo: I64, g_hi: I64, d_lo: I64, d_hi: I64, offsets: I64
-    ) -> F64:
+        g_order: IntArray,
+        d_order: IntArray,
+        g_lo: IntArray,
+        g_hi: IntArray,
+        d_lo: IntArray,
+        d_hi: IntArray,
+        offsets: IntArray,
+    ) -> FloatArray:
         return mask_iou_blocks(
             gt_masks.take(g_order), gt_crowd[g_order], dt_masks.take(d_order), g_lo, g_hi, d_lo, d_hi, offsets
         )
@@ -152,15 +156,15 @@ def tide_mask_iou_fn(gt_masks: RleSet, dt_masks: RleSet) -> TideIouFn:
     """A TIDE ``iou_fn`` computing mask IoU (crowd IoU for ignore regions), tidecv's mask mode."""
 
     def fn(  # noqa: PLR0917
-        g_order: I64,
-        kept: I64,
-        region: NDArray[np.bool_],
-        g_lo: I64,
-        g_hi: I64,
-        d_lo: I64,
-        d_hi: I64,
-        offsets: I64,
-    ) -> F64:
+        g_order: IntArray,
+        kept: IntArray,
+        region: BoolArray,
+        g_lo: IntArray,
+        g_hi: IntArray,
+        d_lo: IntArray,
+        d_hi: IntArray,
+        offsets: IntArray,
+    ) -> FloatArray:
         return mask_iou_blocks(
             gt_masks.take(g_order), region[g_order], dt_masks.take(kept), g_lo, g_hi, d_lo, d_hi, offsets
         )
@@ -168,9 +172,7 @@ def tide_mask_iou_fn(gt_masks: RleSet, dt_masks: RleSet) -> TideIouFn:
     return fn
 
 
-def restrict_state(
-    state: MatchState, images: NDArray[np.bool_], *, area: int = 0, max_det: int = -1
-) -> MatchState:
+def restrict_state(state: MatchState, images: BoolArray, *, area: int = 0, max_det: int = -1) -> MatchState:
     """The state of a subset of images, one area range and one maxDets (for cheap per-slice COCO)."""
     p = state.params
     dk = images[state.dt_image]
@@ -200,14 +202,14 @@ def restrict_state(
     )
 
 
-def _mean_valid(a: F64) -> float:
+def _mean_valid(a: FloatArray) -> float:
     v = a[a > -1]
     return float(np.mean(v)) if v.size else -1.0
 
 
 def _best_f1(  # noqa: PLR0917
-    cat: I64, score: F64, tp: NDArray[np.bool_], fp: NDArray[np.bool_], npos: I64, K: int
-) -> F64:
+    cat: IntArray, score: FloatArray, tp: BoolArray, fp: BoolArray, npos: IntArray, K: int
+) -> FloatArray:
     """Per class [best F1, threshold, precision, recall], cutting only between distinct scores."""
     out = np.zeros((K, 4))
     if cat.size == 0:
@@ -225,8 +227,8 @@ def _best_f1(  # noqa: PLR0917
     start = np.searchsorted(c, c, side="left")
     base_tp = np.where(start > 0, ctp[start - 1], 0)
     base_fp = np.where(start > 0, cfp[start - 1], 0)
-    t: I64 = ctp - base_tp
-    f: I64 = cfp - base_fp
+    t: IntArray = ctp - base_tp
+    f: IntArray = cfp - base_fp
     end = np.ones(c.shape[0], dtype=bool)
     end[:-1] = (c[1:] != c[:-1]) | (s[1:] != s[:-1])
     n = npos[c]

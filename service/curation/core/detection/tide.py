@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from curation.core._common.arrays import BoolArray, FloatArray, IntArray
 from curation.core.detection._coco_kernels import box_iou_kernel, bucket_order, dense_rank, group_scan
 from curation.core.detection._tide_kernels import (
     BACKGROUND,
@@ -53,10 +54,8 @@ ERROR_NAMES: dict[int, str] = {
 _X_RANGE = np.array([x / 100 for x in range(101)])
 # (gt rows, kept detection rows, region flags, g_lo, g_hi, d_lo, d_hi, offsets) -> IoU blocks.
 TideIouFn = Callable[
-    [NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_], NDArray[np.int64], NDArray[np.int64],
-     NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]],
-    NDArray[np.float64],
-]  # fmt: skip
+    [IntArray, IntArray, BoolArray, IntArray, IntArray, IntArray, IntArray, IntArray], FloatArray
+]
 
 
 @dataclass(frozen=True)
@@ -72,24 +71,24 @@ class TideResult:
     counts: dict[str, int]
     delta_ap: dict[str, float]
     dt_error: NDArray[np.int8]
-    dt_error_gt: NDArray[np.int64]
+    dt_error_gt: IntArray
     dt_used: NDArray[np.int8]
-    dt_match: NDArray[np.int64]
-    dt_iou: NDArray[np.float64]
-    gt_missed: NDArray[np.bool_]
-    gt_used: NDArray[np.bool_]
-    gt_region: NDArray[np.bool_]
-    per_class_ap: NDArray[np.float64]
+    dt_match: IntArray
+    dt_iou: FloatArray
+    gt_missed: BoolArray
+    gt_used: BoolArray
+    gt_region: BoolArray
+    per_class_ap: FloatArray
 
 
 def _class_aps(  # noqa: PLR0917
-    cls: NDArray[np.int64],
-    score_rank: NDArray[np.int64],
+    cls: IntArray,
+    score_rank: IntArray,
     n_ranks: int,
-    is_true: NDArray[np.bool_],
-    num_gt: NDArray[np.int64],
+    is_true: BoolArray,
+    num_gt: IntArray,
     K: int,
-) -> tuple[float, NDArray[np.float64]]:
+) -> tuple[float, FloatArray]:
     """Mean AP over classes with points or GT; points are given in tidecv's insertion order, and are
     stably sorted by class then score (two counting sorts)."""
     cls = np.ascontiguousarray(cls, dtype=np.int64)
