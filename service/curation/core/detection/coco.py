@@ -32,17 +32,11 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-from numpy.typing import NDArray
+import numpy.typing as npt
 
 from curation.core._common.arrays import BoolArray, FloatArray, IntArray
-from curation.core.detection._coco_kernels import (
-    accumulate_kernel,
-    box_iou_kernel,
-    bucket_order,
-    dense_rank,
-    group_scan,
-    match_kernel,
-)
+from curation.core.detection._coco_kernels import accumulate_kernel, bucket_order, match_kernel
+from curation.core.detection._grouping import Groups, box_ious, group_bounds, group_objects, score_rank
 
 __all__ = [
     "DIAGNOSTIC_CHANGES",
@@ -55,7 +49,6 @@ __all__ = [
     "SummaryStat",
     "accumulate",
     "evaluate_images",
-    "group_bounds",
     "merge_states",
     "summarize",
 ]
@@ -166,7 +159,7 @@ class MatchState:
     dt_category: IntArray
     dt_rank: IntArray
     dt_score: FloatArray
-    dt_codes: NDArray[np.uint8]
+    dt_codes: npt.NDArray[np.uint8]
     dt_match: IntArray
     dt_match_iou: FloatArray
     gt_row: IntArray
@@ -197,18 +190,6 @@ class SummaryStat:
     value: float
 
 
-def group_bounds(sorted_keys: IntArray, keys: IntArray) -> tuple[IntArray, IntArray]:
-    """[lo, hi) of each of ``keys`` in ``sorted_keys``."""
-    lo = np.searchsorted(sorted_keys, keys, side="left").astype(np.int64)
-    hi = np.searchsorted(sorted_keys, keys, side="right").astype(np.int64)
-    return lo, hi
-
-
-def _score_rank(score: FloatArray) -> tuple[IntArray, int]:
-    """Dense rank of each score, highest first (equal scores share a rank)."""
-    return dense_rank(score, np.argsort(-score).astype(np.int64))
-
-
 def evaluate_images(
     data: DetectionData,
     params: CocoParams | None = None,
@@ -223,90 +204,120 @@ def evaluate_images(
     row-major (D x G) IoU blocks of the groups, block ``q`` at ``offsets[q]``.
     """
     p = params or CocoParams()
+    groups = _image_category_groups(data, p.max_dets[-1])
+    gt = _grouped_gt(data, groups.g_order, mode)
+    ious = _group_ious(data, groups, gt.crowd, iou_fn)
+    codes, match, match_iou = _match(data, p, groups, gt, ious)
+    d_order = groups.d_order
+    dt_rows = np.arange(data.num_dt, dtype=np.int64) if data.dt_rows is None else data.dt_rows
+    return MatchState(
+        params=p,
+        num_images=data.num_images,
+        num_categories=data.num_categories,
+        dt_row=dt_rows[d_order],
+        dt_image=np.asarray(data.dt_image, dtype=np.int64)[d_order],
+        dt_category=np.asarray(data.dt_category, dtype=np.int64)[d_order],
+        dt_rank=groups.rank,
+        dt_score=np.asarray(data.dt_score, dtype=np.float64)[d_order],
+        dt_codes=codes,
+        dt_match=match,
+        dt_match_iou=match_iou,
+        gt_row=gt.rows,
+        gt_image=np.asarray(data.gt_image, dtype=np.int64)[groups.g_order],
+        gt_category=np.asarray(data.gt_category, dtype=np.int64)[groups.g_order],
+        gt_counted=_counted(gt, p),
+        num_truncated=groups.num_truncated,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _GroupedGt:
+    """What matching reads of each GT, in group order."""
+
+    rows: IntArray  # caller numbering
+    area: FloatArray
+    crowd: BoolArray
+    ignore: BoolArray
+    zero_id: BoolArray
+
+
+def _image_category_groups(data: DetectionData, max_det: int) -> Groups:
+    """GT by (image, category), input order kept; detections by (image, category, -score, input),
+    cut to ``max_det`` per group."""
     K, n_img = data.num_categories, data.num_images
-    max_det = p.max_dets[-1]
     gt_image = np.ascontiguousarray(data.gt_image, dtype=np.int64)
     gt_cat = np.ascontiguousarray(data.gt_category, dtype=np.int64)
     dt_image = np.ascontiguousarray(data.dt_image, dtype=np.int64)
     dt_cat = np.ascontiguousarray(data.dt_category, dtype=np.int64)
-    score = np.ascontiguousarray(data.dt_score, dtype=np.float64)
-    # GT by (image, category), input order kept; detections by (image, category, -score, input).
     g_order = bucket_order(gt_image, n_img, bucket_order(gt_cat, K, np.arange(data.num_gt, dtype=np.int64)))
-    sr, n_ranks = _score_rank(score)
+    sr, n_ranks = score_rank(np.ascontiguousarray(data.dt_score, dtype=np.float64))
     d_order = bucket_order(sr, n_ranks, np.arange(data.num_dt, dtype=np.int64))
     d_order = bucket_order(dt_image, n_img, bucket_order(dt_cat, K, d_order))
-    gkey = gt_image[g_order] * K + gt_cat[g_order]
-    dkey = dt_image[d_order] * K + dt_cat[d_order]
-    g_lo, g_hi, d_lo, d_hi, rank = group_scan(gkey, dkey, max_det)
-    # Keep the first max_det detections of each group; their positions in the kept arrays.
-    keep = rank < max_det
-    num_truncated = int(keep.shape[0] - np.count_nonzero(keep))
-    if num_truncated:
-        kept_before = np.concatenate([[0], np.cumsum(keep)]).astype(np.int64)
-        d_lo, d_hi = kept_before[d_lo], kept_before[d_lo] + (d_hi - d_lo)
-        d_order, rank = d_order[keep], rank[keep]
-    sizes = (g_hi - g_lo) * (d_hi - d_lo)
-    offsets = np.zeros(g_lo.shape[0], dtype=np.int64)
-    if g_lo.shape[0] > 1:
-        np.cumsum(sizes[:-1], out=offsets[1:])
-    total = int(sizes.sum())
+    g_key = gt_image[g_order] * K + gt_cat[g_order]
+    d_key = dt_image[d_order] * K + dt_cat[d_order]
+    return group_objects(g_order, g_key, d_order, d_key, max_det)
 
-    gt_crowd = np.ascontiguousarray(data.gt_iscrowd[g_order], dtype=np.bool_)
-    if iou_fn is None:
-        ious = np.zeros(total, dtype=np.float64)
-        gt_box = np.ascontiguousarray(data.gt_box[g_order], dtype=np.float64)
-        dt_box = np.ascontiguousarray(data.dt_box[d_order], dtype=np.float64)
-        box_iou_kernel(gt_box, gt_crowd, dt_box, g_lo, g_hi, d_lo, d_hi, offsets, ious)
-    else:
-        ious = np.ascontiguousarray(
-            iou_fn(g_order, d_order, g_lo, g_hi, d_lo, d_hi, offsets), dtype=np.float64
-        )
-        if ious.shape[0] != total:
-            raise ValueError("iou_fn returned the wrong number of IoUs")
 
-    gt_area = np.ascontiguousarray(data.gt_area[g_order], dtype=np.float64)
-    ignore = gt_crowd.copy()
-    zero_id = np.zeros(gt_crowd.shape[0], dtype=np.bool_)
+def _grouped_gt(data: DetectionData, g_order: IntArray, mode: Mode) -> _GroupedGt:
+    """The GTs in group order; ``mode`` decides what ignores a GT (``iscrowd`` alone in ``coco``, also
+    the supplied ``ignore`` flag in ``diagnostic``) and whether annotation id 0 is the trap."""
+    crowd = np.ascontiguousarray(data.gt_iscrowd[g_order], dtype=np.bool_)
+    ignore = crowd.copy()
+    zero_id = np.zeros(crowd.shape[0], dtype=np.bool_)
     if mode == "diagnostic":
         if data.gt_ignore is not None:
             ignore |= data.gt_ignore[g_order]
     elif data.gt_zero_id is not None:
         zero_id = np.ascontiguousarray(data.gt_zero_id[g_order], dtype=np.bool_)
-    dt_area = np.ascontiguousarray(data.dt_area[d_order], dtype=np.float64)
-    A, T, N = p.area_rngs.shape[0], p.iou_thrs.shape[0], d_order.shape[0]
+    gt_rows = np.arange(data.num_gt, dtype=np.int64) if data.gt_rows is None else data.gt_rows
+    return _GroupedGt(
+        rows=np.ascontiguousarray(gt_rows[g_order], dtype=np.int64),
+        area=np.ascontiguousarray(data.gt_area[g_order], dtype=np.float64),
+        crowd=crowd,
+        ignore=ignore,
+        zero_id=zero_id,
+    )
+
+
+def _group_ious(data: DetectionData, groups: Groups, crowd: BoolArray, iou_fn: IouFn | None) -> FloatArray:
+    """The IoU blocks of every group: box IoU, or ``iou_fn``'s (masks)."""
+    if iou_fn is None:
+        return box_ious(data.gt_box, data.dt_box, crowd, groups)
+    g = groups
+    ious = np.ascontiguousarray(
+        iou_fn(g.g_order, g.d_order, g.g_lo, g.g_hi, g.d_lo, g.d_hi, g.offsets), dtype=np.float64
+    )
+    if ious.shape[0] != g.total:
+        raise ValueError("iou_fn returned the wrong number of IoUs")
+    return ious
+
+
+def _match(
+    data: DetectionData, p: CocoParams, groups: Groups, gt: _GroupedGt, ious: FloatArray
+) -> tuple[npt.NDArray[np.uint8], IntArray, FloatArray]:
+    """Greedy matching of every group at every IoU threshold and area range: each kept detection's
+    codes ``[N, A, T]``, matched GT row and IoU ``[N, T]``."""
+    g = groups
+    A, T, N = p.area_rngs.shape[0], p.iou_thrs.shape[0], g.d_order.shape[0]
     codes = np.empty((N, A, T), dtype=np.uint8)
     match = np.empty((N, T), dtype=np.int64)
     match_iou = np.empty((N, T), dtype=np.float64)
-    gt_rows = np.arange(data.num_gt, dtype=np.int64) if data.gt_rows is None else data.gt_rows
-    g_rows = np.ascontiguousarray(gt_rows[g_order], dtype=np.int64)
+    dt_area = np.ascontiguousarray(data.dt_area[g.d_order], dtype=np.float64)
     match_kernel(
-        ious, offsets, gt_area, gt_crowd, ignore, zero_id, g_rows, dt_area,
-        g_lo, g_hi, d_lo, d_hi,
+        ious, g.offsets, gt.area, gt.crowd, gt.ignore, gt.zero_id, gt.rows, dt_area,
+        g.g_lo, g.g_hi, g.d_lo, g.d_hi,
         np.ascontiguousarray(p.area_rngs[:, 0]), np.ascontiguousarray(p.area_rngs[:, 1]),
         p.iou_thrs, codes, match, match_iou,
     )  # fmt: skip
-    dt_rows = np.arange(data.num_dt, dtype=np.int64) if data.dt_rows is None else data.dt_rows
+    return codes, match, match_iou
+
+
+def _counted(gt: _GroupedGt, p: CocoParams) -> BoolArray:
+    """``[A, G]``: the GT is not ignored and its area lies in the (inclusive) area range."""
     lo = p.area_rngs[:, 0][:, None]
     hi = p.area_rngs[:, 1][:, None]
-    counted = ~ignore[None, :] & (gt_area[None, :] >= lo) & (gt_area[None, :] <= hi)
-    return MatchState(
-        params=p,
-        num_images=n_img,
-        num_categories=K,
-        dt_row=dt_rows[d_order],
-        dt_image=dt_image[d_order],
-        dt_category=dt_cat[d_order],
-        dt_rank=rank,
-        dt_score=score[d_order],
-        dt_codes=codes,
-        dt_match=match,
-        dt_match_iou=match_iou,
-        gt_row=g_rows,
-        gt_image=gt_image[g_order],
-        gt_category=gt_cat[g_order],
-        gt_counted=counted,
-        num_truncated=num_truncated,
-    )
+    counted: BoolArray = ~gt.ignore[None, :] & (gt.area[None, :] >= lo) & (gt.area[None, :] <= hi)
+    return counted
 
 
 def merge_states(states: Sequence[MatchState]) -> MatchState:
@@ -345,7 +356,7 @@ def accumulation_order(state: MatchState) -> IntArray:
     """Detections per category by score, ties by image then in-group rank: pycocotools' concatenation
     order (images ascending, each by score) followed by its stable merge sort by score."""
     n = state.dt_score.shape[0]
-    sr, n_ranks = _score_rank(state.dt_score)
+    sr, n_ranks = score_rank(state.dt_score)
     order = bucket_order(state.dt_rank, state.params.max_dets[-1], np.arange(n, dtype=np.int64))
     order = bucket_order(state.dt_image, state.num_images, order)
     order = bucket_order(sr, n_ranks, order)
