@@ -48,7 +48,9 @@ __all__ = [
     "Mode",
     "SummaryStat",
     "accumulate",
+    "area_all_params",
     "evaluate_images",
+    "mean_valid",
     "merge_states",
     "summarize",
 ]
@@ -97,6 +99,7 @@ class CocoParams:
             raise ValueError("iou_thrs, rec_thrs, max_dets and area_rngs must be non-empty")
 
     def same_as(self, other: CocoParams) -> bool:
+        """Whether both hold the same parameters (so states evaluated with them can be merged)."""
         return (
             np.array_equal(self.iou_thrs, other.iou_thrs)
             and np.array_equal(self.rec_thrs, other.rec_thrs)
@@ -104,6 +107,18 @@ class CocoParams:
             and np.array_equal(self.area_rngs, other.area_rngs)
             and self.area_labels == other.area_labels
         )
+
+
+def area_all_params(params: CocoParams, iou_thrs: FloatArray) -> CocoParams:
+    """``params`` at ``iou_thrs``, COCO's area range "all" and the largest maxDets only: the matching
+    the operating point and the object slices use."""
+    return CocoParams(
+        iou_thrs=iou_thrs,
+        rec_thrs=params.rec_thrs,
+        max_dets=(params.max_dets[-1],),
+        area_rngs=np.array([[0.0, 1e5**2]]),
+        area_labels=("all",),
+    )
 
 
 @dataclass(frozen=True)
@@ -391,7 +406,8 @@ def accumulate(state: MatchState) -> CocoArrays:
     )
 
 
-def _mean_valid(s: FloatArray) -> float:
+def mean_valid(s: FloatArray) -> float:
+    """The mean of the values that are not -1 (pycocotools' ``s[s > -1]``), or -1 when there is none."""
     valid = s[s > -1]
     return -1.0 if valid.size == 0 else float(np.mean(valid))
 
@@ -416,7 +432,7 @@ def summarize(arrays: CocoArrays, params: CocoParams | None = None) -> list[Summ
         s = s[:, :, :, aind, mind] if kind == "AP" else s[:, :, aind, mind]
         iou_lbl = f"{p.iou_thrs[0]:0.2f}:{p.iou_thrs[-1]:0.2f}" if iou is None else f"{iou:0.2f}"
         name = f"{kind}@[IoU={iou_lbl}|area={area}|maxDets={max_dets}]"
-        return SummaryStat(name=name, kind=kind, iou=iou, area=area, max_dets=max_dets, value=_mean_valid(s))
+        return SummaryStat(name=name, kind=kind, iou=iou, area=area, max_dets=max_dets, value=mean_valid(s))
 
     return [
         one("AP", None, "all", md[-1]),
