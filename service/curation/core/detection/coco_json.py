@@ -170,8 +170,8 @@ def _image_sizes(images: list[dict[str, Any]], image_ids: list[Any]) -> list[tup
 
 def _read_gt(anns: list[Any], img_index: dict[Any, int], cat_index: dict[Any, int], need_segm: bool) -> _Gt:
     """The annotations pycocotools evaluates (known image and category); area defaults to the box's."""
-    kept: list[tuple[int, int, int, dict[str, Any]]] = []
-    dropped = 0
+    img, cat, box, area, crowd, ignore, ids, index, segm = [], [], [], [], [], [], [], [], []
+    dropped = missing_area = 0
     for j, a in enumerate(anns):
         if not isinstance(a, dict):
             raise CocoFormatError("must be an object", f"coco_gt.annotations[{j}]")
@@ -182,29 +182,38 @@ def _read_gt(anns: list[Any], img_index: dict[Any, int], cat_index: dict[Any, in
             continue
         if "bbox" not in a:
             raise CocoFormatError("missing bbox", f"coco_gt.annotations[{j}].bbox")
-        kept.append((j, ii, kk, a))
-    box = _boxes([a["bbox"] for *_, a in kept], "coco_gt.annotations") if kept else np.zeros((0, 4))
+        img.append(ii)
+        cat.append(kk)
+        box.append(a["bbox"])
+        missing_area += "area" not in a
+        area.append(a.get("area", math.nan))
+        crowd.append(bool(a.get("iscrowd", 0)))
+        ignore.append(bool(a.get("ignore", 0)))
+        ids.append(a.get("id"))
+        index.append(j)
+        if need_segm:
+            segm.append(a.get("segmentation"))
+    gt_box = _boxes(box, "coco_gt.annotations") if box else np.zeros((0, 4))
     try:
-        area = np.array([a.get("area", math.nan) for *_, a in kept], dtype=np.float64)
+        gt_area = np.array(area, dtype=np.float64)
     except (TypeError, ValueError):
         raise CocoFormatError("area must be a number", "coco_gt.annotations") from None
-    nan_area = np.isnan(area)
-    area[nan_area] = box[nan_area, 2] * box[nan_area, 3]
-    ids = [a.get("id") for *_, a in kept]
+    nan_area = np.isnan(gt_area)
+    gt_area[nan_area] = gt_box[nan_area, 2] * gt_box[nan_area, 3]
     if len(set(ids)) != len(ids):
         raise CocoFormatError("annotation ids must be unique", "coco_gt.annotations")
     return _Gt(
-        image=np.array([ii for _, ii, _, _ in kept], dtype=np.int64),
-        category=np.array([kk for _, _, kk, _ in kept], dtype=np.int64),
-        box=box,
-        area=area,
-        crowd=np.array([bool(a.get("iscrowd", 0)) for *_, a in kept], dtype=np.bool_),
-        ignore=np.array([bool(a.get("ignore", 0)) for *_, a in kept], dtype=np.bool_),
+        image=np.array(img, dtype=np.int64),
+        category=np.array(cat, dtype=np.int64),
+        box=gt_box,
+        area=gt_area,
+        crowd=np.array(crowd, dtype=np.bool_),
+        ignore=np.array(ignore, dtype=np.bool_),
         ids=ids,
-        index=np.array([j for j, *_ in kept], dtype=np.int64),
-        segm=[a.get("segmentation") for *_, a in kept] if need_segm else None,
+        index=np.array(index, dtype=np.int64),
+        segm=segm if need_segm else None,
         dropped=dropped,
-        missing_area=sum("area" not in a for *_, a in kept),
+        missing_area=missing_area,
     )
 
 
@@ -213,7 +222,7 @@ def _read_results(
 ) -> _Results:
     """The results pycocotools evaluates: an unknown image fails (``loadRes``'s assertion), an unknown
     category is left out; a result may lack a box only when it has a segmentation (segm)."""
-    kept: list[tuple[int, int, int, dict[str, Any]]] = []
+    img, cat, box, score, index, segm = [], [], [], [], [], []
     dropped = 0
     for j, r in enumerate(results):
         if not isinstance(r, dict):
@@ -231,23 +240,25 @@ def _read_results(
             raise CocoFormatError("missing bbox", f"coco_results[{j}].bbox")
         if "score" not in r:
             raise CocoFormatError("missing score", f"coco_results[{j}].score")
-        kept.append((j, ii, kk, r))
-    box = (
-        _boxes([r.get("bbox", [math.nan] * 4) for *_, r in kept], "coco_results")
-        if kept
-        else np.zeros((0, 4))
-    )
+        img.append(ii)
+        cat.append(kk)
+        box.append(r.get("bbox", [math.nan] * 4))
+        score.append(r["score"])
+        index.append(j)
+        if need_segm:
+            segm.append(r.get("segmentation"))
+    dt_box = _boxes(box, "coco_results") if box else np.zeros((0, 4))
     try:
-        score = np.array([r["score"] for *_, r in kept], dtype=np.float64)
+        dt_score = np.array(score, dtype=np.float64)
     except (TypeError, ValueError):
         raise CocoFormatError("score must be a number", "coco_results") from None
     return _Results(
-        image=np.array([ii for _, ii, _, _ in kept], dtype=np.int64),
-        category=np.array([kk for _, _, kk, _ in kept], dtype=np.int64),
-        box=box,
-        score=score,
-        index=np.array([j for j, *_ in kept], dtype=np.int64),
-        segm=[r.get("segmentation") for *_, r in kept] if need_segm else None,
+        image=np.array(img, dtype=np.int64),
+        category=np.array(cat, dtype=np.int64),
+        box=dt_box,
+        score=dt_score,
+        index=np.array(index, dtype=np.int64),
+        segm=segm if need_segm else None,
         dropped=dropped,
     )
 
