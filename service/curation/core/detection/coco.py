@@ -67,7 +67,7 @@ IouFn = Callable[[IntArray, IntArray, IntArray, IntArray, IntArray, IntArray, In
 
 
 def _linspace(lo: float, hi: float, step: float) -> FloatArray:
-    # The exact construction of pycocotools' Params.setDetParams.
+    """Thresholds from ``lo`` to ``hi``: the exact construction of pycocotools' ``Params.setDetParams``."""
     return np.linspace(lo, hi, int(np.round((hi - lo) / step)) + 1, endpoint=True)
 
 

@@ -60,6 +60,7 @@ class RleSet:
         return np.bincount(seg[odd], weights=self.counts[odd], minlength=len(self)).astype(np.float64)
 
     def take(self, rows: IntArray) -> RleSet:
+        """The masks ``rows``, in that order (a row may repeat)."""
         lens = (self.offsets[1:] - self.offsets[:-1])[rows]
         offsets = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
         starts = self.offsets[rows]

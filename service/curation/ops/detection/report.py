@@ -81,6 +81,7 @@ def _params_used(
 
 
 def _add_class(r: pb.ScoreDetectionResponse, c: ClassReport, names: Sequence[str]) -> None:
+    """One per-class row, the category named."""
     m = r.per_class.add(
         category=names[c.category], num_gt=c.num_gt, num_predictions=c.num_predictions, ap=c.ap,
         ap50=c.ap50, ap75=c.ap75, ar=c.ar, precision=c.precision, recall=c.recall, f1=c.f1, tp=c.tp,
@@ -92,6 +93,7 @@ def _add_class(r: pb.ScoreDetectionResponse, c: ClassReport, names: Sequence[str
 
 
 def _add_slice(r: pb.ScoreDetectionResponse, sl: SliceReport) -> None:
+    """One slice row."""
     r.slices.add(
         key=sl.key, value=sl.value, num_assets=sl.num_assets, num_gt=sl.num_gt,
         num_predictions=sl.num_predictions, ap=sl.ap, ap50=sl.ap50, ar=sl.ar, tp=sl.tp, fp=sl.fp,
