@@ -1,25 +1,61 @@
-"""Detection diagnostics."""
+"""Detection and segmentation diagnostics: COCO evaluation bit-identical to pycocotools, TIDE error
+types equal to tidecv, and the per-class, per-slice and per-asset reports built on one matching.
+
+This package names everything the ops seam uses; ops imports from here only, never from a module.
+Modules starting with ``_`` are private to the family (compiled kernels, the grouping shared by COCO
+and TIDE).
+"""
+
+from __future__ import annotations
 
 from curation.core.detection import _coco_kernels, _tide_kernels, rle
-from curation.core.detection.diagnose import (
-    AssetOutcomes,
-    ClassReport,
-    DetectionDiagnosis,
-    SliceReport,
-    diagnose,
-    mask_iou_fn,
-    restrict_state,
-    tide_mask_iou_fn,
+from curation.core.detection.coco import (
+    DIAGNOSTIC_CHANGES,
+    CocoArrays,
+    CocoParams,
+    DetectionData,
+    MatchState,
+    Mode,
+    SummaryStat,
 )
+from curation.core.detection.coco_json import (
+    CocoFormatError,
+    CocoJsonData,
+    from_coco_json,
+    masks_from_segmentations,
+)
+from curation.core.detection.diagnosis import DetectionDiagnosis, diagnose
+from curation.core.detection.mask_iou import mask_iou_fn, tide_mask_iou_fn
+from curation.core.detection.outcomes import AssetOutcomes
+from curation.core.detection.per_class import ClassReport
+from curation.core.detection.rle import RleError, RleSet, decode_strings, rle_bbox
+from curation.core.detection.slices import SliceReport, restrict_state
+from curation.core.detection.tide import TideResult
 
 __all__ = [
+    "DIAGNOSTIC_CHANGES",
     "AssetOutcomes",
     "ClassReport",
+    "CocoArrays",
+    "CocoFormatError",
+    "CocoJsonData",
+    "CocoParams",
+    "DetectionData",
     "DetectionDiagnosis",
+    "MatchState",
+    "Mode",
+    "RleError",
+    "RleSet",
     "SliceReport",
+    "SummaryStat",
+    "TideResult",
+    "decode_strings",
     "diagnose",
+    "from_coco_json",
     "mask_iou_fn",
+    "masks_from_segmentations",
     "restrict_state",
+    "rle_bbox",
     "tide_mask_iou_fn",
     "warm_up",
 ]

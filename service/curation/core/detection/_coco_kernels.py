@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from curation.core._common.arrays import BoolArray, FloatArray, IntArray
 from curation.core._common.jit import numba
 
 __all__ = [
@@ -40,14 +41,14 @@ _EPS = float(np.spacing(1))
 
 @numba.njit(cache=True, nogil=True)
 def _iou_block(  # noqa: PLR0917 - numba kernels take their arrays positionally
-    gt_box: NDArray[np.float64],
-    gt_crowd: NDArray[np.bool_],
-    dt_box: NDArray[np.float64],
+    gt_box: FloatArray,
+    gt_crowd: BoolArray,
+    dt_box: FloatArray,
     g0: int,
     G: int,
     d0: int,
     D: int,
-    out: NDArray[np.float64],
+    out: FloatArray,
 ) -> None:
     # Same operations in the same order as bbIou in pycocotools' maskApi.c; crowd union = det area.
     for j in range(G):
@@ -76,15 +77,15 @@ def _iou_block(  # noqa: PLR0917 - numba kernels take their arrays positionally
 
 @numba.njit(cache=True, nogil=True)
 def box_iou_kernel(  # noqa: PLR0917
-    gt_box: NDArray[np.float64],
-    gt_crowd: NDArray[np.bool_],
-    dt_box: NDArray[np.float64],
-    g_lo: NDArray[np.int64],
-    g_hi: NDArray[np.int64],
-    d_lo: NDArray[np.int64],
-    d_hi: NDArray[np.int64],
-    offsets: NDArray[np.int64],
-    out: NDArray[np.float64],
+    gt_box: FloatArray,
+    gt_crowd: BoolArray,
+    dt_box: FloatArray,
+    g_lo: IntArray,
+    g_hi: IntArray,
+    d_lo: IntArray,
+    d_hi: IntArray,
+    offsets: IntArray,
+    out: FloatArray,
 ) -> None:
     """IoU blocks (D x G, row-major) of every group, written at ``offsets[q]`` of ``out``."""
     for q in range(g_lo.shape[0]):
@@ -95,7 +96,7 @@ def box_iou_kernel(  # noqa: PLR0917
 
 
 @numba.njit(cache=True, nogil=True)
-def bucket_order(keys: NDArray[np.int64], num_buckets: int, order: NDArray[np.int64]) -> NDArray[np.int64]:
+def bucket_order(keys: IntArray, num_buckets: int, order: IntArray) -> IntArray:
     """``order`` stably re-sorted by ``keys[order]`` (a counting sort, keys in ``0..num_buckets-1``)."""
     start = np.zeros(num_buckets + 1, np.int64)
     for i in order:
@@ -111,7 +112,7 @@ def bucket_order(keys: NDArray[np.int64], num_buckets: int, order: NDArray[np.in
 
 
 @numba.njit(cache=True, nogil=True)
-def dense_rank(values: NDArray[np.float64], desc_order: NDArray[np.int64]) -> tuple[NDArray[np.int64], int]:
+def dense_rank(values: FloatArray, desc_order: IntArray) -> tuple[IntArray, int]:
     """Dense rank of each value in ``desc_order`` (any order that sorts the values descending); equal
     values share a rank. Returns the ranks and their count."""
     n = values.shape[0]
@@ -127,8 +128,8 @@ def dense_rank(values: NDArray[np.float64], desc_order: NDArray[np.int64]) -> tu
 
 @numba.njit(cache=True, nogil=True)
 def group_scan(
-    gkey: NDArray[np.int64], dkey: NDArray[np.int64], max_det: int
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    gkey: IntArray, dkey: IntArray, max_det: int
+) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray]:
     """Groups over the union of two sorted key lists (GT, detections): [lo, hi) of each side, and each
     detection's rank inside its group. ``d_hi`` is cut to ``max_det`` detections per group."""
     ng = gkey.shape[0]
@@ -158,25 +159,25 @@ def group_scan(
 
 
 @numba.njit(cache=True, nogil=True)
-def match_kernel(  # noqa: PLR0917 - numba kernels take their arrays positionally
-    ious: NDArray[np.float64],
-    offsets: NDArray[np.int64],
-    gt_area: NDArray[np.float64],
-    gt_crowd: NDArray[np.bool_],
-    gt_ignore: NDArray[np.bool_],
-    gt_zero_id: NDArray[np.bool_],
-    gt_rows: NDArray[np.int64],
-    dt_area: NDArray[np.float64],
-    g_lo: NDArray[np.int64],
-    g_hi: NDArray[np.int64],
-    d_lo: NDArray[np.int64],
-    d_hi: NDArray[np.int64],
-    area_lo: NDArray[np.float64],
-    area_hi: NDArray[np.float64],
-    thrs: NDArray[np.float64],
+def match_kernel(  # noqa: PLR0912, PLR0915, PLR0917, RUF100 - numba kernel: one compiled loop nest
+    ious: FloatArray,
+    offsets: IntArray,
+    gt_area: FloatArray,
+    gt_crowd: BoolArray,
+    gt_ignore: BoolArray,
+    gt_zero_id: BoolArray,
+    gt_rows: IntArray,
+    dt_area: FloatArray,
+    g_lo: IntArray,
+    g_hi: IntArray,
+    d_lo: IntArray,
+    d_hi: IntArray,
+    area_lo: FloatArray,
+    area_hi: FloatArray,
+    thrs: FloatArray,
     codes: NDArray[np.uint8],
-    match: NDArray[np.int64],
-    match_iou: NDArray[np.float64],
+    match: IntArray,
+    match_iou: FloatArray,
 ) -> None:
     """pycocotools' ``evaluateImg`` greedy matching for every group, area range and threshold.
 
@@ -281,18 +282,18 @@ def match_kernel(  # noqa: PLR0917 - numba kernels take their arrays positionall
 
 
 @numba.njit(cache=True, nogil=True)
-def accumulate_kernel(  # noqa: PLR0917 - numba kernels take their arrays positionally
+def accumulate_kernel(  # noqa: PLR0912, PLR0915, PLR0917, RUF100 - numba kernel: one compiled loop nest
     codes: NDArray[np.uint8],
-    rank: NDArray[np.int64],
-    score: NDArray[np.float64],
-    k_lo: NDArray[np.int64],
-    k_hi: NDArray[np.int64],
-    npig: NDArray[np.int64],
-    max_dets: NDArray[np.int64],
-    rec_thrs: NDArray[np.float64],
-    precision: NDArray[np.float64],
-    recall: NDArray[np.float64],
-    scores: NDArray[np.float64],
+    rank: IntArray,
+    score: FloatArray,
+    k_lo: IntArray,
+    k_hi: IntArray,
+    npig: IntArray,
+    max_dets: IntArray,
+    rec_thrs: FloatArray,
+    precision: FloatArray,
+    recall: FloatArray,
+    scores: FloatArray,
 ) -> None:
     """pycocotools' ``accumulate``. ``codes[p, a, t]``, ``rank[p]``, ``score[p]`` list category k's
     detections at ``p in [k_lo[k], k_hi[k])`` by score, ties by image then in-group rank

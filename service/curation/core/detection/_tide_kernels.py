@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from curation.core._common.arrays import BoolArray, FloatArray, IntArray
 from curation.core._common.jit import numba
 
 __all__ = [
@@ -24,27 +25,27 @@ NO_ERROR, CLASSIFICATION, LOCALIZATION, BOTH, DUPLICATE, BACKGROUND, MISSED = 0,
 
 
 @numba.njit(cache=True, nogil=True)
-def tide_image_kernel(  # noqa: PLR0917 - numba kernels take their arrays positionally
-    ious: NDArray[np.float64],
-    offsets: NDArray[np.int64],
-    gt_cls: NDArray[np.int64],
-    gt_region: NDArray[np.bool_],
-    dt_cls: NDArray[np.int64],
-    dt_score: NDArray[np.float64],
-    g_lo: NDArray[np.int64],
-    g_hi: NDArray[np.int64],
-    d_lo: NDArray[np.int64],
-    d_hi: NDArray[np.int64],
+def tide_image_kernel(  # noqa: PLR0912, PLR0915, PLR0917, RUF100 - numba kernel: one compiled loop nest
+    ious: FloatArray,
+    offsets: IntArray,
+    gt_cls: IntArray,
+    gt_region: BoolArray,
+    dt_cls: IntArray,
+    dt_score: FloatArray,
+    g_lo: IntArray,
+    g_hi: IntArray,
+    d_lo: IntArray,
+    d_hi: IntArray,
     pos: float,
     bg: float,
     dt_used: NDArray[np.int8],
     dt_error: NDArray[np.int8],
-    dt_error_gt: NDArray[np.int64],
-    dt_fixable: NDArray[np.bool_],
-    dt_iou: NDArray[np.float64],
-    dt_match: NDArray[np.int64],
-    gt_used: NDArray[np.bool_],
-    gt_missed: NDArray[np.bool_],
+    dt_error_gt: IntArray,
+    dt_fixable: BoolArray,
+    dt_iou: FloatArray,
+    dt_match: IntArray,
+    gt_used: BoolArray,
+    gt_missed: BoolArray,
 ) -> None:
     """Per image (GT by input order, detections already by score and cut to max_dets), given the
     image's (D x G) IoU block at ``offsets[q]`` over all its GTs (crowd IoU for ignore regions):
@@ -187,12 +188,12 @@ def tide_image_kernel(  # noqa: PLR0917 - numba kernels take their arrays positi
 
 @numba.njit(cache=True, nogil=True)
 def tide_ap_kernel(
-    k_lo: NDArray[np.int64],
-    k_hi: NDArray[np.int64],
-    is_true: NDArray[np.bool_],
-    num_gt: NDArray[np.int64],
-    x_range: NDArray[np.float64],
-) -> NDArray[np.float64]:
+    k_lo: IntArray,
+    k_hi: IntArray,
+    is_true: BoolArray,
+    num_gt: IntArray,
+    x_range: FloatArray,
+) -> FloatArray:
     """tidecv ``APDataObject.get_ap`` per class over points sorted by score (stable): precision
     ``tp/(tp+fp)``, envelope, ``searchsorted(recall, x, 'left')``, left-to-right sum / 101 * 100."""
     K = k_lo.shape[0]

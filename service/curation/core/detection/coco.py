@@ -32,16 +32,11 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-from numpy.typing import NDArray
+import numpy.typing as npt
 
-from curation.core.detection._coco_kernels import (
-    accumulate_kernel,
-    box_iou_kernel,
-    bucket_order,
-    dense_rank,
-    group_scan,
-    match_kernel,
-)
+from curation.core._common.arrays import BoolArray, FloatArray, IntArray
+from curation.core.detection._coco_kernels import accumulate_kernel, bucket_order, match_kernel
+from curation.core.detection._grouping import Groups, box_ious, group_bounds, group_objects, score_rank
 
 __all__ = [
     "DIAGNOSTIC_CHANGES",
@@ -53,8 +48,9 @@ __all__ = [
     "Mode",
     "SummaryStat",
     "accumulate",
+    "area_all_params",
     "evaluate_images",
-    "group_bounds",
+    "mean_valid",
     "merge_states",
     "summarize",
 ]
@@ -66,15 +62,12 @@ DIAGNOSTIC_CHANGES: tuple[str, ...] = (
     "a GT with annotation id 0 is matched like any other (pycocotools counts its match as a false positive)",
 )
 
-F64 = NDArray[np.float64]
-I64 = NDArray[np.int64]
-B = NDArray[np.bool_]
 # (gt rows, kept detection rows, g_lo, g_hi, d_lo, d_hi, offsets) -> concatenated IoU blocks.
-IouFn = Callable[[I64, I64, I64, I64, I64, I64, I64], F64]
+IouFn = Callable[[IntArray, IntArray, IntArray, IntArray, IntArray, IntArray, IntArray], FloatArray]
 
 
-def _linspace(lo: float, hi: float, step: float) -> F64:
-    # The exact construction of pycocotools' Params.setDetParams.
+def _linspace(lo: float, hi: float, step: float) -> FloatArray:
+    """Thresholds from ``lo`` to ``hi``: the exact construction of pycocotools' ``Params.setDetParams``."""
     return np.linspace(lo, hi, int(np.round((hi - lo) / step)) + 1, endpoint=True)
 
 
@@ -82,10 +75,10 @@ def _linspace(lo: float, hi: float, step: float) -> F64:
 class CocoParams:
     """Evaluation parameters; the defaults are pycocotools' ``Params(iouType='bbox')``."""
 
-    iou_thrs: F64 = field(default_factory=lambda: _linspace(0.5, 0.95, 0.05))
-    rec_thrs: F64 = field(default_factory=lambda: _linspace(0.0, 1.0, 0.01))
+    iou_thrs: FloatArray = field(default_factory=lambda: _linspace(0.5, 0.95, 0.05))
+    rec_thrs: FloatArray = field(default_factory=lambda: _linspace(0.0, 1.0, 0.01))
     max_dets: tuple[int, ...] = (1, 10, 100)
-    area_rngs: F64 = field(
+    area_rngs: FloatArray = field(
         default_factory=lambda: np.array(
             [[0**2, 1e5**2], [0**2, 32**2], [32**2, 96**2], [96**2, 1e5**2]], dtype=np.float64
         )
@@ -106,6 +99,7 @@ class CocoParams:
             raise ValueError("iou_thrs, rec_thrs, max_dets and area_rngs must be non-empty")
 
     def same_as(self, other: CocoParams) -> bool:
+        """Whether both hold the same parameters (so states evaluated with them can be merged)."""
         return (
             np.array_equal(self.iou_thrs, other.iou_thrs)
             and np.array_equal(self.rec_thrs, other.rec_thrs)
@@ -113,6 +107,18 @@ class CocoParams:
             and np.array_equal(self.area_rngs, other.area_rngs)
             and self.area_labels == other.area_labels
         )
+
+
+def area_all_params(params: CocoParams, iou_thrs: FloatArray) -> CocoParams:
+    """``params`` at ``iou_thrs``, COCO's area range "all" and the largest maxDets only: the matching
+    the operating point and the object slices use."""
+    return CocoParams(
+        iou_thrs=iou_thrs,
+        rec_thrs=params.rec_thrs,
+        max_dets=(params.max_dets[-1],),
+        area_rngs=np.array([[0.0, 1e5**2]]),
+        area_labels=("all",),
+    )
 
 
 @dataclass(frozen=True)
@@ -126,20 +132,20 @@ class DetectionData:
 
     num_images: int
     num_categories: int
-    gt_image: I64
-    gt_category: I64
-    gt_box: F64
-    gt_area: F64
-    gt_iscrowd: B
-    dt_image: I64
-    dt_category: I64
-    dt_box: F64
-    dt_score: F64
-    dt_area: F64
-    gt_ignore: B | None = None
-    gt_zero_id: B | None = None
-    gt_rows: I64 | None = None
-    dt_rows: I64 | None = None
+    gt_image: IntArray
+    gt_category: IntArray
+    gt_box: FloatArray
+    gt_area: FloatArray
+    gt_iscrowd: BoolArray
+    dt_image: IntArray
+    dt_category: IntArray
+    dt_box: FloatArray
+    dt_score: FloatArray
+    dt_area: FloatArray
+    gt_ignore: BoolArray | None = None
+    gt_zero_id: BoolArray | None = None
+    gt_rows: IntArray | None = None
+    dt_rows: IntArray | None = None
 
     @property
     def num_gt(self) -> int:
@@ -163,18 +169,18 @@ class MatchState:
     params: CocoParams
     num_images: int
     num_categories: int
-    dt_row: I64
-    dt_image: I64
-    dt_category: I64
-    dt_rank: I64
-    dt_score: F64
-    dt_codes: NDArray[np.uint8]
-    dt_match: I64
-    dt_match_iou: F64
-    gt_row: I64
-    gt_image: I64
-    gt_category: I64
-    gt_counted: B
+    dt_row: IntArray
+    dt_image: IntArray
+    dt_category: IntArray
+    dt_rank: IntArray
+    dt_score: FloatArray
+    dt_codes: npt.NDArray[np.uint8]
+    dt_match: IntArray
+    dt_match_iou: FloatArray
+    gt_row: IntArray
+    gt_image: IntArray
+    gt_category: IntArray
+    gt_counted: BoolArray
     num_truncated: int
 
 
@@ -182,9 +188,9 @@ class MatchState:
 class CocoArrays:
     """``COCOeval.eval``: precision and scores ``[T, R, K, A, M]``, recall ``[T, K, A, M]``."""
 
-    precision: F64
-    recall: F64
-    scores: F64
+    precision: FloatArray
+    recall: FloatArray
+    scores: FloatArray
 
 
 @dataclass(frozen=True)
@@ -197,18 +203,6 @@ class SummaryStat:
     area: str
     max_dets: int
     value: float
-
-
-def group_bounds(sorted_keys: I64, keys: I64) -> tuple[I64, I64]:
-    """[lo, hi) of each of ``keys`` in ``sorted_keys``."""
-    lo = np.searchsorted(sorted_keys, keys, side="left").astype(np.int64)
-    hi = np.searchsorted(sorted_keys, keys, side="right").astype(np.int64)
-    return lo, hi
-
-
-def _score_rank(score: F64) -> tuple[I64, int]:
-    """Dense rank of each score, highest first (equal scores share a rank)."""
-    return dense_rank(score, np.argsort(-score).astype(np.int64))
 
 
 def evaluate_images(
@@ -225,90 +219,120 @@ def evaluate_images(
     row-major (D x G) IoU blocks of the groups, block ``q`` at ``offsets[q]``.
     """
     p = params or CocoParams()
+    groups = _image_category_groups(data, p.max_dets[-1])
+    gt = _grouped_gt(data, groups.g_order, mode)
+    ious = _group_ious(data, groups, gt.crowd, iou_fn)
+    codes, match, match_iou = _match(data, p, groups, gt, ious)
+    d_order = groups.d_order
+    dt_rows = np.arange(data.num_dt, dtype=np.int64) if data.dt_rows is None else data.dt_rows
+    return MatchState(
+        params=p,
+        num_images=data.num_images,
+        num_categories=data.num_categories,
+        dt_row=dt_rows[d_order],
+        dt_image=np.asarray(data.dt_image, dtype=np.int64)[d_order],
+        dt_category=np.asarray(data.dt_category, dtype=np.int64)[d_order],
+        dt_rank=groups.rank,
+        dt_score=np.asarray(data.dt_score, dtype=np.float64)[d_order],
+        dt_codes=codes,
+        dt_match=match,
+        dt_match_iou=match_iou,
+        gt_row=gt.rows,
+        gt_image=np.asarray(data.gt_image, dtype=np.int64)[groups.g_order],
+        gt_category=np.asarray(data.gt_category, dtype=np.int64)[groups.g_order],
+        gt_counted=_counted(gt, p),
+        num_truncated=groups.num_truncated,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _GroupedGt:
+    """What matching reads of each GT, in group order."""
+
+    rows: IntArray  # caller numbering
+    area: FloatArray
+    crowd: BoolArray
+    ignore: BoolArray
+    zero_id: BoolArray
+
+
+def _image_category_groups(data: DetectionData, max_det: int) -> Groups:
+    """GT by (image, category), input order kept; detections by (image, category, -score, input),
+    cut to ``max_det`` per group."""
     K, n_img = data.num_categories, data.num_images
-    max_det = p.max_dets[-1]
     gt_image = np.ascontiguousarray(data.gt_image, dtype=np.int64)
     gt_cat = np.ascontiguousarray(data.gt_category, dtype=np.int64)
     dt_image = np.ascontiguousarray(data.dt_image, dtype=np.int64)
     dt_cat = np.ascontiguousarray(data.dt_category, dtype=np.int64)
-    score = np.ascontiguousarray(data.dt_score, dtype=np.float64)
-    # GT by (image, category), input order kept; detections by (image, category, -score, input).
     g_order = bucket_order(gt_image, n_img, bucket_order(gt_cat, K, np.arange(data.num_gt, dtype=np.int64)))
-    sr, n_ranks = _score_rank(score)
+    sr, n_ranks = score_rank(np.ascontiguousarray(data.dt_score, dtype=np.float64))
     d_order = bucket_order(sr, n_ranks, np.arange(data.num_dt, dtype=np.int64))
     d_order = bucket_order(dt_image, n_img, bucket_order(dt_cat, K, d_order))
-    gkey = gt_image[g_order] * K + gt_cat[g_order]
-    dkey = dt_image[d_order] * K + dt_cat[d_order]
-    g_lo, g_hi, d_lo, d_hi, rank = group_scan(gkey, dkey, max_det)
-    # Keep the first max_det detections of each group; their positions in the kept arrays.
-    keep = rank < max_det
-    num_truncated = int(keep.shape[0] - np.count_nonzero(keep))
-    if num_truncated:
-        kept_before = np.concatenate([[0], np.cumsum(keep)]).astype(np.int64)
-        d_lo, d_hi = kept_before[d_lo], kept_before[d_lo] + (d_hi - d_lo)
-        d_order, rank = d_order[keep], rank[keep]
-    sizes = (g_hi - g_lo) * (d_hi - d_lo)
-    offsets = np.zeros(g_lo.shape[0], dtype=np.int64)
-    if g_lo.shape[0] > 1:
-        np.cumsum(sizes[:-1], out=offsets[1:])
-    total = int(sizes.sum())
+    g_key = gt_image[g_order] * K + gt_cat[g_order]
+    d_key = dt_image[d_order] * K + dt_cat[d_order]
+    return group_objects(g_order, g_key, d_order, d_key, max_det)
 
-    gt_crowd = np.ascontiguousarray(data.gt_iscrowd[g_order], dtype=np.bool_)
-    if iou_fn is None:
-        ious = np.zeros(total, dtype=np.float64)
-        gt_box = np.ascontiguousarray(data.gt_box[g_order], dtype=np.float64)
-        dt_box = np.ascontiguousarray(data.dt_box[d_order], dtype=np.float64)
-        box_iou_kernel(gt_box, gt_crowd, dt_box, g_lo, g_hi, d_lo, d_hi, offsets, ious)
-    else:
-        ious = np.ascontiguousarray(
-            iou_fn(g_order, d_order, g_lo, g_hi, d_lo, d_hi, offsets), dtype=np.float64
-        )
-        if ious.shape[0] != total:
-            raise ValueError("iou_fn returned the wrong number of IoUs")
 
-    gt_area = np.ascontiguousarray(data.gt_area[g_order], dtype=np.float64)
-    ignore = gt_crowd.copy()
-    zero_id = np.zeros(gt_crowd.shape[0], dtype=np.bool_)
+def _grouped_gt(data: DetectionData, g_order: IntArray, mode: Mode) -> _GroupedGt:
+    """The GTs in group order; ``mode`` decides what ignores a GT (``iscrowd`` alone in ``coco``, also
+    the supplied ``ignore`` flag in ``diagnostic``) and whether annotation id 0 is the trap."""
+    crowd = np.ascontiguousarray(data.gt_iscrowd[g_order], dtype=np.bool_)
+    ignore = crowd.copy()
+    zero_id = np.zeros(crowd.shape[0], dtype=np.bool_)
     if mode == "diagnostic":
         if data.gt_ignore is not None:
             ignore |= data.gt_ignore[g_order]
     elif data.gt_zero_id is not None:
         zero_id = np.ascontiguousarray(data.gt_zero_id[g_order], dtype=np.bool_)
-    dt_area = np.ascontiguousarray(data.dt_area[d_order], dtype=np.float64)
-    A, T, N = p.area_rngs.shape[0], p.iou_thrs.shape[0], d_order.shape[0]
+    gt_rows = np.arange(data.num_gt, dtype=np.int64) if data.gt_rows is None else data.gt_rows
+    return _GroupedGt(
+        rows=np.ascontiguousarray(gt_rows[g_order], dtype=np.int64),
+        area=np.ascontiguousarray(data.gt_area[g_order], dtype=np.float64),
+        crowd=crowd,
+        ignore=ignore,
+        zero_id=zero_id,
+    )
+
+
+def _group_ious(data: DetectionData, groups: Groups, crowd: BoolArray, iou_fn: IouFn | None) -> FloatArray:
+    """The IoU blocks of every group: box IoU, or ``iou_fn``'s (masks)."""
+    if iou_fn is None:
+        return box_ious(data.gt_box, data.dt_box, crowd, groups)
+    g = groups
+    ious = np.ascontiguousarray(
+        iou_fn(g.g_order, g.d_order, g.g_lo, g.g_hi, g.d_lo, g.d_hi, g.offsets), dtype=np.float64
+    )
+    if ious.shape[0] != g.total:
+        raise ValueError("iou_fn returned the wrong number of IoUs")
+    return ious
+
+
+def _match(
+    data: DetectionData, p: CocoParams, groups: Groups, gt: _GroupedGt, ious: FloatArray
+) -> tuple[npt.NDArray[np.uint8], IntArray, FloatArray]:
+    """Greedy matching of every group at every IoU threshold and area range: each kept detection's
+    codes ``[N, A, T]``, matched GT row and IoU ``[N, T]``."""
+    g = groups
+    A, T, N = p.area_rngs.shape[0], p.iou_thrs.shape[0], g.d_order.shape[0]
     codes = np.empty((N, A, T), dtype=np.uint8)
     match = np.empty((N, T), dtype=np.int64)
     match_iou = np.empty((N, T), dtype=np.float64)
-    gt_rows = np.arange(data.num_gt, dtype=np.int64) if data.gt_rows is None else data.gt_rows
-    g_rows = np.ascontiguousarray(gt_rows[g_order], dtype=np.int64)
+    dt_area = np.ascontiguousarray(data.dt_area[g.d_order], dtype=np.float64)
     match_kernel(
-        ious, offsets, gt_area, gt_crowd, ignore, zero_id, g_rows, dt_area,
-        g_lo, g_hi, d_lo, d_hi,
+        ious, g.offsets, gt.area, gt.crowd, gt.ignore, gt.zero_id, gt.rows, dt_area,
+        g.g_lo, g.g_hi, g.d_lo, g.d_hi,
         np.ascontiguousarray(p.area_rngs[:, 0]), np.ascontiguousarray(p.area_rngs[:, 1]),
         p.iou_thrs, codes, match, match_iou,
     )  # fmt: skip
-    dt_rows = np.arange(data.num_dt, dtype=np.int64) if data.dt_rows is None else data.dt_rows
+    return codes, match, match_iou
+
+
+def _counted(gt: _GroupedGt, p: CocoParams) -> BoolArray:
+    """``[A, G]``: the GT is not ignored and its area lies in the (inclusive) area range."""
     lo = p.area_rngs[:, 0][:, None]
     hi = p.area_rngs[:, 1][:, None]
-    counted = ~ignore[None, :] & (gt_area[None, :] >= lo) & (gt_area[None, :] <= hi)
-    return MatchState(
-        params=p,
-        num_images=n_img,
-        num_categories=K,
-        dt_row=dt_rows[d_order],
-        dt_image=dt_image[d_order],
-        dt_category=dt_cat[d_order],
-        dt_rank=rank,
-        dt_score=score[d_order],
-        dt_codes=codes,
-        dt_match=match,
-        dt_match_iou=match_iou,
-        gt_row=g_rows,
-        gt_image=gt_image[g_order],
-        gt_category=gt_cat[g_order],
-        gt_counted=counted,
-        num_truncated=num_truncated,
-    )
+    counted: BoolArray = ~gt.ignore[None, :] & (gt.area[None, :] >= lo) & (gt.area[None, :] <= hi)
+    return counted
 
 
 def merge_states(states: Sequence[MatchState]) -> MatchState:
@@ -343,11 +367,11 @@ def merge_states(states: Sequence[MatchState]) -> MatchState:
     )
 
 
-def accumulation_order(state: MatchState) -> I64:
+def accumulation_order(state: MatchState) -> IntArray:
     """Detections per category by score, ties by image then in-group rank: pycocotools' concatenation
     order (images ascending, each by score) followed by its stable merge sort by score."""
     n = state.dt_score.shape[0]
-    sr, n_ranks = _score_rank(state.dt_score)
+    sr, n_ranks = score_rank(state.dt_score)
     order = bucket_order(state.dt_rank, state.params.max_dets[-1], np.arange(n, dtype=np.int64))
     order = bucket_order(state.dt_image, state.num_images, order)
     order = bucket_order(sr, n_ranks, order)
@@ -382,7 +406,8 @@ def accumulate(state: MatchState) -> CocoArrays:
     )
 
 
-def _mean_valid(s: F64) -> float:
+def mean_valid(s: FloatArray) -> float:
+    """The mean of the values that are not -1 (pycocotools' ``s[s > -1]``), or -1 when there is none."""
     valid = s[s > -1]
     return -1.0 if valid.size == 0 else float(np.mean(valid))
 
@@ -407,7 +432,7 @@ def summarize(arrays: CocoArrays, params: CocoParams | None = None) -> list[Summ
         s = s[:, :, :, aind, mind] if kind == "AP" else s[:, :, aind, mind]
         iou_lbl = f"{p.iou_thrs[0]:0.2f}:{p.iou_thrs[-1]:0.2f}" if iou is None else f"{iou:0.2f}"
         name = f"{kind}@[IoU={iou_lbl}|area={area}|maxDets={max_dets}]"
-        return SummaryStat(name=name, kind=kind, iou=iou, area=area, max_dets=max_dets, value=_mean_valid(s))
+        return SummaryStat(name=name, kind=kind, iou=iou, area=area, max_dets=max_dets, value=mean_valid(s))
 
     return [
         one("AP", None, "all", md[-1]),

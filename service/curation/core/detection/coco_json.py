@@ -10,13 +10,13 @@ pycocotools; here it defaults to the box area / 0 and is counted.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
+from curation.core._common.arrays import BoolArray, FloatArray, IntArray
 from curation.core.detection.coco import DetectionData
 from curation.core.detection.rle import RleError, RleSet, decode_strings, from_polygons, from_uncompressed
 
@@ -34,14 +34,17 @@ class CocoFormatError(ValueError):
 
 @dataclass(frozen=True)
 class CocoJsonData:
+    """A parsed GT file and results list: the columns in evaluation order, and what maps them back to
+    the input (ids, indices, raw segmentations) or was left out on the way."""
+
     data: DetectionData
     image_ids: list[Any]
     category_ids: list[Any]
     category_names: list[str]
     # GT annotation ids in input order of the kept annotations; result indices kept.
     gt_ann_ids: list[Any]
-    gt_ann_index: NDArray[np.int64]
-    dt_result_index: NDArray[np.int64]
+    gt_ann_index: IntArray
+    dt_result_index: IntArray
     gt_dropped_unknown: int
     dt_dropped_unknown_category: int
     gt_missing_area: int
@@ -52,7 +55,96 @@ class CocoJsonData:
     image_sizes: list[tuple[int, int] | None]
 
 
+def from_coco_json(gt: dict[str, Any], results: list[Any], *, need_segm: bool = False) -> CocoJsonData:
+    """Parse a COCO GT dataset and a results list (``loadRes`` input) into evaluation order."""
+    images, cats, anns = _gt_lists(gt, results)
+    image_ids = _sorted_ids(images, "coco_gt.images")
+    category_ids = _sorted_ids(cats, "coco_gt.categories")
+    img_index = {v: i for i, v in enumerate(image_ids)}
+    cat_index = {v: i for i, v in enumerate(category_ids)}
+    name_of = {c["id"]: str(c.get("name", c["id"])) for c in cats}
+    image_sizes = _image_sizes(images, image_ids)
+    g = _read_gt(anns, img_index, cat_index, need_segm)
+    d = _read_results(results, img_index, cat_index, need_segm)
+    data = DetectionData(
+        num_images=len(image_ids),
+        num_categories=len(category_ids),
+        gt_image=g.image,
+        gt_category=g.category,
+        gt_box=g.box,
+        gt_area=g.area,
+        gt_iscrowd=g.crowd,
+        dt_image=d.image,
+        dt_category=d.category,
+        dt_box=d.box,
+        dt_score=d.score,
+        dt_area=d.box[:, 2] * d.box[:, 3],
+        gt_ignore=g.ignore,
+        gt_zero_id=np.array([i == 0 for i in g.ids], dtype=np.bool_),
+    )
+    return CocoJsonData(
+        data=data,
+        image_ids=image_ids,
+        category_ids=category_ids,
+        category_names=[name_of[c] for c in category_ids],
+        gt_ann_ids=g.ids,
+        gt_ann_index=g.index,
+        dt_result_index=d.index,
+        gt_dropped_unknown=g.dropped,
+        dt_dropped_unknown_category=d.dropped,
+        gt_missing_area=g.missing_area,
+        gt_segm=g.segm,
+        dt_segm=d.segm,
+        image_sizes=image_sizes,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Gt:
+    """The kept GT annotations, columnar (evaluation indices), and what was left out or defaulted."""
+
+    image: IntArray
+    category: IntArray
+    box: FloatArray
+    area: FloatArray
+    crowd: BoolArray
+    ignore: BoolArray
+    ids: list[Any]
+    index: IntArray
+    segm: list[Any] | None
+    dropped: int
+    missing_area: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Results:
+    """The kept results, columnar (evaluation indices), and how many named an unknown category."""
+
+    image: IntArray
+    category: IntArray
+    box: FloatArray
+    score: FloatArray
+    index: IntArray
+    segm: list[Any] | None
+    dropped: int
+
+
+def _gt_lists(gt: Any, results: Any) -> tuple[list[Any], list[Any], list[Any]]:
+    """The GT file's images, categories and annotations, once both inputs have the right shape."""
+    if not isinstance(gt, dict):
+        raise CocoFormatError("must be a COCO dataset object", "coco_gt")
+    if not isinstance(results, list):
+        raise CocoFormatError("must be a list of results", "coco_results")
+    images = gt.get("images", [])
+    cats = gt.get("categories", [])
+    anns = gt.get("annotations", [])
+    if not isinstance(images, list) or not isinstance(cats, list) or not isinstance(anns, list):
+        raise CocoFormatError("images, categories and annotations must be lists", "coco_gt")
+    return images, cats, anns
+
+
 def _sorted_ids(items: Sequence[Any], name: str) -> list[Any]:
+    """The ids of ``items`` sorted, as pycocotools' ``getImgIds``/``getCatIds`` order them."""
     ids = []
     for i, it in enumerate(items):
         if not isinstance(it, dict) or "id" not in it:
@@ -66,7 +158,113 @@ def _sorted_ids(items: Sequence[Any], name: str) -> list[Any]:
         raise CocoFormatError("ids must all be numbers or all strings", name) from None
 
 
-def _boxes(raw: list[Any], name: str) -> NDArray[np.float64]:
+def _image_sizes(images: list[dict[str, Any]], image_ids: list[Any]) -> list[tuple[int, int] | None]:
+    """(height, width) of each image in evaluation order, None where the GT file does not give both."""
+    by_id = {im["id"]: im for im in images}
+    sizes: list[tuple[int, int] | None] = []
+    for i in image_ids:
+        h, w = by_id[i].get("height"), by_id[i].get("width")
+        sizes.append((h, w) if isinstance(h, int) and isinstance(w, int) else None)
+    return sizes
+
+
+def _read_gt(anns: list[Any], img_index: dict[Any, int], cat_index: dict[Any, int], need_segm: bool) -> _Gt:
+    """The annotations pycocotools evaluates (known image and category); area defaults to the box's."""
+    img, cat, box, area, crowd, ignore, ids, index, segm = [], [], [], [], [], [], [], [], []
+    dropped = missing_area = 0
+    for j, a in enumerate(anns):
+        if not isinstance(a, dict):
+            raise CocoFormatError("must be an object", f"coco_gt.annotations[{j}]")
+        ii = img_index.get(a.get("image_id"))
+        kk = cat_index.get(a.get("category_id"))
+        if ii is None or kk is None:
+            dropped += 1
+            continue
+        if "bbox" not in a:
+            raise CocoFormatError("missing bbox", f"coco_gt.annotations[{j}].bbox")
+        img.append(ii)
+        cat.append(kk)
+        box.append(a["bbox"])
+        missing_area += "area" not in a
+        area.append(a.get("area", math.nan))
+        crowd.append(bool(a.get("iscrowd", 0)))
+        ignore.append(bool(a.get("ignore", 0)))
+        ids.append(a.get("id"))
+        index.append(j)
+        if need_segm:
+            segm.append(a.get("segmentation"))
+    gt_box = _boxes(box, "coco_gt.annotations") if box else np.zeros((0, 4))
+    try:
+        gt_area = np.array(area, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise CocoFormatError("area must be a number", "coco_gt.annotations") from None
+    nan_area = np.isnan(gt_area)
+    gt_area[nan_area] = gt_box[nan_area, 2] * gt_box[nan_area, 3]
+    if len(set(ids)) != len(ids):
+        raise CocoFormatError("annotation ids must be unique", "coco_gt.annotations")
+    return _Gt(
+        image=np.array(img, dtype=np.int64),
+        category=np.array(cat, dtype=np.int64),
+        box=gt_box,
+        area=gt_area,
+        crowd=np.array(crowd, dtype=np.bool_),
+        ignore=np.array(ignore, dtype=np.bool_),
+        ids=ids,
+        index=np.array(index, dtype=np.int64),
+        segm=segm if need_segm else None,
+        dropped=dropped,
+        missing_area=missing_area,
+    )
+
+
+def _read_results(
+    results: list[Any], img_index: dict[Any, int], cat_index: dict[Any, int], need_segm: bool
+) -> _Results:
+    """The results pycocotools evaluates: an unknown image fails (``loadRes``'s assertion), an unknown
+    category is left out; a result may lack a box only when it has a segmentation (segm)."""
+    img, cat, box, score, index, segm = [], [], [], [], [], []
+    dropped = 0
+    for j, r in enumerate(results):
+        if not isinstance(r, dict):
+            raise CocoFormatError("must be an object", f"coco_results[{j}]")
+        ii = img_index.get(r.get("image_id"))
+        if ii is None:
+            raise CocoFormatError(
+                f"image_id {r.get('image_id')!r} is not in the GT images", f"coco_results[{j}].image_id"
+            )
+        kk = cat_index.get(r.get("category_id"))
+        if kk is None:
+            dropped += 1
+            continue
+        if "bbox" not in r and not (need_segm and "segmentation" in r):
+            raise CocoFormatError("missing bbox", f"coco_results[{j}].bbox")
+        if "score" not in r:
+            raise CocoFormatError("missing score", f"coco_results[{j}].score")
+        img.append(ii)
+        cat.append(kk)
+        box.append(r.get("bbox", [math.nan] * 4))
+        score.append(r["score"])
+        index.append(j)
+        if need_segm:
+            segm.append(r.get("segmentation"))
+    dt_box = _boxes(box, "coco_results") if box else np.zeros((0, 4))
+    try:
+        dt_score = np.array(score, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise CocoFormatError("score must be a number", "coco_results") from None
+    return _Results(
+        image=np.array(img, dtype=np.int64),
+        category=np.array(cat, dtype=np.int64),
+        box=dt_box,
+        score=dt_score,
+        index=np.array(index, dtype=np.int64),
+        segm=segm if need_segm else None,
+        dropped=dropped,
+    )
+
+
+def _boxes(raw: list[Any], name: str) -> FloatArray:
+    """``[x, y, w, h]`` rows; the first entry that is not four values is named."""
     try:
         arr = np.array(raw, dtype=np.float64)
     except (ValueError, TypeError):
@@ -79,189 +277,34 @@ def _boxes(raw: list[Any], name: str) -> NDArray[np.float64]:
     return arr.reshape(-1, 4)
 
 
-def from_coco_json(gt: dict[str, Any], results: list[Any], *, need_segm: bool = False) -> CocoJsonData:
-    """Parse a COCO GT dataset and a results list (``loadRes`` input) into evaluation order."""
-    if not isinstance(gt, dict):
-        raise CocoFormatError("must be a COCO dataset object", "coco_gt")
-    if not isinstance(results, list):
-        raise CocoFormatError("must be a list of results", "coco_results")
-    images = gt.get("images", [])
-    cats = gt.get("categories", [])
-    anns = gt.get("annotations", [])
-    if not isinstance(images, list) or not isinstance(cats, list) or not isinstance(anns, list):
-        raise CocoFormatError("images, categories and annotations must be lists", "coco_gt")
-    image_ids = _sorted_ids(images, "coco_gt.images")
-    category_ids = _sorted_ids(cats, "coco_gt.categories")
-    img_index = {v: i for i, v in enumerate(image_ids)}
-    cat_index = {v: i for i, v in enumerate(category_ids)}
-    name_of = {c["id"]: str(c.get("name", c["id"])) for c in cats}
-    by_id = {im["id"]: im for im in images}
-    image_sizes: list[tuple[int, int] | None] = []
-    for i in image_ids:
-        h, w = by_id[i].get("height"), by_id[i].get("width")
-        image_sizes.append((h, w) if isinstance(h, int) and isinstance(w, int) else None)
-
-    g_img, g_cat, g_box, g_area, g_crowd, g_ign, g_ids, g_segm, g_idx = [], [], [], [], [], [], [], [], []
-    dropped = 0
-    missing_area = 0
-    for j, a in enumerate(anns):
-        if not isinstance(a, dict):
-            raise CocoFormatError("must be an object", f"coco_gt.annotations[{j}]")
-        ii = img_index.get(a.get("image_id"))
-        kk = cat_index.get(a.get("category_id"))
-        if ii is None or kk is None:
-            dropped += 1
-            continue
-        if "bbox" not in a:
-            raise CocoFormatError("missing bbox", f"coco_gt.annotations[{j}].bbox")
-        g_img.append(ii)
-        g_cat.append(kk)
-        g_box.append(a["bbox"])
-        if "area" in a:
-            g_area.append(a["area"])
-        else:
-            missing_area += 1
-            g_area.append(math.nan)
-        g_crowd.append(bool(a.get("iscrowd", 0)))
-        g_ign.append(bool(a.get("ignore", 0)))
-        g_ids.append(a.get("id"))
-        g_idx.append(j)
-        if need_segm:
-            g_segm.append(a.get("segmentation"))
-    gt_box = _boxes(g_box, "coco_gt.annotations") if g_box else np.zeros((0, 4))
-    try:
-        gt_area = np.array(g_area, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise CocoFormatError("area must be a number", "coco_gt.annotations") from None
-    nan_area = np.isnan(gt_area)
-    gt_area[nan_area] = gt_box[nan_area, 2] * gt_box[nan_area, 3]
-    if len(set(g_ids)) != len(g_ids):
-        raise CocoFormatError("annotation ids must be unique", "coco_gt.annotations")
-
-    d_img, d_cat, d_box, d_score, d_idx, d_segm = [], [], [], [], [], []
-    dropped_dt = 0
-    for j, r in enumerate(results):
-        if not isinstance(r, dict):
-            raise CocoFormatError("must be an object", f"coco_results[{j}]")
-        ii = img_index.get(r.get("image_id"))
-        if ii is None:
-            raise CocoFormatError(
-                f"image_id {r.get('image_id')!r} is not in the GT images", f"coco_results[{j}].image_id"
-            )
-        kk = cat_index.get(r.get("category_id"))
-        if kk is None:
-            dropped_dt += 1
-            continue
-        if "bbox" not in r and not (need_segm and "segmentation" in r):
-            raise CocoFormatError("missing bbox", f"coco_results[{j}].bbox")
-        if "score" not in r:
-            raise CocoFormatError("missing score", f"coco_results[{j}].score")
-        d_img.append(ii)
-        d_cat.append(kk)
-        d_box.append(r.get("bbox", [math.nan] * 4))
-        d_score.append(r["score"])
-        d_idx.append(j)
-        if need_segm:
-            d_segm.append(r.get("segmentation"))
-    dt_box = _boxes(d_box, "coco_results") if d_box else np.zeros((0, 4))
-    try:
-        dt_score = np.array(d_score, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise CocoFormatError("score must be a number", "coco_results") from None
-    data = DetectionData(
-        num_images=len(image_ids),
-        num_categories=len(category_ids),
-        gt_image=np.array(g_img, dtype=np.int64),
-        gt_category=np.array(g_cat, dtype=np.int64),
-        gt_box=gt_box,
-        gt_area=gt_area,
-        gt_iscrowd=np.array(g_crowd, dtype=np.bool_),
-        dt_image=np.array(d_img, dtype=np.int64),
-        dt_category=np.array(d_cat, dtype=np.int64),
-        dt_box=dt_box,
-        dt_score=dt_score,
-        dt_area=dt_box[:, 2] * dt_box[:, 3],
-        gt_ignore=np.array(g_ign, dtype=np.bool_),
-        gt_zero_id=np.array([i == 0 for i in g_ids], dtype=np.bool_),
-    )
-    return CocoJsonData(
-        data=data,
-        image_ids=image_ids,
-        category_ids=category_ids,
-        category_names=[name_of[c] for c in category_ids],
-        gt_ann_ids=g_ids,
-        gt_ann_index=np.array(g_idx, dtype=np.int64),
-        dt_result_index=np.array(d_idx, dtype=np.int64),
-        gt_dropped_unknown=dropped,
-        dt_dropped_unknown_category=dropped_dt,
-        gt_missing_area=missing_area,
-        gt_segm=g_segm if need_segm else None,
-        dt_segm=d_segm if need_segm else None,
-        image_sizes=image_sizes,
-    )
-
-
 def masks_from_segmentations(
     segms: list[Any],
-    rows: NDArray[np.int64],
+    rows: IntArray,
     name: str,
     sizes: Sequence[tuple[int, int] | None] | None = None,
 ) -> RleSet:
     """RLE masks from COCO ``segmentation`` objects as pycocotools' ``annToRLE``: compressed or
     uncompressed RLE, or (when ``sizes`` gives each object's image height and width) polygons,
     rasterised by ``rleFrPoly`` and merged. ``rows`` names each one's position in the input."""
-    comp_idx, comp_s, comp_h, comp_w = [], [], [], []
-    unc_idx, unc_c, unc_h, unc_w = [], [], [], []
-    poly_idx, poly_p, poly_h, poly_w = [], [], [], []
+    compressed, uncompressed, polygons = _Batch(), _Batch(), _Batch()
     for i, seg in enumerate(segms):
         field = f"{name}[{int(rows[i])}].segmentation"
         if isinstance(seg, list):
-            size = sizes[i] if sizes is not None else None
-            if size is None:
-                raise CocoFormatError(
-                    "polygons need the image's height and width (and are accepted for GT only, as "
-                    "pycocotools' loadRes needs RLE results)",
-                    field,
-                )
-            if not all(isinstance(poly, list) for poly in seg):
-                raise CocoFormatError("polygons must be lists of coordinates", field)
-            poly_idx.append(i)
-            poly_p.append(seg)
-            poly_h.append(size[0])
-            poly_w.append(size[1])
+            height, width = _polygon_size(seg, sizes[i] if sizes is not None else None, field)
+            polygons.add(i, seg, height, width)
             continue
-        if not isinstance(seg, dict) or "counts" not in seg or "size" not in seg:
-            raise CocoFormatError("must be a COCO RLE object with size and counts", field)
-        size = seg["size"]
-        if not (
-            isinstance(size, list) and len(size) == 2 and all(isinstance(x, int) and x >= 0 for x in size)
-        ):
-            raise CocoFormatError("size must be [height, width]", field)
+        height, width = _rle_size(seg, field)
         counts = seg["counts"]
         if isinstance(counts, str | bytes):
-            comp_idx.append(i)
-            comp_s.append(counts.decode("ascii", "replace") if isinstance(counts, bytes) else counts)
-            comp_h.append(size[0])
-            comp_w.append(size[1])
+            text = counts.decode("ascii", "replace") if isinstance(counts, bytes) else counts
+            compressed.add(i, text, height, width)
         elif isinstance(counts, list) and all(isinstance(c, int) for c in counts):
-            unc_idx.append(i)
-            unc_c.append(counts)
-            unc_h.append(size[0])
-            unc_w.append(size[1])
+            uncompressed.add(i, counts, height, width)
         else:
             raise CocoFormatError("counts must be a string or a list of integers", field)
-    try:
-        a = decode_strings(comp_s, comp_h, comp_w)
-    except RleError as exc:
-        raise CocoFormatError(exc.message, f"{name}[{int(rows[comp_idx[exc.index]])}].segmentation") from None
-    try:
-        b = from_uncompressed(unc_c, unc_h, unc_w)
-    except RleError as exc:
-        raise CocoFormatError(exc.message, f"{name}[{int(rows[unc_idx[exc.index]])}].segmentation") from None
-    try:
-        c = from_polygons(poly_p, poly_h, poly_w)
-    except RleError as exc:
-        raise CocoFormatError(exc.message, f"{name}[{int(rows[poly_idx[exc.index]])}].segmentation") from None
+    a = compressed.decode(decode_strings, rows, name)
+    b = uncompressed.decode(from_uncompressed, rows, name)
+    c = polygons.decode(from_polygons, rows, name)
     both = RleSet(
         np.concatenate([a.counts, b.counts, c.counts]),
         np.concatenate(
@@ -271,5 +314,56 @@ def masks_from_segmentations(
         np.concatenate([a.width, b.width, c.width]),
     )
     where = np.empty(len(segms), np.int64)
-    where[np.array(comp_idx + unc_idx + poly_idx, dtype=np.int64)] = np.arange(len(segms))
+    where[np.array(compressed.index + uncompressed.index + polygons.index, dtype=np.int64)] = np.arange(
+        len(segms)
+    )
     return both.take(where)
+
+
+@dataclass(slots=True)
+class _Batch:
+    """The segmentations of one encoding: their positions among all, their payloads and sizes."""
+
+    index: list[int] = field(default_factory=list)
+    payload: list[Any] = field(default_factory=list)
+    height: list[int] = field(default_factory=list)
+    width: list[int] = field(default_factory=list)
+
+    def add(self, i: int, payload: Any, height: int, width: int) -> None:
+        self.index.append(i)
+        self.payload.append(payload)
+        self.height.append(height)
+        self.width.append(width)
+
+    def decode(
+        self, decoder: Callable[[Any, list[int], list[int]], RleSet], rows: IntArray, name: str
+    ) -> RleSet:
+        """The batch decoded; a malformed entry is named by its input row."""
+        try:
+            return decoder(self.payload, self.height, self.width)
+        except RleError as exc:
+            field = f"{name}[{int(rows[self.index[exc.index]])}].segmentation"
+            raise CocoFormatError(exc.message, field) from None
+
+
+def _polygon_size(seg: list[Any], size: tuple[int, int] | None, field: str) -> tuple[int, int]:
+    """The image size polygons are rasterised at (GT only: results must be RLE, as in ``loadRes``)."""
+    if size is None:
+        raise CocoFormatError(
+            "polygons need the image's height and width (and are accepted for GT only, as "
+            "pycocotools' loadRes needs RLE results)",
+            field,
+        )
+    if not all(isinstance(poly, list) for poly in seg):
+        raise CocoFormatError("polygons must be lists of coordinates", field)
+    return size[0], size[1]
+
+
+def _rle_size(seg: Any, field: str) -> tuple[int, int]:
+    """The ``[height, width]`` of an RLE object, checked."""
+    if not isinstance(seg, dict) or "counts" not in seg or "size" not in seg:
+        raise CocoFormatError("must be a COCO RLE object with size and counts", field)
+    size = seg["size"]
+    if not (isinstance(size, list) and len(size) == 2 and all(isinstance(x, int) and x >= 0 for x in size)):
+        raise CocoFormatError("size must be [height, width]", field)
+    return size[0], size[1]

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 
+from curation.core._common.arrays import BoolArray, FloatArray, IntArray
 from curation.core._common.jit import numba
 
 __all__ = [
@@ -43,23 +43,24 @@ class RleError(ValueError):
 class RleSet:
     """Many RLEs: counts of mask ``i`` are ``counts[offsets[i]:offsets[i + 1]]``."""
 
-    counts: NDArray[np.int64]
-    offsets: NDArray[np.int64]
-    height: NDArray[np.int64]
-    width: NDArray[np.int64]
+    counts: IntArray
+    offsets: IntArray
+    height: IntArray
+    width: IntArray
 
     def __len__(self) -> int:
         return int(self.height.shape[0])
 
     @property
-    def area(self) -> NDArray[np.float64]:
+    def area(self) -> FloatArray:
         """Number of 1s (``rleArea``): the sum of the odd-position counts."""
         idx = np.arange(self.counts.shape[0])
         seg = np.searchsorted(self.offsets, idx, side="right") - 1
         odd = ((idx - self.offsets[seg]) % 2) == 1
         return np.bincount(seg[odd], weights=self.counts[odd], minlength=len(self)).astype(np.float64)
 
-    def take(self, rows: NDArray[np.int64]) -> RleSet:
+    def take(self, rows: IntArray) -> RleSet:
+        """The masks ``rows``, in that order (a row may repeat)."""
         lens = (self.offsets[1:] - self.offsets[:-1])[rows]
         offsets = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
         starts = self.offsets[rows]
@@ -148,9 +149,7 @@ def from_uncompressed(counts: Sequence[Sequence[int]], height: Sequence[int], wi
 
 
 @numba.njit(cache=True, nogil=True)
-def _bbox_kernel(
-    counts: NDArray[np.int64], offsets: NDArray[np.int64], height: NDArray[np.int64], out: NDArray[np.float64]
-) -> None:
+def _bbox_kernel(counts: IntArray, offsets: IntArray, height: IntArray, out: FloatArray) -> None:
     # rleToBbox of maskApi.c.
     for q in range(offsets.shape[0] - 1):
         h = height[q]
@@ -188,7 +187,7 @@ def _bbox_kernel(
         out[q, 3] = ye - ys + 1
 
 
-def rle_bbox(rles: RleSet) -> NDArray[np.float64]:
+def rle_bbox(rles: RleSet) -> FloatArray:
     """[x, y, w, h] of each mask (``rleToBbox``)."""
     out = np.zeros((len(rles), 4))
     _bbox_kernel(rles.counts, rles.offsets, rles.height, out)
@@ -197,10 +196,10 @@ def rle_bbox(rles: RleSet) -> NDArray[np.float64]:
 
 @numba.njit(cache=True, nogil=True)
 def _pair_iou(  # noqa: PLR0917 - numba kernels take their arrays positionally
-    dc: NDArray[np.int64],
+    dc: IntArray,
     d0: int,
     d1: int,
-    gc: NDArray[np.int64],
+    gc: IntArray,
     g0: int,
     g1: int,
     crowd: bool,
@@ -244,20 +243,20 @@ def _pair_iou(  # noqa: PLR0917 - numba kernels take their arrays positionally
 
 @numba.njit(cache=True, nogil=True)
 def _mask_iou_kernel(  # noqa: PLR0917
-    gcounts: NDArray[np.int64],
-    goff: NDArray[np.int64],
-    gbox: NDArray[np.float64],
-    gcrowd: NDArray[np.bool_],
-    dcounts: NDArray[np.int64],
-    doff: NDArray[np.int64],
-    dbox: NDArray[np.float64],
-    darea: NDArray[np.float64],
-    g_lo: NDArray[np.int64],
-    g_hi: NDArray[np.int64],
-    d_lo: NDArray[np.int64],
-    d_hi: NDArray[np.int64],
-    offsets: NDArray[np.int64],
-    out: NDArray[np.float64],
+    gcounts: IntArray,
+    goff: IntArray,
+    gbox: FloatArray,
+    gcrowd: BoolArray,
+    dcounts: IntArray,
+    doff: IntArray,
+    dbox: FloatArray,
+    darea: FloatArray,
+    g_lo: IntArray,
+    g_hi: IntArray,
+    d_lo: IntArray,
+    d_hi: IntArray,
+    offsets: IntArray,
+    out: FloatArray,
 ) -> None:
     for q in range(g_lo.shape[0]):
         G = g_hi[q] - g_lo[q]
@@ -279,14 +278,14 @@ def _mask_iou_kernel(  # noqa: PLR0917
 
 def mask_iou_blocks(  # noqa: PLR0917 - the IouFn signature of detection_coco
     gt: RleSet,
-    gt_crowd: NDArray[np.bool_],
+    gt_crowd: BoolArray,
     dt: RleSet,
-    g_lo: NDArray[np.int64],
-    g_hi: NDArray[np.int64],
-    d_lo: NDArray[np.int64],
-    d_hi: NDArray[np.int64],
-    offsets: NDArray[np.int64],
-) -> NDArray[np.float64]:
+    g_lo: IntArray,
+    g_hi: IntArray,
+    d_lo: IntArray,
+    d_hi: IntArray,
+    offsets: IntArray,
+) -> FloatArray:
     """Row-major (D x G) mask IoU blocks of each group, ``gt``/``dt`` already in group order."""
     total = int(((g_hi - g_lo) * (d_hi - d_lo)).sum())
     out = np.zeros(total)
@@ -309,7 +308,7 @@ def warm_up() -> None:
 
 
 @numba.njit(cache=True, nogil=True)
-def _poly_counts(xy: NDArray[np.float64], h: int, w: int) -> NDArray[np.int64]:
+def _poly_counts(xy: FloatArray, h: int, w: int) -> IntArray:  # noqa: PLR0912, PLR0915, RUF100 - numba kernel: one compiled loop nest
     """RLE counts of one polygon ``[x0, y0, x1, y1, ...]`` (pycocotools ``rleFrPoly``): the boundary
     upsampled 5x, its y-crossings downsampled, sorted and differenced."""
     k = xy.shape[0] // 2
@@ -402,7 +401,7 @@ def _poly_counts(xy: NDArray[np.float64], h: int, w: int) -> NDArray[np.int64]:
 
 
 @numba.njit(cache=True, nogil=True)
-def _union_counts(ca_arr: NDArray[np.int64], cb_arr: NDArray[np.int64]) -> NDArray[np.int64]:
+def _union_counts(ca_arr: IntArray, cb_arr: IntArray) -> IntArray:
     """Counts of the union of two masks of the same size (pycocotools ``rleMerge``, intersect=0)."""
     out = np.empty(ca_arr.shape[0] + cb_arr.shape[0] + 1, np.int64)
     ka = ca_arr.shape[0]
@@ -447,10 +446,10 @@ def from_polygons(
 ) -> RleSet:
     """RLEs of COCO polygon segmentations (each a list of polygons, merged by union), as pycocotools'
     ``annToRLE``: ``frPyObjects`` (``rleFrPoly``) then ``merge``."""
-    parts: list[NDArray[np.int64]] = []
+    parts: list[IntArray] = []
     for i, polys in enumerate(polygons):
         h, w = int(height[i]), int(width[i])
-        counts: NDArray[np.int64] | None = None
+        counts: IntArray | None = None
         for poly in polys:
             xy = np.asarray(poly, dtype=np.float64).reshape(-1)
             if xy.shape[0] < 4 or xy.shape[0] % 2 or not np.isfinite(xy).all():

@@ -22,11 +22,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
-from numpy.typing import NDArray
+import numpy.typing as npt
 
-from curation.core.detection._coco_kernels import box_iou_kernel, bucket_order, dense_rank, group_scan
+from curation.core._common.arrays import BoolArray, FloatArray, IntArray
+from curation.core.detection._coco_kernels import bucket_order
+from curation.core.detection._grouping import Groups, box_ious, group_bounds, group_objects, score_rank
 from curation.core.detection._tide_kernels import (
     BACKGROUND,
     BOTH,
@@ -37,7 +40,7 @@ from curation.core.detection._tide_kernels import (
     tide_ap_kernel,
     tide_image_kernel,
 )
-from curation.core.detection.coco import DetectionData, group_bounds
+from curation.core.detection.coco import DetectionData
 
 __all__ = ["ERROR_NAMES", "ERROR_TYPES", "TideIouFn", "TideResult", "tide_errors"]
 
@@ -50,13 +53,12 @@ ERROR_NAMES: dict[int, str] = {
     BACKGROUND: "background",
     MISSED: "missed",
 }
+T = TypeVar("T", bound=np.generic)
 _X_RANGE = np.array([x / 100 for x in range(101)])
 # (gt rows, kept detection rows, region flags, g_lo, g_hi, d_lo, d_hi, offsets) -> IoU blocks.
 TideIouFn = Callable[
-    [NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_], NDArray[np.int64], NDArray[np.int64],
-     NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]],
-    NDArray[np.float64],
-]  # fmt: skip
+    [IntArray, IntArray, BoolArray, IntArray, IntArray, IntArray, IntArray, IntArray], FloatArray
+]
 
 
 @dataclass(frozen=True)
@@ -71,40 +73,15 @@ class TideResult:
     ap: float
     counts: dict[str, int]
     delta_ap: dict[str, float]
-    dt_error: NDArray[np.int8]
-    dt_error_gt: NDArray[np.int64]
-    dt_used: NDArray[np.int8]
-    dt_match: NDArray[np.int64]
-    dt_iou: NDArray[np.float64]
-    gt_missed: NDArray[np.bool_]
-    gt_used: NDArray[np.bool_]
-    gt_region: NDArray[np.bool_]
-    per_class_ap: NDArray[np.float64]
-
-
-def _class_aps(  # noqa: PLR0917
-    cls: NDArray[np.int64],
-    score_rank: NDArray[np.int64],
-    n_ranks: int,
-    is_true: NDArray[np.bool_],
-    num_gt: NDArray[np.int64],
-    K: int,
-) -> tuple[float, NDArray[np.float64]]:
-    """Mean AP over classes with points or GT; points are given in tidecv's insertion order, and are
-    stably sorted by class then score (two counting sorts)."""
-    cls = np.ascontiguousarray(cls, dtype=np.int64)
-    order = bucket_order(
-        cls,
-        K,
-        bucket_order(np.ascontiguousarray(score_rank), n_ranks, np.arange(cls.shape[0], dtype=np.int64)),
-    )
-    k_lo, k_hi = group_bounds(cls[order], np.arange(K, dtype=np.int64))
-    aps = tide_ap_kernel(k_lo, k_hi, np.ascontiguousarray(is_true[order]), num_gt, _X_RANGE)
-    present = (k_hi > k_lo) | (num_gt > 0)
-    if not present.any():
-        return 0.0, aps
-    vals = aps[present].tolist()
-    return sum(vals) / len(vals), aps
+    dt_error: npt.NDArray[np.int8]
+    dt_error_gt: IntArray
+    dt_used: npt.NDArray[np.int8]
+    dt_match: IntArray
+    dt_iou: FloatArray
+    gt_missed: BoolArray
+    gt_used: BoolArray
+    gt_region: BoolArray
+    per_class_ap: FloatArray
 
 
 def tide_errors(
@@ -123,115 +100,182 @@ def tide_errors(
     image order, the ignore-region flags (by input row) and the image bounds, and returns the
     row-major (D x G) blocks, crowd IoU for regions.
     """
-    K, n_img = data.num_categories, data.num_images
-    gt_image = np.ascontiguousarray(data.gt_image, dtype=np.int64)
-    dt_image = np.ascontiguousarray(data.dt_image, dtype=np.int64)
-    score = np.ascontiguousarray(data.dt_score, dtype=np.float64)
     region = np.ascontiguousarray(data.gt_iscrowd, dtype=np.bool_)
     if honour_ignore and data.gt_ignore is not None:
         region = region | data.gt_ignore
-    g_order = bucket_order(gt_image, n_img, np.arange(data.num_gt, dtype=np.int64))
-    sr, n_ranks = dense_rank(score, np.argsort(-score).astype(np.int64))
-    d_order = bucket_order(dt_image, n_img, bucket_order(sr, n_ranks, np.arange(data.num_dt, dtype=np.int64)))
-    g_lo, g_hi, d_lo, d_hi, rank = group_scan(gt_image[g_order], dt_image[d_order], max_dets)
-    keep = rank < max_dets
-    kept = d_order[keep]
-    before = np.concatenate([[0], np.cumsum(keep)]).astype(np.int64)
-    d_lo2, d_hi2 = before[d_lo], before[d_lo] + (d_hi - d_lo)
-    n = kept.shape[0]
-    used = np.empty(n, np.int8)
-    err = np.empty(n, np.int8)
-    err_gt = np.empty(n, np.int64)
-    fixable = np.empty(n, np.bool_)
-    iou = np.empty(n, np.float64)
-    match = np.empty(n, np.int64)
-    g_used = np.zeros(data.num_gt, np.bool_)
-    g_missed = np.zeros(data.num_gt, np.bool_)
-    gt_cls = np.ascontiguousarray(data.gt_category[g_order], dtype=np.int64)
-    g_region = np.ascontiguousarray(region[g_order])
-    # One (D x G) IoU block per image over all its GTs; ignore regions get crowd IoU (union = det).
-    sizes = (g_hi - g_lo) * (d_hi2 - d_lo2)
-    offsets = np.zeros(g_lo.shape[0], dtype=np.int64)
-    if g_lo.shape[0] > 1:
-        np.cumsum(sizes[:-1], out=offsets[1:])
-    if iou_fn is None:
-        ious = np.zeros(int(sizes.sum()))
-        gt_box = np.ascontiguousarray(data.gt_box[g_order], dtype=np.float64)
-        dt_box = np.ascontiguousarray(data.dt_box[kept], dtype=np.float64)
-        box_iou_kernel(gt_box, g_region, dt_box, g_lo, g_hi, d_lo2, d_hi2, offsets, ious)
-    else:
-        ious = np.ascontiguousarray(iou_fn(g_order, kept, region, g_lo, g_hi, d_lo2, d_hi2, offsets))
-    tide_image_kernel(
-        ious, offsets, gt_cls, g_region,
-        np.ascontiguousarray(data.dt_category[kept], dtype=np.int64),
-        score[kept], g_lo, g_hi, d_lo2, d_hi2, float(foreground_iou), float(background_iou),
-        used, err, err_gt, fixable, iou, match, g_used, g_missed,
-    )  # fmt: skip
-    # Back to input rows.
-    err_gt = np.where(err_gt >= 0, g_order[np.maximum(err_gt, 0)], -1) if data.num_gt else err_gt
-    match = np.where(match >= 0, g_order[np.maximum(match, 0)], -1) if data.num_gt else match
-    gt_used = np.zeros(data.num_gt, np.bool_)
-    gt_used[g_order] = g_used
-    gt_missed = np.zeros(data.num_gt, np.bool_)
-    gt_missed[g_order] = g_missed
-
-    # AP data (tidecv ClassedAPDataObject): non-ignored detections, in image then score order.
-    cls = np.ascontiguousarray(data.dt_category[kept], dtype=np.int64)
-    sc = score[kept]
-    kr, n_kr = dense_rank(sc, np.argsort(-sc).astype(np.int64)) if n else (np.zeros(0, np.int64), 0)
-    num_gt = np.bincount(data.gt_category[~region], minlength=K)[:K].astype(np.int64)
-    counted = used >= 0
-    is_tp = used == 1
-    ap, per_class = _class_aps(cls[counted], kr[counted], n_kr, is_tp[counted], num_gt, K)
-
-    counts = {ERROR_NAMES[t]: int(np.count_nonzero(err == t)) for t in ERROR_TYPES if t != MISSED}
-    counts["missed"] = int(np.count_nonzero(gt_missed))
-    delta: dict[str, float] = {}
-    tp_idx = np.flatnonzero(is_tp)
-    fp_like = err != 0
-    err_cls_gt = np.where(err_gt >= 0, data.gt_category[np.maximum(err_gt, 0)], -1) if data.num_gt else err_gt
-    for t in ERROR_TYPES:
-        name = ERROR_NAMES[t]
-        gt_pos = num_gt.copy()
-        if t == MISSED:
-            gt_pos -= np.bincount(data.gt_category[gt_missed], minlength=K)[:K]
-        # Error-derived points come first (error order), then the original true positives.
-        this = fp_like & (err == t)
-        other = fp_like & (err != t) & counted
-        fixed = this & fixable if t in (CLASSIFICATION, LOCALIZATION) else np.zeros(n, np.bool_)
-        e_idx = np.flatnonzero(other | fixed)
-        e_cls = cls[e_idx].copy()
-        e_true = fixed[e_idx]
-        if t == CLASSIFICATION:
-            e_cls[e_true] = err_cls_gt[e_idx[e_true]]
-        p_cls = np.concatenate([e_cls, cls[tp_idx]])
-        p_rank = np.concatenate([kr[e_idx], kr[tp_idx]])
-        p_true = np.concatenate([e_true, np.ones(tp_idx.shape[0], np.bool_)])
-        new_ap, _ = _class_aps(p_cls, p_rank, n_kr, p_true, gt_pos, K)
-        delta[name] = max(new_ap - ap, 0.0)
-
-    full = data.num_dt
-    out_err = np.zeros(full, np.int8)
-    out_err_gt = np.full(full, -1, np.int64)
-    out_used = np.full(full, -2, np.int8)
-    out_match = np.full(full, -1, np.int64)
-    out_iou = np.zeros(full)
-    out_err[kept] = err
-    out_err_gt[kept] = err_gt
-    out_used[kept] = used
-    out_match[kept] = match
-    out_iou[kept] = iou
+    c = _classify(data, region, float(foreground_iou), float(background_iou), max_dets, iou_fn)
+    pts = _points(data, c, region)
+    on = pts.counted
+    ap, per_class = _class_aps(pts.cls[on], pts.rank[on], pts.n_ranks, pts.is_tp[on], pts.num_gt, pts.K)
+    counts = {ERROR_NAMES[t]: int(np.count_nonzero(c.error == t)) for t in ERROR_TYPES if t != MISSED}
+    counts["missed"] = int(np.count_nonzero(c.gt_missed))
+    delta = {ERROR_NAMES[t]: max(_ap_fixing(t, data, c, pts) - ap, 0.0) for t in ERROR_TYPES}
+    n = data.num_dt
     return TideResult(
         ap=float(ap),
         counts=counts,
         delta_ap=delta,
-        dt_error=out_err,
-        dt_error_gt=out_err_gt,
-        dt_used=out_used,
-        dt_match=out_match,
-        dt_iou=out_iou,
-        gt_missed=gt_missed,
-        gt_used=gt_used,
+        dt_error=_per_row(c.error, c.kept, n, 0),
+        dt_error_gt=_per_row(c.error_gt, c.kept, n, -1),
+        dt_used=_per_row(c.used, c.kept, n, -2),
+        dt_match=_per_row(c.match, c.kept, n, -1),
+        dt_iou=_per_row(c.iou, c.kept, n, 0),
+        gt_missed=c.gt_missed,
+        gt_used=c.gt_used,
         gt_region=region,
         per_class_ap=per_class,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Classified:
+    """tidecv's per-image pass: each kept detection (``kept``: input rows, by image then score) and
+    each GT (input rows). GT references (``error_gt``, ``match``) are GT input rows, -1 for none."""
+
+    kept: IntArray
+    used: npt.NDArray[np.int8]
+    error: npt.NDArray[np.int8]
+    error_gt: IntArray
+    fixable: BoolArray
+    iou: FloatArray
+    match: IntArray
+    gt_used: BoolArray
+    gt_missed: BoolArray
+
+
+@dataclass(frozen=True, slots=True)
+class _Points:
+    """tidecv's AP data (``ClassedAPDataObject``) of the kept detections: class, dense score rank,
+    whether the detection counts (not ignored) and is a true positive; positives per class."""
+
+    K: int
+    cls: IntArray
+    rank: IntArray
+    n_ranks: int
+    counted: BoolArray
+    is_tp: BoolArray
+    num_gt: IntArray
+
+
+def _image_groups(data: DetectionData, max_dets: int) -> Groups:
+    """GT by image (input order kept), detections by image then score, cut to ``max_dets`` per image."""
+    n_img = data.num_images
+    gt_image = np.ascontiguousarray(data.gt_image, dtype=np.int64)
+    dt_image = np.ascontiguousarray(data.dt_image, dtype=np.int64)
+    g_order = bucket_order(gt_image, n_img, np.arange(data.num_gt, dtype=np.int64))
+    sr, n_ranks = score_rank(np.ascontiguousarray(data.dt_score, dtype=np.float64))
+    d_order = bucket_order(dt_image, n_img, bucket_order(sr, n_ranks, np.arange(data.num_dt, dtype=np.int64)))
+    return group_objects(g_order, gt_image[g_order], d_order, dt_image[d_order], max_dets)
+
+
+def _classify(  # noqa: PLR0917
+    data: DetectionData, region: BoolArray, fg: float, bg: float, max_dets: int, iou_fn: TideIouFn | None
+) -> _Classified:
+    """Every image's detections classified against all its GTs (one (D x G) IoU block per image;
+    ignore regions get crowd IoU, union = the detection's area)."""
+    g = _image_groups(data, max_dets)
+    g_order, kept = g.g_order, g.d_order
+    g_region = np.ascontiguousarray(region[g_order])
+    if iou_fn is None:
+        ious = box_ious(data.gt_box, data.dt_box, g_region, g)
+    else:
+        ious = np.ascontiguousarray(iou_fn(g_order, kept, region, g.g_lo, g.g_hi, g.d_lo, g.d_hi, g.offsets))
+    n = kept.shape[0]
+    used, err = np.empty(n, np.int8), np.empty(n, np.int8)
+    err_gt, match = np.empty(n, np.int64), np.empty(n, np.int64)
+    fixable, iou = np.empty(n, np.bool_), np.empty(n, np.float64)
+    g_used, g_missed = np.zeros(data.num_gt, np.bool_), np.zeros(data.num_gt, np.bool_)
+    tide_image_kernel(
+        ious, g.offsets, np.ascontiguousarray(data.gt_category[g_order], dtype=np.int64), g_region,
+        np.ascontiguousarray(data.dt_category[kept], dtype=np.int64),
+        np.asarray(data.dt_score, dtype=np.float64)[kept], g.g_lo, g.g_hi, g.d_lo, g.d_hi, fg, bg,
+        used, err, err_gt, fixable, iou, match, g_used, g_missed,
+    )  # fmt: skip
+    # Back to input rows.
+    gt_used = np.zeros(data.num_gt, np.bool_)
+    gt_used[g_order] = g_used
+    gt_missed = np.zeros(data.num_gt, np.bool_)
+    gt_missed[g_order] = g_missed
+    return _Classified(
+        kept, used, err, _lookup(err_gt, g_order), fixable, iou, _lookup(match, g_order), gt_used, gt_missed
+    )
+
+
+def _points(data: DetectionData, c: _Classified, region: BoolArray) -> _Points:
+    """The AP points of the kept detections (regions are not positives)."""
+    K = data.num_categories
+    score = np.asarray(data.dt_score, dtype=np.float64)[c.kept]
+    rank, n_ranks = score_rank(score) if c.kept.shape[0] else (np.zeros(0, np.int64), 0)
+    return _Points(
+        K=K,
+        cls=np.ascontiguousarray(data.dt_category[c.kept], dtype=np.int64),
+        rank=rank,
+        n_ranks=n_ranks,
+        counted=c.used >= 0,
+        is_tp=c.used == 1,
+        num_gt=np.bincount(data.gt_category[~region], minlength=K)[:K].astype(np.int64),
+    )
+
+
+def _ap_fixing(error: int, data: DetectionData, c: _Classified, pts: _Points) -> float:
+    """tidecv's AP with the errors of one type fixed: fixable classification/localization errors become
+    true positives, other error types are removed, missed GTs leave the positives. Error-derived
+    points come first (error order), then the original true positives."""
+    gt_pos = pts.num_gt.copy()
+    if error == MISSED:
+        gt_pos -= np.bincount(data.gt_category[c.gt_missed], minlength=pts.K)[: pts.K]
+    fp_like = c.error != 0
+    this = fp_like & (c.error == error)
+    other = fp_like & (c.error != error) & pts.counted
+    fixed = (
+        this & c.fixable if error in (CLASSIFICATION, LOCALIZATION) else np.zeros(c.kept.shape[0], np.bool_)
+    )
+    e_idx = np.flatnonzero(other | fixed)
+    e_cls = pts.cls[e_idx].copy()
+    e_true = fixed[e_idx]
+    if error == CLASSIFICATION:
+        e_cls[e_true] = _lookup(c.error_gt, data.gt_category)[e_idx[e_true]]
+    tp_idx = np.flatnonzero(pts.is_tp)
+    p_cls = np.concatenate([e_cls, pts.cls[tp_idx]])
+    p_rank = np.concatenate([pts.rank[e_idx], pts.rank[tp_idx]])
+    p_true = np.concatenate([e_true, np.ones(tp_idx.shape[0], np.bool_)])
+    fixed_ap, _ = _class_aps(p_cls, p_rank, pts.n_ranks, p_true, gt_pos, pts.K)
+    return fixed_ap
+
+
+def _class_aps(  # noqa: PLR0917
+    cls: IntArray,
+    rank: IntArray,
+    n_ranks: int,
+    is_true: BoolArray,
+    num_gt: IntArray,
+    K: int,
+) -> tuple[float, FloatArray]:
+    """Mean AP over classes with points or GT; points are given in tidecv's insertion order, and are
+    stably sorted by class then score (two counting sorts)."""
+    cls = np.ascontiguousarray(cls, dtype=np.int64)
+    order = bucket_order(
+        cls, K, bucket_order(np.ascontiguousarray(rank), n_ranks, np.arange(cls.shape[0], dtype=np.int64))
+    )
+    k_lo, k_hi = group_bounds(cls[order], np.arange(K, dtype=np.int64))
+    aps = tide_ap_kernel(k_lo, k_hi, np.ascontiguousarray(is_true[order]), num_gt, _X_RANGE)
+    present = (k_hi > k_lo) | (num_gt > 0)
+    if not present.any():
+        return 0.0, aps
+    vals = aps[present].tolist()
+    return sum(vals) / len(vals), aps
+
+
+def _lookup(index: IntArray, table: IntArray) -> IntArray:
+    """``table[index]`` where ``index >= 0``, -1 elsewhere."""
+    if table.shape[0] == 0:
+        return index
+    looked: IntArray = np.where(index >= 0, table[np.maximum(index, 0)], -1)
+    return looked
+
+
+def _per_row(values: npt.NDArray[T], kept: IntArray, n: int, fill: float) -> npt.NDArray[T]:
+    """Per input row: ``values`` of the kept detections, ``fill`` for the ones cut by ``max_dets``."""
+    out = np.full(n, fill, dtype=values.dtype)
+    out[kept] = values
+    return out

@@ -127,3 +127,18 @@ def test_gt_object_slices_ignore_the_other_objects() -> None:
     # (Unlike an area range, unmatched predictions are not dropped by size, so AP can only be lower.)
     coco_small = d.arrays.precision[:, :, :, 1, -1]
     assert small.ap <= float(np.mean(coco_small[coco_small > -1])) + 1e-12
+
+
+def test_findings_tell_the_facts(diag) -> None:  # type: ignore[no-untyped-def]
+    f = diag.facts
+    assert [x.code for x in diag.findings] == [
+        "PREDICTION_CATEGORY_WITHOUT_GT",
+        "PREDICTION_ON_ASSET_WITHOUT_GT",
+        "MAX_DETECTIONS_TRUNCATED",
+        "DEGENERATE_BOX",
+    ]
+    assert diag.findings[2].message.startswith(f"{f['dt_truncated']} predictions beyond the top 100 ")
+    assert diag.findings[3].message.startswith(f"{f['gt_degenerate']} GT and {f['dt_degenerate']} predicted")
+    assert all(x.field == "" for x in diag.findings)
+    clean = diagnose(synth_detection(1, num_images=6, num_categories=2, edge_cases=False))
+    assert all(x.code != "MAX_DETECTIONS_TRUNCATED" for x in clean.findings)

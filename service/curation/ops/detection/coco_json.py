@@ -1,0 +1,144 @@
+"""COCO JSON ScoreDetection input: ``coco_gt_json`` (a COCO dataset) + ``coco_results_json`` (a
+results list, as ``loadRes`` takes it), read as pycocotools reads them.
+
+Both must be set and no columnar object field may be. Errors name the JSON entry
+(``coco_results_json[3].bbox``). What pycocotools would do silently, or fail on, comes back as
+warnings: annotations or results naming an unknown image or category (left out), a GT without an
+area (box area used), annotation id 0 in COCO mode (its match counts as a false positive there).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from curation.core.detection import (
+    CocoFormatError,
+    CocoJsonData,
+    DetectionData,
+    RleSet,
+    from_coco_json,
+    masks_from_segmentations,
+    rle_bbox,
+)
+from curation.errors import InvalidArgument
+from curation.ops.detection.inputs import Inputs
+from curation.ops.findings import warning
+from curation.v1 import common_pb2
+from curation.v1 import detection_pb2 as pb
+
+__all__ = ["read_coco_json"]
+
+# Object fields of the columnar form, which COCO JSON input replaces.
+_COLUMNAR = ("asset_ids", "category_names", "gt_asset", "pred_asset", "gt_boxes", "pred_boxes")
+
+
+def read_coco_json(request: pb.ScoreDetectionRequest, segm: bool) -> tuple[Inputs, list[common_pb2.Warning]]:
+    """The objects of a COCO JSON request (``segm``: read segmentations, use mask IoU), and the
+    warnings about what pycocotools would leave out or fail on."""
+    if not request.coco_results_json:
+        raise InvalidArgument("must be set together with coco_gt_json", field="coco_results_json")
+    for name in _COLUMNAR:
+        if len(getattr(request, name)):
+            raise InvalidArgument("give either columnar arrays or COCO JSON, not both", field=name)
+    gt = _load(request.coco_gt_json, "coco_gt_json")
+    res = _load(request.coco_results_json, "coco_results_json")
+    parsed, masks = _parse(gt, res, segm)
+    data = parsed.data
+    if masks is not None and res and "bbox" not in res[0]:
+        # pycocotools' loadRes decides by the first result: without a box, area and box come from masks.
+        data = replace(data, dt_box=rle_bbox(masks[1]), dt_area=masks[1].area)
+    _check_boxes_and_scores(data, parsed)
+    inputs = Inputs(
+        data,
+        [str(i) for i in parsed.image_ids],
+        parsed.category_names,
+        parsed.gt_ann_index,
+        parsed.dt_result_index,
+        masks,
+    )
+    return inputs, _warnings(parsed, data, request.mode)
+
+
+def _load(text: str, field: str) -> Any:
+    """The parsed JSON of ``field``."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise InvalidArgument(f"not valid JSON: {exc}", field=field) from None
+
+
+def _parse(gt: Any, res: Any, segm: bool) -> tuple[CocoJsonData, tuple[RleSet, RleSet] | None]:
+    """The core's reading of the two files (and the masks, for segm), its errors named by request field."""
+    try:
+        parsed = from_coco_json(gt, res, need_segm=segm)
+        masks = None
+        if segm:
+            masks = (
+                masks_from_segmentations(
+                    parsed.gt_segm or [],
+                    parsed.gt_ann_index,
+                    "coco_gt.annotations",
+                    [parsed.image_sizes[i] for i in parsed.data.gt_image.tolist()],
+                ),
+                masks_from_segmentations(parsed.dt_segm or [], parsed.dt_result_index, "coco_results"),
+            )
+    except CocoFormatError as exc:
+        field = exc.field.replace("coco_gt", "coco_gt_json").replace("coco_results", "coco_results_json")
+        raise InvalidArgument(exc.message, field=field) from None
+    return parsed, masks
+
+
+def _check_boxes_and_scores(data: DetectionData, parsed: CocoJsonData) -> None:
+    """Boxes need finite x, y and non-negative width, height; scores must be finite."""
+    for arr, idx, name in (
+        (data.gt_box, parsed.gt_ann_index, "coco_gt_json.annotations"),
+        (data.dt_box, parsed.dt_result_index, "coco_results_json"),
+    ):
+        bad = ~np.isfinite(arr).all(axis=1) | (arr[:, 2] < 0) | (arr[:, 3] < 0)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InvalidArgument("bbox needs finite x, y and non-negative width, height",
+                                  field=f"{name}[{int(idx[i])}].bbox")  # fmt: skip
+    if data.num_dt and not np.isfinite(data.dt_score).all():
+        i = int(np.flatnonzero(~np.isfinite(data.dt_score))[0])
+        raise InvalidArgument(
+            "score is not finite", field=f"coco_results_json[{int(parsed.dt_result_index[i])}].score"
+        )
+
+
+def _warnings(parsed: CocoJsonData, data: DetectionData, mode: int) -> list[common_pb2.Warning]:
+    """What pycocotools would have done silently (or failed on) with these files, in a fixed order."""
+    out = []
+    if parsed.gt_dropped_unknown:
+        out.append(warning(
+            "GT_UNKNOWN_IMAGE_OR_CATEGORY",
+            f"{parsed.gt_dropped_unknown} annotations name an image or category absent from the GT file "
+            "and were left out (as pycocotools does).",
+            "coco_gt_json",
+        ))  # fmt: skip
+    if parsed.dt_dropped_unknown_category:
+        out.append(warning(
+            "PREDICTION_UNKNOWN_CATEGORY",
+            f"{parsed.dt_dropped_unknown_category} results name a category absent from the GT file; "
+            "pycocotools silently leaves them out, and so do we.",
+            "coco_results_json",
+        ))  # fmt: skip
+    if parsed.gt_missing_area:
+        out.append(warning(
+            "GT_AREA_MISSING",
+            f"{parsed.gt_missing_area} annotations have no area; their box area was used "
+            "(pycocotools would fail).",
+            "coco_gt_json",
+        ))  # fmt: skip
+    if data.gt_zero_id is not None and data.gt_zero_id.any() and mode != pb.DETECTION_MODE_DIAGNOSTIC:
+        out.append(warning(
+            "ZERO_ANNOTATION_ID",
+            "an annotation has id 0: pycocotools (and COCO mode) count the detection matched to it as a "
+            "false positive; DIAGNOSTIC mode does not.",
+            "coco_gt_json",
+        ))  # fmt: skip
+    return out

@@ -1,0 +1,167 @@
+"""Reading a ScoreDetection request: its objects (columnar or COCO JSON, see :mod:`.columnar` and
+:mod:`.coco_json`), then its options, each checked in a fixed order so the first error a request
+reports is always the same one.
+
+Defaults: ``operating_iou`` 0.5; ``score_threshold`` 0.5 for probabilities, otherwise none (every kept
+prediction counts); TIDE foreground / background IoU 0.5 / 0.1; ``iou_histogram_bins`` 20;
+``min_slice_support`` 1; ``max_slices_per_key`` 50.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from curation.core.detection import CocoParams, DetectionData, Mode
+from curation.errors import InvalidArgument
+from curation.ops import _validate as v
+from curation.ops.detection.coco_json import read_coco_json
+from curation.ops.detection.columnar import read_columnar
+from curation.ops.detection.inputs import Inputs, check_mask_sizes, check_probabilities
+from curation.ops.detection.params import coco_params
+from curation.ops.findings import warning
+from curation.v1 import classification_pb2 as cls_pb
+from curation.v1 import common_pb2
+from curation.v1 import detection_pb2 as pb
+
+__all__ = ["Options", "read_request"]
+
+DEFAULT_BINS = 20
+MAX_BINS = 1000
+DEFAULT_MAX_SLICES = 50
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to diagnose: the request's options checked, defaults applied."""
+
+    params: CocoParams
+    mode: Mode
+    operating_iou: float
+    # -inf when no threshold applies.
+    score_threshold: float
+    tide_foreground_iou: float
+    tide_background_iou: float
+    iou_bins: int
+    slices: dict[str, list[str]]
+    gt_slices: dict[str, list[str]]
+    min_slice_support: int
+    max_slices_per_key: int
+
+    @property
+    def mode_enum(self) -> pb.DetectionMode:
+        """The mode as the response states it."""
+        return pb.DETECTION_MODE_DIAGNOSTIC if self.mode == "diagnostic" else pb.DETECTION_MODE_COCO
+
+
+def read_request(request: pb.ScoreDetectionRequest) -> tuple[Inputs, Options, list[common_pb2.Warning]]:
+    """The request's objects and options, and the warnings about the request itself."""
+    inputs, warnings = _read_inputs(request)
+    options = _read_options(request, inputs.data)
+    data = inputs.data
+    if options.mode != "diagnostic" and data.gt_ignore is not None and data.gt_ignore.any():
+        warnings.append(warning(
+            "GT_IGNORE_DISCARDED",
+            f"{int(data.gt_ignore.sum())} GT objects are flagged ignore; pycocotools (COCO mode) discards "
+            "the flag and counts them. Use DIAGNOSTIC mode to honour it.",
+            "gt_ignore",
+        ))  # fmt: skip
+    return inputs, options, warnings
+
+
+def _read_inputs(request: pb.ScoreDetectionRequest) -> tuple[Inputs, list[common_pb2.Warning]]:
+    """The objects, from COCO JSON or columnar arrays (never both), checked whole."""
+    segm = request.iou_type == pb.DETECTION_IOU_TYPE_SEGM
+    if not segm and (len(request.gt_masks) or len(request.pred_masks)):
+        raise InvalidArgument(
+            "masks need iou_type SEGM", field="gt_masks" if len(request.gt_masks) else "pred_masks"
+        )
+    if request.coco_gt_json:
+        inputs, warnings = read_coco_json(request, segm)
+    else:
+        if request.coco_results_json:
+            raise InvalidArgument("must be set together with coco_gt_json", field="coco_gt_json")
+        inputs, warnings = read_columnar(request, segm), []
+    if inputs.masks is not None:
+        check_mask_sizes(inputs, inputs.masks)
+    if request.score_type == cls_pb.SCORE_TYPE_PROBABILITY:
+        check_probabilities(inputs)
+    return inputs, warnings
+
+
+def _read_options(request: pb.ScoreDetectionRequest, data: DetectionData) -> Options:
+    """The options, checked in a fixed order, with their defaults."""
+    params = coco_params(request.params)
+    op_iou = _unit(request, "operating_iou", 0.5)
+    threshold = _score_threshold(request)
+    fg = _unit(request, "tide_foreground_iou", 0.5)
+    bg = _unit(request, "tide_background_iou", 0.1)
+    if bg > fg:
+        raise InvalidArgument("must not exceed tide_foreground_iou", field="tide_background_iou")
+    bins = request.iou_histogram_bins
+    if bins < 0 or bins > MAX_BINS:
+        raise InvalidArgument(f"must lie in [0, {MAX_BINS}]", field="iou_histogram_bins")
+    for name in ("min_slice_support", "max_slices_per_key"):
+        if getattr(request, name) < 0:
+            raise InvalidArgument("must be >= 0", field=name)
+    slices = _columns(request.metadata, request.slice_by, data.num_images)
+    gt_slices = _columns(
+        request.gt_metadata,
+        request.slice_gt_by,
+        data.num_gt,
+        field="gt_metadata",
+        by="slice_gt_by",
+        what="GT",
+    )
+    return Options(
+        params=params,
+        mode="diagnostic" if request.mode == pb.DETECTION_MODE_DIAGNOSTIC else "coco",
+        operating_iou=op_iou,
+        score_threshold=threshold,
+        tide_foreground_iou=fg,
+        tide_background_iou=bg,
+        iou_bins=bins or DEFAULT_BINS,
+        slices=slices,
+        gt_slices=gt_slices,
+        min_slice_support=request.min_slice_support or 1,
+        max_slices_per_key=request.max_slices_per_key or DEFAULT_MAX_SLICES,
+    )
+
+
+def _unit(request: pb.ScoreDetectionRequest, field: str, default: float) -> float:
+    """The optional field ``field`` in [0, 1], or ``default`` when unset."""
+    if not request.HasField(field):
+        return default
+    value = getattr(request, field)
+    if not (np.isfinite(value) and 0.0 <= value <= 1.0):
+        raise InvalidArgument(f"must lie in [0, 1], got {value}", field=field)
+    return float(value)
+
+
+def _score_threshold(request: pb.ScoreDetectionRequest) -> float:
+    """The score threshold: as given (finite), else 0.5 for probabilities and -inf (none) otherwise."""
+    if request.HasField("score_threshold"):
+        if not np.isfinite(request.score_threshold):
+            raise InvalidArgument("must be finite", field="score_threshold")
+        return float(request.score_threshold)
+    return 0.5 if request.score_type == cls_pb.SCORE_TYPE_PROBABILITY else -np.inf
+
+
+def _columns(
+    metadata: Any, keys: Any, n: int, *, field: str = "metadata", by: str = "slice_by", what: str = "asset"
+) -> dict[str, list[str]]:
+    """The metadata columns named in ``keys`` (``by``), each with one value per object (``n``)."""
+    columns: dict[str, list[str]] = {}
+    for i, col in enumerate(metadata):
+        if col.key in columns:
+            raise InvalidArgument(f"duplicate metadata key {col.key!r}", field=f"{field}[{i}].key")
+        v.check_length(len(col.values), n, f"{field}[{i}].values", what=f"one per {what}")
+        columns[col.key] = list(col.values)
+    out: dict[str, list[str]] = {}
+    for i, key in enumerate(keys):
+        if key not in columns:
+            raise InvalidArgument(f"no {field} column named {key!r}", field=f"{by}[{i}]")
+        out[key] = columns[key]
+    return out
