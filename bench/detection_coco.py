@@ -65,40 +65,43 @@ def _peak_mib() -> float:
     return hwm / 1024.0 if hwm is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def _run_ours(gt_path: str, res_path: str) -> dict[str, Any]:
+    """Our load + evaluate + accumulate + summarize, then the full diagnosis, after the server's warm-up."""
+    sys.path.insert(0, str(ROOT / "service"))
+    from curation.core.detection import coco as dc
+    from curation.core.detection import diagnose, from_coco_json, warm_up
+
+    warm_up()  # what the server does at start: no compilation inside the timed region
+    base = _reset_peak()
+    t0 = time.perf_counter()
+    with open(gt_path) as f:
+        gt = json.load(f)
+    with open(res_path) as f:
+        res = json.load(f)
+    parsed = from_coco_json(gt, res)
+    del gt, res
+    t1 = time.perf_counter()
+    arrays = dc.accumulate(dc.evaluate_images(parsed.data))
+    stats = [s.value for s in dc.summarize(arrays)]
+    t2 = time.perf_counter()
+    diagnose(parsed.data)
+    t3 = time.perf_counter()
+    return {
+        "name": "ours",
+        "load": t1 - t0,
+        "eval": t2 - t1,
+        "stats": stats,
+        "diagnostic": t3 - t2,
+        "peak_mib": _peak_mib() - base,
+    }
+
+
 def _run_peer(name: str, gt_path: str, res_path: str) -> dict[str, Any]:
     """Runs inside the subprocess: import, load, evaluate; returns timings, memory and stats."""
+    if name == "ours":
+        return _run_ours(gt_path, res_path)
     out: dict[str, Any] = {"name": name}
     sink = io.StringIO()
-    if name == "ours":
-        sys.path.insert(0, str(ROOT / "service"))
-        from curation.core.detection import coco as dc
-        from curation.core.detection._coco_kernels import warm_up
-        from curation.core.detection.coco_json import from_coco_json
-
-        warm_up()  # what the server does at start: no compilation inside the timed region
-        base = _reset_peak()
-        t0 = time.perf_counter()
-        with open(gt_path) as f:
-            gt = json.load(f)
-        with open(res_path) as f:
-            res = json.load(f)
-        parsed = from_coco_json(gt, res)
-        del gt, res
-        t1 = time.perf_counter()
-        arrays = dc.accumulate(dc.evaluate_images(parsed.data))
-        stats = [s.value for s in dc.summarize(arrays)]
-        t2 = time.perf_counter()
-        out.update(load=t1 - t0, eval=t2 - t1, stats=stats)
-        try:
-            from curation.core.detection import diagnose
-        except ImportError:
-            pass
-        else:
-            t3 = time.perf_counter()
-            diagnose(parsed.data)
-            out["diagnostic"] = time.perf_counter() - t3
-        out["peak_mib"] = _peak_mib() - base
-        return out
     if name == "pycocotools":
         from pycocotools.coco import COCO
         from pycocotools.cocoeval import COCOeval
