@@ -17,8 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from curation.core import sampling as core
-from curation.core.sampling.near_duplicates import exact_cosine_knn, near_duplicates
-from curation.core.sampling.scores import tie_keys
+from curation.core.sampling import cosine_knn, near_duplicates, tie_keys
 from curation.errors import InvalidArgument
 from curation.ops import _validate as v
 from curation.ops.embeddings import EmbeddingStore, check_collection, decode_vectors, store_for
@@ -28,14 +27,13 @@ from curation.ops.paging import check_page_size, page_bounds
 from curation.v1 import common_pb2
 from curation.v1 import sampling_pb2 as pb
 
-__all__ = ["DEFAULT_DEDUP", "DEFAULT_MIX", "SPECS", "ann_cosine_knn", "cosine_knn"]
+__all__ = ["DEFAULT_DEDUP", "DEFAULT_MIX", "SPECS"]
 
 SERVICE = "curation.v1.SamplingService"
 SELECT = f"{SERVICE}/Select"
 NEAR_DUPLICATES = f"{SERVICE}/FindNearDuplicates"
 PLAN = f"{SERVICE}/Plan"
 SCORE_CLASSIFICATION = "curation.v1.DiagnosticsService/ScoreClassification"
-ANN_MIN_ROWS = 20_000
 MAX_NEIGHBORS = 100
 FRACTION_TOLERANCE = 1e-6
 
@@ -81,44 +79,6 @@ _FILTER = {
     pb.MODEL_FILTER_DISAGREE: "disagree",
     pb.MODEL_FILTER_DISAGREE_OR_UNSURE: "disagree_or_unsure",
 }
-
-
-# ---------------------------------------------------------------------------------------- neighbour search
-def ann_cosine_knn(xn: npt.NDArray[np.float32], k: int, *, nprobe: int = 4) -> tuple[Any, Any]:
-    """Approximate k nearest neighbours of unit rows by inner product: faiss IVF-Flat.
-
-    ``nlist ~ 2 sqrt(n)`` inverted lists trained by 10 k-means iterations on at most 40 points per list;
-    each row probes its ``nprobe`` nearest lists. Near-duplicates sit in the same or an adjacent cell, so
-    recall of planted duplicates stays at 1.0 in bench/sampling_near_duplicates.py.
-    """
-    import faiss  # noqa: PLC0415  (imported here: only large requests need it)
-
-    n, d = xn.shape
-    nlist = max(1, min(int(2 * math.sqrt(n)), n // 40))
-    quantizer = faiss.IndexFlatIP(d)
-    index = faiss.IndexIVFFlat(quantizer, d, nlist, faiss.METRIC_INNER_PRODUCT)
-    index.cp.niter = 10
-    index.cp.min_points_per_centroid = 1
-    # Training rows chosen and ordered by a hash of their bits, not by position: the index (and so the
-    # groups) is the same whatever the order of the pool.
-    bits = np.ascontiguousarray(xn).view(np.uint32).astype(np.uint64)
-    with np.errstate(over="ignore"):
-        h = (bits[:, : min(d, 8)] * np.uint64(0x9E3779B97F4A7C15)).sum(axis=1) * np.uint64(0xBF58476D1CE4E5B9)
-    take = 40 * nlist
-    rows = np.argsort(h, kind="stable") if n <= take else np.argpartition(h, take - 1)[:take]
-    rows = rows[np.argsort(h[rows], kind="stable")]
-    index.train(np.ascontiguousarray(xn[rows]))
-    index.add(xn)
-    index.nprobe = min(nprobe, nlist)
-    sims, idx = index.search(xn, k)
-    return sims, idx.astype(np.int64)
-
-
-def cosine_knn(xn: npt.NDArray[np.float32], k: int) -> tuple[Any, Any]:
-    """Exact below ANN_MIN_ROWS rows, faiss IVF above."""
-    if xn.shape[0] < ANN_MIN_ROWS:
-        return exact_cosine_knn(xn, k)
-    return ann_cosine_knn(xn, k)
 
 
 # ---------------------------------------------------------------------------------------- validation
@@ -358,7 +318,7 @@ def _evaluate_select(
         result.strategies.add(strategy=name, quota=quota, selected=picked)
     result.warnings.extend(extra_warnings)
     result.warnings.extend(
-        common_pb2.Warning(code=w.code, message=w.message, field=w.field) for w in sel.notices
+        common_pb2.Warning(code=w.code, message=w.message, field=w.field) for w in sel.findings
     )
     return result
 
