@@ -32,6 +32,8 @@ import numpy as np
 import numpy.typing as npt
 import re2
 
+from curation.core._common.arrays import BoolArray, F32Array, FloatArray
+
 __all__ = [
     "MAX_DEPTH",
     "MAX_NUMPY_LITERALS",
@@ -149,7 +151,7 @@ class ScoreWithinMargin:
 
 @dataclass(frozen=True, slots=True)
 class Similarity:
-    exemplars: npt.NDArray[np.float32]  # e x dim
+    exemplars: F32Array  # e x dim
     threshold: float
 
 
@@ -207,7 +209,7 @@ class Compiled:
     keyword_ids: dict[int, int]  # id(Keyword node) -> node number
     n_keyword_nodes: int
     # Metadata columns read by Range rules, parsed once while validating.
-    numeric: dict[str, npt.NDArray[np.float64]] = field(default_factory=dict)
+    numeric: dict[str, FloatArray] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------------- compile
@@ -233,32 +235,48 @@ def compile_functions(functions: Sequence[LabelingFunction], inputs: Inputs, *, 
         raise LabelingFunctionError("at least one labeling function is required", lf=-1)
     sets: dict[str, _FieldSet] = {}
     keyword_ids: dict[int, int] = {}
-    names: dict[str, int] = {}
-    numeric: dict[str, npt.NDArray[np.float64]] = {}
+    names: set[str] = set()
+    numeric: dict[str, FloatArray] = {}
     opts = _options(PATTERN_MAX_MEM)
     total = 0
     for i, lf in enumerate(functions):
-        if not lf.name:
-            raise LabelingFunctionError("name must not be empty", lf=i, path="name")
-        if lf.name in names:
-            raise LabelingFunctionError(f"duplicate name {lf.name!r}", lf=i, path="name")
-        names[lf.name] = i
-        if not 0 <= lf.label < n_classes:
-            raise LabelingFunctionError(f"label {lf.label} is outside [0, {n_classes})", lf=i, path="label")
+        _check_function(lf, i, names, n_classes)
         for path, node in _walk(lf.rule, "rule", i, 0):
             total += _check_node(node, path, i, inputs=inputs, opts=opts, numeric=numeric)
             if total > MAX_PATTERNS:
                 raise LabelingFunctionError(f"more than {MAX_PATTERNS} patterns in total", lf=i, path=path)
             if isinstance(node, Keyword):
                 fs = sets.setdefault(node.field, _FieldSet(node.field))
-                nid = keyword_ids.setdefault(id(node), len(keyword_ids))
-                plain = not node.regex and not node.whole_word
-                for raw in node.patterns:
-                    if plain and "\x00" not in raw:
-                        fs.literals.append((nid, raw, node.case_insensitive, _pattern(node, raw)))
-                    else:
-                        fs.patterns.append(_pattern(node, raw))
-                        fs.owners.append(nid)
+                _add_keyword(fs, keyword_ids.setdefault(id(node), len(keyword_ids)), node)
+    _compile_sets(sets, functions)
+    return Compiled(tuple(functions), n_classes, sets, keyword_ids, len(keyword_ids), numeric)
+
+
+def _check_function(lf: LabelingFunction, i: int, names: set[str], n_classes: int) -> None:
+    """A unique, non-empty name (added to ``names``) and a label in ``[0, n_classes)``."""
+    if not lf.name:
+        raise LabelingFunctionError("name must not be empty", lf=i, path="name")
+    if lf.name in names:
+        raise LabelingFunctionError(f"duplicate name {lf.name!r}", lf=i, path="name")
+    names.add(lf.name)
+    if not 0 <= lf.label < n_classes:
+        raise LabelingFunctionError(f"label {lf.label} is outside [0, {n_classes})", lf=i, path="label")
+
+
+def _add_keyword(fs: _FieldSet, nid: int, node: Keyword) -> None:
+    """File the patterns of keyword node ``nid`` under its field: plain literals for numpy, the rest
+    (regexes, whole words, literals with a NUL) as RE2 patterns."""
+    plain = not node.regex and not node.whole_word
+    for raw in node.patterns:
+        if plain and "\x00" not in raw:
+            fs.literals.append((nid, raw, node.case_insensitive, _pattern(node, raw)))
+        else:
+            fs.patterns.append(_pattern(node, raw))
+            fs.owners.append(nid)
+
+
+def _compile_sets(sets: dict[str, _FieldSet], functions: Sequence[LabelingFunction]) -> None:
+    """Compile each field's RE2 set (literals join it when there are too many for numpy)."""
     set_opts = _options(SET_MAX_MEM)
     for fs in sets.values():
         if len(fs.literals) > MAX_NUMPY_LITERALS:  # one RE2 pass beats many numpy passes
@@ -279,7 +297,6 @@ def compile_functions(functions: Sequence[LabelingFunction], inputs: Inputs, *, 
                 path="rule.keyword.patterns",
             ) from None
         fs.compiled = compiled
-    return Compiled(tuple(functions), n_classes, sets, keyword_ids, len(keyword_ids), numeric)
 
 
 def _first_lf_on_field(functions: Sequence[LabelingFunction], name: str) -> int:
@@ -311,81 +328,101 @@ def _check_node(
     *,
     inputs: Inputs,
     opts: re2.Options,
-    numeric: dict[str, npt.NDArray[np.float64]],
+    numeric: dict[str, FloatArray],
 ) -> int:
     """Validate one rule node; returns the number of patterns it adds."""
     if isinstance(node, Keyword):
-        where = f"{path}.keyword"
-        if node.field not in inputs.texts:
-            raise LabelingFunctionError(f"no text field named {node.field!r}", lf=lf, path=f"{where}.field")
-        if not node.patterns:
-            raise LabelingFunctionError("needs at least one pattern", lf=lf, path=f"{where}.patterns")
-        for j, raw in enumerate(node.patterns):
-            at = f"{where}.patterns[{j}]"
-            if not raw:
-                raise LabelingFunctionError("pattern must not be empty", lf=lf, path=at)
-            if len(raw) > MAX_PATTERN_CHARS:
-                raise LabelingFunctionError(
-                    f"pattern has {len(raw)} characters, the limit is {MAX_PATTERN_CHARS}", lf=lf, path=at
-                )
-            try:
-                re2.compile(_pattern(node, raw), opts)
-            except re2.error as exc:
-                reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
-                raise LabelingFunctionError(f"invalid pattern: {reason}", lf=lf, path=at) from None
-        return len(node.patterns)
+        return _check_keyword(node, f"{path}.keyword", lf, inputs, opts)
     if isinstance(node, Equals | InSet | Range | Exists):
-        kind = {Equals: "equals", InSet: "in_set", Range: "range"}.get(type(node), "exists")
-        if node.key not in inputs.metadata:
-            raise LabelingFunctionError(
-                f"no metadata column named {node.key!r}", lf=lf, path=f"{path}.{kind}.key"
-            )
-        if isinstance(node, Range):
-            if node.min is None and node.max is None:
-                raise LabelingFunctionError("range needs min or max", lf=lf, path=f"{path}.range")
-            for name in ("min", "max"):
-                value = getattr(node, name)
-                if value is not None and not np.isfinite(value):
-                    raise LabelingFunctionError("must be finite", lf=lf, path=f"{path}.range.{name}")
-            if node.key not in numeric:
-                numeric[node.key] = _numeric(inputs.metadata[node.key], node.key, lf, f"{path}.range.key")
-        return 0
-    if isinstance(node, PredictedClass | ScoreAtLeast | ScoreWithinMargin):
-        kind = {PredictedClass: "predicted_class", ScoreAtLeast: "score_at_least"}.get(
-            type(node), "score_within_margin"
-        )
-        if inputs.scores is None:
-            raise LabelingFunctionError("model-output rules need scores", lf=lf, path=f"{path}.{kind}")
-        if not 0 <= node.label < inputs.scores.shape[1]:
-            raise LabelingFunctionError(
-                f"class {node.label} is outside [0, {inputs.scores.shape[1]})",
-                lf=lf,
-                path=f"{path}.{kind}.label",
-            )
-        value = getattr(node, "threshold", getattr(node, "margin", 0.0))
-        if not np.isfinite(value) or (isinstance(node, ScoreWithinMargin) and value < 0):
-            raise LabelingFunctionError("must be finite (and a margin >= 0)", lf=lf, path=f"{path}.{kind}")
-        return 0
-    if isinstance(node, Similarity):
-        where = f"{path}.similarity"
-        if inputs.embeddings is None:
-            raise LabelingFunctionError("similarity rules need embeddings", lf=lf, path=where)
-        ex = node.exemplars
-        if ex.ndim != 2 or ex.shape[0] == 0 or ex.shape[1] != inputs.embeddings.shape[1]:
-            raise LabelingFunctionError(
-                f"exemplars must be e x {inputs.embeddings.shape[1]} with e >= 1",
-                lf=lf,
-                path=f"{where}.exemplars",
-            )
-        if not np.isfinite(ex).all():
-            raise LabelingFunctionError("exemplars must be finite", lf=lf, path=f"{where}.exemplars")
-        if not -1.0 <= node.threshold <= 1.0:
-            raise LabelingFunctionError("threshold must lie in [-1, 1]", lf=lf, path=f"{where}.threshold")
-        return 0
+        _check_metadata_rule(node, path, lf, inputs, numeric)
+    elif isinstance(node, PredictedClass | ScoreAtLeast | ScoreWithinMargin):
+        _check_model_output_rule(node, path, lf, inputs)
+    elif isinstance(node, Similarity):
+        _check_similarity(node, f"{path}.similarity", lf, inputs)
     return 0
 
 
-def _numeric(col: npt.NDArray[np.str_], key: str, lf: int, path: str) -> npt.NDArray[np.float64]:
+def _check_keyword(node: Keyword, where: str, lf: int, inputs: Inputs, opts: re2.Options) -> int:
+    """A known text field and 1+ patterns, each non-empty, within the length limit and compiling in
+    RE2 within its memory budget; returns the number of patterns."""
+    if node.field not in inputs.texts:
+        raise LabelingFunctionError(f"no text field named {node.field!r}", lf=lf, path=f"{where}.field")
+    if not node.patterns:
+        raise LabelingFunctionError("needs at least one pattern", lf=lf, path=f"{where}.patterns")
+    for j, raw in enumerate(node.patterns):
+        at = f"{where}.patterns[{j}]"
+        if not raw:
+            raise LabelingFunctionError("pattern must not be empty", lf=lf, path=at)
+        if len(raw) > MAX_PATTERN_CHARS:
+            raise LabelingFunctionError(
+                f"pattern has {len(raw)} characters, the limit is {MAX_PATTERN_CHARS}", lf=lf, path=at
+            )
+        try:
+            re2.compile(_pattern(node, raw), opts)
+        except re2.error as exc:
+            reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+            raise LabelingFunctionError(f"invalid pattern: {reason}", lf=lf, path=at) from None
+    return len(node.patterns)
+
+
+def _check_metadata_rule(
+    node: Equals | InSet | Range | Exists, path: str, lf: int, inputs: Inputs, numeric: dict[str, FloatArray]
+) -> None:
+    """A known metadata column; a range has a finite bound and a numeric column (parsed once, kept in
+    ``numeric``)."""
+    kind = {Equals: "equals", InSet: "in_set", Range: "range"}.get(type(node), "exists")
+    if node.key not in inputs.metadata:
+        raise LabelingFunctionError(
+            f"no metadata column named {node.key!r}", lf=lf, path=f"{path}.{kind}.key"
+        )
+    if not isinstance(node, Range):
+        return
+    if node.min is None and node.max is None:
+        raise LabelingFunctionError("range needs min or max", lf=lf, path=f"{path}.range")
+    for name in ("min", "max"):
+        value = getattr(node, name)
+        if value is not None and not np.isfinite(value):
+            raise LabelingFunctionError("must be finite", lf=lf, path=f"{path}.range.{name}")
+    if node.key not in numeric:
+        numeric[node.key] = _numeric(inputs.metadata[node.key], node.key, lf, f"{path}.range.key")
+
+
+def _check_model_output_rule(
+    node: PredictedClass | ScoreAtLeast | ScoreWithinMargin, path: str, lf: int, inputs: Inputs
+) -> None:
+    """Scores present, a class among their columns, a finite threshold (a margin also >= 0)."""
+    kind = {PredictedClass: "predicted_class", ScoreAtLeast: "score_at_least"}.get(
+        type(node), "score_within_margin"
+    )
+    if inputs.scores is None:
+        raise LabelingFunctionError("model-output rules need scores", lf=lf, path=f"{path}.{kind}")
+    if not 0 <= node.label < inputs.scores.shape[1]:
+        raise LabelingFunctionError(
+            f"class {node.label} is outside [0, {inputs.scores.shape[1]})", lf=lf, path=f"{path}.{kind}.label"
+        )
+    value = getattr(node, "threshold", getattr(node, "margin", 0.0))
+    if not np.isfinite(value) or (isinstance(node, ScoreWithinMargin) and value < 0):
+        raise LabelingFunctionError("must be finite (and a margin >= 0)", lf=lf, path=f"{path}.{kind}")
+
+
+def _check_similarity(node: Similarity, where: str, lf: int, inputs: Inputs) -> None:
+    """Embeddings present; finite e x dim exemplars (e >= 1); a threshold in [-1, 1]."""
+    if inputs.embeddings is None:
+        raise LabelingFunctionError("similarity rules need embeddings", lf=lf, path=where)
+    ex = node.exemplars
+    if ex.ndim != 2 or ex.shape[0] == 0 or ex.shape[1] != inputs.embeddings.shape[1]:
+        raise LabelingFunctionError(
+            f"exemplars must be e x {inputs.embeddings.shape[1]} with e >= 1",
+            lf=lf,
+            path=f"{where}.exemplars",
+        )
+    if not np.isfinite(ex).all():
+        raise LabelingFunctionError("exemplars must be finite", lf=lf, path=f"{where}.exemplars")
+    if not -1.0 <= node.threshold <= 1.0:
+        raise LabelingFunctionError("threshold must lie in [-1, 1]", lf=lf, path=f"{where}.threshold")
+
+
+def _numeric(col: npt.NDArray[np.str_], key: str, lf: int, path: str) -> FloatArray:
     """A metadata column as floats (empty = NaN); a non-numeric value is an error naming its row."""
     present = col != ""
     out = np.full(col.shape[0], np.nan)
@@ -405,7 +442,7 @@ def _numeric(col: npt.NDArray[np.str_], key: str, lf: int, path: str) -> npt.NDA
 
 
 # ---------------------------------------------------------------------------------- apply
-def _keyword_masks(compiled: Compiled, inputs: Inputs) -> npt.NDArray[np.bool_]:
+def _keyword_masks(compiled: Compiled, inputs: Inputs) -> BoolArray:
     """masks[node, row]: numpy substring search for a few plain literals, then one pass of each
     field's RE2 set over its texts."""
     n = inputs.n
@@ -436,60 +473,72 @@ def _keyword_masks(compiled: Compiled, inputs: Inputs) -> npt.NDArray[np.bool_]:
 class _Evaluator:
     compiled: Compiled
     inputs: Inputs
-    keyword: npt.NDArray[np.bool_]
-    numeric: dict[str, npt.NDArray[np.float64]] = field(default_factory=dict)
+    keyword: BoolArray
+    numeric: dict[str, FloatArray] = field(default_factory=dict)
     top: npt.NDArray[np.floating] | None = None
     argmax: npt.NDArray[np.intp] | None = None
-    unit: npt.NDArray[np.float32] | None = None
+    unit: F32Array | None = None
 
-    def mask(self, rule: Rule) -> npt.NDArray[np.bool_]:
-        inp = self.inputs
+    def mask(self, rule: Rule) -> BoolArray:
+        """The rows ``rule`` matches."""
         if isinstance(rule, Keyword):
             return np.asarray(self.keyword[self.compiled.keyword_ids[id(rule)]], dtype=np.bool_)
-        if isinstance(rule, Equals):
-            return np.asarray(inp.metadata[rule.key] == rule.value)
-        if isinstance(rule, InSet):
-            return np.isin(inp.metadata[rule.key], np.asarray(rule.values, dtype=np.str_))
-        if isinstance(rule, Exists):
-            return np.asarray(inp.metadata[rule.key] != "")
-        if isinstance(rule, Range):
-            x = self.numeric.get(rule.key)
-            if x is None:
-                x = self.numeric[rule.key] = _numeric(inp.metadata[rule.key], rule.key, -1, "")
-            out = ~np.isnan(x)
-            if rule.min is not None:
-                out &= x >= rule.min
-            if rule.max is not None:
-                out &= x <= rule.max
-            return out
-        if isinstance(rule, All):
-            out = self.mask(rule.rules[0]).copy()
-            for sub in rule.rules[1:]:
-                out &= self.mask(sub)
-            return out
-        if isinstance(rule, AnyOf):
-            out = self.mask(rule.rules[0]).copy()
-            for sub in rule.rules[1:]:
-                out |= self.mask(sub)
-            return out
-        if isinstance(rule, Not):
-            return ~self.mask(rule.rule)
+        if isinstance(rule, Equals | InSet | Exists | Range):
+            return self._metadata(rule)
+        if isinstance(rule, All | AnyOf | Not):
+            return self._combined(rule)
         if isinstance(rule, PredictedClass | ScoreWithinMargin | ScoreAtLeast):
-            assert inp.scores is not None
-            if isinstance(rule, ScoreAtLeast):
-                return np.asarray(inp.scores[:, rule.label] >= rule.threshold)
-            if self.argmax is None:
-                self.argmax = np.argmax(inp.scores, axis=1)
-                self.top = inp.scores[np.arange(inp.n), self.argmax]
-            if isinstance(rule, PredictedClass):
-                return np.asarray(self.argmax == rule.label)
-            assert self.top is not None
-            return np.asarray(self.top - inp.scores[:, rule.label] <= rule.margin)
+            return self._model_output(rule)
         if isinstance(rule, Similarity):
             return self._similar(rule)
         raise TypeError(f"unknown rule {type(rule).__name__}")
 
-    def _similar(self, rule: Similarity) -> npt.NDArray[np.bool_]:
+    def _metadata(self, rule: Equals | InSet | Exists | Range) -> BoolArray:
+        """Predicates on a metadata column; a range never matches a missing or empty value."""
+        col = self.inputs.metadata[rule.key]
+        if isinstance(rule, Equals):
+            return np.asarray(col == rule.value)
+        if isinstance(rule, InSet):
+            return np.isin(col, np.asarray(rule.values, dtype=np.str_))
+        if isinstance(rule, Exists):
+            return np.asarray(col != "")
+        x = self.numeric.get(rule.key)
+        if x is None:
+            x = self.numeric[rule.key] = _numeric(col, rule.key, -1, "")
+        out = ~np.isnan(x)
+        if rule.min is not None:
+            out &= x >= rule.min
+        if rule.max is not None:
+            out &= x <= rule.max
+        return out
+
+    def _combined(self, rule: All | AnyOf | Not) -> BoolArray:
+        """All / any of the sub-rules, or the negation of one."""
+        if isinstance(rule, Not):
+            return ~self.mask(rule.rule)
+        out = self.mask(rule.rules[0]).copy()
+        for sub in rule.rules[1:]:
+            if isinstance(rule, All):
+                out &= self.mask(sub)
+            else:
+                out |= self.mask(sub)
+        return out
+
+    def _model_output(self, rule: PredictedClass | ScoreWithinMargin | ScoreAtLeast) -> BoolArray:
+        """Rules on the score matrix; the argmax and top score are computed once and kept."""
+        inp = self.inputs
+        assert inp.scores is not None
+        if isinstance(rule, ScoreAtLeast):
+            return np.asarray(inp.scores[:, rule.label] >= rule.threshold)
+        if self.argmax is None:
+            self.argmax = np.argmax(inp.scores, axis=1)
+            self.top = inp.scores[np.arange(inp.n), self.argmax]
+        if isinstance(rule, PredictedClass):
+            return np.asarray(self.argmax == rule.label)
+        assert self.top is not None
+        return np.asarray(self.top - inp.scores[:, rule.label] <= rule.margin)
+
+    def _similar(self, rule: Similarity) -> BoolArray:
         """max cosine similarity to the exemplars >= threshold (zero vectors never match)."""
         assert self.inputs.embeddings is not None
         if self.unit is None:

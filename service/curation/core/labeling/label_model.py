@@ -35,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.optimize import linear_sum_assignment, minimize
 
+from curation.core._common.arrays import FloatArray, IntArray
 from curation.core._common.hashing import stable_string_hash
 from curation.core.labeling._kernels import (
     counts_kernel,
@@ -42,7 +43,7 @@ from curation.core.labeling._kernels import (
     posterior_agreement_kernel,
     proba_kernel,
 )
-from curation.core.labeling.vote_statistics import VoteStatistics, vote_statistics
+from curation.core.labeling.vote_statistics import IntMatrix, VoteStatistics, vote_statistics
 
 __all__ = [
     "MODELS",
@@ -62,9 +63,6 @@ TIE_TOLERANCE = 1e-5
 PREC_INIT = 0.7
 _ACC_CLIP = (0.01, 0.99)
 _DS_SMOOTHING = 0.01
-
-FloatArray = npt.NDArray[np.float64]
-IntMatrix = npt.NDArray[np.integer]
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,12 +119,12 @@ def hard_labels(
     tie_break: Literal["abstain", "hash"] = "abstain",
     asset_ids: npt.ArrayLike | None = None,
     tolerance: float = TIE_TOLERANCE,
-) -> npt.NDArray[np.int64]:
+) -> IntArray:
     """Argmax with Snorkel's tie tolerance; ties abstain (-1) or pick the tied class at position
     ``hash(asset_id) % (number tied)`` -- a function of the asset ID, never of the row position."""
     tied = np.abs(probs - probs.max(axis=1, keepdims=True)) < tolerance
     n_tied = tied.sum(axis=1)
-    labels: npt.NDArray[np.int64] = np.argmax(tied, axis=1).astype(np.int64)
+    labels: IntArray = np.argmax(tied, axis=1).astype(np.int64)
     multi = n_tied > 1
     if not multi.any():
         return labels

@@ -455,7 +455,7 @@ def analyze(request: pb.AnalyzeLabelingFunctionsRequest) -> pb.LabelingFunctionA
             row.incorrect = int(s.incorrect[j])
             row.empirical_accuracy = float(s.empirical_accuracy[j])
     for f in findings(L, s, n_classes=k, names=fn_names):
-        out.warnings.append(_warning(f.code, f.message, f"function_names[{f.lf}]" if f.lf >= 0 else ""))
+        out.warnings.append(_warning(f.code, f.message, f.field))
     return out
 
 
