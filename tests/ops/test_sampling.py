@@ -11,6 +11,7 @@ from curation.ops import Context, Operations
 from curation.ops import classification as cls_ops
 from curation.ops import embeddings as emb_ops
 from curation.ops import sampling as ops_mod
+from curation.ops.sampling import plan
 from curation.v1 import classification_pb2 as cpb
 from curation.v1 import common_pb2
 from curation.v1 import embeddings_pb2 as epb
@@ -226,7 +227,7 @@ async def test_plan_by_diagnostics_key(ops: Operations) -> None:
         scores=p.ravel().tolist(),
         score_type=cpb.SCORE_TYPE_PROBABILITY,
     )
-    scored = await ops.dispatch(ops_mod.SCORE_CLASSIFICATION, score_req, CTX)
+    scored = await ops.dispatch(plan.SCORE_CLASSIFICATION, score_req, CTX)
     r = await ops.dispatch(
         ops_mod.PLAN,
         pb.PlanRequest(diagnostics_key=scored.cache.key_digest, selection=select_request(strategies=[])),
