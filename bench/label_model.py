@@ -151,7 +151,7 @@ def main() -> None:
     parser.add_argument("--skip-apply", action="store_true")
     args = parser.parse_args()
     n = 5_000 if args.smoke else args.n
-    from curation.core.labeling._kernels import warm_up
+    from curation.core.labeling import warm_up
 
     warm_up()
     for k in args.k:
