@@ -86,6 +86,8 @@ class LabelingFunctionError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Keyword:
+    """Any of ``patterns`` occurs in text field ``field`` (literal unless ``regex``)."""
+
     field: str
     patterns: tuple[str, ...]
     regex: bool = False
@@ -95,18 +97,24 @@ class Keyword:
 
 @dataclass(frozen=True, slots=True)
 class Equals:
+    """Metadata column ``key`` equals ``value``."""
+
     key: str
     value: str
 
 
 @dataclass(frozen=True, slots=True)
 class InSet:
+    """Metadata column ``key`` is one of ``values``."""
+
     key: str
     values: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Range:
+    """Metadata column ``key``, parsed as a number, lies in [min, max] (either bound may be None)."""
+
     key: str
     min: float | None = None
     max: float | None = None
@@ -114,43 +122,59 @@ class Range:
 
 @dataclass(frozen=True, slots=True)
 class Exists:
+    """Metadata column ``key`` is non-empty."""
+
     key: str
 
 
 @dataclass(frozen=True, slots=True)
 class All:
+    """Every sub-rule matches."""
+
     rules: tuple[Rule, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class AnyOf:
+    """At least one sub-rule matches."""
+
     rules: tuple[Rule, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Not:
+    """The sub-rule does not match."""
+
     rule: Rule
 
 
 @dataclass(frozen=True, slots=True)
 class PredictedClass:
+    """The model's argmax class (lowest index on ties) is ``label``."""
+
     label: int
 
 
 @dataclass(frozen=True, slots=True)
 class ScoreAtLeast:
+    """The score of class ``label`` is at least ``threshold``."""
+
     label: int
     threshold: float
 
 
 @dataclass(frozen=True, slots=True)
 class ScoreWithinMargin:
+    """The score of class ``label`` is within ``margin`` of the row's top score."""
+
     label: int
     margin: float
 
 
 @dataclass(frozen=True, slots=True)
 class Similarity:
+    """Cosine similarity of the embedding to some exemplar is at least ``threshold``."""
+
     exemplars: F32Array  # e x dim
     threshold: float
 
@@ -173,6 +197,8 @@ Rule = Union[  # noqa: UP007 - a runtime alias used in isinstance-free dispatch
 
 @dataclass(frozen=True, slots=True)
 class LabelingFunction:
+    """An LF: its name, the class it votes for and its rule."""
+
     name: str
     label: int
     rule: Rule
@@ -191,6 +217,8 @@ class Inputs:
 
 @dataclass(slots=True)
 class _FieldSet:
+    """One text field's patterns: plain literals for numpy, the rest for one compiled RE2 set."""
+
     name: str
     patterns: list[str] = field(default_factory=list)
     owners: list[int] = field(default_factory=list)  # keyword node per pattern
@@ -214,6 +242,7 @@ class Compiled:
 
 # ---------------------------------------------------------------------------------- compile
 def _options(max_mem: int) -> re2.Options:
+    """RE2 options with a program-memory budget and error logging off."""
     opts = re2.Options()
     opts.max_mem = max_mem
     opts.log_errors = False
@@ -221,6 +250,7 @@ def _options(max_mem: int) -> re2.Options:
 
 
 def _pattern(rule: Keyword, raw: str) -> str:
+    """The RE2 form of one keyword pattern: escaped unless a regex, word-bounded, case flag."""
     body = raw if rule.regex else re2.escape(raw)
     if rule.whole_word:
         body = rf"\b(?:{body})\b"
@@ -300,6 +330,7 @@ def _compile_sets(sets: dict[str, _FieldSet], functions: Sequence[LabelingFuncti
 
 
 def _first_lf_on_field(functions: Sequence[LabelingFunction], name: str) -> int:
+    """Index of the first LF with a keyword rule on text field ``name`` (-1 if none)."""
     for i, lf in enumerate(functions):
         if any(isinstance(n, Keyword) and n.field == name for _, n in _walk(lf.rule, "rule", i, 0)):
             return i
@@ -307,6 +338,7 @@ def _first_lf_on_field(functions: Sequence[LabelingFunction], name: str) -> int:
 
 
 def _walk(rule: Rule, path: str, lf: int, depth: int) -> list[tuple[str, Rule]]:
+    """Every node of ``rule`` with its field path, depth first; rejects empty all/any and deep nesting."""
     if depth > MAX_DEPTH:
         raise LabelingFunctionError(f"rules nest deeper than {MAX_DEPTH}", lf=lf, path=path)
     out: list[tuple[str, Rule]] = [(path, rule)]
@@ -471,6 +503,8 @@ def _keyword_masks(compiled: Compiled, inputs: Inputs) -> BoolArray:
 
 @dataclass(slots=True)
 class _Evaluator:
+    """Evaluates rules to row masks, keeping what several rules share (parsed ranges, argmax, unit rows)."""
+
     compiled: Compiled
     inputs: Inputs
     keyword: BoolArray

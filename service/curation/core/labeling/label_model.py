@@ -85,6 +85,7 @@ class FittedLabelModel:
 
 # ------------------------------------------------------------------------------------- scoring
 def _pattern_probs(model: FittedLabelModel, patterns: npt.NDArray[np.int16]) -> FloatArray:
+    """Class probabilities of each row of ``patterns`` under ``model`` (one compiled pass)."""
     P = np.ascontiguousarray(patterns, dtype=np.int16)
     return np.asarray(proba_kernel(P, model.tables, model.log_prior, model.kind == "majority"))
 
@@ -164,6 +165,7 @@ def lf_accuracies_from_tables(cond: FloatArray, prior: FloatArray) -> FloatArray
 
 
 def _check_balance(class_balance: npt.ArrayLike | None, k: int) -> FloatArray:
+    """The prior: uniform when not given, else k positive numbers normalised to sum to 1."""
     if class_balance is None:
         return np.full(k, 1.0 / k)
     p = np.asarray(class_balance, dtype=np.float64)
@@ -174,6 +176,7 @@ def _check_balance(class_balance: npt.ArrayLike | None, k: int) -> FloatArray:
 
 # ------------------------------------------------------------------------------------- models
 def _fit_majority(stats: VoteStatistics, prior: FloatArray) -> FittedLabelModel:
+    """Majority vote: every vote weighs 1; accuracies are agreement with the majority posterior."""
     m, k = stats.n_lfs, stats.n_classes
     tables, log_prior = _vote_tables(m, k, np.ones(m)), np.zeros(k)
     acc = _posterior_agreement(stats, tables, log_prior, True)
@@ -181,6 +184,7 @@ def _fit_majority(stats: VoteStatistics, prior: FloatArray) -> FittedLabelModel:
 
 
 def _wmv_weights(acc: FloatArray, k: int) -> FloatArray:
+    """Naive-Bayes vote weights ``log((k - 1) a / (1 - a))`` of accuracies clipped to (0.01, 0.99)."""
     a = np.clip(acc, *_ACC_CLIP)
     return np.asarray(np.log((k - 1) * a / (1.0 - a)), dtype=np.float64)
 
@@ -237,6 +241,8 @@ def _fit_dawid_skene(
 def _fit_matrix_completion(
     stats: VoteStatistics, prior: FloatArray, *, seed: int, l2: float, max_iter: int, tol: float
 ) -> FittedLabelModel:
+    """Snorkel's matrix-completion objective from its initialisation, solved with L-BFGS-B on the
+    analytic gradient, then clamped and column-permutation-broken as Snorkel does."""
     m, k = stats.n_lfs, stats.n_classes
     d = m * k
     n = max(stats.n_rows, 1)
@@ -253,6 +259,7 @@ def _fit_matrix_completion(
     Pd = prior
 
     def loss_grad(x: FloatArray) -> tuple[float, FloatArray]:
+        """The objective and its gradient at the flattened ``mu``."""
         mu = x.reshape(d, k)
         muP = mu * Pd[None, :]
         R = np.where(mask, co - muP @ mu.T, 0.0)

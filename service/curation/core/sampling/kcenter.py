@@ -60,6 +60,7 @@ def min_sq_distances(
 
 
 def _as_f32(x: npt.ArrayLike) -> F32Array:
+    """``x`` as a C-contiguous float32 array (no copy when it already is one)."""
     return np.ascontiguousarray(x, dtype=np.float32)
 
 
@@ -129,12 +130,14 @@ class _Groups:
 
     @classmethod
     def of(cls, g: IntArray) -> _Groups:
+        """The groups of rows with equal ``g``: rows ordered by group, and where each group starts."""
         _, inv = np.unique(g, return_inverse=True)
         order = np.argsort(inv, kind="stable")
         starts = np.searchsorted(inv[order], np.arange(inv.max() + 2))
         return cls(inv, order, starts)
 
     def members(self, i: int) -> IntArray:
+        """The rows in row ``i``'s group (``i`` included)."""
         gi = self.inv[i]
         return self.order[self.starts[gi] : self.starts[gi + 1]]
 

@@ -37,6 +37,7 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 
 def _splitmix64(x: U64Array) -> U64Array:
+    """The splitmix64 finaliser, elementwise: a bijective 64-bit mix."""
     with np.errstate(over="ignore"):
         z = x + _GOLDEN
         z = (z ^ (z >> np.uint64(30))) * _M1
@@ -64,6 +65,7 @@ def uniform_from_keys(keys: U64Array) -> FloatArray:
 
 
 def _probs(p: npt.ArrayLike) -> FloatArray:
+    """``p`` as a float64 n x k matrix (ValueError otherwise)."""
     arr = np.asarray(p, dtype=np.float64)
     if arr.ndim != 2:
         raise ValueError("probabilities must be an n x k matrix")

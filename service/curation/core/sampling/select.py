@@ -92,6 +92,7 @@ def select(
 
 
 def _check(strategies: Sequence[Strategy], budget: int) -> None:
+    """A budget >= 0 and at least one strategy, each of a known kind."""
     if budget < 0:
         raise ValueError("budget must be >= 0")
     if not strategies:
@@ -149,6 +150,7 @@ class _Picks:
         self.distance: list[FloatArray] = []
 
     def add(self, rows: IntArray, strategy: int, score: FloatArray, distance: FloatArray) -> None:
+        """Append the block of rows one strategy (-1 = random fill) picked."""
         self.rows.append(rows)
         self.strategy.append(np.full(rows.size, strategy, dtype=np.int64))
         self.score.append(score)

@@ -83,11 +83,13 @@ def run_strategy(
 
 
 def _need(arr: object, what: str, strategy: Strategy) -> None:
+    """ValueError naming the strategy when an input it needs is missing."""
     if arr is None:
         raise ValueError(f"strategy {strategy.label!r} needs {what}")
 
 
 def _predicted(pool: Pool) -> IntArray:
+    """The model's predicted class per row (argmax of the scores, lowest index on ties)."""
     assert pool.scores is not None
     out: IntArray = np.argmax(pool.scores, axis=1).astype(np.int64)
     return out

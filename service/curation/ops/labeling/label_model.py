@@ -10,7 +10,7 @@ is fitted by majority vote.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -79,6 +79,7 @@ def params_from_proto(p: pb.LabelModelParameters, kind: ModelKind) -> FittedLabe
 
 # ------------------------------------------------------------------------------------ predictions
 def _tie_break(value: int, ids: npt.NDArray[np.str_] | None) -> TieBreak:
+    """The core's tie break of the enum; hashing needs asset IDs."""
     if value == pb.TIE_BREAK_ASSET_ID_HASH:
         if ids is None:
             raise InvalidArgument("tie_break ASSET_ID_HASH needs asset_ids", field="asset_ids")
@@ -149,7 +150,7 @@ def fit(request: pb.FitLabelModelRequest) -> pb.FittedLabelModel:
         raise InvalidArgument(f"must lie in [0, {MAX_ITERATIONS}]", field="max_iterations")
     balance = _class_balance(request, k, multi=multi)
     accs = _lf_accuracies(request, kind, e.m, multi=multi)
-    options: dict[str, Any] = {
+    options: dict[str, object] = {
         "model": kind,
         "seed": int(request.seed) % (2**32),
         "max_iter": request.max_iterations,
@@ -210,7 +211,7 @@ def _fit_single_label(
     *,
     balance: npt.NDArray[np.float64] | None,
     accs: npt.NDArray[np.float64] | None,
-    options: dict[str, Any],
+    options: dict[str, object],
 ) -> None:
     """One model over the whole matrix (a warning when too few functions identify it)."""
     if e.m < MIN_FUNCTIONS and options["model"] != "majority":
@@ -230,7 +231,7 @@ def _fit_per_class(
     e: Entries,
     names: list[str],
     balance: npt.NDArray[np.float64] | None,
-    options: dict[str, Any],
+    options: dict[str, object],
 ) -> None:
     """One binary model per class over the functions that vote on it (majority vote below
     ``MIN_FUNCTIONS``), with a warning for each such class and each class with no positive vote."""

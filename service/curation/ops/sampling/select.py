@@ -9,8 +9,7 @@ material. With no strategies named, Select uses ``DEFAULT_MIX`` and, when it has
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -77,7 +76,7 @@ _FILTER = {
 
 
 # ---------------------------------------------------------------------------------------- the pool
-def _floats_matrix(values: Any, n: int, k: int, field: str) -> npt.NDArray[np.float64] | None:
+def _floats_matrix(values: Sequence[float], n: int, k: int, field: str) -> npt.NDArray[np.float64] | None:
     """An n x k matrix of probability rows, or None when not sent (``num_classes`` must then be >= 1)."""
     if len(values) == 0:
         return None
@@ -88,7 +87,7 @@ def _floats_matrix(values: Any, n: int, k: int, field: str) -> npt.NDArray[np.fl
     return arr.astype(np.float64)
 
 
-def _label_vector(values: Any, n: int, k: int, field: str) -> npt.NDArray[np.int64] | None:
+def _label_vector(values: Sequence[int], n: int, k: int, field: str) -> npt.NDArray[np.int64] | None:
     """One label per asset in ``[-1, k)`` (-1 = none; any int32 when ``k`` is 0), or None when not sent."""
     if len(values) == 0:
         return None
@@ -180,7 +179,9 @@ def _target_distribution(s: pb.SamplingStrategy, field: str, k: int) -> tuple[fl
     return dist
 
 
-def _strategy(s: pb.SamplingStrategy, field: str, k: int, metadata: Mapping[str, Any]) -> Strategy:
+def _strategy(
+    s: pb.SamplingStrategy, field: str, k: int, metadata: Mapping[str, npt.NDArray[np.str_]]
+) -> Strategy:
     """The core strategy of one validated ``strategies[i]`` entry."""
     kind = _KIND.get(s.kind)
     if kind is None:
@@ -215,7 +216,9 @@ def _strategy(s: pb.SamplingStrategy, field: str, k: int, metadata: Mapping[str,
     )
 
 
-def _strategies(request: pb.SelectRequest, k: int, metadata: Mapping[str, Any]) -> list[Strategy]:
+def _strategies(
+    request: pb.SelectRequest, k: int, metadata: Mapping[str, npt.NDArray[np.str_]]
+) -> list[Strategy]:
     """The request's strategies (``DEFAULT_MIX`` when none), fractions summing to 1 or all 0."""
     protos = list(request.strategies) or list(DEFAULT_MIX)
     out = [_strategy(s, f"strategies[{i}]", k, metadata) for i, s in enumerate(protos)]
