@@ -93,7 +93,7 @@ def bench_models(n: int, m: int, k: int, epochs: int) -> None:
 
 
 def bench_apply(n: int) -> None:
-    from curation.core.labeling import functions as lfs
+    from curation.core import labeling as lfs
 
     rng = np.random.default_rng(0)
     words = np.array(["refund", "broken", "great", "late", "bike", "night", "cat", "ok", "the", "a"])

@@ -16,7 +16,20 @@ from curation.core.labeling.analysis import (
     lf_summary,
     row_vote_counts,
 )
-from curation.core.labeling.functions import (
+from curation.core.labeling.compile import Compiled, compile_functions
+from curation.core.labeling.evaluate import apply
+from curation.core.labeling.label_model import (
+    MODELS,
+    TIE_TOLERANCE,
+    FittedLabelModel,
+    ModelKind,
+    fit,
+    fit_matrix,
+    hard_labels,
+    lf_accuracies_from_tables,
+    predict_proba,
+)
+from curation.core.labeling.rules import (
     MAX_DEPTH,
     MAX_NUMPY_LITERALS,
     MAX_PATTERN_CHARS,
@@ -24,7 +37,6 @@ from curation.core.labeling.functions import (
     PATTERN_MAX_MEM,
     All,
     AnyOf,
-    Compiled,
     Equals,
     Exists,
     Inputs,
@@ -39,19 +51,6 @@ from curation.core.labeling.functions import (
     ScoreAtLeast,
     ScoreWithinMargin,
     Similarity,
-    apply,
-    compile_functions,
-)
-from curation.core.labeling.label_model import (
-    MODELS,
-    TIE_TOLERANCE,
-    FittedLabelModel,
-    ModelKind,
-    fit,
-    fit_matrix,
-    hard_labels,
-    lf_accuracies_from_tables,
-    predict_proba,
 )
 from curation.core.labeling.vote_statistics import (
     IntMatrix,
