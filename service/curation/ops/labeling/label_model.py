@@ -15,7 +15,14 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from curation.core.labeling import FittedLabelModel, ModelKind, fit_matrix, hard_labels, predict_proba
+from curation.core.labeling import (
+    MIN_LFS_FOR_MODEL,
+    FittedLabelModel,
+    ModelKind,
+    fit_matrix,
+    hard_labels,
+    predict_proba,
+)
 from curation.errors import InvalidArgument
 from curation.ops import _validate as v
 from curation.ops.findings import warning
@@ -29,8 +36,6 @@ __all__ = ["FIT", "MAX_ITERATIONS", "MODEL_KINDS", "PREDICT", "fit", "predict", 
 FIT = "curation.v1.LabelingFunctionService/FitLabelModel"
 PREDICT = "curation.v1.LabelingFunctionService/PredictLabelModel"
 MAX_ITERATIONS = 10_000
-# Below this many functions a class of a multi-label task is fitted by majority vote.
-MIN_FUNCTIONS = 3
 
 MODEL_KINDS: dict[int, ModelKind] = {
     pb.LABEL_MODEL_TYPE_UNSPECIFIED: "weighted_majority",
@@ -125,8 +130,10 @@ def _multi_label(
     hard = np.zeros((e.n, n_classes), dtype=np.int64)
     for c, p in enumerate(params):
         L, used = class_matrix(e, c, np.asarray(p.functions, dtype=np.int64))
-        # Classes with fewer than MIN_FUNCTIONS functions were fitted by majority vote (see ``fit``).
-        pc = predict_proba(params_from_proto(p, kind if used.shape[0] >= MIN_FUNCTIONS else "majority"), L)
+        # Classes with fewer than MIN_LFS_FOR_MODEL functions were fitted by majority vote (see ``fit``).
+        pc = predict_proba(
+            params_from_proto(p, kind if used.shape[0] >= MIN_LFS_FOR_MODEL else "majority"), L
+        )
         probs[:, c] = pc[:, 1]
         hard[:, c] = hard_labels(pc, tie_break=tie, asset_ids=ids)
     return probs, hard
@@ -214,11 +221,11 @@ def _fit_single_label(
     options: dict[str, object],
 ) -> None:
     """One model over the whole matrix (a warning when too few functions identify it)."""
-    if e.m < MIN_FUNCTIONS and options["model"] != "majority":
+    if e.m < MIN_LFS_FOR_MODEL and options["model"] != "majority":
         payload.warnings.append(
             warning(
                 "TOO_FEW_LFS",
-                f"{e.m} labeling functions; a label model needs at least {MIN_FUNCTIONS}",
+                f"{e.m} labeling functions; a label model needs at least {MIN_LFS_FOR_MODEL}",
                 "label_matrix",
             )
         )
@@ -234,11 +241,11 @@ def _fit_per_class(
     options: dict[str, object],
 ) -> None:
     """One binary model per class over the functions that vote on it (majority vote below
-    ``MIN_FUNCTIONS``), with a warning for each such class and each class with no positive vote."""
+    ``MIN_LFS_FOR_MODEL``), with a warning for each such class and each class with no positive vote."""
     for c, name in enumerate(names):
         L, used = class_matrix(e, c)
         prior = None if balance is None else [1.0 - balance[c], balance[c]]
-        few = used.shape[0] < MIN_FUNCTIONS
+        few = used.shape[0] < MIN_LFS_FOR_MODEL
         if few:
             payload.warnings.append(
                 warning(
