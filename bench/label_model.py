@@ -93,7 +93,7 @@ def bench_models(n: int, m: int, k: int, epochs: int) -> None:
 
 
 def bench_apply(n: int) -> None:
-    from curation.core.labeling import functions as lfs
+    from curation.core import labeling as lfs
 
     rng = np.random.default_rng(0)
     words = np.array(["refund", "broken", "great", "late", "bike", "night", "cat", "ok", "the", "a"])
@@ -151,7 +151,7 @@ def main() -> None:
     parser.add_argument("--skip-apply", action="store_true")
     args = parser.parse_args()
     n = 5_000 if args.smoke else args.n
-    from curation.core.labeling._kernels import warm_up
+    from curation.core.labeling import warm_up
 
     warm_up()
     for k in args.k:

@@ -20,8 +20,7 @@ import numpy as np
 from scipy.sparse.csgraph import connected_components
 from sklearn.neighbors import NearestNeighbors
 
-from curation.core.sampling.near_duplicates import near_duplicates
-from curation.ops.sampling import ann_cosine_knn, cosine_knn
+from curation.core.sampling import ann_cosine_knn, cosine_knn, near_duplicates
 
 THRESHOLD = 1e-3
 

@@ -10,6 +10,7 @@ from curation.core.labeling import label_model as lm
 from curation.errors import InvalidArgument, NotFound
 from curation.ops import Context, Operations
 from curation.ops import labeling as ops
+from curation.ops.labeling import label_model
 from curation.v1 import labeling_pb2 as pb
 from tests.synth.label_model import synthetic_votes
 
@@ -184,7 +185,7 @@ def test_fit_matches_core(model: int) -> None:
     data = synthetic_votes(3000, 6, 3, seed=2)
     req = pb.FitLabelModelRequest(class_names=["a", "b", "c"], label_matrix=_matrix(data.L), model=model)
     out = ops.fit(req)
-    kind = ops._MODEL[model]
+    kind = label_model.MODEL_KINDS[model]
     core = lm.fit_matrix(data.L, n_classes=3, model=kind)
     np.testing.assert_allclose(out.parameters[0].lf_accuracies, core.lf_accuracy)
     probs = lm.predict_proba(core, data.L)

@@ -11,6 +11,7 @@ from curation.ops import Context, Operations
 from curation.ops import classification as cls_ops
 from curation.ops import embeddings as emb_ops
 from curation.ops import sampling as ops_mod
+from curation.ops.sampling import plan
 from curation.v1 import classification_pb2 as cpb
 from curation.v1 import common_pb2
 from curation.v1 import embeddings_pb2 as epb
@@ -226,7 +227,7 @@ async def test_plan_by_diagnostics_key(ops: Operations) -> None:
         scores=p.ravel().tolist(),
         score_type=cpb.SCORE_TYPE_PROBABILITY,
     )
-    scored = await ops.dispatch(ops_mod.SCORE_CLASSIFICATION, score_req, CTX)
+    scored = await ops.dispatch(plan.SCORE_CLASSIFICATION, score_req, CTX)
     r = await ops.dispatch(
         ops_mod.PLAN,
         pb.PlanRequest(diagnostics_key=scored.cache.key_digest, selection=select_request(strategies=[])),
@@ -293,18 +294,3 @@ async def test_same_answer_over_rest_and_grpc() -> None:
     finally:
         await server.stop(None)
         await runtime.close()
-
-
-def test_ann_search_finds_planted_duplicates_whatever_the_row_order() -> None:
-    from curation.core.sampling.near_duplicates import near_duplicates
-
-    rng = np.random.default_rng(0)
-    n, d, m = 20_000, 16, 200
-    x = rng.normal(size=(n, d)).astype(np.float32)
-    src, dst = rng.choice(n // 2, m, replace=False), n // 2 + rng.choice(n // 2, m, replace=False)
-    x[dst] = x[src] + 1e-3 * rng.normal(size=(m, d)).astype(np.float32)
-    perm = rng.permutation(n)
-    a = near_duplicates(x, threshold=1e-4, knn=ops_mod.ann_cosine_knn)
-    b = near_duplicates(x[perm], threshold=1e-4, knn=ops_mod.ann_cosine_knn)
-    assert (a.labels[src] == a.labels[dst]).all()
-    assert {frozenset(g.tolist()) for g in a.groups} == {frozenset(perm[g].tolist()) for g in b.groups}

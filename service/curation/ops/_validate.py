@@ -8,8 +8,8 @@ scalar fields through the buffer protocol (about 1 ms per million ints).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -18,6 +18,7 @@ from curation.errors import InvalidArgument
 
 __all__ = [
     "PROBABILITY_SUM_TOLERANCE",
+    "KeyedColumn",
     "bool_matrix",
     "check_length",
     "check_non_empty",
@@ -25,6 +26,7 @@ __all__ = [
     "index_array",
     "matrix",
     "probability_rows",
+    "string_columns",
     "unique_strings",
     "unit_interval",
 ]
@@ -126,3 +128,39 @@ def unique_strings(values: Sequence[str], field: str, *, allow_empty: bool = Tru
             bad = int(order[1:][dup].min())
             raise InvalidArgument(f"duplicate value {str(arr[bad])!r}", field=f"{field}[{bad}]")
     return arr
+
+
+class KeyedColumn(Protocol):
+    """A keyed string column of a request (``curation.v1.MetadataColumn``, ``TextField``)."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def values(self) -> Sequence[str]: ...
+
+
+def string_columns(
+    columns: Iterable[KeyedColumn],
+    n: int,
+    field: str,
+    *,
+    what: str = "metadata",
+    allow_empty_key: bool = False,
+    length_hint: str = "one value per asset",
+) -> dict[str, npt.NDArray[np.str_]]:
+    """Keyed string columns of ``n`` values each, as arrays by key.
+
+    Keys are unique (``duplicate {what} key``) and, unless ``allow_empty_key``, non-empty; every column
+    has ``n`` values (the length error carries ``length_hint``). Offenders are reported as
+    ``field[i].key`` / ``field[i].values``.
+    """
+    out: dict[str, npt.NDArray[np.str_]] = {}
+    for i, col in enumerate(columns):
+        if not col.key and not allow_empty_key:
+            raise InvalidArgument(f"{what} key must not be empty", field=f"{field}[{i}].key")
+        if col.key in out:
+            raise InvalidArgument(f"duplicate {what} key {col.key!r}", field=f"{field}[{i}].key")
+        check_length(len(col.values), n, f"{field}[{i}].values", what=length_hint)
+        out[col.key] = np.asarray(col.values, dtype=np.str_)
+    return out

@@ -102,11 +102,11 @@ def test_findings() -> None:
     never = np.full(n, -1)
     L = np.stack([good, bad, broad, never, good], axis=1)
     s = lf_summary(L, gold=gold)
-    codes = {(f.code, f.lf) for f in findings(L, s, n_classes=2)}
-    assert ("LF_WORSE_THAN_RANDOM", 1) in codes
-    assert ("LF_TOO_BROAD", 2) in codes
-    assert ("LF_NEVER_FIRES", 3) in codes
-    assert ("LF_DUPLICATE", 4) in codes
-    assert ("LF_WORSE_THAN_RANDOM", 0) not in codes
+    codes = {(f.code, f.field) for f in findings(L, s, n_classes=2)}
+    assert ("LF_WORSE_THAN_RANDOM", "function_names[1]") in codes
+    assert ("LF_TOO_BROAD", "function_names[2]") in codes
+    assert ("LF_NEVER_FIRES", "function_names[3]") in codes
+    assert ("LF_DUPLICATE", "function_names[4]") in codes
+    assert ("LF_WORSE_THAN_RANDOM", "function_names[0]") not in codes
     few = findings(L[:, :2], lf_summary(L[:, :2]), n_classes=2)
     assert any(f.code == "TOO_FEW_LFS" for f in few)

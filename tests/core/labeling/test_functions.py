@@ -10,7 +10,7 @@ import re2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curation.core.labeling import functions as lfs
+from curation.core import labeling as lfs
 
 TEXTS = [
     "Refund please",

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from scipy.sparse.csgraph import connected_components
 from sklearn.neighbors import NearestNeighbors
 
-from curation.core.sampling.near_duplicates import exact_cosine_knn, near_duplicates, normalize_rows
+from curation.core.sampling.knn import exact_cosine_knn, normalize_rows
+from curation.core.sampling.near_duplicates import near_duplicates
 
 
 def oracle_groups(x: np.ndarray, radius: float) -> set[frozenset[int]]:

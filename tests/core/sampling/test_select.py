@@ -116,7 +116,7 @@ def test_mixture_no_duplicates_budget_met_exclusions_honoured(
     assert not (labeled | excluded)[sel.rows].any()
     available = int((~(labeled | excluded)).sum())
     assert len(rows) == min(budget, available)
-    assert (len(rows) < budget) == any(w.code == "BUDGET_EXCEEDS_POOL" for w in sel.notices)
+    assert (len(rows) < budget) == any(w.code == "BUDGET_EXCEEDS_POOL" for w in sel.findings)
     assert sel.strategy_rank.min(initial=1) >= 1
 
 
@@ -193,7 +193,7 @@ def test_weak_labels_hard_form_with_abstain() -> None:
     sel = select(pool, [Strategy("lf_targeted")], 20, 0)
     assert sorted(sel.rows[:10].tolist()) == list(range(10))
     assert (sel.strategy[10:] == -1).all()
-    assert any(w.code == "STRATEGY_SHORTFALL" for w in sel.notices)
+    assert any(w.code == "STRATEGY_SHORTFALL" for w in sel.findings)
 
 
 def test_weak_label_vector_abstains_on_ties() -> None:

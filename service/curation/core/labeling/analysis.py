@@ -15,7 +15,8 @@ Every statistic follows ``snorkel.labeling.LFAnalysis`` (0.10.0) exactly:
   rows here); 0 for an LF that never votes.
 
 Beyond Snorkel: ``findings`` flags LFs worse than random on gold, LFs so broad they carry no signal,
-duplicated LFs and fewer than three LFs for a label model.
+duplicated LFs and fewer than three LFs for a label model. A finding about LF ``j`` names the field
+``function_names[j]``; one about the whole matrix names none.
 
 >>> import numpy as np
 >>> L = np.array([[-1, 0, 0], [-1, -1, -1], [1, 0, -1], [-1, 0, -1], [0, 0, 0]])
@@ -31,10 +32,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from curation.core._common.arrays import BoolArray, FloatArray, IntArray
+from curation.core._common.findings import Finding
+from curation.core.labeling.vote_statistics import IntMatrix
+
 __all__ = [
     "BROAD_COVERAGE",
     "MIN_LFS_FOR_MODEL",
-    "Finding",
     "LFSummary",
     "findings",
     "lf_summary",
@@ -44,19 +48,6 @@ __all__ = [
 # An LF labelling at least this fraction of rows with a single label carries (almost) no signal.
 BROAD_COVERAGE = 0.95
 MIN_LFS_FOR_MODEL = 3
-
-IntMatrix = npt.NDArray[np.integer]
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """A non-fatal observation (code, message, the LF index it concerns or -1)."""
-
-    code: str
-    message: str
-    lf: int = -1
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +69,7 @@ class LFSummary:
     counts: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
 
 
-def row_vote_counts(L: IntMatrix) -> tuple[npt.NDArray[np.bool_], IntArray, npt.NDArray[np.bool_]]:
+def row_vote_counts(L: IntMatrix) -> tuple[BoolArray, IntArray, BoolArray]:
     """(fires mask n x m, non-abstain votes per row, row has two distinct non-abstain labels)."""
     fires = L >= 0
     per_row = np.count_nonzero(fires, axis=1).astype(np.int64)
@@ -184,7 +175,7 @@ def findings(
             )
         )
     for j in np.flatnonzero(summary.votes == 0).tolist():
-        out.append(Finding("LF_NEVER_FIRES", f"labeling function {label[j]!r} never votes", j))
+        out.append(Finding("LF_NEVER_FIRES", f"labeling function {label[j]!r} never votes", _field(j)))
     single = np.array([len(p) == 1 for p in summary.polarity], dtype=np.bool_)
     for j in np.flatnonzero(single & (summary.coverage >= broad_coverage)).tolist():
         out.append(
@@ -192,7 +183,7 @@ def findings(
                 "LF_TOO_BROAD",
                 f"labeling function {label[j]!r} votes {summary.polarity[j][0]} on "
                 f"{summary.coverage[j]:.1%} of assets and carries almost no signal",
-                j,
+                _field(j),
             )
         )
     if summary.correct is not None and summary.incorrect is not None:
@@ -205,12 +196,19 @@ def findings(
                     "LF_WORSE_THAN_RANDOM",
                     f"labeling function {label[j]!r} is right on {acc[j]:.1%} of gold-labelled votes, "
                     f"below random ({1.0 / max(n_classes, 2):.1%})",
-                    j,
+                    _field(j),
                 )
             )
     for j, first in _duplicate_columns(L):
-        out.append(Finding("LF_DUPLICATE", f"labeling function {label[j]!r} duplicates {label[first]!r}", j))
+        out.append(
+            Finding("LF_DUPLICATE", f"labeling function {label[j]!r} duplicates {label[first]!r}", _field(j))
+        )
     return out
+
+
+def _field(j: int) -> str:
+    """The request field a finding about LF ``j`` concerns."""
+    return f"function_names[{j}]"
 
 
 def _duplicate_columns(L: IntMatrix) -> list[tuple[int, int]]:

@@ -35,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.optimize import linear_sum_assignment, minimize
 
+from curation.core._common.arrays import FloatArray, IntArray
 from curation.core._common.hashing import stable_string_hash
 from curation.core.labeling._kernels import (
     counts_kernel,
@@ -42,7 +43,7 @@ from curation.core.labeling._kernels import (
     posterior_agreement_kernel,
     proba_kernel,
 )
-from curation.core.labeling.vote_statistics import VoteStatistics, vote_statistics
+from curation.core.labeling.vote_statistics import IntMatrix, VoteStatistics, vote_statistics
 
 __all__ = [
     "MODELS",
@@ -62,9 +63,6 @@ TIE_TOLERANCE = 1e-5
 PREC_INIT = 0.7
 _ACC_CLIP = (0.01, 0.99)
 _DS_SMOOTHING = 0.01
-
-FloatArray = npt.NDArray[np.float64]
-IntMatrix = npt.NDArray[np.integer]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +85,7 @@ class FittedLabelModel:
 
 # ------------------------------------------------------------------------------------- scoring
 def _pattern_probs(model: FittedLabelModel, patterns: npt.NDArray[np.int16]) -> FloatArray:
+    """Class probabilities of each row of ``patterns`` under ``model`` (one compiled pass)."""
     P = np.ascontiguousarray(patterns, dtype=np.int16)
     return np.asarray(proba_kernel(P, model.tables, model.log_prior, model.kind == "majority"))
 
@@ -121,12 +120,12 @@ def hard_labels(
     tie_break: Literal["abstain", "hash"] = "abstain",
     asset_ids: npt.ArrayLike | None = None,
     tolerance: float = TIE_TOLERANCE,
-) -> npt.NDArray[np.int64]:
+) -> IntArray:
     """Argmax with Snorkel's tie tolerance; ties abstain (-1) or pick the tied class at position
     ``hash(asset_id) % (number tied)`` -- a function of the asset ID, never of the row position."""
     tied = np.abs(probs - probs.max(axis=1, keepdims=True)) < tolerance
     n_tied = tied.sum(axis=1)
-    labels: npt.NDArray[np.int64] = np.argmax(tied, axis=1).astype(np.int64)
+    labels: IntArray = np.argmax(tied, axis=1).astype(np.int64)
     multi = n_tied > 1
     if not multi.any():
         return labels
@@ -166,6 +165,7 @@ def lf_accuracies_from_tables(cond: FloatArray, prior: FloatArray) -> FloatArray
 
 
 def _check_balance(class_balance: npt.ArrayLike | None, k: int) -> FloatArray:
+    """The prior: uniform when not given, else k positive numbers normalised to sum to 1."""
     if class_balance is None:
         return np.full(k, 1.0 / k)
     p = np.asarray(class_balance, dtype=np.float64)
@@ -176,6 +176,7 @@ def _check_balance(class_balance: npt.ArrayLike | None, k: int) -> FloatArray:
 
 # ------------------------------------------------------------------------------------- models
 def _fit_majority(stats: VoteStatistics, prior: FloatArray) -> FittedLabelModel:
+    """Majority vote: every vote weighs 1; accuracies are agreement with the majority posterior."""
     m, k = stats.n_lfs, stats.n_classes
     tables, log_prior = _vote_tables(m, k, np.ones(m)), np.zeros(k)
     acc = _posterior_agreement(stats, tables, log_prior, True)
@@ -183,6 +184,7 @@ def _fit_majority(stats: VoteStatistics, prior: FloatArray) -> FittedLabelModel:
 
 
 def _wmv_weights(acc: FloatArray, k: int) -> FloatArray:
+    """Naive-Bayes vote weights ``log((k - 1) a / (1 - a))`` of accuracies clipped to (0.01, 0.99)."""
     a = np.clip(acc, *_ACC_CLIP)
     return np.asarray(np.log((k - 1) * a / (1.0 - a)), dtype=np.float64)
 
@@ -239,6 +241,8 @@ def _fit_dawid_skene(
 def _fit_matrix_completion(
     stats: VoteStatistics, prior: FloatArray, *, seed: int, l2: float, max_iter: int, tol: float
 ) -> FittedLabelModel:
+    """Snorkel's matrix-completion objective from its initialisation, solved with L-BFGS-B on the
+    analytic gradient, then clamped and column-permutation-broken as Snorkel does."""
     m, k = stats.n_lfs, stats.n_classes
     d = m * k
     n = max(stats.n_rows, 1)
@@ -255,6 +259,7 @@ def _fit_matrix_completion(
     Pd = prior
 
     def loss_grad(x: FloatArray) -> tuple[float, FloatArray]:
+        """The objective and its gradient at the flattened ``mu``."""
         mu = x.reshape(d, k)
         muP = mu * Pd[None, :]
         R = np.where(mask, co - muP @ mu.T, 0.0)

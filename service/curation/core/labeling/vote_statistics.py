@@ -22,10 +22,12 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from curation.core._common.arrays import IntArray
 from curation.core.labeling._kernels import cooccurrence_kernel
 
-__all__ = ["PatternIndex", "VoteStatistics", "pattern_index", "vote_statistics"]
+__all__ = ["IntMatrix", "PatternIndex", "VoteStatistics", "pattern_index", "vote_statistics"]
 
+# A label matrix in any integer dtype (int8 to int64): n x m class indices, -1 = abstain.
 IntMatrix = npt.NDArray[np.integer]
 
 
@@ -35,7 +37,7 @@ class PatternIndex:
     row -> pattern map (``inverse``)."""
 
     patterns: npt.NDArray[np.int16]
-    counts: npt.NDArray[np.int64]
+    counts: IntArray
     inverse: npt.NDArray[np.intp]
 
 
@@ -47,7 +49,7 @@ class VoteStatistics:
 
     n_classes: int
     patterns: npt.NDArray[np.int16]
-    counts: npt.NDArray[np.int64]
+    counts: IntArray
 
     @property
     def n_rows(self) -> int:
@@ -68,14 +70,14 @@ class VoteStatistics:
         )
         return VoteStatistics(self.n_classes, index.patterns, np.rint(counts).astype(np.int64))
 
-    def cooccurrence(self) -> npt.NDArray[np.int64]:
+    def cooccurrence(self) -> IntArray:
         """``O[j*k + a, i*k + b]`` = rows on which LF j votes a and LF i votes b (Snorkel's ``L_ind^T
         L_ind`` before dividing by n); the diagonal holds each LF's vote counts per class."""
         out = cooccurrence_kernel(self.patterns, self.counts.astype(np.float64), self.n_classes)
         return np.rint(out).astype(np.int64)
 
 
-def _codes(L: IntMatrix, n_classes: int) -> npt.NDArray[np.int64] | None:
+def _codes(L: IntMatrix, n_classes: int) -> IntArray | None:
     """One int64 per row, LF 0 most significant, base k+1 -- or None when it would overflow."""
     m = L.shape[1]
     base = n_classes + 1

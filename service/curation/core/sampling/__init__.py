@@ -1,4 +1,74 @@
-"""Selection of the next batch."""
+"""Selecting the next batch to label: strategies mixed by budget fractions, near-duplicate groups,
+k-center diversity and the cosine neighbour searches they use.
 
-from curation.core.sampling.select import *  # noqa: F403
-from curation.core.sampling.select import __all__  # noqa: F401
+These are the names the ops seam uses; ``_``-prefixed modules are private to the family.
+"""
+
+from __future__ import annotations
+
+from curation.core.sampling.kcenter import KCenterResult, kcenter_greedy, min_sq_distances
+from curation.core.sampling.knn import (
+    ANN_MIN_ROWS,
+    KnnSearch,
+    ann_cosine_knn,
+    cosine_knn,
+    exact_cosine_knn,
+    normalize_rows,
+)
+from curation.core.sampling.near_duplicates import NearDuplicates, near_duplicates
+from curation.core.sampling.quotas import apportion
+from curation.core.sampling.records import (
+    CLASS_SOURCES,
+    KINDS,
+    LF_FILTERS,
+    STRATA_SOURCES,
+    Dedup,
+    Pool,
+    Selection,
+    Strategy,
+)
+from curation.core.sampling.scores import (
+    UNCERTAINTY_MEASURES,
+    entropy,
+    hardness,
+    least_confidence,
+    margin,
+    tie_keys,
+    uncertainty,
+    uniform_from_keys,
+)
+from curation.core.sampling.select import select
+from curation.core.sampling.strategies import weak_label_vector
+
+__all__ = [
+    "ANN_MIN_ROWS",
+    "CLASS_SOURCES",
+    "KINDS",
+    "LF_FILTERS",
+    "STRATA_SOURCES",
+    "UNCERTAINTY_MEASURES",
+    "Dedup",
+    "KCenterResult",
+    "KnnSearch",
+    "NearDuplicates",
+    "Pool",
+    "Selection",
+    "Strategy",
+    "ann_cosine_knn",
+    "apportion",
+    "cosine_knn",
+    "entropy",
+    "exact_cosine_knn",
+    "hardness",
+    "kcenter_greedy",
+    "least_confidence",
+    "margin",
+    "min_sq_distances",
+    "near_duplicates",
+    "normalize_rows",
+    "select",
+    "tie_keys",
+    "uncertainty",
+    "uniform_from_keys",
+    "weak_label_vector",
+]

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from curation.core._common.arrays import BoolArray, F32Array, FloatArray, IntArray, U64Array
+
 __all__ = ["KCenterResult", "kcenter_greedy", "min_sq_distances"]
 
-F32 = npt.NDArray[np.float32]
-IntArray = npt.NDArray[np.int64]
+_NEG_INF = np.float32(-np.inf)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,10 +29,12 @@ class KCenterResult:
     (``inf`` when there was no center yet)."""
 
     rows: IntArray
-    distances: npt.NDArray[np.float64]
+    distances: FloatArray
 
 
-def min_sq_distances(x: F32, centers: F32, *, row_block: int = 16384, center_block: int = 1024) -> F32:
+def min_sq_distances(
+    x: F32Array, centers: F32Array, *, row_block: int = 16384, center_block: int = 1024
+) -> F32Array:
     """Squared Euclidean distance from each row of ``x`` to its nearest row of ``centers`` (inf if none).
 
     Blocked over rows and centers so the largest temporary is ``row_block x center_block`` floats.
@@ -56,7 +59,8 @@ def min_sq_distances(x: F32, centers: F32, *, row_block: int = 16384, center_blo
     return out
 
 
-def _as_f32(x: npt.ArrayLike) -> F32:
+def _as_f32(x: npt.ArrayLike) -> F32Array:
+    """``x`` as a C-contiguous float32 array (no copy when it already is one)."""
     return np.ascontiguousarray(x, dtype=np.float32)
 
 
@@ -64,10 +68,10 @@ def kcenter_greedy(
     x: npt.ArrayLike,
     k: int,
     *,
-    candidates: npt.NDArray[np.bool_] | None = None,
-    centers: npt.NDArray[np.bool_] | None = None,
+    candidates: BoolArray | None = None,
+    centers: BoolArray | None = None,
     extra_centers: npt.ArrayLike | None = None,
-    tie_keys: npt.NDArray[np.uint64] | None = None,
+    tie_keys: U64Array | None = None,
     groups: npt.ArrayLike | None = None,
     hot_fraction: float = 0.125,
 ) -> KCenterResult:
@@ -92,7 +96,7 @@ def kcenter_greedy(
         raise ValueError("x must be an n x d matrix")
     if not 0.0 < hot_fraction <= 1.0:
         raise ValueError("hot_fraction must lie in (0, 1]")
-    n, d = xf.shape
+    n = xf.shape[0]
     cand = np.ones(n, dtype=bool) if candidates is None else np.asarray(candidates, dtype=bool).copy()
     is_center = np.zeros(n, dtype=bool) if centers is None else np.asarray(centers, dtype=bool)
     cand &= ~is_center
@@ -102,95 +106,144 @@ def kcenter_greedy(
         return KCenterResult(np.zeros(0, np.int64), np.zeros(0))
     # Work on the candidate rows only (local indices 0..m-1 from here on).
     xc = xf if rows.size == n else np.ascontiguousarray(xf[rows])
-    kc = keys[rows]
-    m = rows.size
+    members = None if groups is None else _Groups.of(np.asarray(groups, dtype=np.int64)[rows])
+    search = _LazyFarthest(xc, keys[rows], min(k, rows.size), hot_fraction=hot_fraction, groups=members)
+    search.start(_center_vectors(xf, is_center, extra_centers))
+    search.run()
+    return KCenterResult(rows[search.picked[: search.count]], search.dist[: search.count])
+
+
+def _center_vectors(xf: F32Array, is_center: BoolArray, extra_centers: npt.ArrayLike | None) -> F32Array:
+    """The vectors of the rows that already count as centers, then the extra centers."""
     center_vecs = xf[is_center]
     if extra_centers is not None:
-        ex = _as_f32(extra_centers).reshape(-1, d)
+        ex = _as_f32(extra_centers).reshape(-1, xf.shape[1])
         center_vecs = np.concatenate([center_vecs, ex]) if center_vecs.size else ex
-    sq = np.einsum("ij,ij->i", xc, xc)
-    neg_inf = np.float32(-np.inf)
-    picked = np.empty(min(k, m), dtype=np.int64)
-    dist = np.empty(picked.size, dtype=np.float64)
-    count = 0
-    if center_vecs.shape[0]:
-        mind = min_sq_distances(xc, center_vecs)
-    else:
-        # No center yet: the first pick is the smallest tie key, then one full pass.
-        first = int(np.argmin(kc))
-        picked[0], dist[0], count = first, np.inf, 1
-        mind = xc @ xc[first]
-        mind *= -2.0
-        mind += sq
-        mind += sq[first]
-        np.maximum(mind, 0.0, out=mind)
-        mind[first] = neg_inf
-    members: tuple[IntArray, IntArray, IntArray] | None = None
-    if groups is not None:
-        g = np.asarray(groups, dtype=np.int64)[rows]
+    return center_vecs
+
+
+class _Groups:
+    """Near-duplicate groups over the candidate rows: ``members(i)`` are the rows in row i's group."""
+
+    def __init__(self, inv: IntArray, order: IntArray, starts: IntArray) -> None:
+        self.inv, self.order, self.starts = inv, order, starts
+
+    @classmethod
+    def of(cls, g: IntArray) -> _Groups:
+        """The groups of rows with equal ``g``: rows ordered by group, and where each group starts."""
         _, inv = np.unique(g, return_inverse=True)
         order = np.argsort(inv, kind="stable")
         starts = np.searchsorted(inv[order], np.arange(inv.max() + 2))
-        members = (inv, order, starts)
-        if count:
-            mind[order[starts[inv[picked[0]]] : starts[inv[picked[0]] + 1]]] = neg_inf
-    hot_size = max(1, min(m, int(np.ceil(m * hot_fraction)), m))
-    pending: list[int] = []
-    hot = np.zeros(0, dtype=np.int64)
-    where = np.full(m, -1, dtype=np.int64)  # position of a row in the hot set, -1 if cold
-    x_hot = xc[:0]
-    sq_hot = sq[:0]
-    m_hot = mind[:0]
-    bound = np.float32(np.inf)  # largest stale distance among the cold rows; inf forces the first build
-    buf = np.empty(0, dtype=np.float32)
-    while count < picked.size:
-        top = m_hot.max() if m_hot.size else neg_inf
-        if top <= bound:
-            if bound == neg_inf and top == neg_inf:
-                break
-            # Refresh: the cold rows catch up with the pending centers, then rebuild the hot set.
-            if m_hot.size:
-                mind[hot] = m_hot
-            if pending:
-                # Blocked over all rows (no gather of the cold rows); only cold rows take the result.
-                cold = (where < 0) & (mind > neg_inf)
-                np.minimum(mind, min_sq_distances(xc, xc[pending]), out=mind, where=cold)
-                pending = []
-            where[hot] = -1
-            if hot_size >= m:
-                hot = np.arange(m)
-                bound = neg_inf
+        return cls(inv, order, starts)
+
+    def members(self, i: int) -> IntArray:
+        """The rows in row ``i``'s group (``i`` included)."""
+        gi = self.inv[i]
+        return self.order[self.starts[gi] : self.starts[gi + 1]]
+
+
+class _LazyFarthest:
+    """The lazy farthest-first search of :func:`kcenter_greedy` over the candidate rows ``xc``.
+
+    ``mind`` holds each row's squared distance to its nearest center (``-inf`` once picked or excluded);
+    stale (too large) for cold rows until the next refresh catches them up with the ``pending`` centers.
+    The hot set ``hot`` keeps its own contiguous copies (``x_hot``, ``sq_hot``, ``m_hot``) and ``where``
+    maps a row to its position in it (-1 = cold); ``bound`` is the largest stale distance of a cold row.
+    """
+
+    def __init__(
+        self, xc: F32Array, kc: U64Array, size: int, *, hot_fraction: float, groups: _Groups | None
+    ) -> None:
+        m = xc.shape[0]
+        self.xc, self.kc, self.groups = xc, kc, groups
+        self.sq: F32Array = np.einsum("ij,ij->i", xc, xc)
+        self.picked = np.empty(size, dtype=np.int64)
+        self.dist = np.empty(size, dtype=np.float64)
+        self.count = 0
+        self.mind: F32Array = np.zeros(0, dtype=np.float32)
+        self.hot_size = max(1, min(m, int(np.ceil(m * hot_fraction)), m))
+        self.pending: list[int] = []
+        self.hot = np.zeros(0, dtype=np.int64)
+        self.where = np.full(m, -1, dtype=np.int64)
+        self.x_hot, self.sq_hot, self.m_hot = xc[:0], self.sq[:0], self.mind[:0]
+        self.bound = np.float32(np.inf)  # inf forces the first build of the hot set
+        self.buf = np.empty(0, dtype=np.float32)
+
+    def start(self, center_vecs: F32Array) -> None:
+        """Distances to the given centers; with none, the first pick is the smallest tie key."""
+        if center_vecs.shape[0]:
+            self.mind = min_sq_distances(self.xc, center_vecs)
+            return
+        first = int(np.argmin(self.kc))
+        self.picked[0], self.dist[0], self.count = first, np.inf, 1
+        mind = self.xc @ self.xc[first]
+        mind *= -2.0
+        mind += self.sq
+        mind += self.sq[first]
+        np.maximum(mind, 0.0, out=mind)
+        mind[first] = _NEG_INF
+        self.mind = mind
+        if self.groups is not None:
+            self.mind[self.groups.members(first)] = _NEG_INF
+
+    def run(self) -> None:
+        """Pick until the batch is full or no candidate is left."""
+        while self.count < self.picked.size:
+            top = self.m_hot.max() if self.m_hot.size else _NEG_INF
+            if top <= self.bound:
+                if self.bound == _NEG_INF and top == _NEG_INF:
+                    break
+                self._refresh()
             else:
-                thr = np.partition(mind, m - hot_size)[m - hot_size]
-                is_hot = mind >= thr
-                hot = np.flatnonzero(is_hot)
-                rest = mind[~is_hot]
-                bound = rest.max() if rest.size else neg_inf
-            where[hot] = np.arange(hot.size)
-            x_hot = xc if hot.size == m else np.ascontiguousarray(xc[hot])
-            sq_hot = sq[hot]
-            m_hot = mind[hot]
-            buf = np.empty(hot.size, dtype=np.float32)
-            continue
-        ties = np.flatnonzero(m_hot == top)
-        j = int(ties[np.argmin(kc[hot[ties]])]) if ties.size > 1 else int(ties[0])
-        i = int(hot[j])
-        picked[count] = i
-        dist[count] = float(np.sqrt(max(float(top), 0.0)))
-        count += 1
-        pending.append(i)
-        if members is not None:
-            inv, order, starts = members
-            gi = inv[i]
-            same = order[starts[gi] : starts[gi + 1]]
-            mind[same] = neg_inf
-            in_hot = where[same]
-            m_hot[in_hot[in_hot >= 0]] = neg_inf
-        m_hot[j] = neg_inf
-        mind[i] = neg_inf
-        np.dot(x_hot, xc[i], out=buf)
+                self._pick(top)
+
+    def _pick(self, top: np.float32) -> None:
+        """Pick the hot row at distance ``top`` (smallest tie key among equals) and make it a center."""
+        ties = np.flatnonzero(self.m_hot == top)
+        j = int(ties[np.argmin(self.kc[self.hot[ties]])]) if ties.size > 1 else int(ties[0])
+        i = int(self.hot[j])
+        self.picked[self.count] = i
+        self.dist[self.count] = float(np.sqrt(max(float(top), 0.0)))
+        self.count += 1
+        self.pending.append(i)
+        if self.groups is not None:
+            same = self.groups.members(i)
+            self.mind[same] = _NEG_INF
+            in_hot = self.where[same]
+            self.m_hot[in_hot[in_hot >= 0]] = _NEG_INF
+        self.m_hot[j] = _NEG_INF
+        self.mind[i] = _NEG_INF
+        buf = self.buf
+        np.dot(self.x_hot, self.xc[i], out=buf)
         buf *= -2.0
-        buf += sq_hot
-        buf += sq[i]
-        np.minimum(m_hot, buf, out=m_hot)
-    return KCenterResult(rows[picked[:count]], dist[:count])
+        buf += self.sq_hot
+        buf += self.sq[i]
+        np.minimum(self.m_hot, buf, out=self.m_hot)
+
+    def _refresh(self) -> None:
+        """The cold rows catch up with the pending centers, then the hot set is rebuilt."""
+        if self.m_hot.size:
+            self.mind[self.hot] = self.m_hot
+        if self.pending:
+            # Blocked over all rows (no gather of the cold rows); only cold rows take the result.
+            cold = (self.where < 0) & (self.mind > _NEG_INF)
+            np.minimum(self.mind, min_sq_distances(self.xc, self.xc[self.pending]), out=self.mind, where=cold)
+            self.pending = []
+        self.where[self.hot] = -1
+        self.hot, self.bound = self._hot_rows()
+        self.where[self.hot] = np.arange(self.hot.size)
+        m = self.xc.shape[0]
+        self.x_hot = self.xc if self.hot.size == m else np.ascontiguousarray(self.xc[self.hot])
+        self.sq_hot = self.sq[self.hot]
+        self.m_hot = self.mind[self.hot]
+        self.buf = np.empty(self.hot.size, dtype=np.float32)
+
+    def _hot_rows(self) -> tuple[IntArray, np.float32]:
+        """The ``hot_size`` rows farthest from the centers (ties included) and the cold rows' bound."""
+        m = self.mind.shape[0]
+        if self.hot_size >= m:
+            return np.arange(m), _NEG_INF
+        thr = np.partition(self.mind, m - self.hot_size)[m - self.hot_size]
+        is_hot = self.mind >= thr
+        rest = self.mind[~is_hot]
+        return np.flatnonzero(is_hot), (rest.max() if rest.size else _NEG_INF)

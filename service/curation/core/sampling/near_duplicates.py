@@ -5,15 +5,14 @@ from everything. The threshold is absolute, or relative: a factor times the medi
 vector to its nearest neighbour (so one setting works across embedding models whose scales differ).
 
 Pairs come from a k-nearest-neighbour search over the L2-normalised rows (inner product = cosine). The
-search is injectable: :func:`exact_cosine_knn` (blocked numpy, O(n^2 d)) is the default and the oracle;
-the ops layer passes an approximate index for large n. Groups are the connected components of the pair
-graph (``scipy.sparse.csgraph``), so "never select two members of one group" also never selects two
-members of a chain of near-copies.
+search is injectable (see :mod:`curation.core.sampling.knn`): :func:`exact_cosine_knn` (blocked numpy,
+O(n^2 d)) is the default and the oracle; :func:`cosine_knn` switches to an approximate index for large n.
+Groups are the connected components of the pair graph (``scipy.sparse.csgraph``), so "never select two
+members of one group" also never selects two members of a chain of near-copies.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,18 +20,10 @@ import numpy.typing as npt
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-__all__ = [
-    "KnnSearch",
-    "NearDuplicates",
-    "exact_cosine_knn",
-    "near_duplicates",
-    "normalize_rows",
-]
+from curation.core._common.arrays import BoolArray, FloatArray, IntArray, U64Array
+from curation.core.sampling.knn import KnnSearch, exact_cosine_knn, normalize_rows
 
-F32 = npt.NDArray[np.float32]
-IntArray = npt.NDArray[np.int64]
-# (unit rows n x d, k) -> (similarities n x k, neighbour rows n x k; -1 = none), best first.
-KnnSearch = Callable[[F32, int], tuple[F32, IntArray]]
+__all__ = ["NearDuplicates", "near_duplicates"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,35 +36,8 @@ class NearDuplicates:
     groups: list[IntArray]
     threshold: float
     pairs: IntArray
-    distances: npt.NDArray[np.float64]
+    distances: FloatArray
     median_nn_distance: float | None
-
-
-def normalize_rows(x: npt.ArrayLike) -> F32:
-    """Rows scaled to unit L2 norm in float32; zero rows stay zero."""
-    a = np.array(x, dtype=np.float32, copy=True, order="C")
-    if a.ndim != 2:
-        raise ValueError("x must be an n x d matrix")
-    norms = np.sqrt(np.einsum("ij,ij->i", a, a))
-    nz = norms > 0
-    a[nz] /= norms[nz, None]
-    return a
-
-
-def exact_cosine_knn(xn: F32, k: int, *, block: int = 2048) -> tuple[F32, IntArray]:
-    """The ``k`` most similar rows (self included) of every unit row, blocked so memory is O(block n)."""
-    n = xn.shape[0]
-    k = min(k, n)
-    sims = np.empty((n, k), dtype=np.float32)
-    idx = np.empty((n, k), dtype=np.int64)
-    for r0 in range(0, n, block):
-        s = xn[r0 : r0 + block] @ xn.T
-        part = np.argpartition(-s, k - 1, axis=1)[:, :k] if k < n else np.tile(np.arange(n), (s.shape[0], 1))
-        ps = np.take_along_axis(s, part, axis=1)
-        o = np.argsort(-ps, axis=1, kind="stable")
-        sims[r0 : r0 + block] = np.take_along_axis(ps, o, axis=1)
-        idx[r0 : r0 + block] = np.take_along_axis(part, o, axis=1)
-    return sims, idx
 
 
 def near_duplicates(
@@ -83,7 +47,7 @@ def near_duplicates(
     relative: bool = False,
     k: int = 10,
     knn: KnnSearch | None = None,
-    tie_keys: npt.NDArray[np.uint64] | None = None,
+    tie_keys: U64Array | None = None,
 ) -> NearDuplicates:
     """Group the rows of ``x`` (n x d) whose cosine distance is at most the threshold.
 
@@ -100,41 +64,52 @@ def near_duplicates(
     xn = normalize_rows(x)
     n = xn.shape[0]
     keys = np.arange(n, dtype=np.uint64) if tie_keys is None else np.asarray(tie_keys, dtype=np.uint64)
-    empty = np.zeros((0, 2), dtype=np.int64)
     if n < 2:
+        empty = np.zeros((0, 2), dtype=np.int64)
         return NearDuplicates(np.arange(n, dtype=np.int64), [], float(threshold), empty, np.zeros(0), None)
-    search = knn or exact_cosine_knn
-    sims, idx = search(xn, min(k + 1, n))
+    sims, idx = (knn or exact_cosine_knn)(xn, min(k + 1, n))
     rows = np.broadcast_to(np.arange(n)[:, None], idx.shape)
     dist = np.clip(1.0 - sims.astype(np.float64), 0.0, 2.0)
     valid = (idx >= 0) & (idx != rows)
     median_nn: float | None = None
     thr = float(threshold)
     if relative:
-        masked = np.where(valid, dist, np.inf)
-        nn = masked.min(axis=1)
-        nn = nn[np.isfinite(nn)]
-        median_nn = float(np.median(nn)) if nn.size else 0.0
+        median_nn = _median_nn_distance(dist, valid)
         thr = float(threshold) * median_nn
     hit = valid & (dist <= thr)
-    a, b = rows[hit], idx[hit]
-    lo, hi = np.minimum(a, b), np.maximum(a, b)
-    pair_key, first = np.unique(lo * n + hi, return_index=True)
-    pairs = np.stack([pair_key // n, pair_key % n], axis=1).astype(np.int64)
-    pair_dist = dist[hit][first]
+    pairs, pair_dist = _linking_pairs(rows[hit], idx[hit], dist[hit], n)
     graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     labels = labels.astype(np.int64)
+    return NearDuplicates(labels, _groups(labels, keys), thr, pairs, pair_dist, median_nn)
+
+
+def _median_nn_distance(dist: FloatArray, valid: BoolArray) -> float:
+    """Median over rows of the distance to the nearest other row found (0 when none was found)."""
+    nn = np.where(valid, dist, np.inf).min(axis=1)
+    nn = nn[np.isfinite(nn)]
+    return float(np.median(nn)) if nn.size else 0.0
+
+
+def _linking_pairs(a: IntArray, b: IntArray, dist: FloatArray, n: int) -> tuple[IntArray, FloatArray]:
+    """The distinct pairs ``(i, j)``, ``i < j``, among the hits ``a[t] ~ b[t]`` (found from either side),
+    in order of ``i * n + j``, with the distance of each pair's first hit."""
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    pair_key, first = np.unique(lo * n + hi, return_index=True)
+    pairs = np.stack([pair_key // n, pair_key % n], axis=1).astype(np.int64)
+    return pairs, dist[first]
+
+
+def _groups(labels: IntArray, keys: U64Array) -> list[IntArray]:
+    """The components of two or more rows, largest first (ties by smallest key), members by key."""
     sizes = np.bincount(labels)
-    multi = np.flatnonzero(sizes >= 2)
-    groups: list[IntArray] = []
-    if multi.size:
-        in_multi = np.flatnonzero(sizes[labels] >= 2)
-        order = in_multi[np.lexsort((keys[in_multi], labels[in_multi]))]
-        lab_sorted = labels[order]
-        starts = np.flatnonzero(np.r_[True, lab_sorted[1:] != lab_sorted[:-1]])
-        chunks = np.split(order, starts[1:])
-        min_key = keys[order[starts]]
-        group_order = np.lexsort((min_key, -sizes[lab_sorted[starts]]))
-        groups = [chunks[g] for g in group_order]
-    return NearDuplicates(labels, groups, thr, pairs, pair_dist, median_nn)
+    if not np.any(sizes >= 2):
+        return []
+    in_multi = np.flatnonzero(sizes[labels] >= 2)
+    order = in_multi[np.lexsort((keys[in_multi], labels[in_multi]))]
+    lab_sorted = labels[order]
+    starts = np.flatnonzero(np.r_[True, lab_sorted[1:] != lab_sorted[:-1]])
+    chunks = np.split(order, starts[1:])
+    min_key = keys[order[starts]]
+    group_order = np.lexsort((min_key, -sizes[lab_sorted[starts]]))
+    return [chunks[g] for g in group_order]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from curation.core._common.arrays import FloatArray, U64Array
 from curation.core._common.hashing import stable_string_hash
 
 __all__ = [
@@ -28,7 +29,6 @@ __all__ = [
     "uniform_from_keys",
 ]
 
-FloatArray = npt.NDArray[np.float64]
 UNCERTAINTY_MEASURES = ("least_confidence", "margin", "entropy")
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -36,7 +36,8 @@ _M2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
 
-def _splitmix64(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+def _splitmix64(x: U64Array) -> U64Array:
+    """The splitmix64 finaliser, elementwise: a bijective 64-bit mix."""
     with np.errstate(over="ignore"):
         z = x + _GOLDEN
         z = (z ^ (z >> np.uint64(30))) * _M1
@@ -44,7 +45,7 @@ def _splitmix64(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
         return z ^ (z >> np.uint64(31))
 
 
-def tie_keys(asset_ids: npt.ArrayLike, seed: int) -> npt.NDArray[np.uint64]:
+def tie_keys(asset_ids: npt.ArrayLike, seed: int) -> U64Array:
     """A 64-bit key per asset that depends only on (asset ID, seed), never on its row.
 
     FNV-1a of the ID mixed with the seed through splitmix64: sorting by it is a seeded random order that is
@@ -58,12 +59,13 @@ def tie_keys(asset_ids: npt.ArrayLike, seed: int) -> npt.NDArray[np.uint64]:
     return _splitmix64(h ^ salt)
 
 
-def uniform_from_keys(keys: npt.NDArray[np.uint64]) -> FloatArray:
+def uniform_from_keys(keys: U64Array) -> FloatArray:
     """Map tie keys to [0, 1): the "score" a random pick carries."""
     return (keys >> np.uint64(11)).astype(np.float64) / float(1 << 53)
 
 
 def _probs(p: npt.ArrayLike) -> FloatArray:
+    """``p`` as a float64 n x k matrix (ValueError otherwise)."""
     arr = np.asarray(p, dtype=np.float64)
     if arr.ndim != 2:
         raise ValueError("probabilities must be an n x k matrix")

@@ -1,0 +1,108 @@
+"""The records a selection reads and returns: the candidate pool, a strategy of the mixture, the
+near-duplicate removal options and the selected batch (see :mod:`curation.core.sampling.select`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from curation.core._common.arrays import BoolArray, F32Array, FloatArray, IntArray
+from curation.core._common.findings import Finding
+
+__all__ = [
+    "CLASS_SOURCES",
+    "KINDS",
+    "LF_FILTERS",
+    "STRATA_SOURCES",
+    "Dedup",
+    "Pool",
+    "Selection",
+    "Strategy",
+]
+
+KINDS = ("random", "stratified", "lf_targeted", "uncertainty", "diversity", "rarity", "hardness")
+STRATA_SOURCES = ("label", "predicted", "weak", "metadata")
+CLASS_SOURCES = ("predicted", "weak")
+LF_FILTERS = ("none", "disagree", "disagree_or_unsure")
+
+
+@dataclass(frozen=True, slots=True)
+class Pool:
+    """The candidate pool, columnar: every per-asset array has one row per asset ID.
+
+    ``scores``: model class probabilities (n x k). ``weak_probs`` (n x k) / ``weak_labels`` (n, -1 =
+    abstain): the label model's output. ``labels``: known labels (-1 = none), used for the loss, label
+    strata and the labeled class counts. ``labeled``/``excluded``: rows that are not candidates (labeled
+    rows are k-center centers, excluded rows are not). ``extra_centers``: embeddings of labeled assets
+    outside the pool. ``labeled_class_counts``: labeled assets per class outside the pool.
+    """
+
+    asset_ids: npt.NDArray[np.str_]
+    labeled: BoolArray
+    excluded: BoolArray
+    scores: FloatArray | None = None
+    weak_probs: FloatArray | None = None
+    weak_labels: IntArray | None = None
+    labels: IntArray | None = None
+    embeddings: F32Array | None = None
+    metadata: Mapping[str, npt.NDArray[np.str_]] = field(default_factory=dict)
+    hardness: FloatArray | None = None
+    extra_centers: F32Array | None = None
+    labeled_class_counts: FloatArray | None = None
+
+    @property
+    def n(self) -> int:
+        return int(self.asset_ids.shape[0])
+
+
+@dataclass(frozen=True, slots=True)
+class Strategy:
+    """One strategy of a mixture and its share of the budget (see the ``select`` module for ``kind``)."""
+
+    kind: str
+    fraction: float = 1.0
+    name: str = ""
+    measure: str = "margin"
+    strata: str = "predicted"
+    metadata_key: str = ""
+    proportional: bool = False
+    target_classes: tuple[int, ...] = ()
+    lf_filter: str = "none"
+    unsure_below: float = 0.5
+    class_source: str = "predicted"
+    target_distribution: tuple[float, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return self.name or self.kind
+
+
+@dataclass(frozen=True, slots=True)
+class Dedup:
+    """Near-duplicate removal: cosine distance <= ``threshold`` (times the median nearest-neighbour
+    distance when ``relative``), ``k`` neighbours examined per asset."""
+
+    threshold: float
+    relative: bool = False
+    k: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """The batch in pick order. ``strategy[i]`` indexes the request's strategies (-1 = random fill);
+    ``distance`` is NaN except for diversity picks (inf when there was no center yet). ``findings``
+    name the request field they concern (``budget``, ``strategies[i]``)."""
+
+    rows: IntArray
+    strategy: IntArray
+    score: FloatArray
+    strategy_rank: IntArray
+    distance: FloatArray
+    quotas: IntArray
+    picked: IntArray
+    findings: list[Finding]
+    duplicate_groups: int = 0
+    dedup_threshold: float | None = None

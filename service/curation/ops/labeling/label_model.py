@@ -1,0 +1,310 @@
+"""FitLabelModel and PredictLabelModel: label models over a label matrix, and their parameters as proto.
+
+Fit is cached: the fitted model's ID is its cache key digest, and the payload (``FittedLabelModel``)
+keeps the parameters. Predict is direct: it loads that payload by ID from the cache
+(``Host.load_payload``) and scores the matrix it is sent in a worker thread. A multi-label task is one
+binary model per class over the functions that vote on it; a class with fewer than three such functions
+is fitted by majority vote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from curation.core.labeling import (
+    MIN_LFS_FOR_MODEL,
+    FittedLabelModel,
+    ModelKind,
+    fit_matrix,
+    hard_labels,
+    predict_proba,
+)
+from curation.errors import InvalidArgument
+from curation.ops import _validate as v
+from curation.ops.findings import warning
+from curation.ops.labeling.matrix import Entries, asset_ids, class_matrix, class_names, entries
+from curation.ops.operation_spec import Context, Host
+from curation.v1 import common_pb2
+from curation.v1 import labeling_pb2 as pb
+
+__all__ = ["FIT", "MAX_ITERATIONS", "MODEL_KINDS", "PREDICT", "fit", "predict", "respond_fit"]
+
+FIT = "curation.v1.LabelingFunctionService/FitLabelModel"
+PREDICT = "curation.v1.LabelingFunctionService/PredictLabelModel"
+MAX_ITERATIONS = 10_000
+
+MODEL_KINDS: dict[int, ModelKind] = {
+    pb.LABEL_MODEL_TYPE_UNSPECIFIED: "weighted_majority",
+    pb.LABEL_MODEL_TYPE_MAJORITY_VOTE: "majority",
+    pb.LABEL_MODEL_TYPE_WEIGHTED_MAJORITY_VOTE: "weighted_majority",
+    pb.LABEL_MODEL_TYPE_DAWID_SKENE: "dawid_skene",
+    pb.LABEL_MODEL_TYPE_MATRIX_COMPLETION: "matrix_completion",
+}
+_TASKS = (pb.LABEL_TASK_UNSPECIFIED, pb.LABEL_TASK_SINGLE_LABEL, pb.LABEL_TASK_MULTI_LABEL)
+TieBreak = Literal["abstain", "hash"]
+
+
+# ------------------------------------------------------------------------------------ parameters
+def params_to_proto(
+    model: FittedLabelModel, *, class_index: int = 0, functions: Sequence[int] = ()
+) -> pb.LabelModelParameters:
+    """A fitted model's parameters (for class ``class_index`` over ``functions`` when multi-label)."""
+    return pb.LabelModelParameters(
+        num_classes=model.n_classes,
+        num_functions=model.n_lfs,
+        log_prior=model.log_prior.tolist(),
+        class_balance=model.class_balance.tolist(),
+        tables=model.tables.reshape(-1).tolist(),
+        lf_accuracies=model.lf_accuracy.tolist(),
+        iterations=model.iterations,
+        converged=model.converged,
+        class_index=class_index,
+        functions=list(functions),
+    )
+
+
+def params_from_proto(p: pb.LabelModelParameters, kind: ModelKind) -> FittedLabelModel:
+    """The core model of stored parameters."""
+    k, m = p.num_classes, p.num_functions
+    return FittedLabelModel(
+        kind,
+        k,
+        np.asarray(p.log_prior, dtype=np.float64),
+        np.asarray(p.tables, dtype=np.float64).reshape(m, k + 1, k),
+        np.asarray(p.lf_accuracies, dtype=np.float64),
+        np.asarray(p.class_balance, dtype=np.float64),
+        p.iterations,
+        p.converged,
+    )
+
+
+# ------------------------------------------------------------------------------------ predictions
+def _tie_break(value: int, ids: npt.NDArray[np.str_] | None) -> TieBreak:
+    """The core's tie break of the enum; hashing needs asset IDs."""
+    if value == pb.TIE_BREAK_ASSET_ID_HASH:
+        if ids is None:
+            raise InvalidArgument("tie_break ASSET_ID_HASH needs asset_ids", field="asset_ids")
+        return "hash"
+    if value not in (pb.TIE_BREAK_UNSPECIFIED, pb.TIE_BREAK_ABSTAIN):
+        raise InvalidArgument(f"unknown tie break {value}", field="tie_break")
+    return "abstain"
+
+
+def predictions(
+    params: Sequence[pb.LabelModelParameters],
+    kind: ModelKind,
+    e: Entries,
+    *,
+    multi: bool,
+    n_classes: int,
+    tie: TieBreak,
+    ids: npt.NDArray[np.str_] | None,
+) -> pb.LabelPredictions:
+    """Probabilities (n x k, float32) and hard labels of the fitted model(s) on the matrix ``e``."""
+    if multi:
+        probs, hard = _multi_label(params, kind, e, n_classes=n_classes, tie=tie, ids=ids)
+    else:
+        probs = predict_proba(params_from_proto(params[0], kind), e.dense())
+        hard = hard_labels(probs, tie_break=tie, asset_ids=ids)
+    out = pb.LabelPredictions(num_rows=e.n, num_classes=n_classes)
+    out.probabilities.extend(probs.astype(np.float32).reshape(-1).tolist())
+    out.labels.extend(hard.reshape(-1).tolist())
+    return out
+
+
+def _multi_label(
+    params: Sequence[pb.LabelModelParameters],
+    kind: ModelKind,
+    e: Entries,
+    *,
+    n_classes: int,
+    tie: TieBreak,
+    ids: npt.NDArray[np.str_] | None,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    """P(has class c) and the 0/1 decision per class, each from its class's binary model."""
+    probs = np.zeros((e.n, n_classes), dtype=np.float64)
+    hard = np.zeros((e.n, n_classes), dtype=np.int64)
+    for c, p in enumerate(params):
+        L, used = class_matrix(e, c, np.asarray(p.functions, dtype=np.int64))
+        # Classes with fewer than MIN_LFS_FOR_MODEL functions were fitted by majority vote (see ``fit``).
+        pc = predict_proba(
+            params_from_proto(p, kind if used.shape[0] >= MIN_LFS_FOR_MODEL else "majority"), L
+        )
+        probs[:, c] = pc[:, 1]
+        hard[:, c] = hard_labels(pc, tie_break=tie, asset_ids=ids)
+    return probs, hard
+
+
+# ------------------------------------------------------------------------------------ fit
+def fit(request: pb.FitLabelModelRequest) -> pb.FittedLabelModel:
+    """Fit the requested label model (blocking; runs in a worker thread)."""
+    multi = request.task == pb.LABEL_TASK_MULTI_LABEL
+    if request.task not in _TASKS:
+        raise InvalidArgument(f"unknown task {request.task}", field="task")
+    names = class_names(request.class_names, minimum=1 if multi else 2)
+    k = len(names)
+    if request.model not in MODEL_KINDS:
+        raise InvalidArgument(f"unknown label model {request.model}", field="model")
+    kind = MODEL_KINDS[request.model]
+    e = entries(request.label_matrix, k, multi=multi)
+    ids = asset_ids(request.asset_ids, e.n, required=False)
+    tie = _tie_break(request.tie_break, ids)
+    if not 0 <= request.max_iterations <= MAX_ITERATIONS:
+        raise InvalidArgument(f"must lie in [0, {MAX_ITERATIONS}]", field="max_iterations")
+    balance = _class_balance(request, k, multi=multi)
+    accs = _lf_accuracies(request, kind, e.m, multi=multi)
+    options: dict[str, object] = {
+        "model": kind,
+        "seed": int(request.seed) % (2**32),
+        "max_iter": request.max_iterations,
+    }
+    payload = pb.FittedLabelModel(
+        model=request.model, task=request.task, class_names=names, num_functions=e.m
+    )
+    if multi:
+        _fit_per_class(payload, e, names, balance, options)
+    else:
+        _fit_single_label(payload, e, k, balance=balance, accs=accs, options=options)
+    if not request.omit_predictions:
+        payload.predictions.CopyFrom(
+            predictions(payload.parameters, kind, e, multi=multi, n_classes=k, tie=tie, ids=ids)
+        )
+    return payload
+
+
+def _class_balance(
+    request: pb.FitLabelModelRequest, k: int, *, multi: bool
+) -> npt.NDArray[np.float64] | None:
+    """One prior per class, each > 0 (and < 1 for multi-label: P(has class c)), or None."""
+    if not len(request.class_balance):
+        return None
+    v.check_length(len(request.class_balance), k, "class_balance", what="one per class")
+    balance: npt.NDArray[np.float64] = v.finite_floats(
+        request.class_balance, "class_balance", dtype=np.float64
+    )
+    upper_ok = balance < 1 if multi else np.ones(k, dtype=np.bool_)
+    if np.any((balance <= 0) | ~upper_ok):
+        bad = int(np.flatnonzero((balance <= 0) | ~upper_ok)[0])
+        raise InvalidArgument("must be > 0 (and < 1 for multi-label)", field=f"class_balance[{bad}]")
+    return balance
+
+
+def _lf_accuracies(
+    request: pb.FitLabelModelRequest, kind: ModelKind, m: int, *, multi: bool
+) -> npt.NDArray[np.float64] | None:
+    """Given LF accuracies in (0, 1), one per function (weighted majority vote, single-label), or None."""
+    if not len(request.lf_accuracies):
+        return None
+    if kind != "weighted_majority":
+        raise InvalidArgument("only weighted majority vote takes accuracies", field="lf_accuracies")
+    if multi:
+        raise InvalidArgument("not supported for multi-label tasks", field="lf_accuracies")
+    v.check_length(len(request.lf_accuracies), m, "lf_accuracies", what="one per function")
+    accs: npt.NDArray[np.float64] = v.finite_floats(request.lf_accuracies, "lf_accuracies", dtype=np.float64)
+    if np.any((accs <= 0) | (accs >= 1)):
+        bad = int(np.flatnonzero((accs <= 0) | (accs >= 1))[0])
+        raise InvalidArgument("must lie in (0, 1)", field=f"lf_accuracies[{bad}]")
+    return accs
+
+
+def _fit_single_label(
+    payload: pb.FittedLabelModel,
+    e: Entries,
+    k: int,
+    *,
+    balance: npt.NDArray[np.float64] | None,
+    accs: npt.NDArray[np.float64] | None,
+    options: dict[str, object],
+) -> None:
+    """One model over the whole matrix (a warning when too few functions identify it)."""
+    if e.m < MIN_LFS_FOR_MODEL and options["model"] != "majority":
+        payload.warnings.append(
+            warning(
+                "TOO_FEW_LFS",
+                f"{e.m} labeling functions; a label model needs at least {MIN_LFS_FOR_MODEL}",
+                "label_matrix",
+            )
+        )
+    fitted = fit_matrix(e.dense(), n_classes=k, class_balance=balance, lf_accuracies=accs, **options)
+    payload.parameters.append(params_to_proto(fitted))
+
+
+def _fit_per_class(
+    payload: pb.FittedLabelModel,
+    e: Entries,
+    names: list[str],
+    balance: npt.NDArray[np.float64] | None,
+    options: dict[str, object],
+) -> None:
+    """One binary model per class over the functions that vote on it (majority vote below
+    ``MIN_LFS_FOR_MODEL``), with a warning for each such class and each class with no positive vote."""
+    for c, name in enumerate(names):
+        L, used = class_matrix(e, c)
+        prior = None if balance is None else [1.0 - balance[c], balance[c]]
+        few = used.shape[0] < MIN_LFS_FOR_MODEL
+        if few:
+            payload.warnings.append(
+                warning(
+                    "TOO_FEW_LFS",
+                    f"class {name!r} has {used.shape[0]} labeling functions; fitted by majority vote",
+                    f"class_names[{c}]",
+                )
+            )
+        class_options = {**options, "model": "majority"} if few else options
+        fitted = fit_matrix(L, n_classes=2, class_balance=prior, **class_options)
+        payload.parameters.append(params_to_proto(fitted, class_index=c, functions=used.tolist()))
+        if used.shape[0] and not np.any(~e.negative[e.labels == c]):
+            payload.warnings.append(
+                warning("NO_POSITIVE_VOTES", f"no positive votes for class {name!r}", f"class_names[{c}]")
+            )
+
+
+def respond_fit(
+    payload: pb.FittedLabelModel, request: pb.FitLabelModelRequest, cache_info: common_pb2.CacheInfo
+) -> pb.FitLabelModelResponse:
+    """The response of a (cached) fit; the model ID is the cache key digest."""
+    response = pb.FitLabelModelResponse(
+        model_id=cache_info.key_digest, model=payload.model, task=payload.task
+    )
+    response.parameters.extend(payload.parameters)
+    if payload.HasField("predictions"):
+        response.predictions.CopyFrom(payload.predictions)
+    response.warnings.extend(payload.warnings)
+    response.cache.CopyFrom(cache_info)
+    return response
+
+
+# ------------------------------------------------------------------------------------ predict
+async def predict(
+    ops: Host, request: pb.PredictLabelModelRequest, ctx: Context
+) -> pb.PredictLabelModelResponse:
+    """Predict with the model fitted under ``model_id`` (NotFound when it left the cache)."""
+    model_id = request.model_id
+    if len(model_id) != 64 or any(ch not in "0123456789abcdef" for ch in model_id):
+        raise InvalidArgument("must be the model_id returned by FitLabelModel", field="model_id")
+    payload = await ops.load_payload(FIT, model_id, ctx.namespace)
+    assert isinstance(payload, pb.FittedLabelModel)
+    if request.label_matrix.num_functions != payload.num_functions:
+        raise InvalidArgument(
+            f"the model was fitted on {payload.num_functions} functions, "
+            f"got {request.label_matrix.num_functions}",
+            field="label_matrix.num_functions",
+        )
+    result = await ops.run(_predict, payload, request, ctx=ctx)
+    return pb.PredictLabelModelResponse(model_id=model_id, predictions=result, warnings=payload.warnings)
+
+
+def _predict(payload: pb.FittedLabelModel, request: pb.PredictLabelModelRequest) -> pb.LabelPredictions:
+    """Validate the request's matrix against the fitted model and predict (worker thread)."""
+    k = len(payload.class_names)
+    multi = payload.task == pb.LABEL_TASK_MULTI_LABEL
+    ids = asset_ids(request.asset_ids, request.label_matrix.num_rows, required=False)
+    tie = _tie_break(request.tie_break, ids)
+    e = entries(request.label_matrix, k, multi=multi)
+    return predictions(
+        payload.parameters, MODEL_KINDS[payload.model], e, multi=multi, n_classes=k, tie=tie, ids=ids
+    )

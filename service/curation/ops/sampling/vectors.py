@@ -1,0 +1,75 @@
+"""The pool's vectors, read from the request's embedding collection before computing.
+
+Select and FindNearDuplicates may name a ``collection`` instead of sending embeddings: every pool asset
+must have a vector there; labeled assets outside the pool that have one become extra k-center centers
+(those without are counted in a warning). The read is async, through the embedding store, so it happens
+before the computation goes to a worker thread; a digest of the collection's generation and the vectors
+read becomes part of the cache key, so a changed collection is a new key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from curation.errors import InvalidArgument
+from curation.ops import _validate as v
+from curation.ops._vectors import require_vectors
+from curation.ops.embeddings import EmbeddingStore, check_collection, store_for
+from curation.ops.findings import warning
+from curation.ops.operation_spec import Context, Host
+from curation.v1 import common_pb2
+
+__all__ = ["PoolVectors", "resolve_pool_vectors"]
+
+
+@dataclass(frozen=True, slots=True)
+class PoolVectors:
+    """Vectors resolved before the computation: the pool's (None when sent inline or no collection is
+    named), those of labeled assets outside it, and the digest of what was read (``b""`` for none)."""
+
+    pool: npt.NDArray[np.float32] | None
+    extra: npt.NDArray[np.float32] | None
+    digest: bytes
+
+
+async def resolve_pool_vectors(
+    ops: Host, ctx: Context, ids: list[str], collection: str, extra_ids: list[str], *, has_inline: bool
+) -> tuple[PoolVectors, list[common_pb2.Warning]]:
+    """The vectors of ``ids`` (each must have one) and of ``extra_ids`` (those found) in ``collection``.
+
+    InvalidArgument ``collection`` when embeddings are also sent inline, ``asset_ids[i]`` for the first
+    pool asset without a vector; NotFound for an unknown collection.
+    """
+    if not collection:
+        return PoolVectors(None, None, b""), []
+    if has_inline:
+        raise InvalidArgument("send embeddings or name a collection, not both", field="collection")
+    check_collection(collection)
+    v.check_non_empty(len(ids), "asset_ids")
+    v.unique_strings(ids, "asset_ids", allow_empty=False)
+    store = store_for(ops, ctx)
+    head, vecs = await require_vectors(store, collection, ids)
+    extra, warnings = await _extra_centers(store, collection, extra_ids)
+    h = hashlib.sha256(head.generation.encode())
+    h.update(vecs.tobytes())
+    if extra is not None:
+        h.update(extra.tobytes())
+    return PoolVectors(vecs, extra, h.digest()), warnings
+
+
+async def _extra_centers(
+    store: EmbeddingStore, collection: str, extra_ids: list[str]
+) -> tuple[npt.NDArray[np.float32] | None, list[common_pb2.Warning]]:
+    """The vectors the collection holds for labeled assets outside the pool (None when there are no such
+    assets), and a warning counting those it lacks."""
+    if not extra_ids:
+        return None, []
+    _, found, vecs = await store.get(collection, extra_ids)
+    if found.all():
+        return vecs[found], []
+    missing = f"{int((~found).sum())} labeled assets outside the pool have no embedding"
+    return vecs[found], [warning("LABELED_WITHOUT_EMBEDDING", missing, "labeled_ids")]
