@@ -47,7 +47,7 @@ check: install-dev lint-proto
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	cd clients/python && ../../$(VENV)/bin/mypy
-	$(VENV)/bin/lint-imports
+	$(VENV)/bin/lint-imports --no-cache
 
 # The whole suite: lint + types, then every test against a real Redis (started when none answers).
 test: install-dev check

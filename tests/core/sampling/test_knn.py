@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from curation.core.sampling.knn import ann_cosine_knn
-from curation.core.sampling.near_duplicates import near_duplicates
+from curation.core.sampling.near_duplicate_groups import near_duplicates
 
 
 def test_ann_search_finds_planted_duplicates_whatever_the_row_order() -> None:

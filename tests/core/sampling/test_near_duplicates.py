@@ -10,7 +10,7 @@ from scipy.sparse.csgraph import connected_components
 from sklearn.neighbors import NearestNeighbors
 
 from curation.core.sampling.knn import exact_cosine_knn, normalize_rows
-from curation.core.sampling.near_duplicates import near_duplicates
+from curation.core.sampling.near_duplicate_groups import near_duplicates
 
 
 def oracle_groups(x: np.ndarray, radius: float) -> set[frozenset[int]]:

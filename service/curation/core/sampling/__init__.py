@@ -15,7 +15,7 @@ from curation.core.sampling.knn import (
     exact_cosine_knn,
     normalize_rows,
 )
-from curation.core.sampling.near_duplicates import NearDuplicates, near_duplicates
+from curation.core.sampling.near_duplicate_groups import NearDuplicates, near_duplicates
 from curation.core.sampling.quotas import apportion
 from curation.core.sampling.records import (
     CLASS_SOURCES,
@@ -37,7 +37,7 @@ from curation.core.sampling.scores import (
     uncertainty,
     uniform_from_keys,
 )
-from curation.core.sampling.select import select
+from curation.core.sampling.selection import select
 from curation.core.sampling.strategies import weak_label_vector
 
 __all__ = [

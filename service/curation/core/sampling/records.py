@@ -1,5 +1,5 @@
 """The records a selection reads and returns: the candidate pool, a strategy of the mixture, the
-near-duplicate removal options and the selected batch (see :mod:`curation.core.sampling.select`)."""
+near-duplicate removal options and the selected batch (see :mod:`curation.core.sampling.selection`)."""
 
 from __future__ import annotations
 

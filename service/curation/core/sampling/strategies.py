@@ -3,7 +3,7 @@
 Every strategy picks up to ``q`` rows among those still available (not labeled, excluded or picked, and
 at most one per near-duplicate group), ranked by its score with ties broken by the seeded tie key, and
 returns them with their scores; diversity also returns each pick's distance to the nearest center.
-:func:`run_strategy` dispatches on ``Strategy.kind`` (see :mod:`curation.core.sampling.select`).
+:func:`run_strategy` dispatches on ``Strategy.kind`` (see :mod:`curation.core.sampling.selection`).
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ import numpy as np
 from curation.core._common.arrays import FloatArray, IntArray, U64Array
 from curation.core._common.findings import Finding
 from curation.core.sampling.knn import KnnSearch
-from curation.core.sampling.near_duplicates import near_duplicates
+from curation.core.sampling.near_duplicate_groups import near_duplicates
 from curation.core.sampling.quotas import apportion
 from curation.core.sampling.records import KINDS, Dedup, Pool, Selection, Strategy
 from curation.core.sampling.scores import tie_keys, uniform_from_keys
