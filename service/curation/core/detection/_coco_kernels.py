@@ -159,7 +159,7 @@ def group_scan(
 
 
 @numba.njit(cache=True, nogil=True)
-def match_kernel(  # noqa: PLR0912, PLR0915, PLR0917, RUF100 - numba kernel: one compiled loop nest
+def match_kernel(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernel: one compiled loop nest
     ious: FloatArray,
     offsets: IntArray,
     gt_area: FloatArray,
@@ -282,7 +282,7 @@ def match_kernel(  # noqa: PLR0912, PLR0915, PLR0917, RUF100 - numba kernel: one
 
 
 @numba.njit(cache=True, nogil=True)
-def accumulate_kernel(  # noqa: PLR0912, PLR0915, PLR0917, RUF100 - numba kernel: one compiled loop nest
+def accumulate_kernel(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernel: one compiled loop nest
     codes: NDArray[np.uint8],
     rank: IntArray,
     score: FloatArray,

@@ -25,7 +25,7 @@ NO_ERROR, CLASSIFICATION, LOCALIZATION, BOTH, DUPLICATE, BACKGROUND, MISSED = 0,
 
 
 @numba.njit(cache=True, nogil=True)
-def tide_image_kernel(  # noqa: PLR0912, PLR0915, PLR0917, RUF100 - numba kernel: one compiled loop nest
+def tide_image_kernel(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernel: one compiled loop nest
     ious: FloatArray,
     offsets: IntArray,
     gt_cls: IntArray,

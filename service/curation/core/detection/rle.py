@@ -308,7 +308,7 @@ def warm_up() -> None:
 
 
 @numba.njit(cache=True, nogil=True)
-def _poly_counts(xy: FloatArray, h: int, w: int) -> IntArray:  # noqa: PLR0912, PLR0915, RUF100 - numba kernel: one compiled loop nest
+def _poly_counts(xy: FloatArray, h: int, w: int) -> IntArray:  # noqa: PLR0912, PLR0915 - numba kernel: one compiled loop nest
     """RLE counts of one polygon ``[x0, y0, x1, y1, ...]`` (pycocotools ``rleFrPoly``): the boundary
     upsampled 5x, its y-crossings downsampled, sorted and differenced."""
     k = xy.shape[0] // 2
