@@ -291,3 +291,17 @@ def test_gt_metadata_slices() -> None:
     with pytest.raises(InvalidArgument) as err:
         od.evaluate(bad)
     assert err.value.field == "gt_metadata[0].values"
+
+
+def test_the_detection_operations_as_registered() -> None:
+    from curation.core import detection as det
+
+    assert set(od.__all__) >= {"SPECS", "evaluate", "respond", "merge_stream", "stream_response", "warm_up"}
+    assert [s.name for s in od.SPECS] == [
+        "curation.v1.DiagnosticsService/ScoreDetection",
+        "curation.v1.DiagnosticsService/ScoreDetectionStream",
+    ]
+    unary, stream = od.SPECS
+    assert unary.warm_up is det.warm_up
+    assert unary.paging_fields == ("page_size", "page_token")
+    assert stream.stream is not None and stream.stream.answered_by == unary.name
