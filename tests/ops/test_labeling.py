@@ -12,23 +12,10 @@ from curation.ops import Context, Operations
 from curation.ops import labeling as ops
 from curation.ops.labeling import label_model
 from curation.v1 import labeling_pb2 as pb
+from tests.support import DictCache
 from tests.synth.label_model import synthetic_votes
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")
-
-
-class DictCache:
-    name = "dict"
-
-    def __init__(self) -> None:
-        self.data: dict[str, bytes] = {}
-
-    async def get(self, key: str) -> bytes | None:
-        return self.data.get(key)
-
-    async def set(self, key: str, value: bytes, *, ttl_seconds: int) -> bool:
-        self.data[key] = value
-        return True
 
 
 def _matrix(L: np.ndarray) -> pb.LabelMatrix:

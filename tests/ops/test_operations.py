@@ -13,22 +13,9 @@ from curation.ops import Context, Operations, OperationSpec
 from curation.ops.keys import body_digest, key_digest, storage_key
 from curation.v1 import classification_pb2 as pb
 from curation.v1 import common_pb2
+from tests.support import DictCache
 
 NAME = "curation.v1.DiagnosticsService/ScoreClassification"
-
-
-class DictCache:
-    name = "dict"
-
-    def __init__(self) -> None:
-        self.data: dict[str, bytes] = {}
-
-    async def get(self, key: str) -> bytes | None:
-        return self.data.get(key)
-
-    async def set(self, key: str, value: bytes, *, ttl_seconds: int) -> bool:
-        self.data[key] = value
-        return True
 
 
 class Counting:
