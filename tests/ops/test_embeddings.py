@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
 
@@ -18,7 +20,7 @@ CTX = Context(namespace="team-a")
 
 
 @pytest.fixture
-def ops() -> Operations:
+def ops() -> Iterator[Operations]:
     cache = MemoryCache(max_bytes=64 << 20, max_entry_bytes=1 << 20)
     o = Operations(emb_ops.SPECS, cache, workers=1)
     yield o

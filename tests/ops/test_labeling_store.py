@@ -7,6 +7,8 @@ against cosine similarity computed here; the cache must follow the collection's 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
 
@@ -28,7 +30,7 @@ EXEMPLARS = ["ex-0", "ex-1", "ex-2"]
 
 
 @pytest.fixture
-def seam() -> Operations:
+def seam() -> Iterator[Operations]:
     cache = MemoryCache(max_bytes=64 << 20, max_entry_bytes=1 << 20)
     o = Operations([*emb_ops.SPECS, *lf_ops.SPECS], cache, workers=1)
     yield o

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
 
@@ -22,7 +24,7 @@ N, K, D = 60, 3, 4
 
 
 @pytest.fixture
-def ops() -> Operations:
+def ops() -> Iterator[Operations]:
     cache = MemoryCache(max_bytes=64 << 20, max_entry_bytes=8 << 20)
     o = Operations([*ops_mod.SPECS, *emb_ops.SPECS, *cls_ops.SPECS], cache, workers=1)
     yield o
