@@ -1,8 +1,26 @@
-"""Helpers shared by the tests of the ops seam."""
+"""Helpers shared by the tests of the ops seam: a typed answer, and a cache fake over a plain dict."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TypeVar
+
+from google.protobuf.message import Message
+
+from curation.ops import Context, Host
+
+M = TypeVar("M", bound=Message)
+
+
+async def answer(host: Host, name: str, request: Message, response_type: type[M], ctx: Context) -> M:
+    """``host.dispatch(name, request, ctx)``, checked to be the ``response_type`` operation ``name`` answers.
+
+    ``dispatch`` is typed ``Message`` (it answers every operation); a test reads the fields of one response
+    type, so it says which one it expects and fails here, by name, if the seam answered another.
+    """
+    response = await host.dispatch(name, request, ctx)
+    assert isinstance(response, response_type), f"{name} answered a {type(response).__name__}"
+    return response
 
 
 class DictCache:

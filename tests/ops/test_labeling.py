@@ -12,7 +12,7 @@ from curation.ops import Context, Operations
 from curation.ops import labeling as ops
 from curation.ops.labeling import label_model
 from curation.v1 import labeling_pb2 as pb
-from tests.support import DictCache
+from tests.support import DictCache, answer
 from tests.synth.label_model import synthetic_votes
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")
@@ -192,11 +192,12 @@ async def test_fit_then_predict_by_id_and_cache_hits() -> None:
         model=pb.LABEL_MODEL_TYPE_DAWID_SKENE,
         tie_break=pb.TIE_BREAK_ASSET_ID_HASH,
     )
-    first = await seam.dispatch(ops.FIT, fit_req, ctx)
-    again = await seam.dispatch(ops.FIT, fit_req, ctx)
+    first = await answer(seam, ops.FIT, fit_req, pb.FitLabelModelResponse, ctx)
+    again = await answer(seam, ops.FIT, fit_req, pb.FitLabelModelResponse, ctx)
     assert not first.cache.cached and again.cache.cached
     assert first.model_id == first.cache.key_digest == again.model_id
-    pred = await seam.dispatch(
+    pred = await answer(
+        seam,
         ops.PREDICT,
         pb.PredictLabelModelRequest(
             model_id=first.model_id,
@@ -204,6 +205,7 @@ async def test_fit_then_predict_by_id_and_cache_hits() -> None:
             label_matrix=_matrix(data.L),
             tie_break=pb.TIE_BREAK_ASSET_ID_HASH,
         ),
+        pb.PredictLabelModelResponse,
         ctx,
     )
     assert list(pred.predictions.labels) == list(first.predictions.labels)
@@ -225,8 +227,8 @@ async def test_fit_then_predict_by_id_and_cache_hits() -> None:
         await seam.dispatch(ops.PREDICT, pb.PredictLabelModelRequest(model_id="nope"), ctx)
     assert info.value.field == "model_id"
     # A repeat apply and analyze are cache hits too.
-    a1 = await seam.dispatch(ops.APPLY, apply_request(), ctx)
-    a2 = await seam.dispatch(ops.APPLY, apply_request(), ctx)
+    a1 = await answer(seam, ops.APPLY, apply_request(), pb.ApplyLabelingFunctionsResponse, ctx)
+    a2 = await answer(seam, ops.APPLY, apply_request(), pb.ApplyLabelingFunctionsResponse, ctx)
     assert a2.cache.cached and a1.label_matrix == a2.label_matrix
     seam.close()
 
