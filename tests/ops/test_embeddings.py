@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from curation.cache.memory import MemoryCache
@@ -28,13 +29,21 @@ def ops() -> Iterator[Operations]:
     o.close()
 
 
-def put_request(ids: list[str], vecs: np.ndarray, **kw: object) -> pb.PutEmbeddingsRequest:
+def put_request(
+    ids: list[str],
+    vecs: npt.NDArray[np.floating],
+    *,
+    collection: str = "c1",
+    dimension: int | None = None,
+    dtype: pb.EmbeddingDtype = pb.EMBEDDING_DTYPE_UNSPECIFIED,
+) -> pb.PutEmbeddingsRequest:
+    """A put of ``vecs`` (as little-endian float32) into ``collection``; ``dimension`` defaults to theirs."""
     return pb.PutEmbeddingsRequest(
-        collection=str(kw.pop("collection", "c1")),
-        dimension=int(kw.pop("dimension", vecs.shape[1])),
+        collection=collection,
+        dimension=vecs.shape[1] if dimension is None else dimension,
         asset_ids=ids,
         vectors=np.ascontiguousarray(vecs, dtype="<f4").tobytes(),
-        **kw,  # type: ignore[arg-type]
+        dtype=dtype,
     )
 
 

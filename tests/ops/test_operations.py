@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from typing import TypedDict, Unpack
 
 import pytest
 
@@ -61,7 +62,15 @@ def make(
     return Operations([spec], cache, workers=2, local_bytes=local_bytes), cache
 
 
-def request(**kw: object) -> pb.ScoreClassificationRequest:
+class RequestChanges(TypedDict, total=False):
+    """Fields a test sets on top of the base request."""
+
+    class_names: list[str]
+    page_size: int
+    page_token: str
+
+
+def request(**kw: Unpack[RequestChanges]) -> pb.ScoreClassificationRequest:
     return pb.ScoreClassificationRequest(asset_ids=["a", "b"], y_true=[0, 1], y_pred=[0, 0], **kw)
 
 

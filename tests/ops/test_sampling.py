@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TypedDict, Unpack
 
 import numpy as np
 import pytest
@@ -49,7 +50,22 @@ def mix() -> list[pb.SamplingStrategy]:
     ]
 
 
-def select_request(inline: bool = True, **kw: object) -> pb.SelectRequest:
+class SelectChanges(TypedDict, total=False):
+    """Fields of the SelectRequest a test replaces (a list replaces the repeated field's contents)."""
+
+    asset_ids: list[str]
+    scores: list[float]
+    embeddings: bytes
+    embedding_dimension: int
+    collection: str
+    budget: int
+    strategies: list[pb.SamplingStrategy]
+    weak_labels: list[int]
+    weak_label_probs: list[float]
+    metadata: list[common_pb2.MetadataColumn]
+
+
+def select_request(inline: bool = True, **kw: Unpack[SelectChanges]) -> pb.SelectRequest:
     ids, p, x = data()
     req = pb.SelectRequest(
         asset_ids=ids,
@@ -148,7 +164,7 @@ async def test_default_mix_and_budget_over_pool(ops: Operations) -> None:
         ({"asset_ids": ["a"] * N}, "asset_ids[1]"),
     ],
 )
-async def test_bad_select(ops: Operations, changes: dict[str, object], field: str) -> None:
+async def test_bad_select(ops: Operations, changes: SelectChanges, field: str) -> None:
     with pytest.raises(InvalidArgument) as err:
         await ops.dispatch(ops_mod.SELECT, select_request(**changes), CTX)
     assert err.value.field == field
