@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 from snorkel.labeling import LFAnalysis
@@ -105,7 +107,9 @@ def test_apply() -> None:
         (lambda r: r.scores.append(1.0), "scores"),
     ],
 )
-def test_apply_errors_name_the_field(mutate, field: str) -> None:
+def test_apply_errors_name_the_field(
+    mutate: Callable[[pb.ApplyLabelingFunctionsRequest], object], field: str
+) -> None:
     req = apply_request()
     mutate(req)
     with pytest.raises(InvalidArgument) as info:
@@ -149,7 +153,7 @@ def test_analyze_matches_snorkel() -> None:
         (lambda r: r.function_names.extend(["x", "y", "z", "x"]), "function_names[3]"),
     ],
 )
-def test_analyze_errors(mutate, field: str) -> None:
+def test_analyze_errors(mutate: Callable[[pb.AnalyzeLabelingFunctionsRequest], object], field: str) -> None:
     L = np.array([[0, 1, -1, 2], [1, -1, 0, 0], [-1, -1, 2, 1]])
     req = pb.AnalyzeLabelingFunctionsRequest(
         class_names=["a", "b", "c"], label_matrix=_matrix(L), gold=[0, 1, 2]
@@ -167,8 +171,16 @@ def test_duplicate_votes_rejected() -> None:
     assert info.value.field == "label_matrix.rows[2]"
 
 
-@pytest.mark.parametrize("model", [1, 2, 3, 4])
-def test_fit_matches_core(model: int) -> None:
+@pytest.mark.parametrize(
+    "model",
+    [
+        pb.LABEL_MODEL_TYPE_MAJORITY_VOTE,
+        pb.LABEL_MODEL_TYPE_WEIGHTED_MAJORITY_VOTE,
+        pb.LABEL_MODEL_TYPE_DAWID_SKENE,
+        pb.LABEL_MODEL_TYPE_MATRIX_COMPLETION,
+    ],
+)
+def test_fit_matches_core(model: pb.LabelModelType) -> None:
     data = synthetic_votes(3000, 6, 3, seed=2)
     req = pb.FitLabelModelRequest(class_names=["a", "b", "c"], label_matrix=_matrix(data.L), model=model)
     out = ops.fit(req)

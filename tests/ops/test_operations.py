@@ -40,7 +40,7 @@ class Counting:
 
 def respond(
     payload: pb.ClassificationEvaluation, request: pb.ScoreClassificationRequest, info: common_pb2.CacheInfo
-):
+) -> pb.ScoreClassificationResponse:
     return pb.ScoreClassificationResponse(
         summary=payload.summary, cache=info, next_page_token=request.page_token or "first"
     )
