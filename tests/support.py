@@ -1,10 +1,12 @@
-"""Helpers shared by the tests of the ops seam: a typed answer, and a cache fake over a plain dict."""
+"""Helpers shared by the tests: a typed answer of the ops seam, a cache fake over a plain dict, and the
+Python-typed descriptor of a message."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import TypeVar
 
+from google.protobuf.descriptor import Descriptor
 from google.protobuf.message import Message
 
 from curation.ops import Context, Host
@@ -21,6 +23,18 @@ async def answer(host: Host, name: str, request: Message, response_type: type[M]
     response = await host.dispatch(name, request, ctx)
     assert isinstance(response, response_type), f"{name} answered a {type(response).__name__}"
     return response
+
+
+def descriptor_of(message: Message | type[Message]) -> Descriptor:
+    """``message.DESCRIPTOR`` as a ``google.protobuf.descriptor.Descriptor``.
+
+    The stubs type ``Message.DESCRIPTOR`` as the Python or the upb implementation's class; the upb one
+    passes ``isinstance(d, Descriptor)`` too (protobuf's descriptor metaclass says so), so the assertion
+    holds under either implementation and the fields read from it have the Python descriptor types.
+    """
+    descriptor = message.DESCRIPTOR
+    assert isinstance(descriptor, Descriptor)
+    return descriptor
 
 
 class DictCache:
