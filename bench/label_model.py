@@ -16,9 +16,11 @@ import argparse
 import time
 import warnings
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 COPIES = {1: 0, 5: 4, 9: 8, 13: 12}
 
@@ -43,13 +45,14 @@ def bench_models(n: int, m: int, k: int, epochs: int) -> None:
     ids = np.char.add("asset-", np.arange(n).astype(np.str_))
     print(f"\n== n={n:,} m={m} k={k}")
 
+    def predict(fitted: lm.FittedLabelModel) -> npt.NDArray[np.int64]:
+        return lm.hard_labels(lm.predict_proba(fitted, L), tie_break="hash", asset_ids=ids)
+
     # --- label models: ours
     results: dict[str, tuple[float, float, float]] = {}
     for kind in lm.MODELS:
-        fitted, t_fit = _timed(lambda kind=kind: lm.fit_matrix(L, n_classes=k, model=kind, seed=0))
-        labels, t_pred = _timed(
-            lambda fitted=fitted: lm.hard_labels(lm.predict_proba(fitted, L), tie_break="hash", asset_ids=ids)
-        )
+        fitted, t_fit = _timed(partial(lm.fit_matrix, L, n_classes=k, model=kind, seed=0))
+        labels, t_pred = _timed(partial(predict, fitted))
         results[kind] = (float((labels == y).mean()), t_fit, t_pred)
         print(f"ours {kind:<18} acc {results[kind][0]:.4f}  fit {t_fit:7.3f}s  predict {t_pred:7.3f}s")
 

@@ -236,11 +236,11 @@ def plot(setup: Setup, counts: np.ndarray, results: dict[str, np.ndarray], tag: 
 
     OUT.mkdir(parents=True, exist_ok=True)
     fig, ax = plt.subplots(figsize=(10, 6.5))
-    colors = plt.get_cmap("tab20").colors
+    tab20 = plt.get_cmap("tab20")  # 20 listed colours: tab20(i) is the i-th (opaque)
     for c, (name, acc) in enumerate(results.items()):
         m, s = acc.mean(axis=0), acc.std(axis=0)
         bold = name in ("random", DEFAULT)
-        color = "black" if name == "random" else colors[(2 * c) % 20 + (c // 10)]
+        color = "black" if name == "random" else tab20((2 * c) % 20 + (c // 10))
         ax.plot(counts, m, label=name, lw=2.8 if bold else 1.3, color=color, ls="-" if c % 2 == 0 else "--")
         if bold:
             ax.fill_between(counts, m - s, m + s, alpha=0.15, color=color)

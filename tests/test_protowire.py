@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from google.protobuf.internal.encoder import _VarintBytes
+from google.protobuf.internal.encoder import _VarintBytes  # type: ignore[attr-defined]  # private, the oracle on purpose; not in types-protobuf
 from hypothesis import given
 from hypothesis import strategies as st
 

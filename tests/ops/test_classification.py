@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pytest
@@ -20,7 +20,9 @@ from curation.v1 import common_pb2
 DIGEST = "d" * 64
 
 
-def single_request(n: int = 120, k: int = 4, seed: int = 0, **extra) -> pb.ScoreClassificationRequest:
+def single_request(
+    n: int = 120, k: int = 4, seed: int = 0, *, top_k: Sequence[int] = ()
+) -> pb.ScoreClassificationRequest:
     rng = np.random.default_rng(seed)
     y = rng.integers(0, k, n)
     s = rng.random((n, k)).astype(np.float32)
@@ -33,7 +35,7 @@ def single_request(n: int = 120, k: int = 4, seed: int = 0, **extra) -> pb.Score
         scores=s.ravel().tolist(),
         score_type=pb.SCORE_TYPE_PROBABILITY,
         slice_by=["site"],
-        **extra,
+        top_k=top_k,
     )
     req.metadata.add(key="site", values=np.array(["a", "b", "c"])[rng.integers(0, 3, n)].tolist())
     return req

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from curation.cache.memory import MemoryCache
@@ -10,6 +13,7 @@ from curation.errors import InvalidArgument, NotFound
 from curation.ops import Context, Operations
 from curation.ops import embeddings as emb_ops
 from curation.v1 import embeddings_pb2 as pb
+from tests.support import answer
 
 PUT = "curation.v1.EmbeddingService/PutEmbeddings"
 GET = "curation.v1.EmbeddingService/GetEmbeddings"
@@ -18,41 +22,59 @@ CTX = Context(namespace="team-a")
 
 
 @pytest.fixture
-def ops() -> Operations:
+def ops() -> Iterator[Operations]:
     cache = MemoryCache(max_bytes=64 << 20, max_entry_bytes=1 << 20)
     o = Operations(emb_ops.SPECS, cache, workers=1)
     yield o
     o.close()
 
 
-def put_request(ids: list[str], vecs: np.ndarray, **kw: object) -> pb.PutEmbeddingsRequest:
+def put_request(
+    ids: list[str],
+    vecs: npt.NDArray[np.floating],
+    *,
+    collection: str = "c1",
+    dimension: int | None = None,
+    dtype: pb.EmbeddingDtype = pb.EMBEDDING_DTYPE_UNSPECIFIED,
+) -> pb.PutEmbeddingsRequest:
+    """A put of ``vecs`` (as little-endian float32) into ``collection``; ``dimension`` defaults to theirs."""
     return pb.PutEmbeddingsRequest(
-        collection=str(kw.pop("collection", "c1")),
-        dimension=int(kw.pop("dimension", vecs.shape[1])),
+        collection=collection,
+        dimension=vecs.shape[1] if dimension is None else dimension,
         asset_ids=ids,
         vectors=np.ascontiguousarray(vecs, dtype="<f4").tobytes(),
-        **kw,  # type: ignore[arg-type]
+        dtype=dtype,
     )
 
 
 async def test_put_get_roundtrip_and_missing(ops: Operations) -> None:
     vecs = np.random.default_rng(0).normal(size=(5, 3)).astype(np.float32)
     ids = [f"a{i}" for i in range(5)]
-    r = await ops.dispatch(PUT, put_request(ids, vecs), CTX)
+    r = await answer(ops, PUT, put_request(ids, vecs), pb.PutEmbeddingsResponse, CTX)
     assert r.created and r.stored == 5 and r.dimension == 3 and r.dtype == pb.EMBEDDING_DTYPE_FLOAT32
-    got = await ops.dispatch(GET, pb.GetEmbeddingsRequest(collection="c1", asset_ids=["a3", "zz", "a0"]), CTX)
+    got = await answer(
+        ops,
+        GET,
+        pb.GetEmbeddingsRequest(collection="c1", asset_ids=["a3", "zz", "a0"]),
+        pb.GetEmbeddingsResponse,
+        CTX,
+    )
     assert list(got.asset_ids) == ["a3", "a0"] and list(got.missing_ids) == ["zz"]
     np.testing.assert_array_equal(np.frombuffer(got.vectors, "<f4").reshape(2, 3), vecs[[3, 0]])
-    again = await ops.dispatch(PUT, put_request(["a0"], vecs[:1] * 2), CTX)
+    again = await answer(ops, PUT, put_request(["a0"], vecs[:1] * 2), pb.PutEmbeddingsResponse, CTX)
     assert not again.created
-    got = await ops.dispatch(GET, pb.GetEmbeddingsRequest(collection="c1", asset_ids=["a0"]), CTX)
+    got = await answer(
+        ops, GET, pb.GetEmbeddingsRequest(collection="c1", asset_ids=["a0"]), pb.GetEmbeddingsResponse, CTX
+    )
     np.testing.assert_array_equal(np.frombuffer(got.vectors, "<f4"), vecs[0] * 2)
 
 
 async def test_float16_collection_rounds(ops: Operations) -> None:
     vecs = np.array([[0.1, 1 / 3]], dtype=np.float32)
     await ops.dispatch(PUT, put_request(["x"], vecs, collection="h", dtype=pb.EMBEDDING_DTYPE_FLOAT16), CTX)
-    got = await ops.dispatch(GET, pb.GetEmbeddingsRequest(collection="h", asset_ids=["x"]), CTX)
+    got = await answer(
+        ops, GET, pb.GetEmbeddingsRequest(collection="h", asset_ids=["x"]), pb.GetEmbeddingsResponse, CTX
+    )
     np.testing.assert_array_equal(
         np.frombuffer(got.vectors, "<f4"), vecs[0].astype(np.float16).astype(np.float32)
     )
@@ -68,17 +90,37 @@ async def test_namespaces_are_isolated(ops: Operations) -> None:
 
 async def test_delete_ids_and_collection(ops: Operations) -> None:
     await ops.dispatch(PUT, put_request(["a", "b"], np.ones((2, 2))), CTX)
-    r = await ops.dispatch(DELETE, pb.DeleteEmbeddingsRequest(collection="c1", asset_ids=["a", "q"]), CTX)
+    r = await answer(
+        ops,
+        DELETE,
+        pb.DeleteEmbeddingsRequest(collection="c1", asset_ids=["a", "q"]),
+        pb.DeleteEmbeddingsResponse,
+        CTX,
+    )
     assert r.deleted == 1
-    got = await ops.dispatch(GET, pb.GetEmbeddingsRequest(collection="c1", asset_ids=["a", "b"]), CTX)
+    got = await answer(
+        ops,
+        GET,
+        pb.GetEmbeddingsRequest(collection="c1", asset_ids=["a", "b"]),
+        pb.GetEmbeddingsResponse,
+        CTX,
+    )
     assert list(got.missing_ids) == ["a"]
-    r = await ops.dispatch(DELETE, pb.DeleteEmbeddingsRequest(collection="c1", delete_collection=True), CTX)
+    r = await answer(
+        ops,
+        DELETE,
+        pb.DeleteEmbeddingsRequest(collection="c1", delete_collection=True),
+        pb.DeleteEmbeddingsResponse,
+        CTX,
+    )
     assert r.collection_deleted
     with pytest.raises(NotFound):
         await ops.dispatch(GET, pb.GetEmbeddingsRequest(collection="c1", asset_ids=["b"]), CTX)
     # Re-created with another dimension: the old vectors are unreachable.
     await ops.dispatch(PUT, put_request(["z"], np.ones((1, 4))), CTX)
-    got = await ops.dispatch(GET, pb.GetEmbeddingsRequest(collection="c1", asset_ids=["b"]), CTX)
+    got = await answer(
+        ops, GET, pb.GetEmbeddingsRequest(collection="c1", asset_ids=["b"]), pb.GetEmbeddingsResponse, CTX
+    )
     assert list(got.missing_ids) == ["b"]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 from snorkel.labeling import LFAnalysis
@@ -12,23 +14,10 @@ from curation.ops import Context, Operations
 from curation.ops import labeling as ops
 from curation.ops.labeling import label_model
 from curation.v1 import labeling_pb2 as pb
+from tests.support import DictCache, answer
 from tests.synth.label_model import synthetic_votes
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")
-
-
-class DictCache:
-    name = "dict"
-
-    def __init__(self) -> None:
-        self.data: dict[str, bytes] = {}
-
-    async def get(self, key: str) -> bytes | None:
-        return self.data.get(key)
-
-    async def set(self, key: str, value: bytes, *, ttl_seconds: int) -> bool:
-        self.data[key] = value
-        return True
 
 
 def _matrix(L: np.ndarray) -> pb.LabelMatrix:
@@ -118,7 +107,9 @@ def test_apply() -> None:
         (lambda r: r.scores.append(1.0), "scores"),
     ],
 )
-def test_apply_errors_name_the_field(mutate, field: str) -> None:
+def test_apply_errors_name_the_field(
+    mutate: Callable[[pb.ApplyLabelingFunctionsRequest], object], field: str
+) -> None:
     req = apply_request()
     mutate(req)
     with pytest.raises(InvalidArgument) as info:
@@ -162,7 +153,7 @@ def test_analyze_matches_snorkel() -> None:
         (lambda r: r.function_names.extend(["x", "y", "z", "x"]), "function_names[3]"),
     ],
 )
-def test_analyze_errors(mutate, field: str) -> None:
+def test_analyze_errors(mutate: Callable[[pb.AnalyzeLabelingFunctionsRequest], object], field: str) -> None:
     L = np.array([[0, 1, -1, 2], [1, -1, 0, 0], [-1, -1, 2, 1]])
     req = pb.AnalyzeLabelingFunctionsRequest(
         class_names=["a", "b", "c"], label_matrix=_matrix(L), gold=[0, 1, 2]
@@ -180,8 +171,16 @@ def test_duplicate_votes_rejected() -> None:
     assert info.value.field == "label_matrix.rows[2]"
 
 
-@pytest.mark.parametrize("model", [1, 2, 3, 4])
-def test_fit_matches_core(model: int) -> None:
+@pytest.mark.parametrize(
+    "model",
+    [
+        pb.LABEL_MODEL_TYPE_MAJORITY_VOTE,
+        pb.LABEL_MODEL_TYPE_WEIGHTED_MAJORITY_VOTE,
+        pb.LABEL_MODEL_TYPE_DAWID_SKENE,
+        pb.LABEL_MODEL_TYPE_MATRIX_COMPLETION,
+    ],
+)
+def test_fit_matches_core(model: pb.LabelModelType) -> None:
     data = synthetic_votes(3000, 6, 3, seed=2)
     req = pb.FitLabelModelRequest(class_names=["a", "b", "c"], label_matrix=_matrix(data.L), model=model)
     out = ops.fit(req)
@@ -205,11 +204,12 @@ async def test_fit_then_predict_by_id_and_cache_hits() -> None:
         model=pb.LABEL_MODEL_TYPE_DAWID_SKENE,
         tie_break=pb.TIE_BREAK_ASSET_ID_HASH,
     )
-    first = await seam.dispatch(ops.FIT, fit_req, ctx)
-    again = await seam.dispatch(ops.FIT, fit_req, ctx)
+    first = await answer(seam, ops.FIT, fit_req, pb.FitLabelModelResponse, ctx)
+    again = await answer(seam, ops.FIT, fit_req, pb.FitLabelModelResponse, ctx)
     assert not first.cache.cached and again.cache.cached
     assert first.model_id == first.cache.key_digest == again.model_id
-    pred = await seam.dispatch(
+    pred = await answer(
+        seam,
         ops.PREDICT,
         pb.PredictLabelModelRequest(
             model_id=first.model_id,
@@ -217,6 +217,7 @@ async def test_fit_then_predict_by_id_and_cache_hits() -> None:
             label_matrix=_matrix(data.L),
             tie_break=pb.TIE_BREAK_ASSET_ID_HASH,
         ),
+        pb.PredictLabelModelResponse,
         ctx,
     )
     assert list(pred.predictions.labels) == list(first.predictions.labels)
@@ -238,8 +239,8 @@ async def test_fit_then_predict_by_id_and_cache_hits() -> None:
         await seam.dispatch(ops.PREDICT, pb.PredictLabelModelRequest(model_id="nope"), ctx)
     assert info.value.field == "model_id"
     # A repeat apply and analyze are cache hits too.
-    a1 = await seam.dispatch(ops.APPLY, apply_request(), ctx)
-    a2 = await seam.dispatch(ops.APPLY, apply_request(), ctx)
+    a1 = await answer(seam, ops.APPLY, apply_request(), pb.ApplyLabelingFunctionsResponse, ctx)
+    a2 = await answer(seam, ops.APPLY, apply_request(), pb.ApplyLabelingFunctionsResponse, ctx)
     assert a2.cache.cached and a1.label_matrix == a2.label_matrix
     seam.close()
 

@@ -7,6 +7,8 @@ against cosine similarity computed here; the cache must follow the collection's 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
 
@@ -18,6 +20,7 @@ from curation.ops import labeling as lf_ops
 from curation.ops.keys import canonical_bytes, key_digest
 from curation.v1 import embeddings_pb2 as epb
 from curation.v1 import labeling_pb2 as pb
+from tests.support import answer
 
 PUT = "curation.v1.EmbeddingService/PutEmbeddings"
 DELETE = "curation.v1.EmbeddingService/DeleteEmbeddings"
@@ -28,7 +31,7 @@ EXEMPLARS = ["ex-0", "ex-1", "ex-2"]
 
 
 @pytest.fixture
-def seam() -> Operations:
+def seam() -> Iterator[Operations]:
     cache = MemoryCache(max_bytes=64 << 20, max_entry_bytes=1 << 20)
     o = Operations([*emb_ops.SPECS, *lf_ops.SPECS], cache, workers=1)
     yield o
@@ -94,20 +97,26 @@ async def test_exemplars_and_assets_from_the_store(seam: Operations) -> None:
     await put(seam, EXEMPLARS, centers)
     # ex-* are only in the store; img-3 is an asset of the request (its stored vector is used).
     lfs = [["ex-0"], ["ex-1", "img-3"], ["ex-2", "ex-0"]]
-    r = await seam.dispatch(lf_ops.APPLY, request(lfs), CTX)
+    r = await answer(seam, lf_ops.APPLY, request(lfs), pb.ApplyLabelingFunctionsResponse, CTX)
     want = expected(assets, [centers[[0]], np.stack([centers[1], assets[3]]), centers[[2, 0]]])
     np.testing.assert_array_equal(dense(r.label_matrix), want)
     assert 0 < (want >= 0).sum() < want.size
     assert [c.votes for c in r.counts] == (want >= 0).sum(axis=0).tolist()
     assert not r.cache.cached
-    again = await seam.dispatch(lf_ops.APPLY, request(lfs), CTX)
+    again = await answer(seam, lf_ops.APPLY, request(lfs), pb.ApplyLabelingFunctionsResponse, CTX)
     assert again.cache.cached and again.cache.key_digest == r.cache.key_digest
 
 
 async def test_inline_embeddings_with_store_exemplars(seam: Operations) -> None:
     assets, centers = vectors(1)
     await put(seam, EXEMPLARS, centers)  # the request's assets are not in the store at all
-    r = await seam.dispatch(lf_ops.APPLY, request([["ex-1"], ["img-0"]], inline=assets), CTX)
+    r = await answer(
+        seam,
+        lf_ops.APPLY,
+        request([["ex-1"], ["img-0"]], inline=assets),
+        pb.ApplyLabelingFunctionsResponse,
+        CTX,
+    )
     np.testing.assert_array_equal(dense(r.label_matrix), expected(assets, [centers[[1]], assets[[0]]]))
     with pytest.raises(InvalidArgument) as err:
         await seam.dispatch(lf_ops.APPLY, request([["ex-1"]], inline=assets[:, :4]), CTX)
@@ -118,10 +127,10 @@ async def test_changed_collection_is_recomputed(seam: Operations) -> None:
     assets, centers = vectors(2)
     await put(seam, ASSETS, assets)
     await put(seam, EXEMPLARS, centers)
-    first = await seam.dispatch(lf_ops.APPLY, request([["ex-0"]]), CTX)
+    first = await answer(seam, lf_ops.APPLY, request([["ex-0"]]), pb.ApplyLabelingFunctionsResponse, CTX)
     # Same generation, one exemplar's vector overwritten: a new key and the new votes.
     await put(seam, ["ex-0"], centers[[1]])
-    moved = await seam.dispatch(lf_ops.APPLY, request([["ex-0"]]), CTX)
+    moved = await answer(seam, lf_ops.APPLY, request([["ex-0"]]), pb.ApplyLabelingFunctionsResponse, CTX)
     assert not moved.cache.cached and moved.cache.key_digest != first.cache.key_digest
     np.testing.assert_array_equal(dense(moved.label_matrix), expected(assets, [centers[[1]]]))
     assert dense(moved.label_matrix).tolist() != dense(first.label_matrix).tolist()
@@ -129,14 +138,16 @@ async def test_changed_collection_is_recomputed(seam: Operations) -> None:
     await put(seam, ["img-5"], centers[[0]])
     changed = assets.copy()
     changed[5] = centers[0]
-    asset_moved = await seam.dispatch(lf_ops.APPLY, request([["ex-0"]]), CTX)
+    asset_moved = await answer(
+        seam, lf_ops.APPLY, request([["ex-0"]]), pb.ApplyLabelingFunctionsResponse, CTX
+    )
     assert not asset_moved.cache.cached
     np.testing.assert_array_equal(dense(asset_moved.label_matrix), expected(changed, [centers[[1]]]))
     # Deleted and re-created with the same vectors: a new generation, so a new key.
     await seam.dispatch(DELETE, epb.DeleteEmbeddingsRequest(collection="c1", delete_collection=True), CTX)
     await put(seam, ASSETS, changed)
     await put(seam, EXEMPLARS, np.stack([centers[1], centers[1], centers[2]]))
-    recreated = await seam.dispatch(lf_ops.APPLY, request([["ex-0"]]), CTX)
+    recreated = await answer(seam, lf_ops.APPLY, request([["ex-0"]]), pb.ApplyLabelingFunctionsResponse, CTX)
     assert not recreated.cache.cached and recreated.cache.key_digest != asset_moved.cache.key_digest
     assert recreated.label_matrix == asset_moved.label_matrix
 
@@ -183,7 +194,7 @@ async def test_without_a_collection_the_key_is_unchanged(seam: Operations) -> No
     """A request naming no collection keeps the cache key it had as a plain cached operation."""
     assets, _ = vectors(5)
     req = request([["img-0"]], inline=assets, collection="")
-    r = await seam.dispatch(lf_ops.APPLY, req, CTX)
+    r = await answer(seam, lf_ops.APPLY, req, pb.ApplyLabelingFunctionsResponse, CTX)
     assert r.cache.key_digest == key_digest(lf_ops.APPLY, 1, CTX.namespace, canonical_bytes(req, ()))
     np.testing.assert_array_equal(dense(r.label_matrix), expected(assets, [assets[[0]]]))
     with pytest.raises(InvalidArgument) as err:

@@ -5,30 +5,18 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from typing import TypedDict, Unpack
 
 import pytest
 
 from curation.errors import DeadlineExceeded, InvalidArgument, NotFound
-from curation.ops import Context, Operations, OperationSpec
+from curation.ops import BodyFormat, Context, Operations, OperationSpec
 from curation.ops.keys import body_digest, key_digest, storage_key
 from curation.v1 import classification_pb2 as pb
 from curation.v1 import common_pb2
+from tests.support import DictCache, answer
 
 NAME = "curation.v1.DiagnosticsService/ScoreClassification"
-
-
-class DictCache:
-    name = "dict"
-
-    def __init__(self) -> None:
-        self.data: dict[str, bytes] = {}
-
-    async def get(self, key: str) -> bytes | None:
-        return self.data.get(key)
-
-    async def set(self, key: str, value: bytes, *, ttl_seconds: int) -> bool:
-        self.data[key] = value
-        return True
 
 
 class Counting:
@@ -52,7 +40,7 @@ class Counting:
 
 def respond(
     payload: pb.ClassificationEvaluation, request: pb.ScoreClassificationRequest, info: common_pb2.CacheInfo
-):
+) -> pb.ScoreClassificationResponse:
     return pb.ScoreClassificationResponse(
         summary=payload.summary, cache=info, next_page_token=request.page_token or "first"
     )
@@ -74,15 +62,23 @@ def make(
     return Operations([spec], cache, workers=2, local_bytes=local_bytes), cache
 
 
-def request(**kw: object) -> pb.ScoreClassificationRequest:
+class RequestChanges(TypedDict, total=False):
+    """Fields a test sets on top of the base request."""
+
+    class_names: list[str]
+    page_size: int
+    page_token: str
+
+
+def request(**kw: Unpack[RequestChanges]) -> pb.ScoreClassificationRequest:
     return pb.ScoreClassificationRequest(asset_ids=["a", "b"], y_true=[0, 1], y_pred=[0, 0], **kw)
 
 
 async def test_second_request_is_a_hit_with_the_same_digest() -> None:
     c = Counting()
     ops, _ = make(c)
-    first = await ops.dispatch(NAME, request(), Context())
-    second = await ops.dispatch(NAME, request(), Context())
+    first = await answer(ops, NAME, request(), pb.ScoreClassificationResponse, Context())
+    second = await answer(ops, NAME, request(), pb.ScoreClassificationResponse, Context())
     assert (first.cache.cached, second.cache.cached) == (False, True)
     assert first.cache.key_digest == second.cache.key_digest
     assert second.summary.num_assets == 2
@@ -92,8 +88,10 @@ async def test_second_request_is_a_hit_with_the_same_digest() -> None:
 async def test_paging_fields_are_not_part_of_the_key() -> None:
     c = Counting()
     ops, _ = make(c)
-    first = await ops.dispatch(NAME, request(), Context())
-    paged = await ops.dispatch(NAME, request(page_size=5, page_token="t"), Context())
+    first = await answer(ops, NAME, request(), pb.ScoreClassificationResponse, Context())
+    paged = await answer(
+        ops, NAME, request(page_size=5, page_token="t"), pb.ScoreClassificationResponse, Context()
+    )
     assert paged.cache.cached and paged.cache.key_digest == first.cache.key_digest
     assert paged.next_page_token == "t"
 
@@ -101,9 +99,11 @@ async def test_paging_fields_are_not_part_of_the_key() -> None:
 async def test_namespace_and_content_change_the_key() -> None:
     c = Counting()
     ops, _ = make(c)
-    a = await ops.dispatch(NAME, request(), Context(namespace="a"))
-    b = await ops.dispatch(NAME, request(), Context(namespace="b"))
-    other = await ops.dispatch(NAME, request(class_names=["x", "y"]), Context(namespace="a"))
+    a = await answer(ops, NAME, request(), pb.ScoreClassificationResponse, Context(namespace="a"))
+    b = await answer(ops, NAME, request(), pb.ScoreClassificationResponse, Context(namespace="b"))
+    other = await answer(
+        ops, NAME, request(class_names=["x", "y"]), pb.ScoreClassificationResponse, Context(namespace="a")
+    )
     assert len({a.cache.key_digest, b.cache.key_digest, other.cache.key_digest}) == 3
     assert not b.cache.cached and c.calls == 3
 
@@ -128,7 +128,7 @@ async def test_failed_request_writes_nothing() -> None:
 async def test_forged_or_stale_entries_are_rejected(corrupt: str) -> None:
     c = Counting()
     ops, cache = make(c)
-    first = await ops.dispatch(NAME, request(), Context())
+    first = await answer(ops, NAME, request(), pb.ScoreClassificationResponse, Context())
     (key,) = cache.data
     env = common_pb2.CacheEnvelope.FromString(cache.data[key])
     if corrupt == "garbage":
@@ -141,7 +141,7 @@ async def test_forged_or_stale_entries_are_rejected(corrupt: str) -> None:
         else:
             env.key_digest = "0" * 64
         cache.data[key] = env.SerializeToString()
-    again = await ops.dispatch(NAME, request(), Context())
+    again = await answer(ops, NAME, request(), pb.ScoreClassificationResponse, Context())
     assert not again.cache.cached and c.calls == 2
     assert again.cache.key_digest == first.cache.key_digest
 
@@ -150,7 +150,10 @@ async def test_identical_requests_in_flight_compute_once() -> None:
     c = Counting()
     c.gate = threading.Event()
     ops, _ = make(c)
-    tasks = [asyncio.create_task(ops.dispatch(NAME, request(), Context())) for _ in range(3)]
+    tasks = [
+        asyncio.create_task(answer(ops, NAME, request(), pb.ScoreClassificationResponse, Context()))
+        for _ in range(3)
+    ]
     while c.calls == 0:
         await asyncio.sleep(0.001)
     c.gate.set()
@@ -177,8 +180,9 @@ async def test_body_fast_path_answers_a_byte_identical_body_without_evaluating()
     body = b'{"asset_ids": ["a", "b"], "page_token": "p"}'
     assert await ops.dispatch_body(NAME, Context(), body_digest(body)) is None
     first = await ops.dispatch(NAME, request(page_token="p"), Context(), body_digest=body_digest(body))
+    assert isinstance(first, pb.ScoreClassificationResponse)
     again = await ops.dispatch_body(NAME, Context(), body_digest(body))
-    assert again is not None and again.cache.cached
+    assert isinstance(again, pb.ScoreClassificationResponse) and again.cache.cached
     assert again.cache.key_digest == first.cache.key_digest
     assert again.next_page_token == "p"  # the body's paging fields were kept
     assert await ops.dispatch_body(NAME, Context(namespace="other"), body_digest(body)) is None
@@ -187,8 +191,9 @@ async def test_body_fast_path_answers_a_byte_identical_body_without_evaluating()
 
 async def test_load_payload_by_digest() -> None:
     ops, _ = make(Counting())
-    first = await ops.dispatch(NAME, request(), Context())
+    first = await answer(ops, NAME, request(), pb.ScoreClassificationResponse, Context())
     payload = await ops.load_payload(NAME, first.cache.key_digest, "default")
+    assert isinstance(payload, pb.ClassificationEvaluation)
     assert payload.summary.num_assets == 2
     with pytest.raises(NotFound):
         await ops.load_payload(NAME, "0" * 64, "default")
@@ -213,20 +218,21 @@ async def test_fast_path_keys_json_and_wire_bodies_apart() -> None:
     c = Counting()
     ops, _ = make(c)
     digest = body_digest(request().SerializeToString())
-    await ops.dispatch(NAME, request(), Context(), body_digest=digest, body_format="proto")
-    assert await ops.dispatch_body(NAME, Context(), digest, body_format="json") is None
-    hit = await ops.dispatch_body(NAME, Context(), digest, body_format="proto")
-    assert hit is not None and hit.cache.cached
+    await ops.dispatch(NAME, request(), Context(), body_digest=digest, body_format=BodyFormat.PROTO)
+    assert await ops.dispatch_body(NAME, Context(), digest, body_format=BodyFormat.JSON) is None
+    hit = await ops.dispatch_body(NAME, Context(), digest, body_format=BodyFormat.PROTO)
+    assert isinstance(hit, pb.ScoreClassificationResponse) and hit.cache.cached
 
 
 async def test_decoded_tier_answers_repeats_without_reading_the_cache() -> None:
     c = Counting()
     ops, cache = make(c, local_bytes=1 << 20)
-    first = await ops.dispatch(NAME, request(), Context())
+    first = await answer(ops, NAME, request(), pb.ScoreClassificationResponse, Context())
     cache.data.clear()  # a flushed shared cache: the decoded tier still knows the content-addressed answer
-    again = await ops.dispatch(NAME, request(), Context())
+    again = await answer(ops, NAME, request(), pb.ScoreClassificationResponse, Context())
     assert again.cache.cached and again.cache.key_digest == first.cache.key_digest
-    assert (await ops.load_payload(NAME, first.cache.key_digest, "default")).summary.num_assets == 2
+    payload = await ops.load_payload(NAME, first.cache.key_digest, "default")
+    assert isinstance(payload, pb.ClassificationEvaluation) and payload.summary.num_assets == 2
     assert c.calls == 1
 
 
@@ -236,8 +242,8 @@ async def test_decoded_tier_is_bounded_by_bytes() -> None:
     for i in range(20):
         await ops.dispatch(NAME, request(class_names=[f"c{i}"]), Context())
     cache.data.clear()
-    oldest = await ops.dispatch(NAME, request(class_names=["c0"]), Context())
-    newest = await ops.dispatch(NAME, request(class_names=["c19"]), Context())
+    oldest = await answer(ops, NAME, request(class_names=["c0"]), pb.ScoreClassificationResponse, Context())
+    newest = await answer(ops, NAME, request(class_names=["c19"]), pb.ScoreClassificationResponse, Context())
     assert (oldest.cache.cached, newest.cache.cached) == (False, True)
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TypedDict, Unpack
+
 import numpy as np
 import pytest
 
@@ -16,13 +19,14 @@ from curation.v1 import classification_pb2 as cpb
 from curation.v1 import common_pb2
 from curation.v1 import embeddings_pb2 as epb
 from curation.v1 import sampling_pb2 as pb
+from tests.support import answer
 
 CTX = Context(namespace="t")
 N, K, D = 60, 3, 4
 
 
 @pytest.fixture
-def ops() -> Operations:
+def ops() -> Iterator[Operations]:
     cache = MemoryCache(max_bytes=64 << 20, max_entry_bytes=8 << 20)
     o = Operations([*ops_mod.SPECS, *emb_ops.SPECS, *cls_ops.SPECS], cache, workers=1)
     yield o
@@ -46,7 +50,22 @@ def mix() -> list[pb.SamplingStrategy]:
     ]
 
 
-def select_request(inline: bool = True, **kw: object) -> pb.SelectRequest:
+class SelectChanges(TypedDict, total=False):
+    """Fields of the SelectRequest a test replaces (a list replaces the repeated field's contents)."""
+
+    asset_ids: list[str]
+    scores: list[float]
+    embeddings: bytes
+    embedding_dimension: int
+    collection: str
+    budget: int
+    strategies: list[pb.SamplingStrategy]
+    weak_labels: list[int]
+    weak_label_probs: list[float]
+    metadata: list[common_pb2.MetadataColumn]
+
+
+def select_request(inline: bool = True, **kw: Unpack[SelectChanges]) -> pb.SelectRequest:
     ids, p, x = data()
     req = pb.SelectRequest(
         asset_ids=ids,
@@ -72,7 +91,7 @@ def select_request(inline: bool = True, **kw: object) -> pb.SelectRequest:
 
 
 async def test_select_returns_reasons_and_is_deterministic(ops: Operations) -> None:
-    r = await ops.dispatch(ops_mod.SELECT, select_request(), CTX)
+    r = await answer(ops, ops_mod.SELECT, select_request(), pb.SelectResponse, CTX)
     assert len(r.selected) == 10
     assert [s.rank for s in r.selected] == list(range(1, 11))
     assert [s.strategy for s in r.selected] == ["uncertainty"] * 5 + ["k-center"] * 3 + ["random"] * 2
@@ -86,7 +105,7 @@ async def test_select_returns_reasons_and_is_deterministic(ops: Operations) -> N
         ("random", 2, 2),
     ]
     assert not r.cache.cached
-    again = await ops.dispatch(ops_mod.SELECT, select_request(), CTX)
+    again = await answer(ops, ops_mod.SELECT, select_request(), pb.SelectResponse, CTX)
     assert again.cache.cached and [s.asset_id for s in again.selected] == ids
 
 
@@ -97,8 +116,10 @@ async def test_select_by_collection_matches_inline(ops: Operations) -> None:
         epb.PutEmbeddingsRequest(collection="pool", dimension=D, asset_ids=ids, vectors=x.tobytes()),
         CTX,
     )
-    inline = await ops.dispatch(ops_mod.SELECT, select_request(), CTX)
-    named = await ops.dispatch(ops_mod.SELECT, select_request(inline=False, collection="pool"), CTX)
+    inline = await answer(ops, ops_mod.SELECT, select_request(), pb.SelectResponse, CTX)
+    named = await answer(
+        ops, ops_mod.SELECT, select_request(inline=False, collection="pool"), pb.SelectResponse, CTX
+    )
     assert [s.asset_id for s in named.selected] == [s.asset_id for s in inline.selected]
     np.testing.assert_allclose([s.score for s in named.selected], [s.score for s in inline.selected])
     # A changed collection is a new cache key.
@@ -109,18 +130,22 @@ async def test_select_by_collection_matches_inline(ops: Operations) -> None:
         ),
         CTX,
     )
-    again = await ops.dispatch(ops_mod.SELECT, select_request(inline=False, collection="pool"), CTX)
+    again = await answer(
+        ops, ops_mod.SELECT, select_request(inline=False, collection="pool"), pb.SelectResponse, CTX
+    )
     assert not again.cache.cached and again.cache.key_digest != named.cache.key_digest
 
 
 async def test_default_mix_and_budget_over_pool(ops: Operations) -> None:
-    r = await ops.dispatch(ops_mod.SELECT, select_request(inline=False, strategies=[], budget=1000), CTX)
+    r = await answer(
+        ops, ops_mod.SELECT, select_request(inline=False, strategies=[], budget=1000), pb.SelectResponse, CTX
+    )
     assert len(r.selected) == N - 3
     assert [w.code for w in r.warnings] == ["BUDGET_EXCEEDS_POOL"]
     assert [(o.strategy, o.quota) for o in r.strategies] == [("uncertainty", 46), ("random", 11)]
     assert not r.HasField("dedup_threshold")
     # With embeddings the default mix also drops near-duplicates: one per group, still no shortfall.
-    r = await ops.dispatch(ops_mod.SELECT, select_request(strategies=[], budget=1000), CTX)
+    r = await answer(ops, ops_mod.SELECT, select_request(strategies=[], budget=1000), pb.SelectResponse, CTX)
     assert r.HasField("dedup_threshold") and r.duplicate_groups > 0
     assert [w.code for w in r.warnings] == ["BUDGET_EXCEEDS_POOL"]
     assert len(r.selected) < N - 3
@@ -139,7 +164,7 @@ async def test_default_mix_and_budget_over_pool(ops: Operations) -> None:
         ({"asset_ids": ["a"] * N}, "asset_ids[1]"),
     ],
 )
-async def test_bad_select(ops: Operations, changes: dict[str, object], field: str) -> None:
+async def test_bad_select(ops: Operations, changes: SelectChanges, field: str) -> None:
     with pytest.raises(InvalidArgument) as err:
         await ops.dispatch(ops_mod.SELECT, select_request(**changes), CTX)
     assert err.value.field == field
@@ -172,7 +197,7 @@ async def test_near_duplicates_groups_and_pages(ops: Operations) -> None:
     req = pb.FindNearDuplicatesRequest(
         asset_ids=ids, embeddings=x.tobytes(), embedding_dimension=8, threshold=1e-3, page_size=4
     )
-    r = await ops.dispatch(ops_mod.NEAR_DUPLICATES, req, CTX)
+    r = await answer(ops, ops_mod.NEAR_DUPLICATES, req, pb.FindNearDuplicatesResponse, CTX)
     assert r.total_groups == 6 and r.duplicate_assets == 14 and len(r.groups) == 4
     assert sorted(r.groups[0].asset_ids) == ["x0", "x50", "x56"] or sorted(r.groups[0].asset_ids) == [
         "x1",
@@ -180,7 +205,7 @@ async def test_near_duplicates_groups_and_pages(ops: Operations) -> None:
         "x57",
     ]
     req.page_token = r.next_page_token
-    r2 = await ops.dispatch(ops_mod.NEAR_DUPLICATES, req, CTX)
+    r2 = await answer(ops, ops_mod.NEAR_DUPLICATES, req, pb.FindNearDuplicatesResponse, CTX)
     assert r2.cache.cached and len(r2.groups) == 2 and not r2.next_page_token
     assert all(len(g.asset_ids) == 2 for g in r2.groups)
 
@@ -202,8 +227,12 @@ async def test_plan_targets_weak_classes_and_slices(ops: Operations) -> None:
         weak_label_probs=p.ravel().tolist(),
         metadata=[common_pb2.MetadataColumn(key="site", values=["a", "b", "c"] * (N // 3))],
     )
-    r = await ops.dispatch(
-        ops_mod.PLAN, pb.PlanRequest(diagnostics=evaluation(), selection=sel, weakest_classes=2), CTX
+    r = await answer(
+        ops,
+        ops_mod.PLAN,
+        pb.PlanRequest(diagnostics=evaluation(), selection=sel, weakest_classes=2),
+        pb.PlanResponse,
+        CTX,
     )
     assert [c.class_index for c in r.weak_classes] == [1, 2]
     assert (r.weak_slices[0].key, r.weak_slices[0].value) == ("site", "b")
@@ -213,7 +242,7 @@ async def test_plan_targets_weak_classes_and_slices(ops: Operations) -> None:
     assert abs(sum(s.fraction for s in r.request.strategies) - 1) < 1e-9
     assert len(r.selection.selected) == 10 and len(r.reasons) >= 3
     # The returned request, sent to Select, gives the same selection.
-    direct = await ops.dispatch(ops_mod.SELECT, r.request, CTX)
+    direct = await answer(ops, ops_mod.SELECT, r.request, pb.SelectResponse, CTX)
     assert [s.asset_id for s in direct.selected] == [s.asset_id for s in r.selection.selected]
 
 
@@ -227,10 +256,12 @@ async def test_plan_by_diagnostics_key(ops: Operations) -> None:
         scores=p.ravel().tolist(),
         score_type=cpb.SCORE_TYPE_PROBABILITY,
     )
-    scored = await ops.dispatch(plan.SCORE_CLASSIFICATION, score_req, CTX)
-    r = await ops.dispatch(
+    scored = await answer(ops, plan.SCORE_CLASSIFICATION, score_req, cpb.ScoreClassificationResponse, CTX)
+    r = await answer(
+        ops,
         ops_mod.PLAN,
         pb.PlanRequest(diagnostics_key=scored.cache.key_digest, selection=select_request(strategies=[])),
+        pb.PlanResponse,
         CTX,
     )
     assert len(r.weak_classes) == 3 and len(r.selection.selected) == 10

@@ -6,9 +6,9 @@ import asyncio
 import json
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, MutableMapping
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -21,7 +21,7 @@ from curation.v1 import classification_pb2 as pb
 from curation.wiring import Runtime
 
 if TYPE_CHECKING:
-    from conftest import FakeScoring  # the fixture's class (pytest imports conftest itself)
+    from .conftest import FakeScoring  # the fixture's class (pytest imports conftest itself)
 
 NAME = "curation.v1.DiagnosticsService/ScoreClassification"
 PATH = "/v1/diagnostics/classification:score"
@@ -29,7 +29,7 @@ BODY = {"class_names": ["cat", "dog"], "asset_ids": ["a", "b", "c"], "y_true": [
 
 
 def _error(response: httpx.Response) -> dict[str, str]:
-    doc = response.json()
+    doc: dict[str, str] = response.json()
     assert set(doc) == {"kind", "message", "field", "request_id"}
     assert doc["request_id"] == response.headers["x-request-id"]
     return doc
@@ -161,9 +161,9 @@ async def test_declared_oversize_body_is_413_before_reading(runtime: Runtime, sc
         reads += 1
         return {"type": "http.request", "body": b"{}", "more_body": False}
 
-    sent: list[dict[str, object]] = []
+    sent: list[MutableMapping[str, Any]] = []
 
-    async def send(message: dict[str, object]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
 
     scope = {
@@ -182,7 +182,7 @@ async def test_declared_oversize_body_is_413_before_reading(runtime: Runtime, sc
     }
     await create_app(runtime)(scope, receive, send)
     assert sent[0]["status"] == 413
-    assert json.loads(sent[1]["body"])["kind"] == "payload_too_large"  # type: ignore[arg-type]
+    assert json.loads(sent[1]["body"])["kind"] == "payload_too_large"
     assert reads == 0 and scoring.calls == 0
 
 

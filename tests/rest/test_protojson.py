@@ -17,6 +17,7 @@ from curation.errors import InvalidArgument
 from curation.rest import protojson
 from curation.v1 import classification_pb2 as pb
 from curation.v1 import common_pb2
+from tests.support import descriptor_of
 
 _FD = FieldDescriptor
 _INTS = {
@@ -25,7 +26,7 @@ _INTS = {
     _FD.TYPE_UINT32: (0, 2**32 - 1),
     _FD.TYPE_UINT64: (0, 2**64 - 1),
 }
-TYPES = [
+TYPES: list[type[Message]] = [
     pb.ScoreClassificationRequest,
     pb.ScoreClassificationResponse,
     pb.ClassificationEvaluation,
@@ -51,12 +52,16 @@ def _scalar(fd: FieldDescriptor) -> st.SearchStrategy[Any]:
     if fd.type == _FD.TYPE_BYTES:
         return st.binary(max_size=8)
     if fd.type == _FD.TYPE_ENUM:
+        assert fd.enum_type is not None
         return st.sampled_from([v.number for v in fd.enum_type.values])
     raise AssertionError(fd.type)
 
 
 def _values(fd: FieldDescriptor, depth: int) -> st.SearchStrategy[Any]:
-    return _message(fd.message_type, depth + 1) if fd.type == _FD.TYPE_MESSAGE else _scalar(fd)
+    if fd.type == _FD.TYPE_MESSAGE:
+        assert fd.message_type is not None
+        return _message(fd.message_type, depth + 1)
+    return _scalar(fd)
 
 
 def _message(descriptor: Descriptor, depth: int = 0) -> st.SearchStrategy[dict[str, Any]]:
@@ -95,7 +100,7 @@ def _build(message: Message, values: dict[str, Any]) -> Message:
 @st.composite
 def messages(draw: st.DrawFn) -> Message:
     cls = draw(st.sampled_from(TYPES))
-    return _build(cls(), draw(_message(cls.DESCRIPTOR)))
+    return _build(cls(), draw(_message(descriptor_of(cls))))
 
 
 def _reference_dict(message: Message) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from curation.errors import InvalidArgument
 from curation.rest import protojson
+from tests.support import descriptor_of
 
 _FD = FieldDescriptor
 _P = descriptor_pb2.FieldDescriptorProto
@@ -173,7 +174,7 @@ def _scalar(fd: FieldDescriptor) -> st.SearchStrategy[Any]:
 
 def _fill(message: Message, data: st.DataObject, depth: int = 0) -> Message:
     """Set a random subset of ``message``'s fields to random values (nested messages two levels deep)."""
-    for fd in message.DESCRIPTOR.fields:
+    for fd in descriptor_of(message).fields:
         if not data.draw(st.booleans()):
             continue
         entry = fd.message_type
@@ -192,7 +193,9 @@ def _fill(message: Message, data: st.DataObject, depth: int = 0) -> Message:
 
 
 def _fill_map(message: Message, fd: FieldDescriptor, data: st.DataObject, depth: int) -> None:
-    key_fd, value_fd = fd.message_type.fields_by_name["key"], fd.message_type.fields_by_name["value"]
+    entry = fd.message_type
+    assert entry is not None
+    key_fd, value_fd = entry.fields_by_name["key"], entry.fields_by_name["value"]
     target = getattr(message, fd.name)
     for key in data.draw(st.lists(_scalar(key_fd), max_size=3, unique=True)):
         if value_fd.message_type is not None:

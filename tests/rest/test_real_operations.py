@@ -14,6 +14,7 @@ from curation.rest import create_app, protojson
 from curation.settings import Settings
 from curation.v1 import classification_pb2 as pb
 from curation.wiring import Runtime, build_runtime
+from tests.support import answer
 
 PATH = "/v1/diagnostics/classification:score"
 NAME = "curation.v1.DiagnosticsService/ScoreClassification"
@@ -50,7 +51,9 @@ async def test_same_answer_as_the_ops_seam(client: httpx.AsyncClient, runtime: R
     assert response.status_code == 200
     request = pb.ScoreClassificationRequest()
     protojson.parse_object(BODY, request)
-    direct = await runtime.ops.dispatch(NAME, request, Context(namespace="team"))
+    direct = await answer(
+        runtime.ops, NAME, request, pb.ScoreClassificationResponse, Context(namespace="team")
+    )
     assert direct.cache.cached  # REST computed it; the seam read the same key
     doc = response.json()
     doc["cache"]["cached"] = True

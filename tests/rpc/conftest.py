@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import grpc
 import pytest
@@ -101,7 +102,7 @@ async def serve() -> AsyncIterator[Serve]:
     """Start a server over the given specs and settings on a free local port (stopped at teardown)."""
     started: list[Served] = []
 
-    async def start(specs: list[OperationSpec], settings: Settings | None = None) -> Served:
+    async def start(specs: list[OperationSpec[Any, Any, Any]], settings: Settings | None = None) -> Served:
         settings = settings or Settings(workers=2)
         runtime = build_runtime(settings, specs)
         server = create_grpc_server(runtime, host="127.0.0.1", port=0)

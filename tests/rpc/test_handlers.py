@@ -8,10 +8,11 @@ import time
 
 import grpc
 import pytest
+from google.protobuf.message import Message
 
 from curation.contract import ERROR_DETAIL_TRAILER
 from curation.errors import NotFound
-from curation.ops import Context, Operations, OperationSpec
+from curation.ops import Context, Host, OperationSpec
 from curation.v1 import classification_pb2 as pb
 from curation.v1 import common_pb2
 
@@ -28,6 +29,7 @@ BAD = pb.ScoreClassificationRequest(
 def detail_of(error: grpc.aio.AioRpcError) -> common_pb2.ErrorDetail:
     values = [v for k, v in error.trailing_metadata() or () if k == ERROR_DETAIL_TRAILER]
     assert len(values) == 1
+    assert isinstance(values[0], bytes)  # a -bin trailer
     return common_pb2.ErrorDetail.FromString(values[0])
 
 
@@ -90,7 +92,9 @@ async def test_unexpected_exception_is_internal(served: Served, scoring: FakeSco
 
 
 async def test_malformed_bytes_are_invalid_argument(served: Served) -> None:
-    raw = served.channel.unary_unary(f"/{NAME}", request_serializer=None, response_deserializer=None)
+    raw: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = served.channel.unary_unary(
+        f"/{NAME}", request_serializer=None, response_deserializer=None
+    )
     with pytest.raises(grpc.aio.AioRpcError) as info:
         await raw(b"\xff\xff\xff")
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
@@ -131,18 +135,20 @@ async def test_context_carries_namespace_request_id_and_deadline(serve: Serve) -
     seen: list[tuple[Context, float]] = []
 
     async def handle(
-        ops: Operations, request: pb.ScoreClassificationRequest, ctx: Context
+        ops: Host, request: pb.ScoreClassificationRequest, ctx: Context
     ) -> pb.ScoreClassificationResponse:
         seen.append((ctx, time.monotonic()))
         if request.class_names == ["missing"]:
             raise NotFound("no such thing", field="class_names[0]")
         return pb.ScoreClassificationResponse()
 
-    spec = OperationSpec(
-        name=NAME,
-        request_type=pb.ScoreClassificationRequest,
-        response_type=pb.ScoreClassificationResponse,
-        handle=handle,
+    spec: OperationSpec[pb.ScoreClassificationRequest, pb.ScoreClassificationResponse, Message] = (
+        OperationSpec(
+            name=NAME,
+            request_type=pb.ScoreClassificationRequest,
+            response_type=pb.ScoreClassificationResponse,
+            handle=handle,
+        )
     )
     s = await serve([spec])
     metadata = (("x-curation-namespace", "tenant_1"), ("x-request-id", "r-1"))

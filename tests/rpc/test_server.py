@@ -7,6 +7,7 @@ from typing import Any
 
 import grpc
 import pytest
+from google.protobuf.message import Message
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
@@ -97,7 +98,7 @@ def test_registry_must_match_the_protos(scoring: FakeScoring) -> None:
         NAME: sampling_pb2.SelectResponse,
     }
     for name, response_type in cases.items():
-        spec = OperationSpec(
+        spec: OperationSpec[pb.ScoreClassificationRequest, Message, Message] = OperationSpec(
             name=name,
             request_type=pb.ScoreClassificationRequest,
             response_type=response_type,
@@ -183,11 +184,13 @@ async def test_a_client_stream_is_merged_and_answered_by_its_unary_twin(serve: S
 
 
 def test_a_streaming_rpc_needs_a_stream_spec_and_only_it() -> None:
-    unary_as_stream = OperationSpec(
-        name=DETECTION,
-        request_type=det_pb.ScoreDetectionRequest,
-        response_type=det_pb.ScoreDetectionResponse,
-        stream=ClientStream(answered_by=DETECTION, merge=merge, wrap=wrap),
+    unary_as_stream: OperationSpec[det_pb.ScoreDetectionRequest, det_pb.ScoreDetectionResponse, Message] = (
+        OperationSpec(
+            name=DETECTION,
+            request_type=det_pb.ScoreDetectionRequest,
+            response_type=det_pb.ScoreDetectionResponse,
+            stream=ClientStream(answered_by=DETECTION, merge=merge, wrap=wrap),
+        )
     )
     stream_as_unary = OperationSpec(
         name=DETECTION_STREAM,

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,7 +18,7 @@ from curation.core import classification as cc
 from curation.core.classification.calibration import calibration
 
 
-def _sk(fn, *args, **kwargs):
+def _sk(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Call an sklearn metric with its expected warnings (no positives, trivial k) silenced."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UndefinedMetricWarning)
@@ -23,13 +26,20 @@ def _sk(fn, *args, **kwargs):
         return fn(*args, **kwargs)
 
 
-def _probs(rng: np.random.Generator, n: int, k: int) -> np.ndarray:
+def _probs(rng: np.random.Generator, n: int, k: int) -> npt.NDArray[np.float32]:
     s = rng.random((n, k)) ** 3
     s = (s / s.sum(1, keepdims=True)).astype(np.float32)
-    return s / s.sum(1, keepdims=True, dtype=np.float32)
+    probs: npt.NDArray[np.float32] = s / s.sum(1, keepdims=True, dtype=np.float32)
+    return probs
 
 
-def assert_single_parity(y, p, k, scores=None, top_k=()):
+def assert_single_parity(
+    y: npt.ArrayLike,
+    p: npt.ArrayLike,
+    k: int,
+    scores: npt.NDArray[np.float32] | None = None,
+    top_k: Sequence[int] = (),
+) -> cc.Summary:
     y = np.asarray(y, dtype=np.int64)
     p = np.asarray(p, dtype=np.int64)
     r = cc.single_label_summary(
@@ -49,6 +59,7 @@ def assert_single_parity(y, p, k, scores=None, top_k=()):
         np.testing.assert_allclose([got.precision, got.recall, got.f1], want[:3], atol=1e-12)
     if scores is not None:
         ap = [_sk(skm.average_precision_score, y == j, scores[:, j]) for j in range(k)]
+        assert r.per_class.average_precision is not None
         np.testing.assert_allclose(r.per_class.average_precision, ap, atol=1e-9)
         if k > 2:
             onehot = (y[:, None] == np.arange(k)).astype(int)
@@ -136,10 +147,13 @@ def test_single_label_parity_hypothesis(case: tuple[int, list[tuple[int, int]], 
     r = cc.single_label_summary(y, p, n_classes=k, scores=s, probabilities=True)
     assert_single_parity(y, p, k, s if k > 2 else None)
     ap = [_sk(skm.average_precision_score, y == j, s[:, j]) for j in range(k)]
+    assert r.per_class.average_precision is not None
     np.testing.assert_allclose(r.per_class.average_precision, ap, atol=1e-9)
 
 
-def _multi(rng: np.random.Generator, n: int, k: int):
+def _multi(
+    rng: np.random.Generator, n: int, k: int
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_], npt.NDArray[np.float32]]:
     t = rng.random((n, k)) < 0.3
     t[:, -1] = False  # a class never present
     s = rng.random((n, k)).astype(np.float32)
@@ -168,6 +182,7 @@ def test_multi_label_parity(seed: int) -> None:
         want = skm.precision_recall_fscore_support(t, p, zero_division=0, average=how)
         np.testing.assert_allclose([got.precision, got.recall, got.f1], want[:3], atol=1e-12)
     ap = _sk(skm.average_precision_score, t, s, average=None)
+    assert r.per_class.average_precision is not None
     np.testing.assert_allclose(r.per_class.average_precision, ap, atol=1e-9)
     assert r.macro.average_precision == pytest.approx(_sk(skm.average_precision_score, t, s, average="macro"))
     assert r.weighted.average_precision == pytest.approx(
@@ -179,7 +194,9 @@ def test_multi_label_parity(seed: int) -> None:
     np.testing.assert_array_equal(derived.per_class.predicted, (s >= 0.5).sum(0))
 
 
-def _reference_calibration(conf: np.ndarray, correct: np.ndarray, n_bins: int):
+def _reference_calibration(
+    conf: npt.NDArray[np.float64], correct: npt.NDArray[np.float64], n_bins: int
+) -> tuple[list[int], list[float], list[float], float, float]:
     edges = np.linspace(0, 1, n_bins + 1)
     count, mean_c, acc = [], [], []
     for b in range(n_bins):

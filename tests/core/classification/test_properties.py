@@ -4,12 +4,18 @@ slices and the misclassified ranking."""
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from curation.core import classification as cc
 from curation.core._common.hashing import stable_string_hash
+
+# (number of classes k, (true, predicted) class pairs, seed of the scores)
+Case = tuple[int, list[tuple[int, int]], int]
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
 
 cases = st.integers(2, 6).flatmap(
     lambda k: st.tuples(
@@ -20,7 +26,7 @@ cases = st.integers(2, 6).flatmap(
 )
 
 
-def _data(case):
+def _data(case: Case) -> tuple[int, IntArray, IntArray, FloatArray, np.random.Generator]:
     k, pairs, seed = case
     rng = np.random.default_rng(seed)
     y = np.array([a for a, _ in pairs])
@@ -46,19 +52,20 @@ def _flat(r: cc.Summary) -> np.ndarray:
 
 @settings(max_examples=40, deadline=None)
 @given(cases)
-def test_permuting_rows_leaves_summary_unchanged(case) -> None:
+def test_permuting_rows_leaves_summary_unchanged(case: Case) -> None:
     k, y, p, s, rng = _data(case)
     perm = rng.permutation(len(y))
-    kw = dict(n_classes=k, scores=s, probabilities=True, top_k=(1, 2))
-    a = cc.single_label_summary(y, p, **kw)
-    b = cc.single_label_summary(y[perm], p[perm], **{**kw, "scores": s[perm]})
+    a = cc.single_label_summary(y, p, n_classes=k, scores=s, probabilities=True, top_k=(1, 2))
+    b = cc.single_label_summary(
+        y[perm], p[perm], n_classes=k, scores=s[perm], probabilities=True, top_k=(1, 2)
+    )
     np.testing.assert_allclose(_flat(a), _flat(b), atol=1e-12)
     np.testing.assert_array_equal(a.confusion_matrix, b.confusion_matrix)
 
 
 @settings(max_examples=40, deadline=None)
 @given(cases)
-def test_relabelling_classes_permutes_per_class_results(case) -> None:
+def test_relabelling_classes_permutes_per_class_results(case: Case) -> None:
     k, y, p, s, rng = _data(case)
     relabel = rng.permutation(k)  # old class c becomes relabel[c]
     a = cc.single_label_summary(y, p, n_classes=k, scores=s)
@@ -74,7 +81,7 @@ def test_relabelling_classes_permutes_per_class_results(case) -> None:
 
 @settings(max_examples=40, deadline=None)
 @given(cases, st.integers(0, 80))
-def test_split_batches_merge_to_same_counts(case, cut: int) -> None:
+def test_split_batches_merge_to_same_counts(case: Case, cut: int) -> None:
     k, y, p, _, _ = _data(case)
     cut = min(cut, len(y))
     whole = cc.confusion_matrix(y, p, n_classes=k)
@@ -86,7 +93,7 @@ def test_split_batches_merge_to_same_counts(case, cut: int) -> None:
 
 @settings(max_examples=30, deadline=None)
 @given(cases)
-def test_misclassified_ranking_ignores_row_order(case) -> None:
+def test_misclassified_ranking_ignores_row_order(case: Case) -> None:
     _, y, p, s, rng = _data(case)
     ids = np.array([f"asset-{i}" for i in range(len(y))])
     perm = rng.permutation(len(y))
@@ -119,7 +126,9 @@ def test_stable_hash_depends_only_on_the_string() -> None:
     assert len(set(a.tolist())) == 3
 
 
-def _direct(values, y, p, k, s, *, value):
+def _direct(
+    values: npt.NDArray[np.str_], y: IntArray, p: IntArray, k: int, s: FloatArray, *, value: str
+) -> cc.Summary:
     rows = np.flatnonzero(values == value)
     return cc.single_label_summary(y[rows], p[rows], n_classes=k, scores=s[rows], top_k=(1, 2))
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from curation.core.detection import DetectionDiagnosis, diagnose, restrict_state
 from curation.core.detection import coco as dc
-from curation.core.detection import diagnose, restrict_state
 from tests.synth.detection import synth_detection
 
 DATA = synth_detection(7, num_images=40, num_categories=6)
@@ -14,11 +14,11 @@ K = DATA.num_categories
 
 
 @pytest.fixture(scope="module")
-def diag():  # type: ignore[no-untyped-def]
+def diag() -> DetectionDiagnosis:
     return diagnose(DATA, score_threshold=0.3, slices={"half": ["a" if i < 20 else "b" for i in range(40)]})
 
 
-def test_per_class_coco_numbers_come_from_the_arrays(diag) -> None:  # type: ignore[no-untyped-def]
+def test_per_class_coco_numbers_come_from_the_arrays(diag: DetectionDiagnosis) -> None:
     prec = diag.arrays.precision
     for c in diag.per_class:
         p = prec[:, :, c.category, 0, -1]
@@ -46,7 +46,7 @@ def test_recall_without_threshold_equals_coco_recall_at_that_iou() -> None:
             assert c.recall == pytest.approx(ref.recall[0, c.category, 0, 0], rel=1e-15)
 
 
-def test_best_f1_is_the_best_cut_between_distinct_scores(diag) -> None:  # type: ignore[no-untyped-def]
+def test_best_f1_is_the_best_cut_between_distinct_scores(diag: DetectionDiagnosis) -> None:
     op = diag.state
     code = op.dt_codes[:, 0, 0]
     for c in diag.per_class:
@@ -64,7 +64,7 @@ def test_best_f1_is_the_best_cut_between_distinct_scores(diag) -> None:  # type:
         assert c.best_f1 == pytest.approx(best, rel=1e-12)
 
 
-def test_confusion_rows_hold_every_counted_gt(diag) -> None:  # type: ignore[no-untyped-def]
+def test_confusion_rows_hold_every_counted_gt(diag: DetectionDiagnosis) -> None:
     conf = diag.confusion
     assert conf.shape == (K + 1, K + 1)
     counted = dc.evaluate_images(DATA).gt_counted[0]
@@ -76,7 +76,7 @@ def test_confusion_rows_hold_every_counted_gt(diag) -> None:  # type: ignore[no-
     assert conf[:, :K].sum() <= np.count_nonzero(DATA.dt_score >= 0.3)
 
 
-def test_per_asset_counts_add_up(diag) -> None:  # type: ignore[no-untyped-def]
+def test_per_asset_counts_add_up(diag: DetectionDiagnosis) -> None:
     a = diag.assets
     assert sorted(a.order.tolist()) == list(range(DATA.num_images))
     assert a.tp.sum() == sum(c.tp for c in diag.per_class)
@@ -91,7 +91,7 @@ def test_per_asset_counts_add_up(diag) -> None:  # type: ignore[no-untyped-def]
     assert np.array_equal(a.gt_match[a.dt_match[tp_rows]], tp_rows)
 
 
-def test_slice_of_every_asset_equals_the_whole(diag) -> None:  # type: ignore[no-untyped-def]
+def test_slice_of_every_asset_equals_the_whole(diag: DetectionDiagnosis) -> None:
     everything = restrict_state(diag.state, np.ones(DATA.num_images, bool), area=0, max_det=-1)
     arr = dc.accumulate(everything)
     assert np.array_equal(arr.precision[:, :, :, 0, 0], diag.arrays.precision[:, :, :, 0, -1])
@@ -102,7 +102,7 @@ def test_slice_of_every_asset_equals_the_whole(diag) -> None:  # type: ignore[no
     assert diag.slices[0].ap <= diag.slices[1].ap
 
 
-def test_facts_report_the_traps(diag) -> None:  # type: ignore[no-untyped-def]
+def test_facts_report_the_traps(diag: DetectionDiagnosis) -> None:
     f = diag.facts
     assert f["dt_truncated"] > 0
     assert f["dt_on_image_without_gt"] > 0
@@ -129,7 +129,7 @@ def test_gt_object_slices_ignore_the_other_objects() -> None:
     assert small.ap <= float(np.mean(coco_small[coco_small > -1])) + 1e-12
 
 
-def test_findings_tell_the_facts(diag) -> None:  # type: ignore[no-untyped-def]
+def test_findings_tell_the_facts(diag: DetectionDiagnosis) -> None:
     f = diag.facts
     assert [x.code for x in diag.findings] == [
         "PREDICTION_CATEGORY_WITHOUT_GT",

@@ -6,7 +6,7 @@ import contextlib
 import io
 import json
 import warnings
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -271,8 +271,9 @@ def test_tide_mask_mode_matches_tidecv() -> None:
     with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         run = TIDE().evaluate(tgt, tpr, mode=TIDE.MASK)
+        # Keyed by tidecv's error classes (untyped), which name themselves in short_name.
         counts = {
-            type(k).__name__ if not isinstance(k, type) else k.short_name: v
+            type(k).__name__ if not isinstance(k, type) else cast("type[Any]", k).short_name: v
             for k, v in run.count_errors().items()
         }
     names = {"Cls": "classification", "Loc": "localization", "Both": "both", "Dupe": "duplicate",

@@ -17,6 +17,7 @@ from tidecv.errors.main_errors import (
     MissedError,
     OtherError,
 )
+from tidecv.quantify import TIDERun
 
 from curation.core.detection.coco import DetectionData
 from curation.core.detection.tide import tide_errors
@@ -34,7 +35,7 @@ _NAMES = {
 
 def _tidecv(
     data: DetectionData, pos: float, bg: float
-) -> tuple[float, dict[str, int], dict[str, float], object]:
+) -> tuple[float, dict[str, int], dict[str, float], TIDERun]:
     gt = Data("gt", max_dets=100)
     pr = Data("pr")
     for i in range(data.num_images):

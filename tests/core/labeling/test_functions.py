@@ -48,7 +48,8 @@ def _inputs() -> lfs.Inputs:
 def _apply(*rules: lfs.Rule, label: int = 1) -> list[list[int]]:
     functions = [lfs.LabelingFunction(f"lf{i}", label, r) for i, r in enumerate(rules)]
     compiled = lfs.compile_functions(functions, _inputs(), n_classes=3)
-    return lfs.apply(compiled, _inputs()).T.tolist()
+    votes: list[list[int]] = lfs.apply(compiled, _inputs()).T.tolist()
+    return votes
 
 
 def _expect(mask: list[bool], label: int = 1) -> list[int]:
@@ -182,7 +183,9 @@ async def test_hostile_pattern_runs_in_linear_time() -> None:
     functions = [lfs.LabelingFunction("evil", 0, lfs.Keyword("t", ("(a+)+$", "(x+x+)+y"), regex=True))]
 
     def run() -> list[int]:
-        return lfs.apply(lfs.compile_functions(functions, inputs, n_classes=1), inputs)[:, 0].tolist()
+        votes = lfs.apply(lfs.compile_functions(functions, inputs, n_classes=1), inputs)
+        first: list[int] = votes[:, 0].tolist()
+        return first
 
     result = await asyncio.wait_for(asyncio.to_thread(run), timeout=60)
     assert result == [-1, 0, -1]

@@ -22,8 +22,8 @@ def naive(x: np.ndarray, k: int, centers: np.ndarray, cand: np.ndarray, keys: np
             break
         mind = d[np.ix_(rows, ref)].min(1) if ref else np.full(rows.size, np.inf)
         best = rows[mind == mind.max()]
-        i = int(best[np.argmin(keys[best])])
-        chosen.append(i)
+        i = best[np.argmin(keys[best])]
+        chosen.append(int(i))
         ref.append(i)
         avail[i] = False
     return chosen

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -60,8 +61,9 @@ ALL_KINDS_MIX = [
 ]
 
 
-def ids_of(pool: Pool, rows: np.ndarray) -> list[str]:
-    return pool.asset_ids[rows].tolist()
+def ids_of(pool: Pool, rows: npt.NDArray[np.int64]) -> list[str]:
+    ids: list[str] = pool.asset_ids[rows].tolist()
+    return ids
 
 
 def test_tie_keys_depend_on_id_and_seed_only() -> None:
