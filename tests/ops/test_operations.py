@@ -192,11 +192,12 @@ async def test_body_fast_path_answers_a_byte_identical_body_without_evaluating()
 async def test_load_payload_by_digest() -> None:
     ops, _ = make(Counting())
     first = await answer(ops, NAME, request(), pb.ScoreClassificationResponse, Context())
-    payload = await ops.load_payload(NAME, first.cache.key_digest, "default")
-    assert isinstance(payload, pb.ClassificationEvaluation)
+    payload = await ops.load_payload(NAME, first.cache.key_digest, "default", pb.ClassificationEvaluation)
     assert payload.summary.num_assets == 2
     with pytest.raises(NotFound):
-        await ops.load_payload(NAME, "0" * 64, "default")
+        await ops.load_payload(NAME, "0" * 64, "default", pb.ClassificationEvaluation)
+    with pytest.raises(TypeError):
+        await ops.load_payload(NAME, first.cache.key_digest, "default", pb.ScoreClassificationResponse)
 
 
 def test_storage_key_layout() -> None:
@@ -231,8 +232,8 @@ async def test_decoded_tier_answers_repeats_without_reading_the_cache() -> None:
     cache.data.clear()  # a flushed shared cache: the decoded tier still knows the content-addressed answer
     again = await answer(ops, NAME, request(), pb.ScoreClassificationResponse, Context())
     assert again.cache.cached and again.cache.key_digest == first.cache.key_digest
-    payload = await ops.load_payload(NAME, first.cache.key_digest, "default")
-    assert isinstance(payload, pb.ClassificationEvaluation) and payload.summary.num_assets == 2
+    payload = await ops.load_payload(NAME, first.cache.key_digest, "default", pb.ClassificationEvaluation)
+    assert payload.summary.num_assets == 2
     assert c.calls == 1
 
 

@@ -83,8 +83,8 @@ class Host(Protocol):
         """The payload keyed by ``material`` for operation ``name``: from the cache, or computed."""
         ...
 
-    async def load_payload(self, name: str, digest: str, namespace: str) -> Message:
-        """The payload operation ``name`` cached under ``digest`` (NotFound when gone)."""
+    async def load_payload(self, name: str, digest: str, namespace: str, payload_type: type[M]) -> M:
+        """The ``payload_type`` payload operation ``name`` cached under ``digest`` (NotFound when gone)."""
         ...
 
     async def dispatch(self, name: str, request: Message, ctx: Context) -> Message:

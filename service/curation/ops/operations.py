@@ -182,13 +182,17 @@ class Operations:
         answer: Message = spec.respond(payload, paging, info)
         return answer
 
-    async def load_payload(self, name: str, digest: str, namespace: str) -> Message:
-        """The cached payload of operation ``name`` stored under ``digest`` (a fitted model, ...)."""
+    async def load_payload(self, name: str, digest: str, namespace: str, payload_type: type[M]) -> M:
+        """The cached payload of operation ``name`` stored under ``digest`` (a fitted model, ...);
+        ``payload_type`` must be the operation's (a caller asking for another type is a bug)."""
         spec = self.spec(name)
+        if spec.payload_type is not payload_type:
+            raise TypeError(f"{name} stores {spec.payload_type}, not {payload_type}")
         check_namespace(namespace)
         payload = await self._load(spec, namespace, digest)
         if payload is None:
             raise NotFound(f"nothing is cached under {digest!r} for {name} (expired or never computed)")
+        assert isinstance(payload, payload_type)
         return payload
 
     async def cached(

@@ -99,7 +99,7 @@ def test_single_label_never_predicted_and_never_present() -> None:
     y = rng.integers(0, 3, 200)
     p = rng.integers(2, 5, 200)
     r = assert_single_parity(y, p, 6)
-    codes = {w.code for w in r.warnings}
+    codes = {f.code for f in r.findings}
     assert {"CLASS_NEVER_PRESENT", "CLASS_NEVER_PREDICTED"} <= codes
 
 

@@ -73,7 +73,7 @@ class Summary:
     calibration: Calibration | None
     log_loss: float | None
     hamming_loss: float | None
-    warnings: tuple[Finding, ...] = ()
+    findings: tuple[Finding, ...] = ()
 
 
 def confusion_matrix(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, *, n_classes: int) -> IntArray:
@@ -233,7 +233,7 @@ def summarize_single(
         calibration=calib,
         log_loss=loss,
         hamming_loss=None,
-        warnings=tuple(findings),
+        findings=tuple(findings),
     )
 
 
@@ -347,5 +347,5 @@ def summarize_multi(
         calibration=calib,
         log_loss=loss,
         hamming_loss=hamming,
-        warnings=tuple(_class_findings(counts, s is not None)),
+        findings=tuple(_class_findings(counts, s is not None)),
     )

@@ -46,7 +46,7 @@ def evaluate(request: pb.ScoreClassificationRequest) -> pb.ClassificationEvaluat
         report, slices = _single_label(request, checked, evaluation)
     evaluation.summary.CopyFrom(summary(report, checked.names))
     evaluation.slices.extend(slice_reports(slices, checked.names, SLICE_METRIC_ENUM))
-    evaluation.warnings.extend(to_warnings(report.warnings))
+    evaluation.warnings.extend(to_warnings(report.findings))
     return evaluation
 
 

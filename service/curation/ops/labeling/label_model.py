@@ -286,8 +286,7 @@ async def predict(
     model_id = request.model_id
     if len(model_id) != 64 or any(ch not in "0123456789abcdef" for ch in model_id):
         raise InvalidArgument("must be the model_id returned by FitLabelModel", field="model_id")
-    payload = await ops.load_payload(FIT, model_id, ctx.namespace)
-    assert isinstance(payload, pb.FittedLabelModel)
+    payload = await ops.load_payload(FIT, model_id, ctx.namespace, pb.FittedLabelModel)
     if request.label_matrix.num_functions != payload.num_functions:
         raise InvalidArgument(
             f"the model was fitted on {payload.num_functions} functions, "

@@ -135,9 +135,9 @@ def _add_model_share(
 async def _evaluation(ops: Host, request: pb.PlanRequest, ctx: Context) -> cpb.ClassificationEvaluation:
     """The diagnostics result: cached under ``diagnostics_key``, or inline."""
     if request.diagnostics_key:
-        evaluation = await ops.load_payload(SCORE_CLASSIFICATION, request.diagnostics_key, ctx.namespace)
-        assert isinstance(evaluation, cpb.ClassificationEvaluation)
-        return evaluation
+        return await ops.load_payload(
+            SCORE_CLASSIFICATION, request.diagnostics_key, ctx.namespace, cpb.ClassificationEvaluation
+        )
     if request.HasField("diagnostics"):
         return request.diagnostics
     raise InvalidArgument("give diagnostics inline or a diagnostics_key", field="diagnostics")
