@@ -6,6 +6,7 @@ import asyncio
 import logging
 import socket
 import threading
+import time
 
 import grpc
 import httpx
@@ -14,7 +15,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from curation.errors import Unavailable
 from curation.ops import Context
-from curation.server import serve, warm_up_hooks
+from curation.server import bind_http_socket, serve, warm_up_hooks
 from curation.settings import Settings
 from curation.v1 import classification_pb2 as pb
 from curation.v1 import diagnostics_pb2_grpc
@@ -153,3 +154,52 @@ def test_bad_configuration_exits_2(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(SystemExit) as info:
         entry.main()
     assert info.value.code == 2
+
+
+async def test_accepted_http_connections_have_nagle_off() -> None:
+    """asyncio sets TCP_NODELAY only on sockets that report IPPROTO_TCP: the listening socket must."""
+    sock = bind_http_socket("127.0.0.1", 0)
+    accepted: list[int] = []
+
+    def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+        writer.close()
+
+    server = await asyncio.start_server(on_connect, sock=sock)
+    try:
+        _, writer = await asyncio.open_connection("127.0.0.1", sock.getsockname()[1])
+        for _ in range(100):
+            if accepted:
+                break
+            await asyncio.sleep(0.01)
+        writer.close()
+        assert sock.proto == socket.IPPROTO_TCP
+        assert accepted and accepted[0] != 0
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+async def test_kept_alive_rest_calls_do_not_wait_for_delayed_acks(
+    scoring: FakeScoring, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With Nagle on, every answer on a kept-alive connection waited ~40 ms for the client's delayed ACK;
+    the bound here is generous (30 ms at the median, where the bug gave 44), the figures are bench's."""
+    caplog.set_level(logging.INFO, logger="curation.server")
+    settings = Settings(host="127.0.0.1", http_port=0, grpc_port=0, workers=1, shutdown_grace_seconds=2)
+    runtime = build_runtime(settings, [fake_spec(scoring)])
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(settings, stop=stop, runtime=runtime))
+    listening = await wait_for_record(caplog, "listening")
+    http_port = listening.http_port  # type: ignore[attr-defined]
+    body = {"class_names": ["a"], "asset_ids": ["x"], "y_true": [0], "y_pred": [0]}
+    took: list[float] = []
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{http_port}") as client:
+        for _ in range(21):
+            began = time.perf_counter()
+            reply = await client.post("/v1/diagnostics/classification:score", json=body)
+            took.append(time.perf_counter() - began)
+            assert reply.status_code == 200
+    stop.set()
+    assert await asyncio.wait_for(task, 30) == 0
+    assert sorted(took)[len(took) // 2] < 0.03
