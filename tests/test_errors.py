@@ -9,8 +9,11 @@ from curation.errors import (
     DeadlineExceeded,
     ErrorKind,
     InvalidArgument,
+    LimitExceeded,
     NotFound,
+    Overloaded,
     PayloadTooLarge,
+    StorageFull,
     Unavailable,
 )
 from curation.rest.errors import HTTP_STATUS
@@ -23,7 +26,17 @@ def test_both_adapter_tables_cover_every_kind() -> None:
 
 
 def test_each_error_class_has_its_own_kind_and_statuses() -> None:
-    classes = [CurationError, InvalidArgument, PayloadTooLarge, NotFound, DeadlineExceeded, Unavailable]
+    classes = [
+        CurationError,
+        InvalidArgument,
+        PayloadTooLarge,
+        NotFound,
+        DeadlineExceeded,
+        Unavailable,
+        LimitExceeded,
+        Overloaded,
+        StorageFull,
+    ]
     assert sorted(c.kind for c in classes) == sorted(ErrorKind)
     expected = {
         InvalidArgument: (grpc.StatusCode.INVALID_ARGUMENT, 422),
@@ -31,6 +44,9 @@ def test_each_error_class_has_its_own_kind_and_statuses() -> None:
         NotFound: (grpc.StatusCode.NOT_FOUND, 404),
         DeadlineExceeded: (grpc.StatusCode.DEADLINE_EXCEEDED, 504),
         Unavailable: (grpc.StatusCode.UNAVAILABLE, 503),
+        LimitExceeded: (grpc.StatusCode.RESOURCE_EXHAUSTED, 413),
+        Overloaded: (grpc.StatusCode.RESOURCE_EXHAUSTED, 429),
+        StorageFull: (grpc.StatusCode.RESOURCE_EXHAUSTED, 507),
         CurationError: (grpc.StatusCode.INTERNAL, 500),
     }
     for cls, statuses in expected.items():

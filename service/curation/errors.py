@@ -16,8 +16,11 @@ __all__ = [
     "INTERNAL_MESSAGE",
     "ErrorKind",
     "InvalidArgument",
+    "LimitExceeded",
     "NotFound",
+    "Overloaded",
     "PayloadTooLarge",
+    "StorageFull",
     "Unavailable",
 ]
 
@@ -33,6 +36,9 @@ class ErrorKind(StrEnum):
     NOT_FOUND = "not_found"
     DEADLINE_EXCEEDED = "deadline_exceeded"
     UNAVAILABLE = "unavailable"
+    LIMIT_EXCEEDED = "limit_exceeded"
+    OVERLOADED = "overloaded"
+    STORAGE_FULL = "storage_full"
     INTERNAL = "internal"
 
 
@@ -81,3 +87,23 @@ class Unavailable(CurationError):
     """The service is shutting down or a dependency it cannot do without is down."""
 
     kind = ErrorKind.UNAVAILABLE
+
+
+class LimitExceeded(CurationError):
+    """A parameter or the request's estimated cost is over its documented maximum (``field`` names it).
+
+    Raised before anything is allocated: the same request fails the same way on every replica."""
+
+    kind = ErrorKind.LIMIT_EXCEEDED
+
+
+class Overloaded(CurationError):
+    """The process is running as much concurrent work as its admission budget allows; retry later."""
+
+    kind = ErrorKind.OVERLOADED
+
+
+class StorageFull(CurationError):
+    """A store (embeddings, fitted models) is at its budget: the put is refused, nothing stored is lost."""
+
+    kind = ErrorKind.STORAGE_FULL

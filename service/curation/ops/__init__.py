@@ -8,13 +8,14 @@ and register their operations in ``curation.ops.registry``.
 from __future__ import annotations
 
 from curation.ops.keys import body_digest
-from curation.ops.operation_spec import BodyFormat, ClientStream, Context, Host, OperationSpec, Seam
+from curation.ops.operation_spec import BodyFormat, ClientStream, Context, Cost, Host, OperationSpec, Seam
 from curation.ops.operations import Operations
 
 __all__ = [
     "BodyFormat",
     "ClientStream",
     "Context",
+    "Cost",
     "Host",
     "OperationSpec",
     "Operations",

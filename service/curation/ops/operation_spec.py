@@ -8,6 +8,10 @@ cache key, so every page of one request reads the same cached evaluation.
 A *direct* operation (``handle``) is not cached by the seam itself: it gets the seam as a :class:`Host`
 (stores, fitted models kept by ID, lookups before computing) and may cache through ``Host.cached``.
 
+Every operation declares its ``cost``: an estimate of the memory and work a request will take, computed
+from the sizes the request states before anything is allocated (:class:`Cost`). The seam checks it
+against the per-request budget and the process-wide admission budget before running the operation.
+
 A *client-streaming* operation (``stream``) receives its request in chunks; the seam merges them and
 answers through another (unary) operation, so a stream and its unary twin share one cache entry.
 """
@@ -26,6 +30,7 @@ from curation.v1 import common_pb2
 
 __all__ = [
     "BodyFormat",
+    "Cost",
     "ClientStream",
     "Context",
     "Host",
@@ -45,6 +50,21 @@ class BodyFormat(StrEnum):
 
     JSON = "json"  # REST
     PROTO = "proto"  # gRPC wire bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Cost:
+    """What one request is estimated to take, from its stated sizes, before any work.
+
+    ``memory_bytes`` is the peak the computation may hold beyond the request itself (arrays, the payload,
+    the response); ``work`` is in elementary steps (pairs compared, cells scored, text bytes x pattern
+    states), the unit each operation documents. Both are upper bounds, checked against budgets."""
+
+    memory_bytes: int
+    work: int = 0
+
+    def __add__(self, other: Cost) -> Cost:
+        return Cost(self.memory_bytes + other.memory_bytes, self.work + other.work)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +167,10 @@ class OperationSpec(Generic[RequestT, ResponseT, PayloadT]):
     handle: Callable[[Host, RequestT, Context], Awaitable[ResponseT]] | None = None
     # Client-streaming operations.
     stream: ClientStream | None = None
+    # The request's estimated cost, from its stated sizes; raises LimitExceeded naming a parameter over
+    # its documented maximum. Checked by the seam before evaluate/handle/merge runs. For a stream, the
+    # cost is that of the merged request (``answered_by``'s).
+    cost: Callable[[RequestT], Cost] | None = None
     # Loads compiled kernels at start-up, before the process reports ready (shared hooks run once).
     warm_up: Callable[[], None] | None = None
 

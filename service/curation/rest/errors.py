@@ -39,6 +39,9 @@ HTTP_STATUS: Final[Mapping[ErrorKind, int]] = MappingProxyType(
         ErrorKind.NOT_FOUND: 404,
         ErrorKind.DEADLINE_EXCEEDED: 504,
         ErrorKind.UNAVAILABLE: 503,
+        ErrorKind.LIMIT_EXCEEDED: 413,
+        ErrorKind.OVERLOADED: 429,
+        ErrorKind.STORAGE_FULL: 507,
         ErrorKind.INTERNAL: 500,
     }
 )

@@ -28,6 +28,9 @@ GRPC_STATUS: Final[Mapping[ErrorKind, grpc.StatusCode]] = MappingProxyType(
         ErrorKind.NOT_FOUND: grpc.StatusCode.NOT_FOUND,
         ErrorKind.DEADLINE_EXCEEDED: grpc.StatusCode.DEADLINE_EXCEEDED,
         ErrorKind.UNAVAILABLE: grpc.StatusCode.UNAVAILABLE,
+        ErrorKind.LIMIT_EXCEEDED: grpc.StatusCode.RESOURCE_EXHAUSTED,
+        ErrorKind.OVERLOADED: grpc.StatusCode.RESOURCE_EXHAUSTED,
+        ErrorKind.STORAGE_FULL: grpc.StatusCode.RESOURCE_EXHAUSTED,
         ErrorKind.INTERNAL: grpc.StatusCode.INTERNAL,
     }
 )
