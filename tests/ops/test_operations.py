@@ -9,8 +9,8 @@ from typing import TypedDict, Unpack
 
 import pytest
 
-from curation.errors import DeadlineExceeded, InvalidArgument, NotFound
-from curation.ops import BodyFormat, Context, Operations, OperationSpec
+from curation.errors import DeadlineExceeded, InvalidArgument, LimitExceeded, NotFound
+from curation.ops import BodyFormat, Context, Cost, Operations, OperationSpec
 from curation.ops.keys import body_digest, key_digest, storage_key
 from curation.v1 import classification_pb2 as pb
 from curation.v1 import common_pb2
@@ -256,3 +256,23 @@ async def test_bad_page_size_is_rejected_before_computing(size: int) -> None:
         await ops.dispatch(NAME, request(page_size=size), Context())
     assert err.value.field == "page_size"
     assert c.calls == 0 and cache.data == {}
+
+
+async def test_a_request_over_the_memory_budget_is_refused_before_it_is_evaluated() -> None:
+    c = Counting()
+    spec = OperationSpec(
+        name=NAME,
+        request_type=pb.ScoreClassificationRequest,
+        response_type=pb.ScoreClassificationResponse,
+        payload_type=pb.ClassificationEvaluation,
+        evaluate=c.evaluate,
+        respond=respond,
+        cost=lambda r: Cost(memory_bytes=1000 * len(r.asset_ids)),
+    )
+    ops = Operations([spec], DictCache(), workers=1, max_request_memory_bytes=1500)
+    with pytest.raises(LimitExceeded, match="per-request budget of 1,500") as refused:
+        await ops.dispatch(NAME, request(), Context())
+    assert refused.value.field == "request" and c.calls == 0
+    small = pb.ScoreClassificationRequest(asset_ids=["a"], y_true=[0], y_pred=[0])
+    await ops.dispatch(NAME, small, Context())
+    assert c.calls == 1

@@ -86,6 +86,11 @@ class Host(Protocol):
     @property
     def ttl_seconds(self) -> int: ...
 
+    def check_cost(self, cost: Cost, *, field: str) -> None:
+        """Refuse (``LimitExceeded`` naming ``field``) a cost over the per-request budget: for sizes a direct
+        operation learns only after reading stored data (a collection's count x dimension)."""
+        ...
+
     async def run(self, fn: Callable[..., T], *args: Any, ctx: Context) -> T:
         """Run a blocking callable in the worker pool, within the caller's deadline."""
         ...

@@ -20,19 +20,21 @@ from google.protobuf.message import DecodeError, Message
 
 from curation.cache.base import Cache
 from curation.contract import DEFAULT_CACHE_TTL_SECONDS
-from curation.errors import DeadlineExceeded, NotFound, Unavailable
+from curation.errors import DeadlineExceeded, LimitExceeded, NotFound, Unavailable
 from curation.ops.keys import body_alias_key, canonical_bytes, check_namespace, key_digest, storage_key
-from curation.ops.operation_spec import BodyFormat, Context, OperationSpec
+from curation.ops.operation_spec import BodyFormat, Context, Cost, OperationSpec
 from curation.ops.paging import check_page_size
 from curation.ops.recent import RecentPayloads
 from curation.v1 import common_pb2
 
-__all__ = ["CACHE_SCHEMA_VERSION", "Observer", "Operations"]
+__all__ = ["CACHE_SCHEMA_VERSION", "DEFAULT_MAX_REQUEST_MEMORY_BYTES", "Observer", "Operations"]
 
 log = logging.getLogger("curation.ops")
 
 # Version of the envelope layout itself; each operation has its own algorithm version besides.
 CACHE_SCHEMA_VERSION = 1
+# The estimated peak memory one request may take (its Cost.memory_bytes), unless configured otherwise.
+DEFAULT_MAX_REQUEST_MEMORY_BYTES = 2 * 1024**3
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Message)
@@ -69,6 +71,7 @@ class Operations:
         ttl_seconds: int = DEFAULT_CACHE_TTL_SECONDS,
         observer: Observer | None = None,
         local_bytes: int = 256 * 1024 * 1024,
+        max_request_memory_bytes: int = DEFAULT_MAX_REQUEST_MEMORY_BYTES,
     ) -> None:
         self.specs: dict[str, AnySpec] = {}
         for spec in specs:
@@ -81,6 +84,7 @@ class Operations:
         self._executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="curation-worker")
         self._in_flight: dict[str, asyncio.Future[Message]] = {}
         self._recent = RecentPayloads(local_bytes)
+        self.max_request_memory_bytes = max_request_memory_bytes
 
     def spec(self, name: str) -> AnySpec:
         try:
@@ -91,6 +95,24 @@ class Operations:
     def close(self) -> None:
         """Stop taking work; running computations finish in their threads."""
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+    # ------------------------------------------------------------------ budgets
+    def check_cost(self, cost: Cost, *, field: str) -> None:
+        """Refuse a request whose estimated peak memory is over the per-request budget."""
+        if cost.memory_bytes > self.max_request_memory_bytes:
+            raise LimitExceeded(
+                f"the request would take about {cost.memory_bytes:,} bytes of memory, over the per-request "
+                f"budget of {self.max_request_memory_bytes:,} (CURATION_MAX_REQUEST_MEMORY_BYTES)",
+                field=field,
+            )
+
+    def estimate(self, spec: AnySpec, request: Message) -> Cost:
+        """The request's estimated cost, refused when over the budget (maxima are named by ``spec.cost``)."""
+        if spec.cost is None:
+            return Cost(0)
+        cost: Cost = spec.cost(request)
+        self.check_cost(cost, field="request")
+        return cost
 
     # ------------------------------------------------------------------ running
     async def run(self, fn: Callable[..., T], *args: Any, ctx: Context) -> T:
@@ -125,11 +147,12 @@ class Operations:
         REST, wire bytes for gRPC), remembered so that a byte-identical repeat is answered unparsed."""
         spec = self.spec(name)
         check_namespace(ctx.namespace)
+        if spec.stream is not None:
+            raise ValueError(f"{name} is a client-streaming operation: use dispatch_stream")
+        self.estimate(spec, request)
         if spec.handle is not None:
             response: Message = await spec.handle(self, request, ctx)
             return response
-        if spec.stream is not None:
-            raise ValueError(f"{name} is a client-streaming operation: use dispatch_stream")
         assert spec.evaluate is not None and spec.respond is not None and spec.payload_type is not None
         if "page_size" in spec.paging_fields:  # rejected before anything is computed
             check_page_size(request.page_size)  # type: ignore[attr-defined]  # a paging field by contract
