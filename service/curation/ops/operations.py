@@ -5,22 +5,34 @@ byte-identical repeat, ``dispatch_stream`` for a client stream's chunks); nothin
 happens here, so gRPC and REST cannot drift. CPU-heavy work runs in a bounded thread pool and the event
 loop stays free for health checks. Identical requests in flight at the same time are computed once.
 ``Operations`` is the ``Seam`` the adapters call and the ``Host`` a direct operation's handler uses.
+
+Cost: a request's estimated cost (``OperationSpec.cost``) is checked against the per-request budget,
+then the computation waits for admission (``curation.ops.admission``: memory budget for concurrent work,
+fair queue per tenant). Cancellation: every computation runs under a ``CancelToken`` (the core calls
+``checkpoint()`` in its long loops); the token is cancelled when the caller's deadline passes, when the
+caller leaves (for a shared computation: when its last caller leaves) and at shutdown, so the worker is
+free again within one checkpoint interval.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from google.protobuf.message import DecodeError, Message
 
 from curation.cache.base import Cache
 from curation.contract import DEFAULT_CACHE_TTL_SECONDS
-from curation.errors import DeadlineExceeded, LimitExceeded, NotFound, Unavailable
+from curation.core import Cancelled, CancelToken, cancellable
+from curation.errors import CurationError, DeadlineExceeded, LimitExceeded, NotFound, Unavailable
+from curation.ops.admission import Admission
 from curation.ops.keys import body_alias_key, canonical_bytes, check_namespace, key_digest, storage_key
 from curation.ops.operation_spec import BodyFormat, Context, Cost, OperationSpec
 from curation.ops.paging import check_page_size
@@ -41,6 +53,26 @@ M = TypeVar("M", bound=Message)
 
 
 AnySpec = OperationSpec[Any, Any, Any]
+
+# True inside a request that already holds its admission grant (a direct operation calling ``cached``).
+_ADMITTED: ContextVar[bool] = ContextVar("curation_admitted", default=False)
+
+
+def _stopped(reason: str) -> CurationError:
+    """The error a caller sees for a computation stopped at a checkpoint."""
+    if reason == "deadline":
+        return DeadlineExceeded("deadline passed before the answer was ready")
+    if reason == "shutdown":
+        return Unavailable("the service is shutting down; retry on another replica")
+    return Unavailable(f"the computation was stopped ({reason})")
+
+
+@dataclass(eq=False, slots=True)
+class _Shared:
+    """One computation in flight and how many callers still wait for it (at 0 it is cancelled)."""
+
+    task: asyncio.Task[Message]
+    waiters: int = 0
 
 
 class Observer(Protocol):
@@ -72,6 +104,7 @@ class Operations:
         observer: Observer | None = None,
         local_bytes: int = 256 * 1024 * 1024,
         max_request_memory_bytes: int = DEFAULT_MAX_REQUEST_MEMORY_BYTES,
+        admission: Admission | None = None,
     ) -> None:
         self.specs: dict[str, AnySpec] = {}
         for spec in specs:
@@ -82,9 +115,16 @@ class Operations:
         self.ttl_seconds = ttl_seconds
         self._observer: Observer = observer or _NullObserver()
         self._executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="curation-worker")
-        self._in_flight: dict[str, asyncio.Future[Message]] = {}
+        self._in_flight: dict[str, _Shared] = {}
         self._recent = RecentPayloads(local_bytes)
         self.max_request_memory_bytes = max_request_memory_bytes
+        self.admission = admission or Admission(
+            slots=max(1, workers),
+            memory_bytes=2 * max_request_memory_bytes,
+            heavy_bytes=max_request_memory_bytes // 16,
+        )
+        self._tokens: set[CancelToken] = set()
+        self._closed = False
 
     def spec(self, name: str) -> AnySpec:
         try:
@@ -93,8 +133,16 @@ class Operations:
             raise NotFound(f"unknown operation {name}") from None
 
     def close(self) -> None:
-        """Stop taking work; running computations finish in their threads."""
+        """Stop taking work and cancel what runs: each computation stops at its next checkpoint."""
+        self._closed = True
+        for token in list(self._tokens):
+            token.cancel("shutdown")
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+    @property
+    def running(self) -> int:
+        """Computations whose threads have not returned yet (cancelled ones included until they stop)."""
+        return len(self._tokens)
 
     # ------------------------------------------------------------------ budgets
     def check_cost(self, cost: Cost, *, field: str) -> None:
@@ -116,22 +164,38 @@ class Operations:
 
     # ------------------------------------------------------------------ running
     async def run(self, fn: Callable[..., T], *args: Any, ctx: Context) -> T:
-        """Run a blocking callable in the worker pool, giving up when the caller's deadline passes."""
+        """Run a blocking callable in the worker pool under a cancel token with the caller's deadline.
+
+        When the caller leaves (this coroutine is cancelled) or the deadline passes, the token is cancelled
+        and the computation stops at its next checkpoint; the caller is not kept waiting for that."""
+        if self._closed:
+            raise Unavailable("the service is shutting down")
+        if ctx.deadline is not None and ctx.deadline <= time.monotonic():
+            raise DeadlineExceeded("deadline passed before the computation started")
+        token = CancelToken(ctx.deadline)
+
+        def call() -> T:
+            with cancellable(token):
+                return fn(*args)
+
         loop = asyncio.get_running_loop()
         try:
-            future = loop.run_in_executor(self._executor, fn, *args)
+            future = loop.run_in_executor(self._executor, call)
         except RuntimeError:  # the pool was shut down: the process is stopping
             raise Unavailable("the service is shutting down") from None
-        if ctx.deadline is None:
-            return await future
-        remaining = ctx.deadline - time.monotonic()
-        if remaining <= 0:
-            future.cancel()
-            raise DeadlineExceeded("deadline passed before the computation started")
+        self._tokens.add(token)
+        future.add_done_callback(lambda _: self._tokens.discard(token))
+        remaining = None if ctx.deadline is None else max(0.0, ctx.deadline - time.monotonic())
         try:
-            return await asyncio.wait_for(future, timeout=remaining)
+            return await asyncio.wait_for(asyncio.shield(future), timeout=remaining)
         except TimeoutError:
+            token.cancel("deadline")
             raise DeadlineExceeded("deadline passed before the answer was ready") from None
+        except asyncio.CancelledError:
+            token.cancel("caller left")
+            raise
+        except Cancelled as exc:
+            raise _stopped(exc.reason) from None
 
     # ------------------------------------------------------------------ dispatch
     async def dispatch(
@@ -149,9 +213,10 @@ class Operations:
         check_namespace(ctx.namespace)
         if spec.stream is not None:
             raise ValueError(f"{name} is a client-streaming operation: use dispatch_stream")
-        self.estimate(spec, request)
+        cost = self.estimate(spec, request)
         if spec.handle is not None:
-            response: Message = await spec.handle(self, request, ctx)
+            async with self._admitted(ctx, cost):
+                response: Message = await spec.handle(self, request, ctx)
             return response
         assert spec.evaluate is not None and spec.respond is not None and spec.payload_type is not None
         if "page_size" in spec.paging_fields:  # rejected before anything is computed
@@ -159,7 +224,7 @@ class Operations:
         material = canonical_bytes(request, spec.paging_fields)
         evaluate = spec.evaluate
         payload, info = await self.cached(
-            name, material, lambda: evaluate(request), spec.payload_type, ctx, version=spec.version
+            name, material, lambda: evaluate(request), spec.payload_type, ctx, version=spec.version, cost=cost
         )
         answer: Message = spec.respond(payload, request, info)
         if body_digest is not None:
@@ -175,7 +240,8 @@ class Operations:
         if stream is None:
             raise ValueError(f"{name} is not a client-streaming operation")
         check_namespace(ctx.namespace)
-        merged = await self.run(stream.merge, chunks, ctx=ctx)
+        async with self._admitted(ctx, Cost(sum(c.ByteSize() for c in chunks))):
+            merged = await self.run(stream.merge, chunks, ctx=ctx)
         return stream.wrap(await self.dispatch(stream.answered_by, merged, ctx))
 
     async def dispatch_body(
@@ -227,8 +293,13 @@ class Operations:
         ctx: Context,
         *,
         version: int | None = None,
+        cost: Cost | None = None,
     ) -> tuple[M, common_pb2.CacheInfo]:
-        """The payload for ``material`` from the cache, or computed in a worker thread and stored."""
+        """The payload for ``material`` from the cache, or computed in a worker thread and stored.
+
+        Identical computations in flight are shared; the shared one is cancelled when its last caller
+        leaves. ``cost`` is what admission reserves while it runs (a direct operation's caller holds its
+        own grant already)."""
         spec = self.spec(name)
         version = spec.version if version is None else version
         digest = key_digest(name, version, ctx.namespace, material)
@@ -242,36 +313,91 @@ class Operations:
             if hit is not None:
                 self._recent.put(key, hit, len(raw))
                 return hit, common_pb2.CacheInfo(cached=True, key_digest=digest)
-        waiting = self._in_flight.get(key)
-        if waiting is not None:
-            shared = await asyncio.shield(waiting)
-            result = payload_type.FromString(shared.SerializeToString())
-            return result, common_pb2.CacheInfo(cached=False, key_digest=digest)
-        future: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
-        self._in_flight[key] = future
-        try:
-            started = time.perf_counter()
-            payload = await self.run(compute, ctx=ctx)
-            self._observer.observe_compute(name, time.perf_counter() - started)
-            future.set_result(payload)
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # mark retrieved: waiters re-raise it, nobody else must
-            raise
-        finally:
-            del self._in_flight[key]
-        envelope = common_pb2.CacheEnvelope(
-            schema_version=CACHE_SCHEMA_VERSION,
-            operation=f"{name}@v{version}",
-            key_digest=digest,
-            payload=payload.SerializeToString(),
-        )
-        stored = envelope.SerializeToString()
-        self._recent.put(key, payload, len(stored))
-        await self.cache.set(key, stored, ttl_seconds=self.ttl_seconds)
+        shared = self._in_flight.get(key)
+        owner = shared is None
+        if shared is None:
+            store = self._stored(key, f"{name}@v{version}", digest)
+            task = asyncio.create_task(self._compute(name, compute, ctx, cost or Cost(0), store))
+            shared = self._in_flight[key] = _Shared(task)
+            task.add_done_callback(self._forget_shared(key, shared))
+        payload = await self._wait_for(shared, ctx)
+        if not owner:  # a caller's payload is its own to read: the others get a copy
+            payload = payload_type.FromString(payload.SerializeToString())
+        assert isinstance(payload, payload_type)
         return payload, common_pb2.CacheInfo(cached=False, key_digest=digest)
 
     # ------------------------------------------------------------------ internals
+    def _admitted(self, ctx: Context, cost: Cost) -> Any:
+        """The admission grant for a request (none again for a request already holding one)."""
+        if _ADMITTED.get():
+            return contextlib.nullcontext()
+        return self._grant(ctx, cost)
+
+    @contextlib.asynccontextmanager
+    async def _grant(self, ctx: Context, cost: Cost) -> AsyncIterator[None]:
+        async with self.admission.admit(ctx.namespace, cost, deadline=ctx.deadline):
+            reset = _ADMITTED.set(True)
+            try:
+                yield
+            finally:
+                _ADMITTED.reset(reset)
+
+    async def _compute(
+        self,
+        name: str,
+        compute: Callable[[], M],
+        ctx: Context,
+        cost: Cost,
+        store: Callable[[M], Awaitable[None]],
+    ) -> M:
+        """A shared computation: admitted, run, timed and stored. It has no deadline of its own: every
+        caller waits with its own, and the last one to leave cancels it."""
+        async with self._admitted(Context(ctx.namespace, ctx.request_id), cost):
+            started = time.perf_counter()
+            payload = await self.run(compute, ctx=Context(ctx.namespace, ctx.request_id))
+        self._observer.observe_compute(name, time.perf_counter() - started)
+        await store(payload)
+        return payload
+
+    def _stored(self, key: str, operation: str, digest: str) -> Callable[[Message], Awaitable[None]]:
+        """Writes a computed payload under ``key``: the decoded tier and the cache (an envelope)."""
+
+        async def store(payload: Message) -> None:
+            envelope = common_pb2.CacheEnvelope(
+                schema_version=CACHE_SCHEMA_VERSION,
+                operation=operation,
+                key_digest=digest,
+                payload=payload.SerializeToString(),
+            )
+            stored = envelope.SerializeToString()
+            self._recent.put(key, payload, len(stored))
+            await self.cache.set(key, stored, ttl_seconds=self.ttl_seconds)
+
+        return store
+
+    def _forget_shared(self, key: str, shared: _Shared) -> Callable[[asyncio.Task[Message]], None]:
+        def done(task: asyncio.Task[Message]) -> None:
+            if self._in_flight.get(key) is shared:
+                del self._in_flight[key]
+            if not task.cancelled():
+                task.exception()  # retrieved: its waiters re-raise it, or nobody waits any more
+
+        return done
+
+    async def _wait_for(self, shared: _Shared, ctx: Context) -> Message:
+        """Wait for a shared computation within this caller's deadline; leaving cancels it if nobody else
+        waits."""
+        shared.waiters += 1
+        remaining = None if ctx.deadline is None else max(0.0, ctx.deadline - time.monotonic())
+        try:
+            return await asyncio.wait_for(asyncio.shield(shared.task), timeout=remaining)
+        except TimeoutError:
+            raise DeadlineExceeded("deadline passed before the answer was ready") from None
+        finally:
+            shared.waiters -= 1
+            if shared.waiters == 0 and not shared.task.done():
+                shared.task.cancel()
+
     async def _load(self, spec: AnySpec, namespace: str, digest: str) -> Message | None:
         payload_type: type[Message] | None = spec.payload_type
         assert payload_type is not None
