@@ -12,6 +12,7 @@ from typing import Any
 from curation.cache import Cache, build_cache
 from curation.metrics import Metrics
 from curation.ops import Operations, OperationSpec
+from curation.ops.gateway import Gateway, InProcess
 from curation.ops.registry import all_specs
 from curation.settings import Settings
 
@@ -27,8 +28,14 @@ class Runtime:
     # False until the servers listen, and again once shutdown starts: /readyz and gRPC health read it.
     serving: bool = False
     notes: dict[str, str] = field(default_factory=dict)
+    # Where the adapters send request bodies: this process's seam, or worker processes (set by the server).
+    gateway: Gateway = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.gateway = InProcess(self.ops)
 
     async def close(self) -> None:
+        await self.gateway.close()
         self.ops.close()
         await self.cache.close()
 

@@ -21,7 +21,29 @@ numbers (Python's ``float`` also takes ``"inf"``).
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+from google.protobuf.message import Message
+
+from curation.ops import BodyFormat
 from curation.rest.protojson.dump import dumps, to_dict
 from curation.rest.protojson.parse import parse, parse_object
 
-__all__ = ["dumps", "parse", "parse_object", "to_dict"]
+__all__ = ["CODEC", "JsonCodec", "dumps", "parse", "parse_object", "to_dict"]
+
+M = TypeVar("M", bound=Message)
+
+
+class JsonCodec:
+    """The proto3 JSON mapping as a ``curation.ops.gateway.Codec`` (REST bodies)."""
+
+    format = BodyFormat.JSON
+
+    def decode(self, body: bytes, message_type: type[M]) -> M:
+        return parse(body, message_type)
+
+    def encode(self, message: Message) -> bytes:
+        return dumps(message)
+
+
+CODEC = JsonCodec()
