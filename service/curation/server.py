@@ -22,11 +22,12 @@ from typing import Any
 
 import uvicorn
 
-from curation.ops import OperationSpec
+from curation.ops import BodyFormat, OperationSpec
 from curation.rest.app import create_app
 from curation.rpc import GrpcServer, create_grpc_server
 from curation.settings import Settings
 from curation.wiring import Runtime, build_runtime
+from curation.workers import DEFAULT_REGISTRY, ProcessPool, WorkerConfig
 
 __all__ = ["bind_http_socket", "serve", "warm_up_hooks"]
 
@@ -75,8 +76,27 @@ class _Servers:
     http_task: asyncio.Task[None] | None = None
 
 
+# The codecs compute processes import (the REST one lives in the adapter, above the workers).
+CODECS = {BodyFormat.JSON: "curation.rest.protojson:CODEC", BodyFormat.PROTO: "curation.ops.gateway:PROTO"}
+
+
+def start_pool(runtime: Runtime, registry: str = DEFAULT_REGISTRY) -> ProcessPool | None:
+    """Compute processes for ``runtime`` when the settings ask for them (the caller awaits ``start``)."""
+    processes = runtime.settings.processes
+    if processes <= 0:
+        return None
+    config = WorkerConfig(runtime.settings, processes, codecs=CODECS, registry=registry)
+    pool = ProcessPool(config, runtime.cache, runtime.metrics)
+    runtime.gateway = pool
+    return pool
+
+
 async def serve(
-    settings: Settings, *, stop: asyncio.Event | None = None, runtime: Runtime | None = None
+    settings: Settings,
+    *,
+    stop: asyncio.Event | None = None,
+    runtime: Runtime | None = None,
+    registry: str = DEFAULT_REGISTRY,
 ) -> int:
     """Serve until SIGTERM/SIGINT (or ``stop`` is set); the process exit status.
 
@@ -89,8 +109,11 @@ async def serve(
     runtime = build_runtime(settings) if runtime is None else runtime
     servers = _Servers()
     try:
+        pool = start_pool(runtime, registry)
+        if pool is not None:
+            await pool.start()
         await _start(runtime, settings, servers)
-        await _warm_up_then_serve(runtime, servers, stop)
+        await _warm_up_then_serve(runtime, servers, stop, pool)
         await _until_stopped(stop, servers)
         log.info("shutting down", extra={"grace_seconds": settings.shutdown_grace_seconds})
     finally:
@@ -127,12 +150,18 @@ async def _start(runtime: Runtime, settings: Settings, servers: _Servers) -> Non
     log.info("listening", extra={"http_port": http_port, "grpc_port": servers.grpc.port})
 
 
-async def _warm_up_then_serve(runtime: Runtime, servers: _Servers, stop: asyncio.Event) -> None:
-    """Run every warm-up hook in a thread (requests are answered meanwhile), then report ready."""
+async def _warm_up_then_serve(
+    runtime: Runtime, servers: _Servers, stop: asyncio.Event, pool: ProcessPool | None
+) -> None:
+    """Run every warm-up hook in a thread, or wait for the compute processes to have run theirs
+    (requests are answered meanwhile), then report ready."""
     assert servers.grpc is not None
     hooks = warm_up_hooks(runtime.ops.specs.values())
-    for hook in hooks:
-        await asyncio.to_thread(hook)
+    if pool is not None:
+        await pool.wait_ready()
+    else:
+        for hook in hooks:
+            await asyncio.to_thread(hook)
     if not stop.is_set():
         runtime.serving = True
         await servers.grpc.set_serving(True)

@@ -53,10 +53,25 @@ class Settings:
     # Circuit breaker: after this many consecutive failures, skip Redis for the cool-down.
     redis_failure_threshold: int = 3
     redis_cooldown_seconds: float = 5.0
-    # Worker threads that run CPU-heavy scoring off the event loop.
+    # Worker threads that run CPU-heavy scoring off the event loop (in each compute process).
     workers: int = 4
+    # Processes that parse, compute and encode requests, so the serving process only moves bytes and
+    # always answers health checks; -1 = one per CPU this process may use, 0 = threads in this process.
+    compute_processes: int = -1
+    # Estimated peak memory of one request (its cost model), and of all admitted computations at once.
+    max_request_memory_bytes: int = 2048 * _MIB
+    admission_memory_bytes: int = 4096 * _MIB
+    # Computations waiting for admission beyond this many are refused at once (overloaded, 429).
+    max_waiting: int = 1000
     shutdown_grace_seconds: float = 10.0
     log_level: str = "INFO"
+
+    @property
+    def processes(self) -> int:
+        """The number of compute processes ``compute_processes`` asks for (0: compute in threads)."""
+        if self.compute_processes >= 0:
+            return self.compute_processes
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -79,6 +94,10 @@ class Settings:
             redis_failure_threshold=_int(e, "CURATION_REDIS_FAILURE_THRESHOLD", d.redis_failure_threshold),
             redis_cooldown_seconds=_float(e, "CURATION_REDIS_COOLDOWN_SECONDS", d.redis_cooldown_seconds),
             workers=_int(e, "CURATION_WORKERS", d.workers),
+            compute_processes=_int(e, "CURATION_COMPUTE_PROCESSES", d.compute_processes),
+            max_request_memory_bytes=_int(e, "CURATION_MAX_REQUEST_MEMORY_BYTES", d.max_request_memory_bytes),
+            admission_memory_bytes=_int(e, "CURATION_ADMISSION_MEMORY_BYTES", d.admission_memory_bytes),
+            max_waiting=_int(e, "CURATION_MAX_WAITING", d.max_waiting),
             shutdown_grace_seconds=_float(e, "CURATION_SHUTDOWN_GRACE_SECONDS", d.shutdown_grace_seconds),
             log_level=e.get("CURATION_LOG_LEVEL", d.log_level).upper(),
         )

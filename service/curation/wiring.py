@@ -44,12 +44,5 @@ def build_runtime(settings: Settings, specs: list[OperationSpec[Any, Any, Any]] 
     """Wire the process from settings (the cache connects lazily: a down Redis does not stop start-up)."""
     metrics = Metrics()
     cache = build_cache(settings, observer=metrics)
-    ops = Operations(
-        all_specs() if specs is None else specs,
-        cache,
-        workers=settings.workers,
-        ttl_seconds=settings.cache_ttl_seconds,
-        observer=metrics,
-        local_bytes=settings.local_cache_bytes,
-    )
+    ops = Operations.from_settings(settings, all_specs() if specs is None else specs, cache, observer=metrics)
     return Runtime(settings=settings, metrics=metrics, cache=cache, ops=ops)

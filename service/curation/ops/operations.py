@@ -37,6 +37,7 @@ from curation.ops.keys import body_alias_key, canonical_bytes, check_namespace, 
 from curation.ops.operation_spec import BodyFormat, Context, Cost, OperationSpec
 from curation.ops.paging import check_page_size
 from curation.ops.recent import RecentPayloads
+from curation.settings import Settings
 from curation.v1 import common_pb2
 
 __all__ = ["CACHE_SCHEMA_VERSION", "DEFAULT_MAX_REQUEST_MEMORY_BYTES", "Observer", "Operations"]
@@ -125,6 +126,35 @@ class Operations:
         )
         self._tokens: set[CancelToken] = set()
         self._closed = False
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        specs: Iterable[AnySpec],
+        cache: Cache,
+        *,
+        observer: Observer | None = None,
+        share: int = 1,
+    ) -> Operations:
+        """The seam as configured, holding ``1/share`` of the process-wide budgets (one compute process
+        of ``share``): the decoded tier and the admission budget are split, the per-request one is not."""
+        share = max(1, share)
+        return cls(
+            specs,
+            cache,
+            workers=settings.workers,
+            ttl_seconds=settings.cache_ttl_seconds,
+            observer=observer,
+            local_bytes=settings.local_cache_bytes // share,
+            max_request_memory_bytes=settings.max_request_memory_bytes,
+            admission=Admission(
+                slots=max(1, settings.workers),
+                memory_bytes=settings.admission_memory_bytes // share,
+                heavy_bytes=settings.max_request_memory_bytes // 16,
+                max_waiting=settings.max_waiting,
+            ),
+        )
 
     def spec(self, name: str) -> AnySpec:
         try:
