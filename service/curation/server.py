@@ -80,10 +80,11 @@ class _Servers:
 CODECS = {BodyFormat.JSON: "curation.rest.protojson:CODEC", BodyFormat.PROTO: "curation.ops.gateway:PROTO"}
 
 
-def start_pool(runtime: Runtime, registry: str = DEFAULT_REGISTRY) -> ProcessPool | None:
-    """Compute processes for ``runtime`` when the settings ask for them (the caller awaits ``start``)."""
+def start_pool(runtime: Runtime, registry: str | None) -> ProcessPool | None:
+    """Compute processes importing ``registry`` for ``runtime``, when the settings ask for processes and
+    a registry is named (the caller awaits ``start``)."""
     processes = runtime.settings.processes
-    if processes <= 0:
+    if processes <= 0 or registry is None:
         return None
     config = WorkerConfig(runtime.settings, processes, codecs=CODECS, registry=registry)
     pool = ProcessPool(config, runtime.cache, runtime.metrics)
@@ -96,17 +97,21 @@ async def serve(
     *,
     stop: asyncio.Event | None = None,
     runtime: Runtime | None = None,
-    registry: str = DEFAULT_REGISTRY,
+    registry: str | None = None,
 ) -> int:
     """Serve until SIGTERM/SIGINT (or ``stop`` is set); the process exit status.
 
+    Compute processes (``settings.processes``) import ``registry`` (default: every operation when the
+    runtime is built here); a given ``runtime`` with no ``registry`` computes in its own threads.
     Raises ``OSError`` when a port cannot be bound (after releasing whatever was already set up).
     """
     loop = asyncio.get_running_loop()
     stop = asyncio.Event() if stop is None else stop
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    runtime = build_runtime(settings) if runtime is None else runtime
+    if runtime is None:
+        runtime = build_runtime(settings)
+        registry = registry or DEFAULT_REGISTRY
     servers = _Servers()
     try:
         pool = start_pool(runtime, registry)
