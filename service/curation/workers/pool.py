@@ -28,7 +28,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from curation.cache.base import Cache
-from curation.errors import Unavailable
+from curation.errors import INTERNAL_MESSAGE, CurationError, Unavailable
 from curation.ops import Context
 from curation.ops.gateway import Codec
 from curation.ops.operations import Observer
@@ -245,9 +245,12 @@ class ProcessPool:
                 value = await getattr(self.cache, method)(*args)
             else:
                 raise ValueError(f"unknown cache method {method!r}")
+        except CurationError as exc:  # a store refusing a put, a backend down: the caller's error
+            self._send(proc, ("reply", rid, False, (exc.kind.value, exc.message, exc.field)))
+            return
         except Exception:
-            log.exception("a compute process's cache call failed", extra={"method": method})
-            self._send(proc, ("reply", rid, False, ("internal", "cache call failed", "")))
+            log.exception("a compute process's call to the server failed", extra={"method": method})
+            self._send(proc, ("reply", rid, False, ("internal", INTERNAL_MESSAGE, "")))
             return
         packed, out = pack(value)
         self._send(proc, ("reply", rid, True, packed), out)
