@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,8 +32,8 @@ class Running:
 
 
 @contextmanager
-def running_server(env: dict[str, str] | None = None, timeout: float = 60.0) -> Iterator[Running]:
-    """Run ``python -m curation`` with ports chosen by the OS; yield them once it listens."""
+def running_server(env: dict[str, str] | None = None, timeout: float = 180.0) -> Iterator[Running]:
+    """Run ``python -m curation`` with ports chosen by the OS; yield them once it serves (warmed up)."""
     full_env = dict(os.environ)
     full_env.update({"CURATION_HTTP_PORT": "0", "CURATION_GRPC_PORT": "0", "CURATION_HOST": "127.0.0.1"})
     full_env["PYTHONPATH"] = str(ROOT / "service") + os.pathsep + full_env.get("PYTHONPATH", "")
@@ -42,6 +43,7 @@ def running_server(env: dict[str, str] | None = None, timeout: float = 60.0) -> 
     )
     assert proc.stderr is not None
     deadline = time.monotonic() + timeout
+    ports: dict[str, int] = {}
     try:
         for line in proc.stderr:
             try:
@@ -49,12 +51,16 @@ def running_server(env: dict[str, str] | None = None, timeout: float = 60.0) -> 
             except ValueError:
                 continue
             if doc.get("message") == "listening":
+                ports = {"http": int(doc["http_port"]), "grpc": int(doc["grpc_port"])}
+            if doc.get("message") == "serving":  # warmed up: what is measured is the steady state
                 break
             if time.monotonic() > deadline:
                 raise RuntimeError("server did not start in time")
         else:
             raise RuntimeError(f"server exited with {proc.wait()}")
-        yield Running(int(doc["http_port"]), int(doc["grpc_port"]))
+        # Keep reading its log: a full pipe would block the server's next log line.
+        threading.Thread(target=proc.stderr.read, daemon=True).start()
+        yield Running(ports["http"], ports["grpc"])
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
