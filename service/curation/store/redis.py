@@ -22,6 +22,8 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import partial
 from typing import Any, Final, NoReturn, TypeVar
 
+from redis.exceptions import OutOfMemoryError
+
 from curation.cache.base import CacheObserver
 from curation.cache.redis import RedisFailure, RedisLink
 from curation.errors import StorageFull, Unavailable
@@ -39,9 +41,14 @@ _STAGE: Final = KEY_PREFIX + "#stage:"
 STAGING_TTL_SECONDS: Final = 3600
 # Items per pipeline or script call, and bytes per staging pipeline.
 _CHUNK_KEYS: Final = 10_000
-_CHUNK_BYTES: Final = 8 << 20
-# Extra time a script may take per key it touches (a put of a million vectors renames a million keys).
-_SECONDS_PER_KEY: Final = 5e-6
+_CHUNK_BYTES: Final = 4 << 20
+# Extra time a call may take per key it touches and per byte it moves, over the link's call timeout (a
+# put of a million vectors renames a million keys; a staging pipeline carries megabytes).
+_SECONDS_PER_KEY: Final = 2e-5
+_SECONDS_PER_BYTE: Final = 5e-8
+# The socket timeout of the store's connections: only the ceiling of one long call (a commit of a huge
+# put); every call is bounded far sooner by its own overall timeout, as the cache's are.
+_BULK_SOCKET_TIMEOUT: Final = 60.0
 
 _COMMIT: Final = """
 local budget = tonumber(ARGV[1])
@@ -106,7 +113,8 @@ class RedisStore:
         self.link = RedisLink(
             url,
             connect_timeout=connect_timeout,
-            socket_timeout=socket_timeout,
+            socket_timeout=max(socket_timeout, _BULK_SOCKET_TIMEOUT),
+            call_timeout=socket_timeout + max(0.05, 0.2 * socket_timeout),
             failure_threshold=failure_threshold,
             cooldown_seconds=cooldown_seconds,
             observer=observer,
@@ -120,9 +128,12 @@ class RedisStore:
             raise ValueError(f"not a store key: {key!r}")
         return KEY_PREFIX + key
 
-    async def _call(self, what: str, command: Callable[[], Awaitable[T]], *, keys: int = 0) -> T:
+    async def _call(
+        self, what: str, command: Callable[[], Awaitable[T]], *, keys: int = 0, size: int = 0
+    ) -> T:
+        timeout = self.link.call_timeout + keys * _SECONDS_PER_KEY + size * _SECONDS_PER_BYTE
         try:
-            return await self.link.call(command, timeout=self.link.call_timeout + keys * _SECONDS_PER_KEY)
+            return await self.link.call(command, timeout=timeout)
         except RedisFailure as failure:
             _raise(failure, what)
 
@@ -160,10 +171,12 @@ class RedisStore:
         stage = f"{_STAGE}{secrets.token_hex(8)}:"
         try:
             await self._stage(stage, list(items.values()))
+            listing = "\n".join(names)
             result: list[Any] = await self._call(
                 "store data",
-                lambda: self._commit(keys=[_USED], args=[self.max_bytes, stage, "\n".join(names)]),
+                lambda: self._commit(keys=[_USED], args=[self.max_bytes, stage, listing]),
                 keys=len(names),
+                size=len(listing),
             )
         except BaseException:
             await self._drop_staged(stage, len(names))
@@ -194,7 +207,7 @@ class RedisStore:
                         pipe.set(f"{stage}{i + 1}", values[i], ex=STAGING_TTL_SECONDS)
                     return await pipe.execute()
 
-            await self._call("store data", send, keys=end - start)
+            await self._call("store data", send, keys=end - start, size=size)
             start = end
 
     async def _drop_staged(self, stage: str, n: int) -> None:
@@ -255,6 +268,8 @@ class RedisStore:
 
 def _raise(failure: RedisFailure, what: str) -> NoReturn:
     """A failed Redis call as the error a caller sees."""
-    if failure.kind == "response" and "OOM" in str(failure.error):
+    if isinstance(failure.error, OutOfMemoryError) or (
+        failure.kind == "response" and "OOM" in str(failure.error)
+    ):
         raise StorageFull("Redis is out of memory (maxmemory reached with nothing left to evict)")
     raise Unavailable(f"the store could not {what}: Redis {failure.kind.replace('_', ' ')}") from failure
