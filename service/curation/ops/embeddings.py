@@ -11,9 +11,10 @@ round trip per chunk):
   collection dtype followed by the UTF-8 asset ID (checked on read, so a hash collision is a miss).
 
 A put writes its vectors and the header in one all-or-nothing store put: over the store's budget it
-fails with ``StorageFull`` and the collection is exactly as it was. Deleting a collection deletes its
-generation's vectors, then its header (a retry after a failure half-way finishes the job); a collection
-created again gets a new generation, so it never sees an old vector.
+fails with ``StorageFull`` and the collection is exactly as it was. Deleting a collection deletes every
+key under its prefix (a retry after a failure half-way finishes the job, and vectors two racing
+creations left under a losing generation go too); a collection created again gets a new generation, so
+it never sees an old vector.
 """
 
 from __future__ import annotations
@@ -82,11 +83,8 @@ class EmbeddingStore:
     def _header_key(self, collection: str) -> str:
         return f"{self.namespace}:emb:{collection}:header"
 
-    def _generation_prefix(self, collection: str, generation: str) -> str:
-        return f"{self.namespace}:emb:{collection}:{generation}:"
-
     def _vector_keys(self, collection: str, generation: str, ids: Sequence[str]) -> list[str]:
-        prefix = self._generation_prefix(collection, generation)
+        prefix = f"{self.namespace}:emb:{collection}:{generation}:"
         return [prefix + hashlib.sha256(i.encode()).hexdigest()[:32] for i in ids]
 
     async def header(self, collection: str) -> pb.EmbeddingCollectionHeader | None:
@@ -167,13 +165,11 @@ class EmbeddingStore:
         return await self.store.delete_many(self._vector_keys(collection, head.generation, ids))
 
     async def delete_collection(self, collection: str) -> bool:
-        """Delete the collection's vectors, then its header (so a failed delete can be retried)."""
+        """Delete every key of the collection - its header and the vectors of every generation, including
+        any a delete that failed half-way or two racing creations left behind; whether it existed."""
         head = await self.header(collection)
-        if head is None:
-            return False
-        await self.store.delete_prefix(self._generation_prefix(collection, head.generation))
-        await self.store.delete_many([self._header_key(collection)])
-        return True
+        await self.store.delete_prefix(f"{self.namespace}:emb:{collection}:")
+        return head is not None
 
 
 def store_for(host: Host, ctx: Context) -> EmbeddingStore:
