@@ -49,6 +49,10 @@ _SECONDS_PER_BYTE: Final = 5e-8
 # The socket timeout of the store's connections: only the ceiling of one long call (a commit of a huge
 # put); every call is bounded far sooner by its own overall timeout, as the cache's are.
 _BULK_SOCKET_TIMEOUT: Final = 60.0
+# The least time one ordinary store call is given. Longer than the cache's bound on purpose: a cache call
+# that runs late is a miss and the answer is computed anyway, a store call that runs late fails the
+# request (stored data cannot be recomputed), so a slow moment must not count as Redis being down.
+MIN_CALL_TIMEOUT: Final = 1.0
 
 _COMMIT: Final = """
 local budget = tonumber(ARGV[1])
@@ -114,7 +118,7 @@ class RedisStore:
             url,
             connect_timeout=connect_timeout,
             socket_timeout=max(socket_timeout, _BULK_SOCKET_TIMEOUT),
-            call_timeout=socket_timeout + max(0.05, 0.2 * socket_timeout),
+            call_timeout=max(MIN_CALL_TIMEOUT, socket_timeout + max(0.05, 0.2 * socket_timeout)),
             failure_threshold=failure_threshold,
             cooldown_seconds=cooldown_seconds,
             observer=observer,
