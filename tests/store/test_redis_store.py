@@ -3,14 +3,18 @@ Redis out of memory as StorageFull, and a Redis that is down as Unavailable (nev
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
+from curation.cache.redis import RedisCache
 from curation.errors import StorageFull, Unavailable
 from curation.store import RedisStore, entry_size
 from curation.store.redis import KEY_PREFIX
-from tests.conftest import RedisProcess
+from tests.conftest import REDIS_SERVER, RedisProcess
 
 
 def make(url: str, max_bytes: int = 1 << 20) -> RedisStore:
@@ -111,3 +115,41 @@ async def test_a_dead_redis_is_unavailable_not_absent(redis_server: RedisProcess
         assert not await store.ping()
     finally:
         await store.close()
+
+
+async def test_a_unix_socket_url_works_for_the_store_and_the_cache(tmp_path: Path) -> None:
+    """``unix://`` is a documented REDIS_URL form: the pinned TCP-only options must not break it."""
+    assert REDIS_SERVER is not None
+    sock = tmp_path / "redis.sock"
+    server = subprocess.Popen(
+        [
+            REDIS_SERVER,
+            "--port",
+            "0",
+            "--unixsocket",
+            str(sock),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(500):
+            if sock.exists():
+                break
+            await asyncio.sleep(0.01)
+        store, cache = make(f"unix://{sock}"), RedisCache(f"unix://{sock}", max_entry_bytes=1 << 20)
+        await store.put_many({"u:1": b"stored"})
+        assert await store.get("u:1") == b"stored"
+        assert await cache.set("k", b"cached", ttl_seconds=60)
+        assert await cache.get("k") == b"cached"
+        await store.close()
+        await cache.close()
+    finally:
+        server.kill()
+        server.wait(timeout=10)

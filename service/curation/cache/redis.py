@@ -123,9 +123,12 @@ class RedisLink:
         self.breaker = CircuitBreaker(
             threshold=failure_threshold, cooldown_seconds=cooldown_seconds, name=name, clock=clock
         )
-        self.pool: BlockingConnectionPool = BlockingConnectionPool.from_url(
-            url, **_client_options(connect_timeout, socket_timeout, max_connections)
-        )
+        options = _client_options(connect_timeout, socket_timeout, max_connections)
+        if url.startswith("unix://"):
+            # A Unix socket has no TCP keepalive: redis-py's UnixDomainSocketConnection refuses the option
+            # (every call would fail, so the cache would only ever miss).
+            del options["socket_keepalive"]
+        self.pool: BlockingConnectionPool = BlockingConnectionPool.from_url(url, **options)
         self.client: Redis = Redis.from_pool(self.pool)
         self.endpoint = self._endpoint()
 
