@@ -5,13 +5,16 @@ Redis with ``maxmemory-policy volatile-lru``, which evicts only keys that have a
 (``curation-store:...``) have none, so no amount of caching can evict them; when Redis has nothing
 left to evict it refuses writes (OOM), which a put reports as ``StorageFull`` and the cache as a miss.
 
-A put is all or nothing: its values are first written under staging keys (with a TTL, so a put that
-dies half-way cleans itself up), then one Lua script - atomic in Redis - checks every staged key is
-there, computes the change in bytes against the budget counter (``curation-store:#used``, shared by
-every replica), and either renames every staged key into place, clears its TTL and updates the
-counter, or changes nothing. Deletes run in a script too, so the counter always matches the data.
-Failures go through ``RedisLink`` (breaker, timeouts) and are raised: ``Unavailable``, or
-``StorageFull`` when Redis itself is out of memory.
+A put is all or nothing: its values are first written into staging hashes (one command per chunk of
+up to 10,000 values or 4 MiB, each hash with a TTL, so a put that dies half-way cleans itself up), then
+one Lua script - atomic in Redis - checks every staged chunk is whole, computes the change in bytes
+(the put's bytes less those of the values it replaces) against the budget counter
+(``curation-store:#used``, shared by every replica), and either writes every value under its key
+(``SET``: no TTL), drops the staging hashes and updates the counter, or changes nothing. Redis refuses
+a script's first write when it is out of memory, so an OOM also changes nothing. Deletes run in a
+script too, so the counter always matches the data. Failures go through ``RedisLink`` (breaker,
+timeouts) and are raised: ``Unavailable``, or ``StorageFull`` when Redis itself is out of memory.
+Single Redis only (not Cluster): a put's keys and the counter are touched by one script.
 """
 
 from __future__ import annotations
@@ -59,19 +62,26 @@ local budget = tonumber(ARGV[1])
 local stage = ARGV[2]
 local names = {}
 for k in string.gmatch(ARGV[3], "[^\\n]+") do names[#names + 1] = k end
-local delta = 0
+local ends = {}
+for e in string.gmatch(ARGV[4], "%d+") do ends[#ends + 1] = tonumber(e) end
+local first = 1
+for j, e in ipairs(ends) do
+  if redis.call('HLEN', stage .. j) ~= e - first + 1 then return {0, j} end
+  first = e + 1
+end
+local delta = tonumber(ARGV[5])
 for i, k in ipairs(names) do
-  local s = stage .. i
-  if redis.call('EXISTS', s) == 0 then return {0, i} end
-  delta = delta + #k + redis.call('STRLEN', s)
-  if redis.call('EXISTS', k) == 1 then delta = delta - #k - redis.call('STRLEN', k) end
+  local old = redis.call('STRLEN', k)
+  if old > 0 or redis.call('EXISTS', k) == 1 then delta = delta - #k - old end
 end
 local used = tonumber(redis.call('GET', KEYS[1]) or '0')
 if delta > 0 and used + delta > budget then return {-1, used, delta} end
+local j, e = 1, ends[1]
 for i, k in ipairs(names) do
-  redis.call('RENAME', stage .. i, k)
-  redis.call('PERSIST', k)
+  if i > e then j = j + 1; e = ends[j] end
+  redis.call('SET', k, redis.call('HGET', stage .. j, tostring(i)))
 end
+for n = 1, #ends do redis.call('UNLINK', stage .. n) end
 redis.call('INCRBY', KEYS[1], delta)
 return {1, used + delta, delta}
 """
@@ -173,22 +183,25 @@ class RedisStore:
                 "(CURATION_STORE_REDIS_BYTES)"
             )
         stage = f"{_STAGE}{secrets.token_hex(8)}:"
+        ends: list[int] = []
         try:
-            await self._stage(stage, list(items.values()))
+            ends = await self._stage(stage, list(items.values()))
             listing = "\n".join(names)
             result: list[Any] = await self._call(
                 "store data",
-                lambda: self._commit(keys=[_USED], args=[self.max_bytes, stage, listing]),
+                lambda: self._commit(
+                    keys=[_USED], args=[self.max_bytes, stage, listing, ",".join(map(str, ends)), needed]
+                ),
                 keys=len(names),
-                size=len(listing),
+                size=needed,
             )
         except BaseException:
-            await self._drop_staged(stage, len(names))
+            await self._drop_staged(stage, len(ends) + 1)
             raise
         status = int(result[0])
         if status == 1:
             return
-        await self._drop_staged(stage, len(names))
+        await self._drop_staged(stage, len(ends))
         if status == -1:
             raise StorageFull(
                 f"the store holds {int(result[1]):,} of its {self.max_bytes:,} bytes; this put needs "
@@ -196,30 +209,37 @@ class RedisStore:
             )
         raise StorageFull("Redis evicted this put's staged values: it is out of memory (see maxmemory)")
 
-    async def _stage(self, stage: str, values: list[bytes]) -> None:
-        """Write ``values`` under ``stage`` + 1, 2, ... (with a TTL), in pipelines of bounded size."""
+    async def _stage(self, stage: str, values: list[bytes]) -> list[int]:
+        """Write ``values`` as fields "1", "2", ... of hashes ``stage`` + "1", "2", ... (each with a TTL and
+        bounded in keys and bytes: one command per chunk); the last 1-based index in each hash."""
+        ends: list[int] = []
         start = 0
         while start < len(values):
             end, size = start, 0
             while end < len(values) and end - start < _CHUNK_KEYS and (size < _CHUNK_BYTES or end == start):
                 size += len(values[end])
                 end += 1
+            chunk = f"{stage}{len(ends) + 1}"
+            fields = {str(i + 1): values[i] for i in range(start, end)}
 
-            async def send(start: int = start, end: int = end) -> list[Any]:
+            async def send(chunk: str = chunk, fields: dict[str, bytes] = fields) -> list[Any]:
                 async with self.link.client.pipeline(transaction=False) as pipe:
-                    for i in range(start, end):
-                        pipe.set(f"{stage}{i + 1}", values[i], ex=STAGING_TTL_SECONDS)
+                    pipe.hset(chunk, mapping=fields)  # type: ignore[arg-type]  # bytes values are fine
+                    pipe.expire(chunk, STAGING_TTL_SECONDS)
                     return await pipe.execute()
 
             await self._call("store data", send, keys=end - start, size=size)
+            ends.append(end)
             start = end
+        return ends
 
-    async def _drop_staged(self, stage: str, n: int) -> None:
-        """Best effort: staged keys expire anyway."""
+    async def _drop_staged(self, stage: str, chunks: int) -> None:
+        """Best effort: staged hashes expire anyway."""
+        if chunks < 1:
+            return
         try:
-            for c0 in range(0, n, _CHUNK_KEYS):
-                chunk = [f"{stage}{i + 1}" for i in range(c0, min(n, c0 + _CHUNK_KEYS))]
-                await self.link.call(partial(self.link.client.unlink, *chunk))
+            names = [f"{stage}{j}" for j in range(1, chunks + 1)]
+            await self.link.call(partial(self.link.client.unlink, *names))
         except RedisFailure:
             pass
 
