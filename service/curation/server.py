@@ -86,8 +86,16 @@ def start_pool(runtime: Runtime, registry: str | None) -> ProcessPool | None:
     processes = runtime.settings.processes
     if processes <= 0 or registry is None:
         return None
-    config = WorkerConfig(runtime.settings, processes, codecs=CODECS, registry=registry)
-    pool = ProcessPool(config, runtime.cache, runtime.metrics)
+    config = WorkerConfig(
+        runtime.settings,
+        processes,
+        signing_keys=runtime.ops.envelopes.keys,
+        store_name=runtime.store.name,
+        store_max_bytes=runtime.store.max_bytes,
+        codecs=CODECS,
+        registry=registry,
+    )
+    pool = ProcessPool(config, runtime.cache, runtime.store, runtime.metrics)
     runtime.gateway = pool
     return pool
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 __all__ = ["Settings"]
 
@@ -47,6 +47,14 @@ class Settings:
     cache_memory_bytes: int = 512 * _MIB
     # Decoded recent results kept in process in front of the cache (0 = off).
     local_cache_bytes: int = 256 * _MIB
+    # Data stored on purpose (embedding collections, fitted models), never evicted: the budget of the
+    # in-process store, and of the Redis store (keys plus values, counted in Redis across replicas).
+    store_memory_bytes: int = 256 * _MIB
+    store_redis_bytes: int = 1024 * _MIB
+    # Keys that sign cache envelopes: "kid1:secret1,kid2:secret2" (the first signs, all verify), given
+    # inline or in a file (a mounted Secret). Neither: a random key per process.
+    cache_signing_keys: str = field(default="", repr=False)
+    cache_signing_keys_file: str = ""
     # Redis client: short, explicit timeouts so a hung Redis never stalls a request for long.
     redis_connect_timeout: float = 0.25
     redis_socket_timeout: float = 0.5
@@ -89,6 +97,10 @@ class Settings:
             cache_max_entry_bytes=_int(e, "CURATION_CACHE_MAX_ENTRY_BYTES", d.cache_max_entry_bytes),
             cache_memory_bytes=_int(e, "CURATION_CACHE_MEMORY_BYTES", d.cache_memory_bytes),
             local_cache_bytes=_int(e, "CURATION_LOCAL_CACHE_BYTES", d.local_cache_bytes),
+            store_memory_bytes=_int(e, "CURATION_STORE_MEMORY_BYTES", d.store_memory_bytes),
+            store_redis_bytes=_int(e, "CURATION_STORE_REDIS_BYTES", d.store_redis_bytes),
+            cache_signing_keys=e.get("CURATION_CACHE_SIGNING_KEYS", d.cache_signing_keys),
+            cache_signing_keys_file=e.get("CURATION_CACHE_SIGNING_KEYS_FILE", d.cache_signing_keys_file),
             redis_connect_timeout=_float(e, "CURATION_REDIS_CONNECT_TIMEOUT", d.redis_connect_timeout),
             redis_socket_timeout=_float(e, "CURATION_REDIS_SOCKET_TIMEOUT", d.redis_socket_timeout),
             redis_failure_threshold=_int(e, "CURATION_REDIS_FAILURE_THRESHOLD", d.redis_failure_threshold),

@@ -14,9 +14,11 @@ import pytest
 from curation.errors import DeadlineExceeded, InvalidArgument, Unavailable
 from curation.metrics import Metrics
 from curation.ops import Context, Operations
+from curation.ops.envelopes import Envelopes, SigningKeys
 from curation.ops.gateway import PROTO, InProcess
 from curation.server import CODECS
 from curation.settings import Settings
+from curation.store import MemoryStore
 from curation.v1 import classification_pb2 as pb
 from curation.workers import ProcessPool, WorkerConfig
 from tests.support import DictCache
@@ -24,12 +26,14 @@ from tests.workers.slow_specs import NAME, request, specs
 
 REGISTRY = "tests.workers.slow_specs:specs"
 SETTINGS = Settings(workers=1, local_cache_bytes=0)
+KEYS = SigningKeys.random()
 
 
 @pytest.fixture
 async def pool() -> AsyncIterator[tuple[ProcessPool, DictCache]]:
     cache = DictCache()
-    pool = ProcessPool(WorkerConfig(SETTINGS, 1, codecs=CODECS, registry=REGISTRY), cache, Metrics())
+    config = WorkerConfig(SETTINGS, 1, signing_keys=KEYS, codecs=CODECS, registry=REGISTRY)
+    pool = ProcessPool(config, cache, MemoryStore(max_bytes=1 << 20), Metrics())
     await pool.start()
     await asyncio.wait_for(pool.wait_ready(), 120)
     yield pool, cache
@@ -47,7 +51,7 @@ async def test_a_process_answers_as_this_process_would_and_shares_its_cache(
     first = pb.ScoreClassificationResponse.FromString(await ask(processes, request(2)))
     assert first.summary.num_assets == 2 and not first.cache.cached
     assert any(first.cache.key_digest in key for key in cache.data)  # stored in the server's cache
-    local = InProcess(Operations(specs(), cache, workers=1, local_bytes=0))
+    local = InProcess(Operations(specs(), cache, workers=1, local_bytes=0, envelopes=Envelopes(KEYS)))
     again = pb.ScoreClassificationResponse.FromString(
         await local.answer(NAME, request(2).SerializeToString(), PROTO, Context())
     )

@@ -33,19 +33,23 @@ from curation.contract import DEFAULT_CACHE_TTL_SECONDS
 from curation.core import Cancelled, CancelToken, cancellable
 from curation.errors import CurationError, DeadlineExceeded, LimitExceeded, NotFound, Unavailable
 from curation.ops.admission import Admission
+from curation.ops.envelopes import SCHEMA_VERSION, Envelopes, Rejected, SigningKeys
 from curation.ops.keys import body_alias_key, canonical_bytes, check_namespace, key_digest, storage_key
 from curation.ops.operation_spec import BodyFormat, Context, Cost, OperationSpec
 from curation.ops.paging import check_page_size
 from curation.ops.recent import RecentPayloads
 from curation.settings import Settings
+from curation.store import MemoryStore, Store
 from curation.v1 import common_pb2
 
 __all__ = ["CACHE_SCHEMA_VERSION", "DEFAULT_MAX_REQUEST_MEMORY_BYTES", "Observer", "Operations"]
 
 log = logging.getLogger("curation.ops")
 
-# Version of the envelope layout itself; each operation has its own algorithm version besides.
-CACHE_SCHEMA_VERSION = 1
+# Version of the envelope layout itself (curation.ops.envelopes); each operation has its own besides.
+CACHE_SCHEMA_VERSION = SCHEMA_VERSION
+# The in-process store's budget when none is given (wiring passes the configured store).
+DEFAULT_STORE_BYTES = 256 * 1024**2
 # The estimated peak memory one request may take (its Cost.memory_bytes), unless configured otherwise.
 DEFAULT_MAX_REQUEST_MEMORY_BYTES = 2 * 1024**3
 
@@ -79,13 +83,13 @@ class _Shared:
 class Observer(Protocol):
     """Counters the seam reports to (``curation.metrics.Metrics`` implements it)."""
 
-    def on_reject_invalid(self, backend: str) -> None: ...
+    def on_reject_invalid(self, backend: str, reason: str) -> None: ...
 
     def observe_compute(self, operation: str, seconds: float) -> None: ...
 
 
 class _NullObserver:
-    def on_reject_invalid(self, backend: str) -> None:
+    def on_reject_invalid(self, backend: str, reason: str) -> None:
         pass
 
     def observe_compute(self, operation: str, seconds: float) -> None:
@@ -106,6 +110,8 @@ class Operations:
         local_bytes: int = 256 * 1024 * 1024,
         max_request_memory_bytes: int = DEFAULT_MAX_REQUEST_MEMORY_BYTES,
         admission: Admission | None = None,
+        store: Store | None = None,
+        envelopes: Envelopes | None = None,
     ) -> None:
         self.specs: dict[str, AnySpec] = {}
         for spec in specs:
@@ -119,6 +125,9 @@ class Operations:
         self._in_flight: dict[str, _Shared] = {}
         self._recent = RecentPayloads(local_bytes)
         self.max_request_memory_bytes = max_request_memory_bytes
+        # Data callers stored on purpose (never evicted), and the signer of every cache entry.
+        self.store: Store = store if store is not None else MemoryStore(max_bytes=DEFAULT_STORE_BYTES)
+        self.envelopes = envelopes if envelopes is not None else Envelopes(SigningKeys.random())
         self.admission = admission or Admission(
             slots=max(1, workers),
             memory_bytes=2 * max_request_memory_bytes,
@@ -135,6 +144,8 @@ class Operations:
         cache: Cache,
         *,
         observer: Observer | None = None,
+        store: Store | None = None,
+        envelopes: Envelopes | None = None,
         share: int = 1,
     ) -> Operations:
         """The seam as configured, holding ``1/share`` of the process-wide budgets (one compute process
@@ -154,6 +165,8 @@ class Operations:
                 heavy_bytes=settings.max_request_memory_bytes // 16,
                 max_waiting=settings.max_waiting,
             ),
+            store=store,
+            envelopes=envelopes,
         )
 
     def spec(self, name: str) -> AnySpec:
@@ -282,12 +295,11 @@ class Operations:
         if spec is None or spec.handle is not None or spec.payload_type is None or spec.respond is None:
             return None
         check_namespace(ctx.namespace)
-        raw = await self.cache.get(
-            body_alias_key(ctx.namespace, name, spec.version, body_digest, body_format)
-        )
+        alias_key = body_alias_key(ctx.namespace, name, spec.version, body_digest, body_format)
+        raw = await self.cache.get(alias_key)
         if raw is None:
             return None
-        alias = self._open(raw, "alias:" + name, "", common_pb2.BodyAlias)
+        alias = self._open(raw, "alias:" + name, "", common_pb2.BodyAlias, key=alias_key)
         if alias is None:
             return None
         payload = await self._load(spec, ctx.namespace, alias.key_digest)
@@ -339,7 +351,7 @@ class Operations:
             return local, common_pb2.CacheInfo(cached=True, key_digest=digest)
         raw = await self.cache.get(key)
         if raw is not None:
-            hit = self._open(raw, f"{name}@v{version}", digest, payload_type)
+            hit = self._open(raw, f"{name}@v{version}", digest, payload_type, key=key)
             if hit is not None:
                 self._recent.put(key, hit, len(raw))
                 return hit, common_pb2.CacheInfo(cached=True, key_digest=digest)
@@ -393,13 +405,9 @@ class Operations:
         """Writes a computed payload under ``key``: the decoded tier and the cache (an envelope)."""
 
         async def store(payload: Message) -> None:
-            envelope = common_pb2.CacheEnvelope(
-                schema_version=CACHE_SCHEMA_VERSION,
-                operation=operation,
-                key_digest=digest,
-                payload=payload.SerializeToString(),
+            stored = self.envelopes.seal(
+                operation=operation, key_digest=digest, key=key, payload=payload.SerializeToString()
             )
-            stored = envelope.SerializeToString()
             self._recent.put(key, payload, len(stored))
             await self.cache.set(key, stored, ttl_seconds=self.ttl_seconds)
 
@@ -438,25 +446,22 @@ class Operations:
         raw = await self.cache.get(key)
         if raw is None:
             return None
-        payload = self._open(raw, f"{spec.name}@v{spec.version}", digest, payload_type)
+        payload = self._open(raw, f"{spec.name}@v{spec.version}", digest, payload_type, key=key)
         if payload is not None:
             self._recent.put(key, payload, len(raw))
         return payload
 
-    def _open(self, raw: bytes, operation: str, digest: str, payload_type: type[M]) -> M | None:
-        """Parse an envelope; anything forged, stale or corrupt is rejected (a miss), never executed."""
+    def _open(self, raw: bytes, operation: str, digest: str, payload_type: type[M], *, key: str) -> M | None:
+        """Open a signed envelope read under ``key``; anything forged, unsigned, stale or corrupt is
+        rejected (a miss, counted with its reason), never served."""
         try:
-            envelope = common_pb2.CacheEnvelope.FromString(raw)
-            if (
-                envelope.schema_version != CACHE_SCHEMA_VERSION
-                or envelope.operation != operation
-                or (digest and envelope.key_digest != digest)
-            ):
-                raise ValueError("envelope does not match the lookup")
-            return payload_type.FromString(envelope.payload)
-        except (DecodeError, ValueError):
-            self._observer.on_reject_invalid(self.cache.name)
-            log.warning("rejected an invalid cache entry", extra={"operation": operation})
+            return payload_type.FromString(
+                self.envelopes.open(raw, operation=operation, key_digest=digest, key=key)
+            )
+        except (Rejected, DecodeError) as error:
+            reason = error.reason if isinstance(error, Rejected) else "corrupt"
+            self._observer.on_reject_invalid(self.cache.name, reason)
+            log.warning("rejected an invalid cache entry", extra={"operation": operation, "reason": reason})
             return None
 
     async def _store_alias(
@@ -477,13 +482,8 @@ class Operations:
             else:
                 setattr(paging, field, value)
         alias = common_pb2.BodyAlias(key_digest=digest, paging_request=paging.SerializeToString())
-        envelope = common_pb2.CacheEnvelope(
-            schema_version=CACHE_SCHEMA_VERSION,
-            operation="alias:" + spec.name,
-            payload=alias.SerializeToString(),
+        key = body_alias_key(ctx.namespace, spec.name, spec.version, body_digest, body_format)
+        sealed = self.envelopes.seal(
+            operation="alias:" + spec.name, key_digest="", key=key, payload=alias.SerializeToString()
         )
-        await self.cache.set(
-            body_alias_key(ctx.namespace, spec.name, spec.version, body_digest, body_format),
-            envelope.SerializeToString(),
-            ttl_seconds=self.ttl_seconds,
-        )
+        await self.cache.set(key, sealed, ttl_seconds=self.ttl_seconds)

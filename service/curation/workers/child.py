@@ -3,8 +3,9 @@
 It imports the registry, runs the warm-up hooks, says ``ready``, then answers ``call`` messages with
 the in-process gateway (parse, seam, encode), several at a time (the seam's admission and threads bound
 them). ``cancel`` cancels one call (its computation stops at the next checkpoint), ``stop`` cancels
-everything and exits. The cache lives in the server process: every cache operation is a ``remote``
-message answered there, so all processes share one cache and one budget. SIGINT and SIGTERM are the
+everything and exits. The cache and the store live in the server process: every cache or store operation
+is a ``remote`` message answered there, so all processes share one cache, one store and their budgets;
+cache entries are sealed with the server's signing keys. SIGINT and SIGTERM are the
 server's to handle: here they are ignored, and the process ends when told or when the pipe closes.
 """
 
@@ -25,6 +26,7 @@ from typing import Any
 from curation.errors import INTERNAL_MESSAGE, CurationError
 from curation.logs import REQUEST_ID, configure_logging
 from curation.ops import BodyFormat, Context, Operations
+from curation.ops.envelopes import Envelopes
 from curation.ops.gateway import Codec, InProcess
 from curation.workers.channel import Channel, Header, unpack
 from curation.workers.config import WorkerConfig, error_of
@@ -129,14 +131,53 @@ class RemoteCache:
         return {"backend": self.name, "via": "server process"}
 
 
+class RemoteStore:
+    """The server's store, reached over the pipe (``curation.store.Store``): one budget for all processes."""
+
+    def __init__(self, parent: _Parent, name: str, max_bytes: int) -> None:
+        self._parent = parent
+        self.name = name
+        self.max_bytes = max_bytes
+
+    async def get(self, key: str) -> bytes | None:
+        value: bytes | None = await self._parent.call("store", "get", key)
+        return value
+
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        values: list[bytes | None] = await self._parent.call("store", "get_many", list(keys))
+        return values
+
+    async def put_many(self, items: Mapping[str, bytes]) -> None:
+        keys = list(items)
+        await self._parent.call("store", "put_many", keys, frames=[items[k] for k in keys])
+
+    async def delete_many(self, keys: Sequence[str]) -> int:
+        return int(await self._parent.call("store", "delete_many", list(keys)))
+
+    async def delete_prefix(self, prefix: str) -> int:
+        return int(await self._parent.call("store", "delete_prefix", prefix))
+
+    async def used_bytes(self) -> int:
+        return int(await self._parent.call("store", "used_bytes"))
+
+    async def ping(self) -> bool:
+        return bool(await self._parent.call("store", "ping"))
+
+    async def close(self) -> None:
+        pass
+
+    def describe(self) -> dict[str, str]:
+        return {"backend": self.name, "via": "server process"}
+
+
 class _Observer:
     """Seam counters, forwarded to the server's metrics."""
 
     def __init__(self, parent: _Parent) -> None:
         self._parent = parent
 
-    def on_reject_invalid(self, backend: str) -> None:
-        self._parent.notify("on_reject_invalid", backend)
+    def on_reject_invalid(self, backend: str, reason: str) -> None:
+        self._parent.notify("on_reject_invalid", backend, reason)
 
     def observe_compute(self, operation: str, seconds: float) -> None:
         self._parent.notify("observe_compute", operation, seconds)
@@ -157,9 +198,14 @@ class _Child:
         self.loop = loop
         self.parent = _Parent(channel, loop)
         specs = _load(config.registry)()
-        cache = RemoteCache(self.parent, "server")
         self.ops = Operations.from_settings(
-            config.settings, specs, cache, observer=_Observer(self.parent), share=config.processes
+            config.settings,
+            specs,
+            RemoteCache(self.parent, "server"),
+            observer=_Observer(self.parent),
+            store=RemoteStore(self.parent, config.store_name, config.store_max_bytes),
+            envelopes=Envelopes(config.signing_keys),
+            share=config.processes,
         )
         self.gateway = InProcess(self.ops)
         self.codecs: dict[BodyFormat, Codec] = {fmt: _load(path) for fmt, path in config.codecs.items()}

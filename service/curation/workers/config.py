@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from curation.errors import CurationError, ErrorKind
 from curation.ops import BodyFormat
+from curation.ops.envelopes import SigningKeys
 from curation.settings import Settings
 
 __all__ = ["DEFAULT_REGISTRY", "WorkerConfig", "error_of"]
@@ -20,6 +21,11 @@ class WorkerConfig:
 
     settings: Settings
     processes: int
+    # The server's signing keys: every process seals and opens cache entries as the server does.
+    signing_keys: SigningKeys
+    # The server's store, as the processes see it through the pipe: its name and budget.
+    store_name: str = "memory"
+    store_max_bytes: int = 0
     codecs: dict[BodyFormat, str] = field(default_factory=dict)
     registry: str = DEFAULT_REGISTRY
 

@@ -32,6 +32,7 @@ from curation.errors import INTERNAL_MESSAGE, CurationError, Unavailable
 from curation.ops import Context
 from curation.ops.gateway import Codec
 from curation.ops.operations import Observer
+from curation.store import Store
 from curation.workers import child
 from curation.workers.channel import Channel, Header, pack
 from curation.workers.config import WorkerConfig, error_of
@@ -44,6 +45,11 @@ log = logging.getLogger("curation.workers")
 CANCEL_SECONDS = 5.0
 # How long a process may take to exit when told to stop.
 STOP_SECONDS = 1.0
+# The calls a compute process may make that carry no frames, per target.
+_READS = {
+    "cache": ("get", "get_many", "delete", "ping"),
+    "store": ("get", "get_many", "delete_many", "delete_prefix", "used_bytes", "ping"),
+}
 
 
 @dataclass(eq=False)
@@ -63,9 +69,10 @@ class _Process:
 class ProcessPool:
     """A ``curation.ops.gateway.Gateway`` over ``config.processes`` compute processes."""
 
-    def __init__(self, config: WorkerConfig, cache: Cache, observer: Observer) -> None:
+    def __init__(self, config: WorkerConfig, cache: Cache, store: Store, observer: Observer) -> None:
         self.config = config
         self.cache = cache
+        self.store = store
         self.observer = observer
         self._context = multiprocessing.get_context("spawn")
         self._procs: list[_Process] = []
@@ -232,19 +239,10 @@ class ProcessPool:
             getattr(self.observer, method)(*args)
 
     async def _remote(self, proc: _Process, header: Header, frames: list[bytes]) -> None:
-        """Answer a compute process's cache call."""
+        """Answer a compute process's cache or store call."""
         _, rid, target, method, args, kw = header
         try:
-            if target != "cache":
-                raise ValueError(f"unknown target {target!r}")
-            if method == "set":
-                value: Any = await self.cache.set(args[0], frames[0], **kw)
-            elif method == "set_many":
-                value = await self.cache.set_many(dict(zip(args[0], frames, strict=True)), **kw)
-            elif method in ("get", "get_many", "delete", "ping"):
-                value = await getattr(self.cache, method)(*args)
-            else:
-                raise ValueError(f"unknown cache method {method!r}")
+            value = await self._serve_call(target, method, args, kw, frames)
         except CurationError as exc:  # a store refusing a put, a backend down: the caller's error
             self._send(proc, ("reply", rid, False, (exc.kind.value, exc.message, exc.field)))
             return
@@ -254,6 +252,20 @@ class ProcessPool:
             return
         packed, out = pack(value)
         self._send(proc, ("reply", rid, True, packed), out)
+
+    async def _serve_call(
+        self, target: str, method: str, args: tuple[Any, ...], kw: dict[str, Any], frames: list[bytes]
+    ) -> Any:
+        if target == "cache" and method == "set":
+            return await self.cache.set(args[0], frames[0], **kw)
+        if target == "cache" and method == "set_many":
+            return await self.cache.set_many(dict(zip(args[0], frames, strict=True)), **kw)
+        if target == "store" and method == "put_many":
+            return await self.store.put_many(dict(zip(args[0], frames, strict=True)))
+        allowed = _READS.get(target, ())
+        if method not in allowed:
+            raise ValueError(f"unknown call {target}.{method}")
+        return await getattr(self.cache if target == "cache" else self.store, method)(*args)
 
     def _on_exit(self, proc: _Process) -> None:
         if not proc.alive:
