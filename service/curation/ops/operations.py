@@ -175,6 +175,7 @@ class Operations:
         if stream is None:
             raise ValueError(f"{name} is not a client-streaming operation")
         check_namespace(ctx.namespace)
+        stream.check_chunks(len(chunks))
         merged = await self.run(stream.merge, chunks, ctx=ctx)
         return stream.wrap(await self.dispatch(stream.answered_by, merged, ctx))
 

@@ -149,6 +149,8 @@ def _stream_body(method: RpcMethod, runtime: Runtime) -> _Body:
     spec = method.spec
     ops: Seam = runtime.ops
     limit = runtime.settings.max_request_bytes
+    stream = spec.stream
+    assert stream is not None  # a client-streaming method's spec
 
     async def body(chunks: AsyncIterator[Message], ctx: Context) -> bytes:
         collected: list[Message] = []
@@ -158,6 +160,7 @@ def _stream_body(method: RpcMethod, runtime: Runtime) -> _Body:
             if total > limit:
                 raise PayloadTooLarge(f"the streamed request is larger than {limit} bytes", field="stream")
             collected.append(chunk)
+            stream.check_chunks(len(collected))
         response = await ops.dispatch_stream(spec.name, collected, ctx)
         return await _serialize(ops, response, ctx)
 

@@ -26,6 +26,7 @@ from curation.core.detection import (
 )
 from curation.errors import InvalidArgument
 from curation.ops.detection.inputs import Inputs
+from curation.ops.detection.limits import check_coco_sizes
 from curation.ops.findings import warning
 from curation.v1 import common_pb2
 from curation.v1 import detection_pb2 as pb
@@ -46,6 +47,7 @@ def read_coco_json(request: pb.ScoreDetectionRequest, segm: bool) -> tuple[Input
             raise InvalidArgument("give either columnar arrays or COCO JSON, not both", field=name)
     gt = _load(request.coco_gt_json, "coco_gt_json")
     res = _load(request.coco_results_json, "coco_results_json")
+    check_coco_sizes(gt, res, request.params)
     parsed, masks = _parse(gt, res, segm)
     data = parsed.data
     if masks is not None and res and "bbox" not in res[0]:

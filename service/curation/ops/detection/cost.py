@@ -1,0 +1,83 @@
+"""What a ScoreDetection request will cost, from its stated sizes, before anything is built.
+
+The maxima are checked first (:mod:`.limits`). Then, with n_gt GT objects, n_dt predictions, n_img
+assets, K categories, T IoU thresholds, R recall thresholds, A area ranges, M maxDets cuts (largest
+``Md``), memory is the sum of (bytes):
+
+* objects: per prediction ``A*T`` match codes, ``16*T`` matched rows and IoUs and ~1 KB of columns
+  (input, matching, TIDE, outcomes, the cached per-asset messages); per GT ~1 KB;
+* IoU blocks: ``pairs = n_gt * min(n_dt, Md)`` bounds the (GT x kept prediction) pairs of all
+  (image, category) groups, as float64, two matchings' blocks at once (COCO + class-agnostic / TIDE);
+* the COCO arrays: precision and scores ``[T, R, K, A, M]`` float64, each built and transposed
+  (``4 * 8 * cells``), the accumulation scratch ``16 * A*M*T * min(n_gt, n_dt)``, and with
+  ``include_arrays`` the two arrays again as Python floats and message fields (``80 * cells``);
+* per category: PR curves and histograms ``K * (R + bins)``, the ``(K + 1)^2`` confusion matrix;
+* slices: one slice's accumulation (``4 * 8 * cells / (A * M)``) or GT matching at a time;
+* strings: asset IDs and sliced metadata held as fixed-width arrays (``n * longest * 4``);
+* COCO JSON: the parsed objects, ``24 x`` the text; masks: ``80 x`` the RLE text decoded.
+
+Work (elementary steps): IoU pairs x T (matching), predictions x A x T, the cells, the pairs again per
+distinct slice value of a GT key and the cells per value of an asset key.
+"""
+
+from __future__ import annotations
+
+from curation.ops.detection import limits
+from curation.ops.operation_spec import Cost
+from curation.v1 import detection_pb2 as pb
+
+__all__ = ["cost"]
+
+_PER_OBJECT = 1_024  # bytes per GT or prediction beyond the per-threshold arrays
+_PER_ASSET = 256  # per-asset outcome rows and their messages
+_JSON_FACTOR = 24  # parsed COCO JSON objects per byte of text
+_RLE_FACTOR = 80  # decoded run lengths and their scratch per byte of RLE text
+_BASE = 4 * 1024 * 1024  # fixed per request: messages, small arrays, the report
+
+
+def _objects(request: pb.ScoreDetectionRequest) -> tuple[int, int, int, int, int]:
+    """(n_gt, n_dt, n_img, K, json_chars): stated, or bounded by the COCO JSON text."""
+    gt_chars, res_chars = len(request.coco_gt_json), len(request.coco_results_json)
+    if gt_chars:
+        # The shortest annotation or result is over 20 characters, an image over 8 ({"id":1},).
+        n_gt = min(gt_chars // 20, limits.MAX_OBJECTS)
+        n_dt = min(res_chars // 20, limits.MAX_OBJECTS)
+        n_img = min(gt_chars // 8, limits.MAX_ASSETS)
+        K = min(gt_chars // 20, limits.MAX_CATEGORIES)
+        return n_gt, n_dt, n_img, max(K, 1), gt_chars + res_chars
+    n_gt, n_dt = len(request.gt_asset), len(request.pred_asset)
+    return n_gt, n_dt, len(request.asset_ids), max(1, len(request.category_names)), 0
+
+
+def cost(request: pb.ScoreDetectionRequest) -> Cost:
+    """The request's peak memory and work (see the module docstring); maxima checked first."""
+    longest = limits.check_request(request)
+    n_gt, n_dt, n_img, K, json_chars = _objects(request)
+    T, R, A, cuts = limits.effective_params(request.params)
+    M, Md = len(cuts), max(cuts)
+    # For COCO JSON, K is bounded by the text; after parsing the cells are checked against the maximum.
+    cells = min(T * R * K * A * M, limits.MAX_PRECISION_CELLS)
+    bins = request.iou_histogram_bins or 20
+    pairs = n_gt * min(n_dt, Md)
+    objects = n_dt * (A * T + 16 * T + _PER_OBJECT) + n_gt * (A + _PER_OBJECT) + n_img * _PER_ASSET
+    ious = 16 * pairs + A * T * n_gt
+    coco = 32 * cells + 16 * A * M * T * min(n_gt, n_dt)
+    if request.include_arrays:
+        coco += 80 * cells
+    per_category = 32 * K * (R + bins) + 32 * (K + 1) ** 2
+    strings = 4 * longest * (n_img + n_gt + n_dt) if request.slice_by or request.slice_gt_by else 0
+    strings += 4 * longest * n_img
+    slice_values = min(limits.MAX_SLICE_VALUES, max(n_img, n_gt))
+    slices = 0
+    slice_work = 0
+    if request.slice_by:
+        slices = max(slices, 32 * T * R * K + 8 * n_dt * (A * T + 64))
+        slice_work += len(request.slice_by) * slice_values * (T * R * K + n_dt)
+    if request.slice_gt_by:
+        slices = max(slices, 16 * pairs + n_dt * (17 * T + 64) + 32 * T * R * K)
+        slice_work += len(request.slice_gt_by) * slice_values * (pairs * T + n_gt + n_dt)
+    masks = _RLE_FACTOR * sum(len(m.counts) for f in ("gt_masks", "pred_masks") for m in getattr(request, f))
+    parsed = _JSON_FACTOR * json_chars
+    memory = _BASE + objects + ious + coco + per_category + strings + slices + masks + parsed
+    work = pairs * (T + 2) + n_dt * A * T + T * R * K * A * M + slice_work + json_chars + masks
+    return Cost(memory, work)
