@@ -149,8 +149,8 @@ def _sparse_slice_metric(
     group = keys // k
 
     def per_slice(values: npt.ArrayLike) -> FloatArray:
-        out: FloatArray = np.bincount(group, weights=np.asarray(values, dtype=np.float64), minlength=n_groups)
-        return out
+        sums = np.bincount(group, weights=np.asarray(values, dtype=np.float64), minlength=n_groups)
+        return np.asarray(sums, dtype=np.float64)
 
     if metric in ("accuracy", "micro_f1"):  # single-label: micro F1 = accuracy
         return safe_divide(per_slice(tp), sizes), sizes

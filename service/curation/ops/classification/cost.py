@@ -10,7 +10,8 @@ at most ``max_slices_per_key`` slices each, memory is the sum of (bytes):
   add calibration and log loss over every cell (~48 per cell);
 * indicator matrices (multi-label, n x k): ~16 per cell;
 * confusion: the k x k int64 matrix as array, Python list and message field (~24 per cell), for the
-  summary and for every reported slice (S x slices x k^2), the slices' rows copied (~100 per row per key);
+  summary and for every reported slice (S x slices x k^2), the slices' rows copied (~160 per row per key; multi-label
+  ~32 per cell for one key's segmented sums);
 * sliced columns as fixed-width strings (n x longest x 4, twice).
 
 Work: cells scored (n x k, x log n for the per-class sorts), rows per top-k cut-off, k^2 per summary.
@@ -43,7 +44,9 @@ def cost(request: pb.ScoreClassificationRequest) -> Cost:
     keys = len(request.slice_by)
     reported = min(request.max_slices_per_key or _DEFAULT_MAX_SLICES, n)
     confusion = 24 * (4 if multi else k * k) * (1 + keys * reported)
-    slices = keys * n * (100 + 8 * longest_value) + (scores if keys else 0)
+    slices = keys * n * (160 + 8 * longest_value) + (scores if keys else 0)
+    if multi and keys:
+        slices += 32 * cells  # one key's segmented sums of the indicator matrices at a time
     memory = _BASE + rows + scores + indicators + confusion + slices
     log_n = max(1, n.bit_length())
     work = cells * log_n * (1 + keys) + n * (len(request.top_k) + 1) + k * k * (1 + keys * reported)

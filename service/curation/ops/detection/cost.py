@@ -7,7 +7,7 @@ assets, K categories, T IoU thresholds, R recall thresholds, A area ranges, M ma
 * objects: per prediction ``A*T`` match codes, ``16*T`` matched rows and IoUs and ~1 KB of columns
   (input, matching, TIDE, outcomes, the cached per-asset messages); per GT ~1 KB;
 * IoU blocks: ``pairs = n_gt * min(n_dt, Md)`` bounds the (GT x kept prediction) pairs of all
-  (image, category) groups, as float64, two matchings' blocks at once (COCO + class-agnostic / TIDE);
+  (image, category) groups, as float64, up to three matchings' blocks at once (24 per pair);
 * the COCO arrays: precision and scores ``[T, R, K, A, M]`` float64, each built and transposed
   (``4 * 8 * cells``), the accumulation scratch ``16 * A*M*T * min(n_gt, n_dt)``, and with
   ``include_arrays`` the two arrays again as Python floats and message fields (``80 * cells``);
@@ -60,7 +60,7 @@ def cost(request: pb.ScoreDetectionRequest) -> Cost:
     bins = request.iou_histogram_bins or 20
     pairs = n_gt * min(n_dt, Md)
     objects = n_dt * (A * T + 16 * T + _PER_OBJECT) + n_gt * (A + _PER_OBJECT) + n_img * _PER_ASSET
-    ious = 16 * pairs + A * T * n_gt
+    ious = 24 * pairs + A * T * n_gt
     coco = 32 * cells + 16 * A * M * T * min(n_gt, n_dt)
     if request.include_arrays:
         coco += 80 * cells
