@@ -142,152 +142,9 @@ def _masked(side: int) -> dpb.ScoreDetectionRequest:
 
 
 def _stream(chunks: int) -> list[Message]:
-    head = dpb.ScoreDetectionStreamRequest(chunk=_det())
-    return [head] + [dpb.ScoreDetectionStreamRequest() for _ in range(chunks - 1)]
-
-
-# Precision cells at their maximum: T x R x K x A x M = 10 x 1,000 x 1,000 x 2 x 1 = 20,000,000.
-_CELLS = {"t": 10, "r": 1_000, "a": 2, "m": (100,)}
-assert dl.MAX_PRECISION_CELLS == 10 * 1_000 * 1_000 * 2
-
-CASES: dict[str, list[Case]] = {
-    "classification": [
-        Case("classes at max", CLS, lambda: _cls(k=cl.MAX_CLASSES)),
-        Case("classes over", CLS, lambda: _cls(k=cl.MAX_CLASSES + 1), "class_names"),
-        Case("top_k at max", CLS, lambda: _cls_scores(cl.MAX_TOP_K)),
-        Case("top_k over", CLS, lambda: _cls_scores(cl.MAX_TOP_K + 1), "top_k"),
-        Case("calibration_bins at max", CLS, lambda: _cls(calibration_bins=cl.MAX_CALIBRATION_BINS)),
-        Case(
-            "calibration_bins over",
-            CLS,
-            lambda: _cls(calibration_bins=cl.MAX_CALIBRATION_BINS + 1),
-            "calibration_bins",
-        ),  # fmt: skip
-        Case("metadata at max", CLS, lambda: _cls_columns(cl.MAX_METADATA_COLUMNS, 1)),
-        Case("metadata over", CLS, lambda: _cls_columns(cl.MAX_METADATA_COLUMNS + 1, 1), "metadata"),
-        Case("slice_by at max", CLS, lambda: _cls_columns(cl.MAX_SLICE_KEYS, cl.MAX_SLICE_KEYS)),
-        Case(
-            "slice_by over",
-            CLS,
-            lambda: _cls_columns(cl.MAX_SLICE_KEYS + 1, cl.MAX_SLICE_KEYS + 1),
-            "slice_by",
-        ),  # fmt: skip
-        Case(
-            "max_slices_per_key at max", CLS, lambda: _cls(max_slices_per_key=cl.MAX_SLICES_PER_KEY)
-        ),  # fmt: skip
-        Case(
-            "max_slices_per_key over",
-            CLS,
-            lambda: _cls(max_slices_per_key=cl.MAX_SLICES_PER_KEY + 1),
-            "max_slices_per_key",
-        ),  # fmt: skip
-        Case("asset id length at max", CLS, lambda: _long_id(MAX_STRING_CHARS)),
-        Case("asset id length over", CLS, lambda: _long_id(MAX_STRING_CHARS + 1), "asset_ids[1]"),
-        Case("10k classes sliced 1,000 ways", CLS, lambda: _many_slices()),
-    ],
-    "detection": [
-        Case("max_detections at max", DET, lambda: _det(params=_params(m=(dl.MAX_DETECTIONS,)))),
-        Case(
-            "max_detections over",
-            DET,
-            lambda: _det(params=_params(m=(1, dl.MAX_DETECTIONS + 1))),
-            "params.max_detections[1]",
-        ),  # fmt: skip
-        Case(
-            "max_detections 2^31 - 1 (the 245-byte attack)",
-            DET,
-            lambda: _det(params=_params(m=(2**31 - 1,))),
-            "params.max_detections[0]",
-        ),  # fmt: skip
-        Case("maxDets cuts at max", DET, lambda: _det(params=_params(m=range(1, dl.MAX_DETECTION_CUTS + 1)))),
-        Case(
-            "maxDets cuts over",
-            DET,
-            lambda: _det(params=_params(m=range(1, dl.MAX_DETECTION_CUTS + 2))),
-            "params.max_detections",
-        ),  # fmt: skip
-        Case("iou_thresholds at max", DET, lambda: _det(params=_params(t=dl.MAX_IOU_THRESHOLDS))),
-        Case(
-            "iou_thresholds over",
-            DET,
-            lambda: _det(params=_params(t=dl.MAX_IOU_THRESHOLDS + 1)),
-            "params.iou_thresholds",
-        ),  # fmt: skip
-        Case("recall_thresholds at max", DET, lambda: _det(params=_params(r=dl.MAX_RECALL_THRESHOLDS))),
-        Case(
-            "recall_thresholds over",
-            DET,
-            lambda: _det(params=_params(r=dl.MAX_RECALL_THRESHOLDS + 1)),
-            "params.recall_thresholds",
-        ),  # fmt: skip
-        Case(
-            "10^6 recall thresholds (the 37 s attack)",
-            DET,
-            lambda: _det(params=_params(r=10**6)),
-            "params.recall_thresholds",
-        ),  # fmt: skip
-        Case("area_ranges at max", DET, lambda: _det(params=_params(a=dl.MAX_AREA_RANGES))),
-        Case(
-            "area_ranges over",
-            DET,
-            lambda: _det(params=_params(a=dl.MAX_AREA_RANGES + 1)),
-            "params.area_ranges",
-        ),  # fmt: skip
-        Case("precision cells at max", DET, lambda: _det(categories=1_000, params=_params(**_CELLS))),
-        Case("precision cells over", DET, lambda: _det(categories=1_001, params=_params(**_CELLS)), "params"),
-        Case(
-            "categories at max",
-            DET,
-            lambda: _det(categories=dl.MAX_CATEGORIES, params=_params(t=1, r=1, a=1)),
-        ),
-        Case("categories over", DET, lambda: _det(categories=dl.MAX_CATEGORIES + 1), "category_names"),
-        Case("iou_histogram_bins at max", DET, lambda: _det(iou_histogram_bins=dl.MAX_HISTOGRAM_BINS)),
-        Case(
-            "iou_histogram_bins over",
-            DET,
-            lambda: _det(iou_histogram_bins=dl.MAX_HISTOGRAM_BINS + 1),
-            "iou_histogram_bins",
-        ),  # fmt: skip
-        Case("metadata at max", DET, lambda: _det_columns(dl.MAX_METADATA_COLUMNS, 1)),
-        Case("metadata over", DET, lambda: _det_columns(dl.MAX_METADATA_COLUMNS + 1, 1), "metadata"),
-        Case("slice_by at max", DET, lambda: _det_columns(dl.MAX_SLICE_KEYS, dl.MAX_SLICE_KEYS)),
-        Case(
-            "slice_by over",
-            DET,
-            lambda: _det_columns(dl.MAX_SLICE_KEYS + 1, dl.MAX_SLICE_KEYS + 1),
-            "slice_by",
-        ),  # fmt: skip
-        Case("slice_gt_by at max", DET, lambda: _det_columns(dl.MAX_SLICE_KEYS, dl.MAX_SLICE_KEYS, gt=True)),
-        Case(
-            "slice_gt_by over",
-            DET,
-            lambda: _det_columns(dl.MAX_SLICE_KEYS + 1, dl.MAX_SLICE_KEYS + 1, gt=True),
-            "slice_gt_by",
-        ),  # fmt: skip
-        Case("distinct slice values at max", DET, lambda: _det_values(dl.MAX_SLICE_VALUES)),
-        Case(
-            "distinct slice values over", DET, lambda: _det_values(dl.MAX_SLICE_VALUES + 1), "metadata[site]"
-        ),
-        Case("max_slices_per_key at max", DET, lambda: _det(max_slices_per_key=dl.MAX_SLICES_PER_KEY)),
-        Case(
-            "max_slices_per_key over",
-            DET,
-            lambda: _det(max_slices_per_key=dl.MAX_SLICES_PER_KEY + 1),
-            "max_slices_per_key",
-        ),  # fmt: skip
-        Case("GT objects over", DET, lambda: _det(gt_asset=[0] * dl.MAX_OBJECTS), "gt_asset"),
-        Case("mask side over", DET, lambda: _masked(dl.MAX_MASK_SIDE + 1), "gt_masks.height[0]"),
-        Case(
-            "2,000 x 2,000 IoU with 1,001 recall thresholds",
-            DET,
-            lambda: _det(boxes=2_000, params=_params(r=dl.MAX_RECALL_THRESHOLDS, m=(2_000,))),
-        ),  # fmt: skip
-    ],
-    "stream": [
-        Case("stream chunks at max", STREAM, lambda: _stream(dl.MAX_STREAM_CHUNKS)),
-        Case("stream chunks over", STREAM, lambda: _stream(dl.MAX_STREAM_CHUNKS + 1), "stream"),
-    ],
-}
+    out: list[Message] = [dpb.ScoreDetectionStreamRequest(chunk=_det())]
+    out.extend(dpb.ScoreDetectionStreamRequest() for _ in range(chunks - 1))
+    return out
 
 
 def _long_id(length: int) -> cpb.ScoreClassificationRequest:
@@ -307,6 +164,148 @@ def _many_slices() -> cpb.ScoreClassificationRequest:
     req.slice_by.append("m")
     req.max_slices_per_key = cl.MAX_SLICES_PER_KEY
     return req
+
+
+# Precision cells at their maximum: T x R x K x A x M = 10 x 1,000 x 1,000 x 2 x 1 = 20,000,000.
+_CELLS = _params(t=10, r=1_000, a=2, m=(100,))
+assert dl.MAX_PRECISION_CELLS == 10 * 1_000 * 1_000 * 2
+
+CASES: dict[str, list[Case]] = {
+    "classification": [
+        Case("classes at max", CLS, lambda: _cls(k=cl.MAX_CLASSES)),
+        Case("classes over", CLS, lambda: _cls(k=cl.MAX_CLASSES + 1), "class_names"),
+        Case("top_k at max", CLS, lambda: _cls_scores(cl.MAX_TOP_K)),
+        Case("top_k over", CLS, lambda: _cls_scores(cl.MAX_TOP_K + 1), "top_k"),
+        Case("calibration_bins at max", CLS, lambda: _cls(calibration_bins=cl.MAX_CALIBRATION_BINS)),
+        Case(
+            "calibration_bins over",
+            CLS,
+            lambda: _cls(calibration_bins=cl.MAX_CALIBRATION_BINS + 1),
+            "calibration_bins",
+        ),
+        Case("metadata at max", CLS, lambda: _cls_columns(cl.MAX_METADATA_COLUMNS, 1)),
+        Case("metadata over", CLS, lambda: _cls_columns(cl.MAX_METADATA_COLUMNS + 1, 1), "metadata"),
+        Case("slice_by at max", CLS, lambda: _cls_columns(cl.MAX_SLICE_KEYS, cl.MAX_SLICE_KEYS)),
+        Case(
+            "slice_by over",
+            CLS,
+            lambda: _cls_columns(cl.MAX_SLICE_KEYS + 1, cl.MAX_SLICE_KEYS + 1),
+            "slice_by",
+        ),
+        Case("max_slices_per_key at max", CLS, lambda: _cls(max_slices_per_key=cl.MAX_SLICES_PER_KEY)),
+        Case(
+            "max_slices_per_key over",
+            CLS,
+            lambda: _cls(max_slices_per_key=cl.MAX_SLICES_PER_KEY + 1),
+            "max_slices_per_key",
+        ),
+        Case("asset id length at max", CLS, lambda: _long_id(MAX_STRING_CHARS)),
+        Case("asset id length over", CLS, lambda: _long_id(MAX_STRING_CHARS + 1), "asset_ids[1]"),
+        Case("10k classes sliced 1,000 ways", CLS, _many_slices),
+    ],
+    "detection": [
+        Case("max_detections at max", DET, lambda: _det(params=_params(m=(dl.MAX_DETECTIONS,)))),
+        Case(
+            "max_detections over",
+            DET,
+            lambda: _det(params=_params(m=(1, dl.MAX_DETECTIONS + 1))),
+            "params.max_detections[1]",
+        ),
+        Case(
+            "max_detections 2^31 - 1 (the 245-byte attack)",
+            DET,
+            lambda: _det(params=_params(m=(2**31 - 1,))),
+            "params.max_detections[0]",
+        ),
+        Case("maxDets cuts at max", DET, lambda: _det(params=_params(m=range(1, dl.MAX_DETECTION_CUTS + 1)))),
+        Case(
+            "maxDets cuts over",
+            DET,
+            lambda: _det(params=_params(m=range(1, dl.MAX_DETECTION_CUTS + 2))),
+            "params.max_detections",
+        ),
+        Case("iou_thresholds at max", DET, lambda: _det(params=_params(t=dl.MAX_IOU_THRESHOLDS))),
+        Case(
+            "iou_thresholds over",
+            DET,
+            lambda: _det(params=_params(t=dl.MAX_IOU_THRESHOLDS + 1)),
+            "params.iou_thresholds",
+        ),
+        Case("recall_thresholds at max", DET, lambda: _det(params=_params(r=dl.MAX_RECALL_THRESHOLDS))),
+        Case(
+            "recall_thresholds over",
+            DET,
+            lambda: _det(params=_params(r=dl.MAX_RECALL_THRESHOLDS + 1)),
+            "params.recall_thresholds",
+        ),
+        Case(
+            "10^6 recall thresholds (the 37 s attack)",
+            DET,
+            lambda: _det(params=_params(r=10**6)),
+            "params.recall_thresholds",
+        ),
+        Case("area_ranges at max", DET, lambda: _det(params=_params(a=dl.MAX_AREA_RANGES))),
+        Case(
+            "area_ranges over",
+            DET,
+            lambda: _det(params=_params(a=dl.MAX_AREA_RANGES + 1)),
+            "params.area_ranges",
+        ),
+        Case("precision cells at max", DET, lambda: _det(categories=1_000, params=_CELLS)),
+        Case("precision cells over", DET, lambda: _det(categories=1_001, params=_CELLS), "params"),
+        Case(
+            "categories at max",
+            DET,
+            lambda: _det(categories=dl.MAX_CATEGORIES, params=_params(t=1, r=1, a=1)),
+        ),
+        Case("categories over", DET, lambda: _det(categories=dl.MAX_CATEGORIES + 1), "category_names"),
+        Case("iou_histogram_bins at max", DET, lambda: _det(iou_histogram_bins=dl.MAX_HISTOGRAM_BINS)),
+        Case(
+            "iou_histogram_bins over",
+            DET,
+            lambda: _det(iou_histogram_bins=dl.MAX_HISTOGRAM_BINS + 1),
+            "iou_histogram_bins",
+        ),
+        Case("metadata at max", DET, lambda: _det_columns(dl.MAX_METADATA_COLUMNS, 1)),
+        Case("metadata over", DET, lambda: _det_columns(dl.MAX_METADATA_COLUMNS + 1, 1), "metadata"),
+        Case("slice_by at max", DET, lambda: _det_columns(dl.MAX_SLICE_KEYS, dl.MAX_SLICE_KEYS)),
+        Case(
+            "slice_by over",
+            DET,
+            lambda: _det_columns(dl.MAX_SLICE_KEYS + 1, dl.MAX_SLICE_KEYS + 1),
+            "slice_by",
+        ),
+        Case("slice_gt_by at max", DET, lambda: _det_columns(dl.MAX_SLICE_KEYS, dl.MAX_SLICE_KEYS, gt=True)),
+        Case(
+            "slice_gt_by over",
+            DET,
+            lambda: _det_columns(dl.MAX_SLICE_KEYS + 1, dl.MAX_SLICE_KEYS + 1, gt=True),
+            "slice_gt_by",
+        ),
+        Case("distinct slice values at max", DET, lambda: _det_values(dl.MAX_SLICE_VALUES)),
+        Case(
+            "distinct slice values over", DET, lambda: _det_values(dl.MAX_SLICE_VALUES + 1), "metadata[site]"
+        ),
+        Case("max_slices_per_key at max", DET, lambda: _det(max_slices_per_key=dl.MAX_SLICES_PER_KEY)),
+        Case(
+            "max_slices_per_key over",
+            DET,
+            lambda: _det(max_slices_per_key=dl.MAX_SLICES_PER_KEY + 1),
+            "max_slices_per_key",
+        ),
+        Case("GT objects over", DET, lambda: _det(gt_asset=[0] * dl.MAX_OBJECTS), "gt_asset"),
+        Case("mask side over", DET, lambda: _masked(dl.MAX_MASK_SIDE + 1), "gt_masks.height[0]"),
+        Case(
+            "2,000 x 2,000 IoU with 1,001 recall thresholds",
+            DET,
+            lambda: _det(boxes=2_000, params=_params(r=dl.MAX_RECALL_THRESHOLDS, m=(2_000,))),
+        ),
+    ],
+    "stream": [
+        Case("stream chunks at max", STREAM, lambda: _stream(dl.MAX_STREAM_CHUNKS)),
+        Case("stream chunks over", STREAM, lambda: _stream(dl.MAX_STREAM_CHUNKS + 1), "stream"),
+    ],
+}
 
 
 async def _run(ops: Operations, case: Case) -> dict[str, str]:

@@ -10,8 +10,8 @@ at most ``max_slices_per_key`` slices each, memory is the sum of (bytes):
   add calibration and log loss over every cell (~48 per cell);
 * indicator matrices (multi-label, n x k): ~16 per cell;
 * confusion: the k x k int64 matrix as array, Python list and message field (~24 per cell), for the
-  summary and for every reported slice (S x slices x k^2), the slices' rows copied (~160 per row per key; multi-label
-  ~32 per cell for one key's segmented sums);
+  summary and for every reported slice (S x slices x k^2), the slices' rows copied (~160 per row per
+  key; multi-label ~32 per cell for one key's segmented sums);
 * sliced columns as fixed-width strings (n x longest x 4, twice).
 
 Work: cells scored (n x k, x log n for the per-class sorts), rows per top-k cut-off, k^2 per summary.
