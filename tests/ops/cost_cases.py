@@ -3,13 +3,16 @@ measured peaks (tracemalloc) and their maxima to a hard memory limit."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import numpy as np
 
 from curation.v1 import classification_pb2 as cpb
 from curation.v1 import common_pb2
 from curation.v1 import detection_pb2 as dpb
 
-__all__ = ["classification_request", "detection_request"]
+__all__ = ["classification_request", "coco_json_request", "detection_request"]
 
 
 def classification_request(
@@ -87,4 +90,53 @@ def detection_request(
             common_pb2.MetadataColumn(key="kind", values=[f"k{v}" for v in rng.integers(0, 4, n)])
         )
         req.slice_gt_by.append("kind")
+    return req
+
+
+def _box_rle(side: int, x0: int, y0: int, x1: int, y1: int) -> list[int]:
+    """Uncompressed column-major RLE of the box [x0, x1) x [y0, y1) in a side x side image."""
+    h = w = side
+    counts = [x0 * h + y0]
+    for _ in range(x0, x1 - 1):
+        counts += [y1 - y0, h - (y1 - y0)]
+    counts += [y1 - y0, (h - y1) + (w - x1) * h]
+    return counts
+
+
+def coco_json_request(
+    images: int, categories: int, per_image: int, *, segm: bool = False, seed: int = 0
+) -> dpb.ScoreDetectionRequest:
+    """A COCO GT file and results file: ``per_image`` boxes per image, a jittered result each (with
+    ``segm``, polygons for the GT and uncompressed RLE for the results, 64 x 64 images)."""
+    rng = np.random.default_rng(seed)
+    side = 64 if segm else 600
+    gt: dict[str, Any] = {
+        "images": [{"id": i, "height": side, "width": side, "file_name": f"{i}.jpg"} for i in range(images)],
+        "categories": [{"id": c, "name": f"c{c}", "supercategory": "x"} for c in range(categories)],
+        "annotations": [],
+    }
+    results = []
+    for i in range(images):
+        for _ in range(per_image):
+            x, y = (int(v) for v in rng.integers(0, side // 2, 2))
+            w, h = (int(v) for v in rng.integers(4, side // 2, 2))
+            c = int(rng.integers(0, categories))
+            ann: dict[str, Any] = {
+                "id": len(gt["annotations"]) + 1, "image_id": i, "category_id": c,
+                "bbox": [x, y, w, h], "area": w * h, "iscrowd": 0,
+            }  # fmt: skip
+            result: dict[str, Any] = {"image_id": i, "category_id": c, "score": float(rng.random())}
+            if segm:
+                ann["segmentation"] = [[x, y, x + w, y, x + w, y + h, x, y + h]]
+                result["segmentation"] = {
+                    "size": [side, side],
+                    "counts": _box_rle(side, x + 1, y, x + w, y + h),
+                }
+            else:
+                result["bbox"] = [x + 1.5, y, w, h]
+            gt["annotations"].append(ann)
+            results.append(result)
+    req = dpb.ScoreDetectionRequest(coco_gt_json=json.dumps(gt), coco_results_json=json.dumps(results))
+    if segm:
+        req.iou_type = dpb.DETECTION_IOU_TYPE_SEGM
     return req

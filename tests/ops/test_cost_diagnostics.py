@@ -15,7 +15,7 @@ from google.protobuf.message import Message
 from curation.ops import OperationSpec, classification, detection
 from curation.v1 import common_pb2
 from curation.v1 import detection_pb2 as dpb
-from tests.ops.cost_cases import classification_request, detection_request
+from tests.ops.cost_cases import classification_request, coco_json_request, detection_request
 
 LOOSEST = 8.0
 
@@ -39,6 +39,11 @@ CASES: dict[str, tuple[OperationSpec[Any, Any, Any], Message]] = {
         CLASSIFICATION,
         classification_request(10_000, 50, multi=True, scores=False, slices=1),
     ),
+    "classification multi-label labels 1k x 1000": (
+        CLASSIFICATION,
+        classification_request(1_000, 1_000, multi=True, scores=False),
+    ),
+    "classification labels 100k x 5": (CLASSIFICATION, classification_request(100_000, 5, scores=False)),
     "detection 500 images x 80 categories x 10 boxes": (DETECTION, detection_request(500, 80, 10)),
     "detection 50 images x 1203 categories x 20 boxes": (DETECTION, detection_request(50, 1203, 20)),
     "detection one image 1500 x 1500 boxes, maxDets 1500": (
@@ -54,6 +59,12 @@ CASES: dict[str, tuple[OperationSpec[Any, Any, Any], Message]] = {
         detection_request(
             100, 20, 10, params=dpb.DetectionParams(recall_thresholds=[i / 1000 for i in range(1001)])
         ),
+    ),
+    "detection COCO JSON 500 images x 20 categories x 10 boxes": (DETECTION, coco_json_request(500, 20, 10)),
+    "detection COCO JSON 100 images x 80 categories x 50 boxes": (DETECTION, coco_json_request(100, 80, 50)),
+    "detection COCO JSON segm 200 images x 10 categories x 20 masks": (
+        DETECTION,
+        coco_json_request(200, 10, 20, segm=True),
     ),
 }
 

@@ -3,12 +3,14 @@
 The maxima are checked first (:mod:`.limits`). Then, with n assets, k classes, S sliced keys reporting
 at most ``max_slices_per_key`` slices each, memory is the sum of (bytes):
 
-* rows: labels, ranks and the misclassified list (~200 per row, plus the asset ID at its longest, x 4
-  for numpy's fixed-width strings, held twice while checked for duplicates);
+* rows: labels, ranks and the misclassified list as arrays, wire bytes and messages (~600 per row),
+  plus the asset ID at its longest x 12 (numpy's fixed-width strings hold 4 bytes a character, twice
+  while checked for duplicates, then as Python strings and UTF-8);
 * scores (n x k): the float32 matrix and, for average precision, the sorted copies, ranks and prefix
   sums of every class (~56 per cell, single-label ~64 with the one-hot truth); multi-label probabilities
   add calibration and log loss over every cell (~48 per cell);
-* indicator matrices (multi-label, n x k): ~16 per cell;
+* indicator matrices (multi-label, n x k): ~100 per cell, the matrices and the misclassified assets'
+  label lists (a cell is in at most two of them, as a Python int, a list slot and a message field);
 * confusion: the k x k int64 matrix as array, Python list and message field (~24 per cell), for the
   summary and for every reported slice (S x slices x k^2), the slices' rows copied (~160 per row per
   key; multi-label ~32 per cell for one key's segmented sums);
@@ -26,7 +28,7 @@ from curation.v1 import classification_pb2 as pb
 __all__ = ["cost"]
 
 _BASE = 4 * 1024 * 1024  # fixed per request: messages, small arrays, the report
-_PER_ROW = 200
+_PER_ROW = 600
 _DEFAULT_MAX_SLICES = 50
 
 
@@ -36,11 +38,11 @@ def cost(request: pb.ScoreClassificationRequest) -> Cost:
     n, k = len(request.asset_ids), max(1, len(request.class_names))
     multi = request.task == pb.CLASSIFICATION_TASK_MULTI_LABEL
     cells = n * k
-    rows = n * (_PER_ROW + 8 * longest_id) + 8 * len(request.top_k) * n
+    rows = n * (_PER_ROW + 12 * longest_id) + 8 * len(request.top_k) * n
     scores = 0
     if len(request.scores):
         scores = cells * (112 if multi else 64)
-    indicators = 16 * cells if multi else 0
+    indicators = 100 * cells if multi else 0
     keys = len(request.slice_by)
     reported = min(request.max_slices_per_key or _DEFAULT_MAX_SLICES, n)
     confusion = 24 * (4 if multi else k * k) * (1 + keys * reported)

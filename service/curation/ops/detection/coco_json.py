@@ -25,6 +25,7 @@ from curation.core.detection import (
     rle_bbox,
 )
 from curation.errors import InvalidArgument
+from curation.ops.detection.cost import Sizes, check_parsed
 from curation.ops.detection.inputs import Inputs
 from curation.ops.detection.limits import check_coco_sizes
 from curation.ops.findings import warning
@@ -50,6 +51,7 @@ def read_coco_json(request: pb.ScoreDetectionRequest, segm: bool) -> tuple[Input
     check_coco_sizes(gt, res, request.params)
     parsed, masks = _parse(gt, res, segm)
     data = parsed.data
+    check_parsed(request, Sizes(data.num_gt, data.num_dt, data.num_images, data.num_categories))
     if masks is not None and res and "bbox" not in res[0]:
         # pycocotools' loadRes decides by the first result: without a box, area and box come from masks.
         data = replace(data, dt_box=rle_bbox(masks[1]), dt_area=masks[1].area)

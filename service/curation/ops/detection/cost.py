@@ -22,11 +22,14 @@ distinct slice value of a GT key and the cells per value of an asset key.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from curation.errors import LimitExceeded
 from curation.ops.detection import limits
 from curation.ops.operation_spec import Cost
 from curation.v1 import detection_pb2 as pb
 
-__all__ = ["cost"]
+__all__ = ["Sizes", "check_parsed", "cost", "stated_sizes"]
 
 _PER_OBJECT = 1_024  # bytes per GT or prediction beyond the per-threshold arrays
 _PER_ASSET = 256  # per-asset outcome rows and their messages
@@ -35,27 +38,60 @@ _RLE_FACTOR = 80  # decoded run lengths and their scratch per byte of RLE text
 _BASE = 4 * 1024 * 1024  # fixed per request: messages, small arrays, the report
 
 
-def _objects(request: pb.ScoreDetectionRequest) -> tuple[int, int, int, int, int]:
-    """(n_gt, n_dt, n_img, K, json_chars): stated, or bounded by the COCO JSON text."""
-    gt_chars, res_chars = len(request.coco_gt_json), len(request.coco_results_json)
-    if gt_chars:
-        # The shortest annotation or result is over 20 characters, an image over 8 ({"id":1},).
-        n_gt = min(gt_chars // 20, limits.MAX_OBJECTS)
-        n_dt = min(res_chars // 20, limits.MAX_OBJECTS)
-        n_img = min(gt_chars // 8, limits.MAX_ASSETS)
-        K = min(gt_chars // 20, limits.MAX_CATEGORIES)
-        return n_gt, n_dt, n_img, max(K, 1), gt_chars + res_chars
-    n_gt, n_dt = len(request.gt_asset), len(request.pred_asset)
-    return n_gt, n_dt, len(request.asset_ids), max(1, len(request.category_names)), 0
+@dataclass(frozen=True, slots=True)
+class Sizes:
+    """The counts the estimate is made of: GT objects, predictions, assets, categories."""
+
+    n_gt: int
+    n_dt: int
+    n_img: int
+    K: int
+
+
+def stated_sizes(request: pb.ScoreDetectionRequest) -> Sizes:
+    """The counts the request states: its columnar lengths, or for COCO JSON the keys its text holds
+    (an annotation or result per ``"image_id"``, a category per ``"id"`` in the categories section, an
+    asset per ``"id"`` anywhere), counted without parsing or copying; :func:`check_parsed` holds the
+    parsed files to them."""
+    gt, res = request.coco_gt_json, request.coco_results_json
+    if not gt:
+        n_cat = max(1, len(request.category_names))
+        return Sizes(len(request.gt_asset), len(request.pred_asset), len(request.asset_ids), n_cat)
+    start = gt.find('"categories"')
+    K = 1
+    if start >= 0:
+        ends = [gt.find(key, start + 1) for key in ('"images"', '"annotations"', '"info"', '"licenses"')]
+        end = min([e for e in ends if e > start] or [len(gt)])
+        K = max(1, gt.count('"id"', start, end))
+    return Sizes(gt.count('"image_id"'), res.count('"image_id"'), gt.count('"id"'), K)
 
 
 def cost(request: pb.ScoreDetectionRequest) -> Cost:
     """The request's peak memory and work (see the module docstring); maxima checked first."""
     longest = limits.check_request(request)
-    n_gt, n_dt, n_img, K, json_chars = _objects(request)
+    return _estimate(request, stated_sizes(request), longest)
+
+
+def check_parsed(request: pb.ScoreDetectionRequest, parsed: Sizes) -> None:
+    """Refuse COCO JSON whose parsed files cost more than the estimate the budget accepted from their
+    text (keys written with escapes hide from the count): the work never outgrows its estimate."""
+    longest = limits.check_request(request)
+    accepted = _estimate(request, stated_sizes(request), longest)
+    actual = _estimate(request, parsed, longest)
+    if actual.memory_bytes > accepted.memory_bytes:
+        raise LimitExceeded(
+            f"the parsed COCO files would take about {actual.memory_bytes:,} bytes, more than the "
+            f"{accepted.memory_bytes:,} estimated from their text",
+            field="coco_gt_json",
+        )
+
+
+def _estimate(request: pb.ScoreDetectionRequest, sizes: Sizes, longest: int) -> Cost:
+    """Memory and work of ``request`` with ``sizes`` objects (the module docstring's formula)."""
+    n_gt, n_dt, n_img, K = sizes.n_gt, sizes.n_dt, sizes.n_img, sizes.K
+    json_chars = len(request.coco_gt_json) + len(request.coco_results_json)
     T, R, A, cuts = limits.effective_params(request.params)
     M, Md = len(cuts), max(cuts)
-    # For COCO JSON, K is bounded by the text; after parsing the cells are checked against the maximum.
     cells = min(T * R * K * A * M, limits.MAX_PRECISION_CELLS)
     bins = request.iou_histogram_bins or 20
     pairs = n_gt * min(n_dt, Md)

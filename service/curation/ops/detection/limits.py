@@ -40,9 +40,10 @@ __all__ = [
 # Assets (images): one row per asset in several per-asset arrays and in the paged asset list; a
 # million is ten COCO train sets, far above any single evaluation we serve in one request.
 MAX_ASSETS = 1_000_000
-# Categories: K enters the [T, R, K, A, M] arrays and the (K + 1)^2 confusion matrix; LVIS has 1,203
-# and Objects365 365, so 10,000 leaves room while (K + 1)^2 int64 stays under 1 GB.
-MAX_CATEGORIES = 10_000
+# Categories: K enters the [T, R, K, A, M] arrays, the K x R curves and the (K + 1)^2 confusion matrix
+# (array, counts and message: ~32 bytes a cell, 128 MB at 2,000); LVIS has 1,203 categories, Open
+# Images 600 boxable ones, Objects365 365.
+MAX_CATEGORIES = 2_000
 # GT objects and predictions (each): every per-object array is linear in them; 10 million objects is
 # about 400 MB of request on the wire, more than the request size limit lets through.
 MAX_OBJECTS = 10_000_000
