@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from google.protobuf.message import Message
 
+from curation.errors import LimitExceeded
 from curation.ops import OperationSpec, classification, detection
 from curation.v1 import common_pb2
 from curation.v1 import detection_pb2 as dpb
@@ -102,3 +103,22 @@ def test_estimate_counts_work(spec: OperationSpec[Any, Any, Any]) -> None:
     request = next(r for s, r in CASES.values() if s is spec)
     assert spec.cost is not None
     assert spec.cost(request).work > 0
+
+
+def test_coco_json_that_hides_its_size_from_the_estimate_is_refused() -> None:
+    """Keys written with escapes are not counted from the text; the parsed files are held to the
+    estimate the budget accepted, so the work never outgrows it."""
+    hidden = ", ".join(f'{{"\\u0069d": {c}, "name": "c{c}"}}' for c in range(2_000))
+    gt = f'{{"images": [{{"id": 1}}], "categories": [{hidden}], "annotations": []}}'
+    request = dpb.ScoreDetectionRequest(
+        coco_gt_json=gt,
+        coco_results_json="[]",
+        params=dpb.DetectionParams(iou_thresholds=[0.5], recall_thresholds=[0.5], max_detections=[1]),
+    )
+    request.params.area_ranges.add(min=0, max=1e10)
+    with pytest.raises(LimitExceeded) as refused:
+        DETECTION.evaluate(request)  # type: ignore[misc]  # set for a cached operation
+    assert refused.value.field == "coco_gt_json"
+    honest = request.__deepcopy__()
+    honest.coco_gt_json = gt.replace("\\u0069d", "id")
+    assert DETECTION.evaluate(honest).report  # type: ignore[misc]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import replace
+
 import grpc
 import pytest
 
 from curation.ops import classification, detection
+from curation.ops.detection import limits as dl
 from curation.settings import Settings
 from curation.v1 import classification_pb2 as cpb
 from curation.v1 import detection_pb2 as dpb
@@ -46,3 +50,31 @@ async def test_over_a_maximum_is_resource_exhausted(serve: Serve) -> None:
         "limit_exceeded",
         "calibration_bins",
     )
+
+
+async def test_stream_chunks_are_counted_as_they_arrive(serve: Serve) -> None:
+    """The adapter refuses the chunk past the stream's maximum (here lowered to 3), not only bytes."""
+    stream = detection.STREAM_SPEC.stream
+    assert stream is not None and stream.max_chunks == dl.MAX_STREAM_CHUNKS
+    capped = replace(detection.STREAM_SPEC, stream=replace(stream, max_chunks=3))
+    s = await serve([detection.SPEC, capped], Settings(workers=1))
+    await s.server.set_serving(True)
+    empty = dpb.ScoreDetectionStreamRequest()
+    sent = 0
+
+    def endless() -> Iterator[dpb.ScoreDetectionStreamRequest]:
+        nonlocal sent
+        while sent < 1_000_000:  # the refusal comes long before: the adapter counts as chunks arrive
+            sent += 1
+            yield empty
+
+    with pytest.raises(grpc.aio.AioRpcError) as info:
+        await s.stub.ScoreDetectionStream(endless())
+    assert sent < 1_000_000
+    assert info.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert (detail_of(info.value).kind, detail_of(info.value).field) == ("limit_exceeded", "stream")
+    head = dpb.ScoreDetectionStreamRequest(
+        chunk=dpb.ScoreDetectionRequest(asset_ids=["a"], category_names=["c"])
+    )
+    answered = await s.stub.ScoreDetectionStream(iter([head, empty, empty]))
+    assert answered.response.assets_total == 1

@@ -14,7 +14,11 @@ assets, K categories, T IoU thresholds, R recall thresholds, A area ranges, M ma
 * per category: PR curves and histograms ``K * (R + bins)``, the ``(K + 1)^2`` confusion matrix;
 * slices: one slice's accumulation (``4 * 8 * cells / (A * M)``) or GT matching at a time;
 * strings: asset IDs and sliced metadata held as fixed-width arrays (``n * longest * 4``);
-* COCO JSON: the parsed objects, ``24 x`` the text; masks: ``80 x`` the RLE text decoded.
+* COCO JSON: the parsed objects, ``24 x`` the text (the worst case, ``[{}, {}, ...]``; real files
+  parse at ~3 x); masks: ``80 x`` the RLE text decoded.
+
+COCO JSON states no counts: they are read off its text without parsing (:func:`stated_sizes`), and
+once parsed the files must not cost more than that estimate (:func:`check_parsed`).
 
 Work (elementary steps): IoU pairs x T (matching), predictions x A x T, the cells, the pairs again per
 distinct slice value of a GT key and the cells per value of an asset key.

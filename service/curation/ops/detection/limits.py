@@ -33,7 +33,6 @@ __all__ = [
     "MAX_STREAM_CHUNKS",
     "check_coco_sizes",
     "check_request",
-    "check_slice_values",
     "effective_params",
 ]
 
@@ -127,6 +126,8 @@ def check_request(request: pb.ScoreDetectionRequest) -> int:
         masks = getattr(request, field)
         each_at_most((m.height for m in masks), MAX_MASK_SIDE, f"{field}.height")
         each_at_most((m.width for m in masks), MAX_MASK_SIDE, f"{field}.width")
+    _check_slice_values(request.metadata, request.slice_by, "metadata")
+    _check_slice_values(request.gt_metadata, request.slice_gt_by, "gt_metadata")
     longest = max(
         longest_at_most(request.asset_ids, "asset_ids"),
         longest_at_most(request.category_names, "category_names"),
@@ -137,11 +138,13 @@ def check_request(request: pb.ScoreDetectionRequest) -> int:
     return longest
 
 
-def check_slice_values(columns: dict[str, list[str]], field: str) -> None:
-    """Refuse a sliced column with more distinct values than :data:`MAX_SLICE_VALUES` (``field``:
-    ``metadata`` or ``gt_metadata``); counted in one pass over the request's own strings."""
-    for key, values in columns.items():
-        at_most(len(set(values)), MAX_SLICE_VALUES, f"{field}[{key}]", what="distinct values")
+def _check_slice_values(columns: Any, keys: Any, field: str) -> None:
+    """Refuse a sliced column (``field[i].values``) with more distinct values than
+    :data:`MAX_SLICE_VALUES`: each value is an accumulation or a whole matching."""
+    sliced = set(keys)
+    for i, col in enumerate(columns):
+        if col.key in sliced:
+            at_most(len(set(col.values)), MAX_SLICE_VALUES, f"{field}[{i}].values", what="distinct values")
 
 
 def check_coco_sizes(gt: Any, res: Any, params: pb.DetectionParams) -> None:

@@ -116,8 +116,6 @@ def _read_options(request: pb.ScoreDetectionRequest, data: DetectionData) -> Opt
         by="slice_gt_by",
         what="GT",
     )
-    limits.check_slice_values(slices, "metadata")
-    limits.check_slice_values(gt_slices, "gt_metadata")
     return Options(
         params=params,
         mode="diagnostic" if request.mode == pb.DETECTION_MODE_DIAGNOSTIC else "coco",
