@@ -51,7 +51,11 @@ def read_coco_json(request: pb.ScoreDetectionRequest, segm: bool) -> tuple[Input
     check_coco_sizes(gt, res, request.params)
     parsed, masks = _parse(gt, res, segm)
     data = parsed.data
-    check_parsed(request, Sizes(data.num_gt, data.num_dt, data.num_images, data.num_categories))
+    n_img = data.num_images
+    K = data.num_categories
+    per_asset = (np.bincount(data.gt_image, minlength=n_img), np.bincount(data.dt_image, minlength=n_img))
+    per_category = (np.bincount(data.gt_category, minlength=K), np.bincount(data.dt_category, minlength=K))
+    check_parsed(request, Sizes(data.num_gt, data.num_dt, n_img, K, per_asset, per_category))
     if masks is not None and res and "bbox" not in res[0]:
         # pycocotools' loadRes decides by the first result: without a box, area and box come from masks.
         data = replace(data, dt_box=rle_bbox(masks[1]), dt_area=masks[1].area)

@@ -6,11 +6,15 @@ assets, K categories, T IoU thresholds, R recall thresholds, A area ranges, M ma
 
 * objects: per prediction ``A*T`` match codes, ``16*T`` matched rows and IoUs and ~1 KB of columns
   (input, matching, TIDE, outcomes, the cached per-asset messages); per GT ~1 KB;
-* IoU blocks: ``pairs = n_gt * min(n_dt, Md)`` bounds the (GT x kept prediction) pairs of all
-  (image, category) groups, as float64, up to three matchings' blocks at once (24 per pair);
+* IoU blocks: ``pairs``, the sum over assets of GT x min(predictions, Md) (read off the stated
+  asset-index columns in one pass; ``n_gt * min(n_dt, Md)`` for COCO JSON), bounds the (GT x kept
+  prediction) pairs of every (image, category) group, of TIDE's per-image groups and of the
+  class-agnostic matching; float64, up to three matchings' blocks at once (24 per pair);
 * the COCO arrays: precision and scores ``[T, R, K, A, M]`` float64, each built and transposed
-  (``4 * 8 * cells``), the accumulation scratch ``16 * A*M*T * min(n_gt, n_dt)``, and with
-  ``include_arrays`` the two arrays again as Python floats and message fields (``80 * cells``);
+  (``4 * 8 * cells``, and ~4 more per cell for the summary's masks), the accumulation scratch
+  ``16 * A*M*T * positives`` (the largest category's min(GT, predictions), from the stated category
+  columns; min(n_gt, n_dt) for COCO JSON), and with ``include_arrays`` the two arrays again as Python
+  floats and message fields (``80 * cells``);
 * per category: PR curves and histograms ``K * (R + bins)``, the ``(K + 1)^2`` confusion matrix;
 * slices: one slice's accumulation (``4 * 8 * cells / (A * M)``) or GT matching at a time;
 * strings: asset IDs and sliced metadata held as fixed-width arrays (``n * longest * 4``);
@@ -27,6 +31,10 @@ distinct slice value of a GT key and the cells per value of an asset key.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from curation.errors import LimitExceeded
 from curation.ops.detection import limits
@@ -50,6 +58,10 @@ class Sizes:
     n_dt: int
     n_img: int
     K: int
+    # Objects per asset and per category (GT, predictions), when known: they bound the IoU pairs and
+    # the accumulation scratch far tighter than the totals.
+    per_asset: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None
+    per_category: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None
 
 
 def stated_sizes(request: pb.ScoreDetectionRequest) -> Sizes:
@@ -59,8 +71,10 @@ def stated_sizes(request: pb.ScoreDetectionRequest) -> Sizes:
     parsed files to them."""
     gt, res = request.coco_gt_json, request.coco_results_json
     if not gt:
-        n_cat = max(1, len(request.category_names))
-        return Sizes(len(request.gt_asset), len(request.pred_asset), len(request.asset_ids), n_cat)
+        n_cat, n_img = max(1, len(request.category_names)), len(request.asset_ids)
+        per_asset = (_per_index(request.gt_asset, n_img), _per_index(request.pred_asset, n_img))
+        per_category = (_per_index(request.gt_category, n_cat), _per_index(request.pred_category, n_cat))
+        return Sizes(len(request.gt_asset), len(request.pred_asset), n_img, n_cat, per_asset, per_category)
     start = gt.find('"categories"')
     K = 1
     if start >= 0:
@@ -68,6 +82,14 @@ def stated_sizes(request: pb.ScoreDetectionRequest) -> Sizes:
         end = min([e for e in ends if e > start] or [len(gt)])
         K = max(1, gt.count('"id"', start, end))
     return Sizes(gt.count('"image_id"'), res.count('"image_id"'), gt.count('"id"'), K)
+
+
+def _per_index(column: Any, n: int) -> npt.NDArray[np.int64]:
+    """Objects per asset (or category) from a stated index column (indices out of range are refused
+    later, by the validation)."""
+    index = np.asarray(column, dtype=np.int64)
+    counts = np.bincount(index[(index >= 0) & (index < n)], minlength=n)
+    return counts.astype(np.int64, copy=False)
 
 
 def cost(request: pb.ScoreDetectionRequest) -> Cost:
@@ -98,10 +120,18 @@ def _estimate(request: pb.ScoreDetectionRequest, sizes: Sizes, longest: int) -> 
     M, Md = len(cuts), max(cuts)
     cells = min(T * R * K * A * M, limits.MAX_PRECISION_CELLS)
     bins = request.iou_histogram_bins or 20
-    pairs = n_gt * min(n_dt, Md)
+    if sizes.per_asset is None:
+        pairs = n_gt * min(n_dt, Md)
+    else:
+        gt_per, dt_per = sizes.per_asset
+        pairs = int((gt_per * np.minimum(dt_per, Md)).sum())
     objects = n_dt * (A * T + 16 * T + _PER_OBJECT) + n_gt * (A + _PER_OBJECT) + n_img * _PER_ASSET
     ious = 24 * pairs + A * T * n_gt
-    coco = 32 * cells + 16 * A * M * T * min(n_gt, n_dt)
+    # True positives of one category: at most its GT and at most its predictions.
+    positives = min(n_gt, n_dt)
+    if sizes.per_category is not None and sizes.per_category[0].size:
+        positives = int(np.minimum(*sizes.per_category).max())
+    coco = 36 * cells + 16 * A * M * T * positives
     if request.include_arrays:
         coco += 80 * cells
     per_category = 32 * K * (R + bins) + 32 * (K + 1) ** 2
