@@ -202,6 +202,7 @@ CASES: dict[str, list[Case]] = {
         Case("asset id length at max", CLS, lambda: _long_id(MAX_STRING_CHARS)),
         Case("asset id length over", CLS, lambda: _long_id(MAX_STRING_CHARS + 1), "asset_ids[1]"),
         Case("most classes sliced 1,000 ways", CLS, _many_slices),
+        Case("assets over", CLS, lambda: _cls(asset_ids=list(map(str, range(cl.MAX_ASSETS)))), "asset_ids"),
     ],
     "detection": [
         Case("max_detections at max", DET, lambda: _det(params=_params(m=(dl.MAX_DETECTIONS,)))),
@@ -297,6 +298,8 @@ CASES: dict[str, list[Case]] = {
             "max_slices_per_key",
         ),
         Case("GT objects over", DET, lambda: _det(gt_asset=[0] * dl.MAX_OBJECTS), "gt_asset"),
+        Case("predictions over", DET, lambda: _det(pred_asset=[0] * dl.MAX_OBJECTS), "pred_asset"),
+        Case("assets over", DET, lambda: _det(asset_ids=list(map(str, range(dl.MAX_ASSETS)))), "asset_ids"),
         Case("mask side over", DET, lambda: _masked(dl.MAX_MASK_SIDE + 1), "gt_masks.height[0]"),
         Case(
             "2,000 x 2,000 IoU with 1,001 recall thresholds",
