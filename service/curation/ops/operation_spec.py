@@ -27,6 +27,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from google.protobuf.message import Message
 
 from curation.cache.base import Cache
+from curation.errors import LimitExceeded
 from curation.ops.envelopes import Envelopes
 from curation.store.base import Store
 from curation.v1 import common_pb2
@@ -163,6 +164,16 @@ class ClientStream:
     answered_by: str
     merge: Callable[[Sequence[Any]], Message]
     wrap: Callable[[Any], Message]
+    # The documented maximum number of chunks (each is held until the stream ends); None = no maximum.
+    max_chunks: int | None = None
+
+    def check_chunks(self, count: int) -> None:
+        """Refuse (``LimitExceeded``, field ``stream``) a stream that has sent more than ``max_chunks``;
+        the adapter calls it as chunks arrive, so an endless stream of empty chunks is cut short."""
+        if self.max_chunks is not None and count > self.max_chunks:
+            raise LimitExceeded(
+                f"more than the documented maximum of {self.max_chunks:,} chunks", field="stream"
+            )
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ from typing import Any, Protocol, TypeVar
 from google.protobuf.message import DecodeError, Message
 
 from curation.cache.base import Cache
-from curation.contract import DEFAULT_CACHE_TTL_SECONDS
+from curation.contract import DEFAULT_CACHE_TTL_SECONDS, OFF_LOOP_BYTES
 from curation.core import Cancelled, CancelToken, cancellable
 from curation.errors import CurationError, DeadlineExceeded, LimitExceeded, NotFound, Unavailable
 from curation.ops.admission import Admission
@@ -256,7 +256,10 @@ class Operations:
         check_namespace(ctx.namespace)
         if spec.stream is not None:
             raise ValueError(f"{name} is a client-streaming operation: use dispatch_stream")
-        cost = self.estimate(spec, request)
+        if spec.cost is not None and request.ByteSize() >= OFF_LOOP_BYTES:  # reads every string's length
+            cost = await self.run(self.estimate, spec, request, ctx=ctx)
+        else:
+            cost = self.estimate(spec, request)
         if spec.handle is not None:
             async with self._admitted(ctx, cost):
                 response: Message = await spec.handle(self, request, ctx)
@@ -283,6 +286,7 @@ class Operations:
         if stream is None:
             raise ValueError(f"{name} is not a client-streaming operation")
         check_namespace(ctx.namespace)
+        stream.check_chunks(len(chunks))
         async with self._admitted(ctx, Cost(sum(c.ByteSize() for c in chunks))):
             merged = await self.run(stream.merge, chunks, ctx=ctx)
         return stream.wrap(await self.dispatch(stream.answered_by, merged, ctx))

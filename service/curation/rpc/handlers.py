@@ -131,6 +131,8 @@ def _unary_body(method: RpcMethod, runtime: Runtime) -> _Body:
 def _stream_body(method: RpcMethod, runtime: Runtime) -> _Body:
     name = method.spec.name
     limit = runtime.settings.max_request_bytes
+    stream = method.spec.stream
+    assert stream is not None  # a client-streaming method's spec
 
     async def body(chunks: AsyncIterator[bytes], ctx: Context) -> bytes:
         collected: list[bytes] = []
@@ -140,6 +142,7 @@ def _stream_body(method: RpcMethod, runtime: Runtime) -> _Body:
             if total > limit:
                 raise PayloadTooLarge(f"the streamed request is larger than {limit} bytes", field="stream")
             collected.append(chunk)
+            stream.check_chunks(len(collected))
         return await runtime.gateway.answer_stream(name, collected, PROTO, ctx)
 
     return body

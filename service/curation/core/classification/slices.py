@@ -1,7 +1,8 @@
 """Slices: the full report per value of a metadata column, worst first by one ranking metric.
 
-All slices' single-label confusion matrices come from one ``bincount`` over
-``slice * k * k + true * k + pred``; multi-label counts from one segmented sum per column.
+Single-label slices are ranked from sparse (slice, class) counts, linear in the rows whatever the number
+of slices and classes; a slice's k x k confusion matrix is counted only when it is reported.
+Multi-label counts come from one segmented sum per column.
 """
 
 from __future__ import annotations
@@ -102,7 +103,6 @@ def single_label_slices(
 ) -> SliceReport:
     """Full summaries per distinct value of ``values``, worst ``metric`` first.
 
-    All slices' confusion matrices come from one bincount over ``slice * k * k + true * k + pred``.
     Ranking: metric ascending, then larger support, then value; slices with support < ``min_support``
     follow the ranked ones (``ranked=False``); at most ``max_slices`` are returned.
     """
@@ -113,15 +113,7 @@ def single_label_slices(
     s = check_scores(scores, n, k)
     uniq, inv = _factorize(values, n)
     n_groups = uniq.shape[0]
-    codes = np.multiply(inv, k * k, dtype=np.int64)
-    codes += t * k
-    codes += p
-    cms = np.bincount(codes, minlength=n_groups * k * k).reshape(n_groups, k, k).astype(np.int64)
-    tp = np.diagonal(cms, axis1=1, axis2=2)
-    support = cms.sum(axis=2)
-    pred = cms.sum(axis=1)
-    sizes = support.sum(axis=1)
-    stat = _slice_metric(metric, tp=tp, pred=pred, support=support, correct=tp.sum(1), n=sizes)
+    stat, sizes = _sparse_slice_metric(metric, inv, t, p, k=k, n_groups=n_groups)
     keep, ranked = _rank_slices(stat, sizes, min_support, max_slices)
     order, starts = _segments(inv, n_groups)
     out = []
@@ -135,10 +127,44 @@ def single_label_slices(
             probabilities=probabilities,
             top_k=tuple(top_k),
             bins=calibration_bins,
-            cm=cms[g],
+            cm=None,
         )
         out.append(SliceSummary(str(uniq[g]), int(sizes[g]), float(stat[g]), is_ranked, summary))
     return SliceReport(metric, tuple(out), n_groups)
+
+
+def _sparse_slice_metric(
+    metric: str, inv: IntArray, t: IntArray, p: IntArray, *, k: int, n_groups: int
+) -> tuple[FloatArray, IntArray]:
+    """The ranking statistic and size of every single-label slice from its (slice, class) counts,
+    kept sparse: memory is linear in the rows, never slices x k x k (a slice's confusion matrix is
+    counted only for the slices reported)."""
+    n = t.shape[0]
+    sizes = np.bincount(inv, minlength=n_groups).astype(np.int64)
+    keys, pos = np.unique(np.concatenate([inv * k + t, inv * k + p]), return_inverse=True)
+    pos = pos.reshape(-1)
+    support = np.bincount(pos[:n], minlength=keys.shape[0]).astype(np.int64)
+    pred = np.bincount(pos[n:], minlength=keys.shape[0]).astype(np.int64)
+    tp = np.bincount(pos[:n], weights=t == p, minlength=keys.shape[0]).astype(np.int64)
+    group = keys // k
+
+    def per_slice(values: npt.ArrayLike) -> FloatArray:
+        sums = np.bincount(group, weights=np.asarray(values, dtype=np.float64), minlength=n_groups)
+        return np.asarray(sums, dtype=np.float64)
+
+    if metric in ("accuracy", "micro_f1"):  # single-label: micro F1 = accuracy
+        return safe_divide(per_slice(tp), sizes), sizes
+    if metric == "macro_recall":
+        return per_slice(safe_divide(tp, support)) / k, sizes
+    if metric == "macro_precision":
+        return per_slice(safe_divide(tp, pred)) / k, sizes
+    f1 = safe_divide(2.0 * tp, support + pred)
+    if metric == "macro_f1":
+        return per_slice(f1) / k, sizes
+    if metric == "weighted_f1":
+        tot = per_slice(support)
+        return np.where(tot > 0, safe_divide(per_slice(f1 * support), tot), per_slice(f1) / k), sizes
+    raise ValueError(f"unknown slice metric {metric!r}; one of {SLICE_METRICS}")
 
 
 def multi_label_slices(
