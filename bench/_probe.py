@@ -130,7 +130,7 @@ def _run(
 
 @contextmanager
 def probing(
-    http_port: int, grpc_port: int, *, interval: float = 0.01, timeout: float = 5.0
+    http_port: int, grpc_port: int, *, interval: float = 0.01, timeout: float = 10.0
 ) -> Iterator[Probes]:
     """Probe the server from another process while the body runs; the samples are filled in on exit."""
     ctx = mp.get_context("spawn")

@@ -30,7 +30,7 @@ from bench._traffic import (
     Payload,
     RestCaller,
     apply_request,
-    classification_request,
+    classification_payload,
     detection_request,
     payload,
 )
@@ -59,7 +59,7 @@ def build_loads(args: argparse.Namespace) -> list[tuple[str, Payload]]:
     loads = [
         (
             f"classification {args.rows:,} x {args.classes}",
-            payload("ScoreClassification", classification_request(args.rows, args.classes)),
+            classification_payload(args.rows, args.classes),
         ),
         (f"detection {args.images:,} images", payload("ScoreDetection", detection_request(args.images))),
         (
