@@ -12,7 +12,6 @@ import http.client
 import json
 import math
 import select
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -149,10 +148,6 @@ class RestCaller:
 
     def close(self) -> None:
         self.conn.close()
-
-
-def elapsed(started: float) -> float:
-    return time.perf_counter() - started
 
 
 # ---- requests -------------------------------------------------------------------------------------------

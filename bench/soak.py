@@ -111,6 +111,7 @@ class Faults:
             name = FAULT_TYPES[i % len(FAULT_TYPES)]
             i += 1
             self.fault_until.value = _FOREVER
+            began = time.monotonic() - started
             try:
                 outcome = actions[name]()
             except Exception as exc:
@@ -119,7 +120,7 @@ class Faults:
                 self._revive()
             finally:
                 self.fault_until.value = time.monotonic() + FAULT_AFTERMATH
-            self.log.append((time.monotonic() - started, name, outcome))
+            self.log.append((began, name, outcome))
             print(f"  +{self.log[-1][0]:6.1f} s  fault {name}: {outcome}", flush=True)
 
     def _revive(self) -> None:
