@@ -23,7 +23,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 __all__ = ["PROBES", "Probes", "Stats", "probing", "stats"]
 
 PROBES = ("healthz", "readyz", "grpc-health")
-Sample = tuple[float, float, bool]
+# (started, seconds, why it failed or "")
+Sample = tuple[float, float, str]
 
 
 @dataclass(frozen=True)
@@ -60,20 +61,27 @@ class Probes:
     def window(self, probe: str, start: float, end: float) -> Stats:
         """Stats of the probes of ``probe`` in flight at some time between ``start`` and ``end``
         (monotonic seconds), so a probe stalled by a request that began just after it is counted."""
-        picked = [s for s in self.samples.get(probe, []) if s[0] <= end and s[0] + s[1] >= start]
-        return stats([s[1] for s in picked], sum(1 for s in picked if not s[2]))
+        picked = self._picked(probe, start, end)
+        return stats([s[1] for s in picked], sum(1 for s in picked if s[2]))
+
+    def failures(self, probe: str, start: float, end: float) -> list[str]:
+        """Why the probes of ``probe`` in the window failed, each reason once."""
+        return list(dict.fromkeys(s[2] for s in self._picked(probe, start, end) if s[2]))
+
+    def _picked(self, probe: str, start: float, end: float) -> list[Sample]:
+        return [s for s in self.samples.get(probe, []) if s[0] <= end and s[0] + s[1] >= start]
 
 
-def _loop(check: Callable[[], bool], stop: EventType, interval: float, timeout: float) -> list[Sample]:
+def _loop(check: Callable[[], str], stop: EventType, interval: float, timeout: float) -> list[Sample]:
     out: list[Sample] = []
     while not stop.is_set():
         started = time.monotonic()
         try:
-            ok = check()
-        except Exception:
-            ok = False
+            error = check()
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"[:160]
         took = time.monotonic() - started
-        out.append((started, min(took, timeout), ok))
+        out.append((started, min(took, timeout), error))
         time.sleep(max(0.0, interval - took))
     return out
 
@@ -94,7 +102,7 @@ def _run(
     channel = grpc.insecure_channel(f"127.0.0.1:{grpc_port}")
     health = health_pb2_grpc.HealthStub(channel)
 
-    def get(conn: http.client.HTTPConnection, path: str) -> bool:
+    def get(conn: http.client.HTTPConnection, path: str) -> str:
         try:
             conn.request("GET", path)
             reply = conn.getresponse()
@@ -102,16 +110,17 @@ def _run(
         except (OSError, http.client.HTTPException):
             conn.close()
             raise
-        return reply.status == 200
+        return "" if reply.status == 200 else f"HTTP {reply.status}"
+
+    def check() -> str:
+        status = health.Check(health_pb2.HealthCheckRequest(), timeout=timeout).status
+        return "" if status == health_pb2.HealthCheckResponse.SERVING else f"status {status}"
 
     conns = {p: http.client.HTTPConnection("127.0.0.1", http_port, timeout=timeout) for p in PROBES[:2]}
-    checks: dict[str, Callable[[], bool]] = {
+    checks: dict[str, Callable[[], str]] = {
         "healthz": lambda: get(conns["healthz"], "/healthz"),
         "readyz": lambda: get(conns["readyz"], "/readyz"),
-        "grpc-health": lambda: (
-            health.Check(health_pb2.HealthCheckRequest(), timeout=timeout).status
-            == health_pb2.HealthCheckResponse.SERVING
-        ),
+        "grpc-health": check,
     }
     results: dict[str, list[Sample]] = {}
 

@@ -95,10 +95,12 @@ class Client:
         self.grpc = GrpcCaller(f"127.0.0.1:{ports[1]}")
         self.shared = shared
         self.deadline = 0.0
+        self.started = False
 
     def start(self) -> None:
         """Requests are built: say so, wait for the common start, learn the deadline."""
         self.shared.ready.put(self.tally.kind)
+        self.started = True
         self.shared.go.wait()
         self.deadline = float(self.shared.deadline.value)
 
@@ -278,6 +280,8 @@ def run_worker(kind: str, ports: tuple[int, int], sizes: Sizes, shared: Shared) 
             raise ValueError(f"unknown traffic kind {kind!r}")
     except Exception as exc:  # reported as a failure of the soak, not lost with the process
         c.tally.crashed = f"{type(exc).__name__}: {exc}"
+        if not c.started:  # the soak waits for every client to be ready: do not leave it waiting
+            shared.ready.put(kind)
     finally:
         c.close()
         shared.out.put(c.tally)

@@ -114,6 +114,8 @@ def report(windows: list[Window], probes: Probes, processes: int) -> bool:
             met &= ok or w.load == "idle"
             head = f"{w.load:<30} {w.protocol:<5} {w.seconds:7.2f}" if i == 0 else f"{'':<30} {'':<5} {'':>7}"
             print(f"{head}  {probe:<11} {s.row()}{'' if ok else '  <- over the bar'}")
+            for why in probes.failures(probe, w.start, w.end)[:3]:
+                print(f"{'':<58}failed: {why}")
         if w.error:
             print(f"{'':<44}request failed: {w.error}")
     print(f"bar {'met' if met else 'missed'} with CURATION_COMPUTE_PROCESSES={processes}", flush=True)
