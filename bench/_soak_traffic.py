@@ -37,12 +37,13 @@ from curation.v1 import embeddings_pb2 as emb_pb
 from curation.v1 import labeling_pb2 as lf_pb
 from curation_client import CurationClientError, resolve
 
-__all__ = ["KINDS", "SMALL", "Shared", "Sizes", "Tally", "run_worker"]
+__all__ = ["CLEAR", "FAULT", "KINDS", "SMALL", "Shared", "Sizes", "Tally", "run_worker"]
 
 KINDS = ("small-grpc", "small-rest", "large", "detection", "labeling", "embeddings")
 PROTOCOLS = ("rest", "grpc")
 # The label of the README-size requests in the tally ("ScoreClassification(small) grpc").
 SMALL = "(small)"
+FAULT, CLEAR = " during a fault", " outside faults"
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ class Client:
         name = f"{p.method}{label} {protocol}"
         backoff = 0.05
         while True:
-            started = time.perf_counter()
+            started, began = time.perf_counter(), time.monotonic()
             try:
                 if protocol == "rest":
                     raw = self.rest.call(p.method, p.json, namespace=namespace, timeout=timeout)
@@ -143,8 +144,12 @@ class Client:
                     continue
                 self.failed(name, exc, since)
                 return None
+            took = time.perf_counter() - started
             self.tally.ok[name] += 1
-            self.tally.seconds.setdefault(name, []).append(time.perf_counter() - started)
+            self.tally.seconds.setdefault(name, []).append(took)
+            if label == SMALL:  # apart: the small calls that a Redis fault touched, and the others
+                touched = self.faulted_since(began)
+                self.tally.seconds.setdefault(f"{name}{FAULT if touched else CLEAR}", []).append(took)
             return answer
 
     def failed(self, name: str, exc: CurationClientError, since: float | None) -> None:

@@ -37,7 +37,7 @@ import numpy as np
 from bench._probe import stats
 from bench._redis import RedisServer
 from bench._server import running_server
-from bench._soak_traffic import KINDS, SMALL, Shared, Sizes, Tally, run_worker
+from bench._soak_traffic import CLEAR, FAULT, KINDS, SMALL, Shared, Sizes, Tally, run_worker
 
 MIB = 1024 * 1024
 FAULT_TYPES = ("pause", "debug_sleep", "kill_restart", "flushall", "client_kill")
@@ -174,7 +174,7 @@ def report(
     failed_by = Counter(f"{name} {kind}" for _, name, kind, _, _ in failures)
     print(f"\n{'call':<34} {'ok':>7} {'p50 s':>7} {'max s':>7}")
     for name in sorted(ok):
-        s = stats(seconds.get(name, []))
+        s = stats(seconds[name])
         print(f"{name:<34} {ok[name]:>7} {s.p50:7.3f} {s.max:7.3f}")
     for title, counter in (
         ("rejected and retried", rejected),
@@ -192,9 +192,11 @@ def report(
     for t in crashed:
         print(f"client process {t.kind} crashed: {t.crashed}")
     print("\nsmall requests (README size), latency in ms:")
-    print(f"{'protocol':<9} {'n':>6} {'p50':>7} {'p99':>7} {'max':>7}")
+    print(f"{'protocol':<9} {'when':<16} {'n':>6} {'p50':>7} {'p99':>7} {'max':>7}")
     for protocol in ("grpc", "rest"):
-        print(f"{protocol:<9} {stats(seconds.get(f'ScoreClassification{SMALL} {protocol}', [])).row()}")
+        for part in ("", CLEAR, FAULT):
+            s = stats(seconds.get(f"ScoreClassification{SMALL} {protocol}{part}", []))
+            print(f"{protocol:<9} {part.strip() or 'all':<16} {s.row()}")
     print(f"\nRSS of the server process and its children, per {bucket:.0f} s:")
     print("\n".join(rss_table(rss, bucket)))
     return len(failures) + len(crashed)
