@@ -241,7 +241,9 @@ def soak(
         print(f"soak: {args.seconds:.0f} s, redis {redis.url} (AOF), server pid {server.pid}, "
               f"CURATION_COMPUTE_PROCESSES={args.processes}, a fault every {every:.1f} s; {sizes}", flush=True)  # fmt: skip
         ports = (server.http_port, server.grpc_port)
-        workers = [ctx.Process(target=run_worker, args=(kind, ports, sizes, shared)) for kind in KINDS]
+        workers = [
+            ctx.Process(target=run_worker, args=(kind, ports, sizes, shared), daemon=True) for kind in KINDS
+        ]
         for w in workers:
             w.start()
         for _ in workers:  # the clients build their requests first (minutes at full size)
@@ -272,7 +274,9 @@ def soak(
             if w.is_alive():
                 w.kill()
         missing = len(workers) - len(tallies)
-        print(f"\nredis at the end: {redis.dbsize()} keys, {redis.used_memory() / MIB:.0f} MiB used")
+        time.sleep(2.0)
+        print(f"\nserver RSS once every client has stopped: {tree_rss(server.pid) / MIB:.0f} MiB")
+        print(f"redis at the end: {redis.dbsize()} keys, {redis.used_memory() / MIB:.0f} MiB used")
     failures = report(tallies, faults, rss, bucket, started) + missing
     if missing:
         print(f"{missing} client processes sent no tally")
