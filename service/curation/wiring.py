@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from curation.cache import Cache, build_cache
+from curation.draining import Drain
 from curation.metrics import Metrics
 from curation.ops import Operations, OperationSpec
 from curation.ops.registry import all_specs
@@ -27,6 +28,13 @@ class Runtime:
     # False until the servers listen, and again once shutdown starts: /readyz and gRPC health read it.
     serving: bool = False
     notes: dict[str, str] = field(default_factory=dict)
+    # Calls in flight, and the refusal of new ones once shutdown begins (both adapters pass through it).
+    drain: Drain = field(default_factory=Drain)
+
+    def cancel_running(self, reason: str) -> None:
+        """Stop the computations still running (shutdown at the end of its grace): their callers get
+        ``Unavailable`` at once, and each computation stops at its next ``checkpoint()``."""
+        self.ops.cancel_running(reason)
 
     async def close(self) -> None:
         self.ops.close()

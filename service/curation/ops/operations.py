@@ -20,6 +20,7 @@ from google.protobuf.message import DecodeError, Message
 
 from curation.cache.base import Cache
 from curation.contract import DEFAULT_CACHE_TTL_SECONDS
+from curation.core import Cancelled, CancelToken, cancellable
 from curation.errors import DeadlineExceeded, LimitExceeded, NotFound, Unavailable
 from curation.ops.keys import body_alias_key, canonical_bytes, check_namespace, key_digest, storage_key
 from curation.ops.operation_spec import BodyFormat, Context, Cost, OperationSpec
@@ -85,6 +86,8 @@ class Operations:
         self._in_flight: dict[str, asyncio.Future[Message]] = {}
         self._recent = RecentPayloads(local_bytes)
         self.max_request_memory_bytes = max_request_memory_bytes
+        # The token of every computation in the pool, and the future its caller's wait ends on.
+        self._running: dict[CancelToken, asyncio.Future[str]] = {}
 
     def spec(self, name: str) -> AnySpec:
         try:
@@ -95,6 +98,14 @@ class Operations:
     def close(self) -> None:
         """Stop taking work; running computations finish in their threads."""
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def cancel_running(self, reason: str) -> None:
+        """Cancel every computation running in the pool: its caller gets ``Unavailable`` at once and the
+        computation stops at its next ``checkpoint()`` (shutdown, at the end of its grace)."""
+        for token, stopped in list(self._running.items()):
+            token.cancel(reason)
+            if not stopped.done():
+                stopped.set_result(reason)
 
     # ------------------------------------------------------------------ budgets
     def check_cost(self, cost: Cost, *, field: str) -> None:
@@ -118,20 +129,46 @@ class Operations:
     async def run(self, fn: Callable[..., T], *args: Any, ctx: Context) -> T:
         """Run a blocking callable in the worker pool, giving up when the caller's deadline passes."""
         loop = asyncio.get_running_loop()
+        token = CancelToken(ctx.deadline)
+
+        def call() -> T:
+            with cancellable(token):
+                return fn(*args)
+
         try:
-            future = loop.run_in_executor(self._executor, fn, *args)
+            future = loop.run_in_executor(self._executor, call)
         except RuntimeError:  # the pool was shut down: the process is stopping
             raise Unavailable("the service is shutting down") from None
-        if ctx.deadline is None:
-            return await future
-        remaining = ctx.deadline - time.monotonic()
-        if remaining <= 0:
-            future.cancel()
-            raise DeadlineExceeded("deadline passed before the computation started")
+        stopped: asyncio.Future[str] = loop.create_future()
+        self._running[token] = stopped
         try:
-            return await asyncio.wait_for(future, timeout=remaining)
-        except TimeoutError:
-            raise DeadlineExceeded("deadline passed before the answer was ready") from None
+            return await self._wait(future, stopped, ctx)
+        except Cancelled as exc:
+            if exc.reason == "deadline":
+                raise DeadlineExceeded("deadline passed before the answer was ready") from None
+            raise Unavailable(f"the computation was stopped ({exc.reason}); retry") from None
+        finally:
+            del self._running[token]
+            if not future.done():  # nobody waits for it any more: stop it at its next checkpoint
+                future.cancel()
+                token.cancel("abandoned")
+
+    @staticmethod
+    async def _wait(future: asyncio.Future[T], stopped: asyncio.Future[str], ctx: Context) -> T:
+        """``future``'s result, ``Cancelled`` as soon as ``stopped`` is settled, ``DeadlineExceeded`` when
+        the caller's deadline passes first."""
+        timeout = None
+        if ctx.deadline is not None:
+            timeout = ctx.deadline - time.monotonic()
+            if timeout <= 0:
+                raise DeadlineExceeded("deadline passed before the computation started")
+        waiting: set[asyncio.Future[Any]] = {future, stopped}
+        done, _ = await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        if future in done:
+            return future.result()
+        if stopped in done:
+            raise Cancelled(stopped.result())  # cancel_running: answer now; the thread stops at a checkpoint
+        raise DeadlineExceeded("deadline passed before the answer was ready")
 
     # ------------------------------------------------------------------ dispatch
     async def dispatch(

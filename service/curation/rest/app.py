@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 import curation
@@ -34,7 +34,8 @@ from curation.metrics import CONTENT_TYPE_LATEST
 from curation.ops import Context, Seam
 from curation.rest import protojson
 from curation.rest.errors import JSON, curation_error_handler, http_error_handler
-from curation.rest.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from curation.rest.media import check_json_body
+from curation.rest.middleware import BodyLimitMiddleware, DrainMiddleware, RequestContextMiddleware
 from curation.rest.openapi import build_openapi
 from curation.rest.routes import RestRoute, rest_routes
 
@@ -49,6 +50,8 @@ T = TypeVar("T")
 
 _GRPC_TIMEOUT = re.compile(r"([0-9]{1,8})([HMSmun])")
 _GRPC_UNIT_SECONDS = {"H": 3600.0, "M": 60.0, "S": 1.0, "m": 1e-3, "u": 1e-6, "n": 1e-9}
+# Answered while the process drains (liveness, readiness, metrics), with Connection: close.
+_PROBES = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 def context_from_headers(headers: Any, *, now: float | None = None) -> Context:
@@ -97,6 +100,7 @@ def _rpc_endpoint(route: RestRoute, runtime: Runtime) -> Callable[[Request], Awa
         return await ops.run(fn, *args, ctx=ctx) if big else fn(*args)
 
     async def endpoint(request: Request) -> Response:
+        check_json_body(request.headers.get("content-type"))
         try:
             ctx = context_from_headers(request.headers)
             body, digest = await _read_body(request)
@@ -107,7 +111,7 @@ def _rpc_endpoint(route: RestRoute, runtime: Runtime) -> Callable[[Request], Awa
                 )
                 response = await ops.dispatch(route.rpc, message, ctx, body_digest=digest)
             payload = await off_loop(response.ByteSize() >= OFF_LOOP_BYTES, ctx, protojson.dumps, response)
-        except CurationError:
+        except (CurationError, ClientDisconnect):
             raise
         except Exception as exc:
             log.exception("unexpected error in %s", route.rpc, extra={"rpc": route.rpc})
@@ -170,7 +174,9 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     labels = {route.path: route.rpc for route in routes}
     labels.update({p: p for p in ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs")})
-    # Added last = outermost: the request ID and metrics also cover bodies refused by the limit.
+    # Added last = outermost: the request ID and metrics also cover calls refused by the shutdown gate
+    # and bodies refused by the limit.
     app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.settings.max_request_bytes)
+    app.add_middleware(DrainMiddleware, drain=runtime.drain, always_open=_PROBES)
     app.add_middleware(RequestContextMiddleware, metrics=runtime.metrics, labels=labels)
     return app
