@@ -58,6 +58,8 @@ class Drain:
 
     async def wait_idle(self, timeout: float) -> bool:
         """Wait until no call is in flight, at most ``timeout`` seconds; whether that happened."""
+        if self._idle.is_set():
+            return True
         try:
             await asyncio.wait_for(self._idle.wait(), max(0.0, timeout))
         except TimeoutError:
