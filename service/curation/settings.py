@@ -71,7 +71,18 @@ class Settings:
     admission_memory_bytes: int = 4096 * _MIB
     # Computations waiting for admission beyond this many are refused at once (overloaded, 429).
     max_waiting: int = 1000
+    # On SIGTERM: calls in flight get this long to finish; then running work is cancelled and the process
+    # exits (new calls meanwhile get UNAVAILABLE / 503).
     shutdown_grace_seconds: float = 10.0
+    # REST connections: a request's headers must arrive within header_timeout of the connection (or of
+    # the request's first byte), its body within body_timeout of the headers; at most max_connections
+    # open at once (more get 503); at most max_header_bytes of request line and headers.
+    http_header_timeout_seconds: float = 10.0
+    http_body_timeout_seconds: float = 60.0
+    http_max_connections: int = 1000
+    http_max_header_bytes: int = 64 * 1024
+    # gRPC: HTTP/2 streams one connection may run at once.
+    grpc_max_concurrent_streams: int = 100
     log_level: str = "INFO"
 
     @property
@@ -111,5 +122,16 @@ class Settings:
             admission_memory_bytes=_int(e, "CURATION_ADMISSION_MEMORY_BYTES", d.admission_memory_bytes),
             max_waiting=_int(e, "CURATION_MAX_WAITING", d.max_waiting),
             shutdown_grace_seconds=_float(e, "CURATION_SHUTDOWN_GRACE_SECONDS", d.shutdown_grace_seconds),
+            http_header_timeout_seconds=_float(
+                e, "CURATION_HTTP_HEADER_TIMEOUT_SECONDS", d.http_header_timeout_seconds
+            ),
+            http_body_timeout_seconds=_float(
+                e, "CURATION_HTTP_BODY_TIMEOUT_SECONDS", d.http_body_timeout_seconds
+            ),
+            http_max_connections=_int(e, "CURATION_HTTP_MAX_CONNECTIONS", d.http_max_connections),
+            http_max_header_bytes=_int(e, "CURATION_HTTP_MAX_HEADER_BYTES", d.http_max_header_bytes),
+            grpc_max_concurrent_streams=_int(
+                e, "CURATION_GRPC_MAX_CONCURRENT_STREAMS", d.grpc_max_concurrent_streams
+            ),
             log_level=e.get("CURATION_LOG_LEVEL", d.log_level).upper(),
         )

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from curation.cache import Cache, build_cache
+from curation.draining import Drain
 from curation.metrics import Metrics
 from curation.ops import Operations, OperationSpec
 from curation.ops.envelopes import Envelopes, load_signing_keys
@@ -40,6 +41,16 @@ class Runtime:
 
     def __post_init__(self) -> None:
         self.gateway = InProcess(self.ops)
+
+    # Calls in flight, and the refusal of new ones once shutdown begins (both adapters pass through it).
+    drain: Drain = field(default_factory=Drain)
+
+    def cancel_running(self, reason: str) -> None:
+        """Stop the computations still running (shutdown at the end of its grace): their callers get
+        ``Unavailable`` at once, and each computation stops at its next ``checkpoint()`` (in this process
+        or in the compute processes)."""
+        self.gateway.cancel_running(reason)
+        self.ops.cancel_running(reason)
 
     async def close(self) -> None:
         await self.gateway.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -13,7 +14,7 @@ from curation.ops import classification, detection
 from curation.ops.detection import limits as dl
 from curation.settings import Settings
 from curation.v1 import classification_pb2 as cpb
-from curation.v1 import common_pb2
+from curation.v1 import common_pb2, diagnostics_pb2_grpc
 from curation.v1 import detection_pb2 as dpb
 
 from .conftest import Serve
@@ -70,13 +71,21 @@ async def test_stream_chunks_are_counted_as_they_arrive(serve: Serve) -> None:
             sent += 1
             yield empty
 
-    call = s.stub.ScoreDetectionStream(endless())
-    # The server's status, read from the call: awaiting the call itself may instead raise the client's own
-    # failure to send its next chunk into a stream the server has already closed.
-    assert await call.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    def send() -> grpc.Call:
+        # A blocking client: grpc.aio's reports its own failed send into the closed stream (INTERNAL)
+        # instead of the server's status when the server ends the call while chunks are still written.
+        with grpc.insecure_channel(f"127.0.0.1:{s.server.port}") as channel:
+            try:
+                diagnostics_pb2_grpc.DiagnosticsServiceStub(channel).ScoreDetectionStream(endless())
+            except grpc.RpcError as error:
+                assert isinstance(error, grpc.Call)  # a call's error carries its status and trailers
+                return error
+        raise AssertionError("the endless stream was answered")
+
+    error = await asyncio.to_thread(send)
     assert sent < 1_000_000
-    trailers = await call.trailing_metadata()
-    details = [v for k, v in trailers or () if k == ERROR_DETAIL_TRAILER]
+    assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    details = [value for key, value in error.trailing_metadata() or () if key == ERROR_DETAIL_TRAILER]
     assert len(details) == 1 and isinstance(details[0], bytes)
     detail = common_pb2.ErrorDetail.FromString(details[0])
     assert (detail.kind, detail.field) == ("limit_exceeded", "stream")

@@ -72,6 +72,10 @@ class Gateway(Protocol):
         """The encoded answer of the client-streaming operation ``name`` to its chunks."""
         ...
 
+    def cancel_running(self, reason: str) -> None:
+        """Answer every running call ``Unavailable`` now; its computation stops at its next checkpoint."""
+        ...
+
     async def close(self) -> None:
         """Stop: running work is cancelled."""
         ...
@@ -106,6 +110,9 @@ class InProcess:
             messages = _decode_all(codec, chunks, chunk_type)
         response = await self.ops.dispatch_stream(name, messages, ctx)
         return await self._encode(codec, response, ctx)
+
+    def cancel_running(self, reason: str) -> None:
+        self.ops.cancel_running(reason)
 
     async def close(self) -> None:
         self.ops.close()

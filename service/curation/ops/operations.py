@@ -67,9 +67,7 @@ def _stopped(reason: str) -> CurationError:
     """The error a caller sees for a computation stopped at a checkpoint."""
     if reason == "deadline":
         return DeadlineExceeded("deadline passed before the answer was ready")
-    if reason == "shutdown":
-        return Unavailable("the service is shutting down; retry on another replica")
-    return Unavailable(f"the computation was stopped ({reason})")
+    return Unavailable(f"the computation was stopped ({reason}); retry")
 
 
 @dataclass(eq=False, slots=True)
@@ -133,7 +131,8 @@ class Operations:
             memory_bytes=2 * max_request_memory_bytes,
             heavy_bytes=max_request_memory_bytes // 16,
         )
-        self._tokens: set[CancelToken] = set()
+        # The token of every computation in the pool, and the future its caller's wait ends on.
+        self._running: dict[CancelToken, asyncio.Future[str]] = {}
         self._closed = False
 
     @classmethod
@@ -178,14 +177,21 @@ class Operations:
     def close(self) -> None:
         """Stop taking work and cancel what runs: each computation stops at its next checkpoint."""
         self._closed = True
-        for token in list(self._tokens):
-            token.cancel("shutdown")
+        self.cancel_running("shutdown")
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def cancel_running(self, reason: str) -> None:
+        """Cancel every computation running in the pool: its caller gets ``Unavailable`` at once and the
+        computation stops at its next ``checkpoint()`` (shutdown, at the end of its grace)."""
+        for token, stopped in list(self._running.items()):
+            token.cancel(reason)
+            if not stopped.done():
+                stopped.set_result(reason)
 
     @property
     def running(self) -> int:
         """Computations whose threads have not returned yet (cancelled ones included until they stop)."""
-        return len(self._tokens)
+        return len(self._running)
 
     # ------------------------------------------------------------------ budgets
     def check_cost(self, cost: Cost, *, field: str) -> None:
@@ -226,19 +232,33 @@ class Operations:
             future = loop.run_in_executor(self._executor, call)
         except RuntimeError:  # the pool was shut down: the process is stopping
             raise Unavailable("the service is shutting down") from None
-        self._tokens.add(token)
-        future.add_done_callback(lambda _: self._tokens.discard(token))
-        remaining = None if ctx.deadline is None else max(0.0, ctx.deadline - time.monotonic())
+        stopped: asyncio.Future[str] = loop.create_future()
+        self._running[token] = stopped
+        future.add_done_callback(lambda _: self._running.pop(token, None))
         try:
-            return await asyncio.wait_for(asyncio.shield(future), timeout=remaining)
-        except TimeoutError:
-            token.cancel("deadline")
-            raise DeadlineExceeded("deadline passed before the answer was ready") from None
+            return await self._wait(future, stopped, ctx)
         except asyncio.CancelledError:
             token.cancel("caller left")
             raise
         except Cancelled as exc:
             raise _stopped(exc.reason) from None
+        finally:
+            if not future.done():  # nobody waits for it any more: stop it at its next checkpoint
+                token.cancel("abandoned")
+
+    @staticmethod
+    async def _wait(future: asyncio.Future[T], stopped: asyncio.Future[str], ctx: Context) -> T:
+        """``future``'s result; ``Cancelled`` as soon as ``stopped`` is settled (``cancel_running``: the
+        caller is answered now, the thread stops at its next checkpoint); ``DeadlineExceeded`` when the
+        caller's deadline passes first."""
+        timeout = None if ctx.deadline is None else max(0.0, ctx.deadline - time.monotonic())
+        waiting: set[asyncio.Future[Any]] = {future, stopped}
+        done, _ = await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        if future in done:
+            return future.result()
+        if stopped in done:
+            raise Cancelled(stopped.result())
+        raise DeadlineExceeded("deadline passed before the answer was ready")
 
     # ------------------------------------------------------------------ dispatch
     async def dispatch(

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive
 
@@ -35,7 +35,8 @@ from curation.metrics import CONTENT_TYPE_LATEST
 from curation.ops import Context
 from curation.rest import protojson
 from curation.rest.errors import JSON, curation_error_handler, http_error_handler
-from curation.rest.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from curation.rest.media import check_json_body
+from curation.rest.middleware import BodyLimitMiddleware, DrainMiddleware, RequestContextMiddleware
 from curation.rest.openapi import build_openapi
 from curation.rest.routes import RestRoute, rest_routes
 
@@ -48,6 +49,8 @@ log = logging.getLogger("curation.rest")
 
 _GRPC_TIMEOUT = re.compile(r"([0-9]{1,8})([HMSmun])")
 _GRPC_UNIT_SECONDS = {"H": 3600.0, "M": 60.0, "S": 1.0, "m": 1e-3, "u": 1e-6, "n": 1e-9}
+# Answered while the process drains (liveness, readiness, metrics), with Connection: close.
+_PROBES = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 def context_from_headers(headers: Any, *, now: float | None = None) -> Context:
@@ -91,14 +94,14 @@ async def _until_disconnected(receive: Receive) -> None:
 
 
 def _rpc_endpoint(route: RestRoute, runtime: Runtime) -> Callable[[Request], Awaitable[Response]]:
-    async def answer(request: Request) -> bytes:
-        ctx = context_from_headers(request.headers)
-        body = await _read_body(request)
-        return await runtime.gateway.answer(route.rpc, body, protojson.CODEC, ctx)
-
     async def endpoint(request: Request) -> Response:
         """The answer, or nothing at all when the client leaves first: its computation is cancelled."""
-        work = asyncio.create_task(answer(request))
+        check_json_body(request.headers.get("content-type"))
+        ctx = context_from_headers(request.headers)
+        body = await _read_body(request)  # ClientDisconnect if the client leaves meanwhile
+        # Only once the body is read may the disconnect watcher take the next ASGI message.
+        work = asyncio.create_task(runtime.gateway.answer(route.rpc, body, protojson.CODEC, ctx))
+        del body
         gone = asyncio.create_task(_until_disconnected(request.receive))
         try:
             await asyncio.wait({work, gone}, return_when=asyncio.FIRST_COMPLETED)
@@ -107,7 +110,7 @@ def _rpc_endpoint(route: RestRoute, runtime: Runtime) -> Callable[[Request], Awa
             if not work.done():
                 work.cancel()  # the client left (or this endpoint was cancelled): stop the computation
         if not work.done() or work.cancelled():
-            return Response(status_code=499)  # nobody reads it; logged and counted as client closed
+            raise ClientDisconnect()  # nobody reads an answer: counted as the client closing (499)
         try:
             payload = work.result()
         except CurationError:
@@ -173,7 +176,9 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     labels = {route.path: route.rpc for route in routes}
     labels.update({p: p for p in ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs")})
-    # Added last = outermost: the request ID and metrics also cover bodies refused by the limit.
+    # Added last = outermost: the request ID and metrics also cover calls refused by the shutdown gate
+    # and bodies refused by the limit.
     app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.settings.max_request_bytes)
+    app.add_middleware(DrainMiddleware, drain=runtime.drain, always_open=_PROBES)
     app.add_middleware(RequestContextMiddleware, metrics=runtime.metrics, labels=labels)
     return app

@@ -1,8 +1,10 @@
 """The gRPC handlers, generated from the ops registry: one shared wrapper, no per-RPC servicer code.
 
-For every registered operation the wrapper (1) takes the request ID from ``x-request-id`` (sanitized,
-or a fresh one), sets it in the logs' context variable and echoes it as initial metadata, (2) reads the
-tenant from ``x-curation-namespace`` and the caller's deadline from ``context.time_remaining()``,
+For every registered operation the wrapper (0) refuses the call with UNAVAILABLE once shutdown has
+begun (``Runtime.drain``) and counts it in flight otherwise, (1) takes the request ID from
+``x-request-id`` (sanitized, or a fresh one), sets it in the logs' context variable and echoes it as
+initial metadata, (2) reads the tenant from ``x-curation-namespace`` and the caller's deadline from
+``context.time_remaining()``,
 (3) hands the raw request bytes to the runtime's gateway (``curation.ops.gateway``: fast path for a
 byte-identical repeat, parsing, the seam, serializing — off the event loop), (4) maps a
 ``CurationError`` through ``GRPC_STATUS`` (``curation.rpc.errors``) to ``context.abort`` with an
@@ -69,6 +71,7 @@ def _wrap(method: RpcMethod, runtime: Runtime, body: _Body) -> Callable[..., Awa
     """The shared behaviour around one RPC's ``body`` (see the module docstring)."""
     name = method.spec.name
     metrics = runtime.metrics
+    drain = runtime.drain
 
     async def behavior(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> bytes:
         began = time.perf_counter()
@@ -82,8 +85,9 @@ def _wrap(method: RpcMethod, runtime: Runtime, body: _Body) -> Callable[..., Awa
             await context.send_initial_metadata(((REQUEST_ID_HEADER, request_id),))
             error: CurationError
             try:
-                ctx = context_from_metadata(context, request_id)
-                response = await body(request, ctx)
+                with drain.call():  # UNAVAILABLE once shutdown has begun (never CANCELLED: clients retry it)
+                    ctx = context_from_metadata(context, request_id)
+                    response = await body(request, ctx)
                 code = grpc.StatusCode.OK
                 return response
             except CurationError as exc:

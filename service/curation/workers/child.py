@@ -16,6 +16,7 @@ import ctypes
 import importlib
 import itertools
 import logging
+import os
 import signal
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -229,6 +230,8 @@ class _Child:
         elif kind == "reply":
             _, rid, ok, value = header
             self.parent.reply(rid, ok, value, frames)
+        elif kind == "cancel_all":
+            self.ops.cancel_running(header[1])
         elif kind == "stop":
             self.stop()
 
@@ -292,3 +295,7 @@ def main(conn: Connection, config: WorkerConfig) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     configure_logging(config.settings.log_level)
     asyncio.run(_serve(conn, config))
+    # Now, without joining worker threads: one stuck in a call that never reaches a checkpoint must not
+    # keep this process alive after the server has gone.
+    logging.shutdown()
+    os._exit(0)

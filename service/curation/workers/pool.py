@@ -96,6 +96,12 @@ class ProcessPool:
     def pids(self) -> list[int]:
         return [p.process.pid or 0 for p in self._procs]
 
+    def cancel_running(self, reason: str) -> None:
+        """Answer every call in flight ``Unavailable`` now and tell the processes to cancel their work."""
+        for proc in self._procs:
+            self._send(proc, ("cancel_all", reason))
+            self._fail_all(proc, f"the computation was stopped ({reason}); retry")
+
     async def close(self) -> None:
         """Tell every process to stop (running calls are cancelled), then kill whoever lingers."""
         self._closing = True

@@ -134,6 +134,8 @@ def _pool(request: pb.SelectRequest, resolved: PoolVectors) -> tuple[Pool, int]:
     """The validated pool and its number of classes (``num_classes``, 0 = not given)."""
     v.check_non_empty(len(request.asset_ids), "asset_ids")
     ids = v.unique_strings(request.asset_ids, "asset_ids", allow_empty=False)
+    v.non_empty_strings(request.labeled_ids, "labeled_ids")
+    v.non_empty_strings(request.exclude_ids, "exclude_ids")
     n = ids.shape[0]
     k = int(request.num_classes)
     if k < 0:
