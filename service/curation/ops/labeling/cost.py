@@ -109,8 +109,9 @@ def _keyword(out: _Rules, at: str, rule: pb.KeywordRule) -> None:
         out.patterns_on[rule.field] = out.patterns_on.get(rule.field, 0) + 1
 
 
-def _rules(request: pb.ApplyLabelingFunctionsRequest) -> _Rules:
-    """Walk every rule: node count, patterns, exemplars and set sizes, each within its maximum."""
+def _rules(request: pb.ApplyLabelingFunctionsRequest, dim: int) -> _Rules:
+    """Walk every rule: node count, patterns, exemplars and set sizes, each within its maximum. Inline
+    exemplars count once the dimension is known (``dim`` 0: the collection's, not read yet)."""
     out = _Rules()
     for at, rule in _walk(request):
         out.nodes += 1
@@ -124,8 +125,7 @@ def _rules(request: pb.ApplyLabelingFunctionsRequest) -> _Rules:
             out.in_set_values += len(rule.in_set.values)
         elif kind == "similarity":
             sim = rule.similarity
-            dim = max(int(request.embedding_dim), 1)
-            count = len(sim.exemplars) // dim + len(sim.exemplar_asset_ids)
+            count = (len(sim.exemplars) // dim if dim > 0 else 0) + len(sim.exemplar_asset_ids)
             at_most(count, lim.MAX_EXEMPLARS_PER_RULE, f"{at}.similarity.exemplars", what="exemplars")
             out.exemplars += count
             at_most(out.exemplars, lim.MAX_EXEMPLARS_TOTAL, f"{at}.similarity", what="exemplars in total")
@@ -192,9 +192,9 @@ def apply_cost(request: pb.ApplyLabelingFunctionsRequest) -> Cost:
     """Apply's cost: rows, functions, texts, columns, rules and patterns within their maxima; memory of
     the inputs as arrays, the masks, the matrix and its proto; work = pattern matching + rule masks."""
     n, m, k = _check_apply_sizes(request)
-    rules = _rules(request)
-    text = _text_cost(request, rules, n)
     dim = int(request.embedding_dim)
+    rules = _rules(request, dim)
+    text = _text_cost(request, rules, n)
     memory = (
         2 * str_array_bytes(request.asset_ids)
         + 128 * n
@@ -212,11 +212,14 @@ def stored_vectors_cost(request: pb.ApplyLabelingFunctionsRequest, dim: int) -> 
     """What reading the assets' vectors of dimension ``dim`` from a collection adds: the store's read
     (buffers and float32 copies) plus Apply's similarity work on them."""
     n = len(request.asset_ids)
-    rules = _rules(request)
+    base = apply_cost(request)
+    rules = _rules(request, dim)
     if not rules.similarity:
-        return Cost(0)
-    read = 6 * 4 * n * dim + 8 * 4 * rules.exemplars * dim
-    return apply_cost(request) + Cost(read) + _vector_cost(request, rules, n, dim)
+        return base
+    exemplars = Cost(8 * 4 * rules.exemplars * dim)
+    if request.embedding_dim > 0:  # the assets' vectors are inline (counted); exemplars are read
+        return base + exemplars
+    return base + exemplars + Cost(6 * 4 * n * dim) + _vector_cost(request, rules, n, dim)
 
 
 # ---------------------------------------------------------------------------------------- matrices

@@ -81,7 +81,8 @@ async def resolve_stored_vectors(
         )
     rules = similarity_rules(request)
     # The vectors to read are n x the collection's dimension: their cost is checked before reading them.
-    ops.check_cost(stored_vectors_cost(request, dim), field="embedding_collection")
+    if rules:
+        ops.check_cost(stored_vectors_cost(request, dim), field="embedding_collection")
     parts = [head.generation.encode()]
     assets = None
     if rules and not inline:
