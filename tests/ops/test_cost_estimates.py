@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pytest
@@ -32,7 +33,18 @@ from tests.support import DictCache
 
 pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning")
 
+T = TypeVar("T")
 CTX = Context(namespace="cost")
+# One loop for every call: asyncio.run would install a SIGINT handler per call, and Python 3.11 formats
+# the finished task's repr (its whole result, megabytes of vectors) when it restores the old handler.
+LOOP = asyncio.new_event_loop()
+
+
+def run_sync(call: Awaitable[T]) -> T:
+    """Run one seam call to completion on ``LOOP``."""
+    return LOOP.run_until_complete(call)
+
+
 SPECS = [*lab_ops.SPECS, *smp_ops.SPECS, *emb_ops.SPECS]
 WORDS = np.array(["refund", "late", "great", "bike", "broken", "fast", "slow", "wheel", "seat", "ok"])
 
@@ -54,7 +66,7 @@ def put(ops: Operations, name: str, ids: list[str], x: np.ndarray) -> None:
     request = epb.PutEmbeddingsRequest(
         collection=name, dimension=x.shape[1], asset_ids=ids, vectors=x.astype("<f4").tobytes()
     )
-    asyncio.run(ops.dispatch(f"{emb_ops.SERVICE}/PutEmbeddings", request, CTX))
+    run_sync(ops.dispatch(f"{emb_ops.SERVICE}/PutEmbeddings", request, CTX))
 
 
 @dataclass
@@ -144,7 +156,7 @@ def predict(ops: Operations, rng: np.random.Generator) -> Case:
     fit = lpb.FitLabelModelRequest(
         class_names=["a", "b", "c", "d"], label_matrix=matrix(2_000, 12, 4, rng), omit_predictions=True
     )
-    fitted = asyncio.run(ops.dispatch(lab_ops.FIT, fit, CTX))
+    fitted = run_sync(ops.dispatch(lab_ops.FIT, fit, CTX))
     assert isinstance(fitted, lpb.FitLabelModelResponse)
     req = lpb.PredictLabelModelRequest(model_id=fitted.model_id, label_matrix=matrix(100_000, 12, 4, rng))
     return Case(lab_ops.PREDICT, req, predict_cost(req, 4, False))
@@ -291,7 +303,7 @@ def measure(prepare: Prepare) -> tuple[int, int]:
         try:
             before = tracemalloc.get_traced_memory()[0]
             tracemalloc.reset_peak()
-            asyncio.run(ops.dispatch(case.name, case.request, CTX))
+            run_sync(ops.dispatch(case.name, case.request, CTX))
             peak = tracemalloc.get_traced_memory()[1] - before
         finally:
             tracemalloc.stop()

@@ -56,16 +56,14 @@ class _Rules:
 
 
 def _walk(request: pb.ApplyLabelingFunctionsRequest) -> Iterator[tuple[str, pb.Rule]]:
-    """Every rule node with its field path, depth first (nodes nested too deep are left for ``apply``
-    to refuse, after the node count is checked)."""
+    """Every rule node with its field path, depth first; a node nested deeper than MAX_DEPTH is refused."""
     stack = [(f"labeling_functions[{i}].rule", lf.rule, 0) for i, lf in enumerate(request.labeling_functions)]
     stack.reverse()
     while stack:
         at, rule, depth = stack.pop()
+        at_most(depth, lim.MAX_DEPTH, at, what="levels of nesting")
         yield at, rule
         kind = rule.WhichOneof("kind")
-        if depth >= lim.MAX_DEPTH:
-            continue
         if kind in ("all", "any"):
             subs = getattr(rule, kind).rules
             stack.extend(
@@ -252,7 +250,8 @@ def _model_cost(n: int, m: int, k: int, model: int, iterations: int) -> Cost:
     """One label model over an n x m matrix of k classes: tables, and for matrix completion its
     (m k) x (m k) objective; work = iterations x cells x classes."""
     tables = m * (k + 1) * k
-    memory = 8 * 8 * tables + 16 * n * k
+    # Tables: a few float64 copies while fitting, then as a Python list, a proto and its wire bytes.
+    memory = tables * (4 * 8 + _PY_FLOAT + 8 + 3 * 8) + 16 * n * k
     steps = max(iterations, 100 if model == pb.LABEL_MODEL_TYPE_DAWID_SKENE else 1)
     if model == pb.LABEL_MODEL_TYPE_MATRIX_COMPLETION:
         d = m * k
@@ -306,5 +305,6 @@ def predict_cost(request: pb.PredictLabelModelRequest, classes: int, multi: bool
     """Predict's cost once the fitted model's classes are known."""
     n, m = int(request.label_matrix.num_rows), int(request.label_matrix.num_functions)
     per_model = 2 if multi else classes
-    memory = 8 * 4 * m * (per_model + 1) * per_model + _predictions_cost(n, classes) + 16 * n * per_model
+    tables = m * (per_model + 1) * per_model * (classes if multi else 1)
+    memory = tables * (4 * 8 + _PY_FLOAT) + _predictions_cost(n, classes) + 16 * n * per_model
     return predict_request_cost(request) + Cost(memory, n * m * classes)

@@ -41,9 +41,11 @@ MAX_FUNCTIONS = 10_000
 MAX_MATRIX_CELLS = 100_000_000
 # Classes (class_names): label-model tables are functions x (classes + 1) x classes.
 MAX_CLASSES = 1_000
-# functions x (classes + 1) x classes of a label model's tables (float64, a few copies while fitting):
-# 20M entries is 160 MB per copy.
-MAX_TABLE_CELLS = 20_000_000
+# functions x (classes + 1) x classes of a label model's tables: float64 copies while fitting, then a
+# Python list, a proto and its bytes -- about 3 s per million entries end to end (measured), so 4M
+# entries (32 MB per float64 copy) keeps the largest fit near 12 s: 1,000 classes allow 3 functions,
+# 100 classes 396, 10 classes 36,363.
+MAX_TABLE_CELLS = 4_000_000
 # functions x classes of a matrix-completion model: its objective holds several (m k) x (m k) float64
 # matrices (co-occurrence, residual, mask), 2,048^2 x 8 B = 32 MB each, and L-BFGS-B works on m k^2.
 MAX_COMPLETION_DIM = 2_048

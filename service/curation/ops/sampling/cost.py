@@ -159,4 +159,7 @@ def plan_cost(request: pb.PlanRequest) -> Cost:
     add them), and the weak classes and slices it ranks."""
     at_most(int(request.weakest_classes), lim.MAX_CLASSES, "weakest_classes", what="classes")
     at_most(int(request.weakest_slices), lim.MAX_CLASSES, "weakest_slices", what="slices")
-    return select_cost(request.selection, plan=True)
+    try:
+        return select_cost(request.selection, plan=True)
+    except LimitExceeded as exc:
+        raise LimitExceeded(exc.message, field=f"selection.{exc.field}") from None
