@@ -56,13 +56,13 @@ def _keyword_masks(compiled: Compiled, inputs: Inputs) -> BoolArray:
         if fs.compiled is None:
             continue
         owners = np.asarray(fs.owners, dtype=np.int64)
-        texts = inputs.texts[fs.name]
+        field_texts = inputs.texts[fs.name]
         # Blocks of texts x patterns <= _MATCH_BLOCK: every pattern may match every text, and the hit
         # lists of a block are all that is held at once.
         step = max(1, _MATCH_BLOCK // len(fs.owners))
         for r0 in range(0, n, step):
             checkpoint()
-            _set_hits(masks, owners, list(map(fs.compiled.Match, texts[r0 : r0 + step])), r0)
+            _set_hits(masks, owners, list(map(fs.compiled.Match, field_texts[r0 : r0 + step])), r0)
     return masks
 
 
