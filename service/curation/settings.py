@@ -49,7 +49,7 @@ class Settings:
     local_cache_bytes: int = 256 * _MIB
     # Data stored on purpose (embedding collections, fitted models), never evicted: the budget of the
     # in-process store, and of the Redis store (keys plus values, counted in Redis across replicas).
-    store_memory_bytes: int = 256 * _MIB
+    store_memory_bytes: int = 1024 * _MIB
     store_redis_bytes: int = 1024 * _MIB
     # Keys that sign cache envelopes: "kid1:secret1,kid2:secret2" (the first signs, all verify), given
     # inline or in a file (a mounted Secret). Neither: a random key per process.

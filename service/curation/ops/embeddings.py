@@ -30,14 +30,14 @@ import numpy.typing as npt
 from curation.contract import NAME_PATTERN, is_valid_name
 from curation.errors import InvalidArgument, NotFound
 from curation.ops._validate import check_non_empty, unique_strings
-from curation.ops.operation_spec import Context, Host, OperationSpec
+from curation.ops.embedding_limits import MAX_DIMENSION, put_cost, read_cost, request_ids_cost
+from curation.ops.operation_spec import Context, Cost, Host, OperationSpec
 from curation.store.base import Store
 from curation.v1 import embeddings_pb2 as pb
 
 __all__ = ["SPECS", "EmbeddingStore", "decode_vectors"]
 
 SERVICE = "curation.v1.EmbeddingService"
-MAX_DIMENSION = 65536
 CHUNK = 10_000
 _DTYPES: dict[int, np.dtype[Any]] = {
     pb.EMBEDDING_DTYPE_FLOAT32: np.dtype("<f4"),
@@ -208,7 +208,9 @@ async def get_embeddings(
 ) -> pb.GetEmbeddingsResponse:
     collection = check_collection(request.collection)
     ids = _ids(request.asset_ids)
-    head, found, vecs = await store_for(ops, ctx).get(collection, ids)
+    store = store_for(ops, ctx)
+    ops.check_cost(read_cost(ids, (await store.require(collection)).dimension), field="asset_ids")
+    head, found, vecs = await store.get(collection, ids)
     rows = np.flatnonzero(found)
     return pb.GetEmbeddingsResponse(
         collection=collection,
@@ -227,7 +229,8 @@ async def delete_embeddings(
     store = store_for(ops, ctx)
     deleted = 0
     if request.asset_ids:
-        deleted = await store.delete(collection, _ids(request.asset_ids))
+        ids = _ids(request.asset_ids)  # their cost is the request's own: no vector is read to delete it
+        deleted = await store.delete(collection, ids)
     dropped = False
     if request.delete_collection:
         dropped = await store.delete_collection(collection)
@@ -244,17 +247,21 @@ SPECS: list[OperationSpec[Any, Any, Any]] = [
         request_type=pb.PutEmbeddingsRequest,
         response_type=pb.PutEmbeddingsResponse,
         handle=put_embeddings,
+        cost=lambda r: put_cost(list(r.asset_ids), int(r.dimension)),
     ),
     OperationSpec(
         name=f"{SERVICE}/GetEmbeddings",
         request_type=pb.GetEmbeddingsRequest,
         response_type=pb.GetEmbeddingsResponse,
         handle=get_embeddings,
+        # The vectors' cost needs the collection's dimension: checked once its header is read.
+        cost=lambda r: request_ids_cost(list(r.asset_ids)),
     ),
     OperationSpec(
         name=f"{SERVICE}/DeleteEmbeddings",
         request_type=pb.DeleteEmbeddingsRequest,
         response_type=pb.DeleteEmbeddingsResponse,
         handle=delete_embeddings,
+        cost=lambda r: request_ids_cost(list(r.asset_ids)) if len(r.asset_ids) else Cost(0),
     ),
 ]

@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from curation.core._common.arrays import BoolArray, F32Array, FloatArray
+from curation.core._common.cancel import checkpoint
 from curation.core.labeling.compile import Compiled, numeric_column
 from curation.core.labeling.rules import (
     All,
@@ -36,6 +37,8 @@ __all__ = ["apply"]
 
 # Rows per block of the similarity matrix product.
 _SIM_CHUNK = 1 << 15
+# Texts x patterns per block of RE2 set matches (the hit lists of one block are held at once).
+_MATCH_BLOCK = 1 << 22
 
 
 def _keyword_masks(compiled: Compiled, inputs: Inputs) -> BoolArray:
@@ -53,16 +56,26 @@ def _keyword_masks(compiled: Compiled, inputs: Inputs) -> BoolArray:
         if fs.compiled is None:
             continue
         owners = np.asarray(fs.owners, dtype=np.int64)
-        hits = list(map(fs.compiled.Match, inputs.texts[fs.name]))
-        lengths = np.fromiter((len(h) if h else 0 for h in hits), dtype=np.int64, count=n)
-        if not lengths.any():
-            continue
-        flat = np.fromiter(
-            itertools.chain.from_iterable(h for h in hits if h), dtype=np.int64, count=int(lengths.sum())
-        )
-        rows = np.repeat(np.arange(n), lengths)
-        masks[owners[flat], rows] = True
+        field_texts = inputs.texts[fs.name]
+        # Blocks of texts x patterns <= _MATCH_BLOCK: every pattern may match every text, and the hit
+        # lists of a block are all that is held at once.
+        step = max(1, _MATCH_BLOCK // len(fs.owners))
+        for r0 in range(0, n, step):
+            checkpoint()
+            _set_hits(masks, owners, list(map(fs.compiled.Match, field_texts[r0 : r0 + step])), r0)
     return masks
+
+
+def _set_hits(masks: BoolArray, owners: npt.NDArray[np.int64], hits: list[list[int]], r0: int) -> None:
+    """Mark the keyword nodes whose patterns matched: ``hits[i]`` are the patterns row ``r0 + i`` matched."""
+    lengths = np.fromiter((len(h) if h else 0 for h in hits), dtype=np.int64, count=len(hits))
+    if not lengths.any():
+        return
+    flat = np.fromiter(
+        itertools.chain.from_iterable(h for h in hits if h), dtype=np.int64, count=int(lengths.sum())
+    )
+    rows = np.repeat(np.arange(r0, r0 + len(hits)), lengths)
+    masks[owners[flat], rows] = True
 
 
 @dataclass(slots=True)

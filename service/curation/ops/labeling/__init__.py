@@ -24,6 +24,7 @@ from typing import Any
 from curation.core.labeling import warm_up
 from curation.ops.labeling.analyze import ANALYZE, analyze, respond_analyze
 from curation.ops.labeling.apply import APPLY, apply, handle_apply, respond_apply
+from curation.ops.labeling.cost import analyze_cost, apply_cost, fit_cost, predict_request_cost
 from curation.ops.labeling.label_model import (
     DELETE,
     FIT,
@@ -68,6 +69,7 @@ SPECS: list[OperationSpec[Any, Any, Any]] = [
         # Kept so ``ops.load_payload(APPLY, digest)`` reads an applied matrix by its key digest.
         payload_type=pb.AppliedLabelingFunctions,
         handle=handle_apply,
+        cost=apply_cost,
     ),
     OperationSpec(
         name=ANALYZE,
@@ -76,6 +78,7 @@ SPECS: list[OperationSpec[Any, Any, Any]] = [
         payload_type=pb.LabelingFunctionAnalysis,
         evaluate=analyze,
         respond=respond_analyze,
+        cost=analyze_cost,
     ),
     OperationSpec(
         name=FIT,
@@ -85,6 +88,7 @@ SPECS: list[OperationSpec[Any, Any, Any]] = [
         # ``ops.load_payload(FIT, digest)``.
         payload_type=pb.FittedLabelModel,
         handle=handle_fit,
+        cost=fit_cost,
         warm_up=warm_up,
     ),
     OperationSpec(
@@ -92,6 +96,8 @@ SPECS: list[OperationSpec[Any, Any, Any]] = [
         request_type=pb.PredictLabelModelRequest,
         response_type=pb.PredictLabelModelResponse,
         handle=predict,
+        # The fitted model's classes are checked once it is loaded (``predict_cost``).
+        cost=predict_request_cost,
         warm_up=warm_up,
     ),
     OperationSpec(

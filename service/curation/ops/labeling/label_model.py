@@ -28,6 +28,8 @@ from curation.errors import InvalidArgument
 from curation.ops import _validate as v
 from curation.ops.findings import warning
 from curation.ops.keys import canonical_bytes
+from curation.ops.labeling import limits as lim
+from curation.ops.labeling.cost import predict_cost
 from curation.ops.labeling.matrix import Entries, asset_ids, class_matrix, class_names, entries
 from curation.ops.labeling.models import check_model_id, delete_model, keep_model, load_model
 from curation.ops.operation_spec import Context, Host
@@ -50,7 +52,7 @@ __all__ = [
 FIT = "curation.v1.LabelingFunctionService/FitLabelModel"
 PREDICT = "curation.v1.LabelingFunctionService/PredictLabelModel"
 DELETE = "curation.v1.LabelingFunctionService/DeleteLabelModel"
-MAX_ITERATIONS = 10_000
+MAX_ITERATIONS = lim.MAX_ITERATIONS
 
 MODEL_KINDS: dict[int, ModelKind] = {
     pb.LABEL_MODEL_TYPE_UNSPECIFIED: "weighted_majority",
@@ -315,6 +317,8 @@ async def predict(
             f"got {request.label_matrix.num_functions}",
             field="label_matrix.num_functions",
         )
+    multi = payload.task == pb.LABEL_TASK_MULTI_LABEL
+    ops.check_cost(predict_cost(request, len(payload.class_names), multi), field="model_id")
     result = await ops.run(_predict, payload, request, ctx=ctx)
     return pb.PredictLabelModelResponse(model_id=model_id, predictions=result, warnings=payload.warnings)
 
