@@ -12,11 +12,17 @@ numpy as the ops layer does; the response rows print a large message with ``prot
     python -m bench.request_memory                # 1,000,000 classification rows
     python -m bench.request_memory --rows 200000
     python -m bench.request_memory --smoke        # 20,000 rows (CI)
+    python -m bench.request_memory --payloads     # memory per serialized byte of decoded payloads
+
+``--payloads`` measures what ``curation.ops.recent`` charges per serialized byte: evaluations computed
+by the ops layer from these requests, serialized, then decoded three times in a fresh process; RSS
+growth (after ``malloc_trim``) per serialized byte.
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import gc
 import json
 import subprocess
@@ -149,6 +155,39 @@ def _decoder(kind: str, message_type: type[Message]) -> Callable[[bytes], Any]:
     raise ValueError(kind)
 
 
+def _evaluation(case: str, rows: int) -> Message:
+    """The cached payload the ops layer computes for the ``case`` request."""
+    from curation.ops import classification as classification_ops
+    from curation.ops import detection as detection_ops
+
+    if case == "classification":
+        request = classification(rows)
+        assert isinstance(request, classification_pb2.ScoreClassificationRequest)
+        return classification_ops.evaluate(request)
+    request = detection(rows)
+    assert isinstance(request, detection_pb2.ScoreDetectionRequest)
+    return detection_ops.evaluate(request)
+
+
+def payload_child(case: str, rows: int) -> None:
+    """RSS per serialized byte of three decoded copies of the case's evaluation (one JSON line)."""
+    payload = _evaluation(case, rows)
+    raw, kind = payload.SerializeToString(), type(payload)
+    del payload
+    libc = ctypes.CDLL("libc.so.6")
+
+    def settled() -> int:
+        gc.collect()
+        libc.malloc_trim(0)
+        return _rss_kib("VmRSS") * 1024
+
+    before = settled()
+    held = [kind.FromString(raw) for _ in range(3)]
+    grown = settled() - before
+    print(json.dumps({"type": kind.DESCRIPTOR.full_name, "bytes": len(raw), "factor": grown / 3 / len(raw)}))
+    del held
+
+
 def _rss_kib(field: str) -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -222,12 +261,28 @@ def main() -> None:
     parser.add_argument("--cases", nargs="*", default=None, help="only these cases")
     parser.add_argument("--child", nargs=3, metavar=("CASE", "KIND", "PATH"), help=argparse.SUPPRESS)
     parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--payloads", action="store_true", help="memory per serialized byte of payloads")
+    parser.add_argument("--payload-child", nargs=2, metavar=("CASE", "ROWS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.payload_child:
+        payload_child(args.payload_child[0], int(args.payload_child[1]))
+        return
     if args.child:
         case, kind, path = args.child
         child(case, kind, path, args.trace)
         return
     rows = 20_000 if args.smoke else args.rows
+    if args.payloads or args.smoke:
+        for case in ("classification", "detection"):
+            n = rows if args.smoke else min(rows, 200_000)
+            cmd = [sys.executable, "-m", "bench.request_memory", "--payload-child", case, str(n)]
+            done = subprocess.run(cmd, cwd=HERE.parent, check=True, capture_output=True, text=True)
+            m = json.loads(done.stdout.strip().splitlines()[-1])
+            print(
+                f"payload {m['type']} ({n} rows): {m['bytes'] / 1e6:.1f} MB serialized, decoded x{m['factor']:.2f}"
+            )
+        if args.payloads:
+            return
     print(f"rows={rows}; peaks are above the RSS / traced memory before decoding, per byte of the body")
     with tempfile.TemporaryDirectory() as tmp:
         for case, build in {**BUILDERS, **RESPONSES}.items():
