@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from curation.core._common.arrays import BoolArray, FloatArray, IntArray
+from curation.core._common.cancel import checkpoint
 from curation.core.classification._checks import check_indicator, check_labels, check_scores
 from curation.core.classification._precision_recall import safe_divide
 from curation.core.classification.summary import Summary, summarize_multi, summarize_single
@@ -126,6 +127,7 @@ def single_label_slices(
     order, starts = _segments(inv, n_groups)
     out = []
     for g, is_ranked in zip(keep.tolist(), ranked.tolist(), strict=True):
+        checkpoint()
         rows = np.sort(order[starts[g] : starts[g + 1]])
         summary = summarize_single(
             t[rows],
@@ -176,6 +178,7 @@ def multi_label_slices(
     keep, ranked = _rank_slices(stat, sizes, min_support, max_slices)
     out = []
     for g, is_ranked in zip(keep.tolist(), ranked.tolist(), strict=True):
+        checkpoint()
         rows = np.sort(order[starts[g] : starts[g + 1]])
         summary = summarize_multi(
             t[rows], p[rows], None if s is None else s[rows], probabilities, calibration_bins

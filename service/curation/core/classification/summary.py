@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from curation.core._common.arrays import BoolArray, FloatArray, IntArray
+from curation.core._common.cancel import checkpoint
 from curation.core._common.findings import Finding
 from curation.core.classification._checks import AnyFloat, check_indicator, check_labels, check_scores
 from curation.core.classification._precision_recall import Averaged, PerClassCounts, average, safe_divide
@@ -215,10 +216,12 @@ def summarize_single(
     calib = None
     loss = None
     if s is not None:
+        checkpoint()
         ap = average_precision_per_class(t[:, None] == np.arange(k)[None, :], s)
         if top_k:
             topk = _top_k_accuracy(t, s, top_k, findings)
         if probabilities:
+            checkpoint()
             loss, calib = _top_label_probabilities(t, s, bins)
     return Summary(
         num_assets=n,
@@ -312,10 +315,12 @@ def summarize_multi(
     fp, fn = pred - tp, support - tp
     tn = n - tp - fp - fn
     mcm = np.stack([tn, fp, fn, tp], axis=1).reshape(k, 2, 2).astype(np.int64)
+    checkpoint()
     wrong = t != p
     row_wrong = wrong.any(axis=1)
     accuracy = float(1.0 - row_wrong.mean()) if n else 0.0
     hamming = float(wrong.mean()) if wrong.size else 0.0
+    checkpoint()
     row_tp = both.sum(axis=1, dtype=np.int64)
     row_true = t.sum(axis=1, dtype=np.int64)
     row_pred = p.sum(axis=1, dtype=np.int64)
@@ -330,9 +335,12 @@ def summarize_multi(
     calib = None
     loss = None
     if s is not None:
+        checkpoint()
         ap = average_precision_per_class(t, s)
         if probabilities:
+            checkpoint()
             loss = _binary_log_loss(t, s)
+            checkpoint()
             calib = calibration(s, t, n_bins=bins)
     return Summary(
         num_assets=n,
