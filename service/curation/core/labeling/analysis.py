@@ -33,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from curation.core._common.arrays import BoolArray, FloatArray, IntArray
+from curation.core._common.cancel import checkpoint
 from curation.core._common.findings import Finding
 from curation.core.labeling.vote_statistics import IntMatrix
 
@@ -92,12 +93,15 @@ def lf_summary(L: IntMatrix, *, gold: npt.NDArray[np.integer] | None = None) -> 
     n, m = L.shape
     denom = max(n, 1)
     fires, per_row, conflict = row_vote_counts(L)
+    checkpoint()
     votes = np.count_nonzero(fires, axis=0).astype(np.int64)
     overlapped = per_row > 1
     overlap_counts = np.count_nonzero(fires & overlapped[:, None], axis=0)
     conflict_counts = np.count_nonzero(fires & conflict[:, None], axis=0)
     k = int(L.max()) + 1 if L.size else 0
+    checkpoint()
     counts = _vote_counts(L, m, max(k, 0))
+    checkpoint()
     polarity = [np.flatnonzero(counts[j]).tolist() for j in range(m)]
     summary = LFSummary(
         polarity=polarity,
@@ -223,6 +227,7 @@ def _duplicate_columns(L: IntMatrix) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     seen: dict[int, list[int]] = {}
     for j, s in enumerate(sig.tolist()):
+        checkpoint()
         match = next((i for i in seen.get(s, []) if np.array_equal(L[:, i], L[:, j])), None)
         if match is not None:
             out.append((j, match))

@@ -36,6 +36,8 @@ import numpy.typing as npt
 from scipy.optimize import linear_sum_assignment, minimize
 
 from curation.core._common.arrays import FloatArray, IntArray
+from curation.core._common.cancel import checkpoint
+from curation.core._common.chunks import spans
 from curation.core._common.hashing import stable_string_hash
 from curation.core.labeling._kernels import (
     counts_kernel,
@@ -63,6 +65,8 @@ TIE_TOLERANCE = 1e-5
 PREC_INIT = 0.7
 _ACC_CLIP = (0.01, 0.99)
 _DS_SMOOTHING = 0.01
+# Rows scored per compiled call between two cancellation checkpoints (a few ms at 20 LFs).
+_ROWS_PER_SPAN = 1 << 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +91,12 @@ class FittedLabelModel:
 def _pattern_probs(model: FittedLabelModel, patterns: npt.NDArray[np.int16]) -> FloatArray:
     """Class probabilities of each row of ``patterns`` under ``model`` (one compiled pass)."""
     P = np.ascontiguousarray(patterns, dtype=np.int16)
-    return np.asarray(proba_kernel(P, model.tables, model.log_prior, model.kind == "majority"))
+    majority = model.kind == "majority"
+    out = np.empty((P.shape[0], model.n_classes), dtype=np.float64)
+    # Row by row independent: rows in spans, a cancellation checkpoint between spans.
+    for lo, hi in spans(P.shape[0], _ROWS_PER_SPAN):
+        out[lo:hi] = proba_kernel(P[lo:hi], model.tables, model.log_prior, majority)
+    return out
 
 
 def _posterior_agreement(
@@ -204,6 +213,7 @@ def _fit_weighted(
         return FittedLabelModel("weighted_majority", k, log_prior, tables, acc, prior, 0, True)
     acc = _posterior_agreement(stats, _vote_tables(m, k, np.ones(m)), np.zeros(k), True)
     for _ in range(rounds):
+        checkpoint()
         acc = _posterior_agreement(stats, _vote_tables(m, k, _wmv_weights(acc, k)), log_prior, False)
     tables = _vote_tables(m, k, _wmv_weights(acc, k))
     return FittedLabelModel("weighted_majority", k, log_prior, tables, acc, prior, rounds, True)
@@ -217,6 +227,7 @@ def _fit_dawid_skene(
     P = np.ascontiguousarray(stats.patterns, dtype=np.int16)
     w = stats.counts.astype(np.float64)
     q = np.asarray(proba_kernel(P, _vote_tables(m, k, np.ones(m)), np.zeros(k), True))
+    checkpoint()
     wq = q * w[:, None]
     mass = wq.sum(axis=0)
     counts = counts_kernel(P, wq)
@@ -226,6 +237,7 @@ def _fit_dawid_skene(
     total = float(w.sum())
     pi, cond = np.full(k, 1.0 / k), np.full((m, k + 1, k), 1.0 / (k + 1))
     for it in range(1, max_iter + 1):  # noqa: B007 - iterations are reported
+        checkpoint()
         pi = prior if prior is not None else (mass + _DS_SMOOTHING) / (total + k * _DS_SMOOTHING)
         smoothed = counts + _DS_SMOOTHING
         cond = smoothed / smoothed.sum(axis=1, keepdims=True)
@@ -259,7 +271,9 @@ def _fit_matrix_completion(
     Pd = prior
 
     def loss_grad(x: FloatArray) -> tuple[float, FloatArray]:
-        """The objective and its gradient at the flattened ``mu``."""
+        """The objective and its gradient at the flattened ``mu`` (a cancellation checkpoint per call:
+        one per L-BFGS iteration or line-search step)."""
+        checkpoint()
         mu = x.reshape(d, k)
         muP = mu * Pd[None, :]
         R = np.where(mask, co - muP @ mu.T, 0.0)

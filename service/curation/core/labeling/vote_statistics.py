@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from curation.core._common.arrays import IntArray
+from curation.core._common.cancel import checkpoint
 from curation.core.labeling._kernels import cooccurrence_kernel
 
 __all__ = ["IntMatrix", "PatternIndex", "VoteStatistics", "pattern_index", "vote_statistics"]
@@ -85,6 +86,7 @@ def _codes(L: IntMatrix, n_classes: int) -> IntArray | None:
         return None
     codes = np.zeros(L.shape[0], dtype=np.int64)
     for j in range(m):
+        checkpoint()
         codes *= base
         codes += L[:, j].astype(np.int64) + 1
     return codes
