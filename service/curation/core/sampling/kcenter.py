@@ -17,6 +17,8 @@ import numpy as np
 import numpy.typing as npt
 
 from curation.core._common.arrays import BoolArray, F32Array, FloatArray, IntArray, U64Array
+from curation.core._common.cancel import checkpoint
+from curation.core._common.chunks import spans
 
 __all__ = ["KCenterResult", "kcenter_greedy", "min_sq_distances"]
 
@@ -44,7 +46,7 @@ def min_sq_distances(
     if centers.shape[0] == 0 or n == 0:
         return out
     c_sq = np.einsum("ij,ij->i", centers, centers)
-    for r0 in range(0, n, row_block):
+    for r0, _ in spans(n, row_block):
         xb = x[r0 : r0 + row_block]
         x_sq = np.einsum("ij,ij->i", xb, xb)
         best = out[r0 : r0 + row_block]
@@ -189,6 +191,7 @@ class _LazyFarthest:
     def run(self) -> None:
         """Pick until the batch is full or no candidate is left."""
         while self.count < self.picked.size:
+            checkpoint()
             top = self.m_hot.max() if self.m_hot.size else _NEG_INF
             if top <= self.bound:
                 if self.bound == _NEG_INF and top == _NEG_INF:
