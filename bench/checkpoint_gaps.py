@@ -120,11 +120,182 @@ def diagnosis(smoke: bool) -> Run:
     return lambda: diagnose(data)
 
 
+# -------------------------------------------------------------------------------- classification
+def _classification(smoke: bool, k: int) -> tuple[Any, Any]:
+    n = 2_000 if smoke else 1_000_000
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, k, n)
+    logits = rng.normal(size=(n, k)).astype(np.float32)
+    logits[np.arange(n), y] += 1.5
+    probs = np.exp(logits - logits.max(1, keepdims=True))
+    probs /= probs.sum(1, keepdims=True)
+    return y, probs
+
+
+def classification_summary(smoke: bool) -> Run:
+    from curation.core import classification as cl
+
+    k = 10 if smoke else 100
+    y, probs = _classification(smoke, k)
+    return lambda: cl.single_label_summary(
+        y, n_classes=k, scores=probs, probabilities=True, top_k=(1, 5), calibration_bins=15
+    )
+
+
+def classification_slices(smoke: bool) -> Run:
+    from curation.core import classification as cl
+
+    y, probs = _classification(smoke, 10)
+    values = np.random.default_rng(2).integers(0, 50, y.shape[0]).astype(np.str_)
+    return lambda: cl.single_label_slices(
+        values, y, probs.argmax(1), n_classes=10, scores=probs, probabilities=True, top_k=(1, 3)
+    )
+
+
+def classification_multi(smoke: bool) -> Run:
+    from curation.core import classification as cl
+
+    _, probs = _classification(smoke, 20)
+    truth = np.random.default_rng(3).random(probs.shape) < probs * 3
+    return lambda: cl.multi_label_summary(truth, scores=probs, probabilities=True)
+
+
+# -------------------------------------------------------------------------------------- labeling
+def labeling_apply(smoke: bool) -> Run:
+    from curation.core import labeling as lfs
+
+    n = 2_000 if smoke else 1_000_000
+    rng = np.random.default_rng(0)
+    words = np.array(["refund", "broken", "great", "late", "bike", "night", "cat", "ok", "the", "a"])
+    texts = [" ".join(row) for row in words[rng.integers(0, len(words), size=(n, 6))].tolist()]
+    kw = lfs.Keyword
+    functions = [
+        lfs.LabelingFunction("refund", 0, kw("text", ("refund",))),
+        lfs.LabelingFunction("broken", 0, kw("text", ("broken",), whole_word=True)),
+        lfs.LabelingFunction("great", 1, kw("text", ("great",), case_insensitive=True)),
+        lfs.LabelingFunction("late", 0, kw("text", (r"lat\w",), regex=True)),
+        lfs.LabelingFunction("bike", 2, kw("text", ("bike", "bicycle"))),
+        lfs.LabelingFunction("cat", 2, kw("text", ("cat",), whole_word=True)),
+        lfs.LabelingFunction("night", 2, lfs.Equals("time_of_day", "night")),
+        lfs.LabelingFunction("fast", 0, lfs.Range("speed", 80.0, None)),
+        lfs.LabelingFunction("pred-0", 0, lfs.PredictedClass(0)),
+        lfs.LabelingFunction("score-2", 2, lfs.ScoreAtLeast(2, 0.6)),
+    ]
+    inputs = lfs.Inputs(
+        n=n,
+        texts={"text": texts},
+        metadata={
+            "time_of_day": rng.choice(np.array(["day", "night", "dusk", ""]), size=n),
+            "speed": rng.uniform(0, 100, size=n).astype(np.str_),
+        },
+        scores=rng.dirichlet(np.ones(3), size=n).astype(np.float32),
+    )
+    compiled = lfs.compile_functions(functions, inputs, n_classes=3)
+    return lambda: lfs.apply(compiled, inputs)
+
+
+def labeling_regex(smoke: bool) -> Run:
+    """Counted repetitions, the expensive kind of RE2 set: the issue's ``[a-j]{1,40}xxxxx`` family."""
+    from curation.core import labeling as lfs
+
+    n, patterns = (200, 20) if smoke else (5_000, 200)
+    rng = np.random.default_rng(0)
+    letters = np.array(list("abcdefghijx "))
+    texts = ["".join(row) for row in letters[rng.integers(0, len(letters), size=(n, 400))].tolist()]
+    rule = lfs.Keyword(
+        "text", tuple(f"[a-j]{{1,{20 + i % 21}}}x{{{i % 5 + 2}}}y{i}" for i in range(patterns)), regex=True
+    )
+    inputs = lfs.Inputs(n=n, texts={"text": texts})
+    compiled = lfs.compile_functions([lfs.LabelingFunction("rep", 0, rule)], inputs, n_classes=2)
+    return lambda: lfs.apply(compiled, inputs)
+
+
+def _votes(smoke: bool) -> Any:
+    from tests.synth.label_model import synthetic_votes
+
+    return synthetic_votes(5_000 if smoke else 1_000_000, 20, 5, seed=5).L
+
+
+def label_model(kind: str) -> Callable[[bool], Run]:
+    def setup(smoke: bool) -> Run:
+        from curation.core import labeling as lfs
+
+        L = _votes(smoke)
+        stats = lfs.vote_statistics(L, n_classes=5, reduce=False)
+        return lambda: lfs.fit(stats, model=kind)  # type: ignore[arg-type]
+
+    return setup
+
+
+def label_predict(smoke: bool) -> Run:
+    from curation.core import labeling as lfs
+
+    L = _votes(smoke)
+    model = lfs.fit_matrix(L, n_classes=5, model="weighted_majority")
+    return lambda: lfs.predict_proba(model, L)
+
+
+def label_summary(smoke: bool) -> Run:
+    from curation.core import labeling as lfs
+
+    L = _votes(smoke)
+    return lambda: lfs.lf_summary(L)
+
+
+# -------------------------------------------------------------------------------------- sampling
+def _vectors(n: int, d: int) -> Any:
+    rng = np.random.default_rng(0)
+    centers = rng.normal(size=(max(2, n // 500), d)).astype(np.float32)
+    return centers[rng.integers(0, len(centers), n)] + 0.8 * rng.normal(size=(n, d)).astype(np.float32)
+
+
+def kcenter(smoke: bool) -> Run:
+    from curation.core.sampling import kcenter_greedy
+
+    x = _vectors(5_000 if smoke else 1_000_000, 32 if smoke else 128)
+    return lambda: kcenter_greedy(x, 50 if smoke else 300)
+
+
+def near_duplicates_exact(smoke: bool) -> Run:
+    from curation.core.sampling import ANN_MIN_ROWS, near_duplicates
+
+    x = _vectors(2_000 if smoke else ANN_MIN_ROWS - 1, 32 if smoke else 128)
+    return lambda: near_duplicates(x, threshold=0.01)
+
+
+def near_duplicates_ann(smoke: bool) -> Run:
+    from curation.core.sampling import cosine_knn, near_duplicates
+
+    x = _vectors(25_000 if smoke else 1_000_000, 32 if smoke else 128)
+    return lambda: near_duplicates(x, threshold=0.01, knn=cosine_knn)
+
+
+def uncertainty_scores(smoke: bool) -> Run:
+    from curation.core.sampling import entropy, margin
+
+    _, probs = _classification(smoke, 10 if smoke else 100)
+    p64 = probs.astype(np.float64)
+    return lambda: (entropy(p64), margin(p64))
+
+
 PATHS: list[Path] = [
     Path("detection", "COCO evaluate_images (box IoU + matching)", coco_evaluate),
     Path("detection", "COCO accumulate", coco_accumulate),
     Path("detection", "TIDE errors", tide),
     Path("detection", "full diagnosis", diagnosis),
+    Path("classification", "single-label summary 100 classes", classification_summary),
+    Path("classification", "50 slices, full summaries", classification_slices),
+    Path("classification", "multi-label summary 20 labels", classification_multi),
+    Path("labeling", "apply 10 LFs (keywords, regex, metadata)", labeling_apply),
+    Path("labeling", "apply a counted-repetition regex set", labeling_regex),
+    Path("labeling", "fit dawid_skene", label_model("dawid_skene")),
+    Path("labeling", "fit matrix_completion", label_model("matrix_completion")),
+    Path("labeling", "predict_proba", label_predict),
+    Path("labeling", "lf_summary", label_summary),
+    Path("sampling", "k-center greedy", kcenter),
+    Path("sampling", "near-duplicates, exact kNN", near_duplicates_exact),
+    Path("sampling", "near-duplicates, faiss IVF", near_duplicates_ann),
+    Path("sampling", "entropy + margin scores", uncertainty_scores),
 ]
 
 
