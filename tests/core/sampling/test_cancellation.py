@@ -77,6 +77,7 @@ def test_sampling_in_tiny_spans_under_a_token_is_identical(
     reference = run()
     _, default_checks = count_checkpoints(run)
     monkeypatch.setattr(knn, "ANN_ROWS_PER_SPAN", 97)
+    monkeypatch.setattr(knn, "EXACT_BLOCK_CELLS", 1)  # blocks of 16 rows
     monkeypatch.setattr(scores, "SCORE_BUDGET", 3 * probs.shape[1])
     chunked, checks = count_checkpoints(run)
     assert checks > default_checks > 1

@@ -112,7 +112,9 @@ def single_label_slices(
     p = check_labels(y_pred, k, "y_pred")
     n = t.shape[0]
     s = check_scores(scores, n, k)
+    checkpoint()
     uniq, inv = _factorize(values, n)
+    checkpoint()
     n_groups = uniq.shape[0]
     codes = np.multiply(inv, k * k, dtype=np.int64)
     codes += t * k
@@ -124,6 +126,7 @@ def single_label_slices(
     sizes = support.sum(axis=1)
     stat = _slice_metric(metric, tp=tp, pred=pred, support=support, correct=tp.sum(1), n=sizes)
     keep, ranked = _rank_slices(stat, sizes, min_support, max_slices)
+    checkpoint()
     order, starts = _segments(inv, n_groups)
     out = []
     for g, is_ranked in zip(keep.tolist(), ranked.tolist(), strict=True):
@@ -160,9 +163,12 @@ def multi_label_slices(
     n, k = t.shape
     p = check_indicator(y_pred, "y_pred", (n, k))
     s = check_scores(scores, n, k)
+    checkpoint()
     uniq, inv = _factorize(values, n)
+    checkpoint()
     n_groups = uniq.shape[0]
     order, starts = _segments(inv, n_groups)
+    checkpoint()
     sizes = np.diff(starts)
     if n:
         st, sp = t[order], p[order]

@@ -39,7 +39,8 @@ def min_sq_distances(
 ) -> F32Array:
     """Squared Euclidean distance from each row of ``x`` to its nearest row of ``centers`` (inf if none).
 
-    Blocked over rows and centers so the largest temporary is ``row_block x center_block`` floats.
+    Blocked over rows and centers so the largest temporary is ``row_block x center_block`` floats, with
+    a cancellation checkpoint before each block product.
     """
     n = x.shape[0]
     out = np.full(n, np.inf, dtype=np.float32)
@@ -50,7 +51,7 @@ def min_sq_distances(
         xb = x[r0 : r0 + row_block]
         x_sq = np.einsum("ij,ij->i", xb, xb)
         best = out[r0 : r0 + row_block]
-        for c0 in range(0, centers.shape[0], center_block):
+        for c0, _ in spans(centers.shape[0], center_block):
             cb = centers[c0 : c0 + center_block]
             d = xb @ cb.T
             d *= -2.0

@@ -21,6 +21,7 @@ from curation.core._common.chunks import spans
 __all__ = [
     "ANN_MIN_ROWS",
     "ANN_ROWS_PER_SPAN",
+    "EXACT_BLOCK_CELLS",
     "KnnSearch",
     "ann_cosine_knn",
     "cosine_knn",
@@ -30,6 +31,8 @@ __all__ = [
 
 # From this many rows on, cosine_knn uses the approximate index.
 ANN_MIN_ROWS = 20_000
+# Similarities per block of the exact search (rows x n), between two cancellation checkpoints.
+EXACT_BLOCK_CELLS = 1 << 21
 # Rows added to / searched in the approximate index between two cancellation checkpoints.
 ANN_ROWS_PER_SPAN = 16_384
 # (unit rows n x d, k) -> (similarities n x k, neighbour rows n x k; -1 = none), best first.
@@ -47,10 +50,16 @@ def normalize_rows(x: npt.ArrayLike) -> F32Array:
     return a
 
 
-def exact_cosine_knn(xn: F32Array, k: int, *, block: int = 2048) -> tuple[F32Array, IntArray]:
-    """The ``k`` most similar rows (self included) of every unit row, blocked so memory is O(block n)."""
+def exact_cosine_knn(xn: F32Array, k: int, *, block: int = 0) -> tuple[F32Array, IntArray]:
+    """The ``k`` most similar rows (self included) of every unit row, blocked so memory is O(block n).
+
+    By default a block holds about ``EXACT_BLOCK_CELLS`` similarities (16 to 2048 rows), one matrix
+    product and one partition per block with a cancellation checkpoint between blocks; each row's
+    result depends on that row alone, so the block size changes no result.
+    """
     n = xn.shape[0]
     k = min(k, n)
+    block = block or min(2048, max(16, EXACT_BLOCK_CELLS // max(n, 1)))
     sims = np.empty((n, k), dtype=np.float32)
     idx = np.empty((n, k), dtype=np.int64)
     for r0, _ in spans(n, block):
