@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from curation.core import labeling as lfs
-from curation.core.labeling import evaluate, label_model
+from curation.core.labeling import _kernels, evaluate
 from tests.core.checkpoints import (
     assert_same,
     assert_stops_at_deadline,
@@ -88,7 +88,7 @@ def test_lfs_and_models_in_tiny_spans_under_a_token_are_identical(
     monkeypatch.setattr(evaluate, "_FIRST_TEXTS", 1)
     monkeypatch.setattr(evaluate, "_SPAN_SECONDS", 0.0)  # every span shrinks back to one text
     monkeypatch.setattr(evaluate, "_SIM_CHUNK", 37)
-    monkeypatch.setattr(label_model, "_ROWS_PER_SPAN", 5)
+    monkeypatch.setattr(_kernels, "ROWS_PER_SPAN", 5)
     chunked, checks = count_checkpoints(run)
     assert checks > default_checks > 1
     assert_same(chunked, reference)

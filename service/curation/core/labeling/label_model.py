@@ -39,6 +39,7 @@ from curation.core._common.arrays import FloatArray, IntArray
 from curation.core._common.cancel import checkpoint
 from curation.core._common.chunks import spans
 from curation.core._common.hashing import stable_string_hash
+from curation.core.labeling import _kernels
 from curation.core.labeling._kernels import (
     counts_kernel,
     em_pass_kernel,
@@ -65,8 +66,6 @@ TIE_TOLERANCE = 1e-5
 PREC_INIT = 0.7
 _ACC_CLIP = (0.01, 0.99)
 _DS_SMOOTHING = 0.01
-# Rows scored per compiled call between two cancellation checkpoints (a few ms at 20 LFs).
-_ROWS_PER_SPAN = 1 << 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +93,7 @@ def _pattern_probs(model: FittedLabelModel, patterns: npt.NDArray[np.int16]) -> 
     majority = model.kind == "majority"
     out = np.empty((P.shape[0], model.n_classes), dtype=np.float64)
     # Row by row independent: rows in spans, a cancellation checkpoint between spans.
-    for lo, hi in spans(P.shape[0], _ROWS_PER_SPAN):
+    for lo, hi in spans(P.shape[0], _kernels.ROWS_PER_SPAN):
         out[lo:hi] = proba_kernel(P[lo:hi], model.tables, model.log_prior, majority)
     return out
 
@@ -104,13 +103,11 @@ def _posterior_agreement(
 ) -> FloatArray:
     """Expected accuracy of each LF under the posterior (tables, log_prior): mean P(y = vote) over
     the rows it votes on -- one compiled pass, the posteriors are never stored."""
-    hits, votes = posterior_agreement_kernel(
-        np.ascontiguousarray(stats.patterns, dtype=np.int16),
-        stats.counts.astype(np.float64),
-        tables,
-        log_prior,
-        majority,
-    )
+    P = np.ascontiguousarray(stats.patterns, dtype=np.int16)
+    w = stats.counts.astype(np.float64)
+    hits, votes = np.zeros(P.shape[1]), np.zeros(P.shape[1])
+    for lo, hi in spans(P.shape[0], _kernels.ROWS_PER_SPAN):
+        posterior_agreement_kernel(P[lo:hi], w[lo:hi], tables, log_prior, majority, hits, votes)
     return np.asarray(np.where(votes > 0, hits / np.maximum(votes, 1e-300), 0.0), dtype=np.float64)
 
 
@@ -226,11 +223,15 @@ def _fit_dawid_skene(
     m, k = stats.n_lfs, stats.n_classes
     P = np.ascontiguousarray(stats.patterns, dtype=np.int16)
     w = stats.counts.astype(np.float64)
-    q = np.asarray(proba_kernel(P, _vote_tables(m, k, np.ones(m)), np.zeros(k), True))
-    checkpoint()
+    q = np.empty((P.shape[0], k))
+    majority_tables = _vote_tables(m, k, np.ones(m))
+    for lo, hi in spans(P.shape[0], _kernels.ROWS_PER_SPAN):
+        q[lo:hi] = proba_kernel(P[lo:hi], majority_tables, np.zeros(k), True)
     wq = q * w[:, None]
     mass = wq.sum(axis=0)
-    counts = counts_kernel(P, wq)
+    counts = np.zeros((m, k + 1, k))
+    for lo, hi in spans(P.shape[0], _kernels.ROWS_PER_SPAN):
+        counts_kernel(P[lo:hi], wq[lo:hi], counts)
     last = -np.inf
     converged = False
     it = 0
@@ -241,13 +242,25 @@ def _fit_dawid_skene(
         pi = prior if prior is not None else (mass + _DS_SMOOTHING) / (total + k * _DS_SMOOTHING)
         smoothed = counts + _DS_SMOOTHING
         cond = smoothed / smoothed.sum(axis=1, keepdims=True)
-        counts, mass, ll = em_pass_kernel(P, w, np.log(cond), np.log(pi))
+        counts, mass, ll = _em_pass(P, w, np.log(cond), np.log(pi))
         if np.isfinite(last) and abs(ll - last) <= tol * max(abs(last), 1.0):
             converged = True
             break
         last = ll
     acc = lf_accuracies_from_tables(cond, pi)
     return FittedLabelModel("dawid_skene", k, np.log(pi), np.log(cond), acc, pi, it, converged)
+
+
+def _em_pass(
+    P: npt.NDArray[np.int16], w: FloatArray, log_cond: FloatArray, log_prior: FloatArray
+) -> tuple[FloatArray, FloatArray, float]:
+    """One EM pass (see ``em_pass_kernel``) over spans of rows, a cancellation checkpoint between spans:
+    the counts, the class mass and the weighted log-likelihood."""
+    m, k = P.shape[1], log_prior.shape[0]
+    counts, mass, ll = np.zeros((m, k + 1, k)), np.zeros(k), 0.0
+    for lo, hi in spans(P.shape[0], _kernels.ROWS_PER_SPAN):
+        ll = em_pass_kernel(P[lo:hi], w[lo:hi], log_cond, log_prior, counts, mass, ll)
+    return counts, mass, ll
 
 
 def _fit_matrix_completion(
