@@ -28,6 +28,7 @@ import numpy.typing as npt
 
 from curation.core._common.arrays import BoolArray, FloatArray, IntArray
 from curation.core._common.cancel import checkpoint
+from curation.core._common.chunks import spans
 from curation.core._common.findings import Finding
 from curation.core.classification._checks import AnyFloat, check_indicator, check_labels, check_scores
 from curation.core.classification._precision_recall import Averaged, PerClassCounts, average, safe_divide
@@ -43,6 +44,9 @@ __all__ = [
     "summarize_multi",
     "summarize_single",
 ]
+
+# Multi-label log-loss entries computed between two cancellation checkpoints.
+LOSS_SPAN = 1 << 21
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,8 +274,12 @@ def _binary_log_loss(truth: BoolArray, s: AnyFloat) -> float:
     if s.size == 0:
         return 0.0
     eps = np.finfo(s.dtype).eps
-    p = np.clip(s, eps, 1 - eps).astype(np.float64)
-    return float(-np.where(truth, np.log(p), np.log1p(-p)).mean())
+    # The per-entry losses in spans of rows (elementwise, so unchanged), then one mean over all.
+    losses = np.empty(s.shape, dtype=np.float64)
+    for lo, hi in spans(s.shape[0], max(1, LOSS_SPAN // max(s.shape[1], 1))):
+        p = np.clip(s[lo:hi], eps, 1 - eps).astype(np.float64)
+        losses[lo:hi] = -np.where(truth[lo:hi], np.log(p), np.log1p(-p))
+    return float(losses.mean())
 
 
 def multi_label_summary(

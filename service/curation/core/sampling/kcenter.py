@@ -233,8 +233,10 @@ class _LazyFarthest:
             cold = (self.where < 0) & (self.mind > _NEG_INF)
             np.minimum(self.mind, min_sq_distances(self.xc, self.xc[self.pending]), out=self.mind, where=cold)
             self.pending = []
+        checkpoint()
         self.where[self.hot] = -1
         self.hot, self.bound = self._hot_rows()
+        checkpoint()
         self.where[self.hot] = np.arange(self.hot.size)
         m = self.xc.shape[0]
         self.x_hot = self.xc if self.hot.size == m else np.ascontiguousarray(self.xc[self.hot])
