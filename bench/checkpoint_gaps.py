@@ -212,7 +212,7 @@ def labeling_apply(smoke: bool) -> Run:
 def labeling_regex(smoke: bool) -> Run:
     """Counted repetitions, the expensive kind of RE2 set (the issue's ``[a-j]{1,40}xxxxx``): about
     30 ms per 1 KB text with 1,000 such patterns, so the spans shrink to a text or two."""
-    from curation.core import labeling as lfs  # noqa: PLC0415
+    from curation.core import labeling as lfs
 
     n, patterns = (20, 100) if smoke else (200, 1_000)
     rng = np.random.default_rng(0)
