@@ -39,7 +39,7 @@ __all__ = ["apply"]
 # Rows per block of the similarity matrix product.
 _SIM_CHUNK = 1 << 15
 # Keyword matching: texts in the first span, and the time a span is sized for.
-_FIRST_TEXTS = 256
+_FIRST_TEXTS = 8
 _SPAN_SECONDS = 0.02
 
 
