@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from curation.core import labeling as lfs
-from curation.core.labeling import _kernels, evaluate
+from curation.core.labeling import _kernels, analysis, evaluate
 from tests.core.checkpoints import (
     assert_same,
     assert_stops_at_deadline,
@@ -89,6 +89,7 @@ def test_lfs_and_models_in_tiny_spans_under_a_token_are_identical(
     monkeypatch.setattr(evaluate, "_SPAN_SECONDS", 0.0)  # every span shrinks back to one text
     monkeypatch.setattr(evaluate, "_SIM_CHUNK", 37)
     monkeypatch.setattr(_kernels, "ROWS_PER_SPAN", 5)
+    monkeypatch.setattr(analysis, "_CELLS_PER_SPAN", 9)
     chunked, checks = count_checkpoints(run)
     assert checks > default_checks > 1
     assert_same(chunked, reference)

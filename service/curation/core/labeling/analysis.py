@@ -34,6 +34,7 @@ import numpy.typing as npt
 
 from curation.core._common.arrays import BoolArray, FloatArray, IntArray
 from curation.core._common.cancel import checkpoint
+from curation.core._common.chunks import spans
 from curation.core._common.findings import Finding
 from curation.core.labeling.vote_statistics import IntMatrix
 
@@ -45,6 +46,9 @@ __all__ = [
     "lf_summary",
     "row_vote_counts",
 ]
+
+# Label-matrix cells per span of rows between two cancellation checkpoints.
+_CELLS_PER_SPAN = 1 << 22
 
 # An LF labelling at least this fraction of rows with a single label carries (almost) no signal.
 BROAD_COVERAGE = 0.95
@@ -71,15 +75,21 @@ class LFSummary:
 
 
 def row_vote_counts(L: IntMatrix) -> tuple[BoolArray, IntArray, BoolArray]:
-    """(fires mask n x m, non-abstain votes per row, row has two distinct non-abstain labels)."""
-    fires = L >= 0
-    per_row = np.count_nonzero(fires, axis=1).astype(np.int64)
-    if L.shape[1] == 0:
-        return fires, per_row, np.zeros(L.shape[0], dtype=np.bool_)
-    hi = L.max(axis=1)
+    """(fires mask n x m, non-abstain votes per row, row has two distinct non-abstain labels), row-wise
+    over spans of rows with a cancellation checkpoint between spans."""
+    n, m = L.shape
+    fires = np.empty((n, m), dtype=np.bool_)
+    per_row = np.zeros(n, dtype=np.int64)
+    conflict = np.zeros(n, dtype=np.bool_)
     sentinel = np.iinfo(L.dtype).max
-    lo = np.where(fires, L, sentinel).min(axis=1)
-    conflict = (per_row > 1) & (hi != lo)
+    for r0, r1 in spans(n, max(1, _CELLS_PER_SPAN // max(m, 1))):
+        f = fires[r0:r1]
+        np.greater_equal(L[r0:r1], 0, out=f)
+        per_row[r0:r1] = np.count_nonzero(f, axis=1)
+        if m:
+            hi = L[r0:r1].max(axis=1)
+            lo = np.where(f, L[r0:r1], sentinel).min(axis=1)
+            conflict[r0:r1] = (per_row[r0:r1] > 1) & (hi != lo)
     return fires, per_row, conflict
 
 
