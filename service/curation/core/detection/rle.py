@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from curation.core._common.arrays import BoolArray, FloatArray, IntArray
+from curation.core._common.cancel import checkpoint
 from curation.core._common.chunks import weighted_spans
 from curation.core._common.jit import numba
 
@@ -457,6 +458,8 @@ def from_polygons(
     ``annToRLE``: ``frPyObjects`` (``rleFrPoly``) then ``merge``."""
     parts: list[IntArray] = []
     for i, polys in enumerate(polygons):
+        if i % 256 == 0:
+            checkpoint()
         h, w = int(height[i]), int(width[i])
         counts: IntArray | None = None
         for poly in polys:
