@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from curation.core import classification as cl
-from curation.core.classification import _ranking_metrics, calibration, summary
+from curation.core.classification import _ranking_metrics, calibration, slices, summary
 from tests.core.checkpoints import (
     assert_same,
     assert_stops_at_deadline,
@@ -77,6 +77,7 @@ def test_summaries_in_tiny_spans_under_a_token_are_identical(
     monkeypatch.setattr(_ranking_metrics, "RANK_BUDGET", 7 * probs.shape[1])  # seven rows per span
     monkeypatch.setattr(calibration, "VALUES_PER_SPAN", 101)
     monkeypatch.setattr(summary, "LOSS_SPAN", 1)  # one row per span
+    monkeypatch.setattr(slices, "FACTORIZE_SPAN", 13)
     chunked, checks = count_checkpoints(run)
     assert checks > default_checks > 1
     assert_same(chunked, reference)

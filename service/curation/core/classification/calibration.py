@@ -69,11 +69,15 @@ def calibration(confidence: npt.ArrayLike, correct: npt.ArrayLike, *, n_bins: in
     """
     if n_bins < 1:
         raise ValueError(f"n_bins must be >= 1, got {n_bins}")
-    conf = np.asarray(confidence, dtype=np.float64).ravel()
-    corr = np.asarray(correct, dtype=np.float64).ravel()
-    # Bins per span of values; each weighted sum stays one bincount (summed in input order).
-    idx = np.empty(conf.shape[0], dtype=np.int64)
-    for lo, hi in spans(conf.shape[0], VALUES_PER_SPAN):
+    conf_in, corr_in = np.asarray(confidence).ravel(), np.asarray(correct).ravel()
+    if conf_in.shape != corr_in.shape:
+        raise ValueError("confidence and correct must have the same length")
+    # Conversions and bins per span of values; each weighted sum stays one bincount (in input order).
+    n = conf_in.shape[0]
+    conf, corr, idx = np.empty(n), np.empty(n), np.empty(n, dtype=np.int64)
+    for lo, hi in spans(n, VALUES_PER_SPAN):
+        conf[lo:hi] = conf_in[lo:hi]
+        corr[lo:hi] = corr_in[lo:hi]
         idx[lo:hi] = bin_index(conf[lo:hi], n_bins)
     checkpoint()
     count = np.bincount(idx, minlength=n_bins).astype(np.int64)

@@ -14,12 +14,15 @@ import numpy.typing as npt
 
 from curation.core._common.arrays import BoolArray, FloatArray, IntArray
 from curation.core._common.cancel import checkpoint
+from curation.core._common.chunks import spans
 from curation.core.classification._checks import check_indicator, check_labels, check_scores
 from curation.core.classification._precision_recall import safe_divide
 from curation.core.classification.summary import Summary, summarize_multi, summarize_single
 
 __all__ = ["SLICE_METRICS", "SliceReport", "SliceSummary", "multi_label_slices", "single_label_slices"]
 
+# Slice values sorted per span (between two cancellation checkpoints) when factorising.
+FACTORIZE_SPAN = 1 << 17
 SLICE_METRICS = ("accuracy", "macro_f1", "micro_f1", "weighted_f1", "macro_recall", "macro_precision")
 
 
@@ -62,11 +65,20 @@ def _slice_metric(
 
 
 def _factorize(values: npt.ArrayLike, n: int) -> tuple[npt.NDArray[np.str_], IntArray]:
+    """The sorted distinct values and each row's index among them, as ``np.unique``; the string sort
+    goes span by span (a checkpoint between spans) and the spans' distinct values are merged."""
     vals = np.asarray(values, dtype=np.str_)
     if vals.shape != (n,):
         raise ValueError(f"slice values must have length {n}, got {vals.shape}")
-    uniq, inv = np.unique(vals, return_inverse=True)
-    return uniq, inv.astype(np.int64).reshape(-1)
+    parts = []
+    for lo, hi in spans(n, FACTORIZE_SPAN):
+        local, local_inv = np.unique(vals[lo:hi], return_inverse=True)
+        parts.append((lo, hi, local, local_inv.reshape(-1)))
+    uniq = np.unique(np.concatenate([p[2] for p in parts])) if parts else vals[:0]
+    inv = np.empty(n, dtype=np.int64)
+    for lo, hi, local, local_inv in parts:
+        inv[lo:hi] = np.searchsorted(uniq, local)[local_inv]
+    return uniq, inv
 
 
 def _rank_slices(
