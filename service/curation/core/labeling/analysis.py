@@ -103,13 +103,14 @@ def lf_summary(L: IntMatrix, *, gold: npt.NDArray[np.integer] | None = None) -> 
     n, m = L.shape
     denom = max(n, 1)
     fires, per_row, conflict = row_vote_counts(L)
-    checkpoint()
-    votes = np.count_nonzero(fires, axis=0).astype(np.int64)
     overlapped = per_row > 1
-    overlap_counts = np.count_nonzero(fires & overlapped[:, None], axis=0)
-    conflict_counts = np.count_nonzero(fires & conflict[:, None], axis=0)
+    votes, overlap_counts, conflict_counts = (np.zeros(m, dtype=np.int64) for _ in range(3))
+    for r0, r1 in spans(n, max(1, _CELLS_PER_SPAN // max(m, 1))):
+        f = fires[r0:r1]
+        votes += np.count_nonzero(f, axis=0)
+        overlap_counts += np.count_nonzero(f & overlapped[r0:r1, None], axis=0)
+        conflict_counts += np.count_nonzero(f & conflict[r0:r1, None], axis=0)
     k = int(L.max()) + 1 if L.size else 0
-    checkpoint()
     counts = _vote_counts(L, m, max(k, 0))
     checkpoint()
     polarity = [np.flatnonzero(counts[j]).tolist() for j in range(m)]
@@ -153,12 +154,14 @@ def lf_summary(L: IntMatrix, *, gold: npt.NDArray[np.integer] | None = None) -> 
 
 
 def _vote_counts(L: IntMatrix, m: int, k: int) -> IntArray:
-    """counts[j, c]: votes of LF j for class c, one bincount over the whole matrix."""
+    """counts[j, c]: votes of LF j for class c, one bincount per span of rows (counts add up exactly)."""
     if k == 0 or L.size == 0:
         return np.zeros((m, k), dtype=np.int64)
-    shifted = L.astype(np.int64) + 1 + (k + 1) * np.arange(m, dtype=np.int64)[None, :]
-    flat = np.bincount(shifted.reshape(-1), minlength=m * (k + 1)).reshape(m, k + 1)
-    return flat[:, 1:].astype(np.int64)
+    offset = 1 + (k + 1) * np.arange(m, dtype=np.int64)[None, :]
+    flat = np.zeros(m * (k + 1), dtype=np.int64)
+    for r0, r1 in spans(L.shape[0], max(1, _CELLS_PER_SPAN // max(m, 1))):
+        flat += np.bincount((L[r0:r1].astype(np.int64) + offset).reshape(-1), minlength=m * (k + 1))
+    return flat.reshape(m, k + 1)[:, 1:].astype(np.int64)
 
 
 def findings(
