@@ -14,12 +14,16 @@ import numpy as np
 import numpy.typing as npt
 
 from curation.core._common.arrays import BoolArray, FloatArray, IntArray
+from curation.core._common.cancel import checkpoint
+from curation.core._common.chunks import spans
 from curation.core.classification._checks import check_indicator, check_labels, check_scores
 from curation.core.classification._precision_recall import safe_divide
 from curation.core.classification.summary import Summary, summarize_multi, summarize_single
 
 __all__ = ["SLICE_METRICS", "SliceReport", "SliceSummary", "multi_label_slices", "single_label_slices"]
 
+# Slice values sorted per span (between two cancellation checkpoints) when factorising.
+FACTORIZE_SPAN = 1 << 17
 SLICE_METRICS = ("accuracy", "macro_f1", "micro_f1", "weighted_f1", "macro_recall", "macro_precision")
 
 
@@ -62,11 +66,20 @@ def _slice_metric(
 
 
 def _factorize(values: npt.ArrayLike, n: int) -> tuple[npt.NDArray[np.str_], IntArray]:
+    """The sorted distinct values and each row's index among them, as ``np.unique``; the string sort
+    goes span by span (a checkpoint between spans) and the spans' distinct values are merged."""
     vals = np.asarray(values, dtype=np.str_)
     if vals.shape != (n,):
         raise ValueError(f"slice values must have length {n}, got {vals.shape}")
-    uniq, inv = np.unique(vals, return_inverse=True)
-    return uniq, inv.astype(np.int64).reshape(-1)
+    parts = []
+    for lo, hi in spans(n, FACTORIZE_SPAN):
+        local, local_inv = np.unique(vals[lo:hi], return_inverse=True)
+        parts.append((lo, hi, local, local_inv.reshape(-1)))
+    uniq = np.unique(np.concatenate([p[2] for p in parts])) if parts else vals[:0]
+    inv = np.empty(n, dtype=np.int64)
+    for lo, hi, local, local_inv in parts:
+        inv[lo:hi] = np.searchsorted(uniq, local)[local_inv]
+    return uniq, inv
 
 
 def _rank_slices(
@@ -111,13 +124,17 @@ def single_label_slices(
     p = check_labels(y_pred, k, "y_pred")
     n = t.shape[0]
     s = check_scores(scores, n, k)
+    checkpoint()
     uniq, inv = _factorize(values, n)
+    checkpoint()
     n_groups = uniq.shape[0]
     stat, sizes = _sparse_slice_metric(metric, inv, t, p, k=k, n_groups=n_groups)
     keep, ranked = _rank_slices(stat, sizes, min_support, max_slices)
+    checkpoint()
     order, starts = _segments(inv, n_groups)
     out = []
     for g, is_ranked in zip(keep.tolist(), ranked.tolist(), strict=True):
+        checkpoint()
         rows = np.sort(order[starts[g] : starts[g + 1]])
         summary = summarize_single(
             t[rows],
@@ -184,9 +201,12 @@ def multi_label_slices(
     n, k = t.shape
     p = check_indicator(y_pred, "y_pred", (n, k))
     s = check_scores(scores, n, k)
+    checkpoint()
     uniq, inv = _factorize(values, n)
+    checkpoint()
     n_groups = uniq.shape[0]
     order, starts = _segments(inv, n_groups)
+    checkpoint()
     sizes = np.diff(starts)
     if n:
         st, sp = t[order], p[order]
@@ -202,6 +222,7 @@ def multi_label_slices(
     keep, ranked = _rank_slices(stat, sizes, min_support, max_slices)
     out = []
     for g, is_ranked in zip(keep.tolist(), ranked.tolist(), strict=True):
+        checkpoint()
         rows = np.sort(order[starts[g] : starts[g + 1]])
         summary = summarize_multi(
             t[rows], p[rows], None if s is None else s[rows], probabilities, calibration_bins
