@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from curation.core.sampling import ANN_MIN_ROWS
+from curation.core.sampling import ANN_MIN_ROWS, EXACT_BLOCK_CELLS
 from curation.errors import LimitExceeded
 from curation.ops._limits import at_most, count_at_most, str_array_bytes
 from curation.ops.operation_spec import Cost
@@ -24,8 +24,7 @@ from curation.v1 import sampling_pb2 as pb
 
 __all__ = ["near_duplicates_cost", "plan_cost", "select_cost"]
 
-# Rows of one exact-search block (the core's exact_cosine_knn) and the k-center distance block.
-_KNN_BLOCK = 2048
+# The k-center distance block.
 _KCENTER_BLOCK_BYTES = 16384 * 1024 * 4 * 2
 _DEFAULT_NEIGHBORS = 10
 
@@ -52,7 +51,8 @@ def _neighbor_cost(n: int, dim: int, neighbors: int, field: str) -> Cost:
     pairs = 64 * n * k
     vectors = 4 * n * dim * 2
     if n < ANN_MIN_ROWS:
-        return Cost(vectors + 32 * min(n, _KNN_BLOCK) * n + pairs, n * n * max(dim, 1))
+        block_rows = min(n, 2048, max(16, EXACT_BLOCK_CELLS // max(n, 1)))  # as the core's exact search
+        return Cost(vectors + 32 * block_rows * n + pairs, n * n * max(dim, 1))
     return Cost(2 * vectors + 16 * n * k + pairs, int(2 * n**1.5) * max(dim, 1))
 
 
