@@ -11,7 +11,7 @@ reported, not fatal (the health-under-load test holds the bound).
 ``--processes N`` passes ``CURATION_COMPUTE_PROCESSES=N`` (0 = compute in threads of the serving process);
 ``--compare`` runs the whole set with 0 and then 2.
 
-    python -m bench.health_under_load                 # full size, processes from --processes (0)
+    python -m bench.health_under_load                 # full size, the service's default processes
     python -m bench.health_under_load --compare       # the same with 0 and with 2 worker processes
     python -m bench.health_under_load --smoke         # tiny requests, a few seconds
 """
@@ -132,7 +132,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--apply-rows", type=int, default=1_000_000, help="texts for the LF apply")
     parser.add_argument("--repeats", type=int, default=1, help="times each request is sent per protocol")
     parser.add_argument("--idle", type=float, default=3.0, help="seconds of probes with no load first")
-    parser.add_argument("--processes", type=int, default=0, help="CURATION_COMPUTE_PROCESSES")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=-1,
+        help="CURATION_COMPUTE_PROCESSES (default: the service's, one per CPU)",
+    )
     parser.add_argument("--compare", action="store_true", help="run with 0 and with 2 processes")
     parser.add_argument("--smoke", action="store_true", help="tiny requests, a few seconds (CI)")
     args = parser.parse_args(argv)

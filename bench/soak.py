@@ -211,7 +211,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seconds", type=float, default=600.0)
     parser.add_argument("--fault-rounds", type=int, default=3, help="times each fault type is injected")
-    parser.add_argument("--processes", type=int, default=0, help="CURATION_COMPUTE_PROCESSES")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=-1,
+        help="CURATION_COMPUTE_PROCESSES (default: the service's, one per CPU)",
+    )
     parser.add_argument("--redis-maxmemory", default="1gb")
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the large classifications")
     parser.add_argument("--smoke", action="store_true", help="~20 s at small sizes (CI)")
