@@ -1,5 +1,5 @@
-"""The embedding store: put and get of n x 128 float32 vectors through the in-process cache (and Redis when
-REDIS_URL is set), one cache entry per vector. Prints seconds and vectors per second, and compares with
+"""The embedding store: put and get of n x 128 float32 vectors through the in-process store (and the Redis
+store when REDIS_URL is set: staged writes and one all-or-nothing commit), one store entry per vector. Prints seconds and vectors per second, and compares with
 the floor of the same bytes copied as one numpy array (what a single-blob layout would cost in process).
 
     python -m bench.sampling_embedding_store           # 100,000 x 128
@@ -15,15 +15,14 @@ import time
 
 import numpy as np
 
-from curation.cache import Cache
-from curation.cache.memory import MemoryCache
 from curation.ops.embeddings import EmbeddingStore
+from curation.store import MemoryStore, RedisStore, Store
 
 
-async def measure(cache: Cache, name: str, n: int, d: int) -> None:
+async def measure(backend: Store, name: str, n: int, d: int) -> None:
     x = np.random.default_rng(0).normal(size=(n, d)).astype(np.float32)
     ids = [f"asset-{i:07d}" for i in range(n)]
-    store = EmbeddingStore(cache, "bench", ttl_seconds=600)
+    store = EmbeddingStore(backend, "bench")
     started = time.perf_counter()
     await store.put("c", d, 1, ids, x)
     t_put = time.perf_counter() - started
@@ -43,13 +42,14 @@ async def measure(cache: Cache, name: str, n: int, d: int) -> None:
 
 
 async def main_async(n: int, d: int) -> None:
-    await measure(MemoryCache(max_bytes=2 << 30, max_entry_bytes=1 << 20), "memory", n, d)
+    await measure(MemoryStore(max_bytes=2 << 30), "memory", n, d)
     url = os.environ.get("REDIS_URL")
     if url:
-        from curation.cache.redis import RedisCache
-
-        cache = RedisCache(url=url, max_entry_bytes=1 << 20)
-        await measure(cache, "redis", n, d)
+        redis_store = RedisStore(url, max_bytes=2 << 30)
+        try:
+            await measure(redis_store, "redis", n, d)
+        finally:
+            await redis_store.close()
 
 
 def main(argv: list[str] | None = None) -> None:

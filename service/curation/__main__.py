@@ -4,12 +4,34 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 
 from curation.logs import configure_logging
 from curation.server import serve
 from curation.settings import Settings
 
 __all__ = ["main"]
+
+log = logging.getLogger("curation.server")
+
+
+async def _serve_then_exit(settings: Settings) -> None:
+    """Serve, then end the process with the exit status without unwinding the interpreter.
+
+    Once ``serve`` returns, the calls are drained, the HTTP server and the cache are closed and nothing
+    is left to save but the logs (flushed here). Leaving with ``os._exit`` from inside the loop is what
+    keeps the shutdown's promises: the interpreter would otherwise wait for a worker thread still deep
+    in a computation that ignored its cancellation (past the grace period, until SIGKILL), and the gRPC
+    server's teardown would fail calls queued in grpc core with CANCELLED instead of the UNAVAILABLE
+    their closed connection gives them.
+    """
+    try:
+        status = await serve(settings, stop_grpc=False)
+    except OSError as exc:  # a port in use, an address that does not exist here
+        log.error("could not start: %s", exc)
+        status = 1
+    logging.shutdown()
+    os._exit(status)
 
 
 def main() -> None:
@@ -19,15 +41,10 @@ def main() -> None:
     try:
         settings = Settings.from_env()
     except ValueError as exc:
-        logging.getLogger("curation.server").error("bad configuration: %s", exc)
+        log.error("bad configuration: %s", exc)
         raise SystemExit(2) from None
     logging.getLogger().setLevel(settings.log_level)
-    try:
-        status = asyncio.run(serve(settings))
-    except OSError as exc:  # a port in use, an address that does not exist here
-        logging.getLogger("curation.server").error("could not start: %s", exc)
-        status = 1
-    raise SystemExit(status)
+    asyncio.run(_serve_then_exit(settings))
 
 
 if __name__ == "__main__":

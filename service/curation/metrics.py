@@ -53,6 +53,14 @@ class Metrics:
             ["backend", "result"],
             registry=self.registry,
         )
+        self.cache_rejected = Counter(
+            "curation_cache_rejected",
+            "Cache entries read but not served (then recomputed and overwritten), by reason: corrupt, "
+            "mismatch (schema, operation or key digest), unsigned, unknown_key, bad_signature (forged or "
+            "tampered).",
+            ["backend", "reason"],
+            registry=self.registry,
+        )
         self.compute_seconds = Histogram(
             "curation_compute_seconds",
             "Time spent computing uncached answers in worker threads, by operation.",
@@ -77,8 +85,9 @@ class Metrics:
     def on_reject_oversize(self, backend: str) -> None:
         self.cache_stores.labels(backend, "oversize").inc()
 
-    def on_reject_invalid(self, backend: str) -> None:
+    def on_reject_invalid(self, backend: str, reason: str) -> None:
         self.cache_stores.labels(backend, "invalid").inc()
+        self.cache_rejected.labels(backend, reason).inc()
 
     def observe_compute(self, operation: str, seconds: float) -> None:
         self.compute_seconds.labels(operation).observe(seconds)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 __all__ = ["Settings"]
 
@@ -47,16 +47,50 @@ class Settings:
     cache_memory_bytes: int = 512 * _MIB
     # Decoded recent results kept in process in front of the cache (0 = off).
     local_cache_bytes: int = 256 * _MIB
+    # Data stored on purpose (embedding collections, fitted models), never evicted: the budget of the
+    # in-process store, and of the Redis store (keys plus values, counted in Redis across replicas).
+    store_memory_bytes: int = 1024 * _MIB
+    store_redis_bytes: int = 1024 * _MIB
+    # Keys that sign cache envelopes: "kid1:secret1,kid2:secret2" (the first signs, all verify), given
+    # inline or in a file (a mounted Secret). Neither: a random key per process.
+    cache_signing_keys: str = field(default="", repr=False)
+    cache_signing_keys_file: str = ""
     # Redis client: short, explicit timeouts so a hung Redis never stalls a request for long.
     redis_connect_timeout: float = 0.25
     redis_socket_timeout: float = 0.5
     # Circuit breaker: after this many consecutive failures, skip Redis for the cool-down.
     redis_failure_threshold: int = 3
     redis_cooldown_seconds: float = 5.0
-    # Worker threads that run CPU-heavy scoring off the event loop.
+    # Worker threads that run CPU-heavy scoring off the event loop (in each compute process).
     workers: int = 4
+    # Processes that parse, compute and encode requests, so the serving process only moves bytes and
+    # always answers health checks; -1 = one per CPU this process may use, 0 = threads in this process.
+    compute_processes: int = -1
+    # Estimated peak memory of one request (its cost model), and of all admitted computations at once.
+    max_request_memory_bytes: int = 2048 * _MIB
+    admission_memory_bytes: int = 4096 * _MIB
+    # Computations waiting for admission beyond this many are refused at once (overloaded, 429).
+    max_waiting: int = 1000
+    # On SIGTERM: calls in flight get this long to finish; then running work is cancelled and the process
+    # exits (new calls meanwhile get UNAVAILABLE / 503).
     shutdown_grace_seconds: float = 10.0
+    # REST connections: a request's headers must arrive within header_timeout of the connection (or of
+    # the request's first byte), its body within body_timeout of the headers; at most max_connections
+    # open at once (more get 503); at most max_header_bytes of request line and headers.
+    http_header_timeout_seconds: float = 10.0
+    http_body_timeout_seconds: float = 60.0
+    http_max_connections: int = 1000
+    http_max_header_bytes: int = 64 * 1024
+    # gRPC: HTTP/2 streams one connection may run at once.
+    grpc_max_concurrent_streams: int = 100
     log_level: str = "INFO"
+
+    @property
+    def processes(self) -> int:
+        """The number of compute processes ``compute_processes`` asks for (0: compute in threads)."""
+        if self.compute_processes >= 0:
+            return self.compute_processes
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -74,11 +108,30 @@ class Settings:
             cache_max_entry_bytes=_int(e, "CURATION_CACHE_MAX_ENTRY_BYTES", d.cache_max_entry_bytes),
             cache_memory_bytes=_int(e, "CURATION_CACHE_MEMORY_BYTES", d.cache_memory_bytes),
             local_cache_bytes=_int(e, "CURATION_LOCAL_CACHE_BYTES", d.local_cache_bytes),
+            store_memory_bytes=_int(e, "CURATION_STORE_MEMORY_BYTES", d.store_memory_bytes),
+            store_redis_bytes=_int(e, "CURATION_STORE_REDIS_BYTES", d.store_redis_bytes),
+            cache_signing_keys=e.get("CURATION_CACHE_SIGNING_KEYS", d.cache_signing_keys),
+            cache_signing_keys_file=e.get("CURATION_CACHE_SIGNING_KEYS_FILE", d.cache_signing_keys_file),
             redis_connect_timeout=_float(e, "CURATION_REDIS_CONNECT_TIMEOUT", d.redis_connect_timeout),
             redis_socket_timeout=_float(e, "CURATION_REDIS_SOCKET_TIMEOUT", d.redis_socket_timeout),
             redis_failure_threshold=_int(e, "CURATION_REDIS_FAILURE_THRESHOLD", d.redis_failure_threshold),
             redis_cooldown_seconds=_float(e, "CURATION_REDIS_COOLDOWN_SECONDS", d.redis_cooldown_seconds),
             workers=_int(e, "CURATION_WORKERS", d.workers),
+            compute_processes=_int(e, "CURATION_COMPUTE_PROCESSES", d.compute_processes),
+            max_request_memory_bytes=_int(e, "CURATION_MAX_REQUEST_MEMORY_BYTES", d.max_request_memory_bytes),
+            admission_memory_bytes=_int(e, "CURATION_ADMISSION_MEMORY_BYTES", d.admission_memory_bytes),
+            max_waiting=_int(e, "CURATION_MAX_WAITING", d.max_waiting),
             shutdown_grace_seconds=_float(e, "CURATION_SHUTDOWN_GRACE_SECONDS", d.shutdown_grace_seconds),
+            http_header_timeout_seconds=_float(
+                e, "CURATION_HTTP_HEADER_TIMEOUT_SECONDS", d.http_header_timeout_seconds
+            ),
+            http_body_timeout_seconds=_float(
+                e, "CURATION_HTTP_BODY_TIMEOUT_SECONDS", d.http_body_timeout_seconds
+            ),
+            http_max_connections=_int(e, "CURATION_HTTP_MAX_CONNECTIONS", d.http_max_connections),
+            http_max_header_bytes=_int(e, "CURATION_HTTP_MAX_HEADER_BYTES", d.http_max_header_bytes),
+            grpc_max_concurrent_streams=_int(
+                e, "CURATION_GRPC_MAX_CONCURRENT_STREAMS", d.grpc_max_concurrent_streams
+            ),
             log_level=e.get("CURATION_LOG_LEVEL", d.log_level).upper(),
         )

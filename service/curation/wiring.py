@@ -1,21 +1,29 @@
-"""Wires one process: settings -> metrics, cache and the ops seam, plus the serving status.
+"""Wires one process: settings -> metrics, cache, store, envelope keys and the ops seam, plus the serving
+status.
 
-Both servers (gRPC and REST) are built over one ``Runtime``, so they share the cache, the worker pool,
-the metrics and the readiness flag.
+Both servers (gRPC and REST) are built over one ``Runtime``, so they share the cache, the store, the
+worker pool, the metrics and the readiness flag.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 from curation.cache import Cache, build_cache
+from curation.draining import Drain
 from curation.metrics import Metrics
 from curation.ops import Operations, OperationSpec
+from curation.ops.envelopes import Envelopes, load_signing_keys
+from curation.ops.gateway import Gateway, InProcess
 from curation.ops.registry import all_specs
 from curation.settings import Settings
+from curation.store import Store, build_store
 
-__all__ = ["Runtime", "build_runtime"]
+__all__ = ["Runtime", "build_envelopes", "build_runtime"]
+
+log = logging.getLogger("curation.wiring")
 
 
 @dataclass
@@ -23,26 +31,61 @@ class Runtime:
     settings: Settings
     metrics: Metrics
     cache: Cache
+    store: Store
     ops: Operations
     # False until the servers listen, and again once shutdown starts: /readyz and gRPC health read it.
     serving: bool = False
     notes: dict[str, str] = field(default_factory=dict)
+    # Where the adapters send request bodies: this process's seam, or worker processes (set by the server).
+    gateway: Gateway = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.gateway = InProcess(self.ops)
+
+    # Calls in flight, and the refusal of new ones once shutdown begins (both adapters pass through it).
+    drain: Drain = field(default_factory=Drain)
+
+    def cancel_running(self, reason: str) -> None:
+        """Stop the computations still running (shutdown at the end of its grace): their callers get
+        ``Unavailable`` at once, and each computation stops at its next ``checkpoint()`` (in this process
+        or in the compute processes)."""
+        self.gateway.cancel_running(reason)
+        self.ops.cancel_running(reason)
 
     async def close(self) -> None:
+        await self.gateway.close()
         self.ops.close()
         await self.cache.close()
+        await self.store.close()
 
 
 def build_runtime(settings: Settings, specs: list[OperationSpec[Any, Any, Any]] | None = None) -> Runtime:
     """Wire the process from settings (the cache connects lazily: a down Redis does not stop start-up)."""
     metrics = Metrics()
     cache = build_cache(settings, observer=metrics)
-    ops = Operations(
+    store = build_store(settings, observer=metrics)
+    ops = Operations.from_settings(
+        settings,
         all_specs() if specs is None else specs,
         cache,
-        workers=settings.workers,
-        ttl_seconds=settings.cache_ttl_seconds,
         observer=metrics,
-        local_bytes=settings.local_cache_bytes,
+        store=store,
+        envelopes=build_envelopes(settings),
     )
-    return Runtime(settings=settings, metrics=metrics, cache=cache, ops=ops)
+    return Runtime(settings=settings, metrics=metrics, cache=cache, store=store, ops=ops)
+
+
+def build_envelopes(settings: Settings) -> Envelopes:
+    """The envelope signer of the configured keys (a bad key is a start-up error), or of a random key of
+    this process, which it says: entries of other replicas and of earlier runs are then misses."""
+    keys = load_signing_keys(settings.cache_signing_keys, settings.cache_signing_keys_file)
+    if keys.ephemeral:
+        log.warning(
+            "no cache signing key configured (CURATION_CACHE_SIGNING_KEYS or _FILE): signing with a random "
+            "key of this process, so cache entries written by other replicas or before a restart are misses"
+        )
+    else:
+        log.info(
+            "cache signing keys loaded", extra={"signing_key_id": keys.ids[0], "key_ids": ",".join(keys.ids)}
+        )
+    return Envelopes(keys)

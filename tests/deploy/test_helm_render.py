@@ -6,6 +6,7 @@ the gap static checks of test_helm_chart.py leave (whitespace control, nindent, 
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,8 @@ import pytest
 import yaml
 from helm_python.chart import Chart, lint
 from helm_python.errors import HelmError
+
+from curation.ops.envelopes import SigningKeys
 
 ROOT = Path(__file__).resolve().parents[2]
 CHART_DIR = ROOT / "helm" / "curation-service"
@@ -58,6 +61,7 @@ def test_default_objects(chart: Chart) -> None:
         "ServiceAccount/curation-service",
         "PodDisruptionBudget/curation-service",
         "Pod/curation-service-test-connection",
+        "Secret/curation-service-signing",
     }
     assert objects["Service/curation-service-headless"]["spec"]["clusterIP"] == "None"
     ports = {p["name"]: p["port"] for p in objects["Service/curation-service"]["spec"]["ports"]}
@@ -92,6 +96,45 @@ def test_redis_from_existing_secret_or_url(chart: Chart) -> None:
     assert redis["valueFrom"] == {"secretKeyRef": {"name": "creds", "key": "redis-url"}}
     url = _container(_render(chart, {"redis": {"url": "redis://r:6379/0"}}))
     assert {"name": "REDIS_URL", "value": "redis://r:6379/0"} in url["env"]
+
+
+def test_cache_signing_keys_are_a_mounted_secret(chart: Chart) -> None:
+    """By default the chart generates one signing key shared by every pod, mounted as a file; given keys or
+    an existing Secret replace it; with none, the pods sign with keys of their own (and say so)."""
+    objects = _render(chart)
+    (volume,) = [
+        v
+        for v in objects["Deployment/curation-service"]["spec"]["template"]["spec"]["volumes"]
+        if v["name"] == "signing-keys"
+    ]
+    assert volume["secret"]["secretName"] == "curation-service-signing"
+    container = _container(objects)
+    assert {"name": "signing-keys", "mountPath": "/etc/curation/signing", "readOnly": True} in container[
+        "volumeMounts"
+    ]
+    assert {"name": "CURATION_CACHE_SIGNING_KEYS_FILE", "value": "/etc/curation/signing/keys"} in container[
+        "env"
+    ]
+    generated = base64.b64decode(objects["Secret/curation-service-signing"]["data"]["signing-keys"]).decode()
+    assert SigningKeys.parse(generated).ids[0].startswith("helm-")  # a key the service accepts
+    given = _render(chart, {"cacheSigning": {"keys": "k1:" + "s" * 20}})
+    assert (
+        base64.b64decode(given["Secret/curation-service-signing"]["data"]["signing-keys"])
+        == b"k1:" + b"s" * 20
+    )
+    existing = _render(chart, {"cacheSigning": {"existingSecret": "mine", "existingSecretKey": "keys"}})
+    assert "Secret/curation-service-signing" not in existing
+    (mounted,) = [
+        v
+        for v in existing["Deployment/curation-service"]["spec"]["template"]["spec"]["volumes"]
+        if v["name"] == "signing-keys"
+    ]
+    assert mounted["secret"]["secretName"] == "mine" and mounted["secret"]["items"] == [
+        {"key": "keys", "path": "keys"}
+    ]
+    none = _render(chart, {"cacheSigning": {"generate": False}})
+    assert "Secret/curation-service-signing" not in none
+    assert {"name": "CURATION_CACHE_SIGNING_KEYS", "value": ""} in _container(none)["env"]
 
 
 def test_autoscaling_and_http_readiness(chart: Chart) -> None:

@@ -320,7 +320,10 @@ async def test_rest_round_trip_matches_the_seam() -> None:
     direct = ops.respond_fit(ops.fit(fit_req), fit_req, pb.FitLabelModelResponse().cache)
     try:
         transport = httpx.ASGITransport(app=create_app(rt))
-        async with httpx.AsyncClient(transport=transport, base_url="http://rest") as client:
+        json_body = {"content-type": "application/json"}
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://rest", headers=json_body
+        ) as client:
             r = await client.post("/v1/label-model:fit", content=json_format.MessageToJson(fit_req))
             assert r.status_code == 200, r.text
             fitted = json_format.Parse(r.text, pb.FitLabelModelResponse())

@@ -239,7 +239,8 @@ async def test_decoded_tier_answers_repeats_without_reading_the_cache() -> None:
 
 async def test_decoded_tier_is_bounded_by_bytes() -> None:
     c = Counting()
-    ops, cache = make(c, local_bytes=1500)  # room for a few small payloads only (each ~150 bytes)
+    # Room for a few small payloads only (each ~150 serialized bytes, charged ~1.1 kB of memory).
+    ops, cache = make(c, local_bytes=12_000)
     for i in range(20):
         await ops.dispatch(NAME, request(class_names=[f"c{i}"]), Context())
     cache.data.clear()

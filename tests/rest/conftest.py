@@ -110,5 +110,7 @@ async def make_runtime(scoring: FakeScoring) -> AsyncIterator[Callable[[Settings
 @pytest.fixture
 async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=create_app(runtime))
-    async with httpx.AsyncClient(transport=transport, base_url="http://rest") as c:
+    # Bodies sent as raw bytes are JSON too (json= sets the same header).
+    headers = {"content-type": "application/json"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://rest", headers=headers) as c:
         yield c

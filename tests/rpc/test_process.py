@@ -203,3 +203,27 @@ async def test_kept_alive_rest_calls_do_not_wait_for_delayed_acks(
     stop.set()
     assert await asyncio.wait_for(task, 30) == 0
     assert sorted(took)[len(took) // 2] < 0.03
+
+
+async def test_a_stop_during_warm_up_does_not_wait_for_it(
+    scoring: FakeScoring, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A warm-up (minutes of kernel compilation, at worst) must not hold a SIGTERM'd process."""
+    caplog.set_level(logging.INFO, logger="curation.server")
+    settings = Settings(host="127.0.0.1", http_port=0, grpc_port=0, workers=1, shutdown_grace_seconds=2)
+    started, release = threading.Event(), threading.Event()
+
+    def slow_warm_up() -> None:
+        started.set()
+        release.wait(30)
+
+    runtime = build_runtime(settings, [fake_spec(scoring, warm_up=slow_warm_up)])
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(settings, stop=stop, runtime=runtime))
+    try:
+        assert await asyncio.to_thread(started.wait, 20)
+        stop.set()
+        assert await asyncio.wait_for(task, 20) == 0
+        assert not release.is_set() and not runtime.serving  # returned while the warm-up still ran
+    finally:
+        release.set()

@@ -78,10 +78,32 @@ async def test_oversize_response_is_resource_exhausted(serve: Serve, scoring: Fa
 
 
 def test_server_options_follow_settings() -> None:
-    options = dict(server_options(Settings(max_request_bytes=123, max_response_bytes=456)))
+    settings = Settings(max_request_bytes=123, max_response_bytes=456, grpc_max_concurrent_streams=7)
+    options = dict(server_options(settings))
     assert options["grpc.max_receive_message_length"] == 123
     assert options["grpc.max_send_message_length"] == 456
+    assert options["grpc.max_concurrent_streams"] == 7
     assert options["grpc.keepalive_time_ms"] > options["grpc.keepalive_timeout_ms"] > 0
+    assert options["grpc.max_connection_age_ms"] > options["grpc.max_connection_idle_ms"] > 0
+
+
+def test_connection_settings_are_read_from_the_environment() -> None:
+    settings = Settings.from_env(
+        {
+            "CURATION_HTTP_HEADER_TIMEOUT_SECONDS": "2.5",
+            "CURATION_HTTP_BODY_TIMEOUT_SECONDS": "30",
+            "CURATION_HTTP_MAX_CONNECTIONS": "50",
+            "CURATION_HTTP_MAX_HEADER_BYTES": "8192",
+            "CURATION_GRPC_MAX_CONCURRENT_STREAMS": "16",
+        }
+    )
+    assert (
+        settings.http_header_timeout_seconds,
+        settings.http_body_timeout_seconds,
+        settings.http_max_connections,
+        settings.http_max_header_bytes,
+        settings.grpc_max_concurrent_streams,
+    ) == (2.5, 30.0, 50, 8192, 16)
 
 
 async def never_called(host: Host, request: pb.ScoreClassificationRequest, ctx: Context) -> Any:

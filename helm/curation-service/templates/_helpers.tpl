@@ -102,3 +102,23 @@ the kubelet sends SIGKILL terminationGracePeriodSeconds after the preStop hook s
 {{- fail (printf "terminationGracePeriodSeconds (%d) must exceed lifecycle.preStopSleepSeconds + config.shutdownGraceSeconds (%d)" (int .Values.terminationGracePeriodSeconds) $need) }}
 {{- end }}
 {{- end }}
+
+{{/*
+The Secret holding the cache signing keys: the existing one, or the chart's own (when keys are given or
+generated). Empty when there is none: each pod then signs with a random key of its own.
+*/}}
+{{- define "curation-service.signingSecretName" -}}
+{{- if .Values.cacheSigning.existingSecret -}}
+{{ .Values.cacheSigning.existingSecret }}
+{{- else if or .Values.cacheSigning.keys .Values.cacheSigning.generate -}}
+{{ include "curation-service.fullname" . }}-signing
+{{- end }}
+{{- end }}
+
+{{- define "curation-service.signingSecretKey" -}}
+{{- if .Values.cacheSigning.existingSecret -}}
+{{ .Values.cacheSigning.existingSecretKey }}
+{{- else -}}
+signing-keys
+{{- end }}
+{{- end }}

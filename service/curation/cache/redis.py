@@ -1,9 +1,10 @@
 """Redis backend: a shared cache for every replica, that never fails or stalls a request.
 
 Everything that can go wrong talking to Redis (refused, reset, timed out, paused, out of memory) is
-caught here and answered as a miss (``get`` -> ``None``) or "not stored" (``set`` -> ``False``), counted
-through the observer, and fed to a ``CircuitBreaker`` so that a dead Redis costs a few timeouts and then
-nothing until the cool-down ends.
+caught by ``RedisLink`` (shared with the store in ``curation.store``), counted through the observer
+and fed to a ``CircuitBreaker``, so that a dead Redis costs a few timeouts and then nothing until the
+cool-down ends; the cache answers every failure as a miss (``get`` -> ``None``) or "not stored"
+(``set`` -> ``False``).
 
 redis-py 8 defaults are tuned for "eventually succeed", not "answer fast": 5 s socket timeouts and
 ``Retry(ExponentialWithJitterBackoff(base=0.01, cap=1), retries=10)`` on ``ConnectionError`` and
@@ -29,7 +30,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from curation.cache.base import CacheObserver, NullObserver, check_ttl
 from curation.cache.breaker import CircuitBreaker
 
-__all__ = ["DEFAULT_MAX_CONNECTIONS", "RedisCache"]
+__all__ = ["DEFAULT_MAX_CONNECTIONS", "RedisCache", "RedisFailure", "RedisLink"]
 
 log = logging.getLogger("curation.cache")
 
@@ -79,6 +80,100 @@ def _error_kind(error: BaseException) -> str:
     return "other"
 
 
+class RedisFailure(Exception):
+    """A Redis call reached no answer (``kind`` as ``CacheObserver.on_error`` names it) or Redis refused it
+    (``kind == "response"``: ``error`` holds Redis's own message, such as ``OOM command not allowed``)."""
+
+    def __init__(self, kind: str, error: BaseException | None = None) -> None:
+        super().__init__(f"redis {kind}: {error!r}" if error is not None else f"redis {kind}")
+        self.kind = kind
+        self.error = error
+
+
+class RedisLink:
+    """One Redis client with pinned options, a circuit breaker and an overall per-call timeout.
+
+    Shared by the cache (which turns a failure into a miss) and the store (which reports it: stored data
+    cannot be recomputed). ``call`` counts the failure through the observer and feeds the breaker.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        connect_timeout: float = 0.25,
+        socket_timeout: float = 0.5,
+        failure_threshold: int = 3,
+        cooldown_seconds: float = 5.0,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        call_timeout: float | None = None,
+        observer: CacheObserver | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        name: str = "redis",
+    ) -> None:
+        if connect_timeout <= 0 or socket_timeout <= 0:
+            raise ValueError("Redis connect and socket timeouts must be > 0 (None would mean wait forever)")
+        if max_connections < 1:
+            raise ValueError("max_connections must be >= 1")
+        self.name = name
+        self.call_timeout = (
+            call_timeout if call_timeout is not None else socket_timeout + max(0.05, 0.2 * socket_timeout)
+        )
+        self.observer: CacheObserver = observer or NullObserver()
+        self.breaker = CircuitBreaker(
+            threshold=failure_threshold, cooldown_seconds=cooldown_seconds, name=name, clock=clock
+        )
+        options = _client_options(connect_timeout, socket_timeout, max_connections)
+        if url.startswith("unix://"):
+            # A Unix socket has no TCP keepalive: redis-py's UnixDomainSocketConnection refuses the option
+            # (every call would fail, so the cache would only ever miss).
+            del options["socket_keepalive"]
+        self.pool: BlockingConnectionPool = BlockingConnectionPool.from_url(url, **options)
+        self.client: Redis = Redis.from_pool(self.pool)
+        self.endpoint = self._endpoint()
+
+    def _endpoint(self) -> str:
+        """Where Redis is, without credentials."""
+        kw = self.pool.connection_kwargs
+        if "path" in kw:
+            return f"unix:{kw['path']}?db={kw.get('db', 0)}"
+        return f"{kw.get('host', 'localhost')}:{kw.get('port', 6379)}/{kw.get('db', 0)}"
+
+    async def call(self, command: Callable[[], Awaitable[T]], *, timeout: float | None = None) -> T:
+        """Run one Redis command through the breaker and the overall timeout (``timeout`` overrides it for a
+        call known to be long, such as a large pipeline); raises ``RedisFailure``, counted and logged."""
+        if not self.breaker.allow():
+            self.observer.on_error(self.name, "circuit_open")
+            raise RedisFailure("circuit_open")
+        try:
+            async with asyncio.timeout(self.call_timeout if timeout is None else timeout):
+                result = await command()
+        except ResponseError as error:
+            # Redis answered (OOM, READONLY, ...): the server is up, so this does not trip the breaker.
+            self.breaker.record_success()
+            self.observer.on_error(self.name, "response")
+            log.debug("redis refused a command", extra={"backend": self.name, "error": str(error)})
+            raise RedisFailure("response", error) from error
+        except Exception as error:
+            kind = _error_kind(error)
+            self.breaker.record_failure(kind)
+            self.observer.on_error(self.name, kind)
+            log.debug("redis call failed", extra={"backend": self.name, "kind": kind, "error": repr(error)})
+            raise RedisFailure(kind, error) from error
+        except BaseException:
+            self.breaker.abandon()
+            raise
+        self.breaker.record_success()
+        return result
+
+    async def close(self) -> None:
+        try:
+            async with asyncio.timeout(self.call_timeout):
+                await self.client.aclose()
+        except Exception as error:
+            log.debug("closing the redis client failed", extra={"backend": self.name, "error": repr(error)})
+
+
 class RedisCache:
     """A ``Cache`` over one Redis (``redis://``, ``rediss://`` or ``unix://`` URL). Connects lazily.
 
@@ -102,57 +197,35 @@ class RedisCache:
         clock: Callable[[], float] = time.monotonic,
         name: str = "redis",
     ) -> None:
-        if connect_timeout <= 0 or socket_timeout <= 0:
-            raise ValueError("Redis connect and socket timeouts must be > 0 (None would mean wait forever)")
-        if max_entry_bytes < 1 or max_connections < 1:
-            raise ValueError("max_entry_bytes and max_connections must be >= 1")
+        if max_entry_bytes < 1:
+            raise ValueError("max_entry_bytes must be >= 1")
+        self.link = RedisLink(
+            url,
+            connect_timeout=connect_timeout,
+            socket_timeout=socket_timeout,
+            failure_threshold=failure_threshold,
+            cooldown_seconds=cooldown_seconds,
+            max_connections=max_connections,
+            call_timeout=call_timeout,
+            observer=observer,
+            clock=clock,
+            name=name,
+        )
         self.name = name
         self.max_entry_bytes = max_entry_bytes
-        self.call_timeout = (
-            call_timeout if call_timeout is not None else socket_timeout + max(0.05, 0.2 * socket_timeout)
-        )
-        self._observer: CacheObserver = observer or NullObserver()
-        self.breaker = CircuitBreaker(
-            threshold=failure_threshold, cooldown_seconds=cooldown_seconds, name=name, clock=clock
-        )
-        self._pool: BlockingConnectionPool = BlockingConnectionPool.from_url(
-            url, **_client_options(connect_timeout, socket_timeout, max_connections)
-        )
-        self._client: Redis = Redis.from_pool(self._pool)
-        self.endpoint = self._endpoint()
-
-    def _endpoint(self) -> str:
-        """Where Redis is, without credentials."""
-        kw = self._pool.connection_kwargs
-        if "path" in kw:
-            return f"unix:{kw['path']}?db={kw.get('db', 0)}"
-        return f"{kw.get('host', 'localhost')}:{kw.get('port', 6379)}/{kw.get('db', 0)}"
+        self.call_timeout = self.link.call_timeout
+        self._observer: CacheObserver = self.link.observer
+        self.breaker = self.link.breaker
+        self._client: Redis = self.link.client
+        self._pool: BlockingConnectionPool = self.link.pool
+        self.endpoint = self.link.endpoint
 
     async def _call(self, command: Callable[[], Awaitable[T]]) -> T | _Failed:
-        """Run one Redis command through the breaker and the overall timeout; never raises an Exception."""
-        if not self.breaker.allow():
-            self._observer.on_error(self.name, "circuit_open")
-            return _FAILED
+        """One Redis command through the link; a failure is ``_FAILED`` (a miss), never an exception."""
         try:
-            async with asyncio.timeout(self.call_timeout):
-                result = await command()
-        except ResponseError as error:
-            # Redis answered (OOM, READONLY, ...): the server is up, so this does not trip the breaker.
-            self.breaker.record_success()
-            self._observer.on_error(self.name, "response")
-            log.debug("redis refused a command", extra={"backend": self.name, "error": str(error)})
+            return await self.link.call(command)
+        except RedisFailure:  # every failure is a miss: a request never fails because of the cache
             return _FAILED
-        except Exception as error:  # every failure is a miss: a request never fails because of the cache
-            kind = _error_kind(error)
-            self.breaker.record_failure(kind)
-            self._observer.on_error(self.name, kind)
-            log.debug("redis call failed", extra={"backend": self.name, "kind": kind, "error": repr(error)})
-            return _FAILED
-        except BaseException:
-            self.breaker.abandon()
-            raise
-        self.breaker.record_success()
-        return result
 
     # ------------------------------------------------------------------ Cache protocol
     async def get(self, key: str) -> bytes | None:
@@ -220,11 +293,7 @@ class RedisCache:
         return result is True
 
     async def close(self) -> None:
-        try:
-            async with asyncio.timeout(self.call_timeout):
-                await self._client.aclose()
-        except Exception as error:
-            log.debug("closing the redis client failed", extra={"backend": self.name, "error": repr(error)})
+        await self.link.close()
 
     def describe(self) -> dict[str, str]:
         return {

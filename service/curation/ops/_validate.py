@@ -25,6 +25,7 @@ __all__ = [
     "finite_floats",
     "index_array",
     "matrix",
+    "non_empty_strings",
     "probability_rows",
     "string_columns",
     "unique_strings",
@@ -110,16 +111,23 @@ def probability_rows(
         )
 
 
-def unique_strings(values: Sequence[str], field: str, *, allow_empty: bool = True) -> npt.NDArray[np.str_]:
-    """A string array with no duplicates (and, unless ``allow_empty``, no empty strings).
-
-    The reported index is the first position whose value already occurred earlier.
-    """
+def non_empty_strings(values: Sequence[str], field: str) -> npt.NDArray[np.str_]:
+    """A string array with no empty string (an ID, a name): the first ``""`` is reported by index."""
     arr = np.asarray(values, dtype=np.str_)
-    if not allow_empty and arr.size:
+    if arr.size:
         empty = arr == ""
         if empty.any():
             raise InvalidArgument("must not be empty", field=f"{field}[{int(np.flatnonzero(empty)[0])}]")
+    return arr
+
+
+def unique_strings(values: Sequence[str], field: str, *, allow_empty: bool = False) -> npt.NDArray[np.str_]:
+    """A string array with no duplicates and (unless ``allow_empty``) no empty strings: every ID and name
+    list of every family goes through here, so an empty asset ID is refused the same way everywhere.
+
+    The reported index is the first empty position, else the first whose value already occurred earlier.
+    """
+    arr = np.asarray(values, dtype=np.str_) if allow_empty else non_empty_strings(values, field)
     if arr.size > 1:
         order = np.argsort(arr, kind="stable")
         ordered = arr[order]

@@ -1,21 +1,24 @@
-"""The embedding store: vectors by asset ID under a named collection, kept in the service's cache.
+"""The embedding store: vectors by asset ID under a named collection, kept in the service's store.
 
-Layout (one cache entry per collection header and one per vector, so a put or get touches only the IDs
-it names and Redis ``MGET``/pipelined ``SET`` move them in one round trip per chunk):
+Collections are data a caller stored on purpose, so they live in ``curation.store`` (never evicted by
+cache pressure, under a budget of their own), not in the cache. Layout (one store entry per collection
+header and one per vector, so a put or get touches only the IDs it names and Redis moves them in one
+round trip per chunk):
 
-- ``curation:{namespace}:emb:{collection}:header`` -> ``EmbeddingCollectionHeader`` (dimension, dtype,
+- ``{namespace}:emb:{collection}:header`` -> ``EmbeddingCollectionHeader`` (dimension, dtype,
   generation);
-- ``curation:{namespace}:emb:{collection}:{generation}:{sha256(asset_id)[:32]}`` -> the vector's bytes in
-  the collection dtype followed by the UTF-8 asset ID (checked on read, so a hash collision is a miss).
+- ``{namespace}:emb:{collection}:{generation}:{sha256(asset_id)[:32]}`` -> the vector's bytes in the
+  collection dtype followed by the UTF-8 asset ID (checked on read, so a hash collision is a miss).
 
-Deleting a collection deletes its header: the vectors, keyed by the old generation, become unreachable
-at once and expire with the cache's TTL. Entries are cache entries: an LRU eviction or an expiry shows
-up as a missing ID, never as a wrong vector.
+A put writes its vectors and the header in one all-or-nothing store put: over the store's budget it
+fails with ``StorageFull`` and the collection is exactly as it was. Deleting a collection deletes every
+key under its prefix (a retry after a failure half-way finishes the job, and vectors two racing
+creations left under a losing generation go too); a collection created again gets a new generation, so
+it never sees an old vector.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import secrets
 from collections.abc import Sequence
@@ -24,17 +27,17 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from curation.cache.base import Cache
 from curation.contract import NAME_PATTERN, is_valid_name
 from curation.errors import InvalidArgument, NotFound
 from curation.ops._validate import check_non_empty, unique_strings
-from curation.ops.operation_spec import Context, Host, OperationSpec
+from curation.ops.embedding_limits import MAX_DIMENSION, put_cost, read_cost, request_ids_cost
+from curation.ops.operation_spec import Context, Cost, Host, OperationSpec
+from curation.store.base import Store
 from curation.v1 import embeddings_pb2 as pb
 
 __all__ = ["SPECS", "EmbeddingStore", "decode_vectors"]
 
 SERVICE = "curation.v1.EmbeddingService"
-MAX_DIMENSION = 65536
 CHUNK = 10_000
 _DTYPES: dict[int, np.dtype[Any]] = {
     pb.EMBEDDING_DTYPE_FLOAT32: np.dtype("<f4"),
@@ -71,22 +74,21 @@ def decode_vectors(raw: bytes, n: int, dimension: int, field: str) -> npt.NDArra
 
 
 class EmbeddingStore:
-    """Collections of vectors in an async cache (``get``/``set``/``delete``, optionally ``*_many``)."""
+    """Collections of vectors of one namespace in a ``Store``."""
 
-    def __init__(self, cache: Cache, namespace: str, *, ttl_seconds: int) -> None:
-        self.cache = cache
+    def __init__(self, store: Store, namespace: str) -> None:
+        self.store = store
         self.namespace = namespace
-        self.ttl_seconds = ttl_seconds
 
     def _header_key(self, collection: str) -> str:
-        return f"curation:{self.namespace}:emb:{collection}:header"
+        return f"{self.namespace}:emb:{collection}:header"
 
     def _vector_keys(self, collection: str, generation: str, ids: Sequence[str]) -> list[str]:
-        prefix = f"curation:{self.namespace}:emb:{collection}:{generation}:"
+        prefix = f"{self.namespace}:emb:{collection}:{generation}:"
         return [prefix + hashlib.sha256(i.encode()).hexdigest()[:32] for i in ids]
 
     async def header(self, collection: str) -> pb.EmbeddingCollectionHeader | None:
-        raw = await self.cache.get(self._header_key(collection))
+        raw = await self.store.get(self._header_key(collection))
         if raw is None:
             return None
         try:
@@ -97,17 +99,14 @@ class EmbeddingStore:
     async def require(self, collection: str) -> pb.EmbeddingCollectionHeader:
         head = await self.header(collection)
         if head is None:
-            raise NotFound(f"no embedding collection {collection!r} (never created, deleted or expired)")
+            raise NotFound(f"no embedding collection {collection!r} (never created, or deleted)")
         return head
 
     async def _get_many(self, keys: list[str]) -> list[bytes | None]:
         out: list[bytes | None] = []
         for c0 in range(0, len(keys), CHUNK):
-            out.extend(await self.cache.get_many(keys[c0 : c0 + CHUNK]))
+            out.extend(await self.store.get_many(keys[c0 : c0 + CHUNK]))
         return out
-
-    async def _set_many(self, items: dict[str, bytes]) -> int:
-        return await self.cache.set_many(items, ttl_seconds=self.ttl_seconds)
 
     async def put(
         self,
@@ -117,7 +116,7 @@ class EmbeddingStore:
         ids: Sequence[str],
         vectors: npt.NDArray[np.float32],
     ) -> tuple[int, bool, pb.EmbeddingCollectionHeader]:
-        """Store ``vectors`` (n x dimension) under ``ids``; (stored, created, header)."""
+        """Store ``vectors`` (n x dimension) under ``ids``, all or none; (stored, created, header)."""
         kind = _dtype_enum(dtype)
         head = await self.header(collection)
         created = head is None
@@ -125,10 +124,6 @@ class EmbeddingStore:
             head = pb.EmbeddingCollectionHeader(
                 dimension=dimension, dtype=kind, generation=secrets.token_hex(8)
             )
-            if not await self.cache.set(
-                self._header_key(collection), head.SerializeToString(), ttl_seconds=self.ttl_seconds
-            ):
-                raise InvalidArgument("the cache refused the collection header", field="collection")
         else:
             if head.dimension != dimension:
                 raise InvalidArgument(
@@ -141,18 +136,12 @@ class EmbeddingStore:
         row_bytes = raw.shape[1] * raw.dtype.itemsize
         flat = raw.tobytes()
         keys = self._vector_keys(collection, head.generation, ids)
-        stored = 0
-        for c0 in range(0, len(keys), CHUNK):
-            items = {
-                keys[i]: flat[i * row_bytes : (i + 1) * row_bytes] + ids[i].encode()
-                for i in range(c0, min(c0 + CHUNK, len(keys)))
-            }
-            stored += await self._set_many(items)
-        # Refresh the header's TTL so it outlives the vectors just written.
-        await self.cache.set(
-            self._header_key(collection), head.SerializeToString(), ttl_seconds=self.ttl_seconds
-        )
-        return stored, created, head
+        items = {
+            keys[i]: flat[i * row_bytes : (i + 1) * row_bytes] + ids[i].encode() for i in range(len(keys))
+        }
+        items[self._header_key(collection)] = head.SerializeToString()
+        await self.store.put_many(items)
+        return len(keys), created, head
 
     async def get(
         self, collection: str, ids: Sequence[str]
@@ -173,23 +162,19 @@ class EmbeddingStore:
 
     async def delete(self, collection: str, ids: Sequence[str]) -> int:
         head = await self.require(collection)
-        keys = self._vector_keys(collection, head.generation, ids)
-        values = await self._get_many(keys)
-        present = [k for k, v in zip(keys, values, strict=True) if v is not None]
-        await asyncio.gather(*(self.cache.delete(k) for k in present))
-        return len(present)
+        return await self.store.delete_many(self._vector_keys(collection, head.generation, ids))
 
     async def delete_collection(self, collection: str) -> bool:
+        """Delete every key of the collection - its header and the vectors of every generation, including
+        any a delete that failed half-way or two racing creations left behind; whether it existed."""
         head = await self.header(collection)
-        if head is None:
-            return False
-        await self.cache.delete(self._header_key(collection))
-        return True
+        await self.store.delete_prefix(f"{self.namespace}:emb:{collection}:")
+        return head is not None
 
 
 def store_for(host: Host, ctx: Context) -> EmbeddingStore:
-    """The store of the request's namespace over the seam's cache."""
-    return EmbeddingStore(host.cache, ctx.namespace, ttl_seconds=host.ttl_seconds)
+    """The embedding collections of the request's namespace, in the seam's store."""
+    return EmbeddingStore(host.store, ctx.namespace)
 
 
 def _ids(values: Sequence[str], field: str = "asset_ids") -> list[str]:
@@ -223,7 +208,9 @@ async def get_embeddings(
 ) -> pb.GetEmbeddingsResponse:
     collection = check_collection(request.collection)
     ids = _ids(request.asset_ids)
-    head, found, vecs = await store_for(ops, ctx).get(collection, ids)
+    store = store_for(ops, ctx)
+    ops.check_cost(read_cost(ids, (await store.require(collection)).dimension), field="asset_ids")
+    head, found, vecs = await store.get(collection, ids)
     rows = np.flatnonzero(found)
     return pb.GetEmbeddingsResponse(
         collection=collection,
@@ -242,7 +229,8 @@ async def delete_embeddings(
     store = store_for(ops, ctx)
     deleted = 0
     if request.asset_ids:
-        deleted = await store.delete(collection, _ids(request.asset_ids))
+        ids = _ids(request.asset_ids)  # their cost is the request's own: no vector is read to delete it
+        deleted = await store.delete(collection, ids)
     dropped = False
     if request.delete_collection:
         dropped = await store.delete_collection(collection)
@@ -259,17 +247,21 @@ SPECS: list[OperationSpec[Any, Any, Any]] = [
         request_type=pb.PutEmbeddingsRequest,
         response_type=pb.PutEmbeddingsResponse,
         handle=put_embeddings,
+        cost=lambda r: put_cost(list(r.asset_ids), int(r.dimension)),
     ),
     OperationSpec(
         name=f"{SERVICE}/GetEmbeddings",
         request_type=pb.GetEmbeddingsRequest,
         response_type=pb.GetEmbeddingsResponse,
         handle=get_embeddings,
+        # The vectors' cost needs the collection's dimension: checked once its header is read.
+        cost=lambda r: request_ids_cost(list(r.asset_ids)),
     ),
     OperationSpec(
         name=f"{SERVICE}/DeleteEmbeddings",
         request_type=pb.DeleteEmbeddingsRequest,
         response_type=pb.DeleteEmbeddingsResponse,
         handle=delete_embeddings,
+        cost=lambda r: request_ids_cost(list(r.asset_ids)) if len(r.asset_ids) else Cost(0),
     ),
 ]

@@ -6,7 +6,8 @@ page the request asked for out of the payload). Fields named in ``paging_fields`
 cache key, so every page of one request reads the same cached evaluation.
 
 A *direct* operation (``handle``) is not cached by the seam itself: it gets the seam as a :class:`Host`
-(stores, fitted models kept by ID, lookups before computing) and may cache through ``Host.cached``.
+(the store for what callers keep on purpose, lookups before computing) and may cache through
+``Host.cached``.
 
 Every operation declares its ``cost``: an estimate of the memory and work a request will take, computed
 from the sizes the request states before anything is allocated (:class:`Cost`). The seam checks it
@@ -26,6 +27,9 @@ from typing import Any, Generic, Protocol, TypeVar
 from google.protobuf.message import Message
 
 from curation.cache.base import Cache
+from curation.errors import LimitExceeded
+from curation.ops.envelopes import Envelopes
+from curation.store.base import Store
 from curation.v1 import common_pb2
 
 __all__ = [
@@ -85,6 +89,16 @@ class Host(Protocol):
 
     @property
     def ttl_seconds(self) -> int: ...
+
+    @property
+    def store(self) -> Store:
+        """Data callers stored on purpose (collections, fitted models): never evicted, with a budget."""
+        ...
+
+    @property
+    def envelopes(self) -> Envelopes:
+        """Signs and verifies envelopes (what is read back from the store as trusted is signed too)."""
+        ...
 
     def check_cost(self, cost: Cost, *, field: str) -> None:
         """Refuse (``LimitExceeded`` naming ``field``) a cost over the per-request budget: for sizes a direct
@@ -150,6 +164,16 @@ class ClientStream:
     answered_by: str
     merge: Callable[[Sequence[Any]], Message]
     wrap: Callable[[Any], Message]
+    # The documented maximum number of chunks (each is held until the stream ends); None = no maximum.
+    max_chunks: int | None = None
+
+    def check_chunks(self, count: int) -> None:
+        """Refuse (``LimitExceeded``, field ``stream``) a stream that has sent more than ``max_chunks``;
+        the adapter calls it as chunks arrive, so an endless stream of empty chunks is cut short."""
+        if self.max_chunks is not None and count > self.max_chunks:
+            raise LimitExceeded(
+                f"more than the documented maximum of {self.max_chunks:,} chunks", field="stream"
+            )
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,34 +5,51 @@ byte-identical repeat, ``dispatch_stream`` for a client stream's chunks); nothin
 happens here, so gRPC and REST cannot drift. CPU-heavy work runs in a bounded thread pool and the event
 loop stays free for health checks. Identical requests in flight at the same time are computed once.
 ``Operations`` is the ``Seam`` the adapters call and the ``Host`` a direct operation's handler uses.
+
+Cost: a request's estimated cost (``OperationSpec.cost``) is checked against the per-request budget,
+then the computation waits for admission (``curation.ops.admission``: memory budget for concurrent work,
+fair queue per tenant). Cancellation: every computation runs under a ``CancelToken`` (the core calls
+``checkpoint()`` in its long loops); the token is cancelled when the caller's deadline passes, when the
+caller leaves (for a shared computation: when its last caller leaves) and at shutdown, so the worker is
+free again within one checkpoint interval.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from google.protobuf.message import DecodeError, Message
 
 from curation.cache.base import Cache
-from curation.contract import DEFAULT_CACHE_TTL_SECONDS
-from curation.errors import DeadlineExceeded, LimitExceeded, NotFound, Unavailable
+from curation.contract import DEFAULT_CACHE_TTL_SECONDS, OFF_LOOP_BYTES
+from curation.core import Cancelled, CancelToken, cancellable
+from curation.errors import CurationError, DeadlineExceeded, LimitExceeded, NotFound, Unavailable
+from curation.ops.admission import Admission
+from curation.ops.envelopes import SCHEMA_VERSION, Envelopes, Rejected, SigningKeys
 from curation.ops.keys import body_alias_key, canonical_bytes, check_namespace, key_digest, storage_key
 from curation.ops.operation_spec import BodyFormat, Context, Cost, OperationSpec
 from curation.ops.paging import check_page_size
 from curation.ops.recent import RecentPayloads
+from curation.settings import Settings
+from curation.store import MemoryStore, Store
 from curation.v1 import common_pb2
 
 __all__ = ["CACHE_SCHEMA_VERSION", "DEFAULT_MAX_REQUEST_MEMORY_BYTES", "Observer", "Operations"]
 
 log = logging.getLogger("curation.ops")
 
-# Version of the envelope layout itself; each operation has its own algorithm version besides.
-CACHE_SCHEMA_VERSION = 1
+# Version of the envelope layout itself (curation.ops.envelopes); each operation has its own besides.
+CACHE_SCHEMA_VERSION = SCHEMA_VERSION
+# The in-process store's budget when none is given (wiring passes the configured store).
+DEFAULT_STORE_BYTES = 1024**3  # holds four puts at the documented maximum of vector bytes
 # The estimated peak memory one request may take (its Cost.memory_bytes), unless configured otherwise.
 DEFAULT_MAX_REQUEST_MEMORY_BYTES = 2 * 1024**3
 
@@ -42,17 +59,35 @@ M = TypeVar("M", bound=Message)
 
 AnySpec = OperationSpec[Any, Any, Any]
 
+# True inside a request that already holds its admission grant (a direct operation calling ``cached``).
+_ADMITTED: ContextVar[bool] = ContextVar("curation_admitted", default=False)
+
+
+def _stopped(reason: str) -> CurationError:
+    """The error a caller sees for a computation stopped at a checkpoint."""
+    if reason == "deadline":
+        return DeadlineExceeded("deadline passed before the answer was ready")
+    return Unavailable(f"the computation was stopped ({reason}); retry")
+
+
+@dataclass(eq=False, slots=True)
+class _Shared:
+    """One computation in flight and how many callers still wait for it (at 0 it is cancelled)."""
+
+    task: asyncio.Task[Message]
+    waiters: int = 0
+
 
 class Observer(Protocol):
     """Counters the seam reports to (``curation.metrics.Metrics`` implements it)."""
 
-    def on_reject_invalid(self, backend: str) -> None: ...
+    def on_reject_invalid(self, backend: str, reason: str) -> None: ...
 
     def observe_compute(self, operation: str, seconds: float) -> None: ...
 
 
 class _NullObserver:
-    def on_reject_invalid(self, backend: str) -> None:
+    def on_reject_invalid(self, backend: str, reason: str) -> None:
         pass
 
     def observe_compute(self, operation: str, seconds: float) -> None:
@@ -72,6 +107,9 @@ class Operations:
         observer: Observer | None = None,
         local_bytes: int = 256 * 1024 * 1024,
         max_request_memory_bytes: int = DEFAULT_MAX_REQUEST_MEMORY_BYTES,
+        admission: Admission | None = None,
+        store: Store | None = None,
+        envelopes: Envelopes | None = None,
     ) -> None:
         self.specs: dict[str, AnySpec] = {}
         for spec in specs:
@@ -82,9 +120,53 @@ class Operations:
         self.ttl_seconds = ttl_seconds
         self._observer: Observer = observer or _NullObserver()
         self._executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="curation-worker")
-        self._in_flight: dict[str, asyncio.Future[Message]] = {}
+        self._in_flight: dict[str, _Shared] = {}
         self._recent = RecentPayloads(local_bytes)
         self.max_request_memory_bytes = max_request_memory_bytes
+        # Data callers stored on purpose (never evicted), and the signer of every cache entry.
+        self.store: Store = store if store is not None else MemoryStore(max_bytes=DEFAULT_STORE_BYTES)
+        self.envelopes = envelopes if envelopes is not None else Envelopes(SigningKeys.random())
+        self.admission = admission or Admission(
+            slots=max(1, workers),
+            memory_bytes=2 * max_request_memory_bytes,
+            heavy_bytes=max_request_memory_bytes // 16,
+        )
+        # The token of every computation in the pool, and the future its caller's wait ends on.
+        self._running: dict[CancelToken, asyncio.Future[str]] = {}
+        self._closed = False
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        specs: Iterable[AnySpec],
+        cache: Cache,
+        *,
+        observer: Observer | None = None,
+        store: Store | None = None,
+        envelopes: Envelopes | None = None,
+        share: int = 1,
+    ) -> Operations:
+        """The seam as configured, holding ``1/share`` of the process-wide budgets (one compute process
+        of ``share``): the decoded tier and the admission budget are split, the per-request one is not."""
+        share = max(1, share)
+        return cls(
+            specs,
+            cache,
+            workers=settings.workers,
+            ttl_seconds=settings.cache_ttl_seconds,
+            observer=observer,
+            local_bytes=settings.local_cache_bytes // share,
+            max_request_memory_bytes=settings.max_request_memory_bytes,
+            admission=Admission(
+                slots=max(1, settings.workers),
+                memory_bytes=settings.admission_memory_bytes // share,
+                heavy_bytes=settings.max_request_memory_bytes // 16,
+                max_waiting=settings.max_waiting,
+            ),
+            store=store,
+            envelopes=envelopes,
+        )
 
     def spec(self, name: str) -> AnySpec:
         try:
@@ -93,8 +175,23 @@ class Operations:
             raise NotFound(f"unknown operation {name}") from None
 
     def close(self) -> None:
-        """Stop taking work; running computations finish in their threads."""
+        """Stop taking work and cancel what runs: each computation stops at its next checkpoint."""
+        self._closed = True
+        self.cancel_running("shutdown")
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def cancel_running(self, reason: str) -> None:
+        """Cancel every computation running in the pool: its caller gets ``Unavailable`` at once and the
+        computation stops at its next ``checkpoint()`` (shutdown, at the end of its grace)."""
+        for token, stopped in list(self._running.items()):
+            token.cancel(reason)
+            if not stopped.done():
+                stopped.set_result(reason)
+
+    @property
+    def running(self) -> int:
+        """Computations whose threads have not returned yet (cancelled ones included until they stop)."""
+        return len(self._running)
 
     # ------------------------------------------------------------------ budgets
     def check_cost(self, cost: Cost, *, field: str) -> None:
@@ -116,22 +213,52 @@ class Operations:
 
     # ------------------------------------------------------------------ running
     async def run(self, fn: Callable[..., T], *args: Any, ctx: Context) -> T:
-        """Run a blocking callable in the worker pool, giving up when the caller's deadline passes."""
+        """Run a blocking callable in the worker pool under a cancel token with the caller's deadline.
+
+        When the caller leaves (this coroutine is cancelled) or the deadline passes, the token is cancelled
+        and the computation stops at its next checkpoint; the caller is not kept waiting for that."""
+        if self._closed:
+            raise Unavailable("the service is shutting down")
+        if ctx.deadline is not None and ctx.deadline <= time.monotonic():
+            raise DeadlineExceeded("deadline passed before the computation started")
+        token = CancelToken(ctx.deadline)
+
+        def call() -> T:
+            with cancellable(token):
+                return fn(*args)
+
         loop = asyncio.get_running_loop()
         try:
-            future = loop.run_in_executor(self._executor, fn, *args)
+            future = loop.run_in_executor(self._executor, call)
         except RuntimeError:  # the pool was shut down: the process is stopping
             raise Unavailable("the service is shutting down") from None
-        if ctx.deadline is None:
-            return await future
-        remaining = ctx.deadline - time.monotonic()
-        if remaining <= 0:
-            future.cancel()
-            raise DeadlineExceeded("deadline passed before the computation started")
+        stopped: asyncio.Future[str] = loop.create_future()
+        self._running[token] = stopped
+        future.add_done_callback(lambda _: self._running.pop(token, None))
         try:
-            return await asyncio.wait_for(future, timeout=remaining)
-        except TimeoutError:
-            raise DeadlineExceeded("deadline passed before the answer was ready") from None
+            return await self._wait(future, stopped, ctx)
+        except asyncio.CancelledError:
+            token.cancel("caller left")
+            raise
+        except Cancelled as exc:
+            raise _stopped(exc.reason) from None
+        finally:
+            if not future.done():  # nobody waits for it any more: stop it at its next checkpoint
+                token.cancel("abandoned")
+
+    @staticmethod
+    async def _wait(future: asyncio.Future[T], stopped: asyncio.Future[str], ctx: Context) -> T:
+        """``future``'s result; ``Cancelled`` as soon as ``stopped`` is settled (``cancel_running``: the
+        caller is answered now, the thread stops at its next checkpoint); ``DeadlineExceeded`` when the
+        caller's deadline passes first."""
+        timeout = None if ctx.deadline is None else max(0.0, ctx.deadline - time.monotonic())
+        waiting: set[asyncio.Future[Any]] = {future, stopped}
+        done, _ = await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        if future in done:
+            return future.result()
+        if stopped in done:
+            raise Cancelled(stopped.result())
+        raise DeadlineExceeded("deadline passed before the answer was ready")
 
     # ------------------------------------------------------------------ dispatch
     async def dispatch(
@@ -149,9 +276,13 @@ class Operations:
         check_namespace(ctx.namespace)
         if spec.stream is not None:
             raise ValueError(f"{name} is a client-streaming operation: use dispatch_stream")
-        self.estimate(spec, request)
+        if spec.cost is not None and request.ByteSize() >= OFF_LOOP_BYTES:  # reads every string's length
+            cost = await self.run(self.estimate, spec, request, ctx=ctx)
+        else:
+            cost = self.estimate(spec, request)
         if spec.handle is not None:
-            response: Message = await spec.handle(self, request, ctx)
+            async with self._admitted(ctx, cost):
+                response: Message = await spec.handle(self, request, ctx)
             return response
         assert spec.evaluate is not None and spec.respond is not None and spec.payload_type is not None
         if "page_size" in spec.paging_fields:  # rejected before anything is computed
@@ -159,7 +290,7 @@ class Operations:
         material = canonical_bytes(request, spec.paging_fields)
         evaluate = spec.evaluate
         payload, info = await self.cached(
-            name, material, lambda: evaluate(request), spec.payload_type, ctx, version=spec.version
+            name, material, lambda: evaluate(request), spec.payload_type, ctx, version=spec.version, cost=cost
         )
         answer: Message = spec.respond(payload, request, info)
         if body_digest is not None:
@@ -175,7 +306,9 @@ class Operations:
         if stream is None:
             raise ValueError(f"{name} is not a client-streaming operation")
         check_namespace(ctx.namespace)
-        merged = await self.run(stream.merge, chunks, ctx=ctx)
+        stream.check_chunks(len(chunks))
+        async with self._admitted(ctx, Cost(sum(c.ByteSize() for c in chunks))):
+            merged = await self.run(stream.merge, chunks, ctx=ctx)
         return stream.wrap(await self.dispatch(stream.answered_by, merged, ctx))
 
     async def dispatch_body(
@@ -186,12 +319,11 @@ class Operations:
         if spec is None or spec.handle is not None or spec.payload_type is None or spec.respond is None:
             return None
         check_namespace(ctx.namespace)
-        raw = await self.cache.get(
-            body_alias_key(ctx.namespace, name, spec.version, body_digest, body_format)
-        )
+        alias_key = body_alias_key(ctx.namespace, name, spec.version, body_digest, body_format)
+        raw = await self.cache.get(alias_key)
         if raw is None:
             return None
-        alias = self._open(raw, "alias:" + name, "", common_pb2.BodyAlias)
+        alias = self._open(raw, "alias:" + name, "", common_pb2.BodyAlias, key=alias_key)
         if alias is None:
             return None
         payload = await self._load(spec, ctx.namespace, alias.key_digest)
@@ -227,8 +359,13 @@ class Operations:
         ctx: Context,
         *,
         version: int | None = None,
+        cost: Cost | None = None,
     ) -> tuple[M, common_pb2.CacheInfo]:
-        """The payload for ``material`` from the cache, or computed in a worker thread and stored."""
+        """The payload for ``material`` from the cache, or computed in a worker thread and stored.
+
+        Identical computations in flight are shared; the shared one is cancelled when its last caller
+        leaves. ``cost`` is what admission reserves while it runs (a direct operation's caller holds its
+        own grant already)."""
         spec = self.spec(name)
         version = spec.version if version is None else version
         digest = key_digest(name, version, ctx.namespace, material)
@@ -238,40 +375,91 @@ class Operations:
             return local, common_pb2.CacheInfo(cached=True, key_digest=digest)
         raw = await self.cache.get(key)
         if raw is not None:
-            hit = self._open(raw, f"{name}@v{version}", digest, payload_type)
+            hit = self._open(raw, f"{name}@v{version}", digest, payload_type, key=key)
             if hit is not None:
                 self._recent.put(key, hit, len(raw))
                 return hit, common_pb2.CacheInfo(cached=True, key_digest=digest)
-        waiting = self._in_flight.get(key)
-        if waiting is not None:
-            shared = await asyncio.shield(waiting)
-            result = payload_type.FromString(shared.SerializeToString())
-            return result, common_pb2.CacheInfo(cached=False, key_digest=digest)
-        future: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
-        self._in_flight[key] = future
-        try:
-            started = time.perf_counter()
-            payload = await self.run(compute, ctx=ctx)
-            self._observer.observe_compute(name, time.perf_counter() - started)
-            future.set_result(payload)
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # mark retrieved: waiters re-raise it, nobody else must
-            raise
-        finally:
-            del self._in_flight[key]
-        envelope = common_pb2.CacheEnvelope(
-            schema_version=CACHE_SCHEMA_VERSION,
-            operation=f"{name}@v{version}",
-            key_digest=digest,
-            payload=payload.SerializeToString(),
-        )
-        stored = envelope.SerializeToString()
-        self._recent.put(key, payload, len(stored))
-        await self.cache.set(key, stored, ttl_seconds=self.ttl_seconds)
+        shared = self._in_flight.get(key)
+        owner = shared is None
+        if shared is None:
+            store = self._stored(key, f"{name}@v{version}", digest)
+            task = asyncio.create_task(self._compute(name, compute, ctx, cost or Cost(0), store))
+            shared = self._in_flight[key] = _Shared(task)
+            task.add_done_callback(self._forget_shared(key, shared))
+        payload = await self._wait_for(shared, ctx)
+        if not owner:  # a caller's payload is its own to read: the others get a copy
+            payload = payload_type.FromString(payload.SerializeToString())
+        assert isinstance(payload, payload_type)
         return payload, common_pb2.CacheInfo(cached=False, key_digest=digest)
 
     # ------------------------------------------------------------------ internals
+    def _admitted(self, ctx: Context, cost: Cost) -> Any:
+        """The admission grant for a request (none again for a request already holding one)."""
+        if _ADMITTED.get():
+            return contextlib.nullcontext()
+        return self._grant(ctx, cost)
+
+    @contextlib.asynccontextmanager
+    async def _grant(self, ctx: Context, cost: Cost) -> AsyncIterator[None]:
+        async with self.admission.admit(ctx.namespace, cost, deadline=ctx.deadline):
+            reset = _ADMITTED.set(True)
+            try:
+                yield
+            finally:
+                _ADMITTED.reset(reset)
+
+    async def _compute(
+        self,
+        name: str,
+        compute: Callable[[], M],
+        ctx: Context,
+        cost: Cost,
+        store: Callable[[M], Awaitable[None]],
+    ) -> M:
+        """A shared computation: admitted, run, timed and stored. It has no deadline of its own: every
+        caller waits with its own, and the last one to leave cancels it."""
+        async with self._admitted(Context(ctx.namespace, ctx.request_id), cost):
+            started = time.perf_counter()
+            payload = await self.run(compute, ctx=Context(ctx.namespace, ctx.request_id))
+        self._observer.observe_compute(name, time.perf_counter() - started)
+        await store(payload)
+        return payload
+
+    def _stored(self, key: str, operation: str, digest: str) -> Callable[[Message], Awaitable[None]]:
+        """Writes a computed payload under ``key``: the decoded tier and the cache (an envelope)."""
+
+        async def store(payload: Message) -> None:
+            stored = self.envelopes.seal(
+                operation=operation, key_digest=digest, key=key, payload=payload.SerializeToString()
+            )
+            self._recent.put(key, payload, len(stored))
+            await self.cache.set(key, stored, ttl_seconds=self.ttl_seconds)
+
+        return store
+
+    def _forget_shared(self, key: str, shared: _Shared) -> Callable[[asyncio.Task[Message]], None]:
+        def done(task: asyncio.Task[Message]) -> None:
+            if self._in_flight.get(key) is shared:
+                del self._in_flight[key]
+            if not task.cancelled():
+                task.exception()  # retrieved: its waiters re-raise it, or nobody waits any more
+
+        return done
+
+    async def _wait_for(self, shared: _Shared, ctx: Context) -> Message:
+        """Wait for a shared computation within this caller's deadline; leaving cancels it if nobody else
+        waits."""
+        shared.waiters += 1
+        remaining = None if ctx.deadline is None else max(0.0, ctx.deadline - time.monotonic())
+        try:
+            return await asyncio.wait_for(asyncio.shield(shared.task), timeout=remaining)
+        except TimeoutError:
+            raise DeadlineExceeded("deadline passed before the answer was ready") from None
+        finally:
+            shared.waiters -= 1
+            if shared.waiters == 0 and not shared.task.done():
+                shared.task.cancel()
+
     async def _load(self, spec: AnySpec, namespace: str, digest: str) -> Message | None:
         payload_type: type[Message] | None = spec.payload_type
         assert payload_type is not None
@@ -282,25 +470,22 @@ class Operations:
         raw = await self.cache.get(key)
         if raw is None:
             return None
-        payload = self._open(raw, f"{spec.name}@v{spec.version}", digest, payload_type)
+        payload = self._open(raw, f"{spec.name}@v{spec.version}", digest, payload_type, key=key)
         if payload is not None:
             self._recent.put(key, payload, len(raw))
         return payload
 
-    def _open(self, raw: bytes, operation: str, digest: str, payload_type: type[M]) -> M | None:
-        """Parse an envelope; anything forged, stale or corrupt is rejected (a miss), never executed."""
+    def _open(self, raw: bytes, operation: str, digest: str, payload_type: type[M], *, key: str) -> M | None:
+        """Open a signed envelope read under ``key``; anything forged, unsigned, stale or corrupt is
+        rejected (a miss, counted with its reason), never served."""
         try:
-            envelope = common_pb2.CacheEnvelope.FromString(raw)
-            if (
-                envelope.schema_version != CACHE_SCHEMA_VERSION
-                or envelope.operation != operation
-                or (digest and envelope.key_digest != digest)
-            ):
-                raise ValueError("envelope does not match the lookup")
-            return payload_type.FromString(envelope.payload)
-        except (DecodeError, ValueError):
-            self._observer.on_reject_invalid(self.cache.name)
-            log.warning("rejected an invalid cache entry", extra={"operation": operation})
+            return payload_type.FromString(
+                self.envelopes.open(raw, operation=operation, key_digest=digest, key=key)
+            )
+        except (Rejected, DecodeError) as error:
+            reason = error.reason if isinstance(error, Rejected) else "corrupt"
+            self._observer.on_reject_invalid(self.cache.name, reason)
+            log.warning("rejected an invalid cache entry", extra={"operation": operation, "reason": reason})
             return None
 
     async def _store_alias(
@@ -321,13 +506,8 @@ class Operations:
             else:
                 setattr(paging, field, value)
         alias = common_pb2.BodyAlias(key_digest=digest, paging_request=paging.SerializeToString())
-        envelope = common_pb2.CacheEnvelope(
-            schema_version=CACHE_SCHEMA_VERSION,
-            operation="alias:" + spec.name,
-            payload=alias.SerializeToString(),
+        key = body_alias_key(ctx.namespace, spec.name, spec.version, body_digest, body_format)
+        sealed = self.envelopes.seal(
+            operation="alias:" + spec.name, key_digest="", key=key, payload=alias.SerializeToString()
         )
-        await self.cache.set(
-            body_alias_key(ctx.namespace, spec.name, spec.version, body_digest, body_format),
-            envelope.SerializeToString(),
-            ttl_seconds=self.ttl_seconds,
-        )
+        await self.cache.set(key, sealed, ttl_seconds=self.ttl_seconds)

@@ -1,40 +1,42 @@
 """``create_app(runtime)``: the FastAPI app serving every RPC that declares a REST route, plus health.
 
-A route handler converts and nothing more: raw body -> the ops fast path for a byte-identical repeat,
-else JSON -> request message -> ``Operations.dispatch`` -> JSON. Parsing and printing of large
-messages run in the ops worker pool so the event loop keeps answering health checks.
+A route handler converts and nothing more: it reads the raw body and hands it, with the JSON codec, to
+the runtime's gateway (``curation.ops.gateway``: fast path for a byte-identical repeat, parsing, the
+seam, printing — in worker threads or worker processes, never on the event loop for a large body). A
+client that disconnects before its answer is ready cancels the computation.
 """
 
 from __future__ import annotations
 
-import hashlib
+import asyncio
 import json
 import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
+from starlette.types import Receive
 
 import curation
 from curation.contract import (
     DEFAULT_NAMESPACE,
     GRPC_TIMEOUT_HEADER,
     NAMESPACE_HEADER,
-    OFF_LOOP_BYTES,
     REQUEST_TIMEOUT_HEADER,
 )
 from curation.errors import INTERNAL_MESSAGE, CurationError, InvalidArgument
 from curation.logs import REQUEST_ID
 from curation.metrics import CONTENT_TYPE_LATEST
-from curation.ops import Context, Seam
+from curation.ops import Context
 from curation.rest import protojson
 from curation.rest.errors import JSON, curation_error_handler, http_error_handler
-from curation.rest.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from curation.rest.media import check_json_body
+from curation.rest.middleware import BodyLimitMiddleware, DrainMiddleware, RequestContextMiddleware
 from curation.rest.openapi import build_openapi
 from curation.rest.routes import RestRoute, rest_routes
 
@@ -45,10 +47,10 @@ __all__ = ["context_from_headers", "create_app"]
 
 log = logging.getLogger("curation.rest")
 
-T = TypeVar("T")
-
 _GRPC_TIMEOUT = re.compile(r"([0-9]{1,8})([HMSmun])")
 _GRPC_UNIT_SECONDS = {"H": 3600.0, "M": 60.0, "S": 1.0, "m": 1e-3, "u": 1e-6, "n": 1e-9}
+# Answered while the process drains (liveness, readiness, metrics), with Connection: close.
+_PROBES = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 def context_from_headers(headers: Any, *, now: float | None = None) -> Context:
@@ -79,34 +81,38 @@ def context_from_headers(headers: Any, *, now: float | None = None) -> Context:
     )
 
 
-async def _read_body(request: Request) -> tuple[bytes, str]:
-    """The raw body and its SHA-256, hashed chunk by chunk as it arrives (overlapping the receive, so a
-    repeat of a large body costs little more than reading it)."""
-    hasher = hashlib.sha256()
-    chunks = []
-    async for chunk in request.stream():
-        hasher.update(chunk)
-        chunks.append(chunk)
-    return b"".join(chunks), hasher.hexdigest()
+async def _read_body(request: Request) -> bytes:
+    """The raw body, as it arrived (its size is bounded by ``BodyLimitMiddleware``)."""
+    chunks = [chunk async for chunk in request.stream()]
+    return b"".join(chunks)
+
+
+async def _until_disconnected(receive: Receive) -> None:
+    """Return when the client goes away (after the body, the next ASGI message is the disconnect)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
 
 
 def _rpc_endpoint(route: RestRoute, runtime: Runtime) -> Callable[[Request], Awaitable[Response]]:
-    ops: Seam = runtime.ops
-
-    async def off_loop(big: bool, ctx: Context, fn: Callable[..., T], *args: Any) -> T:
-        return await ops.run(fn, *args, ctx=ctx) if big else fn(*args)
-
     async def endpoint(request: Request) -> Response:
+        """The answer, or nothing at all when the client leaves first: its computation is cancelled."""
+        check_json_body(request.headers.get("content-type"))
+        ctx = context_from_headers(request.headers)
+        body = await _read_body(request)  # ClientDisconnect if the client leaves meanwhile
+        # Only once the body is read may the disconnect watcher take the next ASGI message.
+        work = asyncio.create_task(runtime.gateway.answer(route.rpc, body, protojson.CODEC, ctx))
+        del body
+        gone = asyncio.create_task(_until_disconnected(request.receive))
         try:
-            ctx = context_from_headers(request.headers)
-            body, digest = await _read_body(request)
-            response = await ops.dispatch_body(route.rpc, ctx, digest)
-            if response is None:
-                message = await off_loop(
-                    len(body) >= OFF_LOOP_BYTES, ctx, protojson.parse, body, route.request_type
-                )
-                response = await ops.dispatch(route.rpc, message, ctx, body_digest=digest)
-            payload = await off_loop(response.ByteSize() >= OFF_LOOP_BYTES, ctx, protojson.dumps, response)
+            await asyncio.wait({work, gone}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            gone.cancel()
+            if not work.done():
+                work.cancel()  # the client left (or this endpoint was cancelled): stop the computation
+        if not work.done() or work.cancelled():
+            raise ClientDisconnect()  # nobody reads an answer: counted as the client closing (499)
+        try:
+            payload = work.result()
         except CurationError:
             raise
         except Exception as exc:
@@ -170,7 +176,9 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     labels = {route.path: route.rpc for route in routes}
     labels.update({p: p for p in ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs")})
-    # Added last = outermost: the request ID and metrics also cover bodies refused by the limit.
+    # Added last = outermost: the request ID and metrics also cover calls refused by the shutdown gate
+    # and bodies refused by the limit.
     app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.settings.max_request_bytes)
+    app.add_middleware(DrainMiddleware, drain=runtime.drain, always_open=_PROBES)
     app.add_middleware(RequestContextMiddleware, metrics=runtime.metrics, labels=labels)
     return app

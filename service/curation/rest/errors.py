@@ -24,7 +24,10 @@ from curation.v1 import common_pb2
 __all__ = [
     "HTTP_STATUS",
     "JSON",
+    "REST_ONLY_KINDS",
+    "UnsupportedMediaType",
     "curation_error_handler",
+    "error_body",
     "error_response",
     "http_error_handler",
     "http_status",
@@ -45,8 +48,23 @@ HTTP_STATUS: Final[Mapping[ErrorKind, int]] = MappingProxyType(
         ErrorKind.INTERNAL: 500,
     }
 )
-# A known path asked with the wrong HTTP method: REST only (gRPC has no such failure).
-_METHOD_NOT_ALLOWED = "method_not_allowed"
+# Failures only HTTP has (gRPC frames, types and times its own messages), so they are not error kinds:
+# the status, the kind clients read and the field named. A known path asked with the wrong method; a
+# body that is not declared JSON; a body that did not arrive within CURATION_HTTP_BODY_TIMEOUT_SECONDS.
+REST_ONLY_KINDS: Final[Mapping[int, tuple[str, str]]] = MappingProxyType(
+    {
+        405: ("method_not_allowed", ""),
+        408: ("request_timeout", "body"),
+        415: ("unsupported_media_type", "content-type"),
+    }
+)
+
+
+class UnsupportedMediaType(HTTPException):
+    """A request body that is not ``application/json`` (415 ``unsupported_media_type``)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(415, detail=message)
 
 
 def http_status(kind: ErrorKind) -> int:
@@ -54,16 +72,24 @@ def http_status(kind: ErrorKind) -> int:
     return HTTP_STATUS[kind]
 
 
+def error_body(kind: str, message: str, field: str, request_id: str) -> bytes:
+    """The JSON ``ErrorDetail`` every REST error carries (also written raw by the connection guard)."""
+    detail = common_pb2.ErrorDetail(kind=kind, message=message, field=field, request_id=request_id)
+    return protojson.dumps(detail)
+
+
 def _render(
     kind: str, message: str, field: str, status: int, headers: Mapping[str, str] | None = None
 ) -> Response:
-    detail = common_pb2.ErrorDetail(kind=kind, message=message, field=field, request_id=REQUEST_ID.get())
-    return Response(protojson.dumps(detail), status_code=status, media_type=JSON, headers=headers)
+    body = error_body(kind, message, field, REQUEST_ID.get())
+    return Response(body, status_code=status, media_type=JSON, headers=headers)
 
 
-def error_response(exc: CurationError) -> Response:
-    """The response for a ``CurationError``: status from ``HTTP_STATUS``, ``ErrorDetail`` body."""
-    return _render(exc.kind, exc.message, exc.field, http_status(exc.kind))
+def error_response(exc: CurationError, *, close: bool = False) -> Response:
+    """The response for a ``CurationError``: status from ``HTTP_STATUS``, ``ErrorDetail`` body; with
+    ``close``, ``Connection: close`` (the server stops reading this connection after answering)."""
+    headers = {"connection": "close"} if close else None
+    return _render(exc.kind, exc.message, exc.field, http_status(exc.kind), headers)
 
 
 async def curation_error_handler(request: Request, exc: Exception) -> Response:
@@ -74,9 +100,10 @@ async def curation_error_handler(request: Request, exc: Exception) -> Response:
 
 async def http_error_handler(request: Request, exc: Exception) -> Response:
     """Starlette's routing errors in the same shape: an unknown path is ``not_found`` (404); a known
-    path with the wrong HTTP method is ``method_not_allowed`` (405, with ``Allow``)."""
+    path with the wrong HTTP method is ``method_not_allowed`` (405, with ``Allow``); a body that is not
+    JSON is ``unsupported_media_type`` (415)."""
     assert isinstance(exc, HTTPException)
     if exc.status_code == 404:
         return error_response(NotFound(f"no route {request.method} {request.url.path}"))
-    kind = _METHOD_NOT_ALLOWED if exc.status_code == 405 else ErrorKind.INVALID_ARGUMENT
-    return _render(kind, str(exc.detail), "", exc.status_code, headers=exc.headers)
+    kind, field = REST_ONLY_KINDS.get(exc.status_code, (ErrorKind.INVALID_ARGUMENT, ""))
+    return _render(kind, str(exc.detail), field, exc.status_code, headers=exc.headers)

@@ -1,4 +1,5 @@
-"""Pure ASGI middleware: request context (ID, metrics, access log) and the request body size limit.
+"""Pure ASGI middleware: request context (ID, metrics, access log), the shutdown gate and the request body
+size limit.
 
 Pure ASGI rather than ``BaseHTTPMiddleware`` so the limit applies to the byte stream itself (before
 anything is buffered or parsed) and the request ID context variable reaches the route unchanged.
@@ -11,17 +12,53 @@ import time
 from collections.abc import Mapping
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from curation.contract import REQUEST_ID_HEADER
-from curation.errors import INTERNAL_MESSAGE, CurationError, InvalidArgument, PayloadTooLarge
+from curation.draining import SHUTTING_DOWN, Drain
+from curation.errors import INTERNAL_MESSAGE, CurationError, InvalidArgument, PayloadTooLarge, Unavailable
 from curation.logs import REQUEST_ID, sanitize_request_id
 from curation.metrics import Metrics
 from curation.rest.errors import error_response
 
-__all__ = ["BodyLimitMiddleware", "RequestContextMiddleware"]
+__all__ = ["BodyLimitMiddleware", "DrainMiddleware", "RequestContextMiddleware"]
 
 access_log = logging.getLogger("curation.rest")
+
+# What a request that stopped because its client went away is counted as (nginx's convention).
+CLIENT_CLOSED_REQUEST = 499
+
+
+class DrainMiddleware:
+    """The shutdown gate (``Runtime.drain``) on REST: once shutdown has begun, a call gets 503
+    ``unavailable`` with ``Connection: close`` (also on a kept-alive connection, which is then closed
+    cleanly instead of reset), and every other response -- calls admitted before, and the probes in
+    ``always_open``, which keep answering -- carries ``Connection: close`` too. Admitted calls are
+    counted in flight so shutdown knows when they are done."""
+
+    def __init__(self, app: ASGIApp, *, drain: Drain, always_open: frozenset[str]) -> None:
+        self.app = app
+        self.drain = drain
+        self.always_open = always_open
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def closing(message: Message) -> None:
+            if message["type"] == "http.response.start" and self.drain.draining:
+                MutableHeaders(scope=message)["connection"] = "close"
+            await send(message)
+
+        if scope["path"] in self.always_open:
+            await self.app(scope, receive, closing)
+        elif self.drain.draining:
+            await error_response(Unavailable(SHUTTING_DOWN), close=True)(scope, receive, send)
+        else:
+            with self.drain.call():
+                await self.app(scope, receive, closing)
 
 
 class BodyLimitMiddleware:
@@ -102,6 +139,8 @@ class RequestContextMiddleware:
         in_flight.inc()
         try:
             await self.app(scope, receive, send_with_id)
+        except ClientDisconnect:  # the client left (or its body timed out): nobody to answer
+            status = CLIENT_CLOSED_REQUEST
         except Exception:
             access_log.exception("unhandled error", extra={"path": scope["path"]})
             if started:

@@ -29,15 +29,20 @@ _HEALTH_SERVICE = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
 
 
 def server_options(settings: Settings) -> list[tuple[str, int]]:
-    """Channel arguments: message limits from settings, keepalive and connection age.
+    """Channel arguments: message limits from settings, keepalive, connection age and idleness, streams.
 
     Keepalive pings every 60 s detect dead peers behind NATs; clients may ping every 20 s, even with no
-    call in flight. Connections are recycled after 10 minutes (with 5 minutes of grace for calls in
-    flight) so clients re-resolve and spread over new replicas behind a Kubernetes Service.
+    call in flight (more often is a strike: two strikes close the connection). Connections are recycled
+    after 10 minutes (with 5 minutes of grace for calls in flight) so clients re-resolve and spread over
+    new replicas behind a Kubernetes Service; a connection idle for 5 minutes is closed (GOAWAY, the
+    client reconnects when it next calls). One connection runs at most ``grpc_max_concurrent_streams``
+    calls at once (more wait in the client, flow-controlled by HTTP/2).
     """
     return [
         ("grpc.max_receive_message_length", settings.max_request_bytes),
         ("grpc.max_send_message_length", settings.max_response_bytes),
+        ("grpc.max_concurrent_streams", settings.grpc_max_concurrent_streams),
+        ("grpc.max_connection_idle_ms", 300_000),
         ("grpc.keepalive_time_ms", 60_000),
         ("grpc.keepalive_timeout_ms", 20_000),
         ("grpc.keepalive_permit_without_calls", 1),
@@ -72,9 +77,14 @@ class GrpcServer:
         await self.set_serving(False)
         await self.server.start()
 
-    async def stop(self, grace: float | None) -> None:
-        """Mark everything NOT_SERVING for good, refuse new calls and give running ones ``grace`` seconds."""
+    async def stop_serving(self) -> None:
+        """Mark everything NOT_SERVING for good (shutdown has begun; later ``set_serving`` is ignored)."""
         await self.health.enter_graceful_shutdown()
+
+    async def stop(self, grace: float | None) -> None:
+        """NOT_SERVING for good, then stop: calls that reached the server but not yet a handler are
+        CANCELLED by grpc, so shutdown first drains through ``Runtime.drain`` and calls this last."""
+        await self.stop_serving()
         await self.server.stop(grace)
 
 

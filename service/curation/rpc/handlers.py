@@ -1,21 +1,24 @@
 """The gRPC handlers, generated from the ops registry: one shared wrapper, no per-RPC servicer code.
 
-For every registered operation the wrapper (1) takes the request ID from ``x-request-id`` (sanitized,
-or a fresh one), sets it in the logs' context variable and echoes it as initial metadata, (2) reads the
-tenant from ``x-curation-namespace`` and the caller's deadline from ``context.time_remaining()``,
-(3) answers a byte-identical repeat from its body digest (``Operations.dispatch_body``), else parses
-the request and calls ``Operations.dispatch``, (4) maps a ``CurationError`` through ``GRPC_STATUS``
-(``curation.rpc.errors``) to ``context.abort`` with an ``ErrorDetail`` trailer, and anything unexpected
-to INTERNAL (logged with the request ID), and (5) records metrics (``protocol="grpc"``, the RPC name
-and the status code name) and one structured log line.
+For every registered operation the wrapper (0) refuses the call with UNAVAILABLE once shutdown has
+begun (``Runtime.drain``) and counts it in flight otherwise, (1) takes the request ID from
+``x-request-id`` (sanitized, or a fresh one), sets it in the logs' context variable and echoes it as
+initial metadata, (2) reads the tenant from ``x-curation-namespace`` and the caller's deadline from
+``context.time_remaining()``,
+(3) hands the raw request bytes to the runtime's gateway (``curation.ops.gateway``: fast path for a
+byte-identical repeat, parsing, the seam, serializing — off the event loop), (4) maps a
+``CurationError`` through ``GRPC_STATUS`` (``curation.rpc.errors``) to ``context.abort`` with an
+``ErrorDetail`` trailer, and anything unexpected to INTERNAL (logged with the request ID), and
+(5) records metrics (``protocol="grpc"``, the RPC name and the status code name) and one structured
+log line.
 
-Requests arrive and responses leave as raw bytes: parsing and serializing happen here, so a malformed
-message is an ``invalid_argument`` like any other bad input, and large messages are converted in the
-ops worker pool (as the REST adapter does) instead of on the event loop.
+Requests arrive and responses leave as raw bytes: parsing and serializing happen in the gateway, so a
+malformed message is an ``invalid_argument`` like any other bad input. A call the client cancels (or
+whose deadline passes) cancels its computation.
 
-Client-streaming RPCs: the chunks are collected (their total size bounded by ``max_request_bytes``)
-and handed to ``Operations.dispatch_stream``, which merges them in a worker thread and answers like the
-unary operation they stand for.
+Client-streaming RPCs: the raw chunks are collected (their total size bounded by ``max_request_bytes``)
+and handed to the gateway, which decodes and merges them and answers like the unary operation they
+stand for.
 """
 
 from __future__ import annotations
@@ -27,12 +30,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import grpc
-from google.protobuf.message import DecodeError, Message
 
-from curation.contract import DEFAULT_NAMESPACE, NAMESPACE_HEADER, OFF_LOOP_BYTES, REQUEST_ID_HEADER
-from curation.errors import INTERNAL_MESSAGE, CurationError, InvalidArgument, PayloadTooLarge
+from curation.contract import DEFAULT_NAMESPACE, NAMESPACE_HEADER, REQUEST_ID_HEADER
+from curation.errors import INTERNAL_MESSAGE, CurationError, PayloadTooLarge
 from curation.logs import REQUEST_ID, sanitize_request_id
-from curation.ops import BodyFormat, Context, Seam, body_digest
+from curation.ops import Context
+from curation.ops.gateway import PROTO
 from curation.rpc.errors import error_trailers, grpc_status
 from curation.rpc.methods import RpcMethod, rpc_methods, services_of
 
@@ -68,6 +71,7 @@ def _wrap(method: RpcMethod, runtime: Runtime, body: _Body) -> Callable[..., Awa
     """The shared behaviour around one RPC's ``body`` (see the module docstring)."""
     name = method.spec.name
     metrics = runtime.metrics
+    drain = runtime.drain
 
     async def behavior(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> bytes:
         began = time.perf_counter()
@@ -81,8 +85,9 @@ def _wrap(method: RpcMethod, runtime: Runtime, body: _Body) -> Callable[..., Awa
             await context.send_initial_metadata(((REQUEST_ID_HEADER, request_id),))
             error: CurationError
             try:
-                ctx = context_from_metadata(context, request_id)
-                response = await body(request, ctx)
+                with drain.call():  # UNAVAILABLE once shutdown has begun (never CANCELLED: clients retry it)
+                    ctx = context_from_metadata(context, request_id)
+                    response = await body(request, ctx)
                 code = grpc.StatusCode.OK
                 return response
             except CurationError as exc:
@@ -119,60 +124,32 @@ def _wrap(method: RpcMethod, runtime: Runtime, body: _Body) -> Callable[..., Awa
 
 
 def _unary_body(method: RpcMethod, runtime: Runtime) -> _Body:
-    spec = method.spec
-    ops: Seam = runtime.ops
-    parse: Callable[[bytes], Message] = spec.request_type.FromString
-
-    def checked_parse(raw: bytes) -> Message:
-        try:
-            return parse(raw)
-        except DecodeError:
-            raise InvalidArgument(
-                f"the request is not a valid {spec.request_type.DESCRIPTOR.full_name} message"
-            ) from None
+    name = method.spec.name
 
     async def body(raw: bytes, ctx: Context) -> bytes:
-        digest = await ops.run(body_digest, raw, ctx=ctx) if len(raw) >= OFF_LOOP_BYTES else body_digest(raw)
-        known = await ops.dispatch_body(spec.name, ctx, digest, body_format=BodyFormat.PROTO)
-        if known is not None:
-            return await _serialize(ops, known, ctx)
-        if len(raw) >= OFF_LOOP_BYTES:
-            request = await ops.run(checked_parse, raw, ctx=ctx)
-        else:
-            request = checked_parse(raw)
-        return await _respond(ops, spec.name, request, ctx, digest=digest)
+        return await runtime.gateway.answer(name, raw, PROTO, ctx)
 
     return body
 
 
 def _stream_body(method: RpcMethod, runtime: Runtime) -> _Body:
-    spec = method.spec
-    ops: Seam = runtime.ops
+    name = method.spec.name
     limit = runtime.settings.max_request_bytes
+    stream = method.spec.stream
+    assert stream is not None  # a client-streaming method's spec
 
-    async def body(chunks: AsyncIterator[Message], ctx: Context) -> bytes:
-        collected: list[Message] = []
+    async def body(chunks: AsyncIterator[bytes], ctx: Context) -> bytes:
+        collected: list[bytes] = []
         total = 0
         async for chunk in chunks:
-            total += chunk.ByteSize()
+            total += len(chunk)
             if total > limit:
                 raise PayloadTooLarge(f"the streamed request is larger than {limit} bytes", field="stream")
             collected.append(chunk)
-        response = await ops.dispatch_stream(spec.name, collected, ctx)
-        return await _serialize(ops, response, ctx)
+            stream.check_chunks(len(collected))
+        return await runtime.gateway.answer_stream(name, collected, PROTO, ctx)
 
     return body
-
-
-async def _respond(ops: Seam, name: str, request: Message, ctx: Context, *, digest: str) -> bytes:
-    response = await ops.dispatch(name, request, ctx, body_digest=digest, body_format=BodyFormat.PROTO)
-    return await _serialize(ops, response, ctx)
-
-
-async def _serialize(ops: Seam, response: Message, ctx: Context) -> bytes:
-    if response.ByteSize() >= OFF_LOOP_BYTES:
-        return await ops.run(response.SerializeToString, ctx=ctx)
-    return response.SerializeToString()
 
 
 def build_generic_handlers(runtime: Runtime) -> tuple[list[grpc.GenericRpcHandler], list[str]]:
@@ -186,7 +163,7 @@ def build_generic_handlers(runtime: Runtime) -> tuple[list[grpc.GenericRpcHandle
             if method.client_streaming:
                 table[method.method] = grpc.stream_unary_rpc_method_handler(
                     _wrap(method, runtime, _stream_body(method, runtime)),
-                    request_deserializer=method.spec.request_type.FromString,
+                    request_deserializer=None,
                     response_serializer=None,
                 )
             else:

@@ -27,8 +27,10 @@ if _version_not_supported:
 
 class EmbeddingServiceStub:
     """Embeddings kept by asset ID under a named collection (in Redis when configured, in process otherwise),
-    so sampling requests can name the collection instead of resending vectors. Entries expire with the
-    cache's time to live; a collection has one dimension and dtype for its whole life.
+    so sampling requests can name the collection instead of resending vectors. Collections live in the
+    store, not the cache: they never expire and cache pressure never evicts them; a put over the store's
+    budget is RESOURCE_EXHAUSTED (HTTP 507) and changes nothing. A collection has one dimension and dtype
+    for its whole life.
     """
 
     def __init__(self, channel):
@@ -56,8 +58,10 @@ class EmbeddingServiceStub:
 
 class EmbeddingServiceServicer:
     """Embeddings kept by asset ID under a named collection (in Redis when configured, in process otherwise),
-    so sampling requests can name the collection instead of resending vectors. Entries expire with the
-    cache's time to live; a collection has one dimension and dtype for its whole life.
+    so sampling requests can name the collection instead of resending vectors. Collections live in the
+    store, not the cache: they never expire and cache pressure never evicts them; a put over the store's
+    budget is RESOURCE_EXHAUSTED (HTTP 507) and changes nothing. A collection has one dimension and dtype
+    for its whole life.
     """
 
     def PutEmbeddings(self, request, context):
@@ -109,8 +113,10 @@ def add_EmbeddingServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class EmbeddingService:
     """Embeddings kept by asset ID under a named collection (in Redis when configured, in process otherwise),
-    so sampling requests can name the collection instead of resending vectors. Entries expire with the
-    cache's time to live; a collection has one dimension and dtype for its whole life.
+    so sampling requests can name the collection instead of resending vectors. Collections live in the
+    store, not the cache: they never expire and cache pressure never evicts them; a put over the store's
+    budget is RESOURCE_EXHAUSTED (HTTP 507) and changes nothing. A collection has one dimension and dtype
+    for its whole life.
     """
 
     @staticmethod

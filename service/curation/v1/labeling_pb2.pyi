@@ -423,3 +423,15 @@ class PredictLabelModelResponse(_message.Message):
     predictions: LabelPredictions
     warnings: _containers.RepeatedCompositeFieldContainer[_common_pb2.Warning]
     def __init__(self, model_id: _Optional[str] = ..., predictions: _Optional[_Union[LabelPredictions, _Mapping]] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.Warning, _Mapping]]] = ...) -> None: ...
+
+class DeleteLabelModelRequest(_message.Message):
+    __slots__ = ("model_id",)
+    MODEL_ID_FIELD_NUMBER: _ClassVar[int]
+    model_id: str
+    def __init__(self, model_id: _Optional[str] = ...) -> None: ...
+
+class DeleteLabelModelResponse(_message.Message):
+    __slots__ = ("deleted",)
+    DELETED_FIELD_NUMBER: _ClassVar[int]
+    deleted: bool
+    def __init__(self, deleted: _Optional[bool] = ...) -> None: ...

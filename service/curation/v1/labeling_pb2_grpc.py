@@ -56,6 +56,11 @@ class LabelingFunctionServiceStub:
                 request_serializer=curation_dot_v1_dot_labeling__pb2.PredictLabelModelRequest.SerializeToString,
                 response_deserializer=curation_dot_v1_dot_labeling__pb2.PredictLabelModelResponse.FromString,
                 _registered_method=True)
+        self.DeleteLabelModel = channel.unary_unary(
+                '/curation.v1.LabelingFunctionService/DeleteLabelModel',
+                request_serializer=curation_dot_v1_dot_labeling__pb2.DeleteLabelModelRequest.SerializeToString,
+                response_deserializer=curation_dot_v1_dot_labeling__pb2.DeleteLabelModelResponse.FromString,
+                _registered_method=True)
 
 
 class LabelingFunctionServiceServicer:
@@ -78,7 +83,9 @@ class LabelingFunctionServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def FitLabelModel(self, request, context):
-        """Fit a label model; the returned model_id predicts on new matrices while it stays in the cache.
+        """Fit a label model; the returned model_id predicts on new matrices. The fitted model is kept in the
+        store (never evicted, counted against its budget: RESOURCE_EXHAUSTED / 507 when full) until
+        DeleteLabelModel forgets it.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -86,6 +93,13 @@ class LabelingFunctionServiceServicer:
 
     def PredictLabelModel(self, request, context):
         """Predict with a fitted model by its ID.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteLabelModel(self, request, context):
+        """Forget a fitted model (its bytes in the store are free again); predicting with it is NOT_FOUND after.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -113,6 +127,11 @@ def add_LabelingFunctionServiceServicer_to_server(servicer, server):
                     servicer.PredictLabelModel,
                     request_deserializer=curation_dot_v1_dot_labeling__pb2.PredictLabelModelRequest.FromString,
                     response_serializer=curation_dot_v1_dot_labeling__pb2.PredictLabelModelResponse.SerializeToString,
+            ),
+            'DeleteLabelModel': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteLabelModel,
+                    request_deserializer=curation_dot_v1_dot_labeling__pb2.DeleteLabelModelRequest.FromString,
+                    response_serializer=curation_dot_v1_dot_labeling__pb2.DeleteLabelModelResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -225,6 +244,33 @@ class LabelingFunctionService:
             '/curation.v1.LabelingFunctionService/PredictLabelModel',
             curation_dot_v1_dot_labeling__pb2.PredictLabelModelRequest.SerializeToString,
             curation_dot_v1_dot_labeling__pb2.PredictLabelModelResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteLabelModel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/curation.v1.LabelingFunctionService/DeleteLabelModel',
+            curation_dot_v1_dot_labeling__pb2.DeleteLabelModelRequest.SerializeToString,
+            curation_dot_v1_dot_labeling__pb2.DeleteLabelModelResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from curation.core import labeling as lfs
+from curation.core.labeling import evaluate
 
 TEXTS = [
     "Refund please",
@@ -214,3 +215,21 @@ def test_many_literals_go_through_the_re2_set_with_the_same_answer() -> None:
     for i, w in enumerate(words):
         ref = [(w.lower() in t.lower()) if i % 2 else (w in t) for t in texts]
         assert (everything[:, i] == 0).tolist() == ref
+
+
+def test_set_matches_in_blocks_give_the_same_matrix(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The RE2 set matches texts in blocks of at most _MATCH_BLOCK texts x patterns; a block size that
+    splits the texts unevenly gives the same label matrix as one block."""
+    rng = np.random.default_rng(2)
+    texts = ["".join(rng.choice(list("abc "), size=20)) for _ in range(101)]
+    inputs = lfs.Inputs(n=len(texts), texts={"t": texts})
+    functions = [
+        lfs.LabelingFunction(f"r{i}", i % 2, lfs.Keyword("t", (p,), regex=True))
+        for i, p in enumerate(["a+b", "c{2}", r"\bab", "ba?c", "b c"])
+    ]
+    compiled = lfs.compile_functions(functions, inputs, n_classes=2)
+    whole = lfs.apply(compiled, inputs)
+    monkeypatch.setattr(evaluate, "_MATCH_BLOCK", 7 * len(functions))
+    blocked = lfs.apply(compiled, inputs)
+    np.testing.assert_array_equal(blocked, whole)
+    assert (whole >= 0).any() and (whole < 0).any()

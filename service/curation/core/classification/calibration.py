@@ -13,7 +13,13 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Calibration", "bin_index", "calibration_from_sums", "calibration"]
+from curation.core._common.cancel import checkpoint
+from curation.core._common.chunks import spans
+
+__all__ = ["VALUES_PER_SPAN", "Calibration", "bin_index", "calibration", "calibration_from_sums"]
+
+# Confidences binned between two cancellation checkpoints.
+VALUES_PER_SPAN = 1 << 21
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -63,10 +69,20 @@ def calibration(confidence: npt.ArrayLike, correct: npt.ArrayLike, *, n_bins: in
     """
     if n_bins < 1:
         raise ValueError(f"n_bins must be >= 1, got {n_bins}")
-    conf = np.asarray(confidence, dtype=np.float64).ravel()
-    corr = np.asarray(correct, dtype=np.float64).ravel()
-    idx = bin_index(conf, n_bins)
+    conf_in, corr_in = np.asarray(confidence).ravel(), np.asarray(correct).ravel()
+    if conf_in.shape != corr_in.shape:
+        raise ValueError("confidence and correct must have the same length")
+    # Conversions and bins per span of values; each weighted sum stays one bincount (in input order).
+    n = conf_in.shape[0]
+    conf, corr, idx = np.empty(n), np.empty(n), np.empty(n, dtype=np.int64)
+    for lo, hi in spans(n, VALUES_PER_SPAN):
+        conf[lo:hi] = conf_in[lo:hi]
+        corr[lo:hi] = corr_in[lo:hi]
+        idx[lo:hi] = bin_index(conf[lo:hi], n_bins)
+    checkpoint()
     count = np.bincount(idx, minlength=n_bins).astype(np.int64)
+    checkpoint()
     conf_sum = np.bincount(idx, weights=conf, minlength=n_bins).astype(np.float64)
+    checkpoint()
     corr_sum = np.bincount(idx, weights=corr, minlength=n_bins).astype(np.float64)
     return calibration_from_sums(count, conf_sum, corr_sum)

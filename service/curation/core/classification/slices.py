@@ -1,7 +1,8 @@
 """Slices: the full report per value of a metadata column, worst first by one ranking metric.
 
-All slices' single-label confusion matrices come from one ``bincount`` over
-``slice * k * k + true * k + pred``; multi-label counts from one segmented sum per column.
+Single-label slices are ranked from sparse (slice, class) counts, linear in the rows whatever the number
+of slices and classes; a slice's k x k confusion matrix is counted only when it is reported.
+Multi-label counts come from one segmented sum per column.
 """
 
 from __future__ import annotations
@@ -13,12 +14,16 @@ import numpy as np
 import numpy.typing as npt
 
 from curation.core._common.arrays import BoolArray, FloatArray, IntArray
+from curation.core._common.cancel import checkpoint
+from curation.core._common.chunks import spans
 from curation.core.classification._checks import check_indicator, check_labels, check_scores
 from curation.core.classification._precision_recall import safe_divide
 from curation.core.classification.summary import Summary, summarize_multi, summarize_single
 
 __all__ = ["SLICE_METRICS", "SliceReport", "SliceSummary", "multi_label_slices", "single_label_slices"]
 
+# Slice values sorted per span (between two cancellation checkpoints) when factorising.
+FACTORIZE_SPAN = 1 << 17
 SLICE_METRICS = ("accuracy", "macro_f1", "micro_f1", "weighted_f1", "macro_recall", "macro_precision")
 
 
@@ -61,11 +66,20 @@ def _slice_metric(
 
 
 def _factorize(values: npt.ArrayLike, n: int) -> tuple[npt.NDArray[np.str_], IntArray]:
+    """The sorted distinct values and each row's index among them, as ``np.unique``; the string sort
+    goes span by span (a checkpoint between spans) and the spans' distinct values are merged."""
     vals = np.asarray(values, dtype=np.str_)
     if vals.shape != (n,):
         raise ValueError(f"slice values must have length {n}, got {vals.shape}")
-    uniq, inv = np.unique(vals, return_inverse=True)
-    return uniq, inv.astype(np.int64).reshape(-1)
+    parts = []
+    for lo, hi in spans(n, FACTORIZE_SPAN):
+        local, local_inv = np.unique(vals[lo:hi], return_inverse=True)
+        parts.append((lo, hi, local, local_inv.reshape(-1)))
+    uniq = np.unique(np.concatenate([p[2] for p in parts])) if parts else vals[:0]
+    inv = np.empty(n, dtype=np.int64)
+    for lo, hi, local, local_inv in parts:
+        inv[lo:hi] = np.searchsorted(uniq, local)[local_inv]
+    return uniq, inv
 
 
 def _rank_slices(
@@ -102,7 +116,6 @@ def single_label_slices(
 ) -> SliceReport:
     """Full summaries per distinct value of ``values``, worst ``metric`` first.
 
-    All slices' confusion matrices come from one bincount over ``slice * k * k + true * k + pred``.
     Ranking: metric ascending, then larger support, then value; slices with support < ``min_support``
     follow the ranked ones (``ranked=False``); at most ``max_slices`` are returned.
     """
@@ -111,21 +124,17 @@ def single_label_slices(
     p = check_labels(y_pred, k, "y_pred")
     n = t.shape[0]
     s = check_scores(scores, n, k)
+    checkpoint()
     uniq, inv = _factorize(values, n)
+    checkpoint()
     n_groups = uniq.shape[0]
-    codes = np.multiply(inv, k * k, dtype=np.int64)
-    codes += t * k
-    codes += p
-    cms = np.bincount(codes, minlength=n_groups * k * k).reshape(n_groups, k, k).astype(np.int64)
-    tp = np.diagonal(cms, axis1=1, axis2=2)
-    support = cms.sum(axis=2)
-    pred = cms.sum(axis=1)
-    sizes = support.sum(axis=1)
-    stat = _slice_metric(metric, tp=tp, pred=pred, support=support, correct=tp.sum(1), n=sizes)
+    stat, sizes = _sparse_slice_metric(metric, inv, t, p, k=k, n_groups=n_groups)
     keep, ranked = _rank_slices(stat, sizes, min_support, max_slices)
+    checkpoint()
     order, starts = _segments(inv, n_groups)
     out = []
     for g, is_ranked in zip(keep.tolist(), ranked.tolist(), strict=True):
+        checkpoint()
         rows = np.sort(order[starts[g] : starts[g + 1]])
         summary = summarize_single(
             t[rows],
@@ -135,10 +144,44 @@ def single_label_slices(
             probabilities=probabilities,
             top_k=tuple(top_k),
             bins=calibration_bins,
-            cm=cms[g],
+            cm=None,
         )
         out.append(SliceSummary(str(uniq[g]), int(sizes[g]), float(stat[g]), is_ranked, summary))
     return SliceReport(metric, tuple(out), n_groups)
+
+
+def _sparse_slice_metric(
+    metric: str, inv: IntArray, t: IntArray, p: IntArray, *, k: int, n_groups: int
+) -> tuple[FloatArray, IntArray]:
+    """The ranking statistic and size of every single-label slice from its (slice, class) counts,
+    kept sparse: memory is linear in the rows, never slices x k x k (a slice's confusion matrix is
+    counted only for the slices reported)."""
+    n = t.shape[0]
+    sizes = np.bincount(inv, minlength=n_groups).astype(np.int64)
+    keys, pos = np.unique(np.concatenate([inv * k + t, inv * k + p]), return_inverse=True)
+    pos = pos.reshape(-1)
+    support = np.bincount(pos[:n], minlength=keys.shape[0]).astype(np.int64)
+    pred = np.bincount(pos[n:], minlength=keys.shape[0]).astype(np.int64)
+    tp = np.bincount(pos[:n], weights=t == p, minlength=keys.shape[0]).astype(np.int64)
+    group = keys // k
+
+    def per_slice(values: npt.ArrayLike) -> FloatArray:
+        sums = np.bincount(group, weights=np.asarray(values, dtype=np.float64), minlength=n_groups)
+        return np.asarray(sums, dtype=np.float64)
+
+    if metric in ("accuracy", "micro_f1"):  # single-label: micro F1 = accuracy
+        return safe_divide(per_slice(tp), sizes), sizes
+    if metric == "macro_recall":
+        return per_slice(safe_divide(tp, support)) / k, sizes
+    if metric == "macro_precision":
+        return per_slice(safe_divide(tp, pred)) / k, sizes
+    f1 = safe_divide(2.0 * tp, support + pred)
+    if metric == "macro_f1":
+        return per_slice(f1) / k, sizes
+    if metric == "weighted_f1":
+        tot = per_slice(support)
+        return np.where(tot > 0, safe_divide(per_slice(f1 * support), tot), per_slice(f1) / k), sizes
+    raise ValueError(f"unknown slice metric {metric!r}; one of {SLICE_METRICS}")
 
 
 def multi_label_slices(
@@ -158,9 +201,12 @@ def multi_label_slices(
     n, k = t.shape
     p = check_indicator(y_pred, "y_pred", (n, k))
     s = check_scores(scores, n, k)
+    checkpoint()
     uniq, inv = _factorize(values, n)
+    checkpoint()
     n_groups = uniq.shape[0]
     order, starts = _segments(inv, n_groups)
+    checkpoint()
     sizes = np.diff(starts)
     if n:
         st, sp = t[order], p[order]
@@ -176,6 +222,7 @@ def multi_label_slices(
     keep, ranked = _rank_slices(stat, sizes, min_support, max_slices)
     out = []
     for g, is_ranked in zip(keep.tolist(), ranked.tolist(), strict=True):
+        checkpoint()
         rows = np.sort(order[starts[g] : starts[g + 1]])
         summary = summarize_multi(
             t[rows], p[rows], None if s is None else s[rows], probabilities, calibration_bins

@@ -27,6 +27,8 @@ import numpy as np
 import numpy.typing as npt
 
 from curation.core._common.arrays import BoolArray, FloatArray, IntArray
+from curation.core._common.cancel import checkpoint
+from curation.core._common.chunks import spans
 from curation.core._common.findings import Finding
 from curation.core.classification._checks import AnyFloat, check_indicator, check_labels, check_scores
 from curation.core.classification._precision_recall import Averaged, PerClassCounts, average, safe_divide
@@ -42,6 +44,9 @@ __all__ = [
     "summarize_multi",
     "summarize_single",
 ]
+
+# Multi-label log-loss entries computed between two cancellation checkpoints.
+LOSS_SPAN = 1 << 21
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,10 +220,12 @@ def summarize_single(
     calib = None
     loss = None
     if s is not None:
+        checkpoint()
         ap = average_precision_per_class(t[:, None] == np.arange(k)[None, :], s)
         if top_k:
             topk = _top_k_accuracy(t, s, top_k, findings)
         if probabilities:
+            checkpoint()
             loss, calib = _top_label_probabilities(t, s, bins)
     return Summary(
         num_assets=n,
@@ -267,8 +274,12 @@ def _binary_log_loss(truth: BoolArray, s: AnyFloat) -> float:
     if s.size == 0:
         return 0.0
     eps = np.finfo(s.dtype).eps
-    p = np.clip(s, eps, 1 - eps).astype(np.float64)
-    return float(-np.where(truth, np.log(p), np.log1p(-p)).mean())
+    # The per-entry losses in spans of rows (elementwise, so unchanged), then one mean over all.
+    losses = np.empty(s.shape, dtype=np.float64)
+    for lo, hi in spans(s.shape[0], max(1, LOSS_SPAN // max(s.shape[1], 1))):
+        p = np.clip(s[lo:hi], eps, 1 - eps).astype(np.float64)
+        losses[lo:hi] = -np.where(truth[lo:hi], np.log(p), np.log1p(-p))
+    return float(losses.mean())
 
 
 def multi_label_summary(
@@ -312,10 +323,12 @@ def summarize_multi(
     fp, fn = pred - tp, support - tp
     tn = n - tp - fp - fn
     mcm = np.stack([tn, fp, fn, tp], axis=1).reshape(k, 2, 2).astype(np.int64)
+    checkpoint()
     wrong = t != p
     row_wrong = wrong.any(axis=1)
     accuracy = float(1.0 - row_wrong.mean()) if n else 0.0
     hamming = float(wrong.mean()) if wrong.size else 0.0
+    checkpoint()
     row_tp = both.sum(axis=1, dtype=np.int64)
     row_true = t.sum(axis=1, dtype=np.int64)
     row_pred = p.sum(axis=1, dtype=np.int64)
@@ -330,9 +343,12 @@ def summarize_multi(
     calib = None
     loss = None
     if s is not None:
+        checkpoint()
         ap = average_precision_per_class(t, s)
         if probabilities:
+            checkpoint()
             loss = _binary_log_loss(t, s)
+            checkpoint()
             calib = calibration(s, t, n_bins=bins)
     return Summary(
         num_assets=n,

@@ -312,10 +312,12 @@ def accumulate_kernel(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernel: one co
     K = k_lo.shape[0]
     M = max_dets.shape[0]
     R = rec_thrs.shape[0]
+    # True positives of one category are at most its GT and at most its detections: the scratch holds
+    # min(npig, detections) per category, not npig (a GT-heavy category with few detections is cheap).
     max_pos = 1
     for k in range(K):
         for a in range(A):
-            max_pos = max(max_pos, npig[k, a])
+            max_pos = max(max_pos, min(npig[k, a], k_hi[k] - k_lo[k]))
     tp = np.zeros((A, M, T), np.int64)
     # fp[a, m, t]: false positives whose rank first fits maxDets[m] (not cumulative over m).
     fp = np.zeros((A, M, T), np.int64)

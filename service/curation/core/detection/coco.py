@@ -35,6 +35,8 @@ import numpy as np
 import numpy.typing as npt
 
 from curation.core._common.arrays import BoolArray, FloatArray, IntArray
+from curation.core._common.cancel import checkpoint
+from curation.core._common.chunks import weighted_spans
 from curation.core.detection._coco_kernels import accumulate_kernel, bucket_order, match_kernel
 from curation.core.detection._grouping import Groups, box_ious, group_bounds, group_objects, score_rank
 
@@ -64,6 +66,13 @@ DIAGNOSTIC_CHANGES: tuple[str, ...] = (
 
 # (gt rows, kept detection rows, g_lo, g_hi, d_lo, d_hi, offsets) -> concatenated IoU blocks.
 IouFn = Callable[[IntArray, IntArray, IntArray, IntArray, IntArray, IntArray, IntArray], FloatArray]
+
+# Work per compiled call between two cancellation checkpoints (about 5-10 ms each on the 2-core
+# machine): matching in (IoU cell x area range x threshold) units, accumulation in (detection x area
+# range x threshold) plus (area range x maxDets x threshold x recall point) units. Each call covers
+# whole groups (images x categories) or whole categories, so the results do not depend on the cut.
+MATCH_BUDGET = 5_000_000
+ACCUMULATE_BUDGET = 5_000_000
 
 
 def _linspace(lo: float, hi: float, step: float) -> FloatArray:
@@ -223,6 +232,7 @@ def evaluate_images(
     gt = _grouped_gt(data, groups.g_order, mode)
     ious = _group_ious(data, groups, gt.crowd, iou_fn)
     codes, match, match_iou = _match(data, p, groups, gt, ious)
+    checkpoint()
     d_order = groups.d_order
     dt_rows = np.arange(data.num_dt, dtype=np.int64) if data.dt_rows is None else data.dt_rows
     return MatchState(
@@ -264,13 +274,20 @@ def _image_category_groups(data: DetectionData, max_det: int) -> Groups:
     gt_cat = np.ascontiguousarray(data.gt_category, dtype=np.int64)
     dt_image = np.ascontiguousarray(data.dt_image, dtype=np.int64)
     dt_cat = np.ascontiguousarray(data.dt_category, dtype=np.int64)
+    # One sort per step (tens of ms at a million objects), a cancellation checkpoint between steps.
     g_order = bucket_order(gt_image, n_img, bucket_order(gt_cat, K, np.arange(data.num_gt, dtype=np.int64)))
+    checkpoint()
     sr, n_ranks = score_rank(np.ascontiguousarray(data.dt_score, dtype=np.float64))
+    checkpoint()
     d_order = bucket_order(sr, n_ranks, np.arange(data.num_dt, dtype=np.int64))
+    checkpoint()
     d_order = bucket_order(dt_image, n_img, bucket_order(dt_cat, K, d_order))
+    checkpoint()
     g_key = gt_image[g_order] * K + gt_cat[g_order]
     d_key = dt_image[d_order] * K + dt_cat[d_order]
-    return group_objects(g_order, g_key, d_order, d_key, max_det)
+    groups = group_objects(g_order, g_key, d_order, d_key, max_det)
+    checkpoint()
+    return groups
 
 
 def _grouped_gt(data: DetectionData, g_order: IntArray, mode: Mode) -> _GroupedGt:
@@ -318,12 +335,14 @@ def _match(
     match = np.empty((N, T), dtype=np.int64)
     match_iou = np.empty((N, T), dtype=np.float64)
     dt_area = np.ascontiguousarray(data.dt_area[g.d_order], dtype=np.float64)
-    match_kernel(
-        ious, g.offsets, gt.area, gt.crowd, gt.ignore, gt.zero_id, gt.rows, dt_area,
-        g.g_lo, g.g_hi, g.d_lo, g.d_hi,
-        np.ascontiguousarray(p.area_rngs[:, 0]), np.ascontiguousarray(p.area_rngs[:, 1]),
-        p.iou_thrs, codes, match, match_iou,
-    )  # fmt: skip
+    area_lo = np.ascontiguousarray(p.area_rngs[:, 0])
+    area_hi = np.ascontiguousarray(p.area_rngs[:, 1])
+    for lo, hi in weighted_spans(g.work * (A * T), MATCH_BUDGET):
+        match_kernel(
+            ious, g.offsets[lo:hi], gt.area, gt.crowd, gt.ignore, gt.zero_id, gt.rows, dt_area,
+            g.g_lo[lo:hi], g.g_hi[lo:hi], g.d_lo[lo:hi], g.d_hi[lo:hi], area_lo, area_hi,
+            p.iou_thrs, codes, match, match_iou,
+        )  # fmt: skip
     return codes, match, match_iou
 
 
@@ -372,10 +391,14 @@ def accumulation_order(state: MatchState) -> IntArray:
     order (images ascending, each by score) followed by its stable merge sort by score."""
     n = state.dt_score.shape[0]
     sr, n_ranks = score_rank(state.dt_score)
+    checkpoint()
     order = bucket_order(state.dt_rank, state.params.max_dets[-1], np.arange(n, dtype=np.int64))
     order = bucket_order(state.dt_image, state.num_images, order)
+    checkpoint()
     order = bucket_order(sr, n_ranks, order)
-    return bucket_order(state.dt_category, state.num_categories, order)
+    order = bucket_order(state.dt_category, state.num_categories, order)
+    checkpoint()
+    return order
 
 
 def accumulate(state: MatchState) -> CocoArrays:
@@ -394,10 +417,16 @@ def accumulate(state: MatchState) -> CocoArrays:
     # Gathered once into accumulation order: the kernel then reads memory sequentially (random
     # access into the code table costs more than the arithmetic).
     codes = np.take(state.dt_codes, order, axis=0)
-    accumulate_kernel(
-        codes, state.dt_rank[order], state.dt_score[order], k_lo, k_hi, npig,
-        np.asarray(p.max_dets, dtype=np.int64), p.rec_thrs, precision, recall, scores,
-    )  # fmt: skip
+    rank, score = state.dt_rank[order], state.dt_score[order]
+    checkpoint()
+    max_dets = np.asarray(p.max_dets, dtype=np.int64)
+    # Per category: its detections at every (area, threshold), then its curves at every recall point.
+    work = (k_hi - k_lo) * (A * T) + A * M * T * R
+    for lo, hi in weighted_spans(work, ACCUMULATE_BUDGET):
+        accumulate_kernel(
+            codes, rank, score, k_lo[lo:hi], k_hi[lo:hi], npig[lo:hi], max_dets, p.rec_thrs,
+            precision[lo:hi], recall[lo:hi], scores[lo:hi],
+        )  # fmt: skip
     # The kernel writes [K, A, M, T, R] sequentially; pycocotools' layout is [T, R, K, A, M].
     return CocoArrays(
         precision=np.ascontiguousarray(precision.transpose(3, 4, 0, 1, 2)),

@@ -17,10 +17,14 @@ from typing import Any
 import numpy as np
 
 from curation.core._common.arrays import BoolArray, FloatArray, IntArray
+from curation.core._common.cancel import checkpoint
 from curation.core.detection.coco import DetectionData
 from curation.core.detection.rle import RleError, RleSet, decode_strings, from_polygons, from_uncompressed
 
 __all__ = ["CocoFormatError", "CocoJsonData", "from_coco_json", "masks_from_segmentations"]
+
+# Entries read between two cancellation checkpoints (a few ms of Python per span).
+_CHECK_EVERY = 4096
 
 
 class CocoFormatError(ValueError):
@@ -173,6 +177,8 @@ def _read_gt(anns: list[Any], img_index: dict[Any, int], cat_index: dict[Any, in
     img, cat, box, area, crowd, ignore, ids, index, segm = [], [], [], [], [], [], [], [], []
     dropped = missing_area = 0
     for j, a in enumerate(anns):
+        if j % _CHECK_EVERY == 0:
+            checkpoint()
         if not isinstance(a, dict):
             raise CocoFormatError("must be an object", f"coco_gt.annotations[{j}]")
         ii = img_index.get(a.get("image_id"))
@@ -225,6 +231,8 @@ def _read_results(
     img, cat, box, score, index, segm = [], [], [], [], [], []
     dropped = 0
     for j, r in enumerate(results):
+        if j % _CHECK_EVERY == 0:
+            checkpoint()
         if not isinstance(r, dict):
             raise CocoFormatError("must be an object", f"coco_results[{j}]")
         ii = img_index.get(r.get("image_id"))
@@ -288,6 +296,8 @@ def masks_from_segmentations(
     rasterised by ``rleFrPoly`` and merged. ``rows`` names each one's position in the input."""
     compressed, uncompressed, polygons = _Batch(), _Batch(), _Batch()
     for i, seg in enumerate(segms):
+        if i % _CHECK_EVERY == 0:
+            checkpoint()
         field = f"{name}[{int(rows[i])}].segmentation"
         if isinstance(seg, list):
             height, width = _polygon_size(seg, sizes[i] if sizes is not None else None, field)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from curation.core._common.arrays import FloatArray, IntArray
+from curation.core._common.cancel import checkpoint
 from curation.core._common.findings import Finding
 from curation.core.detection.coco import (
     CocoArrays,
@@ -97,32 +98,40 @@ def diagnose(
     iou_fn = mask_iou_fn(masks[0], masks[1], data.gt_iscrowd) if masks is not None else None
     state = evaluate_images(data, p, mode=mode, iou_fn=iou_fn)
     arrays = accumulate(state)
+    checkpoint()
     op = operating_point(
         data, state, iou=operating_iou, score_threshold=score_threshold, mode=mode, iou_fn=iou_fn
     )
+    checkpoint()
     assets = asset_outcomes(data, op)
     ranking = {"min_support": min_slice_support, "max_per_key": max_slices_per_key}
     facts = count_facts(data, state)
+    checkpoint()
+    per_class = class_reports(data, arrays, p, op, iou_bins)
+    slice_reports = [
+        *asset_slices(data, state, assets, slices or {}, **ranking),
+        *object_slices(data, p, assets, gt_slices or {}, mode=mode, iou_fn=iou_fn, **ranking),
+    ]
+    tide = tide_errors(
+        data,
+        foreground_iou=tide_foreground_iou,
+        background_iou=tide_background_iou,
+        max_dets=p.max_dets[-1],
+        honour_ignore=mode == "diagnostic",
+        iou_fn=tide_mask_iou_fn(masks[0], masks[1]) if masks is not None else None,
+    )
+    checkpoint()
+    confusion = confusion_matrix(data, op, score_threshold=score_threshold, mode=mode, masks=masks)
     return DetectionDiagnosis(
         params=p,
         mode=mode,
         state=state,
         arrays=arrays,
         summary=summarize(arrays, p),
-        per_class=class_reports(data, arrays, p, op, iou_bins),
-        slices=[
-            *asset_slices(data, state, assets, slices or {}, **ranking),
-            *object_slices(data, p, assets, gt_slices or {}, mode=mode, iou_fn=iou_fn, **ranking),
-        ],
-        tide=tide_errors(
-            data,
-            foreground_iou=tide_foreground_iou,
-            background_iou=tide_background_iou,
-            max_dets=p.max_dets[-1],
-            honour_ignore=mode == "diagnostic",
-            iou_fn=tide_mask_iou_fn(masks[0], masks[1]) if masks is not None else None,
-        ),
-        confusion=confusion_matrix(data, op, score_threshold=score_threshold, mode=mode, masks=masks),
+        per_class=per_class,
+        slices=slice_reports,
+        tide=tide,
+        confusion=confusion,
         assets=assets,
         iou_bins=np.linspace(0.0, 1.0, iou_bins + 1),
         facts=facts,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from curation.core._common.arrays import BoolArray, FloatArray, IntArray
+from curation.core._common.cancel import checkpoint
 from curation.core.detection._coco_kernels import bucket_order
 from curation.core.detection._grouping import score_rank
 from curation.core.detection.coco import CocoArrays, CocoParams, DetectionData, mean_valid
@@ -58,9 +59,12 @@ def class_reports(
     counted = op.code != 2
     best = _best_f1(s.dt_category[counted], s.dt_score[counted], (op.code == 1)[counted],
                     (op.code == 0)[counted], npos, K)  # fmt: skip
+    checkpoint()
     hist = _iou_histograms(op, K, iou_bins)
     reports = []
     for k in range(K):
+        if k % 256 == 0:
+            checkpoint()
         t, f, n = int(tp_k[k]), int(fp_k[k]), int(npos[k])
         pr, rc, f1 = _precision_recall_f1(t, f, n)
         ap, ap50, ap75, ar = _coco_numbers(arrays, params, k)
@@ -122,6 +126,7 @@ def _best_f1(  # noqa: PLR0917
         K,
         bucket_order(sr, n_ranks, np.arange(cat.shape[0], dtype=np.int64)),
     )
+    checkpoint()
     c, s = cat[order], score[order]
     ctp = np.cumsum(tp[order])
     cfp = np.cumsum(fp[order])

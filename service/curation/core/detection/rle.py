@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from curation.core._common.arrays import BoolArray, FloatArray, IntArray
+from curation.core._common.cancel import checkpoint
+from curation.core._common.chunks import weighted_spans
 from curation.core._common.jit import numba
 
 __all__ = [
@@ -28,6 +30,9 @@ __all__ = [
     "mask_iou_blocks",
     "rle_bbox",
 ]
+
+# Run-length counts walked per compiled call between two cancellation checkpoints (about 10 ms).
+MASK_IOU_BUDGET = 10_000_000
 
 
 class RleError(ValueError):
@@ -287,12 +292,17 @@ def mask_iou_blocks(  # noqa: PLR0917 - the IouFn signature of detection_coco
     offsets: IntArray,
 ) -> FloatArray:
     """Row-major (D x G) mask IoU blocks of each group, ``gt``/``dt`` already in group order."""
-    total = int(((g_hi - g_lo) * (d_hi - d_lo)).sum())
-    out = np.zeros(total)
-    _mask_iou_kernel(
-        gt.counts, gt.offsets, rle_bbox(gt), np.ascontiguousarray(gt_crowd, dtype=np.bool_),
-        dt.counts, dt.offsets, rle_bbox(dt), dt.area, g_lo, g_hi, d_lo, d_hi, offsets, out,
-    )  # fmt: skip
+    G, D = g_hi - g_lo, d_hi - d_lo
+    out = np.zeros(int((G * D).sum()))
+    gbox, dbox, darea = rle_bbox(gt), rle_bbox(dt), dt.area
+    crowd = np.ascontiguousarray(gt_crowd, dtype=np.bool_)
+    # A pair walks both masks' runs (at most): a group costs G x (its detections' runs) + D x (its GTs' runs).
+    g_runs, d_runs = gt.offsets[g_hi] - gt.offsets[g_lo], dt.offsets[d_hi] - dt.offsets[d_lo]
+    for lo, hi in weighted_spans(G * d_runs + D * g_runs + G * D, MASK_IOU_BUDGET):
+        _mask_iou_kernel(
+            gt.counts, gt.offsets, gbox, crowd, dt.counts, dt.offsets, dbox, darea,
+            g_lo[lo:hi], g_hi[lo:hi], d_lo[lo:hi], d_hi[lo:hi], offsets[lo:hi], out,
+        )  # fmt: skip
     return out
 
 
@@ -448,6 +458,8 @@ def from_polygons(
     ``annToRLE``: ``frPyObjects`` (``rleFrPoly``) then ``merge``."""
     parts: list[IntArray] = []
     for i, polys in enumerate(polygons):
+        if i % 256 == 0:
+            checkpoint()
         h, w = int(height[i]), int(width[i])
         counts: IntArray | None = None
         for poly in polys:

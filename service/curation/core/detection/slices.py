@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from curation.core._common.arrays import BoolArray
+from curation.core._common.cancel import checkpoint
 from curation.core.detection.coco import (
     CocoParams,
     DetectionData,
@@ -146,7 +147,10 @@ def _worst_first(
     out: list[SliceReport] = []
     for key, values in columns.items():
         uniq, inv = np.unique(np.asarray(values, dtype=object).astype(str), return_inverse=True)
-        reports = [report(key, str(val), inv == u) for u, val in enumerate(uniq)]
+        reports = []
+        for u, val in enumerate(uniq):
+            checkpoint()
+            reports.append(report(key, str(val), inv == u))
         ranked = sorted((r for r in reports if r.ranked), key=lambda r: (r.ap < 0, r.ap, r.value))
         rest = sorted((r for r in reports if not r.ranked), key=lambda r: r.value)
         out.extend((ranked + rest)[:max_per_key])

@@ -28,6 +28,8 @@ import numpy as np
 import numpy.typing as npt
 
 from curation.core._common.arrays import BoolArray, FloatArray, IntArray
+from curation.core._common.cancel import checkpoint
+from curation.core._common.chunks import weighted_spans
 from curation.core.detection._coco_kernels import bucket_order
 from curation.core.detection._grouping import Groups, box_ious, group_bounds, group_objects, score_rank
 from curation.core.detection._tide_kernels import (
@@ -59,6 +61,10 @@ _X_RANGE = np.array([x / 100 for x in range(101)])
 TideIouFn = Callable[
     [IntArray, IntArray, BoolArray, IntArray, IntArray, IntArray, IntArray, IntArray], FloatArray
 ]
+# Work per compiled call between two cancellation checkpoints: IoU cells of the images classified
+# (each cell is read a few times), and AP points plus recall samples of the classes summed.
+CLASSIFY_BUDGET = 2_000_000
+AP_BUDGET = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -104,12 +110,17 @@ def tide_errors(
     if honour_ignore and data.gt_ignore is not None:
         region = region | data.gt_ignore
     c = _classify(data, region, float(foreground_iou), float(background_iou), max_dets, iou_fn)
+    checkpoint()
     pts = _points(data, c, region)
+    checkpoint()
     on = pts.counted
     ap, per_class = _class_aps(pts.cls[on], pts.rank[on], pts.n_ranks, pts.is_tp[on], pts.num_gt, pts.K)
     counts = {ERROR_NAMES[t]: int(np.count_nonzero(c.error == t)) for t in ERROR_TYPES if t != MISSED}
     counts["missed"] = int(np.count_nonzero(c.gt_missed))
-    delta = {ERROR_NAMES[t]: max(_ap_fixing(t, data, c, pts) - ap, 0.0) for t in ERROR_TYPES}
+    delta = {}
+    for t in ERROR_TYPES:
+        checkpoint()
+        delta[ERROR_NAMES[t]] = max(_ap_fixing(t, data, c, pts) - ap, 0.0)
     n = data.num_dt
     return TideResult(
         ap=float(ap),
@@ -164,8 +175,12 @@ def _image_groups(data: DetectionData, max_dets: int) -> Groups:
     dt_image = np.ascontiguousarray(data.dt_image, dtype=np.int64)
     g_order = bucket_order(gt_image, n_img, np.arange(data.num_gt, dtype=np.int64))
     sr, n_ranks = score_rank(np.ascontiguousarray(data.dt_score, dtype=np.float64))
+    checkpoint()
     d_order = bucket_order(dt_image, n_img, bucket_order(sr, n_ranks, np.arange(data.num_dt, dtype=np.int64)))
-    return group_objects(g_order, gt_image[g_order], d_order, dt_image[d_order], max_dets)
+    checkpoint()
+    groups = group_objects(g_order, gt_image[g_order], d_order, dt_image[d_order], max_dets)
+    checkpoint()
+    return groups
 
 
 def _classify(  # noqa: PLR0917
@@ -185,12 +200,15 @@ def _classify(  # noqa: PLR0917
     err_gt, match = np.empty(n, np.int64), np.empty(n, np.int64)
     fixable, iou = np.empty(n, np.bool_), np.empty(n, np.float64)
     g_used, g_missed = np.zeros(data.num_gt, np.bool_), np.zeros(data.num_gt, np.bool_)
-    tide_image_kernel(
-        ious, g.offsets, np.ascontiguousarray(data.gt_category[g_order], dtype=np.int64), g_region,
-        np.ascontiguousarray(data.dt_category[kept], dtype=np.int64),
-        np.asarray(data.dt_score, dtype=np.float64)[kept], g.g_lo, g.g_hi, g.d_lo, g.d_hi, fg, bg,
-        used, err, err_gt, fixable, iou, match, g_used, g_missed,
-    )  # fmt: skip
+    gt_cls = np.ascontiguousarray(data.gt_category[g_order], dtype=np.int64)
+    dt_cls = np.ascontiguousarray(data.dt_category[kept], dtype=np.int64)
+    dt_score = np.asarray(data.dt_score, dtype=np.float64)[kept]
+    for lo, hi in weighted_spans(g.work, CLASSIFY_BUDGET):
+        tide_image_kernel(
+            ious, g.offsets[lo:hi], gt_cls, g_region, dt_cls, dt_score,
+            g.g_lo[lo:hi], g.g_hi[lo:hi], g.d_lo[lo:hi], g.d_hi[lo:hi], fg, bg,
+            used, err, err_gt, fixable, iou, match, g_used, g_missed,
+        )  # fmt: skip
     # Back to input rows.
     gt_used = np.zeros(data.num_gt, np.bool_)
     gt_used[g_order] = g_used
@@ -254,11 +272,14 @@ def _class_aps(  # noqa: PLR0917
     """Mean AP over classes with points or GT; points are given in tidecv's insertion order, and are
     stably sorted by class then score (two counting sorts)."""
     cls = np.ascontiguousarray(cls, dtype=np.int64)
-    order = bucket_order(
-        cls, K, bucket_order(np.ascontiguousarray(rank), n_ranks, np.arange(cls.shape[0], dtype=np.int64))
-    )
+    order = bucket_order(np.ascontiguousarray(rank), n_ranks, np.arange(cls.shape[0], dtype=np.int64))
+    checkpoint()
+    order = bucket_order(cls, K, order)
     k_lo, k_hi = group_bounds(cls[order], np.arange(K, dtype=np.int64))
-    aps = tide_ap_kernel(k_lo, k_hi, np.ascontiguousarray(is_true[order]), num_gt, _X_RANGE)
+    true_sorted = np.ascontiguousarray(is_true[order])
+    aps = np.zeros(K)
+    for lo, hi in weighted_spans((k_hi - k_lo) + _X_RANGE.shape[0], AP_BUDGET):
+        aps[lo:hi] = tide_ap_kernel(k_lo[lo:hi], k_hi[lo:hi], true_sorted, num_gt[lo:hi], _X_RANGE)
     present = (k_hi > k_lo) | (num_gt > 0)
     if not present.any():
         return 0.0, aps

@@ -6,6 +6,11 @@ on a shared machine), so these loops are compiled with numba like ``_coco_kernel
 weight (1 for a raw matrix, the pattern count for a pattern histogram), so the same kernels serve
 ``VoteStatistics``. Compilation is cached on disk (``cache=True``, see :mod:`curation.core._common.jit`);
 ``warm_up`` compiles everything.
+
+The loops that sum over rows add into accumulators the caller passes (and return the running
+log-likelihood), so a caller can run them over consecutive spans of rows -- ``ROWS_PER_SPAN`` at a
+time, with a cancellation checkpoint between spans -- and get the very same sums, added in the same
+order as one call over all rows.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import numpy.typing as npt
 from curation.core._common.jit import numba
 
 __all__ = [
+    "ROWS_PER_SPAN",
     "cooccurrence_kernel",
     "counts_kernel",
     "em_pass_kernel",
@@ -24,15 +30,16 @@ __all__ = [
     "warm_up",
 ]
 
+# Rows per kernel call between two cancellation checkpoints (a few ms at 20 LFs x 5 classes).
+ROWS_PER_SPAN = 1 << 16
+
 
 @numba.njit(cache=True, nogil=True)
 def cooccurrence_kernel(
-    L: npt.NDArray[np.int16], w: npt.NDArray[np.float64], k: int
-) -> npt.NDArray[np.float64]:
-    """O[j*k + a, i*k + b] = sum of row weights over rows where LF j votes a and LF i votes b."""
+    L: npt.NDArray[np.int16], w: npt.NDArray[np.float64], k: int, out: npt.NDArray[np.float64]
+) -> None:
+    """Adds to ``out[j*k + a, i*k + b]`` the row weights over rows where LF j votes a and LF i votes b."""
     n, m = L.shape
-    d = m * k
-    out = np.zeros((d, d), dtype=np.float64)
     idx = np.empty(m, dtype=np.int64)
     for r in range(n):
         f = 0
@@ -46,27 +53,27 @@ def cooccurrence_kernel(
             ia = idx[a]
             for b in range(f):
                 out[ia, idx[b]] += wr
-    return out
 
 
 @numba.njit(cache=True, nogil=True)
-def em_pass_kernel(
+def em_pass_kernel(  # noqa: PLR0917 - numba kernels take positional arguments
     L: npt.NDArray[np.int16],
     w: npt.NDArray[np.float64],
     log_cond: npt.NDArray[np.float64],
     log_prior: npt.NDArray[np.float64],
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], float]:
-    """One Dawid-Skene E-step fused with the next M-step's counts.
+    counts: npt.NDArray[np.float64],
+    mass: npt.NDArray[np.float64],
+    ll: float,
+) -> float:
+    """One Dawid-Skene E-step fused with the next M-step's counts, over the rows of ``L``.
 
-    Returns (counts[j, l + 1, y] = sum_r w_r q_r(y) [L_rj = l], mass[y] = sum_r w_r q_r(y), weighted
-    log-likelihood), where q_r is the posterior of row r under (log_cond, log_prior).
+    Adds to ``counts[j, l + 1, y]`` the sum of w_r q_r(y) [L_rj = l] and to ``mass[y]`` the sum of
+    w_r q_r(y), where q_r is the posterior of row r under (log_cond, log_prior); returns ``ll`` plus
+    the rows' weighted log-likelihood.
     """
     n, m = L.shape
     k = log_prior.shape[0]
-    counts = np.zeros((m, k + 1, k), dtype=np.float64)
-    mass = np.zeros(k, dtype=np.float64)
     s = np.empty(k, dtype=np.float64)
-    ll = 0.0
     for r in range(n):
         for y in range(k):
             s[y] = log_prior[y]
@@ -90,21 +97,21 @@ def em_pass_kernel(
             v = L[r, j] + 1
             for y in range(k):
                 counts[j, v, y] += s[y]
-    return counts, mass, ll
+    return ll
 
 
 @numba.njit(cache=True, nogil=True)
-def counts_kernel(L: npt.NDArray[np.int16], wq: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """counts[j, l + 1, y] = sum_r wq[r, y] [L_rj = l] (the M-step's sufficient counts)."""
+def counts_kernel(
+    L: npt.NDArray[np.int16], wq: npt.NDArray[np.float64], counts: npt.NDArray[np.float64]
+) -> None:
+    """Adds to ``counts[j, l + 1, y]`` the sum of wq[r, y] [L_rj = l] (the M-step's sufficient counts)."""
     n, m = L.shape
     k = wq.shape[1]
-    counts = np.zeros((m, k + 1, k), dtype=np.float64)
     for r in range(n):
         for j in range(m):
             v = L[r, j] + 1
             for y in range(k):
                 counts[j, v, y] += wq[r, y]
-    return counts
 
 
 @numba.njit(cache=True, nogil=True)
@@ -157,19 +164,19 @@ def proba_kernel(
 
 
 @numba.njit(cache=True, nogil=True)
-def posterior_agreement_kernel(
+def posterior_agreement_kernel(  # noqa: PLR0917 - numba kernels take positional arguments
     L: npt.NDArray[np.int16],
     w: npt.NDArray[np.float64],
     tables: npt.NDArray[np.float64],
     log_prior: npt.NDArray[np.float64],
     majority: bool,
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """(hits[j] = sum_r w_r P_r(y = L_rj) over rows LF j votes on, votes[j] = sum of those w_r), with
-    the posteriors P_r computed on the fly (never materialised)."""
+    hits: npt.NDArray[np.float64],
+    votes: npt.NDArray[np.float64],
+) -> None:
+    """Adds to ``hits[j]`` the sum of w_r P_r(y = L_rj) over rows LF j votes on and to ``votes[j]`` the
+    sum of those w_r, with the posteriors P_r computed on the fly (never materialised)."""
     n, m = L.shape
     k = log_prior.shape[0]
-    hits = np.zeros(m, dtype=np.float64)
-    votes = np.zeros(m, dtype=np.float64)
     s = np.empty(k, dtype=np.float64)
     for r in range(n):
         _row_posterior(L, r, tables, log_prior, majority, s)
@@ -179,15 +186,14 @@ def posterior_agreement_kernel(
             if v >= 0:
                 hits[j] += wr * s[v]
                 votes[j] += wr
-    return hits, votes
 
 
 def warm_up() -> None:
     """Compile (or load from the disk cache) every kernel."""
     L = np.array([[0, -1, 1]], dtype=np.int16)
     w = np.ones(1)
-    cooccurrence_kernel(L, w, 2)
-    em_pass_kernel(L, w, np.zeros((3, 3, 2)), np.zeros(2))
-    counts_kernel(L, np.ones((1, 2)))
+    cooccurrence_kernel(L, w, 2, np.zeros((6, 6)))
+    em_pass_kernel(L, w, np.zeros((3, 3, 2)), np.zeros(2), np.zeros((3, 3, 2)), np.zeros(2), 0.0)
+    counts_kernel(L, np.ones((1, 2)), np.zeros((3, 3, 2)))
     proba_kernel(L, np.zeros((3, 3, 2)), np.zeros(2), True)
-    posterior_agreement_kernel(L, w, np.zeros((3, 3, 2)), np.zeros(2), False)
+    posterior_agreement_kernel(L, w, np.zeros((3, 3, 2)), np.zeros(2), False, np.zeros(3), np.zeros(3))

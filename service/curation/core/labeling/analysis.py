@@ -33,6 +33,8 @@ import numpy as np
 import numpy.typing as npt
 
 from curation.core._common.arrays import BoolArray, FloatArray, IntArray
+from curation.core._common.cancel import checkpoint
+from curation.core._common.chunks import spans
 from curation.core._common.findings import Finding
 from curation.core.labeling.vote_statistics import IntMatrix
 
@@ -44,6 +46,9 @@ __all__ = [
     "lf_summary",
     "row_vote_counts",
 ]
+
+# Label-matrix cells per span of rows between two cancellation checkpoints.
+_CELLS_PER_SPAN = 1 << 22
 
 # An LF labelling at least this fraction of rows with a single label carries (almost) no signal.
 BROAD_COVERAGE = 0.95
@@ -70,15 +75,21 @@ class LFSummary:
 
 
 def row_vote_counts(L: IntMatrix) -> tuple[BoolArray, IntArray, BoolArray]:
-    """(fires mask n x m, non-abstain votes per row, row has two distinct non-abstain labels)."""
-    fires = L >= 0
-    per_row = np.count_nonzero(fires, axis=1).astype(np.int64)
-    if L.shape[1] == 0:
-        return fires, per_row, np.zeros(L.shape[0], dtype=np.bool_)
-    hi = L.max(axis=1)
+    """(fires mask n x m, non-abstain votes per row, row has two distinct non-abstain labels), row-wise
+    over spans of rows with a cancellation checkpoint between spans."""
+    n, m = L.shape
+    fires = np.empty((n, m), dtype=np.bool_)
+    per_row = np.zeros(n, dtype=np.int64)
+    conflict = np.zeros(n, dtype=np.bool_)
     sentinel = np.iinfo(L.dtype).max
-    lo = np.where(fires, L, sentinel).min(axis=1)
-    conflict = (per_row > 1) & (hi != lo)
+    for r0, r1 in spans(n, max(1, _CELLS_PER_SPAN // max(m, 1))):
+        f = fires[r0:r1]
+        np.greater_equal(L[r0:r1], 0, out=f)
+        per_row[r0:r1] = np.count_nonzero(f, axis=1)
+        if m:
+            hi = L[r0:r1].max(axis=1)
+            lo = np.where(f, L[r0:r1], sentinel).min(axis=1)
+            conflict[r0:r1] = (per_row[r0:r1] > 1) & (hi != lo)
     return fires, per_row, conflict
 
 
@@ -92,12 +103,16 @@ def lf_summary(L: IntMatrix, *, gold: npt.NDArray[np.integer] | None = None) -> 
     n, m = L.shape
     denom = max(n, 1)
     fires, per_row, conflict = row_vote_counts(L)
-    votes = np.count_nonzero(fires, axis=0).astype(np.int64)
     overlapped = per_row > 1
-    overlap_counts = np.count_nonzero(fires & overlapped[:, None], axis=0)
-    conflict_counts = np.count_nonzero(fires & conflict[:, None], axis=0)
+    votes, overlap_counts, conflict_counts = (np.zeros(m, dtype=np.int64) for _ in range(3))
+    for r0, r1 in spans(n, max(1, _CELLS_PER_SPAN // max(m, 1))):
+        f = fires[r0:r1]
+        votes += np.count_nonzero(f, axis=0)
+        overlap_counts += np.count_nonzero(f & overlapped[r0:r1, None], axis=0)
+        conflict_counts += np.count_nonzero(f & conflict[r0:r1, None], axis=0)
     k = int(L.max()) + 1 if L.size else 0
     counts = _vote_counts(L, m, max(k, 0))
+    checkpoint()
     polarity = [np.flatnonzero(counts[j]).tolist() for j in range(m)]
     summary = LFSummary(
         polarity=polarity,
@@ -139,12 +154,14 @@ def lf_summary(L: IntMatrix, *, gold: npt.NDArray[np.integer] | None = None) -> 
 
 
 def _vote_counts(L: IntMatrix, m: int, k: int) -> IntArray:
-    """counts[j, c]: votes of LF j for class c, one bincount over the whole matrix."""
+    """counts[j, c]: votes of LF j for class c, one bincount per span of rows (counts add up exactly)."""
     if k == 0 or L.size == 0:
         return np.zeros((m, k), dtype=np.int64)
-    shifted = L.astype(np.int64) + 1 + (k + 1) * np.arange(m, dtype=np.int64)[None, :]
-    flat = np.bincount(shifted.reshape(-1), minlength=m * (k + 1)).reshape(m, k + 1)
-    return flat[:, 1:].astype(np.int64)
+    offset = 1 + (k + 1) * np.arange(m, dtype=np.int64)[None, :]
+    flat = np.zeros(m * (k + 1), dtype=np.int64)
+    for r0, r1 in spans(L.shape[0], max(1, _CELLS_PER_SPAN // max(m, 1))):
+        flat += np.bincount((L[r0:r1].astype(np.int64) + offset).reshape(-1), minlength=m * (k + 1))
+    return flat.reshape(m, k + 1)[:, 1:].astype(np.int64)
 
 
 def findings(
@@ -223,6 +240,7 @@ def _duplicate_columns(L: IntMatrix) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     seen: dict[int, list[int]] = {}
     for j, s in enumerate(sig.tolist()):
+        checkpoint()
         match = next((i for i in seen.get(s, []) if np.array_equal(L[:, i], L[:, j])), None)
         if match is not None:
             out.append((j, match))

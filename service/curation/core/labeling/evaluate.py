@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from curation.core._common.arrays import BoolArray, F32Array, FloatArray
+from curation.core._common.arrays import BoolArray, F32Array, FloatArray, IntArray
+from curation.core._common.cancel import checkpoint
+from curation.core._common.chunks import spans, timed_spans
 from curation.core.labeling.compile import Compiled, numeric_column
 from curation.core.labeling.rules import (
     All,
@@ -36,33 +38,55 @@ __all__ = ["apply"]
 
 # Rows per block of the similarity matrix product.
 _SIM_CHUNK = 1 << 15
+# Keyword matching: texts in the first span, and the time a span is sized for.
+_FIRST_TEXTS = 8
+_SPAN_SECONDS = 0.02
+# Texts x patterns per span at most: every pattern may match every text, and the hit lists of a span
+# are all held at once.
+_MATCH_BLOCK = 1 << 22
 
 
 def _keyword_masks(compiled: Compiled, inputs: Inputs) -> BoolArray:
     """masks[node, row]: numpy substring search for a few plain literals, then one pass of each
-    field's RE2 set over its texts."""
+    field's RE2 set over its texts. Texts go in spans sized by measured time (a regular expression's
+    cost per byte depends on the patterns), with a cancellation checkpoint between spans; a single
+    text is matched in one call."""
     n = inputs.n
     masks = np.zeros((compiled.n_keyword_nodes, n), dtype=np.bool_)
     for fs in compiled.sets.values():
-        if fs.literals:
-            texts = np.asarray(inputs.texts[fs.name], dtype=np.str_)
-            lowered = np.strings.lower(texts) if any(lit[2] for lit in fs.literals) else texts
-            for owner, raw, ci, _ in fs.literals:
-                needle = raw.lower() if ci else raw
-                masks[owner] |= np.strings.find(lowered if ci else texts, needle) >= 0
-        if fs.compiled is None:
-            continue
+        field_texts = inputs.texts[fs.name]
+        fold = any(lit[2] for lit in fs.literals)
         owners = np.asarray(fs.owners, dtype=np.int64)
-        hits = list(map(fs.compiled.Match, inputs.texts[fs.name]))
-        lengths = np.fromiter((len(h) if h else 0 for h in hits), dtype=np.int64, count=n)
-        if not lengths.any():
-            continue
-        flat = np.fromiter(
-            itertools.chain.from_iterable(h for h in hits if h), dtype=np.int64, count=int(lengths.sum())
-        )
-        rows = np.repeat(np.arange(n), lengths)
-        masks[owners[flat], rows] = True
+        most = max(1, _MATCH_BLOCK // max(1, len(fs.owners)))
+        for lo, hi in timed_spans(n, first=min(_FIRST_TEXTS, most), target=_SPAN_SECONDS, most=most):
+            texts = field_texts[lo:hi]
+            if fs.literals:
+                _literal_masks(fs.literals, np.asarray(texts, dtype=np.str_), fold, masks[:, lo:hi])
+            if fs.compiled is not None:
+                _set_masks(list(map(fs.compiled.Match, texts)), owners, masks[:, lo:hi])
     return masks
+
+
+def _literal_masks(
+    literals: list[tuple[int, str, bool, str]], texts: npt.NDArray[np.str_], fold: bool, out: BoolArray
+) -> None:
+    """Sets ``out[owner, row]`` where a plain literal occurs in text ``row`` (case-folded if asked)."""
+    lowered = np.strings.lower(texts) if fold else texts
+    for owner, raw, ci, _ in literals:
+        needle = raw.lower() if ci else raw
+        out[owner] |= np.strings.find(lowered if ci else texts, needle) >= 0
+
+
+def _set_masks(hits: list[list[int] | None], owners: IntArray, out: BoolArray) -> None:
+    """Sets ``out[owner, row]`` for each pattern of the RE2 set that matched text ``row``."""
+    lengths = np.fromiter((len(h) if h else 0 for h in hits), dtype=np.int64, count=len(hits))
+    if not lengths.any():
+        return
+    flat = np.fromiter(
+        itertools.chain.from_iterable(h for h in hits if h), dtype=np.int64, count=int(lengths.sum())
+    )
+    rows = np.repeat(np.arange(len(hits)), lengths)
+    out[owners[flat], rows] = True
 
 
 @dataclass(slots=True)
@@ -150,7 +174,7 @@ class _Evaluator:
         if ex.shape[0] == 0:
             return out
         nonzero = np.any(self.unit != 0, axis=1)
-        for start in range(0, self.inputs.n, _SIM_CHUNK):
+        for start, _ in spans(self.inputs.n, _SIM_CHUNK):
             sims = self.unit[start : start + _SIM_CHUNK] @ ex.T
             out[start : start + _SIM_CHUNK] = sims.max(axis=1) >= rule.threshold
         return np.asarray(out & nonzero, dtype=np.bool_)
@@ -162,5 +186,6 @@ def apply(compiled: Compiled, inputs: Inputs) -> npt.NDArray[np.int16]:
     m = len(compiled.functions)
     L = np.full((inputs.n, m), -1, dtype=np.int16)
     for j, lf in enumerate(compiled.functions):
+        checkpoint()
         L[ev.mask(lf.rule), j] = lf.label
     return L

@@ -36,7 +36,10 @@ import numpy.typing as npt
 from scipy.optimize import linear_sum_assignment, minimize
 
 from curation.core._common.arrays import FloatArray, IntArray
+from curation.core._common.cancel import checkpoint
+from curation.core._common.chunks import spans
 from curation.core._common.hashing import stable_string_hash
+from curation.core.labeling import _kernels
 from curation.core.labeling._kernels import (
     counts_kernel,
     em_pass_kernel,
@@ -87,7 +90,12 @@ class FittedLabelModel:
 def _pattern_probs(model: FittedLabelModel, patterns: npt.NDArray[np.int16]) -> FloatArray:
     """Class probabilities of each row of ``patterns`` under ``model`` (one compiled pass)."""
     P = np.ascontiguousarray(patterns, dtype=np.int16)
-    return np.asarray(proba_kernel(P, model.tables, model.log_prior, model.kind == "majority"))
+    majority = model.kind == "majority"
+    out = np.empty((P.shape[0], model.n_classes), dtype=np.float64)
+    # Row by row independent: rows in spans, a cancellation checkpoint between spans.
+    for lo, hi in spans(P.shape[0], _kernels.ROWS_PER_SPAN):
+        out[lo:hi] = proba_kernel(P[lo:hi], model.tables, model.log_prior, majority)
+    return out
 
 
 def _posterior_agreement(
@@ -95,13 +103,11 @@ def _posterior_agreement(
 ) -> FloatArray:
     """Expected accuracy of each LF under the posterior (tables, log_prior): mean P(y = vote) over
     the rows it votes on -- one compiled pass, the posteriors are never stored."""
-    hits, votes = posterior_agreement_kernel(
-        np.ascontiguousarray(stats.patterns, dtype=np.int16),
-        stats.counts.astype(np.float64),
-        tables,
-        log_prior,
-        majority,
-    )
+    P = np.ascontiguousarray(stats.patterns, dtype=np.int16)
+    w = stats.counts.astype(np.float64)
+    hits, votes = np.zeros(P.shape[1]), np.zeros(P.shape[1])
+    for lo, hi in spans(P.shape[0], _kernels.ROWS_PER_SPAN):
+        posterior_agreement_kernel(P[lo:hi], w[lo:hi], tables, log_prior, majority, hits, votes)
     return np.asarray(np.where(votes > 0, hits / np.maximum(votes, 1e-300), 0.0), dtype=np.float64)
 
 
@@ -204,6 +210,7 @@ def _fit_weighted(
         return FittedLabelModel("weighted_majority", k, log_prior, tables, acc, prior, 0, True)
     acc = _posterior_agreement(stats, _vote_tables(m, k, np.ones(m)), np.zeros(k), True)
     for _ in range(rounds):
+        checkpoint()
         acc = _posterior_agreement(stats, _vote_tables(m, k, _wmv_weights(acc, k)), log_prior, False)
     tables = _vote_tables(m, k, _wmv_weights(acc, k))
     return FittedLabelModel("weighted_majority", k, log_prior, tables, acc, prior, rounds, True)
@@ -216,26 +223,44 @@ def _fit_dawid_skene(
     m, k = stats.n_lfs, stats.n_classes
     P = np.ascontiguousarray(stats.patterns, dtype=np.int16)
     w = stats.counts.astype(np.float64)
-    q = np.asarray(proba_kernel(P, _vote_tables(m, k, np.ones(m)), np.zeros(k), True))
+    q = np.empty((P.shape[0], k))
+    majority_tables = _vote_tables(m, k, np.ones(m))
+    for lo, hi in spans(P.shape[0], _kernels.ROWS_PER_SPAN):
+        q[lo:hi] = proba_kernel(P[lo:hi], majority_tables, np.zeros(k), True)
     wq = q * w[:, None]
     mass = wq.sum(axis=0)
-    counts = counts_kernel(P, wq)
+    counts = np.zeros((m, k + 1, k))
+    for lo, hi in spans(P.shape[0], _kernels.ROWS_PER_SPAN):
+        counts_kernel(P[lo:hi], wq[lo:hi], counts)
     last = -np.inf
     converged = False
     it = 0
     total = float(w.sum())
     pi, cond = np.full(k, 1.0 / k), np.full((m, k + 1, k), 1.0 / (k + 1))
     for it in range(1, max_iter + 1):  # noqa: B007 - iterations are reported
+        checkpoint()
         pi = prior if prior is not None else (mass + _DS_SMOOTHING) / (total + k * _DS_SMOOTHING)
         smoothed = counts + _DS_SMOOTHING
         cond = smoothed / smoothed.sum(axis=1, keepdims=True)
-        counts, mass, ll = em_pass_kernel(P, w, np.log(cond), np.log(pi))
+        counts, mass, ll = _em_pass(P, w, np.log(cond), np.log(pi))
         if np.isfinite(last) and abs(ll - last) <= tol * max(abs(last), 1.0):
             converged = True
             break
         last = ll
     acc = lf_accuracies_from_tables(cond, pi)
     return FittedLabelModel("dawid_skene", k, np.log(pi), np.log(cond), acc, pi, it, converged)
+
+
+def _em_pass(
+    P: npt.NDArray[np.int16], w: FloatArray, log_cond: FloatArray, log_prior: FloatArray
+) -> tuple[FloatArray, FloatArray, float]:
+    """One EM pass (see ``em_pass_kernel``) over spans of rows, a cancellation checkpoint between spans:
+    the counts, the class mass and the weighted log-likelihood."""
+    m, k = P.shape[1], log_prior.shape[0]
+    counts, mass, ll = np.zeros((m, k + 1, k)), np.zeros(k), 0.0
+    for lo, hi in spans(P.shape[0], _kernels.ROWS_PER_SPAN):
+        ll = em_pass_kernel(P[lo:hi], w[lo:hi], log_cond, log_prior, counts, mass, ll)
+    return counts, mass, ll
 
 
 def _fit_matrix_completion(
@@ -259,7 +284,9 @@ def _fit_matrix_completion(
     Pd = prior
 
     def loss_grad(x: FloatArray) -> tuple[float, FloatArray]:
-        """The objective and its gradient at the flattened ``mu``."""
+        """The objective and its gradient at the flattened ``mu`` (a cancellation checkpoint per call:
+        one per L-BFGS iteration or line-search step)."""
+        checkpoint()
         mu = x.reshape(d, k)
         muP = mu * Pd[None, :]
         R = np.where(mask, co - muP @ mu.T, 0.0)

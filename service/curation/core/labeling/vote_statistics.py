@@ -23,6 +23,9 @@ import numpy as np
 import numpy.typing as npt
 
 from curation.core._common.arrays import IntArray
+from curation.core._common.cancel import checkpoint
+from curation.core._common.chunks import spans
+from curation.core.labeling import _kernels
 from curation.core.labeling._kernels import cooccurrence_kernel
 
 __all__ = ["IntMatrix", "PatternIndex", "VoteStatistics", "pattern_index", "vote_statistics"]
@@ -73,7 +76,11 @@ class VoteStatistics:
     def cooccurrence(self) -> IntArray:
         """``O[j*k + a, i*k + b]`` = rows on which LF j votes a and LF i votes b (Snorkel's ``L_ind^T
         L_ind`` before dividing by n); the diagonal holds each LF's vote counts per class."""
-        out = cooccurrence_kernel(self.patterns, self.counts.astype(np.float64), self.n_classes)
+        d = self.n_lfs * self.n_classes
+        out = np.zeros((d, d))
+        w = self.counts.astype(np.float64)
+        for lo, hi in spans(self.patterns.shape[0], _kernels.ROWS_PER_SPAN):
+            cooccurrence_kernel(self.patterns[lo:hi], w[lo:hi], self.n_classes, out)
         return np.rint(out).astype(np.int64)
 
 
@@ -85,6 +92,7 @@ def _codes(L: IntMatrix, n_classes: int) -> IntArray | None:
         return None
     codes = np.zeros(L.shape[0], dtype=np.int64)
     for j in range(m):
+        checkpoint()
         codes *= base
         codes += L[:, j].astype(np.int64) + 1
     return codes

@@ -9,6 +9,7 @@ from __future__ import annotations
 from curation.core.sampling.kcenter import KCenterResult, kcenter_greedy, min_sq_distances
 from curation.core.sampling.knn import (
     ANN_MIN_ROWS,
+    EXACT_BLOCK_CELLS,
     KnnSearch,
     ann_cosine_knn,
     cosine_knn,
@@ -42,6 +43,7 @@ from curation.core.sampling.strategies import weak_label_vector
 
 __all__ = [
     "ANN_MIN_ROWS",
+    "EXACT_BLOCK_CELLS",
     "CLASS_SOURCES",
     "KINDS",
     "LF_FILTERS",

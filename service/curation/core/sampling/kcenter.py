@@ -17,6 +17,8 @@ import numpy as np
 import numpy.typing as npt
 
 from curation.core._common.arrays import BoolArray, F32Array, FloatArray, IntArray, U64Array
+from curation.core._common.cancel import checkpoint
+from curation.core._common.chunks import spans
 
 __all__ = ["KCenterResult", "kcenter_greedy", "min_sq_distances"]
 
@@ -37,18 +39,19 @@ def min_sq_distances(
 ) -> F32Array:
     """Squared Euclidean distance from each row of ``x`` to its nearest row of ``centers`` (inf if none).
 
-    Blocked over rows and centers so the largest temporary is ``row_block x center_block`` floats.
+    Blocked over rows and centers so the largest temporary is ``row_block x center_block`` floats, with
+    a cancellation checkpoint before each block product.
     """
     n = x.shape[0]
     out = np.full(n, np.inf, dtype=np.float32)
     if centers.shape[0] == 0 or n == 0:
         return out
     c_sq = np.einsum("ij,ij->i", centers, centers)
-    for r0 in range(0, n, row_block):
+    for r0, _ in spans(n, row_block):
         xb = x[r0 : r0 + row_block]
         x_sq = np.einsum("ij,ij->i", xb, xb)
         best = out[r0 : r0 + row_block]
-        for c0 in range(0, centers.shape[0], center_block):
+        for c0, _ in spans(centers.shape[0], center_block):
             cb = centers[c0 : c0 + center_block]
             d = xb @ cb.T
             d *= -2.0
@@ -189,6 +192,7 @@ class _LazyFarthest:
     def run(self) -> None:
         """Pick until the batch is full or no candidate is left."""
         while self.count < self.picked.size:
+            checkpoint()
             top = self.m_hot.max() if self.m_hot.size else _NEG_INF
             if top <= self.bound:
                 if self.bound == _NEG_INF and top == _NEG_INF:
@@ -229,8 +233,10 @@ class _LazyFarthest:
             cold = (self.where < 0) & (self.mind > _NEG_INF)
             np.minimum(self.mind, min_sq_distances(self.xc, self.xc[self.pending]), out=self.mind, where=cold)
             self.pending = []
+        checkpoint()
         self.where[self.hot] = -1
         self.hot, self.bound = self._hot_rows()
+        checkpoint()
         self.where[self.hot] = np.arange(self.hot.size)
         m = self.xc.shape[0]
         self.x_hot = self.xc if self.hot.size == m else np.ascontiguousarray(self.xc[self.hot])

@@ -16,9 +16,12 @@ import numpy as np
 import numpy.typing as npt
 
 from curation.core._common.arrays import F32Array, IntArray
+from curation.core._common.chunks import spans
 
 __all__ = [
     "ANN_MIN_ROWS",
+    "ANN_ROWS_PER_SPAN",
+    "EXACT_BLOCK_CELLS",
     "KnnSearch",
     "ann_cosine_knn",
     "cosine_knn",
@@ -28,6 +31,10 @@ __all__ = [
 
 # From this many rows on, cosine_knn uses the approximate index.
 ANN_MIN_ROWS = 20_000
+# Similarities per block of the exact search (rows x n), between two cancellation checkpoints.
+EXACT_BLOCK_CELLS = 1 << 21
+# Rows added to / searched in the approximate index between two cancellation checkpoints.
+ANN_ROWS_PER_SPAN = 16_384
 # (unit rows n x d, k) -> (similarities n x k, neighbour rows n x k; -1 = none), best first.
 KnnSearch = Callable[[F32Array, int], tuple[F32Array, IntArray]]
 
@@ -43,13 +50,19 @@ def normalize_rows(x: npt.ArrayLike) -> F32Array:
     return a
 
 
-def exact_cosine_knn(xn: F32Array, k: int, *, block: int = 2048) -> tuple[F32Array, IntArray]:
-    """The ``k`` most similar rows (self included) of every unit row, blocked so memory is O(block n)."""
+def exact_cosine_knn(xn: F32Array, k: int, *, block: int = 0) -> tuple[F32Array, IntArray]:
+    """The ``k`` most similar rows (self included) of every unit row, blocked so memory is O(block n).
+
+    By default a block holds about ``EXACT_BLOCK_CELLS`` similarities (16 to 2048 rows), one matrix
+    product and one partition per block with a cancellation checkpoint between blocks; each row's
+    result depends on that row alone, so the block size changes no result.
+    """
     n = xn.shape[0]
     k = min(k, n)
+    block = block or min(2048, max(16, EXACT_BLOCK_CELLS // max(n, 1)))
     sims = np.empty((n, k), dtype=np.float32)
     idx = np.empty((n, k), dtype=np.int64)
-    for r0 in range(0, n, block):
+    for r0, _ in spans(n, block):
         s = xn[r0 : r0 + block] @ xn.T
         part = np.argpartition(-s, k - 1, axis=1)[:, :k] if k < n else np.tile(np.arange(n), (s.shape[0], 1))
         ps = np.take_along_axis(s, part, axis=1)
@@ -85,11 +98,17 @@ def ann_cosine_knn(xn: F32Array, k: int, *, nprobe: int = 4) -> tuple[F32Array, 
     index = faiss.IndexIVFFlat(quantizer, d, nlist, faiss.METRIC_INNER_PRODUCT)
     index.cp.niter = 10
     index.cp.min_points_per_centroid = 1
+    # Training is one uninterruptible faiss call; adding and searching go in spans of rows (each row is
+    # added to / searched in the index on its own) with a cancellation checkpoint between spans.
     index.train(np.ascontiguousarray(xn[_training_rows(xn, 40 * nlist)]))
-    index.add(xn)
+    for lo, hi in spans(n, ANN_ROWS_PER_SPAN):
+        index.add(xn[lo:hi])
     index.nprobe = min(nprobe, nlist)
-    sims, idx = index.search(xn, k)
-    return sims, idx.astype(np.int64)
+    sims = np.empty((n, k), dtype=np.float32)
+    idx = np.empty((n, k), dtype=np.int64)
+    for lo, hi in spans(n, ANN_ROWS_PER_SPAN):
+        sims[lo:hi], idx[lo:hi] = index.search(xn[lo:hi], k)
+    return sims, idx
 
 
 def cosine_knn(xn: F32Array, k: int) -> tuple[F32Array, IntArray]:

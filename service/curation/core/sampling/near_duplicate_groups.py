@@ -21,6 +21,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from curation.core._common.arrays import BoolArray, FloatArray, IntArray, U64Array
+from curation.core._common.cancel import checkpoint
 from curation.core.sampling.knn import KnnSearch, exact_cosine_knn, normalize_rows
 
 __all__ = ["NearDuplicates", "near_duplicates"]
@@ -68,6 +69,7 @@ def near_duplicates(
         empty = np.zeros((0, 2), dtype=np.int64)
         return NearDuplicates(np.arange(n, dtype=np.int64), [], float(threshold), empty, np.zeros(0), None)
     sims, idx = (knn or exact_cosine_knn)(xn, min(k + 1, n))
+    checkpoint()
     rows = np.broadcast_to(np.arange(n)[:, None], idx.shape)
     dist = np.clip(1.0 - sims.astype(np.float64), 0.0, 2.0)
     valid = (idx >= 0) & (idx != rows)
@@ -78,6 +80,7 @@ def near_duplicates(
         thr = float(threshold) * median_nn
     hit = valid & (dist <= thr)
     pairs, pair_dist = _linking_pairs(rows[hit], idx[hit], dist[hit], n)
+    checkpoint()
     graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     labels = labels.astype(np.int64)

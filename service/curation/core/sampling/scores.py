@@ -12,13 +12,17 @@ Hardness is the cross-entropy loss ``-log p_y`` where a label ``y`` is known and
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import numpy.typing as npt
 
 from curation.core._common.arrays import FloatArray, U64Array
+from curation.core._common.chunks import spans
 from curation.core._common.hashing import stable_string_hash
 
 __all__ = [
+    "SCORE_BUDGET",
     "UNCERTAINTY_MEASURES",
     "entropy",
     "hardness",
@@ -34,6 +38,8 @@ UNCERTAINTY_MEASURES = ("least_confidence", "margin", "entropy")
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+# Probabilities scored between two cancellation checkpoints (rows x classes; a few ms per span).
+SCORE_BUDGET = 1 << 20
 
 
 def _splitmix64(x: U64Array) -> U64Array:
@@ -72,6 +78,15 @@ def _probs(p: npt.ArrayLike) -> FloatArray:
     return arr
 
 
+def _by_rows(score: Callable[[FloatArray], FloatArray], a: FloatArray) -> FloatArray:
+    """``score`` (a row-wise function) over spans of rows, a cancellation checkpoint between spans."""
+    n, k = a.shape
+    out = np.empty(n)
+    for lo, hi in spans(n, SCORE_BUDGET // max(k, 1)):
+        out[lo:hi] = score(a[lo:hi])
+    return out
+
+
 def least_confidence(p: npt.ArrayLike) -> FloatArray:
     """``1 - max_j p_j`` per row.
 
@@ -81,8 +96,7 @@ def least_confidence(p: npt.ArrayLike) -> FloatArray:
     a = _probs(p)
     if a.shape[1] == 0:
         return np.zeros(a.shape[0])
-    out: FloatArray = 1.0 - a.max(axis=1)
-    return out
+    return _by_rows(lambda b: 1.0 - b.max(axis=1), a)
 
 
 def margin(p: npt.ArrayLike) -> FloatArray:
@@ -95,8 +109,13 @@ def margin(p: npt.ArrayLike) -> FloatArray:
     n, k = a.shape
     if k < 2:
         return np.zeros(n)
+    return _by_rows(_margin_rows, a)
+
+
+def _margin_rows(a: FloatArray) -> FloatArray:
     top2 = -np.partition(-a, 1, axis=1)[:, :2]
-    return 1.0 - (top2[:, 0] - top2[:, 1])
+    out: FloatArray = 1.0 - (top2[:, 0] - top2[:, 1])
+    return out
 
 
 def entropy(p: npt.ArrayLike) -> FloatArray:
@@ -105,7 +124,10 @@ def entropy(p: npt.ArrayLike) -> FloatArray:
     >>> entropy([[0.5, 0.5]]).round(4).tolist()
     [0.6931]
     """
-    a = _probs(p)
+    return _by_rows(_entropy_rows, _probs(p))
+
+
+def _entropy_rows(a: FloatArray) -> FloatArray:
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(a > 0, a * np.log(np.where(a > 0, a, 1.0)), 0.0)
     out: FloatArray = -terms.sum(axis=1)

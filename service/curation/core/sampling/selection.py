@@ -32,6 +32,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from curation.core._common.arrays import FloatArray, IntArray, U64Array
+from curation.core._common.cancel import checkpoint
 from curation.core._common.findings import Finding
 from curation.core.sampling.knn import KnnSearch
 from curation.core.sampling.near_duplicate_groups import near_duplicates
@@ -73,6 +74,7 @@ def select(
     picks = _Picks()
     carry = 0
     for si, s in enumerate(strategies):
+        checkpoint()
         q = int(quotas[si]) + carry
         rows, score, dist = run_strategy(state, s, q, weak)
         state.take(rows)

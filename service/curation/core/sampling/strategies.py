@@ -13,6 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from curation.core._common.arrays import BoolArray, FloatArray, IntArray, U64Array
+from curation.core._common.cancel import checkpoint
 from curation.core.sampling.kcenter import kcenter_greedy
 from curation.core.sampling.quotas import apportion, equal_quotas
 from curation.core.sampling.records import Pool, Strategy
@@ -285,6 +286,8 @@ def _fill_deficits(
     deficits = np.empty(picks.size)
     total = float(counts.sum())
     for step in range(picks.size):
+        if step % 1024 == 0:
+            checkpoint()
         deficit = target * (total + 1) - counts
         deficit[used >= avail] = -np.inf
         j = int(np.argmax(deficit))

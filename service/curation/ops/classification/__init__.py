@@ -16,6 +16,7 @@ from curation.ops.classification.convert import (
     slice_reports,
     summary,
 )
+from curation.ops.classification.cost import cost
 from curation.ops.classification.request import (
     SLICE_METRIC_ENUM,
     Checked,
@@ -132,5 +133,6 @@ SPECS: list[OperationSpec[Any, Any, Any]] = [
         evaluate=evaluate,
         respond=respond,
         paging_fields=("page_size", "page_token"),
+        cost=cost,
     )
 ]

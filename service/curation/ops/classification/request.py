@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 from curation.errors import InvalidArgument
 from curation.ops import _validate as v
+from curation.ops.classification import limits
 from curation.v1 import classification_pb2 as pb
 
 __all__ = [
@@ -28,7 +29,6 @@ __all__ = [
 
 DEFAULT_TOP_K = (1, 3, 5)
 DEFAULT_BINS = 15
-MAX_BINS = 1000
 DEFAULT_MAX_SLICES = 50
 
 _SLICE_METRIC = {
@@ -70,7 +70,8 @@ class Checked:
 
 
 def check_request(request: pb.ScoreClassificationRequest) -> Checked:
-    """Everything but the labels, in the order the errors are reported."""
+    """Everything but the labels, in the order the errors are reported (the maxima first)."""
+    limits.check_request(request)
     names = list(request.class_names)
     v.check_non_empty(len(names), "class_names")
     v.unique_strings(names, "class_names", allow_empty=False)
@@ -79,7 +80,7 @@ def check_request(request: pb.ScoreClassificationRequest) -> Checked:
     multi = request.task == pb.CLASSIFICATION_TASK_MULTI_LABEL
     probabilities = request.score_type == pb.SCORE_TYPE_PROBABILITY
     scores = _scores(request, ids.shape[0], len(names), multi=multi, probabilities=probabilities)
-    bins = _nonneg(request.calibration_bins, "calibration_bins", DEFAULT_BINS, MAX_BINS)
+    bins = _nonneg(request.calibration_bins, "calibration_bins", DEFAULT_BINS)
     min_support = _nonneg(request.min_slice_support, "min_slice_support", 1)
     max_slices = _nonneg(request.max_slices_per_key, "max_slices_per_key", DEFAULT_MAX_SLICES)
     top_k = _top_k(request, len(names), scores is not None, multi)

@@ -18,7 +18,9 @@ from __future__ import annotations
 from typing import Any
 
 from curation.core.detection import diagnose, warm_up
+from curation.ops.detection import limits
 from curation.ops.detection.assets import add_assets, add_page
+from curation.ops.detection.cost import cost
 from curation.ops.detection.report import report
 from curation.ops.detection.request import read_request
 from curation.ops.detection.stream import merge_stream, stream_response
@@ -93,6 +95,7 @@ SPEC = OperationSpec(
     evaluate=evaluate,
     respond=respond,
     paging_fields=("page_size", "page_token"),
+    cost=cost,
     warm_up=warm_up,
 )
 
@@ -103,6 +106,8 @@ STREAM_SPEC: OperationSpec[Any, Any, Any] = OperationSpec(
     name=STREAM_NAME,
     request_type=pb.ScoreDetectionStreamRequest,
     response_type=pb.ScoreDetectionStreamResponse,
-    stream=ClientStream(answered_by=NAME, merge=merge_stream, wrap=stream_response),
+    stream=ClientStream(
+        answered_by=NAME, merge=merge_stream, wrap=stream_response, max_chunks=limits.MAX_STREAM_CHUNKS
+    ),
 )
 SPECS: list[OperationSpec[Any, Any, Any]] = [SPEC, STREAM_SPEC]

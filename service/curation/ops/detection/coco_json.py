@@ -25,7 +25,9 @@ from curation.core.detection import (
     rle_bbox,
 )
 from curation.errors import InvalidArgument
+from curation.ops.detection.cost import Sizes, check_parsed
 from curation.ops.detection.inputs import Inputs
+from curation.ops.detection.limits import check_coco_sizes
 from curation.ops.findings import warning
 from curation.v1 import common_pb2
 from curation.v1 import detection_pb2 as pb
@@ -46,8 +48,14 @@ def read_coco_json(request: pb.ScoreDetectionRequest, segm: bool) -> tuple[Input
             raise InvalidArgument("give either columnar arrays or COCO JSON, not both", field=name)
     gt = _load(request.coco_gt_json, "coco_gt_json")
     res = _load(request.coco_results_json, "coco_results_json")
+    check_coco_sizes(gt, res, request.params)
     parsed, masks = _parse(gt, res, segm)
     data = parsed.data
+    n_img = data.num_images
+    K = data.num_categories
+    per_asset = (np.bincount(data.gt_image, minlength=n_img), np.bincount(data.dt_image, minlength=n_img))
+    per_category = (np.bincount(data.gt_category, minlength=K), np.bincount(data.dt_category, minlength=K))
+    check_parsed(request, Sizes(data.num_gt, data.num_dt, n_img, K, per_asset, per_category))
     if masks is not None and res and "bbox" not in res[0]:
         # pycocotools' loadRes decides by the first result: without a box, area and box come from masks.
         data = replace(data, dt_box=rle_bbox(masks[1]), dt_area=masks[1].area)

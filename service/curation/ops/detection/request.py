@@ -17,6 +17,7 @@ import numpy as np
 from curation.core.detection import CocoParams, DetectionData, Mode
 from curation.errors import InvalidArgument
 from curation.ops import _validate as v
+from curation.ops.detection import limits
 from curation.ops.detection.coco_json import read_coco_json
 from curation.ops.detection.columnar import read_columnar
 from curation.ops.detection.inputs import Inputs, check_mask_sizes, check_probabilities
@@ -29,7 +30,6 @@ from curation.v1 import detection_pb2 as pb
 __all__ = ["Options", "read_request"]
 
 DEFAULT_BINS = 20
-MAX_BINS = 1000
 DEFAULT_MAX_SLICES = 50
 
 
@@ -58,6 +58,7 @@ class Options:
 
 def read_request(request: pb.ScoreDetectionRequest) -> tuple[Inputs, Options, list[common_pb2.Warning]]:
     """The request's objects and options, and the warnings about the request itself."""
+    limits.check_request(request)
     inputs, warnings = _read_inputs(request)
     options = _read_options(request, inputs.data)
     data = inputs.data
@@ -101,8 +102,8 @@ def _read_options(request: pb.ScoreDetectionRequest, data: DetectionData) -> Opt
     if bg > fg:
         raise InvalidArgument("must not exceed tide_foreground_iou", field="tide_background_iou")
     bins = request.iou_histogram_bins
-    if bins < 0 or bins > MAX_BINS:
-        raise InvalidArgument(f"must lie in [0, {MAX_BINS}]", field="iou_histogram_bins")
+    if bins < 0:
+        raise InvalidArgument(f"must be >= 0, got {bins}", field="iou_histogram_bins")
     for name in ("min_slice_support", "max_slices_per_key"):
         if getattr(request, name) < 0:
             raise InvalidArgument("must be >= 0", field=name)

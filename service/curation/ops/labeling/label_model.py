@@ -1,10 +1,11 @@
-"""FitLabelModel and PredictLabelModel: label models over a label matrix, and their parameters as proto.
+"""FitLabelModel, PredictLabelModel and DeleteLabelModel: label models over a label matrix.
 
-Fit is cached: the fitted model's ID is its cache key digest, and the payload (``FittedLabelModel``)
-keeps the parameters. Predict is direct: it loads that payload by ID from the cache
-(``Host.load_payload``) and scores the matrix it is sent in a worker thread. A multi-label task is one
-binary model per class over the functions that vote on it; a class with fewer than three such functions
-is fitted by majority vote.
+Fit is direct: it computes through the cache (``Host.cached``; the fitted model's ID is its cache key
+digest, the payload ``FittedLabelModel`` keeps the parameters), then keeps the model in the store under
+that ID (``models``): a caller refers to it later, so cache pressure must not evict it. Predict loads it
+from the store by ID and scores the matrix it is sent in a worker thread; Delete frees it. A multi-label
+task is one binary model per class over the functions that vote on it; a class with fewer than three
+such functions is fitted by majority vote.
 """
 
 from __future__ import annotations
@@ -26,16 +27,32 @@ from curation.core.labeling import (
 from curation.errors import InvalidArgument
 from curation.ops import _validate as v
 from curation.ops.findings import warning
+from curation.ops.keys import canonical_bytes
+from curation.ops.labeling import limits as lim
+from curation.ops.labeling.cost import predict_cost
 from curation.ops.labeling.matrix import Entries, asset_ids, class_matrix, class_names, entries
+from curation.ops.labeling.models import check_model_id, delete_model, keep_model, load_model
 from curation.ops.operation_spec import Context, Host
 from curation.v1 import common_pb2
 from curation.v1 import labeling_pb2 as pb
 
-__all__ = ["FIT", "MAX_ITERATIONS", "MODEL_KINDS", "PREDICT", "fit", "predict", "respond_fit"]
+__all__ = [
+    "DELETE",
+    "FIT",
+    "MAX_ITERATIONS",
+    "MODEL_KINDS",
+    "PREDICT",
+    "delete",
+    "fit",
+    "handle_fit",
+    "predict",
+    "respond_fit",
+]
 
 FIT = "curation.v1.LabelingFunctionService/FitLabelModel"
 PREDICT = "curation.v1.LabelingFunctionService/PredictLabelModel"
-MAX_ITERATIONS = 10_000
+DELETE = "curation.v1.LabelingFunctionService/DeleteLabelModel"
+MAX_ITERATIONS = lim.MAX_ITERATIONS
 
 MODEL_KINDS: dict[int, ModelKind] = {
     pb.LABEL_MODEL_TYPE_UNSPECIFIED: "weighted_majority",
@@ -278,23 +295,39 @@ def respond_fit(
     return response
 
 
-# ------------------------------------------------------------------------------------ predict
+async def handle_fit(ops: Host, request: pb.FitLabelModelRequest, ctx: Context) -> pb.FitLabelModelResponse:
+    """Fit (or read the cached fit), keep the model in the store under its ID, respond."""
+    payload, info = await ops.cached(
+        FIT, canonical_bytes(request, ()), lambda: fit(request), pb.FittedLabelModel, ctx
+    )
+    await keep_model(ops, ctx.namespace, info.key_digest, payload)
+    return respond_fit(payload, request, info)
+
+
+# ------------------------------------------------------------------------------------ predict, delete
 async def predict(
     ops: Host, request: pb.PredictLabelModelRequest, ctx: Context
 ) -> pb.PredictLabelModelResponse:
-    """Predict with the model fitted under ``model_id`` (NotFound when it left the cache)."""
-    model_id = request.model_id
-    if len(model_id) != 64 or any(ch not in "0123456789abcdef" for ch in model_id):
-        raise InvalidArgument("must be the model_id returned by FitLabelModel", field="model_id")
-    payload = await ops.load_payload(FIT, model_id, ctx.namespace, pb.FittedLabelModel)
+    """Predict with the model kept under ``model_id`` (NotFound when never fitted or deleted)."""
+    model_id = check_model_id(request.model_id)
+    payload = await load_model(ops, ctx.namespace, model_id)
     if request.label_matrix.num_functions != payload.num_functions:
         raise InvalidArgument(
             f"the model was fitted on {payload.num_functions} functions, "
             f"got {request.label_matrix.num_functions}",
             field="label_matrix.num_functions",
         )
+    multi = payload.task == pb.LABEL_TASK_MULTI_LABEL
+    ops.check_cost(predict_cost(request, len(payload.class_names), multi), field="model_id")
     result = await ops.run(_predict, payload, request, ctx=ctx)
     return pb.PredictLabelModelResponse(model_id=model_id, predictions=result, warnings=payload.warnings)
+
+
+async def delete(ops: Host, request: pb.DeleteLabelModelRequest, ctx: Context) -> pb.DeleteLabelModelResponse:
+    """Forget the model kept under ``model_id``; its bytes in the store are free again."""
+    return pb.DeleteLabelModelResponse(
+        deleted=await delete_model(ops, ctx.namespace, check_model_id(request.model_id))
+    )
 
 
 def _predict(payload: pb.FittedLabelModel, request: pb.PredictLabelModelRequest) -> pb.LabelPredictions:

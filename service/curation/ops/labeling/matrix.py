@@ -16,12 +16,13 @@ import numpy.typing as npt
 
 from curation.errors import InvalidArgument
 from curation.ops import _validate as v
+from curation.ops.labeling.limits import MAX_MATRIX_CELLS
 from curation.v1 import labeling_pb2 as pb
 
 __all__ = ["MAX_CELLS", "Entries", "asset_ids", "class_matrix", "class_names", "dense", "entries", "sparse"]
 
-# A label matrix is held dense (int16) while computing: cap rows x functions.
-MAX_CELLS = 400_000_000
+# A label matrix is held dense (int16) while computing: cap rows x functions (docs/limits.md).
+MAX_CELLS = MAX_MATRIX_CELLS
 
 
 def class_names(values: Sequence[str], *, minimum: int = 1) -> list[str]:

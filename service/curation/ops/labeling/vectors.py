@@ -20,6 +20,7 @@ from curation.errors import InvalidArgument
 from curation.ops import _validate as v
 from curation.ops._vectors import require_vectors
 from curation.ops.embeddings import EmbeddingStore, check_collection, store_for
+from curation.ops.labeling.cost import stored_vectors_cost
 from curation.ops.labeling.rules import similarity_rules
 from curation.ops.operation_spec import Context, Host
 from curation.v1 import labeling_pb2 as pb
@@ -79,6 +80,9 @@ async def resolve_stored_vectors(
             field="embedding_dim",
         )
     rules = similarity_rules(request)
+    # The vectors to read are n x the collection's dimension: their cost is checked before reading them.
+    if rules:
+        ops.check_cost(stored_vectors_cost(request, dim), field="embedding_collection")
     parts = [head.generation.encode()]
     assets = None
     if rules and not inline:

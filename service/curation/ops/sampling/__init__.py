@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from curation.ops.operation_spec import OperationSpec
+from curation.ops.sampling.cost import near_duplicates_cost, plan_cost, select_cost
 from curation.ops.sampling.near_duplicates import NEAR_DUPLICATES, handle_near_duplicates
 from curation.ops.sampling.plan import PLAN, handle_plan, plan_strategies
 from curation.ops.sampling.select import DEFAULT_DEDUP, DEFAULT_MIX, SELECT, handle_select
@@ -35,13 +36,24 @@ __all__ = [
 
 SPECS: list[OperationSpec[Any, Any, Any]] = [
     OperationSpec(
-        name=SELECT, request_type=pb.SelectRequest, response_type=pb.SelectResponse, handle=handle_select
+        name=SELECT,
+        request_type=pb.SelectRequest,
+        response_type=pb.SelectResponse,
+        handle=handle_select,
+        cost=select_cost,
     ),
     OperationSpec(
         name=NEAR_DUPLICATES,
         request_type=pb.FindNearDuplicatesRequest,
         response_type=pb.FindNearDuplicatesResponse,
         handle=handle_near_duplicates,
+        cost=near_duplicates_cost,
     ),
-    OperationSpec(name=PLAN, request_type=pb.PlanRequest, response_type=pb.PlanResponse, handle=handle_plan),
+    OperationSpec(
+        name=PLAN,
+        request_type=pb.PlanRequest,
+        response_type=pb.PlanResponse,
+        handle=handle_plan,
+        cost=plan_cost,
+    ),
 ]

@@ -21,13 +21,15 @@ from curation.ops.embeddings import decode_vectors
 from curation.ops.keys import canonical_bytes
 from curation.ops.operation_spec import Context, Host
 from curation.ops.paging import check_page_size, page_bounds
+from curation.ops.sampling import limits as lim
+from curation.ops.sampling.cost import near_duplicates_cost
 from curation.ops.sampling.vectors import PoolVectors, resolve_pool_vectors
 from curation.v1 import sampling_pb2 as pb
 
 __all__ = ["MAX_NEIGHBORS", "NEAR_DUPLICATES", "dedup_options", "handle_near_duplicates"]
 
 NEAR_DUPLICATES = "curation.v1.SamplingService/FindNearDuplicates"
-MAX_NEIGHBORS = 100
+MAX_NEIGHBORS = lim.MAX_NEIGHBORS
 
 
 def dedup_options(opts: pb.NearDuplicateOptions, field: str) -> Dedup:
@@ -82,7 +84,13 @@ async def handle_near_duplicates(
     """Resolve the vectors, group through the cache, and answer the requested page."""
     check_page_size(request.page_size)
     resolved, _ = await resolve_pool_vectors(
-        ops, ctx, list(request.asset_ids), request.collection, [], has_inline=bool(request.embeddings)
+        ops,
+        ctx,
+        list(request.asset_ids),
+        request.collection,
+        [],
+        has_inline=bool(request.embeddings),
+        cost=lambda dim: near_duplicates_cost(request, dim),
     )
     material = canonical_bytes(request, ("page_size", "page_token")) + b"\x00vectors:" + resolved.digest
     payload, info = await ops.cached(

@@ -21,6 +21,7 @@ from curation.ops.embeddings import decode_vectors
 from curation.ops.findings import to_warnings
 from curation.ops.keys import canonical_bytes
 from curation.ops.operation_spec import Context, Host
+from curation.ops.sampling.cost import select_cost
 from curation.ops.sampling.near_duplicates import dedup_options
 from curation.ops.sampling.vectors import PoolVectors, resolve_pool_vectors
 from curation.v1 import common_pb2
@@ -134,6 +135,8 @@ def _pool(request: pb.SelectRequest, resolved: PoolVectors) -> tuple[Pool, int]:
     """The validated pool and its number of classes (``num_classes``, 0 = not given)."""
     v.check_non_empty(len(request.asset_ids), "asset_ids")
     ids = v.unique_strings(request.asset_ids, "asset_ids", allow_empty=False)
+    v.non_empty_strings(request.labeled_ids, "labeled_ids")
+    v.non_empty_strings(request.exclude_ids, "exclude_ids")
     n = ids.shape[0]
     k = int(request.num_classes)
     if k < 0:
@@ -295,7 +298,13 @@ async def select_response(ops: Host, request: pb.SelectRequest, ctx: Context) ->
     in_pool = set(ids)
     extra_ids = [a for a in request.labeled_ids if a not in in_pool]
     resolved, warnings = await resolve_pool_vectors(
-        ops, ctx, ids, request.collection, extra_ids, has_inline=bool(request.embeddings)
+        ops,
+        ctx,
+        ids,
+        request.collection,
+        extra_ids,
+        has_inline=bool(request.embeddings),
+        cost=lambda dim: select_cost(request, dim),
     )
     material = canonical_bytes(request, ()) + b"\x00vectors:" + resolved.digest
     payload, info = await ops.cached(

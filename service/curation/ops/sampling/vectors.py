@@ -10,6 +10,7 @@ read becomes part of the cache key, so a changed collection is a new key.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +21,7 @@ from curation.ops import _validate as v
 from curation.ops._vectors import require_vectors
 from curation.ops.embeddings import EmbeddingStore, check_collection, store_for
 from curation.ops.findings import warning
-from curation.ops.operation_spec import Context, Host
+from curation.ops.operation_spec import Context, Cost, Host
 from curation.v1 import common_pb2
 
 __all__ = ["PoolVectors", "resolve_pool_vectors"]
@@ -37,12 +38,20 @@ class PoolVectors:
 
 
 async def resolve_pool_vectors(
-    ops: Host, ctx: Context, ids: list[str], collection: str, extra_ids: list[str], *, has_inline: bool
+    ops: Host,
+    ctx: Context,
+    ids: list[str],
+    collection: str,
+    extra_ids: list[str],
+    *,
+    has_inline: bool,
+    cost: Callable[[int], Cost],
 ) -> tuple[PoolVectors, list[common_pb2.Warning]]:
     """The vectors of ``ids`` (each must have one) and of ``extra_ids`` (those found) in ``collection``.
 
     InvalidArgument ``collection`` when embeddings are also sent inline, ``asset_ids[i]`` for the first
-    pool asset without a vector; NotFound for an unknown collection.
+    pool asset without a vector; NotFound for an unknown collection. ``cost`` is the request's cost at
+    the collection's dimension: checked (LimitExceeded ``collection``) before any vector is read.
     """
     if not collection:
         return PoolVectors(None, None, b""), []
@@ -52,6 +61,7 @@ async def resolve_pool_vectors(
     v.check_non_empty(len(ids), "asset_ids")
     v.unique_strings(ids, "asset_ids", allow_empty=False)
     store = store_for(ops, ctx)
+    ops.check_cost(cost(int((await store.require(collection)).dimension)), field="collection")
     head, vecs = await require_vectors(store, collection, ids)
     extra, warnings = await _extra_centers(store, collection, extra_ids)
     h = hashlib.sha256(head.generation.encode())

@@ -14,6 +14,8 @@ from typing import Any
 
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 
+from curation.rest.protojson._document import Bulk
+
 __all__ = [
     "FD",
     "FLOAT_OVERFLOW",
@@ -49,6 +51,9 @@ _SPECIAL_FLOATS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf
 _INT_STRING = re.compile(r"-?[0-9]+")
 _FLOAT_STRING = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 SURROGATE = re.compile("[\ud800-\udfff]")
+# Base64 text of either alphabet (before its padding), and the URL-safe letters in the standard one.
+_BASE64 = re.compile(r"[A-Za-z0-9+/_-]*")
+_URL_SAFE = str.maketrans("-_", "+/")
 
 
 class Bad(Exception):
@@ -141,7 +146,7 @@ def json_type(value: Any) -> str:
         return "a number"
     if isinstance(value, str):
         return "a string"
-    if isinstance(value, list):
+    if isinstance(value, (list, Bulk)):
         return "an array"
     return "an object"
 
@@ -215,6 +220,14 @@ def _string(value: Any) -> str:
 def _bytes(value: Any) -> bytes:
     if type(value) is not str:
         raise Bad(f"expected a base64 string, got {json_type(value)}")
+    pad = 2 if value.endswith("==") else 1 if value.endswith("=") else 0
+    size = len(value) - pad
+    if size % 4 != 1 and _BASE64.fullmatch(value, 0, size):
+        # Clean text: decoded without the copies below (a big field is most of its body).
+        if "-" in value or "_" in value:
+            value = value.translate(_URL_SAFE)
+        need = -size % 4
+        return binascii.a2b_base64(value if need == pad else value[:size] + "=" * need)
     text = value.rstrip("=")
     try:
         return base64.urlsafe_b64decode(text.replace("+", "-").replace("/", "_") + "=" * (-len(text) % 4))

@@ -17,6 +17,8 @@ from curation.rest.protojson._plan import FD, INT64_TYPES, enum_of, plan_of
 
 __all__ = ["dumps", "to_dict"]
 
+_SLICE = 1 << 16
+
 
 def _shortest_float32(values: Any) -> list[float]:
     """Shortest decimal that round-trips through float32, as json_format's ``ToShortestFloat``.
@@ -25,7 +27,10 @@ def _shortest_float32(values: Any) -> list[float]:
     which only differs for subnormals, so those few go through json_format's own routine.
     """
     arr = np.asarray(values, dtype=np.float32)
-    out = [float(s) for s in arr.astype(str).tolist()]
+    out: list[float] = []
+    # A slice at a time: the text array costs 128 bytes per number.
+    for start in range(0, arr.size, _SLICE):
+        out += map(float, arr[start : start + _SLICE].astype(str).tolist())
     tiny = (arr != 0) & (np.abs(arr) < np.finfo(np.float32).smallest_normal) & np.isfinite(arr)
     if tiny.any():
         for i in np.flatnonzero(tiny).tolist():

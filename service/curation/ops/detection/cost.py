@@ -1,0 +1,153 @@
+"""What a ScoreDetection request will cost, from its stated sizes, before anything is built.
+
+The maxima are checked first (:mod:`.limits`). Then, with n_gt GT objects, n_dt predictions, n_img
+assets, K categories, T IoU thresholds, R recall thresholds, A area ranges, M maxDets cuts (largest
+``Md``), memory is the sum of (bytes):
+
+* objects: per prediction ``A*T`` match codes, ``16*T`` matched rows and IoUs and ~1 KB of columns
+  (input, matching, TIDE, outcomes, the cached per-asset messages); per GT ~1 KB;
+* IoU blocks: ``pairs``, the sum over assets of GT x min(predictions, Md) (read off the stated
+  asset-index columns in one pass; ``n_gt * min(n_dt, Md)`` for COCO JSON), bounds the (GT x kept
+  prediction) pairs of every (image, category) group, of TIDE's per-image groups and of the
+  class-agnostic matching; float64, up to three matchings' blocks at once (24 per pair);
+* the COCO arrays: precision and scores ``[T, R, K, A, M]`` float64, each built and transposed
+  (``4 * 8 * cells``, and ~4 more per cell for the summary's masks), the accumulation scratch
+  ``16 * A*M*T * positives`` (the largest category's min(GT, predictions), from the stated category
+  columns; min(n_gt, n_dt) for COCO JSON), and with ``include_arrays`` the two arrays again as Python
+  floats and message fields (``80 * cells``);
+* per category: PR curves and histograms ``K * (R + bins)``, the ``(K + 1)^2`` confusion matrix;
+* slices: one slice's accumulation (``4 * 8 * cells / (A * M)``) or GT matching at a time;
+* strings: asset IDs and sliced metadata held as fixed-width arrays (``n * longest * 4``);
+* COCO JSON: the parsed objects, ``24 x`` the text (the worst case, ``[{}, {}, ...]``; real files
+  parse at ~3 x); masks: ``80 x`` the RLE text decoded.
+
+COCO JSON states no counts: they are read off its text without parsing (:func:`stated_sizes`), and
+once parsed the files must not cost more than that estimate (:func:`check_parsed`).
+
+Work (elementary steps): IoU pairs x T (matching), predictions x A x T, the cells, the pairs again per
+distinct slice value of a GT key and the cells per value of an asset key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from curation.errors import LimitExceeded
+from curation.ops.detection import limits
+from curation.ops.operation_spec import Cost
+from curation.v1 import detection_pb2 as pb
+
+__all__ = ["Sizes", "check_parsed", "cost", "stated_sizes"]
+
+_PER_OBJECT = 1_024  # bytes per GT or prediction beyond the per-threshold arrays
+_PER_ASSET = 256  # per-asset outcome rows and their messages
+_JSON_FACTOR = 24  # parsed COCO JSON objects per byte of text
+_RLE_FACTOR = 80  # decoded run lengths and their scratch per byte of RLE text
+_BASE = 4 * 1024 * 1024  # fixed per request: messages, small arrays, the report
+
+
+@dataclass(frozen=True, slots=True)
+class Sizes:
+    """The counts the estimate is made of: GT objects, predictions, assets, categories."""
+
+    n_gt: int
+    n_dt: int
+    n_img: int
+    K: int
+    # Objects per asset and per category (GT, predictions), when known: they bound the IoU pairs and
+    # the accumulation scratch far tighter than the totals.
+    per_asset: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None
+    per_category: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None
+
+
+def stated_sizes(request: pb.ScoreDetectionRequest) -> Sizes:
+    """The counts the request states: its columnar lengths, or for COCO JSON the keys its text holds
+    (an annotation or result per ``"image_id"``, a category per ``"id"`` in the categories section, an
+    asset per ``"id"`` anywhere), counted without parsing or copying; :func:`check_parsed` holds the
+    parsed files to them."""
+    gt, res = request.coco_gt_json, request.coco_results_json
+    if not gt:
+        n_cat, n_img = max(1, len(request.category_names)), len(request.asset_ids)
+        per_asset = (_per_index(request.gt_asset, n_img), _per_index(request.pred_asset, n_img))
+        per_category = (_per_index(request.gt_category, n_cat), _per_index(request.pred_category, n_cat))
+        return Sizes(len(request.gt_asset), len(request.pred_asset), n_img, n_cat, per_asset, per_category)
+    start = gt.find('"categories"')
+    K = 1
+    if start >= 0:
+        ends = [gt.find(key, start + 1) for key in ('"images"', '"annotations"', '"info"', '"licenses"')]
+        end = min([e for e in ends if e > start] or [len(gt)])
+        K = max(1, gt.count('"id"', start, end))
+    return Sizes(gt.count('"image_id"'), res.count('"image_id"'), gt.count('"id"'), K)
+
+
+def _per_index(column: Any, n: int) -> npt.NDArray[np.int64]:
+    """Objects per asset (or category) from a stated index column (indices out of range are refused
+    later, by the validation)."""
+    index = np.asarray(column, dtype=np.int64)
+    counts = np.bincount(index[(index >= 0) & (index < n)], minlength=n)
+    return counts.astype(np.int64, copy=False)
+
+
+def cost(request: pb.ScoreDetectionRequest) -> Cost:
+    """The request's peak memory and work (see the module docstring); maxima checked first."""
+    longest = limits.check_request(request)
+    return _estimate(request, stated_sizes(request), longest)
+
+
+def check_parsed(request: pb.ScoreDetectionRequest, parsed: Sizes) -> None:
+    """Refuse COCO JSON whose parsed files cost more than the estimate the budget accepted from their
+    text (keys written with escapes hide from the count): the work never outgrows its estimate."""
+    longest = limits.check_request(request)
+    accepted = _estimate(request, stated_sizes(request), longest)
+    actual = _estimate(request, parsed, longest)
+    if actual.memory_bytes > accepted.memory_bytes:
+        raise LimitExceeded(
+            f"the parsed COCO files would take about {actual.memory_bytes:,} bytes, more than the "
+            f"{accepted.memory_bytes:,} estimated from their text",
+            field="coco_gt_json",
+        )
+
+
+def _estimate(request: pb.ScoreDetectionRequest, sizes: Sizes, longest: int) -> Cost:
+    """Memory and work of ``request`` with ``sizes`` objects (the module docstring's formula)."""
+    n_gt, n_dt, n_img, K = sizes.n_gt, sizes.n_dt, sizes.n_img, sizes.K
+    json_chars = len(request.coco_gt_json) + len(request.coco_results_json)
+    T, R, A, cuts = limits.effective_params(request.params)
+    M, Md = len(cuts), max(cuts)
+    cells = min(T * R * K * A * M, limits.MAX_PRECISION_CELLS)
+    bins = request.iou_histogram_bins or 20
+    if sizes.per_asset is None:
+        pairs = n_gt * min(n_dt, Md)
+    else:
+        gt_per, dt_per = sizes.per_asset
+        pairs = int((gt_per * np.minimum(dt_per, Md)).sum())
+    objects = n_dt * (A * T + 16 * T + _PER_OBJECT) + n_gt * (A + _PER_OBJECT) + n_img * _PER_ASSET
+    ious = 24 * pairs + A * T * n_gt
+    # True positives of one category: at most its GT and at most its predictions.
+    positives = min(n_gt, n_dt)
+    if sizes.per_category is not None and sizes.per_category[0].size:
+        positives = int(np.minimum(*sizes.per_category).max())
+    coco = 36 * cells + 16 * A * M * T * positives
+    if request.include_arrays:
+        coco += 80 * cells
+    per_category = 32 * K * (R + bins) + 32 * (K + 1) ** 2
+    strings = 4 * longest * (n_img + n_gt + n_dt) if request.slice_by or request.slice_gt_by else 0
+    strings += 4 * longest * n_img
+    slice_values = min(limits.MAX_SLICE_VALUES, max(n_img, n_gt))
+    slices = 0
+    slice_work = 0
+    if request.slice_by:
+        slices = max(slices, 32 * T * R * K + 8 * n_dt * (A * T + 64))
+        slice_work += len(request.slice_by) * slice_values * (T * R * K + n_dt)
+    if request.slice_gt_by:
+        slices = max(slices, 16 * pairs + n_dt * (17 * T + 64) + 32 * T * R * K)
+        slice_work += len(request.slice_gt_by) * slice_values * (pairs * T + n_gt + n_dt)
+    masks = _RLE_FACTOR * sum(len(m.counts) for f in ("gt_masks", "pred_masks") for m in getattr(request, f))
+    parsed = _JSON_FACTOR * json_chars
+    memory = _BASE + objects + ious + coco + per_category + strings + slices + masks + parsed
+    work = pairs * (T + 2) + n_dt * A * T + T * R * K * A * M + slice_work + json_chars + masks
+    return Cost(memory, work)

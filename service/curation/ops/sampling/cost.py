@@ -1,0 +1,165 @@
+"""What a sampling request will cost, from the sizes it states, before anything is computed.
+
+Every cost function first checks each size against its documented maximum (``limits``; LimitExceeded
+naming the field), then estimates the peak memory (bytes, an upper bound of what the computation holds
+beyond the request) and the work (elementary steps) -- docs/limits.md states the formulas in words.
+A pool read from a collection has the collection's dimension, known only once its header is read: the
+seam's estimate counts its vectors as zero-wide, and the handler checks the full cost with the real
+dimension before reading any vector (``resolve_pool_vectors``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from curation.core.sampling import ANN_MIN_ROWS, EXACT_BLOCK_CELLS
+from curation.errors import LimitExceeded
+from curation.ops._limits import at_most, count_at_most, str_array_bytes
+from curation.ops.operation_spec import Cost
+from curation.ops.sampling import limits as lim
+from curation.v1 import sampling_pb2 as pb
+
+__all__ = ["near_duplicates_cost", "plan_cost", "select_cost"]
+
+# The k-center distance block.
+_KCENTER_BLOCK_BYTES = 16384 * 1024 * 4 * 2
+_DEFAULT_NEIGHBORS = 10
+
+
+def _class_values(values: Sequence[int], field: str) -> int:
+    """The classes a label vector speaks of when num_classes is 0: each index below MAX_CLASSES."""
+    if not len(values):
+        return 0
+    arr = np.asarray(values, dtype=np.int64)
+    bad = np.flatnonzero(arr >= lim.MAX_CLASSES)
+    if bad.size:
+        raise LimitExceeded(
+            f"class {int(arr[bad[0]]):,} is over the maximum of {lim.MAX_CLASSES - 1:,}",
+            field=f"{field}[{int(bad[0])}]",
+        )
+    return int(arr.max()) + 1
+
+
+def _neighbor_cost(n: int, dim: int, neighbors: int, field: str) -> Cost:
+    """Near-duplicate search over n unit vectors: exact blocks below ANN_MIN_ROWS (n^2 d work), faiss
+    IVF-Flat from there (about 2 n^1.5 d); then the candidate pairs, n x (neighbours + 1)."""
+    at_most(neighbors, lim.MAX_NEIGHBORS, field, what="neighbours")
+    k = neighbors + 1
+    pairs = 64 * n * k
+    vectors = 4 * n * dim * 2
+    if n < ANN_MIN_ROWS:
+        block_rows = min(n, 2048, max(16, EXACT_BLOCK_CELLS // max(n, 1)))  # as the core's exact search
+        return Cost(vectors + 32 * block_rows * n + pairs, n * n * max(dim, 1))
+    return Cost(2 * vectors + 16 * n * k + pairs, int(2 * n**1.5) * max(dim, 1))
+
+
+def _ids_cost(ids: Sequence[str]) -> int:
+    """Asset IDs as a checked string array, their sort order and tie keys, and an ID -> row map."""
+    return 2 * str_array_bytes(ids) + 256 * len(ids)
+
+
+def _strategy_checks(request: pb.SelectRequest, budget: int, classes: int) -> tuple[bool, bool]:
+    """Strategy count and per-strategy lists within their maxima; (any k-center, any rarity)."""
+    strategies = list(request.strategies)
+    count_at_most(len(strategies), lim.MAX_STRATEGIES, "strategies")
+    diversity = rarity = False
+    for i, s in enumerate(strategies):
+        count_at_most(len(s.target_classes), lim.MAX_TARGETS, f"strategies[{i}].target_classes")
+        count_at_most(len(s.target_distribution), lim.MAX_TARGETS, f"strategies[{i}].target_distribution")
+        diversity |= s.kind == pb.STRATEGY_KIND_DIVERSITY
+        if s.kind == pb.STRATEGY_KIND_RARITY:
+            rarity = True
+            width = max(classes, len(s.target_distribution))
+            at_most(budget * width, lim.MAX_RARITY_WORK, f"strategies[{i}]", what="picks x classes (rarity)")
+    return diversity, rarity
+
+
+def _classes(request: pb.SelectRequest) -> int:
+    """num_classes within its maximum, or (when 0) the classes the labels name."""
+    k = int(request.num_classes)
+    at_most(k, lim.MAX_CLASSES, "num_classes", what="classes")
+    count_at_most(len(request.labeled_class_counts), lim.MAX_TARGETS, "labeled_class_counts")
+    if k > 0:
+        return max(k, len(request.labeled_class_counts))
+    named = max(_class_values(request.weak_labels, "weak_labels"), _class_values(request.labels, "labels"))
+    return max(named, len(request.labeled_class_counts))
+
+
+def select_cost(request: pb.SelectRequest, dim: int | None = None, *, plan: bool = False) -> Cost:
+    """Select's cost. ``dim``: the collection's dimension once read (None: the inline one, or 0 before the
+    collection is read). ``plan``: Plan may add k-center and near-duplicate removal to a request that
+    names no strategy."""
+    n = len(request.asset_ids)
+    count_at_most(n, lim.MAX_POOL, "asset_ids")
+    count_at_most(len(request.labeled_ids), lim.MAX_POOL, "labeled_ids")
+    count_at_most(len(request.exclude_ids), lim.MAX_POOL, "exclude_ids")
+    count_at_most(len(request.metadata), lim.MAX_METADATA_COLUMNS, "metadata")
+    at_most(int(request.budget), lim.MAX_BUDGET, "budget", what="assets")
+    at_most(int(request.embedding_dimension), lim.MAX_DIMENSION, "embedding_dimension")
+    budget = max(0, min(int(request.budget), n))
+    k = _classes(request)
+    diversity, rarity = _strategy_checks(request, budget, k)
+    vectors = bool(request.embeddings) or bool(request.collection)
+    d = int(request.embedding_dimension) if dim is None and request.embeddings else (dim or 0)
+    if plan and not request.strategies and vectors:
+        diversity = True
+    if diversity:
+        at_most(
+            n * budget * max(d, 1),
+            lim.MAX_KCENTER_WORK,
+            "budget",
+            what="pool x budget x dimension (k-center)",
+        )
+    strategies = max(len(request.strategies), 2)
+    memory = (
+        _ids_cost(request.asset_ids)
+        + 200 * (len(request.labeled_ids) + len(request.exclude_ids))
+        + sum(3 * str_array_bytes(c.values) for c in request.metadata)
+        + 48 * n * k * (bool(len(request.scores)) + bool(len(request.weak_label_probs)))
+        + 32 * n * 4
+        + 64 * n * strategies
+        + 256 * budget
+        + 16 * k
+    )
+    work = strategies * n * max(1, math.ceil(math.log2(max(n, 2))))
+    if vectors:
+        memory += 4 * n * d * 3
+        extra = len(request.labeled_ids) if request.collection else 0
+        memory += 4 * extra * d * 3
+    if diversity:
+        memory += _KCENTER_BLOCK_BYTES
+        work += n * budget * max(d, 1)
+    if rarity:
+        work += budget * max(k, 1)
+    dedup = request.HasField("dedup") or (not request.strategies and vectors)
+    if dedup and vectors:
+        neighbors = request.dedup.neighbors if request.HasField("dedup") else 0
+        search = _neighbor_cost(n, d, neighbors or _DEFAULT_NEIGHBORS, "dedup.neighbors")
+        memory += search.memory_bytes
+        work += search.work
+    return Cost(memory, work)
+
+
+def near_duplicates_cost(request: pb.FindNearDuplicatesRequest, dim: int | None = None) -> Cost:
+    """FindNearDuplicates' cost: the pool's vectors, the neighbour search and the groups."""
+    n = len(request.asset_ids)
+    count_at_most(n, lim.MAX_POOL, "asset_ids")
+    at_most(int(request.embedding_dimension), lim.MAX_DIMENSION, "embedding_dimension")
+    at_most(int(request.page_size), lim.MAX_PAGE_SIZE, "page_size", what="groups per page")
+    d = int(request.embedding_dimension) if dim is None and request.embeddings else (dim or 0)
+    search = _neighbor_cost(n, d, int(request.neighbors) or _DEFAULT_NEIGHBORS, "neighbors")
+    return Cost(_ids_cost(request.asset_ids) + 4 * n * d + 256 * n, n) + search
+
+
+def plan_cost(request: pb.PlanRequest) -> Cost:
+    """Plan's cost: that of the selection it makes (with k-center and near-duplicate removal when it may
+    add them), and the weak classes and slices it ranks."""
+    at_most(int(request.weakest_classes), lim.MAX_CLASSES, "weakest_classes", what="classes")
+    at_most(int(request.weakest_slices), lim.MAX_CLASSES, "weakest_slices", what="slices")
+    try:
+        return select_cost(request.selection, plan=True)
+    except LimitExceeded as exc:
+        raise LimitExceeded(exc.message, field=f"selection.{exc.field}") from None

@@ -1,0 +1,47 @@
+"""The documented maximum of every sampling request size that scales memory or time (docs/limits.md).
+
+Each is checked by the operation's cost function (``curation.ops.sampling.cost``) before anything is
+allocated; a value over its maximum is refused with ``LimitExceeded`` naming the field.
+"""
+
+from __future__ import annotations
+
+from curation.ops.embedding_limits import MAX_DIMENSION
+from curation.ops.paging import MAX_PAGE_SIZE
+
+__all__ = [
+    "MAX_BUDGET",
+    "MAX_CLASSES",
+    "MAX_DIMENSION",
+    "MAX_KCENTER_WORK",
+    "MAX_METADATA_COLUMNS",
+    "MAX_NEIGHBORS",
+    "MAX_PAGE_SIZE",
+    "MAX_POOL",
+    "MAX_RARITY_WORK",
+    "MAX_STRATEGIES",
+    "MAX_TARGETS",
+]
+
+# Assets of one pool: every per-asset array is O(pool); a million is the largest batch the service is
+# sized for (larger pools are split or pre-filtered by the caller). Also the cap on labeled_ids and
+# exclude_ids (each becomes a per-asset flag or an extra center).
+MAX_POOL = 1_000_000
+# Assets to select: above the pool it is lowered (with a finding); above this it is refused.
+MAX_BUDGET = MAX_POOL
+# Classes: num_classes, and any class index a request names when num_classes is 0 (weak_labels,
+# labels); the rarity strategy allocates per class, and scores are pool x classes.
+MAX_CLASSES = 10_000
+# target_classes, target_distribution and labeled_class_counts entries (one per class at most).
+MAX_TARGETS = MAX_CLASSES
+# Strategies in a mixture: each ranks the whole pool once.
+MAX_STRATEGIES = 64
+# Metadata columns: each is one pool-long string array.
+MAX_METADATA_COLUMNS = 256
+# Neighbours examined per asset for near-duplicates: the candidate pairs are pool x (neighbours + 1).
+MAX_NEIGHBORS = 100
+# pool x budget x dimension: greedy k-center does one pool x dimension pass per pick; 10^11 float32
+# multiply-adds is about 30 s of one core.
+MAX_KCENTER_WORK = 100_000_000_000
+# budget x classes: the rarity strategy scans every class's deficit per pick (one numpy pass each).
+MAX_RARITY_WORK = 1_000_000_000

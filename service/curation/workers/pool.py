@@ -1,0 +1,293 @@
+"""Compute processes behind the serving process: the ``Gateway`` that sends request bytes to them.
+
+The serving process keeps the sockets, health, metrics and the cache; it parses nothing large and
+computes nothing, so its event loop answers ``/healthz``, ``/readyz`` and gRPC health promptly while a
+maximum-size request is parsed and scored elsewhere, and one pod uses all its cores. Each call goes to
+the process with the fewest request bytes in flight (small requests go around large ones); inside a
+process the seam's admission (memory budget, fair queue per tenant) and cancel tokens apply as they do
+in one process.
+
+Cancellation: when a caller leaves or its deadline passes, the process is told to cancel the call (its
+computation stops at the next checkpoint). A process that has not confirmed within ``CANCEL_SECONDS``
+(stuck in a call that cannot be interrupted) is killed and replaced, its other calls failing with
+``unavailable`` (clients retry it). A process that dies is replaced the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import multiprocessing
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from curation.cache.base import Cache
+from curation.errors import INTERNAL_MESSAGE, CurationError, Unavailable
+from curation.ops import Context
+from curation.ops.gateway import Codec
+from curation.ops.operations import Observer
+from curation.store import Store
+from curation.workers import child
+from curation.workers.channel import Channel, Header, pack
+from curation.workers.config import WorkerConfig, error_of
+
+__all__ = ["CANCEL_SECONDS", "ProcessPool"]
+
+log = logging.getLogger("curation.workers")
+
+# How long a process may take to confirm a cancelled call before it is replaced.
+CANCEL_SECONDS = 5.0
+# How long a process may take to exit when told to stop.
+STOP_SECONDS = 1.0
+# The calls a compute process may make that carry no frames, per target.
+_READS = {
+    "cache": ("get", "get_many", "delete", "ping"),
+    "store": ("get", "get_many", "delete_many", "delete_prefix", "used_bytes", "ping"),
+}
+
+
+@dataclass(eq=False)
+class _Process:
+    """One compute process as the server sees it."""
+
+    index: int
+    process: BaseProcess
+    channel: Channel
+    writer: ThreadPoolExecutor
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    calls: dict[int, tuple[asyncio.Future[bytes], int]] = field(default_factory=dict)
+    bytes_in_flight: int = 0
+    alive: bool = True
+
+
+class ProcessPool:
+    """A ``curation.ops.gateway.Gateway`` over ``config.processes`` compute processes."""
+
+    def __init__(self, config: WorkerConfig, cache: Cache, store: Store, observer: Observer) -> None:
+        self.config = config
+        self.cache = cache
+        self.store = store
+        self.observer = observer
+        self._context = multiprocessing.get_context("spawn")
+        self._procs: list[_Process] = []
+        self._ids = itertools.count()
+        self._closing = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # ------------------------------------------------------------------ life cycle
+    async def start(self) -> None:
+        """Start every process (they import and warm up in parallel; see :meth:`wait_ready`)."""
+        self._loop = asyncio.get_running_loop()
+        for index in range(self.config.processes):
+            self._procs.append(self._spawn(index))
+
+    async def wait_ready(self) -> None:
+        """Return once every process has warmed up and said ``ready``."""
+        await asyncio.gather(*(p.ready.wait() for p in self._procs))
+
+    @property
+    def pids(self) -> list[int]:
+        return [p.process.pid or 0 for p in self._procs]
+
+    def cancel_running(self, reason: str) -> None:
+        """Answer every call in flight ``Unavailable`` now and tell the processes to cancel their work."""
+        for proc in self._procs:
+            self._send(proc, ("cancel_all", reason))
+            self._fail_all(proc, f"the computation was stopped ({reason}); retry")
+
+    async def close(self) -> None:
+        """Tell every process to stop (running calls are cancelled), then kill whoever lingers."""
+        self._closing = True
+        for proc in self._procs:
+            self._send(proc, ("stop",))
+        await asyncio.to_thread(self._join_all)
+        for proc in self._procs:
+            self._fail_all(proc, "the service is shutting down")
+            proc.writer.shutdown(wait=False, cancel_futures=True)
+
+    def _join_all(self) -> None:
+        for proc in self._procs:
+            proc.process.join(STOP_SECONDS)
+            if proc.process.is_alive():
+                proc.process.kill()
+                proc.process.join()
+            proc.channel.close()
+
+    def _spawn(self, index: int) -> _Process:
+        parent_end, child_end = self._context.Pipe(duplex=True)
+        process = self._context.Process(
+            target=child.main, args=(child_end, self.config), name=f"curation-compute-{index}", daemon=True
+        )
+        process.start()
+        child_end.close()
+        proc = _Process(
+            index=index,
+            process=process,
+            channel=Channel(parent_end),
+            writer=ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"curation-pipe-{index}"),
+        )
+        threading.Thread(target=self._read, args=(proc,), name=f"curation-pipe-{index}", daemon=True).start()
+        log.info("compute process started", extra={"index": index, "pid": process.pid})
+        return proc
+
+    # ------------------------------------------------------------------ calls
+    async def answer(self, name: str, body: bytes, codec: Codec, ctx: Context) -> bytes:
+        return await self._call(name, [body], codec, ctx, stream=False)
+
+    async def answer_stream(self, name: str, chunks: Sequence[bytes], codec: Codec, ctx: Context) -> bytes:
+        return await self._call(name, list(chunks), codec, ctx, stream=True)
+
+    async def _call(
+        self, name: str, frames: list[bytes], codec: Codec, ctx: Context, *, stream: bool
+    ) -> bytes:
+        if self._closing:
+            raise Unavailable("the service is shutting down")
+        proc = self._pick()
+        call_id = next(self._ids)
+        size = sum(len(f) for f in frames)
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        proc.calls[call_id] = (future, size)
+        proc.bytes_in_flight += size
+        header = (
+            "call",
+            call_id,
+            name,
+            codec.format.value,
+            stream,
+            ctx.namespace,
+            ctx.request_id,
+            ctx.deadline,
+        )
+        self._send(proc, header, frames)
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            if not future.done():
+                self._send(proc, ("cancel", call_id))
+                self._watch_cancel(proc, call_id)
+            raise
+
+    def _pick(self) -> _Process:
+        live = [p for p in self._procs if p.alive]
+        if not live:
+            raise Unavailable("no compute process is running; retry")
+        return min(live, key=lambda p: (not p.ready.is_set(), p.bytes_in_flight, len(p.calls), p.index))
+
+    def _send(self, proc: _Process, header: Header, frames: Sequence[bytes] = ()) -> None:
+        """Send from the process's writer thread, in order, never blocking the event loop."""
+        if not proc.alive:
+            return
+        with contextlib.suppress(RuntimeError):  # the writer was shut down: the pool is closing
+            proc.writer.submit(self._write, proc, header, frames)
+
+    def _write(self, proc: _Process, header: Header, frames: Sequence[bytes]) -> None:
+        with contextlib.suppress(OSError, ValueError):  # the process is gone: its reader reports it
+            proc.channel.send(header, frames)
+
+    def _watch_cancel(self, proc: _Process, call_id: int) -> None:
+        """Replace ``proc`` if it has not confirmed the cancelled call within ``CANCEL_SECONDS``."""
+        assert self._loop is not None
+
+        def check() -> None:
+            if proc.alive and call_id in proc.calls and not self._closing:
+                log.warning(
+                    "a compute process did not stop a cancelled call: replacing it",
+                    extra={"index": proc.index, "pid": proc.process.pid},
+                )
+                proc.process.kill()
+
+        self._loop.call_later(CANCEL_SECONDS, check)
+
+    # ------------------------------------------------------------------ messages from the processes
+    def _read(self, proc: _Process) -> None:
+        """Reader thread: hand every message to the event loop; on EOF report the process gone."""
+        assert self._loop is not None
+        try:
+            while True:
+                header, frames = proc.channel.recv()
+                self._loop.call_soon_threadsafe(self._on_message, proc, header, frames)
+        except (EOFError, OSError):
+            pass
+        with contextlib.suppress(RuntimeError):  # the loop is closed: the server has stopped
+            self._loop.call_soon_threadsafe(self._on_exit, proc)
+
+    def _on_message(self, proc: _Process, header: Header, frames: list[bytes]) -> None:
+        kind = header[0]
+        if kind == "ready":
+            proc.ready.set()
+        elif kind in ("done", "fail", "cancelled"):
+            entry = proc.calls.pop(header[1], None)
+            if entry is None:
+                return
+            future, size = entry
+            proc.bytes_in_flight -= size
+            if future.done():
+                return
+            if kind == "done":
+                future.set_result(frames[0])
+            elif kind == "fail":
+                future.set_exception(error_of(*header[2]))
+            else:
+                future.set_exception(Unavailable("the call was cancelled"))
+        elif kind == "remote":
+            task = asyncio.get_running_loop().create_task(self._remote(proc, header, frames))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        elif kind == "observe":
+            _, method, args = header
+            getattr(self.observer, method)(*args)
+
+    async def _remote(self, proc: _Process, header: Header, frames: list[bytes]) -> None:
+        """Answer a compute process's cache or store call."""
+        _, rid, target, method, args, kw = header
+        try:
+            value = await self._serve_call(target, method, args, kw, frames)
+        except CurationError as exc:  # a store refusing a put, a backend down: the caller's error
+            self._send(proc, ("reply", rid, False, (exc.kind.value, exc.message, exc.field)))
+            return
+        except Exception:
+            log.exception("a compute process's call to the server failed", extra={"method": method})
+            self._send(proc, ("reply", rid, False, ("internal", INTERNAL_MESSAGE, "")))
+            return
+        packed, out = pack(value)
+        self._send(proc, ("reply", rid, True, packed), out)
+
+    async def _serve_call(
+        self, target: str, method: str, args: tuple[Any, ...], kw: dict[str, Any], frames: list[bytes]
+    ) -> Any:
+        if target == "cache" and method == "set":
+            return await self.cache.set(args[0], frames[0], **kw)
+        if target == "cache" and method == "set_many":
+            return await self.cache.set_many(dict(zip(args[0], frames, strict=True)), **kw)
+        if target == "store" and method == "put_many":
+            return await self.store.put_many(dict(zip(args[0], frames, strict=True)))
+        allowed = _READS.get(target, ())
+        if method not in allowed:
+            raise ValueError(f"unknown call {target}.{method}")
+        return await getattr(self.cache if target == "cache" else self.store, method)(*args)
+
+    def _on_exit(self, proc: _Process) -> None:
+        if not proc.alive:
+            return
+        proc.alive = False
+        self._fail_all(proc, "a compute process stopped; retry")
+        proc.writer.shutdown(wait=False, cancel_futures=True)
+        if self._closing:
+            return
+        log.error("compute process exited", extra={"index": proc.index, "exitcode": proc.process.exitcode})
+        proc.process.join(0)
+        self._procs[self._procs.index(proc)] = self._spawn(proc.index)
+
+    def _fail_all(self, proc: _Process, message: str) -> None:
+        for future, _ in proc.calls.values():
+            if not future.done():
+                future.set_exception(Unavailable(message))
+        proc.calls.clear()
+        proc.bytes_in_flight = 0

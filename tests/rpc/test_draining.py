@@ -1,0 +1,23 @@
+"""The gRPC side of the shutdown gate: once shutdown has begun, a call gets UNAVAILABLE (not CANCELLED)
+with the ErrorDetail trailer, and the operation is not run."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+
+from curation.v1 import classification_pb2 as pb
+
+from .conftest import FakeScoring, Serve, fake_spec
+from .test_handlers import detail_of
+
+
+async def test_grpc_calls_get_unavailable_once_draining(serve: Serve, scoring: FakeScoring) -> None:
+    served = await serve([fake_spec(scoring)])
+    served.runtime.drain.begin()
+    with pytest.raises(grpc.aio.AioRpcError) as info:
+        await served.stub.ScoreClassification(pb.ScoreClassificationRequest(class_names=["a"]))
+    assert info.value.code() == grpc.StatusCode.UNAVAILABLE
+    assert detail_of(info.value).kind == "unavailable"
+    assert scoring.calls == 0
+    assert served.count("UNAVAILABLE") == 1
