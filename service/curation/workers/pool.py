@@ -36,6 +36,7 @@ from curation.store import Store
 from curation.workers import child
 from curation.workers.channel import Channel, Header, pack
 from curation.workers.config import WorkerConfig, error_of
+from curation.workers.memory import TRIM_AFTER_BYTES, trimmer
 
 __all__ = ["CANCEL_SECONDS", "ProcessPool"]
 
@@ -80,6 +81,7 @@ class ProcessPool:
         self._closing = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._trim = trimmer()
 
     # ------------------------------------------------------------------ life cycle
     async def start(self) -> None:
@@ -173,6 +175,15 @@ class ProcessPool:
                 self._send(proc, ("cancel", call_id))
                 self._watch_cancel(proc, call_id)
             raise
+        finally:
+            if size >= TRIM_AFTER_BYTES:  # off the loop: trimming a large heap takes milliseconds
+                future.add_done_callback(lambda _: self._loop_trim())
+
+    def _loop_trim(self) -> None:
+        assert self._loop is not None
+        task = self._loop.create_task(asyncio.to_thread(self._trim))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _pick(self) -> _Process:
         live = [p for p in self._procs if p.alive]
