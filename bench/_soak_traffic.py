@@ -64,7 +64,8 @@ class Sizes:
     rows: int = 1_000_000
     classes: int = 10
     images: int = 5_000
-    apply_rows: int = 1_000_000
+    # 20 LFs over 400k texts: within the default per-request budget (1M is estimated at 4.6 GB, refused).
+    apply_rows: int = 400_000
     fit_rows: int = 1_000_000
     functions: int = 20
     vectors: int = 50_000

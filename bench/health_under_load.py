@@ -129,7 +129,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=1_000_000, help="classification rows")
     parser.add_argument("--classes", type=int, default=10)
     parser.add_argument("--images", type=int, default=5_000, help="detection images (~47 objects each)")
-    parser.add_argument("--apply-rows", type=int, default=1_000_000, help="texts for the LF apply")
+    parser.add_argument(
+        "--apply-rows",
+        type=int,
+        default=400_000,
+        help="texts for the LF apply (1M x 20 LFs is over the budget)",
+    )
     parser.add_argument("--repeats", type=int, default=1, help="times each request is sent per protocol")
     parser.add_argument("--idle", type=float, default=3.0, help="seconds of probes with no load first")
     parser.add_argument(

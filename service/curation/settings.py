@@ -67,8 +67,8 @@ class Settings:
     # always answers health checks; -1 = one per CPU this process may use, 0 = threads in this process.
     compute_processes: int = -1
     # Estimated peak memory of one request (its cost model), and of all admitted computations at once.
-    max_request_memory_bytes: int = 2048 * _MIB
-    admission_memory_bytes: int = 4096 * _MIB
+    max_request_memory_bytes: int = 3072 * _MIB
+    admission_memory_bytes: int = 6144 * _MIB
     # Computations waiting for admission beyond this many are refused at once (overloaded, 429).
     max_waiting: int = 1000
     # On SIGTERM: calls in flight get this long to finish; then running work is cancelled and the process

@@ -333,7 +333,13 @@ async def _run(ops: Operations, case: Case) -> dict[str, str]:
 def main(family: str) -> None:
     """Answer every case of ``family`` under the address-space limit; one JSON line per case."""
     detection.warm_up()
-    ops = Operations([*classification.SPECS, *detection.SPECS], DictCache(), workers=1)
+    # The budget the cases were sized for (2 GiB): what it admits fits the address-space limit.
+    ops = Operations(
+        [*classification.SPECS, *detection.SPECS],
+        DictCache(),
+        workers=1,
+        max_request_memory_bytes=2 * 1024**3,
+    )
     with open("/proc/self/statm") as statm:
         baseline = int(statm.read().split()[0]) * resource.getpagesize()
     resource.setrlimit(resource.RLIMIT_AS, (baseline + HEADROOM_BYTES, resource.RLIM_INFINITY))

@@ -21,6 +21,7 @@ from curation.settings import Settings
 from curation.store import MemoryStore
 from curation.v1 import classification_pb2 as pb
 from curation.workers import ProcessPool, WorkerConfig
+from curation.workers.pool import HEAVY_BODY_BYTES
 from tests.support import DictCache
 from tests.workers.slow_specs import NAME, request, specs
 
@@ -102,3 +103,24 @@ async def test_a_passed_deadline_stops_the_computation_in_its_process(
         await ask(processes, request(6000), Context(deadline=time.monotonic() + 0.5))
     answer = pb.ScoreClassificationResponse.FromString(await ask(processes, request(1)))
     assert answer.summary.num_assets == 1
+
+
+async def test_heavy_calls_leave_the_last_process_to_small_ones() -> None:
+    """Two heavy calls (bodies over HEAVY_BODY_BYTES) both go to the first of two processes, each with one
+    worker thread: a small call is answered by the second at once instead of waiting behind them."""
+    config = WorkerConfig(SETTINGS, 2, signing_keys=KEYS, codecs=CODECS, registry=REGISTRY)
+    processes = ProcessPool(config, DictCache(), MemoryStore(max_bytes=1 << 20), Metrics())
+    await processes.start()
+    try:
+        await asyncio.wait_for(processes.wait_ready(), 120)
+        heavy = request(6000)
+        heavy.class_names[0] = "x" * HEAVY_BODY_BYTES  # the body's size is what makes a call heavy
+        body = heavy.SerializeToString()
+        running = [asyncio.create_task(processes.answer(NAME, body, PROTO, Context())) for _ in range(2)]
+        await asyncio.sleep(0.5)
+        answer = pb.ScoreClassificationResponse.FromString(await ask(processes, request(1)))
+        assert answer.summary.num_assets == 1
+        for task in running:
+            task.cancel()
+    finally:
+        await processes.close()

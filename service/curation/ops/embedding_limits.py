@@ -26,7 +26,7 @@ MAX_DIMENSION = 65_536
 # 10,000; larger transfers are split by the caller.
 MAX_IDS_PER_REQUEST = 100_000
 # Vector bytes of one put or get (IDs x dimension x 4): a get holds about five copies while decoding,
-# so 256 MiB of vectors stays within the 2 GiB per-request budget.
+# so 256 MiB of vectors stays within the per-request budget (3 GiB by default).
 MAX_VECTOR_BYTES = 256 * 1024 * 1024
 # A store key and value per asset beyond its vector bytes (hash, prefix, ID, dict slot).
 _PER_ID = 400

@@ -51,7 +51,7 @@ CACHE_SCHEMA_VERSION = SCHEMA_VERSION
 # The in-process store's budget when none is given (wiring passes the configured store).
 DEFAULT_STORE_BYTES = 1024**3  # holds four puts at the documented maximum of vector bytes
 # The estimated peak memory one request may take (its Cost.memory_bytes), unless configured otherwise.
-DEFAULT_MAX_REQUEST_MEMORY_BYTES = 2 * 1024**3
+DEFAULT_MAX_REQUEST_MEMORY_BYTES = 3 * 1024**3
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Message)

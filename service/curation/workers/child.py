@@ -12,14 +12,13 @@ server's to handle: here they are ignored, and the process ends when told or whe
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import importlib
 import itertools
 import logging
 import os
 import signal
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -31,30 +30,11 @@ from curation.ops.envelopes import Envelopes
 from curation.ops.gateway import Codec, InProcess
 from curation.workers.channel import Channel, Header, unpack
 from curation.workers.config import WorkerConfig, error_of
+from curation.workers.memory import TRIM_AFTER_BYTES, trimmer
 
 __all__ = ["main"]
 
 log = logging.getLogger("curation.workers")
-
-
-# After a call whose body was at least this large, free memory goes back to the system (glibc keeps
-# freed arenas otherwise, and the process's RSS would stay at its largest request's peak).
-TRIM_AFTER_BYTES = 8 * 1024 * 1024
-
-
-def _trimmer() -> Callable[[], None]:
-    """``malloc_trim(0)`` where glibc offers it (ctypes releases the GIL for the call), else nothing."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        trim = libc.malloc_trim
-    except (OSError, AttributeError):
-        return lambda: None
-    trim.argtypes = [ctypes.c_size_t]
-
-    def release() -> None:
-        trim(0)
-
-    return release
 
 
 def _load(path: str) -> Any:
@@ -212,7 +192,7 @@ class _Child:
         self.codecs: dict[BodyFormat, Codec] = {fmt: _load(path) for fmt, path in config.codecs.items()}
         self.calls: dict[int, asyncio.Task[None]] = {}
         self.stopped = asyncio.Event()
-        self.trim = _trimmer()
+        self.trim = trimmer()
 
     def on_message(self, header: Header, frames: list[bytes]) -> None:
         kind = header[0]

@@ -3,9 +3,10 @@
 The serving process keeps the sockets, health, metrics and the cache; it parses nothing large and
 computes nothing, so its event loop answers ``/healthz``, ``/readyz`` and gRPC health promptly while a
 maximum-size request is parsed and scored elsewhere, and one pod uses all its cores. Each call goes to
-the process with the fewest request bytes in flight (small requests go around large ones); inside a
-process the seam's admission (memory budget, fair queue per tenant) and cancel tokens apply as they do
-in one process.
+the process with the fewest request bytes in flight; with two processes or more, heavy calls (bodies of
+``HEAVY_BODY_BYTES`` or more) never go to the last one, which keeps answering small requests while the
+others parse and score large ones. Inside a process the seam's admission (memory budget, fair queue
+per tenant) and cancel tokens apply as they do in one process.
 
 Cancellation: when a caller leaves or its deadline passes, the process is told to cancel the call (its
 computation stops at the next checkpoint). A process that has not confirmed within ``CANCEL_SECONDS``
@@ -36,13 +37,18 @@ from curation.store import Store
 from curation.workers import child
 from curation.workers.channel import Channel, Header, pack
 from curation.workers.config import WorkerConfig, error_of
+from curation.workers.memory import TRIM_AFTER_BYTES, trimmer
 
-__all__ = ["CANCEL_SECONDS", "ProcessPool"]
+__all__ = ["CANCEL_SECONDS", "HEAVY_BODY_BYTES", "ProcessPool"]
 
 log = logging.getLogger("curation.workers")
 
 # How long a process may take to confirm a cancelled call before it is replaced.
 CANCEL_SECONDS = 5.0
+# A call whose body is at least this large is heavy: it never goes to the last compute process, so small
+# requests are never queued behind the parsing and scoring of large ones (the issue's README-size request
+# waited 39 s behind four 70 KB ones).
+HEAVY_BODY_BYTES = 1024 * 1024
 # How long a process may take to exit when told to stop.
 STOP_SECONDS = 1.0
 # The calls a compute process may make that carry no frames, per target.
@@ -80,6 +86,7 @@ class ProcessPool:
         self._closing = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._trim = trimmer()
 
     # ------------------------------------------------------------------ life cycle
     async def start(self) -> None:
@@ -149,9 +156,9 @@ class ProcessPool:
     ) -> bytes:
         if self._closing:
             raise Unavailable("the service is shutting down")
-        proc = self._pick()
-        call_id = next(self._ids)
         size = sum(len(f) for f in frames)
+        proc = self._pick(size)
+        call_id = next(self._ids)
         future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         proc.calls[call_id] = (future, size)
         proc.bytes_in_flight += size
@@ -173,12 +180,25 @@ class ProcessPool:
                 self._send(proc, ("cancel", call_id))
                 self._watch_cancel(proc, call_id)
             raise
+        finally:
+            if size >= TRIM_AFTER_BYTES:  # off the loop: trimming a large heap takes milliseconds
+                future.add_done_callback(lambda _: self._loop_trim())
 
-    def _pick(self) -> _Process:
+    def _loop_trim(self) -> None:
+        assert self._loop is not None
+        task = self._loop.create_task(asyncio.to_thread(self._trim))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _pick(self, size: int) -> _Process:
+        """The process for a call of ``size`` body bytes: the least loaded one; a heavy call never goes
+        to the last process (it stays free for light calls) when there are two or more."""
         live = [p for p in self._procs if p.alive]
         if not live:
             raise Unavailable("no compute process is running; retry")
-        return min(live, key=lambda p: (not p.ready.is_set(), p.bytes_in_flight, len(p.calls), p.index))
+        if size >= HEAVY_BODY_BYTES and len(self._procs) > 1:
+            live = [p for p in live if p.index != len(self._procs) - 1] or live
+        return min(live, key=lambda p: (not p.ready.is_set(), p.bytes_in_flight, len(p.calls), -p.index))
 
     def _send(self, proc: _Process, header: Header, frames: Sequence[bytes] = ()) -> None:
         """Send from the process's writer thread, in order, never blocking the event loop."""
