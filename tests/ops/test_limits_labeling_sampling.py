@@ -18,8 +18,7 @@ from typing import Any
 
 import pytest
 
-from curation.ops.operations import DEFAULT_MAX_REQUEST_MEMORY_BYTES
-from tests.ops.limits_cases import ADDRESS_SPACE_LIMIT, FAMILIES, Case
+from tests.ops.limits_cases import ADDRESS_SPACE_LIMIT, CASE_BUDGET, FAMILIES, Case
 
 ROOT = Path(__file__).resolve().parents[2]
 # Threads of BLAS / OpenMP / numba each map their own stacks and arenas: one of each, as in a worker.
@@ -81,5 +80,5 @@ def test_the_memory_limit_leaves_one_request_budget(family: str) -> None:
     """The limit proves the point: the imported service plus one request's budget fits, nothing more."""
     report = run_family(family)
     assert report["returncode"] == 0, report["stderr"]
-    assert report["baseline"] + DEFAULT_MAX_REQUEST_MEMORY_BYTES <= ADDRESS_SPACE_LIMIT
-    assert report["baseline"] + 2 * DEFAULT_MAX_REQUEST_MEMORY_BYTES > ADDRESS_SPACE_LIMIT
+    assert report["baseline"] + CASE_BUDGET <= ADDRESS_SPACE_LIMIT
+    assert report["baseline"] + 2 * CASE_BUDGET > ADDRESS_SPACE_LIMIT
