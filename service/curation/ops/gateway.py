@@ -64,8 +64,10 @@ PROTO = ProtoCodec()
 class Gateway(Protocol):
     """What the adapters call with a request's raw bytes."""
 
-    async def answer(self, name: str, body: bytes, codec: Codec, ctx: Context) -> bytes:
-        """The encoded answer of operation ``name`` to ``body``."""
+    async def answer(
+        self, name: str, body: bytes, codec: Codec, ctx: Context, *, digest: str | None = None
+    ) -> bytes:
+        """The encoded answer of operation ``name`` to ``body`` (``digest``: its SHA-256 if known)."""
         ...
 
     async def answer_stream(self, name: str, chunks: Sequence[bytes], codec: Codec, ctx: Context) -> bytes:
@@ -87,9 +89,12 @@ class InProcess:
     def __init__(self, ops: Operations) -> None:
         self.ops = ops
 
-    async def answer(self, name: str, body: bytes, codec: Codec, ctx: Context) -> bytes:
+    async def answer(
+        self, name: str, body: bytes, codec: Codec, ctx: Context, *, digest: str | None = None
+    ) -> bytes:
         big = len(body) >= OFF_LOOP_BYTES
-        digest = await self.ops.run(body_digest, body, ctx=ctx) if big else body_digest(body)
+        if digest is None:
+            digest = await self.ops.run(body_digest, body, ctx=ctx) if big else body_digest(body)
         response = await self.ops.dispatch_body(name, ctx, digest, body_format=codec.format)
         if response is None:
             request_type = self.ops.spec(name).request_type
@@ -101,6 +106,11 @@ class InProcess:
                 name, request, ctx, body_digest=digest, body_format=codec.format
             )
         return await self._encode(codec, response, ctx)
+
+    async def answer_known(self, name: str, digest: str, codec: Codec, ctx: Context) -> bytes | None:
+        """The encoded answer to a body seen before, from its digest alone, or None (then send it)."""
+        response = await self.ops.dispatch_body(name, ctx, digest, body_format=codec.format)
+        return None if response is None else await self._encode(codec, response, ctx)
 
     async def answer_stream(self, name: str, chunks: Sequence[bytes], codec: Codec, ctx: Context) -> bytes:
         chunk_type = self.ops.spec(name).request_type

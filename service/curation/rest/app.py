@@ -9,6 +9,7 @@ client that disconnects before its answer is ready cancels the computation.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import re
@@ -81,10 +82,15 @@ def context_from_headers(headers: Any, *, now: float | None = None) -> Context:
     )
 
 
-async def _read_body(request: Request) -> bytes:
-    """The raw body, as it arrived (its size is bounded by ``BodyLimitMiddleware``)."""
-    chunks = [chunk async for chunk in request.stream()]
-    return b"".join(chunks)
+async def _read_body(request: Request) -> tuple[bytes, str]:
+    """The raw body (its size is bounded by ``BodyLimitMiddleware``) and its SHA-256, hashed chunk by
+    chunk as it arrives, so a repeat of a large body costs little more than reading it."""
+    hasher = hashlib.sha256()
+    chunks = []
+    async for chunk in request.stream():
+        hasher.update(chunk)
+        chunks.append(chunk)
+    return b"".join(chunks), hasher.hexdigest()
 
 
 async def _until_disconnected(receive: Receive) -> None:
@@ -98,9 +104,11 @@ def _rpc_endpoint(route: RestRoute, runtime: Runtime) -> Callable[[Request], Awa
         """The answer, or nothing at all when the client leaves first: its computation is cancelled."""
         check_json_body(request.headers.get("content-type"))
         ctx = context_from_headers(request.headers)
-        body = await _read_body(request)  # ClientDisconnect if the client leaves meanwhile
+        body, digest = await _read_body(request)  # ClientDisconnect if the client leaves meanwhile
         # Only once the body is read may the disconnect watcher take the next ASGI message.
-        work = asyncio.create_task(runtime.gateway.answer(route.rpc, body, protojson.CODEC, ctx))
+        work = asyncio.create_task(
+            runtime.gateway.answer(route.rpc, body, protojson.CODEC, ctx, digest=digest)
+        )
         del body
         gone = asyncio.create_task(_until_disconnected(request.receive))
         try:

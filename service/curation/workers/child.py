@@ -171,6 +171,8 @@ class _Call:
     format: BodyFormat
     stream: bool
     frames: list[bytes]
+    digest: str  # the body's SHA-256 when the server knows it, else ""
+    probe: bool  # no body: answer from the digest alone, or say "miss"
 
 
 class _Child:
@@ -197,9 +199,9 @@ class _Child:
     def on_message(self, header: Header, frames: list[bytes]) -> None:
         kind = header[0]
         if kind == "call":
-            _, call_id, name, fmt, stream, namespace, request_id, deadline = header
+            _, call_id, name, fmt, stream, namespace, request_id, deadline, digest, probe = header
             ctx = Context(namespace=namespace, request_id=request_id, deadline=deadline)
-            call = _Call(call_id, name, BodyFormat(fmt), stream, frames)
+            call = _Call(call_id, name, BodyFormat(fmt), stream, frames, digest, probe)
             task = self.loop.create_task(self.answer(call, ctx))
             self.calls[call_id] = task
             task.add_done_callback(lambda _: self.calls.pop(call_id, None))
@@ -220,10 +222,18 @@ class _Child:
         token = REQUEST_ID.set(ctx.request_id)
         try:
             codec = self.codecs[call.format]
+            if call.probe:
+                known = await self.gateway.answer_known(name, call.digest, codec, ctx)
+                if known is None:
+                    self.channel.send(("miss", call_id))
+                else:
+                    self.channel.send(("done", call_id), [known])
+                return
             if call.stream:
                 out = await self.gateway.answer_stream(name, call.frames, codec, ctx)
             else:
-                out = await self.gateway.answer(name, call.frames[0], codec, ctx)
+                digest = call.digest or None
+                out = await self.gateway.answer(name, call.frames[0], codec, ctx, digest=digest)
             self.channel.send(("done", call_id), [out])
         except CurationError as exc:
             self.channel.send(("fail", call_id, (exc.kind.value, exc.message, exc.field)))

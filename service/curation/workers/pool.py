@@ -29,8 +29,9 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from curation.cache.base import Cache
+from curation.contract import OFF_LOOP_BYTES
 from curation.errors import INTERNAL_MESSAGE, CurationError, Unavailable
-from curation.ops import Context
+from curation.ops import Context, body_digest
 from curation.ops.gateway import Codec
 from curation.ops.operations import Observer
 from curation.store import Store
@@ -67,7 +68,7 @@ class _Process:
     channel: Channel
     writer: ThreadPoolExecutor
     ready: asyncio.Event = field(default_factory=asyncio.Event)
-    calls: dict[int, tuple[asyncio.Future[bytes], int]] = field(default_factory=dict)
+    calls: dict[int, tuple[asyncio.Future[bytes | None], int]] = field(default_factory=dict)
     bytes_in_flight: int = 0
     alive: bool = True
 
@@ -145,21 +146,43 @@ class ProcessPool:
         return proc
 
     # ------------------------------------------------------------------ calls
-    async def answer(self, name: str, body: bytes, codec: Codec, ctx: Context) -> bytes:
-        return await self._call(name, [body], codec, ctx, stream=False)
+    async def answer(
+        self, name: str, body: bytes, codec: Codec, ctx: Context, *, digest: str | None = None
+    ) -> bytes:
+        """A large body is first asked for by its digest alone (a byte-identical repeat is answered from
+        the cache without moving the body to a process), and sent only when that misses."""
+        if len(body) >= OFF_LOOP_BYTES:
+            if digest is None:
+                digest = await asyncio.to_thread(body_digest, body)
+            known = await self._call(name, [], codec, ctx, stream=False, digest=digest, probe=True)
+            if known is not None:
+                return known
+        answer = await self._call(name, [body], codec, ctx, stream=False, digest=digest or "")
+        assert answer is not None  # only a probe misses
+        return answer
 
     async def answer_stream(self, name: str, chunks: Sequence[bytes], codec: Codec, ctx: Context) -> bytes:
-        return await self._call(name, list(chunks), codec, ctx, stream=True)
+        answer = await self._call(name, list(chunks), codec, ctx, stream=True)
+        assert answer is not None
+        return answer
 
     async def _call(
-        self, name: str, frames: list[bytes], codec: Codec, ctx: Context, *, stream: bool
-    ) -> bytes:
+        self,
+        name: str,
+        frames: list[bytes],
+        codec: Codec,
+        ctx: Context,
+        *,
+        stream: bool,
+        digest: str = "",
+        probe: bool = False,
+    ) -> bytes | None:
         if self._closing:
             raise Unavailable("the service is shutting down")
         size = sum(len(f) for f in frames)
         proc = self._pick(size)
         call_id = next(self._ids)
-        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
         proc.calls[call_id] = (future, size)
         proc.bytes_in_flight += size
         header = (
@@ -171,6 +194,8 @@ class ProcessPool:
             ctx.namespace,
             ctx.request_id,
             ctx.deadline,
+            digest,
+            probe,
         )
         self._send(proc, header, frames)
         try:
@@ -242,7 +267,7 @@ class ProcessPool:
         kind = header[0]
         if kind == "ready":
             proc.ready.set()
-        elif kind in ("done", "fail", "cancelled"):
+        elif kind in ("done", "miss", "fail", "cancelled"):
             entry = proc.calls.pop(header[1], None)
             if entry is None:
                 return
@@ -252,6 +277,8 @@ class ProcessPool:
                 return
             if kind == "done":
                 future.set_result(frames[0])
+            elif kind == "miss":
+                future.set_result(None)
             elif kind == "fail":
                 future.set_exception(error_of(*header[2]))
             else:
