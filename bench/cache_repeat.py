@@ -17,36 +17,15 @@ import time
 import uuid
 
 import grpc
-import numpy as np
 from google.protobuf import json_format
 
 from bench._server import running_server
+from bench._traffic import classification_request
 from curation.contract import NAMESPACE_HEADER
 from curation.v1 import classification_pb2 as pb
 
 METHOD = "/curation.v1.DiagnosticsService/ScoreClassification"
 ROUTE = "/v1/diagnostics/classification:score"
-
-
-def make_request(n: int, k: int, seed: int = 0) -> pb.ScoreClassificationRequest:
-    rng = np.random.default_rng(seed)
-    y_true = rng.integers(0, k, n)
-    logits = rng.normal(size=(n, k)).astype(np.float32)
-    logits[np.arange(n), y_true] += 1.5
-    probs = np.exp(logits - logits.max(1, keepdims=True))
-    probs /= probs.sum(1, keepdims=True)
-    regions = np.array(["north", "south", "east", "west", "night"])[rng.integers(0, 5, n)]
-    req = pb.ScoreClassificationRequest(
-        class_names=[f"class_{i}" for i in range(k)],
-        task=pb.CLASSIFICATION_TASK_SINGLE_LABEL,
-        score_type=pb.SCORE_TYPE_PROBABILITY,
-        slice_by=["region"],
-    )
-    req.asset_ids.extend([f"asset-{i:08d}" for i in range(n)])
-    req.y_true.extend(y_true.tolist())
-    req.scores.extend(probs.astype(np.float32).ravel().tolist())
-    req.metadata.add(key="region").values.extend(regions.tolist())
-    return req
 
 
 def timed(fn: object, repeats: int) -> tuple[float, float]:
@@ -74,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.smoke:
         args.rows, args.repeats = 20_000, 2
-    req = make_request(args.rows, args.classes)
+    req = classification_request(args.rows, args.classes)
     body_proto = req.SerializeToString()
     body_json = json.dumps(json_format.MessageToDict(req, preserving_proto_field_name=True)).encode()
     print(

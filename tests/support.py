@@ -4,9 +4,9 @@ Python-typed descriptor of a message."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from google.protobuf.descriptor import Descriptor
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
 from curation.ops import Context, Host
@@ -23,6 +23,24 @@ async def answer(host: Host, name: str, request: Message, response_type: type[M]
     response = await host.dispatch(name, request, ctx)
     assert isinstance(response, response_type), f"{name} answered a {type(response).__name__}"
     return response
+
+
+def build_message(message: M, values: Mapping[str, Any]) -> M:
+    """``message`` filled from a dict of field name -> value (nested dicts for message fields, lists for
+    repeated ones), as the property tests draw them; returns ``message``."""
+    for name, value in values.items():
+        fd = message.DESCRIPTOR.fields_by_name[name]
+        if fd.type == FieldDescriptor.TYPE_MESSAGE:
+            if fd.is_repeated:
+                for item in value:
+                    build_message(getattr(message, name).add(), item)
+            else:
+                build_message(getattr(message, name), value).SetInParent()
+        elif fd.is_repeated:
+            getattr(message, name).extend(value)
+        else:
+            setattr(message, name, value)
+    return message
 
 
 def descriptor_of(message: Message | type[Message]) -> Descriptor:

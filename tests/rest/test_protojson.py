@@ -17,7 +17,7 @@ from curation.errors import InvalidArgument
 from curation.rest import protojson
 from curation.v1 import classification_pb2 as pb
 from curation.v1 import common_pb2
-from tests.support import descriptor_of
+from tests.support import build_message, descriptor_of
 
 _FD = FieldDescriptor
 _INTS = {
@@ -81,26 +81,10 @@ def _message(descriptor: Descriptor, depth: int = 0) -> st.SearchStrategy[dict[s
     return st.fixed_dictionaries({}, optional=parts)
 
 
-def _build(message: Message, values: dict[str, Any]) -> Message:
-    for name, value in values.items():
-        fd = message.DESCRIPTOR.fields_by_name[name]
-        if fd.type == _FD.TYPE_MESSAGE:
-            if fd.is_repeated:
-                for item in value:
-                    _build(getattr(message, name).add(), item)
-            else:
-                _build(getattr(message, name), value).SetInParent()
-        elif fd.is_repeated:
-            getattr(message, name).extend(value)
-        else:
-            setattr(message, name, value)
-    return message
-
-
 @st.composite
 def messages(draw: st.DrawFn) -> Message:
     cls = draw(st.sampled_from(TYPES))
-    return _build(cls(), draw(_message(descriptor_of(cls))))
+    return build_message(cls(), draw(_message(descriptor_of(cls))))
 
 
 def _reference_dict(message: Message) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from curation.v1 import (
     labeling_pb2,
     sampling_pb2,
 )
-from tests.support import descriptor_of
+from tests.support import build_message, descriptor_of
 
 _FD = FieldDescriptor
 _MODULES: list[ModuleType] = [
@@ -115,26 +115,10 @@ def _fields(descriptor: Descriptor, depth: int = 0) -> st.SearchStrategy[dict[st
     return st.fixed_dictionaries({}, optional=parts)
 
 
-def _build(message: Message, values: dict[str, Any]) -> Message:
-    for name, value in values.items():
-        fd = message.DESCRIPTOR.fields_by_name[name]
-        if fd.type == _FD.TYPE_MESSAGE:
-            if fd.is_repeated:
-                for item in value:
-                    _build(getattr(message, name).add(), item)
-            else:
-                _build(getattr(message, name), value).SetInParent()
-        elif fd.is_repeated:
-            getattr(message, name).extend(value)
-        else:
-            setattr(message, name, value)
-    return message
-
-
 @st.composite
 def requests(draw: st.DrawFn) -> Message:
     cls = draw(st.sampled_from(REQUESTS))
-    return _build(cls(), draw(_fields(descriptor_of(cls))))
+    return build_message(cls(), draw(_fields(descriptor_of(cls))))
 
 
 def _wire(message: Message) -> bytes:
