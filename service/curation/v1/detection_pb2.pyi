@@ -40,6 +40,17 @@ class DetectionOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DETECTION_OUTCOME_IGNORED: _ClassVar[DetectionOutcome]
     DETECTION_OUTCOME_BELOW_THRESHOLD: _ClassVar[DetectionOutcome]
     DETECTION_OUTCOME_TRUNCATED: _ClassVar[DetectionOutcome]
+
+class DetectionView(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DETECTION_VIEW_UNSPECIFIED: _ClassVar[DetectionView]
+    DETECTION_VIEW_COCO: _ClassVar[DetectionView]
+    DETECTION_VIEW_PER_CLASS: _ClassVar[DetectionView]
+    DETECTION_VIEW_TIDE: _ClassVar[DetectionView]
+    DETECTION_VIEW_CONFUSION: _ClassVar[DetectionView]
+    DETECTION_VIEW_ASSETS: _ClassVar[DetectionView]
+    DETECTION_VIEW_SLICES: _ClassVar[DetectionView]
+    DETECTION_VIEW_ARRAYS: _ClassVar[DetectionView]
 DETECTION_IOU_TYPE_UNSPECIFIED: DetectionIouType
 DETECTION_IOU_TYPE_BBOX: DetectionIouType
 DETECTION_IOU_TYPE_SEGM: DetectionIouType
@@ -60,6 +71,14 @@ DETECTION_OUTCOME_MISSED: DetectionOutcome
 DETECTION_OUTCOME_IGNORED: DetectionOutcome
 DETECTION_OUTCOME_BELOW_THRESHOLD: DetectionOutcome
 DETECTION_OUTCOME_TRUNCATED: DetectionOutcome
+DETECTION_VIEW_UNSPECIFIED: DetectionView
+DETECTION_VIEW_COCO: DetectionView
+DETECTION_VIEW_PER_CLASS: DetectionView
+DETECTION_VIEW_TIDE: DetectionView
+DETECTION_VIEW_CONFUSION: DetectionView
+DETECTION_VIEW_ASSETS: DetectionView
+DETECTION_VIEW_SLICES: DetectionView
+DETECTION_VIEW_ARRAYS: DetectionView
 
 class AreaRange(_message.Message):
     __slots__ = ("label", "min", "max")
@@ -94,7 +113,7 @@ class RleMask(_message.Message):
     def __init__(self, height: _Optional[int] = ..., width: _Optional[int] = ..., counts: _Optional[str] = ...) -> None: ...
 
 class ScoreDetectionRequest(_message.Message):
-    __slots__ = ("asset_ids", "category_names", "gt_asset", "gt_category", "gt_boxes", "gt_iscrowd", "gt_area", "gt_ignore", "pred_asset", "pred_category", "pred_boxes", "pred_scores", "score_type", "gt_masks", "pred_masks", "coco_gt_json", "coco_results_json", "iou_type", "mode", "params", "operating_iou", "score_threshold", "tide_foreground_iou", "tide_background_iou", "iou_histogram_bins", "metadata", "slice_by", "min_slice_support", "max_slices_per_key", "include_arrays", "page_size", "page_token", "gt_metadata", "slice_gt_by")
+    __slots__ = ("asset_ids", "category_names", "gt_asset", "gt_category", "gt_boxes", "gt_iscrowd", "gt_area", "gt_ignore", "pred_asset", "pred_category", "pred_boxes", "pred_scores", "score_type", "gt_masks", "pred_masks", "coco_gt_json", "coco_results_json", "iou_type", "mode", "params", "operating_iou", "score_threshold", "tide_foreground_iou", "tide_background_iou", "iou_histogram_bins", "metadata", "slice_by", "min_slice_support", "max_slices_per_key", "include_arrays", "page_size", "page_token", "gt_metadata", "slice_gt_by", "views", "coco_gt_file", "coco_results_file")
     ASSET_IDS_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_NAMES_FIELD_NUMBER: _ClassVar[int]
     GT_ASSET_FIELD_NUMBER: _ClassVar[int]
@@ -129,6 +148,9 @@ class ScoreDetectionRequest(_message.Message):
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     GT_METADATA_FIELD_NUMBER: _ClassVar[int]
     SLICE_GT_BY_FIELD_NUMBER: _ClassVar[int]
+    VIEWS_FIELD_NUMBER: _ClassVar[int]
+    COCO_GT_FILE_FIELD_NUMBER: _ClassVar[int]
+    COCO_RESULTS_FILE_FIELD_NUMBER: _ClassVar[int]
     asset_ids: _containers.RepeatedScalarFieldContainer[str]
     category_names: _containers.RepeatedScalarFieldContainer[str]
     gt_asset: _containers.RepeatedScalarFieldContainer[int]
@@ -163,7 +185,10 @@ class ScoreDetectionRequest(_message.Message):
     page_token: str
     gt_metadata: _containers.RepeatedCompositeFieldContainer[_common_pb2.MetadataColumn]
     slice_gt_by: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, asset_ids: _Optional[_Iterable[str]] = ..., category_names: _Optional[_Iterable[str]] = ..., gt_asset: _Optional[_Iterable[int]] = ..., gt_category: _Optional[_Iterable[int]] = ..., gt_boxes: _Optional[_Iterable[float]] = ..., gt_iscrowd: _Optional[_Iterable[bool]] = ..., gt_area: _Optional[_Iterable[float]] = ..., gt_ignore: _Optional[_Iterable[bool]] = ..., pred_asset: _Optional[_Iterable[int]] = ..., pred_category: _Optional[_Iterable[int]] = ..., pred_boxes: _Optional[_Iterable[float]] = ..., pred_scores: _Optional[_Iterable[float]] = ..., score_type: _Optional[_Union[_classification_pb2.ScoreType, str]] = ..., gt_masks: _Optional[_Iterable[_Union[RleMask, _Mapping]]] = ..., pred_masks: _Optional[_Iterable[_Union[RleMask, _Mapping]]] = ..., coco_gt_json: _Optional[str] = ..., coco_results_json: _Optional[str] = ..., iou_type: _Optional[_Union[DetectionIouType, str]] = ..., mode: _Optional[_Union[DetectionMode, str]] = ..., params: _Optional[_Union[DetectionParams, _Mapping]] = ..., operating_iou: _Optional[float] = ..., score_threshold: _Optional[float] = ..., tide_foreground_iou: _Optional[float] = ..., tide_background_iou: _Optional[float] = ..., iou_histogram_bins: _Optional[int] = ..., metadata: _Optional[_Iterable[_Union[_common_pb2.MetadataColumn, _Mapping]]] = ..., slice_by: _Optional[_Iterable[str]] = ..., min_slice_support: _Optional[int] = ..., max_slices_per_key: _Optional[int] = ..., include_arrays: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., gt_metadata: _Optional[_Iterable[_Union[_common_pb2.MetadataColumn, _Mapping]]] = ..., slice_gt_by: _Optional[_Iterable[str]] = ...) -> None: ...
+    views: _containers.RepeatedScalarFieldContainer[DetectionView]
+    coco_gt_file: bytes
+    coco_results_file: bytes
+    def __init__(self, asset_ids: _Optional[_Iterable[str]] = ..., category_names: _Optional[_Iterable[str]] = ..., gt_asset: _Optional[_Iterable[int]] = ..., gt_category: _Optional[_Iterable[int]] = ..., gt_boxes: _Optional[_Iterable[float]] = ..., gt_iscrowd: _Optional[_Iterable[bool]] = ..., gt_area: _Optional[_Iterable[float]] = ..., gt_ignore: _Optional[_Iterable[bool]] = ..., pred_asset: _Optional[_Iterable[int]] = ..., pred_category: _Optional[_Iterable[int]] = ..., pred_boxes: _Optional[_Iterable[float]] = ..., pred_scores: _Optional[_Iterable[float]] = ..., score_type: _Optional[_Union[_classification_pb2.ScoreType, str]] = ..., gt_masks: _Optional[_Iterable[_Union[RleMask, _Mapping]]] = ..., pred_masks: _Optional[_Iterable[_Union[RleMask, _Mapping]]] = ..., coco_gt_json: _Optional[str] = ..., coco_results_json: _Optional[str] = ..., iou_type: _Optional[_Union[DetectionIouType, str]] = ..., mode: _Optional[_Union[DetectionMode, str]] = ..., params: _Optional[_Union[DetectionParams, _Mapping]] = ..., operating_iou: _Optional[float] = ..., score_threshold: _Optional[float] = ..., tide_foreground_iou: _Optional[float] = ..., tide_background_iou: _Optional[float] = ..., iou_histogram_bins: _Optional[int] = ..., metadata: _Optional[_Iterable[_Union[_common_pb2.MetadataColumn, _Mapping]]] = ..., slice_by: _Optional[_Iterable[str]] = ..., min_slice_support: _Optional[int] = ..., max_slices_per_key: _Optional[int] = ..., include_arrays: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., gt_metadata: _Optional[_Iterable[_Union[_common_pb2.MetadataColumn, _Mapping]]] = ..., slice_gt_by: _Optional[_Iterable[str]] = ..., views: _Optional[_Iterable[_Union[DetectionView, str]]] = ..., coco_gt_file: _Optional[bytes] = ..., coco_results_file: _Optional[bytes] = ...) -> None: ...
 
 class DetectionSummaryStat(_message.Message):
     __slots__ = ("name", "kind", "iou", "area", "max_detections", "value")
@@ -360,7 +385,7 @@ class DetectionCounts(_message.Message):
     def __init__(self, num_assets: _Optional[int] = ..., num_gt: _Optional[int] = ..., num_predictions: _Optional[int] = ..., num_truncated: _Optional[int] = ...) -> None: ...
 
 class ScoreDetectionResponse(_message.Message):
-    __slots__ = ("mode", "params", "mode_changes", "summary", "arrays", "per_class", "slices", "errors", "confusion", "iou_histogram_edges", "counts", "assets", "assets_total", "next_page_token", "warnings", "cache")
+    __slots__ = ("mode", "params", "mode_changes", "summary", "arrays", "per_class", "slices", "errors", "confusion", "iou_histogram_edges", "counts", "assets", "assets_total", "next_page_token", "warnings", "cache", "views")
     MODE_FIELD_NUMBER: _ClassVar[int]
     PARAMS_FIELD_NUMBER: _ClassVar[int]
     MODE_CHANGES_FIELD_NUMBER: _ClassVar[int]
@@ -377,6 +402,7 @@ class ScoreDetectionResponse(_message.Message):
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     WARNINGS_FIELD_NUMBER: _ClassVar[int]
     CACHE_FIELD_NUMBER: _ClassVar[int]
+    VIEWS_FIELD_NUMBER: _ClassVar[int]
     mode: DetectionMode
     params: DetectionParamsUsed
     mode_changes: _containers.RepeatedScalarFieldContainer[str]
@@ -393,7 +419,8 @@ class ScoreDetectionResponse(_message.Message):
     next_page_token: str
     warnings: _containers.RepeatedCompositeFieldContainer[_common_pb2.Warning]
     cache: _common_pb2.CacheInfo
-    def __init__(self, mode: _Optional[_Union[DetectionMode, str]] = ..., params: _Optional[_Union[DetectionParamsUsed, _Mapping]] = ..., mode_changes: _Optional[_Iterable[str]] = ..., summary: _Optional[_Iterable[_Union[DetectionSummaryStat, _Mapping]]] = ..., arrays: _Optional[_Union[DetectionArrays, _Mapping]] = ..., per_class: _Optional[_Iterable[_Union[DetectionClassMetrics, _Mapping]]] = ..., slices: _Optional[_Iterable[_Union[DetectionSlice, _Mapping]]] = ..., errors: _Optional[_Union[DetectionErrorBreakdown, _Mapping]] = ..., confusion: _Optional[_Union[DetectionConfusion, _Mapping]] = ..., iou_histogram_edges: _Optional[_Iterable[float]] = ..., counts: _Optional[_Union[DetectionCounts, _Mapping]] = ..., assets: _Optional[_Iterable[_Union[DetectionAsset, _Mapping]]] = ..., assets_total: _Optional[int] = ..., next_page_token: _Optional[str] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.Warning, _Mapping]]] = ..., cache: _Optional[_Union[_common_pb2.CacheInfo, _Mapping]] = ...) -> None: ...
+    views: _containers.RepeatedScalarFieldContainer[DetectionView]
+    def __init__(self, mode: _Optional[_Union[DetectionMode, str]] = ..., params: _Optional[_Union[DetectionParamsUsed, _Mapping]] = ..., mode_changes: _Optional[_Iterable[str]] = ..., summary: _Optional[_Iterable[_Union[DetectionSummaryStat, _Mapping]]] = ..., arrays: _Optional[_Union[DetectionArrays, _Mapping]] = ..., per_class: _Optional[_Iterable[_Union[DetectionClassMetrics, _Mapping]]] = ..., slices: _Optional[_Iterable[_Union[DetectionSlice, _Mapping]]] = ..., errors: _Optional[_Union[DetectionErrorBreakdown, _Mapping]] = ..., confusion: _Optional[_Union[DetectionConfusion, _Mapping]] = ..., iou_histogram_edges: _Optional[_Iterable[float]] = ..., counts: _Optional[_Union[DetectionCounts, _Mapping]] = ..., assets: _Optional[_Iterable[_Union[DetectionAsset, _Mapping]]] = ..., assets_total: _Optional[int] = ..., next_page_token: _Optional[str] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.Warning, _Mapping]]] = ..., cache: _Optional[_Union[_common_pb2.CacheInfo, _Mapping]] = ..., views: _Optional[_Iterable[_Union[DetectionView, str]]] = ...) -> None: ...
 
 class ScoreDetectionStreamRequest(_message.Message):
     __slots__ = ("chunk",)
