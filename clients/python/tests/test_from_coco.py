@@ -57,7 +57,7 @@ def _coco(seed: int, *, string_ids: bool = False) -> tuple[dict[str, Any], list[
     return gt, results
 
 
-def _numbers(response: pb.ScoreDetectionResponse) -> list[float]:
+def _numbers(response: Any) -> list[float]:
     return [s.value for s in response.summary]
 
 
@@ -73,7 +73,7 @@ def test_from_coco_gives_the_json_requests_numbers(
         expected = client.call("ScoreDetection", as_json)
         got = client.call("ScoreDetection", columnar)
     assert _numbers(got) == _numbers(expected)
-    assert got.assets_total == expected.assets_total
+    assert getattr(got, "assets_total") == getattr(expected, "assets_total")  # noqa: B009
 
 
 def test_from_coco_reads_paths_bytes_and_gzip(server: RunningServer, tmp_path: Path) -> None:
