@@ -144,23 +144,26 @@ def _end_to_end(gt_path: str, res_path: str, repeats: int) -> dict[str, float]:
 
     big = {"CURATION_MAX_REQUEST_BYTES": str(1 << 30), "CURATION_MAX_RESPONSE_BYTES": str(1 << 30)}
     best = {"rest_json": float("inf"), "grpc_from_coco": float("inf")}
-    with running_server(big) as server, httpx.Client(timeout=600) as http:
-        with CurationClient(server.grpc, timeout=600) as client:
-            for i in range(repeats):
-                t0 = time.perf_counter()
-                with open(gt_path) as f, open(res_path) as g:
-                    body = json.dumps({"coco_gt_json": f.read(), "coco_results_json": g.read(),
+    with (
+        running_server(big) as server,
+        httpx.Client(timeout=600) as http,
+        CurationClient(server.grpc, timeout=600) as client,
+    ):
+        for i in range(repeats):
+            t0 = time.perf_counter()
+            with open(gt_path) as f, open(res_path) as g:
+                body = json.dumps({"coco_gt_json": f.read(), "coco_results_json": g.read(),
                                        "iou_histogram_bins": 30 + i, "page_size": 1})  # fmt: skip
-                answer = http.post(f"{server.http}/v1/diagnostics/detection:score", content=body,
+            answer = http.post(f"{server.http}/v1/diagnostics/detection:score", content=body,
                                    headers={"content-type": "application/json"})  # fmt: skip
-                answer.raise_for_status()
-                t1 = time.perf_counter()
-                client.call(
-                    "ScoreDetection", from_coco(gt_path, res_path, iou_histogram_bins=60 + i, page_size=1)
-                )
-                t2 = time.perf_counter()
-                best["rest_json"] = min(best["rest_json"], t1 - t0)
-                best["grpc_from_coco"] = min(best["grpc_from_coco"], t2 - t1)
+            answer.raise_for_status()
+            t1 = time.perf_counter()
+            client.call(
+                "ScoreDetection", from_coco(gt_path, res_path, iou_histogram_bins=60 + i, page_size=1)
+            )
+            t2 = time.perf_counter()
+            best["rest_json"] = min(best["rest_json"], t1 - t0)
+            best["grpc_from_coco"] = min(best["grpc_from_coco"], t2 - t1)
     return best
 
 
@@ -245,6 +248,15 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"  {name:<22} eval x{r['eval'] / ours['eval']:.2f}  load x{r['load'] / ours['load']:.2f}  peak mem x{mem:.2f}"
             )
+    _print_end_to_end(args, images, results)
+    if ref is not None and ours and ours["stats"] != ref:
+        print(f"MISMATCH: ours differs from {ref_name}")
+        return 1
+    return 0
+
+
+def _print_end_to_end(args: argparse.Namespace, images: int, results: dict[str, dict[str, Any]]) -> None:
+    """The end-to-end phase and its ratios to the in-process peers of the same run."""
     if not args.no_e2e:
         with tempfile.TemporaryDirectory() as tmp:
             gt_path, res_path, _, _ = _generate(images, tmp, args.seed)
@@ -257,10 +269,6 @@ def main(argv: list[str] | None = None) -> int:
                     total = results[peer]["load"] + results[peer]["eval"]
                     line += f"   x{seconds / total:.2f} of {peer} load+eval ({total:.3f} s)"
             print(line)
-    if ref is not None and ours and ours["stats"] != ref:
-        print(f"MISMATCH: ours differs from {ref_name}")
-        return 1
-    return 0
 
 
 if __name__ == "__main__":
