@@ -69,17 +69,19 @@ def _run_ours(gt_path: str, res_path: str) -> dict[str, Any]:
     """Our load + evaluate + accumulate + summarize, then the full diagnosis, after the server's warm-up."""
     sys.path.insert(0, str(ROOT / "service"))
     from curation.core.detection import coco as dc
-    from curation.core.detection import diagnose, from_coco_json, warm_up
+    from curation.core.detection import decode_typed, diagnose, from_typed, warm_up
 
     warm_up()  # what the server does at start: no compilation inside the timed region
     base = _reset_peak()
     t0 = time.perf_counter()
-    with open(gt_path) as f:
-        gt = json.load(f)
-    with open(res_path) as f:
-        res = json.load(f)
-    parsed = from_coco_json(gt, res)
-    del gt, res
+    with open(gt_path, "rb") as f:
+        gt = f.read()
+    with open(res_path, "rb") as f:
+        res = f.read()
+    typed = decode_typed(gt, res, segm=False)  # the server's path for well-typed files
+    assert typed is not None
+    parsed = from_typed(typed)
+    del gt, res, typed
     t1 = time.perf_counter()
     arrays = dc.accumulate(dc.evaluate_images(parsed.data))
     stats = [s.value for s in dc.summarize(arrays)]
@@ -130,6 +132,41 @@ def _run_peer(name: str, gt_path: str, res_path: str) -> dict[str, Any]:
     return out
 
 
+def _end_to_end(gt_path: str, res_path: str, repeats: int) -> dict[str, float]:
+    """Best seconds of a new ScoreDetection request (full diagnostic) from the files on disk to the
+    answer, against a real server: REST with the files as JSON strings, gRPC with ``from_coco``'s
+    columnar request. Each request differs (``iou_histogram_bins``) so none is answered from the cache."""
+    import httpx
+
+    sys.path.insert(0, str(ROOT / "clients" / "python"))
+    from bench._server import running_server
+    from curation_client import CurationClient, from_coco
+
+    big = {"CURATION_MAX_REQUEST_BYTES": str(1 << 30), "CURATION_MAX_RESPONSE_BYTES": str(1 << 30)}
+    best = {"rest_json": float("inf"), "grpc_from_coco": float("inf")}
+    with (
+        running_server(big) as server,
+        httpx.Client(timeout=600) as http,
+        CurationClient(server.grpc, timeout=600) as client,
+    ):
+        for i in range(repeats):
+            t0 = time.perf_counter()
+            with open(gt_path) as f, open(res_path) as g:
+                body = json.dumps({"coco_gt_json": f.read(), "coco_results_json": g.read(),
+                                       "iou_histogram_bins": 30 + i, "page_size": 1})  # fmt: skip
+            answer = http.post(f"{server.http}/v1/diagnostics/detection:score", content=body,
+                                   headers={"content-type": "application/json"})  # fmt: skip
+            answer.raise_for_status()
+            t1 = time.perf_counter()
+            client.call(
+                "ScoreDetection", from_coco(gt_path, res_path, iou_histogram_bins=60 + i, page_size=1)
+            )
+            t2 = time.perf_counter()
+            best["rest_json"] = min(best["rest_json"], t1 - t0)
+            best["grpc_from_coco"] = min(best["grpc_from_coco"], t2 - t1)
+    return best
+
+
 def _generate(images: int, directory: str, seed: int) -> tuple[str, str, int, int]:
     sys.path.insert(0, str(ROOT / "service"))
     from tests.synth.detection import synth_detection, to_coco_dicts
@@ -153,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="tiny run (CI)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip", action="append", default=[], help="peer to leave out (repeatable)")
+    parser.add_argument("--no-e2e", action="store_true", help="skip the end-to-end server phase")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--gt", help=argparse.SUPPRESS)
     parser.add_argument("--res", help=argparse.SUPPRESS)
@@ -210,10 +248,27 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"  {name:<22} eval x{r['eval'] / ours['eval']:.2f}  load x{r['load'] / ours['load']:.2f}  peak mem x{mem:.2f}"
             )
+    _print_end_to_end(args, images, results)
     if ref is not None and ours and ours["stats"] != ref:
         print(f"MISMATCH: ours differs from {ref_name}")
         return 1
     return 0
+
+
+def _print_end_to_end(args: argparse.Namespace, images: int, results: dict[str, dict[str, Any]]) -> None:
+    """The end-to-end phase and its ratios to the in-process peers of the same run."""
+    if not args.no_e2e:
+        with tempfile.TemporaryDirectory() as tmp:
+            gt_path, res_path, _, _ = _generate(images, tmp, args.seed)
+            e2e = _end_to_end(gt_path, res_path, 1 if args.smoke else 3)
+        print("\nend to end, a new request each time (server, full diagnostic; best of runs):")
+        for name, seconds in e2e.items():
+            line = f"  {name:<22}{seconds:>8.3f} s"
+            for peer in ("hotcoco", "ultrafast-pycocotools"):
+                if peer in results:
+                    total = results[peer]["load"] + results[peer]["eval"]
+                    line += f"   x{seconds / total:.2f} of {peer} load+eval ({total:.3f} s)"
+            print(line)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ HTTP; every failure is a ``CurationClientError`` carrying the service's error ki
 
 from __future__ import annotations
 
+from curation_client.coco import from_coco
 from curation_client.errors import CurationClientError
 from curation_client.grpc_client import AsyncCurationClient, CurationClient
 from curation_client.methods import Method, resolve
@@ -17,6 +18,7 @@ __all__ = [
     "CurationClientError",
     "Method",
     "RestCurationClient",
+    "from_coco",
     "resolve",
 ]
 

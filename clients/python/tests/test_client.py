@@ -152,6 +152,7 @@ def test_public_surface_is_exported() -> None:
         "CurationClientError",
         "Method",
         "RestCurationClient",
+        "from_coco",
         "resolve",
     }
     assert all(hasattr(curation_client, name) for name in curation_client.__all__)

@@ -35,6 +35,7 @@ from curation.logs import REQUEST_ID
 from curation.metrics import CONTENT_TYPE_LATEST
 from curation.ops import Context
 from curation.rest import protojson
+from curation.rest.encoding import Inflater, body_inflater
 from curation.rest.errors import JSON, curation_error_handler, http_error_handler
 from curation.rest.media import check_json_body
 from curation.rest.middleware import BodyLimitMiddleware, DrainMiddleware, RequestContextMiddleware
@@ -82,14 +83,18 @@ def context_from_headers(headers: Any, *, now: float | None = None) -> Context:
     )
 
 
-async def _read_body(request: Request) -> tuple[bytes, str]:
-    """The raw body (its size is bounded by ``BodyLimitMiddleware``) and its SHA-256, hashed chunk by
-    chunk as it arrives, so a repeat of a large body costs little more than reading it."""
+async def _read_body(request: Request, inflater: Inflater | None) -> tuple[bytes, str | None]:
+    """The body (its size is bounded by ``BodyLimitMiddleware``; gzip inflated as it arrives, bounded by
+    ``inflater``) and its SHA-256, hashed chunk by chunk as it arrives, so a repeat of a large body costs
+    little more than reading it (None for an inflated body)."""
     hasher = hashlib.sha256()
     chunks = []
     async for chunk in request.stream():
         hasher.update(chunk)
-        chunks.append(chunk)
+        chunks.append(inflater.feed(chunk) if inflater is not None else chunk)
+    if inflater is not None:
+        chunks.append(inflater.finish())
+        return b"".join(chunks), None  # the gateway hashes the inflated body (what the answer depends on)
     return b"".join(chunks), hasher.hexdigest()
 
 
@@ -103,8 +108,9 @@ def _rpc_endpoint(route: RestRoute, runtime: Runtime) -> Callable[[Request], Awa
     async def endpoint(request: Request) -> Response:
         """The answer, or nothing at all when the client leaves first: its computation is cancelled."""
         check_json_body(request.headers.get("content-type"))
+        inflater = body_inflater(request.headers.get("content-encoding"), runtime.settings.max_request_bytes)
         ctx = context_from_headers(request.headers)
-        body, digest = await _read_body(request)  # ClientDisconnect if the client leaves meanwhile
+        body, digest = await _read_body(request, inflater)  # ClientDisconnect if the client leaves meanwhile
         # Only once the body is read may the disconnect watcher take the next ASGI message.
         work = asyncio.create_task(
             runtime.gateway.answer(route.rpc, body, protojson.CODEC, ctx, digest=digest)

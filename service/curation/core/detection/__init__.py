@@ -24,6 +24,7 @@ from curation.core.detection.coco_json import (
     from_coco_json,
     masks_from_segmentations,
 )
+from curation.core.detection.coco_typed import TypedCoco, decode_typed, from_typed
 from curation.core.detection.diagnosis import DetectionDiagnosis, diagnose
 from curation.core.detection.mask_iou import mask_iou_fn, tide_mask_iou_fn
 from curation.core.detection.outcomes import AssetOutcomes
@@ -49,9 +50,12 @@ __all__ = [
     "SliceReport",
     "SummaryStat",
     "TideResult",
+    "TypedCoco",
     "decode_strings",
+    "decode_typed",
     "diagnose",
     "from_coco_json",
+    "from_typed",
     "mask_iou_fn",
     "masks_from_segmentations",
     "restrict_state",

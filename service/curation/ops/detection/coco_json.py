@@ -1,5 +1,7 @@
-"""COCO JSON ScoreDetection input: ``coco_gt_json`` (a COCO dataset) + ``coco_results_json`` (a
-results list, as ``loadRes`` takes it), read as pycocotools reads them.
+"""COCO JSON ScoreDetection input: a COCO dataset (``coco_gt_json``, or ``coco_gt_file`` as bytes,
+gzip accepted) + a results list as ``loadRes`` takes it (``coco_results_json`` / ``coco_results_file``),
+read as pycocotools reads them: well-typed files straight to columns (``core.detection.coco_typed``),
+anything else through ``json.loads`` and the generic reading, whose errors and warnings are the same.
 
 Both must be set and no columnar object field may be. Errors name the JSON entry
 (``coco_results_json[3].bbox``). What pycocotools would do silently, or fail on, comes back as
@@ -10,6 +12,7 @@ area (box area used), annotation id 0 in COCO mode (its match counts as a false 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -20,14 +23,17 @@ from curation.core.detection import (
     CocoJsonData,
     DetectionData,
     RleSet,
+    decode_typed,
     from_coco_json,
+    from_typed,
     masks_from_segmentations,
     rle_bbox,
 )
 from curation.errors import InvalidArgument
+from curation.ops.detection.coco_files import CocoFiles, coco_files
 from curation.ops.detection.cost import Sizes, check_parsed
 from curation.ops.detection.inputs import Inputs
-from curation.ops.detection.limits import check_coco_sizes
+from curation.ops.detection.limits import check_coco_sizes, check_typed_sizes
 from curation.ops.findings import warning
 from curation.v1 import common_pb2
 from curation.v1 import detection_pb2 as pb
@@ -41,25 +47,21 @@ _COLUMNAR = ("asset_ids", "category_names", "gt_asset", "pred_asset", "gt_boxes"
 def read_coco_json(request: pb.ScoreDetectionRequest, segm: bool) -> tuple[Inputs, list[common_pb2.Warning]]:
     """The objects of a COCO JSON request (``segm``: read segmentations, use mask IoU), and the
     warnings about what pycocotools would leave out or fail on."""
-    if not request.coco_results_json:
-        raise InvalidArgument("must be set together with coco_gt_json", field="coco_results_json")
+    files = coco_files(request)
     for name in _COLUMNAR:
         if len(getattr(request, name)):
             raise InvalidArgument("give either columnar arrays or COCO JSON, not both", field=name)
-    gt = _load(request.coco_gt_json, "coco_gt_json")
-    res = _load(request.coco_results_json, "coco_results_json")
-    check_coco_sizes(gt, res, request.params)
-    parsed, masks = _parse(gt, res, segm)
+    parsed, masks, first_has_box = _read(files, request.params, segm)
     data = parsed.data
     n_img = data.num_images
     K = data.num_categories
     per_asset = (np.bincount(data.gt_image, minlength=n_img), np.bincount(data.dt_image, minlength=n_img))
     per_category = (np.bincount(data.gt_category, minlength=K), np.bincount(data.dt_category, minlength=K))
-    check_parsed(request, Sizes(data.num_gt, data.num_dt, n_img, K, per_asset, per_category))
-    if masks is not None and res and "bbox" not in res[0]:
+    check_parsed(request, Sizes(data.num_gt, data.num_dt, n_img, K, per_asset, per_category), files)
+    if masks is not None and not first_has_box:
         # pycocotools' loadRes decides by the first result: without a box, area and box come from masks.
         data = replace(data, dt_box=rle_bbox(masks[1]), dt_area=masks[1].area)
-    _check_boxes_and_scores(data, parsed)
+    _check_boxes_and_scores(data, parsed, files.names)
     inputs = Inputs(
         data,
         [str(i) for i in parsed.image_ids],
@@ -67,11 +69,30 @@ def read_coco_json(request: pb.ScoreDetectionRequest, segm: bool) -> tuple[Input
         parsed.gt_ann_index,
         parsed.dt_result_index,
         masks,
+        coco_fields=files.names,
     )
-    return inputs, _warnings(parsed, data, request.mode)
+    return inputs, _warnings(parsed, data, request.mode, files.names)
 
 
-def _load(text: str, field: str) -> Any:
+def _read(
+    files: CocoFiles, params: pb.DetectionParams, segm: bool
+) -> tuple[CocoJsonData, tuple[RleSet, RleSet] | None, bool]:
+    """The parsed files, their masks (segm) and whether the first result has a box: the typed fast
+    path when the files are well-typed COCO, else the generic reading (with its exact errors)."""
+    typed = decode_typed(files.gt, files.results, segm=segm)
+    if typed is not None:
+        check_typed_sizes(typed, params, names=files.names)
+        first_has_box = typed.first_result_has_bbox()
+        parsed, masks = _columns(lambda: from_typed(typed), segm, files.names)
+        return parsed, masks, first_has_box
+    gt = _load(files.gt, files.gt_field)
+    res = _load(files.results, files.results_field)
+    check_coco_sizes(gt, res, params, segm=segm, names=files.names)
+    parsed, masks = _columns(lambda: from_coco_json(gt, res, need_segm=segm), segm, files.names)
+    return parsed, masks, not (res and "bbox" not in res[0])
+
+
+def _load(text: str | bytes, field: str) -> Any:
     """The parsed JSON of ``field``."""
     try:
         return json.loads(text)
@@ -79,10 +100,12 @@ def _load(text: str, field: str) -> Any:
         raise InvalidArgument(f"not valid JSON: {exc}", field=field) from None
 
 
-def _parse(gt: Any, res: Any, segm: bool) -> tuple[CocoJsonData, tuple[RleSet, RleSet] | None]:
+def _columns(
+    parse: Callable[[], CocoJsonData], segm: bool, names: tuple[str, str]
+) -> tuple[CocoJsonData, tuple[RleSet, RleSet] | None]:
     """The core's reading of the two files (and the masks, for segm), its errors named by request field."""
     try:
-        parsed = from_coco_json(gt, res, need_segm=segm)
+        parsed = parse()
         masks = None
         if segm:
             masks = (
@@ -95,16 +118,17 @@ def _parse(gt: Any, res: Any, segm: bool) -> tuple[CocoJsonData, tuple[RleSet, R
                 masks_from_segmentations(parsed.dt_segm or [], parsed.dt_result_index, "coco_results"),
             )
     except CocoFormatError as exc:
-        field = exc.field.replace("coco_gt", "coco_gt_json").replace("coco_results", "coco_results_json")
+        field = exc.field.replace("coco_gt", names[0], 1) if exc.field.startswith("coco_gt") else exc.field
+        field = field.replace("coco_results", names[1], 1) if field.startswith("coco_results") else field
         raise InvalidArgument(exc.message, field=field) from None
     return parsed, masks
 
 
-def _check_boxes_and_scores(data: DetectionData, parsed: CocoJsonData) -> None:
+def _check_boxes_and_scores(data: DetectionData, parsed: CocoJsonData, names: tuple[str, str]) -> None:
     """Boxes need finite x, y and non-negative width, height; scores must be finite."""
     for arr, idx, name in (
-        (data.gt_box, parsed.gt_ann_index, "coco_gt_json.annotations"),
-        (data.dt_box, parsed.dt_result_index, "coco_results_json"),
+        (data.gt_box, parsed.gt_ann_index, f"{names[0]}.annotations"),
+        (data.dt_box, parsed.dt_result_index, names[1]),
     ):
         bad = ~np.isfinite(arr).all(axis=1) | (arr[:, 2] < 0) | (arr[:, 3] < 0)
         if bad.any():
@@ -114,11 +138,13 @@ def _check_boxes_and_scores(data: DetectionData, parsed: CocoJsonData) -> None:
     if data.num_dt and not np.isfinite(data.dt_score).all():
         i = int(np.flatnonzero(~np.isfinite(data.dt_score))[0])
         raise InvalidArgument(
-            "score is not finite", field=f"coco_results_json[{int(parsed.dt_result_index[i])}].score"
+            "score is not finite", field=f"{names[1]}[{int(parsed.dt_result_index[i])}].score"
         )
 
 
-def _warnings(parsed: CocoJsonData, data: DetectionData, mode: int) -> list[common_pb2.Warning]:
+def _warnings(
+    parsed: CocoJsonData, data: DetectionData, mode: int, names: tuple[str, str]
+) -> list[common_pb2.Warning]:
     """What pycocotools would have done silently (or failed on) with these files, in a fixed order."""
     out = []
     if parsed.gt_dropped_unknown:
@@ -126,27 +152,27 @@ def _warnings(parsed: CocoJsonData, data: DetectionData, mode: int) -> list[comm
             "GT_UNKNOWN_IMAGE_OR_CATEGORY",
             f"{parsed.gt_dropped_unknown} annotations name an image or category absent from the GT file "
             "and were left out (as pycocotools does).",
-            "coco_gt_json",
+            names[0],
         ))  # fmt: skip
     if parsed.dt_dropped_unknown_category:
         out.append(warning(
             "PREDICTION_UNKNOWN_CATEGORY",
             f"{parsed.dt_dropped_unknown_category} results name a category absent from the GT file; "
             "pycocotools silently leaves them out, and so do we.",
-            "coco_results_json",
+            names[1],
         ))  # fmt: skip
     if parsed.gt_missing_area:
         out.append(warning(
             "GT_AREA_MISSING",
             f"{parsed.gt_missing_area} annotations have no area; their box area was used "
             "(pycocotools would fail).",
-            "coco_gt_json",
+            names[0],
         ))  # fmt: skip
     if data.gt_zero_id is not None and data.gt_zero_id.any() and mode != pb.DETECTION_MODE_DIAGNOSTIC:
         out.append(warning(
             "ZERO_ANNOTATION_ID",
             "an annotation has id 0: pycocotools (and COCO mode) count the detection matched to it as a "
             "false positive; DIAGNOSTIC mode does not.",
-            "coco_gt_json",
+            names[0],
         ))  # fmt: skip
     return out

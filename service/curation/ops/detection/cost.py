@@ -38,6 +38,7 @@ import numpy.typing as npt
 
 from curation.errors import LimitExceeded
 from curation.ops.detection import limits
+from curation.ops.detection.coco_files import CocoFiles, coco_files, has_coco
 from curation.ops.operation_spec import Cost
 from curation.v1 import detection_pb2 as pb
 
@@ -64,24 +65,35 @@ class Sizes:
     per_category: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None
 
 
-def stated_sizes(request: pb.ScoreDetectionRequest) -> Sizes:
+def stated_sizes(request: pb.ScoreDetectionRequest, files: CocoFiles | None = None) -> Sizes:
     """The counts the request states: its columnar lengths, or for COCO JSON the keys its text holds
     (an annotation or result per ``"image_id"``, a category per ``"id"`` in the categories section, an
     asset per ``"id"`` anywhere), counted without parsing or copying; :func:`check_parsed` holds the
-    parsed files to them."""
-    gt, res = request.coco_gt_json, request.coco_results_json
-    if not gt:
+    parsed files to them. ``files``: the COCO files already read (gzip inflated) from the request."""
+    if files is None and not has_coco(request):
         n_cat, n_img = max(1, len(request.category_names)), len(request.asset_ids)
         per_asset = (_per_index(request.gt_asset, n_img), _per_index(request.pred_asset, n_img))
         per_category = (_per_index(request.gt_category, n_cat), _per_index(request.pred_category, n_cat))
         return Sizes(len(request.gt_asset), len(request.pred_asset), n_img, n_cat, per_asset, per_category)
-    start = gt.find('"categories"')
+    files = files or coco_files(request)
+    gt, res = files.gt, files.results
+    start = _find(gt, '"categories"')
     K = 1
     if start >= 0:
-        ends = [gt.find(key, start + 1) for key in ('"images"', '"annotations"', '"info"', '"licenses"')]
+        ends = [_find(gt, key, start + 1) for key in ('"images"', '"annotations"', '"info"', '"licenses"')]
         end = min([e for e in ends if e > start] or [len(gt)])
-        K = max(1, gt.count('"id"', start, end))
-    return Sizes(gt.count('"image_id"'), res.count('"image_id"'), gt.count('"id"'), K)
+        K = max(1, _count(gt, '"id"', start, end))
+    return Sizes(_count(gt, '"image_id"'), _count(res, '"image_id"'), _count(gt, '"id"'), K)
+
+
+def _find(text: str | bytes, key: str, start: int = 0) -> int:
+    """``text.find(key, start)`` for text given as a string or as bytes."""
+    return text.find(key, start) if isinstance(text, str) else text.find(key.encode(), start)
+
+
+def _count(text: str | bytes, key: str, start: int = 0, end: int | None = None) -> int:
+    """``text.count(key, start, end)`` for text given as a string or as bytes."""
+    return text.count(key, start, end) if isinstance(text, str) else text.count(key.encode(), start, end)
 
 
 def _per_index(column: Any, n: int) -> npt.NDArray[np.int64]:
@@ -95,15 +107,16 @@ def _per_index(column: Any, n: int) -> npt.NDArray[np.int64]:
 def cost(request: pb.ScoreDetectionRequest) -> Cost:
     """The request's peak memory and work (see the module docstring); maxima checked first."""
     longest = limits.check_request(request)
-    return _estimate(request, stated_sizes(request), longest)
+    files = coco_files(request) if has_coco(request) else None
+    return _estimate(request, stated_sizes(request, files), longest, files.chars if files else 0)
 
 
-def check_parsed(request: pb.ScoreDetectionRequest, parsed: Sizes) -> None:
+def check_parsed(request: pb.ScoreDetectionRequest, parsed: Sizes, files: CocoFiles) -> None:
     """Refuse COCO JSON whose parsed files cost more than the estimate the budget accepted from their
     text (keys written with escapes hide from the count): the work never outgrows its estimate."""
     longest = limits.check_request(request)
-    accepted = _estimate(request, stated_sizes(request), longest)
-    actual = _estimate(request, parsed, longest)
+    accepted = _estimate(request, stated_sizes(request, files), longest, files.chars)
+    actual = _estimate(request, parsed, longest, files.chars)
     if actual.memory_bytes > accepted.memory_bytes:
         raise LimitExceeded(
             f"the parsed COCO files would take about {actual.memory_bytes:,} bytes, more than the "
@@ -112,10 +125,10 @@ def check_parsed(request: pb.ScoreDetectionRequest, parsed: Sizes) -> None:
         )
 
 
-def _estimate(request: pb.ScoreDetectionRequest, sizes: Sizes, longest: int) -> Cost:
-    """Memory and work of ``request`` with ``sizes`` objects (the module docstring's formula)."""
+def _estimate(request: pb.ScoreDetectionRequest, sizes: Sizes, longest: int, json_chars: int) -> Cost:
+    """Memory and work of ``request`` with ``sizes`` objects and ``json_chars`` of COCO text (the module
+    docstring's formula)."""
     n_gt, n_dt, n_img, K = sizes.n_gt, sizes.n_dt, sizes.n_img, sizes.K
-    json_chars = len(request.coco_gt_json) + len(request.coco_results_json)
     T, R, A, cuts = limits.effective_params(request.params)
     M, Md = len(cuts), max(cuts)
     cells = min(T * R * K * A * M, limits.MAX_PRECISION_CELLS)

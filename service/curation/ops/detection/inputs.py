@@ -30,18 +30,20 @@ class Inputs:
     gt_index: npt.NDArray[np.int64] | None
     dt_index: npt.NDArray[np.int64] | None
     masks: tuple[RleSet, RleSet] | None
+    # The request fields the COCO files came from (``coco_gt_file`` when given as bytes).
+    coco_fields: tuple[str, str] = ("coco_gt_json", "coco_results_json")
 
     def gt_field(self, row: int, columnar: str, coco: str) -> str:
         """The request field of GT ``row``: ``columnar[row]``, or its annotation's ``coco`` member."""
         if self.gt_index is None:
             return f"{columnar}[{row}]"
-        return f"coco_gt_json.annotations[{int(self.gt_index[row])}].{coco}"
+        return f"{self.coco_fields[0]}.annotations[{int(self.gt_index[row])}].{coco}"
 
     def dt_field(self, row: int, columnar: str, coco: str) -> str:
         """The request field of prediction ``row``: ``columnar[row]``, or its result's ``coco`` member."""
         if self.dt_index is None:
             return f"{columnar}[{row}]"
-        return f"coco_results_json[{int(self.dt_index[row])}].{coco}"
+        return f"{self.coco_fields[1]}[{int(self.dt_index[row])}].{coco}"
 
 
 def check_mask_sizes(inputs: Inputs, masks: tuple[RleSet, RleSet]) -> None:

@@ -8,8 +8,12 @@ refuses an estimate over the per-request budget. docs/limits.md (## Diagnostics)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
+from curation.core.detection import TypedCoco
 from curation.errors import LimitExceeded
 from curation.ops._limits import at_most, each_at_most, longest_at_most
 from curation.v1 import detection_pb2 as pb
@@ -17,6 +21,7 @@ from curation.v1 import detection_pb2 as pb
 __all__ = [
     "MAX_AREA_RANGES",
     "MAX_ASSETS",
+    "MAX_COCO_FILE_BYTES",
     "MAX_CATEGORIES",
     "MAX_DETECTIONS",
     "MAX_DETECTION_CUTS",
@@ -33,6 +38,7 @@ __all__ = [
     "MAX_STREAM_CHUNKS",
     "check_coco_sizes",
     "check_request",
+    "check_typed_sizes",
     "effective_params",
 ]
 
@@ -82,6 +88,10 @@ MAX_MASK_SIDE = 65_535
 # empty chunks, 5 MB on the wire, held 900 MB); 100,000 chunks of the 4 MB message limit is far more
 # than the request size limit lets through.
 MAX_STREAM_CHUNKS = 100_000
+# One COCO file once gzip is inflated: the default request size limit (CURATION_MAX_REQUEST_BYTES), so a
+# compressed file can grow no larger than the same file sent uncompressed could be; inflation stops
+# there (a zip bomb costs this much at most).
+MAX_COCO_FILE_BYTES = 512 * 1024 * 1024
 
 # pycocotools' defaults (CocoParams), for a list the request leaves empty.
 _DEFAULT_T, _DEFAULT_R, _DEFAULT_A, _DEFAULT_CUTS = 10, 101, 4, (1, 10, 100)
@@ -147,39 +157,77 @@ def _check_slice_values(columns: Any, keys: Any, field: str) -> None:
             at_most(len(set(col.values)), MAX_SLICE_VALUES, f"{field}[{i}].values", what="distinct values")
 
 
-def check_coco_sizes(gt: Any, res: Any, params: pb.DetectionParams) -> None:
-    """The maxima of COCO JSON input, once parsed: image and mask sides, categories (and the precision
-    cells they make) and objects."""
+def check_coco_sizes(
+    gt: Any, res: Any, params: pb.DetectionParams, *, segm: bool, names: tuple[str, str]
+) -> None:
+    """The maxima of COCO JSON input read the generic way (``json.loads`` values): image and mask sides,
+    categories (and the precision cells they make) and objects. ``names``: the request fields of the
+    GT and results files; mask sizes are checked when segmentations are read (``segm``)."""
+    gt_name, res_name = names
     if isinstance(gt, dict):
         images, anns, cats = gt.get("images"), gt.get("annotations"), gt.get("categories")
         if isinstance(cats, list):
-            at_most(len(cats), MAX_CATEGORIES, "coco_gt_json.categories", what="categories")
-            T, R, A, cuts = effective_params(params)
-            cells = T * R * max(1, len(cats)) * A * len(cuts)
-            at_most(cells, MAX_PRECISION_CELLS, "params", what="precision cells (T x R x K x A x M)")
+            _check_categories(len(cats), params, gt_name)
         if isinstance(images, list):
-            at_most(len(images), MAX_ASSETS, "coco_gt_json.images", what="images")
+            at_most(len(images), MAX_ASSETS, f"{gt_name}.images", what="images")
             for i, image in enumerate(images):
                 if isinstance(image, dict):
                     for side in ("height", "width"):
-                        _side(image.get(side), f"coco_gt_json.images[{i}].{side}")
+                        _side(image.get(side), f"{gt_name}.images[{i}].{side}")
         if isinstance(anns, list):
-            at_most(len(anns), MAX_OBJECTS, "coco_gt_json.annotations", what="annotations")
-            _segmentation_sizes(anns, "coco_gt_json.annotations")
+            at_most(len(anns), MAX_OBJECTS, f"{gt_name}.annotations", what="annotations")
+            if segm:
+                _segmentation_sizes(anns, f"{gt_name}.annotations", _member)
     if isinstance(res, list):
-        at_most(len(res), MAX_OBJECTS, "coco_results_json", what="results")
-        _segmentation_sizes(res, "coco_results_json")
+        at_most(len(res), MAX_OBJECTS, res_name, what="results")
+        if segm:
+            _segmentation_sizes(res, res_name, _member)
+
+
+def check_typed_sizes(doc: TypedCoco, params: pb.DetectionParams, *, names: tuple[str, str]) -> None:
+    """:func:`check_coco_sizes` of a typed document (the same maxima, the same first offender)."""
+    gt_name, res_name = names
+    _check_categories(len(doc.categories), params, gt_name)
+    at_most(len(doc.images), MAX_ASSETS, f"{gt_name}.images", what="images")
+    sides = doc.image_sides()
+    over = np.flatnonzero((sides > MAX_MASK_SIDE).ravel())
+    if over.size:
+        i, side = divmod(int(over[0]), 2)
+        _side(sides[i, side], f"{gt_name}.images[{i}].{('height', 'width')[side]}")
+    at_most(len(doc.annotations), MAX_OBJECTS, f"{gt_name}.annotations", what="annotations")
+    at_most(len(doc.results), MAX_OBJECTS, res_name, what="results")
+    if doc.segm:
+        _segmentation_sizes(doc.annotations, f"{gt_name}.annotations", _segmentation)
+        _segmentation_sizes(doc.results, res_name, _segmentation)
+
+
+def _check_categories(n: int, params: pb.DetectionParams, gt_name: str) -> None:
+    at_most(n, MAX_CATEGORIES, f"{gt_name}.categories", what="categories")
+    T, R, A, cuts = effective_params(params)
+    cells = T * R * max(1, n) * A * len(cuts)
+    at_most(cells, MAX_PRECISION_CELLS, "params", what="precision cells (T x R x K x A x M)")
+
+
+def _segmentation(obj: Any, key: str) -> Any:
+    """A Struct's member (None when its type has none)."""
+    return getattr(obj, key, None)
+
+
+def _member(obj: Any, key: str) -> Any:
+    """A JSON object's member (None for anything else)."""
+    return obj.get(key) if isinstance(obj, dict) else None
 
 
 def _side(value: Any, field: str) -> None:
     if isinstance(value, int | float) and value > MAX_MASK_SIDE:
-        message = f"{value} pixels is over the documented maximum of {MAX_MASK_SIDE:,}"
+        shown = int(value) if isinstance(value, float) and value.is_integer() else value
+        message = f"{shown} pixels is over the documented maximum of {MAX_MASK_SIDE:,}"
         raise LimitExceeded(message, field=field)
 
 
-def _segmentation_sizes(objects: list[Any], field: str) -> None:
+def _segmentation_sizes(objects: list[Any], field: str, get: Callable[[Any, str], Any]) -> None:
     for i, obj in enumerate(objects):
-        seg = obj.get("segmentation") if isinstance(obj, dict) else None
+        seg = get(obj, "segmentation")
         size = seg.get("size") if isinstance(seg, dict) else None
         if isinstance(size, list) and len(size) == 2:  # [height, width]
             _side(size[0], f"{field}[{i}].segmentation.size[0]")

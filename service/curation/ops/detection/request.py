@@ -18,6 +18,7 @@ from curation.core.detection import CocoParams, DetectionData, Mode
 from curation.errors import InvalidArgument
 from curation.ops import _validate as v
 from curation.ops.detection import limits
+from curation.ops.detection.coco_files import has_coco
 from curation.ops.detection.coco_json import read_coco_json
 from curation.ops.detection.columnar import read_columnar
 from curation.ops.detection.inputs import Inputs, check_mask_sizes, check_probabilities
@@ -79,11 +80,9 @@ def _read_inputs(request: pb.ScoreDetectionRequest) -> tuple[Inputs, list[common
         raise InvalidArgument(
             "masks need iou_type SEGM", field="gt_masks" if len(request.gt_masks) else "pred_masks"
         )
-    if request.coco_gt_json:
+    if has_coco(request):
         inputs, warnings = read_coco_json(request, segm)
     else:
-        if request.coco_results_json:
-            raise InvalidArgument("must be set together with coco_gt_json", field="coco_gt_json")
         inputs, warnings = read_columnar(request, segm), []
     if inputs.masks is not None:
         check_mask_sizes(inputs, inputs.masks)

@@ -212,7 +212,7 @@ def _bool(value: Any) -> bool:
 def _string(value: Any) -> str:
     if type(value) is not str:
         raise Bad(f"expected a string, got {json_type(value)}")
-    if SURROGATE.search(value):
+    if not value.isascii() and SURROGATE.search(value):  # isascii is O(1): a COCO file skips the scan
         raise Bad("string contains an unpaired surrogate")
     return value
 
