@@ -26,6 +26,8 @@ class Running:
     pid: int = 0
     # Every JSON log line the server wrote so far (appended by a reader thread while it runs).
     log: list[dict[str, Any]] = field(default_factory=list, compare=False)
+    # Seconds from the process's spawn to its "listening" and "serving" log lines (as read here).
+    startup: dict[str, float] = field(default_factory=dict, compare=False)
 
     @property
     def http(self) -> str:
@@ -57,6 +59,7 @@ def running_server(
     full_env.update({"CURATION_HTTP_PORT": "0", "CURATION_GRPC_PORT": "0", "CURATION_HOST": "127.0.0.1"})
     full_env["PYTHONPATH"] = str(ROOT / "service") + os.pathsep + full_env.get("PYTHONPATH", "")
     full_env.update(env or {})
+    spawned = time.monotonic()
     proc = subprocess.Popen(
         [sys.executable, "-m", "curation"],
         env=full_env,
@@ -74,6 +77,7 @@ def running_server(
     wanted = "serving" if serving else "listening"
     deadline = time.monotonic() + timeout
     ports: tuple[int, int] | None = None
+    startup: dict[str, float] = {}
     try:
         while True:
             try:
@@ -83,12 +87,14 @@ def running_server(
             if doc is None:
                 raise RuntimeError(f"server exited with {proc.wait()}; its log: {seen[-5:]}")
             seen.append(doc)
+            if doc.get("message") in ("listening", "serving"):
+                startup[str(doc["message"])] = time.monotonic() - spawned
             if doc.get("message") == "listening":
                 ports = (int(doc["http_port"]), int(doc["grpc_port"]))
             if doc.get("message") == wanted:
                 break
         assert ports is not None
-        running = Running(ports[0], ports[1], proc.pid, seen)
+        running = Running(ports[0], ports[1], proc.pid, seen, startup)
         threading.Thread(target=_collect, args=(lines, seen), daemon=True).start()
         yield running
     finally:

@@ -61,16 +61,25 @@ def length_delimited(field_number: int, payload: bytes) -> bytes:
 
 
 def varint_sizes(values: npt.NDArray[np.int64]) -> Offsets:
-    """Bytes each non-negative value takes as a varint."""
+    """Bytes each non-negative value takes as a varint (one pass per byte the largest value needs, not
+    nine: small values, the common case, cost two numpy calls)."""
     out = np.ones(values.shape[0], dtype=np.int64)
-    for j in range(1, 10):
+    top = int(values.max(initial=0))
+    j = 1
+    while j < 10 and top >= 1 << (7 * j):
         out += values >= (1 << (7 * j))
+        j += 1
     return out
 
 
 def put_varint(buf: Buffer, at: Offsets, values: npt.NDArray[np.int64] | int) -> Offsets:
     """Write ``values[i]`` as a varint at ``at[i]``; one integer (a field key) goes to every ``at``."""
-    values = np.broadcast_to(np.asarray(values, dtype=np.int64), at.shape)
+    if isinstance(values, int):  # a key: its one or two bytes, each written to every record at once
+        encoded = varint(values)
+        for j, key_byte in enumerate(encoded):
+            buf[at + j] = key_byte
+        return at + len(encoded)
+    values = np.asarray(values, dtype=np.int64)
     lengths = varint_sizes(values)
     unsigned = values.astype(np.uint64)
     for j in range(int(lengths.max(initial=1))):

@@ -41,6 +41,7 @@ from typing import Any
 import uvicorn
 
 from curation.ops import BodyFormat, OperationSpec
+from curation.ops.gateway import InProcess
 from curation.rest.app import create_app
 from curation.rest.connections import ConnectionLimits, guarded_protocol
 from curation.rpc import GrpcServer, create_grpc_server
@@ -117,7 +118,8 @@ def start_pool(runtime: Runtime, registry: str | None) -> ProcessPool | None:
         codecs=CODECS,
         registry=registry,
     )
-    pool = ProcessPool(config, runtime.cache, runtime.store, runtime.metrics)
+    local = InProcess(runtime.ops)
+    pool = ProcessPool(config, runtime.cache, runtime.store, runtime.metrics, local=local)
     runtime.gateway = pool
     return pool
 

@@ -277,3 +277,16 @@ async def test_a_request_over_the_memory_budget_is_refused_before_it_is_evaluate
     small = pb.ScoreClassificationRequest(asset_ids=["a"], y_true=[0], y_pred=[0])
     await ops.dispatch(NAME, small, Context())
     assert c.calls == 1
+
+
+@pytest.mark.parametrize("local_bytes", [0, 1 << 20])
+async def test_body_fast_path_leaves_a_cached_result_over_the_bound_alone(local_bytes: int) -> None:
+    """``max_payload_bytes``: a result larger than that is a miss (decoded tier and cache alike), so a
+    loop that must stay prompt never decodes it; within the bound it is the usual hit."""
+    ops, cache = make(Counting(), local_bytes=local_bytes)
+    digest = body_digest(b"{}")
+    await ops.dispatch(NAME, request(), Context(), body_digest=digest)
+    stored = max(len(v) for k, v in cache.data.items() if ":body:" not in k)
+    assert await ops.dispatch_body(NAME, Context(), digest, max_payload_bytes=1) is None
+    hit = await ops.dispatch_body(NAME, Context(), digest, max_payload_bytes=stored)
+    assert isinstance(hit, pb.ScoreClassificationResponse) and hit.cache.cached

@@ -107,9 +107,14 @@ class InProcess:
             )
         return await self._encode(codec, response, ctx)
 
-    async def answer_known(self, name: str, digest: str, codec: Codec, ctx: Context) -> bytes | None:
-        """The encoded answer to a body seen before, from its digest alone, or None (then send it)."""
-        response = await self.ops.dispatch_body(name, ctx, digest, body_format=codec.format)
+    async def answer_known(
+        self, name: str, digest: str, codec: Codec, ctx: Context, *, max_payload_bytes: int | None = None
+    ) -> bytes | None:
+        """The encoded answer to a body seen before, from its digest alone, or None (then send it);
+        ``max_payload_bytes`` bounds the cached result it may decode (see ``dispatch_body``)."""
+        response = await self.ops.dispatch_body(
+            name, ctx, digest, body_format=codec.format, max_payload_bytes=max_payload_bytes
+        )
         return None if response is None else await self._encode(codec, response, ctx)
 
     async def answer_stream(self, name: str, chunks: Sequence[bytes], codec: Codec, ctx: Context) -> bytes:

@@ -150,7 +150,13 @@ class Seam(Protocol):
     ) -> Message: ...
 
     async def dispatch_body(
-        self, name: str, ctx: Context, body_digest: str, *, body_format: BodyFormat = BodyFormat.JSON
+        self,
+        name: str,
+        ctx: Context,
+        body_digest: str,
+        *,
+        body_format: BodyFormat = BodyFormat.JSON,
+        max_payload_bytes: int | None = None,
     ) -> Message | None: ...
 
     async def dispatch_stream(self, name: str, chunks: Sequence[Message], ctx: Context) -> Message: ...

@@ -312,9 +312,18 @@ class Operations:
         return stream.wrap(await self.dispatch(stream.answered_by, merged, ctx))
 
     async def dispatch_body(
-        self, name: str, ctx: Context, body_digest: str, *, body_format: BodyFormat = BodyFormat.JSON
+        self,
+        name: str,
+        ctx: Context,
+        body_digest: str,
+        *,
+        body_format: BodyFormat = BodyFormat.JSON,
+        max_payload_bytes: int | None = None,
     ) -> Message | None:
-        """Fast path: the answer to a byte-identical body seen before, or None (then parse it)."""
+        """Fast path: the answer to a byte-identical body seen before, or None (then parse it).
+
+        ``max_payload_bytes``: answer only from a cached result at most that large (a caller on a loop
+        that must stay prompt leaves larger ones to be decoded elsewhere)."""
         spec = self.specs.get(name)
         if spec is None or spec.handle is not None or spec.payload_type is None or spec.respond is None:
             return None
@@ -326,7 +335,7 @@ class Operations:
         alias = self._open(raw, "alias:" + name, "", common_pb2.BodyAlias, key=alias_key)
         if alias is None:
             return None
-        payload = await self._load(spec, ctx.namespace, alias.key_digest)
+        payload = await self._load(spec, ctx.namespace, alias.key_digest, max_payload_bytes)
         if payload is None:
             return None
         try:
@@ -460,15 +469,17 @@ class Operations:
             if shared.waiters == 0 and not shared.task.done():
                 shared.task.cancel()
 
-    async def _load(self, spec: AnySpec, namespace: str, digest: str) -> Message | None:
+    async def _load(
+        self, spec: AnySpec, namespace: str, digest: str, max_bytes: int | None = None
+    ) -> Message | None:
         payload_type: type[Message] | None = spec.payload_type
         assert payload_type is not None
         key = storage_key(namespace, spec.name, spec.version, digest)
-        local = self._recent.get(key, payload_type)
+        local = self._recent.get(key, payload_type, max_size=max_bytes)
         if local is not None:
             return local
         raw = await self.cache.get(key)
-        if raw is None:
+        if raw is None or (max_bytes is not None and len(raw) > max_bytes):
             return None
         payload = self._open(raw, f"{spec.name}@v{spec.version}", digest, payload_type, key=key)
         if payload is not None:

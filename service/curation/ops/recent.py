@@ -55,10 +55,13 @@ class RecentPayloads:
         """Estimated bytes held by the entries (at most the budget)."""
         return self._bytes
 
-    def get(self, key: str, payload_type: type[M]) -> M | None:
-        """The payload under ``key`` if it is one of ``payload_type``."""
+    def get(self, key: str, payload_type: type[M], *, max_size: int | None = None) -> M | None:
+        """The payload under ``key`` if it is one of ``payload_type`` (and was at most ``max_size``
+        serialized bytes, when given)."""
         entry = self._entries.get(key)
         if entry is None or not isinstance(entry[0], payload_type):
+            return None
+        if max_size is not None and entry[1] > memory_of(entry[0], max_size):
             return None
         self._entries.move_to_end(key)
         return entry[0]
