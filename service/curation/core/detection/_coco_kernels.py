@@ -44,6 +44,8 @@ def _iou_block(  # noqa: PLR0917 - numba kernels take their arrays positionally
     gt_box: FloatArray,
     gt_crowd: BoolArray,
     dt_box: FloatArray,
+    g_idx: IntArray,
+    d_idx: IntArray,
     g0: int,
     G: int,
     d0: int,
@@ -52,17 +54,19 @@ def _iou_block(  # noqa: PLR0917 - numba kernels take their arrays positionally
 ) -> None:
     # Same operations in the same order as bbIou in pycocotools' maskApi.c; crowd union = det area.
     for j in range(G):
-        gx = gt_box[g0 + j, 0]
-        gy = gt_box[g0 + j, 1]
-        gw = gt_box[g0 + j, 2]
-        gh = gt_box[g0 + j, 3]
+        g = g_idx[g0 + j]
+        gx = gt_box[g, 0]
+        gy = gt_box[g, 1]
+        gw = gt_box[g, 2]
+        gh = gt_box[g, 3]
         ga = gw * gh
         crowd = gt_crowd[g0 + j]
         for i in range(D):
-            dx = dt_box[d0 + i, 0]
-            dy = dt_box[d0 + i, 1]
-            dw = dt_box[d0 + i, 2]
-            dh = dt_box[d0 + i, 3]
+            d = d_idx[d0 + i]
+            dx = dt_box[d, 0]
+            dy = dt_box[d, 1]
+            dw = dt_box[d, 2]
+            dh = dt_box[d, 3]
             v = 0.0
             w = min(dw + dx, gw + gx) - max(dx, gx)
             if w > 0:
@@ -80,6 +84,8 @@ def box_iou_kernel(  # noqa: PLR0917
     gt_box: FloatArray,
     gt_crowd: BoolArray,
     dt_box: FloatArray,
+    g_idx: IntArray,
+    d_idx: IntArray,
     g_lo: IntArray,
     g_hi: IntArray,
     d_lo: IntArray,
@@ -87,12 +93,17 @@ def box_iou_kernel(  # noqa: PLR0917
     offsets: IntArray,
     out: FloatArray,
 ) -> None:
-    """IoU blocks (D x G, row-major) of every group, written at ``offsets[q]`` of ``out``."""
+    """IoU blocks (D x G, row-major) of every group, written at ``offsets[q]`` of ``out``. The GT at
+    group position ``j`` is ``gt_box[g_idx[j]]`` (crowd flag ``gt_crowd[j]``), the detection at ``i``
+    is ``dt_box[d_idx[i]]``: the boxes are read in place, not gathered into group order first."""
     for q in range(g_lo.shape[0]):
         G = g_hi[q] - g_lo[q]
         D = d_hi[q] - d_lo[q]
         if G > 0 and D > 0:
-            _iou_block(gt_box, gt_crowd, dt_box, g_lo[q], G, d_lo[q], D, out[offsets[q] : offsets[q] + G * D])
+            _iou_block(
+                gt_box, gt_crowd, dt_box, g_idx, d_idx, g_lo[q], G, d_lo[q], D,
+                out[offsets[q] : offsets[q] + G * D],
+            )  # fmt: skip
 
 
 @numba.njit(cache=True, nogil=True)
@@ -168,6 +179,8 @@ def match_kernel(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernel: one compile
     gt_zero_id: BoolArray,
     gt_rows: IntArray,
     dt_area: FloatArray,
+    d_idx: IntArray,
+    pos: IntArray,
     g_lo: IntArray,
     g_hi: IntArray,
     d_lo: IntArray,
@@ -184,15 +197,18 @@ def match_kernel(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernel: one compile
     Per group, GTs are visited ignored-last (stable), detections in score order; a detection takes the
     *last* GT with the highest IoU >= ``min(t, 1-1e-10)`` (``<`` skips, ``==`` replaces), never
     re-matches a matched non-crowd GT, and stops at the first ignored GT once it holds a regular match.
-    Detection ``d`` gets ``codes[d, a, t]`` (FP/TP/IGNORED) and, under area range 0, ``match[d, t]`` =
-    ``gt_rows`` of its GT (-1 if none) and ``match_iou[d, t]``. A GT flagged ``gt_zero_id`` reproduces
-    pycocotools' id-0 trap: it is consumed but its detection counts as unmatched.
+    The detection at group position ``d`` (area ``dt_area[d_idx[d]]``) writes row ``r = pos[d]`` of the
+    outputs: ``codes[r, a, t]`` (FP/TP/IGNORED) and, under area range 0, ``match[r, t]`` = ``gt_rows`` of
+    its GT (-1 if none) and ``match_iou[r, t]`` (unless ``match`` has no columns). A GT flagged
+    ``gt_zero_id`` reproduces pycocotools' id-0 trap: it is consumed but its detection counts as
+    unmatched.
 
     The (area, threshold) states advance together, one detection at a time (each keeps its own
     "taken" flags), so a detection whose best IoU is below every threshold is settled at once.
     """
     A = area_lo.shape[0]
     T = thrs.shape[0]
+    keep_matches = match.shape[1] > 0
     max_g = 1
     for q in range(g_lo.shape[0]):
         max_g = max(max_g, g_hi[q] - g_lo[q])
@@ -229,20 +245,21 @@ def match_kernel(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernel: one compile
                     taken[a, t, j] = False
         for i in range(D):
             d = d0 + i
+            r = pos[d]
             row = base + i * G
             best_any = 0.0
             for j in range(G):
                 best_any = max(best_any, ious[row + j])
-            ar = dt_area[d]
+            ar = dt_area[d_idx[d]]
             if best_any < min_thr:
                 # Unmatched at every threshold: false positive unless outside the area range.
                 for a in range(A):
                     code = IGNORED if (ar < area_lo[a] or ar > area_hi[a]) else FP
                     for t in range(T):
-                        codes[d, a, t] = code
-                for t in range(T):
-                    match[d, t] = -1
-                    match_iou[d, t] = 0.0
+                        codes[r, a, t] = code
+                for t in range(match.shape[1]):
+                    match[r, t] = -1
+                    match_iou[r, t] = 0.0
                 continue
             for a in range(A):
                 outside = ar < area_lo[a] or ar > area_hi[a]
@@ -271,14 +288,14 @@ def match_kernel(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernel: one compile
                             code = IGNORED if outside else FP
                         else:
                             code = TP
-                    codes[d, a, t] = code
-                    if a == 0:
+                    codes[r, a, t] = code
+                    if a == 0 and keep_matches:
                         if m == -1:
-                            match[d, t] = -1
-                            match_iou[d, t] = 0.0
+                            match[r, t] = -1
+                            match_iou[r, t] = 0.0
                         else:
-                            match[d, t] = gt_rows[g0 + m]
-                            match_iou[d, t] = ious[row + m]
+                            match[r, t] = gt_rows[g0 + m]
+                            match_iou[r, t] = ious[row + m]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -291,6 +308,8 @@ def accumulate_kernel(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernel: one co
     npig: IntArray,
     max_dets: IntArray,
     rec_thrs: FloatArray,
+    k0: int,
+    k1: int,
     precision: FloatArray,
     recall: FloatArray,
     scores: FloatArray,
@@ -304,18 +323,17 @@ def accumulate_kernel(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernel: one co
     true positive, so the right-to-left envelope and the ``searchsorted(rc, recThrs, 'left')`` sample
     only need the precision at true positives (and at position 0): the same floats, without storing a
     curve per threshold. One pass per category counts every area range, maxDets and threshold.
-    Outputs are laid out [K, A, M, T, R] (written sequentially; the caller transposes to pycocotools'
-    [T, R, K, A, M]) and keep -1 where a category has no counted GT.
+    Categories ``k0 <= k < k1`` are written, in pycocotools' layout (precision and scores
+    [T, R, K, A, M], recall [T, K, A, M]); a category without counted GT keeps its -1.
     """
     A = codes.shape[1]
     T = codes.shape[2]
-    K = k_lo.shape[0]
     M = max_dets.shape[0]
     R = rec_thrs.shape[0]
     # True positives of one category are at most its GT and at most its detections: the scratch holds
     # min(npig, detections) per category, not npig (a GT-heavy category with few detections is cheap).
     max_pos = 1
-    for k in range(K):
+    for k in range(k0, k1):
         for a in range(A):
             max_pos = max(max_pos, min(npig[k, a], k_hi[k] - k_lo[k]))
     tp = np.zeros((A, M, T), np.int64)
@@ -325,7 +343,7 @@ def accumulate_kernel(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernel: one co
     first = np.zeros(M, np.int64)
     tp_pr = np.empty((A, M, T, max_pos), np.float64)
     tp_at = np.empty((A, M, T, max_pos), np.int64)
-    for k in range(K):
+    for k in range(k0, k1):
         tp[:] = 0
         fp[:] = 0
         nd[:] = 0
@@ -367,7 +385,7 @@ def accumulate_kernel(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernel: one co
             for m in range(M):
                 for t in range(T):
                     ntp = tp[a, m, t]
-                    recall[k, a, m, t] = float(ntp) / fn_pos if nd[m] > 0 else 0.0
+                    recall[t, k, a, m] = float(ntp) / fn_pos if nd[m] > 0 else 0.0
                     for j in range(ntp - 2, -1, -1):
                         tp_pr[a, m, t, j] = max(tp_pr[a, m, t, j], tp_pr[a, m, t, j + 1])
                     walk = 0
@@ -401,8 +419,8 @@ def accumulate_kernel(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernel: one co
                             if lo < ntp:
                                 pv = tp_pr[a, m, t, lo]
                                 sv = score[tp_at[a, m, t, lo]]
-                        precision[k, a, m, t, ri] = pv
-                        scores[k, a, m, t, ri] = sv
+                        precision[t, ri, k, a, m] = pv
+                        scores[t, ri, k, a, m] = sv
 
 
 def warm_up() -> None:
@@ -417,16 +435,16 @@ def warm_up() -> None:
     bucket_order(i64, 1, i64)
     dense_rank(f1, i64)
     group_scan(i64, i64, 1)
-    box_iou_kernel(box, b1, box, i64, one, i64, one, offsets, ious)
+    box_iou_kernel(box, b1, box, i64, i64, i64, one, i64, one, offsets, ious)
     codes = np.zeros((1, 1, 1), np.uint8)
     match = np.zeros((1, 1), np.int64)
     match_iou = np.zeros((1, 1))
     match_kernel(
-        ious, offsets, f1, b1, b1, b1, i64, f1, i64, one, i64, one, np.zeros(1), np.full(1, 1e10), f1 * 0.5,
-        codes, match, match_iou,
+        ious, offsets, f1, b1, b1, b1, i64, f1, i64, i64, i64, one, i64, one, np.zeros(1), np.full(1, 1e10),
+        f1 * 0.5, codes, match, match_iou,
     )  # fmt: skip
     precision = np.zeros((1, 1, 1, 1, 1))
-    accumulate_kernel(  # outputs [K, A, M, T, R]
-        codes, i64, f1, i64, one, one.reshape(1, 1), one, f1, precision, np.zeros((1, 1, 1, 1)),
+    accumulate_kernel(
+        codes, i64, f1, i64, one, one.reshape(1, 1), one, f1, 0, 1, precision, np.zeros((1, 1, 1, 1)),
         np.zeros((1, 1, 1, 1, 1)),
     )  # fmt: skip
