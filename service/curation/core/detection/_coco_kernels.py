@@ -169,6 +169,27 @@ def group_scan(
     return g_lo[:q], g_hi[:q], d_lo[:q], d_hi[:q], rank
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _unmatched(  # noqa: PLR0917
+    codes: NDArray[np.uint8],
+    match: IntArray,
+    match_iou: FloatArray,
+    r: int,
+    area: float,
+    area_lo: FloatArray,
+    area_hi: FloatArray,
+) -> None:
+    """Row ``r`` of a detection unmatched at every threshold: false positive unless outside the area
+    range."""
+    for a in range(codes.shape[1]):
+        code = IGNORED if (area < area_lo[a] or area > area_hi[a]) else FP
+        for t in range(codes.shape[2]):
+            codes[r, a, t] = code
+    for t in range(match.shape[1]):
+        match[r, t] = -1
+        match_iou[r, t] = 0.0
+
+
 @numba.njit(cache=True, nogil=True)
 def match_kernel(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernel: one compiled loop nest
     ious: FloatArray,
@@ -214,6 +235,7 @@ def match_kernel(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernel: one compile
         max_g = max(max_g, g_hi[q] - g_lo[q])
     order = np.empty((A, max_g), np.int64)
     gig = np.empty((A, max_g), np.bool_)
+    cand = np.empty(max_g, np.int64)
     taken = np.empty((A, T, max_g), np.bool_)
     thr = np.empty(T)
     min_thr = np.inf
@@ -226,6 +248,10 @@ def match_kernel(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernel: one compile
         d0 = d_lo[q]
         D = d_hi[q] - d0
         if D == 0:
+            continue
+        if G == 0:
+            for d in range(d0, d0 + D):
+                _unmatched(codes, match, match_iou, pos[d], dt_area[d_idx[d]], area_lo, area_hi)
             continue
         base = offsets[q]
         for a in range(A):
@@ -252,23 +278,24 @@ def match_kernel(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernel: one compile
                 best_any = max(best_any, ious[row + j])
             ar = dt_area[d_idx[d]]
             if best_any < min_thr:
-                # Unmatched at every threshold: false positive unless outside the area range.
-                for a in range(A):
-                    code = IGNORED if (ar < area_lo[a] or ar > area_hi[a]) else FP
-                    for t in range(T):
-                        codes[r, a, t] = code
-                for t in range(match.shape[1]):
-                    match[r, t] = -1
-                    match_iou[r, t] = 0.0
+                _unmatched(codes, match, match_iou, r, ar, area_lo, area_hi)
                 continue
             for a in range(A):
                 outside = ar < area_lo[a] or ar > area_hi[a]
+                # Only GTs with IoU >= the lowest threshold can be taken: visiting just those (in the
+                # same order) gives the same match, as a skipped GT only ever continues or breaks.
+                nc = 0
+                for jj in range(G):
+                    j = order[a, jj]
+                    if ious[row + j] >= min_thr:
+                        cand[nc] = j
+                        nc += 1
                 for t in range(T):
                     m = -1
                     if best_any >= thr[t]:
                         best = thr[t]
-                        for jj in range(G):
-                            j = order[a, jj]
+                        for cc in range(nc):
+                            j = cand[cc]
                             if taken[a, t, j] and not gt_crowd[g0 + j]:
                                 continue
                             if m > -1 and not gig[a, m] and gig[a, j]:
@@ -324,7 +351,8 @@ def accumulate_kernel(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernel: one co
     only need the precision at true positives (and at position 0): the same floats, without storing a
     curve per threshold. One pass per category counts every area range, maxDets and threshold.
     Categories ``k0 <= k < k1`` are written, in pycocotools' layout (precision and scores
-    [T, R, K, A, M], recall [T, K, A, M]); a category without counted GT keeps its -1.
+    [T, R, K, A, M], recall [T, K, A, M]), every entry of them (-1 where a category has no counted
+    GT), so the outputs need no initialisation.
     """
     A = codes.shape[1]
     T = codes.shape[2]
@@ -358,15 +386,23 @@ def accumulate_kernel(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernel: one co
                 if nd[m] == 0:
                     first[m] = p
                 nd[m] += 1
+            # False positives counted branch-free; true positives (rare) in a second pass over the row.
+            n_tp = 0
             for a in range(A):
                 if npig[k, a] == 0:
                     continue
                 for t in range(T):
                     c = codes[p, a, t]
-                    if c == FP:
-                        # Counted once, under the smallest maxDets that keeps it (prefix-summed below).
-                        fp[a, m0, t] += 1
-                    elif c == TP:
+                    # Counted once, under the smallest maxDets that keeps it (prefix-summed below).
+                    fp[a, m0, t] += c == FP
+                    n_tp += c == TP
+            if n_tp == 0:
+                continue
+            for a in range(A):
+                if npig[k, a] == 0:
+                    continue
+                for t in range(T):
+                    if codes[p, a, t] == TP:
                         n_fp = 0
                         for m in range(m0):
                             n_fp += fp[a, m, t]
@@ -380,6 +416,13 @@ def accumulate_kernel(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernel: one co
         for a in range(A):
             n_pos = npig[k, a]
             if n_pos == 0:
+                for t in range(T):
+                    for m in range(M):
+                        recall[t, k, a, m] = -1.0
+                    for ri in range(R):
+                        for m in range(M):
+                            precision[t, ri, k, a, m] = -1.0
+                            scores[t, ri, k, a, m] = -1.0
                 continue
             fn_pos = float(n_pos)
             for m in range(M):

@@ -434,9 +434,10 @@ def accumulate(state: MatchState) -> CocoArrays:
     npig = np.zeros((K, A), dtype=np.int64)
     for a in range(A):
         npig[:, a] = np.bincount(state.gt_category[state.gt_counted[a]], minlength=K)[:K]
-    precision = np.full((T, R, K, A, M), -1.0)
-    recall = np.full((T, K, A, M), -1.0)
-    scores = np.full((T, R, K, A, M), -1.0)
+    # Every entry is written by the kernel (-1 where a category has no counted GT).
+    precision = np.empty((T, R, K, A, M))
+    recall = np.empty((T, K, A, M))
+    scores = np.empty((T, R, K, A, M))
     checkpoint()
     max_dets = np.asarray(p.max_dets, dtype=np.int64)
     rec_thrs = np.ascontiguousarray(p.rec_thrs)
