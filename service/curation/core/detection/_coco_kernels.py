@@ -166,7 +166,9 @@ def group_scan(
             j += 1
         d_hi[q] = min(j, d_lo[q] + max_det)
         q += 1
-    return g_lo[:q], g_hi[:q], d_lo[:q], d_hi[:q], rank
+    # Copies: the buffers were sized for the worst case (every object its own group); views would
+    # keep them alive as long as the groups.
+    return g_lo[:q].copy(), g_hi[:q].copy(), d_lo[:q].copy(), d_hi[:q].copy(), rank
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -334,7 +336,8 @@ def accumulate_kernel(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernel: one co
     k_hi: IntArray,
     npig: IntArray,
     max_dets: IntArray,
-    rec_thrs: FloatArray,
+    rec_sorted: FloatArray,
+    rec_index: IntArray,
     k0: int,
     k1: int,
     precision: FloatArray,
@@ -343,38 +346,37 @@ def accumulate_kernel(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernel: one co
 ) -> None:
     """pycocotools' ``accumulate``. ``codes[p, a, t]``, ``rank[p]``, ``score[p]`` list category k's
     detections at ``p in [k_lo[k], k_hi[k])`` by score, ties by image then in-group rank
-    (pycocotools' concatenation then stable merge sort).
+    (pycocotools' concatenation then stable merge sort). ``rec_sorted`` holds the recall thresholds
+    ascending, ``rec_index`` where each goes in the outputs.
 
     Between two true positives the precision ``tp / (tp + fp + eps)`` can only fall (tp fixed, fp
     growing, division correctly rounded), and the recall ``tp / npig`` first reaches each value at a
     true positive, so the right-to-left envelope and the ``searchsorted(rc, recThrs, 'left')`` sample
-    only need the precision at true positives (and at position 0): the same floats, without storing a
-    curve per threshold. One pass per category counts every area range, maxDets and threshold.
-    Categories ``k0 <= k < k1`` are written, in pycocotools' layout (precision and scores
-    [T, R, K, A, M], recall [T, K, A, M]), every entry of them (-1 where a category has no counted
-    GT), so the outputs need no initialisation.
+    only need the precision at true positives. They are folded in as they come: the j-th true positive
+    "opens" the thresholds its recall ``(j + 1) / npig`` reaches first (recording its score), and its
+    precision raises the running maximum of the last opened threshold; a suffix maximum over the
+    thresholds at the end is the envelope at each. The same floats as pycocotools, in O(R) scratch per
+    (area, maxDets, threshold) instead of one entry per true positive. Categories ``k0 <= k < k1`` are
+    written in pycocotools' layout (precision and scores [T, R, K, A, M], recall [T, K, A, M]), every
+    entry (-1 where a category has no counted GT), so the outputs need no initialisation.
     """
     A = codes.shape[1]
     T = codes.shape[2]
     M = max_dets.shape[0]
-    R = rec_thrs.shape[0]
-    # True positives of one category are at most its GT and at most its detections: the scratch holds
-    # min(npig, detections) per category, not npig (a GT-heavy category with few detections is cheap).
-    max_pos = 1
-    for k in range(k0, k1):
-        for a in range(A):
-            max_pos = max(max_pos, min(npig[k, a], k_hi[k] - k_lo[k]))
+    R = rec_sorted.shape[0]
     tp = np.zeros((A, M, T), np.int64)
     # fp[a, m, t]: false positives whose rank first fits maxDets[m] (not cumulative over m).
     fp = np.zeros((A, M, T), np.int64)
     nd = np.zeros(M, np.int64)
     first = np.zeros(M, np.int64)
-    tp_pr = np.empty((A, M, T, max_pos), np.float64)
-    tp_at = np.empty((A, M, T, max_pos), np.int64)
+    opened = np.zeros((A, M, T), np.int64)  # thresholds opened so far (a prefix of rec_sorted)
+    seg = np.empty((A, M, T, R), np.float64)  # max precision since the threshold opened, until the next
+    at = np.empty((A, M, T, R), np.float64)  # score of the true positive that opened it
     for k in range(k0, k1):
         tp[:] = 0
         fp[:] = 0
         nd[:] = 0
+        opened[:] = 0
         for p in range(k_lo[k], k_hi[k]):
             r = rank[p]
             m0 = 0
@@ -399,71 +401,82 @@ def accumulate_kernel(  # noqa: PLR0912, PLR0915, PLR0917 - numba kernel: one co
             if n_tp == 0:
                 continue
             for a in range(A):
+                fn_pos = float(npig[k, a])
                 if npig[k, a] == 0:
                     continue
                 for t in range(T):
-                    if codes[p, a, t] == TP:
-                        n_fp = 0
-                        for m in range(m0):
-                            n_fp += fp[a, m, t]
-                        for m in range(m0, M):
-                            n_fp += fp[a, m, t]
-                            j = tp[a, m, t]
-                            tp[a, m, t] = j + 1
-                            ftp = float(j + 1)
-                            tp_pr[a, m, t, j] = ftp / (float(n_fp) + ftp + _EPS)
-                            tp_at[a, m, t, j] = p
-        for a in range(A):
-            n_pos = npig[k, a]
-            if n_pos == 0:
-                for t in range(T):
-                    for m in range(M):
-                        recall[t, k, a, m] = -1.0
+                    if codes[p, a, t] != TP:
+                        continue
+                    n_fp = 0
+                    for m in range(m0):
+                        n_fp += fp[a, m, t]
+                    for m in range(m0, M):
+                        n_fp += fp[a, m, t]
+                        j = tp[a, m, t] + 1
+                        tp[a, m, t] = j
+                        ftp = float(j)
+                        pr = ftp / (float(n_fp) + ftp + _EPS)
+                        o = opened[a, m, t]
+                        while o < R and float(j) / fn_pos >= rec_sorted[o]:
+                            seg[a, m, t, o] = pr
+                            at[a, m, t, o] = score[p]
+                            o += 1
+                        opened[a, m, t] = o
+                        if o > 0:
+                            seg[a, m, t, o - 1] = max(seg[a, m, t, o - 1], pr)
+        _write_curves(
+            k, npig, nd, first, score, tp, opened, seg, at, rec_sorted, rec_index, precision, recall, scores
+        )
+
+
+@numba.njit(cache=True, nogil=True)
+def _write_curves(  # noqa: PLR0917
+    k: int,
+    npig: IntArray,
+    nd: IntArray,
+    first: IntArray,
+    score: FloatArray,
+    tp: IntArray,
+    opened: IntArray,
+    seg: FloatArray,
+    at: FloatArray,
+    rec_sorted: FloatArray,
+    rec_index: IntArray,
+    precision: FloatArray,
+    recall: FloatArray,
+    scores: FloatArray,
+) -> None:
+    """Category ``k``'s recall and sampled precision/score curves from the opened thresholds."""
+    A, M, T, R = seg.shape
+    for a in range(A):
+        n_pos = npig[k, a]
+        for m in range(M):
+            for t in range(T):
+                if n_pos == 0:
+                    recall[t, k, a, m] = -1.0
                     for ri in range(R):
-                        for m in range(M):
-                            precision[t, ri, k, a, m] = -1.0
-                            scores[t, ri, k, a, m] = -1.0
-                continue
-            fn_pos = float(n_pos)
-            for m in range(M):
-                for t in range(T):
-                    ntp = tp[a, m, t]
-                    recall[t, k, a, m] = float(ntp) / fn_pos if nd[m] > 0 else 0.0
-                    for j in range(ntp - 2, -1, -1):
-                        tp_pr[a, m, t, j] = max(tp_pr[a, m, t, j], tp_pr[a, m, t, j + 1])
-                    walk = 0
-                    for ri in range(R):
-                        thr = rec_thrs[ri]
+                        precision[t, ri, k, a, m] = -1.0
+                        scores[t, ri, k, a, m] = -1.0
+                    continue
+                recall[t, k, a, m] = float(tp[a, m, t]) / float(n_pos) if nd[m] > 0 else 0.0
+                o = opened[a, m, t]
+                env = 0.0
+                for s in range(R - 1, -1, -1):
+                    ri = rec_index[s]
+                    pv = 0.0
+                    sv = 0.0
+                    if s < o:
+                        env = max(env, seg[a, m, t, s])
+                        pv = env
+                        sv = at[a, m, t, s]
+                    if nd[m] > 0 and rec_sorted[s] <= 0.0:
+                        # rc[0] >= thr: sampled at the first detection (envelope = overall maximum).
+                        sv = score[first[m]]
+                    elif nd[m] == 0:
                         pv = 0.0
                         sv = 0.0
-                        if nd[m] == 0:
-                            pass
-                        elif thr <= 0.0:
-                            # rc[0] >= thr: sampled at position 0 (envelope = overall maximum).
-                            pv = tp_pr[a, m, t, 0] if ntp > 0 else 0.0
-                            sv = score[first[m]]
-                        else:
-                            # First true positive whose recall (j + 1) / npig reaches thr: a forward
-                            # walk for ascending thresholds, else a binary search.
-                            if ri > 0 and thr >= rec_thrs[ri - 1]:
-                                lo = walk
-                                while lo < ntp and float(lo + 1) / fn_pos < thr:
-                                    lo += 1
-                            else:
-                                lo = 0
-                                hi = ntp
-                                while lo < hi:
-                                    mid = (lo + hi) // 2
-                                    if float(mid + 1) / fn_pos < thr:
-                                        lo = mid + 1
-                                    else:
-                                        hi = mid
-                            walk = lo
-                            if lo < ntp:
-                                pv = tp_pr[a, m, t, lo]
-                                sv = score[tp_at[a, m, t, lo]]
-                        precision[t, ri, k, a, m] = pv
-                        scores[t, ri, k, a, m] = sv
+                    precision[t, ri, k, a, m] = pv
+                    scores[t, ri, k, a, m] = sv
 
 
 def warm_up() -> None:
@@ -488,6 +501,6 @@ def warm_up() -> None:
     )  # fmt: skip
     precision = np.zeros((1, 1, 1, 1, 1))
     accumulate_kernel(
-        codes, i64, f1, i64, one, one.reshape(1, 1), one, f1, 0, 1, precision, np.zeros((1, 1, 1, 1)),
+        codes, i64, f1, i64, one, one.reshape(1, 1), one, f1, i64, 0, 1, precision, np.zeros((1, 1, 1, 1)),
         np.zeros((1, 1, 1, 1, 1)),
     )  # fmt: skip

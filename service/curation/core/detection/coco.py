@@ -238,6 +238,7 @@ def evaluate_images(
     acc, groups = _image_category_groups(data, p.max_dets[-1])
     # The state keeps the detections in accumulation order; ``pos`` is each one's row there.
     rows, pos = state_rows(acc, groups.d_order, data.num_dt)
+    del acc
     gt = _grouped_gt(data, groups.g_order, mode)
     ious = _group_ious(data, groups, gt.crowd, iou_fn)
     codes, match, match_iou = _match(data, p, groups, pos, gt, ious, keep_matches)
@@ -440,12 +441,27 @@ def accumulate(state: MatchState) -> CocoArrays:
     scores = np.empty((T, R, K, A, M))
     checkpoint()
     max_dets = np.asarray(p.max_dets, dtype=np.int64)
-    rec_thrs = np.ascontiguousarray(p.rec_thrs)
+    # The kernel walks the recall thresholds ascending; each result goes back to its own place.
+    rec_index = np.argsort(p.rec_thrs, kind="stable").astype(np.int64)
+    rec_sorted = np.ascontiguousarray(p.rec_thrs[rec_index])
     # Per category: its detections at every (area, threshold), then its curves at every recall point.
     work = (k_hi - k_lo) * (A * T) + A * M * T * R
     for lo, hi in weighted_spans(work, ACCUMULATE_BUDGET):
         accumulate_kernel(
-            codes, rank, score, k_lo, k_hi, npig, max_dets, rec_thrs, lo, hi, precision, recall, scores
+            codes,
+            rank,
+            score,
+            k_lo,
+            k_hi,
+            npig,
+            max_dets,
+            rec_sorted,
+            rec_index,
+            lo,
+            hi,
+            precision,
+            recall,
+            scores,
         )
     return CocoArrays(precision=precision, recall=recall, scores=scores)
 
