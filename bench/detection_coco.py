@@ -15,7 +15,9 @@ files, so each gets a clean heap. Per evaluator we print:
   loaded set (the kernels' own memory, measured the same way for every evaluator);
 * the 12 summary numbers, and whether they equal pycocotools' exactly.
 
-``ours`` also times the full diagnostic (COCO + TIDE error types + confusion + per-asset) when that
+``ours`` evaluates with ``keep_matches=False`` (COCO's numbers do not read the per-threshold match
+table the diagnosis uses; pycocotools and the peers still build their ``evalImgs``). It also times the
+full diagnostic (COCO + TIDE error types + confusion + per-asset) when that
 module is available. Usage: ``python bench/detection_coco.py [--images 5000] [--smoke] [--skip NAME]``.
 """
 
