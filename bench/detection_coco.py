@@ -5,13 +5,19 @@ COCO JSON (GT file + results file); every evaluator then runs in its own subproc
 files, so each gets a clean heap. Per evaluator we print:
 
 * ``load``: parsing the two JSON files into the evaluator's structures;
-* ``eval``: evaluate + accumulate + summarize (the bar of issue 3);
+* ``eval``: evaluate + accumulate + summarize (the bar of issue 3), wall time, and ``eval cpu``, the
+  process's CPU time over the same span (above ``eval`` when an evaluator uses several threads);
+  ``threads``, the process's threads after evaluating (peers' native thread pools show up here);
 * ``peak MiB``: the subprocess's peak resident set (Linux ``VmHWM``, reset through
   ``/proc/self/clear_refs`` after the imports) minus its resident set at that point, i.e. what loading
   and evaluating the set cost on top of the imported libraries;
+* ``eval MiB``: the same, with the reset after loading: what evaluating alone adds on top of the
+  loaded set (the kernels' own memory, measured the same way for every evaluator);
 * the 12 summary numbers, and whether they equal pycocotools' exactly.
 
-``ours`` also times the full diagnostic (COCO + TIDE error types + confusion + per-asset) when that
+``ours`` evaluates with ``keep_matches=False`` (COCO's numbers do not read the per-threshold match
+table the diagnosis uses; pycocotools and the peers still build their ``evalImgs``). It also times the
+full diagnostic (COCO + TIDE error types + confusion + per-asset) when that
 module is available. Usage: ``python bench/detection_coco.py [--images 5000] [--smoke] [--skip NAME]``.
 """
 
@@ -82,19 +88,26 @@ def _run_ours(gt_path: str, res_path: str) -> dict[str, Any]:
     assert typed is not None
     parsed = from_typed(typed)
     del gt, res, typed
-    t1 = time.perf_counter()
-    arrays = dc.accumulate(dc.evaluate_images(parsed.data))
+    load_peak = _peak_mib() - base
+    eval_base = _reset_peak()
+    c1, t1 = time.process_time(), time.perf_counter()
+    arrays = dc.accumulate(dc.evaluate_images(parsed.data, keep_matches=False))
     stats = [s.value for s in dc.summarize(arrays)]
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), time.process_time()
+    eval_peak = _peak_mib() - eval_base
+    peak = max(load_peak, _peak_mib() - base)
     diagnose(parsed.data)
     t3 = time.perf_counter()
     return {
         "name": "ours",
         "load": t1 - t0,
         "eval": t2 - t1,
+        "eval_cpu": c2 - c1,
         "stats": stats,
         "diagnostic": t3 - t2,
-        "peak_mib": _peak_mib() - base,
+        "peak_mib": peak,
+        "eval_mib": eval_peak,
+        "threads": _status_kib("Threads"),
     }
 
 
@@ -121,14 +134,18 @@ def _run_peer(name: str, gt_path: str, res_path: str) -> dict[str, Any]:
         t0 = time.perf_counter()
         gt = COCO(gt_path)
         dt = gt.loadRes(res_path)
-        t1 = time.perf_counter()
+        load_peak = _peak_mib() - base
+        eval_base = _reset_peak()
+        c1, t1 = time.process_time(), time.perf_counter()
         ev = COCOeval(gt, dt, "bbox")
         ev.evaluate()
         ev.accumulate()
         ev.summarize()
-        t2 = time.perf_counter()
-    out.update(load=t1 - t0, eval=t2 - t1, stats=[float(v) for v in ev.stats])
-    out["peak_mib"] = _peak_mib() - base
+        t2, c2 = time.perf_counter(), time.process_time()
+    out.update(load=t1 - t0, eval=t2 - t1, eval_cpu=c2 - c1, stats=[float(v) for v in ev.stats])
+    out["threads"] = _status_kib("Threads")
+    out["eval_mib"] = _peak_mib() - eval_base
+    out["peak_mib"] = max(load_peak, _peak_mib() - base)
     return out
 
 
@@ -224,11 +241,15 @@ def main(argv: list[str] | None = None) -> int:
     ref_name = next((n for n in order if n in results), None)
     ref = results[ref_name]["stats"] if ref_name else None
     print(
-        f"\n{'evaluator':<24}{'load s':>9}{'eval s':>9}{'peak MiB':>10}  stats == {ref_name or '-'} (exact)"
+        f"\n{'evaluator':<24}{'load s':>9}{'eval s':>9}{'eval cpu':>9}{'threads':>8}{'peak MiB':>10}"
+        f"{'eval MiB':>10}  stats == {ref_name or '-'} (exact)"
     )
     for name, r in results.items():
         same = "ref" if name == ref_name else ("-" if ref is None else str(r["stats"] == ref))
-        print(f"{name:<24}{r['load']:>9.3f}{r['eval']:>9.3f}{r['peak_mib']:>10.1f}  {same}")
+        print(
+            f"{name:<24}{r['load']:>9.3f}{r['eval']:>9.3f}{r['eval_cpu']:>9.3f}{r['threads']:>8.0f}"
+            f"{r['peak_mib']:>10.1f}{r['eval_mib']:>10.1f}  {same}"
+        )
     if "diagnostic" in results.get("ours", {}):
         print(
             f"ours, full diagnostic (COCO + TIDE + confusion + per-asset): {results['ours']['diagnostic']:.3f} s"
@@ -245,8 +266,10 @@ def main(argv: list[str] | None = None) -> int:
             if name == "ours":
                 continue
             mem = r["peak_mib"] / ours["peak_mib"] if ours["peak_mib"] > 0 else float("inf")
+            eval_mem = r["eval_mib"] / ours["eval_mib"] if ours["eval_mib"] > 0 else float("inf")
             print(
-                f"  {name:<22} eval x{r['eval'] / ours['eval']:.2f}  load x{r['load'] / ours['load']:.2f}  peak mem x{mem:.2f}"
+                f"  {name:<22} eval x{r['eval'] / ours['eval']:.2f}  eval cpu x{r['eval_cpu'] / ours['eval_cpu']:.2f}"
+                f"  load x{r['load'] / ours['load']:.2f}  peak mem x{mem:.2f}  eval mem x{eval_mem:.2f}"
             )
     _print_end_to_end(args, images, results)
     if ref is not None and ours and ours["stats"] != ref:

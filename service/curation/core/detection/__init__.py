@@ -8,7 +8,7 @@ and TIDE).
 
 from __future__ import annotations
 
-from curation.core.detection import _coco_kernels, _tide_kernels, rle
+from curation.core.detection import _coco_kernels, _ordering, _tide_kernels, rle
 from curation.core.detection.coco import (
     DIAGNOSTIC_CHANGES,
     CocoArrays,
@@ -68,5 +68,6 @@ __all__ = [
 def warm_up() -> None:
     """Load (or compile, the first time) every numba kernel of the family."""
     _coco_kernels.warm_up()
+    _ordering.warm_up()
     _tide_kernels.warm_up()
     rle.warm_up()

@@ -38,7 +38,8 @@ from curation.core._common.arrays import BoolArray, FloatArray, IntArray
 from curation.core._common.cancel import checkpoint
 from curation.core._common.chunks import weighted_spans
 from curation.core.detection._coco_kernels import accumulate_kernel, bucket_order, match_kernel
-from curation.core.detection._grouping import Groups, box_ious, group_bounds, group_objects, score_rank
+from curation.core.detection._grouping import Groups, box_ious, group_bounds, group_objects
+from curation.core.detection._ordering import desc_order, in_accumulation_order, state_rows
 
 __all__ = [
     "DIAGNOSTIC_CHANGES",
@@ -169,9 +170,11 @@ class DetectionData:
 class MatchState:
     """Per-object matching results: the mergeable state between evaluate and accumulate.
 
-    Detection arrays hold only detections kept by the ``maxDets[-1]`` cut. ``dt_codes[i, a, t]`` is 0
-    (false positive), 1 (true positive) or 2 (ignored). ``dt_match[i, t]`` is the matched GT's row
-    (caller numbering) under area range 0, -1 when unmatched. ``gt_counted[a, j]`` is true when GT
+    Detection arrays hold only detections kept by the ``maxDets[-1]`` cut, in accumulation order
+    (category, descending score, image, in-group rank) when :func:`evaluate_images` made them.
+    ``dt_codes[i, a, t]`` is 0 (false positive), 1 (true positive) or 2 (ignored). ``dt_match[i, t]`` is
+    the matched GT's row (caller numbering) under area range 0, -1 when unmatched (no columns when
+    evaluated with ``keep_matches=False``). ``gt_counted[a, j]`` is true when GT
     ``j`` counts as a positive in area range ``a``.
     """
 
@@ -220,30 +223,38 @@ def evaluate_images(
     *,
     mode: Mode = "coco",
     iou_fn: IouFn | None = None,
+    keep_matches: bool = True,
 ) -> MatchState:
     """Match detections to GT per (image, category) as ``COCOeval.evaluate``.
+
+    ``keep_matches=False`` leaves ``dt_match``/``dt_match_iou`` without columns (``[N, 0]``): what
+    COCO's numbers alone need, without the 16 bytes per detection and threshold those two hold.
 
     ``iou_fn``, when given, replaces box IoU (used for masks): it is called with the GT rows and the
     kept detection rows (both in group order) and the group bounds, and returns the concatenated
     row-major (D x G) IoU blocks of the groups, block ``q`` at ``offsets[q]``.
     """
     p = params or CocoParams()
-    groups = _image_category_groups(data, p.max_dets[-1])
+    acc, groups = _image_category_groups(data, p.max_dets[-1])
+    # The state keeps the detections in accumulation order; ``pos`` is each one's row there.
+    rows, pos = state_rows(acc, groups.d_order, data.num_dt)
+    del acc
     gt = _grouped_gt(data, groups.g_order, mode)
     ious = _group_ious(data, groups, gt.crowd, iou_fn)
-    codes, match, match_iou = _match(data, p, groups, gt, ious)
+    codes, match, match_iou = _match(data, p, groups, pos, gt, ious, keep_matches)
     checkpoint()
-    d_order = groups.d_order
     dt_rows = np.arange(data.num_dt, dtype=np.int64) if data.dt_rows is None else data.dt_rows
+    rank = np.empty_like(groups.rank)
+    rank[pos] = groups.rank
     return MatchState(
         params=p,
         num_images=data.num_images,
         num_categories=data.num_categories,
-        dt_row=dt_rows[d_order],
-        dt_image=np.asarray(data.dt_image, dtype=np.int64)[d_order],
-        dt_category=np.asarray(data.dt_category, dtype=np.int64)[d_order],
-        dt_rank=groups.rank,
-        dt_score=np.asarray(data.dt_score, dtype=np.float64)[d_order],
+        dt_row=dt_rows[rows],
+        dt_image=np.asarray(data.dt_image, dtype=np.int64)[rows],
+        dt_category=np.asarray(data.dt_category, dtype=np.int64)[rows],
+        dt_rank=rank,
+        dt_score=np.asarray(data.dt_score, dtype=np.float64)[rows],
         dt_codes=codes,
         dt_match=match,
         dt_match_iou=match_iou,
@@ -266,9 +277,10 @@ class _GroupedGt:
     zero_id: BoolArray
 
 
-def _image_category_groups(data: DetectionData, max_det: int) -> Groups:
-    """GT by (image, category), input order kept; detections by (image, category, -score, input),
-    cut to ``max_det`` per group."""
+def _image_category_groups(data: DetectionData, max_det: int) -> tuple[IntArray, Groups]:
+    """All detections in accumulation order (category, -score, image, input), and the groups: GT by
+    (image, category), input order kept; detections by (image, category, -score, input), cut to
+    ``max_det`` per group."""
     K, n_img = data.num_categories, data.num_images
     gt_image = np.ascontiguousarray(data.gt_image, dtype=np.int64)
     gt_cat = np.ascontiguousarray(data.gt_category, dtype=np.int64)
@@ -276,18 +288,19 @@ def _image_category_groups(data: DetectionData, max_det: int) -> Groups:
     dt_cat = np.ascontiguousarray(data.dt_category, dtype=np.int64)
     # One sort per step (tens of ms at a million objects), a cancellation checkpoint between steps.
     g_order = bucket_order(gt_image, n_img, bucket_order(gt_cat, K, np.arange(data.num_gt, dtype=np.int64)))
+    acc = bucket_order(dt_image, n_img, np.arange(data.num_dt, dtype=np.int64))
     checkpoint()
-    sr, n_ranks = score_rank(np.ascontiguousarray(data.dt_score, dtype=np.float64))
+    acc = desc_order(np.ascontiguousarray(data.dt_score, dtype=np.float64), acc)
     checkpoint()
-    d_order = bucket_order(sr, n_ranks, np.arange(data.num_dt, dtype=np.int64))
-    checkpoint()
-    d_order = bucket_order(dt_image, n_img, bucket_order(dt_cat, K, d_order))
+    acc = bucket_order(dt_cat, K, acc)
+    # Stable by image: (image, category, -score, input), the order pycocotools matches in.
+    d_order = bucket_order(dt_image, n_img, acc)
     checkpoint()
     g_key = gt_image[g_order] * K + gt_cat[g_order]
     d_key = dt_image[d_order] * K + dt_cat[d_order]
     groups = group_objects(g_order, g_key, d_order, d_key, max_det)
     checkpoint()
-    return groups
+    return acc, groups
 
 
 def _grouped_gt(data: DetectionData, g_order: IntArray, mode: Mode) -> _GroupedGt:
@@ -324,23 +337,29 @@ def _group_ious(data: DetectionData, groups: Groups, crowd: BoolArray, iou_fn: I
     return ious
 
 
-def _match(
-    data: DetectionData, p: CocoParams, groups: Groups, gt: _GroupedGt, ious: FloatArray
+def _match(  # noqa: PLR0917
+    data: DetectionData,
+    p: CocoParams,
+    groups: Groups,
+    pos: IntArray,
+    gt: _GroupedGt,
+    ious: FloatArray,
+    keep_matches: bool,
 ) -> tuple[npt.NDArray[np.uint8], IntArray, FloatArray]:
     """Greedy matching of every group at every IoU threshold and area range: each kept detection's
-    codes ``[N, A, T]``, matched GT row and IoU ``[N, T]``."""
+    codes ``[N, A, T]``, matched GT row and IoU ``[N, T]``, at its row ``pos``."""
     g = groups
     A, T, N = p.area_rngs.shape[0], p.iou_thrs.shape[0], g.d_order.shape[0]
     codes = np.empty((N, A, T), dtype=np.uint8)
-    match = np.empty((N, T), dtype=np.int64)
-    match_iou = np.empty((N, T), dtype=np.float64)
-    dt_area = np.ascontiguousarray(data.dt_area[g.d_order], dtype=np.float64)
+    match = np.empty((N, T if keep_matches else 0), dtype=np.int64)
+    match_iou = np.empty(match.shape, dtype=np.float64)
+    dt_area = np.ascontiguousarray(data.dt_area, dtype=np.float64)
     area_lo = np.ascontiguousarray(p.area_rngs[:, 0])
     area_hi = np.ascontiguousarray(p.area_rngs[:, 1])
     for lo, hi in weighted_spans(g.work * (A * T), MATCH_BUDGET):
         match_kernel(
-            ious, g.offsets[lo:hi], gt.area, gt.crowd, gt.ignore, gt.zero_id, gt.rows, dt_area,
-            g.g_lo[lo:hi], g.g_hi[lo:hi], g.d_lo[lo:hi], g.d_hi[lo:hi], area_lo, area_hi,
+            ious, g.offsets[lo:hi], gt.area, gt.crowd, gt.ignore, gt.zero_id, gt.rows, dt_area, g.d_order,
+            pos, g.g_lo[lo:hi], g.g_hi[lo:hi], g.d_lo[lo:hi], g.d_hi[lo:hi], area_lo, area_hi,
             p.iou_thrs, codes, match, match_iou,
         )  # fmt: skip
     return codes, match, match_iou
@@ -386,19 +405,19 @@ def merge_states(states: Sequence[MatchState]) -> MatchState:
     )
 
 
-def accumulation_order(state: MatchState) -> IntArray:
+def accumulation_order(state: MatchState) -> IntArray | None:
     """Detections per category by score, ties by image then in-group rank: pycocotools' concatenation
-    order (images ascending, each by score) followed by its stable merge sort by score."""
+    order (images ascending, each by score) followed by its stable merge sort by score. None when the
+    state already is in that order (as :func:`evaluate_images` leaves it)."""
+    if in_accumulation_order(state.dt_category, state.dt_score, state.dt_image, state.dt_rank):
+        return None
     n = state.dt_score.shape[0]
-    sr, n_ranks = score_rank(state.dt_score)
-    checkpoint()
     order = bucket_order(state.dt_rank, state.params.max_dets[-1], np.arange(n, dtype=np.int64))
     order = bucket_order(state.dt_image, state.num_images, order)
     checkpoint()
-    order = bucket_order(sr, n_ranks, order)
-    order = bucket_order(state.dt_category, state.num_categories, order)
+    order = desc_order(np.ascontiguousarray(state.dt_score, dtype=np.float64), order)
     checkpoint()
-    return order
+    return bucket_order(state.dt_category, state.num_categories, order)
 
 
 def accumulate(state: MatchState) -> CocoArrays:
@@ -407,32 +426,44 @@ def accumulate(state: MatchState) -> CocoArrays:
     K = state.num_categories
     T, R, A, M = p.iou_thrs.shape[0], p.rec_thrs.shape[0], p.area_rngs.shape[0], len(p.max_dets)
     order = accumulation_order(state)
-    k_lo, k_hi = group_bounds(state.dt_category[order], np.arange(K, dtype=np.int64))
+    codes, rank, score, cat = state.dt_codes, state.dt_rank, state.dt_score, state.dt_category
+    if order is not None:
+        # Gathered once into accumulation order: the kernel then reads memory sequentially (random
+        # access into the code table costs more than the arithmetic).
+        codes, rank, score, cat = np.take(codes, order, axis=0), rank[order], score[order], cat[order]
+    k_lo, k_hi = group_bounds(cat, np.arange(K, dtype=np.int64))
     npig = np.zeros((K, A), dtype=np.int64)
     for a in range(A):
         npig[:, a] = np.bincount(state.gt_category[state.gt_counted[a]], minlength=K)[:K]
-    precision = -np.ones((K, A, M, T, R))
-    recall = -np.ones((K, A, M, T))
-    scores = -np.ones((K, A, M, T, R))
-    # Gathered once into accumulation order: the kernel then reads memory sequentially (random
-    # access into the code table costs more than the arithmetic).
-    codes = np.take(state.dt_codes, order, axis=0)
-    rank, score = state.dt_rank[order], state.dt_score[order]
+    # Every entry is written by the kernel (-1 where a category has no counted GT).
+    precision = np.empty((T, R, K, A, M))
+    recall = np.empty((T, K, A, M))
+    scores = np.empty((T, R, K, A, M))
     checkpoint()
     max_dets = np.asarray(p.max_dets, dtype=np.int64)
+    # The kernel walks the recall thresholds ascending; each result goes back to its own place.
+    rec_index = np.argsort(p.rec_thrs, kind="stable").astype(np.int64)
+    rec_sorted = np.ascontiguousarray(p.rec_thrs[rec_index])
     # Per category: its detections at every (area, threshold), then its curves at every recall point.
     work = (k_hi - k_lo) * (A * T) + A * M * T * R
     for lo, hi in weighted_spans(work, ACCUMULATE_BUDGET):
         accumulate_kernel(
-            codes, rank, score, k_lo[lo:hi], k_hi[lo:hi], npig[lo:hi], max_dets, p.rec_thrs,
-            precision[lo:hi], recall[lo:hi], scores[lo:hi],
-        )  # fmt: skip
-    # The kernel writes [K, A, M, T, R] sequentially; pycocotools' layout is [T, R, K, A, M].
-    return CocoArrays(
-        precision=np.ascontiguousarray(precision.transpose(3, 4, 0, 1, 2)),
-        recall=np.ascontiguousarray(recall.transpose(3, 0, 1, 2)),
-        scores=np.ascontiguousarray(scores.transpose(3, 4, 0, 1, 2)),
-    )
+            codes,
+            rank,
+            score,
+            k_lo,
+            k_hi,
+            npig,
+            max_dets,
+            rec_sorted,
+            rec_index,
+            lo,
+            hi,
+            precision,
+            recall,
+            scores,
+        )
+    return CocoArrays(precision=precision, recall=recall, scores=scores)
 
 
 def mean_valid(s: FloatArray) -> float:
