@@ -12,9 +12,9 @@ assets, K categories, T IoU thresholds, R recall thresholds, A area ranges, M ma
   class-agnostic matching; float64, up to three matchings' blocks at once (24 per pair);
 * the COCO arrays: precision and scores ``[T, R, K, A, M]`` float64, each built and transposed
   (``4 * 8 * cells``, and ~4 more per cell for the summary's masks), the accumulation scratch
-  ``16 * A*M*T * positives`` (the largest category's min(GT, predictions), from the stated category
-  columns; min(n_gt, n_dt) for COCO JSON), and with ``include_arrays`` the two arrays again as Python
-  floats and message fields (``80 * cells``);
+  ``16 * A*M*T*R`` (a precision and a score per recall threshold of each curve, true positives folded
+  in as they come), and with ``include_arrays`` the two arrays again as Python floats and message
+  fields (``80 * cells``);
 * per category: PR curves and histograms ``K * (R + bins)``, the ``(K + 1)^2`` confusion matrix;
 * slices: one slice's accumulation (``4 * 8 * cells / (A * M)``) or GT matching at a time;
 * strings: asset IDs and sliced metadata held as fixed-width arrays (``n * longest * 4``);
@@ -140,11 +140,9 @@ def _estimate(request: pb.ScoreDetectionRequest, sizes: Sizes, longest: int, jso
         pairs = int((gt_per * np.minimum(dt_per, Md)).sum())
     objects = n_dt * (A * T + 16 * T + _PER_OBJECT) + n_gt * (A + _PER_OBJECT) + n_img * _PER_ASSET
     ious = 24 * pairs + A * T * n_gt
-    # True positives of one category: at most its GT and at most its predictions.
-    positives = min(n_gt, n_dt)
-    if sizes.per_category is not None and sizes.per_category[0].size:
-        positives = int(np.minimum(*sizes.per_category).max())
-    coco = 36 * cells + 16 * A * M * T * positives
+    # The accumulation's scratch: a precision and a score per recall threshold for each curve, and
+    # three counters per curve (the kernel folds true positives in as they come).
+    coco = 36 * cells + 16 * A * M * T * R + 24 * A * M * T
     if request.include_arrays:
         coco += 80 * cells
     per_category = 32 * K * (R + bins) + 32 * (K + 1) ** 2
