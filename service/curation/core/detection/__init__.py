@@ -31,8 +31,10 @@ from curation.core.detection.per_class import ClassReport
 from curation.core.detection.rle import RleError, RleSet, decode_strings, rle_bbox
 from curation.core.detection.slices import SliceReport, restrict_state
 from curation.core.detection.tide import TideResult
+from curation.core.detection.views import DEFAULT_VIEWS, VIEWS, View
 
 __all__ = [
+    "DEFAULT_VIEWS",
     "DIAGNOSTIC_CHANGES",
     "AssetOutcomes",
     "ClassReport",
@@ -49,6 +51,8 @@ __all__ = [
     "SliceReport",
     "SummaryStat",
     "TideResult",
+    "VIEWS",
+    "View",
     "decode_strings",
     "diagnose",
     "from_coco_json",
