@@ -31,7 +31,7 @@ from curation.core.detection.per_class import ClassReport
 from curation.core.detection.rle import RleError, RleSet, decode_strings, rle_bbox
 from curation.core.detection.slices import SliceReport, restrict_state
 from curation.core.detection.tide import TideResult
-from curation.core.detection.views import DEFAULT_VIEWS, VIEWS, View
+from curation.core.detection.views import DEFAULT_VIEWS, VIEWS, Plan, View, plan
 
 __all__ = [
     "DEFAULT_VIEWS",
@@ -46,6 +46,7 @@ __all__ = [
     "DetectionDiagnosis",
     "MatchState",
     "Mode",
+    "Plan",
     "RleError",
     "RleSet",
     "SliceReport",
@@ -58,6 +59,7 @@ __all__ = [
     "from_coco_json",
     "mask_iou_fn",
     "masks_from_segmentations",
+    "plan",
     "restrict_state",
     "rle_bbox",
     "tide_mask_iou_fn",
