@@ -4,6 +4,7 @@ measured peaks (tracemalloc) and their maxima to a hard memory limit."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -55,15 +56,18 @@ def detection_request(
     params: dpb.DetectionParams | None = None,
     slices: bool = False,
     include_arrays: bool = False,
+    views: Sequence[dpb.DetectionView] = (),
     seed: int = 0,
 ) -> dpb.ScoreDetectionRequest:
-    """``per_image`` GT boxes and as many jittered predictions on each image, random categories."""
+    """``per_image`` GT boxes and as many jittered predictions on each image, random categories;
+    ``views`` the parts asked for (empty: the default set)."""
     rng = np.random.default_rng(seed)
     n = images * per_image
     req = dpb.ScoreDetectionRequest(
         asset_ids=[f"img{i}" for i in range(images)],
         category_names=[f"cat{i}" for i in range(categories)],
         include_arrays=include_arrays,
+        views=views,
     )
     img = np.repeat(np.arange(images), per_image)
     cat = rng.integers(0, categories, n)

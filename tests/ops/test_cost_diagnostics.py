@@ -62,6 +62,37 @@ CASES: dict[str, tuple[OperationSpec[Any, Any, Any], Message]] = {
             100, 20, 10, params=dpb.DetectionParams(recall_thresholds=[i / 1000 for i in range(1001)])
         ),
     ),
+    # One view at a time: each part's steps alone (and the arrays named as a view, not include_arrays).
+    "detection COCO view 500 images x 80 categories x 10 boxes": (
+        DETECTION,
+        detection_request(500, 80, 10, views=[dpb.DETECTION_VIEW_COCO]),
+    ),
+    "detection TIDE view one image 1500 x 1500 boxes, maxDets 1500": (
+        DETECTION,
+        detection_request(
+            1, 1, 1_500, params=dpb.DetectionParams(max_detections=[1_500]), views=[dpb.DETECTION_VIEW_TIDE]
+        ),
+    ),
+    "detection CONFUSION view 50 images x 1203 categories x 20 boxes": (
+        DETECTION,
+        detection_request(50, 1203, 20, views=[dpb.DETECTION_VIEW_CONFUSION]),
+    ),
+    "detection ASSETS and SLICES views": (
+        DETECTION,
+        detection_request(
+            200, 10, 10, slices=True, views=[dpb.DETECTION_VIEW_ASSETS, dpb.DETECTION_VIEW_SLICES]
+        ),
+    ),
+    "detection ARRAYS view 1001 recall thresholds": (
+        DETECTION,
+        detection_request(
+            100,
+            20,
+            10,
+            params=dpb.DetectionParams(recall_thresholds=[i / 1000 for i in range(1001)]),
+            views=[dpb.DETECTION_VIEW_ARRAYS],
+        ),
+    ),
     "detection COCO JSON 500 images x 20 categories x 10 boxes": (DETECTION, coco_json_request(500, 20, 10)),
     "detection COCO JSON 100 images x 80 categories x 50 boxes": (DETECTION, coco_json_request(100, 80, 50)),
     "detection COCO JSON segm 200 images x 10 categories x 20 masks": (
@@ -132,3 +163,25 @@ def test_coco_json_that_hides_its_size_from_the_estimate_is_refused() -> None:
     honest = request.__deepcopy__()
     honest.coco_gt_json = gt.replace("\\u0069d", "id")
     assert DETECTION.evaluate(honest).report  # type: ignore[misc]
+
+
+def test_estimate_follows_the_views() -> None:
+    """A COCO-only request is estimated below the full diagnosis, and the arrays named as a view cost
+    what include_arrays costs."""
+    assert DETECTION.cost is not None
+    full = DETECTION.cost(detection_request(50, 1203, 20)).memory_bytes
+    coco = DETECTION.cost(detection_request(50, 1203, 20, views=[dpb.DETECTION_VIEW_COCO])).memory_bytes
+    tide = DETECTION.cost(detection_request(50, 1203, 20, views=[dpb.DETECTION_VIEW_TIDE])).memory_bytes
+    assert tide < coco < full
+    by_flag = detection_request(50, 10, 20, include_arrays=True)
+    every = [
+        dpb.DETECTION_VIEW_COCO,
+        dpb.DETECTION_VIEW_PER_CLASS,
+        dpb.DETECTION_VIEW_TIDE,
+        dpb.DETECTION_VIEW_CONFUSION,
+        dpb.DETECTION_VIEW_ASSETS,
+        dpb.DETECTION_VIEW_SLICES,
+        dpb.DETECTION_VIEW_ARRAYS,
+    ]
+    by_view = detection_request(50, 10, 20, views=every)
+    assert DETECTION.cost(by_flag) == DETECTION.cost(by_view)

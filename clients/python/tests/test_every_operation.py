@@ -71,6 +71,12 @@ CASES = [
         _detection(gt_boxes=[10, 10, 50, 40, 100, 100, -30, 60, 5, 5, 20, 40]),
         "gt_boxes[6]",
     ),
+    Case(
+        "ScoreDetection",
+        _detection(views=[det_pb.DETECTION_VIEW_TIDE, det_pb.DETECTION_VIEW_COCO]),
+        _detection(views=[det_pb.DETECTION_VIEW_COCO, 99]),
+        "views[1]",
+    ),
 ]
 
 

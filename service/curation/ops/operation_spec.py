@@ -198,6 +198,10 @@ class OperationSpec(Generic[RequestT, ResponseT, PayloadT]):
     evaluate: Callable[[RequestT], PayloadT] | None = None
     respond: Callable[[PayloadT, RequestT, common_pb2.CacheInfo], ResponseT] | None = None
     paging_fields: tuple[str, ...] = ()
+    # Cached operations whose requests can say one thing several ways (a set as a list, say): the
+    # request written the one canonical way, which the cache key is made of (the request itself when it
+    # already is). Runs before the cost; raises InvalidArgument on what it cannot read.
+    canonical: Callable[[RequestT], RequestT] | None = None
     # Direct operations: full control over a Host.
     handle: Callable[[Host, RequestT, Context], Awaitable[ResponseT]] | None = None
     # Client-streaming operations.

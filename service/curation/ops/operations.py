@@ -211,6 +211,12 @@ class Operations:
         self.check_cost(cost, field="request")
         return cost
 
+    def _prepare(self, spec: AnySpec, request: Message) -> tuple[Message, Cost]:
+        """The request in its canonical form (what its cache key is made of) and its checked cost."""
+        if spec.canonical is not None:
+            request = spec.canonical(request)
+        return request, self.estimate(spec, request)
+
     # ------------------------------------------------------------------ running
     async def run(self, fn: Callable[..., T], *args: Any, ctx: Context) -> T:
         """Run a blocking callable in the worker pool under a cancel token with the caller's deadline.
@@ -277,9 +283,9 @@ class Operations:
         if spec.stream is not None:
             raise ValueError(f"{name} is a client-streaming operation: use dispatch_stream")
         if spec.cost is not None and request.ByteSize() >= OFF_LOOP_BYTES:  # reads every string's length
-            cost = await self.run(self.estimate, spec, request, ctx=ctx)
+            request, cost = await self.run(self._prepare, spec, request, ctx=ctx)
         else:
-            cost = self.estimate(spec, request)
+            request, cost = self._prepare(spec, request)
         if spec.handle is not None:
             async with self._admitted(ctx, cost):
                 response: Message = await spec.handle(self, request, ctx)

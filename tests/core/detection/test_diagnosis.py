@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import numpy as np
 import pytest
 
@@ -11,6 +13,13 @@ from tests.synth.detection import synth_detection
 
 DATA = synth_detection(7, num_images=40, num_categories=6)
 K = DATA.num_categories
+T = TypeVar("T")
+
+
+def _some(part: T | None) -> T:
+    """A part of the diagnosis that was computed (every part, with the default views)."""
+    assert part is not None
+    return part
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +28,7 @@ def diag() -> DetectionDiagnosis:
 
 
 def test_per_class_coco_numbers_come_from_the_arrays(diag: DetectionDiagnosis) -> None:
-    prec = diag.arrays.precision
+    prec = _some(diag.arrays).precision
     for c in diag.per_class:
         p = prec[:, :, c.category, 0, -1]
         expected = float(np.mean(p[p > -1])) if (p > -1).any() else -1.0
@@ -31,7 +40,7 @@ def test_per_class_coco_numbers_come_from_the_arrays(diag: DetectionDiagnosis) -
 def test_recall_without_threshold_equals_coco_recall_at_that_iou() -> None:
     d = diagnose(DATA, score_threshold=-np.inf, operating_iou=0.5)
     for c in d.per_class:
-        coco = d.arrays.recall[0, c.category, 0, -1]
+        coco = _some(d.arrays).recall[0, c.category, 0, -1]
         if coco > -1:
             assert c.recall == pytest.approx(coco, rel=1e-15)
             assert c.tp + c.fn == c.num_gt
@@ -47,7 +56,7 @@ def test_recall_without_threshold_equals_coco_recall_at_that_iou() -> None:
 
 
 def test_best_f1_is_the_best_cut_between_distinct_scores(diag: DetectionDiagnosis) -> None:
-    op = diag.state
+    op = _some(diag.state)
     code = op.dt_codes[:, 0, 0]
     for c in diag.per_class:
         if c.num_gt == 0:
@@ -65,7 +74,7 @@ def test_best_f1_is_the_best_cut_between_distinct_scores(diag: DetectionDiagnosi
 
 
 def test_confusion_rows_hold_every_counted_gt(diag: DetectionDiagnosis) -> None:
-    conf = diag.confusion
+    conf = _some(diag.confusion)
     assert conf.shape == (K + 1, K + 1)
     counted = dc.evaluate_images(DATA).gt_counted[0]
     gt_cls = dc.evaluate_images(DATA).gt_category
@@ -77,7 +86,7 @@ def test_confusion_rows_hold_every_counted_gt(diag: DetectionDiagnosis) -> None:
 
 
 def test_per_asset_counts_add_up(diag: DetectionDiagnosis) -> None:
-    a = diag.assets
+    a = _some(diag.assets)
     assert sorted(a.order.tolist()) == list(range(DATA.num_images))
     assert a.tp.sum() == sum(c.tp for c in diag.per_class)
     assert a.fp.sum() == sum(c.fp for c in diag.per_class)
@@ -92,13 +101,13 @@ def test_per_asset_counts_add_up(diag: DetectionDiagnosis) -> None:
 
 
 def test_slice_of_every_asset_equals_the_whole(diag: DetectionDiagnosis) -> None:
-    everything = restrict_state(diag.state, np.ones(DATA.num_images, bool), area=0, max_det=-1)
+    everything = restrict_state(_some(diag.state), np.ones(DATA.num_images, bool), area=0, max_det=-1)
     arr = dc.accumulate(everything)
-    assert np.array_equal(arr.precision[:, :, :, 0, 0], diag.arrays.precision[:, :, :, 0, -1])
+    assert np.array_equal(arr.precision[:, :, :, 0, 0], _some(diag.arrays).precision[:, :, :, 0, -1])
     slices = {s.value: s for s in diag.slices}
     assert set(slices) == {"a", "b"}
     assert slices["a"].num_assets == 20
-    assert slices["a"].tp + slices["b"].tp == int(diag.assets.tp.sum())
+    assert slices["a"].tp + slices["b"].tp == int(_some(diag.assets).tp.sum())
     assert diag.slices[0].ap <= diag.slices[1].ap
 
 
@@ -117,15 +126,15 @@ def test_gt_object_slices_ignore_the_other_objects() -> None:
     by = {(s.key, s.value): s for s in d.slices}
     assert all(s.gt_level for s in d.slices)
     # One value holding every GT: the plain COCO AP (area all, largest maxDets).
-    p = d.arrays.precision[:, :, :, 0, -1]
+    p = _some(d.arrays).precision[:, :, :, 0, -1]
     assert by["one", "all"].ap == float(np.mean(p[p > -1]))
     # Splitting the GTs splits the operating-point counts.
     small, big = by["size", "small"], by["size", "big"]
-    assert small.tp + big.tp == int(d.assets.tp.sum())
-    assert small.fn + big.fn == int(d.assets.fn.sum())
+    assert small.tp + big.tp == int(_some(d.assets).tp.sum())
+    assert small.fn + big.fn == int(_some(d.assets).fn.sum())
     # Same as COCO's own area ranges when the slice is an area bucket: GTs outside are ignored.
     # (Unlike an area range, unmatched predictions are not dropped by size, so AP can only be lower.)
-    coco_small = d.arrays.precision[:, :, :, 1, -1]
+    coco_small = _some(d.arrays).precision[:, :, :, 1, -1]
     assert small.ap <= float(np.mean(coco_small[coco_small > -1])) + 1e-12
 
 

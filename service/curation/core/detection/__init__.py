@@ -32,8 +32,10 @@ from curation.core.detection.per_class import ClassReport
 from curation.core.detection.rle import RleError, RleSet, decode_strings, rle_bbox
 from curation.core.detection.slices import SliceReport, restrict_state
 from curation.core.detection.tide import TideResult
+from curation.core.detection.views import DEFAULT_VIEWS, VIEWS, Plan, View, plan
 
 __all__ = [
+    "DEFAULT_VIEWS",
     "DIAGNOSTIC_CHANGES",
     "AssetOutcomes",
     "ClassReport",
@@ -45,12 +47,15 @@ __all__ = [
     "DetectionDiagnosis",
     "MatchState",
     "Mode",
+    "Plan",
     "RleError",
     "RleSet",
     "SliceReport",
     "SummaryStat",
     "TideResult",
     "TypedCoco",
+    "VIEWS",
+    "View",
     "decode_strings",
     "decode_typed",
     "diagnose",
@@ -58,6 +63,7 @@ __all__ = [
     "from_typed",
     "mask_iou_fn",
     "masks_from_segmentations",
+    "plan",
     "restrict_state",
     "rle_bbox",
     "tide_mask_iou_fn",

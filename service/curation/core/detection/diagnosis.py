@@ -14,12 +14,14 @@ traps of the data as findings.
 * Traps (categories or assets without GT, maxDets cut, degenerate boxes):
   :mod:`~curation.core.detection.facts`.
 
-With masks, every matching uses mask IoU (:mod:`~curation.core.detection.mask_iou`).
+With masks, every matching uses mask IoU (:mod:`~curation.core.detection.mask_iou`). ``views``
+chooses the parts to compute; :mod:`~curation.core.detection.views` says which steps each one needs,
+and a part not asked for is left empty (None), so a COCO-only caller pays for the COCO matching only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,6 +33,7 @@ from curation.core.detection.coco import (
     CocoArrays,
     CocoParams,
     DetectionData,
+    IouFn,
     MatchState,
     Mode,
     SummaryStat,
@@ -39,37 +42,54 @@ from curation.core.detection.coco import (
     summarize,
 )
 from curation.core.detection.confusion import confusion_matrix
-from curation.core.detection.facts import count_facts, fact_findings
+from curation.core.detection.facts import count_facts, count_truncated, fact_findings
 from curation.core.detection.mask_iou import mask_iou_fn, tide_mask_iou_fn
-from curation.core.detection.operating_point import operating_point
+from curation.core.detection.operating_point import OperatingPoint, operating_point
 from curation.core.detection.outcomes import AssetOutcomes, asset_outcomes
 from curation.core.detection.per_class import ClassReport, class_reports
 from curation.core.detection.rle import RleSet
 from curation.core.detection.slices import SliceReport, asset_slices, object_slices
 from curation.core.detection.tide import TideResult, tide_errors
+from curation.core.detection.views import Plan, View, plan
 
 __all__ = ["DetectionDiagnosis", "diagnose"]
 
 
 @dataclass(frozen=True)
 class DetectionDiagnosis:
-    """Everything :func:`diagnose` reports. ``state``/``arrays`` are the main COCO matching and its
-    arrays; ``iou_bins`` the histogram edges; ``facts`` counts the silent traps and ``findings`` tells
-    the caller about the ones that occur."""
+    """Everything :func:`diagnose` reports, for the ``views`` it computed: a part no view asked for is
+    None or empty. ``state``/``arrays`` are the main COCO matching and its arrays; ``iou_bins`` the
+    histogram edges; ``num_truncated`` the predictions cut by maxDets (always counted); ``facts`` counts
+    the silent traps and ``findings`` tells the caller about the ones that occur."""
 
     params: CocoParams
     mode: Mode
-    state: MatchState
-    arrays: CocoArrays
+    views: frozenset[View]
+    num_truncated: int
+    state: MatchState | None
+    arrays: CocoArrays | None
     summary: list[SummaryStat]
     per_class: list[ClassReport]
     slices: list[SliceReport]
-    tide: TideResult
-    confusion: IntArray
-    assets: AssetOutcomes
+    tide: TideResult | None
+    confusion: IntArray | None
+    assets: AssetOutcomes | None
     iou_bins: FloatArray
     facts: dict[str, int] = field(default_factory=dict)
     findings: tuple[Finding, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Settings:
+    """diagnose()'s options, passed to its steps whole."""
+
+    params: CocoParams
+    mode: Mode
+    operating_iou: float
+    score_threshold: float
+    masks: tuple[RleSet, RleSet] | None
+    # The COCO matchings' IoU (mask IoU with masks; None = box IoU).
+    iou_fn: IouFn | None
 
 
 def diagnose(
@@ -87,53 +107,117 @@ def diagnose(
     max_slices_per_key: int = 50,
     masks: tuple[RleSet, RleSet] | None = None,
     gt_slices: Mapping[str, Sequence[str]] | None = None,
+    views: Collection[View] | None = None,
 ) -> DetectionDiagnosis:
-    """Everything the detection endpoint reports, from ``data`` (see the module docstring).
+    """The parts ``views`` names (None = all but the arrays) of the detection diagnosis of ``data``
+    (see the module docstring).
 
     With ``masks`` (GT and prediction RLEs aligned with the rows of ``data``) every matching uses mask
     IoU (COCO ``segm``; TIDE in tidecv's mask mode). ``slices`` holds per-asset metadata
     columns, ``gt_slices`` per-GT ones (see :class:`~curation.core.detection.slices.SliceReport`).
     """
     p = params or CocoParams()
+    todo = plan(views, asset_slices=bool(slices))
     iou_fn = mask_iou_fn(masks[0], masks[1], data.gt_iscrowd) if masks is not None else None
-    state = evaluate_images(data, p, mode=mode, iou_fn=iou_fn)
-    arrays = accumulate(state)
+    st = _Settings(p, mode, operating_iou, score_threshold, masks, iou_fn)
+    # The per-threshold match table is read only by the operating point and the slices.
+    keep = todo.operating_point or "slices" in todo.views
+    state = evaluate_images(data, p, mode=mode, iou_fn=iou_fn, keep_matches=keep) if todo.main else None
+    arrays = accumulate(state) if state is not None else None
     checkpoint()
-    op = operating_point(
-        data, state, iou=operating_iou, score_threshold=score_threshold, mode=mode, iou_fn=iou_fn
-    )
+    op = _operating_point(data, state, st, todo)
     checkpoint()
-    assets = asset_outcomes(data, op)
-    ranking = {"min_support": min_slice_support, "max_per_key": max_slices_per_key}
-    facts = count_facts(data, state)
+    assets = asset_outcomes(data, op) if op is not None and todo.outcomes else None
+    num_truncated = _num_truncated(data, state, op, p)
+    facts = count_facts(data, num_truncated)
     checkpoint()
-    per_class = class_reports(data, arrays, p, op, iou_bins)
-    slice_reports = [
-        *asset_slices(data, state, assets, slices or {}, **ranking),
-        *object_slices(data, p, assets, gt_slices or {}, mode=mode, iou_fn=iou_fn, **ranking),
-    ]
-    tide = tide_errors(
-        data,
-        foreground_iou=tide_foreground_iou,
-        background_iou=tide_background_iou,
-        max_dets=p.max_dets[-1],
-        honour_ignore=mode == "diagnostic",
-        iou_fn=tide_mask_iou_fn(masks[0], masks[1]) if masks is not None else None,
-    )
+    tide = _tide(data, st, todo, tide_foreground_iou, tide_background_iou)
     checkpoint()
-    confusion = confusion_matrix(data, op, score_threshold=score_threshold, mode=mode, masks=masks)
+    slice_reports = []
+    if "slices" in todo.views and assets is not None:
+        ranking = {"min_support": min_slice_support, "max_per_key": max_slices_per_key}
+        slice_reports = [
+            *(asset_slices(data, state, assets, slices, **ranking) if state is not None and slices else []),
+            *object_slices(data, p, assets, gt_slices or {}, mode=mode, iou_fn=iou_fn, **ranking),
+        ]
     return DetectionDiagnosis(
         params=p,
         mode=mode,
+        views=todo.views,
+        num_truncated=num_truncated,
         state=state,
         arrays=arrays,
-        summary=summarize(arrays, p),
-        per_class=per_class,
+        summary=summarize(arrays, p) if arrays is not None and "coco" in todo.views else [],
+        per_class=_per_class(data, arrays, op, st, iou_bins, todo),
         slices=slice_reports,
         tide=tide,
-        confusion=confusion,
-        assets=assets,
+        confusion=_confusion(data, op, st, todo),
+        assets=assets if "assets" in todo.views else None,
         iou_bins=np.linspace(0.0, 1.0, iou_bins + 1),
         facts=facts,
         findings=fact_findings(facts, p),
     )
+
+
+def _operating_point(
+    data: DetectionData, state: MatchState | None, st: _Settings, todo: Plan
+) -> OperatingPoint | None:
+    """The operating point when a view needs it: cut out of the main matching when that holds its
+    IoU, matched on its own otherwise."""
+    if not todo.operating_point:
+        return None
+    return operating_point(
+        data, st.params, state, iou=st.operating_iou, score_threshold=st.score_threshold, mode=st.mode,
+        iou_fn=st.iou_fn,
+    )  # fmt: skip
+
+
+def _tide(
+    data: DetectionData, st: _Settings, todo: Plan, foreground: float, background: float
+) -> TideResult | None:
+    """TIDE's classification when a view needs it, and its dAP when the ``tide`` view is asked for."""
+    if not todo.tide:
+        return None
+    return tide_errors(
+        data,
+        foreground_iou=foreground,
+        background_iou=background,
+        max_dets=st.params.max_dets[-1],
+        honour_ignore=st.mode == "diagnostic",
+        iou_fn=tide_mask_iou_fn(st.masks[0], st.masks[1]) if st.masks is not None else None,
+        delta_ap=todo.tide_delta_ap,
+    )
+
+
+def _num_truncated(
+    data: DetectionData, state: MatchState | None, op: OperatingPoint | None, p: CocoParams
+) -> int:
+    """Predictions cut by maxDets: read off a matching that ran (they all cut at ``maxDets[-1]`` per
+    asset and category), else counted."""
+    for s in (state, op.state if op is not None else None):
+        if s is not None:
+            return s.num_truncated
+    return count_truncated(data, p.max_dets[-1])
+
+
+def _per_class(  # noqa: PLR0917
+    data: DetectionData,
+    arrays: CocoArrays | None,
+    op: OperatingPoint | None,
+    st: _Settings,
+    iou_bins: int,
+    todo: Plan,
+) -> list[ClassReport]:
+    """Per-class reports when asked for (they read the main arrays and the operating point)."""
+    if "per_class" not in todo.views or arrays is None or op is None:
+        return []
+    checkpoint()
+    return class_reports(data, arrays, st.params, op, iou_bins)
+
+
+def _confusion(data: DetectionData, op: OperatingPoint | None, st: _Settings, todo: Plan) -> IntArray | None:
+    """The confusion matrix when asked for."""
+    if "confusion" not in todo.views or op is None:
+        return None
+    checkpoint()
+    return confusion_matrix(data, op, score_threshold=st.score_threshold, mode=st.mode, masks=st.masks)

@@ -10,20 +10,30 @@ from __future__ import annotations
 import numpy as np
 
 from curation.core._common.findings import Finding
-from curation.core.detection.coco import CocoParams, DetectionData, MatchState
+from curation.core.detection.coco import CocoParams, DetectionData
 
-__all__ = ["count_facts", "fact_findings"]
+__all__ = ["count_facts", "count_truncated", "fact_findings"]
 
 
-def count_facts(data: DetectionData, state: MatchState) -> dict[str, int]:
-    """How many objects fall into each trap (``state`` is the main matching, for the maxDets cut)."""
+def count_truncated(data: DetectionData, max_det: int) -> int:
+    """Predictions beyond the top ``max_det`` of their (asset, category): what COCO's matching leaves
+    out, counted without matching (for a diagnosis that runs no COCO matching)."""
+    if data.num_dt == 0:
+        return 0
+    key = np.asarray(data.dt_image, np.int64) * data.num_categories + np.asarray(data.dt_category, np.int64)
+    _, per_group = np.unique(key, return_counts=True)
+    return int(np.maximum(per_group - max_det, 0).sum())
+
+
+def count_facts(data: DetectionData, num_truncated: int) -> dict[str, int]:
+    """How many objects fall into each trap (``num_truncated``: predictions cut by maxDets)."""
     K, n_img = data.num_categories, data.num_images
     has_gt_cat = np.bincount(data.gt_category, minlength=K)[:K] > 0
     img_has_gt = np.bincount(data.gt_image, minlength=n_img)[:n_img] > 0
     return {
         "dt_category_without_gt": int(np.count_nonzero(~has_gt_cat[data.dt_category])),
         "dt_on_image_without_gt": int(np.count_nonzero(~img_has_gt[data.dt_image])),
-        "dt_truncated": state.num_truncated,
+        "dt_truncated": num_truncated,
         "gt_degenerate": int(np.count_nonzero((data.gt_box[:, 2] <= 0) | (data.gt_box[:, 3] <= 0))),
         "dt_degenerate": int(np.count_nonzero((data.dt_box[:, 2] <= 0) | (data.dt_box[:, 3] <= 0))),
     }

@@ -18,6 +18,7 @@ import numpy.typing as npt
 from curation.core._common.arrays import BoolArray
 from curation.core.detection.coco import (
     CocoArrays,
+    CocoParams,
     DetectionData,
     IouFn,
     MatchState,
@@ -46,17 +47,19 @@ class OperatingPoint:
 
 def operating_point(
     data: DetectionData,
-    state: MatchState,
+    params: CocoParams,
+    state: MatchState | None = None,
     *,
     iou: float,
     score_threshold: float,
     mode: Mode,
     iou_fn: IouFn | None,
 ) -> OperatingPoint:
-    """The operating point of ``data`` whose main matching is ``state`` (see the module docstring)."""
-    op = _reused(state, iou)
+    """The operating point of ``data`` evaluated with ``params``, whose main matching is ``state`` when
+    one ran (see the module docstring)."""
+    op = _reused(state, iou) if state is not None else None
     if op is None:
-        op = evaluate_images(data, area_all_params(state.params, np.array([iou])), mode=mode, iou_fn=iou_fn)
+        op = evaluate_images(data, area_all_params(params, np.array([iou])), mode=mode, iou_fn=iou_fn)
     code = op.dt_codes[:, 0, 0]
     above = op.dt_score >= score_threshold
     return OperatingPoint(

@@ -98,29 +98,25 @@ def tide_errors(
     max_dets: int = 100,
     honour_ignore: bool = False,
     iou_fn: TideIouFn | None = None,
+    delta_ap: bool = True,
 ) -> TideResult:
     """Classify every detection and GT as tidecv does (crowds are ignore regions).
 
     ``max_dets`` is per image over all classes, as tidecv's ``Data.max_dets``. IoU is box IoU unless
     ``iou_fn`` is given (tidecv's mask mode): it is called with the GT rows and kept detection rows in
     image order, the ignore-region flags (by input row) and the image bounds, and returns the
-    row-major (D x G) blocks, crowd IoU for regions.
+    row-major (D x G) blocks, crowd IoU for regions. ``delta_ap=False`` classifies only (the seven AP
+    computations skipped: ``ap`` is NaN, ``delta_ap`` and ``per_class_ap`` empty), for callers that
+    want each object's error type and not the dAP.
     """
     region = np.ascontiguousarray(data.gt_iscrowd, dtype=np.bool_)
     if honour_ignore and data.gt_ignore is not None:
         region = region | data.gt_ignore
     c = _classify(data, region, float(foreground_iou), float(background_iou), max_dets, iou_fn)
     checkpoint()
-    pts = _points(data, c, region)
-    checkpoint()
-    on = pts.counted
-    ap, per_class = _class_aps(pts.cls[on], pts.rank[on], pts.n_ranks, pts.is_tp[on], pts.num_gt, pts.K)
+    ap, per_class, delta = _aps(data, c, region) if delta_ap else (float("nan"), np.zeros(0), {})
     counts = {ERROR_NAMES[t]: int(np.count_nonzero(c.error == t)) for t in ERROR_TYPES if t != MISSED}
     counts["missed"] = int(np.count_nonzero(c.gt_missed))
-    delta = {}
-    for t in ERROR_TYPES:
-        checkpoint()
-        delta[ERROR_NAMES[t]] = max(_ap_fixing(t, data, c, pts) - ap, 0.0)
     n = data.num_dt
     return TideResult(
         ap=float(ap),
@@ -136,6 +132,21 @@ def tide_errors(
         gt_region=region,
         per_class_ap=per_class,
     )
+
+
+def _aps(
+    data: DetectionData, c: _Classified, region: BoolArray
+) -> tuple[float, FloatArray, dict[str, float]]:
+    """tidecv's AP, its per-class APs, and the AP gained by fixing each error type alone."""
+    pts = _points(data, c, region)
+    checkpoint()
+    on = pts.counted
+    ap, per_class = _class_aps(pts.cls[on], pts.rank[on], pts.n_ranks, pts.is_tp[on], pts.num_gt, pts.K)
+    delta = {}
+    for t in ERROR_TYPES:
+        checkpoint()
+        delta[ERROR_NAMES[t]] = max(_ap_fixing(t, data, c, pts) - ap, 0.0)
+    return ap, per_class, delta
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,10 @@
 """ScoreDetection: validate the request, run the detection core, convert to proto, page the assets.
 
-``evaluate`` (worker thread, cached) builds a ``DetectionEvaluation``: the whole report and every
-asset's outcomes (columnar); ``respond`` cuts the requested page of assets out of it. Input is either
-columnar arrays or COCO JSON (``coco_gt_json`` + ``coco_results_json``), never both.
+``evaluate`` (worker thread, cached) builds a ``DetectionEvaluation``: the report and, with the
+ASSETS view, every asset's outcomes (columnar); ``respond`` cuts the requested page of assets out of
+it. Input is either columnar arrays or COCO JSON (``coco_gt_json`` + ``coco_results_json``), never
+both. Only the parts the request's ``views`` name are computed (:mod:`.views`; the cache key holds
+the view set, written canonically).
 
 The steps live in small modules: :mod:`.request` reads the request (:mod:`.columnar` or
 :mod:`.coco_json` for its objects, :mod:`.params` for the COCO parameters, with their defaults),
@@ -24,6 +26,7 @@ from curation.ops.detection.cost import cost
 from curation.ops.detection.report import report
 from curation.ops.detection.request import read_request
 from curation.ops.detection.stream import merge_stream, stream_response
+from curation.ops.detection.views import canonical
 from curation.ops.findings import to_warnings
 from curation.ops.operation_spec import ClientStream, OperationSpec
 from curation.ops.paging import page_bounds
@@ -61,14 +64,14 @@ def evaluate(request: pb.ScoreDetectionRequest) -> pb.DetectionEvaluation:
         max_slices_per_key=options.max_slices_per_key,
         masks=inputs.masks,
         gt_slices=options.gt_slices,
+        views=options.views,
     )
     warnings.extend(to_warnings(diag.findings))
-    evaluation = pb.DetectionEvaluation(
-        report=report(diag, inputs.category_names, request, options, warnings)
-    )
-    evaluation.asset_ids.extend(inputs.asset_ids)
-    evaluation.category_names.extend(inputs.category_names)
-    add_assets(evaluation, diag, inputs)
+    evaluation = pb.DetectionEvaluation(report=report(diag, inputs, request, options, warnings))
+    if diag.assets is not None and diag.tide is not None:
+        evaluation.asset_ids.extend(inputs.asset_ids)
+        evaluation.category_names.extend(inputs.category_names)
+        add_assets(evaluation, diag.assets, diag.tide, inputs)
     return evaluation
 
 
@@ -94,7 +97,10 @@ SPEC = OperationSpec(
     payload_type=pb.DetectionEvaluation,
     evaluate=evaluate,
     respond=respond,
+    # 2: the report lists the views computed and holds only their parts.
+    version=2,
     paging_fields=("page_size", "page_token"),
+    canonical=canonical,
     cost=cost,
     warm_up=warm_up,
 )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from curation.core.detection import DetectionDiagnosis
+from curation.core.detection import AssetOutcomes, TideResult
 from curation.ops.detection.inputs import Inputs
 from curation.v1 import detection_pb2 as pb
 
@@ -48,9 +48,9 @@ _GT_OUTCOME = np.array(
 )
 
 
-def add_assets(ev: pb.DetectionEvaluation, diag: DetectionDiagnosis, inputs: Inputs) -> None:
-    """Write every asset's counts and every object's outcome into ``ev`` (worst asset first)."""
-    a = diag.assets
+def add_assets(ev: pb.DetectionEvaluation, a: AssetOutcomes, t: TideResult, inputs: Inputs) -> None:
+    """Write every asset's counts and every object's outcome (``a``) and error type (``t``) into ``ev``
+    (worst asset first)."""
     data = inputs.data
     ev.asset_order.extend(a.order.tolist())
     ev.asset_tp.extend(a.tp[a.order].tolist())
@@ -69,15 +69,15 @@ def add_assets(ev: pb.DetectionEvaluation, diag: DetectionDiagnosis, inputs: Inp
     ev.object_offsets.extend(np.concatenate([[0], np.cumsum(counts)]).tolist())
     ev.object_is_gt.extend(is_gt[order].tolist())
     ev.object_score.extend(score[order].tolist())
-    _add_object_columns(ev, diag, inputs, order)
+    _add_object_columns(ev, a, t, inputs, order)
 
 
 def _add_object_columns(
-    ev: pb.DetectionEvaluation, diag: DetectionDiagnosis, inputs: Inputs, order: npt.NDArray[np.intp]
+    ev: pb.DetectionEvaluation, a: AssetOutcomes, t: TideResult, inputs: Inputs, order: npt.NDArray[np.intp]
 ) -> None:
     """Each object's name, category, outcome, match, IoU and error type, predictions before GTs,
     written in ``order``."""
-    a, t, data = diag.assets, diag.tide, inputs.data
+    data = inputs.data
     n_gt, n_dt = data.num_gt, data.num_dt
     gt_name = inputs.gt_index if inputs.gt_index is not None else np.arange(n_gt)
     dt_name = inputs.dt_index if inputs.dt_index is not None else np.arange(n_dt)

@@ -1,6 +1,7 @@
 """A diagnosis as the ``ScoreDetectionResponse`` every page of a request shares: the parameters used,
-the COCO summary (and arrays on request), per class, per slice, TIDE errors, the confusion matrix,
-the IoU histogram edges, the counts and the warnings. The per-asset part is in :mod:`.assets`.
+the counts, the warnings and the views computed, always; then the parts the views asked for: the COCO
+summary, the arrays, per class (with the IoU histogram edges), per slice, TIDE errors, the confusion
+matrix. The per-asset part is in :mod:`.assets`.
 """
 
 from __future__ import annotations
@@ -8,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from curation.core.detection import DIAGNOSTIC_CHANGES, ClassReport, DetectionDiagnosis, SliceReport
+from curation.ops.detection.inputs import Inputs
 from curation.ops.detection.request import Options
+from curation.ops.detection.views import view_enums
 from curation.v1 import common_pb2
 from curation.v1 import detection_pb2 as pb
 
@@ -26,13 +29,15 @@ _ERROR_BY_NAME = {
 
 def report(
     diag: DetectionDiagnosis,
-    names: Sequence[str],
+    inputs: Inputs,
     request: pb.ScoreDetectionRequest,
     options: Options,
     warnings: Sequence[common_pb2.Warning],
 ) -> pb.ScoreDetectionResponse:
-    """The response without its page of assets (``names``: the category names)."""
+    """The response without its page of assets, for the views the diagnosis computed."""
+    names, data = inputs.category_names, inputs.data
     r = pb.ScoreDetectionResponse(mode=options.mode_enum)
+    r.views.extend(view_enums(diag.views))
     _params_used(r.params, diag, request, options)
     if diag.mode == "diagnostic":
         r.mode_changes.extend(DIAGNOSTIC_CHANGES)
@@ -40,25 +45,28 @@ def report(
         stat = r.summary.add(name=s.name, kind=s.kind, area=s.area, max_detections=s.max_dets, value=s.value)
         if s.iou is not None:
             stat.iou = s.iou
-    if request.include_arrays:
+    if "arrays" in diag.views and diag.arrays is not None:
         r.arrays.precision_shape.extend(diag.arrays.precision.shape)
         r.arrays.precision.extend(diag.arrays.precision.reshape(-1).tolist())
         r.arrays.recall.extend(diag.arrays.recall.reshape(-1).tolist())
         r.arrays.scores.extend(diag.arrays.scores.reshape(-1).tolist())
     for c in diag.per_class:
         _add_class(r, c, names)
+    if "per_class" in diag.views:
+        r.iou_histogram_edges.extend(diag.iou_bins.tolist())
     for sl in diag.slices:
         _add_slice(r, sl)
-    r.errors.ap = diag.tide.ap
-    for name, count in diag.tide.counts.items():
-        r.errors.errors.add(type=_ERROR_BY_NAME[name], count=count, delta_ap=diag.tide.delta_ap[name])
-    r.confusion.labels.extend([*names, "background"])
-    r.confusion.counts.extend(diag.confusion.reshape(-1).tolist())
-    r.iou_histogram_edges.extend(diag.iou_bins.tolist())
-    r.counts.num_assets = diag.state.num_images
-    r.counts.num_gt = int(diag.assets.gt_outcome.shape[0])
-    r.counts.num_predictions = int(diag.assets.dt_outcome.shape[0])
-    r.counts.num_truncated = diag.state.num_truncated
+    if diag.tide is not None and "tide" in diag.views:
+        r.errors.ap = diag.tide.ap
+        for name, count in diag.tide.counts.items():
+            r.errors.errors.add(type=_ERROR_BY_NAME[name], count=count, delta_ap=diag.tide.delta_ap[name])
+    if diag.confusion is not None:
+        r.confusion.labels.extend([*names, "background"])
+        r.confusion.counts.extend(diag.confusion.reshape(-1).tolist())
+    r.counts.num_assets = data.num_images
+    r.counts.num_gt = data.num_gt
+    r.counts.num_predictions = data.num_dt
+    r.counts.num_truncated = diag.num_truncated
     r.warnings.extend(warnings)
     return r
 

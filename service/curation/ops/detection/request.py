@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from curation.core.detection import CocoParams, DetectionData, Mode
+from curation.core.detection import CocoParams, DetectionData, Mode, View
 from curation.errors import InvalidArgument
 from curation.ops import _validate as v
 from curation.ops.detection import limits
@@ -23,6 +23,7 @@ from curation.ops.detection.coco_json import read_coco_json
 from curation.ops.detection.columnar import read_columnar
 from curation.ops.detection.inputs import Inputs, check_mask_sizes, check_probabilities
 from curation.ops.detection.params import coco_params
+from curation.ops.detection.views import requested_views
 from curation.ops.findings import warning
 from curation.v1 import classification_pb2 as cls_pb
 from curation.v1 import common_pb2
@@ -50,6 +51,8 @@ class Options:
     gt_slices: dict[str, list[str]]
     min_slice_support: int
     max_slices_per_key: int
+    # The parts to compute (see :mod:`.views`).
+    views: frozenset[View]
 
     @property
     def mode_enum(self) -> pb.DetectionMode:
@@ -60,8 +63,9 @@ class Options:
 def read_request(request: pb.ScoreDetectionRequest) -> tuple[Inputs, Options, list[common_pb2.Warning]]:
     """The request's objects and options, and the warnings about the request itself."""
     limits.check_request(request)
+    views = requested_views(request)  # before the objects are read: a bad view fails fast
     inputs, warnings = _read_inputs(request)
-    options = _read_options(request, inputs.data)
+    options = _read_options(request, inputs.data, views)
     data = inputs.data
     if options.mode != "diagnostic" and data.gt_ignore is not None and data.gt_ignore.any():
         warnings.append(warning(
@@ -91,7 +95,7 @@ def _read_inputs(request: pb.ScoreDetectionRequest) -> tuple[Inputs, list[common
     return inputs, warnings
 
 
-def _read_options(request: pb.ScoreDetectionRequest, data: DetectionData) -> Options:
+def _read_options(request: pb.ScoreDetectionRequest, data: DetectionData, views: frozenset[View]) -> Options:
     """The options, checked in a fixed order, with their defaults."""
     params = coco_params(request.params)
     op_iou = _unit(request, "operating_iou", 0.5)
@@ -127,6 +131,7 @@ def _read_options(request: pb.ScoreDetectionRequest, data: DetectionData) -> Opt
         gt_slices=gt_slices,
         min_slice_support=request.min_slice_support or 1,
         max_slices_per_key=request.max_slices_per_key or DEFAULT_MAX_SLICES,
+        views=views,
     )
 
 
