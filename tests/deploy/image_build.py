@@ -71,12 +71,8 @@ class Image:
 
     def runtime_env(self, cache_dir: Path, **extra: str) -> dict[str, str]:
         """The runtime stage's kernel environment, with ``cache_dir`` as the writable emptyDir."""
-        return clean_env(
-            CURATION_KERNEL_CACHE=str(self.shipped),
-            NUMBA_CACHE_DIR=str(cache_dir),
-            NUMBA_CPU_NAME=self.cpu,
-            **extra,
-        )
+        base = {"CURATION_KERNEL_CACHE": str(self.shipped), "NUMBA_CACHE_DIR": str(cache_dir)}
+        return clean_env(**{**base, "NUMBA_CPU_NAME": self.cpu, **extra})
 
 
 def reproduce(into: Path) -> Image:
