@@ -24,7 +24,7 @@ from curation.v1 import embeddings_pb2 as emb_pb
 from curation.v1 import labeling_pb2 as lf_pb
 from curation.v1 import sampling_pb2 as smp_pb
 from curation_client import CurationClient
-from tests.deploy.image_build import Image, dockerfile_kernel_settings, reproduce
+from tests.deploy.image_build import DOCKERFILE, Image, dockerfile_kernel_settings, reproduce
 from tests.deploy.served import serving
 from tests.synth.detection import synth_detection
 
@@ -60,6 +60,11 @@ def test_the_dockerfile_builds_and_runs_with_the_same_kernel_settings() -> None:
     assert settings["shipped"] == settings["runtime_shipped"]
     assert settings["shipped"].startswith("/opt/venv/"), "the runtime stage copies only /opt/venv"
     assert settings["runtime_cache"].startswith("/tmp/"), "the chart's writable emptyDir"
+    runtime = DOCKERFILE.read_text().rsplit("\nFROM ", 1)[1]
+    check = runtime.index("curation-warm --check")
+    assert runtime.index("COPY --from=builder /opt/venv") < check < runtime.index("\nUSER "), (
+        "the runtime stage checks the shipped kernels load, after copying them in"
+    )
 
 
 def test_the_build_compiles_every_kernel(image: Image) -> None:
