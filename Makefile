@@ -12,6 +12,13 @@ $(VENV)/bin/activate:
 
 install: $(VENV)/bin/activate
 	$(PIP) install --quiet -e .
+	$(MAKE) --no-print-directory $(VENV)/.kernels-warm
+
+# The numba kernels compiled once, here, not at every start (curation-warm; the cache sits beside the
+# sources). Redone when a module of the core changes; a start finds them and reports SERVING in seconds.
+$(VENV)/.kernels-warm: $(shell find service/curation/core -name '*.py')
+	$(VENV)/bin/curation-warm > /dev/null
+	touch $@
 
 # torch is pinned first so that snorkel (a test oracle) takes the CPU build instead of a CUDA one.
 install-dev: $(VENV)/bin/activate

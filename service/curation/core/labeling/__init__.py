@@ -7,6 +7,8 @@ private to the family.
 
 from __future__ import annotations
 
+import importlib
+
 from curation.core.labeling import _kernels
 from curation.core.labeling.analysis import (
     BROAD_COVERAGE,
@@ -110,5 +112,7 @@ __all__ = [
 
 
 def warm_up() -> None:
-    """Compile (or load from the disk cache) the label-model kernels."""
+    """Compile (or load from the disk cache) the label-model kernels, and import the optimiser the
+    matrix-completion fit uses (imported lazily, so a process that never fits does not pay for it)."""
     _kernels.warm_up()
+    importlib.import_module("scipy.optimize")

@@ -33,7 +33,6 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import linear_sum_assignment, minimize
 
 from curation.core._common.arrays import FloatArray, IntArray
 from curation.core._common.cancel import checkpoint
@@ -296,6 +295,8 @@ def _fit_matrix_completion(
         grad = -4.0 * (R @ muP) + 2.0 * v[:, None] * Pd[None, :] + 2.0 * l2 * l2 * delta
         return loss, grad.reshape(-1)
 
+    from scipy.optimize import minimize  # noqa: PLC0415  (here: a third of every process's start-up imports)
+
     res = minimize(
         loss_grad,
         start.reshape(-1),
@@ -334,6 +335,8 @@ def _break_symmetry(mu: FloatArray, prior: FloatArray, m: int, k: int) -> FloatA
             Z[group[0], group[0]] = 1.0
             continue
         proj = probs_sum[np.ix_(group, group)]
+        from scipy.optimize import linear_sum_assignment  # noqa: PLC0415  (see minimize above)
+
         rows, cols = linear_sum_assignment(-proj.T)
         Z[group[rows], group[cols]] = 1.0
     return np.asarray(mu @ Z, dtype=np.float64)
