@@ -152,8 +152,8 @@ def _run_peer(name: str, gt_path: str, res_path: str) -> dict[str, Any]:
 def _end_to_end(gt_path: str, res_path: str, repeats: int) -> dict[str, float]:
     """Best seconds of a new ScoreDetection request from the files on disk to the answer, against a real
     server: REST with the files as JSON strings, gRPC with ``from_coco``'s columnar request; each for
-    the full diagnostic and for a COCO-only caller (``views: [DETECTION_VIEW_COCO]``). Each request differs (``iou_histogram_bins``) so none is
-    answered from the cache."""
+    the full diagnostic and for a COCO-only caller (``views: [DETECTION_VIEW_COCO]``). Each request
+    differs (``iou_histogram_bins``) so none is answered from the cache."""
     import httpx
 
     sys.path.insert(0, str(ROOT / "clients" / "python"))
