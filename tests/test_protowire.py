@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 from curation.protowire import (
     WireType,
     length_delimited,
+    packed_doubles,
+    packed_varints,
     put_bytes,
     put_double,
     put_varint,
@@ -19,6 +21,7 @@ from curation.protowire import (
     varint_sizes,
 )
 from curation.v1 import classification_pb2 as pb
+from curation.v1 import detection_pb2 as det_pb
 
 UINT63 = st.integers(min_value=0, max_value=2**63 - 1)
 
@@ -62,3 +65,29 @@ def test_a_packed_field_parses_as_the_message_would_write_it() -> None:
     message.MergeFromString(length_delimited(field.number, raw))
     assert list(message.scores) == [0.25, 0.5, 1.5]
     assert tag(field.number, WireType.LEN) == (field.number << 3) | 2
+
+
+INT64 = st.integers(min_value=-(2**63), max_value=2**63 - 1)
+INT32 = st.integers(min_value=-(2**31), max_value=2**31 - 1)
+
+
+@given(st.lists(INT64, max_size=40), st.lists(INT32, max_size=40), st.lists(st.booleans(), max_size=40))
+def test_packed_varints_are_what_protobuf_writes(
+    int64s: list[int], int32s: list[int], bools: list[bool]
+) -> None:
+    expected = det_pb.DetectionEvaluation()
+    expected.object_index.extend(int64s)
+    expected.object_category.extend(int32s)
+    expected.object_is_gt.extend(bools)
+    ours = packed_varints(9, np.asarray(int64s, dtype=np.int64)) + packed_varints(
+        10, np.asarray(int32s, dtype=np.int32)
+    )
+    ours = packed_varints(8, np.asarray(bools, dtype=np.bool_)) + ours
+    assert ours == expected.SerializeToString()
+
+
+@given(st.lists(st.floats(allow_nan=False), max_size=40))
+def test_packed_doubles_are_what_protobuf_writes(values: list[float]) -> None:
+    expected = det_pb.DetectionEvaluation()
+    expected.object_score.extend(values)
+    assert packed_doubles(11, np.asarray(values, dtype=np.float64)) == expected.SerializeToString()

@@ -18,6 +18,8 @@ import numpy.typing as npt
 __all__ = [
     "WireType",
     "length_delimited",
+    "packed_doubles",
+    "packed_varints",
     "put_bytes",
     "put_double",
     "put_varint",
@@ -58,6 +60,36 @@ def varint(n: int) -> bytes:
 def length_delimited(field_number: int, payload: bytes) -> bytes:
     """One length-delimited field: a string, a sub-message or a packed run of numbers."""
     return varint(tag(field_number, WireType.LEN)) + varint(len(payload)) + payload
+
+
+def packed_varints(field_number: int, values: npt.ArrayLike) -> bytes:
+    """A repeated integer, bool or enum field as one packed chunk (empty for no values). Negative values
+    take ten bytes (their two's complement as uint64), as protobuf writes int32 and int64."""
+    unsigned = np.ascontiguousarray(values).astype(np.int64, copy=False).view(np.uint64)
+    if unsigned.shape[0] == 0:
+        return b""
+    lengths = np.ones(unsigned.shape[0], dtype=np.uint8)
+    for j in range(1, 10):
+        lengths += unsigned >= np.uint64(1 << (7 * j))
+    width = int(lengths.max())
+    # Row i: value i's first ``width`` groups of 7 bits, the continuation bit set on all but its last
+    # byte; the bytes past its length are dropped. Filled a column at a time (1-D loops are fast).
+    groups = np.empty((unsigned.shape[0], width), dtype=np.uint8)
+    keep = np.empty((unsigned.shape[0], width), dtype=np.bool_)
+    for j in range(width):
+        more = lengths > j + 1
+        groups[:, j] = ((unsigned >> np.uint64(7 * j)) & np.uint64(0x7F)).astype(np.uint8) | (
+            more.view(np.uint8) << np.uint8(7)
+        )
+        keep[:, j] = lengths > j
+    data = groups.tobytes() if width == 1 else groups[keep].tobytes()
+    return length_delimited(field_number, data)
+
+
+def packed_doubles(field_number: int, values: npt.ArrayLike) -> bytes:
+    """A repeated ``double`` field as one packed chunk (empty for no values)."""
+    raw = np.ascontiguousarray(values, dtype="<f8").tobytes()
+    return length_delimited(field_number, raw) if raw else b""
 
 
 def varint_sizes(values: npt.NDArray[np.int64]) -> Offsets:

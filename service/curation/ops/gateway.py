@@ -103,7 +103,7 @@ class InProcess:
             else:
                 request = codec.decode(body, request_type)
             response = await self.ops.dispatch(
-                name, request, ctx, body_digest=digest, body_format=codec.format
+                name, request, ctx, body_digest=digest, body_format=codec.format, body_size=len(body)
             )
         return await self._encode(codec, response, ctx)
 

@@ -34,16 +34,45 @@ def check_namespace(namespace: str) -> str:
 
 
 def canonical_bytes(request: Message, paging_fields: tuple[str, ...]) -> bytes:
-    """Deterministic serialization of ``request`` without its paging fields."""
-    if not any(
-        request.HasField(f) if _has_presence(request, f) else bool(getattr(request, f)) for f in paging_fields
-    ):
+    """Deterministic serialization of ``request`` without its paging fields.
+
+    Paging fields that are set are cleared on ``request`` itself for the serialization and put back
+    after (copying a 35 MB request took as long as serializing it), so the caller must own ``request``;
+    a repeated paging field is cleared on a copy instead."""
+    saved = [(f, getattr(request, f)) for f in paging_fields if _is_set(request, f)]
+    if not saved:
         return request.SerializeToString(deterministic=True)
-    clone = type(request)()
-    clone.CopyFrom(request)
-    for name in paging_fields:
-        clone.ClearField(name)
-    return clone.SerializeToString(deterministic=True)
+    fields = request.DESCRIPTOR.fields_by_name
+    if any(fields[name].is_repeated for name, _ in saved):
+        clone = type(request)()
+        clone.CopyFrom(request)
+        for name, _ in saved:
+            clone.ClearField(name)
+        return clone.SerializeToString(deterministic=True)
+    kept = [(name, _detached(value)) for name, value in saved]
+    for name, _ in kept:
+        request.ClearField(name)
+    try:
+        return request.SerializeToString(deterministic=True)
+    finally:
+        for name, value in kept:
+            if isinstance(value, Message):
+                getattr(request, name).CopyFrom(value)
+            else:
+                setattr(request, name, value)
+
+
+def _detached(value: object) -> object:
+    """A sub-message copied (it is cleared from its parent next); a scalar as it is."""
+    if not isinstance(value, Message):
+        return value
+    copy = type(value)()
+    copy.CopyFrom(value)
+    return copy
+
+
+def _is_set(message: Message, field: str) -> bool:
+    return message.HasField(field) if _has_presence(message, field) else bool(getattr(message, field))
 
 
 def _has_presence(message: Message, field: str) -> bool:

@@ -63,6 +63,12 @@ AnySpec = OperationSpec[Any, Any, Any]
 _ADMITTED: ContextVar[bool] = ContextVar("curation_admitted", default=False)
 
 
+def _is_big(request: Message, body_size: int | None) -> bool:
+    """Whether ``request`` (``body_size`` bytes when known) is worth a worker thread to read whole
+    (measuring it serializes it under upb)."""
+    return (request.ByteSize() if body_size is None else body_size) >= OFF_LOOP_BYTES
+
+
 def _stopped(reason: str) -> CurationError:
     """The error a caller sees for a computation stopped at a checkpoint."""
     if reason == "deadline":
@@ -275,28 +281,33 @@ class Operations:
         *,
         body_digest: str | None = None,
         body_format: BodyFormat = BodyFormat.JSON,
+        body_size: int | None = None,
     ) -> Message:
         """Answer one request. ``body_digest`` is the SHA-256 of the raw bytes it was parsed from (JSON for
-        REST, wire bytes for gRPC), remembered so that a byte-identical repeat is answered unparsed."""
+        REST, wire bytes for gRPC), remembered so that a byte-identical repeat is answered unparsed;
+        ``body_size`` their length (else the request's size is measured, which serializes it)."""
         spec = self.spec(name)
         check_namespace(ctx.namespace)
         if spec.stream is not None:
             raise ValueError(f"{name} is a client-streaming operation: use dispatch_stream")
-        if spec.cost is not None and request.ByteSize() >= OFF_LOOP_BYTES:  # reads every string's length
-            request, cost = await self.run(self._prepare, spec, request, ctx=ctx)
-        else:
-            request, cost = self._prepare(spec, request)
         if spec.handle is not None:
+            if spec.cost is not None and _is_big(request, body_size):  # reads every string's length
+                request, cost = await self.run(self._prepare, spec, request, ctx=ctx)
+            else:
+                request, cost = self._prepare(spec, request)
             async with self._admitted(ctx, cost):
                 response: Message = await spec.handle(self, request, ctx)
             return response
         assert spec.evaluate is not None and spec.respond is not None and spec.payload_type is not None
-        if "page_size" in spec.paging_fields:  # rejected before anything is computed
-            check_page_size(request.page_size)  # type: ignore[attr-defined]  # a paging field by contract
-        material = canonical_bytes(request, spec.paging_fields)
+        # A large request is prepared and keyed in a worker thread: its cost reads every string's
+        # length, its key serializes and hashes the whole request (~50 ms at 35 MB).
+        if _is_big(request, body_size):
+            request, cost, digest = await self.run(self._keyed, spec, request, ctx.namespace, ctx=ctx)
+        else:
+            request, cost, digest = self._keyed(spec, request, ctx.namespace)
         evaluate = spec.evaluate
-        payload, info = await self.cached(
-            name, material, lambda: evaluate(request), spec.payload_type, ctx, version=spec.version, cost=cost
+        payload, info = await self._cached(
+            name, digest, lambda: evaluate(request), spec.payload_type, ctx, version=spec.version, cost=cost
         )
         answer: Message = spec.respond(payload, request, info)
         if body_digest is not None:
@@ -304,6 +315,15 @@ class Operations:
                 spec, ctx, body_digest, body_format=body_format, digest=info.key_digest, request=request
             )
         return answer
+
+    def _keyed(self, spec: AnySpec, request: Message, namespace: str) -> tuple[Message, Cost, str]:
+        """:meth:`_prepare` for a cached operation, its page size checked before anything is computed,
+        and the digest of its cache key."""
+        request, cost = self._prepare(spec, request)
+        if "page_size" in spec.paging_fields:
+            check_page_size(request.page_size)  # type: ignore[attr-defined]  # a paging field by contract
+        material = canonical_bytes(request, spec.paging_fields)
+        return request, cost, key_digest(spec.name, spec.version, namespace, material)
 
     async def dispatch_stream(self, name: str, chunks: Sequence[Message], ctx: Context) -> Message:
         """Answer a client stream: its chunks merged (in a worker thread) into one request of the unary
@@ -384,6 +404,20 @@ class Operations:
         spec = self.spec(name)
         version = spec.version if version is None else version
         digest = key_digest(name, version, ctx.namespace, material)
+        return await self._cached(name, digest, compute, payload_type, ctx, version=version, cost=cost)
+
+    async def _cached(
+        self,
+        name: str,
+        digest: str,
+        compute: Callable[[], M],
+        payload_type: type[M],
+        ctx: Context,
+        *,
+        version: int,
+        cost: Cost | None,
+    ) -> tuple[M, common_pb2.CacheInfo]:
+        """:meth:`cached` with the key's digest already made."""
         key = storage_key(ctx.namespace, name, version, digest)
         local = self._recent.get(key, payload_type)
         if local is not None:

@@ -248,12 +248,15 @@ def _first(mask: BoolArray) -> int:
     return int(hit[0]) if hit.size else -1
 
 
-def _boxes(objects: list[Any], rows: IntArray, name: str) -> FloatArray:
-    """``[x, y, w, h]`` of ``objects[rows]`` (a missing box is NaN); the first entry that is not four
-    numbers is named by its input index."""
-    boxes = list(map(attrgetter("bbox"), map(objects.__getitem__, rows.tolist())))
-    unset = _is_unset(boxes, len(boxes))
-    given = list(compress(boxes, (~unset).tolist()))
+def _rows(objects: list[Any], rows: IntArray) -> list[Any]:
+    """``objects[rows]``: the list itself when every row is kept (the common case: no copy)."""
+    return objects if rows.size == len(objects) else list(map(objects.__getitem__, rows.tolist()))
+
+
+def _boxes(boxes: list[Any], unset: BoolArray, rows: IntArray, name: str) -> FloatArray:
+    """``[x, y, w, h]`` of the kept objects' ``boxes`` (``unset``: which have none, NaN); the first
+    entry that is not four numbers is named by its input index (``rows``)."""
+    given = boxes if not unset.any() else list(compress(boxes, (~unset).tolist()))
     lengths = np.fromiter(map(len, given), np.int64, len(given))
     bad = _first(lengths != 4)
     if bad >= 0:
@@ -269,11 +272,13 @@ def _read_gt(anns: list[Any], img_index: dict[Any, int], cat_index: dict[Any, in
     ii, kk = _lookup(anns, "image_id", img_index), _lookup(anns, "category_id", cat_index)
     keep = (ii >= 0) & (kk >= 0)
     rows = np.flatnonzero(keep)
-    kept = list(map(anns.__getitem__, rows.tolist()))
-    no_box = _first(_is_unset(map(attrgetter("bbox"), kept), len(kept)))
+    kept = _rows(anns, rows)
+    boxes = list(map(attrgetter("bbox"), kept))
+    unset = _is_unset(boxes, len(boxes))
+    no_box = _first(unset)
     if no_box >= 0:
         raise CocoFormatError("missing bbox", f"coco_gt.annotations[{int(rows[no_box])}].bbox")
-    box = _boxes(anns, rows, "coco_gt.annotations")
+    box = _boxes(boxes, unset, rows, "coco_gt.annotations")
     areas = list(map(attrgetter("area"), kept))
     no_area = _is_unset(areas, len(areas))
     area = box[:, 2] * box[:, 3]
@@ -305,7 +310,9 @@ def _read_results(
     n = len(results)
     ii, kk = _lookup(results, "image_id", img_index), _lookup(results, "category_id", cat_index)
     kept = (ii >= 0) & (kk >= 0)
-    no_box = _is_unset(map(attrgetter("bbox"), results), n)
+    boxes = list(map(attrgetter("bbox"), results))
+    unset = _is_unset(boxes, n)
+    no_box = unset.copy()
     if segm:
         no_box &= _is_unset(map(attrgetter("segmentation"), results), n)
     no_score = _is_unset(map(attrgetter("score"), results), n)
@@ -313,14 +320,14 @@ def _read_results(
     if j >= 0:
         _raise_result_error(results[j], j, ii[j] < 0, no_box[j])
     rows = np.flatnonzero(kept)
-    chosen = list(map(results.__getitem__, rows.tolist()))
+    chosen = _rows(results, rows)
     segms = None
     if segm:
         segms = [None if s is UNSET else s for s in map(attrgetter("segmentation"), chosen)]
     return _Results(
         image=ii[rows],
         category=kk[rows],
-        box=_boxes(results, rows, "coco_results"),
+        box=_boxes(_rows(boxes, rows), unset[rows], rows, "coco_results"),
         score=np.fromiter(map(attrgetter("score"), chosen), np.float64, len(chosen)),
         index=rows.astype(np.int64),
         segm=segms,

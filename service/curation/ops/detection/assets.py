@@ -14,6 +14,7 @@ import numpy.typing as npt
 
 from curation.core.detection import AssetOutcomes, TideResult
 from curation.ops.detection.inputs import Inputs
+from curation.protowire import packed_doubles, packed_varints
 from curation.v1 import detection_pb2 as pb
 
 __all__ = ["add_assets", "add_page"]
@@ -31,6 +32,8 @@ _ERROR = np.array(
     ],
     dtype=np.int64,
 )
+# Field numbers of the evaluation's columns.
+_FIELD = {f.name: f.number for f in pb.DetectionEvaluation.DESCRIPTOR.fields}
 # core AssetOutcomes codes -> DetectionOutcome.
 _DT_OUTCOME = np.array(
     [
@@ -50,12 +53,11 @@ _GT_OUTCOME = np.array(
 
 def add_assets(ev: pb.DetectionEvaluation, a: AssetOutcomes, t: TideResult, inputs: Inputs) -> None:
     """Write every asset's counts and every object's outcome (``a``) and error type (``t``) into ``ev``
-    (worst asset first)."""
+    (worst asset first).
+
+    The columns go in as packed wire chunks parsed once (``protowire``): extending the repeated
+    fields from Python lists took ~0.1 s for 235k objects, the chunks a few milliseconds."""
     data = inputs.data
-    ev.asset_order.extend(a.order.tolist())
-    ev.asset_tp.extend(a.tp[a.order].tolist())
-    ev.asset_fp.extend(a.fp[a.order].tolist())
-    ev.asset_fn.extend(a.fn[a.order].tolist())
     rank = np.empty(data.num_images, np.int64)
     rank[a.order] = np.arange(data.num_images)
     n_gt, n_dt = data.num_gt, data.num_dt
@@ -66,17 +68,24 @@ def add_assets(ev: pb.DetectionEvaluation, a: AssetOutcomes, t: TideResult, inpu
     # Within an asset: predictions by score, then GT in input order.
     order = np.lexsort((row, -score, is_gt, asset_rank))
     counts = np.bincount(asset_rank, minlength=data.num_images)
-    ev.object_offsets.extend(np.concatenate([[0], np.cumsum(counts)]).tolist())
-    ev.object_is_gt.extend(is_gt[order].tolist())
-    ev.object_score.extend(score[order].tolist())
-    _add_object_columns(ev, a, t, inputs, order)
+    chunks = [
+        _varints("asset_order", a.order),
+        _varints("asset_tp", a.tp[a.order]),
+        _varints("asset_fp", a.fp[a.order]),
+        _varints("asset_fn", a.fn[a.order]),
+        _varints("object_offsets", np.concatenate([[0], np.cumsum(counts)])),
+        _varints("object_is_gt", is_gt[order]),
+        packed_doubles(_FIELD["object_score"], score[order]),
+        *_object_columns(a, t, inputs, order),
+    ]
+    ev.MergeFromString(b"".join(chunks))
 
 
-def _add_object_columns(
-    ev: pb.DetectionEvaluation, a: AssetOutcomes, t: TideResult, inputs: Inputs, order: npt.NDArray[np.intp]
-) -> None:
+def _object_columns(
+    a: AssetOutcomes, t: TideResult, inputs: Inputs, order: npt.NDArray[np.intp]
+) -> list[bytes]:
     """Each object's name, category, outcome, match, IoU and error type, predictions before GTs,
-    written in ``order``."""
+    in ``order``, as packed chunks."""
     data = inputs.data
     n_gt, n_dt = data.num_gt, data.num_dt
     gt_name = inputs.gt_index if inputs.gt_index is not None else np.arange(n_gt)
@@ -86,16 +95,20 @@ def _add_object_columns(
     # IoU: of the match at the operating point; unmatched predictions show their best same-class IoU.
     dt_iou = np.where(a.dt_match >= 0, a.dt_iou, t.dt_iou)
     gt_error = np.where(t.gt_missed, pb.DETECTION_ERROR_TYPE_MISSED, 0).astype(np.int64)
-    columns = (
-        (ev.object_index, np.concatenate([dt_name, gt_name])),
-        (ev.object_category, np.concatenate([data.dt_category, data.gt_category])),
-        (ev.object_outcome, np.concatenate([_DT_OUTCOME[a.dt_outcome], _GT_OUTCOME[a.gt_outcome]])),
-        (ev.object_matched, np.concatenate([dt_m, gt_m])),
-        (ev.object_iou, np.concatenate([dt_iou, a.gt_iou])),
-        (ev.object_error, np.concatenate([_ERROR[t.dt_error], gt_error])),
-    )
-    for field, values in columns:
-        field.extend(values[order].tolist())
+    outcome = np.concatenate([_DT_OUTCOME[a.dt_outcome], _GT_OUTCOME[a.gt_outcome]])
+    return [
+        _varints("object_index", np.concatenate([dt_name, gt_name])[order]),
+        _varints("object_category", np.concatenate([data.dt_category, data.gt_category])[order]),
+        _varints("object_outcome", outcome[order]),
+        _varints("object_matched", np.concatenate([dt_m, gt_m])[order]),
+        packed_doubles(_FIELD["object_iou"], np.concatenate([dt_iou, a.gt_iou])[order]),
+        _varints("object_error", np.concatenate([_ERROR[t.dt_error], gt_error])[order]),
+    ]
+
+
+def _varints(name: str, values: npt.ArrayLike) -> bytes:
+    """``values`` as the packed chunk of the evaluation's integer, bool or enum field ``name``."""
+    return packed_varints(_FIELD[name], values)
 
 
 def add_page(

@@ -167,7 +167,9 @@ def _flat_end(body: bytes, start: int, escapes: bool) -> int:
 def _flat_arrays(body: bytes) -> list[tuple[int, int, bool]]:
     """(start, end, escapes) of the text inside every flat array of at least ``BULK_BYTES``, in order
     (``escapes``: whether the body holds a backslash)."""
-    if b"\\\\" in body or b"\\u0000" in body or b"\x00" in body or body.count(b"[") > MAX_ARRAYS:
+    # Cheapest test first: a body holding JSON text in a string (COCO files) has many '[', and the
+    # searches for two-byte patterns among its many escaped quotes took 0.14 s on 35 MB.
+    if body.count(b"[") > MAX_ARRAYS or b"\x00" in body or b"\\\\" in body or b"\\u0000" in body:
         return []
     spans: list[tuple[int, int, bool]] = []
     escapes = b"\\" in body
