@@ -311,16 +311,21 @@ def _read_results(res: ResultColumns, img_of: IntArray, cat_of: IntArray) -> _Re
     j = _first((ii < 0) | (kept & (no_box | res.score_unset)))
     if j >= 0:
         _raise_result_error(res.first_unknown_image, j, ii[j] < 0, no_box[j])
-    rows = np.flatnonzero(kept)
+    rows = np.flatnonzero(kept).astype(np.int64, copy=False)
     segms = None
     if res.segm is not None:
         segms = [None if s is UNSET else s for s in map(res.segm.__getitem__, rows.tolist())]
+    every = rows.shape[0] == n  # the usual case: the columns as they are, no copies
+
+    def take(column: Any) -> Any:
+        return column if every else column[rows]
+
     return _Results(
-        image=ii[rows],
-        category=kk[rows],
-        box=res.box[rows],
-        score=res.score[rows],
-        index=rows.astype(np.int64),
+        image=take(ii),
+        category=take(kk),
+        box=take(res.box),
+        score=take(res.score),
+        index=rows,
         segm=segms,
         dropped=n - int(rows.shape[0]),
     )

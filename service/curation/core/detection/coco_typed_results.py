@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain, repeat
 from operator import attrgetter
 from typing import Any
@@ -80,28 +80,34 @@ def decode_results(
 ) -> ResultColumns:
     """The results list ``text`` as columns; ``image_ids``/``category_ids`` are the GT file's ids in
     file order. Raises ``msgspec.DecodeError`` when the list is not well-typed COCO results."""
-    image_pos = dict(zip(image_ids, range(len(image_ids)), strict=True))
-    category_pos = dict(zip(category_ids, range(len(category_ids)), strict=True))
+    image_pos = dict(zip(image_ids, range(len(image_ids)), strict=True)).get
+    category_pos = dict(zip(category_ids, range(len(category_ids)), strict=True)).get
     raws = _SPLIT.decode(text)
-    parts = []
-    for lo in range(0, len(raws), CHUNK):
-        chunk = _DECODERS[segm].decode(b"".join(_wrapped(raws[lo : lo + CHUNK])))
-        parts.append(_columns(chunk, image_pos.get, category_pos.get, segm))
-        checkpoint()
-    del raws
-    if not parts:
-        parts.append(_columns([], image_pos.get, category_pos.get, segm))
-    unknown = next((p.first_unknown_image for p in parts if p.first_unknown_image is not UNSET), UNSET)
-    return ResultColumns(
-        image=np.concatenate([p.image for p in parts]),
-        category=np.concatenate([p.category for p in parts]),
-        box=np.concatenate([p.box for p in parts]),
-        score=np.concatenate([p.score for p in parts]),
-        bbox_unset=np.concatenate([p.bbox_unset for p in parts]),
-        score_unset=np.concatenate([p.score_unset for p in parts]),
-        segm=list(chain.from_iterable(p.segm or [] for p in parts)) if segm else None,
-        first_unknown_image=unknown,
+    n = len(raws)
+    out = ResultColumns(
+        image=np.empty(n, np.int64),
+        category=np.empty(n, np.int64),
+        box=np.empty((n, 4)),
+        score=np.empty(n),
+        bbox_unset=np.empty(n, np.bool_),
+        score_unset=np.empty(n, np.bool_),
+        segm=[] if segm else None,
+        first_unknown_image=UNSET,
     )
+    unknown: Any = UNSET
+    raws.reverse()  # taken from the end, so each slice's views are freed as it is decoded
+    for lo in range(0, n, CHUNK):
+        piece = raws[-CHUNK:]
+        del raws[-CHUNK:]
+        piece.reverse()
+        chunk = _DECODERS[segm].decode(b"".join(_wrapped(piece)))
+        del piece
+        first = _fill(chunk, image_pos, category_pos, out, lo)
+        if unknown is UNSET and first >= 0:
+            unknown = chunk[first].image_id
+        del chunk
+        checkpoint()
+    return replace(out, first_unknown_image=unknown)
 
 
 def _wrapped(raws: list[msgspec.Raw]) -> list[Any]:
@@ -112,35 +118,37 @@ def _wrapped(raws: list[msgspec.Raw]) -> list[Any]:
     return pieces
 
 
-def _columns(
+def _fill(
     results: list[Any],
     image_pos: Callable[[Any, int], int],
     category_pos: Callable[[Any, int], int],
-    segm: bool,
-) -> ResultColumns:
-    """One slice of decoded results as columns."""
+    out: ResultColumns,
+    lo: int,
+) -> int:
+    """Write one slice of decoded results into rows ``lo..`` of ``out``; returns the position in the
+    slice of the first result whose image the GT does not list (-1: none)."""
     n = len(results)
-    image = np.fromiter(map(image_pos, map(attrgetter("image_id"), results), repeat(-1)), np.int64, n)
-    category = np.fromiter(
-        map(category_pos, map(attrgetter("category_id"), results), repeat(-1)), np.int64, n
-    )
+    rows = slice(lo, lo + n)
+    image = out.image[rows]
+    image[:] = np.fromiter(map(image_pos, map(attrgetter("image_id"), results), repeat(-1)), np.int64, n)
+    cat_ids = map(attrgetter("category_id"), results)
+    out.category[rows] = np.fromiter(map(category_pos, cat_ids, repeat(-1)), np.int64, n)
     boxes = list(map(attrgetter("bbox"), results))
-    bbox_unset = np.fromiter(map(operator.is_, boxes, repeat(UNSET)), np.bool_, n)
-    box = np.full((n, 4), np.nan)
-    given = [b for b in boxes if b is not UNSET] if bbox_unset.any() else boxes
-    box[~bbox_unset] = np.fromiter(chain.from_iterable(given), np.float64, 4 * len(given)).reshape(-1, 4)
+    unset = out.bbox_unset[rows]
+    unset[:] = np.fromiter(map(operator.is_, boxes, repeat(UNSET)), np.bool_, n)
+    box = out.box[rows]
+    given = boxes
+    if unset.any():
+        box[unset] = np.nan
+        given = [b for b in boxes if b is not UNSET]
+    box[~unset] = np.fromiter(chain.from_iterable(given), np.float64, 4 * len(given)).reshape(-1, 4)
     scores = list(map(attrgetter("score"), results))
-    score_unset = np.fromiter(map(operator.is_, scores, repeat(UNSET)), np.bool_, n)
-    score = np.fromiter((np.nan if s is UNSET else s for s in scores), np.float64, n) if score_unset.any() \
-        else np.fromiter(scores, np.float64, n)  # fmt: skip
+    no_score = out.score_unset[rows]
+    no_score[:] = np.fromiter(map(operator.is_, scores, repeat(UNSET)), np.bool_, n)
+    if no_score.any():
+        scores = [np.nan if s is UNSET else s for s in scores]
+    out.score[rows] = np.fromiter(scores, np.float64, n)
+    if out.segm is not None:
+        out.segm.extend(map(attrgetter("segmentation"), results))
     unknown = np.flatnonzero(image < 0)
-    return ResultColumns(
-        image=image,
-        category=category,
-        box=box,
-        score=score,
-        bbox_unset=bbox_unset,
-        score_unset=score_unset,
-        segm=list(map(attrgetter("segmentation"), results)) if segm else None,
-        first_unknown_image=results[int(unknown[0])].image_id if unknown.size else UNSET,
-    )
+    return int(unknown[0]) if unknown.size else -1
