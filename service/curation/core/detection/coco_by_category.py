@@ -1,7 +1,7 @@
 """COCO's arrays without the whole match state: evaluated and accumulated a few categories at a time.
 
 ``accumulate(evaluate_images(data))`` holds every kept detection's codes (A x T bytes), row, image,
-category, rank and score at once, next to the output arrays: 72 bytes per detection on top of the
+category, rank and score at once, next to the output arrays: 80 bytes per detection on top of the
 outputs at the default parameters. COCO's numbers need no more than one category at a time, because
 both steps split by category without changing a bit: matching works per (image, category) group and
 accumulation per category, and a category's rows in the state (order: descending score, image, rank
@@ -20,7 +20,6 @@ import numpy as np
 
 from curation.core._common.arrays import IntArray
 from curation.core._common.chunks import weighted_spans
-from curation.core.detection._coco_kernels import bucket_order
 from curation.core.detection.coco import (
     CocoArrays,
     CocoParams,
@@ -50,27 +49,19 @@ def coco_arrays(
     p = params or CocoParams()
     K = data.num_categories
     arrays = empty_arrays(p, K)
-    # Each side's rows by category, input order kept within one (bucket sorts are stable).
-    d_by_cat = _by_category(data.dt_category, K)
-    g_by_cat = _by_category(data.gt_category, K)
-    d_ends = np.cumsum(np.bincount(data.dt_category, minlength=K)[:K])
-    g_ends = np.cumsum(np.bincount(data.gt_category, minlength=K)[:K])
-    per_cat = np.diff(d_ends, prepend=0) + np.diff(g_ends, prepend=0)
+    per_cat = np.bincount(data.dt_category, minlength=K)[:K] + np.bincount(data.gt_category, minlength=K)[:K]
     truncated = 0
     for k0, k1 in weighted_spans(per_cat, SPAN_OBJECTS):
-        d_rows = np.sort(d_by_cat[(d_ends[k0 - 1] if k0 else 0) : d_ends[k1 - 1]])
-        g_rows = np.sort(g_by_cat[(g_ends[k0 - 1] if k0 else 0) : g_ends[k1 - 1]])
+        # The span's rows in input order (a scan per span costs less than holding a sort by category).
+        d_rows = np.flatnonzero((data.dt_category >= k0) & (data.dt_category < k1))
+        g_rows = np.flatnonzero((data.gt_category >= k0) & (data.gt_category < k1))
         part = _subset(data, g_rows, d_rows)
         span_fn = _subset_iou(iou_fn, g_rows, d_rows) if iou_fn is not None else None
         state = evaluate_images(part, p, mode=mode, iou_fn=span_fn, keep_matches=False)
+        del part
         accumulate_into(state, arrays, k0, k1)
         truncated += state.num_truncated
     return arrays, truncated
-
-
-def _by_category(category: IntArray, K: int) -> IntArray:
-    n = category.shape[0]
-    return bucket_order(np.ascontiguousarray(category, dtype=np.int64), K, np.arange(n, dtype=np.int64))
 
 
 def _subset(data: DetectionData, g_rows: IntArray, d_rows: IntArray) -> DetectionData:
