@@ -15,8 +15,9 @@ files, so each gets a clean heap. Per evaluator we print:
   loaded set (the kernels' own memory, measured the same way for every evaluator);
 * the 12 summary numbers, and whether they equal pycocotools' exactly.
 
-``ours`` evaluates with ``keep_matches=False`` (COCO's numbers do not read the per-threshold match
-table the diagnosis uses; pycocotools and the peers still build their ``evalImgs``). It also times the
+``ours`` evaluates as the server's COCO-only view does: :func:`coco_arrays`, a few categories at a
+time with no whole match state kept (COCO's numbers do not read the per-threshold match table the
+diagnosis uses; pycocotools and the peers still build their ``evalImgs``). It also times the
 full diagnostic (COCO + TIDE error types + confusion + per-asset) when that
 module is available. Usage: ``python bench/detection_coco.py [--images 5000] [--smoke] [--skip NAME]``.
 """
@@ -76,6 +77,7 @@ def _run_ours(gt_path: str, res_path: str) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT / "service"))
     from curation.core.detection import coco as dc
     from curation.core.detection import decode_typed, diagnose, from_typed, warm_up
+    from curation.core.detection.coco_by_category import coco_arrays
 
     warm_up()  # what the server does at start: no compilation inside the timed region
     base = _reset_peak()
@@ -91,7 +93,7 @@ def _run_ours(gt_path: str, res_path: str) -> dict[str, Any]:
     load_peak = _peak_mib() - base
     eval_base = _reset_peak()
     c1, t1 = time.process_time(), time.perf_counter()
-    arrays = dc.accumulate(dc.evaluate_images(parsed.data, keep_matches=False))
+    arrays, _ = coco_arrays(parsed.data)
     stats = [s.value for s in dc.summarize(arrays)]
     t2, c2 = time.perf_counter(), time.process_time()
     eval_peak = _peak_mib() - eval_base

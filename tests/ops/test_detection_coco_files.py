@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
-from curation.core.detection import decode_typed, from_coco_json, from_typed
+from curation.core.detection import coco_typed_results, decode_typed, from_coco_json, from_typed
+from curation.core.detection.coco_json import CocoFormatError
 from curation.errors import CurationError, InvalidArgument, LimitExceeded
 from curation.ops import detection as od
 from curation.ops.detection import coco_files
@@ -101,6 +102,43 @@ def test_typed_reading_equals_the_generic_one(doc: tuple[dict[str, Any], list[An
     typed = decode_typed(json.dumps(gt), json.dumps(res).encode(), segm=False)
     assert typed is not None
     _same(from_typed(typed), from_coco_json(gt, res))
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        ([], None),
+        ([{"image_id": None, "category_id": 1, "bbox": [0, 0, 1, 1], "score": 1}], "image_id None is not"),
+        ([{"image_id": "x", "category_id": 1, "bbox": [0, 0, 1, 1], "score": 1}], "image_id 'x' is not"),
+        ([{"image_id": 2, "category_id": 1, "score": 1}], "missing bbox"),
+        ([{"image_id": 2, "category_id": 1, "bbox": [0, 0, 1, 1]}], "missing score"),
+        ([{"image_id": 2, "category_id": 5, "bbox": [0, 0, 1, 1]}], None),  # unknown category: left out
+    ],
+)
+def test_results_read_in_slices_read_as_one(
+    monkeypatch: pytest.MonkeyPatch, extra: list[Any], message: str | None
+) -> None:
+    """The results list decoded a few entries at a time: same columns and the same first error (its
+    index counted over the whole list) as the generic reading."""
+    monkeypatch.setattr(coco_typed_results, "CHUNK", 3)
+    res = [{**RES[0], "image_id": 1 + i % 2, "score": 0.1 * i} for i in range(8)] + extra + RES
+    typed = decode_typed(json.dumps(GT), json.dumps(res), segm=False)
+    assert typed is not None and len(typed.results) == len(res)
+    if message is None:
+        _same(from_typed(typed), from_coco_json(GT, res))
+        return
+    with pytest.raises(CocoFormatError, match=message) as got:
+        from_typed(typed)
+    with pytest.raises(CocoFormatError) as want:
+        from_coco_json(GT, res)
+    assert (got.value.field, got.value.message) == (want.value.field, want.value.message)
+    assert got.value.field.startswith("coco_results[8]")
+
+
+def test_results_that_are_not_well_typed_leave_the_typed_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(coco_typed_results, "CHUNK", 2)
+    for bad in ([*RES, *RES, {**RES[0], "score": "high"}], {"not": "a list"}, [*RES, *RES, 1]):
+        assert decode_typed(json.dumps(GT), json.dumps(bad), segm=False) is None
 
 
 @settings(max_examples=25, deadline=None)

@@ -13,6 +13,7 @@ from google.protobuf.message import Message
 
 from curation.core.detection import diagnosis
 from curation.core.detection.coco import evaluate_images
+from curation.core.detection.coco_by_category import coco_arrays
 from curation.core.detection.tide import tide_errors
 from curation.errors import InvalidArgument
 from curation.ops import Context, Operations
@@ -124,20 +125,27 @@ def test_bad_views_are_named(views: list[int], field: str) -> None:
 
 
 def test_only_the_steps_of_the_views_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    """COCO alone runs one matching and no TIDE; TIDE alone no COCO matching at all."""
+    """COCO alone runs one matching (by category, keeping no match table) and no TIDE; TIDE alone no
+    COCO matching at all."""
     calls: list[str] = []
 
     def counted_eval(*a: Any, **k: Any) -> Any:
         calls.append("coco")
         return evaluate_images(*a, **k)
 
+    def counted_by_category(*a: Any, **k: Any) -> Any:
+        calls.append("coco by category")
+        return coco_arrays(*a, **k)
+
     def counted_tide(*a: Any, **k: Any) -> Any:
         calls.append("tide")
         return tide_errors(*a, **k)
 
     monkeypatch.setattr(diagnosis, "evaluate_images", counted_eval)
+    monkeypatch.setattr(diagnosis, "coco_arrays", counted_by_category)
     monkeypatch.setattr(diagnosis, "tide_errors", counted_tide)
-    for views, expected in (([COCO], ["coco"]), ([TIDE], ["tide"]), ([COCO, PER_CLASS], ["coco"])):
+    cases = (([COCO], ["coco by category"]), ([TIDE], ["tide"]), ([COCO, PER_CLASS], ["coco"]))
+    for views, expected in cases:
         calls.clear()
         out = _run(_request(views=views))
         assert calls == expected, views

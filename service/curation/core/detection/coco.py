@@ -51,7 +51,9 @@ __all__ = [
     "Mode",
     "SummaryStat",
     "accumulate",
+    "accumulate_into",
     "area_all_params",
+    "empty_arrays",
     "evaluate_images",
     "mean_valid",
     "merge_states",
@@ -243,14 +245,13 @@ def evaluate_images(
     ious = _group_ious(data, groups, gt.crowd, iou_fn)
     codes, match, match_iou = _match(data, p, groups, pos, gt, ious, keep_matches)
     checkpoint()
-    dt_rows = np.arange(data.num_dt, dtype=np.int64) if data.dt_rows is None else data.dt_rows
     rank = np.empty_like(groups.rank)
     rank[pos] = groups.rank
     return MatchState(
         params=p,
         num_images=data.num_images,
         num_categories=data.num_categories,
-        dt_row=dt_rows[rows],
+        dt_row=rows if data.dt_rows is None else data.dt_rows[rows],
         dt_image=np.asarray(data.dt_image, dtype=np.int64)[rows],
         dt_category=np.asarray(data.dt_category, dtype=np.int64)[rows],
         dt_rank=rank,
@@ -422,6 +423,23 @@ def accumulation_order(state: MatchState) -> IntArray | None:
 
 def accumulate(state: MatchState) -> CocoArrays:
     """``COCOeval.accumulate`` on a (possibly merged) state."""
+    arrays = empty_arrays(state.params, state.num_categories)
+    accumulate_into(state, arrays, 0, state.num_categories)
+    return arrays
+
+
+def empty_arrays(p: CocoParams, K: int) -> CocoArrays:
+    """Uninitialised ``precision``/``recall``/``scores`` for ``K`` categories, for
+    :func:`accumulate_into` to fill."""
+    T, R, A, M = p.iou_thrs.shape[0], p.rec_thrs.shape[0], p.area_rngs.shape[0], len(p.max_dets)
+    return CocoArrays(
+        precision=np.empty((T, R, K, A, M)), recall=np.empty((T, K, A, M)), scores=np.empty((T, R, K, A, M))
+    )
+
+
+def accumulate_into(state: MatchState, arrays: CocoArrays, k0: int, k1: int) -> None:
+    """Write categories ``k0 <= k < k1`` of ``COCOeval.accumulate`` into ``arrays`` (every entry of
+    them, -1 where a category has no counted GT); ``state`` must hold all of their objects."""
     p = state.params
     K = state.num_categories
     T, R, A, M = p.iou_thrs.shape[0], p.rec_thrs.shape[0], p.area_rngs.shape[0], len(p.max_dets)
@@ -435,35 +453,18 @@ def accumulate(state: MatchState) -> CocoArrays:
     npig = np.zeros((K, A), dtype=np.int64)
     for a in range(A):
         npig[:, a] = np.bincount(state.gt_category[state.gt_counted[a]], minlength=K)[:K]
-    # Every entry is written by the kernel (-1 where a category has no counted GT).
-    precision = np.empty((T, R, K, A, M))
-    recall = np.empty((T, K, A, M))
-    scores = np.empty((T, R, K, A, M))
     checkpoint()
     max_dets = np.asarray(p.max_dets, dtype=np.int64)
     # The kernel walks the recall thresholds ascending; each result goes back to its own place.
     rec_index = np.argsort(p.rec_thrs, kind="stable").astype(np.int64)
     rec_sorted = np.ascontiguousarray(p.rec_thrs[rec_index])
     # Per category: its detections at every (area, threshold), then its curves at every recall point.
-    work = (k_hi - k_lo) * (A * T) + A * M * T * R
+    work = (k_hi - k_lo)[k0:k1] * (A * T) + A * M * T * R
     for lo, hi in weighted_spans(work, ACCUMULATE_BUDGET):
         accumulate_kernel(
-            codes,
-            rank,
-            score,
-            k_lo,
-            k_hi,
-            npig,
-            max_dets,
-            rec_sorted,
-            rec_index,
-            lo,
-            hi,
-            precision,
-            recall,
-            scores,
-        )
-    return CocoArrays(precision=precision, recall=recall, scores=scores)
+            codes, rank, score, k_lo, k_hi, npig, max_dets, rec_sorted, rec_index, k0 + lo, k0 + hi,
+            arrays.precision, arrays.recall, arrays.scores,
+        )  # fmt: skip
 
 
 def mean_valid(s: FloatArray) -> float:

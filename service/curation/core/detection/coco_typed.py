@@ -4,7 +4,9 @@ The generic reading (:func:`~curation.core.detection.coco_json.from_coco_json`) 
 output: a dict per annotation and result, read field by field in Python (1-2 s for 35k GT and 200k
 results). Here the text is decoded by msgspec into small typed Structs (unknown keys skipped in C), and
 the columns are drawn from them with C-level ``map``/``compress``/``np.fromiter`` -- no Python step per
-object. Only the well-typed documents take this path: ids ints or strings, numbers ints or floats,
+object. The results list, the large one, is decoded a slice at a time
+(:mod:`~curation.core.detection.coco_typed_results`), so its Structs never all exist at once. Only
+the well-typed documents take this path: ids ints or strings, numbers ints or floats,
 ``iscrowd``/``ignore`` ints or bools, boxes lists of numbers. Anything else (a float id, a null box,
 ``NaN``, a non-object entry, invalid JSON) makes :func:`decode_typed` return None and the caller reads
 the document the generic way, so values, warnings and errors are exactly that reading's.
@@ -29,6 +31,7 @@ from curation.core._common.arrays import BoolArray, FloatArray, IntArray
 from curation.core._common.cancel import checkpoint
 from curation.core.detection.coco import DetectionData
 from curation.core.detection.coco_json import CocoFormatError, CocoJsonData
+from curation.core.detection.coco_typed_results import ResultColumns, decode_results
 
 __all__ = ["TypedCoco", "decode_typed", "from_typed"]
 
@@ -61,17 +64,6 @@ class _AnnotationSegm(_Annotation):
     segmentation: Any = None
 
 
-class _Result(Struct, gc=False):
-    image_id: Id | None = None
-    category_id: Id | None = None
-    bbox: Box | UnsetType = UNSET
-    score: float | UnsetType = UNSET
-
-
-class _ResultSegm(_Result):
-    segmentation: Any = UNSET
-
-
 class _GtFile(Struct, gc=False):
     images: list[_Image] = []
     categories: list[_Category] = []
@@ -84,20 +76,20 @@ class _GtFileSegm(Struct, gc=False):
     annotations: list[_AnnotationSegm] = []
 
 
-_DECODERS: dict[bool, tuple[msgspec.json.Decoder[Any], msgspec.json.Decoder[Any]]] = {
-    False: (msgspec.json.Decoder(_GtFile), msgspec.json.Decoder(list[_Result])),
-    True: (msgspec.json.Decoder(_GtFileSegm), msgspec.json.Decoder(list[_ResultSegm])),
+_DECODERS: dict[bool, msgspec.json.Decoder[Any]] = {
+    False: msgspec.json.Decoder(_GtFile),
+    True: msgspec.json.Decoder(_GtFileSegm),
 }
 
 
 @dataclass(frozen=True, slots=True)
 class TypedCoco:
-    """A GT file and a results list decoded into Structs (``segm``: segmentations kept)."""
+    """A GT file decoded into Structs and a results list into columns (``segm``: segmentations kept)."""
 
     images: list[Any]
     categories: list[Any]
     annotations: list[Any]
-    results: list[Any]
+    results: ResultColumns
     segm: bool
 
     def image_sides(self) -> FloatArray:
@@ -106,18 +98,18 @@ class TypedCoco:
 
     def first_result_has_bbox(self) -> bool:
         """pycocotools' ``loadRes`` decides from the first result whether boxes come from masks."""
-        return bool(self.results) and self.results[0].bbox is not UNSET
+        return len(self.results) > 0 and not self.results.bbox_unset[0]
 
 
 def decode_typed(gt_text: str | bytes, results_text: str | bytes, *, segm: bool) -> TypedCoco | None:
     """The two files decoded into Structs, or None when either is not the well-typed COCO this path
     reads (the caller then reads it the generic way, with its exact errors)."""
-    gt_decoder, res_decoder = _DECODERS[segm]
     try:
         with _gc_paused():
-            gt = gt_decoder.decode(gt_text)
+            gt = _DECODERS[segm].decode(gt_text)
             checkpoint()
-            results = res_decoder.decode(results_text)
+            ids = (list(map(attrgetter("id"), gt.images)), list(map(attrgetter("id"), gt.categories)))
+            results = decode_results(results_text, *ids, segm=segm)
     except (msgspec.DecodeError, RecursionError):
         return None
     return TypedCoco(gt.images, gt.categories, gt.annotations, results, segm)
@@ -147,7 +139,7 @@ def from_typed(doc: TypedCoco) -> CocoJsonData:
     checkpoint()
     g = _read_gt(doc.annotations, img_index, cat_index, doc.segm)
     checkpoint()
-    d = _read_results(doc.results, img_index, cat_index, doc.segm)
+    d = _read_results(doc.results, _to_index(doc.images, img_index), _to_index(doc.categories, cat_index))
     data = DetectionData(
         num_images=len(image_ids),
         num_categories=len(category_ids),
@@ -302,45 +294,47 @@ def _read_gt(anns: list[Any], img_index: dict[Any, int], cat_index: dict[Any, in
     )
 
 
-def _read_results(
-    results: list[Any], img_index: dict[Any, int], cat_index: dict[Any, int], segm: bool
-) -> _Results:
+def _to_index(objects: list[Any], index: dict[Any, int]) -> IntArray:
+    """Evaluation index of each position in a GT list (unique ids), and -1 at the end for "absent"."""
+    return np.fromiter(chain(map(index.__getitem__, map(attrgetter("id"), objects)), [-1]), np.int64)
+
+
+def _read_results(res: ResultColumns, img_of: IntArray, cat_of: IntArray) -> _Results:
     """The results pycocotools evaluates: an unknown image fails (``loadRes``'s assertion), an unknown
     category is left out; a result may lack a box only when it has a segmentation (segm)."""
-    n = len(results)
-    ii, kk = _lookup(results, "image_id", img_index), _lookup(results, "category_id", cat_index)
+    n = len(res)
+    ii, kk = img_of[res.image], cat_of[res.category]
     kept = (ii >= 0) & (kk >= 0)
-    boxes = list(map(attrgetter("bbox"), results))
-    unset = _is_unset(boxes, n)
-    no_box = unset.copy()
-    if segm:
-        no_box &= _is_unset(map(attrgetter("segmentation"), results), n)
-    no_score = _is_unset(map(attrgetter("score"), results), n)
-    j = _first((ii < 0) | (kept & (no_box | no_score)))
+    no_box = res.bbox_unset
+    if res.segm is not None:
+        no_box = no_box & _is_unset(res.segm, n)
+    j = _first((ii < 0) | (kept & (no_box | res.score_unset)))
     if j >= 0:
-        _raise_result_error(results[j], j, ii[j] < 0, no_box[j])
-    rows = np.flatnonzero(kept)
-    chosen = _rows(results, rows)
+        _raise_result_error(res.first_unknown_image, j, ii[j] < 0, no_box[j])
+    rows = np.flatnonzero(kept).astype(np.int64, copy=False)
     segms = None
-    if segm:
-        segms = [None if s is UNSET else s for s in map(attrgetter("segmentation"), chosen)]
+    if res.segm is not None:
+        segms = [None if s is UNSET else s for s in map(res.segm.__getitem__, rows.tolist())]
+    every = rows.shape[0] == n  # the usual case: the columns as they are, no copies
+
+    def take(column: Any) -> Any:
+        return column if every else column[rows]
+
     return _Results(
-        image=ii[rows],
-        category=kk[rows],
-        box=_boxes(_rows(boxes, rows), unset[rows], rows, "coco_results"),
-        score=np.fromiter(map(attrgetter("score"), chosen), np.float64, len(chosen)),
-        index=rows.astype(np.int64),
+        image=take(ii),
+        category=take(kk),
+        box=take(res.box),
+        score=take(res.score),
+        index=rows,
         segm=segms,
-        dropped=n - len(chosen),
+        dropped=n - int(rows.shape[0]),
     )
 
 
-def _raise_result_error(result: Any, j: int, unknown_image: bool, no_box: bool) -> None:
+def _raise_result_error(image_id: Any, j: int, unknown_image: bool, no_box: bool) -> None:
     """The error of the first refused result, checked in the generic reading's order."""
     if unknown_image:
-        raise CocoFormatError(
-            f"image_id {result.image_id!r} is not in the GT images", f"coco_results[{j}].image_id"
-        )
+        raise CocoFormatError(f"image_id {image_id!r} is not in the GT images", f"coco_results[{j}].image_id")
     if no_box:
         raise CocoFormatError("missing bbox", f"coco_results[{j}].bbox")
     raise CocoFormatError("missing score", f"coco_results[{j}].score")

@@ -41,6 +41,7 @@ from curation.core.detection.coco import (
     evaluate_images,
     summarize,
 )
+from curation.core.detection.coco_by_category import coco_arrays
 from curation.core.detection.confusion import confusion_matrix
 from curation.core.detection.facts import count_facts, count_truncated, fact_findings
 from curation.core.detection.mask_iou import mask_iou_fn, tide_mask_iou_fn
@@ -58,7 +59,8 @@ __all__ = ["DetectionDiagnosis", "diagnose"]
 @dataclass(frozen=True)
 class DetectionDiagnosis:
     """Everything :func:`diagnose` reports, for the ``views`` it computed: a part no view asked for is
-    None or empty. ``state``/``arrays`` are the main COCO matching and its arrays; ``iou_bins`` the
+    None or empty. ``state``/``arrays`` are the main COCO matching and its arrays (``state`` only when a
+    view reads the match table: operating point, slices); ``iou_bins`` the
     histogram edges; ``num_truncated`` the predictions cut by maxDets (always counted); ``facts`` counts
     the silent traps and ``findings`` tells the caller about the ones that occur."""
 
@@ -121,14 +123,12 @@ def diagnose(
     iou_fn = mask_iou_fn(masks[0], masks[1], data.gt_iscrowd) if masks is not None else None
     st = _Settings(p, mode, operating_iou, score_threshold, masks, iou_fn)
     # The per-threshold match table is read only by the operating point and the slices.
-    keep = todo.operating_point or "slices" in todo.views
-    state = evaluate_images(data, p, mode=mode, iou_fn=iou_fn, keep_matches=keep) if todo.main else None
-    arrays = accumulate(state) if state is not None else None
+    state, arrays, truncated = _main(data, st, todo)
     checkpoint()
     op = _operating_point(data, state, st, todo)
     checkpoint()
     assets = asset_outcomes(data, op) if op is not None and todo.outcomes else None
-    num_truncated = _num_truncated(data, state, op, p)
+    num_truncated = truncated if truncated is not None else _num_truncated(data, state, op, p)
     facts = count_facts(data, num_truncated)
     checkpoint()
     tide = _tide(data, st, todo, tide_foreground_iou, tide_background_iou)
@@ -157,6 +157,21 @@ def diagnose(
         facts=facts,
         findings=fact_findings(facts, p),
     )
+
+
+def _main(
+    data: DetectionData, st: _Settings, todo: Plan
+) -> tuple[MatchState | None, CocoArrays | None, int | None]:
+    """The main COCO matching and its arrays when a view needs them, and the detections maxDets cut.
+    Without a view that reads the match table (operating point, slices) the arrays are made a few
+    categories at a time and no whole state is kept (:mod:`~curation.core.detection.coco_by_category`)."""
+    if not todo.main:
+        return None, None, None
+    if not (todo.operating_point or "slices" in todo.views):
+        arrays, truncated = coco_arrays(data, st.params, mode=st.mode, iou_fn=st.iou_fn)
+        return None, arrays, truncated
+    state = evaluate_images(data, st.params, mode=st.mode, iou_fn=st.iou_fn, keep_matches=True)
+    return state, accumulate(state), state.num_truncated
 
 
 def _operating_point(

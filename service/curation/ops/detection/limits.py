@@ -198,7 +198,7 @@ def check_typed_sizes(doc: TypedCoco, params: pb.DetectionParams, *, names: tupl
     at_most(len(doc.results), MAX_OBJECTS, res_name, what="results")
     if doc.segm:
         _segmentation_sizes(doc.annotations, f"{gt_name}.annotations", _segmentation)
-        _segmentation_sizes(doc.results, res_name, _segmentation)
+        _segmentation_sizes(doc.results.segm or [], res_name, _itself)
 
 
 def _check_categories(n: int, params: pb.DetectionParams, gt_name: str) -> None:
@@ -211,6 +211,11 @@ def _check_categories(n: int, params: pb.DetectionParams, gt_name: str) -> None:
 def _segmentation(obj: Any, key: str) -> Any:
     """A Struct's member (None when its type has none)."""
     return getattr(obj, key, None)
+
+
+def _itself(segmentation: Any, _key: str) -> Any:
+    """A segmentation listed on its own (the typed results' column)."""
+    return segmentation
 
 
 def _member(obj: Any, key: str) -> Any:
