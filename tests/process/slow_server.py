@@ -76,5 +76,5 @@ if __name__ == "__main__":
     # The entry point's wiring.prepare builds its runtime, and names the compute processes' registry,
     # through these names.
     wiring.build_runtime = slow_runtime  # type: ignore[assignment]
-    wiring.DEFAULT_REGISTRY = "tests.process.slow_server:slow_specs"  # type: ignore[misc]
+    wiring.DEFAULT_REGISTRY = "tests.process.slow_server:slow_specs"  # type: ignore[attr-defined]
     entry.main()
