@@ -75,6 +75,6 @@ def slow_runtime(settings: Settings, specs: list[AnySpec] | None = None) -> wiri
 if __name__ == "__main__":
     # The entry point's wiring.prepare builds its runtime, and names the compute processes' registry,
     # through these names.
-    wiring.build_runtime = slow_runtime  # type: ignore[assignment]
+    wiring.build_runtime = slow_runtime
     wiring.DEFAULT_REGISTRY = "tests.process.slow_server:slow_specs"  # type: ignore[attr-defined]
     entry.main()
