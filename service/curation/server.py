@@ -2,8 +2,10 @@
 
 Start-up: build the runtime, bind both ports (port 0 picks a free one), start both servers, log one
 ``{"message": "listening", "http_port": ..., "grpc_port": ...}`` line, run every operation family's
-``warm_up()`` in a thread (readiness stays NOT_SERVING meanwhile), then mark the runtime serving and
-log ``"serving"``.
+``warm_up()`` in a thread or wait for the compute processes to be ready (readiness stays NOT_SERVING
+meanwhile), then mark the runtime serving and log ``"serving"``. The entry point builds the runtime,
+runs the warm-ups and forks the compute processes before this (``curation.wiring.prepare``), so it
+passes a warm ``runtime`` and a forked ``pool`` and nothing is warmed twice.
 
 Shutdown, on SIGTERM or SIGINT, within ``shutdown_grace_seconds`` (G):
 
