@@ -19,10 +19,13 @@ cache never answers; ``first / steady`` should stay under 2.
 
     PYTHONPATH=service:clients/python:. python -m bench.cold_start [--smoke] [--repeat 3]
 
-Measured (2 cores shared with other work, load average about 5, --repeat 2; medians): start->SERVING
-with 2 compute processes 21.6 s empty cache, 4.0 s warm cache, 4.5 s image (CPU 25.1 / 3.7 / 4.0 s);
-with none 15.7 s, 3.0 s, 2.1 s (CPU 12.9 / 1.5 / 1.4 s); first/steady at most 2.0 (labeling, no
-compute processes). On an idle machine, before the import cuts, warm starts took 2.5 s and 1.4 s.
+Measured (2 cores shared with other work, --repeat 3, medians; CPU to SERVING is the less noisy figure).
+Before the fork at start (main at aa4df9a, load average about 5-6), start->SERVING with 2 compute
+processes: 27.6 s empty cache, 3.81 s warm cache, 8.82 s image (CPU 31.8 / 3.51 / 4.31 s); with none
+15.1 s, 5.50 s, 1.53 s (CPU 14.1 / 1.63 / 1.45 s); first/steady up to 2.20 (labeling, warm cache, 2
+processes). Compute processes forked from the warm serving process (curation.wiring.prepare, load
+average about 4): with 2 processes 23.5 s empty cache, 1.32 s warm cache, 1.26 s image (CPU 13.3 / 1.50
+/ 1.42 s); with none 13.0 s, 1.32 s, 1.14 s (CPU 13.1 / 1.50 / 1.32 s); first/steady at most 1.45.
 """
 
 from __future__ import annotations

@@ -1,4 +1,10 @@
-"""``python -m curation`` / ``curation-serve``: read the environment, serve gRPC and REST until SIGTERM."""
+"""``python -m curation`` / ``curation-serve``: read the environment, serve gRPC and REST until SIGTERM.
+
+Start-up order (issue 10: start to SERVING within 3 s): settings, then ``curation.wiring.prepare``
+(imports the operations, loads every kernel, forks the compute processes), and only then the servers'
+imports (grpc, FastAPI, uvicorn), which the compute processes do not need. This module imports neither at
+its top: a replacement compute process, spawned, imports it as its ``__mp_main__``.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +13,16 @@ import logging
 import os
 
 from curation.logs import configure_logging
-from curation.server import serve
 from curation.settings import Settings
+from curation.wiring import Runtime, prepare
+from curation.workers import ProcessPool
 
 __all__ = ["main"]
 
 log = logging.getLogger("curation.server")
 
 
-async def _serve_then_exit(settings: Settings) -> None:
+async def _serve_then_exit(settings: Settings, runtime: Runtime, pool: ProcessPool | None) -> None:
     """Serve, then end the process with the exit status without unwinding the interpreter.
 
     Once ``serve`` returns, the calls are drained, the HTTP server and the cache are closed and nothing
@@ -25,8 +32,10 @@ async def _serve_then_exit(settings: Settings) -> None:
     server's teardown would fail calls queued in grpc core with CANCELLED instead of the UNAVAILABLE
     their closed connection gives them.
     """
+    from curation.server import serve  # noqa: PLC0415  (after the fork: see the module docstring)
+
     try:
-        status = await serve(settings, stop_grpc=False)
+        status = await serve(settings, runtime=runtime, pool=pool, stop_grpc=False)
     except OSError as exc:  # a port in use, an address that does not exist here
         log.error("could not start: %s", exc)
         status = 1
@@ -44,7 +53,8 @@ def main() -> None:
         log.error("bad configuration: %s", exc)
         raise SystemExit(2) from None
     logging.getLogger().setLevel(settings.log_level)
-    asyncio.run(_serve_then_exit(settings))
+    runtime, pool = prepare(settings)
+    asyncio.run(_serve_then_exit(settings, runtime, pool))
 
 
 if __name__ == "__main__":

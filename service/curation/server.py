@@ -2,8 +2,10 @@
 
 Start-up: build the runtime, bind both ports (port 0 picks a free one), start both servers, log one
 ``{"message": "listening", "http_port": ..., "grpc_port": ...}`` line, run every operation family's
-``warm_up()`` in a thread (readiness stays NOT_SERVING meanwhile), then mark the runtime serving and
-log ``"serving"``.
+``warm_up()`` in a thread or wait for the compute processes to be ready (readiness stays NOT_SERVING
+meanwhile), then mark the runtime serving and log ``"serving"``. The entry point builds the runtime,
+runs the warm-ups and forks the compute processes before this (``curation.wiring.prepare``), so it
+passes a warm ``runtime`` and a forked ``pool`` and nothing is warmed twice.
 
 Shutdown, on SIGTERM or SIGINT, within ``shutdown_grace_seconds`` (G):
 
@@ -32,7 +34,7 @@ import math
 import signal
 import socket
 import time
-from collections.abc import Awaitable, Callable, Generator, Iterable
+from collections.abc import Awaitable, Callable, Generator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -40,14 +42,12 @@ from typing import Any
 
 import uvicorn
 
-from curation.ops import BodyFormat, OperationSpec
-from curation.ops.gateway import InProcess
 from curation.rest.app import create_app
 from curation.rest.connections import ConnectionLimits, guarded_protocol
 from curation.rpc import GrpcServer, create_grpc_server
 from curation.settings import Settings
-from curation.wiring import Runtime, build_runtime
-from curation.workers import DEFAULT_REGISTRY, ProcessPool, WorkerConfig
+from curation.wiring import Runtime, build_runtime, start_pool, warm_up_hooks
+from curation.workers import DEFAULT_REGISTRY, ProcessPool
 
 __all__ = ["bind_http_socket", "serve", "warm_up_hooks"]
 
@@ -63,12 +63,6 @@ class _Uvicorn(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
         yield
-
-
-def warm_up_hooks(specs: Iterable[OperationSpec[Any, Any, Any]]) -> list[Callable[[], None]]:
-    """Every operation's ``warm_up`` (compiled kernels to load before the first request), once each, in
-    registry order."""
-    return list(dict.fromkeys(spec.warm_up for spec in specs if spec.warm_up is not None))
 
 
 def bind_http_socket(host: str, port: int) -> socket.socket:
@@ -99,43 +93,20 @@ class _Servers:
     http_task: asyncio.Task[None] | None = None
 
 
-# The codecs compute processes import (the REST one lives in the adapter, above the workers).
-CODECS = {BodyFormat.JSON: "curation.rest.protojson:CODEC", BodyFormat.PROTO: "curation.ops.gateway:PROTO"}
-
-
-def start_pool(runtime: Runtime, registry: str | None) -> ProcessPool | None:
-    """Compute processes importing ``registry`` for ``runtime``, when the settings ask for processes and
-    a registry is named (the caller awaits ``start``)."""
-    processes = runtime.settings.processes
-    if processes <= 0 or registry is None:
-        return None
-    config = WorkerConfig(
-        runtime.settings,
-        processes,
-        signing_keys=runtime.ops.envelopes.keys,
-        store_name=runtime.store.name,
-        store_max_bytes=runtime.store.max_bytes,
-        codecs=CODECS,
-        registry=registry,
-    )
-    local = InProcess(runtime.ops)
-    pool = ProcessPool(config, runtime.cache, runtime.store, runtime.metrics, local=local)
-    runtime.gateway = pool
-    return pool
-
-
 async def serve(
     settings: Settings,
     *,
     stop: asyncio.Event | None = None,
     runtime: Runtime | None = None,
     registry: str | None = None,
+    pool: ProcessPool | None = None,
     stop_grpc: bool = True,
 ) -> int:
     """Serve until SIGTERM/SIGINT (or ``stop`` is set); the process exit status.
 
     Compute processes (``settings.processes``) import ``registry`` (default: every operation when the
-    runtime is built here); a given ``runtime`` with no ``registry`` computes in its own threads.
+    runtime is built here); a given ``runtime`` with no ``registry`` computes in its own threads, unless a
+    ``pool`` is given (``curation.wiring.prepare``: its processes are forked already).
     ``stop_grpc=False`` (the entry point, which ends the process right after) leaves the drained gRPC
     server to the process exit: grpc.aio's ``stop`` fails the calls grpc core has queued but not yet
     handed to a handler with CANCELLED (measured: 16 of 20 callers retrying without back-off), while a
@@ -151,7 +122,7 @@ async def serve(
         registry = registry or DEFAULT_REGISTRY
     servers = _Servers()
     try:
-        pool = start_pool(runtime, registry)
+        pool = pool or start_pool(runtime, registry)
         if pool is not None:
             await pool.start()
         await _start(runtime, settings, servers)
@@ -200,7 +171,8 @@ async def _warm_up_then_serve(
     """Run every warm-up hook in a thread, or wait for the compute processes to have run theirs
     (requests are answered meanwhile), then report ready."""
     assert servers.grpc is not None
-    hooks = warm_up_hooks(runtime.ops.specs.values())
+    # Hooks ``curation.wiring.prepare`` ran already are not run again.
+    hooks = [] if runtime.warmed else warm_up_hooks(runtime.ops.specs.values())
     # Its own thread, not the loop's default executor, which asyncio.run waits for without a bound.
     warm = ThreadPoolExecutor(max_workers=1, thread_name_prefix="curation-warm-up")
     loop = asyncio.get_running_loop()

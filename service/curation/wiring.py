@@ -3,25 +3,33 @@ status.
 
 Both servers (gRPC and REST) are built over one ``Runtime``, so they share the cache, the store, the
 worker pool, the metrics and the readiness flag.
+
+``prepare`` is what the entry point does before its event loop and before it imports the servers: wire
+the process, load every kernel once, then fork the compute processes from that warm, single-threaded
+process (they skip the imports and warm-ups a spawned process repeats). Start to SERVING is then about
+one process's imports and kernel loads, whatever the number of compute processes (bench/cold_start.py).
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from curation.cache import Cache, build_cache
 from curation.draining import Drain
 from curation.metrics import Metrics
-from curation.ops import Operations, OperationSpec
+from curation.ops import BodyFormat, Operations, OperationSpec
 from curation.ops.envelopes import Envelopes, load_signing_keys
 from curation.ops.gateway import Gateway, InProcess
 from curation.ops.registry import all_specs
 from curation.settings import Settings
 from curation.store import Store, build_store
+from curation.workers import DEFAULT_REGISTRY, ProcessPool, WorkerConfig
 
-__all__ = ["Runtime", "build_envelopes", "build_runtime"]
+__all__ = ["CODECS", "Runtime", "build_envelopes", "build_runtime", "prepare", "start_pool", "warm_up_hooks"]
 
 log = logging.getLogger("curation.wiring")
 
@@ -35,6 +43,8 @@ class Runtime:
     ops: Operations
     # False until the servers listen, and again once shutdown starts: /readyz and gRPC health read it.
     serving: bool = False
+    # True once this process ran every warm-up hook (``prepare``): the server does not run them again.
+    warmed: bool = False
     notes: dict[str, str] = field(default_factory=dict)
     # Where the adapters send request bodies: this process's seam, or worker processes (set by the server).
     gateway: Gateway = field(init=False)
@@ -89,3 +99,56 @@ def build_envelopes(settings: Settings) -> Envelopes:
             "cache signing keys loaded", extra={"signing_key_id": keys.ids[0], "key_ids": ",".join(keys.ids)}
         )
     return Envelopes(keys)
+
+
+def warm_up_hooks(specs: Iterable[OperationSpec[Any, Any, Any]]) -> list[Callable[[], None]]:
+    """Every operation's ``warm_up`` (compiled kernels to load before the first request), once each, in
+    registry order."""
+    return list(dict.fromkeys(spec.warm_up for spec in specs if spec.warm_up is not None))
+
+
+# The codecs compute processes import (the REST one lives in the adapter, above the workers).
+CODECS = {BodyFormat.JSON: "curation.rest.protojson:CODEC", BodyFormat.PROTO: "curation.ops.gateway:PROTO"}
+
+
+def start_pool(runtime: Runtime, registry: str | None) -> ProcessPool | None:
+    """Compute processes importing ``registry`` for ``runtime``, when the settings ask for processes and
+    a registry is named (the caller awaits ``start``)."""
+    processes = runtime.settings.processes
+    if processes <= 0 or registry is None:
+        return None
+    config = WorkerConfig(
+        runtime.settings,
+        processes,
+        signing_keys=runtime.ops.envelopes.keys,
+        store_name=runtime.store.name,
+        store_max_bytes=runtime.store.max_bytes,
+        codecs=CODECS,
+        registry=registry,
+    )
+    local = InProcess(runtime.ops)
+    pool = ProcessPool(config, runtime.cache, runtime.store, runtime.metrics, local=local)
+    runtime.gateway = pool
+    return pool
+
+
+def prepare(settings: Settings) -> tuple[Runtime, ProcessPool | None]:
+    """The serving process before its event loop: wired, every kernel loaded, the compute processes (if
+    any) forked from it; ``serve(settings, runtime=..., pool=...)`` then starts the servers.
+
+    Loading the kernels here, once, also readies this process for the small calls it computes itself
+    (``ProcessPool`` answers small bodies locally), which it otherwise loaded on its first such call.
+    """
+    runtime = build_runtime(settings)
+    started = time.perf_counter()
+    hooks = warm_up_hooks(runtime.ops.specs.values())
+    for hook in hooks:
+        hook()
+    runtime.warmed = True
+    pool = start_pool(runtime, DEFAULT_REGISTRY)
+    forked = pool is not None and pool.fork()
+    log.info(
+        "kernels loaded",
+        extra={"hooks": len(hooks), "seconds": round(time.perf_counter() - started, 3), "forked": forked},
+    )
+    return runtime, pool

@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from curation import __main__ as entry
-from curation import server, wiring
+from curation import wiring
 from curation.core import checkpoint
 from curation.ops import OperationSpec
 from curation.settings import Settings
@@ -64,13 +64,17 @@ def slow_specs() -> list[AnySpec]:
     return [spec]
 
 
+_build_runtime = wiring.build_runtime
+
+
 def slow_runtime(settings: Settings, specs: list[AnySpec] | None = None) -> wiring.Runtime:
     """The process's runtime over the slow operation only (the argument is ignored)."""
-    return wiring.build_runtime(settings, slow_specs())
+    return _build_runtime(settings, slow_specs())
 
 
 if __name__ == "__main__":
-    # serve() builds its runtime, and names the compute processes' registry, through these imported names.
-    server.build_runtime = slow_runtime  # type: ignore[attr-defined]
-    server.DEFAULT_REGISTRY = "tests.process.slow_server:slow_specs"  # type: ignore[attr-defined]
+    # The entry point's wiring.prepare builds its runtime, and names the compute processes' registry,
+    # through these names.
+    wiring.build_runtime = slow_runtime
+    wiring.DEFAULT_REGISTRY = "tests.process.slow_server:slow_specs"  # type: ignore[attr-defined]
     entry.main()

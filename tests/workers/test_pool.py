@@ -16,10 +16,10 @@ from curation.metrics import Metrics
 from curation.ops import Context, Operations
 from curation.ops.envelopes import Envelopes, SigningKeys
 from curation.ops.gateway import PROTO, InProcess
-from curation.server import CODECS
 from curation.settings import Settings
 from curation.store import MemoryStore
 from curation.v1 import classification_pb2 as pb
+from curation.wiring import CODECS
 from curation.workers import ProcessPool, WorkerConfig
 from curation.workers.pool import HEAVY_BODY_BYTES
 from tests.support import DictCache

@@ -13,9 +13,9 @@ from curation.metrics import Metrics
 from curation.ops import Context, Operations
 from curation.ops.envelopes import Envelopes
 from curation.ops.gateway import PROTO, InProcess
-from curation.server import CODECS
 from curation.store import MemoryStore
 from curation.v1 import classification_pb2 as pb
+from curation.wiring import CODECS
 from curation.workers import ProcessPool, WorkerConfig
 from curation.workers.pool import LOCAL_CALLS
 from tests.support import DictCache

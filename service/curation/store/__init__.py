@@ -9,12 +9,15 @@ cannot touch. A put over the budget fails with ``StorageFull``; a backend that i
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, Any
 
 from curation.cache.base import CacheObserver
 from curation.settings import Settings
 from curation.store.base import Store, entry_size
 from curation.store.memory import MemoryStore
-from curation.store.redis import RedisStore
+
+if TYPE_CHECKING:
+    from curation.store.redis import RedisStore
 
 __all__ = ["MemoryStore", "RedisStore", "Store", "build_store", "entry_size"]
 
@@ -25,6 +28,8 @@ def build_store(settings: Settings, observer: CacheObserver | None = None) -> St
     """``RedisStore`` when ``settings.redis_url`` is set, else ``MemoryStore``. Never connects here."""
     store: Store
     if settings.redis_url:
+        from curation.store.redis import RedisStore  # noqa: PLC0415  (see __getattr__)
+
         store = RedisStore(
             settings.redis_url,
             max_bytes=settings.store_redis_bytes,
@@ -38,3 +43,13 @@ def build_store(settings: Settings, observer: CacheObserver | None = None) -> St
         store = MemoryStore(max_bytes=settings.store_memory_bytes)
     log.info("store backend chosen", extra=store.describe())
     return store
+
+
+def __getattr__(name: str) -> Any:
+    """``RedisStore`` on first use: the redis client costs about 0.07 s of CPU to import, which a start-up
+    without ``REDIS_URL`` need not pay (issue 10)."""
+    if name == "RedisStore":
+        from curation.store.redis import RedisStore  # noqa: PLC0415
+
+        return RedisStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

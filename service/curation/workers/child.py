@@ -1,12 +1,13 @@
 """A compute process: the seam of this service over the server's cache, answering calls over a pipe.
 
-It imports the registry, runs the warm-up hooks, says ``ready``, then answers ``call`` messages with
-the in-process gateway (parse, seam, encode), several at a time (the seam's admission and threads bound
-them). ``cancel`` cancels one call (its computation stops at the next checkpoint), ``stop`` cancels
-everything and exits. The cache and the store live in the server process: every cache or store operation
-is a ``remote`` message answered there, so all processes share one cache, one store and their budgets;
-cache entries are sealed with the server's signing keys. SIGINT and SIGTERM are the
-server's to handle: here they are ignored, and the process ends when told or when the pipe closes.
+It imports the registry, runs the warm-up hooks (unless forked from a warm server: see ``forked``), says
+``ready``, then answers ``call`` messages with the in-process gateway (parse, seam, encode), several at a
+time (the seam's admission and threads bound them). ``cancel`` cancels one call (its computation stops at
+the next checkpoint), ``stop`` cancels everything and exits. The cache and the store live in the server
+process: every cache or store operation is a ``remote`` message answered there, so all processes share
+one cache, one store and their budgets; cache entries are sealed with the server's signing keys. SIGINT
+and SIGTERM are the server's to handle: here they are ignored, and the process ends when told or when the
+pipe closes.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from curation.workers.channel import Channel, Header, unpack
 from curation.workers.config import WorkerConfig, error_of
 from curation.workers.memory import TRIM_AFTER_BYTES, trimmer
 
-__all__ = ["main"]
+__all__ = ["forked", "main"]
 
 log = logging.getLogger("curation.workers")
 
@@ -265,11 +266,12 @@ def _read(channel: Channel, child: _Child) -> None:
         child.loop.call_soon_threadsafe(child.stop)
 
 
-async def _serve(conn: Connection, config: WorkerConfig) -> None:
+async def _serve(conn: Connection, config: WorkerConfig, *, warm: bool) -> None:
     channel = Channel(conn)
     loop = asyncio.get_running_loop()
     child = _Child(channel, config, loop)
-    for hook in dict.fromkeys(s.warm_up for s in child.ops.specs.values() if s.warm_up is not None):
+    hooks = dict.fromkeys(s.warm_up for s in child.ops.specs.values() if s.warm_up is not None)
+    for hook in hooks if warm else ():
         await asyncio.to_thread(hook)
     threading.Thread(target=_read, args=(channel, child), name="curation-pipe", daemon=True).start()
     channel.send(("ready",))
@@ -279,13 +281,23 @@ async def _serve(conn: Connection, config: WorkerConfig) -> None:
         await asyncio.wait(pending, timeout=1.0)
 
 
-def main(conn: Connection, config: WorkerConfig) -> None:
-    """Process entry point (``multiprocessing`` target)."""
+def main(conn: Connection, config: WorkerConfig, *, warm: bool = True) -> None:
+    """Process entry point (``multiprocessing`` target); ``warm=False`` skips the warm-up hooks (the
+    kernels are already loaded)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     configure_logging(config.settings.log_level)
-    asyncio.run(_serve(conn, config))
+    asyncio.run(_serve(conn, config, warm=warm))
     # Now, without joining worker threads: one stuck in a call that never reaches a checkpoint must not
     # keep this process alive after the server has gone.
     logging.shutdown()
     os._exit(0)
+
+
+def forked(conn: Connection, config: WorkerConfig, inherited: Sequence[Connection]) -> None:
+    """Entry point of a process forked from the serving process after its warm-up
+    (``ProcessPool.fork``): it closes the pipe ends it inherited but does not own, then serves without
+    warming up again (the registry is imported and every kernel loaded, in pages shared with the server)."""
+    for end in inherited:
+        end.close()
+    main(conn, config, warm=False)

@@ -27,6 +27,7 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
@@ -109,13 +110,49 @@ class ProcessPool:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._trim = trimmer()
+        # Processes forked before the event loop (see :meth:`fork`), adopted by :meth:`start`.
+        self._forked: list[tuple[BaseProcess, Connection]] = []
 
     # ------------------------------------------------------------------ life cycle
-    async def start(self) -> None:
-        """Start every process (they import and warm up in parallel; see :meth:`wait_ready`)."""
-        self._loop = asyncio.get_running_loop()
+    def fork(self) -> bool:
+        """Start every process now as a fork of this one, before its event loop; whether it did.
+
+        Called by the entry point once this process has imported the registry and loaded every kernel
+        (``curation.wiring.prepare``): the forks share those pages and skip the imports and warm-ups a
+        spawned process repeats (about a second of CPU each), so they are ready within milliseconds.
+        Forking is only safe without other threads, so with any running (a test's event loop, its
+        executors) this starts nothing and :meth:`start` spawns them as before. Replacements are always
+        spawned: by then the server's threads run.
+        """
+        if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+            return False
+        context = multiprocessing.get_context("fork")
         for index in range(self.config.processes):
-            self._procs.append(self._spawn(index))
+            parent_end, child_end = context.Pipe(duplex=True)
+            # A fork inherits every descriptor: the earlier processes' pipe ends (and its own parent
+            # end) must be closed there, or a process would never see its pipe close when the server dies.
+            inherited = [end for _, end in self._forked] + [parent_end]
+            process = context.Process(
+                target=child.forked,
+                args=(child_end, self.config, inherited),
+                name=f"curation-compute-{index}",
+                daemon=True,
+            )
+            process.start()
+            child_end.close()
+            self._forked.append((process, parent_end))
+        return True
+
+    async def start(self) -> None:
+        """Adopt the forked processes, spawn the others (they import and warm up in parallel; see
+        :meth:`wait_ready`)."""
+        self._loop = asyncio.get_running_loop()
+        forked, self._forked = self._forked, []
+        for index in range(self.config.processes):
+            if index < len(forked):
+                self._procs.append(self._adopt(index, *forked[index], method="fork"))
+            else:
+                self._procs.append(self._spawn(index))
 
     async def wait_ready(self) -> None:
         """Return once every process has warmed up and said ``ready``."""
@@ -156,6 +193,10 @@ class ProcessPool:
         )
         process.start()
         child_end.close()
+        return self._adopt(index, process, parent_end, method="spawn")
+
+    def _adopt(self, index: int, process: BaseProcess, parent_end: Connection, *, method: str) -> _Process:
+        """The server's side of a started process: its channel, writer thread and reader thread."""
         proc = _Process(
             index=index,
             process=process,
@@ -163,7 +204,9 @@ class ProcessPool:
             writer=ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"curation-pipe-{index}"),
         )
         threading.Thread(target=self._read, args=(proc,), name=f"curation-pipe-{index}", daemon=True).start()
-        log.info("compute process started", extra={"index": index, "pid": process.pid})
+        log.info(
+            "compute process started", extra={"index": index, "pid": process.pid, "start_method": method}
+        )
         return proc
 
     # ------------------------------------------------------------------ calls
