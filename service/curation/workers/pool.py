@@ -42,7 +42,7 @@ from curation.workers.channel import Channel, Header, pack
 from curation.workers.config import WorkerConfig, error_of
 from curation.workers.memory import TRIM_AFTER_BYTES, trimmer
 
-__all__ = ["CANCEL_SECONDS", "HEAVY_BODY_BYTES", "LOCAL_BYTES", "ProcessPool"]
+__all__ = ["CANCEL_SECONDS", "HEAVY_BODY_BYTES", "LOCAL_BYTES", "LOCAL_WORK", "ProcessPool"]
 
 log = logging.getLogger("curation.workers")
 
@@ -60,6 +60,10 @@ LOCAL_BYTES = 64 * 1024
 # spread over the processes): cold README request, 1 client p50: REST 5.1 -> 2.5 ms, gRPC 5.6 -> 2.8.
 LOCAL_COMPUTE_BYTES = 16 * 1024
 LOCAL_CALLS = 2
+# ... and only when the operation's cost follows from its body (``OperationSpec.cost_from_body``) and its
+# estimated work, in the operation's own steps, is at most this: a small body may still state a large
+# matrix (labeling's num_rows x num_functions) or thousands of classes (k^2 confusion cells).
+LOCAL_WORK = 100_000
 # How long a process may take to exit when told to stop.
 STOP_SECONDS = 1.0
 # The calls a compute process may make that carry no frames, per target.
@@ -174,11 +178,18 @@ class ProcessPool:
         byte-identical repeat is answered from the cache without moving the body to a process), and
         sent only when that misses."""
         if self._local_compute(name, body):
+            assert self.local is not None
+            digest = digest or body_digest(body)
             self._local_running += 1
             try:
-                return await self.local.answer(name, body, codec, ctx, digest=digest)  # type: ignore[union-attr]
+                here = await self.local.answer_cheap(
+                    name, body, codec, ctx, digest=digest, max_work=LOCAL_WORK
+                )
             finally:
                 self._local_running -= 1
+            if here is not None:
+                return here
+            return await self._hop(name, body, codec, ctx, digest)
         if self.local is not None and len(body) < LOCAL_BYTES:
             digest = digest or body_digest(body)
             known = await self.local.answer_known(name, digest, codec, ctx, max_payload_bytes=LOCAL_BYTES)
@@ -190,17 +201,22 @@ class ProcessPool:
             known = await self._call(name, [], codec, ctx, stream=False, digest=digest, probe=True)
             if known is not None:
                 return known
-        answer = await self._call(name, [body], codec, ctx, stream=False, digest=digest or "")
+        return await self._hop(name, body, codec, ctx, digest or "")
+
+    async def _hop(self, name: str, body: bytes, codec: Codec, ctx: Context, digest: str) -> bytes:
+        answer = await self._call(name, [body], codec, ctx, stream=False, digest=digest)
         assert answer is not None  # only a probe misses
         return answer
 
     def _local_compute(self, name: str, body: bytes) -> bool:
-        """Whether to answer here: a small body of a cached operation (its cost follows from the body
-        alone) while fewer than ``LOCAL_CALLS`` are computed here; the rest goes to the processes."""
+        """Whether to try answering here: a small body of an operation whose cost follows from its body
+        alone (``OperationSpec.cost_from_body``: no stored data, nothing inflated), while fewer than
+        ``LOCAL_CALLS`` are computed here. ``InProcess.answer_cheap`` then computes it only when its
+        estimated work is at most ``LOCAL_WORK``; everything else goes to the processes."""
         if self.local is None or len(body) >= LOCAL_COMPUTE_BYTES or self._local_running >= LOCAL_CALLS:
             return False
         spec = self.local.ops.specs.get(name)
-        return spec is not None and spec.evaluate is not None
+        return spec is not None and spec.cost_from_body
 
     async def answer_stream(self, name: str, chunks: Sequence[bytes], codec: Codec, ctx: Context) -> bytes:
         answer = await self._call(name, list(chunks), codec, ctx, stream=True)

@@ -134,5 +134,6 @@ SPECS: list[OperationSpec[Any, Any, Any]] = [
         respond=respond,
         paging_fields=("page_size", "page_token"),
         cost=cost,
+        cost_from_body=True,  # every size is the body's; no stored data, nothing inflated
     )
 ]
