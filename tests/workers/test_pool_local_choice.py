@@ -127,3 +127,20 @@ async def test_a_refusal_of_a_small_body_is_the_same_here(pool: tuple[ProcessPoo
     with pytest.raises(InvalidArgument) as error:
         await ask(processes, CLASSIFY, bad)
     assert error.value.field == "y_true[1]" and hops == []
+
+
+async def test_a_repeat_of_a_cached_answer_is_answered_from_its_encoded_bytes(
+    pool: tuple[ProcessPool, list[str]],
+) -> None:
+    processes, hops = pool
+    request = small_classification_request(7)
+    first = await ask(processes, CLASSIFY, request)
+    second = await ask(processes, CLASSIFY, request)  # from the cache: its bytes are kept
+    cache = processes.cache
+    assert isinstance(cache, DictCache)
+    cache.data.clear()
+    assert await ask(processes, CLASSIFY, request) == second != first
+    assert classification_pb2.ScoreClassificationResponse.FromString(second).cache.cached
+    other = await processes.answer(CLASSIFY, request.SerializeToString(), PROTO, Context(namespace="other"))
+    assert not classification_pb2.ScoreClassificationResponse.FromString(other).cache.cached
+    assert hops == []

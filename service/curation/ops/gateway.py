@@ -110,18 +110,14 @@ class InProcess:
     async def answer_cheap(
         self, name: str, body: bytes, codec: Codec, ctx: Context, *, digest: str, max_work: int
     ) -> bytes | None:
-        """The answer to a small body here: a repeat's, or one computed when the operation's estimated work
-        is at most ``max_work``; None when it is more (compute it elsewhere: the body is parsed again there,
-        which for a small body costs less than a computation holding this process)."""
-        response = await self.ops.dispatch_body(name, ctx, digest, body_format=codec.format)
-        if response is None:
-            spec = self.ops.spec(name)
-            request = codec.decode(body, spec.request_type)
-            if self.ops.estimate(spec, request).work > max_work:
-                return None
-            response = await self.ops.dispatch(
-                name, request, ctx, body_digest=digest, body_format=codec.format
-            )
+        """The answer to a small body (not a known repeat: see :meth:`answer_known`) computed here when
+        the operation's estimated work is at most ``max_work``; None when it is more (compute it elsewhere:
+        the body is parsed again there, which for a small body costs less than holding this process)."""
+        spec = self.ops.spec(name)
+        request = codec.decode(body, spec.request_type)
+        if self.ops.estimate(spec, request).work > max_work:
+            return None
+        response = await self.ops.dispatch(name, request, ctx, body_digest=digest, body_format=codec.format)
         return await self._encode(codec, response, ctx)
 
     async def answer_known(

@@ -38,6 +38,7 @@ from curation.ops.gateway import Codec, InProcess
 from curation.ops.operations import Observer
 from curation.store import Store
 from curation.workers import child
+from curation.workers.answers import RecentAnswers
 from curation.workers.channel import Channel, Header, pack
 from curation.workers.config import WorkerConfig, error_of
 from curation.workers.memory import TRIM_AFTER_BYTES, trimmer
@@ -64,6 +65,9 @@ LOCAL_CALLS = 2
 # estimated work, in the operation's own steps, is at most this: a small body may still state a large
 # matrix (labeling's num_rows x num_functions) or thousands of classes (k^2 confusion cells).
 LOCAL_WORK = 100_000
+# The encoded answers to small repeats kept here (``curation.workers.answers``): a REST repeat of the
+# README request skips its protojson encoding, a gRPC one its alias lookup and page cut.
+ANSWERS_BYTES = 8 * 1024 * 1024
 # How long a process may take to exit when told to stop.
 STOP_SECONDS = 1.0
 # The calls a compute process may make that carry no frames, per target.
@@ -103,6 +107,7 @@ class ProcessPool:
         self.config = config
         self.local = local
         self._local_running = 0
+        self._answers = RecentAnswers(ANSWERS_BYTES, LOCAL_BYTES)
         self.cache = cache
         self.store = store
         self.observer = observer
@@ -174,27 +179,24 @@ class ProcessPool:
     async def answer(
         self, name: str, body: bytes, codec: Codec, ctx: Context, *, digest: str | None = None
     ) -> bytes:
-        """A small body's repeat is answered here; a large body is first asked for by its digest alone (a
-        byte-identical repeat is answered from the cache without moving the body to a process), and
-        sent only when that misses."""
-        if self._local_compute(name, body):
-            assert self.local is not None
-            digest = digest or body_digest(body)
-            self._local_running += 1
-            try:
-                here = await self.local.answer_cheap(
-                    name, body, codec, ctx, digest=digest, max_work=LOCAL_WORK
-                )
-            finally:
-                self._local_running -= 1
-            if here is not None:
-                return here
-            return await self._hop(name, body, codec, ctx, digest)
+        """A small body's repeat is answered here (its encoded answer kept, ``RecentAnswers``), and a small
+        body whose cost follows from it is computed here when cheap enough; a large body is first asked
+        for by its digest alone (a byte-identical repeat is answered from the cache without moving the
+        body to a process), and sent only when that misses."""
         if self.local is not None and len(body) < LOCAL_BYTES:
             digest = digest or body_digest(body)
-            known = await self.local.answer_known(name, digest, codec, ctx, max_payload_bytes=LOCAL_BYTES)
+            key = (name, ctx.namespace, codec.format.value, digest)
+            known = self._answers.get(key)
+            if known is None:
+                known = await self.local.answer_known(name, digest, codec, ctx, max_payload_bytes=LOCAL_BYTES)
+                if known is not None:
+                    self._answers.put(key, known)
             if known is not None:
                 return known
+            if self._local_compute(name, body):
+                here = await self._compute_here(name, body, codec, ctx, digest)
+                if here is not None:
+                    return here
         elif len(body) >= OFF_LOOP_BYTES:
             if digest is None:
                 digest = await asyncio.to_thread(body_digest, body)
@@ -202,6 +204,16 @@ class ProcessPool:
             if known is not None:
                 return known
         return await self._hop(name, body, codec, ctx, digest or "")
+
+    async def _compute_here(
+        self, name: str, body: bytes, codec: Codec, ctx: Context, digest: str
+    ) -> bytes | None:
+        assert self.local is not None
+        self._local_running += 1
+        try:
+            return await self.local.answer_cheap(name, body, codec, ctx, digest=digest, max_work=LOCAL_WORK)
+        finally:
+            self._local_running -= 1
 
     async def _hop(self, name: str, body: bytes, codec: Codec, ctx: Context, digest: str) -> bytes:
         answer = await self._call(name, [body], codec, ctx, stream=False, digest=digest)

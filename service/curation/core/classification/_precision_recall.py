@@ -16,6 +16,7 @@ __all__ = ["Averaged", "PerClassCounts", "averages", "safe_divide"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+_TWICE_LAST = np.array([[1.0], [1.0], [2.0]])
 
 
 def safe_divide(num: npt.ArrayLike, den: npt.ArrayLike) -> FloatArray:
@@ -35,10 +36,13 @@ class PerClassCounts:
 
     def ratios(self) -> FloatArray:
         """Precision, recall and F1 per class as the rows of one (3, k) array, in one division."""
-        tp = self.tp.astype(np.float64)
-        num = np.stack([tp, tp, 2.0 * tp])
-        den = np.stack([self.predicted, self.support, self.support + self.predicted])
-        return safe_divide(num, den)
+        num: FloatArray = self.tp * _TWICE_LAST  # tp, tp, 2 tp (exact in float64)
+        den = np.empty(num.shape)
+        den[0], den[1] = self.predicted, self.support
+        np.add(den[0], den[1], out=den[2])  # support + predicted, exact below 2**53
+        out = np.zeros(num.shape)
+        np.divide(num, den, out=out, where=den != 0)
+        return out
 
 
 @dataclass(frozen=True, slots=True)
