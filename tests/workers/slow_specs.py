@@ -48,6 +48,7 @@ def specs() -> list[OperationSpec[Any, Any, Any]]:
             evaluate=evaluate,
             respond=respond,
             cost=lambda r: Cost(memory_bytes=len(r.asset_ids)),
+            cost_from_body=True,  # like the real one: the serving process may compute a small one
         )
     ]
 

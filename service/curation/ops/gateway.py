@@ -107,6 +107,19 @@ class InProcess:
             )
         return await self._encode(codec, response, ctx)
 
+    async def answer_cheap(
+        self, name: str, body: bytes, codec: Codec, ctx: Context, *, digest: str, max_work: int
+    ) -> bytes | None:
+        """The answer to a small body (not a known repeat: see :meth:`answer_known`) computed here when
+        the operation's estimated work is at most ``max_work``; None when it is more (compute it elsewhere:
+        the body is parsed again there, which for a small body costs less than holding this process)."""
+        spec = self.ops.spec(name)
+        request = codec.decode(body, spec.request_type)
+        if self.ops.estimate(spec, request).work > max_work:
+            return None
+        response = await self.ops.dispatch(name, request, ctx, body_digest=digest, body_format=codec.format)
+        return await self._encode(codec, response, ctx)
+
     async def answer_known(
         self, name: str, digest: str, codec: Codec, ctx: Context, *, max_payload_bytes: int | None = None
     ) -> bytes | None:

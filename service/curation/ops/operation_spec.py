@@ -212,6 +212,11 @@ class OperationSpec(Generic[RequestT, ResponseT, PayloadT]):
     cost: Callable[[RequestT], Cost] | None = None
     # Loads compiled kernels at start-up, before the process reports ready (shared hooks run once).
     warm_up: Callable[[], None] | None = None
+    # True when the body alone bounds the work: the request reads no stored data and nothing in it is
+    # inflated (gzip) or iterated a number of times it names, so ``cost`` is cheap and its ``work`` an
+    # honest bound. Only such a cached operation may be computed in the serving process, and only when
+    # its body is small and its estimated work is too (``curation.workers.pool``).
+    cost_from_body: bool = False
 
     def __post_init__(self) -> None:
         kinds = sum((self.evaluate is not None, self.handle is not None, self.stream is not None))
@@ -219,6 +224,8 @@ class OperationSpec(Generic[RequestT, ResponseT, PayloadT]):
             raise ValueError(f"operation {self.name}: set exactly one of evaluate, handle or stream")
         if self.evaluate is not None and (self.respond is None or self.payload_type is None):
             raise ValueError(f"operation {self.name}: a cached operation needs respond and payload_type")
+        if self.cost_from_body and (self.evaluate is None or self.cost is None):
+            raise ValueError(f"operation {self.name}: cost_from_body needs evaluate and cost")
 
     @property
     def cached(self) -> bool:

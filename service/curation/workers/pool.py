@@ -39,11 +39,12 @@ from curation.ops.gateway import Codec, InProcess
 from curation.ops.operations import Observer
 from curation.store import Store
 from curation.workers import child
+from curation.workers.answers import RecentAnswers
 from curation.workers.channel import Channel, Header, pack
 from curation.workers.config import WorkerConfig, error_of
 from curation.workers.memory import TRIM_AFTER_BYTES, trimmer
 
-__all__ = ["CANCEL_SECONDS", "HEAVY_BODY_BYTES", "LOCAL_BYTES", "ProcessPool"]
+__all__ = ["CANCEL_SECONDS", "HEAVY_BODY_BYTES", "LOCAL_BYTES", "LOCAL_WORK", "ProcessPool"]
 
 log = logging.getLogger("curation.workers")
 
@@ -61,6 +62,13 @@ LOCAL_BYTES = 64 * 1024
 # spread over the processes): cold README request, 1 client p50: REST 5.1 -> 2.5 ms, gRPC 5.6 -> 2.8.
 LOCAL_COMPUTE_BYTES = 16 * 1024
 LOCAL_CALLS = 2
+# ... and only when the operation's cost follows from its body (``OperationSpec.cost_from_body``) and its
+# estimated work, in the operation's own steps, is at most this: a small body may still state a large
+# matrix (labeling's num_rows x num_functions) or thousands of classes (k^2 confusion cells).
+LOCAL_WORK = 100_000
+# The encoded answers to small repeats kept here (``curation.workers.answers``): a REST repeat of the
+# README request skips its protojson encoding, a gRPC one its alias lookup and page cut.
+ANSWERS_BYTES = 8 * 1024 * 1024
 # How long a process may take to exit when told to stop.
 STOP_SECONDS = 1.0
 # The calls a compute process may make that carry no frames, per target.
@@ -100,6 +108,7 @@ class ProcessPool:
         self.config = config
         self.local = local
         self._local_running = 0
+        self._answers = RecentAnswers(ANSWERS_BYTES, LOCAL_BYTES)
         self.cache = cache
         self.store = store
         self.observer = observer
@@ -213,37 +222,56 @@ class ProcessPool:
     async def answer(
         self, name: str, body: bytes, codec: Codec, ctx: Context, *, digest: str | None = None
     ) -> bytes:
-        """A small body's repeat is answered here; a large body is first asked for by its digest alone (a
-        byte-identical repeat is answered from the cache without moving the body to a process), and
-        sent only when that misses."""
-        if self._local_compute(name, body):
-            self._local_running += 1
-            try:
-                return await self.local.answer(name, body, codec, ctx, digest=digest)  # type: ignore[union-attr]
-            finally:
-                self._local_running -= 1
+        """A small body's repeat is answered here (its encoded answer kept, ``RecentAnswers``), and a small
+        body whose cost follows from it is computed here when cheap enough; a large body is first asked
+        for by its digest alone (a byte-identical repeat is answered from the cache without moving the
+        body to a process), and sent only when that misses."""
         if self.local is not None and len(body) < LOCAL_BYTES:
             digest = digest or body_digest(body)
-            known = await self.local.answer_known(name, digest, codec, ctx, max_payload_bytes=LOCAL_BYTES)
+            key = (name, ctx.namespace, codec.format.value, digest)
+            known = self._answers.get(key)
+            if known is None:
+                known = await self.local.answer_known(name, digest, codec, ctx, max_payload_bytes=LOCAL_BYTES)
+                if known is not None:
+                    self._answers.put(key, known)
             if known is not None:
                 return known
+            if self._local_compute(name, body):
+                here = await self._compute_here(name, body, codec, ctx, digest)
+                if here is not None:
+                    return here
         elif len(body) >= OFF_LOOP_BYTES:
             if digest is None:
                 digest = await asyncio.to_thread(body_digest, body)
             known = await self._call(name, [], codec, ctx, stream=False, digest=digest, probe=True)
             if known is not None:
                 return known
-        answer = await self._call(name, [body], codec, ctx, stream=False, digest=digest or "")
+        return await self._hop(name, body, codec, ctx, digest or "")
+
+    async def _compute_here(
+        self, name: str, body: bytes, codec: Codec, ctx: Context, digest: str
+    ) -> bytes | None:
+        assert self.local is not None
+        self._local_running += 1
+        try:
+            return await self.local.answer_cheap(name, body, codec, ctx, digest=digest, max_work=LOCAL_WORK)
+        finally:
+            self._local_running -= 1
+
+    async def _hop(self, name: str, body: bytes, codec: Codec, ctx: Context, digest: str) -> bytes:
+        answer = await self._call(name, [body], codec, ctx, stream=False, digest=digest)
         assert answer is not None  # only a probe misses
         return answer
 
     def _local_compute(self, name: str, body: bytes) -> bool:
-        """Whether to answer here: a small body of a cached operation (its cost follows from the body
-        alone) while fewer than ``LOCAL_CALLS`` are computed here; the rest goes to the processes."""
+        """Whether to try answering here: a small body of an operation whose cost follows from its body
+        alone (``OperationSpec.cost_from_body``: no stored data, nothing inflated), while fewer than
+        ``LOCAL_CALLS`` are computed here. ``InProcess.answer_cheap`` then computes it only when its
+        estimated work is at most ``LOCAL_WORK``; everything else goes to the processes."""
         if self.local is None or len(body) >= LOCAL_COMPUTE_BYTES or self._local_running >= LOCAL_CALLS:
             return False
         spec = self.local.ops.specs.get(name)
-        return spec is not None and spec.evaluate is not None
+        return spec is not None and spec.cost_from_body
 
     async def answer_stream(self, name: str, chunks: Sequence[bytes], codec: Codec, ctx: Context) -> bytes:
         answer = await self._call(name, list(chunks), codec, ctx, stream=True)

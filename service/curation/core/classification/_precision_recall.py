@@ -12,19 +12,18 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Averaged", "PerClassCounts", "average", "safe_divide"]
+__all__ = ["Averaged", "PerClassCounts", "averages", "safe_divide"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+_TWICE_LAST = np.array([[1.0], [1.0], [2.0]])
 
 
 def safe_divide(num: npt.ArrayLike, den: npt.ArrayLike) -> FloatArray:
     """``num / den`` elementwise, 0 where ``den`` is 0 (sklearn ``_prf_divide``, zero_division=0)."""
     n = np.asarray(num, dtype=np.float64)
     d = np.asarray(den, dtype=np.float64)
-    zero = d == 0
-    out = n / np.where(zero, 1.0, d)
-    return np.where(zero, 0.0, out)
+    return np.divide(n, d, out=np.zeros(np.broadcast_shapes(n.shape, d.shape)), where=d != 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,17 +34,15 @@ class PerClassCounts:
     predicted: IntArray
     support: IntArray
 
-    @property
-    def precision(self) -> FloatArray:
-        return safe_divide(self.tp, self.predicted)
-
-    @property
-    def recall(self) -> FloatArray:
-        return safe_divide(self.tp, self.support)
-
-    @property
-    def f1(self) -> FloatArray:
-        return safe_divide(2.0 * self.tp, self.support + self.predicted)
+    def ratios(self) -> FloatArray:
+        """Precision, recall and F1 per class as the rows of one (3, k) array, in one division."""
+        num: FloatArray = self.tp * _TWICE_LAST  # tp, tp, 2 tp (exact in float64)
+        den = np.empty(num.shape)
+        den[0], den[1] = self.predicted, self.support
+        np.add(den[0], den[1], out=den[2])  # support + predicted, exact below 2**53
+        out = np.zeros(num.shape)
+        np.divide(num, den, out=out, where=den != 0)
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,39 +56,41 @@ class Averaged:
     average_precision: float | None = None
 
 
-def _weighted_mean(values: FloatArray, weights: IntArray | None) -> float:
-    """sklearn ``_nanaverage``: plain mean when weights are None or all zero; 0 for no classes."""
-    if values.size == 0:
-        return 0.0
-    if weights is None or int(weights.sum()) == 0:
-        return float(values.mean())
-    return float(np.average(values, weights=weights))
+def averages(
+    counts: PerClassCounts, ratios: FloatArray, *, ap: FloatArray | None = None
+) -> tuple[Averaged, Averaged, Averaged]:
+    """The micro, macro and weighted averages of precision, recall and F1 (``ratios``, the (3, k) array of
+    :meth:`PerClassCounts.ratios`), each taken over all three rows at once.
 
-
-def average(counts: PerClassCounts, how: str, *, ap: FloatArray | None = None) -> Averaged:
-    """``average='micro' | 'macro' | 'weighted'`` of precision, recall and F1 over the classes.
-
-    Average precision: macro is the plain mean and weighted is weighted by support (sklearn
-    ``_average_binary_score``: 0 when total support is 0); micro AP is not defined here (None).
+    sklearn ``_nanaverage``: macro is the plain mean (0 for no classes); weighted is weighted by support,
+    the plain mean when the total support is 0. Average precision: macro is the plain mean and weighted is
+    weighted by support (sklearn ``_average_binary_score``: 0 when total support is 0); micro AP is not
+    defined here (None).
     """
     support = int(counts.support.sum())
-    if how == "micro":
-        tp, pred = int(counts.tp.sum()), int(counts.predicted.sum())
-        p = float(safe_divide(tp, pred))
-        r = float(safe_divide(tp, support))
-        f = float(safe_divide(2.0 * tp, support + pred))
-        return Averaged(p, r, f, support, None)
-    weights = counts.support if how == "weighted" else None
-    ap_value: float | None = None
+    tp, pred = int(counts.tp.sum()), int(counts.predicted.sum())
+    micro = Averaged(_ratio(tp, pred), _ratio(tp, support), _ratio(2 * tp, support + pred), support)
+    rows = ratios if ap is None else np.vstack([ratios, ap])
+    k = rows.shape[1]
+    macro_rows = rows.mean(axis=1) if k else np.zeros(rows.shape[0])
+    if support:
+        weights = counts.support.astype(np.float64)
+        weighted_rows = (rows * weights).sum(axis=1) / weights.sum()
+    else:
+        weighted_rows = macro_rows.copy()
+        if ap is not None:
+            weighted_rows[3] = 0.0
+    macro_ap = weighted_ap = None
     if ap is not None:
-        if how == "weighted":
-            ap_value = float(np.average(ap, weights=counts.support)) if support > 0 else 0.0
-        else:
-            ap_value = float(ap.mean()) if ap.size else 0.0
-    return Averaged(
-        _weighted_mean(counts.precision, weights),
-        _weighted_mean(counts.recall, weights),
-        _weighted_mean(counts.f1, weights),
-        support,
-        ap_value,
+        macro_ap, weighted_ap = float(macro_rows[3]), float(weighted_rows[3])
+    m, w = macro_rows.tolist(), weighted_rows.tolist()
+    return (
+        micro,
+        Averaged(m[0], m[1], m[2], support, macro_ap),
+        Averaged(w[0], w[1], w[2], support, weighted_ap),
     )
+
+
+def _ratio(num: int, den: int) -> float:
+    """``num / den`` of two counts, 0 when ``den`` is 0 (exact as float64 division below 2**53)."""
+    return num / den if den else 0.0

@@ -31,7 +31,7 @@ from curation.core._common.cancel import checkpoint
 from curation.core._common.chunks import spans
 from curation.core._common.findings import Finding
 from curation.core.classification._checks import AnyFloat, check_indicator, check_labels, check_scores
-from curation.core.classification._precision_recall import Averaged, PerClassCounts, average, safe_divide
+from curation.core.classification._precision_recall import Averaged, PerClassCounts, averages, safe_divide
 from curation.core.classification._ranking_metrics import average_precision_per_class, true_class_rank
 from curation.core.classification.calibration import Calibration, calibration
 
@@ -137,8 +137,8 @@ def _class_findings(counts: PerClassCounts, with_scores: bool) -> list[Finding]:
     return out
 
 
-def _per_class(counts: PerClassCounts, ap: FloatArray | None) -> PerClass:
-    return PerClass(counts.precision, counts.recall, counts.f1, counts.support, counts.predicted, ap)
+def _per_class(counts: PerClassCounts, ratios: FloatArray, ap: FloatArray | None) -> PerClass:
+    return PerClass(ratios[0], ratios[1], ratios[2], counts.support, counts.predicted, ap)
 
 
 def _log_loss_true(p_true: AnyFloat) -> float:
@@ -227,14 +227,16 @@ def summarize_single(
         if probabilities:
             checkpoint()
             loss, calib = _top_label_probabilities(t, s, bins)
+    ratios = counts.ratios()
+    micro, macro, weighted = averages(counts, ratios, ap=ap)
     return Summary(
         num_assets=n,
         accuracy=float(tp.sum() / n) if n else 0.0,
         top_k=topk,
-        per_class=_per_class(counts, ap),
-        micro=average(counts, "micro"),
-        macro=average(counts, "macro", ap=ap),
-        weighted=average(counts, "weighted", ap=ap),
+        per_class=_per_class(counts, ratios, ap),
+        micro=micro,
+        macro=macro,
+        weighted=weighted,
         samples=None,
         confusion_matrix=cm,
         calibration=calib,
@@ -350,14 +352,16 @@ def summarize_multi(
             loss = _binary_log_loss(t, s)
             checkpoint()
             calib = calibration(s, t, n_bins=bins)
+    ratios = counts.ratios()
+    micro, macro, weighted = averages(counts, ratios, ap=ap)
     return Summary(
         num_assets=n,
         accuracy=accuracy,
         top_k=(),
-        per_class=_per_class(counts, ap),
-        micro=average(counts, "micro"),
-        macro=average(counts, "macro", ap=ap),
-        weighted=average(counts, "weighted", ap=ap),
+        per_class=_per_class(counts, ratios, ap),
+        micro=micro,
+        macro=macro,
+        weighted=weighted,
         samples=samples,
         confusion_matrix=mcm,
         calibration=calib,

@@ -11,8 +11,8 @@ from typing import Any
 
 from curation.core import classification as core
 from curation.ops.classification.convert import (
+    add_misclassified_single_label,
     misclassified_multi_label,
-    misclassified_single_label_bytes,
     slice_reports,
     summary,
 )
@@ -70,15 +70,14 @@ def _single_label(
     ]
     wrong = core.misclassified_single_label(yt, yp, scores=c.scores, asset_ids=c.ids)
     rows = wrong.rows
-    evaluation.MergeFromString(
-        misclassified_single_label_bytes(
-            c.ids[rows].tolist(),
-            rows,
-            true=yt[rows],
-            pred=yp[rows],
-            conf=wrong.confidence,
-            score=wrong.true_class_score,
-        )
+    add_misclassified_single_label(
+        evaluation,
+        c.ids[rows].tolist(),
+        rows,
+        true=yt[rows],
+        pred=yp[rows],
+        conf=wrong.confidence,
+        score=wrong.true_class_score,
     )
     return report, slices
 
@@ -134,5 +133,6 @@ SPECS: list[OperationSpec[Any, Any, Any]] = [
         respond=respond,
         paging_fields=("page_size", "page_token"),
         cost=cost,
+        cost_from_body=True,  # every size is the body's; no stored data, nothing inflated
     )
 ]

@@ -79,6 +79,8 @@ SPECS: list[OperationSpec[Any, Any, Any]] = [
         evaluate=analyze,
         respond=respond_analyze,
         cost=analyze_cost,
+        # The stated rows x functions are in the estimate's work: a tiny body stating many goes elsewhere.
+        cost_from_body=True,
     ),
     OperationSpec(
         name=FIT,
