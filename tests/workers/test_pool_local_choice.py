@@ -17,10 +17,10 @@ from curation.ops import Context, Operations
 from curation.ops.envelopes import Envelopes, SigningKeys
 from curation.ops.gateway import PROTO, InProcess
 from curation.ops.registry import all_specs
-from curation.server import CODECS
 from curation.settings import Settings
 from curation.store import MemoryStore
 from curation.v1 import classification_pb2, detection_pb2, labeling_pb2, sampling_pb2
+from curation.wiring import CODECS
 from curation.workers import ProcessPool, WorkerConfig
 from curation.workers.pool import LOCAL_WORK
 from tests.support import DictCache

@@ -254,7 +254,7 @@ def _add_masks(container: Any, objects: list[Any], sizes: dict[Any, tuple[Any, A
 def _convert(seg: Any, height: Any, width: Any) -> Any:
     """A polygon list or uncompressed RLE as compressed RLE (pycocotools' ``annToRLE``)."""
     try:
-        from pycocotools import mask as mask_utils  # type: ignore[import-untyped]  # noqa: PLC0415
+        from pycocotools import mask as mask_utils  # type: ignore[import-untyped,unused-ignore]  # noqa: PLC0415
     except ImportError:
         raise ValueError("polygons and uncompressed RLE need pycocotools installed; send JSON") from None
     if isinstance(seg, list):
