@@ -111,6 +111,9 @@ def test_typed_reading_equals_the_generic_one(doc: tuple[dict[str, Any], list[An
         ([], None),
         ([{"image_id": None, "category_id": 1, "bbox": [0, 0, 1, 1], "score": 1}], "image_id None is not"),
         ([{"image_id": "x", "category_id": 1, "bbox": [0, 0, 1, 1], "score": 1}], "image_id 'x' is not"),
+        ([{"image_id": "2", "category_id": 1, "bbox": [0, 0, 1, 1], "score": 1}], "image_id '2' is not"),
+        ([{"image_id": 2**70, "category_id": 1, "bbox": [0, 0, 1, 1], "score": 1}], "image_id 1180591620"),
+        ([{"image_id": 9, "category_id": 1, "bbox": [0, 0, 1, 1], "score": 1}], "image_id 9 is not"),
         ([{"image_id": 2, "category_id": 1, "score": 1}], "missing bbox"),
         ([{"image_id": 2, "category_id": 1, "bbox": [0, 0, 1, 1]}], "missing score"),
         ([{"image_id": 2, "category_id": 5, "bbox": [0, 0, 1, 1]}], None),  # unknown category: left out

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from itertools import chain, repeat
 from operator import attrgetter
@@ -91,8 +91,7 @@ def decode_results(
 ) -> ResultColumns:
     """The results list ``text`` as columns; ``image_ids``/``category_ids`` are the GT file's ids in
     file order. Raises ``msgspec.DecodeError`` when the list is not well-typed COCO results."""
-    image_pos = dict(zip(image_ids, range(len(image_ids)), strict=True)).get
-    category_pos = dict(zip(category_ids, range(len(category_ids)), strict=True)).get
+    image_pos, category_pos = _Positions(image_ids), _Positions(category_ids)
     pieces = _pieces(text)
     if pieces is not None:
         try:
@@ -131,8 +130,8 @@ def _cut(text: bytes, lo: int, hi: int) -> Iterator[bytes]:
 
 def _decode_pieces(
     pieces: Iterator[bytes],
-    image_pos: Callable[[Any, int], int],
-    category_pos: Callable[[Any, int], int],
+    image_pos: _Positions,
+    category_pos: _Positions,
     segm: bool,
 ) -> ResultColumns:
     """Each piece decoded and turned into columns, the columns then joined."""
@@ -170,8 +169,8 @@ def _empty(n: int, segm: bool) -> ResultColumns:
 
 def _decode_elements(
     text: str | bytes,
-    image_pos: Callable[[Any, int], int],
-    category_pos: Callable[[Any, int], int],
+    image_pos: _Positions,
+    category_pos: _Positions,
     segm: bool,
 ) -> ResultColumns:
     """The list split into its elements first, then decoded :data:`CHUNK` elements at a time."""
@@ -202,39 +201,65 @@ def _wrapped(raws: list[msgspec.Raw]) -> list[Any]:
     return pieces
 
 
+class _Positions:
+    """Each object's id as its position in a GT list (-1: not there): a table lookup over all the
+    objects at once when the GT ids are unique integers in a compact range and so are the objects'
+    (what detectors write), else the id dictionary, one object at a time."""
+
+    def __init__(self, ids: list[Any]) -> None:
+        index = dict(zip(ids, range(len(ids)), strict=True))
+        self.get, self.low, self.table = index.get, 0, np.empty(0, np.int64)
+        if ids and len(index) == len(ids) and set(map(type, ids)) == {int}:
+            low, high = min(ids), max(ids)
+            if high - low <= 4 * len(ids) + 4096 and low > -(1 << 62) and high < 1 << 62:
+                self.low, self.table = low, np.full(high - low + 1, -1, np.int64)
+                self.table[np.array(ids, np.int64) - low] = np.arange(len(ids))
+
+    def __call__(self, objects: list[Any], key: str) -> IntArray:
+        n, values = len(objects), map(attrgetter(key), objects)
+        if self.table.size:
+            try:
+                # operator.index: a string id must not become a number (fromiter would parse "5")
+                at = np.fromiter(map(operator.index, values), np.int64, n) - self.low
+            except (TypeError, OverflowError):  # a string, None or huge id: the dictionary decides
+                pass
+            else:
+                inside = (at >= 0) & (at < self.table.size)
+                return np.where(inside, self.table[np.where(inside, at, 0)], -1)
+            values = map(attrgetter(key), objects)
+        return np.fromiter(map(self.get, values, repeat(-1)), np.int64, n)
+
+
 def _fill(
-    results: list[Any],
-    image_pos: Callable[[Any, int], int],
-    category_pos: Callable[[Any, int], int],
-    out: ResultColumns,
-    lo: int,
+    results: list[Any], image_pos: _Positions, category_pos: _Positions, out: ResultColumns, lo: int
 ) -> int:
     """Write one slice of decoded results into rows ``lo..`` of ``out``; returns the position in the
     slice of the first result whose image the GT does not list (-1: none)."""
     n = len(results)
     rows = slice(lo, lo + n)
     image = out.image[rows]
-    image[:] = np.fromiter(map(image_pos, map(attrgetter("image_id"), results), repeat(-1)), np.int64, n)
-    cat_ids = map(attrgetter("category_id"), results)
-    out.category[rows] = np.fromiter(map(category_pos, cat_ids, repeat(-1)), np.int64, n)
-    boxes = list(map(attrgetter("bbox"), results))
+    image[:] = image_pos(results, "image_id")
+    out.category[rows] = category_pos(results, "category_id")
     unset, box = out.bbox_unset[rows], out.box[rows]
-    given = boxes
-    if UNSET in boxes:  # a scan in C; the mask is only built when some result has no box
+    try:  # every result has a box (the usual case): one pass; an absent one (UNSET) is not iterable
+        box[:] = np.fromiter(
+            chain.from_iterable(map(attrgetter("bbox"), results)), np.float64, 4 * n
+        ).reshape(-1, 4)
+        unset[:] = False
+    except TypeError:
+        boxes = list(map(attrgetter("bbox"), results))
         unset[:] = np.fromiter(map(operator.is_, boxes, repeat(UNSET)), np.bool_, n)
         box[unset] = np.nan
         given = [b for b in boxes if b is not UNSET]
-    else:
-        unset[:] = False
-    box[~unset] = np.fromiter(chain.from_iterable(given), np.float64, 4 * len(given)).reshape(-1, 4)
-    scores = list(map(attrgetter("score"), results))
+        box[~unset] = np.fromiter(chain.from_iterable(given), np.float64, 4 * len(given)).reshape(-1, 4)
     no_score = out.score_unset[rows]
-    if UNSET in scores:
-        no_score[:] = np.fromiter(map(operator.is_, scores, repeat(UNSET)), np.bool_, n)
-        scores = [np.nan if s is UNSET else s for s in scores]
-    else:
+    try:  # likewise for the scores: UNSET is not a number
+        out.score[rows] = np.fromiter(map(attrgetter("score"), results), np.float64, n)
         no_score[:] = False
-    out.score[rows] = np.fromiter(scores, np.float64, n)
+    except TypeError:
+        scores = list(map(attrgetter("score"), results))
+        no_score[:] = np.fromiter(map(operator.is_, scores, repeat(UNSET)), np.bool_, n)
+        out.score[rows] = np.fromiter((np.nan if s is UNSET else s for s in scores), np.float64, n)
     if out.segm is not None:
         out.segm.extend(map(attrgetter("segmentation"), results))
     unknown = np.flatnonzero(image < 0)
