@@ -139,7 +139,20 @@ def _decode(source: Source, decoder: msgspec.json.Decoder[Any], what: str) -> An
 
 
 def _lookup(objects: list[Any], key: str, index: dict[Any, int]) -> npt.NDArray[np.int64]:
-    return np.fromiter(map(index.get, map(attrgetter(key), objects), repeat(-1)), np.int64, len(objects))
+    """Each object's ``key`` id as its evaluation index (-1: unknown): a table lookup over all objects
+    at once when the ids are compact integers (``index`` keys, sorted), else ``index`` one at a time."""
+    n, keys = len(objects), list(index)
+    if keys and set(map(type, keys)) == {int} and keys[-1] - keys[0] <= 4 * len(keys) + 4096:
+        try:  # operator.index: a string id must not be parsed as a number (fromiter would)
+            at = np.fromiter(map(operator.index, map(attrgetter(key), objects)), np.int64, n) - keys[0]
+        except (TypeError, OverflowError):
+            pass  # a string, None or huge id: the dictionary decides
+        else:
+            table = np.full(keys[-1] - keys[0] + 1, -1, np.int64)
+            table[np.array(keys, np.int64) - keys[0]] = np.fromiter(index.values(), np.int64, len(keys))
+            inside = (at >= 0) & (at < table.size)
+            return np.where(inside, table[np.where(inside, at, 0)], -1)
+    return np.fromiter(map(index.get, map(attrgetter(key), objects), repeat(-1)), np.int64, n)
 
 
 def _unset(values: Iterable[Any], n: int) -> npt.NDArray[np.bool_]:
@@ -147,11 +160,13 @@ def _unset(values: Iterable[Any], n: int) -> npt.NDArray[np.bool_]:
 
 
 def _boxes(objects: list[Any], what: str) -> npt.NDArray[np.float64]:
-    boxes = list(map(attrgetter("bbox"), objects))
-    missing = np.flatnonzero(_unset(boxes, len(boxes)))
-    if missing.size:
-        raise ValueError(f"{what}[{int(missing[0])}] (kept objects) has no bbox")
-    return np.fromiter(chain.from_iterable(boxes), np.float64, 4 * len(boxes))
+    try:  # one pass; an absent box (UNSET) is not iterable
+        return np.fromiter(
+            chain.from_iterable(map(attrgetter("bbox"), objects)), np.float64, 4 * len(objects)
+        )
+    except TypeError:
+        missing = _unset(map(attrgetter("bbox"), objects), len(objects)).argmax()
+        raise ValueError(f"{what}[{int(missing)}] (kept objects) has no bbox") from None
 
 
 def _add_gt(
@@ -183,15 +198,16 @@ def _add_results(
         raise ValueError(f"results[{j}]: image_id {res[j].image_id!r} is not in the GT images")
     rows = np.flatnonzero(kk >= 0)
     kept = _rows(res, rows)
-    scores = list(map(attrgetter("score"), kept))
-    if _unset(scores, len(scores)).any():
-        raise ValueError("a result has no score")
+    try:  # one pass; an absent score (UNSET) is not a number
+        scores = np.fromiter(map(attrgetter("score"), kept), np.float64, len(kept))
+    except TypeError:
+        raise ValueError("a result has no score") from None
     _packed(request, 9, ii[rows])
     _packed(request, 10, kk[rows])
     # As loadRes: without a box on the first result, boxes (and areas) come from the masks.
     if not (segm and res and res[0].bbox is UNSET):
         _packed(request, 11, _boxes(kept, "results"))
-    _packed(request, 12, np.fromiter(scores, np.float64, len(scores)))
+    _packed(request, 12, scores)
 
 
 def _rows(objects: list[Any], rows: npt.NDArray[np.intp]) -> list[Any]:

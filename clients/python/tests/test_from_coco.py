@@ -85,10 +85,24 @@ def test_from_coco_reads_paths_bytes_and_gzip(server: RunningServer, tmp_path: P
     assert from_paths == from_bytes == from_coco(gt, results)
 
 
-def test_from_coco_refuses_a_result_on_an_unknown_image() -> None:
+@pytest.mark.parametrize("image_id", [10_000, -10_000, 2**70, "known", None])
+def test_from_coco_refuses_a_result_on_an_unknown_image(image_id: Any) -> None:
+    """Ids are looked up as they are: a string "7" is not image 7, a huge int is no image."""
     gt, results = _coco(4)
-    results[3]["image_id"] = 10_000
+    results[3]["image_id"] = str(gt["images"][0]["id"]) if image_id == "known" else image_id
     with pytest.raises(ValueError, match=r"results\[3\]"):
+        from_coco(gt, results)
+
+
+def test_from_coco_names_a_missing_box_or_score() -> None:
+    gt, results = _coco(4)
+    kept = [a for a in gt["annotations"] if a["category_id"] != 99]
+    del kept[4]["bbox"]
+    with pytest.raises(ValueError, match=r"annotations\[4\] \(kept objects\) has no bbox"):
+        from_coco(gt, results)
+    gt, results = _coco(4)
+    del results[7]["score"]
+    with pytest.raises(ValueError, match="a result has no score"):
         from_coco(gt, results)
 
 
