@@ -143,6 +143,28 @@ def test_results_read_in_slices_read_as_one(
     assert got.value.field.startswith("coco_results[8]")
 
 
+def test_typed_gt_errors_and_defaults_are_the_generic_ones() -> None:
+    """A GT annotation without a box is named by its input index (a left-out one before it counts),
+    one without an area gets its box's, as the generic reading does."""
+    ann: dict[str, Any] = {"id": 1, "image_id": 1, "category_id": 1, "bbox": [0, 0, 2, 2], "area": 4}
+    no_area = {k: v for k, v in ann.items() if k != "area"}
+    anns = [{**ann, "id": 9, "category_id": 5}, {**no_area, "id": 2}, {**ann, "id": 3}]
+    gt: dict[str, Any] = {**GT, "annotations": anns}
+    typed = decode_typed(json.dumps(gt), json.dumps(RES), segm=False)
+    assert typed is not None
+    _same(from_typed(typed), from_coco_json(gt, RES))
+    assert from_typed(typed).gt_missing_area == 1
+    anns[2] = {k: v for k, v in ann.items() if k != "bbox"}
+    typed = decode_typed(json.dumps(gt), json.dumps(RES), segm=False)
+    assert typed is not None
+    with pytest.raises(CocoFormatError) as got:
+        from_typed(typed)
+    with pytest.raises(CocoFormatError) as want:
+        from_coco_json(gt, RES)
+    assert (got.value.field, got.value.message) == (want.value.field, want.value.message)
+    assert got.value.field == "coco_gt.annotations[2].bbox"
+
+
 @pytest.mark.parametrize("space", ["", " ", "\n\t ", "\r\n"])
 def test_results_text_cut_only_between_results(monkeypatch: pytest.MonkeyPatch, space: str) -> None:
     """Cuts in the text land between results only: ``}, {`` inside a string id or a nested value

@@ -28,7 +28,7 @@ from msgspec import UNSET, Struct, UnsetType
 from curation.core._common.arrays import BoolArray, FloatArray, IntArray
 from curation.core._common.cancel import checkpoint
 
-__all__ = ["CHUNK", "CHUNK_BYTES", "ResultColumns", "decode_results"]
+__all__ = ["CHUNK", "CHUNK_BYTES", "Positions", "ResultColumns", "decode_results"]
 
 Id = int | str
 Box = tuple[float, float, float, float]
@@ -91,7 +91,7 @@ def decode_results(
 ) -> ResultColumns:
     """The results list ``text`` as columns; ``image_ids``/``category_ids`` are the GT file's ids in
     file order. Raises ``msgspec.DecodeError`` when the list is not well-typed COCO results."""
-    image_pos, category_pos = _Positions(image_ids), _Positions(category_ids)
+    image_pos, category_pos = Positions(image_ids), Positions(category_ids)
     pieces = _pieces(text)
     if pieces is not None:
         try:
@@ -130,8 +130,8 @@ def _cut(text: bytes, lo: int, hi: int) -> Iterator[bytes]:
 
 def _decode_pieces(
     pieces: Iterator[bytes],
-    image_pos: _Positions,
-    category_pos: _Positions,
+    image_pos: Positions,
+    category_pos: Positions,
     segm: bool,
 ) -> ResultColumns:
     """Each piece decoded and turned into columns, the columns then joined."""
@@ -169,8 +169,8 @@ def _empty(n: int, segm: bool) -> ResultColumns:
 
 def _decode_elements(
     text: str | bytes,
-    image_pos: _Positions,
-    category_pos: _Positions,
+    image_pos: Positions,
+    category_pos: Positions,
     segm: bool,
 ) -> ResultColumns:
     """The list split into its elements first, then decoded :data:`CHUNK` elements at a time."""
@@ -201,7 +201,7 @@ def _wrapped(raws: list[msgspec.Raw]) -> list[Any]:
     return pieces
 
 
-class _Positions:
+class Positions:
     """Each object's id as its position in a GT list (-1: not there): a table lookup over all the
     objects at once when the GT ids are unique integers in a compact range and so are the objects'
     (what detectors write), else the id dictionary, one object at a time."""
@@ -231,7 +231,7 @@ class _Positions:
 
 
 def _fill(
-    results: list[Any], image_pos: _Positions, category_pos: _Positions, out: ResultColumns, lo: int
+    results: list[Any], image_pos: Positions, category_pos: Positions, out: ResultColumns, lo: int
 ) -> int:
     """Write one slice of decoded results into rows ``lo..`` of ``out``; returns the position in the
     slice of the first result whose image the GT does not list (-1: none)."""
