@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from curation.v1 import detection_pb2 as pb
-from curation_client import CurationClient, RestCurationClient, from_coco
+from curation_client import CurationClient, RestCurationClient, _coco_results, from_coco
 
 from .conftest import RunningServer
 
@@ -91,6 +91,29 @@ def test_from_coco_refuses_a_result_on_an_unknown_image(image_id: Any) -> None:
     gt, results = _coco(4)
     results[3]["image_id"] = str(gt["images"][0]["id"]) if image_id == "known" else image_id
     with pytest.raises(ValueError, match=r"results\[3\]"):
+        from_coco(gt, results)
+
+
+@pytest.mark.parametrize("string_ids", [False, True])
+def test_from_coco_results_cut_in_pieces_read_as_whole(
+    monkeypatch: pytest.MonkeyPatch, string_ids: bool
+) -> None:
+    """The results text decoded a piece at a time gives the request decoding it whole gives, also when
+    ``}, {`` appears inside a string (no cut there) and with any JSON whitespace between results."""
+    gt, results = _coco(5, string_ids=string_ids)
+    for r in results[::7]:
+        r["note"] = "a}, {b"
+    whole = from_coco(gt, results)
+    monkeypatch.setattr(_coco_results, "PIECE_BYTES", 1)
+    for sep in (",", " , ", "\n,\r\n\t"):
+        text = b" \n" + json.dumps(results, separators=(sep, ":")).encode() + b"\n"
+        assert from_coco(gt, text) == whole
+    results[40]["image_id"] = 10_000
+    with pytest.raises(ValueError, match=r"results\[40\]"):
+        from_coco(gt, results)
+    del results[50]["score"]
+    results[30]["score"] = "high"
+    with pytest.raises(ValueError, match=r"\$\[30\]\.score"):
         from_coco(gt, results)
 
 
