@@ -75,7 +75,7 @@ def read_results(
     text: bytes, decoder: msgspec.json.Decoder[Any], img: Index, cat: Index, segm: bool
 ) -> ResultColumns:
     """The results ``text`` as columns; raises ``msgspec.DecodeError`` as decoding it whole would."""
-    pieces = _pieces(text)
+    pieces = _pieces(text, reuse=not segm)
     if pieces is not None:
         try:
             return _join([_columns(decoder.decode(p), img, cat, segm) for p in pieces])
@@ -84,21 +84,30 @@ def read_results(
     return _columns(decoder.decode(text), img, cat, segm)
 
 
-def _pieces(text: bytes) -> Iterator[bytes] | None:
+def _pieces(text: bytes, reuse: bool) -> Iterator[bytes | bytearray] | None:
     """``[`` ... ``]`` cut where ``}``, ``,`` and ``{`` follow each other; None if not plain ``[...]``."""
     head, end = _HEAD.match(text), len(text)
     while end and text[end - 1] in b" \t\n\r":
         end -= 1
     if head is None or text[end - 1 : end] != b"]" or _NOT_WS.search(text, head.end(), end - 1) is None:
         return None
-    return _cut(text, head.end(), end - 1)
+    return _cut(text, head.end(), end - 1, reuse)
 
 
-def _cut(text: bytes, lo: int, hi: int) -> Iterator[bytes]:
+def _cut(text: bytes, lo: int, hi: int, reuse: bool) -> Iterator[bytes | bytearray]:
+    """``[`` + each piece's results + ``]``; with ``reuse`` in one buffer, valid until the next piece
+    (a new 512 KiB object per piece is a fresh mmap, page-faulted in each time), else new bytes (the
+    masks' ``msgspec.Raw`` views keep them)."""
+    view, buf = memoryview(text), bytearray(b"[")
     while lo < hi:
         cut = _BETWEEN.search(text, lo + PIECE_BYTES, hi) if lo + PIECE_BYTES < hi else None
         end = hi if cut is None else cut.start() + 1
-        yield b"[" + text[lo:end] + b"]"
+        if reuse:
+            buf[1:] = view[lo:end]
+            buf.append(0x5D)  # "]"
+            yield buf
+        else:
+            yield b"[" + text[lo:end] + b"]"
         lo = hi if cut is None else cut.end() - 1
 
 

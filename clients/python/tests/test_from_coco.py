@@ -117,6 +117,20 @@ def test_from_coco_results_cut_in_pieces_read_as_whole(
         from_coco(gt, results)
 
 
+def test_from_coco_segm_masks_read_from_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SEGM: the kept results' masks, read from pieces, are the ones read from the whole text."""
+    gt, results = _coco(6)
+    for k, obj in enumerate([*gt["annotations"], *results]):
+        obj["segmentation"] = {"size": [100, 120], "counts": f"m{k}}}, {{x"}
+    segm = pb.DETECTION_IOU_TYPE_SEGM
+    whole = from_coco(gt, results, iou_type=segm)
+    monkeypatch.setattr(_coco_results, "PIECE_BYTES", 1)
+    cut = from_coco(gt, results, iou_type=segm)
+    assert cut == whole
+    kept = [r for r in results if r["category_id"] in (7, 2, 5)]
+    assert [m.counts for m in cut.pred_masks] == [r["segmentation"]["counts"] for r in kept]
+
+
 def test_from_coco_names_a_missing_box_or_score() -> None:
     gt, results = _coco(4)
     kept = [a for a in gt["annotations"] if a["category_id"] != 99]
