@@ -104,23 +104,31 @@ def test_typed_reading_equals_the_generic_one(doc: tuple[dict[str, Any], list[An
     _same(from_typed(typed), from_coco_json(gt, res))
 
 
+@pytest.mark.parametrize("by_text", [True, False])
 @pytest.mark.parametrize(
     "extra, message",
     [
         ([], None),
         ([{"image_id": None, "category_id": 1, "bbox": [0, 0, 1, 1], "score": 1}], "image_id None is not"),
         ([{"image_id": "x", "category_id": 1, "bbox": [0, 0, 1, 1], "score": 1}], "image_id 'x' is not"),
+        ([{"image_id": "2", "category_id": 1, "bbox": [0, 0, 1, 1], "score": 1}], "image_id '2' is not"),
+        ([{"image_id": 2**70, "category_id": 1, "bbox": [0, 0, 1, 1], "score": 1}], "image_id 1180591620"),
+        ([{"image_id": 9, "category_id": 1, "bbox": [0, 0, 1, 1], "score": 1}], "image_id 9 is not"),
         ([{"image_id": 2, "category_id": 1, "score": 1}], "missing bbox"),
         ([{"image_id": 2, "category_id": 1, "bbox": [0, 0, 1, 1]}], "missing score"),
         ([{"image_id": 2, "category_id": 5, "bbox": [0, 0, 1, 1]}], None),  # unknown category: left out
     ],
 )
 def test_results_read_in_slices_read_as_one(
-    monkeypatch: pytest.MonkeyPatch, extra: list[Any], message: str | None
+    monkeypatch: pytest.MonkeyPatch, extra: list[Any], message: str | None, by_text: bool
 ) -> None:
-    """The results list decoded a few entries at a time: same columns and the same first error (its
-    index counted over the whole list) as the generic reading."""
+    """The results list decoded a few entries at a time (cut in the text, or split into its elements
+    first): same columns and the same first error (its index counted over the whole list) as the
+    generic reading."""
     monkeypatch.setattr(coco_typed_results, "CHUNK", 3)
+    monkeypatch.setattr(coco_typed_results, "CHUNK_BYTES", 40)
+    if not by_text:
+        monkeypatch.setattr(coco_typed_results, "_pieces", lambda text: None)
     res = [{**RES[0], "image_id": 1 + i % 2, "score": 0.1 * i} for i in range(8)] + extra + RES
     typed = decode_typed(json.dumps(GT), json.dumps(res), segm=False)
     assert typed is not None and len(typed.results) == len(res)
@@ -135,8 +143,50 @@ def test_results_read_in_slices_read_as_one(
     assert got.value.field.startswith("coco_results[8]")
 
 
+def test_typed_gt_errors_and_defaults_are_the_generic_ones() -> None:
+    """A GT annotation without a box is named by its input index (a left-out one before it counts),
+    one without an area gets its box's, as the generic reading does."""
+    ann: dict[str, Any] = {"id": 1, "image_id": 1, "category_id": 1, "bbox": [0, 0, 2, 2], "area": 4}
+    no_area = {k: v for k, v in ann.items() if k != "area"}
+    anns = [{**ann, "id": 9, "category_id": 5}, {**no_area, "id": 2}, {**ann, "id": 3}]
+    gt: dict[str, Any] = {**GT, "annotations": anns}
+    typed = decode_typed(json.dumps(gt), json.dumps(RES), segm=False)
+    assert typed is not None
+    _same(from_typed(typed), from_coco_json(gt, RES))
+    assert from_typed(typed).gt_missing_area == 1
+    anns[2] = {k: v for k, v in ann.items() if k != "bbox"}
+    typed = decode_typed(json.dumps(gt), json.dumps(RES), segm=False)
+    assert typed is not None
+    with pytest.raises(CocoFormatError) as got:
+        from_typed(typed)
+    with pytest.raises(CocoFormatError) as want:
+        from_coco_json(gt, RES)
+    assert (got.value.field, got.value.message) == (want.value.field, want.value.message)
+    assert got.value.field == "coco_gt.annotations[2].bbox"
+
+
+@pytest.mark.parametrize("space", ["", " ", "\n\t ", "\r\n"])
+def test_results_text_cut_only_between_results(monkeypatch: pytest.MonkeyPatch, space: str) -> None:
+    """Cuts in the text land between results only: ``}, {`` inside a string id or a nested value
+    (segmentation) is not a cut, whatever the whitespace around the array and its elements."""
+    monkeypatch.setattr(coco_typed_results, "CHUNK_BYTES", 1)
+    gt = {**GT, "images": [{"id": "a}, {b"}, {"id": "c"}], "annotations": []}
+    seg = {"size": [4, 4], "counts": "x}, {y"}
+    res = [
+        {"image_id": "a}, {b" if i % 2 else "c", "category_id": 1, "bbox": [i, 0, 2, 2], "score": 0.1 * i}
+        | ({"segmentation": seg} if i % 3 else {})
+        for i in range(9)
+    ]
+    text = space + json.dumps(res, separators=(space + "," + space, ":"))
+    for segm in (False, True):
+        typed = decode_typed(json.dumps(gt), (text + space).encode(), segm=segm)
+        assert typed is not None and len(typed.results) == len(res)
+        _same(from_typed(typed), from_coco_json(gt, res, need_segm=segm))
+
+
 def test_results_that_are_not_well_typed_leave_the_typed_path(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(coco_typed_results, "CHUNK", 2)
+    monkeypatch.setattr(coco_typed_results, "CHUNK_BYTES", 10)
     for bad in ([*RES, *RES, {**RES[0], "score": "high"}], {"not": "a list"}, [*RES, *RES, 1]):
         assert decode_typed(json.dumps(GT), json.dumps(bad), segm=False) is None
 

@@ -32,6 +32,7 @@ import numpy.typing as npt
 from msgspec import UNSET, Struct, UnsetType
 
 from curation.v1 import detection_pb2 as pb
+from curation_client._coco_results import Index, ResultColumns, read_results
 
 __all__ = ["from_coco"]
 
@@ -102,44 +103,55 @@ def _gc_paused() -> Iterator[None]:
 
 def _from_coco(gt: Source, results: Source, request: pb.ScoreDetectionRequest) -> pb.ScoreDetectionRequest:
     segm = request.iou_type == pb.DETECTION_IOU_TYPE_SEGM
-    g = _decode(gt, _GT, "gt")
-    res = _decode(results, _RESULTS, "results")
-    image_ids = sorted(map(attrgetter("id"), g.images))
-    category_ids = sorted(map(attrgetter("id"), g.categories))
+    g = _decode(_text(gt), _GT, "gt")
+    res_text = _text(results)
+    try:
+        image_ids = sorted(map(attrgetter("id"), g.images))
+        category_ids = sorted(map(attrgetter("id"), g.categories))
+    except TypeError:  # mixed id kinds: a results file that does not decode is still named first
+        _decode(res_text, _RESULTS, "results")
+        raise
     names = {c.id: str(c.id if c.name is UNSET else c.name) for c in g.categories}
     img_index = dict(zip(image_ids, range(len(image_ids)), strict=True))
     cat_index = dict(zip(category_ids, range(len(category_ids)), strict=True))
     request.asset_ids.extend(map(str, image_ids))
     request.category_names.extend(names[c] for c in category_ids)
-    _add_gt(request, g.annotations, img_index, cat_index, segm)
-    _add_results(request, res, img_index, cat_index, segm)
+    img, cat = Index(img_index), Index(cat_index)
+    try:
+        res = read_results(res_text, _RESULTS, img, cat, segm)
+    except msgspec.DecodeError as exc:
+        raise ValueError(_not_coco("results", exc)) from None
+    del res_text
+    _add_gt(request, g.annotations, img, cat)
+    _add_results(request, res, segm)
     if segm:
         sizes = {im.id: (im.height, im.width) for im in g.images}
         gt_rows = [a for a in g.annotations if a.image_id in img_index and a.category_id in cat_index]
         _add_masks(request.gt_masks, gt_rows, sizes)
-        _add_masks(request.pred_masks, [r for r in res if r.category_id in cat_index], sizes)
+        _add_masks(request.pred_masks, res.kept, sizes)
     return request
 
 
-def _decode(source: Source, decoder: msgspec.json.Decoder[Any], what: str) -> Any:
-    """``source`` decoded by ``decoder`` (a path is read, gzip inflated, parsed values re-encoded)."""
+def _text(source: Source) -> bytes:
+    """The JSON text of ``source`` (a path is read, gzip inflated, parsed values re-encoded)."""
     if isinstance(source, dict | list):
-        text = msgspec.json.encode(source)
-    elif isinstance(source, bytes):
-        text = gzip.decompress(source) if source[:2] == b"\x1f\x8b" else source
-    else:
-        with open(source, "rb") as f:
-            text = f.read()
-        if text[:2] == b"\x1f\x8b":
-            text = gzip.decompress(text)
+        return msgspec.json.encode(source)
+    if isinstance(source, bytes):
+        return gzip.decompress(source) if source[:2] == b"\x1f\x8b" else source
+    with open(source, "rb") as f:
+        text = f.read()
+    return gzip.decompress(text) if text[:2] == b"\x1f\x8b" else text
+
+
+def _decode(text: bytes, decoder: msgspec.json.Decoder[Any], what: str) -> Any:
     try:
         return decoder.decode(text)
     except msgspec.DecodeError as exc:
-        raise ValueError(f"{what}: not COCO JSON that from_coco reads ({exc}); send it as JSON") from None
+        raise ValueError(_not_coco(what, exc)) from None
 
 
-def _lookup(objects: list[Any], key: str, index: dict[Any, int]) -> npt.NDArray[np.int64]:
-    return np.fromiter(map(index.get, map(attrgetter(key), objects), repeat(-1)), np.int64, len(objects))
+def _not_coco(what: str, exc: Exception) -> str:
+    return f"{what}: not COCO JSON that from_coco reads ({exc}); send it as JSON"
 
 
 def _unset(values: Iterable[Any], n: int) -> npt.NDArray[np.bool_]:
@@ -147,17 +159,17 @@ def _unset(values: Iterable[Any], n: int) -> npt.NDArray[np.bool_]:
 
 
 def _boxes(objects: list[Any], what: str) -> npt.NDArray[np.float64]:
-    boxes = list(map(attrgetter("bbox"), objects))
-    missing = np.flatnonzero(_unset(boxes, len(boxes)))
-    if missing.size:
-        raise ValueError(f"{what}[{int(missing[0])}] (kept objects) has no bbox")
-    return np.fromiter(chain.from_iterable(boxes), np.float64, 4 * len(boxes))
+    try:  # one pass; an absent box (UNSET) is not iterable
+        return np.fromiter(
+            chain.from_iterable(map(attrgetter("bbox"), objects)), np.float64, 4 * len(objects)
+        )
+    except TypeError:
+        missing = _unset(map(attrgetter("bbox"), objects), len(objects)).argmax()
+        raise ValueError(f"{what}[{int(missing)}] (kept objects) has no bbox") from None
 
 
-def _add_gt(
-    request: pb.ScoreDetectionRequest, anns: list[Any], img: dict[Any, int], cat: dict[Any, int], segm: bool
-) -> None:
-    ii, kk = _lookup(anns, "image_id", img), _lookup(anns, "category_id", cat)
+def _add_gt(request: pb.ScoreDetectionRequest, anns: list[Any], img: Index, cat: Index) -> None:
+    ii, kk = img(anns, "image_id"), cat(anns, "category_id")
     rows = np.flatnonzero((ii >= 0) & (kk >= 0))
     kept = _rows(anns, rows)
     box = _boxes(kept, "annotations")
@@ -173,25 +185,22 @@ def _add_gt(
     _packed(request, 8, np.fromiter(map(attrgetter("ignore"), kept), np.bool_, len(kept)))
 
 
-def _add_results(
-    request: pb.ScoreDetectionRequest, res: list[Any], img: dict[Any, int], cat: dict[Any, int], segm: bool
-) -> None:
-    ii, kk = _lookup(res, "image_id", img), _lookup(res, "category_id", cat)
-    unknown = np.flatnonzero(ii < 0)
-    if unknown.size:
-        j = int(unknown[0])
-        raise ValueError(f"results[{j}]: image_id {res[j].image_id!r} is not in the GT images")
-    rows = np.flatnonzero(kk >= 0)
-    kept = _rows(res, rows)
-    scores = list(map(attrgetter("score"), kept))
-    if _unset(scores, len(scores)).any():
+def _add_results(request: pb.ScoreDetectionRequest, res: ResultColumns, segm: bool) -> None:
+    if res.first_unknown is not None:
+        j, image_id = res.first_unknown
+        raise ValueError(f"results[{j}]: image_id {image_id!r} is not in the GT images")
+    rows = np.flatnonzero(res.category >= 0)
+    if res.score_unset[rows].any():
         raise ValueError("a result has no score")
-    _packed(request, 9, ii[rows])
-    _packed(request, 10, kk[rows])
+    _packed(request, 9, res.image[rows])
+    _packed(request, 10, res.category[rows])
     # As loadRes: without a box on the first result, boxes (and areas) come from the masks.
-    if not (segm and res and res[0].bbox is UNSET):
-        _packed(request, 11, _boxes(kept, "results"))
-    _packed(request, 12, np.fromiter(scores, np.float64, len(scores)))
+    if not (segm and res.box_unset[:1].any()):
+        missing = np.flatnonzero(res.box_unset[rows])
+        if missing.size:
+            raise ValueError(f"results[{int(missing[0])}] (kept objects) has no bbox")
+        _packed(request, 11, res.box[rows].reshape(-1))
+    _packed(request, 12, res.score[rows])
 
 
 def _rows(objects: list[Any], rows: npt.NDArray[np.intp]) -> list[Any]:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from curation.v1 import detection_pb2 as pb
-from curation_client import CurationClient, RestCurationClient, from_coco
+from curation_client import CurationClient, RestCurationClient, _coco_results, from_coco
 
 from .conftest import RunningServer
 
@@ -85,10 +85,61 @@ def test_from_coco_reads_paths_bytes_and_gzip(server: RunningServer, tmp_path: P
     assert from_paths == from_bytes == from_coco(gt, results)
 
 
-def test_from_coco_refuses_a_result_on_an_unknown_image() -> None:
+@pytest.mark.parametrize("image_id", [10_000, -10_000, 2**70, "known", None])
+def test_from_coco_refuses_a_result_on_an_unknown_image(image_id: Any) -> None:
+    """Ids are looked up as they are: a string "7" is not image 7, a huge int is no image."""
     gt, results = _coco(4)
-    results[3]["image_id"] = 10_000
+    results[3]["image_id"] = str(gt["images"][0]["id"]) if image_id == "known" else image_id
     with pytest.raises(ValueError, match=r"results\[3\]"):
+        from_coco(gt, results)
+
+
+@pytest.mark.parametrize("string_ids", [False, True])
+def test_from_coco_results_cut_in_pieces_read_as_whole(
+    monkeypatch: pytest.MonkeyPatch, string_ids: bool
+) -> None:
+    """The results text decoded a piece at a time gives the request decoding it whole gives, also when
+    ``}, {`` appears inside a string (no cut there) and with any JSON whitespace between results."""
+    gt, results = _coco(5, string_ids=string_ids)
+    for r in results[::7]:
+        r["note"] = "a}, {b"
+    whole = from_coco(gt, results)
+    monkeypatch.setattr(_coco_results, "PIECE_BYTES", 1)
+    for sep in (",", " , ", "\n,\r\n\t"):
+        text = b" \n" + json.dumps(results, separators=(sep, ":")).encode() + b"\n"
+        assert from_coco(gt, text) == whole
+    results[40]["image_id"] = 10_000
+    with pytest.raises(ValueError, match=r"results\[40\]"):
+        from_coco(gt, results)
+    del results[50]["score"]
+    results[30]["score"] = "high"
+    with pytest.raises(ValueError, match=r"\$\[30\]\.score"):
+        from_coco(gt, results)
+
+
+def test_from_coco_segm_masks_read_from_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SEGM: the kept results' masks, read from pieces, are the ones read from the whole text."""
+    gt, results = _coco(6)
+    for k, obj in enumerate([*gt["annotations"], *results]):
+        obj["segmentation"] = {"size": [100, 120], "counts": f"m{k}}}, {{x"}
+    segm = pb.DETECTION_IOU_TYPE_SEGM
+    whole = from_coco(gt, results, iou_type=segm)
+    monkeypatch.setattr(_coco_results, "PIECE_BYTES", 1)
+    cut = from_coco(gt, results, iou_type=segm)
+    assert cut == whole
+    kept = [r for r in results if r["category_id"] in (7, 2, 5)]
+    assert [m.counts for m in cut.pred_masks] == [r["segmentation"]["counts"] for r in kept]
+
+
+def test_from_coco_names_a_missing_box_or_score() -> None:
+    gt, results = _coco(4)
+    kept = [a for a in gt["annotations"] if a["category_id"] != 99]
+    del kept[4]["bbox"]
+    with pytest.raises(ValueError, match=r"annotations\[4\] \(kept objects\) has no bbox"):
+        from_coco(gt, results)
+    gt, results = _coco(4)
+    del results[7]["score"]
+    with pytest.raises(ValueError, match="a result has no score"):
         from_coco(gt, results)
 
 

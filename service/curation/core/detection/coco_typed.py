@@ -31,7 +31,7 @@ from curation.core._common.arrays import BoolArray, FloatArray, IntArray
 from curation.core._common.cancel import checkpoint
 from curation.core.detection.coco import DetectionData
 from curation.core.detection.coco_json import CocoFormatError, CocoJsonData
-from curation.core.detection.coco_typed_results import ResultColumns, decode_results
+from curation.core.detection.coco_typed_results import Positions, ResultColumns, decode_results
 
 __all__ = ["TypedCoco", "decode_typed", "from_typed"]
 
@@ -137,7 +137,7 @@ def from_typed(doc: TypedCoco) -> CocoJsonData:
     cat_index = dict(zip(category_ids, range(len(category_ids)), strict=True))
     names = {c.id: str(c.id if c.name is UNSET else c.name) for c in doc.categories}
     checkpoint()
-    g = _read_gt(doc.annotations, img_index, cat_index, doc.segm)
+    g = _read_gt(doc.annotations, Positions(image_ids), Positions(category_ids), doc.segm)
     checkpoint()
     d = _read_results(doc.results, _to_index(doc.images, img_index), _to_index(doc.categories, cat_index))
     data = DetectionData(
@@ -220,11 +220,6 @@ def _image_sizes(images: list[Any], img_index: dict[Any, int]) -> list[tuple[int
     return sizes
 
 
-def _lookup(objects: list[Any], key: str, index: dict[Any, int]) -> IntArray:
-    """Each object's ``key`` id as an evaluation index (-1: not in ``index``)."""
-    return np.fromiter(map(index.get, map(attrgetter(key), objects), repeat(-1)), np.int64, len(objects))
-
-
 def _is_unset(values: Any, n: int) -> BoolArray:
     return np.fromiter(map(operator.is_, values, repeat(UNSET)), np.bool_, n)
 
@@ -245,36 +240,20 @@ def _rows(objects: list[Any], rows: IntArray) -> list[Any]:
     return objects if rows.size == len(objects) else list(map(objects.__getitem__, rows.tolist()))
 
 
-def _boxes(boxes: list[Any], unset: BoolArray, rows: IntArray, name: str) -> FloatArray:
-    """``[x, y, w, h]`` of the kept objects' ``boxes`` (``unset``: which have none, NaN); the first
-    entry that is not four numbers is named by its input index (``rows``)."""
-    given = boxes if not unset.any() else list(compress(boxes, (~unset).tolist()))
-    lengths = np.fromiter(map(len, given), np.int64, len(given))
-    bad = _first(lengths != 4)
-    if bad >= 0:
-        raise CocoFormatError("must be [x, y, w, h]", f"{name}[{int(rows[~unset][bad])}].bbox")
-    out = np.full((len(boxes), 4), np.nan)
-    out[~unset] = np.fromiter(chain.from_iterable(given), np.float64, 4 * len(given)).reshape(-1, 4)
-    return out
-
-
-def _read_gt(anns: list[Any], img_index: dict[Any, int], cat_index: dict[Any, int], segm: bool) -> _Gt:
+def _read_gt(anns: list[Any], img_pos: Positions, cat_pos: Positions, segm: bool) -> _Gt:
     """The annotations pycocotools evaluates (known image and category); area defaults to the box's."""
     n = len(anns)
-    ii, kk = _lookup(anns, "image_id", img_index), _lookup(anns, "category_id", cat_index)
+    ii, kk = img_pos(anns, "image_id"), cat_pos(anns, "category_id")
     keep = (ii >= 0) & (kk >= 0)
     rows = np.flatnonzero(keep)
     kept = _rows(anns, rows)
-    boxes = list(map(attrgetter("bbox"), kept))
-    unset = _is_unset(boxes, len(boxes))
-    no_box = _first(unset)
-    if no_box >= 0:
-        raise CocoFormatError("missing bbox", f"coco_gt.annotations[{int(rows[no_box])}].bbox")
-    box = _boxes(boxes, unset, rows, "coco_gt.annotations")
-    areas = list(map(attrgetter("area"), kept))
-    no_area = _is_unset(areas, len(areas))
-    area = box[:, 2] * box[:, 3]
-    area[~no_area] = np.fromiter(compress(areas, (~no_area).tolist()), np.float64, int((~no_area).sum()))
+    try:  # one pass when every kept annotation has a box (typed: four numbers)
+        box = np.fromiter(chain.from_iterable(map(attrgetter("bbox"), kept)), np.float64, 4 * len(kept))
+    except TypeError:  # an absent box (UNSET) is not iterable
+        no_box = _first(_is_unset(map(attrgetter("bbox"), kept), len(kept)))
+        raise CocoFormatError("missing bbox", f"coco_gt.annotations[{int(rows[no_box])}].bbox") from None
+    box = box.reshape(-1, 4)
+    area, missing_area = _areas(kept, box)
     ids = list(map(attrgetter("id"), kept))
     if len(set(ids)) != len(ids):
         raise CocoFormatError("annotation ids must be unique", "coco_gt.annotations")
@@ -290,8 +269,20 @@ def _read_gt(anns: list[Any], img_index: dict[Any, int], cat_index: dict[Any, in
         index=rows.astype(np.int64),
         segm=list(map(attrgetter("segmentation"), kept)) if segm else None,
         dropped=n - len(kept),
-        missing_area=int(no_area.sum()),
+        missing_area=missing_area,
     )
+
+
+def _areas(kept: list[Any], box: FloatArray) -> tuple[FloatArray, int]:
+    """Each annotation's ``area``, the box's where it has none; and how many had none."""
+    try:  # one pass when all have one; an absent one (UNSET) is not a number
+        return np.fromiter(map(attrgetter("area"), kept), np.float64, len(kept)), 0
+    except TypeError:
+        areas = list(map(attrgetter("area"), kept))
+    no_area = _is_unset(areas, len(areas))
+    area = box[:, 2] * box[:, 3]
+    area[~no_area] = np.fromiter(compress(areas, (~no_area).tolist()), np.float64, int((~no_area).sum()))
+    return area, int(no_area.sum())
 
 
 def _to_index(objects: list[Any], index: dict[Any, int]) -> IntArray:
