@@ -103,7 +103,13 @@ class InProcess:
             else:
                 request = codec.decode(body, request_type)
             response = await self.ops.dispatch(
-                name, request, ctx, body_digest=digest, body_format=codec.format, body_size=len(body)
+                name,
+                request,
+                ctx,
+                body_digest=digest,
+                body_format=codec.format,
+                body_size=len(body),
+                body=body,
             )
         return await self._encode(codec, response, ctx)
 

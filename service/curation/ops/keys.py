@@ -79,13 +79,24 @@ def _has_presence(message: Message, field: str) -> bool:
     return bool(message.DESCRIPTOR.fields_by_name[field].has_presence)
 
 
-def key_digest(operation: str, version: int, namespace: str, material: bytes) -> str:
-    """Hex SHA-256 over the key's components, each length-prefixed so no two tuples collide."""
+def key_digest(
+    operation: str, version: int, namespace: str, material: bytes, *, known: tuple[bytes, str] | None = None
+) -> str:
+    """Hex SHA-256 over the key's components, each length-prefixed so no two tuples collide, and the
+    SHA-256 of ``material`` (not the material itself, so that a hash made earlier can stand for it).
+
+    ``known``: bytes and their hex SHA-256 (a request body and its ``body_digest``); when ``material``
+    is those bytes (a gRPC body already in canonical form) their hash is reused, which saves hashing the
+    material a second time (~6 ms for a 10 MB COCO request)."""
+    if known is not None and known[0] == material:
+        material_hash = bytes.fromhex(known[1])
+    else:
+        material_hash = hashlib.sha256(material).digest()
     h = hashlib.sha256()
     for part in (operation.encode(), str(version).encode(), namespace.encode()):
         h.update(len(part).to_bytes(4, "big"))
         h.update(part)
-    h.update(material)
+    h.update(material_hash)
     return h.hexdigest()
 
 

@@ -282,10 +282,12 @@ class Operations:
         body_digest: str | None = None,
         body_format: BodyFormat = BodyFormat.JSON,
         body_size: int | None = None,
+        body: bytes | None = None,
     ) -> Message:
         """Answer one request. ``body_digest`` is the SHA-256 of the raw bytes it was parsed from (JSON for
         REST, wire bytes for gRPC), remembered so that a byte-identical repeat is answered unparsed;
-        ``body_size`` their length (else the request's size is measured, which serializes it)."""
+        ``body_size`` their length (else the request's size is measured, which serializes it); ``body``
+        those bytes, when at hand (a body in canonical form then needs no second hash for its key)."""
         spec = self.spec(name)
         check_namespace(ctx.namespace)
         if spec.stream is not None:
@@ -301,10 +303,11 @@ class Operations:
         assert spec.evaluate is not None and spec.respond is not None and spec.payload_type is not None
         # A large request is prepared and keyed in a worker thread: its cost reads every string's
         # length, its key serializes and hashes the whole request (~50 ms at 35 MB).
+        known = None if body is None or body_digest is None else (body, body_digest)
         if _is_big(request, body_size):
-            request, cost, digest = await self.run(self._keyed, spec, request, ctx.namespace, ctx=ctx)
+            request, cost, digest = await self.run(self._keyed, spec, request, ctx.namespace, known, ctx=ctx)
         else:
-            request, cost, digest = self._keyed(spec, request, ctx.namespace)
+            request, cost, digest = self._keyed(spec, request, ctx.namespace, known)
         evaluate = spec.evaluate
         payload, info = await self._cached(
             name, digest, lambda: evaluate(request), spec.payload_type, ctx, version=spec.version, cost=cost
@@ -316,14 +319,16 @@ class Operations:
             )
         return answer
 
-    def _keyed(self, spec: AnySpec, request: Message, namespace: str) -> tuple[Message, Cost, str]:
+    def _keyed(
+        self, spec: AnySpec, request: Message, namespace: str, known: tuple[bytes, str] | None = None
+    ) -> tuple[Message, Cost, str]:
         """:meth:`_prepare` for a cached operation, its page size checked before anything is computed,
-        and the digest of its cache key."""
+        and the digest of its cache key (``known``: the body and its digest, see ``key_digest``)."""
         request, cost = self._prepare(spec, request)
         if "page_size" in spec.paging_fields:
             check_page_size(request.page_size)  # type: ignore[attr-defined]  # a paging field by contract
         material = canonical_bytes(request, spec.paging_fields)
-        return request, cost, key_digest(spec.name, spec.version, namespace, material)
+        return request, cost, key_digest(spec.name, spec.version, namespace, material, known=known)
 
     async def dispatch_stream(self, name: str, chunks: Sequence[Message], ctx: Context) -> Message:
         """Answer a client stream: its chunks merged (in a worker thread) into one request of the unary

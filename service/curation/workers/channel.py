@@ -1,14 +1,18 @@
 """Framed messages over a ``multiprocessing`` pipe: a small pickled header plus raw byte frames.
 
-Large bodies (a request, an answer, a cache value) travel as frames of their own: ``send_bytes`` writes
-them straight from the ``bytes`` object and the receiving thread reads them without the serving
-process's event loop ever copying or pickling them. Both ends are this package's own processes, so the
-headers are trusted.
+Large bodies (a request, an answer, a cache value) travel as frames of their own, their sizes in the
+header: the sender writes them straight from the ``bytes`` object and the receiving thread reads each
+into one ``bytes`` object of its size (``recv`` with ``MSG_WAITALL`` on the duplex pipe's socket), so
+neither end copies or pickles them. ``Connection.recv_bytes`` instead read a 10 MB frame in pipe-sized
+chunks into a growing buffer (a fresh 10 MB allocation per chunk, then copies). Both ends are this
+package's own processes, so the headers are trusted.
 """
 
 from __future__ import annotations
 
+import os
 import pickle
+import socket
 import threading
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
@@ -26,23 +30,71 @@ class Channel:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self._lock = threading.Lock()
+        self._sock = _socket_of(conn)
 
     def send(self, header: Header, frames: Sequence[bytes] = ()) -> None:
         """Send ``header`` and its frames as one message (atomically with respect to other senders)."""
-        data = pickle.dumps((*header, len(frames)), protocol=pickle.HIGHEST_PROTOCOL)
+        sizes = tuple(len(frame) for frame in frames)
+        data = pickle.dumps((*header, sizes), protocol=pickle.HIGHEST_PROTOCOL)
         with self._lock:
             self.conn.send_bytes(data)
             for frame in frames:
-                self.conn.send_bytes(frame)
+                if self._sock is None:
+                    self.conn.send_bytes(frame)
+                elif frame:
+                    self._sock.sendall(frame)
 
     def recv(self) -> tuple[Header, list[bytes]]:
         """The next message; ``EOFError`` / ``OSError`` when the other end is gone."""
-        *header, count = pickle.loads(self.conn.recv_bytes())
-        frames = [self.conn.recv_bytes() for _ in range(count)]
-        return tuple(header), frames
+        *header, sizes = pickle.loads(self.conn.recv_bytes())
+        if self._sock is None:
+            return tuple(header), [self.conn.recv_bytes() for _ in sizes]
+        return tuple(header), [self._frame(size) for size in sizes]
+
+    def _frame(self, size: int) -> bytes:
+        """``size`` bytes from the socket, read into one object (a short read only on a signal)."""
+        assert self._sock is not None
+        data = self._sock.recv(size, socket.MSG_WAITALL)
+        if len(data) == size:
+            return data
+        parts = [data]
+        got = len(data)
+        while got < size:
+            part = self._sock.recv(size - got, socket.MSG_WAITALL)
+            if not part:
+                raise EOFError("the other end closed the pipe inside a frame")
+            parts.append(part)
+            got += len(part)
+        return b"".join(parts)
 
     def close(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
         self.conn.close()
+
+    def __del__(self) -> None:
+        # As ``Connection`` does: a channel dropped unclosed (its process died) closes its descriptor.
+        if self._sock is not None:
+            self._sock.close()
+
+
+def _socket_of(conn: Connection) -> socket.socket | None:
+    """A socket over (a duplicate of) ``conn``'s descriptor when it is a stream socket (a duplex
+    ``multiprocessing.Pipe`` on POSIX), else None (frames then use the connection's own framing)."""
+    try:
+        fd = os.dup(conn.fileno())
+    except OSError:
+        return None
+    try:
+        sock = socket.socket(fileno=fd)
+    except OSError:
+        os.close(fd)
+        return None
+    if sock.family != socket.AF_UNIX or sock.type != socket.SOCK_STREAM:
+        sock.detach()
+        os.close(fd)
+        return None
+    return sock
 
 
 def pack(value: Any) -> tuple[Any, list[bytes]]:

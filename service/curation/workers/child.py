@@ -31,7 +31,7 @@ from curation.ops.envelopes import Envelopes
 from curation.ops.gateway import Codec, InProcess
 from curation.workers.channel import Channel, Header, unpack
 from curation.workers.config import WorkerConfig, error_of
-from curation.workers.memory import TRIM_AFTER_BYTES, trimmer
+from curation.workers.memory import TRIM_AFTER_BYTES, QuietTrim
 
 __all__ = ["forked", "main"]
 
@@ -195,7 +195,7 @@ class _Child:
         self.codecs: dict[BodyFormat, Codec] = {fmt: _load(path) for fmt, path in config.codecs.items()}
         self.calls: dict[int, asyncio.Task[None]] = {}
         self.stopped = asyncio.Event()
-        self.trim = trimmer()
+        self.trim = QuietTrim()
 
     def on_message(self, header: Header, frames: list[bytes]) -> None:
         kind = header[0]
@@ -221,6 +221,9 @@ class _Child:
     async def answer(self, call: _Call, ctx: Context) -> None:
         call_id, name = call.call_id, call.name
         token = REQUEST_ID.set(ctx.request_id)
+        large = sum(len(f) for f in call.frames) >= TRIM_AFTER_BYTES
+        if large:  # its freed memory is trimmed once large calls stop coming (``QuietTrim``)
+            self.trim.begin()
         try:
             codec = self.codecs[call.format]
             if call.probe:
@@ -245,9 +248,9 @@ class _Child:
             self.channel.send(("fail", call_id, ("internal", INTERNAL_MESSAGE, "")))
         finally:
             REQUEST_ID.reset(token)
-            if sum(len(f) for f in call.frames) >= TRIM_AFTER_BYTES:
+            if large:
                 call.frames.clear()
-                self.trim()
+                self.trim.end()
 
     def stop(self) -> None:
         self.ops.close()

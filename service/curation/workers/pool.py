@@ -42,7 +42,7 @@ from curation.workers import child
 from curation.workers.answers import RecentAnswers
 from curation.workers.channel import Channel, Header, pack
 from curation.workers.config import WorkerConfig, error_of
-from curation.workers.memory import TRIM_AFTER_BYTES, trimmer
+from curation.workers.memory import TRIM_AFTER_BYTES, QuietTrim
 
 __all__ = ["CANCEL_SECONDS", "HEAVY_BODY_BYTES", "LOCAL_BYTES", "LOCAL_WORK", "ProcessPool"]
 
@@ -118,7 +118,7 @@ class ProcessPool:
         self._closing = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._trim = trimmer()
+        self._trim = QuietTrim()
         # Processes forked before the event loop (see :meth:`fork`), adopted by :meth:`start`.
         self._forked: list[tuple[BaseProcess, Connection]] = []
 
@@ -309,6 +309,9 @@ class ProcessPool:
             digest,
             probe,
         )
+        if size >= TRIM_AFTER_BYTES:  # trimmed once large calls stop coming (``QuietTrim``)
+            self._trim.begin()
+            future.add_done_callback(lambda _: self._trim.end())
         self._send(proc, header, frames)
         try:
             return await asyncio.shield(future)
@@ -317,15 +320,6 @@ class ProcessPool:
                 self._send(proc, ("cancel", call_id))
                 self._watch_cancel(proc, call_id)
             raise
-        finally:
-            if size >= TRIM_AFTER_BYTES:  # off the loop: trimming a large heap takes milliseconds
-                future.add_done_callback(lambda _: self._loop_trim())
-
-    def _loop_trim(self) -> None:
-        assert self._loop is not None
-        task = self._loop.create_task(asyncio.to_thread(self._trim))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     def _pick(self, size: int) -> _Process:
         """The process for a call of ``size`` body bytes: the least loaded one; a heavy call never goes
