@@ -212,9 +212,12 @@ def classification_payload(rows: int, classes: int, seed: int = 0) -> Payload:
     return Payload("ScoreClassification", req.SerializeToString(), body.encode())
 
 
-def detection_request(images: int, seed: int = 0) -> det_pb.ScoreDetectionRequest:
-    """A COCO-like columnar evaluation set: ``images`` images, about 7 GT and 40 predictions each."""
-    d = synth_detection(seed, num_images=images, num_categories=80, edge_cases=False)
+def detection_request(
+    images: int, seed: int = 0, *, categories: int = 80, edge_cases: bool = False
+) -> det_pb.ScoreDetectionRequest:
+    """A COCO-like columnar evaluation set: ``images`` images, about 7 GT and 40 predictions each
+    (``edge_cases``: crowds, empty images and the like, see ``tests.synth.detection``)."""
+    d = synth_detection(seed, num_images=images, num_categories=categories, edge_cases=edge_cases)
     req = det_pb.ScoreDetectionRequest(
         asset_ids=[f"img-{i}" for i in range(d.num_images)],
         category_names=[f"cat-{k}" for k in range(d.num_categories)],

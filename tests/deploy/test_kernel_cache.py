@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from bench._traffic import detection_request
 from google.protobuf.message import Message
 
 from curation.v1 import classification_pb2 as cls_pb
@@ -26,7 +27,6 @@ from curation.v1 import sampling_pb2 as smp_pb
 from curation_client import CurationClient
 from tests.deploy.image_build import DOCKERFILE, Image, dockerfile_kernel_settings, reproduce
 from tests.deploy.served import serving
-from tests.synth.detection import synth_detection
 
 pytestmark = pytest.mark.slow
 
@@ -94,21 +94,7 @@ def test_check_fails_when_the_cache_is_not_warm(image: Image, tmp_path: Path) ->
 
 
 def _detection() -> det_pb.ScoreDetectionRequest:
-    d = synth_detection(3, num_images=12, num_categories=4)
-    req = det_pb.ScoreDetectionRequest(
-        asset_ids=[f"img-{i}" for i in range(d.num_images)],
-        category_names=[f"cat-{k}" for k in range(d.num_categories)],
-        mode=det_pb.DETECTION_MODE_DIAGNOSTIC,
-    )
-    req.gt_asset.extend(d.gt_image.tolist())
-    req.gt_category.extend(d.gt_category.tolist())
-    req.gt_boxes.extend(np.asarray(d.gt_box).ravel().tolist())
-    req.gt_iscrowd.extend(np.asarray(d.gt_iscrowd, dtype=bool).tolist())
-    req.pred_asset.extend(d.dt_image.tolist())
-    req.pred_category.extend(d.dt_category.tolist())
-    req.pred_boxes.extend(np.asarray(d.dt_box).ravel().tolist())
-    req.pred_scores.extend(np.asarray(d.dt_score).tolist())
-    return req
+    return detection_request(12, seed=3, categories=4, edge_cases=True)
 
 
 def _rle(mask: np.ndarray) -> dict[str, object]:

@@ -84,7 +84,7 @@ def from_coco_json(gt: dict[str, Any], results: list[Any], *, need_segm: bool = 
         dt_score=d.score,
         dt_area=d.box[:, 2] * d.box[:, 3],
         gt_ignore=g.ignore,
-        gt_zero_id=np.array([i == 0 for i in g.ids], dtype=np.bool_),
+        gt_zero_id=g.zero_id,
     )
     return CocoJsonData(
         data=data,
@@ -104,8 +104,9 @@ def from_coco_json(gt: dict[str, Any], results: list[Any], *, need_segm: bool = 
 
 
 @dataclass(frozen=True, slots=True)
-class _Gt:
-    """The kept GT annotations, columnar (evaluation indices), and what was left out or defaulted."""
+class KeptGt:
+    """The kept GT annotations, columnar (evaluation indices), and what was left out or defaulted (both
+    readings, generic and typed, produce it)."""
 
     image: IntArray
     category: IntArray
@@ -113,6 +114,7 @@ class _Gt:
     area: FloatArray
     crowd: BoolArray
     ignore: BoolArray
+    zero_id: BoolArray
     ids: list[Any]
     index: IntArray
     segm: list[Any] | None
@@ -121,7 +123,7 @@ class _Gt:
 
 
 @dataclass(frozen=True, slots=True)
-class _Results:
+class KeptResults:
     """The kept results, columnar (evaluation indices), and how many named an unknown category."""
 
     image: IntArray
@@ -172,7 +174,9 @@ def _image_sizes(images: list[dict[str, Any]], image_ids: list[Any]) -> list[tup
     return sizes
 
 
-def _read_gt(anns: list[Any], img_index: dict[Any, int], cat_index: dict[Any, int], need_segm: bool) -> _Gt:
+def _read_gt(
+    anns: list[Any], img_index: dict[Any, int], cat_index: dict[Any, int], need_segm: bool
+) -> KeptGt:
     """The annotations pycocotools evaluates (known image and category); area defaults to the box's."""
     img, cat, box, area, crowd, ignore, ids, index, segm = [], [], [], [], [], [], [], [], []
     dropped = missing_area = 0
@@ -208,13 +212,14 @@ def _read_gt(anns: list[Any], img_index: dict[Any, int], cat_index: dict[Any, in
     gt_area[nan_area] = gt_box[nan_area, 2] * gt_box[nan_area, 3]
     if len(set(ids)) != len(ids):
         raise CocoFormatError("annotation ids must be unique", "coco_gt.annotations")
-    return _Gt(
+    return KeptGt(
         image=np.array(img, dtype=np.int64),
         category=np.array(cat, dtype=np.int64),
         box=gt_box,
         area=gt_area,
         crowd=np.array(crowd, dtype=np.bool_),
         ignore=np.array(ignore, dtype=np.bool_),
+        zero_id=np.array([i == 0 for i in ids], dtype=np.bool_),
         ids=ids,
         index=np.array(index, dtype=np.int64),
         segm=segm if need_segm else None,
@@ -225,7 +230,7 @@ def _read_gt(anns: list[Any], img_index: dict[Any, int], cat_index: dict[Any, in
 
 def _read_results(
     results: list[Any], img_index: dict[Any, int], cat_index: dict[Any, int], need_segm: bool
-) -> _Results:
+) -> KeptResults:
     """The results pycocotools evaluates: an unknown image fails (``loadRes``'s assertion), an unknown
     category is left out; a result may lack a box only when it has a segmentation (segm)."""
     img, cat, box, score, index, segm = [], [], [], [], [], []
@@ -260,7 +265,7 @@ def _read_results(
         dt_score = np.array(score, dtype=np.float64)
     except (TypeError, ValueError):
         raise CocoFormatError("score must be a number", "coco_results") from None
-    return _Results(
+    return KeptResults(
         image=np.array(img, dtype=np.int64),
         category=np.array(cat, dtype=np.int64),
         box=dt_box,

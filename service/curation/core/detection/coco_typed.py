@@ -30,7 +30,7 @@ from msgspec import UNSET, Struct, UnsetType
 from curation.core._common.arrays import BoolArray, FloatArray, IntArray
 from curation.core._common.cancel import checkpoint
 from curation.core.detection.coco import DetectionData
-from curation.core.detection.coco_json import CocoFormatError, CocoJsonData
+from curation.core.detection.coco_json import CocoFormatError, CocoJsonData, KeptGt, KeptResults
 from curation.core.detection.coco_typed_results import Positions, ResultColumns, decode_results
 
 __all__ = ["TypedCoco", "decode_typed", "from_typed"]
@@ -173,33 +173,6 @@ def from_typed(doc: TypedCoco) -> CocoJsonData:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _Gt:
-    image: IntArray
-    category: IntArray
-    box: FloatArray
-    area: FloatArray
-    crowd: BoolArray
-    ignore: BoolArray
-    zero_id: BoolArray
-    ids: list[Any]
-    index: IntArray
-    segm: list[Any] | None
-    dropped: int
-    missing_area: int
-
-
-@dataclass(frozen=True, slots=True)
-class _Results:
-    image: IntArray
-    category: IntArray
-    box: FloatArray
-    score: FloatArray
-    index: IntArray
-    segm: list[Any] | None
-    dropped: int
-
-
 def _sort_unique(ids: list[Any], name: str) -> list[Any]:
     """The ids sorted, as pycocotools' ``getImgIds``/``getCatIds`` order them; unique, one kind."""
     if len(set(ids)) != len(ids):
@@ -240,7 +213,7 @@ def _rows(objects: list[Any], rows: IntArray) -> list[Any]:
     return objects if rows.size == len(objects) else list(map(objects.__getitem__, rows.tolist()))
 
 
-def _read_gt(anns: list[Any], img_pos: Positions, cat_pos: Positions, segm: bool) -> _Gt:
+def _read_gt(anns: list[Any], img_pos: Positions, cat_pos: Positions, segm: bool) -> KeptGt:
     """The annotations pycocotools evaluates (known image and category); area defaults to the box's."""
     n = len(anns)
     ii, kk = img_pos(anns, "image_id"), cat_pos(anns, "category_id")
@@ -257,7 +230,7 @@ def _read_gt(anns: list[Any], img_pos: Positions, cat_pos: Positions, segm: bool
     ids = list(map(attrgetter("id"), kept))
     if len(set(ids)) != len(ids):
         raise CocoFormatError("annotation ids must be unique", "coco_gt.annotations")
-    return _Gt(
+    return KeptGt(
         image=ii[rows],
         category=kk[rows],
         box=box,
@@ -290,7 +263,7 @@ def _to_index(objects: list[Any], index: dict[Any, int]) -> IntArray:
     return np.fromiter(chain(map(index.__getitem__, map(attrgetter("id"), objects)), [-1]), np.int64)
 
 
-def _read_results(res: ResultColumns, img_of: IntArray, cat_of: IntArray) -> _Results:
+def _read_results(res: ResultColumns, img_of: IntArray, cat_of: IntArray) -> KeptResults:
     """The results pycocotools evaluates: an unknown image fails (``loadRes``'s assertion), an unknown
     category is left out; a result may lack a box only when it has a segmentation (segm)."""
     n = len(res)
@@ -311,7 +284,7 @@ def _read_results(res: ResultColumns, img_of: IntArray, cat_of: IntArray) -> _Re
     def take(column: Any) -> Any:
         return column if every else column[rows]
 
-    return _Results(
+    return KeptResults(
         image=take(ii),
         category=take(kk),
         box=take(res.box),
