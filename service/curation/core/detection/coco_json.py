@@ -70,6 +70,20 @@ def from_coco_json(gt: dict[str, Any], results: list[Any], *, need_segm: bool = 
     image_sizes = _image_sizes(images, image_ids)
     g = _read_gt(anns, img_index, cat_index, need_segm)
     d = _read_results(results, img_index, cat_index, need_segm)
+    names = [name_of[c] for c in category_ids]
+    return assemble(image_ids, category_ids, names, g=g, d=d, image_sizes=image_sizes)
+
+
+def assemble(
+    image_ids: list[Any],
+    category_ids: list[Any],
+    category_names: list[str],
+    *,
+    g: KeptGt,
+    d: KeptResults,
+    image_sizes: list[tuple[int, int] | None],
+) -> CocoJsonData:
+    """The columns and what maps them back to the files, from the kept objects of either reading."""
     data = DetectionData(
         num_images=len(image_ids),
         num_categories=len(category_ids),
@@ -90,7 +104,7 @@ def from_coco_json(gt: dict[str, Any], results: list[Any], *, need_segm: bool = 
         data=data,
         image_ids=image_ids,
         category_ids=category_ids,
-        category_names=[name_of[c] for c in category_ids],
+        category_names=category_names,
         gt_ann_ids=g.ids,
         gt_ann_index=g.index,
         dt_result_index=d.index,

@@ -29,8 +29,13 @@ from msgspec import UNSET, Struct, UnsetType
 
 from curation.core._common.arrays import BoolArray, FloatArray, IntArray
 from curation.core._common.cancel import checkpoint
-from curation.core.detection.coco import DetectionData
-from curation.core.detection.coco_json import CocoFormatError, CocoJsonData, KeptGt, KeptResults
+from curation.core.detection.coco_json import (
+    CocoFormatError,
+    CocoJsonData,
+    KeptGt,
+    KeptResults,
+    assemble,
+)
 from curation.core.detection.coco_typed_results import Positions, ResultColumns, decode_results
 
 __all__ = ["TypedCoco", "decode_typed", "from_typed"]
@@ -140,37 +145,10 @@ def from_typed(doc: TypedCoco) -> CocoJsonData:
     g = _read_gt(doc.annotations, Positions(image_ids), Positions(category_ids), doc.segm)
     checkpoint()
     d = _read_results(doc.results, _to_index(doc.images, img_index), _to_index(doc.categories, cat_index))
-    data = DetectionData(
-        num_images=len(image_ids),
-        num_categories=len(category_ids),
-        gt_image=g.image,
-        gt_category=g.category,
-        gt_box=g.box,
-        gt_area=g.area,
-        gt_iscrowd=g.crowd,
-        dt_image=d.image,
-        dt_category=d.category,
-        dt_box=d.box,
-        dt_score=d.score,
-        dt_area=d.box[:, 2] * d.box[:, 3],
-        gt_ignore=g.ignore,
-        gt_zero_id=g.zero_id,
-    )
-    return CocoJsonData(
-        data=data,
-        image_ids=image_ids,
-        category_ids=category_ids,
-        category_names=[names[c] for c in category_ids],
-        gt_ann_ids=g.ids,
-        gt_ann_index=g.index,
-        dt_result_index=d.index,
-        gt_dropped_unknown=g.dropped,
-        dt_dropped_unknown_category=d.dropped,
-        gt_missing_area=g.missing_area,
-        gt_segm=g.segm,
-        dt_segm=d.segm,
-        image_sizes=_image_sizes(doc.images, img_index) if doc.segm else [None] * len(image_ids),
-    )
+    sizes: list[tuple[int, int] | None] = [None] * len(image_ids)
+    if doc.segm:
+        sizes = _image_sizes(doc.images, img_index)
+    return assemble(image_ids, category_ids, [names[c] for c in category_ids], g=g, d=d, image_sizes=sizes)
 
 
 def _sort_unique(ids: list[Any], name: str) -> list[Any]:
