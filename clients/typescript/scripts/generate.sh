@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates src/gen: TypeScript (protoc-gen-es) for the public curation.v1 protos, the google.rpc
-# error model the client decodes (status, error_details, code), and every .proto those import, transitively
-# (google/api annotations, ...). protoc is the venv's grpc_tools; the google/* protos are read from the
+# error model the client decodes (status, error_details, code), google.api.http (the REST client's
+# routes), and every .proto those import, transitively. protoc is the venv's grpc_tools; the google/* protos are read from the
 # installed googleapis-common-protos, never copied. google/protobuf/* map to @bufbuild/protobuf/wkt.
 # Usage: scripts/generate.sh PYTHON   (run from clients/typescript; `make proto-ts` does)
 set -euo pipefail
@@ -12,7 +12,7 @@ SITE=$("$PY" -c 'import pathlib, google.rpc.status_pb2 as m; print(pathlib.Path(
 # The closure of imports, starting from the public protos and the error model.
 todo=()
 for f in "$ROOT"/proto/curation/v1/*.proto; do todo+=("curation/v1/$(basename "$f")"); done
-todo+=(google/rpc/status.proto google/rpc/error_details.proto google/rpc/code.proto)
+todo+=(google/rpc/status.proto google/rpc/error_details.proto google/rpc/code.proto google/api/annotations.proto)
 declare -A seen=()
 files=()
 while [ ${#todo[@]} -gt 0 ]; do

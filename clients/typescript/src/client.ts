@@ -83,7 +83,7 @@ type Rpc = (...args: unknown[]) => Promise<unknown>;
 
 /** Every RPC as a method (`scoreClassification`, ...), each service's client, and the page iterators. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export class BaseClient {
+export abstract class BaseClient {
   /** Each service's typed client: `client.services.diagnostics.scoreClassification(...)`. */
   readonly services: ServiceClients;
 
@@ -107,6 +107,9 @@ export class BaseClient {
     }
     this.services = services as unknown as ServiceClients;
   }
+
+  /** Ends the client's connections; calls in flight fail. */
+  abstract close(): void;
 
   /** Misclassified assets over every page, most confidently wrong first. */
   misclassified(request: MessageInitShape<typeof ScoreClassificationRequestSchema>, options?: CallOptions) {
@@ -152,8 +155,7 @@ export class CurationClient extends BaseClient {
     this.session = session;
   }
 
-  /** Closes the HTTP/2 connection (calls in flight fail); a later call opens a new one. */
-  close(): void {
+  override close(): void {
     this.session.abort();
   }
 }

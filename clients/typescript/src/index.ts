@@ -10,6 +10,8 @@ export { CurationError, REQUEST_ID_HEADER } from "./errors.js";
 export { DEFAULT_RETRY_POLICY, isIdempotent, NAMESPACE_HEADER } from "./interceptors.js";
 export type { RetryPolicy } from "./interceptors.js";
 export { items, pages } from "./paging.js";
+export { REQUEST_TIMEOUT_HEADER, RestCurationClient, routeOf } from "./rest.js";
+export type { RestCurationClientOptions, Route } from "./rest.js";
 export { SERVICES } from "./services.js";
 export type { CurationMethods, ServiceClients, ServiceName } from "./services.js";
 
