@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Regenerates src/gen: TypeScript (protoc-gen-es) for the public curation.v1 protos, the google.rpc
 # error model the client decodes (status, error_details, code), google.api.http (the REST client's
-# routes), and every .proto those import, transitively. protoc is the venv's grpc_tools; the google/* protos are read from the
-# installed googleapis-common-protos, never copied. google/protobuf/* map to @bufbuild/protobuf/wkt.
+# routes), and every .proto those import, transitively. protoc is the venv's grpc_tools; the google/*
+# protos are read from the installed googleapis-common-protos, never copied. google/protobuf/* map to
+# @bufbuild/protobuf/wkt.
 # Usage: scripts/generate.sh PYTHON   (run from clients/typescript; `make proto-ts` does)
 set -euo pipefail
 PY=${1:?usage: scripts/generate.sh PYTHON}
