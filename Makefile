@@ -68,7 +68,7 @@ $(TS)/node_modules/.package-lock.json: $(TS)/package-lock.json $(TS)/package.jso
 	cd $(TS) && npm ci --no-audit --no-fund
 
 proto-ts: install-dev $(TS)/node_modules/.package-lock.json
-	cd $(TS) && scripts/generate.sh ../../$(PY)
+	cd $(TS) && scripts/generate.sh $(abspath $(PY))
 
 proto-ts-check: proto-ts
 	git diff --exit-code -- $(TS)/src/gen
@@ -77,7 +77,7 @@ proto-ts-check: proto-ts
 proto-check: proto-ts-check
 
 test-ts: install
-	cd $(TS) && npm ci --no-audit --no-fund && CURATION_SERVE=../../$(VENV)/bin/curation-serve npm test
+	cd $(TS) && npm ci --no-audit --no-fund && CURATION_SERVE=$(abspath $(VENV))/bin/curation-serve npm test
 
 test: test-ts
 
