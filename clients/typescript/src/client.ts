@@ -14,6 +14,7 @@ import type { ScoreDetectionRequestSchema } from "./gen/curation/v1/detection_pb
 import type { FindNearDuplicatesRequestSchema } from "./gen/curation/v1/sampling_pb.js";
 import { asCurationError } from "./errors.js";
 import {
+  bearer,
   DEFAULT_RETRY_POLICY,
   NAMESPACE_HEADER,
   retrying,
@@ -27,8 +28,8 @@ import { type CurationMethods, SERVICES, type ServiceClients, type ServiceName }
 export interface CommonOptions {
   /** The tenant (`x-curation-namespace`): cache entries and stored data are kept per namespace. */
   namespace?: string;
-  /** Sent as `authorization: Bearer <token>` on every call. */
-  token?: string;
+  /** Sent as `authorization: Bearer <token>` on every call; a function is asked before each call. */
+  token?: string | (() => string | Promise<string>);
   /** More headers (gRPC metadata) for every call. */
   headers?: Record<string, string>;
   /** The default deadline of every call, in milliseconds (a call's own `timeoutMs` wins). */
@@ -62,10 +63,11 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 512 * 1024 * 1024;
 export function interceptorsFor(options: CommonOptions): Interceptor[] {
   const headers: Record<string, string> = { ...options.headers };
   if (options.namespace !== undefined) headers[NAMESPACE_HEADER] = options.namespace;
-  if (options.token !== undefined) headers["authorization"] = `Bearer ${options.token}`;
   const chain: Interceptor[] = [];
   if (options.retry !== false) chain.push(retrying({ ...DEFAULT_RETRY_POLICY, ...options.retry }));
-  chain.push(withHeaders(headers), ...(options.interceptors ?? []));
+  chain.push(withHeaders(headers));
+  if (options.token !== undefined) chain.push(bearer(options.token));
+  chain.push(...(options.interceptors ?? []));
   return chain;
 }
 
@@ -75,14 +77,12 @@ export function normalizedBaseUrl(address: string): string {
 }
 
 // Declaration merging: the class carries every RPC as a method (assigned in the constructor).
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface BaseClient extends CurationMethods {}
 
 /** A unary or client-streaming method of a connect client: both answer with one promise. */
 type Rpc = (...args: unknown[]) => Promise<unknown>;
 
 /** Every RPC as a method (`scoreClassification`, ...), each service's client, and the page iterators. */
-// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export abstract class BaseClient {
   /** Each service's typed client: `client.services.diagnostics.scoreClassification(...)`. */
   readonly services: ServiceClients;

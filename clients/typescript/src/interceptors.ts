@@ -1,7 +1,7 @@
 /**
  * The interceptors every client's transport runs, outermost first: `retrying` (UNAVAILABLE on an
- * idempotent unary RPC is tried again with backoff) and `withHeaders` (namespace, bearer token, extra
- * headers). Errors become `CurationError`s outside the transport (client.ts), where connect's own
+ * idempotent unary RPC is tried again with backoff), `withHeaders` (namespace, extra headers) and
+ * `bearer` (the token). Errors become `CurationError`s outside the transport (client.ts), where connect's own
  * wrapping of a failed call is done.
  */
 
@@ -42,6 +42,16 @@ export function withHeaders(headers: Record<string, string>): Interceptor {
   return (next) => (req) => {
     for (const [name, value] of Object.entries(headers)) {
       if (!req.header.has(name)) req.header.set(name, value);
+    }
+    return next(req);
+  };
+}
+
+/** `authorization: Bearer <token>` on every call; a token function is asked each time (refreshed tokens). */
+export function bearer(token: string | (() => string | Promise<string>)): Interceptor {
+  return (next) => async (req) => {
+    if (!req.header.has("authorization")) {
+      req.header.set("authorization", `Bearer ${typeof token === "string" ? token : await token()}`);
     }
     return next(req);
   };

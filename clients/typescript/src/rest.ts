@@ -15,7 +15,14 @@ import { Code, ConnectError, createContextValues, type Transport } from "@connec
 import { createAsyncIterable, readAllBytes, runUnaryCall } from "@connectrpc/connect/protocol";
 import { createNodeHttpClient } from "@connectrpc/connect-node";
 
-import { BaseClient, type CommonOptions, DEFAULT_MAX_MESSAGE_BYTES, interceptorsFor, type TlsOptions } from "./client.js";
+import {
+  BaseClient,
+  type CommonOptions,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  interceptorsFor,
+  normalizedBaseUrl,
+  type TlsOptions,
+} from "./client.js";
 import { fromHttpError } from "./errors.js";
 import { http as httpRule } from "./gen/google/api/annotations_pb.js";
 
@@ -117,14 +124,15 @@ function createRestTransport(
 }
 
 /**
- * The REST client: every unary RPC as a typed method, like `CurationClient`. `baseUrl` is the
- * service's HTTP address (`http://localhost:8080`, or `https://...` with `ca` / `cert` / `key`).
+ * The REST client: every unary RPC as a typed method, like `CurationClient`. `address` is the
+ * service's HTTP address (`localhost:8080`, `http://...`, or `https://...` with `ca` / `cert` / `key`).
  * `close()` ends its kept-alive connections.
  */
 export class RestCurationClient extends BaseClient {
   private readonly agent: http.Agent;
 
-  constructor(baseUrl: string, options: RestCurationClientOptions = {}) {
+  constructor(address: string, options: RestCurationClientOptions = {}) {
+    const baseUrl = normalizedBaseUrl(address);
     const { ca, cert, key, servername } = options;
     const agent = baseUrl.startsWith("https:")
       ? new https.Agent({ keepAlive: true, ca, cert, key, servername })
