@@ -151,7 +151,10 @@ export function fromHttpError(httpStatus: number, body: string, headers: Headers
   if (isObject(error) && typeof error["status"] === "string") {
     const details = Array.isArray(error["details"]) ? error["details"] : [];
     const known = details.filter(
-      (d) => isObject(d) && typeof d["@type"] === "string" && DETAILS.getMessage(d["@type"].split("/").pop() ?? "") !== undefined,
+      (d) =>
+        isObject(d) &&
+        typeof d["@type"] === "string" &&
+        DETAILS.getMessage(d["@type"].split("/").pop() ?? "") !== undefined,
     );
     const status = fromJson(
       StatusSchema,

@@ -61,11 +61,7 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** A connect `Transport` over the REST API at `baseUrl` (`http://host:8080`, `https://...`). */
-function createRestTransport(
-  baseUrl: string,
-  agent: http.Agent,
-  options: RestCurationClientOptions,
-): Transport {
+function createRestTransport(baseUrl: string, agent: http.Agent, options: RestCurationClientOptions): Transport {
   const send = createNodeHttpClient({ httpVersion: "1.1", nodeOptions: { agent } });
   const interceptors = interceptorsFor(options);
   const readMaxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;

@@ -62,7 +62,10 @@ describe("UNAVAILABLE is retried on idempotent RPCs only", () => {
           vectors,
         }),
     ],
-    [EmbeddingService.method.deleteEmbeddings, () => client.deleteEmbeddings({ collection: "c", deleteCollection: true })],
+    [
+      EmbeddingService.method.deleteEmbeddings,
+      () => client.deleteEmbeddings({ collection: "c", deleteCollection: true }),
+    ],
   ];
 
   for (const [method, call] of calls) {

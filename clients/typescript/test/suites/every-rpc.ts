@@ -23,14 +23,7 @@ import {
 import type { DescService, MessageInitShape } from "@bufbuild/protobuf";
 import type { ScoreClassificationRequestSchema } from "../../src/index.js";
 import * as api from "../../src/index.js";
-import {
-  detectionRequest,
-  EMBEDDING_IDS,
-  LABEL_MATRIX,
-  packed,
-  README_EXAMPLE,
-  VECTORS,
-} from "../data.js";
+import { detectionRequest, EMBEDDING_IDS, LABEL_MATRIX, packed, README_EXAMPLE, VECTORS } from "../data.js";
 import { server } from "../fixture.js";
 
 describe("CurationClient over gRPC: every RPC", () => {
@@ -74,11 +67,11 @@ describe("CurationClient over gRPC: every RPC", () => {
       const whole = await client.scoreClassification({ ...request, pageSize: 100 });
       assert.equal(whole.misclassifiedTotal, 6n);
       assert.equal(whole.nextPageToken, "");
-      assert.deepEqual(paged, whole.misclassified.map((m) => m.assetId));
       assert.deepEqual(
-        [...paged].sort(),
-        ["p1", "p11", "p3", "p5", "p7", "p9"],
+        paged,
+        whole.misclassified.map((m) => m.assetId),
       );
+      assert.deepEqual([...paged].sort(), ["p1", "p11", "p3", "p5", "p7", "p9"]);
     });
 
     it("ScoreDetection: counts, COCO summary and per-asset outcomes", async () => {
@@ -225,7 +218,10 @@ describe("CurationClient over gRPC: every RPC", () => {
     });
 
     it("AnalyzeLabelingFunctions: coverage, overlap and conflict of the matrix", async () => {
-      const response = await client.analyzeLabelingFunctions({ classNames: ["ham", "spam"], labelMatrix: LABEL_MATRIX });
+      const response = await client.analyzeLabelingFunctions({
+        classNames: ["ham", "spam"],
+        labelMatrix: LABEL_MATRIX,
+      });
       assert.equal(response.labelCoverage, 1);
       assert.equal(response.labelOverlap, 0.75);
       assert.equal(response.labelConflict, 0.25);
@@ -249,7 +245,11 @@ describe("CurationClient over gRPC: every RPC", () => {
     });
 
     it("PredictLabelModel: the stored model gives the fit's labels", async () => {
-      const response = await client.predictLabelModel({ modelId, labelMatrix: LABEL_MATRIX, tieBreak: TieBreak.ABSTAIN });
+      const response = await client.predictLabelModel({
+        modelId,
+        labelMatrix: LABEL_MATRIX,
+        tieBreak: TieBreak.ABSTAIN,
+      });
       assert.deepEqual(response.predictions?.labels, [1, 0, -1, 0]);
     });
 
@@ -273,18 +273,21 @@ describe("CurationClient over gRPC: every RPC", () => {
         yTrue: [0, 5],
         yPred: [0, 1],
       };
-      await assert.rejects(client.scoreClassification(bad, { headers: { "x-request-id": "ts-bad-1" } }), (e: unknown) => {
-        assert.ok(e instanceof CurationError, String(e));
-        assert.equal(e.kind, "invalid_argument");
-        assert.equal(e.code, "INVALID_ARGUMENT");
-        assert.equal(e.protocol, "grpc");
-        assert.equal(e.status, Code.InvalidArgument);
-        assert.equal(e.field, "y_true[1]");
-        assert.equal(e.requestId, "ts-bad-1");
-        assert.match(e.message, /y_true/);
-        assert.equal(e.rpcStatus.code, Code.InvalidArgument);
-        return true;
-      });
+      await assert.rejects(
+        client.scoreClassification(bad, { headers: { "x-request-id": "ts-bad-1" } }),
+        (e: unknown) => {
+          assert.ok(e instanceof CurationError, String(e));
+          assert.equal(e.kind, "invalid_argument");
+          assert.equal(e.code, "INVALID_ARGUMENT");
+          assert.equal(e.protocol, "grpc");
+          assert.equal(e.status, Code.InvalidArgument);
+          assert.equal(e.field, "y_true[1]");
+          assert.equal(e.requestId, "ts-bad-1");
+          assert.match(e.message, /y_true/);
+          assert.equal(e.rpcStatus.code, Code.InvalidArgument);
+          return true;
+        },
+      );
     });
   });
 
@@ -296,11 +299,17 @@ describe("CurationClient over gRPC: every RPC", () => {
       );
       assert.deepEqual(
         generated.map((s) => s.typeName).sort(),
-        Object.values(SERVICES).map((s) => s.typeName).sort(),
+        Object.values(SERVICES)
+          .map((s) => s.typeName)
+          .sort(),
       );
       for (const service of generated) {
         for (const method of service.methods) {
-          assert.equal(typeof (client as unknown as Record<string, unknown>)[method.localName], "function", method.name);
+          assert.equal(
+            typeof (client as unknown as Record<string, unknown>)[method.localName],
+            "function",
+            method.name,
+          );
         }
       }
     });

@@ -108,7 +108,12 @@ describe("RestCurationClient: the same answers and errors over REST", () => {
     const got = await rest.getEmbeddings({ collection, assetIds: ["e2", "e0"] });
     assert.deepEqual(got.vectors, packed([VECTORS[2]!, VECTORS[0]!]));
     const groups: string[][] = [];
-    for await (const group of rest.duplicateGroups({ collection, assetIds: EMBEDDING_IDS, threshold: 0.01, pageSize: 1 })) {
+    for await (const group of rest.duplicateGroups({
+      collection,
+      assetIds: EMBEDDING_IDS,
+      threshold: 0.01,
+      pageSize: 1,
+    })) {
       groups.push([...group.assetIds].sort());
     }
     assert.equal(groups.length, 2);
@@ -117,16 +122,19 @@ describe("RestCurationClient: the same answers and errors over REST", () => {
 
   it("a bad label is 400 with the field violation of the AIP-193 body", async () => {
     const bad = { classNames: ["a", "b"], assetIds: ["x", "y"], yTrue: [0, 5], yPred: [0, 1] };
-    await assert.rejects(rest.scoreClassification(bad, { headers: { "x-request-id": "ts-rest-bad" } }), (e: unknown) => {
-      assert.ok(e instanceof CurationError, String(e));
-      assert.equal(e.protocol, "rest");
-      assert.equal(e.status, 400);
-      assert.equal(e.code, "INVALID_ARGUMENT");
-      assert.equal(e.kind, "invalid_argument");
-      assert.equal(e.field, "y_true[1]");
-      assert.equal(e.requestId, "ts-rest-bad");
-      return true;
-    });
+    await assert.rejects(
+      rest.scoreClassification(bad, { headers: { "x-request-id": "ts-rest-bad" } }),
+      (e: unknown) => {
+        assert.ok(e instanceof CurationError, String(e));
+        assert.equal(e.protocol, "rest");
+        assert.equal(e.status, 400);
+        assert.equal(e.code, "INVALID_ARGUMENT");
+        assert.equal(e.kind, "invalid_argument");
+        assert.equal(e.field, "y_true[1]");
+        assert.equal(e.requestId, "ts-rest-bad");
+        return true;
+      },
+    );
   });
 
   it("the same bad request reads the same over both protocols", async () => {

@@ -42,7 +42,11 @@ describe("TLS and credentials", () => {
   });
 
   it("REST over TLS with the private CA sends the bearer token and the namespace", async () => {
-    const client = new RestCurationClient(restTls.url, { ca: certs.ca, token: async () => "s3cret", namespace: "ts-tls" });
+    const client = new RestCurationClient(restTls.url, {
+      ca: certs.ca,
+      token: async () => "s3cret",
+      namespace: "ts-tls",
+    });
     try {
       const response = await client.scoreClassification(README_EXAMPLE);
       assert.equal(response.summary?.accuracy, 0.6666666666666666);
