@@ -33,8 +33,7 @@ from curation.v1 import classification_pb2 as cpb
 from curation.v1 import detection_pb2 as dpb
 from curation.v1 import embeddings_pb2 as epb
 from curation.wiring import Runtime, build_runtime
-
-from .wire_errors import WireError, grpc_error, rest_error
+from tests.wire_errors import WireError, grpc_error, rest_error
 
 SCORE = "curation.v1.DiagnosticsService/ScoreClassification"
 STREAM = "curation.v1.DiagnosticsService/ScoreDetectionStream"
@@ -80,7 +79,9 @@ class Served:
     routes: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     async def over_grpc(self, rpc: str, request: Message, request_id: str, **kw: Any) -> WireError:
-        call = self.channel.unary_unary(f"/{rpc}", request_serializer=type(request).SerializeToString)
+        call: grpc.aio.UnaryUnaryMultiCallable[Any, Any] = self.channel.unary_unary(
+            f"/{rpc}", request_serializer=type(request).SerializeToString
+        )
         with pytest.raises(grpc.aio.AioRpcError) as info:
             await call(request, metadata=(("x-request-id", request_id),), **kw)
         error = grpc_error(info.value)
@@ -151,7 +152,9 @@ class Case:
 CASES = [
     Case(ErrorKind.INVALID_ARGUMENT, SCORE, lambda p: _score(p, y_true=[0, 7]), "y_true[1]"),
     Case(ErrorKind.LIMIT_EXCEEDED, SCORE, lambda p: _score(p, top_k=[1] * 101), "top_k"),
-    Case(ErrorKind.NOT_FOUND, GET, lambda p: epb.GetEmbeddingsRequest(collection="never-put", asset_ids=["a"])),
+    Case(
+        ErrorKind.NOT_FOUND, GET, lambda p: epb.GetEmbeddingsRequest(collection="never-put", asset_ids=["a"])
+    ),
     Case(ErrorKind.STORAGE_FULL, PUT, lambda p: _oversize_put()),
 ]
 
@@ -203,7 +206,7 @@ async def test_deadline_exceeded(served: Served) -> None:
         "r-late",
     )
     # gRPC: the caller's own deadline ends the call at the same moment, so only the code is certain.
-    call = served.channel.unary_unary(
+    call: grpc.aio.UnaryUnaryMultiCallable[Any, Any] = served.channel.unary_unary(
         f"/{SCORE}", request_serializer=cpb.ScoreClassificationRequest.SerializeToString
     )
     with pytest.raises(grpc.aio.AioRpcError) as info:
@@ -226,19 +229,22 @@ async def test_payload_too_large_names_what_was_too_large(served: Served) -> Non
     # server's status even when the server ends the call while chunks are still being sent.
     chunk = dpb.ScoreDetectionStreamRequest(chunk=dpb.ScoreDetectionRequest(asset_ids=["a" * (LIMIT // 3)]))
 
-    def send() -> grpc.RpcError:
+    def send() -> grpc.Call:
         with grpc.insecure_channel(f"127.0.0.1:{served.port}") as channel:
-            call = channel.stream_unary(f"/{STREAM}", request_serializer=type(chunk).SerializeToString)
+            call: grpc.StreamUnaryMultiCallable[Any, Any] = channel.stream_unary(
+                f"/{STREAM}", request_serializer=type(chunk).SerializeToString
+            )
             try:
                 call(iter([chunk] * 4), metadata=(("x-request-id", "g-big"),))
             except grpc.RpcError as error:
+                assert isinstance(error, grpc.Call)  # a call's error carries its status and trailers
                 return error
         raise AssertionError("an oversize stream was answered")
 
     error = await asyncio.to_thread(send)
     over_grpc = grpc_error(error)
     assert (over_grpc.kind, over_grpc.field, over_grpc.request_id) == ("payload_too_large", "stream", "g-big")
-    assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED  # type: ignore[attr-defined]
+    assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
 
 
 def test_every_kind_a_caller_can_provoke_is_provoked() -> None:

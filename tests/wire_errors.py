@@ -74,7 +74,7 @@ def _decoded(status: status_pb2.Status) -> WireError:
     )
 
 
-def grpc_error(error: grpc.RpcError) -> WireError:
+def grpc_error(error: grpc.RpcError | grpc.Call) -> WireError:
     """The error of a failed gRPC call (sync or asyncio), read from ``grpc-status-details-bin``."""
     call: Any = error
     status = rpc_status.from_call(call)  # also checks that code and message agree with the call's
