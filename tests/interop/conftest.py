@@ -77,10 +77,18 @@ def go_status_details(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "Go or Debian's Go gRPC packages are missing (apt-get install golang-go golang-google-grpc-dev "
             f"golang-google-genproto-dev golang-google-protobuf-dev): go={go}, missing={missing}"
         )
-    out = tmp_path_factory.mktemp("go") / "status_details"
+    work = tmp_path_factory.mktemp("go")
+    out = work / "status_details"
     env = {**os.environ, "GO111MODULE": "off", "GOPATH": str(DEBIAN_GOPATH), "GOFLAGS": ""}
+    if not any(name in env for name in ("GOCACHE", "XDG_CACHE_HOME", "HOME")):
+        env["GOCACHE"] = str(work / "cache")  # go refuses to build without a cache directory
     built = subprocess.run(
-        [go, "build", "-o", str(out), "."], cwd=GO_PROGRAM, env=env, capture_output=True, text=True, check=False
+        [go, "build", "-o", str(out), "."],
+        cwd=GO_PROGRAM,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert built.returncode == 0, built.stderr
     return out

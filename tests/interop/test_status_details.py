@@ -21,7 +21,9 @@ from curation.v1 import classification_pb2 as pb
 from .conftest import run
 
 METHOD = "curation.v1.DiagnosticsService/ScoreClassification"
-BAD = pb.ScoreClassificationRequest(class_names=["a", "b"], asset_ids=["x", "y"], y_true=[0, 7], y_pred=[0, 1])
+BAD = pb.ScoreClassificationRequest(
+    class_names=["a", "b"], asset_ids=["x", "y"], y_true=[0, 7], y_pred=[0, 1]
+)
 FIELD = "y_true[1]"
 
 
@@ -48,11 +50,17 @@ async def test_grpcurl_prints_the_field_violation(server: GrpcServer, grpcurl: s
     assert ran.returncode != 0, output  # grpcurl exits 64 + the status code
     assert "Code: InvalidArgument" in output, output
     details = grpcurl_details(output)
-    assert list(details) == ["google.rpc.ErrorInfo", "google.rpc.BadRequest", "google.rpc.RequestInfo"], output
+    assert list(details) == ["google.rpc.ErrorInfo", "google.rpc.BadRequest", "google.rpc.RequestInfo"], (
+        output
+    )
     [violation] = details["google.rpc.BadRequest"]["field_violations"]
     assert violation["field"] == FIELD and violation["description"], output
     info = details["google.rpc.ErrorInfo"]
-    assert (info["reason"], info["domain"], info["metadata"]) == ("INVALID_ARGUMENT", "curation.v1", {"field": FIELD})
+    assert (info["reason"], info["domain"], info["metadata"]) == (
+        "INVALID_ARGUMENT",
+        "curation.v1",
+        {"field": FIELD},
+    )
     assert details["google.rpc.RequestInfo"]["request_id"] == "interop-grpcurl"
 
 
