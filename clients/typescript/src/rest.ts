@@ -2,7 +2,8 @@
  * `RestCurationClient`: the same typed methods over the service's proto-JSON REST API. Each RPC's
  * route is read from its `google.api.http` annotation in the generated descriptors (every binding is
  * `body: "*"`: the whole request is the JSON body), the request written with `toJson` and the answer
- * read with `fromJson` (unknown fields ignored, so a newer server does not break an older client).
+ * read with `fromJson` (unknown fields ignored, so a newer server does not break an older client;
+ * `float` fields rounded to float32 as gRPC's binary gives them, see float32.ts).
  * Errors come from the AIP-193 body. It is a connect `Transport`, so interceptors, deadlines and the
  * retry policy are the gRPC client's own. Client streaming has no REST binding: gRPC only.
  */
@@ -24,6 +25,7 @@ import {
   type TlsOptions,
 } from "./client.js";
 import { fromHttpError } from "./errors.js";
+import { roundFloats } from "./float32.js";
 import { http as httpRule } from "./gen/google/api/annotations_pb.js";
 
 /** The service's deadline header on REST (gRPC has `grpc-timeout`). */
@@ -100,13 +102,15 @@ function createRestTransport(baseUrl: string, agent: http.Agent, options: RestCu
           });
           const text = decoder.decode(await readAllBytes(res.body, readMaxBytes, res.header.get("content-length")));
           if (res.status < 200 || res.status > 299) throw fromHttpError(res.status, text, res.header);
+          const message = fromJsonString(method.output, text, { ignoreUnknownFields: true });
+          roundFloats(method.output, message as unknown as Record<string, unknown>);
           return {
             stream: false,
             service: method.parent,
             method,
             header: res.header,
             trailer: new Headers(),
-            message: fromJsonString(method.output, text, { ignoreUnknownFields: true }),
+            message,
           };
         },
       });
