@@ -62,17 +62,14 @@ def test_the_renamed_routes_keep_their_old_path_for_one_release() -> None:
     }
 
 
-def _level(md: MethodDescriptor) -> int:
+def _level(md: MethodDescriptor) -> str:
     options = md.GetOptions()
     assert isinstance(options, MethodOptions)
-    return options.idempotency_level
+    return MethodOptions.IdempotencyLevel.Name(options.idempotency_level)
 
 
 def test_every_rpc_declares_whether_it_is_safe_to_retry() -> None:
-    levels = {
-        name.rsplit("/", 1)[1]: MethodOptions.IdempotencyLevel.Name(_level(md))
-        for name, md in all_methods().items()
-    }
+    levels = {name.rsplit("/", 1)[1]: _level(md) for name, md in all_methods().items()}
     assert "IDEMPOTENCY_UNKNOWN" not in levels.values()
     # Puts and deletes change state (the same state again when repeated); the rest only compute or read.
     assert {name for name, level in levels.items() if level == "IDEMPOTENT"} == {
