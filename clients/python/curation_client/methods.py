@@ -8,7 +8,7 @@ from functools import cache
 from google.protobuf import message_factory
 from google.protobuf.message import Message
 
-from curation.descriptors import all_methods, http_rule
+from curation.descriptors import all_methods, http_bindings
 
 __all__ = ["Method", "resolve"]
 
@@ -39,11 +39,11 @@ def resolve(name: str) -> Method:
         problem = "no" if not matches else "more than one"
         raise ValueError(f"{problem} RPC matches {name!r}; known: {sorted(methods)}")
     descriptor = methods[matches[0]]
-    rule = http_rule(descriptor)
+    route = next(iter(http_bindings(descriptor)), None)  # the primary google.api.http binding
     return Method(
         path="/" + matches[0],
         request_type=message_factory.GetMessageClass(descriptor.input_type),
         response_type=message_factory.GetMessageClass(descriptor.output_type),
-        http_method=rule.method if rule is not None else "",
-        http_path=rule.path if rule is not None else "",
+        http_method=route.verb if route is not None else "",
+        http_path=route.path if route is not None else "",
     )
