@@ -1,8 +1,9 @@
 /**
  * The retry policy against a real UNAVAILABLE: a server whose Redis (which holds stored data) does not
  * answer fails every embeddings call with UNAVAILABLE and a RetryInfo delay. An RPC the protos declare
- * idempotent is tried `maxAttempts` times, waiting at least that delay between tries; any other RPC
- * once. Attempts are counted by an interceptor of the caller's (each try passes through it).
+ * idempotent (today every RPC is) is tried `maxAttempts` times, waiting at least that delay between
+ * tries; any other RPC once (test/retry.test.ts shows that branch). Attempts are counted by an
+ * interceptor of the caller's (each try passes through it).
  */
 
 import assert from "node:assert/strict";
@@ -24,7 +25,7 @@ function closedPort(): Promise<number> {
   });
 }
 
-describe("UNAVAILABLE is retried on idempotent RPCs only", () => {
+describe("UNAVAILABLE from a real server is retried on idempotent RPCs", () => {
   let server: RunningServer;
   let client: CurationClient;
   const attempts = new Map<string, number>();
