@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
 .PHONY: serve test check lint-proto breaking-proto proto proto-deps proto-check proto-go install install-dev bench-smoke
+.PHONY: proto-ts proto-ts-check test-ts
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -87,6 +88,26 @@ check: install-dev lint-proto
 # The whole suite: lint + types, then every test against a real Redis (started when none answers).
 test: install-dev check
 	CURATION_TEST_REDIS_URL="$$(scripts/ensure-redis.sh)/15" $(VENV)/bin/pytest -q
+
+# The TypeScript client (clients/typescript): its npm packages as locked, its generated code, its tests
+# against a real server started from this venv (typecheck included: see its package.json).
+TS := clients/typescript
+$(TS)/node_modules/.package-lock.json: $(TS)/package-lock.json $(TS)/package.json
+	cd $(TS) && npm ci --no-audit --no-fund
+
+proto-ts: install-dev $(TS)/node_modules/.package-lock.json
+	cd $(TS) && scripts/generate.sh $(abspath $(PY))
+
+proto-ts-check: proto-ts
+	git diff --exit-code -- $(TS)/src/gen
+	test -z "$$(git status --porcelain -- $(TS)/src/gen)"
+
+proto-check: proto-ts-check
+
+test-ts: install
+	cd $(TS) && npm ci --no-audit --no-fund && CURATION_SERVE=$(abspath $(VENV))/bin/curation-serve npm test
+
+test: test-ts
 
 bench-smoke: install-dev
 	$(VENV)/bin/python -m bench --smoke
