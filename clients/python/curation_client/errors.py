@@ -9,13 +9,13 @@ from typing import Any
 import grpc
 from google.protobuf.message import DecodeError
 
-from curation.contract import ERROR_DETAIL_TRAILER, REQUEST_ID_HEADER
-from curation.v1 import common_pb2
+from curation_client.headers import REQUEST_ID_HEADER
+from curation_client.v1 import common_pb2
 
 __all__ = ["ERROR_DETAIL_KEY", "CurationClientError", "from_grpc_error", "from_http_response"]
 
-# Kept under its old name for callers that read it from here.
-ERROR_DETAIL_KEY = ERROR_DETAIL_TRAILER
+# gRPC trailing metadata carrying a serialized ``curation.v1.ErrorDetail``.
+ERROR_DETAIL_KEY = "x-curation-error-bin"
 
 # When a failure carries no ErrorDetail (a proxy, a message-size limit enforced by gRPC itself).
 _KIND_BY_GRPC = {
