@@ -23,6 +23,8 @@ class Rpc(Generic[Q, R]):
 
     service: str
     name: str
+    # The clients' method: ``score_classification`` (``iter_`` / ``aiter_`` + it for the pages).
+    method: str
     request_type: type[Q]
     response_type: type[R]
     http_method: str

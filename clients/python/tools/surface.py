@@ -226,6 +226,7 @@ def _record(rpc: RpcInfo, types: dict[str, str]) -> str:
         f"{rpc.constant} = Rpc(\n"
         f'    service="{rpc.service}",\n'
         f'    name="{rpc.name}",\n'
+        f'    method="{rpc.method}",\n'
         f"    request_type={types[rpc.request]},\n"
         f"    response_type={types[rpc.response]},\n"
         f'    http_method="{rpc.http_method}",\n'
