@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
+import ssl
 import time
 from collections.abc import Mapping
 from types import TracebackType
@@ -23,15 +25,31 @@ from curation_client.headers import REQUEST_ID_HEADER, REQUEST_TIMEOUT_HEADER
 from curation_client.retry import DEFAULT_RETRY, RetryPolicy
 from curation_client.rpc import Rpc
 
-__all__ = ["AsyncRestCurationClient", "RestCurationClient"]
+__all__ = ["AsyncRestCurationClient", "Cert", "RestCurationClient", "Verify", "ssl_context"]
 
 Q = TypeVar("Q", bound=Message)
 R = TypeVar("R", bound=Message)
 
-# httpx's ``verify``: True (the system's CAs), False, a CA bundle path or an ``ssl.SSLContext``.
-Verify = Any
-# httpx's ``cert``: a PEM path with both, or (certificate path, key path).
+# Whom to trust: True (certifi's CAs, httpx's default), False (no verification), a CA bundle path or a
+# ready ``ssl.SSLContext``.
+Verify = bool | str | os.PathLike[str] | ssl.SSLContext
+# A client certificate for mutual TLS: one PEM path holding certificate and key, or (certificate, key).
 Cert = str | tuple[str, str] | None
+
+
+def ssl_context(verify: Verify, cert: Cert) -> ssl.SSLContext | bool:
+    """httpx's ``verify`` for these settings: an ``ssl.SSLContext`` (httpx deprecates CA paths and
+    ``cert=``), or True / False as given when there is no client certificate."""
+    if isinstance(verify, bool) and cert is None:
+        return verify
+    if isinstance(verify, ssl.SSLContext | bool):
+        context = httpx.create_ssl_context(verify=verify)
+    else:
+        context = ssl.create_default_context(cafile=os.fspath(verify))
+    if cert is not None:
+        certificate, key = (cert, None) if isinstance(cert, str) else cert
+        context.load_cert_chain(certificate, key)
+    return context
 
 
 class _Call:
@@ -113,14 +131,14 @@ class _Call:
 def _client_args(
     base_url: str, headers: Mapping[str, str] | None, verify: Verify, cert: Cert
 ) -> dict[str, Any]:
-    return {"base_url": base_url, "headers": headers, "verify": verify, "cert": cert, "timeout": None}
+    return {"base_url": base_url, "headers": headers, "verify": ssl_context(verify, cert), "timeout": None}
 
 
 class RestCurationClient(SyncMethods):
     """Blocking REST client of ``base_url`` (``http://host:8080``). ``namespace``, ``timeout``,
-    ``metadata`` (sent as headers), ``bearer_token`` and ``retry`` as for the gRPC client; TLS through
-    httpx's ``verify`` (a CA bundle path, an ``ssl.SSLContext``, or False) and ``cert`` (client
-    certificate for mutual TLS); ``headers`` go with every request."""
+    ``metadata`` (sent as headers), ``bearer_token`` and ``retry`` as for the gRPC client. TLS (an
+    ``https://`` URL): ``verify`` says whom to trust (see :data:`Verify`), ``cert`` is a client certificate
+    for mutual TLS; ``headers`` go with every request."""
 
     def __init__(
         self,
