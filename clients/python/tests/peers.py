@@ -37,8 +37,8 @@ class _Handler(grpc.GenericRpcHandler):
     def __init__(self, script: Script) -> None:
         self.script = script
 
-    def service(self, handler_call_details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler | None:
-        method: str = handler_call_details.method  # type: ignore[attr-defined]
+    def service(self, handler_call_details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler[bytes, bytes]:
+        method: str = handler_call_details.method
 
         def answer(request: bytes, context: grpc.ServicerContext) -> bytes:
             metadata = {k: v for k, v in context.invocation_metadata() if isinstance(v, str)}
@@ -82,7 +82,7 @@ def _http_handler(script: Script) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
     return Handler

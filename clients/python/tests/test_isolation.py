@@ -44,7 +44,9 @@ print(json.dumps({"files": found, "parsed": list(s.ScoreClassificationRequest.Fr
 def test_service_and_client_modules_load_in_one_process(order: str) -> None:
     path = f"{REPO / 'service'}:{CLIENT}"
     env = {"PYTHONPATH": path}
-    out = subprocess.run([sys.executable, "-c", _BOTH, order], capture_output=True, text=True, check=False, env=env)
+    out = subprocess.run(
+        [sys.executable, "-c", _BOTH, order], capture_output=True, text=True, check=False, env=env
+    )
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
     client_files = {name for name, where in doc["files"].items() if "curation_client.v1" in where}
@@ -95,7 +97,9 @@ def test_the_wheel_works_in_a_fresh_environment(tmp_path: Path, server: RunningS
     shutil.copytree(CLIENT, source, ignore=shutil.ignore_patterns("tests", "tools", "__pycache__", "build"))
     pip = [sys.executable, "-m", "pip"]
     quiet = ["--quiet", "--disable-pip-version-check"]
-    subprocess.run([*pip, "wheel", *quiet, "--no-deps", "--no-build-isolation", "-w", tmp_path, source], check=True)
+    subprocess.run(
+        [*pip, "wheel", *quiet, "--no-deps", "--no-build-isolation", "-w", tmp_path, source], check=True
+    )
     wheel = next(tmp_path.glob("curation_client-*.whl"))
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)

@@ -40,13 +40,7 @@ def protos(tmp_path_factory: pytest.TempPathFactory) -> descriptor_pb2.FileDescr
 
 
 def methods(files: descriptor_pb2.FileDescriptorSet) -> list[descriptor_pb2.MethodDescriptorProto]:
-    return [
-        m
-        for f in files.file
-        if f.name.startswith("curation/v1/")
-        for s in f.service
-        for m in s.method
-    ]
+    return [m for f in files.file if f.name.startswith("curation/v1/") for s in f.service for m in s.method]
 
 
 def full_name(annotation: Any) -> str:
@@ -105,7 +99,7 @@ def test_the_generated_code_is_current(tmp_path: Path) -> None:
     assert (fresh / "_surface.py").read_text() == (checked_in / "_surface.py").read_text()
     names = sorted(p.name for p in (fresh / "v1").iterdir())
     assert names == sorted(p.name for p in (checked_in / "v1").iterdir() if p.name != "__pycache__")
-    match, mismatch, errors = filecmp.cmpfiles(fresh / "v1", checked_in / "v1", names, shallow=False)
+    _, mismatch, errors = filecmp.cmpfiles(fresh / "v1", checked_in / "v1", names, shallow=False)
     assert (mismatch, errors) == ([], [])
 
 

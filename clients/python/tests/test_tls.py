@@ -82,7 +82,9 @@ def test_grpc_over_mutual_tls(proxies: tuple[int, int], ca: trustme.CA) -> None:
         assert client.score_classification(REQUEST).summary.num_assets == 2
     stranger = trustme.CA()  # a server certificate the client does not trust: refused
     with (
-        CurationClient(f"127.0.0.1:{proxies[0]}", timeout=5, root_certificates=stranger.cert_pem.bytes()) as c,
+        CurationClient(
+            f"127.0.0.1:{proxies[0]}", timeout=5, root_certificates=stranger.cert_pem.bytes()
+        ) as c,
         pytest.raises(CurationClientError) as raised,
     ):
         c.score_classification(REQUEST)

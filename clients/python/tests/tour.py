@@ -117,7 +117,9 @@ def steps(tag: str) -> list[Step]:
         ),
         Step(
             "FindNearDuplicates",
-            lambda _: smp_pb.FindNearDuplicatesRequest(asset_ids=ASSETS, collection=collection, threshold=0.01),
+            lambda _: smp_pb.FindNearDuplicatesRequest(
+                asset_ids=ASSETS, collection=collection, threshold=0.01
+            ),
             lambda r: r.total_groups == 3,
         ),
         Step("Select", lambda _: _select(collection), lambda r: len(r.selected) == 4),
@@ -148,7 +150,9 @@ def steps(tag: str) -> list[Step]:
         ),
         Step(
             "AnalyzeLabelingFunctions",
-            lambda _: lf_pb.AnalyzeLabelingFunctionsRequest(class_names=["ham", "spam"], label_matrix=_matrix()),
+            lambda _: lf_pb.AnalyzeLabelingFunctionsRequest(
+                class_names=["ham", "spam"], label_matrix=_matrix()
+            ),
             lambda r: len(r.functions) == 3,
         ),
         Step(
@@ -160,7 +164,9 @@ def steps(tag: str) -> list[Step]:
         ),
         Step(
             "PredictLabelModel",
-            lambda a: lf_pb.PredictLabelModelRequest(model_id=a["FitLabelModel"].model_id, label_matrix=_matrix()),
+            lambda a: lf_pb.PredictLabelModelRequest(
+                model_id=a["FitLabelModel"].model_id, label_matrix=_matrix()
+            ),
             lambda r: bool(r.model_id),
         ),
         Step(
