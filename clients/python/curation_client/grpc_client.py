@@ -23,9 +23,11 @@ Q = TypeVar("Q", bound=Message)
 R = TypeVar("R", bound=Message)
 
 # The server's default limits (512 MiB each way); gRPC's own default would refuse answers over 4 MiB.
+# gRPC retries a call only while its request fits the retry buffer (default 256 KiB): 32 MiB here.
 DEFAULT_CHANNEL_OPTIONS: tuple[tuple[str, Any], ...] = (
     ("grpc.max_receive_message_length", 512 * 1024 * 1024),
     ("grpc.max_send_message_length", 512 * 1024 * 1024),
+    ("grpc.per_rpc_retry_buffer_size", 32 * 1024 * 1024),
 )
 
 
