@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: serve test check lint-proto breaking-proto proto proto-client proto-check install install-dev bench-smoke
+.PHONY: serve test check lint-proto breaking-proto proto proto-client proto-check proto-go install install-dev bench-smoke
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,16 @@ lint-proto:
 BREAKING_AGAINST ?= HEAD~1
 breaking-proto:
 	$(BUF) breaking --against '.git#ref=$(BREAKING_AGAINST)'
+
+# Go stubs (and Python ones) of the public protos, made by buf with buf.gen.yaml's local plugins into
+# build/gen, then vetted and compiled, with the interop test's Go program, against Debian's Go packages
+# in GOPATH mode: no Go module proxy here (.ci/run installs golang-go, golang-google-grpc-dev,
+# golang-google-genproto-dev, golang-google-protobuf-dev, protoc-gen-go and protoc-gen-go-grpc).
+GO := GO111MODULE=off GOFLAGS= GOPATH=/usr/share/gocode:$(CURDIR)/build/gen/go go
+proto-go: install-dev
+	$(BUF) generate --path proto/curation/v1
+	cd build/gen/go/src && $(GO) vet ./... && $(GO) build ./...
+	cd tests/interop/go/status_details && $(GO) vet .
 
 # The same checks as the pre-commit hooks (.pre-commit-config.yaml): format, lint, types, the house's
 # import rules (pyproject's [tool.importlinter]) and the protos' lint.

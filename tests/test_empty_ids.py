@@ -14,13 +14,12 @@ import httpx
 import pytest
 from google.protobuf import json_format
 
-from curation.contract import ERROR_DETAIL_TRAILER
 from curation.rest import create_app
 from curation.rest.routes import rest_routes
 from curation.rpc import create_grpc_server
 from curation.settings import Settings
-from curation.v1 import common_pb2
 from curation.wiring import Runtime, build_runtime
+from tests.wire_errors import grpc_error, rest_error
 
 VECTORS = base64.b64encode(struct.pack("<4f", 0.0, 1.0, 1.0, 0.0)).decode()
 KEYWORD = {"name": "f", "label": 0, "rule": {"keyword": {"field": "t", "patterns": ["k"]}}}
@@ -107,8 +106,8 @@ async def test_an_empty_id_is_invalid_argument_over_rest(
             content=json.dumps(body),
             headers={"content-type": "application/json"},
         )
-    assert reply.status_code == 422, reply.text
-    assert (reply.json()["kind"], reply.json()["field"]) == ("invalid_argument", field)
+    assert reply.status_code == 400, reply.text
+    assert (rest_error(reply).kind, rest_error(reply).field) == ("invalid_argument", field)
 
 
 @pytest.mark.parametrize(("method", "body", "field"), CASES, ids=[f"{m}-{f}" for m, _, f in CASES])
@@ -125,6 +124,4 @@ async def test_an_empty_id_is_invalid_argument_over_grpc(
     with pytest.raises(grpc.aio.AioRpcError) as info:
         await call(request)
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT, info.value.details()
-    [detail] = [v for k, v in info.value.trailing_metadata() or () if k == ERROR_DETAIL_TRAILER]
-    assert isinstance(detail, bytes)
-    assert common_pb2.ErrorDetail.FromString(detail).field == field
+    assert grpc_error(info.value).field == field

@@ -1,4 +1,5 @@
-"""The error model: every kind has a status on both protocols, and the kinds themselves know no protocol."""
+"""The error kinds: each has its statuses on both protocols (the contract's table, written out here as
+the README states it), and the kinds themselves know no protocol."""
 
 from __future__ import annotations
 
@@ -39,14 +40,14 @@ def test_each_error_class_has_its_own_kind_and_statuses() -> None:
     ]
     assert sorted(c.kind for c in classes) == sorted(ErrorKind)
     expected = {
-        InvalidArgument: (grpc.StatusCode.INVALID_ARGUMENT, 422),
+        InvalidArgument: (grpc.StatusCode.INVALID_ARGUMENT, 400),
         PayloadTooLarge: (grpc.StatusCode.RESOURCE_EXHAUSTED, 413),
         NotFound: (grpc.StatusCode.NOT_FOUND, 404),
         DeadlineExceeded: (grpc.StatusCode.DEADLINE_EXCEEDED, 504),
         Unavailable: (grpc.StatusCode.UNAVAILABLE, 503),
-        LimitExceeded: (grpc.StatusCode.RESOURCE_EXHAUSTED, 413),
+        LimitExceeded: (grpc.StatusCode.INVALID_ARGUMENT, 400),
         Overloaded: (grpc.StatusCode.RESOURCE_EXHAUSTED, 429),
-        StorageFull: (grpc.StatusCode.RESOURCE_EXHAUSTED, 507),
+        StorageFull: (grpc.StatusCode.RESOURCE_EXHAUSTED, 429),
         CurationError: (grpc.StatusCode.INTERNAL, 500),
     }
     for cls, statuses in expected.items():

@@ -4,8 +4,8 @@ real Redis (a throwaway redis-server per test, never the shared one):
 - cache pressure from one namespace, far past the cache's budget, leaves another namespace's embedding
   collection and fitted label model whole (in-process LRU; Redis with a small maxmemory and the chart's
   ``volatile-lru``);
-- a put over the store's budget is 507 on REST and RESOURCE_EXHAUSTED on gRPC, and everything stored
-  before is intact (not even partly overwritten);
+- a put over the store's budget is 429 on REST and RESOURCE_EXHAUSTED on gRPC (``STORAGE_FULL``, no
+  RetryInfo), and everything stored before is intact (not even partly overwritten);
 - a well-formed forged envelope written straight into Redis is not served: recomputed, counted in
   /metrics, then overwritten; replicas sharing the signing keys share entries, others do not.
 """
@@ -34,6 +34,7 @@ from curation.v1 import classification_pb2, common_pb2, embeddings_pb2, embeddin
 from curation.wiring import Runtime, build_runtime
 from tests.conftest import RedisProcess
 from tests.synth.label_model import synthetic_votes
+from tests.wire_errors import grpc_error, rest_error
 
 SCORE = "/v1/diagnostics/classification:score"
 SCORE_RPC = "curation.v1.DiagnosticsService/ScoreClassification"
@@ -191,7 +192,7 @@ async def test_cache_pressure_never_evicts_stored_data_in_redis(redis_server: Re
 
 
 # ------------------------------------------------------------------------------------ store full
-async def test_store_full_is_507_and_loses_nothing_in_process() -> None:
+async def test_store_full_is_429_and_loses_nothing_in_process() -> None:
     runtime = build_runtime(Settings(store_memory_bytes=64 << 10, workers=2), emb_ops.SPECS)
     first_ids, first = [f"a{i}" for i in range(100)], vectors(100, 64, seed=2)
     async with rest(runtime) as client:
@@ -203,8 +204,8 @@ async def test_store_full_is_507_and_loses_nothing_in_process() -> None:
         ]
         for body in over:
             response = await post(client, "/v1/embeddings:put", body, "t")
-            assert response.status_code == 507, response.text
-            assert response.json()["kind"] == "storage_full"
+            assert response.status_code == 429, response.text
+            assert (rest_error(response).kind, rest_error(response).retry_delay) == ("storage_full", None)
         got = await ok(
             client, "/v1/embeddings:get", {"collection": "c1", "asset_ids": [*first_ids, "n0"]}, "t"
         )
@@ -241,6 +242,7 @@ async def test_store_full_is_resource_exhausted_on_grpc() -> None:
                 )
             )
         assert err.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert grpc_error(err.value).kind == "storage_full"
         got = await stub.GetEmbeddings(
             embeddings_pb2.GetEmbeddingsRequest(collection="c1", asset_ids=first_ids)
         )
@@ -251,15 +253,15 @@ async def test_store_full_is_resource_exhausted_on_grpc() -> None:
         await runtime.close()
 
 
-async def test_redis_store_budget_is_507_and_loses_nothing(redis_server: RedisProcess) -> None:
+async def test_redis_store_budget_is_429_and_loses_nothing(redis_server: RedisProcess) -> None:
     runtime = build_runtime(redis_settings(redis_server.url, store_redis_bytes=64 << 10), emb_ops.SPECS)
     first_ids, first = [f"a{i}" for i in range(100)], vectors(100, 64, seed=2)
     async with rest(runtime) as client:
         await ok(client, "/v1/embeddings:put", put_body("c1", first_ids, first), "t")
         body = put_body("c1", first_ids + [f"n{i}" for i in range(150)], vectors(250, 64, seed=4))
         response = await post(client, "/v1/embeddings:put", body, "t")
-        assert response.status_code == 507, response.text
-        assert response.json()["kind"] == "storage_full"
+        assert response.status_code == 429, response.text
+        assert (rest_error(response).kind, rest_error(response).retry_delay) == ("storage_full", None)
         got = await ok(client, "/v1/embeddings:get", {"collection": "c1", "asset_ids": first_ids}, "t")
         assert base64.b64decode(got["vectors"]) == first.tobytes()
         # Stored data cannot be recomputed: with Redis gone, reading it is 503, not an empty answer.

@@ -12,7 +12,6 @@ from typing import Final
 __all__ = [
     "DEFAULT_CACHE_TTL_SECONDS",
     "DEFAULT_NAMESPACE",
-    "ERROR_DETAIL_TRAILER",
     "GRPC_TIMEOUT_HEADER",
     "NAME_PATTERN",
     "NAMESPACE_HEADER",
@@ -27,8 +26,6 @@ REQUEST_ID_HEADER: Final = "x-request-id"
 NAMESPACE_HEADER: Final = "x-curation-namespace"
 REQUEST_TIMEOUT_HEADER: Final = "x-request-timeout-ms"
 GRPC_TIMEOUT_HEADER: Final = "grpc-timeout"
-# gRPC trailing metadata carrying a serialized ``curation.v1.ErrorDetail`` (``-bin``: raw bytes).
-ERROR_DETAIL_TRAILER: Final = "x-curation-error-bin"
 
 # The tenant of a request that names none.
 DEFAULT_NAMESPACE: Final = "default"

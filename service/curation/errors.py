@@ -1,8 +1,8 @@
 """The error kinds a caller can meet, protocol-neutral.
 
-Core and ops raise these; each adapter owns the table from kind to its own status code
-(``curation.rpc.errors.GRPC_STATUS``, ``curation.rest.errors.HTTP_STATUS``), and a test keeps both tables
-complete, so a bad request maps the same way on either protocol.
+Core and ops raise these; ``curation.error_table`` maps each kind to its ``google.rpc.Code`` and HTTP
+status (both adapters derive their codes from that one table), so a bad request maps the same way on
+either protocol.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ INTERNAL_MESSAGE = "internal error; quote the request id"
 
 
 class ErrorKind(StrEnum):
-    """The stable kind of a failure, as clients read it (``ErrorDetail.kind``)."""
+    """The stable kind of a failure; clients read it as ``ErrorInfo.reason`` (upper-cased)."""
 
     INVALID_ARGUMENT = "invalid_argument"
     PAYLOAD_TOO_LARGE = "payload_too_large"

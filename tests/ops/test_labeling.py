@@ -339,7 +339,7 @@ async def test_rest_round_trip_matches_the_seam() -> None:
                 label_matrix=pb.LabelMatrix(num_rows=1, num_functions=1, rows=[0], functions=[0], labels=[4]),
             )
             r = await client.post("/v1/labeling-functions:analyze", content=json_format.MessageToJson(bad))
-            assert r.status_code == 422
+            assert r.status_code == 400
             assert "label_matrix.labels[0]" in r.text
             r = await client.post("/v1/label-model:predict", content='{"modelId": "' + "0" * 64 + '"}')
             assert r.status_code == 404

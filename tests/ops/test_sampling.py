@@ -20,6 +20,7 @@ from curation.v1 import common_pb2
 from curation.v1 import embeddings_pb2 as epb
 from curation.v1 import sampling_pb2 as pb
 from tests.support import answer
+from tests.wire_errors import rest_error
 
 CTX = Context(namespace="t")
 N, K, D = 60, 3, 4
@@ -320,7 +321,7 @@ async def test_same_answer_over_rest_and_grpc() -> None:
         doc = protojson.to_dict(over_grpc)
         doc["cache"]["cached"] = rest["cache"].get("cached", False)
         assert doc == rest
-        assert bad.status_code == 422 and bad.json()["field"] == "budget"
+        assert bad.status_code == 400 and rest_error(bad).field == "budget"
         assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     finally:
         await server.stop(None)

@@ -22,9 +22,9 @@ import httpx
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from curation.contract import ERROR_DETAIL_TRAILER
 from curation.v1 import classification_pb2 as pb
-from curation.v1 import common_pb2, diagnostics_pb2_grpc
+from curation.v1 import diagnostics_pb2_grpc
+from tests.wire_errors import grpc_error, rest_error
 
 PATH = "/v1/diagnostics/classification:score"
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,14 +115,6 @@ def body(tag: str, mode: str, argument: str = "0") -> dict[str, list[str]]:
     return {"class_names": [tag, mode, argument]}
 
 
-def error_kind(error: grpc.aio.AioRpcError) -> str:
-    for key, value in error.trailing_metadata() or ():
-        if key == ERROR_DETAIL_TRAILER:
-            assert isinstance(value, bytes)
-            return common_pb2.ErrorDetail.FromString(value).kind
-    raise AssertionError("no ErrorDetail trailer")
-
-
 async def test_sigterm_finishes_calls_in_flight_and_refuses_new_ones(start: Any, tmp_path: Path) -> None:
     server: ServerProcess = start(grace=60)
     gate = tmp_path / "release"
@@ -147,11 +139,11 @@ async def test_sigterm_finishes_calls_in_flight_and_refuses_new_ones(start: Any,
         with pytest.raises(grpc.aio.AioRpcError) as info:
             await stub.ScoreClassification(request("new-grpc", "now"))
         assert info.value.code() == grpc.StatusCode.UNAVAILABLE
-        assert error_kind(info.value) == "unavailable"
+        assert grpc_error(info.value).kind == "unavailable"
         refused = await kept_alive.post(PATH, json=body("new-rest", "now"))
         assert refused.status_code == 503
         assert refused.headers["connection"] == "close"
-        assert refused.json()["kind"] == "unavailable"
+        assert rest_error(refused).kind == "unavailable"
         health = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest())
         assert health.status == health_pb2.HealthCheckResponse.NOT_SERVING
         assert (await kept_alive.get("/readyz")).status_code == 503
@@ -187,6 +179,6 @@ async def test_a_long_computation_is_cancelled_and_the_process_exits_within_its_
             await long_grpc
         assert info.value.code() == grpc.StatusCode.UNAVAILABLE
         answered = await long_rest
-        assert answered.status_code == 503 and answered.json()["kind"] == "unavailable"
+        assert answered.status_code == 503 and rest_error(answered).kind == "unavailable"
     assert server.process.wait(timeout=grace + 5) == 0
     server.wait_for("grace period over: cancelling running work")

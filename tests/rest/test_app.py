@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable, MutableMapping
@@ -19,6 +18,7 @@ from curation.rest.routes import rest_routes
 from curation.settings import Settings
 from curation.v1 import classification_pb2 as pb
 from curation.wiring import Runtime
+from tests.wire_errors import WireError, rest_error, rest_error_of
 
 if TYPE_CHECKING:
     from .conftest import FakeScoring  # the fixture's class (pytest imports conftest itself)
@@ -28,11 +28,10 @@ PATH = "/v1/diagnostics/classification:score"
 BODY = {"class_names": ["cat", "dog"], "asset_ids": ["a", "b", "c"], "y_true": [0, 1, 1]}
 
 
-def _error(response: httpx.Response) -> dict[str, str]:
-    doc: dict[str, str] = response.json()
-    assert set(doc) == {"kind", "message", "field", "request_id"}
-    assert doc["request_id"] == response.headers["x-request-id"]
-    return doc
+def _error(response: httpx.Response) -> WireError:
+    error = rest_error(response)
+    assert error.request_id == response.headers["x-request-id"]
+    return error
 
 
 async def test_routes_come_from_the_proto_http_option(runtime: Runtime) -> None:
@@ -92,23 +91,23 @@ async def test_paging_fields_pass_through_the_fast_path(client: httpx.AsyncClien
         (b"", ""),
     ],
 )
-async def test_bad_requests_are_422_naming_the_field(
+async def test_bad_requests_are_400_naming_the_field(
     client: httpx.AsyncClient, body: bytes, field: str
 ) -> None:
     response = await client.post(PATH, content=body)
-    assert response.status_code == 422
+    assert response.status_code == 400
     doc = _error(response)
-    assert doc["kind"] == "invalid_argument" and doc["field"] == field
+    assert doc.kind == "invalid_argument" and doc.field == field
 
 
-async def test_bad_headers_are_422(client: httpx.AsyncClient) -> None:
+async def test_bad_headers_are_400(client: httpx.AsyncClient) -> None:
     for header, field in [
         ({"x-curation-namespace": "a:b"}, "namespace"),
         ({"x-request-timeout-ms": "soon"}, "x-request-timeout-ms"),
         ({"grpc-timeout": "5x"}, "grpc-timeout"),
     ]:
         response = await client.post(PATH, json=BODY, headers=header)
-        assert response.status_code == 422 and _error(response)["field"] == field
+        assert response.status_code == 400 and _error(response).field == field
 
 
 async def test_unexpected_errors_are_500_with_the_request_id(
@@ -119,22 +118,22 @@ async def test_unexpected_errors_are_500_with_the_request_id(
         response = await client.post(PATH, json=BODY, headers={"x-request-id": "trace-me"})
     assert response.status_code == 500
     doc = _error(response)
-    assert doc["kind"] == "internal" and doc["request_id"] == "trace-me" and "a bug" not in doc["message"]
+    assert doc.kind == "internal" and doc.request_id == "trace-me" and "a bug" not in doc.message
     assert any(r.exc_info and isinstance(r.exc_info[1], ZeroDivisionError) for r in caplog.records)
 
 
 async def test_unknown_route_and_wrong_method(client: httpx.AsyncClient) -> None:
     missing = await client.post("/v1/nothing:here", json={})
-    assert missing.status_code == 404 and _error(missing)["kind"] == "not_found"
+    assert missing.status_code == 404 and _error(missing).kind == "not_found"
     wrong = await client.get(PATH)
     assert wrong.status_code == 405 and wrong.headers["allow"] == "POST"
-    assert _error(wrong)["kind"] == "method_not_allowed"
+    assert _error(wrong).kind == "method_not_allowed"
 
 
 async def test_deadline_exceeded_is_504(client: httpx.AsyncClient, scoring: FakeScoring) -> None:
     scoring.gate = threading.Event()
     response = await client.post(PATH, json=BODY, headers={"x-request-timeout-ms": "1"})
-    assert response.status_code == 504 and _error(response)["kind"] == "deadline_exceeded"
+    assert response.status_code == 504 and _error(response).kind == "deadline_exceeded"
 
 
 def test_deadline_headers() -> None:
@@ -182,7 +181,8 @@ async def test_declared_oversize_body_is_413_before_reading(runtime: Runtime, sc
     }
     await create_app(runtime)(scope, receive, send)
     assert sent[0]["status"] == 413
-    assert json.loads(sent[1]["body"])["kind"] == "payload_too_large"
+    headers = {name.decode(): value.decode() for name, value in sent[0]["headers"]}
+    assert rest_error_of(413, headers, sent[1]["body"]).kind == "payload_too_large"
     assert reads == 0 and scoring.calls == 0
 
 
@@ -198,7 +198,7 @@ async def test_chunked_oversize_body_is_413_mid_stream(
             yield b" " * 1024
 
     response = await client.post(PATH, content=chunks())
-    assert response.status_code == 413 and _error(response)["kind"] == "payload_too_large"
+    assert response.status_code == 413 and _error(response).kind == "payload_too_large"
     assert "content-length" not in response.request.headers  # really streamed
     assert produced < 100 and scoring.calls == 0  # reading stopped just past 64 KiB
 
@@ -231,7 +231,7 @@ async def test_metrics_count_requests_by_rpc_and_status(client: httpx.AsyncClien
     assert response.headers["content-type"].startswith("text/plain")
     text = response.text
     assert f'curation_requests_total{{code="200",method="{NAME}",protocol="rest"}} 1.0' in text
-    assert f'curation_requests_total{{code="422",method="{NAME}",protocol="rest"}} 1.0' in text
+    assert f'curation_requests_total{{code="400",method="{NAME}",protocol="rest"}} 1.0' in text
     assert 'curation_requests_total{code="404",method="other",protocol="rest"} 1.0' in text
     assert f'curation_request_duration_seconds_count{{method="{NAME}",protocol="rest"}} 2.0' in text
     assert 'curation_requests_in_flight{protocol="rest"} 1.0' in text  # this very request

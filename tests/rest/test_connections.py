@@ -16,6 +16,7 @@ import pytest
 from curation.server import serve
 from curation.settings import Settings
 from curation.wiring import build_runtime
+from tests.wire_errors import WireError, rest_error, rest_error_of
 
 from .conftest import PATH, FakeScoring, fake_spec
 
@@ -64,14 +65,15 @@ async def exchange(port: int, data: bytes, *, then: bytes = b"") -> bytes:
         writer.close()
 
 
-def parse(raw: bytes) -> tuple[int, dict[str, str], dict[str, Any]]:
+def parse(raw: bytes) -> tuple[int, dict[str, str], WireError]:
     head, _, body = raw.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     headers = {}
     for line in lines[1:]:
         name, _, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
-    return int(lines[0].split()[1]), headers, json.loads(body)
+    status = int(lines[0].split()[1])
+    return status, headers, rest_error_of(status, headers, body)
 
 
 async def test_a_connection_whose_headers_never_complete_is_closed(start: Start) -> None:
@@ -85,7 +87,7 @@ async def test_a_body_that_never_completes_is_answered_408_and_closed(start: Sta
     head = f"POST {PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
     status, headers, doc = parse(await exchange(port, head.encode() + b'{"class_names"'))
     assert status == 408 and headers["connection"] == "close"
-    assert (doc["kind"], doc["field"]) == ("request_timeout", "body")
+    assert (doc.kind, doc.code, doc.field) == ("request_timeout", "DEADLINE_EXCEEDED", "body")
 
 
 @pytest.mark.parametrize("whole", [True, False], ids=["in-one-read", "trickled"])
@@ -95,7 +97,7 @@ async def test_oversize_headers_get_413_with_the_json_body(start: Start, whole: 
     raw = await exchange(port, head + b"\r\n") if whole else await exchange(port, head[:100], then=head[100:])
     status, headers, doc = parse(raw)
     assert status == 413 and headers["connection"] == "close"
-    assert (doc["kind"], doc["field"]) == ("payload_too_large", "headers")
+    assert (doc.kind, doc.field) == ("payload_too_large", "headers")
 
 
 @pytest.mark.parametrize(
@@ -112,9 +114,9 @@ async def test_framing_errors_get_the_json_error_body(start: Start, request_byte
     port = await start()
     status, headers, doc = parse(await exchange(port, request_bytes))
     assert (
-        status == 422 and headers["content-type"] == "application/json" and headers["connection"] == "close"
+        status == 400 and headers["content-type"] == "application/json" and headers["connection"] == "close"
     )
-    assert doc["kind"] == "invalid_argument" and "not valid HTTP/1.1" in doc["message"]
+    assert doc.kind == "invalid_argument" and "not valid HTTP/1.1" in doc.message
 
 
 async def test_connections_over_the_limit_get_503_and_the_limit_frees_up(start: Start) -> None:
@@ -126,7 +128,8 @@ async def test_connections_over_the_limit_get_503_and_the_limit_frees_up(start: 
         async with httpx.AsyncClient(base_url=base) as third:
             refused = await third.post(PATH, content=BODY, headers={"content-type": "application/json"})
         assert refused.status_code == 503 and refused.headers["connection"] == "close"
-        assert (refused.json()["kind"], refused.json()["field"]) == ("unavailable", "connection")
+        error = rest_error(refused)
+        assert (error.kind, error.field, error.retry_delay) == ("unavailable", "connection", 1)
     async with httpx.AsyncClient(base_url=base) as later:  # the two above have closed
         for _ in range(100):  # the server notices the closes as they arrive
             reply = await later.get("/healthz")

@@ -15,6 +15,7 @@ from curation.settings import Settings
 from curation.v1 import detection_pb2 as pb
 from curation.wiring import Runtime, build_runtime
 from tests.support import answer
+from tests.wire_errors import rest_error
 
 PATH = "/v1/diagnostics/detection:score"
 NAME = "curation.v1.DiagnosticsService/ScoreDetection"
@@ -71,7 +72,7 @@ async def test_view_names_and_numbers_are_one_request(client: httpx.AsyncClient,
         (["DETECTION_VIEW_COCO", "DETECTION_VIEW_NOPE"], "views[1]"),
     ],
 )
-async def test_a_bad_view_is_422_naming_it(client: httpx.AsyncClient, views: list[Any], field: str) -> None:
+async def test_a_bad_view_is_400_naming_it(client: httpx.AsyncClient, views: list[Any], field: str) -> None:
     response = await client.post(PATH, json={**BODY, "views": views})
-    assert response.status_code == 422
-    assert response.json()["field"] == field
+    assert response.status_code == 400
+    assert rest_error(response).field == field

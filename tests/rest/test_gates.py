@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from curation.wiring import Runtime
+from tests.wire_errors import rest_error
 
 from .conftest import PATH, FakeScoring
 
@@ -47,9 +48,9 @@ async def test_other_bodies_are_415_naming_the_header(
     ) as bare:
         reply = await bare.post(PATH, content=BODY)
     assert reply.status_code == 415
-    doc = reply.json()
-    assert (doc["kind"], doc["field"]) == ("unsupported_media_type", "content-type")
-    assert doc["request_id"] == reply.headers["x-request-id"]
+    doc = rest_error(reply)
+    assert (doc.kind, doc.code, doc.field) == ("unsupported_media_type", "INVALID_ARGUMENT", "content-type")
+    assert doc.request_id == reply.headers["x-request-id"]
     assert scoring.calls == 0
 
 
@@ -61,8 +62,9 @@ async def test_once_draining_calls_get_503_with_connection_close(
     runtime.drain.begin()
     refused = await client.post(PATH, content=BODY)
     assert refused.status_code == 503 and refused.headers["connection"] == "close"
-    doc = refused.json()
-    assert doc["kind"] == "unavailable" and doc["request_id"] == refused.headers["x-request-id"]
+    doc = rest_error(refused)
+    assert doc.kind == "unavailable" and doc.request_id == refused.headers["x-request-id"]
+    assert refused.headers["retry-after"] == "1"
     assert scoring.calls == 0
     for probe, status in (("/healthz", 200), ("/readyz", 503), ("/metrics", 200)):
         reply = await client.get(probe)

@@ -1,4 +1,4 @@
-"""Over REST, a labeling, sampling or embeddings parameter over its documented maximum is 413 with kind
+"""Over REST, a labeling, sampling or embeddings parameter over its documented maximum is 400 with reason
 ``limit_exceeded`` and the field -- whether the seam's estimate refuses it or the handler, once it has
 read a collection's dimension."""
 
@@ -20,6 +20,7 @@ from curation.ops.sampling.limits import MAX_BUDGET
 from curation.rest import create_app
 from curation.settings import Settings
 from curation.wiring import Runtime, build_runtime
+from tests.wire_errors import rest_error
 
 # 4,096-instruction regexes (a counted repetition then literal characters): the 25th goes over the total.
 COUNTED = "a{1000}" * 4 + "b" * (MAX_PATTERN_PROGRAM - 4004)
@@ -60,23 +61,23 @@ APPLY: dict[str, Any] = {
     ],
     ids=["apply programs in total", "select budget", "put dimension"],
 )
-async def test_over_a_maximum_is_413_limit_exceeded(
+async def test_over_a_maximum_is_400_limit_exceeded(
     client: httpx.AsyncClient, method: str, path: str, body: dict[str, Any], field: str
 ) -> None:
     response = await client.request(method, path, json=body)
-    assert response.status_code == 413, response.text
-    detail = response.json()
-    assert detail["kind"] == "limit_exceeded"
-    assert detail["field"] == field
-    assert "maximum" in detail["message"]
+    assert response.status_code == 400, response.text
+    detail = rest_error(response)
+    assert (detail.kind, detail.code) == ("limit_exceeded", "INVALID_ARGUMENT")
+    assert detail.field == field
+    assert "maximum" in detail.message
 
 
 async def test_a_size_read_from_the_store_is_checked_before_reading(client: httpx.AsyncClient) -> None:
-    """A get of more vector bytes than allowed at the collection's dimension: 413 naming asset_ids."""
+    """A get of more vector bytes than allowed at the collection's dimension: 400 naming asset_ids."""
     vector = base64.b64encode(bytes(4 * MAX_DIMENSION)).decode()
     put = {"collection": "wide", "dimension": MAX_DIMENSION, "asset_ids": ["a0"], "vectors": vector}
     assert (await client.put("/v1/embeddings:put", json=put)).status_code == 200
     ids = [f"a{i}" for i in range(MAX_VECTOR_BYTES // (4 * MAX_DIMENSION) + 1)]
     response = await client.post("/v1/embeddings:get", json={"collection": "wide", "asset_ids": ids})
-    assert response.status_code == 413, response.text
-    assert response.json()["kind"] == "limit_exceeded" and response.json()["field"] == "asset_ids"
+    assert response.status_code == 400, response.text
+    assert rest_error(response).kind == "limit_exceeded" and rest_error(response).field == "asset_ids"

@@ -54,9 +54,12 @@ def test_document_structure(document: dict[str, Any]) -> None:
     assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/curation.v1.ScoreClassificationResponse"
     }
-    for status in ("404", "413", "422", "500", "503", "504"):
-        schema = operation["responses"][status]["content"]["application/json"]["schema"]
-        assert schema == {"$ref": "#/components/schemas/curation.v1.ErrorDetail"}
+    errors = {status for status in operation["responses"] if status != "200"}
+    assert errors == {"400", "404", "405", "408", "413", "415", "429", "500", "503", "504"}
+    for status in errors:
+        response = operation["responses"][status]
+        assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+        assert ("Retry-After" in response["headers"]) == (status in ("429", "503"))
     schemas = document["components"]["schemas"]
     for name, schema in schemas.items():
         jsonschema.Draft202012Validator.check_schema(schema)
@@ -82,9 +85,12 @@ async def test_real_responses_validate(client: httpx.AsyncClient, document: dict
     _validator(document, ok_schema).validate(ok.json())
     nan = await client.post(PATH, json={})
     _validator(document, ok_schema).validate(nan.json())
+    error_schema = operation["responses"]["400"]["content"]["application/json"]["schema"]
     bad = await client.post(PATH, json={"y_true": ["x"]})
-    error_schema = operation["responses"]["422"]["content"]["application/json"]["schema"]
-    _validator(document, error_schema).validate(bad.json())
+    missing = await client.post("/v1/no:such", json={})
+    for error in (bad, missing):
+        _validator(document, error_schema).validate(error.json())
+    assert not _validator(document, error_schema).is_valid({"error": {**bad.json()["error"], "kind": "x"}})
     for path in ("/healthz", "/readyz"):
         response = await client.get(path)
         schema = document["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]

@@ -15,6 +15,7 @@ from curation.settings import Settings
 from curation.v1 import classification_pb2 as pb
 from curation.wiring import Runtime, build_runtime
 from tests.support import answer
+from tests.wire_errors import rest_error
 
 PATH = "/v1/diagnostics/classification:score"
 NAME = "curation.v1.DiagnosticsService/ScoreClassification"
@@ -69,16 +70,16 @@ async def test_pages_follow_next_page_token(client: httpx.AsyncClient) -> None:
     assert sorted(rows) == ["1", "3", "4"]
 
 
-async def test_operation_validation_is_422_with_the_field(client: httpx.AsyncClient) -> None:
+async def test_operation_validation_is_400_with_the_field(client: httpx.AsyncClient) -> None:
     response = await client.post(PATH, json={**BODY, "y_true": [0, 1, 7, 1, 0]})
-    assert response.status_code == 422
-    assert response.json()["field"] == "y_true[2]"
+    assert response.status_code == 400
+    assert rest_error(response).field == "y_true[2]"
 
 
 async def test_real_answers_match_the_openapi_schemas(client: httpx.AsyncClient) -> None:
     document = (await client.get("/openapi.json")).json()
     responses = document["paths"][PATH]["post"]["responses"]
-    for body, status in [(BODY, "200"), ({**BODY, "task": "CLASSIFICATION_TASK_MULTI_LABEL"}, "422")]:
+    for body, status in [(BODY, "200"), ({**BODY, "task": "CLASSIFICATION_TASK_MULTI_LABEL"}, "400")]:
         response = await client.post(PATH, json=body)
         assert str(response.status_code) == status
         schema = responses[status]["content"]["application/json"]["schema"]

@@ -1,5 +1,5 @@
 """The gRPC side of the shutdown gate: once shutdown has begun, a call gets UNAVAILABLE (not CANCELLED)
-with the ErrorDetail trailer, and the operation is not run."""
+with its google.rpc.Status, and the operation is not run."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import grpc
 import pytest
 
 from curation.v1 import classification_pb2 as pb
+from tests.wire_errors import grpc_error
 
 from .conftest import FakeScoring, Serve, fake_spec
-from .test_handlers import detail_of
 
 
 async def test_grpc_calls_get_unavailable_once_draining(serve: Serve, scoring: FakeScoring) -> None:
@@ -20,7 +20,7 @@ async def test_grpc_calls_get_unavailable_once_draining(serve: Serve, scoring: F
     with pytest.raises(grpc.aio.AioRpcError) as info:
         await served.stub.ScoreClassification(pb.ScoreClassificationRequest(class_names=["a"]))
     assert info.value.code() == grpc.StatusCode.UNAVAILABLE
-    assert detail_of(info.value).kind == "unavailable"
+    assert grpc_error(info.value).kind == "unavailable"
     assert scoring.calls == 0
     for _ in range(100):  # the server records a call after its status has left: wait for that step
         if served.count("UNAVAILABLE"):

@@ -1,4 +1,4 @@
-"""The generated handlers: answers, request IDs, error mapping with ErrorDetail, deadlines, metrics."""
+"""The generated handlers: answers, request IDs, error mapping to google.rpc.Status, deadlines, metrics."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ import grpc
 import pytest
 from google.protobuf.message import Message
 
-from curation.contract import ERROR_DETAIL_TRAILER
 from curation.errors import NotFound
 from curation.ops import Context, Host, OperationSpec
 from curation.v1 import classification_pb2 as pb
-from curation.v1 import common_pb2
+from tests.wire_errors import grpc_error
 
 from .conftest import NAME, FakeScoring, Serve, Served
 
@@ -24,13 +23,6 @@ REQUEST = pb.ScoreClassificationRequest(
 BAD = pb.ScoreClassificationRequest(
     class_names=["a", "b"], asset_ids=["x", "y"], y_true=[0, -1], y_pred=[0, 1]
 )
-
-
-def detail_of(error: grpc.aio.AioRpcError) -> common_pb2.ErrorDetail:
-    values = [v for k, v in error.trailing_metadata() or () if k == ERROR_DETAIL_TRAILER]
-    assert len(values) == 1
-    assert isinstance(values[0], bytes)  # a -bin trailer
-    return common_pb2.ErrorDetail.FromString(values[0])
 
 
 async def test_answers_through_the_ops_seam(served: Served, scoring: FakeScoring) -> None:
@@ -55,15 +47,15 @@ async def test_request_id_is_echoed_or_generated(served: Served) -> None:
         assert int(generated, 16) >= 0
 
 
-async def test_invalid_argument_maps_with_error_detail(served: Served) -> None:
+async def test_invalid_argument_maps_to_a_status_with_details(served: Served) -> None:
     call = served.stub.ScoreClassification(BAD, metadata=(("x-request-id", "req-7"),))
     with pytest.raises(grpc.aio.AioRpcError) as info:
         await call
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "labels must be >= 0" in (info.value.details() or "")
-    detail = detail_of(info.value)
+    detail = grpc_error(info.value)
     assert (detail.kind, detail.field, detail.request_id) == ("invalid_argument", "y_true[1]", "req-7")
-    assert detail.message == "labels must be >= 0"
+    assert (detail.code, detail.message) == ("INVALID_ARGUMENT", "y_true[1]: labels must be >= 0")
     assert dict(await call.initial_metadata())["x-request-id"] == "req-7"
 
 
@@ -71,7 +63,7 @@ async def test_bad_namespace_is_invalid_argument(served: Served) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as info:
         await served.stub.ScoreClassification(REQUEST, metadata=(("x-curation-namespace", "no/slashes"),))
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert detail_of(info.value).field == "namespace"
+    assert grpc_error(info.value).field == "namespace"
 
 
 async def test_namespace_separates_cache_entries(served: Served, scoring: FakeScoring) -> None:
@@ -87,7 +79,7 @@ async def test_unexpected_exception_is_internal(served: Served, scoring: FakeSco
         await served.stub.ScoreClassification(REQUEST, metadata=(("x-request-id", "bug-1"),))
     assert info.value.code() == grpc.StatusCode.INTERNAL
     assert "a bug" not in (info.value.details() or "")
-    detail = detail_of(info.value)
+    detail = grpc_error(info.value)
     assert (detail.kind, detail.request_id) == ("internal", "bug-1")
 
 
@@ -98,7 +90,7 @@ async def test_malformed_bytes_are_invalid_argument(served: Served) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as info:
         await raw(b"\xff\xff\xff")
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert detail_of(info.value).kind == "invalid_argument"
+    assert grpc_error(info.value).kind == "invalid_argument"
 
 
 async def test_metrics_count_each_outcome(served: Served) -> None:
@@ -166,7 +158,7 @@ async def test_context_carries_namespace_request_id_and_deadline(serve: Serve) -
     with pytest.raises(grpc.aio.AioRpcError) as info:
         await s.stub.ScoreClassification(pb.ScoreClassificationRequest(class_names=["missing"]))
     assert info.value.code() == grpc.StatusCode.NOT_FOUND
-    assert detail_of(info.value).field == "class_names[0]"
+    assert grpc_error(info.value).field == "class_names[0]"
 
 
 async def test_large_requests_parse_off_the_loop(served: Served, scoring: FakeScoring) -> None:

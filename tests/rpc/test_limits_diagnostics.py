@@ -1,4 +1,4 @@
-"""A diagnostics request over a documented maximum is RESOURCE_EXHAUSTED with the ErrorDetail trailer."""
+"""A diagnostics request over a documented maximum is INVALID_ARGUMENT ``LIMIT_EXCEEDED`` naming the field."""
 
 from __future__ import annotations
 
@@ -9,16 +9,15 @@ from dataclasses import replace
 import grpc
 import pytest
 
-from curation.contract import ERROR_DETAIL_TRAILER
 from curation.ops import classification, detection
 from curation.ops.detection import limits as dl
 from curation.settings import Settings
 from curation.v1 import classification_pb2 as cpb
-from curation.v1 import common_pb2, diagnostics_pb2_grpc
 from curation.v1 import detection_pb2 as dpb
+from curation.v1 import diagnostics_pb2_grpc
+from tests.wire_errors import grpc_error
 
 from .conftest import Serve
-from .test_handlers import detail_of
 
 # The issue's 245-byte request: maxDets 2^31 - 1 sized a bucket array of 17 GB.
 ATTACK = dpb.ScoreDetectionRequest(
@@ -31,25 +30,25 @@ ATTACK = dpb.ScoreDetectionRequest(
 )
 
 
-async def test_over_a_maximum_is_resource_exhausted(serve: Serve) -> None:
+async def test_over_a_maximum_is_invalid_argument_limit_exceeded(serve: Serve) -> None:
     s = await serve([*classification.SPECS, *detection.SPECS], Settings(workers=1))
     await s.server.set_serving(True)
     with pytest.raises(grpc.aio.AioRpcError) as info:
         await s.stub.ScoreDetection(ATTACK)
-    assert info.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
-    detail = detail_of(info.value)
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    detail = grpc_error(info.value)
     assert (detail.kind, detail.field) == ("limit_exceeded", "params.max_detections[0]")
     with pytest.raises(grpc.aio.AioRpcError) as streamed:
         await s.stub.ScoreDetectionStream(iter([dpb.ScoreDetectionStreamRequest(chunk=ATTACK)]))
-    assert streamed.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
-    assert detail_of(streamed.value).field == "params.max_detections[0]"
+    assert streamed.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert grpc_error(streamed.value).field == "params.max_detections[0]"
     bins = cpb.ScoreClassificationRequest(
         class_names=["a"], asset_ids=["x"], y_true=[0], y_pred=[0], calibration_bins=1_001
     )
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await s.stub.ScoreClassification(bins)
-    assert refused.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
-    assert (detail_of(refused.value).kind, detail_of(refused.value).field) == (
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert (grpc_error(refused.value).kind, grpc_error(refused.value).field) == (
         "limit_exceeded",
         "calibration_bins",
     )
@@ -84,10 +83,8 @@ async def test_stream_chunks_are_counted_as_they_arrive(serve: Serve) -> None:
 
     error = await asyncio.to_thread(send)
     assert sent < 1_000_000
-    assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
-    details = [value for key, value in error.trailing_metadata() or () if key == ERROR_DETAIL_TRAILER]
-    assert len(details) == 1 and isinstance(details[0], bytes)
-    detail = common_pb2.ErrorDetail.FromString(details[0])
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    detail = grpc_error(error)
     assert (detail.kind, detail.field) == ("limit_exceeded", "stream")
     head = dpb.ScoreDetectionStreamRequest(
         chunk=dpb.ScoreDetectionRequest(asset_ids=["a"], category_names=["c"])

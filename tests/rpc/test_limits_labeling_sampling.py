@@ -1,5 +1,5 @@
 """Over gRPC, a labeling, sampling or embeddings parameter over its documented maximum is
-RESOURCE_EXHAUSTED with an ErrorDetail trailer of kind ``limit_exceeded`` naming the field -- whether
+INVALID_ARGUMENT with a google.rpc.Status of reason ``LIMIT_EXCEEDED`` naming the field -- whether
 the seam's estimate refuses it or the handler, once it has read a collection's dimension."""
 
 from __future__ import annotations
@@ -7,7 +7,6 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from curation.contract import ERROR_DETAIL_TRAILER
 from curation.ops import embeddings as emb_ops
 from curation.ops import labeling as lab_ops
 from curation.ops import sampling as smp_ops
@@ -16,7 +15,6 @@ from curation.ops.labeling.limits import MAX_ITERATIONS
 from curation.ops.sampling.limits import MAX_NEIGHBORS
 from curation.settings import Settings
 from curation.v1 import (
-    common_pb2,
     embeddings_pb2,
     embeddings_pb2_grpc,
     labeling_pb2,
@@ -25,12 +23,7 @@ from curation.v1 import (
     sampling_pb2_grpc,
 )
 from tests.rpc.conftest import Serve, Served
-
-
-def detail_of(error: grpc.aio.AioRpcError) -> common_pb2.ErrorDetail:
-    values = [v for k, v in error.trailing_metadata() or () if k == ERROR_DETAIL_TRAILER]
-    assert len(values) == 1 and isinstance(values[0], bytes)
-    return common_pb2.ErrorDetail.FromString(values[0])
+from tests.wire_errors import grpc_error
 
 
 async def started(serve: Serve) -> Served:
@@ -39,7 +32,7 @@ async def started(serve: Serve) -> Served:
     return served
 
 
-async def test_over_a_maximum_is_resource_exhausted_with_the_field(serve: Serve) -> None:
+async def test_over_a_maximum_is_invalid_argument_with_the_field(serve: Serve) -> None:
     served = await started(serve)
     labeling = labeling_pb2_grpc.LabelingFunctionServiceStub(served.channel)
     sampling = sampling_pb2_grpc.SamplingServiceStub(served.channel)
@@ -59,8 +52,8 @@ async def test_over_a_maximum_is_resource_exhausted_with_the_field(serve: Serve)
     ):
         with pytest.raises(grpc.aio.AioRpcError) as info:
             await call
-        assert info.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
-        detail = detail_of(info.value)
+        assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        detail = grpc_error(info.value)
         assert (detail.kind, detail.field) == ("limit_exceeded", field)
         assert "maximum" in detail.message
 
@@ -75,6 +68,6 @@ async def test_a_size_read_from_the_store_is_checked_before_reading(serve: Serve
     ids = [f"a{i}" for i in range(MAX_VECTOR_BYTES // (4 * MAX_DIMENSION) + 1)]
     with pytest.raises(grpc.aio.AioRpcError) as info:
         await embeddings.GetEmbeddings(embeddings_pb2.GetEmbeddingsRequest(collection="wide", asset_ids=ids))
-    assert info.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
-    detail = detail_of(info.value)
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    detail = grpc_error(info.value)
     assert (detail.kind, detail.field) == ("limit_exceeded", "asset_ids")

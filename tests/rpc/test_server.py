@@ -51,7 +51,12 @@ async def test_reflection_lists_the_served_services(served: Served) -> None:
     request = reflection_pb2.ServerReflectionRequest(list_services="")
     responses = [r async for r in stub.ServerReflectionInfo(iter([request]))]
     names = {s.name for s in responses[0].list_services_response.service}
-    assert names == {SERVICE, "grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection"}
+    assert names == {
+        SERVICE,
+        "grpc.health.v1.Health",
+        "grpc.reflection.v1alpha.ServerReflection",
+        "grpc.reflection.v1.ServerReflection",
+    }
     by_symbol = reflection_pb2.ServerReflectionRequest(file_containing_symbol=SERVICE)
     [found] = [r async for r in stub.ServerReflectionInfo(iter([by_symbol]))]
     assert found.file_descriptor_response.file_descriptor_proto

@@ -115,10 +115,14 @@ class _Call:
         """The response of the last attempt, or its error raised."""
         if isinstance(outcome, httpx.TimeoutException):
             message = str(outcome) or "timed out"
-            raise CurationClientError("deadline_exceeded", message, request_id=self.request_id, status=504)
+            raise CurationClientError(
+                "deadline_exceeded", message, request_id=self.request_id, status=504, code="DEADLINE_EXCEEDED"
+            )
         if isinstance(outcome, httpx.TransportError):
             message = f"{type(outcome).__name__}: {outcome}"
-            raise CurationClientError("unavailable", message, request_id=self.request_id, status=503)
+            raise CurationClientError(
+                "unavailable", message, request_id=self.request_id, status=503, code="UNAVAILABLE"
+            )
         if outcome.status_code >= 400:
             request_id = outcome.headers.get(REQUEST_ID_HEADER, self.request_id)
             raise from_http_response(outcome.status_code, outcome.content, request_id)

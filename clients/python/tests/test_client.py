@@ -71,7 +71,19 @@ def test_same_error_over_both_protocols(grpc_client: CurationClient, rest_client
             rest_client.score_classification(BAD, request_id="bad-rest")
     g, r = over_grpc.value, over_rest.value
     assert (g.kind, g.field, g.status) == ("invalid_argument", "y_true[1]", grpc.StatusCode.INVALID_ARGUMENT)
-    assert (r.kind, r.field, r.status) == ("invalid_argument", "y_true[1]", 422)
+    assert (r.kind, r.field, r.status) == ("invalid_argument", "y_true[1]", 400)
+    assert (g.code, r.code, g.retry_delay, r.retry_delay) == (
+        "INVALID_ARGUMENT",
+        "INVALID_ARGUMENT",
+        None,
+        None,
+    )
+    assert (
+        (g.rpc_status.code, len(g.rpc_status.details))
+        == (r.rpc_status.code, len(r.rpc_status.details))
+        == (3, 3)
+    )
+    assert "y_true[1]" in g.message
     assert g.message == r.message
     assert (g.request_id, r.request_id) == ("bad-grpc", "bad-rest")
 
@@ -126,7 +138,7 @@ def test_unknown_route_and_non_json_errors(server: RunningServer) -> None:
     assert (error.kind, error.status) == ("not_found", 404)
     assert error.request_id == reply.headers["x-request-id"]
     plain = from_http_response(502, b"<html>bad gateway</html>", "rid")
-    assert (plain.kind, plain.status, plain.request_id) == ("internal", 502, "rid")
+    assert (plain.kind, plain.status, plain.request_id, plain.code) == ("internal", 502, "rid", "UNKNOWN")
     assert "bad gateway" in plain.message
 
 
@@ -145,6 +157,9 @@ def test_oversize_request_maps_the_same_on_both_protocols(
         grpc.StatusCode.RESOURCE_EXHAUSTED,
     )
     assert (over_rest.value.kind, over_rest.value.status) == ("payload_too_large", 413)
+    # gRPC's own message-size limit answers a bare status: the kind is read from the code.
+    assert (over_grpc.value.code, list(over_grpc.value.rpc_status.details)) == ("RESOURCE_EXHAUSTED", [])
+    assert (over_rest.value.code, over_rest.value.field) == ("RESOURCE_EXHAUSTED", "body")
 
 
 def test_public_surface_is_exported() -> None:

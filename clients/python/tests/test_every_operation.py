@@ -1,5 +1,5 @@
 """Every operation of the service, over both protocols of a real running server: the same answer, and
-the same bad request mapped to the same error (INVALID_ARGUMENT on gRPC, 422 on REST) naming the field.
+the same bad request mapped to the same error (INVALID_ARGUMENT on gRPC, 400 on REST) naming the field.
 
 A new family adds its rows to CASES; the adapters are generated, so this table is what keeps them honest.
 """
@@ -171,7 +171,8 @@ def test_same_answer_and_same_error_over_both_protocols(server: RunningServer, c
             with pytest.raises(CurationClientError) as err:
                 client.call(case.method, case.bad)
             errors.append(err.value)
-    assert [e.status for e in errors] == [grpc.StatusCode.INVALID_ARGUMENT, 422]
+    assert [e.status for e in errors] == [grpc.StatusCode.INVALID_ARGUMENT, 400]
+    assert {e.code for e in errors} == {"INVALID_ARGUMENT"}
     assert {(e.kind, e.field, e.message) for e in errors} == {
         ("invalid_argument", case.bad_field, errors[0].message)
     }

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from google.rpc import error_details_pb2
 
 from curation_client import (
     AsyncCurationClient,
@@ -74,6 +75,16 @@ async def test_every_rpc_through_the_async_clients(server: RunningServer, kind: 
     assert set(answers) == expected(kind)
 
 
+def violations(error: CurationClientError) -> list[str]:
+    """The fields of the ``BadRequest`` field violations in the error's ``google.rpc.Status``."""
+    fields = []
+    for detail in error.rpc_status.details:
+        bad = error_details_pb2.BadRequest()
+        if detail.Unpack(bad):
+            fields += [v.field for v in bad.field_violations]
+    return fields
+
+
 def _paged() -> tuple[Any, Any]:
     small = classification()
     small.page_size = 2
@@ -109,6 +120,7 @@ def test_a_bad_request_names_its_field(server: RunningServer, kind: str) -> None
         client.score_classification(BAD_CLASSIFICATION, request_id=f"bad-{kind}")
     error = raised.value
     assert (error.kind, error.field, error.request_id) == ("invalid_argument", BAD_FIELD, f"bad-{kind}")
+    assert (error.code, violations(error)) == ("INVALID_ARGUMENT", [BAD_FIELD])
 
 
 @pytest.mark.parametrize("kind", ASYNC)
@@ -117,4 +129,5 @@ async def test_a_bad_request_names_its_field_async(server: RunningServer, kind: 
         with pytest.raises(CurationClientError) as raised:
             await client.score_classification(BAD_CLASSIFICATION)
     assert (raised.value.kind, raised.value.field) == ("invalid_argument", BAD_FIELD)
+    assert (raised.value.code, violations(raised.value)) == ("INVALID_ARGUMENT", [BAD_FIELD])
     assert raised.value.request_id  # the server's, read back from the trailer / header

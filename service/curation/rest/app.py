@@ -35,6 +35,7 @@ from curation.logs import REQUEST_ID
 from curation.metrics import CONTENT_TYPE_LATEST
 from curation.ops import Context
 from curation.rest import protojson
+from curation.rest.docs import DOCS_PATH, add_docs
 from curation.rest.encoding import Inflater, body_inflater
 from curation.rest.errors import JSON, curation_error_handler, http_error_handler
 from curation.rest.media import check_json_body
@@ -153,12 +154,12 @@ class _ProtoApp(FastAPI):
 
 def create_app(runtime: Runtime) -> FastAPI:
     """The REST app over ``runtime``: one route per registered RPC with a ``(curation.v1.http)`` option,
-    ``/healthz``, ``/readyz``, ``/metrics`` and ``/openapi.json`` (generated from the protos)."""
+    ``/healthz``, ``/readyz``, ``/metrics``, ``/openapi.json`` (generated from the protos) and ``/docs``."""
     routes = rest_routes(runtime.ops.specs.values())
     app = _ProtoApp(
         title="curation",
         version=curation.__version__,
-        docs_url="/docs",
+        docs_url=None,  # served by curation.rest.docs from the shipped Swagger UI, not a CDN
         redoc_url=None,
         openapi_url="/openapi.json",
     )
@@ -183,13 +184,14 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.router.add_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
     app.router.add_route("/readyz", readyz, methods=["GET"], include_in_schema=False)
     app.router.add_route("/metrics", metrics, methods=["GET"], include_in_schema=False)
+    add_docs(app, openapi_url="/openapi.json")
 
     app.document = build_openapi(routes, title=app.title, version=app.version)
     app.add_exception_handler(CurationError, curation_error_handler)
     app.add_exception_handler(HTTPException, http_error_handler)
 
     labels = {route.path: route.rpc for route in routes}
-    labels.update({p: p for p in ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs")})
+    labels.update({p: p for p in ("/healthz", "/readyz", "/metrics", "/openapi.json", DOCS_PATH)})
     # Added last = outermost: the request ID and metrics also cover calls refused by the shutdown gate
     # and bodies refused by the limit.
     app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.settings.max_request_bytes)

@@ -11,13 +11,13 @@ or half a header line, is held forever (its keep-alive timer starts only after a
 - a header size limit: more than ``max_header_bytes`` of request line and headers is answered 413
   ``payload_too_large`` (field ``headers``) and the connection closed;
 - a body timeout: the body must be complete ``body_timeout`` seconds after the headers, else 408
-  ``request_timeout`` (field ``body``) if nothing was answered yet, and the connection is closed;
+  ``REQUEST_TIMEOUT`` (field ``body``) if nothing was answered yet, and the connection is closed;
 - a connection limit: a connection opened while ``max_connections`` are open gets 503 ``unavailable``
   to its first request, with ``Connection: close``;
-- framing errors (a bad request line, header, ``Content-Length`` or chunk) answered 422
-  ``invalid_argument`` with the JSON error body, then closed.
+- framing errors (a bad request line, header, ``Content-Length`` or chunk) answered 400
+  ``INVALID_ARGUMENT`` with the JSON error body, then closed.
 
-Every answer here is the JSON ``ErrorDetail`` of the REST adapter, with ``Connection: close``.
+Every answer here is the AIP-193 JSON error body of the REST adapter, with ``Connection: close``.
 """
 
 from __future__ import annotations
@@ -32,9 +32,17 @@ from starlette.types import Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from curation.contract import REQUEST_ID_HEADER
+from curation.error_table import error_status
 from curation.errors import CurationError, InvalidArgument, PayloadTooLarge, Unavailable
 from curation.logs import REQUEST_ID, sanitize_request_id
-from curation.rest.errors import JSON, REST_ONLY_KINDS, error_body, error_response, http_status
+from curation.rest.errors import (
+    JSON,
+    error_body,
+    error_headers,
+    error_response,
+    http_status,
+    rest_only_status,
+)
 from curation.settings import Settings
 
 __all__ = ["ConnectionLimits", "GuardedHttpProtocol", "guarded_protocol"]
@@ -209,18 +217,16 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             cycle.message_event.set()
         if answer:
             if isinstance(error, CurationError):
-                status = http_status(error.kind)
-                kind, message, field = str(error.kind), error.message, error.field
+                status, rpc = http_status(error.kind), error_status(error, self._request_id())
             else:
-                (kind, field), message = REST_ONLY_KINDS[status], error
-            self.transport.write(
-                self._raw_response(status, error_body(kind, message, field, self._request_id()))
-            )
+                rpc = rest_only_status(status, error, self._request_id())
+            extra = [(k.encode(), v.encode()) for k, v in error_headers(rpc).items()]
+            self.transport.write(self._raw_response(status, error_body(rpc, status), extra))
         self.transport.close()
 
-    def _raw_response(self, status: int, body: bytes) -> bytes:
+    def _raw_response(self, status: int, body: bytes, extra: list[tuple[bytes, bytes]]) -> bytes:
         head = [STATUS_LINE[status]]
-        for name, value in self.server_state.default_headers:
+        for name, value in [*self.server_state.default_headers, *extra]:
             head.append(name + b": " + value + b"\r\n")
         head += [
             b"content-type: " + JSON.encode() + b"\r\n",

@@ -1,5 +1,6 @@
 """``Content-Encoding`` of a REST request body: ``identity`` (or none) as is, ``gzip`` inflated as it
-arrives, anything else refused with 415 before the body is read.
+arrives, anything else refused with 415 ``UNSUPPORTED_MEDIA_TYPE`` (field ``content-encoding``) before the
+body is read.
 
 Inflation is bounded: each arriving chunk is inflated a step at a time and the body is refused with 413
 ``payload_too_large`` (field ``content-encoding``) as soon as its inflated size passes the request size
@@ -73,5 +74,6 @@ def body_inflater(content_encoding: str | None, limit: int) -> Inflater | None:
     if coding in ("gzip", "x-gzip"):
         return Inflater(limit)
     raise UnsupportedMediaType(
-        f"Content-Encoding {content_encoding!r} is not supported: send gzip or identity"
+        f"Content-Encoding {content_encoding!r} is not supported: send gzip or identity",
+        field="content-encoding",
     )

@@ -25,9 +25,9 @@ from curation.contract import (
     REQUEST_ID_HEADER,
     REQUEST_TIMEOUT_HEADER,
 )
-from curation.rest.errors import HTTP_STATUS
+from curation.rest.error_schema import ERROR_SCHEMA_NAME, error_schemas
+from curation.rest.errors import HTTP_STATUS, REST_ONLY
 from curation.rest.routes import RestRoute
-from curation.v1 import common_pb2
 
 __all__ = ["REQUEST_HEADERS", "build_openapi", "message_schemas", "schema_ref"]
 
@@ -105,7 +105,7 @@ REQUEST_HEADERS: list[dict[str, Any]] = [
         "name": REQUEST_TIMEOUT_HEADER,
         "in": "header",
         "required": False,
-        "description": "Deadline in milliseconds; past it the answer is 504 deadline_exceeded.",
+        "description": "Deadline in milliseconds; past it the answer is 504 DEADLINE_EXCEEDED.",
         "schema": {"type": "string", "pattern": "^[1-9][0-9]{0,8}$"},
     },
 ]
@@ -183,6 +183,14 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 
 _REQUEST_ID = {REQUEST_ID_HEADER: {"schema": {"type": "string"}, "description": "The request ID."}}
+_RETRY_HEADERS = {
+    **_REQUEST_ID,
+    "Retry-After": {"schema": {"type": "string"}, "description": "Seconds to wait (with RetryInfo)."},
+}
+_ERROR_DESCRIPTION = (
+    "An AIP-193 error: google.rpc.Code name, message, and details (ErrorInfo with the reason, "
+    "BadRequest naming the field, RequestInfo with the request ID, RetryInfo where a retry helps)."
+)
 _STATUS_SCHEMA = {
     "type": "object",
     "properties": {
@@ -225,17 +233,16 @@ _OPERATIONS_PATHS: dict[str, Any] = {
 def _rpc_operation(route: RestRoute) -> dict[str, Any]:
     """The OpenAPI operation of one RPC: its JSON body, its answer and one response per error status."""
     service, _, method = route.rpc.partition("/")
-    error = schema_ref(common_pb2.ErrorDetail.DESCRIPTOR.full_name)
     responses: dict[str, Any] = {
         "200": {
             **_json(schema_ref(route.response_type.DESCRIPTOR.full_name), "The answer."),
             "headers": _REQUEST_ID,
         }
     }
-    for status in sorted(set(HTTP_STATUS.values())):
+    for status in sorted({*HTTP_STATUS.values(), *REST_ONLY}):
         responses[str(status)] = {
-            **_json(error, "An error: kind, message, offending field, request ID."),
-            "headers": _REQUEST_ID,
+            **_json(schema_ref(ERROR_SCHEMA_NAME), _ERROR_DESCRIPTION),
+            "headers": _RETRY_HEADERS if status in (429, 503) else _REQUEST_ID,
         }
     return {
         "operationId": f"{service.rsplit('.', 1)[-1]}.{method}",
@@ -257,12 +264,12 @@ def build_openapi(routes: Iterable[RestRoute], *, title: str, version: str) -> d
     for route in routes:
         paths.setdefault(route.path, {})[route.http_method.lower()] = _rpc_operation(route)
     paths.update(copy.deepcopy(_OPERATIONS_PATHS))
-    roots: list[Any] = [common_pb2.ErrorDetail.DESCRIPTOR]
+    roots: list[Any] = []
     for route in routes:
         roots += [route.request_type.DESCRIPTOR, route.response_type.DESCRIPTOR]
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version},
         "paths": paths,
-        "components": {"schemas": message_schemas(roots)},
+        "components": {"schemas": {**message_schemas(roots), **error_schemas()}},
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from curation.rpc.errors import GRPC_STATUS, error_trailers, grpc_status
+from curation.rpc.errors import GRPC_STATUS, abort_status, grpc_status
 from curation.rpc.grpc_server import GrpcServer, create_grpc_server, server_options
 from curation.rpc.handlers import build_generic_handlers, context_from_metadata
 from curation.rpc.methods import RpcMethod, rpc_methods, services_of
@@ -11,10 +11,10 @@ __all__ = [
     "GRPC_STATUS",
     "GrpcServer",
     "RpcMethod",
+    "abort_status",
     "build_generic_handlers",
     "context_from_metadata",
     "create_grpc_server",
-    "error_trailers",
     "grpc_status",
     "rpc_methods",
     "server_options",

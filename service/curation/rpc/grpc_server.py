@@ -2,9 +2,9 @@
 
 Health (``grpc.health.v1.Health``) reports NOT_SERVING for ``""`` and every served ``curation.v1``
 service until :meth:`GrpcServer.set_serving` says otherwise, and again from the start of shutdown, so a
-load balancer drains the pod before it stops. Reflection lists the served services, health and itself.
-Messages larger than ``settings.max_request_bytes`` in or ``max_response_bytes`` out are refused by
-gRPC itself with RESOURCE_EXHAUSTED.
+load balancer drains the pod before it stops. Reflection (v1 and v1alpha, ``curation.rpc.reflection``)
+lists the served services, health and itself. Messages larger than ``settings.max_request_bytes`` in or
+``max_response_bytes`` out are refused by gRPC itself with RESOURCE_EXHAUSTED.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
-from grpc_reflection.v1alpha import reflection
 
 from curation.rpc.handlers import build_generic_handlers
+from curation.rpc.reflection import enable_reflection
 from curation.settings import Settings
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ def create_grpc_server(runtime: Runtime, *, host: str | None = None, port: int |
     server.add_generic_rpc_handlers(handlers)
     health = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
-    reflection.enable_server_reflection((*services, _HEALTH_SERVICE, reflection.SERVICE_NAME), server)
+    enable_reflection((*services, _HEALTH_SERVICE), server)
     address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     try:
         bound = server.add_insecure_port(address)

@@ -7,8 +7,8 @@ initial metadata, (2) reads the tenant from ``x-curation-namespace`` and the cal
 ``context.time_remaining()``,
 (3) hands the raw request bytes to the runtime's gateway (``curation.ops.gateway``: fast path for a
 byte-identical repeat, parsing, the seam, serializing — off the event loop), (4) maps a
-``CurationError`` through ``GRPC_STATUS`` (``curation.rpc.errors``) to ``context.abort`` with an
-``ErrorDetail`` trailer, and anything unexpected to INTERNAL (logged with the request ID), and
+``CurationError`` to ``context.abort_with_status`` with its ``google.rpc.Status`` (``curation.rpc.errors``),
+and anything unexpected to INTERNAL (logged with the request ID), and
 (5) records metrics (``protocol="grpc"``, the RPC name and the status code name) and one structured
 log line.
 
@@ -36,7 +36,7 @@ from curation.errors import INTERNAL_MESSAGE, CurationError, PayloadTooLarge
 from curation.logs import REQUEST_ID, sanitize_request_id
 from curation.ops import Context
 from curation.ops.gateway import PROTO
-from curation.rpc.errors import error_trailers, grpc_status
+from curation.rpc.errors import abort_status, grpc_status
 from curation.rpc.methods import RpcMethod, rpc_methods, services_of
 
 if TYPE_CHECKING:
@@ -99,8 +99,7 @@ def _wrap(method: RpcMethod, runtime: Runtime, body: _Body) -> Callable[..., Awa
                 log.exception("unexpected error in %s", name, extra={"rpc": name})
                 error = CurationError(INTERNAL_MESSAGE)
             code = grpc_status(error.kind)
-            await context.abort(code, str(error), trailing_metadata=error_trailers(error, request_id))
-            raise AssertionError("context.abort returned")  # pragma: no cover - abort always raises
+            await context.abort_with_status(abort_status(error, request_id))
         finally:
             seconds = time.perf_counter() - began
             in_flight.dec()

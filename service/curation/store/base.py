@@ -1,7 +1,7 @@
 """What a store offers: bytes a caller stored on purpose (embedding collections, fitted models).
 
 A store is not a cache. Nothing in it expires or is evicted to make room for anything else; it has a
-byte budget of its own, and a put that would go over it fails with ``StorageFull`` (507 /
+byte budget of its own, and a put that would go over it fails with ``StorageFull`` (429 /
 RESOURCE_EXHAUSTED) leaving every stored value as it was. A multi-key put is all or nothing: afterwards
 either every key holds its new value or every key holds what it held before. A backend that cannot
 answer raises ``Unavailable``: stored data cannot be recomputed, so a read never pretends it is absent.
