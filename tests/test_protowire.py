@@ -7,6 +7,7 @@ from google.protobuf.internal.encoder import _VarintBytes  # type: ignore[attr-d
 from hypothesis import given
 from hypothesis import strategies as st
 
+from curation.internal.v1 import detection_pb2 as ipb
 from curation.protowire import (
     WireType,
     length_delimited,
@@ -21,7 +22,6 @@ from curation.protowire import (
     varint_sizes,
 )
 from curation.v1 import classification_pb2 as pb
-from curation.v1 import detection_pb2 as det_pb
 
 UINT63 = st.integers(min_value=0, max_value=2**63 - 1)
 
@@ -75,7 +75,7 @@ INT32 = st.integers(min_value=-(2**31), max_value=2**31 - 1)
 def test_packed_varints_are_what_protobuf_writes(
     int64s: list[int], int32s: list[int], bools: list[bool]
 ) -> None:
-    expected = det_pb.DetectionEvaluation()
+    expected = ipb.DetectionEvaluation()
     expected.object_index.extend(int64s)
     expected.object_category.extend(int32s)
     expected.object_is_gt.extend(bools)
@@ -88,6 +88,6 @@ def test_packed_varints_are_what_protobuf_writes(
 
 @given(st.lists(st.floats(allow_nan=False), max_size=40))
 def test_packed_doubles_are_what_protobuf_writes(values: list[float]) -> None:
-    expected = det_pb.DetectionEvaluation()
+    expected = ipb.DetectionEvaluation()
     expected.object_score.extend(values)
     assert packed_doubles(11, np.asarray(values, dtype=np.float64)) == expected.SerializeToString()

@@ -24,13 +24,15 @@ import pytest
 import redis
 
 from curation.contract import NAMESPACE_HEADER
+from curation.internal.v1 import cache_pb2
+from curation.internal.v1 import classification_pb2 as ipb
 from curation.ops import embeddings as emb_ops
 from curation.ops.keys import storage_key
 from curation.rest import create_app
 from curation.rpc import create_grpc_server
 from curation.settings import Settings
 from curation.store.redis import KEY_PREFIX
-from curation.v1 import classification_pb2, common_pb2, embeddings_pb2, embeddings_pb2_grpc
+from curation.v1 import classification_pb2, embeddings_pb2, embeddings_pb2_grpc
 from curation.wiring import Runtime, build_runtime
 from tests.conftest import RedisProcess
 from tests.synth.label_model import synthetic_votes
@@ -79,8 +81,7 @@ def label_matrix() -> dict[str, Any]:
 
 
 async def post(client: httpx.AsyncClient, path: str, body: dict[str, Any], namespace: str) -> httpx.Response:
-    method = "PUT" if path == "/v1/embeddings:put" else "POST"
-    return await client.request(method, path, json=body, headers={NAMESPACE_HEADER: namespace})
+    return await client.post(path, json=body, headers={NAMESPACE_HEADER: namespace})
 
 
 async def ok(client: httpx.AsyncClient, path: str, body: dict[str, Any], namespace: str) -> dict[str, Any]:
@@ -290,10 +291,8 @@ async def test_a_forged_envelope_in_redis_is_not_served(
     first = await ok(client, SCORE, SMALL, "default")
     digest = first["cache"]["key_digest"]
     key = storage_key("default", SCORE_RPC, 1, digest)
-    lie = classification_pb2.ClassificationEvaluation(
-        summary=classification_pb2.ClassificationSummary(num_assets=999)
-    )
-    forged = common_pb2.CacheEnvelope(
+    lie = ipb.ClassificationEvaluation(summary=classification_pb2.ClassificationSummary(num_assets=999))
+    forged = cache_pb2.CacheEnvelope(
         schema_version=1, operation=f"{SCORE_RPC}@v1", key_digest=digest, payload=lie.SerializeToString()
     )
     with redis.Redis.from_url(redis_server.url) as r:

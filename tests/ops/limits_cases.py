@@ -609,7 +609,7 @@ def duplicates(n: int, dim: int = 1, **fields: object) -> Callable[[Operations],
 def plan(**fields: object) -> Callable[[Operations], Message]:
     def build(ops: Operations) -> Message:
         selection = fields.pop("selection", None) or pool(4, num_classes=2, scores=[0.5, 0.5] * 4)
-        diagnostics = cpb.ClassificationEvaluation(
+        diagnostics = cpb.ScoreClassificationResponse(
             summary=cpb.ClassificationSummary(per_class=[cpb.ClassMetrics(class_name="c", f1=0.5, support=1)])
         )
         req = spb.PlanRequest(selection=selection, diagnostics=diagnostics)  # type: ignore[arg-type]

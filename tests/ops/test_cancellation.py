@@ -11,6 +11,7 @@ import pytest
 
 from curation.core import checkpoint
 from curation.errors import DeadlineExceeded, Unavailable
+from curation.internal.v1 import classification_pb2 as ipb
 from curation.ops import Context, Operations, OperationSpec
 from curation.v1 import classification_pb2 as pb
 from curation.v1 import common_pb2
@@ -27,7 +28,7 @@ class Spinner:
         self.started = threading.Event()
         self.ended: list[str] = []
 
-    def evaluate(self, request: pb.ScoreClassificationRequest) -> pb.ClassificationEvaluation:
+    def evaluate(self, request: pb.ScoreClassificationRequest) -> ipb.ClassificationEvaluation:
         self.started.set()
         try:
             while not self.release.wait(0.005):
@@ -36,13 +37,13 @@ class Spinner:
             self.ended.append(type(exc).__name__)
             raise
         self.ended.append("finished")
-        return pb.ClassificationEvaluation(
+        return ipb.ClassificationEvaluation(
             summary=pb.ClassificationSummary(num_assets=len(request.asset_ids))
         )
 
 
 def respond(
-    payload: pb.ClassificationEvaluation, request: pb.ScoreClassificationRequest, info: common_pb2.CacheInfo
+    payload: ipb.ClassificationEvaluation, request: pb.ScoreClassificationRequest, info: common_pb2.CacheInfo
 ) -> pb.ScoreClassificationResponse:
     return pb.ScoreClassificationResponse(summary=payload.summary, cache=info)
 
@@ -52,7 +53,7 @@ def seam(spinner: Spinner) -> Operations:
         name=NAME,
         request_type=pb.ScoreClassificationRequest,
         response_type=pb.ScoreClassificationResponse,
-        payload_type=pb.ClassificationEvaluation,
+        payload_type=ipb.ClassificationEvaluation,
         evaluate=spinner.evaluate,
         respond=respond,
     )

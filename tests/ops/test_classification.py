@@ -10,6 +10,7 @@ from sklearn import metrics as skm
 
 from curation.core import classification as core
 from curation.errors import InvalidArgument
+from curation.internal.v1 import classification_pb2 as ipb
 from curation.ops import _validate as v
 from curation.ops import classification as ops
 from curation.ops.classification.convert import misclassified_single_label_bytes
@@ -65,7 +66,7 @@ def info() -> common_pb2.CacheInfo:
 def test_spec_shape() -> None:
     [spec] = ops.SPECS
     assert spec.name == "curation.v1.DiagnosticsService/ScoreClassification"
-    assert spec.payload_type is pb.ClassificationEvaluation
+    assert spec.payload_type is ipb.ClassificationEvaluation
     assert spec.paging_fields == ("page_size", "page_token")
     assert spec.cached
 
@@ -302,7 +303,7 @@ def test_wire_encoded_misclassified_equals_message_by_message(with_scores: bool)
     y[0], p[0] = 5, 299  # row 0 is misclassified; labels needing two varint bytes
     s = rng.random((n, k)) if with_scores else None
     wrong = core.misclassified_single_label(y, p, scores=s, asset_ids=ids)
-    want = pb.ClassificationEvaluation()
+    want = ipb.ClassificationEvaluation()
     for j, row in enumerate(wrong.rows.tolist()):
         a = want.misclassified.add(
             asset_id=str(ids[row]),
@@ -313,7 +314,7 @@ def test_wire_encoded_misclassified_equals_message_by_message(with_scores: bool)
         )
         if wrong.true_class_score is not None:
             a.true_class_score = float(wrong.true_class_score[j])
-    got = pb.ClassificationEvaluation()
+    got = ipb.ClassificationEvaluation()
     got.MergeFromString(
         misclassified_single_label_bytes(
             ids[wrong.rows].tolist(),

@@ -234,7 +234,7 @@ def near_duplicates_stored(ops: Operations, rng: np.random.Generator) -> Case:
 
 def plan(ops: Operations, rng: np.random.Generator) -> Case:
     selection = _pool(50_000, 4, rng)
-    diagnostics = cpb.ClassificationEvaluation(
+    diagnostics = cpb.ScoreClassificationResponse(
         summary=cpb.ClassificationSummary(
             per_class=[cpb.ClassMetrics(class_name=f"c{c}", f1=0.2 * c, support=10) for c in range(4)]
         )

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from curation.cache.memory import MemoryCache
+from curation.internal.v1 import cache_pb2
+from curation.internal.v1 import classification_pb2 as ipb
 from curation.ops import Context, Operations, OperationSpec
 from curation.ops.envelopes import Envelopes, Rejected, SigningKeys, load_signing_keys
 from curation.ops.keys import canonical_bytes, key_digest, storage_key
@@ -35,12 +37,12 @@ class Rejections:
         self.computed += 1
 
 
-def evaluate(request: pb.ScoreClassificationRequest) -> pb.ClassificationEvaluation:
-    return pb.ClassificationEvaluation(summary=pb.ClassificationSummary(num_assets=len(request.asset_ids)))
+def evaluate(request: pb.ScoreClassificationRequest) -> ipb.ClassificationEvaluation:
+    return ipb.ClassificationEvaluation(summary=pb.ClassificationSummary(num_assets=len(request.asset_ids)))
 
 
 def respond(
-    payload: pb.ClassificationEvaluation, request: pb.ScoreClassificationRequest, info: common_pb2.CacheInfo
+    payload: ipb.ClassificationEvaluation, request: pb.ScoreClassificationRequest, info: common_pb2.CacheInfo
 ) -> pb.ScoreClassificationResponse:
     return pb.ScoreClassificationResponse(summary=payload.summary, cache=info)
 
@@ -49,7 +51,7 @@ SPEC = OperationSpec(
     name=NAME,
     request_type=pb.ScoreClassificationRequest,
     response_type=pb.ScoreClassificationResponse,
-    payload_type=pb.ClassificationEvaluation,
+    payload_type=ipb.ClassificationEvaluation,
     evaluate=evaluate,
     respond=respond,
 )
@@ -73,8 +75,8 @@ def seam(cache: MemoryCache, keys: str, observer: Rejections) -> Operations:
 
 def forged(num_assets: int, **fields: object) -> bytes:
     """A well-formed envelope with the right schema, operation and key digest, and a lying payload."""
-    payload = pb.ClassificationEvaluation(summary=pb.ClassificationSummary(num_assets=num_assets))
-    return common_pb2.CacheEnvelope(
+    payload = ipb.ClassificationEvaluation(summary=pb.ClassificationSummary(num_assets=num_assets))
+    return cache_pb2.CacheEnvelope(
         schema_version=1,
         operation=f"{NAME}@v1",
         key_digest=DIGEST,
@@ -115,8 +117,8 @@ async def test_a_tampered_payload_is_rejected() -> None:
     await ask(ops)
     raw = cache.get_sync(KEY)
     assert raw is not None
-    envelope = common_pb2.CacheEnvelope.FromString(raw)
-    evaluation = pb.ClassificationEvaluation.FromString(envelope.payload)
+    envelope = cache_pb2.CacheEnvelope.FromString(raw)
+    evaluation = ipb.ClassificationEvaluation.FromString(envelope.payload)
     evaluation.summary.num_assets = 999
     envelope.payload = evaluation.SerializeToString()  # signature and key ID left as they were
     cache.set_sync(KEY, envelope.SerializeToString(), ttl_seconds=60)
@@ -135,7 +137,7 @@ async def test_a_genuine_entry_moved_to_another_key_is_rejected() -> None:
         storage_key(other.namespace, NAME, 1, key_digest(NAME, 1, "team-b", canonical_bytes(REQUEST, ())))
     )
     assert copied is not None
-    envelope = common_pb2.CacheEnvelope.FromString(copied)
+    envelope = cache_pb2.CacheEnvelope.FromString(copied)
     envelope.key_digest = DIGEST  # make the lookup fields match team-a's key; the signature binds the key
     cache.set_sync(KEY, envelope.SerializeToString(), ttl_seconds=60)
     assert not (await ask(ops)).cache.cached
@@ -157,7 +159,7 @@ async def test_key_rotation() -> None:
     assert new_only.reasons == Counter({"unknown_key": 1})
     assert (await ask(rotated)).cache.cached
     raw = cache.get_sync(KEY)
-    assert raw is not None and common_pb2.CacheEnvelope.FromString(raw).key_id == "new"
+    assert raw is not None and cache_pb2.CacheEnvelope.FromString(raw).key_id == "new"
     for ops in (writer, rotating, rotated):
         ops.close()
 

@@ -7,11 +7,12 @@ import numpy as np
 import pytest
 
 from curation.errors import NotFound, StorageFull
+from curation.internal.v1 import cache_pb2
+from curation.internal.v1 import labeling_pb2 as ipb
 from curation.ops import Context, Operations
 from curation.ops import labeling as ops
 from curation.ops.labeling.models import model_key
 from curation.store import MemoryStore
-from curation.v1 import common_pb2
 from curation.v1 import labeling_pb2 as pb
 from tests.support import DictCache, answer
 from tests.synth.label_model import synthetic_votes
@@ -84,8 +85,8 @@ async def test_a_model_altered_in_the_store_is_refused() -> None:
     key = model_key("team-b", fitted.model_id)
     raw = await store.get(key)
     assert raw is not None
-    envelope = common_pb2.CacheEnvelope.FromString(raw)
-    model = pb.FittedLabelModel.FromString(envelope.payload)
+    envelope = cache_pb2.CacheEnvelope.FromString(raw)
+    model = ipb.FittedLabelModel.FromString(envelope.payload)
     model.parameters[0].log_prior[:] = [0.0, -50.0]
     envelope.payload = model.SerializeToString()
     await store.put_many({key: envelope.SerializeToString()})

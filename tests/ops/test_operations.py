@@ -10,6 +10,8 @@ from typing import TypedDict, Unpack
 import pytest
 
 from curation.errors import DeadlineExceeded, InvalidArgument, LimitExceeded, NotFound
+from curation.internal.v1 import cache_pb2
+from curation.internal.v1 import classification_pb2 as ipb
 from curation.ops import BodyFormat, Context, Cost, Operations, OperationSpec
 from curation.ops.keys import body_digest, key_digest, storage_key
 from curation.v1 import classification_pb2 as pb
@@ -27,19 +29,19 @@ class Counting:
         self.fail = False
         self.gate: threading.Event | None = None
 
-    def evaluate(self, request: pb.ScoreClassificationRequest) -> pb.ClassificationEvaluation:
+    def evaluate(self, request: pb.ScoreClassificationRequest) -> ipb.ClassificationEvaluation:
         self.calls += 1
         if self.gate is not None:
             self.gate.wait(5)
         if self.fail:
             raise InvalidArgument("bad", field="y_true[3]")
-        return pb.ClassificationEvaluation(
+        return ipb.ClassificationEvaluation(
             summary=pb.ClassificationSummary(num_assets=len(request.asset_ids))
         )
 
 
 def respond(
-    payload: pb.ClassificationEvaluation, request: pb.ScoreClassificationRequest, info: common_pb2.CacheInfo
+    payload: ipb.ClassificationEvaluation, request: pb.ScoreClassificationRequest, info: common_pb2.CacheInfo
 ) -> pb.ScoreClassificationResponse:
     return pb.ScoreClassificationResponse(
         summary=payload.summary, cache=info, next_page_token=request.page_token or "first"
@@ -54,7 +56,7 @@ def make(
         name=NAME,
         request_type=pb.ScoreClassificationRequest,
         response_type=pb.ScoreClassificationResponse,
-        payload_type=pb.ClassificationEvaluation,
+        payload_type=ipb.ClassificationEvaluation,
         evaluate=counting.evaluate,
         respond=respond,
         paging_fields=("page_size", "page_token"),
@@ -130,7 +132,7 @@ async def test_forged_or_stale_entries_are_rejected(corrupt: str) -> None:
     ops, cache = make(c)
     first = await answer(ops, NAME, request(), pb.ScoreClassificationResponse, Context())
     (key,) = cache.data
-    env = common_pb2.CacheEnvelope.FromString(cache.data[key])
+    env = cache_pb2.CacheEnvelope.FromString(cache.data[key])
     if corrupt == "garbage":
         cache.data[key] = b"\xff\xff\xff not a proto"
     else:
@@ -192,10 +194,10 @@ async def test_body_fast_path_answers_a_byte_identical_body_without_evaluating()
 async def test_load_payload_by_digest() -> None:
     ops, _ = make(Counting())
     first = await answer(ops, NAME, request(), pb.ScoreClassificationResponse, Context())
-    payload = await ops.load_payload(NAME, first.cache.key_digest, "default", pb.ClassificationEvaluation)
+    payload = await ops.load_payload(NAME, first.cache.key_digest, "default", ipb.ClassificationEvaluation)
     assert payload.summary.num_assets == 2
     with pytest.raises(NotFound):
-        await ops.load_payload(NAME, "0" * 64, "default", pb.ClassificationEvaluation)
+        await ops.load_payload(NAME, "0" * 64, "default", ipb.ClassificationEvaluation)
     with pytest.raises(TypeError):
         await ops.load_payload(NAME, first.cache.key_digest, "default", pb.ScoreClassificationResponse)
 
@@ -232,7 +234,7 @@ async def test_decoded_tier_answers_repeats_without_reading_the_cache() -> None:
     cache.data.clear()  # a flushed shared cache: the decoded tier still knows the content-addressed answer
     again = await answer(ops, NAME, request(), pb.ScoreClassificationResponse, Context())
     assert again.cache.cached and again.cache.key_digest == first.cache.key_digest
-    payload = await ops.load_payload(NAME, first.cache.key_digest, "default", pb.ClassificationEvaluation)
+    payload = await ops.load_payload(NAME, first.cache.key_digest, "default", ipb.ClassificationEvaluation)
     assert payload.summary.num_assets == 2
     assert c.calls == 1
 
@@ -265,7 +267,7 @@ async def test_a_request_over_the_memory_budget_is_refused_before_it_is_evaluate
         name=NAME,
         request_type=pb.ScoreClassificationRequest,
         response_type=pb.ScoreClassificationResponse,
-        payload_type=pb.ClassificationEvaluation,
+        payload_type=ipb.ClassificationEvaluation,
         evaluate=c.evaluate,
         respond=respond,
         cost=lambda r: Cost(memory_bytes=1000 * len(r.asset_ids)),

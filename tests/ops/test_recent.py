@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from curation.internal.v1 import classification_pb2 as ipb
 from curation.ops.recent import RecentPayloads
 from curation.v1 import classification_pb2 as pb
 
@@ -101,15 +102,15 @@ def test_filled_with_real_payloads_the_tier_stays_within_its_budget() -> None:
 
 
 def test_entries_are_charged_their_decoded_size_and_evicted_least_recent_first() -> None:
-    payload = pb.ClassificationEvaluation()
+    payload = ipb.ClassificationEvaluation()
     payload.misclassified.add(asset_id="a")
     tier = RecentPayloads(8 * 1000)
     for i in range(5):
         tier.put(f"k{i}", payload, 250)  # charged 7.5 x 250 = 1875 bytes each: four fit
-    assert tier.get("k0", pb.ClassificationEvaluation) is None
-    assert all(tier.get(f"k{i}", pb.ClassificationEvaluation) is payload for i in range(1, 5))
+    assert tier.get("k0", ipb.ClassificationEvaluation) is None
+    assert all(tier.get(f"k{i}", ipb.ClassificationEvaluation) is payload for i in range(1, 5))
     assert tier.memory == 4 * 1875
     tier.put("big", payload, 300)  # 2250 > a quarter of the budget: not kept, nothing evicted
-    assert tier.get("big", pb.ClassificationEvaluation) is None and tier.memory == 4 * 1875
+    assert tier.get("big", ipb.ClassificationEvaluation) is None and tier.memory == 4 * 1875
     assert tier.get("k1", pb.ScoreClassificationResponse) is None  # wrong type: a miss
     assert np.isclose(tier.memory / 4 / 250, 7.5)

@@ -211,8 +211,8 @@ async def test_near_duplicates_groups_and_pages(ops: Operations) -> None:
     assert all(len(g.asset_ids) == 2 for g in r2.groups)
 
 
-def evaluation() -> cpb.ClassificationEvaluation:
-    ev = cpb.ClassificationEvaluation()
+def evaluation() -> cpb.ScoreClassificationResponse:
+    ev = cpb.ScoreClassificationResponse()
     for i, (f1, rec) in enumerate([(0.9, 0.9), (0.3, 0.4), (0.6, 0.5)]):
         ev.summary.per_class.add(class_name=f"c{i}", f1=f1, recall=rec, support=10)
     rep = ev.slices.add(key="site")
@@ -266,6 +266,17 @@ async def test_plan_by_diagnostics_key(ops: Operations) -> None:
         CTX,
     )
     assert len(r.weak_classes) == 3 and len(r.selection.selected) == 10
+    # The ScoreClassification response itself, sent inline, is the same diagnostics.
+    inline = await answer(
+        ops,
+        ops_mod.PLAN,
+        pb.PlanRequest(diagnostics=scored, selection=select_request(strategies=[])),
+        pb.PlanResponse,
+        CTX,
+    )
+    assert inline.selection.cache.cached  # the same selection request as by key: one cache entry
+    inline.selection.cache.cached = False
+    assert inline == r
     with pytest.raises(NotFound):
         await ops.dispatch(
             ops_mod.PLAN, pb.PlanRequest(diagnostics_key="0" * 64, selection=select_request()), CTX
@@ -302,7 +313,7 @@ async def test_same_answer_over_rest_and_grpc() -> None:
         }
         transport = httpx.ASGITransport(app=create_app(runtime))
         async with httpx.AsyncClient(transport=transport, base_url="http://rest") as client:
-            assert (await client.put("/v1/embeddings:put", json=put)).status_code == 200
+            assert (await client.post("/v1/embeddings:put", json=put)).status_code == 200
             rest = (await client.post("/v1/sampling:select", json=protojson.to_dict(req))).json()
             bad = await client.post("/v1/sampling:select", json={**protojson.to_dict(req), "budget": "0"})
         async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:

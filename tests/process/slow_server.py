@@ -17,6 +17,7 @@ from typing import Any
 from curation import __main__ as entry
 from curation import wiring
 from curation.core import checkpoint
+from curation.internal.v1 import classification_pb2 as ipb
 from curation.ops import OperationSpec
 from curation.settings import Settings
 from curation.v1 import classification_pb2 as pb
@@ -29,7 +30,7 @@ log = logging.getLogger("tests.slow_server")
 NAME = "curation.v1.DiagnosticsService/ScoreClassification"
 
 
-def evaluate(request: pb.ScoreClassificationRequest) -> pb.ClassificationEvaluation:
+def evaluate(request: pb.ScoreClassificationRequest) -> ipb.ClassificationEvaluation:
     tag, mode, argument = request.class_names
     log.info("computing", extra={"tag": tag})
     if mode == "block":
@@ -38,11 +39,11 @@ def evaluate(request: pb.ScoreClassificationRequest) -> pb.ClassificationEvaluat
         while not os.path.exists(argument):
             checkpoint()
             time.sleep(0.01)
-    return pb.ClassificationEvaluation(summary=pb.ClassificationSummary(num_assets=len(request.asset_ids)))
+    return ipb.ClassificationEvaluation(summary=pb.ClassificationSummary(num_assets=len(request.asset_ids)))
 
 
 def respond(
-    payload: pb.ClassificationEvaluation, request: pb.ScoreClassificationRequest, info: common_pb2.CacheInfo
+    payload: ipb.ClassificationEvaluation, request: pb.ScoreClassificationRequest, info: common_pb2.CacheInfo
 ) -> pb.ScoreClassificationResponse:
     return pb.ScoreClassificationResponse(summary=payload.summary, cache=info)
 
@@ -50,13 +51,13 @@ def respond(
 def slow_specs() -> list[AnySpec]:
     """The slow operation alone: the registry the compute processes import."""
     spec: OperationSpec[
-        pb.ScoreClassificationRequest, pb.ScoreClassificationResponse, pb.ClassificationEvaluation
+        pb.ScoreClassificationRequest, pb.ScoreClassificationResponse, ipb.ClassificationEvaluation
     ]
     spec = OperationSpec(
         name=NAME,
         request_type=pb.ScoreClassificationRequest,
         response_type=pb.ScoreClassificationResponse,
-        payload_type=pb.ClassificationEvaluation,
+        payload_type=ipb.ClassificationEvaluation,
         evaluate=evaluate,
         respond=respond,
         paging_fields=("page_size", "page_token"),

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from curation.errors import InvalidArgument
+from curation.internal.v1 import classification_pb2 as ipb
 from curation.ops import OperationSpec
 from curation.rest import create_app
 from curation.settings import Settings
@@ -29,7 +30,7 @@ class FakeScoring:
         self.entered = threading.Event()
         self.gate: threading.Event | None = None
 
-    def evaluate(self, request: pb.ScoreClassificationRequest) -> pb.ClassificationEvaluation:
+    def evaluate(self, request: pb.ScoreClassificationRequest) -> ipb.ClassificationEvaluation:
         self.calls += 1
         self.entered.set()
         if self.gate is not None:
@@ -40,7 +41,7 @@ class FakeScoring:
             bad = next(i for i, label in enumerate(request.y_true) if label < 0)
             raise InvalidArgument("labels must be >= 0", field=f"y_true[{bad}]")
         n = len(request.asset_ids)
-        return pb.ClassificationEvaluation(
+        return ipb.ClassificationEvaluation(
             summary=pb.ClassificationSummary(
                 num_assets=n,
                 accuracy=float("nan") if n == 0 else 1.0,
@@ -52,7 +53,7 @@ class FakeScoring:
 
 
 def respond(
-    payload: pb.ClassificationEvaluation, request: pb.ScoreClassificationRequest, info: common_pb2.CacheInfo
+    payload: ipb.ClassificationEvaluation, request: pb.ScoreClassificationRequest, info: common_pb2.CacheInfo
 ) -> pb.ScoreClassificationResponse:
     return pb.ScoreClassificationResponse(
         summary=payload.summary, warnings=payload.warnings, cache=info, next_page_token=request.page_token
@@ -60,7 +61,7 @@ def respond(
 
 
 FakeSpec = OperationSpec[
-    pb.ScoreClassificationRequest, pb.ScoreClassificationResponse, pb.ClassificationEvaluation
+    pb.ScoreClassificationRequest, pb.ScoreClassificationResponse, ipb.ClassificationEvaluation
 ]
 
 
@@ -71,7 +72,7 @@ def fake_spec(
         name=NAME,
         request_type=pb.ScoreClassificationRequest,
         response_type=pb.ScoreClassificationResponse,
-        payload_type=pb.ClassificationEvaluation,
+        payload_type=ipb.ClassificationEvaluation,
         evaluate=scoring.evaluate,
         respond=respond,
         paging_fields=("page_size", "page_token"),

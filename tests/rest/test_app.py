@@ -13,10 +13,10 @@ import httpx
 import pytest
 
 from curation.contract import OFF_LOOP_BYTES
+from curation.internal.v1 import classification_pb2 as ipb
 from curation.rest import context_from_headers, create_app, protojson
 from curation.rest.routes import rest_routes
 from curation.settings import Settings
-from curation.v1 import classification_pb2 as pb
 from curation.wiring import Runtime
 from tests.wire_errors import WireError, rest_error, rest_error_of
 
@@ -294,7 +294,7 @@ async def test_large_bodies_are_parsed_and_printed_off_the_event_loop(
 def test_route_declarations_that_cannot_be_served_fail_at_start_up(runtime: Runtime) -> None:
     [spec] = runtime.ops.specs.values()
     with pytest.raises(ValueError, match="differ"):
-        rest_routes([replace(spec, request_type=pb.ClassificationEvaluation)])
+        rest_routes([replace(spec, request_type=ipb.ClassificationEvaluation)])
     with pytest.raises(KeyError):
         rest_routes([replace(spec, name="curation.v1.DiagnosticsService/NoSuchMethod")])
     with pytest.raises(ValueError, match="both declare"):

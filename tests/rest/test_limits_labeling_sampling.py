@@ -53,7 +53,7 @@ APPLY: dict[str, Any] = {
         ("POST", "/v1/labeling-functions:apply", APPLY, "labeling_functions[0].rule.keyword.patterns[24]"),
         ("POST", "/v1/sampling:select", {"asset_ids": ["a"], "budget": str(MAX_BUDGET + 1)}, "budget"),
         (
-            "PUT",
+            "POST",
             "/v1/embeddings:put",
             {"collection": "c", "dimension": MAX_DIMENSION + 1, "asset_ids": ["a"], "vectors": ""},
             "dimension",
@@ -76,7 +76,7 @@ async def test_a_size_read_from_the_store_is_checked_before_reading(client: http
     """A get of more vector bytes than allowed at the collection's dimension: 400 naming asset_ids."""
     vector = base64.b64encode(bytes(4 * MAX_DIMENSION)).decode()
     put = {"collection": "wide", "dimension": MAX_DIMENSION, "asset_ids": ["a0"], "vectors": vector}
-    assert (await client.put("/v1/embeddings:put", json=put)).status_code == 200
+    assert (await client.post("/v1/embeddings:put", json=put)).status_code == 200
     ids = [f"a{i}" for i in range(MAX_VECTOR_BYTES // (4 * MAX_DIMENSION) + 1)]
     response = await client.post("/v1/embeddings:get", json={"collection": "wide", "asset_ids": ids})
     assert response.status_code == 400, response.text

@@ -100,10 +100,18 @@ async def test_real_responses_validate(client: httpx.AsyncClient, document: dict
 def test_request_schema_accepts_real_requests_and_refuses_unknown_fields(document: dict[str, Any]) -> None:
     schema = {"$ref": "#/components/schemas/curation.v1.ScoreClassificationRequest"}
     request = pb.ScoreClassificationRequest(
-        class_names=["a", "b"], y_true=[0, 1], scores=[0.5, float("inf"), 0.25, 0.75], decision_threshold=0.5
+        class_names=["a", "b"],
+        asset_ids=["x", "y"],
+        y_true=[0, 1],
+        scores=[0.5, float("inf"), 0.25, 0.75],
+        decision_threshold=0.5,
     )
     validator = _validator(document, schema)
     validator.validate(protojson.to_dict(request))
-    assert not validator.is_valid({"y_true": [0], "surprise": 1})
-    assert not validator.is_valid({"scores": ["lots"]})
-    assert not validator.is_valid({"task": "CLASSIFICATION_TASK_TRIANGLE"})
+    # class_names and asset_ids are REQUIRED (google.api.field_behavior): absent or empty is refused.
+    assert not validator.is_valid({"asset_ids": ["x"]})
+    assert not validator.is_valid({"class_names": ["a"], "asset_ids": []})
+    named = {"class_names": ["a"], "asset_ids": ["x"]}
+    assert not validator.is_valid({**named, "y_true": [0], "surprise": 1})
+    assert not validator.is_valid({**named, "scores": ["lots"]})
+    assert not validator.is_valid({**named, "task": "CLASSIFICATION_TASK_TRIANGLE"})

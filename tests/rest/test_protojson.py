@@ -14,6 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from curation.errors import InvalidArgument
+from curation.internal.v1 import cache_pb2
+from curation.internal.v1 import classification_pb2 as ipb
 from curation.rest import protojson
 from curation.v1 import classification_pb2 as pb
 from curation.v1 import common_pb2
@@ -29,10 +31,10 @@ _INTS = {
 TYPES: list[type[Message]] = [
     pb.ScoreClassificationRequest,
     pb.ScoreClassificationResponse,
-    pb.ClassificationEvaluation,
-    common_pb2.ErrorDetail,
-    common_pb2.CacheEnvelope,
-    common_pb2.PageToken,
+    ipb.ClassificationEvaluation,
+    common_pb2.Warning,
+    cache_pb2.CacheEnvelope,
+    cache_pb2.PageToken,
 ]
 
 
@@ -176,7 +178,7 @@ def test_accepted_spellings() -> None:
     assert message.task == pb.CLASSIFICATION_TASK_MULTI_LABEL
     assert message.score_type == pb.SCORE_TYPE_PROBABILITY
     assert message.HasField("decision_threshold") and message.decision_threshold == 1e-3
-    envelope = protojson.parse(b'{"payload": "-_8", "schema_version": "7"}', common_pb2.CacheEnvelope)
+    envelope = protojson.parse(b'{"payload": "-_8", "schema_version": "7"}', cache_pb2.CacheEnvelope)
     assert envelope.payload == b"\xfb\xff" and envelope.schema_version == 7
 
 

@@ -11,6 +11,7 @@ import grpc
 import pytest
 
 from curation.errors import InvalidArgument
+from curation.internal.v1 import classification_pb2 as ipb
 from curation.ops import OperationSpec
 from curation.rpc import GrpcServer, create_grpc_server
 from curation.settings import Settings
@@ -30,7 +31,7 @@ class FakeScoring:
         self.bug = False
         self.gate: threading.Event | None = None
 
-    def evaluate(self, request: pb.ScoreClassificationRequest) -> pb.ClassificationEvaluation:
+    def evaluate(self, request: pb.ScoreClassificationRequest) -> ipb.ClassificationEvaluation:
         self.calls += 1
         if self.gate is not None:
             self.gate.wait(10)
@@ -39,7 +40,7 @@ class FakeScoring:
         bad = [i for i, label in enumerate(request.y_true) if label < 0]
         if bad:
             raise InvalidArgument("labels must be >= 0", field=f"y_true[{bad[0]}]")
-        return pb.ClassificationEvaluation(
+        return ipb.ClassificationEvaluation(
             summary=pb.ClassificationSummary(
                 num_assets=len(request.asset_ids),
                 accuracy=1.0,
@@ -49,13 +50,13 @@ class FakeScoring:
 
 
 def respond(
-    payload: pb.ClassificationEvaluation, request: pb.ScoreClassificationRequest, info: common_pb2.CacheInfo
+    payload: ipb.ClassificationEvaluation, request: pb.ScoreClassificationRequest, info: common_pb2.CacheInfo
 ) -> pb.ScoreClassificationResponse:
     return pb.ScoreClassificationResponse(summary=payload.summary, cache=info)
 
 
 FakeSpec = OperationSpec[
-    pb.ScoreClassificationRequest, pb.ScoreClassificationResponse, pb.ClassificationEvaluation
+    pb.ScoreClassificationRequest, pb.ScoreClassificationResponse, ipb.ClassificationEvaluation
 ]
 
 
@@ -64,7 +65,7 @@ def fake_spec(scoring: FakeScoring, *, warm_up: Callable[[], None] | None = None
         name=NAME,
         request_type=pb.ScoreClassificationRequest,
         response_type=pb.ScoreClassificationResponse,
-        payload_type=pb.ClassificationEvaluation,
+        payload_type=ipb.ClassificationEvaluation,
         evaluate=scoring.evaluate,
         respond=respond,
         paging_fields=("page_size", "page_token"),

@@ -11,6 +11,7 @@ from google.protobuf.message import Message
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
+from curation.internal.v1 import detection_pb2 as ipb
 from curation.ops import ClientStream, Context, Host, OperationSpec
 from curation.rpc import rpc_methods, server_options
 from curation.settings import Settings
@@ -139,13 +140,13 @@ DETECTION = "curation.v1.DiagnosticsService/ScoreDetection"
 DETECTION_STREAM = "curation.v1.DiagnosticsService/ScoreDetectionStream"
 
 
-def count_assets(request: det_pb.ScoreDetectionRequest) -> det_pb.DetectionEvaluation:
+def count_assets(request: det_pb.ScoreDetectionRequest) -> ipb.DetectionEvaluation:
     """A fake detection evaluation: the merged request's assets, in order."""
-    return det_pb.DetectionEvaluation(asset_ids=request.asset_ids, category_names=request.category_names)
+    return ipb.DetectionEvaluation(asset_ids=request.asset_ids, category_names=request.category_names)
 
 
 def respond_detection(
-    payload: det_pb.DetectionEvaluation, request: det_pb.ScoreDetectionRequest, info: common_pb2.CacheInfo
+    payload: ipb.DetectionEvaluation, request: det_pb.ScoreDetectionRequest, info: common_pb2.CacheInfo
 ) -> det_pb.ScoreDetectionResponse:
     return det_pb.ScoreDetectionResponse(
         assets=[det_pb.DetectionAsset(asset_id=a) for a in payload.asset_ids], cache=info
@@ -168,7 +169,7 @@ STREAM_SPECS: list[OperationSpec[Any, Any, Any]] = [
         name=DETECTION,
         request_type=det_pb.ScoreDetectionRequest,
         response_type=det_pb.ScoreDetectionResponse,
-        payload_type=det_pb.DetectionEvaluation,
+        payload_type=ipb.DetectionEvaluation,
         evaluate=count_assets,
         respond=respond_detection,
     ),
@@ -223,8 +224,8 @@ def test_a_streaming_rpc_needs_a_stream_spec_and_only_it() -> None:
         name=DETECTION_STREAM,
         request_type=det_pb.ScoreDetectionStreamRequest,
         response_type=det_pb.ScoreDetectionStreamResponse,
-        payload_type=det_pb.DetectionEvaluation,
-        evaluate=lambda request: det_pb.DetectionEvaluation(),
+        payload_type=ipb.DetectionEvaluation,
+        evaluate=lambda request: ipb.DetectionEvaluation(),
         respond=lambda payload, request, info: det_pb.ScoreDetectionStreamResponse(),
     )
     for spec in (unary_as_stream, stream_as_unary):

@@ -12,6 +12,7 @@ from typing import Any
 
 from curation.core import checkpoint
 from curation.errors import InvalidArgument
+from curation.internal.v1 import classification_pb2 as ipb
 from curation.ops import Cost, OperationSpec
 from curation.v1 import classification_pb2 as pb
 from curation.v1 import common_pb2
@@ -20,7 +21,7 @@ NAME = "curation.v1.DiagnosticsService/ScoreClassification"
 SECONDS_PER_ASSET = 0.1
 
 
-def evaluate(request: pb.ScoreClassificationRequest) -> pb.ClassificationEvaluation:
+def evaluate(request: pb.ScoreClassificationRequest) -> ipb.ClassificationEvaluation:
     for i, label in enumerate(request.y_true):
         if label < 0:
             raise InvalidArgument("labels must be >= 0", field=f"y_true[{i}]")
@@ -28,11 +29,11 @@ def evaluate(request: pb.ScoreClassificationRequest) -> pb.ClassificationEvaluat
     while time.monotonic() < end:
         checkpoint()
         time.sleep(0.005)
-    return pb.ClassificationEvaluation(summary=pb.ClassificationSummary(num_assets=len(request.asset_ids)))
+    return ipb.ClassificationEvaluation(summary=pb.ClassificationSummary(num_assets=len(request.asset_ids)))
 
 
 def respond(
-    payload: pb.ClassificationEvaluation, request: pb.ScoreClassificationRequest, info: common_pb2.CacheInfo
+    payload: ipb.ClassificationEvaluation, request: pb.ScoreClassificationRequest, info: common_pb2.CacheInfo
 ) -> pb.ScoreClassificationResponse:
     return pb.ScoreClassificationResponse(summary=payload.summary, cache=info)
 
@@ -44,7 +45,7 @@ def specs() -> list[OperationSpec[Any, Any, Any]]:
             name=NAME,
             request_type=pb.ScoreClassificationRequest,
             response_type=pb.ScoreClassificationResponse,
-            payload_type=pb.ClassificationEvaluation,
+            payload_type=ipb.ClassificationEvaluation,
             evaluate=evaluate,
             respond=respond,
             cost=lambda r: Cost(memory_bytes=len(r.asset_ids)),

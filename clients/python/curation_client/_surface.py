@@ -88,7 +88,7 @@ PUT_EMBEDDINGS = Rpc(
     method="put_embeddings",
     request_type=embeddings_pb2.PutEmbeddingsRequest,
     response_type=embeddings_pb2.PutEmbeddingsResponse,
-    http_method="PUT",
+    http_method="POST",
     http_path="/v1/embeddings:put",
     idempotent=True,
     client_streaming=False,
@@ -206,7 +206,7 @@ FIND_NEAR_DUPLICATES = Rpc(
     request_type=sampling_pb2.FindNearDuplicatesRequest,
     response_type=sampling_pb2.FindNearDuplicatesResponse,
     http_method="POST",
-    http_path="/v1/sampling:near-duplicates",
+    http_path="/v1/sampling:findNearDuplicates",
     idempotent=True,
     client_streaming=False,
     page_field="groups",
@@ -318,7 +318,7 @@ class SyncMethods(SyncBase):
     ) -> embeddings_pb2.PutEmbeddingsResponse:
         """Store (or overwrite) vectors; creates the collection on first use.
 
-        ``EmbeddingService.PutEmbeddings``; REST ``PUT /v1/embeddings:put``.
+        ``EmbeddingService.PutEmbeddings``; REST ``POST /v1/embeddings:put``.
         """
         return self._invoke(PUT_EMBEDDINGS, request, CallOptions(timeout, metadata, request_id))
 
@@ -448,7 +448,7 @@ class SyncMethods(SyncBase):
     ) -> sampling_pb2.FindNearDuplicatesResponse:
         """Groups of near-duplicate assets (cosine distance under a threshold).
 
-        ``SamplingService.FindNearDuplicates``; REST ``POST /v1/sampling:near-duplicates``.
+        ``SamplingService.FindNearDuplicates``; REST ``POST /v1/sampling:findNearDuplicates``.
         """
         return self._invoke(FIND_NEAR_DUPLICATES, request, CallOptions(timeout, metadata, request_id))
 
@@ -560,7 +560,7 @@ class AsyncMethods(AsyncBase):
     ) -> embeddings_pb2.PutEmbeddingsResponse:
         """Store (or overwrite) vectors; creates the collection on first use.
 
-        ``EmbeddingService.PutEmbeddings``; REST ``PUT /v1/embeddings:put``.
+        ``EmbeddingService.PutEmbeddings``; REST ``POST /v1/embeddings:put``.
         """
         return await self._invoke(PUT_EMBEDDINGS, request, CallOptions(timeout, metadata, request_id))
 
@@ -694,7 +694,7 @@ class AsyncMethods(AsyncBase):
     ) -> sampling_pb2.FindNearDuplicatesResponse:
         """Groups of near-duplicate assets (cosine distance under a threshold).
 
-        ``SamplingService.FindNearDuplicates``; REST ``POST /v1/sampling:near-duplicates``.
+        ``SamplingService.FindNearDuplicates``; REST ``POST /v1/sampling:findNearDuplicates``.
         """
         return await self._invoke(FIND_NEAR_DUPLICATES, request, CallOptions(timeout, metadata, request_id))
 

@@ -58,6 +58,13 @@ def test_the_records_are_the_protos_rpcs(protos: descriptor_pb2.FileDescriptorSe
         assert bool(rpc.http_path) != m.client_streaming  # a route for every unary RPC, none for a stream
 
 
+def test_retried_rpcs_are_the_idempotent_ones(protos: descriptor_pb2.FileDescriptorSet) -> None:
+    """``idempotency_level`` IDEMPOTENT or NO_SIDE_EFFECTS in the protos, and nothing else, is retried."""
+    safe = (descriptor_pb2.MethodOptions.IDEMPOTENT, descriptor_pb2.MethodOptions.NO_SIDE_EFFECTS)
+    declared = {m.name for m in methods(protos) if m.options.idempotency_level in safe}
+    assert {rpc.name for rpc in RPCS if rpc.idempotent} == declared
+
+
 @pytest.mark.parametrize("client", CLIENTS, ids=lambda c: c.__name__)
 def test_every_rpc_has_a_typed_method(client: type, protos: descriptor_pb2.FileDescriptorSet) -> None:
     rest = client in (RestCurationClient, AsyncRestCurationClient)

@@ -21,12 +21,6 @@ from typing import Any
 from google.api import annotations_pb2
 from google.protobuf import descriptor_pb2
 
-options_pb2: Any
-try:  # TEMPORARY (until the protos carry google.api.http): registers the old option before parsing.
-    from curation.v1 import options_pb2
-except ImportError:
-    options_pb2 = None
-
 __all__ = ["render_surface"]
 
 _PAGING = ("page_size", "page_token")
@@ -35,6 +29,8 @@ _RETRYABLE = (
     descriptor_pb2.MethodOptions.NO_SIDE_EFFECTS,
 )
 _FieldProto = descriptor_pb2.FieldDescriptorProto
+# The extension (its .pyi types it as a plain FieldDescriptor, which Extensions[] does not take).
+_HTTP: Any = annotations_pb2.http
 
 
 @dataclass(frozen=True)
@@ -84,9 +80,9 @@ def _python_types(files: list[descriptor_pb2.FileDescriptorProto]) -> dict[str, 
 
 def _http(options: descriptor_pb2.MethodOptions) -> tuple[str, str]:
     """The verb and path of the ``google.api.http`` option, or ``("", "")``."""
-    if not options.HasExtension(annotations_pb2.http):
-        return _legacy_http(options)
-    rule = options.Extensions[annotations_pb2.http]
+    if not options.HasExtension(_HTTP):
+        return "", ""
+    rule = options.Extensions[_HTTP]
     verb = rule.WhichOneof("pattern")
     if verb is None or verb == "custom":
         raise SystemExit(f"unsupported google.api.http rule: {rule}")
@@ -94,14 +90,6 @@ def _http(options: descriptor_pb2.MethodOptions) -> tuple[str, str]:
     if "{" in path or rule.body != "*":
         raise SystemExit(f"{path}: the REST clients send the whole request as the body, with no path fields")
     return verb.upper(), path
-
-
-def _legacy_http(options: descriptor_pb2.MethodOptions) -> tuple[str, str]:
-    """TEMPORARY (until the protos carry google.api.http): the old ``(curation.v1.http)`` option."""
-    if options_pb2 is None or not options.HasExtension(options_pb2.http):
-        return "", ""
-    rule = options.Extensions[options_pb2.http]
-    return rule.method, rule.path
 
 
 def _paging(
@@ -163,38 +151,7 @@ def collect(files: descriptor_pb2.FileDescriptorSet, public: str) -> list[RpcInf
     names = [rpc.method for rpc in rpcs]
     if len(set(names)) != len(names):
         raise SystemExit(f"two RPCs share a method name: {sorted(names)}")
-    return _legacy_idempotency(rpcs)
-
-
-# TEMPORARY (until the protos carry idempotency_level): the RPCs safe to retry. Every RPC is a
-# computation over its request (its cache entry no observable effect) or keeps data under a name the
-# request gives (put, fit, delete: a repeat leaves the same state).
-_IDEMPOTENT_UNTIL_ANNOTATED = frozenset(
-    {
-        "ScoreClassification",
-        "ScoreDetection",
-        "ScoreDetectionStream",
-        "ApplyLabelingFunctions",
-        "AnalyzeLabelingFunctions",
-        "FitLabelModel",
-        "PredictLabelModel",
-        "DeleteLabelModel",
-        "PutEmbeddings",
-        "GetEmbeddings",
-        "DeleteEmbeddings",
-        "Select",
-        "FindNearDuplicates",
-        "Plan",
-    }
-)
-
-
-def _legacy_idempotency(rpcs: list[RpcInfo]) -> list[RpcInfo]:
-    if any(rpc.idempotent for rpc in rpcs):
-        return rpcs
-    from dataclasses import replace  # noqa: PLC0415
-
-    return [replace(rpc, idempotent=rpc.name in _IDEMPOTENT_UNTIL_ANNOTATED) for rpc in rpcs]
+    return rpcs
 
 
 def _docstring(paragraphs: list[str], indent: int) -> str:

@@ -12,15 +12,15 @@ import numpy as np
 import numpy.typing as npt
 
 from curation.errors import InvalidArgument
+from curation.internal.v1 import embeddings_pb2 as ipb
 from curation.ops.embeddings import EmbeddingStore
-from curation.v1 import embeddings_pb2
 
 __all__ = ["require_vectors"]
 
 
 async def require_vectors(
     store: EmbeddingStore, collection: str, ids: Sequence[str], *, field: str = "asset_ids"
-) -> tuple[embeddings_pb2.EmbeddingCollectionHeader, npt.NDArray[np.float32]]:
+) -> tuple[ipb.EmbeddingCollectionHeader, npt.NDArray[np.float32]]:
     """(header, ``len(ids) x dimension`` vectors) of ``ids`` in ``collection``.
 
     NotFound for an unknown collection; InvalidArgument ``field[i]`` for the first ID the collection has

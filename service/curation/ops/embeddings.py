@@ -29,6 +29,7 @@ import numpy.typing as npt
 
 from curation.contract import NAME_PATTERN, is_valid_name
 from curation.errors import InvalidArgument, NotFound
+from curation.internal.v1 import embeddings_pb2 as ipb
 from curation.ops._validate import check_non_empty, unique_strings
 from curation.ops.embedding_limits import MAX_DIMENSION, put_cost, read_cost, request_ids_cost
 from curation.ops.operation_spec import Context, Cost, Host, OperationSpec
@@ -87,16 +88,16 @@ class EmbeddingStore:
         prefix = f"{self.namespace}:emb:{collection}:{generation}:"
         return [prefix + hashlib.sha256(i.encode()).hexdigest()[:32] for i in ids]
 
-    async def header(self, collection: str) -> pb.EmbeddingCollectionHeader | None:
+    async def header(self, collection: str) -> ipb.EmbeddingCollectionHeader | None:
         raw = await self.store.get(self._header_key(collection))
         if raw is None:
             return None
         try:
-            return pb.EmbeddingCollectionHeader.FromString(raw)
+            return ipb.EmbeddingCollectionHeader.FromString(raw)
         except Exception:  # a corrupt header reads as absent
             return None
 
-    async def require(self, collection: str) -> pb.EmbeddingCollectionHeader:
+    async def require(self, collection: str) -> ipb.EmbeddingCollectionHeader:
         head = await self.header(collection)
         if head is None:
             raise NotFound(f"no embedding collection {collection!r} (never created, or deleted)")
@@ -115,13 +116,13 @@ class EmbeddingStore:
         dtype: int,
         ids: Sequence[str],
         vectors: npt.NDArray[np.float32],
-    ) -> tuple[int, bool, pb.EmbeddingCollectionHeader]:
+    ) -> tuple[int, bool, ipb.EmbeddingCollectionHeader]:
         """Store ``vectors`` (n x dimension) under ``ids``, all or none; (stored, created, header)."""
         kind = _dtype_enum(dtype)
         head = await self.header(collection)
         created = head is None
         if head is None:
-            head = pb.EmbeddingCollectionHeader(
+            head = ipb.EmbeddingCollectionHeader(
                 dimension=dimension, dtype=kind, generation=secrets.token_hex(8)
             )
         else:
@@ -145,7 +146,7 @@ class EmbeddingStore:
 
     async def get(
         self, collection: str, ids: Sequence[str]
-    ) -> tuple[pb.EmbeddingCollectionHeader, npt.NDArray[np.bool_], npt.NDArray[np.float32]]:
+    ) -> tuple[ipb.EmbeddingCollectionHeader, npt.NDArray[np.bool_], npt.NDArray[np.float32]]:
         """(header, found mask, n x dimension float32 with zero rows where not found)."""
         head = await self.require(collection)
         dt = _DTYPES[_dtype_enum(head.dtype)]

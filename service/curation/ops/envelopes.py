@@ -26,7 +26,7 @@ from typing import Final, Literal
 
 from google.protobuf.message import DecodeError
 
-from curation.v1 import common_pb2
+from curation.internal.v1 import cache_pb2
 
 __all__ = ["SCHEMA_VERSION", "Envelopes", "Rejected", "RejectReason", "SigningKeys", "load_signing_keys"]
 
@@ -121,7 +121,7 @@ class Envelopes:
 
     def seal(self, *, operation: str, key_digest: str, key: str, payload: bytes) -> bytes:
         """The serialized envelope of ``payload``, stored under ``key``, signed with the first key."""
-        return common_pb2.CacheEnvelope(
+        return cache_pb2.CacheEnvelope(
             schema_version=SCHEMA_VERSION,
             operation=operation,
             key_digest=key_digest,
@@ -134,7 +134,7 @@ class Envelopes:
         """The payload of an envelope read under ``key`` for ``operation`` (and ``key_digest`` unless it is
         empty); raises ``Rejected`` for anything corrupt, stale, unsigned or signed by an unknown key."""
         try:
-            envelope = common_pb2.CacheEnvelope.FromString(raw)
+            envelope = cache_pb2.CacheEnvelope.FromString(raw)
         except DecodeError:
             raise Rejected("corrupt") from None
         if (

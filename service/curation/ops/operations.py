@@ -32,6 +32,7 @@ from curation.cache.base import Cache
 from curation.contract import DEFAULT_CACHE_TTL_SECONDS, OFF_LOOP_BYTES
 from curation.core import Cancelled, CancelToken, cancellable
 from curation.errors import CurationError, DeadlineExceeded, LimitExceeded, NotFound, Unavailable
+from curation.internal.v1 import cache_pb2
 from curation.ops.admission import Admission
 from curation.ops.envelopes import SCHEMA_VERSION, Envelopes, Rejected, SigningKeys
 from curation.ops.keys import body_alias_key, canonical_bytes, check_namespace, key_digest, storage_key
@@ -363,7 +364,7 @@ class Operations:
         raw = await self.cache.get(alias_key)
         if raw is None:
             return None
-        alias = self._open(raw, "alias:" + name, "", common_pb2.BodyAlias, key=alias_key)
+        alias = self._open(raw, "alias:" + name, "", cache_pb2.BodyAlias, key=alias_key)
         if alias is None:
             return None
         payload = await self._load(spec, ctx.namespace, alias.key_digest, max_payload_bytes)
@@ -561,7 +562,7 @@ class Operations:
                 getattr(paging, field).CopyFrom(value)
             else:
                 setattr(paging, field, value)
-        alias = common_pb2.BodyAlias(key_digest=digest, paging_request=paging.SerializeToString())
+        alias = cache_pb2.BodyAlias(key_digest=digest, paging_request=paging.SerializeToString())
         key = body_alias_key(ctx.namespace, spec.name, spec.version, body_digest, body_format)
         sealed = self.envelopes.seal(
             operation="alias:" + spec.name, key_digest="", key=key, payload=alias.SerializeToString()

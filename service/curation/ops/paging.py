@@ -1,7 +1,7 @@
 """Page tokens and page sizes, shared by every operation that returns a ranked list in pages.
 
-A token is the base64url of ``curation.v1.PageToken``: the digest of the cached evaluation it was issued
-for and an offset into its ranked list. A token is only valid for the same request (same digest).
+A token is the base64url of ``curation.internal.v1.PageToken``: the digest of the cached evaluation it
+was issued for and an offset into its ranked list. A token is only valid for the same request (same digest).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import binascii
 from google.protobuf.message import DecodeError
 
 from curation.errors import InvalidArgument
-from curation.v1 import common_pb2
+from curation.internal.v1 import cache_pb2
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -29,7 +29,7 @@ MAX_PAGE_SIZE = 10_000
 
 def encode_page_token(key_digest: str, offset: int) -> str:
     """Token for the page that starts at ``offset`` of the evaluation stored under ``key_digest``."""
-    raw = common_pb2.PageToken(key_digest=key_digest, offset=offset).SerializeToString()
+    raw = cache_pb2.PageToken(key_digest=key_digest, offset=offset).SerializeToString()
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
@@ -39,7 +39,7 @@ def decode_page_token(token: str, key_digest: str, *, field: str = "page_token")
         return 0
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        msg = common_pb2.PageToken.FromString(raw)
+        msg = cache_pb2.PageToken.FromString(raw)
     except (binascii.Error, ValueError, DecodeError):
         raise InvalidArgument("malformed page token", field=field) from None
     if msg.key_digest != key_digest:

@@ -29,8 +29,8 @@ M = TypeVar("M", bound=Message)
 # Measured RSS per serialized byte (single- and multi-label classification with 10 classes and
 # 50-100k rows: 4.9-7.0; detection with 20 categories and 500 images: 2.2-2.7), rounded up.
 MEMORY_PER_SERIALIZED_BYTE: dict[str, float] = {
-    "curation.v1.ClassificationEvaluation": 7.5,
-    "curation.v1.DetectionEvaluation": 3.0,
+    "curation.internal.v1.ClassificationEvaluation": 7.5,
+    "curation.internal.v1.DetectionEvaluation": 3.0,
 }
 UNMEASURED_FACTOR = 7.5
 

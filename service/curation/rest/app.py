@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
+from starlette.routing import Route, request_response
 from starlette.types import Receive
 
 import curation
@@ -35,6 +36,7 @@ from curation.logs import REQUEST_ID
 from curation.metrics import CONTENT_TYPE_LATEST
 from curation.ops import Context
 from curation.rest import protojson
+from curation.rest.deprecation import Deprecated
 from curation.rest.docs import DOCS_PATH, add_docs
 from curation.rest.encoding import Inflater, body_inflater
 from curation.rest.errors import JSON, curation_error_handler, http_error_handler
@@ -153,8 +155,9 @@ class _ProtoApp(FastAPI):
 
 
 def create_app(runtime: Runtime) -> FastAPI:
-    """The REST app over ``runtime``: one route per registered RPC with a ``(curation.v1.http)`` option,
-    ``/healthz``, ``/readyz``, ``/metrics``, ``/openapi.json`` (generated from the protos) and ``/docs``."""
+    """The REST app over ``runtime``: the routes of every registered RPC with a ``google.api.http``
+    option (its old, deprecated routes marked by headers), ``/healthz``, ``/readyz``, ``/metrics``,
+    ``/openapi.json`` (generated from the protos) and ``/docs``."""
     routes = rest_routes(runtime.ops.specs.values())
     app = _ProtoApp(
         title="curation",
@@ -163,10 +166,16 @@ def create_app(runtime: Runtime) -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json",
     )
+    successors = {route.rpc: route.path for route in routes if not route.deprecated}
     for route in routes:
-        app.router.add_route(
-            route.path, _rpc_endpoint(route, runtime), methods=[route.http_method], include_in_schema=False
-        )
+        endpoint = _rpc_endpoint(route, runtime)
+        if route.deprecated:
+            old = Deprecated(request_response(endpoint), successors[route.rpc])
+            app.router.routes.append(
+                Route(route.path, old, methods=[route.http_method], include_in_schema=False)
+            )
+        else:
+            app.router.add_route(route.path, endpoint, methods=[route.http_method], include_in_schema=False)
 
     async def healthz(request: Request) -> Response:
         return _json({"status": "ok"})

@@ -1,12 +1,17 @@
 """The OpenAPI 3.1 document of the REST adapter, generated from the proto descriptors.
 
 Component schemas follow the proto3 JSON mapping as ``curation.rest.protojson`` implements it: proto
-field names, 64-bit integers as decimal strings (numbers accepted), floats as numbers or
+field names, 64-bit integers as decimal strings (``type: string, format: int64``), floats as numbers or
 ``"NaN"``/``"Infinity"``/``"-Infinity"``, bytes as base64, enums by name (or number), repeated
 fields as arrays, maps as objects, unknown properties refused. Schemas are JSON Schema 2020-12 (the
 dialect of OpenAPI 3.1). They describe what the server emits exactly and what it accepts slightly
-narrowly (it also accepts lowerCamelCase names, ``null`` for "absent", integers as strings), so
-values generated from them are valid requests.
+narrowly (it also accepts lowerCamelCase names, ``null`` for "absent", 64-bit integers as numbers and
+32-bit ones as strings), so values generated from them are valid requests.
+
+Fields marked ``google.api.field_behavior`` REQUIRED (refused when absent) are ``required``; OUTPUT_ONLY
+ones are ``readOnly``. Only messages reachable from the served RPCs appear: the internal storage
+messages (``curation.internal.v1``) never do. Deprecated routes (a rule's additional bindings) are
+``deprecated`` operations.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import itertools
 from collections.abc import Iterable
 from typing import Any
 
+from google.api import field_behavior_pb2
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
 from curation.contract import (
@@ -37,9 +43,10 @@ _FLOAT_OVERFLOW = float(2**128 - 2**103)
 _NON_FINITE = {"type": "string", "enum": ["NaN", "Infinity", "-Infinity"]}
 _B64 = "[A-Za-z0-9+/_-]"
 _BASE64_PATTERN = f"^(?:{_B64}{{4}})*(?:{_B64}{{2}}(?:==)?|{_B64}{{3}}=?)?$"
-# 18 digits always fit int64 and 19 always fit uint64: generated strings are never out of range.
-_INT64 = {"type": "string", "pattern": "^-?[0-9]{1,18}$"}
-_UINT64 = {"type": "string", "pattern": "^[0-9]{1,19}$"}
+# proto-JSON writes 64-bit integers as strings (JavaScript numbers lose precision past 2**53). 18 digits
+# always fit int64 and 19 always fit uint64: generated strings are never out of range.
+_INT64 = {"type": "string", "format": "int64", "pattern": "^-?[0-9]{1,18}$"}
+_UINT64 = {"type": "string", "format": "uint64", "pattern": "^[0-9]{1,19}$"}
 
 _SCALARS: dict[int, dict[str, Any]] = {
     _FD.TYPE_INT32: {"type": "integer", "minimum": -(2**31), "maximum": 2**31 - 1},
@@ -47,11 +54,11 @@ _SCALARS: dict[int, dict[str, Any]] = {
     _FD.TYPE_SFIXED32: {"type": "integer", "minimum": -(2**31), "maximum": 2**31 - 1},
     _FD.TYPE_UINT32: {"type": "integer", "minimum": 0, "maximum": 2**32 - 1},
     _FD.TYPE_FIXED32: {"type": "integer", "minimum": 0, "maximum": 2**32 - 1},
-    _FD.TYPE_INT64: {"anyOf": [_INT64, {"type": "integer", "minimum": -(2**63), "maximum": 2**63 - 1}]},
-    _FD.TYPE_SINT64: {"anyOf": [_INT64, {"type": "integer", "minimum": -(2**63), "maximum": 2**63 - 1}]},
-    _FD.TYPE_SFIXED64: {"anyOf": [_INT64, {"type": "integer", "minimum": -(2**63), "maximum": 2**63 - 1}]},
-    _FD.TYPE_UINT64: {"anyOf": [_UINT64, {"type": "integer", "minimum": 0, "maximum": 2**64 - 1}]},
-    _FD.TYPE_FIXED64: {"anyOf": [_UINT64, {"type": "integer", "minimum": 0, "maximum": 2**64 - 1}]},
+    _FD.TYPE_INT64: _INT64,
+    _FD.TYPE_SINT64: _INT64,
+    _FD.TYPE_SFIXED64: _INT64,
+    _FD.TYPE_UINT64: _UINT64,
+    _FD.TYPE_FIXED64: _UINT64,
     _FD.TYPE_DOUBLE: {"anyOf": [{"type": "number"}, _NON_FINITE]},
     _FD.TYPE_FLOAT: {
         "anyOf": [
@@ -149,13 +156,41 @@ def _field_schema(fd: FieldDescriptor, pending: list[Descriptor]) -> dict[str, A
     return _value_schema(fd, pending)
 
 
+def field_behaviors(fd: FieldDescriptor) -> frozenset[int]:
+    """The field's ``google.api.field_behavior`` values (``field_behavior_pb2.REQUIRED``, ...)."""
+    options: Any = fd.GetOptions()
+    return frozenset(options.Extensions[field_behavior_pb2.field_behavior])
+
+
+def _not_empty(fd: FieldDescriptor, schema: dict[str, Any]) -> dict[str, Any]:
+    """A REQUIRED field's schema: the service refuses the empty list and the empty string too (the
+    server writes every field, defaults included, so ``required`` alone would admit them)."""
+    if fd.is_repeated:
+        return {**schema, "minItems": 1}
+    if fd.type in (_FD.TYPE_STRING, _FD.TYPE_BYTES):
+        return {**schema, "minLength": 1}
+    return schema
+
+
 def _message_schema(descriptor: Descriptor, pending: list[Descriptor]) -> dict[str, Any]:
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for fd in descriptor.fields:
+        properties[fd.name] = _field_schema(fd, pending)
+        behaviors = field_behaviors(fd)
+        if field_behavior_pb2.REQUIRED in behaviors:
+            required.append(fd.name)
+            properties[fd.name] = _not_empty(fd, properties[fd.name])
+        if field_behavior_pb2.OUTPUT_ONLY in behaviors:
+            properties[fd.name] = {**properties[fd.name], "readOnly": True}
     schema: dict[str, Any] = {
         "type": "object",
         "title": descriptor.full_name,
-        "properties": {fd.name: _field_schema(fd, pending) for fd in descriptor.fields},
+        "properties": properties,
         "additionalProperties": False,
     }
+    if required:
+        schema["required"] = required
     exclusive = [
         {"not": {"required": [a.name, b.name]}}
         for oneof in descriptor.oneofs
@@ -244,9 +279,13 @@ def _rpc_operation(route: RestRoute) -> dict[str, Any]:
             **_json(schema_ref(ERROR_SCHEMA_NAME), _ERROR_DESCRIPTION),
             "headers": _RETRY_HEADERS if status in (429, 503) else _REQUEST_ID,
         }
+    operation_id = f"{service.rsplit('.', 1)[-1]}.{method}"
     return {
-        "operationId": f"{service.rsplit('.', 1)[-1]}.{method}",
+        "operationId": f"{operation_id}.deprecated{route.http_method.title()}"
+        if route.deprecated
+        else operation_id,
         "summary": route.rpc,
+        **({"deprecated": True} if route.deprecated else {}),
         "tags": [service],
         "parameters": REQUEST_HEADERS,
         "requestBody": {

@@ -1,4 +1,5 @@
 from curation.v1 import common_pb2 as _common_pb2
+from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -256,15 +257,3 @@ class ScoreClassificationResponse(_message.Message):
     cache: _common_pb2.CacheInfo
     warnings: _containers.RepeatedCompositeFieldContainer[_common_pb2.Warning]
     def __init__(self, summary: _Optional[_Union[ClassificationSummary, _Mapping]] = ..., slices: _Optional[_Iterable[_Union[SliceReport, _Mapping]]] = ..., misclassified: _Optional[_Iterable[_Union[MisclassifiedAsset, _Mapping]]] = ..., misclassified_total: _Optional[int] = ..., next_page_token: _Optional[str] = ..., cache: _Optional[_Union[_common_pb2.CacheInfo, _Mapping]] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.Warning, _Mapping]]] = ...) -> None: ...
-
-class ClassificationEvaluation(_message.Message):
-    __slots__ = ("summary", "slices", "misclassified", "warnings")
-    SUMMARY_FIELD_NUMBER: _ClassVar[int]
-    SLICES_FIELD_NUMBER: _ClassVar[int]
-    MISCLASSIFIED_FIELD_NUMBER: _ClassVar[int]
-    WARNINGS_FIELD_NUMBER: _ClassVar[int]
-    summary: ClassificationSummary
-    slices: _containers.RepeatedCompositeFieldContainer[SliceReport]
-    misclassified: _containers.RepeatedCompositeFieldContainer[MisclassifiedAsset]
-    warnings: _containers.RepeatedCompositeFieldContainer[_common_pb2.Warning]
-    def __init__(self, summary: _Optional[_Union[ClassificationSummary, _Mapping]] = ..., slices: _Optional[_Iterable[_Union[SliceReport, _Mapping]]] = ..., misclassified: _Optional[_Iterable[_Union[MisclassifiedAsset, _Mapping]]] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.Warning, _Mapping]]] = ...) -> None: ...

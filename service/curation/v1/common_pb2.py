@@ -24,25 +24,18 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x63uration/v1/common.proto\x12\x0b\x63uration.v1\"-\n\x0eMetadataColumn\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x0e\n\x06values\x18\x02 \x03(\t\"/\n\tCacheInfo\x12\x0e\n\x06\x63\x61\x63hed\x18\x01 \x01(\x08\x12\x12\n\nkey_digest\x18\x02 \x01(\t\"7\n\x07Warning\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\r\n\x05\x66ield\x18\x03 \x01(\t\"O\n\x0b\x45rrorDetail\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\r\n\x05\x66ield\x18\x03 \x01(\t\x12\x12\n\nrequest_id\x18\x04 \x01(\t\"\x82\x01\n\rCacheEnvelope\x12\x16\n\x0eschema_version\x18\x01 \x01(\r\x12\x11\n\toperation\x18\x02 \x01(\t\x12\x12\n\nkey_digest\x18\x03 \x01(\t\x12\x0f\n\x07payload\x18\x04 \x01(\x0c\x12\x0e\n\x06key_id\x18\x05 \x01(\t\x12\x11\n\tsignature\x18\x06 \x01(\x0c\"/\n\tPageToken\x12\x12\n\nkey_digest\x18\x01 \x01(\t\x12\x0e\n\x06offset\x18\x02 \x01(\x03\"7\n\tBodyAlias\x12\x12\n\nkey_digest\x18\x01 \x01(\t\x12\x16\n\x0epaging_request\x18\x02 \x01(\x0c\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x63uration/v1/common.proto\x12\x0b\x63uration.v1\"-\n\x0eMetadataColumn\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x0e\n\x06values\x18\x02 \x03(\t\"/\n\tCacheInfo\x12\x0e\n\x06\x63\x61\x63hed\x18\x01 \x01(\x08\x12\x12\n\nkey_digest\x18\x02 \x01(\t\"7\n\x07Warning\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\r\n\x05\x66ield\x18\x03 \x01(\tB\xab\x01\n%io.github.curationservice.curation.v1B\x0b\x43ommonProtoP\x01ZBgithub.com/curation-service/curation/gen/go/curation/v1;curationv1\xa2\x02\x03\x43XX\xaa\x02\x0b\x43uration.V1\xca\x02\x0b\x43uration\\V1\xea\x02\x0c\x43uration::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'curation.v1.common_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
-  DESCRIPTOR._loaded_options = None
+  _globals['DESCRIPTOR']._loaded_options = None
+  _globals['DESCRIPTOR']._serialized_options = b'\n%io.github.curationservice.curation.v1B\013CommonProtoP\001ZBgithub.com/curation-service/curation/gen/go/curation/v1;curationv1\242\002\003CXX\252\002\013Curation.V1\312\002\013Curation\\V1\352\002\014Curation::V1'
   _globals['_METADATACOLUMN']._serialized_start=41
   _globals['_METADATACOLUMN']._serialized_end=86
   _globals['_CACHEINFO']._serialized_start=88
   _globals['_CACHEINFO']._serialized_end=135
   _globals['_WARNING']._serialized_start=137
   _globals['_WARNING']._serialized_end=192
-  _globals['_ERRORDETAIL']._serialized_start=194
-  _globals['_ERRORDETAIL']._serialized_end=273
-  _globals['_CACHEENVELOPE']._serialized_start=276
-  _globals['_CACHEENVELOPE']._serialized_end=406
-  _globals['_PAGETOKEN']._serialized_start=408
-  _globals['_PAGETOKEN']._serialized_end=455
-  _globals['_BODYALIAS']._serialized_start=457
-  _globals['_BODYALIAS']._serialized_end=512
 # @@protoc_insertion_point(module_scope)

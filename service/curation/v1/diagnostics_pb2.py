@@ -24,20 +24,23 @@ _sym_db = _symbol_database.Default()
 
 from curation.v1 import classification_pb2 as curation_dot_v1_dot_classification__pb2
 from curation.v1 import detection_pb2 as curation_dot_v1_dot_detection__pb2
-from curation.v1 import options_pb2 as curation_dot_v1_dot_options__pb2
+from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1d\x63uration/v1/diagnostics.proto\x12\x0b\x63uration.v1\x1a curation/v1/classification.proto\x1a\x1b\x63uration/v1/detection.proto\x1a\x19\x63uration/v1/options.proto2\xa9\x03\n\x12\x44iagnosticsService\x12\x9a\x01\n\x13ScoreClassification\x12\'.curation.v1.ScoreClassificationRequest\x1a(.curation.v1.ScoreClassificationResponse\"0\xca\xf3\x18,\n\x04POST\x12$/v1/diagnostics/classification:score\x12\x86\x01\n\x0eScoreDetection\x12\".curation.v1.ScoreDetectionRequest\x1a#.curation.v1.ScoreDetectionResponse\"+\xca\xf3\x18\'\n\x04POST\x12\x1f/v1/diagnostics/detection:score\x12m\n\x14ScoreDetectionStream\x12(.curation.v1.ScoreDetectionStreamRequest\x1a).curation.v1.ScoreDetectionStreamResponse(\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1d\x63uration/v1/diagnostics.proto\x12\x0b\x63uration.v1\x1a curation/v1/classification.proto\x1a\x1b\x63uration/v1/detection.proto\x1a\x1cgoogle/api/annotations.proto2\xb2\x03\n\x12\x44iagnosticsService\x12\x9c\x01\n\x13ScoreClassification\x12\'.curation.v1.ScoreClassificationRequest\x1a(.curation.v1.ScoreClassificationResponse\"2\x90\x02\x01\x82\xd3\xe4\x93\x02)\"$/v1/diagnostics/classification:score:\x01*\x12\x88\x01\n\x0eScoreDetection\x12\".curation.v1.ScoreDetectionRequest\x1a#.curation.v1.ScoreDetectionResponse\"-\x90\x02\x01\x82\xd3\xe4\x93\x02$\"\x1f/v1/diagnostics/detection:score:\x01*\x12r\n\x14ScoreDetectionStream\x12(.curation.v1.ScoreDetectionStreamRequest\x1a).curation.v1.ScoreDetectionStreamResponse\"\x03\x90\x02\x01(\x01\x42\xb0\x01\n%io.github.curationservice.curation.v1B\x10\x44iagnosticsProtoP\x01ZBgithub.com/curation-service/curation/gen/go/curation/v1;curationv1\xa2\x02\x03\x43XX\xaa\x02\x0b\x43uration.V1\xca\x02\x0b\x43uration\\V1\xea\x02\x0c\x43uration::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'curation.v1.diagnostics_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
-  DESCRIPTOR._loaded_options = None
+  _globals['DESCRIPTOR']._loaded_options = None
+  _globals['DESCRIPTOR']._serialized_options = b'\n%io.github.curationservice.curation.v1B\020DiagnosticsProtoP\001ZBgithub.com/curation-service/curation/gen/go/curation/v1;curationv1\242\002\003CXX\252\002\013Curation.V1\312\002\013Curation\\V1\352\002\014Curation::V1'
   _globals['_DIAGNOSTICSSERVICE'].methods_by_name['ScoreClassification']._loaded_options = None
-  _globals['_DIAGNOSTICSSERVICE'].methods_by_name['ScoreClassification']._serialized_options = b'\312\363\030,\n\004POST\022$/v1/diagnostics/classification:score'
+  _globals['_DIAGNOSTICSSERVICE'].methods_by_name['ScoreClassification']._serialized_options = b'\220\002\001\202\323\344\223\002)\"$/v1/diagnostics/classification:score:\001*'
   _globals['_DIAGNOSTICSSERVICE'].methods_by_name['ScoreDetection']._loaded_options = None
-  _globals['_DIAGNOSTICSSERVICE'].methods_by_name['ScoreDetection']._serialized_options = b'\312\363\030\'\n\004POST\022\037/v1/diagnostics/detection:score'
-  _globals['_DIAGNOSTICSSERVICE']._serialized_start=137
-  _globals['_DIAGNOSTICSSERVICE']._serialized_end=562
+  _globals['_DIAGNOSTICSSERVICE'].methods_by_name['ScoreDetection']._serialized_options = b'\220\002\001\202\323\344\223\002$\"\037/v1/diagnostics/detection:score:\001*'
+  _globals['_DIAGNOSTICSSERVICE'].methods_by_name['ScoreDetectionStream']._loaded_options = None
+  _globals['_DIAGNOSTICSSERVICE'].methods_by_name['ScoreDetectionStream']._serialized_options = b'\220\002\001'
+  _globals['_DIAGNOSTICSSERVICE']._serialized_start=140
+  _globals['_DIAGNOSTICSSERVICE']._serialized_end=574
 # @@protoc_insertion_point(module_scope)

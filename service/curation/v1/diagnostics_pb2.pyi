@@ -1,6 +1,6 @@
 from curation.v1 import classification_pb2 as _classification_pb2
 from curation.v1 import detection_pb2 as _detection_pb2
-from curation.v1 import options_pb2 as _options_pb2
+from google.api import annotations_pb2 as _annotations_pb2
 from google.protobuf import descriptor as _descriptor
 from typing import ClassVar as _ClassVar
 

@@ -1,4 +1,5 @@
-from curation.v1 import options_pb2 as _options_pb2
+from google.api import annotations_pb2 as _annotations_pb2
+from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -86,13 +87,3 @@ class DeleteEmbeddingsResponse(_message.Message):
     deleted: int
     collection_deleted: bool
     def __init__(self, deleted: _Optional[int] = ..., collection_deleted: _Optional[bool] = ...) -> None: ...
-
-class EmbeddingCollectionHeader(_message.Message):
-    __slots__ = ("dimension", "dtype", "generation")
-    DIMENSION_FIELD_NUMBER: _ClassVar[int]
-    DTYPE_FIELD_NUMBER: _ClassVar[int]
-    GENERATION_FIELD_NUMBER: _ClassVar[int]
-    dimension: int
-    dtype: EmbeddingDtype
-    generation: str
-    def __init__(self, dimension: _Optional[int] = ..., dtype: _Optional[_Union[EmbeddingDtype, str]] = ..., generation: _Optional[str] = ...) -> None: ...

@@ -1,5 +1,6 @@
 from curation.v1 import common_pb2 as _common_pb2
-from curation.v1 import options_pb2 as _options_pb2
+from google.api import annotations_pb2 as _annotations_pb2
+from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -230,16 +231,6 @@ class ApplyLabelingFunctionsResponse(_message.Message):
     warnings: _containers.RepeatedCompositeFieldContainer[_common_pb2.Warning]
     def __init__(self, label_matrix: _Optional[_Union[LabelMatrix, _Mapping]] = ..., counts: _Optional[_Iterable[_Union[LabelingFunctionCount, _Mapping]]] = ..., cache: _Optional[_Union[_common_pb2.CacheInfo, _Mapping]] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.Warning, _Mapping]]] = ...) -> None: ...
 
-class AppliedLabelingFunctions(_message.Message):
-    __slots__ = ("label_matrix", "counts", "warnings")
-    LABEL_MATRIX_FIELD_NUMBER: _ClassVar[int]
-    COUNTS_FIELD_NUMBER: _ClassVar[int]
-    WARNINGS_FIELD_NUMBER: _ClassVar[int]
-    label_matrix: LabelMatrix
-    counts: _containers.RepeatedCompositeFieldContainer[LabelingFunctionCount]
-    warnings: _containers.RepeatedCompositeFieldContainer[_common_pb2.Warning]
-    def __init__(self, label_matrix: _Optional[_Union[LabelMatrix, _Mapping]] = ..., counts: _Optional[_Iterable[_Union[LabelingFunctionCount, _Mapping]]] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.Warning, _Mapping]]] = ...) -> None: ...
-
 class AnalyzeLabelingFunctionsRequest(_message.Message):
     __slots__ = ("class_names", "label_matrix", "function_names", "gold")
     CLASS_NAMES_FIELD_NUMBER: _ClassVar[int]
@@ -289,20 +280,6 @@ class AnalyzeLabelingFunctionsResponse(_message.Message):
     cache: _common_pb2.CacheInfo
     warnings: _containers.RepeatedCompositeFieldContainer[_common_pb2.Warning]
     def __init__(self, functions: _Optional[_Iterable[_Union[LabelingFunctionSummary, _Mapping]]] = ..., label_coverage: _Optional[float] = ..., label_overlap: _Optional[float] = ..., label_conflict: _Optional[float] = ..., cache: _Optional[_Union[_common_pb2.CacheInfo, _Mapping]] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.Warning, _Mapping]]] = ...) -> None: ...
-
-class LabelingFunctionAnalysis(_message.Message):
-    __slots__ = ("functions", "label_coverage", "label_overlap", "label_conflict", "warnings")
-    FUNCTIONS_FIELD_NUMBER: _ClassVar[int]
-    LABEL_COVERAGE_FIELD_NUMBER: _ClassVar[int]
-    LABEL_OVERLAP_FIELD_NUMBER: _ClassVar[int]
-    LABEL_CONFLICT_FIELD_NUMBER: _ClassVar[int]
-    WARNINGS_FIELD_NUMBER: _ClassVar[int]
-    functions: _containers.RepeatedCompositeFieldContainer[LabelingFunctionSummary]
-    label_coverage: float
-    label_overlap: float
-    label_conflict: float
-    warnings: _containers.RepeatedCompositeFieldContainer[_common_pb2.Warning]
-    def __init__(self, functions: _Optional[_Iterable[_Union[LabelingFunctionSummary, _Mapping]]] = ..., label_coverage: _Optional[float] = ..., label_overlap: _Optional[float] = ..., label_conflict: _Optional[float] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.Warning, _Mapping]]] = ...) -> None: ...
 
 class FitLabelModelRequest(_message.Message):
     __slots__ = ("class_names", "asset_ids", "label_matrix", "model", "task", "class_balance", "lf_accuracies", "seed", "max_iterations", "tie_break", "omit_predictions")
@@ -383,24 +360,6 @@ class FitLabelModelResponse(_message.Message):
     cache: _common_pb2.CacheInfo
     warnings: _containers.RepeatedCompositeFieldContainer[_common_pb2.Warning]
     def __init__(self, model_id: _Optional[str] = ..., model: _Optional[_Union[LabelModelType, str]] = ..., task: _Optional[_Union[LabelTask, str]] = ..., parameters: _Optional[_Iterable[_Union[LabelModelParameters, _Mapping]]] = ..., predictions: _Optional[_Union[LabelPredictions, _Mapping]] = ..., cache: _Optional[_Union[_common_pb2.CacheInfo, _Mapping]] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.Warning, _Mapping]]] = ...) -> None: ...
-
-class FittedLabelModel(_message.Message):
-    __slots__ = ("model", "task", "class_names", "num_functions", "parameters", "predictions", "warnings")
-    MODEL_FIELD_NUMBER: _ClassVar[int]
-    TASK_FIELD_NUMBER: _ClassVar[int]
-    CLASS_NAMES_FIELD_NUMBER: _ClassVar[int]
-    NUM_FUNCTIONS_FIELD_NUMBER: _ClassVar[int]
-    PARAMETERS_FIELD_NUMBER: _ClassVar[int]
-    PREDICTIONS_FIELD_NUMBER: _ClassVar[int]
-    WARNINGS_FIELD_NUMBER: _ClassVar[int]
-    model: LabelModelType
-    task: LabelTask
-    class_names: _containers.RepeatedScalarFieldContainer[str]
-    num_functions: int
-    parameters: _containers.RepeatedCompositeFieldContainer[LabelModelParameters]
-    predictions: LabelPredictions
-    warnings: _containers.RepeatedCompositeFieldContainer[_common_pb2.Warning]
-    def __init__(self, model: _Optional[_Union[LabelModelType, str]] = ..., task: _Optional[_Union[LabelTask, str]] = ..., class_names: _Optional[_Iterable[str]] = ..., num_functions: _Optional[int] = ..., parameters: _Optional[_Iterable[_Union[LabelModelParameters, _Mapping]]] = ..., predictions: _Optional[_Union[LabelPredictions, _Mapping]] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.Warning, _Mapping]]] = ...) -> None: ...
 
 class PredictLabelModelRequest(_message.Message):
     __slots__ = ("model_id", "asset_ids", "label_matrix", "tie_break")

@@ -23,47 +23,53 @@ _sym_db = _symbol_database.Default()
 
 
 from . import common_pb2 as curation_dot_v1_dot_common__pb2
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n curation/v1/classification.proto\x12\x0b\x63uration.v1\x1a\x18\x63uration/v1/common.proto\"\xb3\x04\n\x1aScoreClassificationRequest\x12\x13\n\x0b\x63lass_names\x18\x01 \x03(\t\x12\x11\n\tasset_ids\x18\x02 \x03(\t\x12-\n\x04task\x18\x03 \x01(\x0e\x32\x1f.curation.v1.ClassificationTask\x12\x0e\n\x06y_true\x18\x04 \x03(\x05\x12\x0e\n\x06y_pred\x18\x05 \x03(\x05\x12\x18\n\x10y_true_indicator\x18\x06 \x03(\x08\x12\x18\n\x10y_pred_indicator\x18\x07 \x03(\x08\x12\x0e\n\x06scores\x18\x08 \x03(\x02\x12*\n\nscore_type\x18\t \x01(\x0e\x32\x16.curation.v1.ScoreType\x12\x1f\n\x12\x64\x65\x63ision_threshold\x18\n \x01(\x01H\x00\x88\x01\x01\x12\r\n\x05top_k\x18\x0b \x03(\x05\x12\x18\n\x10\x63\x61libration_bins\x18\x0c \x01(\x05\x12-\n\x08metadata\x18\r \x03(\x0b\x32\x1b.curation.v1.MetadataColumn\x12\x10\n\x08slice_by\x18\x0e \x03(\t\x12.\n\x0cslice_metric\x18\x0f \x01(\x0e\x32\x18.curation.v1.SliceMetric\x12\x19\n\x11min_slice_support\x18\x10 \x01(\x05\x12\x1a\n\x12max_slices_per_key\x18\x11 \x01(\x05\x12\x11\n\tpage_size\x18\x12 \x01(\x05\x12\x12\n\npage_token\x18\x13 \x01(\tB\x15\n\x13_decision_threshold\"+\n\x0cTopKAccuracy\x12\t\n\x01k\x18\x01 \x01(\x05\x12\x10\n\x08\x61\x63\x63uracy\x18\x02 \x01(\x01\"\xab\x01\n\x0c\x43lassMetrics\x12\x12\n\nclass_name\x18\x01 \x01(\t\x12\x11\n\tprecision\x18\x02 \x01(\x01\x12\x0e\n\x06recall\x18\x03 \x01(\x01\x12\n\n\x02\x66\x31\x18\x04 \x01(\x01\x12\x0f\n\x07support\x18\x05 \x01(\x03\x12\x11\n\tpredicted\x18\x06 \x01(\x03\x12\x1e\n\x11\x61verage_precision\x18\x07 \x01(\x01H\x00\x88\x01\x01\x42\x14\n\x12_average_precision\"\x87\x01\n\x0f\x41veragedMetrics\x12\x11\n\tprecision\x18\x01 \x01(\x01\x12\x0e\n\x06recall\x18\x02 \x01(\x01\x12\n\n\x02\x66\x31\x18\x03 \x01(\x01\x12\x0f\n\x07support\x18\x04 \x01(\x03\x12\x1e\n\x11\x61verage_precision\x18\x05 \x01(\x01H\x00\x88\x01\x01\x42\x14\n\x12_average_precision\"\xc3\x01\n\x08\x41verages\x12+\n\x05micro\x18\x01 \x01(\x0b\x32\x1c.curation.v1.AveragedMetrics\x12+\n\x05macro\x18\x02 \x01(\x0b\x32\x1c.curation.v1.AveragedMetrics\x12.\n\x08weighted\x18\x03 \x01(\x0b\x32\x1c.curation.v1.AveragedMetrics\x12-\n\x07samples\x18\x04 \x01(\x0b\x32\x1c.curation.v1.AveragedMetrics\"0\n\x0f\x43onfusionMatrix\x12\r\n\x05shape\x18\x01 \x03(\x05\x12\x0e\n\x06\x63ounts\x18\x02 \x03(\x03\"h\n\x0eReliabilityBin\x12\r\n\x05lower\x18\x01 \x01(\x01\x12\r\n\x05upper\x18\x02 \x01(\x01\x12\r\n\x05\x63ount\x18\x03 \x01(\x03\x12\x17\n\x0fmean_confidence\x18\x04 \x01(\x01\x12\x10\n\x08\x61\x63\x63uracy\x18\x05 \x01(\x01\"{\n\x0b\x43\x61libration\x12\"\n\x1a\x65xpected_calibration_error\x18\x01 \x01(\x01\x12\x1d\n\x15max_calibration_error\x18\x02 \x01(\x01\x12)\n\x04\x62ins\x18\x03 \x03(\x0b\x32\x1b.curation.v1.ReliabilityBin\"\x8a\x03\n\x15\x43lassificationSummary\x12\x12\n\nnum_assets\x18\x01 \x01(\x03\x12\x10\n\x08\x61\x63\x63uracy\x18\x02 \x01(\x01\x12(\n\x05top_k\x18\x03 \x03(\x0b\x32\x19.curation.v1.TopKAccuracy\x12,\n\tper_class\x18\x04 \x03(\x0b\x32\x19.curation.v1.ClassMetrics\x12\'\n\x08\x61verages\x18\x05 \x01(\x0b\x32\x15.curation.v1.Averages\x12\x36\n\x10\x63onfusion_matrix\x18\x06 \x01(\x0b\x32\x1c.curation.v1.ConfusionMatrix\x12\x32\n\x0b\x63\x61libration\x18\x07 \x01(\x0b\x32\x18.curation.v1.CalibrationH\x00\x88\x01\x01\x12\x15\n\x08log_loss\x18\x08 \x01(\x01H\x01\x88\x01\x01\x12\x19\n\x0chamming_loss\x18\t \x01(\x01H\x02\x88\x01\x01\x42\x0e\n\x0c_calibrationB\x0b\n\t_log_lossB\x0f\n\r_hamming_loss\"\x90\x01\n\x0cSliceSummary\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\x12\x0f\n\x07support\x18\x03 \x01(\x03\x12\x0e\n\x06metric\x18\x04 \x01(\x01\x12\x0e\n\x06ranked\x18\x05 \x01(\x08\x12\x33\n\x07summary\x18\x06 \x01(\x0b\x32\".curation.v1.ClassificationSummary\"\x83\x01\n\x0bSliceReport\x12\x0b\n\x03key\x18\x01 \x01(\t\x12(\n\x06metric\x18\x02 \x01(\x0e\x32\x18.curation.v1.SliceMetric\x12)\n\x06slices\x18\x03 \x03(\x0b\x32\x19.curation.v1.SliceSummary\x12\x12\n\nnum_values\x18\x04 \x01(\x03\"\xda\x01\n\x12MisclassifiedAsset\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\x12\x0b\n\x03row\x18\x02 \x01(\x03\x12\x13\n\x0btrue_labels\x18\x03 \x03(\x05\x12\x18\n\x10predicted_labels\x18\x04 \x03(\x05\x12\x15\n\rmissed_labels\x18\x05 \x03(\x05\x12\x17\n\x0fspurious_labels\x18\x06 \x03(\x05\x12\x12\n\nconfidence\x18\x07 \x01(\x01\x12\x1d\n\x10true_class_score\x18\x08 \x01(\x01H\x00\x88\x01\x01\x42\x13\n\x11_true_class_score\"\xb9\x02\n\x1bScoreClassificationResponse\x12\x33\n\x07summary\x18\x01 \x01(\x0b\x32\".curation.v1.ClassificationSummary\x12(\n\x06slices\x18\x02 \x03(\x0b\x32\x18.curation.v1.SliceReport\x12\x36\n\rmisclassified\x18\x03 \x03(\x0b\x32\x1f.curation.v1.MisclassifiedAsset\x12\x1b\n\x13misclassified_total\x18\x04 \x01(\x03\x12\x17\n\x0fnext_page_token\x18\x05 \x01(\t\x12%\n\x05\x63\x61\x63he\x18\x06 \x01(\x0b\x32\x16.curation.v1.CacheInfo\x12&\n\x08warnings\x18\x07 \x03(\x0b\x32\x14.curation.v1.Warning\"\xd9\x01\n\x18\x43lassificationEvaluation\x12\x33\n\x07summary\x18\x01 \x01(\x0b\x32\".curation.v1.ClassificationSummary\x12(\n\x06slices\x18\x02 \x03(\x0b\x32\x18.curation.v1.SliceReport\x12\x36\n\rmisclassified\x18\x03 \x03(\x0b\x32\x1f.curation.v1.MisclassifiedAsset\x12&\n\x08warnings\x18\x04 \x03(\x0b\x32\x14.curation.v1.Warning*\x84\x01\n\x12\x43lassificationTask\x12#\n\x1f\x43LASSIFICATION_TASK_UNSPECIFIED\x10\x00\x12$\n CLASSIFICATION_TASK_SINGLE_LABEL\x10\x01\x12#\n\x1f\x43LASSIFICATION_TASK_MULTI_LABEL\x10\x02*\\\n\tScoreType\x12\x1a\n\x16SCORE_TYPE_UNSPECIFIED\x10\x00\x12\x1a\n\x16SCORE_TYPE_PROBABILITY\x10\x01\x12\x17\n\x13SCORE_TYPE_DECISION\x10\x02*\xdb\x01\n\x0bSliceMetric\x12\x1c\n\x18SLICE_METRIC_UNSPECIFIED\x10\x00\x12\x19\n\x15SLICE_METRIC_ACCURACY\x10\x01\x12\x19\n\x15SLICE_METRIC_MACRO_F1\x10\x02\x12\x19\n\x15SLICE_METRIC_MICRO_F1\x10\x03\x12\x1c\n\x18SLICE_METRIC_WEIGHTED_F1\x10\x04\x12\x1d\n\x19SLICE_METRIC_MACRO_RECALL\x10\x05\x12 \n\x1cSLICE_METRIC_MACRO_PRECISION\x10\x06\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n curation/v1/classification.proto\x12\x0b\x63uration.v1\x1a\x18\x63uration/v1/common.proto\x1a\x1fgoogle/api/field_behavior.proto\"\xbf\x04\n\x1aScoreClassificationRequest\x12\x19\n\x0b\x63lass_names\x18\x01 \x03(\tB\x04\xe2\x41\x01\x02\x12\x17\n\tasset_ids\x18\x02 \x03(\tB\x04\xe2\x41\x01\x02\x12-\n\x04task\x18\x03 \x01(\x0e\x32\x1f.curation.v1.ClassificationTask\x12\x0e\n\x06y_true\x18\x04 \x03(\x05\x12\x0e\n\x06y_pred\x18\x05 \x03(\x05\x12\x18\n\x10y_true_indicator\x18\x06 \x03(\x08\x12\x18\n\x10y_pred_indicator\x18\x07 \x03(\x08\x12\x0e\n\x06scores\x18\x08 \x03(\x02\x12*\n\nscore_type\x18\t \x01(\x0e\x32\x16.curation.v1.ScoreType\x12\x1f\n\x12\x64\x65\x63ision_threshold\x18\n \x01(\x01H\x00\x88\x01\x01\x12\r\n\x05top_k\x18\x0b \x03(\x05\x12\x18\n\x10\x63\x61libration_bins\x18\x0c \x01(\x05\x12-\n\x08metadata\x18\r \x03(\x0b\x32\x1b.curation.v1.MetadataColumn\x12\x10\n\x08slice_by\x18\x0e \x03(\t\x12.\n\x0cslice_metric\x18\x0f \x01(\x0e\x32\x18.curation.v1.SliceMetric\x12\x19\n\x11min_slice_support\x18\x10 \x01(\x05\x12\x1a\n\x12max_slices_per_key\x18\x11 \x01(\x05\x12\x11\n\tpage_size\x18\x12 \x01(\x05\x12\x12\n\npage_token\x18\x13 \x01(\tB\x15\n\x13_decision_threshold\"+\n\x0cTopKAccuracy\x12\t\n\x01k\x18\x01 \x01(\x05\x12\x10\n\x08\x61\x63\x63uracy\x18\x02 \x01(\x01\"\xab\x01\n\x0c\x43lassMetrics\x12\x12\n\nclass_name\x18\x01 \x01(\t\x12\x11\n\tprecision\x18\x02 \x01(\x01\x12\x0e\n\x06recall\x18\x03 \x01(\x01\x12\n\n\x02\x66\x31\x18\x04 \x01(\x01\x12\x0f\n\x07support\x18\x05 \x01(\x03\x12\x11\n\tpredicted\x18\x06 \x01(\x03\x12\x1e\n\x11\x61verage_precision\x18\x07 \x01(\x01H\x00\x88\x01\x01\x42\x14\n\x12_average_precision\"\x87\x01\n\x0f\x41veragedMetrics\x12\x11\n\tprecision\x18\x01 \x01(\x01\x12\x0e\n\x06recall\x18\x02 \x01(\x01\x12\n\n\x02\x66\x31\x18\x03 \x01(\x01\x12\x0f\n\x07support\x18\x04 \x01(\x03\x12\x1e\n\x11\x61verage_precision\x18\x05 \x01(\x01H\x00\x88\x01\x01\x42\x14\n\x12_average_precision\"\xc3\x01\n\x08\x41verages\x12+\n\x05micro\x18\x01 \x01(\x0b\x32\x1c.curation.v1.AveragedMetrics\x12+\n\x05macro\x18\x02 \x01(\x0b\x32\x1c.curation.v1.AveragedMetrics\x12.\n\x08weighted\x18\x03 \x01(\x0b\x32\x1c.curation.v1.AveragedMetrics\x12-\n\x07samples\x18\x04 \x01(\x0b\x32\x1c.curation.v1.AveragedMetrics\"0\n\x0f\x43onfusionMatrix\x12\r\n\x05shape\x18\x01 \x03(\x05\x12\x0e\n\x06\x63ounts\x18\x02 \x03(\x03\"h\n\x0eReliabilityBin\x12\r\n\x05lower\x18\x01 \x01(\x01\x12\r\n\x05upper\x18\x02 \x01(\x01\x12\r\n\x05\x63ount\x18\x03 \x01(\x03\x12\x17\n\x0fmean_confidence\x18\x04 \x01(\x01\x12\x10\n\x08\x61\x63\x63uracy\x18\x05 \x01(\x01\"{\n\x0b\x43\x61libration\x12\"\n\x1a\x65xpected_calibration_error\x18\x01 \x01(\x01\x12\x1d\n\x15max_calibration_error\x18\x02 \x01(\x01\x12)\n\x04\x62ins\x18\x03 \x03(\x0b\x32\x1b.curation.v1.ReliabilityBin\"\x8a\x03\n\x15\x43lassificationSummary\x12\x12\n\nnum_assets\x18\x01 \x01(\x03\x12\x10\n\x08\x61\x63\x63uracy\x18\x02 \x01(\x01\x12(\n\x05top_k\x18\x03 \x03(\x0b\x32\x19.curation.v1.TopKAccuracy\x12,\n\tper_class\x18\x04 \x03(\x0b\x32\x19.curation.v1.ClassMetrics\x12\'\n\x08\x61verages\x18\x05 \x01(\x0b\x32\x15.curation.v1.Averages\x12\x36\n\x10\x63onfusion_matrix\x18\x06 \x01(\x0b\x32\x1c.curation.v1.ConfusionMatrix\x12\x32\n\x0b\x63\x61libration\x18\x07 \x01(\x0b\x32\x18.curation.v1.CalibrationH\x00\x88\x01\x01\x12\x15\n\x08log_loss\x18\x08 \x01(\x01H\x01\x88\x01\x01\x12\x19\n\x0chamming_loss\x18\t \x01(\x01H\x02\x88\x01\x01\x42\x0e\n\x0c_calibrationB\x0b\n\t_log_lossB\x0f\n\r_hamming_loss\"\x90\x01\n\x0cSliceSummary\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\x12\x0f\n\x07support\x18\x03 \x01(\x03\x12\x0e\n\x06metric\x18\x04 \x01(\x01\x12\x0e\n\x06ranked\x18\x05 \x01(\x08\x12\x33\n\x07summary\x18\x06 \x01(\x0b\x32\".curation.v1.ClassificationSummary\"\x83\x01\n\x0bSliceReport\x12\x0b\n\x03key\x18\x01 \x01(\t\x12(\n\x06metric\x18\x02 \x01(\x0e\x32\x18.curation.v1.SliceMetric\x12)\n\x06slices\x18\x03 \x03(\x0b\x32\x19.curation.v1.SliceSummary\x12\x12\n\nnum_values\x18\x04 \x01(\x03\"\xda\x01\n\x12MisclassifiedAsset\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\x12\x0b\n\x03row\x18\x02 \x01(\x03\x12\x13\n\x0btrue_labels\x18\x03 \x03(\x05\x12\x18\n\x10predicted_labels\x18\x04 \x03(\x05\x12\x15\n\rmissed_labels\x18\x05 \x03(\x05\x12\x17\n\x0fspurious_labels\x18\x06 \x03(\x05\x12\x12\n\nconfidence\x18\x07 \x01(\x01\x12\x1d\n\x10true_class_score\x18\x08 \x01(\x01H\x00\x88\x01\x01\x42\x13\n\x11_true_class_score\"\xbf\x02\n\x1bScoreClassificationResponse\x12\x33\n\x07summary\x18\x01 \x01(\x0b\x32\".curation.v1.ClassificationSummary\x12(\n\x06slices\x18\x02 \x03(\x0b\x32\x18.curation.v1.SliceReport\x12\x36\n\rmisclassified\x18\x03 \x03(\x0b\x32\x1f.curation.v1.MisclassifiedAsset\x12\x1b\n\x13misclassified_total\x18\x04 \x01(\x03\x12\x17\n\x0fnext_page_token\x18\x05 \x01(\t\x12+\n\x05\x63\x61\x63he\x18\x06 \x01(\x0b\x32\x16.curation.v1.CacheInfoB\x04\xe2\x41\x01\x03\x12&\n\x08warnings\x18\x07 \x03(\x0b\x32\x14.curation.v1.Warning*\x84\x01\n\x12\x43lassificationTask\x12#\n\x1f\x43LASSIFICATION_TASK_UNSPECIFIED\x10\x00\x12$\n CLASSIFICATION_TASK_SINGLE_LABEL\x10\x01\x12#\n\x1f\x43LASSIFICATION_TASK_MULTI_LABEL\x10\x02*\\\n\tScoreType\x12\x1a\n\x16SCORE_TYPE_UNSPECIFIED\x10\x00\x12\x1a\n\x16SCORE_TYPE_PROBABILITY\x10\x01\x12\x17\n\x13SCORE_TYPE_DECISION\x10\x02*\xdb\x01\n\x0bSliceMetric\x12\x1c\n\x18SLICE_METRIC_UNSPECIFIED\x10\x00\x12\x19\n\x15SLICE_METRIC_ACCURACY\x10\x01\x12\x19\n\x15SLICE_METRIC_MACRO_F1\x10\x02\x12\x19\n\x15SLICE_METRIC_MICRO_F1\x10\x03\x12\x1c\n\x18SLICE_METRIC_WEIGHTED_F1\x10\x04\x12\x1d\n\x19SLICE_METRIC_MACRO_RECALL\x10\x05\x12 \n\x1cSLICE_METRIC_MACRO_PRECISION\x10\x06\x42\xb3\x01\n%io.github.curationservice.curation.v1B\x13\x43lassificationProtoP\x01ZBgithub.com/curation-service/curation/gen/go/curation/v1;curationv1\xa2\x02\x03\x43XX\xaa\x02\x0b\x43uration.V1\xca\x02\x0b\x43uration\\V1\xea\x02\x0c\x43uration::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'curation_client.v1.classification_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
-  DESCRIPTOR._loaded_options = None
-  _globals['_CLASSIFICATIONTASK']._serialized_start=2913
-  _globals['_CLASSIFICATIONTASK']._serialized_end=3045
-  _globals['_SCORETYPE']._serialized_start=3047
-  _globals['_SCORETYPE']._serialized_end=3139
-  _globals['_SLICEMETRIC']._serialized_start=3142
-  _globals['_SLICEMETRIC']._serialized_end=3361
-  _globals['_SCORECLASSIFICATIONREQUEST']._serialized_start=76
-  _globals['_SCORECLASSIFICATIONREQUEST']._serialized_end=639
-  _globals['_TOPKACCURACY']._serialized_start=641
-  _globals['_TOPKACCURACY']._serialized_end=684
-  _globals['_CLASSMETRICS']._serialized_start=687
-  _globals['_CLASSMETRICS']._serialized_end=858
-  _globals['_AVERAGEDMETRICS']._serialized_start=861
-  _globals['_AVERAGEDMETRICS']._serialized_end=996
-  _globals['_AVERAGES']._serialized_start=999
-  _globals['_AVERAGES']._serialized_end=1194
-  _globals['_CONFUSIONMATRIX']._serialized_start=1196
-  _globals['_CONFUSIONMATRIX']._serialized_end=1244
-  _globals['_RELIABILITYBIN']._serialized_start=1246
-  _globals['_RELIABILITYBIN']._serialized_end=1350
-  _globals['_CALIBRATION']._serialized_start=1352
-  _globals['_CALIBRATION']._serialized_end=1475
-  _globals['_CLASSIFICATIONSUMMARY']._serialized_start=1478
-  _globals['_CLASSIFICATIONSUMMARY']._serialized_end=1872
-  _globals['_SLICESUMMARY']._serialized_start=1875
-  _globals['_SLICESUMMARY']._serialized_end=2019
-  _globals['_SLICEREPORT']._serialized_start=2022
-  _globals['_SLICEREPORT']._serialized_end=2153
-  _globals['_MISCLASSIFIEDASSET']._serialized_start=2156
-  _globals['_MISCLASSIFIEDASSET']._serialized_end=2374
-  _globals['_SCORECLASSIFICATIONRESPONSE']._serialized_start=2377
-  _globals['_SCORECLASSIFICATIONRESPONSE']._serialized_end=2690
-  _globals['_CLASSIFICATIONEVALUATION']._serialized_start=2693
-  _globals['_CLASSIFICATIONEVALUATION']._serialized_end=2910
+  _globals['DESCRIPTOR']._loaded_options = None
+  _globals['DESCRIPTOR']._serialized_options = b'\n%io.github.curationservice.curation.v1B\023ClassificationProtoP\001ZBgithub.com/curation-service/curation/gen/go/curation/v1;curationv1\242\002\003CXX\252\002\013Curation.V1\312\002\013Curation\\V1\352\002\014Curation::V1'
+  _globals['_SCORECLASSIFICATIONREQUEST'].fields_by_name['class_names']._loaded_options = None
+  _globals['_SCORECLASSIFICATIONREQUEST'].fields_by_name['class_names']._serialized_options = b'\342A\001\002'
+  _globals['_SCORECLASSIFICATIONREQUEST'].fields_by_name['asset_ids']._loaded_options = None
+  _globals['_SCORECLASSIFICATIONREQUEST'].fields_by_name['asset_ids']._serialized_options = b'\342A\001\002'
+  _globals['_SCORECLASSIFICATIONRESPONSE'].fields_by_name['cache']._loaded_options = None
+  _globals['_SCORECLASSIFICATIONRESPONSE'].fields_by_name['cache']._serialized_options = b'\342A\001\003'
+  _globals['_CLASSIFICATIONTASK']._serialized_start=2744
+  _globals['_CLASSIFICATIONTASK']._serialized_end=2876
+  _globals['_SCORETYPE']._serialized_start=2878
+  _globals['_SCORETYPE']._serialized_end=2970
+  _globals['_SLICEMETRIC']._serialized_start=2973
+  _globals['_SLICEMETRIC']._serialized_end=3192
+  _globals['_SCORECLASSIFICATIONREQUEST']._serialized_start=109
+  _globals['_SCORECLASSIFICATIONREQUEST']._serialized_end=684
+  _globals['_TOPKACCURACY']._serialized_start=686
+  _globals['_TOPKACCURACY']._serialized_end=729
+  _globals['_CLASSMETRICS']._serialized_start=732
+  _globals['_CLASSMETRICS']._serialized_end=903
+  _globals['_AVERAGEDMETRICS']._serialized_start=906
+  _globals['_AVERAGEDMETRICS']._serialized_end=1041
+  _globals['_AVERAGES']._serialized_start=1044
+  _globals['_AVERAGES']._serialized_end=1239
+  _globals['_CONFUSIONMATRIX']._serialized_start=1241
+  _globals['_CONFUSIONMATRIX']._serialized_end=1289
+  _globals['_RELIABILITYBIN']._serialized_start=1291
+  _globals['_RELIABILITYBIN']._serialized_end=1395
+  _globals['_CALIBRATION']._serialized_start=1397
+  _globals['_CALIBRATION']._serialized_end=1520
+  _globals['_CLASSIFICATIONSUMMARY']._serialized_start=1523
+  _globals['_CLASSIFICATIONSUMMARY']._serialized_end=1917
+  _globals['_SLICESUMMARY']._serialized_start=1920
+  _globals['_SLICESUMMARY']._serialized_end=2064
+  _globals['_SLICEREPORT']._serialized_start=2067
+  _globals['_SLICEREPORT']._serialized_end=2198
+  _globals['_MISCLASSIFIEDASSET']._serialized_start=2201
+  _globals['_MISCLASSIFIEDASSET']._serialized_end=2419
+  _globals['_SCORECLASSIFICATIONRESPONSE']._serialized_start=2422
+  _globals['_SCORECLASSIFICATIONRESPONSE']._serialized_end=2741
 # @@protoc_insertion_point(module_scope)

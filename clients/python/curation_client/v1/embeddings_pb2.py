@@ -22,38 +22,52 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
-from . import options_pb2 as curation_dot_v1_dot_options__pb2
+from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x63uration/v1/embeddings.proto\x12\x0b\x63uration.v1\x1a\x19\x63uration/v1/options.proto\"\x8d\x01\n\x14PutEmbeddingsRequest\x12\x12\n\ncollection\x18\x01 \x01(\t\x12\x11\n\tdimension\x18\x02 \x01(\x05\x12*\n\x05\x64type\x18\x03 \x01(\x0e\x32\x1b.curation.v1.EmbeddingDtype\x12\x11\n\tasset_ids\x18\x04 \x03(\t\x12\x0f\n\x07vectors\x18\x05 \x01(\x0c\"\x8b\x01\n\x15PutEmbeddingsResponse\x12\x12\n\ncollection\x18\x01 \x01(\t\x12\x11\n\tdimension\x18\x02 \x01(\x05\x12*\n\x05\x64type\x18\x03 \x01(\x0e\x32\x1b.curation.v1.EmbeddingDtype\x12\x0e\n\x06stored\x18\x04 \x01(\x03\x12\x0f\n\x07\x63reated\x18\x05 \x01(\x08\"=\n\x14GetEmbeddingsRequest\x12\x12\n\ncollection\x18\x01 \x01(\t\x12\x11\n\tasset_ids\x18\x02 \x03(\t\"\xa3\x01\n\x15GetEmbeddingsResponse\x12\x12\n\ncollection\x18\x01 \x01(\t\x12\x11\n\tdimension\x18\x02 \x01(\x05\x12*\n\x05\x64type\x18\x03 \x01(\x0e\x32\x1b.curation.v1.EmbeddingDtype\x12\x11\n\tasset_ids\x18\x04 \x03(\t\x12\x0f\n\x07vectors\x18\x05 \x01(\x0c\x12\x13\n\x0bmissing_ids\x18\x06 \x03(\t\"[\n\x17\x44\x65leteEmbeddingsRequest\x12\x12\n\ncollection\x18\x01 \x01(\t\x12\x11\n\tasset_ids\x18\x02 \x03(\t\x12\x19\n\x11\x64\x65lete_collection\x18\x03 \x01(\x08\"G\n\x18\x44\x65leteEmbeddingsResponse\x12\x0f\n\x07\x64\x65leted\x18\x01 \x01(\x03\x12\x1a\n\x12\x63ollection_deleted\x18\x02 \x01(\x08\"n\n\x19\x45mbeddingCollectionHeader\x12\x11\n\tdimension\x18\x01 \x01(\x05\x12*\n\x05\x64type\x18\x02 \x01(\x0e\x32\x1b.curation.v1.EmbeddingDtype\x12\x12\n\ngeneration\x18\x03 \x01(\t*k\n\x0e\x45mbeddingDtype\x12\x1f\n\x1b\x45MBEDDING_DTYPE_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x45MBEDDING_DTYPE_FLOAT32\x10\x01\x12\x1b\n\x17\x45MBEDDING_DTYPE_FLOAT16\x10\x02\x32\x86\x03\n\x10\x45mbeddingService\x12u\n\rPutEmbeddings\x12!.curation.v1.PutEmbeddingsRequest\x1a\".curation.v1.PutEmbeddingsResponse\"\x1d\xca\xf3\x18\x19\n\x03PUT\x12\x12/v1/embeddings:put\x12v\n\rGetEmbeddings\x12!.curation.v1.GetEmbeddingsRequest\x1a\".curation.v1.GetEmbeddingsResponse\"\x1e\xca\xf3\x18\x1a\n\x04POST\x12\x12/v1/embeddings:get\x12\x82\x01\n\x10\x44\x65leteEmbeddings\x12$.curation.v1.DeleteEmbeddingsRequest\x1a%.curation.v1.DeleteEmbeddingsResponse\"!\xca\xf3\x18\x1d\n\x04POST\x12\x15/v1/embeddings:deleteb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1c\x63uration/v1/embeddings.proto\x12\x0b\x63uration.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\"\xa5\x01\n\x14PutEmbeddingsRequest\x12\x18\n\ncollection\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x17\n\tdimension\x18\x02 \x01(\x05\x42\x04\xe2\x41\x01\x02\x12*\n\x05\x64type\x18\x03 \x01(\x0e\x32\x1b.curation.v1.EmbeddingDtype\x12\x17\n\tasset_ids\x18\x04 \x03(\tB\x04\xe2\x41\x01\x02\x12\x15\n\x07vectors\x18\x05 \x01(\x0c\x42\x04\xe2\x41\x01\x02\"\x8b\x01\n\x15PutEmbeddingsResponse\x12\x12\n\ncollection\x18\x01 \x01(\t\x12\x11\n\tdimension\x18\x02 \x01(\x05\x12*\n\x05\x64type\x18\x03 \x01(\x0e\x32\x1b.curation.v1.EmbeddingDtype\x12\x0e\n\x06stored\x18\x04 \x01(\x03\x12\x0f\n\x07\x63reated\x18\x05 \x01(\x08\"I\n\x14GetEmbeddingsRequest\x12\x18\n\ncollection\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x17\n\tasset_ids\x18\x02 \x03(\tB\x04\xe2\x41\x01\x02\"\xa3\x01\n\x15GetEmbeddingsResponse\x12\x12\n\ncollection\x18\x01 \x01(\t\x12\x11\n\tdimension\x18\x02 \x01(\x05\x12*\n\x05\x64type\x18\x03 \x01(\x0e\x32\x1b.curation.v1.EmbeddingDtype\x12\x11\n\tasset_ids\x18\x04 \x03(\t\x12\x0f\n\x07vectors\x18\x05 \x01(\x0c\x12\x13\n\x0bmissing_ids\x18\x06 \x03(\t\"a\n\x17\x44\x65leteEmbeddingsRequest\x12\x18\n\ncollection\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x11\n\tasset_ids\x18\x02 \x03(\t\x12\x19\n\x11\x64\x65lete_collection\x18\x03 \x01(\x08\"G\n\x18\x44\x65leteEmbeddingsResponse\x12\x0f\n\x07\x64\x65leted\x18\x01 \x01(\x03\x12\x1a\n\x12\x63ollection_deleted\x18\x02 \x01(\x08*k\n\x0e\x45mbeddingDtype\x12\x1f\n\x1b\x45MBEDDING_DTYPE_UNSPECIFIED\x10\x00\x12\x1b\n\x17\x45MBEDDING_DTYPE_FLOAT32\x10\x01\x12\x1b\n\x17\x45MBEDDING_DTYPE_FLOAT16\x10\x02\x32\xa7\x03\n\x10\x45mbeddingService\x12\x91\x01\n\rPutEmbeddings\x12!.curation.v1.PutEmbeddingsRequest\x1a\".curation.v1.PutEmbeddingsResponse\"9\x90\x02\x02\x82\xd3\xe4\x93\x02\x30\"\x12/v1/embeddings:put:\x01*Z\x17\x1a\x12/v1/embeddings:put:\x01*\x12x\n\rGetEmbeddings\x12!.curation.v1.GetEmbeddingsRequest\x1a\".curation.v1.GetEmbeddingsResponse\" \x90\x02\x01\x82\xd3\xe4\x93\x02\x17\"\x12/v1/embeddings:get:\x01*\x12\x84\x01\n\x10\x44\x65leteEmbeddings\x12$.curation.v1.DeleteEmbeddingsRequest\x1a%.curation.v1.DeleteEmbeddingsResponse\"#\x90\x02\x02\x82\xd3\xe4\x93\x02\x1a\"\x15/v1/embeddings:delete:\x01*B\xaf\x01\n%io.github.curationservice.curation.v1B\x0f\x45mbeddingsProtoP\x01ZBgithub.com/curation-service/curation/gen/go/curation/v1;curationv1\xa2\x02\x03\x43XX\xaa\x02\x0b\x43uration.V1\xca\x02\x0b\x43uration\\V1\xea\x02\x0c\x43uration::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'curation_client.v1.embeddings_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
-  DESCRIPTOR._loaded_options = None
+  _globals['DESCRIPTOR']._loaded_options = None
+  _globals['DESCRIPTOR']._serialized_options = b'\n%io.github.curationservice.curation.v1B\017EmbeddingsProtoP\001ZBgithub.com/curation-service/curation/gen/go/curation/v1;curationv1\242\002\003CXX\252\002\013Curation.V1\312\002\013Curation\\V1\352\002\014Curation::V1'
+  _globals['_PUTEMBEDDINGSREQUEST'].fields_by_name['collection']._loaded_options = None
+  _globals['_PUTEMBEDDINGSREQUEST'].fields_by_name['collection']._serialized_options = b'\342A\001\002'
+  _globals['_PUTEMBEDDINGSREQUEST'].fields_by_name['dimension']._loaded_options = None
+  _globals['_PUTEMBEDDINGSREQUEST'].fields_by_name['dimension']._serialized_options = b'\342A\001\002'
+  _globals['_PUTEMBEDDINGSREQUEST'].fields_by_name['asset_ids']._loaded_options = None
+  _globals['_PUTEMBEDDINGSREQUEST'].fields_by_name['asset_ids']._serialized_options = b'\342A\001\002'
+  _globals['_PUTEMBEDDINGSREQUEST'].fields_by_name['vectors']._loaded_options = None
+  _globals['_PUTEMBEDDINGSREQUEST'].fields_by_name['vectors']._serialized_options = b'\342A\001\002'
+  _globals['_GETEMBEDDINGSREQUEST'].fields_by_name['collection']._loaded_options = None
+  _globals['_GETEMBEDDINGSREQUEST'].fields_by_name['collection']._serialized_options = b'\342A\001\002'
+  _globals['_GETEMBEDDINGSREQUEST'].fields_by_name['asset_ids']._loaded_options = None
+  _globals['_GETEMBEDDINGSREQUEST'].fields_by_name['asset_ids']._serialized_options = b'\342A\001\002'
+  _globals['_DELETEEMBEDDINGSREQUEST'].fields_by_name['collection']._loaded_options = None
+  _globals['_DELETEEMBEDDINGSREQUEST'].fields_by_name['collection']._serialized_options = b'\342A\001\002'
   _globals['_EMBEDDINGSERVICE'].methods_by_name['PutEmbeddings']._loaded_options = None
-  _globals['_EMBEDDINGSERVICE'].methods_by_name['PutEmbeddings']._serialized_options = b'\312\363\030\031\n\003PUT\022\022/v1/embeddings:put'
+  _globals['_EMBEDDINGSERVICE'].methods_by_name['PutEmbeddings']._serialized_options = b'\220\002\002\202\323\344\223\0020\"\022/v1/embeddings:put:\001*Z\027\032\022/v1/embeddings:put:\001*'
   _globals['_EMBEDDINGSERVICE'].methods_by_name['GetEmbeddings']._loaded_options = None
-  _globals['_EMBEDDINGSERVICE'].methods_by_name['GetEmbeddings']._serialized_options = b'\312\363\030\032\n\004POST\022\022/v1/embeddings:get'
+  _globals['_EMBEDDINGSERVICE'].methods_by_name['GetEmbeddings']._serialized_options = b'\220\002\001\202\323\344\223\002\027\"\022/v1/embeddings:get:\001*'
   _globals['_EMBEDDINGSERVICE'].methods_by_name['DeleteEmbeddings']._loaded_options = None
-  _globals['_EMBEDDINGSERVICE'].methods_by_name['DeleteEmbeddings']._serialized_options = b'\312\363\030\035\n\004POST\022\025/v1/embeddings:delete'
-  _globals['_EMBEDDINGDTYPE']._serialized_start=865
-  _globals['_EMBEDDINGDTYPE']._serialized_end=972
-  _globals['_PUTEMBEDDINGSREQUEST']._serialized_start=73
-  _globals['_PUTEMBEDDINGSREQUEST']._serialized_end=214
-  _globals['_PUTEMBEDDINGSRESPONSE']._serialized_start=217
-  _globals['_PUTEMBEDDINGSRESPONSE']._serialized_end=356
-  _globals['_GETEMBEDDINGSREQUEST']._serialized_start=358
-  _globals['_GETEMBEDDINGSREQUEST']._serialized_end=419
-  _globals['_GETEMBEDDINGSRESPONSE']._serialized_start=422
-  _globals['_GETEMBEDDINGSRESPONSE']._serialized_end=585
-  _globals['_DELETEEMBEDDINGSREQUEST']._serialized_start=587
-  _globals['_DELETEEMBEDDINGSREQUEST']._serialized_end=678
-  _globals['_DELETEEMBEDDINGSRESPONSE']._serialized_start=680
-  _globals['_DELETEEMBEDDINGSRESPONSE']._serialized_end=751
-  _globals['_EMBEDDINGCOLLECTIONHEADER']._serialized_start=753
-  _globals['_EMBEDDINGCOLLECTIONHEADER']._serialized_end=863
-  _globals['_EMBEDDINGSERVICE']._serialized_start=975
-  _globals['_EMBEDDINGSERVICE']._serialized_end=1365
+  _globals['_EMBEDDINGSERVICE'].methods_by_name['DeleteEmbeddings']._serialized_options = b'\220\002\002\202\323\344\223\002\032\"\025/v1/embeddings:delete:\001*'
+  _globals['_EMBEDDINGDTYPE']._serialized_start=831
+  _globals['_EMBEDDINGDTYPE']._serialized_end=938
+  _globals['_PUTEMBEDDINGSREQUEST']._serialized_start=109
+  _globals['_PUTEMBEDDINGSREQUEST']._serialized_end=274
+  _globals['_PUTEMBEDDINGSRESPONSE']._serialized_start=277
+  _globals['_PUTEMBEDDINGSRESPONSE']._serialized_end=416
+  _globals['_GETEMBEDDINGSREQUEST']._serialized_start=418
+  _globals['_GETEMBEDDINGSREQUEST']._serialized_end=491
+  _globals['_GETEMBEDDINGSRESPONSE']._serialized_start=494
+  _globals['_GETEMBEDDINGSRESPONSE']._serialized_end=657
+  _globals['_DELETEEMBEDDINGSREQUEST']._serialized_start=659
+  _globals['_DELETEEMBEDDINGSREQUEST']._serialized_end=756
+  _globals['_DELETEEMBEDDINGSRESPONSE']._serialized_start=758
+  _globals['_DELETEEMBEDDINGSRESPONSE']._serialized_end=829
+  _globals['_EMBEDDINGSERVICE']._serialized_start=941
+  _globals['_EMBEDDINGSERVICE']._serialized_end=1364
 # @@protoc_insertion_point(module_scope)

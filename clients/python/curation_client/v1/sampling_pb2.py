@@ -24,62 +24,72 @@ _sym_db = _symbol_database.Default()
 
 from . import classification_pb2 as curation_dot_v1_dot_classification__pb2
 from . import common_pb2 as curation_dot_v1_dot_common__pb2
-from . import options_pb2 as curation_dot_v1_dot_options__pb2
+from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x63uration/v1/sampling.proto\x12\x0b\x63uration.v1\x1a curation/v1/classification.proto\x1a\x18\x63uration/v1/common.proto\x1a\x19\x63uration/v1/options.proto\"\xa5\x03\n\x10SamplingStrategy\x12\'\n\x04kind\x18\x01 \x01(\x0e\x32\x19.curation.v1.StrategyKind\x12\x10\n\x08\x66raction\x18\x02 \x01(\x01\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x30\n\x07measure\x18\x04 \x01(\x0e\x32\x1f.curation.v1.UncertaintyMeasure\x12)\n\x06strata\x18\x05 \x01(\x0e\x32\x19.curation.v1.StrataSource\x12\x14\n\x0cmetadata_key\x18\x06 \x01(\t\x12\x14\n\x0cproportional\x18\x07 \x01(\x08\x12\x16\n\x0etarget_classes\x18\x08 \x03(\x05\x12.\n\x0cmodel_filter\x18\t \x01(\x0e\x32\x18.curation.v1.ModelFilter\x12\x19\n\x0cunsure_below\x18\n \x01(\x01H\x00\x88\x01\x01\x12.\n\x0c\x63lass_source\x18\x0b \x01(\x0e\x32\x18.curation.v1.ClassSource\x12\x1b\n\x13target_distribution\x18\x0c \x03(\x01\x42\x0f\n\r_unsure_below\"N\n\x14NearDuplicateOptions\x12\x11\n\tthreshold\x18\x01 \x01(\x01\x12\x10\n\x08relative\x18\x02 \x01(\x08\x12\x11\n\tneighbors\x18\x03 \x01(\x05\"\xd7\x03\n\rSelectRequest\x12\x11\n\tasset_ids\x18\x01 \x03(\t\x12-\n\x08metadata\x18\x02 \x03(\x0b\x32\x1b.curation.v1.MetadataColumn\x12\x13\n\x0bnum_classes\x18\x03 \x01(\x05\x12\x0e\n\x06scores\x18\x04 \x03(\x02\x12\x18\n\x10weak_label_probs\x18\x05 \x03(\x02\x12\x13\n\x0bweak_labels\x18\x06 \x03(\x05\x12\x0e\n\x06labels\x18\x07 \x03(\x05\x12\x10\n\x08hardness\x18\x08 \x03(\x02\x12\x12\n\nembeddings\x18\t \x01(\x0c\x12\x1b\n\x13\x65mbedding_dimension\x18\n \x01(\x05\x12\x12\n\ncollection\x18\x0b \x01(\t\x12\x13\n\x0blabeled_ids\x18\x0c \x03(\t\x12\x13\n\x0b\x65xclude_ids\x18\r \x03(\t\x12\x0e\n\x06\x62udget\x18\x0e \x01(\x03\x12\x0c\n\x04seed\x18\x0f \x01(\x04\x12\x31\n\nstrategies\x18\x10 \x03(\x0b\x32\x1d.curation.v1.SamplingStrategy\x12\x30\n\x05\x64\x65\x64up\x18\x11 \x01(\x0b\x32!.curation.v1.NearDuplicateOptions\x12\x1c\n\x14labeled_class_counts\x18\x12 \x03(\x03\"\xb3\x01\n\rSelectedAsset\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\x12\x16\n\x0estrategy_index\x18\x02 \x01(\x05\x12\x10\n\x08strategy\x18\x03 \x01(\t\x12\r\n\x05score\x18\x04 \x01(\x01\x12\x0c\n\x04rank\x18\x05 \x01(\x03\x12\x15\n\rstrategy_rank\x18\x06 \x01(\x03\x12\x1d\n\x10nearest_distance\x18\x07 \x01(\x01H\x00\x88\x01\x01\x42\x13\n\x11_nearest_distance\"D\n\x0fStrategyOutcome\x12\x10\n\x08strategy\x18\x01 \x01(\t\x12\r\n\x05quota\x18\x02 \x01(\x03\x12\x10\n\x08selected\x18\x03 \x01(\x03\"\x8b\x02\n\x0eSelectResponse\x12,\n\x08selected\x18\x01 \x03(\x0b\x32\x1a.curation.v1.SelectedAsset\x12\x30\n\nstrategies\x18\x02 \x03(\x0b\x32\x1c.curation.v1.StrategyOutcome\x12\x18\n\x10\x64uplicate_groups\x18\x03 \x01(\x03\x12\x1c\n\x0f\x64\x65\x64up_threshold\x18\x04 \x01(\x01H\x00\x88\x01\x01\x12&\n\x08warnings\x18\x05 \x03(\x0b\x32\x14.curation.v1.Warning\x12%\n\x05\x63\x61\x63he\x18\x06 \x01(\x0b\x32\x16.curation.v1.CacheInfoB\x12\n\x10_dedup_threshold\"\xe5\x01\n\x0fSelectionResult\x12,\n\x08selected\x18\x01 \x03(\x0b\x32\x1a.curation.v1.SelectedAsset\x12\x30\n\nstrategies\x18\x02 \x03(\x0b\x32\x1c.curation.v1.StrategyOutcome\x12\x18\n\x10\x64uplicate_groups\x18\x03 \x01(\x03\x12\x1c\n\x0f\x64\x65\x64up_threshold\x18\x04 \x01(\x01H\x00\x88\x01\x01\x12&\n\x08warnings\x18\x05 \x03(\x0b\x32\x14.curation.v1.WarningB\x12\n\x10_dedup_threshold\"\xd2\x01\n\x19\x46indNearDuplicatesRequest\x12\x11\n\tasset_ids\x18\x01 \x03(\t\x12\x12\n\nembeddings\x18\x02 \x01(\x0c\x12\x1b\n\x13\x65mbedding_dimension\x18\x03 \x01(\x05\x12\x12\n\ncollection\x18\x04 \x01(\t\x12\x11\n\tthreshold\x18\x05 \x01(\x01\x12\x10\n\x08relative\x18\x06 \x01(\x08\x12\x11\n\tneighbors\x18\x07 \x01(\x05\x12\x11\n\tpage_size\x18\x08 \x01(\x05\x12\x12\n\npage_token\x18\t \x01(\t\"9\n\x0e\x44uplicateGroup\x12\x11\n\tasset_ids\x18\x01 \x03(\t\x12\x14\n\x0cmax_distance\x18\x02 \x01(\x01\"\xac\x02\n\x1a\x46indNearDuplicatesResponse\x12+\n\x06groups\x18\x01 \x03(\x0b\x32\x1b.curation.v1.DuplicateGroup\x12\x14\n\x0ctotal_groups\x18\x02 \x01(\x03\x12\x18\n\x10\x64uplicate_assets\x18\x03 \x01(\x03\x12\x11\n\tthreshold\x18\x04 \x01(\x01\x12\x1f\n\x12median_nn_distance\x18\x05 \x01(\x01H\x00\x88\x01\x01\x12\x17\n\x0fnext_page_token\x18\x06 \x01(\t\x12%\n\x05\x63\x61\x63he\x18\x07 \x01(\x0b\x32\x16.curation.v1.CacheInfo\x12&\n\x08warnings\x18\x08 \x03(\x0b\x32\x14.curation.v1.WarningB\x15\n\x13_median_nn_distance\"\xcf\x01\n\x13NearDuplicateGroups\x12+\n\x06groups\x18\x01 \x03(\x0b\x32\x1b.curation.v1.DuplicateGroup\x12\x18\n\x10\x64uplicate_assets\x18\x02 \x01(\x03\x12\x11\n\tthreshold\x18\x03 \x01(\x01\x12\x1f\n\x12median_nn_distance\x18\x04 \x01(\x01H\x00\x88\x01\x01\x12&\n\x08warnings\x18\x05 \x03(\x0b\x32\x14.curation.v1.WarningB\x15\n\x13_median_nn_distance\"\xc2\x01\n\x0bPlanRequest\x12:\n\x0b\x64iagnostics\x18\x01 \x01(\x0b\x32%.curation.v1.ClassificationEvaluation\x12\x17\n\x0f\x64iagnostics_key\x18\x02 \x01(\t\x12-\n\tselection\x18\x03 \x01(\x0b\x32\x1a.curation.v1.SelectRequest\x12\x17\n\x0fweakest_classes\x18\x04 \x01(\x05\x12\x16\n\x0eweakest_slices\x18\x05 \x01(\x05\"a\n\tWeakClass\x12\x13\n\x0b\x63lass_index\x18\x01 \x01(\x05\x12\x12\n\nclass_name\x18\x02 \x01(\t\x12\n\n\x02\x66\x31\x18\x03 \x01(\x01\x12\x0e\n\x06recall\x18\x04 \x01(\x01\x12\x0f\n\x07support\x18\x05 \x01(\x03\"H\n\tWeakSlice\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\x12\x0e\n\x06metric\x18\x03 \x01(\x01\x12\x0f\n\x07support\x18\x04 \x01(\x03\"\xff\x01\n\x0cPlanResponse\x12,\n\x0cweak_classes\x18\x01 \x03(\x0b\x32\x16.curation.v1.WeakClass\x12+\n\x0bweak_slices\x18\x02 \x03(\x0b\x32\x16.curation.v1.WeakSlice\x12+\n\x07request\x18\x03 \x01(\x0b\x32\x1a.curation.v1.SelectRequest\x12.\n\tselection\x18\x04 \x01(\x0b\x32\x1b.curation.v1.SelectResponse\x12\x0f\n\x07reasons\x18\x05 \x03(\t\x12&\n\x08warnings\x18\x06 \x03(\x0b\x32\x14.curation.v1.Warning*\xf6\x01\n\x0cStrategyKind\x12\x1d\n\x19STRATEGY_KIND_UNSPECIFIED\x10\x00\x12\x18\n\x14STRATEGY_KIND_RANDOM\x10\x01\x12\x1c\n\x18STRATEGY_KIND_STRATIFIED\x10\x02\x12\x1d\n\x19STRATEGY_KIND_LF_TARGETED\x10\x03\x12\x1d\n\x19STRATEGY_KIND_UNCERTAINTY\x10\x04\x12\x1b\n\x17STRATEGY_KIND_DIVERSITY\x10\x05\x12\x18\n\x14STRATEGY_KIND_RARITY\x10\x06\x12\x1a\n\x16STRATEGY_KIND_HARDNESS\x10\x07*\xa4\x01\n\x12UncertaintyMeasure\x12#\n\x1fUNCERTAINTY_MEASURE_UNSPECIFIED\x10\x00\x12(\n$UNCERTAINTY_MEASURE_LEAST_CONFIDENCE\x10\x01\x12\x1e\n\x1aUNCERTAINTY_MEASURE_MARGIN\x10\x02\x12\x1f\n\x1bUNCERTAINTY_MEASURE_ENTROPY\x10\x03*\x9d\x01\n\x0cStrataSource\x12\x1d\n\x19STRATA_SOURCE_UNSPECIFIED\x10\x00\x12\x17\n\x13STRATA_SOURCE_LABEL\x10\x01\x12\x1b\n\x17STRATA_SOURCE_PREDICTED\x10\x02\x12\x1c\n\x18STRATA_SOURCE_WEAK_LABEL\x10\x03\x12\x1a\n\x16STRATA_SOURCE_METADATA\x10\x04*d\n\x0b\x43lassSource\x12\x1c\n\x18\x43LASS_SOURCE_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x43LASS_SOURCE_PREDICTED\x10\x01\x12\x1b\n\x17\x43LASS_SOURCE_WEAK_LABEL\x10\x02*\x82\x01\n\x0bModelFilter\x12\x1c\n\x18MODEL_FILTER_UNSPECIFIED\x10\x00\x12\x15\n\x11MODEL_FILTER_NONE\x10\x01\x12\x19\n\x15MODEL_FILTER_DISAGREE\x10\x02\x12#\n\x1fMODEL_FILTER_DISAGREE_OR_UNSURE\x10\x03\x32\xe3\x02\n\x0fSamplingService\x12\x62\n\x06Select\x12\x1a.curation.v1.SelectRequest\x1a\x1b.curation.v1.SelectResponse\"\x1f\xca\xf3\x18\x1b\n\x04POST\x12\x13/v1/sampling:select\x12\x8f\x01\n\x12\x46indNearDuplicates\x12&.curation.v1.FindNearDuplicatesRequest\x1a\'.curation.v1.FindNearDuplicatesResponse\"(\xca\xf3\x18$\n\x04POST\x12\x1c/v1/sampling:near-duplicates\x12Z\n\x04Plan\x12\x18.curation.v1.PlanRequest\x1a\x19.curation.v1.PlanResponse\"\x1d\xca\xf3\x18\x19\n\x04POST\x12\x11/v1/sampling:planb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x63uration/v1/sampling.proto\x12\x0b\x63uration.v1\x1a curation/v1/classification.proto\x1a\x18\x63uration/v1/common.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\"\xa5\x03\n\x10SamplingStrategy\x12\'\n\x04kind\x18\x01 \x01(\x0e\x32\x19.curation.v1.StrategyKind\x12\x10\n\x08\x66raction\x18\x02 \x01(\x01\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x30\n\x07measure\x18\x04 \x01(\x0e\x32\x1f.curation.v1.UncertaintyMeasure\x12)\n\x06strata\x18\x05 \x01(\x0e\x32\x19.curation.v1.StrataSource\x12\x14\n\x0cmetadata_key\x18\x06 \x01(\t\x12\x14\n\x0cproportional\x18\x07 \x01(\x08\x12\x16\n\x0etarget_classes\x18\x08 \x03(\x05\x12.\n\x0cmodel_filter\x18\t \x01(\x0e\x32\x18.curation.v1.ModelFilter\x12\x19\n\x0cunsure_below\x18\n \x01(\x01H\x00\x88\x01\x01\x12.\n\x0c\x63lass_source\x18\x0b \x01(\x0e\x32\x18.curation.v1.ClassSource\x12\x1b\n\x13target_distribution\x18\x0c \x03(\x01\x42\x0f\n\r_unsure_below\"N\n\x14NearDuplicateOptions\x12\x11\n\tthreshold\x18\x01 \x01(\x01\x12\x10\n\x08relative\x18\x02 \x01(\x08\x12\x11\n\tneighbors\x18\x03 \x01(\x05\"\xe3\x03\n\rSelectRequest\x12\x17\n\tasset_ids\x18\x01 \x03(\tB\x04\xe2\x41\x01\x02\x12-\n\x08metadata\x18\x02 \x03(\x0b\x32\x1b.curation.v1.MetadataColumn\x12\x13\n\x0bnum_classes\x18\x03 \x01(\x05\x12\x0e\n\x06scores\x18\x04 \x03(\x02\x12\x18\n\x10weak_label_probs\x18\x05 \x03(\x02\x12\x13\n\x0bweak_labels\x18\x06 \x03(\x05\x12\x0e\n\x06labels\x18\x07 \x03(\x05\x12\x10\n\x08hardness\x18\x08 \x03(\x02\x12\x12\n\nembeddings\x18\t \x01(\x0c\x12\x1b\n\x13\x65mbedding_dimension\x18\n \x01(\x05\x12\x12\n\ncollection\x18\x0b \x01(\t\x12\x13\n\x0blabeled_ids\x18\x0c \x03(\t\x12\x13\n\x0b\x65xclude_ids\x18\r \x03(\t\x12\x14\n\x06\x62udget\x18\x0e \x01(\x03\x42\x04\xe2\x41\x01\x02\x12\x0c\n\x04seed\x18\x0f \x01(\x04\x12\x31\n\nstrategies\x18\x10 \x03(\x0b\x32\x1d.curation.v1.SamplingStrategy\x12\x30\n\x05\x64\x65\x64up\x18\x11 \x01(\x0b\x32!.curation.v1.NearDuplicateOptions\x12\x1c\n\x14labeled_class_counts\x18\x12 \x03(\x03\"\xb3\x01\n\rSelectedAsset\x12\x10\n\x08\x61sset_id\x18\x01 \x01(\t\x12\x16\n\x0estrategy_index\x18\x02 \x01(\x05\x12\x10\n\x08strategy\x18\x03 \x01(\t\x12\r\n\x05score\x18\x04 \x01(\x01\x12\x0c\n\x04rank\x18\x05 \x01(\x03\x12\x15\n\rstrategy_rank\x18\x06 \x01(\x03\x12\x1d\n\x10nearest_distance\x18\x07 \x01(\x01H\x00\x88\x01\x01\x42\x13\n\x11_nearest_distance\"D\n\x0fStrategyOutcome\x12\x10\n\x08strategy\x18\x01 \x01(\t\x12\r\n\x05quota\x18\x02 \x01(\x03\x12\x10\n\x08selected\x18\x03 \x01(\x03\"\x91\x02\n\x0eSelectResponse\x12,\n\x08selected\x18\x01 \x03(\x0b\x32\x1a.curation.v1.SelectedAsset\x12\x30\n\nstrategies\x18\x02 \x03(\x0b\x32\x1c.curation.v1.StrategyOutcome\x12\x18\n\x10\x64uplicate_groups\x18\x03 \x01(\x03\x12\x1c\n\x0f\x64\x65\x64up_threshold\x18\x04 \x01(\x01H\x00\x88\x01\x01\x12&\n\x08warnings\x18\x05 \x03(\x0b\x32\x14.curation.v1.Warning\x12+\n\x05\x63\x61\x63he\x18\x06 \x01(\x0b\x32\x16.curation.v1.CacheInfoB\x04\xe2\x41\x01\x03\x42\x12\n\x10_dedup_threshold\"\xd8\x01\n\x19\x46indNearDuplicatesRequest\x12\x17\n\tasset_ids\x18\x01 \x03(\tB\x04\xe2\x41\x01\x02\x12\x12\n\nembeddings\x18\x02 \x01(\x0c\x12\x1b\n\x13\x65mbedding_dimension\x18\x03 \x01(\x05\x12\x12\n\ncollection\x18\x04 \x01(\t\x12\x11\n\tthreshold\x18\x05 \x01(\x01\x12\x10\n\x08relative\x18\x06 \x01(\x08\x12\x11\n\tneighbors\x18\x07 \x01(\x05\x12\x11\n\tpage_size\x18\x08 \x01(\x05\x12\x12\n\npage_token\x18\t \x01(\t\"9\n\x0e\x44uplicateGroup\x12\x11\n\tasset_ids\x18\x01 \x03(\t\x12\x14\n\x0cmax_distance\x18\x02 \x01(\x01\"\xb2\x02\n\x1a\x46indNearDuplicatesResponse\x12+\n\x06groups\x18\x01 \x03(\x0b\x32\x1b.curation.v1.DuplicateGroup\x12\x14\n\x0ctotal_groups\x18\x02 \x01(\x03\x12\x18\n\x10\x64uplicate_assets\x18\x03 \x01(\x03\x12\x11\n\tthreshold\x18\x04 \x01(\x01\x12\x1f\n\x12median_nn_distance\x18\x05 \x01(\x01H\x00\x88\x01\x01\x12\x17\n\x0fnext_page_token\x18\x06 \x01(\t\x12+\n\x05\x63\x61\x63he\x18\x07 \x01(\x0b\x32\x16.curation.v1.CacheInfoB\x04\xe2\x41\x01\x03\x12&\n\x08warnings\x18\x08 \x03(\x0b\x32\x14.curation.v1.WarningB\x15\n\x13_median_nn_distance\"\xcb\x01\n\x0bPlanRequest\x12=\n\x0b\x64iagnostics\x18\x01 \x01(\x0b\x32(.curation.v1.ScoreClassificationResponse\x12\x17\n\x0f\x64iagnostics_key\x18\x02 \x01(\t\x12\x33\n\tselection\x18\x03 \x01(\x0b\x32\x1a.curation.v1.SelectRequestB\x04\xe2\x41\x01\x02\x12\x17\n\x0fweakest_classes\x18\x04 \x01(\x05\x12\x16\n\x0eweakest_slices\x18\x05 \x01(\x05\"a\n\tWeakClass\x12\x13\n\x0b\x63lass_index\x18\x01 \x01(\x05\x12\x12\n\nclass_name\x18\x02 \x01(\t\x12\n\n\x02\x66\x31\x18\x03 \x01(\x01\x12\x0e\n\x06recall\x18\x04 \x01(\x01\x12\x0f\n\x07support\x18\x05 \x01(\x03\"H\n\tWeakSlice\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\x12\x0e\n\x06metric\x18\x03 \x01(\x01\x12\x0f\n\x07support\x18\x04 \x01(\x03\"\xff\x01\n\x0cPlanResponse\x12,\n\x0cweak_classes\x18\x01 \x03(\x0b\x32\x16.curation.v1.WeakClass\x12+\n\x0bweak_slices\x18\x02 \x03(\x0b\x32\x16.curation.v1.WeakSlice\x12+\n\x07request\x18\x03 \x01(\x0b\x32\x1a.curation.v1.SelectRequest\x12.\n\tselection\x18\x04 \x01(\x0b\x32\x1b.curation.v1.SelectResponse\x12\x0f\n\x07reasons\x18\x05 \x03(\t\x12&\n\x08warnings\x18\x06 \x03(\x0b\x32\x14.curation.v1.Warning*\xf6\x01\n\x0cStrategyKind\x12\x1d\n\x19STRATEGY_KIND_UNSPECIFIED\x10\x00\x12\x18\n\x14STRATEGY_KIND_RANDOM\x10\x01\x12\x1c\n\x18STRATEGY_KIND_STRATIFIED\x10\x02\x12\x1d\n\x19STRATEGY_KIND_LF_TARGETED\x10\x03\x12\x1d\n\x19STRATEGY_KIND_UNCERTAINTY\x10\x04\x12\x1b\n\x17STRATEGY_KIND_DIVERSITY\x10\x05\x12\x18\n\x14STRATEGY_KIND_RARITY\x10\x06\x12\x1a\n\x16STRATEGY_KIND_HARDNESS\x10\x07*\xa4\x01\n\x12UncertaintyMeasure\x12#\n\x1fUNCERTAINTY_MEASURE_UNSPECIFIED\x10\x00\x12(\n$UNCERTAINTY_MEASURE_LEAST_CONFIDENCE\x10\x01\x12\x1e\n\x1aUNCERTAINTY_MEASURE_MARGIN\x10\x02\x12\x1f\n\x1bUNCERTAINTY_MEASURE_ENTROPY\x10\x03*\x9d\x01\n\x0cStrataSource\x12\x1d\n\x19STRATA_SOURCE_UNSPECIFIED\x10\x00\x12\x17\n\x13STRATA_SOURCE_LABEL\x10\x01\x12\x1b\n\x17STRATA_SOURCE_PREDICTED\x10\x02\x12\x1c\n\x18STRATA_SOURCE_WEAK_LABEL\x10\x03\x12\x1a\n\x16STRATA_SOURCE_METADATA\x10\x04*d\n\x0b\x43lassSource\x12\x1c\n\x18\x43LASS_SOURCE_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x43LASS_SOURCE_PREDICTED\x10\x01\x12\x1b\n\x17\x43LASS_SOURCE_WEAK_LABEL\x10\x02*\x82\x01\n\x0bModelFilter\x12\x1c\n\x18MODEL_FILTER_UNSPECIFIED\x10\x00\x12\x15\n\x11MODEL_FILTER_NONE\x10\x01\x12\x19\n\x15MODEL_FILTER_DISAGREE\x10\x02\x12#\n\x1fMODEL_FILTER_DISAGREE_OR_UNSURE\x10\x03\x32\x8f\x03\n\x0fSamplingService\x12\x64\n\x06Select\x12\x1a.curation.v1.SelectRequest\x1a\x1b.curation.v1.SelectResponse\"!\x90\x02\x01\x82\xd3\xe4\x93\x02\x18\"\x13/v1/sampling:select:\x01*\x12\xb7\x01\n\x12\x46indNearDuplicates\x12&.curation.v1.FindNearDuplicatesRequest\x1a\'.curation.v1.FindNearDuplicatesResponse\"P\x90\x02\x01\x82\xd3\xe4\x93\x02G\"\x1f/v1/sampling:findNearDuplicates:\x01*Z!\"\x1c/v1/sampling:near-duplicates:\x01*\x12\\\n\x04Plan\x12\x18.curation.v1.PlanRequest\x1a\x19.curation.v1.PlanResponse\"\x1f\x90\x02\x01\x82\xd3\xe4\x93\x02\x16\"\x11/v1/sampling:plan:\x01*B\xad\x01\n%io.github.curationservice.curation.v1B\rSamplingProtoP\x01ZBgithub.com/curation-service/curation/gen/go/curation/v1;curationv1\xa2\x02\x03\x43XX\xaa\x02\x0b\x43uration.V1\xca\x02\x0b\x43uration\\V1\xea\x02\x0c\x43uration::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'curation_client.v1.sampling_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
-  DESCRIPTOR._loaded_options = None
+  _globals['DESCRIPTOR']._loaded_options = None
+  _globals['DESCRIPTOR']._serialized_options = b'\n%io.github.curationservice.curation.v1B\rSamplingProtoP\001ZBgithub.com/curation-service/curation/gen/go/curation/v1;curationv1\242\002\003CXX\252\002\013Curation.V1\312\002\013Curation\\V1\352\002\014Curation::V1'
+  _globals['_SELECTREQUEST'].fields_by_name['asset_ids']._loaded_options = None
+  _globals['_SELECTREQUEST'].fields_by_name['asset_ids']._serialized_options = b'\342A\001\002'
+  _globals['_SELECTREQUEST'].fields_by_name['budget']._loaded_options = None
+  _globals['_SELECTREQUEST'].fields_by_name['budget']._serialized_options = b'\342A\001\002'
+  _globals['_SELECTRESPONSE'].fields_by_name['cache']._loaded_options = None
+  _globals['_SELECTRESPONSE'].fields_by_name['cache']._serialized_options = b'\342A\001\003'
+  _globals['_FINDNEARDUPLICATESREQUEST'].fields_by_name['asset_ids']._loaded_options = None
+  _globals['_FINDNEARDUPLICATESREQUEST'].fields_by_name['asset_ids']._serialized_options = b'\342A\001\002'
+  _globals['_FINDNEARDUPLICATESRESPONSE'].fields_by_name['cache']._loaded_options = None
+  _globals['_FINDNEARDUPLICATESRESPONSE'].fields_by_name['cache']._serialized_options = b'\342A\001\003'
+  _globals['_PLANREQUEST'].fields_by_name['selection']._loaded_options = None
+  _globals['_PLANREQUEST'].fields_by_name['selection']._serialized_options = b'\342A\001\002'
   _globals['_SAMPLINGSERVICE'].methods_by_name['Select']._loaded_options = None
-  _globals['_SAMPLINGSERVICE'].methods_by_name['Select']._serialized_options = b'\312\363\030\033\n\004POST\022\023/v1/sampling:select'
+  _globals['_SAMPLINGSERVICE'].methods_by_name['Select']._serialized_options = b'\220\002\001\202\323\344\223\002\030\"\023/v1/sampling:select:\001*'
   _globals['_SAMPLINGSERVICE'].methods_by_name['FindNearDuplicates']._loaded_options = None
-  _globals['_SAMPLINGSERVICE'].methods_by_name['FindNearDuplicates']._serialized_options = b'\312\363\030$\n\004POST\022\034/v1/sampling:near-duplicates'
+  _globals['_SAMPLINGSERVICE'].methods_by_name['FindNearDuplicates']._serialized_options = b'\220\002\001\202\323\344\223\002G\"\037/v1/sampling:findNearDuplicates:\001*Z!\"\034/v1/sampling:near-duplicates:\001*'
   _globals['_SAMPLINGSERVICE'].methods_by_name['Plan']._loaded_options = None
-  _globals['_SAMPLINGSERVICE'].methods_by_name['Plan']._serialized_options = b'\312\363\030\031\n\004POST\022\021/v1/sampling:plan'
-  _globals['_STRATEGYKIND']._serialized_start=3276
-  _globals['_STRATEGYKIND']._serialized_end=3522
-  _globals['_UNCERTAINTYMEASURE']._serialized_start=3525
-  _globals['_UNCERTAINTYMEASURE']._serialized_end=3689
-  _globals['_STRATASOURCE']._serialized_start=3692
-  _globals['_STRATASOURCE']._serialized_end=3849
-  _globals['_CLASSSOURCE']._serialized_start=3851
-  _globals['_CLASSSOURCE']._serialized_end=3951
-  _globals['_MODELFILTER']._serialized_start=3954
-  _globals['_MODELFILTER']._serialized_end=4084
-  _globals['_SAMPLINGSTRATEGY']._serialized_start=131
-  _globals['_SAMPLINGSTRATEGY']._serialized_end=552
-  _globals['_NEARDUPLICATEOPTIONS']._serialized_start=554
-  _globals['_NEARDUPLICATEOPTIONS']._serialized_end=632
-  _globals['_SELECTREQUEST']._serialized_start=635
-  _globals['_SELECTREQUEST']._serialized_end=1106
-  _globals['_SELECTEDASSET']._serialized_start=1109
-  _globals['_SELECTEDASSET']._serialized_end=1288
-  _globals['_STRATEGYOUTCOME']._serialized_start=1290
-  _globals['_STRATEGYOUTCOME']._serialized_end=1358
-  _globals['_SELECTRESPONSE']._serialized_start=1361
-  _globals['_SELECTRESPONSE']._serialized_end=1628
-  _globals['_SELECTIONRESULT']._serialized_start=1631
-  _globals['_SELECTIONRESULT']._serialized_end=1860
-  _globals['_FINDNEARDUPLICATESREQUEST']._serialized_start=1863
-  _globals['_FINDNEARDUPLICATESREQUEST']._serialized_end=2073
-  _globals['_DUPLICATEGROUP']._serialized_start=2075
-  _globals['_DUPLICATEGROUP']._serialized_end=2132
-  _globals['_FINDNEARDUPLICATESRESPONSE']._serialized_start=2135
-  _globals['_FINDNEARDUPLICATESRESPONSE']._serialized_end=2435
-  _globals['_NEARDUPLICATEGROUPS']._serialized_start=2438
-  _globals['_NEARDUPLICATEGROUPS']._serialized_end=2645
-  _globals['_PLANREQUEST']._serialized_start=2648
-  _globals['_PLANREQUEST']._serialized_end=2842
-  _globals['_WEAKCLASS']._serialized_start=2844
-  _globals['_WEAKCLASS']._serialized_end=2941
-  _globals['_WEAKSLICE']._serialized_start=2943
-  _globals['_WEAKSLICE']._serialized_end=3015
-  _globals['_PLANRESPONSE']._serialized_start=3018
-  _globals['_PLANRESPONSE']._serialized_end=3273
-  _globals['_SAMPLINGSERVICE']._serialized_start=4087
-  _globals['_SAMPLINGSERVICE']._serialized_end=4442
+  _globals['_SAMPLINGSERVICE'].methods_by_name['Plan']._serialized_options = b'\220\002\001\202\323\344\223\002\026\"\021/v1/sampling:plan:\001*'
+  _globals['_STRATEGYKIND']._serialized_start=2909
+  _globals['_STRATEGYKIND']._serialized_end=3155
+  _globals['_UNCERTAINTYMEASURE']._serialized_start=3158
+  _globals['_UNCERTAINTYMEASURE']._serialized_end=3322
+  _globals['_STRATASOURCE']._serialized_start=3325
+  _globals['_STRATASOURCE']._serialized_end=3482
+  _globals['_CLASSSOURCE']._serialized_start=3484
+  _globals['_CLASSSOURCE']._serialized_end=3584
+  _globals['_MODELFILTER']._serialized_start=3587
+  _globals['_MODELFILTER']._serialized_end=3717
+  _globals['_SAMPLINGSTRATEGY']._serialized_start=167
+  _globals['_SAMPLINGSTRATEGY']._serialized_end=588
+  _globals['_NEARDUPLICATEOPTIONS']._serialized_start=590
+  _globals['_NEARDUPLICATEOPTIONS']._serialized_end=668
+  _globals['_SELECTREQUEST']._serialized_start=671
+  _globals['_SELECTREQUEST']._serialized_end=1154
+  _globals['_SELECTEDASSET']._serialized_start=1157
+  _globals['_SELECTEDASSET']._serialized_end=1336
+  _globals['_STRATEGYOUTCOME']._serialized_start=1338
+  _globals['_STRATEGYOUTCOME']._serialized_end=1406
+  _globals['_SELECTRESPONSE']._serialized_start=1409
+  _globals['_SELECTRESPONSE']._serialized_end=1682
+  _globals['_FINDNEARDUPLICATESREQUEST']._serialized_start=1685
+  _globals['_FINDNEARDUPLICATESREQUEST']._serialized_end=1901
+  _globals['_DUPLICATEGROUP']._serialized_start=1903
+  _globals['_DUPLICATEGROUP']._serialized_end=1960
+  _globals['_FINDNEARDUPLICATESRESPONSE']._serialized_start=1963
+  _globals['_FINDNEARDUPLICATESRESPONSE']._serialized_end=2269
+  _globals['_PLANREQUEST']._serialized_start=2272
+  _globals['_PLANREQUEST']._serialized_end=2475
+  _globals['_WEAKCLASS']._serialized_start=2477
+  _globals['_WEAKCLASS']._serialized_end=2574
+  _globals['_WEAKSLICE']._serialized_start=2576
+  _globals['_WEAKSLICE']._serialized_end=2648
+  _globals['_PLANRESPONSE']._serialized_start=2651
+  _globals['_PLANRESPONSE']._serialized_end=2906
+  _globals['_SAMPLINGSERVICE']._serialized_start=3720
+  _globals['_SAMPLINGSERVICE']._serialized_end=4119
 # @@protoc_insertion_point(module_scope)

@@ -1,6 +1,7 @@
 from . import classification_pb2 as _classification_pb2
 from . import common_pb2 as _common_pb2
-from . import options_pb2 as _options_pb2
+from google.api import annotations_pb2 as _annotations_pb2
+from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -195,20 +196,6 @@ class SelectResponse(_message.Message):
     cache: _common_pb2.CacheInfo
     def __init__(self, selected: _Optional[_Iterable[_Union[SelectedAsset, _Mapping]]] = ..., strategies: _Optional[_Iterable[_Union[StrategyOutcome, _Mapping]]] = ..., duplicate_groups: _Optional[int] = ..., dedup_threshold: _Optional[float] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.Warning, _Mapping]]] = ..., cache: _Optional[_Union[_common_pb2.CacheInfo, _Mapping]] = ...) -> None: ...
 
-class SelectionResult(_message.Message):
-    __slots__ = ("selected", "strategies", "duplicate_groups", "dedup_threshold", "warnings")
-    SELECTED_FIELD_NUMBER: _ClassVar[int]
-    STRATEGIES_FIELD_NUMBER: _ClassVar[int]
-    DUPLICATE_GROUPS_FIELD_NUMBER: _ClassVar[int]
-    DEDUP_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
-    WARNINGS_FIELD_NUMBER: _ClassVar[int]
-    selected: _containers.RepeatedCompositeFieldContainer[SelectedAsset]
-    strategies: _containers.RepeatedCompositeFieldContainer[StrategyOutcome]
-    duplicate_groups: int
-    dedup_threshold: float
-    warnings: _containers.RepeatedCompositeFieldContainer[_common_pb2.Warning]
-    def __init__(self, selected: _Optional[_Iterable[_Union[SelectedAsset, _Mapping]]] = ..., strategies: _Optional[_Iterable[_Union[StrategyOutcome, _Mapping]]] = ..., duplicate_groups: _Optional[int] = ..., dedup_threshold: _Optional[float] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.Warning, _Mapping]]] = ...) -> None: ...
-
 class FindNearDuplicatesRequest(_message.Message):
     __slots__ = ("asset_ids", "embeddings", "embedding_dimension", "collection", "threshold", "relative", "neighbors", "page_size", "page_token")
     ASSET_IDS_FIELD_NUMBER: _ClassVar[int]
@@ -259,20 +246,6 @@ class FindNearDuplicatesResponse(_message.Message):
     warnings: _containers.RepeatedCompositeFieldContainer[_common_pb2.Warning]
     def __init__(self, groups: _Optional[_Iterable[_Union[DuplicateGroup, _Mapping]]] = ..., total_groups: _Optional[int] = ..., duplicate_assets: _Optional[int] = ..., threshold: _Optional[float] = ..., median_nn_distance: _Optional[float] = ..., next_page_token: _Optional[str] = ..., cache: _Optional[_Union[_common_pb2.CacheInfo, _Mapping]] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.Warning, _Mapping]]] = ...) -> None: ...
 
-class NearDuplicateGroups(_message.Message):
-    __slots__ = ("groups", "duplicate_assets", "threshold", "median_nn_distance", "warnings")
-    GROUPS_FIELD_NUMBER: _ClassVar[int]
-    DUPLICATE_ASSETS_FIELD_NUMBER: _ClassVar[int]
-    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
-    MEDIAN_NN_DISTANCE_FIELD_NUMBER: _ClassVar[int]
-    WARNINGS_FIELD_NUMBER: _ClassVar[int]
-    groups: _containers.RepeatedCompositeFieldContainer[DuplicateGroup]
-    duplicate_assets: int
-    threshold: float
-    median_nn_distance: float
-    warnings: _containers.RepeatedCompositeFieldContainer[_common_pb2.Warning]
-    def __init__(self, groups: _Optional[_Iterable[_Union[DuplicateGroup, _Mapping]]] = ..., duplicate_assets: _Optional[int] = ..., threshold: _Optional[float] = ..., median_nn_distance: _Optional[float] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.Warning, _Mapping]]] = ...) -> None: ...
-
 class PlanRequest(_message.Message):
     __slots__ = ("diagnostics", "diagnostics_key", "selection", "weakest_classes", "weakest_slices")
     DIAGNOSTICS_FIELD_NUMBER: _ClassVar[int]
@@ -280,12 +253,12 @@ class PlanRequest(_message.Message):
     SELECTION_FIELD_NUMBER: _ClassVar[int]
     WEAKEST_CLASSES_FIELD_NUMBER: _ClassVar[int]
     WEAKEST_SLICES_FIELD_NUMBER: _ClassVar[int]
-    diagnostics: _classification_pb2.ClassificationEvaluation
+    diagnostics: _classification_pb2.ScoreClassificationResponse
     diagnostics_key: str
     selection: SelectRequest
     weakest_classes: int
     weakest_slices: int
-    def __init__(self, diagnostics: _Optional[_Union[_classification_pb2.ClassificationEvaluation, _Mapping]] = ..., diagnostics_key: _Optional[str] = ..., selection: _Optional[_Union[SelectRequest, _Mapping]] = ..., weakest_classes: _Optional[int] = ..., weakest_slices: _Optional[int] = ...) -> None: ...
+    def __init__(self, diagnostics: _Optional[_Union[_classification_pb2.ScoreClassificationResponse, _Mapping]] = ..., diagnostics_key: _Optional[str] = ..., selection: _Optional[_Union[SelectRequest, _Mapping]] = ..., weakest_classes: _Optional[int] = ..., weakest_slices: _Optional[int] = ...) -> None: ...
 
 class WeakClass(_message.Message):
     __slots__ = ("class_index", "class_name", "f1", "recall", "support")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from curation.core import classification as core
+from curation.internal.v1 import classification_pb2 as ipb
 from curation.ops.classification.convert import (
     add_misclassified_single_label,
     misclassified_multi_label,
@@ -37,10 +38,10 @@ NAME = "curation.v1.DiagnosticsService/ScoreClassification"
 _Reports = list[tuple[str, core.SliceReport]]
 
 
-def evaluate(request: pb.ScoreClassificationRequest) -> pb.ClassificationEvaluation:
+def evaluate(request: pb.ScoreClassificationRequest) -> ipb.ClassificationEvaluation:
     """Validate ``request`` and compute its full evaluation (blocking; runs in a worker thread)."""
     checked = check_request(request)
-    evaluation = pb.ClassificationEvaluation()
+    evaluation = ipb.ClassificationEvaluation()
     if checked.multi:
         report, slices = _multi_label(request, checked, evaluation)
     else:
@@ -52,7 +53,7 @@ def evaluate(request: pb.ScoreClassificationRequest) -> pb.ClassificationEvaluat
 
 
 def _single_label(
-    request: pb.ScoreClassificationRequest, c: Checked, evaluation: pb.ClassificationEvaluation
+    request: pb.ScoreClassificationRequest, c: Checked, evaluation: ipb.ClassificationEvaluation
 ) -> tuple[core.Summary, _Reports]:
     """The single-label report and slices; the misclassified assets go into ``evaluation``."""
     yt, yp = single_label_targets(request, c)
@@ -83,7 +84,7 @@ def _single_label(
 
 
 def _multi_label(
-    request: pb.ScoreClassificationRequest, c: Checked, evaluation: pb.ClassificationEvaluation
+    request: pb.ScoreClassificationRequest, c: Checked, evaluation: ipb.ClassificationEvaluation
 ) -> tuple[core.Summary, _Reports]:
     """The multi-label report and slices; the misclassified assets go into ``evaluation``."""
     yt, yp, threshold = multi_label_targets(request, c)
@@ -107,7 +108,7 @@ def _slice_options(c: Checked) -> dict[str, Any]:
 
 
 def respond(
-    payload: pb.ClassificationEvaluation,
+    payload: ipb.ClassificationEvaluation,
     request: pb.ScoreClassificationRequest,
     cache_info: common_pb2.CacheInfo,
 ) -> pb.ScoreClassificationResponse:
@@ -128,7 +129,7 @@ SPECS: list[OperationSpec[Any, Any, Any]] = [
         name=NAME,
         request_type=pb.ScoreClassificationRequest,
         response_type=pb.ScoreClassificationResponse,
-        payload_type=pb.ClassificationEvaluation,
+        payload_type=ipb.ClassificationEvaluation,
         evaluate=evaluate,
         respond=respond,
         paging_fields=("page_size", "page_token"),

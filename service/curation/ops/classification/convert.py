@@ -14,6 +14,7 @@ import numpy.typing as npt
 from google.protobuf.message import Message
 
 from curation.core import classification as core
+from curation.internal.v1 import classification_pb2 as ipb
 from curation.protowire import (
     WireType,
     put_bytes,
@@ -162,7 +163,7 @@ def misclassified_multi_label(
 
 
 def add_misclassified_single_label(
-    evaluation: pb.ClassificationEvaluation,
+    evaluation: ipb.ClassificationEvaluation,
     ids: list[str],
     rows: IntArray,
     *,
@@ -194,7 +195,7 @@ def _key(message: type[Message], field: str, wire_type: WireType) -> int:
     return tag(message.DESCRIPTOR.fields_by_name[field].number, wire_type)
 
 
-_EVALUATION, _ASSET = pb.ClassificationEvaluation, pb.MisclassifiedAsset
+_EVALUATION, _ASSET = ipb.ClassificationEvaluation, pb.MisclassifiedAsset
 
 
 def misclassified_single_label_bytes(

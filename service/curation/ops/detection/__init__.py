@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from curation.core.detection import diagnose, warm_up
+from curation.internal.v1 import detection_pb2 as ipb
 from curation.ops.detection import limits
 from curation.ops.detection.assets import add_assets, add_page
 from curation.ops.detection.cost import cost
@@ -47,7 +48,7 @@ NAME = "curation.v1.DiagnosticsService/ScoreDetection"
 STREAM_NAME = "curation.v1.DiagnosticsService/ScoreDetectionStream"
 
 
-def evaluate(request: pb.ScoreDetectionRequest) -> pb.DetectionEvaluation:
+def evaluate(request: pb.ScoreDetectionRequest) -> ipb.DetectionEvaluation:
     """Validate, diagnose, and build the cached evaluation (report + per-asset outcomes)."""
     inputs, options, warnings = read_request(request)
     diag = diagnose(
@@ -67,7 +68,7 @@ def evaluate(request: pb.ScoreDetectionRequest) -> pb.DetectionEvaluation:
         views=options.views,
     )
     warnings.extend(to_warnings(diag.findings))
-    evaluation = pb.DetectionEvaluation(report=report(diag, inputs, request, options, warnings))
+    evaluation = ipb.DetectionEvaluation(report=report(diag, inputs, request, options, warnings))
     if diag.assets is not None and diag.tide is not None:
         evaluation.asset_ids.extend(inputs.asset_ids)
         evaluation.category_names.extend(inputs.category_names)
@@ -76,7 +77,7 @@ def evaluate(request: pb.ScoreDetectionRequest) -> pb.DetectionEvaluation:
 
 
 def respond(
-    payload: pb.DetectionEvaluation, request: pb.ScoreDetectionRequest, cache_info: common_pb2.CacheInfo
+    payload: ipb.DetectionEvaluation, request: pb.ScoreDetectionRequest, cache_info: common_pb2.CacheInfo
 ) -> pb.ScoreDetectionResponse:
     """The page of assets the request asks for (worst first), with the cached report."""
     total = len(payload.asset_order)
@@ -94,7 +95,7 @@ SPEC = OperationSpec(
     name=NAME,
     request_type=pb.ScoreDetectionRequest,
     response_type=pb.ScoreDetectionResponse,
-    payload_type=pb.DetectionEvaluation,
+    payload_type=ipb.DetectionEvaluation,
     evaluate=evaluate,
     respond=respond,
     # 2: the report lists the views computed and holds only their parts.

@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from curation.core.detection import AssetOutcomes, TideResult
+from curation.internal.v1 import detection_pb2 as ipb
 from curation.ops.detection.inputs import Inputs
 from curation.protowire import packed_doubles, packed_varints
 from curation.v1 import detection_pb2 as pb
@@ -33,7 +34,7 @@ _ERROR = np.array(
     dtype=np.int64,
 )
 # Field numbers of the evaluation's columns.
-_FIELD = {f.name: f.number for f in pb.DetectionEvaluation.DESCRIPTOR.fields}
+_FIELD = {f.name: f.number for f in ipb.DetectionEvaluation.DESCRIPTOR.fields}
 # core AssetOutcomes codes -> DetectionOutcome.
 _DT_OUTCOME = np.array(
     [
@@ -51,7 +52,7 @@ _GT_OUTCOME = np.array(
 )
 
 
-def add_assets(ev: pb.DetectionEvaluation, a: AssetOutcomes, t: TideResult, inputs: Inputs) -> None:
+def add_assets(ev: ipb.DetectionEvaluation, a: AssetOutcomes, t: TideResult, inputs: Inputs) -> None:
     """Write every asset's counts and every object's outcome (``a``) and error type (``t``) into ``ev``
     (worst asset first).
 
@@ -112,7 +113,7 @@ def _varints(name: str, values: npt.ArrayLike) -> bytes:
 
 
 def add_page(
-    response: pb.ScoreDetectionResponse, payload: pb.DetectionEvaluation, start: int, stop: int
+    response: pb.ScoreDetectionResponse, payload: ipb.DetectionEvaluation, start: int, stop: int
 ) -> None:
     """Add the assets ``start:stop`` (in worst-first order) of ``payload`` to ``response``."""
     names = payload.category_names

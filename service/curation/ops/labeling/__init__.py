@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from curation.core.labeling import warm_up
+from curation.internal.v1 import labeling_pb2 as ipb
 from curation.ops.labeling.analyze import ANALYZE, analyze, respond_analyze
 from curation.ops.labeling.apply import APPLY, apply, handle_apply, respond_apply
 from curation.ops.labeling.cost import analyze_cost, apply_cost, fit_cost, predict_request_cost
@@ -67,7 +68,7 @@ SPECS: list[OperationSpec[Any, Any, Any]] = [
         request_type=pb.ApplyLabelingFunctionsRequest,
         response_type=pb.ApplyLabelingFunctionsResponse,
         # Kept so ``ops.load_payload(APPLY, digest)`` reads an applied matrix by its key digest.
-        payload_type=pb.AppliedLabelingFunctions,
+        payload_type=ipb.AppliedLabelingFunctions,
         handle=handle_apply,
         cost=apply_cost,
     ),
@@ -75,7 +76,7 @@ SPECS: list[OperationSpec[Any, Any, Any]] = [
         name=ANALYZE,
         request_type=pb.AnalyzeLabelingFunctionsRequest,
         response_type=pb.AnalyzeLabelingFunctionsResponse,
-        payload_type=pb.LabelingFunctionAnalysis,
+        payload_type=ipb.LabelingFunctionAnalysis,
         evaluate=analyze,
         respond=respond_analyze,
         cost=analyze_cost,
@@ -88,7 +89,7 @@ SPECS: list[OperationSpec[Any, Any, Any]] = [
         response_type=pb.FitLabelModelResponse,
         # Direct (fit through the cache, then keep the model in the store); the payload type stays for
         # ``ops.load_payload(FIT, digest)``.
-        payload_type=pb.FittedLabelModel,
+        payload_type=ipb.FittedLabelModel,
         handle=handle_fit,
         cost=fit_cost,
         warm_up=warm_up,

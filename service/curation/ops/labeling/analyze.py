@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from curation.core.labeling import LFSummary, findings, lf_summary
+from curation.internal.v1 import labeling_pb2 as ipb
 from curation.ops import _validate as v
 from curation.ops.findings import to_warnings
 from curation.ops.labeling.matrix import class_names, dense
@@ -21,7 +22,7 @@ __all__ = ["ANALYZE", "analyze", "respond_analyze"]
 ANALYZE = "curation.v1.LabelingFunctionService/AnalyzeLabelingFunctions"
 
 
-def analyze(request: pb.AnalyzeLabelingFunctionsRequest) -> pb.LabelingFunctionAnalysis:
+def analyze(request: pb.AnalyzeLabelingFunctionsRequest) -> ipb.LabelingFunctionAnalysis:
     """Snorkel's lf_summary of the matrix, plus findings as warnings."""
     names = class_names(request.class_names)
     k = len(names)
@@ -30,7 +31,7 @@ def analyze(request: pb.AnalyzeLabelingFunctionsRequest) -> pb.LabelingFunctionA
     fn_names = _function_names(request, m)
     gold = _gold(request, n, k)
     s = lf_summary(L, gold=gold)
-    out = pb.LabelingFunctionAnalysis(
+    out = ipb.LabelingFunctionAnalysis(
         label_coverage=s.label_coverage, label_overlap=s.label_overlap, label_conflict=s.label_conflict
     )
     _add_functions(out, s, fn_names)
@@ -55,7 +56,7 @@ def _gold(request: pb.AnalyzeLabelingFunctionsRequest, n: int, k: int) -> npt.ND
     return v.index_array(np.asarray(request.gold, dtype=np.int64) + 1, k + 1, "gold") - 1
 
 
-def _add_functions(out: pb.LabelingFunctionAnalysis, s: LFSummary, fn_names: list[str]) -> None:
+def _add_functions(out: ipb.LabelingFunctionAnalysis, s: LFSummary, fn_names: list[str]) -> None:
     """One row per function: polarity, coverage, overlaps, conflicts, votes (and accuracy with gold)."""
     cov, ovl, con, votes = s.coverage.tolist(), s.overlaps.tolist(), s.conflicts.tolist(), s.votes.tolist()
     for j, name in enumerate(fn_names):
@@ -74,7 +75,7 @@ def _add_functions(out: pb.LabelingFunctionAnalysis, s: LFSummary, fn_names: lis
 
 
 def respond_analyze(
-    payload: pb.LabelingFunctionAnalysis,
+    payload: ipb.LabelingFunctionAnalysis,
     request: pb.AnalyzeLabelingFunctionsRequest,
     cache_info: common_pb2.CacheInfo,
 ) -> pb.AnalyzeLabelingFunctionsResponse:

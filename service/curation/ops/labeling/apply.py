@@ -13,6 +13,7 @@ import numpy.typing as npt
 
 from curation.core import labeling as lfs
 from curation.errors import InvalidArgument
+from curation.internal.v1 import labeling_pb2 as ipb
 from curation.ops import _validate as v
 from curation.ops.findings import warning
 from curation.ops.keys import canonical_bytes
@@ -30,7 +31,7 @@ APPLY = "curation.v1.LabelingFunctionService/ApplyLabelingFunctions"
 
 def apply(
     request: pb.ApplyLabelingFunctionsRequest, stored: StoredVectors | None = None
-) -> pb.AppliedLabelingFunctions:
+) -> ipb.AppliedLabelingFunctions:
     """Validate, compile and apply the LFs (blocking; runs in a worker thread). ``stored`` holds what
     ``resolve_stored_vectors`` read from the request's embedding collection."""
     names = class_names(request.class_names)
@@ -100,10 +101,10 @@ def _label_matrix(functions: list[lfs.LabelingFunction], inputs: lfs.Inputs, k: 
 
 def _applied(
     L: npt.NDArray[np.int16], functions: list[lfs.LabelingFunction], n: int
-) -> pb.AppliedLabelingFunctions:
+) -> ipb.AppliedLabelingFunctions:
     """The sparse matrix, each LF's votes and coverage, and a warning for each LF that never fires."""
     votes = np.count_nonzero(L >= 0, axis=0)
-    out = pb.AppliedLabelingFunctions(label_matrix=sparse(L))
+    out = ipb.AppliedLabelingFunctions(label_matrix=sparse(L))
     for j, lf in enumerate(functions):
         out.counts.add(name=lf.name, votes=int(votes[j]), coverage=float(votes[j]) / n)
         if votes[j] == 0:
@@ -118,7 +119,7 @@ def _applied(
 
 
 def respond_apply(
-    payload: pb.AppliedLabelingFunctions,
+    payload: ipb.AppliedLabelingFunctions,
     request: pb.ApplyLabelingFunctionsRequest,
     cache_info: common_pb2.CacheInfo,
 ) -> pb.ApplyLabelingFunctionsResponse:
@@ -139,6 +140,6 @@ async def handle_apply(
     if stored is not None:
         material += b"\x00vectors:" + stored.digest
     payload, info = await ops.cached(
-        APPLY, material, lambda: apply(request, stored), pb.AppliedLabelingFunctions, ctx
+        APPLY, material, lambda: apply(request, stored), ipb.AppliedLabelingFunctions, ctx
     )
     return respond_apply(payload, request, info)

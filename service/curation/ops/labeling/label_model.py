@@ -25,6 +25,7 @@ from curation.core.labeling import (
     predict_proba,
 )
 from curation.errors import InvalidArgument
+from curation.internal.v1 import labeling_pb2 as ipb
 from curation.ops import _validate as v
 from curation.ops.findings import warning
 from curation.ops.keys import canonical_bytes
@@ -157,7 +158,7 @@ def _multi_label(
 
 
 # ------------------------------------------------------------------------------------ fit
-def fit(request: pb.FitLabelModelRequest) -> pb.FittedLabelModel:
+def fit(request: pb.FitLabelModelRequest) -> ipb.FittedLabelModel:
     """Fit the requested label model (blocking; runs in a worker thread)."""
     multi = request.task == pb.LABEL_TASK_MULTI_LABEL
     if request.task not in _TASKS:
@@ -179,7 +180,7 @@ def fit(request: pb.FitLabelModelRequest) -> pb.FittedLabelModel:
         "seed": int(request.seed) % (2**32),
         "max_iter": request.max_iterations,
     }
-    payload = pb.FittedLabelModel(
+    payload = ipb.FittedLabelModel(
         model=request.model, task=request.task, class_names=names, num_functions=e.m
     )
     if multi:
@@ -229,7 +230,7 @@ def _lf_accuracies(
 
 
 def _fit_single_label(
-    payload: pb.FittedLabelModel,
+    payload: ipb.FittedLabelModel,
     e: Entries,
     k: int,
     *,
@@ -251,7 +252,7 @@ def _fit_single_label(
 
 
 def _fit_per_class(
-    payload: pb.FittedLabelModel,
+    payload: ipb.FittedLabelModel,
     e: Entries,
     names: list[str],
     balance: npt.NDArray[np.float64] | None,
@@ -281,7 +282,7 @@ def _fit_per_class(
 
 
 def respond_fit(
-    payload: pb.FittedLabelModel, request: pb.FitLabelModelRequest, cache_info: common_pb2.CacheInfo
+    payload: ipb.FittedLabelModel, request: pb.FitLabelModelRequest, cache_info: common_pb2.CacheInfo
 ) -> pb.FitLabelModelResponse:
     """The response of a (cached) fit; the model ID is the cache key digest."""
     response = pb.FitLabelModelResponse(
@@ -298,7 +299,7 @@ def respond_fit(
 async def handle_fit(ops: Host, request: pb.FitLabelModelRequest, ctx: Context) -> pb.FitLabelModelResponse:
     """Fit (or read the cached fit), keep the model in the store under its ID, respond."""
     payload, info = await ops.cached(
-        FIT, canonical_bytes(request, ()), lambda: fit(request), pb.FittedLabelModel, ctx
+        FIT, canonical_bytes(request, ()), lambda: fit(request), ipb.FittedLabelModel, ctx
     )
     await keep_model(ops, ctx.namespace, info.key_digest, payload)
     return respond_fit(payload, request, info)
@@ -330,7 +331,7 @@ async def delete(ops: Host, request: pb.DeleteLabelModelRequest, ctx: Context) -
     )
 
 
-def _predict(payload: pb.FittedLabelModel, request: pb.PredictLabelModelRequest) -> pb.LabelPredictions:
+def _predict(payload: ipb.FittedLabelModel, request: pb.PredictLabelModelRequest) -> pb.LabelPredictions:
     """Validate the request's matrix against the fitted model and predict (worker thread)."""
     k = len(payload.class_names)
     multi = payload.task == pb.LABEL_TASK_MULTI_LABEL

@@ -15,9 +15,9 @@ from typing import Final
 from google.protobuf.message import DecodeError
 
 from curation.errors import InvalidArgument, NotFound
+from curation.internal.v1 import labeling_pb2 as ipb
 from curation.ops.envelopes import Rejected
 from curation.ops.operation_spec import Host
-from curation.v1 import labeling_pb2 as pb
 
 __all__ = ["check_model_id", "delete_model", "keep_model", "load_model", "model_key"]
 
@@ -38,9 +38,9 @@ def model_key(namespace: str, model_id: str) -> str:
     return f"{namespace}:model:{model_id}"
 
 
-async def keep_model(host: Host, namespace: str, model_id: str, payload: pb.FittedLabelModel) -> None:
+async def keep_model(host: Host, namespace: str, model_id: str, payload: ipb.FittedLabelModel) -> None:
     """Store the fitted model under its ID (``StorageFull`` when the store is at its budget)."""
-    kept = pb.FittedLabelModel()
+    kept = ipb.FittedLabelModel()
     kept.CopyFrom(payload)
     kept.ClearField("predictions")
     key = model_key(namespace, model_id)
@@ -50,7 +50,7 @@ async def keep_model(host: Host, namespace: str, model_id: str, payload: pb.Fitt
     await host.store.put_many({key: sealed})
 
 
-async def load_model(host: Host, namespace: str, model_id: str) -> pb.FittedLabelModel:
+async def load_model(host: Host, namespace: str, model_id: str) -> ipb.FittedLabelModel:
     """The model kept under ``model_id`` in ``namespace`` (``NotFound`` when never fitted or deleted)."""
     key = model_key(namespace, model_id)
     raw = await host.store.get(key)
@@ -59,7 +59,7 @@ async def load_model(host: Host, namespace: str, model_id: str) -> pb.FittedLabe
             f"no fitted label model {model_id!r} (never fitted here, or deleted)", field="model_id"
         )
     try:
-        return pb.FittedLabelModel.FromString(
+        return ipb.FittedLabelModel.FromString(
             host.envelopes.open(raw, operation=MODEL_OPERATION, key_digest=model_id, key=key)
         )
     except (Rejected, DecodeError) as error:

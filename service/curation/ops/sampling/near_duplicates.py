@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 from curation.core.sampling import Dedup, NearDuplicates, cosine_knn, near_duplicates, tie_keys
 from curation.errors import InvalidArgument
+from curation.internal.v1 import sampling_pb2 as ipb
 from curation.ops import _validate as v
 from curation.ops.embeddings import decode_vectors
 from curation.ops.keys import canonical_bytes
@@ -43,7 +44,7 @@ def dedup_options(opts: pb.NearDuplicateOptions, field: str) -> Dedup:
 
 def evaluate_near_duplicates(
     request: pb.FindNearDuplicatesRequest, resolved: PoolVectors
-) -> pb.NearDuplicateGroups:
+) -> ipb.NearDuplicateGroups:
     """Validate and group (blocking; runs in a worker thread): every group, largest first."""
     v.check_non_empty(len(request.asset_ids), "asset_ids")
     ids = v.unique_strings(request.asset_ids, "asset_ids", allow_empty=False)
@@ -61,9 +62,9 @@ def evaluate_near_duplicates(
     return _groups(nd, ids)
 
 
-def _groups(nd: NearDuplicates, ids: npt.NDArray[np.str_]) -> pb.NearDuplicateGroups:
+def _groups(nd: NearDuplicates, ids: npt.NDArray[np.str_]) -> ipb.NearDuplicateGroups:
     """The groups as proto: members by asset ID, each group's largest linking distance."""
-    out = pb.NearDuplicateGroups(threshold=nd.threshold)
+    out = ipb.NearDuplicateGroups(threshold=nd.threshold)
     if nd.median_nn_distance is not None:
         out.median_nn_distance = nd.median_nn_distance
     comp_max = np.zeros(int(nd.labels.max(initial=-1)) + 1)
@@ -97,7 +98,7 @@ async def handle_near_duplicates(
         NEAR_DUPLICATES,
         material,
         lambda: evaluate_near_duplicates(request, resolved),
-        pb.NearDuplicateGroups,
+        ipb.NearDuplicateGroups,
         ctx,
     )
     total = len(payload.groups)

@@ -10,6 +10,7 @@ A request that names its own strategies keeps them. Each part of the mix comes w
 from __future__ import annotations
 
 from curation.errors import InvalidArgument
+from curation.internal.v1 import classification_pb2 as ipb
 from curation.ops.operation_spec import Context, Host
 from curation.ops.sampling.select import DEFAULT_DEDUP, select_response
 from curation.v1 import classification_pb2 as cpb
@@ -17,12 +18,16 @@ from curation.v1 import sampling_pb2 as pb
 
 __all__ = ["PLAN", "handle_plan", "plan_strategies"]
 
+# The diagnostics a plan reads (their summary and slices): a ScoreClassification response sent inline,
+# or the evaluation cached under its key_digest.
+Diagnostics = ipb.ClassificationEvaluation | cpb.ScoreClassificationResponse
+
 PLAN = "curation.v1.SamplingService/Plan"
 SCORE_CLASSIFICATION = "curation.v1.DiagnosticsService/ScoreClassification"
 
 
 def plan_strategies(
-    evaluation: cpb.ClassificationEvaluation,
+    evaluation: Diagnostics,
     selection: pb.SelectRequest,
     weakest_classes: int,
     weakest_slices: int,
@@ -34,7 +39,7 @@ def plan_strategies(
     return weak_classes, weak_slices, mix, reasons
 
 
-def _weak_classes(evaluation: cpb.ClassificationEvaluation, count: int) -> list[pb.WeakClass]:
+def _weak_classes(evaluation: Diagnostics, count: int) -> list[pb.WeakClass]:
     """The ``count`` classes with support and the lowest F1 (then recall, then index)."""
     per_class = list(evaluation.summary.per_class)
     order = sorted(
@@ -53,7 +58,7 @@ def _weak_classes(evaluation: cpb.ClassificationEvaluation, count: int) -> list[
     ]
 
 
-def _weak_slices(evaluation: cpb.ClassificationEvaluation, count: int) -> list[pb.WeakSlice]:
+def _weak_slices(evaluation: Diagnostics, count: int) -> list[pb.WeakSlice]:
     """The ``count`` ranked slices with the lowest metric (then key, then value)."""
     slices = [(s.metric, r.key, s.value, s.support) for r in evaluation.slices for s in r.slices if s.ranked]
     slices.sort(key=lambda t: (t[0], t[1], t[2]))
@@ -132,11 +137,11 @@ def _add_model_share(
         reasons.append(f"k-center ({share:.0%}): no model scores, so cover the embedding space instead")
 
 
-async def _evaluation(ops: Host, request: pb.PlanRequest, ctx: Context) -> cpb.ClassificationEvaluation:
+async def _evaluation(ops: Host, request: pb.PlanRequest, ctx: Context) -> Diagnostics:
     """The diagnostics result: cached under ``diagnostics_key``, or inline."""
     if request.diagnostics_key:
         return await ops.load_payload(
-            SCORE_CLASSIFICATION, request.diagnostics_key, ctx.namespace, cpb.ClassificationEvaluation
+            SCORE_CLASSIFICATION, request.diagnostics_key, ctx.namespace, ipb.ClassificationEvaluation
         )
     if request.HasField("diagnostics"):
         return request.diagnostics

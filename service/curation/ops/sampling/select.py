@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 from curation.core.sampling import Dedup, Pool, Selection, Strategy, cosine_knn, select
 from curation.errors import InvalidArgument
+from curation.internal.v1 import sampling_pb2 as ipb
 from curation.ops import _validate as v
 from curation.ops.embeddings import decode_vectors
 from curation.ops.findings import to_warnings
@@ -245,7 +246,7 @@ def _dedup(request: pb.SelectRequest, pool: Pool) -> Dedup | None:
 # ---------------------------------------------------------------------------------------- select
 def evaluate_select(
     request: pb.SelectRequest, resolved: PoolVectors, extra_warnings: list[common_pb2.Warning]
-) -> pb.SelectionResult:
+) -> ipb.SelectionResult:
     """Validate and select (blocking; runs in a worker thread)."""
     pool, k = _pool(request, resolved)
     if request.budget < 1:
@@ -262,10 +263,10 @@ def evaluate_select(
     return result
 
 
-def _result(sel: Selection, ids: npt.NDArray[np.str_], names: list[str]) -> pb.SelectionResult:
+def _result(sel: Selection, ids: npt.NDArray[np.str_], names: list[str]) -> ipb.SelectionResult:
     """The selection as proto: each pick with its strategy, score, ranks and distance; each strategy's
     quota and count."""
-    result = pb.SelectionResult(duplicate_groups=sel.duplicate_groups)
+    result = ipb.SelectionResult(duplicate_groups=sel.duplicate_groups)
     if sel.dedup_threshold is not None:
         result.dedup_threshold = sel.dedup_threshold
     picks = zip(
@@ -308,7 +309,7 @@ async def select_response(ops: Host, request: pb.SelectRequest, ctx: Context) ->
     )
     material = canonical_bytes(request, ()) + b"\x00vectors:" + resolved.digest
     payload, info = await ops.cached(
-        SELECT, material, lambda: evaluate_select(request, resolved, warnings), pb.SelectionResult, ctx
+        SELECT, material, lambda: evaluate_select(request, resolved, warnings), ipb.SelectionResult, ctx
     )
     response = pb.SelectResponse(
         selected=payload.selected,
