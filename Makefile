@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: serve test check lint-proto breaking-proto proto proto-deps proto-check proto-go install install-dev bench-smoke
+.PHONY: serve test check lint-proto breaking-proto proto proto-deps proto-client proto-check proto-go install install-dev bench-smoke
 .PHONY: proto-ts proto-ts-check test-ts
 
 $(VENV)/bin/activate:
@@ -43,10 +43,18 @@ proto: proto-deps
 	$(PROTOC) --python_out=service --pyi_out=service --grpc_python_out=service proto/curation/v1/*.proto
 	$(PROTOC) --python_out=service --pyi_out=service proto/curation/internal/v1/*.proto
 
+# The Python client's own protobuf modules (curation_client/v1, public protos only) and its typed surface
+# (curation_client/_surface.py), both derived from the protos by clients/python/tools/generate.py.
+CLIENT_GENERATED := clients/python/curation_client/v1 clients/python/curation_client/_surface.py
+proto-client: install-dev
+	$(PY) clients/python/tools/generate.py
+
 # Fails when the checked-in stubs differ from what the pinned grpcio-tools generates (or new ones are untracked).
-proto-check: proto
+proto-check: proto proto-client
 	git diff --exit-code -- service/curation/v1 service/curation/internal
 	test -z "$$(git status --porcelain -- service/curation/v1 service/curation/internal)"
+	git diff --exit-code -- $(CLIENT_GENERATED)
+	test -z "$$(git status --porcelain -- $(CLIENT_GENERATED))"
 
 # buf (from the npm registry) keeps the protos conventional: STANDARD lint rules, see buf.yaml. buf reads a
 # FileDescriptorSet image that protoc builds (scripts/proto-image.sh) and checks only our files (--path

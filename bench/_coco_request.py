@@ -53,12 +53,13 @@ def _local_columnar_from_coco(gt_path: str, results_path: str, **fields: Any) ->
     return req
 
 
-def _client_from_coco() -> Callable[..., det_pb.ScoreDetectionRequest] | None:
+def _client_from_coco() -> Callable[..., Any] | None:
+    """The client's ``from_coco`` (its ScoreDetectionRequest is the service's class at run time)."""
     try:
-        from curation_client import from_coco  # type: ignore[attr-defined, unused-ignore]
+        from curation_client import from_coco
     except ImportError:
         return None
-    return from_coco  # type: ignore[no-any-return, unused-ignore]
+    return from_coco
 
 
 def columnar_from_coco(gt_path: str, results_path: str) -> det_pb.ScoreDetectionRequest:

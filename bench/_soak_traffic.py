@@ -131,7 +131,7 @@ class Client:
             try:
                 if protocol == "rest":
                     raw = self.rest.call(p.method, p.json, namespace=namespace, timeout=timeout)
-                    answer = json_format.Parse(
+                    answer: Message = json_format.Parse(
                         raw, resolve(p.method).response_type(), ignore_unknown_fields=True
                     )
                 else:

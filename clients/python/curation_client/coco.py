@@ -26,13 +26,18 @@ from itertools import chain, compress, repeat
 from operator import attrgetter
 from typing import Any
 
-import msgspec
-import numpy as np
-import numpy.typing as npt
-from msgspec import UNSET, Struct, UnsetType
+try:
+    import msgspec
+    import numpy as np
+    import numpy.typing as npt
+    from msgspec import UNSET, Struct, UnsetType
+except ImportError as missing:  # the optional extra
+    raise ImportError(
+        f"from_coco needs numpy and msgspec ({missing.name} is missing): pip install 'curation-client[coco]'"
+    ) from missing
 
-from curation.v1 import detection_pb2 as pb
 from curation_client._coco_results import Index, ResultColumns, read_results
+from curation_client.v1 import detection_pb2 as pb
 
 __all__ = ["from_coco"]
 

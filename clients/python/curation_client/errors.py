@@ -16,11 +16,14 @@ import grpc
 from google.protobuf import json_format
 from google.protobuf.message import DecodeError
 from google.rpc import code_pb2, error_details_pb2, status_pb2
-from grpc_status import rpc_status as grpc_rpc_status
 
-from curation.contract import REQUEST_ID_HEADER
+from curation_client.headers import REQUEST_ID_HEADER
 
-__all__ = ["CurationClientError", "from_grpc_error", "from_http_response", "from_status"]
+__all__ = ["STATUS_TRAILER", "CurationClientError", "from_grpc_error", "from_http_response", "from_status"]
+
+# The gRPC trailer holding the serialized google.rpc.Status (what grpcio-status reads; decoded here
+# so the client needs no more than googleapis-common-protos).
+STATUS_TRAILER = "grpc-status-details-bin"
 
 # When a failure carries no google.rpc.Status (a proxy, a message-size limit enforced by gRPC itself).
 _KIND_BY_GRPC = {
@@ -132,12 +135,21 @@ def from_grpc_error(error: grpc.RpcError) -> CurationClientError:
     code: grpc.StatusCode = call.code()
     trailers = [(str(key), value) for key, value in call.trailing_metadata() or ()]
     request_id = next((v for k, v in trailers if k == REQUEST_ID_HEADER and isinstance(v, str)), "")
-    status: status_pb2.Status | None = None
-    with contextlib.suppress(ValueError, DecodeError):  # a trailer that disagrees with the call
-        status = grpc_rpc_status.from_call(call)
+    status = _trailer_status(trailers, code)
     if status is None:
         status = status_pb2.Status(code=code.value[0], message=call.details() or "")
     return from_status(status, code, kind=_KIND_BY_GRPC.get(code, "internal"), request_id=request_id)
+
+
+def _trailer_status(trailers: list[tuple[str, Any]], code: grpc.StatusCode) -> status_pb2.Status | None:
+    """The ``google.rpc.Status`` trailer, if there is one that decodes and agrees with the call's code."""
+    for key, value in trailers:
+        if key == STATUS_TRAILER and isinstance(value, bytes):
+            with contextlib.suppress(DecodeError):
+                status = status_pb2.Status.FromString(value)
+                if status.code == code.value[0]:
+                    return status
+    return None
 
 
 def _parsed_status(error: dict[str, Any]) -> status_pb2.Status:

@@ -1,92 +1,148 @@
-"""gRPC clients (blocking and asyncio) over one channel, any RPC callable by name."""
+"""The gRPC clients, blocking (``CurationClient``) and asyncio (``AsyncCurationClient``): a typed method
+per RPC (inherited from ``_surface``), TLS or plaintext, bearer token and metadata on every call, and
+UNAVAILABLE retried on idempotent RPCs by gRPC itself (service config)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterable, Iterable, Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
 import grpc
 from google.protobuf.message import Message
 
-from curation.contract import NAMESPACE_HEADER, REQUEST_ID_HEADER
-from curation.v1 import classification_pb2
+from curation_client._base import CallDefaults, CallOptions, Metadata, checked
+from curation_client._surface import RPCS, AsyncStreamingMethods, SyncStreamingMethods
 from curation_client.errors import from_grpc_error
-from curation_client.methods import Method, resolve
+from curation_client.retry import DEFAULT_RETRY, RetryPolicy
+from curation_client.rpc import Rpc
 
-__all__ = ["DEFAULT_CHANNEL_OPTIONS", "AsyncCurationClient", "CurationClient"]
+__all__ = ["DEFAULT_CHANNEL_OPTIONS", "AsyncCurationClient", "CurationClient", "channel_credentials"]
 
-M = TypeVar("M", bound=Message)
+Q = TypeVar("Q", bound=Message)
+R = TypeVar("R", bound=Message)
 
 # The server's default limits (512 MiB each way); gRPC's own default would refuse answers over 4 MiB.
+# gRPC retries a call only while its request fits the retry buffer (default 256 KiB): 32 MiB here.
 DEFAULT_CHANNEL_OPTIONS: tuple[tuple[str, Any], ...] = (
     ("grpc.max_receive_message_length", 512 * 1024 * 1024),
     ("grpc.max_send_message_length", 512 * 1024 * 1024),
+    ("grpc.per_rpc_retry_buffer_size", 32 * 1024 * 1024),
 )
 
 
-def _metadata(namespace: str, request_id: str | None) -> tuple[tuple[str, str], ...]:
-    pairs = [(NAMESPACE_HEADER, namespace)]
-    if request_id:
-        pairs.append((REQUEST_ID_HEADER, request_id))
-    return tuple(pairs)
+def channel_credentials(
+    *,
+    secure: bool = False,
+    root_certificates: bytes | None = None,
+    private_key: bytes | None = None,
+    certificate_chain: bytes | None = None,
+    credentials: grpc.ChannelCredentials | None = None,
+) -> grpc.ChannelCredentials | None:
+    """TLS credentials (None: plaintext). ``credentials`` as given; otherwise TLS when ``secure`` or
+    any PEM is given: ``root_certificates`` to trust (default: the system's), ``private_key`` and
+    ``certificate_chain`` for mutual TLS."""
+    if credentials is not None:
+        return credentials
+    if secure or root_certificates or private_key or certificate_chain:
+        return grpc.ssl_channel_credentials(root_certificates, private_key, certificate_chain)
+    return None
 
 
-def _checked(method: Method, request: Message) -> None:
-    if request.DESCRIPTOR.full_name != method.request_type.DESCRIPTOR.full_name:
-        raise TypeError(
-            f"{method.path} takes {method.request_type.DESCRIPTOR.full_name}, "
-            f"not {request.DESCRIPTOR.full_name}"
-        )
+def channel_options(retry: RetryPolicy | None, options: Sequence[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """The default options, the retry policy's service config, then ``options`` (which win)."""
+    merged = dict(DEFAULT_CHANNEL_OPTIONS)
+    if retry is not None:
+        merged["grpc.enable_retries"] = 1
+        merged["grpc.service_config"] = retry.service_config(RPCS)
+    merged.update(options)
+    return list(merged.items())
 
 
-class CurationClient:
-    """Blocking gRPC client. ``timeout`` (seconds) is the default deadline of every call."""
+def _open(
+    module: Any, target: str, tls: grpc.ChannelCredentials | None, options: list[tuple[str, Any]]
+) -> Any:
+    """A channel of ``module`` (``grpc`` or ``grpc.aio``): TLS when ``tls`` is given."""
+    if tls is None:
+        return module.insecure_channel(target, options=options)
+    return module.secure_channel(target, tls, options=options)
+
+
+class CurationClient(SyncStreamingMethods):
+    """Blocking gRPC client of ``target`` (``host:port``). ``timeout`` (seconds) is the default deadline
+    of a call; ``namespace``, ``bearer_token`` (sent as ``authorization: Bearer ...``) and ``metadata``
+    go with every call. TLS: see :func:`channel_credentials`. ``retry=None`` turns retries off;
+    ``options`` are further channel options; ``channel`` a ready channel (then TLS, retry and options are
+    its own)."""
 
     def __init__(
         self,
-        grpc_target: str,
+        target: str,
         *,
-        namespace: str = "default",
+        namespace: str | None = None,
         timeout: float | None = None,
+        metadata: Metadata = (),
+        bearer_token: str | None = None,
+        secure: bool = False,
+        root_certificates: bytes | None = None,
+        private_key: bytes | None = None,
+        certificate_chain: bytes | None = None,
+        credentials: grpc.ChannelCredentials | None = None,
+        retry: RetryPolicy | None = DEFAULT_RETRY,
+        options: Sequence[tuple[str, Any]] = (),
         channel: grpc.Channel | None = None,
-        options: Sequence[tuple[str, Any]] = DEFAULT_CHANNEL_OPTIONS,
     ) -> None:
-        self.namespace = namespace
-        self.timeout = timeout
-        self._channel = channel or grpc.insecure_channel(grpc_target, options=list(options))
-
-    def call(
-        self, method: str, request: Message, *, timeout: float | None = None, request_id: str | None = None
-    ) -> Message:
-        """Call RPC ``method`` (short or full name); raises ``CurationClientError`` on failure."""
-        rpc = resolve(method)
-        _checked(rpc, request)
-        stub = self._channel.unary_unary(
-            rpc.path,
-            request_serializer=rpc.request_type.SerializeToString,
-            response_deserializer=rpc.response_type.FromString,
+        CallDefaults.__init__(
+            self, namespace=namespace, timeout=timeout, metadata=metadata, bearer_token=bearer_token
         )
+        if channel is None:
+            tls = channel_credentials(
+                secure=secure,
+                root_certificates=root_certificates,
+                private_key=private_key,
+                certificate_chain=certificate_chain,
+                credentials=credentials,
+            )
+            channel = _open(grpc, target, tls, channel_options(retry, options))
+        self._channel = channel
+        self._stubs: dict[str, Any] = {}
+
+    def _invoke(self, rpc: Rpc[Q, R], request: Q, options: CallOptions) -> R:
+        if (stub := self._stubs.get(rpc.path)) is None:
+            stub = self._stubs[rpc.path] = self._channel.unary_unary(
+                rpc.path,
+                request_serializer=rpc.request_type.SerializeToString,
+                response_deserializer=rpc.response_type.FromString,
+            )
         try:
-            response: Message = stub(
-                request,
-                timeout=self.timeout if timeout is None else timeout,
-                metadata=_metadata(self.namespace, request_id),
+            response: R = stub(
+                checked(rpc, request),
+                timeout=self.call_timeout(options),
+                metadata=self.call_metadata(options),
             )
         except grpc.RpcError as error:
             raise from_grpc_error(error) from None
         return response
 
-    def score_classification(
+    def _invoke_stream(
         self,
-        request: classification_pb2.ScoreClassificationRequest,
-        *,
-        timeout: float | None = None,
-        request_id: str | None = None,
-    ) -> classification_pb2.ScoreClassificationResponse:
-        """``DiagnosticsService.ScoreClassification``."""
-        response = self.call("ScoreClassification", request, timeout=timeout, request_id=request_id)
-        assert isinstance(response, classification_pb2.ScoreClassificationResponse)
+        rpc: Rpc[Q, R],
+        requests: Iterable[Q],
+        options: CallOptions,
+    ) -> R:
+        stub = self._channel.stream_unary(
+            rpc.path,
+            request_serializer=rpc.request_type.SerializeToString,
+            response_deserializer=rpc.response_type.FromString,
+        )
+        try:
+            response: R = stub(
+                (checked(rpc, request) for request in requests),
+                timeout=self.call_timeout(options),
+                metadata=self.call_metadata(options),
+            )
+        except grpc.RpcError as error:
+            raise from_grpc_error(error) from None
         return response
 
     def close(self) -> None:
@@ -101,53 +157,78 @@ class CurationClient:
         self.close()
 
 
-class AsyncCurationClient:
-    """asyncio gRPC client (``grpc.aio``); same methods as :class:`CurationClient`, awaited."""
+class AsyncCurationClient(AsyncStreamingMethods):
+    """asyncio gRPC client (``grpc.aio``): the parameters and methods of :class:`CurationClient`,
+    awaited; a client-streaming call takes an iterable or an async iterable."""
 
     def __init__(
         self,
-        grpc_target: str,
+        target: str,
         *,
-        namespace: str = "default",
+        namespace: str | None = None,
         timeout: float | None = None,
+        metadata: Metadata = (),
+        bearer_token: str | None = None,
+        secure: bool = False,
+        root_certificates: bytes | None = None,
+        private_key: bytes | None = None,
+        certificate_chain: bytes | None = None,
+        credentials: grpc.ChannelCredentials | None = None,
+        retry: RetryPolicy | None = DEFAULT_RETRY,
+        options: Sequence[tuple[str, Any]] = (),
         channel: grpc.aio.Channel | None = None,
-        options: Sequence[tuple[str, Any]] = DEFAULT_CHANNEL_OPTIONS,
     ) -> None:
-        self.namespace = namespace
-        self.timeout = timeout
-        self._channel = channel or grpc.aio.insecure_channel(grpc_target, options=list(options))
+        CallDefaults.__init__(
+            self, namespace=namespace, timeout=timeout, metadata=metadata, bearer_token=bearer_token
+        )
+        if channel is None:
+            tls = channel_credentials(
+                secure=secure,
+                root_certificates=root_certificates,
+                private_key=private_key,
+                certificate_chain=certificate_chain,
+                credentials=credentials,
+            )
+            channel = _open(grpc.aio, target, tls, channel_options(retry, options))
+        self._channel = channel
+        self._stubs: dict[str, Any] = {}
 
-    async def call(
-        self, method: str, request: Message, *, timeout: float | None = None, request_id: str | None = None
-    ) -> Message:
-        """Call RPC ``method`` (short or full name); raises ``CurationClientError`` on failure."""
-        rpc = resolve(method)
-        _checked(rpc, request)
-        stub = self._channel.unary_unary(
+    async def _invoke(self, rpc: Rpc[Q, R], request: Q, options: CallOptions) -> R:
+        if (stub := self._stubs.get(rpc.path)) is None:
+            stub = self._stubs[rpc.path] = self._channel.unary_unary(
+                rpc.path,
+                request_serializer=rpc.request_type.SerializeToString,
+                response_deserializer=rpc.response_type.FromString,
+            )
+        try:
+            response: R = await stub(
+                checked(rpc, request),
+                timeout=self.call_timeout(options),
+                metadata=self.call_metadata(options),
+            )
+        except grpc.RpcError as error:
+            raise from_grpc_error(error) from None
+        return response
+
+    async def _invoke_stream(
+        self,
+        rpc: Rpc[Q, R],
+        requests: AsyncIterable[Q] | Iterable[Q],
+        options: CallOptions,
+    ) -> R:
+        stub = self._channel.stream_unary(
             rpc.path,
             request_serializer=rpc.request_type.SerializeToString,
             response_deserializer=rpc.response_type.FromString,
         )
         try:
-            response: Message = await stub(
-                request,
-                timeout=self.timeout if timeout is None else timeout,
-                metadata=_metadata(self.namespace, request_id),
+            response: R = await stub(
+                _checked_stream(rpc, requests),
+                timeout=self.call_timeout(options),
+                metadata=self.call_metadata(options),
             )
-        except grpc.aio.AioRpcError as error:
+        except grpc.RpcError as error:
             raise from_grpc_error(error) from None
-        return response
-
-    async def score_classification(
-        self,
-        request: classification_pb2.ScoreClassificationRequest,
-        *,
-        timeout: float | None = None,
-        request_id: str | None = None,
-    ) -> classification_pb2.ScoreClassificationResponse:
-        """``DiagnosticsService.ScoreClassification``."""
-        response = await self.call("ScoreClassification", request, timeout=timeout, request_id=request_id)
-        assert isinstance(response, classification_pb2.ScoreClassificationResponse)
         return response
 
     async def close(self) -> None:
@@ -160,3 +241,13 @@ class AsyncCurationClient:
         self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.close()
+
+
+async def _checked_stream(rpc: Rpc[Q, R], requests: AsyncIterable[Q] | Iterable[Q]) -> Any:
+    """The requests of a client stream, each checked, as an async iterator (grpc.aio takes either)."""
+    if isinstance(requests, AsyncIterable):
+        async for request in requests:
+            yield checked(rpc, request)
+    else:
+        for request in requests:
+            yield checked(rpc, request)

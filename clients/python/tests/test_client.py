@@ -7,15 +7,17 @@ import pytest
 from google.protobuf import json_format
 
 import curation_client
-from curation.v1 import classification_pb2 as pb
+from curation import contract
 from curation_client import (
     AsyncCurationClient,
     CurationClient,
     CurationClientError,
     RestCurationClient,
+    headers,
     resolve,
 )
 from curation_client.errors import from_http_response
+from curation_client.v1 import classification_pb2 as pb
 
 from .conftest import MAX_REQUEST_BYTES, RunningServer
 
@@ -162,12 +164,23 @@ def test_oversize_request_maps_the_same_on_both_protocols(
 
 def test_public_surface_is_exported() -> None:
     assert set(curation_client.__all__) == {
+        "DEFAULT_RETRY",
         "AsyncCurationClient",
+        "AsyncRestCurationClient",
         "CurationClient",
         "CurationClientError",
-        "Method",
         "RestCurationClient",
+        "RetryPolicy",
+        "Rpc",
         "from_coco",
         "resolve",
     }
     assert all(hasattr(curation_client, name) for name in curation_client.__all__)
+
+
+def test_header_names_are_the_services() -> None:
+    """The client cannot import the service; its header names are written twice and kept equal here."""
+
+    assert headers.REQUEST_ID_HEADER == contract.REQUEST_ID_HEADER
+    assert headers.NAMESPACE_HEADER == contract.NAMESPACE_HEADER
+    assert headers.REQUEST_TIMEOUT_HEADER == contract.REQUEST_TIMEOUT_HEADER

@@ -13,12 +13,11 @@ import pytest
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
-from curation.contract import NAMESPACE_HEADER
-from curation.v1 import classification_pb2 as cls_pb
-from curation.v1 import common_pb2
-from curation.v1 import detection_pb2 as det_pb
-from curation.v1 import labeling_pb2 as lf_pb
 from curation_client import CurationClient, CurationClientError, RestCurationClient
+from curation_client.v1 import classification_pb2 as cls_pb
+from curation_client.v1 import common_pb2
+from curation_client.v1 import detection_pb2 as det_pb
+from curation_client.v1 import labeling_pb2 as lf_pb
 
 from .conftest import RunningServer
 
@@ -197,19 +196,9 @@ def test_detection_stream_equals_the_unary_answer(server: RunningServer) -> None
             pred_scores=request.pred_scores,
         ),
     ]
-    with grpc.insecure_channel(server.grpc_target) as channel:
-        stream = channel.stream_unary(
-            "/curation.v1.DiagnosticsService/ScoreDetectionStream",
-            request_serializer=det_pb.ScoreDetectionStreamRequest.SerializeToString,
-            response_deserializer=det_pb.ScoreDetectionStreamResponse.FromString,
-        )
-        streamed = stream(
-            iter([det_pb.ScoreDetectionStreamRequest(chunk=c) for c in chunks]),
-            metadata=((NAMESPACE_HEADER, "stream-test"),),
-            timeout=60,
-        )
     with CurationClient(server.grpc_target, namespace="stream-test", timeout=60) as client:
-        unary = client.call("ScoreDetection", request)
+        streamed = client.score_detection_stream(det_pb.ScoreDetectionStreamRequest(chunk=c) for c in chunks)
+        unary = client.score_detection(request)
     assert isinstance(unary, det_pb.ScoreDetectionResponse)
     assert unary.cache.cached  # the stream computed and stored it under the unary request's key
     assert comparable(streamed.response) == comparable(unary)

@@ -11,8 +11,8 @@ import grpc
 import numpy as np
 import pytest
 
-from curation.v1 import detection_pb2 as pb
 from curation_client import CurationClient, RestCurationClient, _coco_results, from_coco
+from curation_client.v1 import detection_pb2 as pb
 
 from .conftest import RunningServer
 

@@ -1,0 +1,259 @@
+from . import common_pb2 as _common_pb2
+from google.api import field_behavior_pb2 as _field_behavior_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class ClassificationTask(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CLASSIFICATION_TASK_UNSPECIFIED: _ClassVar[ClassificationTask]
+    CLASSIFICATION_TASK_SINGLE_LABEL: _ClassVar[ClassificationTask]
+    CLASSIFICATION_TASK_MULTI_LABEL: _ClassVar[ClassificationTask]
+
+class ScoreType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SCORE_TYPE_UNSPECIFIED: _ClassVar[ScoreType]
+    SCORE_TYPE_PROBABILITY: _ClassVar[ScoreType]
+    SCORE_TYPE_DECISION: _ClassVar[ScoreType]
+
+class SliceMetric(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SLICE_METRIC_UNSPECIFIED: _ClassVar[SliceMetric]
+    SLICE_METRIC_ACCURACY: _ClassVar[SliceMetric]
+    SLICE_METRIC_MACRO_F1: _ClassVar[SliceMetric]
+    SLICE_METRIC_MICRO_F1: _ClassVar[SliceMetric]
+    SLICE_METRIC_WEIGHTED_F1: _ClassVar[SliceMetric]
+    SLICE_METRIC_MACRO_RECALL: _ClassVar[SliceMetric]
+    SLICE_METRIC_MACRO_PRECISION: _ClassVar[SliceMetric]
+CLASSIFICATION_TASK_UNSPECIFIED: ClassificationTask
+CLASSIFICATION_TASK_SINGLE_LABEL: ClassificationTask
+CLASSIFICATION_TASK_MULTI_LABEL: ClassificationTask
+SCORE_TYPE_UNSPECIFIED: ScoreType
+SCORE_TYPE_PROBABILITY: ScoreType
+SCORE_TYPE_DECISION: ScoreType
+SLICE_METRIC_UNSPECIFIED: SliceMetric
+SLICE_METRIC_ACCURACY: SliceMetric
+SLICE_METRIC_MACRO_F1: SliceMetric
+SLICE_METRIC_MICRO_F1: SliceMetric
+SLICE_METRIC_WEIGHTED_F1: SliceMetric
+SLICE_METRIC_MACRO_RECALL: SliceMetric
+SLICE_METRIC_MACRO_PRECISION: SliceMetric
+
+class ScoreClassificationRequest(_message.Message):
+    __slots__ = ("class_names", "asset_ids", "task", "y_true", "y_pred", "y_true_indicator", "y_pred_indicator", "scores", "score_type", "decision_threshold", "top_k", "calibration_bins", "metadata", "slice_by", "slice_metric", "min_slice_support", "max_slices_per_key", "page_size", "page_token")
+    CLASS_NAMES_FIELD_NUMBER: _ClassVar[int]
+    ASSET_IDS_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    Y_TRUE_FIELD_NUMBER: _ClassVar[int]
+    Y_PRED_FIELD_NUMBER: _ClassVar[int]
+    Y_TRUE_INDICATOR_FIELD_NUMBER: _ClassVar[int]
+    Y_PRED_INDICATOR_FIELD_NUMBER: _ClassVar[int]
+    SCORES_FIELD_NUMBER: _ClassVar[int]
+    SCORE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    DECISION_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    TOP_K_FIELD_NUMBER: _ClassVar[int]
+    CALIBRATION_BINS_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    SLICE_BY_FIELD_NUMBER: _ClassVar[int]
+    SLICE_METRIC_FIELD_NUMBER: _ClassVar[int]
+    MIN_SLICE_SUPPORT_FIELD_NUMBER: _ClassVar[int]
+    MAX_SLICES_PER_KEY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    class_names: _containers.RepeatedScalarFieldContainer[str]
+    asset_ids: _containers.RepeatedScalarFieldContainer[str]
+    task: ClassificationTask
+    y_true: _containers.RepeatedScalarFieldContainer[int]
+    y_pred: _containers.RepeatedScalarFieldContainer[int]
+    y_true_indicator: _containers.RepeatedScalarFieldContainer[bool]
+    y_pred_indicator: _containers.RepeatedScalarFieldContainer[bool]
+    scores: _containers.RepeatedScalarFieldContainer[float]
+    score_type: ScoreType
+    decision_threshold: float
+    top_k: _containers.RepeatedScalarFieldContainer[int]
+    calibration_bins: int
+    metadata: _containers.RepeatedCompositeFieldContainer[_common_pb2.MetadataColumn]
+    slice_by: _containers.RepeatedScalarFieldContainer[str]
+    slice_metric: SliceMetric
+    min_slice_support: int
+    max_slices_per_key: int
+    page_size: int
+    page_token: str
+    def __init__(self, class_names: _Optional[_Iterable[str]] = ..., asset_ids: _Optional[_Iterable[str]] = ..., task: _Optional[_Union[ClassificationTask, str]] = ..., y_true: _Optional[_Iterable[int]] = ..., y_pred: _Optional[_Iterable[int]] = ..., y_true_indicator: _Optional[_Iterable[bool]] = ..., y_pred_indicator: _Optional[_Iterable[bool]] = ..., scores: _Optional[_Iterable[float]] = ..., score_type: _Optional[_Union[ScoreType, str]] = ..., decision_threshold: _Optional[float] = ..., top_k: _Optional[_Iterable[int]] = ..., calibration_bins: _Optional[int] = ..., metadata: _Optional[_Iterable[_Union[_common_pb2.MetadataColumn, _Mapping]]] = ..., slice_by: _Optional[_Iterable[str]] = ..., slice_metric: _Optional[_Union[SliceMetric, str]] = ..., min_slice_support: _Optional[int] = ..., max_slices_per_key: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class TopKAccuracy(_message.Message):
+    __slots__ = ("k", "accuracy")
+    K_FIELD_NUMBER: _ClassVar[int]
+    ACCURACY_FIELD_NUMBER: _ClassVar[int]
+    k: int
+    accuracy: float
+    def __init__(self, k: _Optional[int] = ..., accuracy: _Optional[float] = ...) -> None: ...
+
+class ClassMetrics(_message.Message):
+    __slots__ = ("class_name", "precision", "recall", "f1", "support", "predicted", "average_precision")
+    CLASS_NAME_FIELD_NUMBER: _ClassVar[int]
+    PRECISION_FIELD_NUMBER: _ClassVar[int]
+    RECALL_FIELD_NUMBER: _ClassVar[int]
+    F1_FIELD_NUMBER: _ClassVar[int]
+    SUPPORT_FIELD_NUMBER: _ClassVar[int]
+    PREDICTED_FIELD_NUMBER: _ClassVar[int]
+    AVERAGE_PRECISION_FIELD_NUMBER: _ClassVar[int]
+    class_name: str
+    precision: float
+    recall: float
+    f1: float
+    support: int
+    predicted: int
+    average_precision: float
+    def __init__(self, class_name: _Optional[str] = ..., precision: _Optional[float] = ..., recall: _Optional[float] = ..., f1: _Optional[float] = ..., support: _Optional[int] = ..., predicted: _Optional[int] = ..., average_precision: _Optional[float] = ...) -> None: ...
+
+class AveragedMetrics(_message.Message):
+    __slots__ = ("precision", "recall", "f1", "support", "average_precision")
+    PRECISION_FIELD_NUMBER: _ClassVar[int]
+    RECALL_FIELD_NUMBER: _ClassVar[int]
+    F1_FIELD_NUMBER: _ClassVar[int]
+    SUPPORT_FIELD_NUMBER: _ClassVar[int]
+    AVERAGE_PRECISION_FIELD_NUMBER: _ClassVar[int]
+    precision: float
+    recall: float
+    f1: float
+    support: int
+    average_precision: float
+    def __init__(self, precision: _Optional[float] = ..., recall: _Optional[float] = ..., f1: _Optional[float] = ..., support: _Optional[int] = ..., average_precision: _Optional[float] = ...) -> None: ...
+
+class Averages(_message.Message):
+    __slots__ = ("micro", "macro", "weighted", "samples")
+    MICRO_FIELD_NUMBER: _ClassVar[int]
+    MACRO_FIELD_NUMBER: _ClassVar[int]
+    WEIGHTED_FIELD_NUMBER: _ClassVar[int]
+    SAMPLES_FIELD_NUMBER: _ClassVar[int]
+    micro: AveragedMetrics
+    macro: AveragedMetrics
+    weighted: AveragedMetrics
+    samples: AveragedMetrics
+    def __init__(self, micro: _Optional[_Union[AveragedMetrics, _Mapping]] = ..., macro: _Optional[_Union[AveragedMetrics, _Mapping]] = ..., weighted: _Optional[_Union[AveragedMetrics, _Mapping]] = ..., samples: _Optional[_Union[AveragedMetrics, _Mapping]] = ...) -> None: ...
+
+class ConfusionMatrix(_message.Message):
+    __slots__ = ("shape", "counts")
+    SHAPE_FIELD_NUMBER: _ClassVar[int]
+    COUNTS_FIELD_NUMBER: _ClassVar[int]
+    shape: _containers.RepeatedScalarFieldContainer[int]
+    counts: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, shape: _Optional[_Iterable[int]] = ..., counts: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class ReliabilityBin(_message.Message):
+    __slots__ = ("lower", "upper", "count", "mean_confidence", "accuracy")
+    LOWER_FIELD_NUMBER: _ClassVar[int]
+    UPPER_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    MEAN_CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    ACCURACY_FIELD_NUMBER: _ClassVar[int]
+    lower: float
+    upper: float
+    count: int
+    mean_confidence: float
+    accuracy: float
+    def __init__(self, lower: _Optional[float] = ..., upper: _Optional[float] = ..., count: _Optional[int] = ..., mean_confidence: _Optional[float] = ..., accuracy: _Optional[float] = ...) -> None: ...
+
+class Calibration(_message.Message):
+    __slots__ = ("expected_calibration_error", "max_calibration_error", "bins")
+    EXPECTED_CALIBRATION_ERROR_FIELD_NUMBER: _ClassVar[int]
+    MAX_CALIBRATION_ERROR_FIELD_NUMBER: _ClassVar[int]
+    BINS_FIELD_NUMBER: _ClassVar[int]
+    expected_calibration_error: float
+    max_calibration_error: float
+    bins: _containers.RepeatedCompositeFieldContainer[ReliabilityBin]
+    def __init__(self, expected_calibration_error: _Optional[float] = ..., max_calibration_error: _Optional[float] = ..., bins: _Optional[_Iterable[_Union[ReliabilityBin, _Mapping]]] = ...) -> None: ...
+
+class ClassificationSummary(_message.Message):
+    __slots__ = ("num_assets", "accuracy", "top_k", "per_class", "averages", "confusion_matrix", "calibration", "log_loss", "hamming_loss")
+    NUM_ASSETS_FIELD_NUMBER: _ClassVar[int]
+    ACCURACY_FIELD_NUMBER: _ClassVar[int]
+    TOP_K_FIELD_NUMBER: _ClassVar[int]
+    PER_CLASS_FIELD_NUMBER: _ClassVar[int]
+    AVERAGES_FIELD_NUMBER: _ClassVar[int]
+    CONFUSION_MATRIX_FIELD_NUMBER: _ClassVar[int]
+    CALIBRATION_FIELD_NUMBER: _ClassVar[int]
+    LOG_LOSS_FIELD_NUMBER: _ClassVar[int]
+    HAMMING_LOSS_FIELD_NUMBER: _ClassVar[int]
+    num_assets: int
+    accuracy: float
+    top_k: _containers.RepeatedCompositeFieldContainer[TopKAccuracy]
+    per_class: _containers.RepeatedCompositeFieldContainer[ClassMetrics]
+    averages: Averages
+    confusion_matrix: ConfusionMatrix
+    calibration: Calibration
+    log_loss: float
+    hamming_loss: float
+    def __init__(self, num_assets: _Optional[int] = ..., accuracy: _Optional[float] = ..., top_k: _Optional[_Iterable[_Union[TopKAccuracy, _Mapping]]] = ..., per_class: _Optional[_Iterable[_Union[ClassMetrics, _Mapping]]] = ..., averages: _Optional[_Union[Averages, _Mapping]] = ..., confusion_matrix: _Optional[_Union[ConfusionMatrix, _Mapping]] = ..., calibration: _Optional[_Union[Calibration, _Mapping]] = ..., log_loss: _Optional[float] = ..., hamming_loss: _Optional[float] = ...) -> None: ...
+
+class SliceSummary(_message.Message):
+    __slots__ = ("key", "value", "support", "metric", "ranked", "summary")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    SUPPORT_FIELD_NUMBER: _ClassVar[int]
+    METRIC_FIELD_NUMBER: _ClassVar[int]
+    RANKED_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    value: str
+    support: int
+    metric: float
+    ranked: bool
+    summary: ClassificationSummary
+    def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ..., support: _Optional[int] = ..., metric: _Optional[float] = ..., ranked: _Optional[bool] = ..., summary: _Optional[_Union[ClassificationSummary, _Mapping]] = ...) -> None: ...
+
+class SliceReport(_message.Message):
+    __slots__ = ("key", "metric", "slices", "num_values")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    METRIC_FIELD_NUMBER: _ClassVar[int]
+    SLICES_FIELD_NUMBER: _ClassVar[int]
+    NUM_VALUES_FIELD_NUMBER: _ClassVar[int]
+    key: str
+    metric: SliceMetric
+    slices: _containers.RepeatedCompositeFieldContainer[SliceSummary]
+    num_values: int
+    def __init__(self, key: _Optional[str] = ..., metric: _Optional[_Union[SliceMetric, str]] = ..., slices: _Optional[_Iterable[_Union[SliceSummary, _Mapping]]] = ..., num_values: _Optional[int] = ...) -> None: ...
+
+class MisclassifiedAsset(_message.Message):
+    __slots__ = ("asset_id", "row", "true_labels", "predicted_labels", "missed_labels", "spurious_labels", "confidence", "true_class_score")
+    ASSET_ID_FIELD_NUMBER: _ClassVar[int]
+    ROW_FIELD_NUMBER: _ClassVar[int]
+    TRUE_LABELS_FIELD_NUMBER: _ClassVar[int]
+    PREDICTED_LABELS_FIELD_NUMBER: _ClassVar[int]
+    MISSED_LABELS_FIELD_NUMBER: _ClassVar[int]
+    SPURIOUS_LABELS_FIELD_NUMBER: _ClassVar[int]
+    CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    TRUE_CLASS_SCORE_FIELD_NUMBER: _ClassVar[int]
+    asset_id: str
+    row: int
+    true_labels: _containers.RepeatedScalarFieldContainer[int]
+    predicted_labels: _containers.RepeatedScalarFieldContainer[int]
+    missed_labels: _containers.RepeatedScalarFieldContainer[int]
+    spurious_labels: _containers.RepeatedScalarFieldContainer[int]
+    confidence: float
+    true_class_score: float
+    def __init__(self, asset_id: _Optional[str] = ..., row: _Optional[int] = ..., true_labels: _Optional[_Iterable[int]] = ..., predicted_labels: _Optional[_Iterable[int]] = ..., missed_labels: _Optional[_Iterable[int]] = ..., spurious_labels: _Optional[_Iterable[int]] = ..., confidence: _Optional[float] = ..., true_class_score: _Optional[float] = ...) -> None: ...
+
+class ScoreClassificationResponse(_message.Message):
+    __slots__ = ("summary", "slices", "misclassified", "misclassified_total", "next_page_token", "cache", "warnings")
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    SLICES_FIELD_NUMBER: _ClassVar[int]
+    MISCLASSIFIED_FIELD_NUMBER: _ClassVar[int]
+    MISCLASSIFIED_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    CACHE_FIELD_NUMBER: _ClassVar[int]
+    WARNINGS_FIELD_NUMBER: _ClassVar[int]
+    summary: ClassificationSummary
+    slices: _containers.RepeatedCompositeFieldContainer[SliceReport]
+    misclassified: _containers.RepeatedCompositeFieldContainer[MisclassifiedAsset]
+    misclassified_total: int
+    next_page_token: str
+    cache: _common_pb2.CacheInfo
+    warnings: _containers.RepeatedCompositeFieldContainer[_common_pb2.Warning]
+    def __init__(self, summary: _Optional[_Union[ClassificationSummary, _Mapping]] = ..., slices: _Optional[_Iterable[_Union[SliceReport, _Mapping]]] = ..., misclassified: _Optional[_Iterable[_Union[MisclassifiedAsset, _Mapping]]] = ..., misclassified_total: _Optional[int] = ..., next_page_token: _Optional[str] = ..., cache: _Optional[_Union[_common_pb2.CacheInfo, _Mapping]] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.Warning, _Mapping]]] = ...) -> None: ...
