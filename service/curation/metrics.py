@@ -1,7 +1,11 @@
 """Prometheus metrics of one process: requests, latencies, cache hits, misses and errors.
 
 Both adapters record into the same collectors (label ``protocol`` tells them apart), so /metrics shows
-one picture of the service whichever protocol a caller used.
+one picture of the service whichever protocol a caller used. Beside ours, the standard gRPC server
+metrics under go-grpc-prometheus's names and labels (``grpc_server_started_total``,
+``grpc_server_handled_total``, ``grpc_server_msg_received_total``, ``grpc_server_msg_sent_total``,
+``grpc_server_handling_seconds``), recorded by ``curation.rpc.server_metrics`` for every gRPC service
+(health and reflection too), so dashboards and alerts written for any gRPC server read this one.
 """
 
 from __future__ import annotations
@@ -9,9 +13,11 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-__all__ = ["CONTENT_TYPE_LATEST", "Metrics"]
+__all__ = ["CONTENT_TYPE_LATEST", "GRPC_LABELS", "Metrics"]
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+# go-grpc-prometheus's labels: grpc_type is unary, client_stream, server_stream or bidi_stream.
+GRPC_LABELS = ("grpc_type", "grpc_service", "grpc_method")
 
 
 class Metrics:
@@ -65,6 +71,38 @@ class Metrics:
             "curation_compute_seconds",
             "Time spent computing uncached answers in worker threads, by operation.",
             ["operation"],
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self._grpc_server_metrics()
+
+    def _grpc_server_metrics(self) -> None:
+        """The standard gRPC server collectors (see the module docstring)."""
+        self.grpc_started = Counter(
+            "grpc_server_started", "RPCs started on the server.", GRPC_LABELS, registry=self.registry
+        )
+        self.grpc_handled = Counter(
+            "grpc_server_handled",
+            "RPCs completed on the server, by status code, whether they succeeded or failed.",
+            [*GRPC_LABELS, "grpc_code"],
+            registry=self.registry,
+        )
+        self.grpc_msg_received = Counter(
+            "grpc_server_msg_received",
+            "Messages received by the server (one per unary request, each one of a stream).",
+            GRPC_LABELS,
+            registry=self.registry,
+        )
+        self.grpc_msg_sent = Counter(
+            "grpc_server_msg_sent",
+            "Messages sent by the server (one per unary response, each one of a stream).",
+            GRPC_LABELS,
+            registry=self.registry,
+        )
+        self.grpc_handling_seconds = Histogram(
+            "grpc_server_handling_seconds",
+            "Time from an RPC's start to its end as the server's handler saw it.",
+            GRPC_LABELS,
             buckets=_LATENCY_BUCKETS,
             registry=self.registry,
         )
