@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import grpc
 
-from curation.metrics import Metrics
+from curation.metrics import GrpcMethodStats, Metrics
 
 __all__ = ["ServerMetricsInterceptor"]
 
@@ -30,23 +30,6 @@ if TYPE_CHECKING:
     from typing import TypeAlias
 
     _Handler: TypeAlias = grpc.RpcMethodHandler[Any, Any]  # generic in the stubs only
-
-
-class _Labelled:
-    """One method's collectors, bound to its labels once."""
-
-    def __init__(self, metrics: Metrics, grpc_type: str, service: str, method: str) -> None:
-        labels = (grpc_type, service, method)
-        self.started = metrics.grpc_started.labels(*labels)
-        self.received = metrics.grpc_msg_received.labels(*labels)
-        self.sent = metrics.grpc_msg_sent.labels(*labels)
-        self.seconds = metrics.grpc_handling_seconds.labels(*labels)
-        self._handled = metrics.grpc_handled
-        self._labels = labels
-
-    def handled(self, code: grpc.StatusCode, began: float) -> None:
-        self._handled.labels(*self._labels, code.name).inc()
-        self.seconds.observe(time.perf_counter() - began)
 
 
 def _code(error: BaseException | None, context: Any) -> grpc.StatusCode:
@@ -63,9 +46,9 @@ def _code(error: BaseException | None, context: Any) -> grpc.StatusCode:
 class _CountingContext:
     """The servicer context with ``read`` and ``write`` counted (handlers that use the reader-writer API)."""
 
-    def __init__(self, context: Any, labelled: _Labelled) -> None:
+    def __init__(self, context: Any, stats: GrpcMethodStats) -> None:
         self._context = context
-        self._labelled = labelled
+        self._stats = stats
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._context, name)
@@ -73,54 +56,54 @@ class _CountingContext:
     async def read(self) -> Any:
         message = await self._context.read()
         if message is not grpc.aio.EOF:
-            self._labelled.received.inc()
+            self._stats.received += 1
         return message
 
     async def write(self, message: Any) -> None:
         await self._context.write(message)
-        self._labelled.sent.inc()
+        self._stats.sent += 1
 
 
-async def _counted(requests: AsyncIterator[Any], labelled: _Labelled) -> AsyncIterator[Any]:
+async def _counted(requests: AsyncIterator[Any], stats: GrpcMethodStats) -> AsyncIterator[Any]:
     async for request in requests:
-        labelled.received.inc()
+        stats.received += 1
         yield request
 
 
-def _unary_response(behavior: Callable[..., Any], labelled: _Labelled, streaming: bool) -> Any:
+def _unary_response(behavior: Callable[..., Any], stats: GrpcMethodStats, streaming: bool) -> Any:
     async def counted(request: Any, context: Any) -> Any:
-        labelled.started.inc()
+        stats.started += 1
         began = time.perf_counter()
         if streaming:
-            request = _counted(request, labelled)
-            context = _CountingContext(context, labelled)
+            request = _counted(request, stats)
+            context = _CountingContext(context, stats)
         else:
-            labelled.received.inc()
+            stats.received += 1
         error: BaseException | None = None
         try:
             response = await behavior(request, context)
-            labelled.sent.inc()
+            stats.sent += 1
             return response
         except BaseException as exc:
             error = exc
             raise
         finally:
-            labelled.handled(_code(error, context), began)
+            stats.done(_code(error, context).name, time.perf_counter() - began)
 
     return counted
 
 
-def _stream_response(behavior: Callable[..., Any], labelled: _Labelled, streaming: bool) -> Any:
+def _stream_response(behavior: Callable[..., Any], stats: GrpcMethodStats, streaming: bool) -> Any:
     """The same for a streaming response: an async generator stays one, a reader-writer coroutine too
     (grpc picks how to drive a behaviour by which of the two it is)."""
 
     async def prepared(request: Any, context: Any) -> tuple[Any, Any, float]:
-        labelled.started.inc()
+        stats.started += 1
         if streaming:
-            request = _counted(request, labelled)
+            request = _counted(request, stats)
         else:
-            labelled.received.inc()
-        return request, _CountingContext(context, labelled), time.perf_counter()
+            stats.received += 1
+        return request, _CountingContext(context, stats), time.perf_counter()
 
     if inspect.isasyncgenfunction(behavior):
 
@@ -129,13 +112,13 @@ def _stream_response(behavior: Callable[..., Any], labelled: _Labelled, streamin
             error: BaseException | None = None
             try:
                 async for response in behavior(request, context):
-                    labelled.sent.inc()
+                    stats.sent += 1
                     yield response
             except BaseException as exc:
                 error = exc
                 raise
             finally:
-                labelled.handled(_code(error, context), began)
+                stats.done(_code(error, context).name, time.perf_counter() - began)
 
         return generated
 
@@ -148,7 +131,7 @@ def _stream_response(behavior: Callable[..., Any], labelled: _Labelled, streamin
             error = exc
             raise
         finally:
-            labelled.handled(_code(error, context), began)
+            stats.done(_code(error, context).name, time.perf_counter() - began)
 
     return written
 
@@ -160,7 +143,7 @@ def _wrap(handler: _Handler, metrics: Metrics, full_method: str) -> _Handler:
     grpc_type = {(False, False): "unary", (True, False): "client_stream", (False, True): "server_stream"}.get(
         (in_stream, out_stream), "bidi_stream"
     )
-    labelled = _Labelled(metrics, grpc_type, service, method)
+    stats = metrics.grpc_server.method(grpc_type, service, method)
     behavior = {
         (False, False): handler.unary_unary,
         (True, False): handler.stream_unary,
@@ -175,7 +158,7 @@ def _wrap(handler: _Handler, metrics: Metrics, full_method: str) -> _Handler:
         (False, True): grpc.unary_stream_rpc_method_handler,
         (True, True): grpc.stream_stream_rpc_method_handler,
     }[(in_stream, out_stream)]
-    counted = (_stream_response if out_stream else _unary_response)(behavior, labelled, in_stream)
+    counted = (_stream_response if out_stream else _unary_response)(behavior, stats, in_stream)
     wrapped: _Handler = make(
         counted,
         request_deserializer=handler.request_deserializer,
