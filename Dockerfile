@@ -29,7 +29,7 @@ WORKDIR /src
 COPY pyproject.toml README.m[d] ./
 RUN mkdir -p service/curation \
     && touch service/curation/__init__.py \
-    && pip install --no-cache-dir ".[otel]" \
+    && pip install --no-cache-dir "./[otel]" \
     && pip uninstall --yes curation-service \
     && rm -rf service build
 
