@@ -20,6 +20,8 @@ ENV PATH="/opt/venv/bin:${PATH}"
 WORKDIR /src
 
 # Dependencies first, in their own layer: a change to the service's code does not reinstall numpy/scipy.
+# With the [otel] extra: the image can export traces (OTLP over gRPC or HTTP) when the deployment sets
+# OTEL_EXPORTER_OTLP_ENDPOINT; without it nothing of OpenTelemetry is imported.
 # The placeholder package lets pip resolve and install the dependency set from pyproject.toml alone; it
 # is uninstalled and its build tree removed (setuptools would otherwise keep the newer placeholder files
 # in build/ over the real sources copied below). README.m[d] is a glob so that a missing README (only a
@@ -27,7 +29,7 @@ WORKDIR /src
 COPY pyproject.toml README.m[d] ./
 RUN mkdir -p service/curation \
     && touch service/curation/__init__.py \
-    && pip install --no-cache-dir . \
+    && pip install --no-cache-dir "./[otel]" \
     && pip uninstall --yes curation-service \
     && rm -rf service build
 

@@ -14,6 +14,7 @@ import os
 
 from curation.logs import configure_logging
 from curation.settings import Settings
+from curation.tracing import span_exporters
 from curation.wiring import Runtime, prepare
 from curation.workers import ProcessPool
 
@@ -49,10 +50,11 @@ def main() -> None:
     configure_logging()
     try:
         settings = Settings.from_env()
+        span_exporters(settings)  # a traces exporter that is not installed is bad configuration too
     except ValueError as exc:
         log.error("bad configuration: %s", exc)
         raise SystemExit(2) from None
-    logging.getLogger().setLevel(settings.log_level)
+    configure_logging(settings.log_level, trace_ids=settings.tracing)
     runtime, pool = prepare(settings)
     asyncio.run(_serve_then_exit(settings, runtime, pool))
 

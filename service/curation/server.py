@@ -46,7 +46,7 @@ from curation.rest.app import create_app
 from curation.rest.connections import ConnectionLimits, guarded_protocol
 from curation.rpc import GrpcServer, create_grpc_server
 from curation.settings import Settings
-from curation.wiring import Runtime, build_runtime, start_pool, warm_up_hooks
+from curation.wiring import Runtime, build_runtime, start_pool, start_tracing, warm_up_hooks
 from curation.workers import DEFAULT_REGISTRY, ProcessPool
 
 __all__ = ["bind_http_socket", "serve", "warm_up_hooks"]
@@ -125,6 +125,7 @@ async def serve(
         pool = pool or start_pool(runtime, registry)
         if pool is not None:
             await pool.start()
+        start_tracing(runtime)  # after the fork, before the servers read it
         await _start(runtime, settings, servers)
         await _warm_up_then_serve(runtime, servers, stop, pool)
         await _until_stopped(stop, servers)

@@ -30,6 +30,35 @@ def _float(env: dict[str, str], name: str, default: float) -> float:
         raise ValueError(f"environment variable {name} must be a number, got {raw!r}") from None
 
 
+_OTLP_BY_PROTOCOL = {"grpc": "otlp_proto_grpc", "http/protobuf": "otlp_proto_http"}
+
+
+def _trace_exporters(env: dict[str, str]) -> tuple[str, ...]:
+    """The span exporters the standard OpenTelemetry variables ask for, as entry-point names of the group
+    ``opentelemetry_traces_exporter`` (empty: tracing off).
+
+    Off unless configured: ``OTEL_TRACES_EXPORTER`` names the exporters (``none`` or unset: none), or
+    an OTLP endpoint (``OTEL_EXPORTER_OTLP_ENDPOINT`` / ``_TRACES_ENDPOINT``) alone asks for ``otlp``;
+    ``OTEL_SDK_DISABLED=true`` turns it all off. ``otlp`` resolves by ``OTEL_EXPORTER_OTLP_TRACES_PROTOCOL``
+    / ``OTEL_EXPORTER_OTLP_PROTOCOL`` (default grpc), as the OpenTelemetry SDK does.
+    """
+    if env.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
+        return ()
+    names = env.get("OTEL_TRACES_EXPORTER", "").strip().lower()
+    endpoint = env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or env.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+    if not names and endpoint:
+        names = "otlp"
+    if names in ("", "none"):
+        return ()
+    protocol = (
+        env.get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") or env.get("OTEL_EXPORTER_OTLP_PROTOCOL") or "grpc"
+    ).strip()
+    exporters = [n.strip() for n in names.split(",") if n.strip()]
+    if "otlp" in exporters and protocol not in _OTLP_BY_PROTOCOL:
+        raise ValueError(f"OTLP protocol {protocol!r} is not one of {', '.join(_OTLP_BY_PROTOCOL)}")
+    return tuple(dict.fromkeys(_OTLP_BY_PROTOCOL[protocol] if n == "otlp" else n for n in exporters))
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the service can be told from outside. See the README's configuration table."""
@@ -84,6 +113,14 @@ class Settings:
     # gRPC: HTTP/2 streams one connection may run at once.
     grpc_max_concurrent_streams: int = 100
     log_level: str = "INFO"
+    # OpenTelemetry span exporters (entry-point names, e.g. "otlp_proto_grpc", "console"), from the
+    # standard OTEL_* variables; empty = tracing off: no instrumentation is installed or even imported.
+    trace_exporters: tuple[str, ...] = ()
+
+    @property
+    def tracing(self) -> bool:
+        """Whether spans are recorded and exported (an exporter is configured)."""
+        return bool(self.trace_exporters)
 
     @property
     def processes(self) -> int:
@@ -94,7 +131,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
-        """Read ``CURATION_*`` variables (and ``REDIS_URL``) once."""
+        """Read ``CURATION_*`` variables (and ``REDIS_URL``, and whether ``OTEL_*`` ask for traces) once."""
         e = dict(os.environ if env is None else env)
         d = cls()
         return cls(
@@ -134,4 +171,5 @@ class Settings:
                 e, "CURATION_GRPC_MAX_CONCURRENT_STREAMS", d.grpc_max_concurrent_streams
             ),
             log_level=e.get("CURATION_LOG_LEVEL", d.log_level).upper(),
+            trace_exporters=_trace_exporters(e),
         )

@@ -12,12 +12,14 @@ one process's imports and kernel loads, whatever the number of compute processes
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import curation
 from curation.cache import Cache, build_cache
 from curation.draining import Drain
 from curation.metrics import Metrics
@@ -27,11 +29,27 @@ from curation.ops.gateway import Gateway, InProcess
 from curation.ops.registry import all_specs
 from curation.settings import Settings
 from curation.store import Store, build_store
+from curation.tracing import Stages, build_tracer_provider
 from curation.workers import DEFAULT_REGISTRY, ProcessPool, WorkerConfig
 
-__all__ = ["CODECS", "Runtime", "build_envelopes", "build_runtime", "prepare", "start_pool", "warm_up_hooks"]
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
+
+__all__ = [
+    "CODECS",
+    "Runtime",
+    "build_envelopes",
+    "build_runtime",
+    "prepare",
+    "start_pool",
+    "start_tracing",
+    "warm_up_hooks",
+]
 
 log = logging.getLogger("curation.wiring")
+
+# How long closing waits for the last spans to be exported.
+_FLUSH_MILLIS = 1000
 
 
 @dataclass
@@ -46,11 +64,15 @@ class Runtime:
     # True once this process ran every warm-up hook (``prepare``): the server does not run them again.
     warmed: bool = False
     notes: dict[str, str] = field(default_factory=dict)
+    # Tracing (``start_tracing``): the provider the adapters' instrumentations use, None while off; the
+    # gateways' stage spans follow it.
+    tracer_provider: TracerProvider | None = None
+    stages: Stages = field(default_factory=Stages)
     # Where the adapters send request bodies: this process's seam, or worker processes (set by the server).
     gateway: Gateway = field(init=False)
 
     def __post_init__(self) -> None:
-        self.gateway = InProcess(self.ops)
+        self.gateway = InProcess(self.ops, self.stages)
 
     # Calls in flight, and the refusal of new ones once shutdown begins (both adapters pass through it).
     drain: Drain = field(default_factory=Drain)
@@ -67,6 +89,8 @@ class Runtime:
         self.ops.close()
         await self.cache.close()
         await self.store.close()
+        if self.tracer_provider is not None:  # export what is batched, for at most a second
+            await asyncio.to_thread(self.tracer_provider.force_flush, _FLUSH_MILLIS)
 
 
 def build_runtime(settings: Settings, specs: list[OperationSpec[Any, Any, Any]] | None = None) -> Runtime:
@@ -126,10 +150,27 @@ def start_pool(runtime: Runtime, registry: str | None) -> ProcessPool | None:
         codecs=CODECS,
         registry=registry,
     )
-    local = InProcess(runtime.ops)
-    pool = ProcessPool(config, runtime.cache, runtime.store, runtime.metrics, local=local)
+    local = InProcess(runtime.ops, runtime.stages)
+    pool = ProcessPool(
+        config, runtime.cache, runtime.store, runtime.metrics, local=local, stages=runtime.stages
+    )
     runtime.gateway = pool
     return pool
+
+
+def start_tracing(runtime: Runtime, provider: TracerProvider | None = None) -> None:
+    """Trace ``runtime``'s calls with ``provider``, or the one its settings ask for (none: tracing stays
+    off). Call it before building the servers (they read ``runtime.tracer_provider``) and after forking
+    the compute processes (the provider's export threads must not be forked); later calls change nothing.
+    """
+    if runtime.tracer_provider is not None:
+        return
+    provider = provider or build_tracer_provider(runtime.settings)
+    if provider is None:
+        return
+    runtime.tracer_provider = provider
+    runtime.stages.tracer = provider.get_tracer("curation", curation.__version__)
+    log.info("tracing on", extra={"exporters": ",".join(runtime.settings.trace_exporters)})
 
 
 def prepare(settings: Settings) -> tuple[Runtime, ProcessPool | None]:

@@ -16,6 +16,7 @@ from helm_python.chart import Chart, lint
 from helm_python.errors import HelmError
 
 from curation.ops.envelopes import SigningKeys
+from curation.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 CHART_DIR = ROOT / "helm" / "curation-service"
@@ -155,3 +156,168 @@ def test_schema_is_enforced(chart: Chart) -> None:
     chart.validate_schema(None)
     with pytest.raises(HelmError):
         chart.validate_schema({"ports": {"http": "8080"}})
+
+
+# --- optional objects: ServiceMonitor, Ingress, Gateway API routes, tracing ----------------------
+
+GATEWAY = {"parentRefs": [{"name": "shared", "namespace": "gateway-system", "sectionName": "https"}]}
+
+
+def _only(objects: dict[str, dict[str, Any]], kind: str) -> dict[str, Any]:
+    [found] = [doc for key, doc in objects.items() if key.startswith(f"{kind}/")]
+    return found
+
+
+def _kinds(objects: dict[str, dict[str, Any]]) -> set[str]:
+    return {key.split("/")[0] for key in objects}
+
+
+def test_optional_objects_are_off_by_default(chart: Chart) -> None:
+    assert not _kinds(_render(chart)) & {"ServiceMonitor", "Ingress", "HTTPRoute", "GRPCRoute"}
+    env = {e["name"] for e in _container(_render(chart))["env"]}
+    assert not {name for name in env if name.startswith("OTEL_")}
+
+
+def test_service_monitor_scrapes_metrics_through_the_cluster_ip_service_only(chart: Chart) -> None:
+    values = {"serviceMonitor": {"enabled": True, "labels": {"release": "kps"}, "interval": "15s"}}
+    objects = _render(chart, values)
+    monitor = objects["ServiceMonitor/curation-service"]
+    assert monitor["apiVersion"] == "monitoring.coreos.com/v1"
+    assert monitor["metadata"]["labels"]["release"] == "kps"
+    [endpoint] = monitor["spec"]["endpoints"]
+    assert (endpoint["port"], endpoint["path"], endpoint["interval"], endpoint["scrapeTimeout"]) == (
+        "http",
+        "/metrics",
+        "15s",
+        "10s",
+    )
+    assert monitor["spec"]["namespaceSelector"] == {"matchNames": ["ml"]}
+
+    def selected(service: dict[str, Any]) -> bool:
+        labels = service["metadata"]["labels"]
+        selector = monitor["spec"]["selector"]
+        return all(labels.get(k) == v for k, v in selector["matchLabels"].items()) and all(
+            labels.get(e["key"]) not in e["values"] for e in selector["matchExpressions"]
+        )
+
+    services = {key: doc for key, doc in objects.items() if key.startswith("Service/")}
+    assert {key for key, doc in services.items() if selected(doc)} == {"Service/curation-service"}
+    assert "http" in {p["name"] for p in objects["Service/curation-service"]["spec"]["ports"]}
+    relabelled = _render(
+        chart, {"serviceMonitor": {"enabled": True, "metricRelabelings": [{"action": "drop"}]}}
+    )
+    assert relabelled["ServiceMonitor/curation-service"]["spec"]["endpoints"][0]["metricRelabelings"] == [
+        {"action": "drop"}
+    ]
+
+
+def test_ingress_forwards_rest_to_the_http_port(chart: Chart) -> None:
+    ingress_values = {
+        "enabled": True,
+        "className": "nginx",
+        "hosts": [
+            {"host": "api.example.com", "paths": [{"path": "/v1", "pathType": "Prefix"}]},
+            {"paths": [{"path": "/docs", "pathType": "Prefix"}]},
+        ],
+        "tls": [{"secretName": "api-tls", "hosts": ["api.example.com"]}],
+    }
+    ingress = _render(chart, {"ingress": ingress_values})["Ingress/curation-service"]
+    assert ingress["apiVersion"] == "networking.k8s.io/v1"
+    assert ingress["spec"]["ingressClassName"] == "nginx"
+    assert ingress["spec"]["tls"] == [{"hosts": ["api.example.com"], "secretName": "api-tls"}]
+    first, hostless = ingress["spec"]["rules"]
+    assert first["host"] == "api.example.com" and "host" not in hostless
+    [path] = first["http"]["paths"]
+    assert path == {
+        "path": "/v1",
+        "pathType": "Prefix",
+        "backend": {"service": {"name": "curation-service", "port": {"name": "http"}}},
+    }
+
+
+def test_gateway_routes_send_rest_and_grpc_to_their_ports(chart: Chart) -> None:
+    values = {
+        "gateway": {
+            **GATEWAY,
+            "httpRoute": {"enabled": True, "hostnames": ["api.example.com"]},
+            "grpcRoute": {
+                "enabled": True,
+                "hostnames": ["grpc.example.com"],
+                "matches": [{"method": {"service": "curation.v1.DiagnosticsService"}}],
+            },
+        }
+    }
+    objects = _render(chart, values)
+    http, grpc = objects["HTTPRoute/curation-service"], objects["GRPCRoute/curation-service"]
+    for route, hostname, port in ((http, "api.example.com", 8080), (grpc, "grpc.example.com", 50051)):
+        assert route["apiVersion"] == "gateway.networking.k8s.io/v1"
+        assert route["spec"]["parentRefs"] == GATEWAY["parentRefs"]
+        assert route["spec"]["hostnames"] == [hostname]
+        [rule] = route["spec"]["rules"]
+        assert rule["backendRefs"] == [{"name": "curation-service", "port": port}]
+    assert "matches" not in http["spec"]["rules"][0]  # every path
+    assert grpc["spec"]["rules"][0]["matches"] == [{"method": {"service": "curation.v1.DiagnosticsService"}}]
+    # The backend port a GRPCRoute names speaks cleartext HTTP/2, which the Service declares.
+    [grpc_port] = [p for p in objects["Service/curation-service"]["spec"]["ports"] if p["port"] == 50051]
+    assert grpc_port["appProtocol"] == "kubernetes.io/h2c"
+
+
+def test_a_route_without_a_gateway_is_refused(chart: Chart) -> None:
+    for route in ("httpRoute", "grpcRoute"):
+        with pytest.raises(HelmError, match=r"gateway\.parentRefs"):
+            chart.render({"gateway": {route: {"enabled": True}}}, name="curation-service", namespace="ml")
+
+
+def test_tracing_exports_to_the_configured_collector(chart: Chart) -> None:
+    endpoint = "http://otel-collector.observability:4317"
+    container = _container(_render(chart, {"tracing": {"otlpEndpoint": endpoint, "sampleRatio": 0.25}}))
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == endpoint
+    assert env["OTEL_EXPORTER_OTLP_PROTOCOL"] == "grpc"
+    assert (env["OTEL_TRACES_SAMPLER"], env["OTEL_TRACES_SAMPLER_ARG"]) == (
+        "parentbased_traceidratio",
+        "0.25",
+    )
+    assert env["OTEL_RESOURCE_ATTRIBUTES"] == "k8s.pod.name=$(POD_NAME),k8s.namespace.name=$(POD_NAMESPACE)"
+    names = [e["name"] for e in container["env"]]
+    # $(VAR) expands only variables defined earlier in the list.
+    assert names.index("POD_NAME") < names.index("OTEL_RESOURCE_ATTRIBUTES")
+    # The service reads these as its settings do: tracing on, over OTLP/gRPC.
+    assert Settings.from_env({k: v for k, v in env.items() if v is not None}).trace_exporters == (
+        "otlp_proto_grpc",
+    )
+
+
+def test_every_option_on_lints_and_matches_the_schema(chart: Chart) -> None:
+    values = {
+        "serviceMonitor": {"enabled": True},
+        "ingress": {"enabled": True},
+        "gateway": {**GATEWAY, "httpRoute": {"enabled": True}, "grpcRoute": {"enabled": True}},
+        "tracing": {"otlpEndpoint": "http://collector:4318", "protocol": "http/protobuf"},
+        "autoscaling": {"enabled": True},
+    }
+    chart.validate_schema(values)
+    assert _kinds(_render(chart, values)) >= {"ServiceMonitor", "Ingress", "HTTPRoute", "GRPCRoute"}
+    report = lint(CHART_DIR, values, strict=True, kube_version="v1.33.0")
+    assert report["errors"] == []
+    assert [m for m in report["messages"] if m["severity"] >= 2] == []
+    for bad in (
+        {"tracing": {"protocol": "http/json"}},
+        {"tracing": {"sampleRatio": 2}},
+        {"serviceMonitor": {"interval": "30 seconds"}},
+        {"ingress": {"hosts": [{"paths": [{"path": "/", "pathType": "Anything"}]}]}},
+        {"gateway": {"parentRefs": [{"namespace": "no-name"}]}},
+    ):
+        with pytest.raises(HelmError):
+            chart.validate_schema(bad)
+
+
+def test_the_default_image_is_the_one_the_release_workflow_publishes(chart: Chart) -> None:
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "release.yml").read_text())
+    image = _container(_render(chart))["image"]
+    repository, tag = image.rsplit(":", 1)
+    assert repository.startswith("ghcr.io/") and repository.endswith("/curation-service")
+    assert tag == chart.metadata["appVersion"]
+    text = (ROOT / ".github" / "workflows" / "release.yml").read_text()
+    assert "ghcr.io/${OWNER}/curation-service" in text and "values.yaml" in text
+    assert workflow[True]["push"]["tags"] == ["v*.*.*"]  # PyYAML reads the key `on` as True

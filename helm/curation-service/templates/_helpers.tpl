@@ -122,3 +122,12 @@ generated). Empty when there is none: each pod then signs with a random key of i
 signing-keys
 {{- end }}
 {{- end }}
+
+{{/*
+Fail the render when a Gateway API route is enabled without a Gateway to attach it to.
+*/}}
+{{- define "curation-service.checkParentRefs" -}}
+{{- if not .Values.gateway.parentRefs }}
+{{- fail "gateway.httpRoute / gateway.grpcRoute need gateway.parentRefs (the Gateway to attach the route to)" }}
+{{- end }}
+{{- end }}

@@ -6,9 +6,10 @@ An adapter reads a body (REST JSON, gRPC wire bytes, or a client stream's chunks
 repeat, decoding, the seam, encoding — happens here, once for both protocols.
 
 :class:`InProcess` does it in this process (large bodies decoded and encoded in the seam's worker
-threads). ``curation.workers`` implements the same protocol with worker processes, so that parsing and
-computing a maximum-size request never holds the serving process's interpreter: health checks stay
-prompt and one pod uses all its cores.
+threads), each stage in a span of its own when tracing is on (``curation.tracing.Stages``: lookup by
+digest, decode, compute, encode). ``curation.workers`` implements the same protocol with worker
+processes, so that parsing and computing a maximum-size request never holds the serving process's
+interpreter: health checks stay prompt and one pod uses all its cores.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from curation.errors import InvalidArgument
 from curation.ops.keys import body_digest
 from curation.ops.operation_spec import BodyFormat, Context
 from curation.ops.operations import Operations
+from curation.tracing import Stages
 
 __all__ = ["PROTO", "Codec", "Gateway", "InProcess", "ProtoCodec"]
 
@@ -86,8 +88,9 @@ class Gateway(Protocol):
 class InProcess:
     """The gateway over this process's seam."""
 
-    def __init__(self, ops: Operations) -> None:
+    def __init__(self, ops: Operations, stages: Stages | None = None) -> None:
         self.ops = ops
+        self.stages = Stages() if stages is None else stages
 
     async def answer(
         self, name: str, body: bytes, codec: Codec, ctx: Context, *, digest: str | None = None
@@ -95,22 +98,25 @@ class InProcess:
         big = len(body) >= OFF_LOOP_BYTES
         if digest is None:
             digest = await self.ops.run(body_digest, body, ctx=ctx) if big else body_digest(body)
-        response = await self.ops.dispatch_body(name, ctx, digest, body_format=codec.format)
+        with self.stages.span("curation.lookup"):
+            response = await self.ops.dispatch_body(name, ctx, digest, body_format=codec.format)
         if response is None:
             request_type = self.ops.spec(name).request_type
-            if big:
-                request = await self.ops.run(codec.decode, body, request_type, ctx=ctx)
-            else:
-                request = codec.decode(body, request_type)
-            response = await self.ops.dispatch(
-                name,
-                request,
-                ctx,
-                body_digest=digest,
-                body_format=codec.format,
-                body_size=len(body),
-                body=body,
-            )
+            with self.stages.span("curation.decode"):
+                if big:
+                    request = await self.ops.run(codec.decode, body, request_type, ctx=ctx)
+                else:
+                    request = codec.decode(body, request_type)
+            with self.stages.span("curation.compute"):
+                response = await self.ops.dispatch(
+                    name,
+                    request,
+                    ctx,
+                    body_digest=digest,
+                    body_format=codec.format,
+                    body_size=len(body),
+                    body=body,
+                )
         return await self._encode(codec, response, ctx)
 
     async def answer_cheap(
@@ -120,10 +126,14 @@ class InProcess:
         the operation's estimated work is at most ``max_work``; None when it is more (compute it elsewhere:
         the body is parsed again there, which for a small body costs less than holding this process)."""
         spec = self.ops.spec(name)
-        request = codec.decode(body, spec.request_type)
+        with self.stages.span("curation.decode"):
+            request = codec.decode(body, spec.request_type)
         if self.ops.estimate(spec, request).work > max_work:
             return None
-        response = await self.ops.dispatch(name, request, ctx, body_digest=digest, body_format=codec.format)
+        with self.stages.span("curation.compute"):
+            response = await self.ops.dispatch(
+                name, request, ctx, body_digest=digest, body_format=codec.format
+            )
         return await self._encode(codec, response, ctx)
 
     async def answer_known(
@@ -131,18 +141,21 @@ class InProcess:
     ) -> bytes | None:
         """The encoded answer to a body seen before, from its digest alone, or None (then send it);
         ``max_payload_bytes`` bounds the cached result it may decode (see ``dispatch_body``)."""
-        response = await self.ops.dispatch_body(
-            name, ctx, digest, body_format=codec.format, max_payload_bytes=max_payload_bytes
-        )
+        with self.stages.span("curation.lookup"):
+            response = await self.ops.dispatch_body(
+                name, ctx, digest, body_format=codec.format, max_payload_bytes=max_payload_bytes
+            )
         return None if response is None else await self._encode(codec, response, ctx)
 
     async def answer_stream(self, name: str, chunks: Sequence[bytes], codec: Codec, ctx: Context) -> bytes:
         chunk_type = self.ops.spec(name).request_type
-        if sum(len(chunk) for chunk in chunks) >= OFF_LOOP_BYTES:
-            messages = await self.ops.run(_decode_all, codec, chunks, chunk_type, ctx=ctx)
-        else:
-            messages = _decode_all(codec, chunks, chunk_type)
-        response = await self.ops.dispatch_stream(name, messages, ctx)
+        with self.stages.span("curation.decode"):
+            if sum(len(chunk) for chunk in chunks) >= OFF_LOOP_BYTES:
+                messages = await self.ops.run(_decode_all, codec, chunks, chunk_type, ctx=ctx)
+            else:
+                messages = _decode_all(codec, chunks, chunk_type)
+        with self.stages.span("curation.compute"):
+            response = await self.ops.dispatch_stream(name, messages, ctx)
         return await self._encode(codec, response, ctx)
 
     def cancel_running(self, reason: str) -> None:
@@ -152,9 +165,10 @@ class InProcess:
         self.ops.close()
 
     async def _encode(self, codec: Codec, response: Message, ctx: Context) -> bytes:
-        if response.ByteSize() >= OFF_LOOP_BYTES:
-            return await self.ops.run(codec.encode, response, ctx=ctx)
-        return codec.encode(response)
+        with self.stages.span("curation.encode"):
+            if response.ByteSize() >= OFF_LOOP_BYTES:
+                return await self.ops.run(codec.encode, response, ctx=ctx)
+            return codec.encode(response)
 
 
 def _decode_all(codec: Codec, chunks: Sequence[bytes], message_type: type[M]) -> list[M]:

@@ -44,6 +44,7 @@ from curation.rest.media import check_json_body
 from curation.rest.middleware import BodyLimitMiddleware, DrainMiddleware, RequestContextMiddleware
 from curation.rest.openapi import build_openapi
 from curation.rest.routes import RestRoute, rest_routes
+from curation.rest.tracing import NATIVE_TELEMETRY_OFF, trace_app
 
 if TYPE_CHECKING:
     from curation.wiring import Runtime
@@ -165,6 +166,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         docs_url=None,  # served by curation.rest.docs from the shipped Swagger UI, not a CDN
         redoc_url=None,
         openapi_url="/openapi.json",
+        telemetry=NATIVE_TELEMETRY_OFF,
     )
     successors = {route.rpc: route.path for route in routes if not route.deprecated}
     for route in routes:
@@ -206,4 +208,6 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.settings.max_request_bytes)
     app.add_middleware(DrainMiddleware, drain=runtime.drain, always_open=_PROBES)
     app.add_middleware(RequestContextMiddleware, metrics=runtime.metrics, labels=labels)
+    if runtime.tracer_provider is not None:
+        trace_app(app, runtime.tracer_provider)  # outside all of the above (curation.rest.tracing)
     return app

@@ -18,6 +18,7 @@ from grpc_health.v1.health import aio as health_aio
 
 from curation.rpc.handlers import build_generic_handlers
 from curation.rpc.reflection import enable_reflection
+from curation.rpc.tracing import server_interceptors
 from curation.settings import Settings
 
 if TYPE_CHECKING:
@@ -96,7 +97,7 @@ def create_grpc_server(runtime: Runtime, *, host: str | None = None, port: int |
     settings = runtime.settings
     host = settings.host if host is None else host
     port = settings.grpc_port if port is None else port
-    server = grpc.aio.server(options=server_options(settings))
+    server = grpc.aio.server(options=server_options(settings), interceptors=server_interceptors(runtime))
     handlers, services = build_generic_handlers(runtime)
     server.add_generic_rpc_handlers(handlers)
     health = health_aio.HealthServicer()

@@ -38,6 +38,7 @@ from curation.ops import Context, body_digest
 from curation.ops.gateway import Codec, InProcess
 from curation.ops.operations import Observer
 from curation.store import Store
+from curation.tracing import Stages
 from curation.workers import child
 from curation.workers.answers import RecentAnswers
 from curation.workers.channel import Channel, Header, pack
@@ -104,9 +105,12 @@ class ProcessPool:
         observer: Observer,
         *,
         local: InProcess | None = None,
+        stages: Stages | None = None,
     ) -> None:
         self.config = config
         self.local = local
+        # The hop to a process is one span when tracing is on (the processes record none).
+        self.stages = Stages() if stages is None else stages
         self._local_running = 0
         self._answers = RecentAnswers(ANSWERS_BYTES, LOCAL_BYTES)
         self.cache = cache
@@ -312,14 +316,16 @@ class ProcessPool:
         if size >= TRIM_AFTER_BYTES:  # trimmed once large calls stop coming (``QuietTrim``)
             self._trim.begin()
             future.add_done_callback(lambda _: self._trim.end())
-        self._send(proc, header, frames)
-        try:
-            return await asyncio.shield(future)
-        except asyncio.CancelledError:
-            if not future.done():
-                self._send(proc, ("cancel", call_id))
-                self._watch_cancel(proc, call_id)
-            raise
+        hop = {"curation.process": proc.index, "curation.bytes": size}
+        with self.stages.span("curation.compute_process", hop):
+            self._send(proc, header, frames)
+            try:
+                return await asyncio.shield(future)
+            except asyncio.CancelledError:
+                if not future.done():
+                    self._send(proc, ("cancel", call_id))
+                    self._watch_cancel(proc, call_id)
+                raise
 
     def _pick(self, size: int) -> _Process:
         """The process for a call of ``size`` body bytes: the least loaded one; a heavy call never goes
