@@ -41,7 +41,7 @@ def status_code(status: status_pb2.Status) -> grpc.StatusCode:
 
 
 def abort_status(error: CurationError, request_id: str) -> grpc.Status:
-    """What ``context.abort_with_status`` ends a failed call with: code, message, the
+    """What ``context.abort`` ends a failed call with: code, message, the
     ``grpc-status-details-bin`` trailer and ``x-request-id``."""
     status: Any = rpc_status.to_status(error_status(error, request_id))
     trailers = (*status.trailing_metadata, (REQUEST_ID_HEADER, request_id))

@@ -7,7 +7,7 @@ initial metadata, (2) reads the tenant from ``x-curation-namespace`` and the cal
 ``context.time_remaining()``,
 (3) hands the raw request bytes to the runtime's gateway (``curation.ops.gateway``: fast path for a
 byte-identical repeat, parsing, the seam, serializing — off the event loop), (4) maps a
-``CurationError`` to ``context.abort_with_status`` with its ``google.rpc.Status`` (``curation.rpc.errors``),
+``CurationError`` to ``context.abort`` with its ``google.rpc.Status`` (``curation.rpc.errors``),
 and anything unexpected to INTERNAL (logged with the request ID), and
 (5) records metrics (``protocol="grpc"``, the RPC name and the status code name) and one structured
 log line.
@@ -99,7 +99,10 @@ def _wrap(method: RpcMethod, runtime: Runtime, body: _Body) -> Callable[..., Awa
                 log.exception("unexpected error in %s", name, extra={"rpc": name})
                 error = CurationError(INTERNAL_MESSAGE)
             code = grpc_status(error.kind)
-            await context.abort_with_status(abort_status(error, request_id))
+            # abort(), not abort_with_status(): the same ending, but through the context's own abort,
+            # which a wrapping interceptor (OpenTelemetry's) sees and records the status of.
+            status = abort_status(error, request_id)
+            await context.abort(status.code, status.details, status.trailing_metadata)
         finally:
             seconds = time.perf_counter() - began
             in_flight.dec()
