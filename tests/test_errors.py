@@ -29,7 +29,7 @@ def test_both_adapter_tables_cover_every_kind() -> None:
 
 
 def test_each_error_class_has_its_own_kind_and_statuses() -> None:
-    classes = [
+    classes: list[type[CurationError]] = [
         CurationError,
         InvalidArgument,
         PayloadTooLarge,
@@ -43,7 +43,7 @@ def test_each_error_class_has_its_own_kind_and_statuses() -> None:
         PermissionDenied,
     ]
     assert sorted(c.kind for c in classes) == sorted(ErrorKind)
-    expected = {
+    expected: dict[type[CurationError], tuple[grpc.StatusCode, int]] = {
         InvalidArgument: (grpc.StatusCode.INVALID_ARGUMENT, 400),
         PayloadTooLarge: (grpc.StatusCode.RESOURCE_EXHAUSTED, 413),
         NotFound: (grpc.StatusCode.NOT_FOUND, 404),
