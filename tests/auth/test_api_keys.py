@@ -7,6 +7,7 @@ import json
 import os
 from pathlib import Path
 
+import httpx
 import pytest
 
 from curation.auth.api_keys import ApiKey, key_hash, load_keys, new_key, parse_key, verify_key
@@ -125,3 +126,15 @@ def test_curation_keys_prints_the_key_once_and_an_entry_with_its_hash(
     found = verify_key(ApiKey(entry["id"], key), load_keys(str(tmp_path / "k.json")))
     assert found.scopes == {Scope.READ, Scope.WRITE} and found.namespaces == {"acme", "acme-eval"}
     assert curation_keys(["--tenant", "not valid"]) == 2
+
+
+def test_without_authentication_a_public_host_is_served_on_loopback_only() -> None:
+    from tests.auth.server import running_server  # a real server, started by this test only
+
+    with running_server({"CURATION_HOST": "0.0.0.0", "CURATION_COMPUTE_PROCESSES": "0"}) as server:
+        records = server.records()
+        [note] = [r for r in records if str(r.get("message", "")).startswith("no authentication configured")]
+        assert (note["host"], note["configured_host"], note["level"]) == ("127.0.0.1", "0.0.0.0", "warning")
+        with httpx.Client(base_url=server.base_url) as client:  # reachable on loopback, anonymously
+            body = {"class_names": ["a", "b"], "asset_ids": ["x"], "y_true": [0], "y_pred": [0]}
+            assert client.post("/v1/diagnostics/classification:score", json=body).status_code == 200
