@@ -26,6 +26,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from google.protobuf.message import Message
 
+from curation.auth.principal import Principal, Scope
 from curation.cache.base import Cache
 from curation.errors import LimitExceeded
 from curation.ops.envelopes import Envelopes
@@ -73,12 +74,15 @@ class Cost:
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """Per-request facts the adapters pass in: tenant namespace, request ID and deadline."""
+    """Per-request facts: the namespace the call acts in (its tenant), request ID, deadline, and who
+    calls (``curation.ops.access`` fills it for both adapters; None inside a compute process, which
+    gets only calls already authenticated and authorized by the serving process)."""
 
     namespace: str = "default"
     request_id: str = ""
     # time.monotonic() value after which the caller no longer waits; None = no deadline.
     deadline: float | None = None
+    principal: Principal | None = None
 
 
 class Host(Protocol):
@@ -217,6 +221,8 @@ class OperationSpec(Generic[RequestT, ResponseT, PayloadT]):
     # honest bound. Only such a cached operation may be computed in the serving process, and only when
     # its body is small and its estimated work is too (``curation.workers.pool``).
     cost_from_body: bool = False
+    # The scope a caller needs (checked once, by ``curation.ops.access``, for both adapters).
+    scope: Scope = Scope.READ
 
     def __post_init__(self) -> None:
         kinds = sum((self.evaluate is not None, self.handle is not None, self.stream is not None))
