@@ -62,7 +62,8 @@ def _trace_exporters(env: dict[str, str]) -> tuple[str, ...]:
 def _tls_files(env: dict[str, str]) -> tuple[str, str, str]:
     """(certificate, key, client CA) files: certificate and key together or neither, a CA only with them."""
     cert, key, ca = (
-        env.get(f"CURATION_TLS_{name}_FILE", "").strip() for name in ("CERT", "KEY", "CLIENT_CA")
+        env.get(name, "").strip()
+        for name in ("CURATION_TLS_CERT_FILE", "CURATION_TLS_KEY_FILE", "CURATION_TLS_CLIENT_CA_FILE")
     )
     if bool(cert) != bool(key):
         raise ValueError("CURATION_TLS_CERT_FILE and CURATION_TLS_KEY_FILE must be set together")
