@@ -20,6 +20,7 @@ __all__ = [
     "NotFound",
     "Overloaded",
     "PayloadTooLarge",
+    "RateLimited",
     "StorageFull",
     "Unavailable",
 ]
@@ -39,6 +40,7 @@ class ErrorKind(StrEnum):
     LIMIT_EXCEEDED = "limit_exceeded"
     OVERLOADED = "overloaded"
     STORAGE_FULL = "storage_full"
+    RATE_LIMITED = "rate_limited"
     INTERNAL = "internal"
 
 
@@ -49,6 +51,8 @@ class CurationError(Exception):
     """
 
     kind: ClassVar[ErrorKind] = ErrorKind.INTERNAL
+    # Seconds ``RetryInfo`` advises for this error, when it knows better than its kind's default.
+    retry_delay: float | None = None
 
     def __init__(self, message: str, *, field: str = "") -> None:
         super().__init__(message)
@@ -107,3 +111,14 @@ class StorageFull(CurationError):
     """A store (embeddings, fitted models) is at its budget: the put is refused, nothing stored is lost."""
 
     kind = ErrorKind.STORAGE_FULL
+
+
+class RateLimited(CurationError):
+    """The tenant is over its request rate (``CURATION_TENANT_RATE_PER_SECOND``); ``retry_delay`` is the
+    time until its bucket holds a token again."""
+
+    kind = ErrorKind.RATE_LIMITED
+
+    def __init__(self, message: str, *, retry_delay: float) -> None:
+        super().__init__(message)
+        self.retry_delay = retry_delay
