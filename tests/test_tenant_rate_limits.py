@@ -34,11 +34,11 @@ def server() -> Iterator[Running]:
 def _grpc(server: Running, tenant: str) -> WireError | pb.ScoreClassificationResponse:
     body = small_classification_request().SerializeToString()
     with grpc.insecure_channel(server.grpc) as channel:
-        call = channel.unary_unary(SCORE)
+        call: grpc.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary(SCORE)
         try:
             reply = call(body, metadata=((NAMESPACE_HEADER, tenant),), timeout=30)
         except grpc.RpcError as error:
-            assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED  # type: ignore[attr-defined]
+            assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
             return grpc_error(error)
     return pb.ScoreClassificationResponse.FromString(reply)
 
