@@ -14,6 +14,7 @@ from curation.errors import (
     NotFound,
     Overloaded,
     PayloadTooLarge,
+    RateLimited,
     StorageFull,
     Unavailable,
 )
@@ -37,6 +38,7 @@ def test_each_error_class_has_its_own_kind_and_statuses() -> None:
         LimitExceeded,
         Overloaded,
         StorageFull,
+        RateLimited,
     ]
     assert sorted(c.kind for c in classes) == sorted(ErrorKind)
     expected = {
@@ -48,6 +50,7 @@ def test_each_error_class_has_its_own_kind_and_statuses() -> None:
         LimitExceeded: (grpc.StatusCode.INVALID_ARGUMENT, 400),
         Overloaded: (grpc.StatusCode.RESOURCE_EXHAUSTED, 429),
         StorageFull: (grpc.StatusCode.RESOURCE_EXHAUSTED, 429),
+        RateLimited: (grpc.StatusCode.RESOURCE_EXHAUSTED, 429),
         CurationError: (grpc.StatusCode.INTERNAL, 500),
     }
     for cls, statuses in expected.items():
