@@ -28,6 +28,7 @@ from google.protobuf.message import Message
 
 from curation.cache.base import Cache
 from curation.errors import LimitExceeded
+from curation.ops.bindings import TenantBindings
 from curation.ops.envelopes import Envelopes
 from curation.store.base import Store
 from curation.v1 import common_pb2
@@ -98,6 +99,11 @@ class Host(Protocol):
     @property
     def envelopes(self) -> Envelopes:
         """Signs and verifies envelopes (what is read back from the store as trusted is signed too)."""
+        ...
+
+    @property
+    def bindings(self) -> TenantBindings:
+        """Binds identifiers handed to a caller (model IDs) to its tenant, with the same keys."""
         ...
 
     def check_cost(self, cost: Cost, *, field: str) -> None:
@@ -230,3 +236,12 @@ class OperationSpec(Generic[RequestT, ResponseT, PayloadT]):
     @property
     def cached(self) -> bool:
         return self.evaluate is not None
+
+    @property
+    def pages(self) -> bool:
+        """Whether the RPC pages by token (AIP-158: ``page_token`` in, ``next_page_token`` out): the seam
+        binds every token it issues to the caller's tenant and checks every one it receives."""
+        return (
+            "page_token" in self.request_type.DESCRIPTOR.fields_by_name
+            and "next_page_token" in self.response_type.DESCRIPTOR.fields_by_name
+        )
