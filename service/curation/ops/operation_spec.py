@@ -40,6 +40,7 @@ __all__ = [
     "Context",
     "Host",
     "OperationSpec",
+    "Scope",
     "Seam",
 ]
 
@@ -48,6 +49,15 @@ M = TypeVar("M", bound=Message)
 RequestT = TypeVar("RequestT", bound=Message)
 ResponseT = TypeVar("ResponseT", bound=Message)
 PayloadT = TypeVar("PayloadT", bound=Message)
+
+
+class Scope(StrEnum):
+    """What a credential may do: read (score, analyze, select, get), write (put/delete embeddings, fit
+    and delete label models), admin (flush a tenant's cache entries)."""
+
+    READ = "read"
+    WRITE = "write"
+    ADMIN = "admin"
 
 
 class BodyFormat(StrEnum):
@@ -134,6 +144,10 @@ class Host(Protocol):
 
     async def dispatch(self, name: str, request: Message, ctx: Context) -> Message:
         """Answer ``request`` as operation ``name`` would."""
+        ...
+
+    async def flush_cache(self, namespace: str) -> int:
+        """Remove every cache entry of ``namespace`` (never its stored data); how many."""
         ...
 
 
@@ -223,6 +237,8 @@ class OperationSpec(Generic[RequestT, ResponseT, PayloadT]):
     # honest bound. Only such a cached operation may be computed in the serving process, and only when
     # its body is small and its estimated work is too (``curation.workers.pool``).
     cost_from_body: bool = False
+    # The scope a caller needs to call it.
+    scope: Scope = Scope.READ
 
     def __post_init__(self) -> None:
         kinds = sum((self.evaluate is not None, self.handle is not None, self.stream is not None))

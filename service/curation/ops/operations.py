@@ -36,7 +36,14 @@ from curation.internal.v1 import cache_pb2
 from curation.ops.admission import Admission
 from curation.ops.bindings import TenantBindings
 from curation.ops.envelopes import SCHEMA_VERSION, Envelopes, Rejected, SigningKeys
-from curation.ops.keys import body_alias_key, canonical_bytes, check_namespace, key_digest, storage_key
+from curation.ops.keys import (
+    body_alias_key,
+    canonical_bytes,
+    check_namespace,
+    key_digest,
+    storage_key,
+    tenant_prefix,
+)
 from curation.ops.operation_spec import BodyFormat, Context, Cost, OperationSpec
 from curation.ops.paging import check_page_size, check_page_token, sign_page_token
 from curation.ops.recent import RecentPayloads
@@ -403,6 +410,13 @@ class Operations:
             raise NotFound(CACHED_NOT_FOUND)
         assert isinstance(payload, payload_type)
         return payload
+
+    async def flush_cache(self, namespace: str) -> int:
+        """Remove every cache entry of ``namespace`` (results and body aliases, in the cache and in this
+        process's decoded tier), never its stored data; the number removed from the cache."""
+        prefix = tenant_prefix(check_namespace(namespace))
+        self._recent.drop_prefix(prefix)
+        return await self.cache.delete_prefix(prefix)
 
     async def cached(
         self,

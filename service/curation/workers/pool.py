@@ -74,7 +74,7 @@ ANSWERS_BYTES = 8 * 1024 * 1024
 STOP_SECONDS = 1.0
 # The calls a compute process may make that carry no frames, per target.
 _READS = {
-    "cache": ("get", "get_many", "delete", "ping"),
+    "cache": ("get", "get_many", "delete", "delete_prefix", "ping"),
     "store": ("get", "get_many", "delete_many", "delete_prefix", "used_bytes", "ping"),
 }
 
