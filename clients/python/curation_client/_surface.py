@@ -277,7 +277,7 @@ class SyncMethods(SyncBase):
         request_id: str | None = None,
     ) -> admin_pb2.FlushCacheResponse:
         """Remove every cache entry of the caller's tenant (cached results and the body aliases that point at
-        them), in the shared cache and in the answering process; never its stored data (embedding
+        them) from the shared cache and every process's copies; never its stored data (embedding
         collections, fitted label models). Other tenants' entries are untouched. Later requests recompute.
 
         ``AdminService.FlushCache``; REST ``POST /v1/cache:flush``.
@@ -535,7 +535,7 @@ class AsyncMethods(AsyncBase):
         request_id: str | None = None,
     ) -> admin_pb2.FlushCacheResponse:
         """Remove every cache entry of the caller's tenant (cached results and the body aliases that point at
-        them), in the shared cache and in the answering process; never its stored data (embedding
+        them) from the shared cache and every process's copies; never its stored data (embedding
         collections, fitted label models). Other tenants' entries are untouched. Later requests recompute.
 
         ``AdminService.FlushCache``; REST ``POST /v1/cache:flush``.

@@ -1,10 +1,9 @@
 """Operator actions on the caller's tenant (``curation.v1.AdminService``); each needs the admin scope.
 
 ``FlushCache`` removes the tenant's cache entries - every key under its prefix (``curation.ops.keys.
-tenant_prefix``: cached results and body aliases), in the shared cache and the answering process's
-decoded tier - and never its stored data (collections and models live in ``curation.store``, under
-other keys). Other compute processes may still answer a repeat from their own decoded copies until
-those are evicted; those are content-addressed, so such an answer is the one a recomputation gives.
+tenant_prefix``: cached results and body aliases) in the shared cache, and the copies processes keep in
+front of it (decoded payloads, encoded answers: ``curation.workers`` tells every process) - and never its
+stored data (collections and models live in ``curation.store``, under other keys).
 """
 
 from __future__ import annotations

@@ -415,8 +415,13 @@ class Operations:
         """Remove every cache entry of ``namespace`` (results and body aliases, in the cache and in this
         process's decoded tier), never its stored data; the number removed from the cache."""
         prefix = tenant_prefix(check_namespace(namespace))
-        self._recent.drop_prefix(prefix)
+        self.forget_local(prefix)
         return await self.cache.delete_prefix(prefix)
+
+    def forget_local(self, prefix: str) -> int:
+        """Drop this process's decoded copies of the cache entries under ``prefix`` (a flush elsewhere:
+        ``curation.workers`` tells every process); how many."""
+        return self._recent.drop_prefix(prefix)
 
     async def cached(
         self,

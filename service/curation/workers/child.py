@@ -218,6 +218,8 @@ class _Child:
             self.parent.reply(rid, ok, value, frames)
         elif kind == "cancel_all":
             self.ops.cancel_running(header[1])
+        elif kind == "forget":
+            self.ops.forget_local(header[1])
         elif kind == "stop":
             self.stop()
 

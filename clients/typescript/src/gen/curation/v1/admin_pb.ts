@@ -56,7 +56,7 @@ export const FlushCacheResponseSchema: GenMessage<FlushCacheResponse> = /*@__PUR
 export const AdminService: GenService<{
   /**
    * Remove every cache entry of the caller's tenant (cached results and the body aliases that point at
-   * them), in the shared cache and in the answering process; never its stored data (embedding
+   * them) from the shared cache and every process's copies; never its stored data (embedding
    * collections, fitted label models). Other tenants' entries are untouched. Later requests recompute.
    *
    * @generated from rpc curation.v1.AdminService.FlushCache
