@@ -65,9 +65,10 @@ def small_bodies(protocol: str, cold: bool, count: int, offset: int) -> list[byt
     return out
 
 
-def _http_request(route: str, body: bytes) -> bytes:
+def _http_request(route: str, body: bytes, authorization: str | None = None) -> bytes:
+    auth = f"authorization: {authorization}\r\n" if authorization else ""
     head = (
-        f"POST {route} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n"
+        f"POST {route} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n{auth}"
         f"content-length: {len(body)}\r\n\r\n"
     )
     return head.encode() + body
@@ -86,9 +87,11 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
-async def _rest_caller(port: int, route: str, bodies: list[bytes], out: list[float]) -> int:
+async def _rest_caller(
+    port: int, route: str, bodies: list[bytes], out: list[float], authorization: str | None = None
+) -> int:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    requests = [_http_request(route, b) for b in bodies]
+    requests = [_http_request(route, b, authorization) for b in bodies]
     errors = 0
     for raw in requests:
         began = time.perf_counter()
@@ -100,11 +103,14 @@ async def _rest_caller(port: int, route: str, bodies: list[bytes], out: list[flo
     return errors
 
 
-async def _grpc_caller(channel: Any, path: str, bodies: list[bytes], out: list[float]) -> int:
+async def _grpc_caller(
+    channel: Any, path: str, bodies: list[bytes], out: list[float], authorization: str | None = None
+) -> int:
     call = channel.unary_unary(path)
+    metadata = (("authorization", authorization),) if authorization else None
     for body in bodies:
         began = time.perf_counter()
-        await call(body, timeout=60)
+        await call(body, timeout=60, metadata=metadata)
         out.append(time.perf_counter() - began)
     return 0
 
@@ -121,10 +127,11 @@ async def _process_load(spec: dict[str, Any], ready: Any, go: Any) -> tuple[list
     ready.put(True)
     await asyncio.to_thread(go.wait)
     cpu, began = time.process_time(), time.perf_counter()
+    auth = spec.get("authorization")
     if channel is not None:
-        jobs = [_grpc_caller(channel, spec["path"], b, out) for b in per_caller]
+        jobs = [_grpc_caller(channel, spec["path"], b, out, auth) for b in per_caller]
     else:
-        jobs = [_rest_caller(spec["port"], spec["path"], b, out) for b in per_caller]
+        jobs = [_rest_caller(spec["port"], spec["path"], b, out, auth) for b in per_caller]
     errors = sum(await asyncio.gather(*jobs))
     wall, cpu = time.perf_counter() - began, time.process_time() - cpu
     if channel is not None:
@@ -146,10 +153,11 @@ def run_load(
     cold: bool,
     processes: int = 2,
     offset: int = 0,
+    authorization: str | None = None,
 ) -> LoadResult:
     """``concurrency`` callers sending ``per_caller`` README requests each, over ``protocol`` to
     ``127.0.0.1:port`` (``path``: the gRPC method or the REST route); ``offset`` keeps cold runs'
-    asset names apart from earlier runs'."""
+    asset names apart from earlier runs'; ``authorization`` is sent with every call when given."""
     ctx = mp.get_context("spawn")
     results: Any = ctx.Queue()
     ready: Any = ctx.Queue()
@@ -159,7 +167,13 @@ def run_load(
     for p in range(used):
         callers = range(p, concurrency, used)
         bodies = [small_bodies(protocol, cold, per_caller, offset + c * per_caller) for c in callers]
-        spec = {"protocol": protocol, "target": f"127.0.0.1:{port}", "port": port, "path": path}
+        spec: dict[str, Any] = {
+            "protocol": protocol,
+            "target": f"127.0.0.1:{port}",
+            "port": port,
+            "path": path,
+        }
+        spec["authorization"] = authorization
         spec["bodies"] = bodies
         procs.append(ctx.Process(target=_process_main, args=(spec, ready, go, results)))
     for proc in procs:

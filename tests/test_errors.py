@@ -14,7 +14,9 @@ from curation.errors import (
     NotFound,
     Overloaded,
     PayloadTooLarge,
+    PermissionDenied,
     StorageFull,
+    Unauthenticated,
     Unavailable,
 )
 from curation.rest.errors import HTTP_STATUS
@@ -27,7 +29,7 @@ def test_both_adapter_tables_cover_every_kind() -> None:
 
 
 def test_each_error_class_has_its_own_kind_and_statuses() -> None:
-    classes = [
+    classes: list[type[CurationError]] = [
         CurationError,
         InvalidArgument,
         PayloadTooLarge,
@@ -37,9 +39,11 @@ def test_each_error_class_has_its_own_kind_and_statuses() -> None:
         LimitExceeded,
         Overloaded,
         StorageFull,
+        Unauthenticated,
+        PermissionDenied,
     ]
     assert sorted(c.kind for c in classes) == sorted(ErrorKind)
-    expected = {
+    expected: dict[type[CurationError], tuple[grpc.StatusCode, int]] = {
         InvalidArgument: (grpc.StatusCode.INVALID_ARGUMENT, 400),
         PayloadTooLarge: (grpc.StatusCode.RESOURCE_EXHAUSTED, 413),
         NotFound: (grpc.StatusCode.NOT_FOUND, 404),
@@ -49,6 +53,8 @@ def test_each_error_class_has_its_own_kind_and_statuses() -> None:
         Overloaded: (grpc.StatusCode.RESOURCE_EXHAUSTED, 429),
         StorageFull: (grpc.StatusCode.RESOURCE_EXHAUSTED, 429),
         CurationError: (grpc.StatusCode.INTERNAL, 500),
+        Unauthenticated: (grpc.StatusCode.UNAUTHENTICATED, 401),
+        PermissionDenied: (grpc.StatusCode.PERMISSION_DENIED, 403),
     }
     for cls, statuses in expected.items():
         assert (GRPC_STATUS[cls.kind], HTTP_STATUS[cls.kind]) == statuses
@@ -58,3 +64,9 @@ def test_an_error_names_its_field() -> None:
     error = InvalidArgument("is outside [0, 3)", field="y_true[12]")
     assert str(error) == "y_true[12]: is outside [0, 3)"
     assert (error.kind, error.field, error.message) == ("invalid_argument", "y_true[12]", "is outside [0, 3)")
+
+
+def test_unauthenticated_never_says_why() -> None:
+    reasons = ("missing credential", "expired token", "revoked key", "bad signature")
+    assert {Unauthenticated(r).message for r in reasons} == {"missing or invalid credentials"}
+    assert {str(Unauthenticated(r)) for r in reasons} == {"missing or invalid credentials"}

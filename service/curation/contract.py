@@ -10,6 +10,7 @@ import re
 from typing import Final
 
 __all__ = [
+    "AUTHORIZATION_HEADER",
     "DEFAULT_CACHE_TTL_SECONDS",
     "DEFAULT_NAMESPACE",
     "GRPC_TIMEOUT_HEADER",
@@ -26,6 +27,8 @@ REQUEST_ID_HEADER: Final = "x-request-id"
 NAMESPACE_HEADER: Final = "x-curation-namespace"
 REQUEST_TIMEOUT_HEADER: Final = "x-request-timeout-ms"
 GRPC_TIMEOUT_HEADER: Final = "grpc-timeout"
+# "Bearer <API key or JWT>" (RFC 6750), on both protocols.
+AUTHORIZATION_HEADER: Final = "authorization"
 
 # The tenant of a request that names none.
 DEFAULT_NAMESPACE: Final = "default"

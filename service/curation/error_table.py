@@ -54,6 +54,8 @@ ERROR_TABLE: Final[Mapping[ErrorKind, KindStatus]] = MappingProxyType(
         ErrorKind.OVERLOADED: KindStatus(code_pb2.RESOURCE_EXHAUSTED, 429, RETRY_DELAY_SECONDS),
         ErrorKind.STORAGE_FULL: KindStatus(code_pb2.RESOURCE_EXHAUSTED, 429),
         ErrorKind.INTERNAL: KindStatus(code_pb2.INTERNAL, 500),
+        ErrorKind.UNAUTHENTICATED: KindStatus(code_pb2.UNAUTHENTICATED, 401),
+        ErrorKind.PERMISSION_DENIED: KindStatus(code_pb2.PERMISSION_DENIED, 403),
     }
 )
 

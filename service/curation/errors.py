@@ -20,12 +20,18 @@ __all__ = [
     "NotFound",
     "Overloaded",
     "PayloadTooLarge",
+    "PermissionDenied",
     "StorageFull",
+    "UNAUTHENTICATED_MESSAGE",
+    "Unauthenticated",
     "Unavailable",
 ]
 
 # What a caller is told about a bug (the details go to the log, under the request ID).
 INTERNAL_MESSAGE = "internal error; quote the request id"
+# What a caller is told about any failed authentication: never which check failed (missing, wrong,
+# expired, revoked, bad signature, wrong audience...), which would help whoever probes.
+UNAUTHENTICATED_MESSAGE = "missing or invalid credentials"
 
 
 class ErrorKind(StrEnum):
@@ -39,6 +45,8 @@ class ErrorKind(StrEnum):
     LIMIT_EXCEEDED = "limit_exceeded"
     OVERLOADED = "overloaded"
     STORAGE_FULL = "storage_full"
+    UNAUTHENTICATED = "unauthenticated"
+    PERMISSION_DENIED = "permission_denied"
     INTERNAL = "internal"
 
 
@@ -107,3 +115,20 @@ class StorageFull(CurationError):
     """A store (embeddings, fitted models) is at its budget: the put is refused, nothing stored is lost."""
 
     kind = ErrorKind.STORAGE_FULL
+
+
+class Unauthenticated(CurationError):
+    """No valid credential: the caller always reads :data:`UNAUTHENTICATED_MESSAGE`. ``reason`` says which
+    check failed, for the audit log only (never sent)."""
+
+    kind = ErrorKind.UNAUTHENTICATED
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(UNAUTHENTICATED_MESSAGE)
+        self.reason = reason
+
+
+class PermissionDenied(CurationError):
+    """A valid credential without the scope an operation needs, or naming a namespace it is not granted."""
+
+    kind = ErrorKind.PERMISSION_DENIED

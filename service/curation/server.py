@@ -1,6 +1,7 @@
 """The process: gRPC and REST over one Runtime in one asyncio loop, with a graceful shutdown.
 
-Start-up: build the runtime, bind both ports (port 0 picks a free one), start both servers, log one
+Start-up: build the runtime, bind both ports (port 0 picks a free one; loopback only while nobody
+authenticates, unless anonymous serving is allowed: ``Settings.bind_host``), start both servers, log one
 ``{"message": "listening", "http_port": ..., "grpc_port": ...}`` line, run every operation family's
 ``warm_up()`` in a thread or wait for the compute processes to be ready (readiness stays NOT_SERVING
 meanwhile), then mark the runtime serving and log ``"serving"``. The entry point builds the runtime,
@@ -140,13 +141,20 @@ async def serve(
 
 async def _start(runtime: Runtime, settings: Settings, servers: _Servers) -> None:
     """Bind both ports, start both servers, return once uvicorn reports it has started."""
+    host = settings.bind_host
+    if host != settings.host:
+        log.warning(
+            "no authentication configured (CURATION_API_KEYS_FILE, CURATION_JWKS_FILE or _URL): listening "
+            "on loopback only; set CURATION_ALLOW_ANONYMOUS=true to serve other hosts without it",
+            extra={"host": host, "configured_host": settings.host},
+        )
     servers.grpc = create_grpc_server(runtime)
-    servers.sock = bind_http_socket(settings.host, settings.http_port)
+    servers.sock = bind_http_socket(host, settings.http_port)
     http_port = int(servers.sock.getsockname()[1])
     servers.http = _Uvicorn(
         uvicorn.Config(
             create_app(runtime),
-            host=settings.host,
+            host=host,
             port=http_port,
             lifespan="on",
             log_config=None,

@@ -30,6 +30,24 @@ def _float(env: dict[str, str], name: str, default: float) -> float:
         raise ValueError(f"environment variable {name} must be a number, got {raw!r}") from None
 
 
+def _bool(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in ("true", "false"):
+        raise ValueError(f"environment variable {name} must be true or false, got {raw!r}")
+    return raw == "true"
+
+
+def _names(env: dict[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    raw = env.get(name, "")
+    return tuple(n.strip() for n in raw.split(",") if n.strip()) if raw.strip() else default
+
+
+_LOOPBACK = "127.0.0.1"
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
 _OTLP_BY_PROTOCOL = {"grpc": "otlp_proto_grpc", "http/protobuf": "otlp_proto_http"}
 
 
@@ -116,6 +134,35 @@ class Settings:
     # OpenTelemetry span exporters (entry-point names, e.g. "otlp_proto_grpc", "console"), from the
     # standard OTEL_* variables; empty = tracing off: no instrumentation is installed or even imported.
     trace_exporters: tuple[str, ...] = ()
+    # Authentication (README "Authentication"): the API keys file (hashes only), a JWKS (file or URL)
+    # with the issuer and audience tokens must name, the algorithms accepted (asymmetric only), the
+    # claims naming the tenant and the scopes, and the clock skew allowed (at most 300 s).
+    api_keys_file: str = ""
+    jwks_file: str = ""
+    jwks_url: str = ""
+    jwt_issuer: str = ""
+    jwt_audience: str = ""
+    jwt_algorithms: tuple[str, ...] = ("RS256", "ES256")
+    jwt_tenant_claim: str = "tenant"
+    jwt_scope_claim: str = "scope"
+    jwt_leeway_seconds: int = 30
+    # Serve a non-loopback host without authentication (otherwise the service binds 127.0.0.1 only).
+    allow_anonymous: bool = False
+    # /metrics answers only calls with a valid credential (any scope).
+    metrics_auth: bool = False
+
+    @property
+    def auth_configured(self) -> bool:
+        """Whether callers must authenticate (an API keys file or a JWKS is set)."""
+        return bool(self.api_keys_file or self.jwks_file or self.jwks_url)
+
+    @property
+    def bind_host(self) -> str:
+        """The host both servers bind: ``host``, except loopback only when nobody authenticates and
+        anonymous serving was not asked for (``CURATION_ALLOW_ANONYMOUS=true``)."""
+        if self.auth_configured or self.allow_anonymous or self.host in _LOOPBACK_HOSTS:
+            return self.host
+        return _LOOPBACK
 
     @property
     def tracing(self) -> bool:
@@ -172,4 +219,15 @@ class Settings:
             ),
             log_level=e.get("CURATION_LOG_LEVEL", d.log_level).upper(),
             trace_exporters=_trace_exporters(e),
+            api_keys_file=e.get("CURATION_API_KEYS_FILE", d.api_keys_file),
+            jwks_file=e.get("CURATION_JWKS_FILE", d.jwks_file),
+            jwks_url=e.get("CURATION_JWKS_URL", d.jwks_url),
+            jwt_issuer=e.get("CURATION_JWT_ISSUER", d.jwt_issuer),
+            jwt_audience=e.get("CURATION_JWT_AUDIENCE", d.jwt_audience),
+            jwt_algorithms=_names(e, "CURATION_JWT_ALGORITHMS", d.jwt_algorithms),
+            jwt_tenant_claim=e.get("CURATION_JWT_TENANT_CLAIM", d.jwt_tenant_claim),
+            jwt_scope_claim=e.get("CURATION_JWT_SCOPE_CLAIM", d.jwt_scope_claim),
+            jwt_leeway_seconds=_int(e, "CURATION_JWT_LEEWAY_SECONDS", d.jwt_leeway_seconds),
+            allow_anonymous=_bool(e, "CURATION_ALLOW_ANONYMOUS", d.allow_anonymous),
+            metrics_auth=_bool(e, "CURATION_METRICS_AUTH", d.metrics_auth),
         )

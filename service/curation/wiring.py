@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import curation
+from curation.auth import Authenticator
 from curation.cache import Cache, build_cache
 from curation.draining import Drain
 from curation.metrics import Metrics
-from curation.ops import BodyFormat, Operations, OperationSpec
+from curation.ops import Access, BodyFormat, Operations, OperationSpec
 from curation.ops.envelopes import Envelopes, load_signing_keys
 from curation.ops.gateway import Gateway, InProcess
 from curation.ops.registry import all_specs
@@ -68,11 +69,16 @@ class Runtime:
     # gateways' stage spans follow it.
     tracer_provider: TracerProvider | None = None
     stages: Stages = field(default_factory=Stages)
+    # Who may call (default: nobody authenticates, every call is anonymous).
+    authenticator: Authenticator = field(default_factory=Authenticator)
     # Where the adapters send request bodies: this process's seam, or worker processes (set by the server).
     gateway: Gateway = field(init=False)
+    # The entry both adapters ask for a call's context (authentication, namespace, scope).
+    access: Access = field(init=False)
 
     def __post_init__(self) -> None:
         self.gateway = InProcess(self.ops, self.stages)
+        self.access = Access(self.authenticator, self.ops.specs)
 
     # Calls in flight, and the refusal of new ones once shutdown begins (both adapters pass through it).
     drain: Drain = field(default_factory=Drain)
@@ -106,7 +112,14 @@ def build_runtime(settings: Settings, specs: list[OperationSpec[Any, Any, Any]] 
         store=store,
         envelopes=build_envelopes(settings),
     )
-    return Runtime(settings=settings, metrics=metrics, cache=cache, store=store, ops=ops)
+    return Runtime(
+        settings=settings,
+        metrics=metrics,
+        cache=cache,
+        store=store,
+        ops=ops,
+        authenticator=Authenticator.from_settings(settings),
+    )
 
 
 def build_envelopes(settings: Settings) -> Envelopes:

@@ -14,7 +14,7 @@ import pytest
 
 from curation.contract import OFF_LOOP_BYTES
 from curation.internal.v1 import classification_pb2 as ipb
-from curation.rest import context_from_headers, create_app, protojson
+from curation.rest import caller_from_headers, create_app, protojson
 from curation.rest.routes import rest_routes
 from curation.settings import Settings
 from curation.wiring import Runtime
@@ -139,9 +139,9 @@ async def test_deadline_exceeded_is_504(client: httpx.AsyncClient, scoring: Fake
 
 
 def test_deadline_headers() -> None:
-    assert context_from_headers({"x-request-timeout-ms": "250"}, now=10.0).deadline == 10.25
-    assert context_from_headers({"grpc-timeout": "2S"}, now=10.0).deadline == 12.0
-    ctx = context_from_headers({"x-curation-namespace": "team-a"}, now=0.0)
+    assert caller_from_headers({"x-request-timeout-ms": "250"}, now=10.0).deadline == 10.25
+    assert caller_from_headers({"grpc-timeout": "2S"}, now=10.0).deadline == 12.0
+    ctx = caller_from_headers({"x-curation-namespace": "team-a"}, now=0.0)
     assert (ctx.namespace, ctx.deadline) == ("team-a", None)
 
 

@@ -31,7 +31,7 @@ def test_public_api_is_explicit() -> None:
         [
             "RestRoute",
             "build_openapi",
-            "context_from_headers",
+            "caller_from_headers",
             "create_app",
             "dumps",
             "message_schemas",
@@ -55,11 +55,19 @@ def test_document_structure(document: dict[str, Any]) -> None:
         "$ref": "#/components/schemas/curation.v1.ScoreClassificationResponse"
     }
     errors = {status for status in operation["responses"] if status != "200"}
-    assert errors == {"400", "404", "405", "408", "413", "415", "429", "500", "503", "504"}
+    assert errors == {"400", "401", "403", "404", "405", "408", "413", "415", "429", "500", "503", "504"}
     for status in errors:
         response = operation["responses"][status]
         assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
         assert ("Retry-After" in response["headers"]) == (status in ("429", "503"))
+        assert ("WWW-Authenticate" in response["headers"]) == (status == "401")
+    assert operation["security"] == [{"bearer": []}]
+    assert document["components"]["securitySchemes"]["bearer"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": document["components"]["securitySchemes"]["bearer"]["description"],
+    }
+    assert "security" not in document["paths"]["/healthz"]["get"]
     schemas = document["components"]["schemas"]
     for name, schema in schemas.items():
         jsonschema.Draft202012Validator.check_schema(schema)

@@ -7,12 +7,15 @@ and register their operations in ``curation.ops.registry``.
 
 from __future__ import annotations
 
+from curation.ops.access import Access, Caller
 from curation.ops.keys import body_digest
 from curation.ops.operation_spec import BodyFormat, ClientStream, Context, Cost, Host, OperationSpec, Seam
 from curation.ops.operations import Operations
 
 __all__ = [
+    "Access",
     "BodyFormat",
+    "Caller",
     "ClientStream",
     "Context",
     "Cost",

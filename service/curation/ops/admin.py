@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from curation.ops.operation_spec import Context, Host, OperationSpec, Scope
+from curation.auth.principal import Scope
+from curation.ops.operation_spec import Context, Host, OperationSpec
 from curation.v1 import admin_pb2 as pb
 
 __all__ = ["FLUSH_CACHE", "SPECS"]

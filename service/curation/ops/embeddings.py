@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from curation.auth import Scope
 from curation.contract import NAME_PATTERN, is_valid_name
 from curation.errors import InvalidArgument, NotFound
 from curation.internal.v1 import embeddings_pb2 as ipb
@@ -252,6 +253,7 @@ SPECS: list[OperationSpec[Any, Any, Any]] = [
         response_type=pb.PutEmbeddingsResponse,
         handle=put_embeddings,
         cost=lambda r: put_cost(list(r.asset_ids), int(r.dimension)),
+        scope=Scope.WRITE,
     ),
     OperationSpec(
         name=f"{SERVICE}/GetEmbeddings",
@@ -267,5 +269,6 @@ SPECS: list[OperationSpec[Any, Any, Any]] = [
         response_type=pb.DeleteEmbeddingsResponse,
         handle=delete_embeddings,
         cost=lambda r: request_ids_cost(list(r.asset_ids)) if len(r.asset_ids) else Cost(0),
+        scope=Scope.WRITE,
     ),
 ]

@@ -26,6 +26,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from google.protobuf.message import Message
 
+from curation.auth.principal import Principal, Scope
 from curation.cache.base import Cache
 from curation.errors import LimitExceeded
 from curation.ops.bindings import TenantBindings
@@ -40,7 +41,6 @@ __all__ = [
     "Context",
     "Host",
     "OperationSpec",
-    "Scope",
     "Seam",
 ]
 
@@ -49,15 +49,6 @@ M = TypeVar("M", bound=Message)
 RequestT = TypeVar("RequestT", bound=Message)
 ResponseT = TypeVar("ResponseT", bound=Message)
 PayloadT = TypeVar("PayloadT", bound=Message)
-
-
-class Scope(StrEnum):
-    """What a credential may do: read (score, analyze, select, get), write (put/delete embeddings, fit
-    and delete label models), admin (flush a tenant's cache entries)."""
-
-    READ = "read"
-    WRITE = "write"
-    ADMIN = "admin"
 
 
 class BodyFormat(StrEnum):
@@ -84,12 +75,15 @@ class Cost:
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """Per-request facts the adapters pass in: tenant namespace, request ID and deadline."""
+    """Per-request facts: the namespace the call acts in (its tenant), request ID, deadline, and who
+    calls (``curation.ops.access`` fills it for both adapters; None inside a compute process, which
+    gets only calls already authenticated and authorized by the serving process)."""
 
     namespace: str = "default"
     request_id: str = ""
     # time.monotonic() value after which the caller no longer waits; None = no deadline.
     deadline: float | None = None
+    principal: Principal | None = None
 
 
 class Host(Protocol):
@@ -237,7 +231,7 @@ class OperationSpec(Generic[RequestT, ResponseT, PayloadT]):
     # honest bound. Only such a cached operation may be computed in the serving process, and only when
     # its body is small and its estimated work is too (``curation.workers.pool``).
     cost_from_body: bool = False
-    # The scope a caller needs to call it.
+    # The scope a caller needs (checked once, by ``curation.ops.access``, for both adapters).
     scope: Scope = Scope.READ
 
     def __post_init__(self) -> None:

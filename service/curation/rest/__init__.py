@@ -10,7 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from curation.rest.app import context_from_headers, create_app
+    from curation.rest.app import caller_from_headers, create_app
     from curation.rest.openapi import build_openapi, message_schemas
     from curation.rest.protojson import dumps, parse, parse_object, to_dict
     from curation.rest.routes import RestRoute, rest_routes
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 __all__ = [
     "RestRoute",
     "build_openapi",
-    "context_from_headers",
+    "caller_from_headers",
     "create_app",
     "dumps",
     "message_schemas",
@@ -31,7 +31,7 @@ __all__ = [
 _HOME = {
     "RestRoute": "curation.rest.routes",
     "build_openapi": "curation.rest.openapi",
-    "context_from_headers": "curation.rest.app",
+    "caller_from_headers": "curation.rest.app",
     "create_app": "curation.rest.app",
     "dumps": "curation.rest.protojson",
     "message_schemas": "curation.rest.openapi",

@@ -25,8 +25,9 @@ from starlette.routing import Route, request_response
 from starlette.types import Receive
 
 import curation
+from curation import audit
 from curation.contract import (
-    DEFAULT_NAMESPACE,
+    AUTHORIZATION_HEADER,
     GRPC_TIMEOUT_HEADER,
     NAMESPACE_HEADER,
     REQUEST_TIMEOUT_HEADER,
@@ -34,7 +35,7 @@ from curation.contract import (
 from curation.errors import INTERNAL_MESSAGE, CurationError, InvalidArgument
 from curation.logs import REQUEST_ID
 from curation.metrics import CONTENT_TYPE_LATEST
-from curation.ops import Context
+from curation.ops import Caller
 from curation.rest import protojson
 from curation.rest.deprecation import Deprecated
 from curation.rest.docs import DOCS_PATH, add_docs
@@ -49,7 +50,7 @@ from curation.rest.tracing import NATIVE_TELEMETRY_OFF, trace_app
 if TYPE_CHECKING:
     from curation.wiring import Runtime
 
-__all__ = ["context_from_headers", "create_app"]
+__all__ = ["caller_from_headers", "create_app"]
 
 log = logging.getLogger("curation.rest")
 
@@ -59,9 +60,10 @@ _GRPC_UNIT_SECONDS = {"H": 3600.0, "M": 60.0, "S": 1.0, "m": 1e-3, "u": 1e-6, "n
 _PROBES = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
-def context_from_headers(headers: Any, *, now: float | None = None) -> Context:
-    """The ops ``Context`` of a request: ``x-curation-namespace`` (default ``default``), the request ID
-    in effect, and a deadline from ``x-request-timeout-ms`` or gRPC-style ``grpc-timeout`` (``"500m"``)."""
+def caller_from_headers(headers: Any, *, now: float | None = None) -> Caller:
+    """What a request says of itself: its ``authorization`` and ``x-curation-namespace`` values
+    (unchecked: ``Runtime.access`` checks them), the request ID in effect, and a deadline from
+    ``x-request-timeout-ms`` or gRPC-style ``grpc-timeout`` (``"500m"``)."""
     now = time.monotonic() if now is None else now
     deadline: float | None = None
     timeout_ms = headers.get(REQUEST_TIMEOUT_HEADER)
@@ -80,8 +82,9 @@ def context_from_headers(headers: Any, *, now: float | None = None) -> Context:
                 "grpc-timeout must be 1-8 digits and a unit of HMSmun", field=GRPC_TIMEOUT_HEADER
             )
         deadline = now + int(match[1]) * _GRPC_UNIT_SECONDS[match[2]]
-    return Context(
-        namespace=headers.get(NAMESPACE_HEADER, DEFAULT_NAMESPACE),
+    return Caller(
+        authorization=headers.get(AUTHORIZATION_HEADER),
+        namespace=headers.get(NAMESPACE_HEADER),
         request_id=REQUEST_ID.get(),
         deadline=deadline,
     )
@@ -113,8 +116,12 @@ def _rpc_endpoint(route: RestRoute, runtime: Runtime) -> Callable[[Request], Awa
         """The answer, or nothing at all when the client leaves first: its computation is cancelled."""
         check_json_body(request.headers.get("content-type"))
         inflater = body_inflater(request.headers.get("content-encoding"), runtime.settings.max_request_bytes)
-        ctx = context_from_headers(request.headers)
+        # Who calls, where, and may they: checked before a byte of the body is read.
+        ctx = await runtime.access.admit(route.rpc, caller_from_headers(request.headers))
         body, digest = await _read_body(request, inflater)  # ClientDisconnect if the client leaves meanwhile
+        record = audit.current()
+        if record is not None:
+            record.request_bytes, record.digest = len(body), digest or ""
         # Only once the body is read may the disconnect watcher take the next ASGI message.
         work = asyncio.create_task(
             runtime.gateway.answer(route.rpc, body, protojson.CODEC, ctx, digest=digest)
@@ -136,6 +143,8 @@ def _rpc_endpoint(route: RestRoute, runtime: Runtime) -> Callable[[Request], Awa
         except Exception as exc:
             log.exception("unexpected error in %s", route.rpc, extra={"rpc": route.rpc})
             raise CurationError(INTERNAL_MESSAGE) from exc
+        if record is not None:
+            record.response_bytes = len(payload)
         return Response(payload, media_type=JSON)
 
     endpoint.__name__ = route.rpc.rsplit("/", 1)[-1]
@@ -190,6 +199,9 @@ def create_app(runtime: Runtime) -> FastAPI:
         return _json(doc, 200 if runtime.serving else 503)
 
     async def metrics(request: Request) -> Response:
+        if runtime.settings.metrics_auth:  # any valid credential (CURATION_METRICS_AUTH)
+            caller = Caller(authorization=request.headers.get(AUTHORIZATION_HEADER))
+            await runtime.access.principal(caller)
         return Response(runtime.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     app.router.add_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
@@ -207,7 +219,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     # and bodies refused by the limit.
     app.add_middleware(BodyLimitMiddleware, max_bytes=runtime.settings.max_request_bytes)
     app.add_middleware(DrainMiddleware, drain=runtime.drain, always_open=_PROBES)
-    app.add_middleware(RequestContextMiddleware, metrics=runtime.metrics, labels=labels)
+    rpcs = frozenset(route.path for route in routes)
+    app.add_middleware(RequestContextMiddleware, metrics=runtime.metrics, labels=labels, rpcs=rpcs)
     if runtime.tracer_provider is not None:
         trace_app(app, runtime.tracer_provider)  # outside all of the above (curation.rest.tracing)
     return app

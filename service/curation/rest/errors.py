@@ -3,7 +3,8 @@
 Every REST error is ``{"error": {"code": <HTTP status>, "message", "status": <google.rpc.Code name>,
 "details": [...]}}``, the details being the ``google.rpc.Status`` details of ``curation.error_table``
 printed by the protobuf JSON mapping (``@type`` and lowerCamelCase names, exactly the standard shape).
-HTTP statuses come from ``ERROR_TABLE``; 429 and 503 answers with ``RetryInfo`` carry ``Retry-After``.
+HTTP statuses come from ``ERROR_TABLE``; 429 and 503 answers with ``RetryInfo`` carry ``Retry-After``, and
+401 carries ``WWW-Authenticate: Bearer`` (RFC 6750: the scheme to authenticate with, and nothing else).
 The FastAPI exception handlers, the middleware and the raw connection guard all render through here.
 """
 
@@ -103,6 +104,8 @@ def error_headers(status: status_pb2.Status) -> dict[str, str]:
 
 def _render(status: status_pb2.Status, http: int, headers: Mapping[str, str] | None = None) -> Response:
     merged = {**(headers or {}), **error_headers(status)}
+    if http == 401:
+        merged["www-authenticate"] = "Bearer"
     return Response(error_body(status, http), status_code=http, media_type=JSON, headers=merged)
 
 

@@ -1,5 +1,5 @@
-"""Pure ASGI middleware: request context (ID, metrics, access log), the shutdown gate and the request body
-size limit.
+"""Pure ASGI middleware: request context (ID, metrics, access log, audit log), the shutdown gate and the
+request body size limit.
 
 Pure ASGI rather than ``BaseHTTPMiddleware`` so the limit applies to the byte stream itself (before
 anything is buffered or parsed) and the request ID context variable reaches the route unchanged.
@@ -15,6 +15,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from curation import audit
 from curation.contract import REQUEST_ID_HEADER
 from curation.draining import SHUTTING_DOWN, Drain
 from curation.errors import INTERNAL_MESSAGE, CurationError, InvalidArgument, PayloadTooLarge, Unavailable
@@ -107,14 +108,18 @@ class BodyLimitMiddleware:
 class RequestContextMiddleware:
     """Per request: the request ID (``x-request-id`` in, sanitized, or a fresh one; set in the logs'
     context variable and echoed as a response header), in-flight/count/latency metrics labelled
-    ``protocol="rest"`` and the RPC name (or the path of a known non-RPC route), and one access log line.
+    ``protocol="rest"`` and the RPC name (or the path of a known non-RPC route), one access log line, and
+    for the paths of ``rpcs`` one audit line (``curation.audit``; the route fills in who and how much).
     """
 
-    def __init__(self, app: ASGIApp, *, metrics: Metrics, labels: Mapping[str, str]) -> None:
+    def __init__(
+        self, app: ASGIApp, *, metrics: Metrics, labels: Mapping[str, str], rpcs: frozenset[str] = frozenset()
+    ) -> None:
         self.app = app
         self.metrics = metrics
         # path -> metric label; anything else is "other" (fuzzed paths must not grow label sets).
         self.labels = dict(labels)
+        self.rpcs = rpcs
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -135,6 +140,8 @@ class RequestContextMiddleware:
                 MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
             await send(message)
 
+        record = audit.AuditRecord("rest", label) if scope["path"] in self.rpcs else None
+        audited = audit.begin(record)
         in_flight = self.metrics.in_flight.labels("rest")
         in_flight.inc()
         try:
@@ -164,4 +171,7 @@ class RequestContextMiddleware:
                     "duration_ms": round(seconds * 1000, 3),
                 },
             )
+            if record is not None:
+                audit.emit(record, audit.http_outcome(status), seconds, http_status=status)
+            audit.end(audited)
             REQUEST_ID.reset(token)

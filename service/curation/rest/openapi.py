@@ -222,6 +222,19 @@ _RETRY_HEADERS = {
     **_REQUEST_ID,
     "Retry-After": {"schema": {"type": "string"}, "description": "Seconds to wait (with RetryInfo)."},
 }
+_AUTH_HEADERS = {
+    **_REQUEST_ID,
+    "WWW-Authenticate": {"schema": {"type": "string"}, "description": "Bearer (the scheme to use)."},
+}
+# Every RPC takes "authorization: Bearer <API key or JWT>" once authentication is configured.
+_SECURITY_SCHEMES = {
+    "bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An API key (cur_<id>_<secret>) or a JWT; required when the server configures "
+        "authentication (CURATION_API_KEYS_FILE or a JWKS).",
+    }
+}
 _ERROR_DESCRIPTION = (
     "An AIP-193 error: google.rpc.Code name, message, and details (ErrorInfo with the reason, "
     "BadRequest naming the field, RequestInfo with the request ID, RetryInfo where a retry helps)."
@@ -277,7 +290,11 @@ def _rpc_operation(route: RestRoute) -> dict[str, Any]:
     for status in sorted({*HTTP_STATUS.values(), *REST_ONLY}):
         responses[str(status)] = {
             **_json(schema_ref(ERROR_SCHEMA_NAME), _ERROR_DESCRIPTION),
-            "headers": _RETRY_HEADERS if status in (429, 503) else _REQUEST_ID,
+            "headers": _RETRY_HEADERS
+            if status in (429, 503)
+            else _AUTH_HEADERS
+            if status == 401
+            else _REQUEST_ID,
         }
     operation_id = f"{service.rsplit('.', 1)[-1]}.{method}"
     return {
@@ -288,6 +305,7 @@ def _rpc_operation(route: RestRoute) -> dict[str, Any]:
         **({"deprecated": True} if route.deprecated else {}),
         "tags": [service],
         "parameters": REQUEST_HEADERS,
+        "security": [{"bearer": []}],
         "requestBody": {
             "required": True,
             "content": {"application/json": {"schema": schema_ref(route.request_type.DESCRIPTOR.full_name)}},
@@ -310,5 +328,8 @@ def build_openapi(routes: Iterable[RestRoute], *, title: str, version: str) -> d
         "openapi": "3.1.0",
         "info": {"title": title, "version": version},
         "paths": paths,
-        "components": {"schemas": {**message_schemas(roots), **error_schemas()}},
+        "components": {
+            "schemas": {**message_schemas(roots), **error_schemas()},
+            "securitySchemes": _SECURITY_SCHEMES,
+        },
     }

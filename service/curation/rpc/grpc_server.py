@@ -95,7 +95,7 @@ def create_grpc_server(runtime: Runtime, *, host: str | None = None, port: int |
     Raises ``OSError`` when the address cannot be bound (``SO_REUSEPORT`` is off, so a port in use fails).
     """
     settings = runtime.settings
-    host = settings.host if host is None else host
+    host = settings.bind_host if host is None else host
     port = settings.grpc_port if port is None else port
     server = grpc.aio.server(options=server_options(settings), interceptors=server_interceptors(runtime))
     handlers, services = build_generic_handlers(runtime)

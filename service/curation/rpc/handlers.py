@@ -3,14 +3,16 @@
 For every registered operation the wrapper (0) refuses the call with UNAVAILABLE once shutdown has
 begun (``Runtime.drain``) and counts it in flight otherwise, (1) takes the request ID from
 ``x-request-id`` (sanitized, or a fresh one), sets it in the logs' context variable and echoes it as
-initial metadata, (2) reads the tenant from ``x-curation-namespace`` and the caller's deadline from
-``context.time_remaining()``,
+initial metadata, (2) reads the raw ``authorization`` value, ``x-curation-namespace`` and the caller's
+deadline (``context.time_remaining()``) and asks the seam's entry (``Runtime.access``) for the call's
+context -- authentication, the namespace and the operation's scope are checked there, before a byte of
+the request is handed on,
 (3) hands the raw request bytes to the runtime's gateway (``curation.ops.gateway``: fast path for a
 byte-identical repeat, parsing, the seam, serializing — off the event loop), (4) maps a
 ``CurationError`` to ``context.abort`` with its ``google.rpc.Status`` (``curation.rpc.errors``),
 and anything unexpected to INTERNAL (logged with the request ID), and
-(5) records metrics (``protocol="grpc"``, the RPC name and the status code name) and one structured
-log line.
+(5) records metrics (``protocol="grpc"``, the RPC name and the status code name), one structured
+log line and one audit line (``curation.audit``).
 
 Requests arrive and responses leave as raw bytes: parsing and serializing happen in the gateway, so a
 malformed message is an ``invalid_argument`` like any other bad input. A call the client cancels (or
@@ -31,10 +33,11 @@ from typing import TYPE_CHECKING, Any
 
 import grpc
 
-from curation.contract import DEFAULT_NAMESPACE, NAMESPACE_HEADER, REQUEST_ID_HEADER
+from curation import audit
+from curation.contract import AUTHORIZATION_HEADER, NAMESPACE_HEADER, OFF_LOOP_BYTES, REQUEST_ID_HEADER
 from curation.errors import INTERNAL_MESSAGE, CurationError, PayloadTooLarge
 from curation.logs import REQUEST_ID, sanitize_request_id
-from curation.ops import Context
+from curation.ops import Caller, Context, body_digest
 from curation.ops.gateway import PROTO
 from curation.rpc.errors import abort_status, grpc_status
 from curation.rpc.methods import RpcMethod, rpc_methods, services_of
@@ -42,22 +45,28 @@ from curation.rpc.methods import RpcMethod, rpc_methods, services_of
 if TYPE_CHECKING:
     from curation.wiring import Runtime
 
-__all__ = ["build_generic_handlers", "context_from_metadata"]
+__all__ = ["build_generic_handlers", "caller_from_metadata"]
 
 log = logging.getLogger("curation.rpc")
 
 _Body = Callable[[Any, Context], Awaitable[bytes]]
 
 
-def context_from_metadata(context: grpc.aio.ServicerContext[Any, Any], request_id: str) -> Context:
-    """The ops ``Context`` of a call: namespace from metadata, deadline from the call's time remaining."""
-    namespace = DEFAULT_NAMESPACE
+def caller_from_metadata(context: grpc.aio.ServicerContext[Any, Any], request_id: str) -> Caller:
+    """What a call says of itself: its ``authorization`` and namespace metadata (unchecked) and its
+    deadline (from the call's time remaining)."""
+    found: dict[str, str] = {}
     for key, value in context.invocation_metadata() or ():
-        if key == NAMESPACE_HEADER and isinstance(value, str):
-            namespace = value
+        if key in (AUTHORIZATION_HEADER, NAMESPACE_HEADER) and isinstance(value, str):
+            found[key] = value
     remaining = context.time_remaining()
     deadline = None if remaining is None else time.monotonic() + remaining
-    return Context(namespace=namespace, request_id=request_id, deadline=deadline)
+    return Caller(
+        authorization=found.get(AUTHORIZATION_HEADER),
+        namespace=found.get(NAMESPACE_HEADER),
+        request_id=request_id,
+        deadline=deadline,
+    )
 
 
 def _request_id(context: grpc.aio.ServicerContext[Any, Any]) -> str:
@@ -81,13 +90,16 @@ def _wrap(method: RpcMethod, runtime: Runtime, body: _Body) -> Callable[..., Awa
         in_flight.inc()
         code = grpc.StatusCode.UNKNOWN  # until the call ends one way or another
         ctx: Context | None = None
+        record = audit.AuditRecord("grpc", name)
+        audited = audit.begin(record)
         try:
             await context.send_initial_metadata(((REQUEST_ID_HEADER, request_id),))
             error: CurationError
             try:
                 with drain.call():  # UNAVAILABLE once shutdown has begun (never CANCELLED: clients retry it)
-                    ctx = context_from_metadata(context, request_id)
+                    ctx = await runtime.access.admit(name, caller_from_metadata(context, request_id))
                     response = await body(request, ctx)
+                    record.response_bytes = len(response)
                 code = grpc.StatusCode.OK
                 return response
             except CurationError as exc:
@@ -120,6 +132,8 @@ def _wrap(method: RpcMethod, runtime: Runtime, body: _Body) -> Callable[..., Awa
                     "duration_ms": round(seconds * 1000, 3),
                 },
             )
+            audit.emit(record, code.name, seconds)
+            audit.end(audited)
             REQUEST_ID.reset(token)
 
     return behavior
@@ -129,7 +143,13 @@ def _unary_body(method: RpcMethod, runtime: Runtime) -> _Body:
     name = method.spec.name
 
     async def body(raw: bytes, ctx: Context) -> bytes:
-        return await runtime.gateway.answer(name, raw, PROTO, ctx)
+        # A small body's digest is cheap here and spares the gateway computing it; a large one's is
+        # computed off the event loop by the gateway (and not audited).
+        digest = body_digest(raw) if len(raw) < OFF_LOOP_BYTES else None
+        record = audit.current()
+        if record is not None:
+            record.request_bytes, record.digest = len(raw), digest or ""
+        return await runtime.gateway.answer(name, raw, PROTO, ctx, digest=digest)
 
     return body
 
@@ -149,6 +169,9 @@ def _stream_body(method: RpcMethod, runtime: Runtime) -> _Body:
                 raise PayloadTooLarge(f"the streamed request is larger than {limit} bytes", field="stream")
             collected.append(chunk)
             stream.check_chunks(len(collected))
+        record = audit.current()
+        if record is not None:
+            record.request_bytes = total
         return await runtime.gateway.answer_stream(name, collected, PROTO, ctx)
 
     return body

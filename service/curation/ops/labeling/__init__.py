@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from curation.auth import Scope
 from curation.core.labeling import warm_up
 from curation.internal.v1 import labeling_pb2 as ipb
 from curation.ops.labeling.analyze import ANALYZE, analyze, respond_analyze
@@ -93,6 +94,7 @@ SPECS: list[OperationSpec[Any, Any, Any]] = [
         handle=handle_fit,
         cost=fit_cost,
         warm_up=warm_up,
+        scope=Scope.WRITE,
     ),
     OperationSpec(
         name=PREDICT,
@@ -108,5 +110,6 @@ SPECS: list[OperationSpec[Any, Any, Any]] = [
         request_type=pb.DeleteLabelModelRequest,
         response_type=pb.DeleteLabelModelResponse,
         handle=delete,
+        scope=Scope.WRITE,
     ),
 ]
