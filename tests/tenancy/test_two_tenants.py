@@ -1,11 +1,13 @@
-"""Two tenants on one real server, over gRPC and REST, with in-process and Redis backends.
+"""Two tenants on one real server, over gRPC and REST, with in-process and Redis backends; each tenant
+calls with its own API key, so the tenant comes from the credential.
 
 Tenant A creates everything that has an identifier - result digests, page tokens (of a cached and a
 direct operation), a fitted model's ID, an embeddings collection and its asset IDs. Tenant B then tries
 each of A's identifiers in every call that takes one, and each time gets NOT_FOUND, with a status, message
 and details byte-identical to those B gets for an identifier that never existed (same request ID), so no
 answer tells B whether A has something. A reads all of its own data. Flushes: each tenant's flush removes
-its own cache entries only, and never stored data.
+its own cache entries only, and never stored data. A key granted two namespaces picks one with the
+header (a tenant of its own); a header naming a namespace the key is not granted is PERMISSION_DENIED.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from curation.v1 import embeddings_pb2 as emb
 from curation.v1 import labeling_pb2 as lf
 from curation.v1 import sampling_pb2 as smp
 
-from .conftest import Failure, Wire, tenant_names
+from .conftest import Failure, Tenant, Wire
 
 SCORE_CLS = "curation.v1.DiagnosticsService/ScoreClassification"
 SCORE_DET = "curation.v1.DiagnosticsService/ScoreDetection"
@@ -157,11 +159,11 @@ class Created:
         self.collection = ""
 
 
-async def create(wire: Wire, a: str) -> Created:
+async def create(wire: Wire, a: Tenant) -> Created:
     made = Created()
     made.cls = await wire.call(SCORE_CLS, classification(), a)
     made.det = await wire.call(SCORE_DET, detection(), a)
-    made.collection = f"vectors-{a}"
+    made.collection = f"vectors-{a.name}"
     put = emb.PutEmbeddingsRequest(
         collection=made.collection, dimension=DIMENSION, asset_ids=ASSETS, vectors=vectors()
     )
@@ -173,8 +175,8 @@ async def create(wire: Wire, a: str) -> Created:
     return made
 
 
-async def test_another_tenants_identifiers_are_not_found(wire: Wire) -> None:
-    a, b = tenant_names()
+async def test_another_tenants_identifiers_are_not_found(wire: Wire, tenants: tuple[Tenant, Tenant]) -> None:
+    a, b = tenants
     made = await create(wire, a)
     p = wire.protocol
     # Result digests: Plan by key.
@@ -215,7 +217,7 @@ async def test_another_tenants_identifiers_are_not_found(wire: Wire) -> None:
         lf.DeleteLabelModelRequest(model_id=never_model_id()),
     )
     # Collection names and the asset IDs in them: every call that reads or deletes by them.
-    never = f"never-{a}"
+    never = f"never-{a.name}"
     for rpc, make in [
         (GET, lambda c: emb.GetEmbeddingsRequest(collection=c, asset_ids=ASSETS[:3])),
         (DELETE_EMB, lambda c: emb.DeleteEmbeddingsRequest(collection=c, asset_ids=ASSETS[:3])),
@@ -230,7 +232,7 @@ async def test_another_tenants_identifiers_are_not_found(wire: Wire) -> None:
     assert p in ("grpc", "rest")
 
 
-async def assert_own_data_reads(wire: Wire, a: str, made: Created) -> None:
+async def assert_own_data_reads(wire: Wire, a: Tenant, made: Created) -> None:
     second = await wire.call(SCORE_CLS, classification(made.cls.next_page_token), a)
     assert second.cache.cached and len(second.misclassified) == 1
     assert second.misclassified[0].asset_id != made.cls.misclassified[0].asset_id
@@ -247,8 +249,10 @@ async def assert_own_data_reads(wire: Wire, a: str, made: Created) -> None:
     assert len((await wire.call(SELECT, select(made.collection), a)).selected) == 3
 
 
-async def test_a_flush_removes_only_its_tenants_cache_entries(wire: Wire) -> None:
-    a, b = tenant_names()
+async def test_a_flush_removes_only_its_tenants_cache_entries(
+    wire: Wire, tenants: tuple[Tenant, Tenant]
+) -> None:
+    a, b = tenants
     made = await create(wire, a)
     b_first = await wire.call(SCORE_CLS, classification(), b)
     assert not b_first.cache.cached
@@ -274,15 +278,18 @@ async def test_a_flush_removes_only_its_tenants_cache_entries(wire: Wire) -> Non
     got = await wire.call(GET, emb.GetEmbeddingsRequest(collection=made.collection, asset_ids=ASSETS), a)
     assert got.vectors == vectors()
     assert (await wire.call(FLUSH, adm.FlushCacheRequest(), a)).entries_removed > 0  # what A just recomputed
-    empty = await wire.call(FLUSH, adm.FlushCacheRequest(), f"{a}-never-used")
+    unused = Tenant(f"{a.name}-dev", a.key, header=f"{a.name}-dev")  # granted to A's key, never used
+    empty = await wire.call(FLUSH, adm.FlushCacheRequest(), unused)
     assert empty.entries_removed == 0
 
 
 @pytest.mark.parametrize("old", ["0" * 64, "f" * 64])
-async def test_old_and_malformed_identifiers_are_refused_cleanly(wire: Wire, old: str) -> None:
+async def test_old_and_malformed_identifiers_are_refused_cleanly(
+    wire: Wire, tenants: tuple[Tenant, Tenant], old: str
+) -> None:
     """IDs and tokens of the unsigned formats are NOT_FOUND like any unverifiable one; text that is no
     identifier at all is INVALID_ARGUMENT, whoever asks."""
-    a, _ = tenant_names()
+    a, _ = tenants
     unsigned = _b64(cache_pb2.PageToken(key_digest=old, offset=1))
     assert_not_found(await wire.attempt(SCORE_CLS, classification(unsigned), a), wire.protocol)
     predict = lf.PredictLabelModelRequest(model_id=old, label_matrix=matrix())
@@ -294,3 +301,59 @@ async def test_old_and_malformed_identifiers_are_refused_cleanly(wire: Wire, old
         refused = await wire.attempt(rpc, request, a)
         assert isinstance(refused, Failure)
         assert refused.code == ("INVALID_ARGUMENT" if wire.protocol == "grpc" else "400"), refused
+
+
+async def test_a_key_granted_two_namespaces_picks_one_with_the_header(
+    wire: Wire, tenants: tuple[Tenant, Tenant]
+) -> None:
+    """A's key is granted ``a`` (its tenant) and ``a-dev``: the header picks ``a-dev``, which is a tenant of
+    its own - A's identifiers are NOT_FOUND there as anywhere else - and naming ``a`` is the same as
+    naming nothing."""
+    a, _ = tenants
+    dev = Tenant(f"{a.name}-dev", a.key, header=f"{a.name}-dev")
+    made = await create(wire, a)
+    explicit = await wire.call(SCORE_CLS, classification(), Tenant(a.name, a.key, header=a.name))
+    assert explicit.cache.cached and explicit.cache.key_digest == made.cls.cache.key_digest
+    in_dev = await wire.call(SCORE_CLS, classification(), dev)
+    assert not in_dev.cache.cached and in_dev.cache.key_digest != made.cls.cache.key_digest
+    await assert_same_as_never(
+        wire, dev, SCORE_CLS, classification(made.cls.next_page_token), classification(never_page_token())
+    )
+    await assert_same_as_never(
+        wire,
+        dev,
+        PREDICT,
+        lf.PredictLabelModelRequest(model_id=made.model.model_id, label_matrix=matrix()),
+        lf.PredictLabelModelRequest(model_id=never_model_id(), label_matrix=matrix()),
+    )
+    get = emb.GetEmbeddingsRequest(collection=made.collection, asset_ids=ASSETS[:2])
+    assert_not_found(await wire.attempt(GET, get, dev), wire.protocol)
+    # What is made in a-dev is a-dev's.
+    put = emb.PutEmbeddingsRequest(
+        collection="dev-only", dimension=DIMENSION, asset_ids=ASSETS, vectors=vectors()
+    )
+    assert (await wire.call(PUT, put, dev)).created
+    dev_get = emb.GetEmbeddingsRequest(collection="dev-only", asset_ids=ASSETS[:2])
+    assert list((await wire.call(GET, dev_get, dev)).asset_ids) == ASSETS[:2]
+    assert_not_found(await wire.attempt(GET, dev_get, a), wire.protocol)
+    dev_token = (await wire.call(SCORE_CLS, classification(), dev)).next_page_token
+    assert_not_found(await wire.attempt(SCORE_CLS, classification(dev_token), a), wire.protocol)
+
+
+async def test_a_header_naming_a_namespace_not_granted_is_refused(
+    wire: Wire, tenants: tuple[Tenant, Tenant]
+) -> None:
+    """B's key naming A's namespace (or A's naming B's) is PERMISSION_DENIED before anything runs: B can
+    neither read A's data nor flush A's cache that way."""
+    a, b = tenants
+    made = await create(wire, a)
+    denied = "PERMISSION_DENIED" if wire.protocol == "grpc" else "403"
+    for who, rpc, request in [
+        (Tenant(a.name, b.key, header=a.name), SCORE_CLS, classification(made.cls.next_page_token)),
+        (Tenant(a.name, b.key, header=a.name), FLUSH, adm.FlushCacheRequest()),
+        (Tenant(a.name, b.key, header=a.name), GET, emb.GetEmbeddingsRequest(collection=made.collection)),
+        (Tenant(b.name, a.key, header=b.name), SCORE_CLS, classification()),
+    ]:
+        refused = await wire.attempt(rpc, request, who)
+        assert isinstance(refused, Failure) and refused.code == denied, (rpc, refused)
+    assert (await wire.call(SCORE_CLS, classification(), a)).cache.cached  # nothing was flushed
