@@ -140,7 +140,7 @@ def assert_not_found(answer: Any, protocol: str) -> Failure:
     return answer
 
 
-async def assert_same_as_never(wire: Wire, tenant: str, rpc: str, theirs: Message, never: Message) -> None:
+async def assert_same_as_never(wire: Wire, tenant: Tenant, rpc: str, theirs: Message, never: Message) -> None:
     """``theirs`` (another tenant's identifier) answers exactly what ``never`` (an identifier that never
     existed) answers: NOT_FOUND, same code, message and details bytes."""
     got = assert_not_found(await wire.attempt(rpc, theirs, tenant), wire.protocol)
