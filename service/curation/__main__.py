@@ -14,6 +14,7 @@ import os
 
 from curation.logs import configure_logging
 from curation.settings import Settings
+from curation.tls import TlsFiles, TlsPaths
 from curation.tracing import span_exporters
 from curation.wiring import Runtime, prepare
 from curation.workers import ProcessPool
@@ -23,7 +24,9 @@ __all__ = ["main"]
 log = logging.getLogger("curation.server")
 
 
-async def _serve_then_exit(settings: Settings, runtime: Runtime, pool: ProcessPool | None) -> None:
+async def _serve_then_exit(
+    settings: Settings, runtime: Runtime, pool: ProcessPool | None, tls: TlsFiles | None
+) -> None:
     """Serve, then end the process with the exit status without unwinding the interpreter.
 
     Once ``serve`` returns, the calls are drained, the HTTP server and the cache are closed and nothing
@@ -36,7 +39,7 @@ async def _serve_then_exit(settings: Settings, runtime: Runtime, pool: ProcessPo
     from curation.server import serve  # noqa: PLC0415  (after the fork: see the module docstring)
 
     try:
-        status = await serve(settings, runtime=runtime, pool=pool, stop_grpc=False)
+        status = await serve(settings, runtime=runtime, pool=pool, stop_grpc=False, tls=tls)
     except OSError as exc:  # a port in use, an address that does not exist here
         log.error("could not start: %s", exc)
         status = 1
@@ -51,12 +54,14 @@ def main() -> None:
     try:
         settings = Settings.from_env()
         span_exporters(settings)  # a traces exporter that is not installed is bad configuration too
+        paths = TlsPaths.from_settings(settings)
+        tls = None if paths is None else TlsFiles(paths)  # unreadable or mismatched files: bad too
     except ValueError as exc:
         log.error("bad configuration: %s", exc)
         raise SystemExit(2) from None
     configure_logging(settings.log_level, trace_ids=settings.tracing)
     runtime, pool = prepare(settings)
-    asyncio.run(_serve_then_exit(settings, runtime, pool))
+    asyncio.run(_serve_then_exit(settings, runtime, pool, tls))
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ import logging
 import math
 import signal
 import socket
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Generator
 from concurrent.futures import ThreadPoolExecutor
@@ -47,6 +48,7 @@ from curation.rest.app import create_app
 from curation.rest.connections import ConnectionLimits, guarded_protocol
 from curation.rpc import GrpcServer, create_grpc_server
 from curation.settings import Settings
+from curation.tls import TlsFiles, TlsPaths
 from curation.wiring import Runtime, build_runtime, start_pool, start_tracing, warm_up_hooks
 from curation.workers import DEFAULT_REGISTRY, ProcessPool
 
@@ -102,6 +104,7 @@ async def serve(
     registry: str | None = None,
     pool: ProcessPool | None = None,
     stop_grpc: bool = True,
+    tls: TlsFiles | None = None,
 ) -> int:
     """Serve until SIGTERM/SIGINT (or ``stop`` is set); the process exit status.
 
@@ -111,9 +114,13 @@ async def serve(
     ``stop_grpc=False`` (the entry point, which ends the process right after) leaves the drained gRPC
     server to the process exit: grpc.aio's ``stop`` fails the calls grpc core has queued but not yet
     handed to a handler with CANCELLED (measured: 16 of 20 callers retrying without back-off), while a
-    socket closed by the exit fails them UNAVAILABLE. Raises ``OSError`` when a port cannot be bound
-    (after releasing whatever was already set up).
+    socket closed by the exit fails them UNAVAILABLE. Both ports serve TLS from ``tls`` (default: read
+    from the ``CURATION_TLS_*`` files, ``curation.tls.TlsError`` when they cannot be used). Raises
+    ``OSError`` when a port cannot be bound (after releasing whatever was already set up).
     """
+    paths = TlsPaths.from_settings(settings)
+    if tls is None and paths is not None:
+        tls = TlsFiles(paths)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event() if stop is None else stop
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -127,7 +134,7 @@ async def serve(
         if pool is not None:
             await pool.start()
         start_tracing(runtime)  # after the fork, before the servers read it
-        await _start(runtime, settings, servers)
+        await _start(runtime, settings, servers, tls)
         await _warm_up_then_serve(runtime, servers, stop, pool)
         await _until_stopped(stop, servers)
         log.info("shutting down", extra={"grace_seconds": settings.shutdown_grace_seconds})
@@ -139,7 +146,14 @@ async def serve(
     return 0
 
 
-async def _start(runtime: Runtime, settings: Settings, servers: _Servers) -> None:
+def _ssl_factory(tls: TlsFiles | None) -> Callable[..., ssl.SSLContext] | None:
+    """uvicorn's ``ssl_context_factory``: the context that follows the TLS files (None: plaintext)."""
+    if tls is None:
+        return None
+    return lambda _config, _default: tls.listening_context()
+
+
+async def _start(runtime: Runtime, settings: Settings, servers: _Servers, tls: TlsFiles | None) -> None:
     """Bind both ports, start both servers, return once uvicorn reports it has started."""
     host = settings.bind_host
     if host != settings.host:
@@ -148,7 +162,7 @@ async def _start(runtime: Runtime, settings: Settings, servers: _Servers) -> Non
             "on loopback only; set CURATION_ALLOW_ANONYMOUS=true to serve other hosts without it",
             extra={"host": host, "configured_host": settings.host},
         )
-    servers.grpc = create_grpc_server(runtime)
+    servers.grpc = create_grpc_server(runtime, tls=tls)
     servers.sock = bind_http_socket(host, settings.http_port)
     http_port = int(servers.sock.getsockname()[1])
     servers.http = _Uvicorn(
@@ -160,6 +174,7 @@ async def _start(runtime: Runtime, settings: Settings, servers: _Servers) -> Non
             log_config=None,
             access_log=False,
             http=guarded_protocol(ConnectionLimits.from_settings(settings)),
+            ssl_context_factory=_ssl_factory(tls),
             # Only the tail: the drain before it lets calls finish (see the module docstring).
             timeout_graceful_shutdown=math.ceil(_stop_tail(settings.shutdown_grace_seconds)),
         )
@@ -171,7 +186,14 @@ async def _start(runtime: Runtime, settings: Settings, servers: _Servers) -> Non
             servers.http_task.result()  # re-raise why uvicorn stopped
             raise RuntimeError("the HTTP server stopped during start-up")
         await asyncio.sleep(0.01)
-    log.info("listening", extra={"http_port": http_port, "grpc_port": servers.grpc.port})
+    log.info(
+        "listening",
+        extra={
+            "http_port": http_port,
+            "grpc_port": servers.grpc.port,
+            "tls": "off" if tls is None else "mutual" if tls.mutual else "on",
+        },
+    )
 
 
 async def _warm_up_then_serve(

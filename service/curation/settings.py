@@ -77,6 +77,21 @@ def _trace_exporters(env: dict[str, str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_OTLP_BY_PROTOCOL[protocol] if n == "otlp" else n for n in exporters))
 
 
+def _tls_files(env: dict[str, str]) -> tuple[str, str, str]:
+    """(certificate, key, client CA) files: certificate and key together or neither, a CA only with them."""
+    cert, key, ca = (
+        env.get(name, "").strip()
+        for name in ("CURATION_TLS_CERT_FILE", "CURATION_TLS_KEY_FILE", "CURATION_TLS_CLIENT_CA_FILE")
+    )
+    if bool(cert) != bool(key):
+        raise ValueError("CURATION_TLS_CERT_FILE and CURATION_TLS_KEY_FILE must be set together")
+    if ca and not cert:
+        raise ValueError(
+            "CURATION_TLS_CLIENT_CA_FILE (mutual TLS) needs CURATION_TLS_CERT_FILE and _KEY_FILE"
+        )
+    return cert, key, ca
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the service can be told from outside. See the README's configuration table."""
@@ -134,6 +149,10 @@ class Settings:
     # OpenTelemetry span exporters (entry-point names, e.g. "otlp_proto_grpc", "console"), from the
     # standard OTEL_* variables; empty = tracing off: no instrumentation is installed or even imported.
     trace_exporters: tuple[str, ...] = ()
+    # TLS on both ports from PEM files (reloaded when they change); a client CA turns on mutual TLS.
+    tls_cert_file: str = ""
+    tls_key_file: str = ""
+    tls_client_ca_file: str = ""
     # Authentication (README "Authentication"): the API keys file (hashes only), a JWKS (file or URL)
     # with the issuer and audience tokens must name, the algorithms accepted (asymmetric only), the
     # claims naming the tenant and the scopes, and the clock skew allowed (at most 300 s).
@@ -170,6 +189,11 @@ class Settings:
         return bool(self.trace_exporters)
 
     @property
+    def tls(self) -> bool:
+        """Whether both ports serve TLS (a certificate and key are configured)."""
+        return bool(self.tls_cert_file)
+
+    @property
     def processes(self) -> int:
         """The number of compute processes ``compute_processes`` asks for (0: compute in threads)."""
         if self.compute_processes >= 0:
@@ -181,6 +205,7 @@ class Settings:
         """Read ``CURATION_*`` variables (and ``REDIS_URL``, and whether ``OTEL_*`` ask for traces) once."""
         e = dict(os.environ if env is None else env)
         d = cls()
+        tls_cert, tls_key, tls_ca = _tls_files(e)
         return cls(
             host=e.get("CURATION_HOST", d.host),
             http_port=_int(e, "CURATION_HTTP_PORT", d.http_port),
@@ -230,4 +255,7 @@ class Settings:
             jwt_leeway_seconds=_int(e, "CURATION_JWT_LEEWAY_SECONDS", d.jwt_leeway_seconds),
             allow_anonymous=_bool(e, "CURATION_ALLOW_ANONYMOUS", d.allow_anonymous),
             metrics_auth=_bool(e, "CURATION_METRICS_AUTH", d.metrics_auth),
+            tls_cert_file=tls_cert,
+            tls_key_file=tls_key,
+            tls_client_ca_file=tls_ca,
         )

@@ -350,9 +350,17 @@ def test_deployment_has_named_http_and_grpc_ports() -> None:
 
 def test_probes(values: dict[str, Any]) -> None:
     deployment = _read("deployment.yaml")
+    # Startup and liveness: GET on port http, through the helper that makes them HTTPS with TLS (and
+    # TCP checks with mutual TLS; test_helm_render.py renders each case).
+    helper = (
+        _read("_helpers.tpl")
+        .split('define "curation-service.httpProbe"', 1)[1]
+        .split("{{- end }}\n{{- end }}", 1)[0]
+    )
+    assert "httpGet:" in helper and "port: http" in helper
     for probe in ("startupProbe", "livenessProbe"):
         block = deployment.split(f"{probe}:", 1)[1].split("Probe:", 1)[0]
-        assert "httpGet:" in block and "port: http" in block, probe
+        assert 'include "curation-service.httpProbe"' in block, probe
     assert values["probes"]["liveness"]["path"] == "/healthz"
     assert values["probes"]["startup"]["path"] == "/healthz"
     # Readiness: the native gRPC probe by default (a numeric port: grpc probes take no named port),

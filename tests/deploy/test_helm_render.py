@@ -7,6 +7,7 @@ the gap static checks of test_helm_chart.py leave (whitespace control, nindent, 
 from __future__ import annotations
 
 import base64
+import json
 from pathlib import Path
 from typing import Any
 
@@ -321,3 +322,194 @@ def test_the_default_image_is_the_one_the_release_workflow_publishes(chart: Char
     text = (ROOT / ".github" / "workflows" / "release.yml").read_text()
     assert "ghcr.io/${OWNER}/curation-service" in text and "values.yaml" in text
     assert workflow[True]["push"]["tags"] == ["v*.*.*"]  # PyYAML reads the key `on` as True
+
+
+# --- authentication, TLS, NetworkPolicy (issue 12) -----------------------------------------------
+
+HASH = "sha256:" + "ab" * 32
+KEY = {"id": "ci", "hash": HASH, "tenant": "team-a", "namespaces": ["team-a", "shared"], "scopes": ["read"]}
+JWT = {"jwksUrl": "https://idp.example.com/jwks.json", "issuer": "https://idp.example.com", "audience": "cur"}
+
+
+def _env(container: dict[str, Any]) -> dict[str, str | None]:
+    return {e["name"]: e.get("value") for e in container["env"]}
+
+
+def _volume(objects: dict[str, dict[str, Any]], name: str) -> dict[str, Any] | None:
+    volumes = objects["Deployment/curation-service"]["spec"]["template"]["spec"]["volumes"]
+    return next((v for v in volumes if v["name"] == name), None)
+
+
+def test_authentication_is_on_by_default_with_keys_from_a_secret(chart: Chart) -> None:
+    """By default the pods read API keys from the Secret <fullname>-api-keys (the operator's to create)
+    and never serve anonymously."""
+    objects = _render(chart)
+    env = _env(_container(objects))
+    assert env["CURATION_API_KEYS_FILE"] == "/etc/curation/api-keys/keys.json"
+    assert "CURATION_ALLOW_ANONYMOUS" not in env
+    assert env["CURATION_METRICS_AUTH"] == "false"
+    volume = _volume(objects, "api-keys")
+    assert volume is not None
+    assert volume["secret"]["secretName"] == "curation-service-api-keys"
+    assert volume["secret"]["items"] == [{"key": "keys.json", "path": "keys.json"}]
+    mount = {"name": "api-keys", "mountPath": "/etc/curation/api-keys", "readOnly": True}
+    assert mount in _container(objects)["volumeMounts"]
+    assert "Secret/curation-service-api-keys" not in objects  # nothing to put in it: not created
+
+
+def test_api_keys_from_values_become_a_secret_of_hashes(chart: Chart) -> None:
+    objects = _render(chart, {"auth": {"apiKeys": {"keys": [KEY]}}})
+    secret = objects["Secret/curation-service-api-keys"]
+    assert json.loads(base64.b64decode(secret["data"]["keys.json"])) == {"keys": [KEY]}
+    mine = _render(
+        chart, {"auth": {"apiKeys": {"keys": [KEY], "existingSecret": "mine", "existingSecretKey": "k"}}}
+    )
+    assert "Secret/curation-service-api-keys" not in mine  # an existing Secret wins
+    volume = _volume(mine, "api-keys")
+    assert volume is not None and volume["secret"]["secretName"] == "mine"
+    assert volume["secret"]["items"] == [{"key": "k", "path": "keys.json"}]
+    for bad in (
+        {**KEY, "key": "cur_ci_secret"},  # a clear key has no place in values
+        {**KEY, "hash": "cur_ci_0123456789abcdef"},
+        {**KEY, "hash": "sha256:" + "AB" * 32},
+        {**KEY, "scopes": ["root"]},
+        {**KEY, "scopes": []},
+        {k: v for k, v in KEY.items() if k != "tenant"},
+    ):
+        with pytest.raises(HelmError):
+            chart.validate_schema({"auth": {"apiKeys": {"keys": [bad]}}})
+
+
+def test_jwt_settings_and_the_jwks_from_a_url_or_a_config_map(chart: Chart) -> None:
+    env = _env(_container(_render(chart, {"auth": {"apiKeys": {"enabled": False}, "jwt": JWT}})))
+    assert env["CURATION_JWKS_URL"] == JWT["jwksUrl"]
+    assert env["CURATION_JWT_ISSUER"] == JWT["issuer"]
+    assert env["CURATION_JWT_AUDIENCE"] == "cur"
+    assert env["CURATION_JWT_ALGORITHMS"] == "RS256,ES256"
+    assert env["CURATION_JWT_TENANT_CLAIM"] == "tenant" and env["CURATION_JWT_SCOPE_CLAIM"] == "scope"
+    assert env["CURATION_JWT_LEEWAY_SECONDS"] == "30"
+    assert "CURATION_API_KEYS_FILE" not in env and "CURATION_JWKS_FILE" not in env
+    by_map = {**JWT, "jwksUrl": "", "jwksConfigMap": "idp-keys"}
+    objects = _render(chart, {"auth": {"jwt": by_map}})
+    env = _env(_container(objects))
+    assert env["CURATION_JWKS_FILE"] == "/etc/curation/jwks/jwks.json" and "CURATION_JWKS_URL" not in env
+    assert "CURATION_API_KEYS_FILE" in env  # keys and tokens together
+    volume = _volume(objects, "jwks")
+    assert volume is not None and volume["configMap"]["name"] == "idp-keys"
+    for bad in (
+        {"jwksUrl": JWT["jwksUrl"]},  # no issuer nor audience
+        {**JWT, "audience": ""},
+        {**JWT, "jwksConfigMap": "idp-keys"},  # both sources
+        {**JWT, "algorithms": "HS256"},
+        {**JWT, "algorithms": "none"},
+        {**JWT, "leewaySeconds": 301},
+    ):
+        with pytest.raises(HelmError):
+            chart.validate_schema({"auth": {"jwt": bad}})
+
+
+def test_an_install_without_authentication_is_refused_unless_anonymous_is_chosen(chart: Chart) -> None:
+    off = {"auth": {"apiKeys": {"enabled": False}}}
+    with pytest.raises(HelmError, match="auth"):
+        chart.render(off, name="curation-service", namespace="ml", is_install=True)
+    with pytest.raises(HelmError):
+        chart.validate_schema(off)
+    assert lint(CHART_DIR, off, strict=True, kube_version="v1.33.0")["errors"]
+    anonymous = {"auth": {"apiKeys": {"enabled": False}, "allowAnonymous": True}}
+    objects = _render(chart, anonymous)
+    env = _env(_container(objects))
+    assert env["CURATION_ALLOW_ANONYMOUS"] == "true"
+    assert "CURATION_API_KEYS_FILE" not in env and _volume(objects, "api-keys") is None
+
+
+def _tls(mutual: bool = False) -> dict[str, Any]:
+    return {"tls": {"enabled": True, "secretName": "curation-tls", "mutual": mutual}}
+
+
+def test_tls_from_a_secret_with_https_probes(chart: Chart) -> None:
+    objects = _render(chart, _tls())
+    container = _container(objects)
+    env = _env(container)
+    assert env["CURATION_TLS_CERT_FILE"] == "/etc/curation/tls/tls.crt"
+    assert env["CURATION_TLS_KEY_FILE"] == "/etc/curation/tls/tls.key"
+    assert "CURATION_TLS_CLIENT_CA_FILE" not in env
+    volume = _volume(objects, "tls")
+    assert volume is not None and volume["secret"]["secretName"] == "curation-tls"
+    assert "items" not in volume["secret"] and "subPath" not in str(
+        container["volumeMounts"]
+    )  # updated in place
+    assert {"name": "tls", "mountPath": "/etc/curation/tls", "readOnly": True} in container["volumeMounts"]
+    for probe, path in (
+        ("startupProbe", "/healthz"),
+        ("livenessProbe", "/healthz"),
+        ("readinessProbe", "/readyz"),
+    ):
+        assert container[probe]["httpGet"] == {"path": path, "port": "http", "scheme": "HTTPS"}, probe
+    assert "grpc" not in container["readinessProbe"]  # the kubelet's gRPC probe cannot speak TLS
+    settings = Settings.from_env({k: v for k, v in env.items() if v is not None})
+    assert settings.tls and settings.tls_client_ca_file == ""
+    test_pod = objects["Pod/curation-service-test-connection"]["spec"]["containers"][0]["command"][-1]
+    assert "https://curation-service:8080/readyz" in test_pod
+
+
+def test_mutual_tls_adds_the_client_ca_and_tcp_probes(chart: Chart) -> None:
+    container = _container(_render(chart, _tls(mutual=True)))
+    assert _env(container)["CURATION_TLS_CLIENT_CA_FILE"] == "/etc/curation/tls/ca.crt"
+    for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+        assert container[probe]["tcpSocket"] == {"port": "http"}, probe
+        assert "httpGet" not in container[probe]
+    for bad in ({"tls": {"enabled": True}}, {"tls": {"mutual": True, "secretName": "curation-tls"}}):
+        with pytest.raises(HelmError):
+            chart.validate_schema(bad)
+
+
+def test_service_monitor_scrapes_over_https_with_tls(chart: Chart) -> None:
+    values = {
+        **_tls(),
+        "serviceMonitor": {
+            "enabled": True,
+            "tlsConfig": {"insecureSkipVerify": True},
+            "authorization": {"type": "Bearer", "credentials": {"name": "scraper", "key": "key"}},
+        },
+        "auth": {"metricsAuth": True},
+    }
+    objects = _render(chart, values)
+    (endpoint,) = objects["ServiceMonitor/curation-service"]["spec"]["endpoints"]
+    assert endpoint["scheme"] == "https"
+    assert endpoint["tlsConfig"] == {"insecureSkipVerify": True}
+    assert endpoint["authorization"]["credentials"] == {"name": "scraper", "key": "key"}
+    assert _env(_container(objects))["CURATION_METRICS_AUTH"] == "true"
+
+
+def test_network_policy_admits_only_the_listed_peers(chart: Chart) -> None:
+    assert "NetworkPolicy/curation-service" not in _render(chart)
+    callers = [
+        {"namespaceSelector": {"matchLabels": {"team": "ml"}}},
+        {"podSelector": {"matchLabels": {"app": "x"}}},
+    ]
+    scraper = [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}]
+    values = {"networkPolicy": {"enabled": True, "from": callers, "metricsFrom": scraper}}
+    policy = _render(chart, values)["NetworkPolicy/curation-service"]["spec"]
+    assert policy["podSelector"]["matchLabels"] == {
+        "app.kubernetes.io/name": "curation-service",
+        "app.kubernetes.io/instance": "curation-service",
+    }
+    assert policy["policyTypes"] == ["Ingress"]
+    both, metrics = policy["ingress"]
+    assert both["from"] == callers
+    assert both["ports"] == [{"port": "http", "protocol": "TCP"}, {"port": "grpc", "protocol": "TCP"}]
+    assert metrics == {"from": scraper, "ports": [{"port": "http", "protocol": "TCP"}]}
+    closed = _render(chart, {"networkPolicy": {"enabled": True}})["NetworkPolicy/curation-service"]["spec"]
+    assert closed["ingress"] == []  # no peers listed: nothing may connect (never "from anywhere")
+
+
+def test_auth_tls_and_network_policy_together_lint_clean(chart: Chart) -> None:
+    values = {
+        **_tls(mutual=True),
+        "auth": {"apiKeys": {"keys": [KEY]}, "jwt": JWT, "metricsAuth": True},
+        "networkPolicy": {"enabled": True, "from": [{"podSelector": {}}]},
+    }
+    chart.validate_schema(values)
+    report = lint(CHART_DIR, values, strict=True, kube_version="v1.33.0")
+    assert report["errors"] == []
+    assert [m for m in report["messages"] if m["severity"] >= 2] == []

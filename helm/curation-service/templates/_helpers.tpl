@@ -131,3 +131,39 @@ Fail the render when a Gateway API route is enabled without a Gateway to attach 
 {{- fail "gateway.httpRoute / gateway.grpcRoute need gateway.parentRefs (the Gateway to attach the route to)" }}
 {{- end }}
 {{- end }}
+
+{{/*
+The Secret holding the API keys file: the existing one, else <fullname>-api-keys (created by the chart
+when auth.apiKeys.keys is not empty, else the operator's to create). Empty when API keys are off.
+*/}}
+{{- define "curation-service.apiKeysSecretName" -}}
+{{- if .Values.auth.apiKeys.enabled -}}
+{{- .Values.auth.apiKeys.existingSecret | default (printf "%s-api-keys" (include "curation-service.fullname" . | trunc 54 | trimSuffix "-")) }}
+{{- end }}
+{{- end }}
+
+{{- define "curation-service.apiKeysSecretKey" -}}
+{{- if .Values.auth.apiKeys.existingSecret -}}
+{{ .Values.auth.apiKeys.existingSecretKey }}
+{{- else -}}
+keys.json
+{{- end }}
+{{- end }}
+
+{{/*
+The probe handler for path $path on port http: HTTPS with TLS, a TCP check with mutual TLS (the kubelet
+has no client certificate), plain HTTP otherwise. Call with (dict "root" $ "path" "/healthz").
+*/}}
+{{- define "curation-service.httpProbe" -}}
+{{- if and .root.Values.tls.enabled .root.Values.tls.mutual -}}
+tcpSocket:
+  port: http
+{{- else -}}
+httpGet:
+  path: {{ .path }}
+  port: http
+  {{- if .root.Values.tls.enabled }}
+  scheme: HTTPS
+  {{- end }}
+{{- end }}
+{{- end }}

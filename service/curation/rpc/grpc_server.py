@@ -18,8 +18,10 @@ from grpc_health.v1.health import aio as health_aio
 
 from curation.rpc.handlers import build_generic_handlers
 from curation.rpc.reflection import enable_reflection
+from curation.rpc.tls import server_credentials
 from curation.rpc.tracing import server_interceptors
 from curation.settings import Settings
+from curation.tls import TlsFiles
 
 if TYPE_CHECKING:
     from curation.wiring import Runtime
@@ -89,8 +91,11 @@ class GrpcServer:
         await self.server.stop(grace)
 
 
-def create_grpc_server(runtime: Runtime, *, host: str | None = None, port: int | None = None) -> GrpcServer:
-    """A grpc.aio server over ``runtime``, bound to ``host:port`` (port 0 picks a free port).
+def create_grpc_server(
+    runtime: Runtime, *, host: str | None = None, port: int | None = None, tls: TlsFiles | None = None
+) -> GrpcServer:
+    """A grpc.aio server over ``runtime``, bound to ``host:port`` (port 0 picks a free port), over TLS
+    from ``tls`` when given (``curation.rpc.tls``), else in plaintext.
 
     Raises ``OSError`` when the address cannot be bound (``SO_REUSEPORT`` is off, so a port in use fails).
     """
@@ -105,7 +110,11 @@ def create_grpc_server(runtime: Runtime, *, host: str | None = None, port: int |
     enable_reflection((*services, _HEALTH_SERVICE), server)
     address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     try:
-        bound = server.add_insecure_port(address)
+        bound = (
+            server.add_insecure_port(address)
+            if tls is None
+            else server.add_secure_port(address, server_credentials(tls))
+        )
     except RuntimeError as exc:  # grpcio's way of saying the address is in use or unknown
         raise OSError(f"could not bind the gRPC server to {address}: {exc}") from None
     if bound == 0:
