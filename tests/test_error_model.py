@@ -55,7 +55,7 @@ def test_the_table_is_complete_and_the_adapters_derive_from_it() -> None:
     for kind, row in ERROR_TABLE.items():
         assert GRPC_STATUS[kind].value[0] == row.code and HTTP_STATUS[kind] == row.http
     retrying = {kind for kind, row in ERROR_TABLE.items() if row.retry_delay is not None}
-    assert retrying == {ErrorKind.UNAVAILABLE, ErrorKind.OVERLOADED}
+    assert retrying == {ErrorKind.UNAVAILABLE, ErrorKind.OVERLOADED, ErrorKind.RATE_LIMITED}
 
 
 def test_http_statuses_follow_the_standard_code_mapping() -> None:
@@ -256,6 +256,7 @@ def test_every_kind_a_caller_can_provoke_is_provoked() -> None:
         # tests/auth/test_served_auth.py provokes both on both protocols against a real server.
         ErrorKind.UNAUTHENTICATED,
         ErrorKind.PERMISSION_DENIED,
+        ErrorKind.RATE_LIMITED,  # over both protocols of a real server: tests/test_tenant_rate_limits.py
     }
     # INTERNAL is a bug: tests/rpc/test_handlers.py and tests/rest/test_app.py provoke one with a fake op.
     assert provoked == set(ErrorKind) - {ErrorKind.INTERNAL}

@@ -15,6 +15,7 @@ from curation.errors import (
     Overloaded,
     PayloadTooLarge,
     PermissionDenied,
+    RateLimited,
     StorageFull,
     Unauthenticated,
     Unavailable,
@@ -41,6 +42,7 @@ def test_each_error_class_has_its_own_kind_and_statuses() -> None:
         StorageFull,
         Unauthenticated,
         PermissionDenied,
+        RateLimited,
     ]
     assert sorted(c.kind for c in classes) == sorted(ErrorKind)
     expected: dict[type[CurationError], tuple[grpc.StatusCode, int]] = {
@@ -52,6 +54,7 @@ def test_each_error_class_has_its_own_kind_and_statuses() -> None:
         LimitExceeded: (grpc.StatusCode.INVALID_ARGUMENT, 400),
         Overloaded: (grpc.StatusCode.RESOURCE_EXHAUSTED, 429),
         StorageFull: (grpc.StatusCode.RESOURCE_EXHAUSTED, 429),
+        RateLimited: (grpc.StatusCode.RESOURCE_EXHAUSTED, 429),
         CurationError: (grpc.StatusCode.INTERNAL, 500),
         Unauthenticated: (grpc.StatusCode.UNAUTHENTICATED, 401),
         PermissionDenied: (grpc.StatusCode.PERMISSION_DENIED, 403),

@@ -53,6 +53,8 @@ ERROR_TABLE: Final[Mapping[ErrorKind, KindStatus]] = MappingProxyType(
         ErrorKind.UNAVAILABLE: KindStatus(code_pb2.UNAVAILABLE, 503, RETRY_DELAY_SECONDS),
         ErrorKind.OVERLOADED: KindStatus(code_pb2.RESOURCE_EXHAUSTED, 429, RETRY_DELAY_SECONDS),
         ErrorKind.STORAGE_FULL: KindStatus(code_pb2.RESOURCE_EXHAUSTED, 429),
+        # The error's own delay (its bucket's refill time) is advised; this is the fallback.
+        ErrorKind.RATE_LIMITED: KindStatus(code_pb2.RESOURCE_EXHAUSTED, 429, RETRY_DELAY_SECONDS),
         ErrorKind.INTERNAL: KindStatus(code_pb2.INTERNAL, 500),
         ErrorKind.UNAUTHENTICATED: KindStatus(code_pb2.UNAUTHENTICATED, 401),
         ErrorKind.PERMISSION_DENIED: KindStatus(code_pb2.PERMISSION_DENIED, 403),
@@ -73,7 +75,7 @@ def rpc_status(
     *,
     field: str = "",
     request_id: str = "",
-    retry_delay: int | None = None,
+    retry_delay: float | None = None,
 ) -> status_pb2.Status:
     """The ``google.rpc.Status`` of one error, details in the contract's order (module docstring).
 
@@ -88,20 +90,23 @@ def rpc_status(
         details.append(_packed(error_details_pb2.BadRequest(field_violations=[violation])))
     details.append(_packed(error_details_pb2.RequestInfo(request_id=request_id)))
     if retry_delay is not None:
-        delay = duration_pb2.Duration(seconds=retry_delay)
+        whole = int(retry_delay)
+        delay = duration_pb2.Duration(seconds=whole, nanos=round((retry_delay - whole) * 1e9))
         details.append(_packed(error_details_pb2.RetryInfo(retry_delay=delay)))
     text = f"{field}: {message}" if field else message
     return status_pb2.Status(code=code, message=text, details=details)
 
 
 def error_status(error: CurationError, request_id: str) -> status_pb2.Status:
-    """The ``google.rpc.Status`` of a ``CurationError`` (code and retry advice from ``ERROR_TABLE``)."""
+    """The ``google.rpc.Status`` of a ``CurationError`` (code and retry advice from ``ERROR_TABLE``; the
+    error's own ``retry_delay`` when it has one)."""
     row = ERROR_TABLE[error.kind]
+    delay = row.retry_delay if row.retry_delay is None or error.retry_delay is None else error.retry_delay
     return rpc_status(
         row.code,
         error.kind.upper(),
         error.message,
         field=error.field,
         request_id=request_id,
-        retry_delay=row.retry_delay,
+        retry_delay=delay,
     )

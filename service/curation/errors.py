@@ -21,6 +21,7 @@ __all__ = [
     "Overloaded",
     "PayloadTooLarge",
     "PermissionDenied",
+    "RateLimited",
     "StorageFull",
     "UNAUTHENTICATED_MESSAGE",
     "Unauthenticated",
@@ -47,6 +48,7 @@ class ErrorKind(StrEnum):
     STORAGE_FULL = "storage_full"
     UNAUTHENTICATED = "unauthenticated"
     PERMISSION_DENIED = "permission_denied"
+    RATE_LIMITED = "rate_limited"
     INTERNAL = "internal"
 
 
@@ -57,6 +59,8 @@ class CurationError(Exception):
     """
 
     kind: ClassVar[ErrorKind] = ErrorKind.INTERNAL
+    # Seconds ``RetryInfo`` advises for this error, when it knows better than its kind's default.
+    retry_delay: float | None = None
 
     def __init__(self, message: str, *, field: str = "") -> None:
         super().__init__(message)
@@ -132,3 +136,14 @@ class PermissionDenied(CurationError):
     """A valid credential without the scope an operation needs, or naming a namespace it is not granted."""
 
     kind = ErrorKind.PERMISSION_DENIED
+
+
+class RateLimited(CurationError):
+    """The tenant is over its request rate (``CURATION_TENANT_RATE_PER_SECOND``); ``retry_delay`` is the
+    time until its bucket holds a token again."""
+
+    kind = ErrorKind.RATE_LIMITED
+
+    def __init__(self, message: str, *, retry_delay: float) -> None:
+        super().__init__(message)
+        self.retry_delay = retry_delay

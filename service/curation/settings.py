@@ -133,6 +133,14 @@ class Settings:
     admission_memory_bytes: int = 6144 * _MIB
     # Computations waiting for admission beyond this many are refused at once (overloaded, 429).
     max_waiting: int = 1000
+    # Quotas per tenant (Context.namespace), per process: requests per second and burst of its token
+    # bucket (0 = no rate limit; burst 0 = one second's worth); CPU-heavy requests it may run at once in
+    # each compute process (-1 = workers - 1, at least 1; 0 = no per-tenant cap); bytes of embeddings
+    # it may keep in the store (0 = no cap).
+    tenant_rate_per_second: float = 0.0
+    tenant_burst: int = 0
+    tenant_heavy_concurrency: int = -1
+    tenant_stored_bytes: int = 0
     # On SIGTERM: calls in flight get this long to finish; then running work is cancelled and the process
     # exits (new calls meanwhile get UNAVAILABLE / 503).
     shutdown_grace_seconds: float = 10.0
@@ -194,6 +202,13 @@ class Settings:
         return bool(self.tls_cert_file)
 
     @property
+    def tenant_heavy(self) -> int:
+        """CPU-heavy requests one tenant may run at once per compute process (0: no cap)."""
+        if self.tenant_heavy_concurrency >= 0:
+            return self.tenant_heavy_concurrency
+        return max(1, self.workers - 1)
+
+    @property
     def processes(self) -> int:
         """The number of compute processes ``compute_processes`` asks for (0: compute in threads)."""
         if self.compute_processes >= 0:
@@ -230,6 +245,10 @@ class Settings:
             max_request_memory_bytes=_int(e, "CURATION_MAX_REQUEST_MEMORY_BYTES", d.max_request_memory_bytes),
             admission_memory_bytes=_int(e, "CURATION_ADMISSION_MEMORY_BYTES", d.admission_memory_bytes),
             max_waiting=_int(e, "CURATION_MAX_WAITING", d.max_waiting),
+            tenant_rate_per_second=_float(e, "CURATION_TENANT_RATE_PER_SECOND", d.tenant_rate_per_second),
+            tenant_burst=_int(e, "CURATION_TENANT_BURST", d.tenant_burst),
+            tenant_heavy_concurrency=_int(e, "CURATION_TENANT_HEAVY_CONCURRENCY", d.tenant_heavy_concurrency),
+            tenant_stored_bytes=_int(e, "CURATION_TENANT_STORED_BYTES", d.tenant_stored_bytes),
             shutdown_grace_seconds=_float(e, "CURATION_SHUTDOWN_GRACE_SECONDS", d.shutdown_grace_seconds),
             http_header_timeout_seconds=_float(
                 e, "CURATION_HTTP_HEADER_TIMEOUT_SECONDS", d.http_header_timeout_seconds

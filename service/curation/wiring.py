@@ -27,6 +27,7 @@ from curation.metrics import Metrics
 from curation.ops import Access, BodyFormat, Operations, OperationSpec
 from curation.ops.envelopes import Envelopes, load_signing_keys
 from curation.ops.gateway import Gateway, InProcess
+from curation.ops.rate_limits import TokenBuckets, rate_limited
 from curation.ops.registry import all_specs
 from curation.settings import Settings
 from curation.store import Store, build_store
@@ -40,6 +41,7 @@ __all__ = [
     "CODECS",
     "Runtime",
     "build_envelopes",
+    "build_rate_limits",
     "build_runtime",
     "prepare",
     "start_pool",
@@ -71,14 +73,21 @@ class Runtime:
     stages: Stages = field(default_factory=Stages)
     # Who may call (default: nobody authenticates, every call is anonymous).
     authenticator: Authenticator = field(default_factory=Authenticator)
-    # Where the adapters send request bodies: this process's seam, or worker processes (set by the server).
+    # Per-tenant request rates (None: off), checked before the gateway's every call.
+    rate_limits: TokenBuckets | None = None
+    # Where the adapters send request bodies: this process's seam, or worker processes (set by the server),
+    # behind the rate limits.
     gateway: Gateway = field(init=False)
     # The entry both adapters ask for a call's context (authentication, namespace, scope).
     access: Access = field(init=False)
 
     def __post_init__(self) -> None:
-        self.gateway = InProcess(self.ops, self.stages)
+        self.use_gateway(InProcess(self.ops, self.stages))
         self.access = Access(self.authenticator, self.ops.specs)
+
+    def use_gateway(self, gateway: Gateway) -> None:
+        """Send the adapters' calls to ``gateway``, behind the per-tenant rate limits."""
+        self.gateway = rate_limited(gateway, self.rate_limits)
 
     # Calls in flight, and the refusal of new ones once shutdown begins (both adapters pass through it).
     drain: Drain = field(default_factory=Drain)
@@ -119,7 +128,15 @@ def build_runtime(settings: Settings, specs: list[OperationSpec[Any, Any, Any]] 
         store=store,
         ops=ops,
         authenticator=Authenticator.from_settings(settings),
+        rate_limits=build_rate_limits(settings),
     )
+
+
+def build_rate_limits(settings: Settings) -> TokenBuckets | None:
+    """The per-tenant token buckets the settings ask for (None: no rate limit)."""
+    if settings.tenant_rate_per_second == 0:  # a negative rate is refused by TokenBuckets
+        return None
+    return TokenBuckets(settings.tenant_rate_per_second, settings.tenant_burst)
 
 
 def build_envelopes(settings: Settings) -> Envelopes:
@@ -167,7 +184,7 @@ def start_pool(runtime: Runtime, registry: str | None) -> ProcessPool | None:
     pool = ProcessPool(
         config, runtime.cache, runtime.store, runtime.metrics, local=local, stages=runtime.stages
     )
-    runtime.gateway = pool
+    runtime.use_gateway(pool)
     return pool
 
 

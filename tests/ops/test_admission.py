@@ -104,3 +104,52 @@ async def test_a_waiter_past_its_deadline_or_whose_caller_left_gives_its_place_b
     gate.set()
     await holder
     assert order == ["a"] and admission.running == 0
+
+
+async def hold_ticket(admission: Admission, namespace: str, order: list[str], gate: asyncio.Event) -> None:
+    async with admission.heavy(namespace, deadline=None):
+        order.append(namespace)
+        await gate.wait()
+
+
+async def test_a_tenant_holds_at_most_its_heavy_tickets_and_others_are_not_held_up() -> None:
+    admission = Admission(slots=4, memory_bytes=1000, heavy_bytes=1000, tenant_heavy=2)
+    order: list[str] = []
+    gates = {name: asyncio.Event() for name in ("a1", "a2", "a3", "b1")}
+    tasks = {
+        name: asyncio.create_task(hold_ticket(admission, name[0], order, gate))
+        for name, gate in gates.items()
+    }
+    await settle()
+    assert order == ["a", "a", "b"] and admission.tickets("a") == 2  # a's third waits, b's is granted
+    gates["a2"].set()
+    await settle()
+    assert order == ["a", "a", "b", "a"] and admission.tickets("a") == 2  # handed to a's next waiter
+    for gate in gates.values():
+        gate.set()
+    await asyncio.gather(*tasks.values())
+    assert admission.tickets("a") == admission.tickets("b") == 0 and not admission._ticket_waiters
+
+
+async def test_a_ticket_waiter_past_its_deadline_or_whose_caller_left_gives_its_place_back() -> None:
+    admission = Admission(slots=4, memory_bytes=1000, heavy_bytes=1000, tenant_heavy=1)
+    gate = asyncio.Event()
+    order: list[str] = []
+    holder = asyncio.create_task(hold_ticket(admission, "a", order, gate))
+    await settle()
+    with pytest.raises(DeadlineExceeded, match="heavy work"):
+        async with admission.heavy("a", deadline=time.monotonic() + 0.01):
+            pass
+    leaving = asyncio.create_task(hold_ticket(admission, "a", order, gate))
+    await settle()
+    leaving.cancel()
+    await settle()
+    gate.set()
+    await holder
+    assert order == ["a"] and admission.tickets("a") == 0 and not admission._ticket_waiters
+
+
+async def test_without_a_tenant_cap_tickets_are_free() -> None:
+    admission = Admission(slots=1, memory_bytes=10, heavy_bytes=10)
+    async with admission.heavy("a", deadline=None), admission.heavy("a", deadline=None):
+        assert admission.tickets("a") == 0

@@ -8,6 +8,12 @@ cannot starve another's, and *heavy* computations (estimated memory at least ``h
 hold the last free slot, so small requests keep flowing behind large ones of the same tenant. A full
 queue answers ``Overloaded`` at once (429 / RESOURCE_EXHAUSTED: retry with back-off); a waiter whose
 deadline passes gets ``DeadlineExceeded``; a waiter whose caller leaves is simply removed.
+
+Per tenant, CPU-heavy *requests* (a body large enough to be parsed off the loop, or an estimated cost
+that is heavy) hold one of at most ``tenant_heavy`` tickets while any of their stages (hashing,
+parsing, computing, encoding) runs in a worker thread (``heavy``: a queue per tenant, first come first
+served). With ``tenant_heavy`` below the worker count, one tenant's million-row requests can never
+hold every worker thread: another tenant's small request always finds one free.
 """
 
 from __future__ import annotations
@@ -35,7 +41,15 @@ class _Waiter:
 class Admission:
     """Grants computations their slot and memory; ``admit`` is the only entry point."""
 
-    def __init__(self, *, slots: int, memory_bytes: int, heavy_bytes: int, max_waiting: int = 1000) -> None:
+    def __init__(
+        self,
+        *,
+        slots: int,
+        memory_bytes: int,
+        heavy_bytes: int,
+        max_waiting: int = 1000,
+        tenant_heavy: int = 0,
+    ) -> None:
         self.slots = max(1, slots)
         self.memory_bytes = memory_bytes
         self.heavy_bytes = heavy_bytes
@@ -45,6 +59,11 @@ class Admission:
         self.memory_in_use = 0
         self._queues: OrderedDict[str, deque[_Waiter]] = OrderedDict()
         self._waiting = 0
+        # Heavy tickets per tenant (0: no cap): held now, and the waiters in order (entries of tenants
+        # holding none and waiting for none are dropped, so memory follows the busy tenants).
+        self.tenant_heavy = max(0, tenant_heavy)
+        self._tickets: dict[str, int] = {}
+        self._ticket_waiters: dict[str, deque[asyncio.Future[None]]] = {}
 
     @property
     def waiting(self) -> int:
@@ -62,7 +81,68 @@ class Admission:
         finally:
             self._release(cost)
 
+    def is_heavy(self, cost: Cost) -> bool:
+        """Whether a computation of ``cost`` is heavy (its estimated memory is at least ``heavy_bytes``)."""
+        return self._heavy(cost)
+
+    def tickets(self, namespace: str) -> int:
+        """Heavy tickets ``namespace`` holds now."""
+        return self._tickets.get(namespace, 0)
+
+    @asynccontextmanager
+    async def heavy(self, namespace: str, *, deadline: float | None) -> AsyncIterator[None]:
+        """Hold one of ``namespace``'s ``tenant_heavy`` heavy tickets for the body of the ``async with``."""
+        if not self.tenant_heavy:
+            yield
+            return
+        held = self._tickets.get(namespace, 0)
+        if held < self.tenant_heavy and namespace not in self._ticket_waiters:
+            self._tickets[namespace] = held + 1
+        else:
+            await self._wait_ticket(namespace, deadline)
+        try:
+            yield
+        finally:
+            self._release_ticket(namespace)
+
     # ------------------------------------------------------------------ internals
+    async def _wait_ticket(self, namespace: str, deadline: float | None) -> None:
+        waiting = self._waiting + sum(len(q) for q in self._ticket_waiters.values())
+        if waiting >= self.max_waiting:
+            raise Overloaded(f"{waiting} computations are already waiting; retry with back-off")
+        granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._ticket_waiters.setdefault(namespace, deque()).append(granted)
+        timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+        try:
+            await asyncio.wait_for(asyncio.shield(granted), timeout)
+        except BaseException as exc:
+            if granted.done() and not granted.cancelled():
+                self._release_ticket(namespace)  # handed over just as the caller left: pass it on
+            else:
+                granted.cancel()
+                queue = self._ticket_waiters.get(namespace)
+                if queue is not None and granted in queue:
+                    queue.remove(granted)
+                    if not queue:
+                        del self._ticket_waiters[namespace]
+            if isinstance(exc, TimeoutError):
+                raise DeadlineExceeded("deadline passed while waiting for the tenant's heavy work") from None
+            raise
+
+    def _release_ticket(self, namespace: str) -> None:
+        """Hand the ticket to the tenant's next waiter, or give it back."""
+        queue = self._ticket_waiters.get(namespace)
+        if queue:
+            queue.popleft().set_result(None)
+            if not queue:
+                del self._ticket_waiters[namespace]
+            return
+        held = self._tickets[namespace] - 1
+        if held:
+            self._tickets[namespace] = held
+        else:
+            del self._tickets[namespace]
+
     def _heavy(self, cost: Cost) -> bool:
         return cost.memory_bytes >= self.heavy_bytes
 

@@ -96,6 +96,12 @@ class InProcess:
         self, name: str, body: bytes, codec: Codec, ctx: Context, *, digest: str | None = None
     ) -> bytes:
         big = len(body) >= OFF_LOOP_BYTES
+        with self.ops.heavy_request(big):  # a large body's stages take its tenant's heavy tickets
+            return await self._answer(name, body, codec, ctx, digest, big=big)
+
+    async def _answer(
+        self, name: str, body: bytes, codec: Codec, ctx: Context, digest: str | None, *, big: bool
+    ) -> bytes:
         if digest is None:
             digest = await self.ops.run(body_digest, body, ctx=ctx) if big else body_digest(body)
         with self.stages.span("curation.lookup"):
@@ -149,14 +155,16 @@ class InProcess:
 
     async def answer_stream(self, name: str, chunks: Sequence[bytes], codec: Codec, ctx: Context) -> bytes:
         chunk_type = self.ops.spec(name).request_type
-        with self.stages.span("curation.decode"):
-            if sum(len(chunk) for chunk in chunks) >= OFF_LOOP_BYTES:
-                messages = await self.ops.run(_decode_all, codec, chunks, chunk_type, ctx=ctx)
-            else:
-                messages = _decode_all(codec, chunks, chunk_type)
-        with self.stages.span("curation.compute"):
-            response = await self.ops.dispatch_stream(name, messages, ctx)
-        return await self._encode(codec, response, ctx)
+        big = sum(len(chunk) for chunk in chunks) >= OFF_LOOP_BYTES
+        with self.ops.heavy_request(big):
+            with self.stages.span("curation.decode"):
+                if big:
+                    messages = await self.ops.run(_decode_all, codec, chunks, chunk_type, ctx=ctx)
+                else:
+                    messages = _decode_all(codec, chunks, chunk_type)
+            with self.stages.span("curation.compute"):
+                response = await self.ops.dispatch_stream(name, messages, ctx)
+            return await self._encode(codec, response, ctx)
 
     def cancel_running(self, reason: str) -> None:
         self.ops.cancel_running(reason)

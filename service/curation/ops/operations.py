@@ -8,10 +8,11 @@ loop stays free for health checks. Identical requests in flight at the same time
 
 Cost: a request's estimated cost (``OperationSpec.cost``) is checked against the per-request budget,
 then the computation waits for admission (``curation.ops.admission``: memory budget for concurrent work,
-fair queue per tenant). Cancellation: every computation runs under a ``CancelToken`` (the core calls
-``checkpoint()`` in its long loops); the token is cancelled when the caller's deadline passes, when the
-caller leaves (for a shared computation: when its last caller leaves) and at shutdown, so the worker is
-free again within one checkpoint interval.
+fair queue per tenant; a CPU-heavy request's stages in worker threads hold one of its tenant's heavy
+tickets, so one tenant never holds every worker). Cancellation: every computation runs under a
+``CancelToken`` (the core calls ``checkpoint()`` in its long loops); the token is cancelled when the
+caller's deadline passes, when the caller leaves (for a shared computation: when its last caller leaves)
+and at shutdown, so the worker is free again within one checkpoint interval.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -79,6 +80,10 @@ AnySpec = OperationSpec[Any, Any, Any]
 
 # True inside a request that already holds its admission grant (a direct operation calling ``cached``).
 _ADMITTED: ContextVar[bool] = ContextVar("curation_admitted", default=False)
+# True inside a CPU-heavy request (a large body, or a heavy estimated cost): its stages in worker threads
+# take one of its tenant's heavy tickets (``Admission.heavy``); and True while one is held.
+_HEAVY: ContextVar[bool] = ContextVar("curation_heavy", default=False)
+_TICKET: ContextVar[bool] = ContextVar("curation_ticket", default=False)
 
 
 def _is_big(request: Message, body_size: int | None) -> bool:
@@ -189,6 +194,7 @@ class Operations:
                 memory_bytes=settings.admission_memory_bytes // share,
                 heavy_bytes=settings.max_request_memory_bytes // 16,
                 max_waiting=settings.max_waiting,
+                tenant_heavy=settings.tenant_heavy,
             ),
             store=store,
             envelopes=envelopes,
@@ -251,6 +257,10 @@ class Operations:
         and the computation stops at its next checkpoint; the caller is not kept waiting for that."""
         if self._closed:
             raise Unavailable("the service is shutting down")
+        async with self._ticket(ctx):
+            return await self._run(fn, *args, ctx=ctx)
+
+    async def _run(self, fn: Callable[..., T], *args: Any, ctx: Context) -> T:
         if ctx.deadline is not None and ctx.deadline <= time.monotonic():
             raise DeadlineExceeded("deadline passed before the computation started")
         token = CancelToken(ctx.deadline)
@@ -292,6 +302,36 @@ class Operations:
             raise Cancelled(stopped.result())
         raise DeadlineExceeded("deadline passed before the answer was ready")
 
+    # ------------------------------------------------------------------ heavy requests
+    @staticmethod
+    @contextlib.contextmanager
+    def heavy_request(heavy: bool = True) -> Iterator[None]:
+        """Mark the request handled in the block as CPU-heavy (when ``heavy``): from here on its stages in
+        worker threads each hold one of its tenant's heavy tickets (``Admission.heavy``)."""
+        if not heavy or _HEAVY.get():
+            yield
+            return
+        reset = _HEAVY.set(True)
+        try:
+            yield
+        finally:
+            _HEAVY.reset(reset)
+
+    def _ticket(self, ctx: Context) -> Any:
+        """One of the tenant's heavy tickets for a heavy request's stage (none again if it holds one)."""
+        if not _HEAVY.get() or _TICKET.get() or not self.admission.tenant_heavy:
+            return contextlib.nullcontext()
+        return self._hold_ticket(ctx)
+
+    @contextlib.asynccontextmanager
+    async def _hold_ticket(self, ctx: Context) -> AsyncIterator[None]:
+        async with self.admission.heavy(ctx.namespace, deadline=ctx.deadline):
+            reset = _TICKET.set(True)
+            try:
+                yield
+            finally:
+                _TICKET.reset(reset)
+
     # ------------------------------------------------------------------ dispatch
     async def dispatch(
         self,
@@ -318,8 +358,9 @@ class Operations:
                 request, cost = await self.run(self._prepare, spec, request, ctx=ctx)
             else:
                 request, cost = self._prepare(spec, request)
-            async with self._admitted(ctx, cost):
-                response: Message = await spec.handle(self, request, ctx)
+            with self.heavy_request(self.admission.is_heavy(cost)):
+                async with self._admitted(ctx, cost):
+                    response: Message = await spec.handle(self, request, ctx)
             return self._signed(spec, response, ctx)
         assert spec.evaluate is not None and spec.respond is not None and spec.payload_type is not None
         # A large request is prepared and keyed in a worker thread: its cost reads every string's
@@ -331,9 +372,16 @@ class Operations:
             request, cost, digest = self._keyed(spec, request, ctx.namespace, known)
         self._check_token(spec, request, ctx, digest)
         evaluate = spec.evaluate
-        payload, info = await self._cached(
-            name, digest, lambda: evaluate(request), spec.payload_type, ctx, version=spec.version, cost=cost
-        )
+        with self.heavy_request(self.admission.is_heavy(cost)):
+            payload, info = await self._cached(
+                name,
+                digest,
+                lambda: evaluate(request),
+                spec.payload_type,
+                ctx,
+                version=spec.version,
+                cost=cost,
+            )
         answer = self._signed(spec, spec.respond(payload, request, info), ctx)
         if body_digest is not None:
             await self._store_alias(
@@ -520,9 +568,11 @@ class Operations:
     ) -> M:
         """A shared computation: admitted, run, timed and stored. It has no deadline of its own: every
         caller waits with its own, and the last one to leave cancels it."""
-        async with self._admitted(Context(ctx.namespace, ctx.request_id), cost):
+        shared = Context(ctx.namespace, ctx.request_id)
+        # A heavy request's ticket before its slot: a slot is never held idle waiting for a ticket.
+        async with self._ticket(shared), self._admitted(shared, cost):
             started = time.perf_counter()
-            payload = await self.run(compute, ctx=Context(ctx.namespace, ctx.request_id))
+            payload = await self.run(compute, ctx=shared)
         self._observer.observe_compute(name, time.perf_counter() - started)
         await store(payload)
         return payload

@@ -38,9 +38,12 @@ def build_store(settings: Settings, observer: CacheObserver | None = None) -> St
             failure_threshold=settings.redis_failure_threshold,
             cooldown_seconds=settings.redis_cooldown_seconds,
             observer=observer,
+            tenant_max_bytes=settings.tenant_stored_bytes,
         )
     else:
-        store = MemoryStore(max_bytes=settings.store_memory_bytes)
+        store = MemoryStore(
+            max_bytes=settings.store_memory_bytes, tenant_max_bytes=settings.tenant_stored_bytes
+        )
     log.info("store backend chosen", extra=store.describe())
     return store
 

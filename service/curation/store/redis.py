@@ -15,12 +15,20 @@ a script's first write when it is out of memory, so an OOM also changes nothing.
 script too, so the counter always matches the data. Failures go through ``RedisLink`` (breaker,
 timeouts) and are raised: ``Unavailable``, or ``StorageFull`` when Redis itself is out of memory.
 Single Redis only (not Cluster): a put's keys and the counter are touched by one script.
+
+Per tenant, the same scripts keep the bytes of its embeddings (keys ``{tenant}:emb:...``) in a counter of
+its own (``curation-store:#tenant:{tenant}``), updated in the same atomic step as the data it counts, so it
+survives restarts and is shared by every replica, and a put over ``CURATION_TENANT_STORED_BYTES`` changes
+nothing. (Summing a tenant's keys instead would cost a scan of all of them on every put, and could not be
+checked atomically with the write.) The counter is kept whether or not a cap is set, so turning the cap on
+later finds it right; embeddings stored by a version without it count from their first put after.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from functools import partial
 from typing import Any, Final, NoReturn, TypeVar
@@ -30,7 +38,7 @@ from redis.exceptions import OutOfMemoryError
 from curation.cache.base import CacheObserver
 from curation.cache.redis import RedisFailure, RedisLink
 from curation.errors import StorageFull, Unavailable
-from curation.store.base import entry_size
+from curation.store.base import entry_size, tenant_full, tenant_of
 
 __all__ = ["KEY_PREFIX", "RedisStore"]
 
@@ -40,6 +48,7 @@ KEY_PREFIX: Final = "curation-store:"
 # Internal keys use "#", which no namespace (NAME_PATTERN) contains.
 _USED: Final = KEY_PREFIX + "#used"
 _STAGE: Final = KEY_PREFIX + "#stage:"
+_TENANT: Final = KEY_PREFIX + "#tenant:"
 # Staged values outlive any put; a put that died half-way leaves them to expire.
 STAGING_TTL_SECONDS: Final = 3600
 # Items per pipeline or script call, and bytes per staging pipeline.
@@ -70,12 +79,25 @@ for j, e in ipairs(ends) do
   first = e + 1
 end
 local delta = tonumber(ARGV[5])
+local tenants = {}
+for t, n in string.gmatch(ARGV[6], "([^\\n=]+)=(%d+)") do tenants[t] = tonumber(n) end
+local cap = tonumber(ARGV[7])
 for i, k in ipairs(names) do
   local old = redis.call('STRLEN', k)
-  if old > 0 or redis.call('EXISTS', k) == 1 then delta = delta - #k - old end
+  if old > 0 or redis.call('EXISTS', k) == 1 then
+    delta = delta - #k - old
+    local t = string.match(k, TENANT_PATTERN)
+    if t then tenants[t] = tenants[t] - #k - old end
+  end
 end
 local used = tonumber(redis.call('GET', KEYS[1]) or '0')
 if delta > 0 and used + delta > budget then return {-1, used, delta} end
+if cap > 0 then
+  for t, d in pairs(tenants) do
+    local held = tonumber(redis.call('GET', TENANT_KEY .. t) or '0')
+    if d > 0 and held + d > cap then return {-2, held, d, t} end
+  end
+end
 local j, e = 1, ends[1]
 for i, k in ipairs(names) do
   if i > e then j = j + 1; e = ends[j] end
@@ -83,21 +105,37 @@ for i, k in ipairs(names) do
 end
 for n = 1, #ends do redis.call('UNLINK', stage .. n) end
 redis.call('INCRBY', KEYS[1], delta)
+for t, d in pairs(tenants) do count_tenant(t, d) end
 return {1, used + delta, delta}
 """
 
 _DELETE: Final = """
 local freed, n = 0, 0
+local tenants = {}
 for i = 1, #ARGV do
   local k = ARGV[i]
   if redis.call('EXISTS', k) == 1 then
-    freed = freed + #k + redis.call('STRLEN', k)
+    local size = #k + redis.call('STRLEN', k)
+    freed = freed + size
+    local t = string.match(k, TENANT_PATTERN)
+    if t then tenants[t] = (tenants[t] or 0) - size end
     redis.call('UNLINK', k)
     n = n + 1
   end
 end
 if n > 0 then redis.call('DECRBY', KEYS[1], freed) end
+for t, d in pairs(tenants) do count_tenant(t, d) end
 return n
+"""
+
+# What both scripts share: which keys count against a tenant's cap (``curation.store.base.tenant_of``) and
+# its counter's update (a counter at zero or below - embeddings stored before counters - is dropped).
+_TENANTS: Final = """
+local TENANT_PATTERN = '^curation%-store:([^:#][^:]*):emb:'
+local TENANT_KEY = 'curation-store:#tenant:'
+local function count_tenant(t, d)
+  if d ~= 0 and redis.call('INCRBY', TENANT_KEY .. t, d) <= 0 then redis.call('DEL', TENANT_KEY .. t) end
+end
 """
 
 
@@ -119,11 +157,15 @@ class RedisStore:
         cooldown_seconds: float = 5.0,
         observer: CacheObserver | None = None,
         name: str = "redis-store",
+        tenant_max_bytes: int = 0,
     ) -> None:
         if max_bytes < 1:
             raise ValueError(f"max_bytes must be >= 1, got {max_bytes}")
+        if tenant_max_bytes < 0:
+            raise ValueError(f"CURATION_TENANT_STORED_BYTES must be >= 0, got {tenant_max_bytes}")
         self.name = name
         self.max_bytes = max_bytes
+        self.tenant_max_bytes = tenant_max_bytes
         self.link = RedisLink(
             url,
             connect_timeout=connect_timeout,
@@ -134,8 +176,8 @@ class RedisStore:
             observer=observer,
             name=name,
         )
-        self._commit = self.link.client.register_script(_COMMIT)
-        self._delete = self.link.client.register_script(_DELETE)
+        self._commit = self.link.client.register_script(_TENANTS + _COMMIT)
+        self._delete = self.link.client.register_script(_TENANTS + _DELETE)
 
     def _key(self, key: str) -> str:
         if "\n" in key or key.startswith("#"):
@@ -171,12 +213,24 @@ class RedisStore:
         value = await self._call("read its budget", lambda: self.link.client.get(_USED))
         return int(value or 0)
 
+    async def tenant_used_bytes(self, tenant: str) -> int:
+        """Bytes of embeddings ``tenant`` keeps (what its cap is checked against)."""
+        value = await self._call("read its budget", lambda: self.link.client.get(_TENANT + tenant))
+        return int(value or 0)
+
     # ------------------------------------------------------------------ writes
     async def put_many(self, items: Mapping[str, bytes]) -> None:
         if not items:
             return
         names = [self._key(k) for k in items]
-        needed = sum(entry_size(k, v) for k, v in zip(names, items.values(), strict=True))
+        needed = 0
+        by_tenant: defaultdict[str, int] = defaultdict(int)
+        for key, name, value in zip(items, names, items.values(), strict=True):
+            size = entry_size(name, value)
+            needed += size
+            if (tenant := tenant_of(key)) is not None:
+                by_tenant[tenant] += size
+        tenants = "\n".join(f"{t}={n}" for t, n in by_tenant.items())
         if needed > self.max_bytes:  # these keys alone would be over the budget, whatever they replace
             raise StorageFull(
                 f"this put needs {needed:,} bytes, over the store's whole budget of {self.max_bytes:,} "
@@ -190,7 +244,16 @@ class RedisStore:
             result: list[Any] = await self._call(
                 "store data",
                 lambda: self._commit(
-                    keys=[_USED], args=[self.max_bytes, stage, listing, ",".join(map(str, ends)), needed]
+                    keys=[_USED],
+                    args=[
+                        self.max_bytes,
+                        stage,
+                        listing,
+                        ",".join(map(str, ends)),
+                        needed,
+                        tenants,
+                        self.tenant_max_bytes,
+                    ],
                 ),
                 keys=len(names),
                 size=needed,
@@ -202,6 +265,9 @@ class RedisStore:
         if status == 1:
             return
         await self._drop_staged(stage, len(ends))
+        if status == -2:
+            tenant = result[3].decode() if isinstance(result[3], bytes) else str(result[3])
+            raise tenant_full(tenant, int(result[1]), self.tenant_max_bytes, int(result[2]))
         if status == -1:
             raise StorageFull(
                 f"the store holds {int(result[1]):,} of its {self.max_bytes:,} bytes; this put needs "
@@ -287,6 +353,7 @@ class RedisStore:
             "endpoint": self.link.endpoint,
             "breaker": self.link.breaker.state,
             "max_bytes": str(self.max_bytes),
+            "tenant_max_bytes": str(self.tenant_max_bytes),
         }
 
 
