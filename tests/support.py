@@ -81,6 +81,12 @@ class DictCache:
     async def delete(self, key: str) -> None:
         self.data.pop(key, None)
 
+    async def delete_prefix(self, prefix: str) -> int:
+        doomed = [key for key in self.data if key.startswith(prefix)]
+        for key in doomed:
+            del self.data[key]
+        return len(doomed)
+
     async def ping(self) -> bool:
         return True
 

@@ -22,7 +22,7 @@ UNARY = {name: md for name, md in all_methods().items() if not (md.client_stream
 
 
 def test_every_public_rpc_is_found() -> None:
-    assert len(UNARY) == 13 and all(name.startswith("curation.v1.") for name in all_methods())
+    assert len(UNARY) == 14 and all(name.startswith("curation.v1.") for name in all_methods())
 
 
 @pytest.mark.parametrize("name", sorted(UNARY))
@@ -71,8 +71,10 @@ def _level(md: MethodDescriptor) -> str:
 def test_every_rpc_declares_whether_it_is_safe_to_retry() -> None:
     levels = {name.rsplit("/", 1)[1]: _level(md) for name, md in all_methods().items()}
     assert "IDEMPOTENCY_UNKNOWN" not in levels.values()
-    # Puts and deletes change state (the same state again when repeated); the rest only compute or read.
+    # Puts, deletes and the flush change state (the same state again when repeated); the rest only
+    # compute or read.
     assert {name for name, level in levels.items() if level == "IDEMPOTENT"} == {
+        "FlushCache",
         "PutEmbeddings",
         "DeleteEmbeddings",
         "FitLabelModel",

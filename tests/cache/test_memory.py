@@ -191,3 +191,20 @@ def test_matches_a_reference_lru(ops: list[tuple[str, str, int]]) -> None:
             model[:] = [e for e in model if e[0] != key]
         assert cache.size_bytes == model_bytes() <= 50
         assert list(cache._entries) == [k for k, _, _ in model]
+
+
+async def test_delete_prefix_removes_one_tenant_and_frees_its_bytes() -> None:
+    cache = MemoryCache(max_bytes=1 << 20, max_entry_bytes=1 << 10)
+    for i in range(2500):  # more than one batch
+        await cache.set(f"curation:a:op:v1:{i}", b"x" * 10, ttl_seconds=60)
+    await cache.set("curation:a-dev:op:v1:0", b"y", ttl_seconds=60)
+    await cache.set("curation:ab:op:v1:0", b"z", ttl_seconds=60)
+    kept = cache.size_bytes - 2500 * (len("curation:a:op:v1:") + 10) - sum(len(str(i)) for i in range(2500))
+    assert await cache.delete_prefix("curation:a:") == 2500
+    assert len(cache) == 2 and cache.size_bytes == kept
+    assert (
+        await cache.get("curation:a-dev:op:v1:0") == b"y" and await cache.get("curation:ab:op:v1:0") == b"z"
+    )
+    assert await cache.delete_prefix("curation:a:") == 0  # idempotent
+    with pytest.raises(ValueError, match="ends with ':'"):
+        await cache.delete_prefix("curation:a")

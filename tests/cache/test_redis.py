@@ -17,6 +17,7 @@ import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from curation.cache import CircuitBreaker, RedisCache
+from curation.errors import Unavailable
 
 pytestmark = pytest.mark.redis
 
@@ -272,3 +273,31 @@ async def test_pinned_client_options(refused_url: str, make_cache: MakeCache) ->
     assert retry._backoff.compute(1) == 0
     assert cache._pool.max_connections == 32
     assert cache.call_timeout > FAST["socket_timeout"]
+
+
+async def test_delete_prefix_scans_in_batches_and_keeps_other_keys(
+    redis_server: Any, make_cache: MakeCache
+) -> None:
+    cache = make_cache(redis_server.url)
+    async with asyncio.timeout(BOUND * 4):
+        assert (
+            await cache.set_many({f"curation:a:op:v1:{i}": b"x" for i in range(2500)}, ttl_seconds=60) == 2500
+        )
+        others = {"curation:a-dev:op:v1:0": b"y", "curation:ab:x": b"y", "curation-store:a:model:0": b"y"}
+        assert await cache.set_many(others, ttl_seconds=60) == 3
+        await cache.set("curation:a*:op", b"glob", ttl_seconds=60)  # a pattern character is literal
+        assert await cache.delete_prefix("curation:a:") == 2500
+        assert await cache.get_many(list(others)) == [b"y", b"y", b"y"]
+        assert await cache.get("curation:a*:op") == b"glob"
+        assert await cache.delete_prefix("curation:a:") == 0
+    stats = redis_server.command("INFO", "commandstats")
+    assert b"cmdstat_scan:" in stats and b"cmdstat_keys:" not in stats  # SCAN only, never KEYS
+
+
+async def test_delete_prefix_against_a_dead_redis_is_unavailable(
+    make_cache: MakeCache, refused_url: str
+) -> None:
+    cache = make_cache(refused_url)
+    async with asyncio.timeout(BOUND):
+        with pytest.raises(Unavailable, match="could not be flushed"):
+            await cache.delete_prefix("curation:a:")

@@ -44,7 +44,7 @@ async def test_fit_keeps_the_model_in_the_store_and_delete_frees_it() -> None:
     cache, store = DictCache(), MemoryStore(max_bytes=1 << 20)
     seam = Operations(ops.SPECS, cache, workers=1, store=store, local_bytes=0)
     fitted = await answer(seam, ops.FIT, FIT, pb.FitLabelModelResponse, CTX)
-    assert await store.get(model_key("team-b", fitted.model_id)) is not None
+    assert await store.get(model_key("team-b", fitted.cache.key_digest)) is not None
     cache.data.clear()  # the cache forgets everything: predictions still work
     assert (await predict(seam, fitted.model_id)).predictions == fitted.predictions
     deleted = await answer(
@@ -65,7 +65,8 @@ async def test_fit_keeps_the_model_in_the_store_and_delete_frees_it() -> None:
         CTX,
     )
     assert not again.deleted
-    # Fitting the same request again gives the same ID (the cache key digest) and keeps the model again.
+    # Fitting the same request again gives the same ID (the cache key digest, bound to the tenant) and
+    # keeps the model again.
     refit = await answer(seam, ops.FIT, FIT, pb.FitLabelModelResponse, CTX)
     assert refit.model_id == fitted.model_id
     assert (await predict(seam, fitted.model_id)).predictions == fitted.predictions
@@ -82,7 +83,7 @@ async def test_a_model_altered_in_the_store_is_refused() -> None:
     store = MemoryStore(max_bytes=1 << 20)
     seam = Operations(ops.SPECS, DictCache(), workers=1, store=store, local_bytes=0)
     fitted = await answer(seam, ops.FIT, FIT, pb.FitLabelModelResponse, CTX)
-    key = model_key("team-b", fitted.model_id)
+    key = model_key("team-b", fitted.cache.key_digest)
     raw = await store.get(key)
     assert raw is not None
     envelope = cache_pb2.CacheEnvelope.FromString(raw)

@@ -13,6 +13,7 @@ from curation.errors import InvalidArgument, NotFound
 from curation.ops import Context, Operations
 from curation.ops import labeling as ops
 from curation.ops.labeling import label_model
+from curation.ops.labeling.models import model_digest
 from curation.v1 import labeling_pb2 as pb
 from tests.support import DictCache, answer
 from tests.synth.label_model import synthetic_votes
@@ -207,7 +208,8 @@ async def test_fit_then_predict_by_id_and_cache_hits() -> None:
     first = await answer(seam, ops.FIT, fit_req, pb.FitLabelModelResponse, ctx)
     again = await answer(seam, ops.FIT, fit_req, pb.FitLabelModelResponse, ctx)
     assert not first.cache.cached and again.cache.cached
-    assert first.model_id == first.cache.key_digest == again.model_id
+    assert first.model_id == again.model_id  # the same model, bound to the same tenant
+    assert model_digest(seam, ctx.namespace, first.model_id) == first.cache.key_digest
     pred = await answer(
         seam,
         ops.PREDICT,
@@ -327,7 +329,7 @@ async def test_rest_round_trip_matches_the_seam() -> None:
             r = await client.post("/v1/label-model:fit", content=json_format.MessageToJson(fit_req))
             assert r.status_code == 200, r.text
             fitted = json_format.Parse(r.text, pb.FitLabelModelResponse())
-            assert fitted.model_id == fitted.cache.key_digest
+            assert model_digest(rt.ops, "default", fitted.model_id) == fitted.cache.key_digest
             assert fitted.predictions == direct.predictions
             assert list(fitted.parameters) == list(direct.parameters)
             pred_req = pb.PredictLabelModelRequest(model_id=fitted.model_id, label_matrix=_matrix(data.L))

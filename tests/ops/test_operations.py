@@ -14,6 +14,7 @@ from curation.internal.v1 import cache_pb2
 from curation.internal.v1 import classification_pb2 as ipb
 from curation.ops import BodyFormat, Context, Cost, Operations, OperationSpec
 from curation.ops.keys import body_digest, key_digest, storage_key
+from curation.ops.paging import encode_page_token
 from curation.v1 import classification_pb2 as pb
 from curation.v1 import common_pb2
 from tests.support import DictCache, answer
@@ -44,7 +45,9 @@ def respond(
     payload: ipb.ClassificationEvaluation, request: pb.ScoreClassificationRequest, info: common_pb2.CacheInfo
 ) -> pb.ScoreClassificationResponse:
     return pb.ScoreClassificationResponse(
-        summary=payload.summary, cache=info, next_page_token=request.page_token or "first"
+        summary=payload.summary,
+        cache=info,
+        next_page_token=request.page_token or encode_page_token(info.key_digest, 1),
     )
 
 
@@ -91,11 +94,12 @@ async def test_paging_fields_are_not_part_of_the_key() -> None:
     c = Counting()
     ops, _ = make(c)
     first = await answer(ops, NAME, request(), pb.ScoreClassificationResponse, Context())
+    token = first.next_page_token
     paged = await answer(
-        ops, NAME, request(page_size=5, page_token="t"), pb.ScoreClassificationResponse, Context()
+        ops, NAME, request(page_size=5, page_token=token), pb.ScoreClassificationResponse, Context()
     )
     assert paged.cache.cached and paged.cache.key_digest == first.cache.key_digest
-    assert paged.next_page_token == "t"
+    assert paged.next_page_token == token
 
 
 async def test_namespace_and_content_change_the_key() -> None:
@@ -179,14 +183,15 @@ async def test_deadline_gives_deadline_exceeded_and_writes_nothing() -> None:
 async def test_body_fast_path_answers_a_byte_identical_body_without_evaluating() -> None:
     c = Counting()
     ops, _ = make(c)
-    body = b'{"asset_ids": ["a", "b"], "page_token": "p"}'
+    token = (await ops.dispatch(NAME, request(), Context())).next_page_token  # type: ignore[attr-defined]
+    body = b'{"asset_ids": ["a", "b"], "page_token": "%s"}' % token.encode()
     assert await ops.dispatch_body(NAME, Context(), body_digest(body)) is None
-    first = await ops.dispatch(NAME, request(page_token="p"), Context(), body_digest=body_digest(body))
+    first = await ops.dispatch(NAME, request(page_token=token), Context(), body_digest=body_digest(body))
     assert isinstance(first, pb.ScoreClassificationResponse)
     again = await ops.dispatch_body(NAME, Context(), body_digest(body))
     assert isinstance(again, pb.ScoreClassificationResponse) and again.cache.cached
     assert again.cache.key_digest == first.cache.key_digest
-    assert again.next_page_token == "p"  # the body's paging fields were kept
+    assert again.next_page_token == token  # the body's paging fields were kept
     assert await ops.dispatch_body(NAME, Context(namespace="other"), body_digest(body)) is None
     assert c.calls == 1
 

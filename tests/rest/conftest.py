@@ -11,6 +11,7 @@ import pytest
 from curation.errors import InvalidArgument
 from curation.internal.v1 import classification_pb2 as ipb
 from curation.ops import OperationSpec
+from curation.ops.paging import encode_page_token
 from curation.rest import create_app
 from curation.settings import Settings
 from curation.v1 import classification_pb2 as pb
@@ -55,8 +56,14 @@ class FakeScoring:
 def respond(
     payload: ipb.ClassificationEvaluation, request: pb.ScoreClassificationRequest, info: common_pb2.CacheInfo
 ) -> pb.ScoreClassificationResponse:
+    # A page size asks for pages: the first answer carries a token (the seam binds it to the tenant),
+    # a later one echoes the token it was given.
+    first = encode_page_token(info.key_digest, 1) if request.page_size else ""
     return pb.ScoreClassificationResponse(
-        summary=payload.summary, warnings=payload.warnings, cache=info, next_page_token=request.page_token
+        summary=payload.summary,
+        warnings=payload.warnings,
+        cache=info,
+        next_page_token=request.page_token or first,
     )
 
 

@@ -19,7 +19,14 @@ from curation_client._base import (
     SyncStreamingBase,
 )
 from curation_client.rpc import Rpc
-from curation_client.v1 import classification_pb2, detection_pb2, embeddings_pb2, labeling_pb2, sampling_pb2
+from curation_client.v1 import (
+    admin_pb2,
+    classification_pb2,
+    detection_pb2,
+    embeddings_pb2,
+    labeling_pb2,
+    sampling_pb2,
+)
 
 __all__ = [
     "ANALYZE_LABELING_FUNCTIONS",
@@ -30,6 +37,7 @@ __all__ = [
     "DELETE_LABEL_MODEL",
     "FIND_NEAR_DUPLICATES",
     "FIT_LABEL_MODEL",
+    "FLUSH_CACHE",
     "GET_EMBEDDINGS",
     "PLAN",
     "PREDICT_LABEL_MODEL",
@@ -42,6 +50,19 @@ __all__ = [
     "SyncMethods",
     "SyncStreamingMethods",
 ]
+
+FLUSH_CACHE = Rpc(
+    service="curation.v1.AdminService",
+    name="FlushCache",
+    method="flush_cache",
+    request_type=admin_pb2.FlushCacheRequest,
+    response_type=admin_pb2.FlushCacheResponse,
+    http_method="POST",
+    http_path="/v1/cache:flush",
+    idempotent=True,
+    client_streaming=False,
+    page_field="",
+)
 
 SCORE_CLASSIFICATION = Rpc(
     service="curation.v1.DiagnosticsService",
@@ -226,6 +247,7 @@ PLAN = Rpc(
 )
 
 RPCS: tuple[Rpc[Any, Any], ...] = (
+    FLUSH_CACHE,
     SCORE_CLASSIFICATION,
     SCORE_DETECTION,
     SCORE_DETECTION_STREAM,
@@ -245,6 +267,22 @@ RPCS: tuple[Rpc[Any, Any], ...] = (
 
 class SyncMethods(SyncBase):
     """One blocking method per unary RPC (gRPC and REST)."""
+
+    def flush_cache(
+        self,
+        request: admin_pb2.FlushCacheRequest,
+        *,
+        timeout: float | None = None,
+        metadata: Metadata = (),
+        request_id: str | None = None,
+    ) -> admin_pb2.FlushCacheResponse:
+        """Remove every cache entry of the caller's tenant (cached results and the body aliases that point at
+        them) from the shared cache and every process's copies; never its stored data (embedding
+        collections, fitted label models). Other tenants' entries are untouched. Later requests recompute.
+
+        ``AdminService.FlushCache``; REST ``POST /v1/cache:flush``.
+        """
+        return self._invoke(FLUSH_CACHE, request, CallOptions(timeout, metadata, request_id))
 
     def score_classification(
         self,
@@ -487,6 +525,22 @@ class SyncMethods(SyncBase):
 
 class AsyncMethods(AsyncBase):
     """One awaitable method per unary RPC (gRPC and REST)."""
+
+    async def flush_cache(
+        self,
+        request: admin_pb2.FlushCacheRequest,
+        *,
+        timeout: float | None = None,
+        metadata: Metadata = (),
+        request_id: str | None = None,
+    ) -> admin_pb2.FlushCacheResponse:
+        """Remove every cache entry of the caller's tenant (cached results and the body aliases that point at
+        them) from the shared cache and every process's copies; never its stored data (embedding
+        collections, fitted label models). Other tenants' entries are untouched. Later requests recompute.
+
+        ``AdminService.FlushCache``; REST ``POST /v1/cache:flush``.
+        """
+        return await self._invoke(FLUSH_CACHE, request, CallOptions(timeout, metadata, request_id))
 
     async def score_classification(
         self,

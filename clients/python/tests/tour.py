@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from curation_client.v1 import admin_pb2 as admin_pb
 from curation_client.v1 import classification_pb2 as cls_pb
 from curation_client.v1 import detection_pb2 as det_pb
 from curation_client.v1 import embeddings_pb2 as emb_pb
@@ -179,4 +180,6 @@ def steps(tag: str) -> list[Step]:
             lambda _: emb_pb.DeleteEmbeddingsRequest(collection=collection, delete_collection=True),
             lambda r: r.collection_deleted,
         ),
+        # Last: the tour's results are cached in its namespace, so there is something to remove.
+        Step("FlushCache", lambda _: admin_pb.FlushCacheRequest(), lambda r: r.entries_removed > 0),
     ]

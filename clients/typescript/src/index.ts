@@ -15,6 +15,7 @@ export type { RestCurationClientOptions, Route } from "./rest.js";
 export { SERVICES } from "./services.js";
 export type { CurationMethods, ServiceClients, ServiceName } from "./services.js";
 
+export * from "./gen/curation/v1/admin_pb.js";
 export * from "./gen/curation/v1/classification_pb.js";
 export * from "./gen/curation/v1/common_pb.js";
 export * from "./gen/curation/v1/detection_pb.js";

@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Cache", "CacheObserver", "NullObserver", "check_ttl"]
+__all__ = ["DELETE_BATCH", "Cache", "CacheObserver", "NullObserver", "check_prefix", "check_ttl"]
+
+# Keys one step of ``Cache.delete_prefix`` collects and deletes at a time (a lock held or a command sent).
+DELETE_BATCH = 1000
 
 
 class CacheObserver(Protocol):
@@ -76,6 +79,12 @@ class Cache(Protocol):
         """Forget ``key`` (best effort)."""
         ...
 
+    async def delete_prefix(self, prefix: str) -> int:
+        """Forget every key starting with ``prefix`` (which ends with ``":"``), in bounded batches; the
+        number removed. The one call that reports a failure (``curation.errors.Unavailable``): it is an
+        operator's explicit request (a tenant's flush), which must not pass for done when it was not."""
+        ...
+
     async def ping(self) -> bool:
         """Whether the backend answers now."""
         ...
@@ -87,6 +96,13 @@ class Cache(Protocol):
     def describe(self) -> dict[str, str]:
         """Backend name and state for /readyz (never a credential)."""
         ...
+
+
+def check_prefix(prefix: str) -> str:
+    """A key prefix to delete by: non-empty and ending with ``":"``, so ``a:`` never reaches ``ab:``."""
+    if not prefix.endswith(":") or prefix == ":":
+        raise ValueError(f"a prefix is non-empty and ends with ':', got {prefix!r}")
+    return prefix
 
 
 def check_ttl(ttl_seconds: int) -> None:

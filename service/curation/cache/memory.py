@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
-from curation.cache.base import CacheObserver, NullObserver, check_ttl
+from curation.cache.base import DELETE_BATCH, CacheObserver, NullObserver, check_prefix, check_ttl
 
 __all__ = ["MemoryCache"]
 
@@ -105,6 +105,22 @@ class MemoryCache:
             if old is not None:
                 self._bytes -= old.size
 
+    def delete_prefix_sync(self, prefix: str) -> int:
+        """``delete_prefix`` for worker threads: the lock is held for one batch of keys at a time (a scan
+        of the keys, then deletes), never for the whole flush."""
+        check_prefix(prefix)
+        with self._lock:
+            matching = [key for key in self._entries if key.startswith(prefix)]
+        removed = 0
+        for start in range(0, len(matching), DELETE_BATCH):
+            with self._lock:
+                for key in matching[start : start + DELETE_BATCH]:
+                    old = self._entries.pop(key, None)
+                    if old is not None:
+                        self._bytes -= old.size
+                        removed += 1
+        return removed
+
     def clear(self) -> None:
         """Drop every entry."""
         with self._lock:
@@ -135,6 +151,9 @@ class MemoryCache:
 
     async def delete(self, key: str) -> None:
         self.delete_sync(key)
+
+    async def delete_prefix(self, prefix: str) -> int:
+        return self.delete_prefix_sync(prefix)
 
     async def ping(self) -> bool:
         return True

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from functools import partial
 from typing import Any, Final, TypeVar
 
 from redis.asyncio import BlockingConnectionPool, Redis
@@ -27,10 +29,11 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from curation.cache.base import CacheObserver, NullObserver, check_ttl
+from curation.cache.base import DELETE_BATCH, CacheObserver, NullObserver, check_prefix, check_ttl
 from curation.cache.breaker import CircuitBreaker
+from curation.errors import Unavailable
 
-__all__ = ["DEFAULT_MAX_CONNECTIONS", "RedisCache", "RedisFailure", "RedisLink"]
+__all__ = ["DEFAULT_MAX_CONNECTIONS", "RedisCache", "RedisFailure", "RedisLink", "glob_escape"]
 
 log = logging.getLogger("curation.cache")
 
@@ -68,6 +71,11 @@ def _client_options(connect_timeout: float, socket_timeout: float, max_connectio
         "timeout": socket_timeout,
         "client_name": "curation",
     }
+
+
+def glob_escape(text: str) -> str:
+    """``text`` matched literally by a Redis glob pattern (``SCAN MATCH``)."""
+    return re.sub(r"([\\*?\[\]])", r"\\\1", text)
 
 
 def _error_kind(error: BaseException) -> str:
@@ -287,6 +295,23 @@ class RedisCache:
 
     async def delete(self, key: str) -> None:
         await self._call(lambda: self._client.delete(key))
+
+    async def delete_prefix(self, prefix: str) -> int:
+        """``SCAN MATCH <prefix>*`` (never ``KEYS``: it blocks Redis for the whole keyspace) a batch at a
+        time, each batch ``UNLINK``ed (freed off Redis's main thread); a failure is ``Unavailable`` (the
+        keys already removed stay removed: a retry finishes the job)."""
+        pattern = glob_escape(check_prefix(prefix)) + "*"
+        cursor, removed = 0, 0
+        while True:
+            try:
+                scan = partial(self._client.scan, cursor, match=pattern, count=DELETE_BATCH)
+                cursor, keys = await self.link.call(scan)
+                if keys:
+                    removed += int(await self.link.call(partial(self._client.unlink, *keys)))
+            except RedisFailure as failure:
+                raise Unavailable(f"the cache could not be flushed: Redis {failure.kind}") from failure
+            if int(cursor) == 0:
+                return removed
 
     async def ping(self) -> bool:
         result = await self._call(self._client.ping)

@@ -37,10 +37,13 @@ from curation.ops.operation_spec import Context, Cost, Host, OperationSpec
 from curation.store.base import Store
 from curation.v1 import embeddings_pb2 as pb
 
-__all__ = ["SPECS", "EmbeddingStore", "decode_vectors"]
+__all__ = ["COLLECTION_NOT_FOUND", "SPECS", "EmbeddingStore", "decode_vectors"]
 
 SERVICE = "curation.v1.EmbeddingService"
 CHUNK = 10_000
+# The one answer to a collection the caller's tenant does not have (never created, deleted, or another
+# tenant's: collections are per tenant, and the message does not echo the name, so all read the same).
+COLLECTION_NOT_FOUND = "no such embedding collection (never created here, or deleted)"
 _DTYPES: dict[int, np.dtype[Any]] = {
     pb.EMBEDDING_DTYPE_FLOAT32: np.dtype("<f4"),
     pb.EMBEDDING_DTYPE_FLOAT16: np.dtype("<f2"),
@@ -101,7 +104,7 @@ class EmbeddingStore:
     async def require(self, collection: str) -> ipb.EmbeddingCollectionHeader:
         head = await self.header(collection)
         if head is None:
-            raise NotFound(f"no embedding collection {collection!r} (never created, or deleted)")
+            raise NotFound(COLLECTION_NOT_FOUND)
         return head
 
     async def _get_many(self, keys: list[str]) -> list[bytes | None]:
@@ -237,7 +240,7 @@ async def delete_embeddings(
     if request.delete_collection:
         dropped = await store.delete_collection(collection)
         if not dropped and not request.asset_ids:
-            raise NotFound(f"no embedding collection {collection!r}")
+            raise NotFound(COLLECTION_NOT_FOUND)
     elif not request.asset_ids:
         raise InvalidArgument("name asset_ids or set delete_collection", field="asset_ids")
     return pb.DeleteEmbeddingsResponse(deleted=deleted, collection_deleted=dropped)

@@ -21,6 +21,7 @@ __all__ = [
     "check_namespace",
     "key_digest",
     "storage_key",
+    "tenant_prefix",
 ]
 
 KEY_PREFIX = "curation"
@@ -102,7 +103,13 @@ def key_digest(
 
 def storage_key(namespace: str, operation: str, version: int, digest: str) -> str:
     """The key as stored: readable prefix (for operators and per-tenant scans) + the digest."""
-    return f"{KEY_PREFIX}:{namespace}:{operation}:v{version}:{digest}"
+    return f"{tenant_prefix(namespace)}{operation}:v{version}:{digest}"
+
+
+def tenant_prefix(namespace: str) -> str:
+    """What every cache key of ``namespace`` starts with (results and body aliases), and no other
+    namespace's: a namespace has no ``:`` (``NAME_PATTERN``), so ``a:`` never starts ``a-dev:``."""
+    return f"{KEY_PREFIX}:{namespace}:"
 
 
 def body_digest(body: bytes) -> str:
@@ -114,4 +121,4 @@ def body_alias_key(namespace: str, operation: str, version: int, digest: str, bo
     """Key of the fast-path alias for a request body with SHA-256 ``digest`` in ``body_format``
     (``"json"`` for REST, ``"proto"`` for gRPC's wire bytes)."""
     alias = key_digest(f"body:{body_format}:{operation}", version, namespace, digest.encode())
-    return f"{KEY_PREFIX}:{namespace}:body:{body_format}:{operation}:v{version}:{alias}"
+    return f"{tenant_prefix(namespace)}body:{body_format}:{operation}:v{version}:{alias}"

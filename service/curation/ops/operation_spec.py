@@ -29,6 +29,7 @@ from google.protobuf.message import Message
 from curation.auth.principal import Principal, Scope
 from curation.cache.base import Cache
 from curation.errors import LimitExceeded
+from curation.ops.bindings import TenantBindings
 from curation.ops.envelopes import Envelopes
 from curation.store.base import Store
 from curation.v1 import common_pb2
@@ -104,6 +105,11 @@ class Host(Protocol):
         """Signs and verifies envelopes (what is read back from the store as trusted is signed too)."""
         ...
 
+    @property
+    def bindings(self) -> TenantBindings:
+        """Binds identifiers handed to a caller (model IDs) to its tenant, with the same keys."""
+        ...
+
     def check_cost(self, cost: Cost, *, field: str) -> None:
         """Refuse (``LimitExceeded`` naming ``field``) a cost over the per-request budget: for sizes a direct
         operation learns only after reading stored data (a collection's count x dimension)."""
@@ -132,6 +138,10 @@ class Host(Protocol):
 
     async def dispatch(self, name: str, request: Message, ctx: Context) -> Message:
         """Answer ``request`` as operation ``name`` would."""
+        ...
+
+    async def flush_cache(self, namespace: str) -> int:
+        """Remove every cache entry of ``namespace`` (never its stored data); how many."""
         ...
 
 
@@ -236,3 +246,12 @@ class OperationSpec(Generic[RequestT, ResponseT, PayloadT]):
     @property
     def cached(self) -> bool:
         return self.evaluate is not None
+
+    @property
+    def pages(self) -> bool:
+        """Whether the RPC pages by token (AIP-158: ``page_token`` in, ``next_page_token`` out): the seam
+        binds every token it issues to the caller's tenant and checks every one it receives."""
+        return (
+            "page_token" in self.request_type.DESCRIPTOR.fields_by_name
+            and "next_page_token" in self.response_type.DESCRIPTOR.fields_by_name
+        )

@@ -35,16 +35,30 @@ from curation.core import Cancelled, CancelToken, cancellable
 from curation.errors import CurationError, DeadlineExceeded, LimitExceeded, NotFound, Unavailable
 from curation.internal.v1 import cache_pb2
 from curation.ops.admission import Admission
+from curation.ops.bindings import TenantBindings
 from curation.ops.envelopes import SCHEMA_VERSION, Envelopes, Rejected, SigningKeys
-from curation.ops.keys import body_alias_key, canonical_bytes, check_namespace, key_digest, storage_key
+from curation.ops.keys import (
+    body_alias_key,
+    canonical_bytes,
+    check_namespace,
+    key_digest,
+    storage_key,
+    tenant_prefix,
+)
 from curation.ops.operation_spec import BodyFormat, Context, Cost, OperationSpec
-from curation.ops.paging import check_page_size
+from curation.ops.paging import check_page_size, check_page_token, sign_page_token
 from curation.ops.recent import RecentPayloads
 from curation.settings import Settings
 from curation.store import MemoryStore, Store
 from curation.v1 import common_pb2
 
-__all__ = ["CACHE_SCHEMA_VERSION", "DEFAULT_MAX_REQUEST_MEMORY_BYTES", "Observer", "Operations"]
+__all__ = [
+    "CACHED_NOT_FOUND",
+    "CACHE_SCHEMA_VERSION",
+    "DEFAULT_MAX_REQUEST_MEMORY_BYTES",
+    "Observer",
+    "Operations",
+]
 
 log = logging.getLogger("curation.ops")
 
@@ -54,6 +68,9 @@ CACHE_SCHEMA_VERSION = SCHEMA_VERSION
 DEFAULT_STORE_BYTES = 1024**3  # holds four puts at the documented maximum of vector bytes
 # The estimated peak memory one request may take (its Cost.memory_bytes), unless configured otherwise.
 DEFAULT_MAX_REQUEST_MEMORY_BYTES = 3 * 1024**3
+# The one answer to a digest with nothing under it in the caller's tenant (expired, never computed, or
+# another tenant's: the message does not echo the digest, so every such answer is the same).
+CACHED_NOT_FOUND = "nothing is cached under this key (expired, or never computed here)"
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Message)
@@ -138,6 +155,8 @@ class Operations:
         # Data callers stored on purpose (never evicted), and the signer of every cache entry.
         self.store: Store = store if store is not None else MemoryStore(max_bytes=DEFAULT_STORE_BYTES)
         self.envelopes = envelopes if envelopes is not None else Envelopes(SigningKeys.random())
+        # Binds the identifiers a caller gets (page tokens, model IDs) to its tenant, with the same keys.
+        self.bindings = TenantBindings(self.envelopes.keys)
         self.admission = admission or Admission(
             slots=max(1, workers),
             memory_bytes=2 * max_request_memory_bytes,
@@ -334,6 +353,7 @@ class Operations:
         if spec.stream is not None:
             raise ValueError(f"{name} is a client-streaming operation: use dispatch_stream")
         if spec.handle is not None:
+            self._check_token(spec, request, ctx, None)
             if spec.cost is not None and _is_big(request, body_size):  # reads every string's length
                 request, cost = await self.run(self._prepare, spec, request, ctx=ctx)
             else:
@@ -341,7 +361,7 @@ class Operations:
             with self.heavy_request(self.admission.is_heavy(cost)):
                 async with self._admitted(ctx, cost):
                     response: Message = await spec.handle(self, request, ctx)
-            return response
+            return self._signed(spec, response, ctx)
         assert spec.evaluate is not None and spec.respond is not None and spec.payload_type is not None
         # A large request is prepared and keyed in a worker thread: its cost reads every string's
         # length, its key serializes and hashes the whole request (~50 ms at 35 MB).
@@ -350,6 +370,7 @@ class Operations:
             request, cost, digest = await self.run(self._keyed, spec, request, ctx.namespace, known, ctx=ctx)
         else:
             request, cost, digest = self._keyed(spec, request, ctx.namespace, known)
+        self._check_token(spec, request, ctx, digest)
         evaluate = spec.evaluate
         with self.heavy_request(self.admission.is_heavy(cost)):
             payload, info = await self._cached(
@@ -361,7 +382,7 @@ class Operations:
                 version=spec.version,
                 cost=cost,
             )
-        answer: Message = spec.respond(payload, request, info)
+        answer = self._signed(spec, spec.respond(payload, request, info), ctx)
         if body_digest is not None:
             await self._store_alias(
                 spec, ctx, body_digest, body_format=body_format, digest=info.key_digest, request=request
@@ -423,8 +444,7 @@ class Operations:
         except DecodeError:
             return None
         info = common_pb2.CacheInfo(cached=True, key_digest=alias.key_digest)
-        answer: Message = spec.respond(payload, paging, info)
-        return answer
+        return self._signed(spec, spec.respond(payload, paging, info), ctx)
 
     async def load_payload(self, name: str, digest: str, namespace: str, payload_type: type[M]) -> M:
         """The cached payload of operation ``name`` stored under ``digest`` (a fitted model, ...);
@@ -435,9 +455,21 @@ class Operations:
         check_namespace(namespace)
         payload = await self._load(spec, namespace, digest)
         if payload is None:
-            raise NotFound(f"nothing is cached under {digest!r} for {name} (expired or never computed)")
+            raise NotFound(CACHED_NOT_FOUND)
         assert isinstance(payload, payload_type)
         return payload
+
+    async def flush_cache(self, namespace: str) -> int:
+        """Remove every cache entry of ``namespace`` (results and body aliases, in the cache and in this
+        process's decoded tier), never its stored data; the number removed from the cache."""
+        prefix = tenant_prefix(check_namespace(namespace))
+        self.forget_local(prefix)
+        return await self.cache.delete_prefix(prefix)
+
+    def forget_local(self, prefix: str) -> int:
+        """Drop this process's decoded copies of the cache entries under ``prefix`` (a flush elsewhere:
+        ``curation.workers`` tells every process); how many."""
+        return self._recent.drop_prefix(prefix)
 
     async def cached(
         self,
@@ -494,6 +526,21 @@ class Operations:
             payload = payload_type.FromString(payload.SerializeToString())
         assert isinstance(payload, payload_type)
         return payload, common_pb2.CacheInfo(cached=False, key_digest=digest)
+
+    # ------------------------------------------------------------------ tenant-bound page tokens
+    def _check_token(self, spec: AnySpec, request: Message, ctx: Context, digest: str | None) -> None:
+        """Refuse, before anything is computed, a page token not issued to this tenant (``NotFound``) or
+        (``digest`` known) issued for another request (``curation.ops.paging``)."""
+        if spec.pages:
+            paged: Any = request  # AIP-158: ``page_token`` in, ``next_page_token`` out (``spec.pages``)
+            check_page_token(paged.page_token, ctx.namespace, self.bindings, digest)
+
+    def _signed(self, spec: AnySpec, response: Message, ctx: Context) -> Message:
+        """``response`` with its next page token bound to the caller's tenant."""
+        paged: Any = response
+        if spec.pages and paged.next_page_token:
+            paged.next_page_token = sign_page_token(paged.next_page_token, ctx.namespace, self.bindings)
+        return response
 
     # ------------------------------------------------------------------ internals
     def _admitted(self, ctx: Context, cost: Cost) -> Any:

@@ -66,6 +66,13 @@ class RecentPayloads:
         self._entries.move_to_end(key)
         return entry[0]
 
+    def drop_prefix(self, prefix: str) -> int:
+        """Forget every entry whose key starts with ``prefix`` (a tenant's flush); how many."""
+        doomed = [key for key in self._entries if key.startswith(prefix)]
+        for key in doomed:
+            self._bytes -= self._entries.pop(key)[1]
+        return len(doomed)
+
     def put(self, key: str, payload: Message, size: int) -> None:
         """Remember ``payload`` (``size``: its serialized bytes), evicting the least recent as needed."""
         cost = memory_of(payload, size)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from curation.ops import classification, detection, embeddings, labeling, sampling
+from curation.ops import admin, classification, detection, embeddings, labeling, sampling
 from curation.ops.operation_spec import OperationSpec
 
 __all__ = ["all_specs"]
@@ -18,4 +18,5 @@ def all_specs() -> list[OperationSpec[Any, Any, Any]]:
         *labeling.SPECS,
         *embeddings.SPECS,
         *sampling.SPECS,
+        *admin.SPECS,
     ]

@@ -15,6 +15,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
+from curation.ops.keys import tenant_prefix
+
 __all__ = ["ANSWER_SECONDS", "AnswerKey", "RecentAnswers"]
 
 # How long an encoded answer is reused: hot repeats (a dashboard polling, a retried call) hit it.
@@ -67,6 +69,14 @@ class RecentAnswers:
         self._bytes += len(answer)
         while self._bytes > self._budget:
             self._drop(next(iter(self._entries)))
+
+    def drop_tenant(self, prefix: str) -> int:
+        """Forget every answer given in the namespace whose cache keys start with ``prefix`` (its cache
+        was flushed: ``curation.ops.keys.tenant_prefix``); how many."""
+        doomed = [key for key in self._entries if tenant_prefix(key[1]) == prefix]
+        for key in doomed:
+            self._drop(key)
+        return len(doomed)
 
     def _drop(self, key: AnswerKey) -> None:
         answer, _ = self._entries.pop(key)

@@ -103,6 +103,9 @@ class RemoteCache:
     async def delete(self, key: str) -> None:
         await self._parent.call("cache", "delete", key)
 
+    async def delete_prefix(self, prefix: str) -> int:
+        return int(await self._parent.call("cache", "delete_prefix", prefix))
+
     async def ping(self) -> bool:
         return bool(await self._parent.call("cache", "ping"))
 
@@ -215,6 +218,8 @@ class _Child:
             self.parent.reply(rid, ok, value, frames)
         elif kind == "cancel_all":
             self.ops.cancel_running(header[1])
+        elif kind == "forget":
+            self.ops.forget_local(header[1])
         elif kind == "stop":
             self.stop()
 

@@ -74,7 +74,7 @@ ANSWERS_BYTES = 8 * 1024 * 1024
 STOP_SECONDS = 1.0
 # The calls a compute process may make that carry no frames, per target.
 _READS = {
-    "cache": ("get", "get_many", "delete", "ping"),
+    "cache": ("get", "get_many", "delete", "delete_prefix", "ping"),
     "store": ("get", "get_many", "delete_many", "delete_prefix", "used_bytes", "ping"),
 }
 
@@ -427,10 +427,25 @@ class ProcessPool:
             return await self.cache.set_many(dict(zip(args[0], frames, strict=True)), **kw)
         if target == "store" and method == "put_many":
             return await self.store.put_many(dict(zip(args[0], frames, strict=True)))
+        if target == "cache" and method == "delete_prefix":
+            return await self._flush(args[0])
         allowed = _READS.get(target, ())
         if method not in allowed:
             raise ValueError(f"unknown call {target}.{method}")
         return await getattr(self.cache if target == "cache" else self.store, method)(*args)
+
+    async def _flush(self, prefix: str) -> int:
+        """A compute process flushing a tenant's cache (``AdminService/FlushCache``): the shared cache's
+        entries go, and so do the copies every process keeps in front of it - the encoded answers and
+        decoded payloads here, the decoded payloads in every compute process - so that the tenant's next
+        request is computed again wherever it lands."""
+        removed = await self.cache.delete_prefix(prefix)
+        if self.local is not None:
+            self.local.ops.forget_local(prefix)
+        self._answers.drop_tenant(prefix)
+        for proc in self._procs:
+            self._send(proc, ("forget", prefix))
+        return removed
 
     def _on_exit(self, proc: _Process) -> None:
         if not proc.alive:

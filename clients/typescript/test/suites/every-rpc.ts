@@ -265,6 +265,18 @@ describe("CurationClient over gRPC: every RPC", () => {
     });
   });
 
+  describe("AdminService", () => {
+    it("FlushCache removes this namespace's cache entries: the next request is computed again", async () => {
+      const before = await client.scoreClassification(README_EXAMPLE);
+      assert.ok(before.cache?.cached, "cached by the DiagnosticsService tests");
+      const flushed = await client.flushCache({});
+      assert.ok(flushed.entriesRemoved > 0n, `removed ${flushed.entriesRemoved}`);
+      const after = await client.scoreClassification(README_EXAMPLE);
+      assert.equal(after.cache?.cached, false);
+      assert.equal(after.cache?.keyDigest, before.cache?.keyDigest);
+    });
+  });
+
   describe("errors", () => {
     it("a bad label is INVALID_ARGUMENT naming y_true[1], from the standard status", async () => {
       const bad: MessageInitShape<typeof ScoreClassificationRequestSchema> = {

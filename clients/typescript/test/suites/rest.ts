@@ -89,6 +89,13 @@ describe("RestCurationClient: the same answers and errors over REST", () => {
     });
   }
 
+  it("FlushCache over REST: this namespace's entries go, the next request is computed again", async () => {
+    await rest.scoreClassification(README_EXAMPLE);
+    const flushed = await rest.flushCache({});
+    assert.ok(flushed.entriesRemoved > 0n, `removed ${flushed.entriesRemoved}`);
+    assert.equal((await rest.scoreClassification(README_EXAMPLE)).cache?.cached, false);
+  });
+
   it("the README example's accuracy over REST", async () => {
     const response = await rest.scoreClassification(README_EXAMPLE);
     assert.equal(response.summary?.accuracy, 0.6666666666666666);

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n curation/internal/v1/cache.proto\x12\x14\x63uration.internal.v1\"\x82\x01\n\rCacheEnvelope\x12\x16\n\x0eschema_version\x18\x01 \x01(\r\x12\x11\n\toperation\x18\x02 \x01(\t\x12\x12\n\nkey_digest\x18\x03 \x01(\t\x12\x0f\n\x07payload\x18\x04 \x01(\x0c\x12\x0e\n\x06key_id\x18\x05 \x01(\t\x12\x11\n\tsignature\x18\x06 \x01(\x0c\"/\n\tPageToken\x12\x12\n\nkey_digest\x18\x01 \x01(\t\x12\x0e\n\x06offset\x18\x02 \x01(\x03\"7\n\tBodyAlias\x12\x12\n\nkey_digest\x18\x01 \x01(\t\x12\x16\n\x0epaging_request\x18\x02 \x01(\x0c\x42\xe0\x01\n.io.github.curationservice.curation.internal.v1B\nCacheProtoP\x01ZSgithub.com/curation-service/curation/gen/go/curation/internal/v1;curationinternalv1\xa2\x02\x03\x43IX\xaa\x02\x14\x43uration.Internal.V1\xca\x02\x14\x43uration\\Internal\\V1\xea\x02\x16\x43uration::Internal::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n curation/internal/v1/cache.proto\x12\x14\x63uration.internal.v1\"\x82\x01\n\rCacheEnvelope\x12\x16\n\x0eschema_version\x18\x01 \x01(\r\x12\x11\n\toperation\x18\x02 \x01(\t\x12\x12\n\nkey_digest\x18\x03 \x01(\t\x12\x0f\n\x07payload\x18\x04 \x01(\x0c\x12\x0e\n\x06key_id\x18\x05 \x01(\t\x12\x11\n\tsignature\x18\x06 \x01(\x0c\"L\n\tPageToken\x12\x12\n\nkey_digest\x18\x01 \x01(\t\x12\x0e\n\x06offset\x18\x02 \x01(\x03\x12\x0e\n\x06key_id\x18\x03 \x01(\t\x12\x0b\n\x03mac\x18\x04 \x01(\x0c\"7\n\tBodyAlias\x12\x12\n\nkey_digest\x18\x01 \x01(\t\x12\x16\n\x0epaging_request\x18\x02 \x01(\x0c\x42\xe0\x01\n.io.github.curationservice.curation.internal.v1B\nCacheProtoP\x01ZSgithub.com/curation-service/curation/gen/go/curation/internal/v1;curationinternalv1\xa2\x02\x03\x43IX\xaa\x02\x14\x43uration.Internal.V1\xca\x02\x14\x43uration\\Internal\\V1\xea\x02\x16\x43uration::Internal::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,7 +35,7 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CACHEENVELOPE']._serialized_start=59
   _globals['_CACHEENVELOPE']._serialized_end=189
   _globals['_PAGETOKEN']._serialized_start=191
-  _globals['_PAGETOKEN']._serialized_end=238
-  _globals['_BODYALIAS']._serialized_start=240
-  _globals['_BODYALIAS']._serialized_end=295
+  _globals['_PAGETOKEN']._serialized_end=267
+  _globals['_BODYALIAS']._serialized_start=269
+  _globals['_BODYALIAS']._serialized_end=324
 # @@protoc_insertion_point(module_scope)

@@ -21,12 +21,16 @@ class CacheEnvelope(_message.Message):
     def __init__(self, schema_version: _Optional[int] = ..., operation: _Optional[str] = ..., key_digest: _Optional[str] = ..., payload: _Optional[bytes] = ..., key_id: _Optional[str] = ..., signature: _Optional[bytes] = ...) -> None: ...
 
 class PageToken(_message.Message):
-    __slots__ = ("key_digest", "offset")
+    __slots__ = ("key_digest", "offset", "key_id", "mac")
     KEY_DIGEST_FIELD_NUMBER: _ClassVar[int]
     OFFSET_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    MAC_FIELD_NUMBER: _ClassVar[int]
     key_digest: str
     offset: int
-    def __init__(self, key_digest: _Optional[str] = ..., offset: _Optional[int] = ...) -> None: ...
+    key_id: str
+    mac: bytes
+    def __init__(self, key_digest: _Optional[str] = ..., offset: _Optional[int] = ..., key_id: _Optional[str] = ..., mac: _Optional[bytes] = ...) -> None: ...
 
 class BodyAlias(_message.Message):
     __slots__ = ("key_digest", "paging_request")

@@ -32,6 +32,16 @@ class LabelingFunctionAnalysis(_message.Message):
     warnings: _containers.RepeatedCompositeFieldContainer[_common_pb2.Warning]
     def __init__(self, functions: _Optional[_Iterable[_Union[_labeling_pb2.LabelingFunctionSummary, _Mapping]]] = ..., label_coverage: _Optional[float] = ..., label_overlap: _Optional[float] = ..., label_conflict: _Optional[float] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.Warning, _Mapping]]] = ...) -> None: ...
 
+class LabelModelId(_message.Message):
+    __slots__ = ("key_digest", "key_id", "mac")
+    KEY_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    MAC_FIELD_NUMBER: _ClassVar[int]
+    key_digest: str
+    key_id: str
+    mac: bytes
+    def __init__(self, key_digest: _Optional[str] = ..., key_id: _Optional[str] = ..., mac: _Optional[bytes] = ...) -> None: ...
+
 class FittedLabelModel(_message.Message):
     __slots__ = ("model", "task", "class_names", "num_functions", "parameters", "predictions", "warnings")
     MODEL_FIELD_NUMBER: _ClassVar[int]

@@ -32,7 +32,7 @@ from curation.ops.keys import canonical_bytes
 from curation.ops.labeling import limits as lim
 from curation.ops.labeling.cost import predict_cost
 from curation.ops.labeling.matrix import Entries, asset_ids, class_matrix, class_names, entries
-from curation.ops.labeling.models import check_model_id, delete_model, keep_model, load_model
+from curation.ops.labeling.models import delete_model, issue_model_id, keep_model, load_model, model_digest
 from curation.ops.operation_spec import Context, Host
 from curation.v1 import common_pb2
 from curation.v1 import labeling_pb2 as pb
@@ -284,10 +284,9 @@ def _fit_per_class(
 def respond_fit(
     payload: ipb.FittedLabelModel, request: pb.FitLabelModelRequest, cache_info: common_pb2.CacheInfo
 ) -> pb.FitLabelModelResponse:
-    """The response of a (cached) fit; the model ID is the cache key digest."""
-    response = pb.FitLabelModelResponse(
-        model_id=cache_info.key_digest, model=payload.model, task=payload.task
-    )
+    """The response of a (cached) fit, without its model ID (``handle_fit`` issues it: it is bound to the
+    caller's tenant)."""
+    response = pb.FitLabelModelResponse(model=payload.model, task=payload.task)
     response.parameters.extend(payload.parameters)
     if payload.HasField("predictions"):
         response.predictions.CopyFrom(payload.predictions)
@@ -302,7 +301,9 @@ async def handle_fit(ops: Host, request: pb.FitLabelModelRequest, ctx: Context) 
         FIT, canonical_bytes(request, ()), lambda: fit(request), ipb.FittedLabelModel, ctx
     )
     await keep_model(ops, ctx.namespace, info.key_digest, payload)
-    return respond_fit(payload, request, info)
+    response = respond_fit(payload, request, info)
+    response.model_id = issue_model_id(ops, ctx.namespace, info.key_digest)
+    return response
 
 
 # ------------------------------------------------------------------------------------ predict, delete
@@ -310,8 +311,8 @@ async def predict(
     ops: Host, request: pb.PredictLabelModelRequest, ctx: Context
 ) -> pb.PredictLabelModelResponse:
     """Predict with the model kept under ``model_id`` (NotFound when never fitted or deleted)."""
-    model_id = check_model_id(request.model_id)
-    payload = await load_model(ops, ctx.namespace, model_id)
+    model_id = request.model_id
+    payload = await load_model(ops, ctx.namespace, model_digest(ops, ctx.namespace, model_id))
     if request.label_matrix.num_functions != payload.num_functions:
         raise InvalidArgument(
             f"the model was fitted on {payload.num_functions} functions, "
@@ -325,10 +326,11 @@ async def predict(
 
 
 async def delete(ops: Host, request: pb.DeleteLabelModelRequest, ctx: Context) -> pb.DeleteLabelModelResponse:
-    """Forget the model kept under ``model_id``; its bytes in the store are free again."""
-    return pb.DeleteLabelModelResponse(
-        deleted=await delete_model(ops, ctx.namespace, check_model_id(request.model_id))
-    )
+    """Forget the model kept under ``model_id``; its bytes in the store are free again. An ID of this
+    tenant's whose model is gone already answers ``deleted: false``; an ID not issued to this tenant is
+    ``NotFound``, as everywhere."""
+    digest = model_digest(ops, ctx.namespace, request.model_id)
+    return pb.DeleteLabelModelResponse(deleted=await delete_model(ops, ctx.namespace, digest))
 
 
 def _predict(payload: ipb.FittedLabelModel, request: pb.PredictLabelModelRequest) -> pb.LabelPredictions:

@@ -913,7 +913,8 @@ export const LabelPredictionsSchema: GenMessage<LabelPredictions> = /*@__PURE__*
  */
 export type FitLabelModelResponse = Message<"curation.v1.FitLabelModelResponse"> & {
   /**
-   * Pass to PredictLabelModel; equal to cache.key_digest.
+   * Pass to PredictLabelModel: names the model kept under cache.key_digest, bound to the caller's tenant
+   * (opaque; from another tenant it is NOT_FOUND).
    *
    * @generated from field: string model_id = 1;
    */
@@ -1044,7 +1045,8 @@ export const DeleteLabelModelRequestSchema: GenMessage<DeleteLabelModelRequest> 
  */
 export type DeleteLabelModelResponse = Message<"curation.v1.DeleteLabelModelResponse"> & {
   /**
-   * False when no model was stored under that ID (in the caller's namespace).
+   * False when no model is stored under that ID any more (an ID not issued to the caller's tenant is
+   * NOT_FOUND).
    *
    * @generated from field: bool deleted = 1;
    */
