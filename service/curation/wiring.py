@@ -146,7 +146,8 @@ def build_envelopes(settings: Settings) -> Envelopes:
     if keys.ephemeral:
         log.warning(
             "no cache signing key configured (CURATION_CACHE_SIGNING_KEYS or _FILE): signing with a random "
-            "key of this process, so cache entries written by other replicas or before a restart are misses"
+            "key of this process, so cache entries written by other replicas or before a restart are misses, "
+            "and page tokens and fitted label model IDs it hands out verify only in this process and run"
         )
     else:
         log.info(
