@@ -102,7 +102,7 @@ def _plan(descriptor: Descriptor) -> tuple[_Step, ...]:
     steps = []
     for field in descriptor.fields:
         is_map = _is_map(field)
-        target = field.message_type.fields_by_name["value"] if is_map else field
+        target = field.message_type.fields_by_name["value"] if is_map and field.message_type else field
         if target.type == FieldDescriptor.TYPE_ENUM:
             steps.append(_Step(field.name, field.is_repeated, is_map, target.enum_type))
         elif target.type == FieldDescriptor.TYPE_MESSAGE and target.message_type in holding:
@@ -122,7 +122,7 @@ def _holding_enums(root: Descriptor) -> frozenset[Descriptor]:
             continue
         seen.add(d)
         reachable.append(d)
-        stack.extend(f.message_type for f in d.fields if f.type == FieldDescriptor.TYPE_MESSAGE)
+        stack.extend(f.message_type for f in d.fields if f.message_type is not None)
     holding = {d for d in reachable if any(f.type == FieldDescriptor.TYPE_ENUM for f in d.fields)}
     grew = True
     while grew:
