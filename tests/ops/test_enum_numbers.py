@@ -38,14 +38,20 @@ def test_message_names_the_number_and_the_defined_values() -> None:
 
 
 def test_unspecified_keeps_its_meaning() -> None:
-    check_enum_numbers(dpb.ScoreDetectionRequest(mode=0, iou_type=0, views=[0]))
+    unspecified = dpb.ScoreDetectionRequest(
+        mode=dpb.DETECTION_MODE_UNSPECIFIED,
+        iou_type=dpb.DETECTION_IOU_TYPE_UNSPECIFIED,
+        views=[dpb.DETECTION_VIEW_UNSPECIFIED],
+    )
+    check_enum_numbers(unspecified)  # 0 is the operation's to read: a default, or (views) refused there
 
 
 def test_big_requests_cost_no_per_element_python() -> None:
     """Millions of scalars and thousands of views: the walk touches the arrays without a Python loop."""
     request = dpb.ScoreDetectionRequest()
     request.pred_scores.extend(np.zeros(2_000_000, dtype=np.float32))
-    request.views.extend([dpb.DETECTION_VIEW_COCO] * 100_000 + [42])
+    request.views.extend([dpb.DETECTION_VIEW_COCO] * 100_000)
+    request.views.append(42)  # type: ignore[arg-type]  # an undefined number on purpose
     started = time.perf_counter()
     with pytest.raises(InvalidArgument) as info:
         check_enum_numbers(request)
