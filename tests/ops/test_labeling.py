@@ -165,6 +165,18 @@ def test_analyze_errors(mutate: Callable[[pb.AnalyzeLabelingFunctionsRequest], o
     assert info.value.field == field
 
 
+@pytest.mark.parametrize(("gold", "message"), [(2, "2 is outside [-1, 2)"), (-2, "-2 is outside [-1, 2)")])
+def test_gold_out_of_range_names_value_and_bound(gold: int, message: str) -> None:
+    """The refusal names the value sent and the true bound (-1 = unknown gold, then the 2 classes)."""
+    L = np.array([[0, 1], [1, -1]])
+    req = pb.AnalyzeLabelingFunctionsRequest(class_names=["a", "b"], label_matrix=_matrix(L), gold=[0, gold])
+    with pytest.raises(InvalidArgument) as info:
+        ops.analyze(req)
+    assert (info.value.field, info.value.message) == ("gold[1]", message)
+    req.gold[1] = -1
+    assert len(ops.analyze(req).functions) == 2
+
+
 def test_duplicate_votes_rejected() -> None:
     m = pb.LabelMatrix(num_rows=2, num_functions=2, rows=[0, 1, 0], functions=[1, 0, 1], labels=[0, 0, 1])
     with pytest.raises(InvalidArgument) as info:

@@ -50,12 +50,12 @@ def check_length(size: int, expected: int, field: str, *, what: str = "") -> Non
         raise InvalidArgument(f"has {size} entries, expected {expected}{hint}", field=field)
 
 
-def index_array(values: Any, upper: int, field: str) -> npt.NDArray[np.int64]:
-    """int64 array of indices that must all lie in ``[0, upper)``."""
+def index_array(values: Any, upper: int, field: str, *, lower: int = 0) -> npt.NDArray[np.int64]:
+    """int64 array of indices that must all lie in ``[lower, upper)`` (``lower=-1``: -1 marks unknown)."""
     arr: npt.NDArray[np.int64] = np.asarray(values, dtype=np.int64)
-    if arr.size and (int(arr.min()) < 0 or int(arr.max()) >= upper):
-        bad = int(np.flatnonzero((arr < 0) | (arr >= upper))[0])
-        raise InvalidArgument(f"{int(arr[bad])} is outside [0, {upper})", field=f"{field}[{bad}]")
+    if arr.size and (int(arr.min()) < lower or int(arr.max()) >= upper):
+        bad = int(np.flatnonzero((arr < lower) | (arr >= upper))[0])
+        raise InvalidArgument(f"{int(arr[bad])} is outside [{lower}, {upper})", field=f"{field}[{bad}]")
     return arr
 
 

@@ -36,6 +36,7 @@ from curation.errors import CurationError, DeadlineExceeded, LimitExceeded, NotF
 from curation.internal.v1 import cache_pb2
 from curation.ops.admission import Admission
 from curation.ops.bindings import TenantBindings
+from curation.ops.enum_numbers import check_enum_numbers
 from curation.ops.envelopes import SCHEMA_VERSION, Envelopes, Rejected, SigningKeys
 from curation.ops.keys import (
     body_alias_key,
@@ -244,7 +245,9 @@ class Operations:
         return cost
 
     def _prepare(self, spec: AnySpec, request: Message) -> tuple[Message, Cost]:
-        """The request in its canonical form (what its cache key is made of) and its checked cost."""
+        """The request in its canonical form (what its cache key is made of) and its checked cost; an
+        enum number its enum does not define is refused first (every operation's request comes here)."""
+        check_enum_numbers(request)
         if spec.canonical is not None:
             request = spec.canonical(request)
         return request, self.estimate(spec, request)
@@ -408,6 +411,8 @@ class Operations:
             raise ValueError(f"{name} is not a client-streaming operation")
         check_namespace(ctx.namespace)
         stream.check_chunks(len(chunks))
+        for i, chunk in enumerate(chunks):  # named by position, as a chunk that does not parse is
+            check_enum_numbers(chunk, f"stream[{i}].")
         async with self._admitted(ctx, Cost(sum(c.ByteSize() for c in chunks))):
             merged = await self.run(stream.merge, chunks, ctx=ctx)
         return stream.wrap(await self.dispatch(stream.answered_by, merged, ctx))

@@ -53,7 +53,7 @@ def _gold(request: pb.AnalyzeLabelingFunctionsRequest, n: int, k: int) -> npt.ND
     if not len(request.gold):
         return None
     v.check_length(len(request.gold), n, "gold", what="one per row")
-    return v.index_array(np.asarray(request.gold, dtype=np.int64) + 1, k + 1, "gold") - 1
+    return v.index_array(request.gold, k, "gold", lower=-1)
 
 
 def _add_functions(out: ipb.LabelingFunctionAnalysis, s: LFSummary, fn_names: list[str]) -> None:
