@@ -223,3 +223,11 @@ def test_dawid_skene_dense_numbers_as_before() -> None:
     labels = lm.hard_labels(probs)
     assert labels[:20].tolist() == [0, 0, 1, 0, 0, 2, 0, 0, 2, 1, 1, 1, 1, 0, 0, 2, 2, 1, 1, 1]
     assert (labels == data.y).mean() == 0.914
+
+
+def test_rows_without_votes_abstain_only_under_abstain() -> None:
+    probs = np.array([[0.7, 0.3], [0.7, 0.3], [0.5, 0.5]])
+    no_votes = np.array([True, False, True])
+    assert lm.hard_labels(probs, no_votes=no_votes).tolist() == [-1, 0, -1]
+    hashed = lm.hard_labels(probs, tie_break="hash", asset_ids=["a", "b", "c"], no_votes=no_votes)
+    assert hashed[:2].tolist() == [0, 0] and hashed[2] in (0, 1)

@@ -127,13 +127,21 @@ def hard_labels(
     tie_break: Literal["abstain", "hash"] = "abstain",
     asset_ids: npt.ArrayLike | None = None,
     tolerance: float = TIE_TOLERANCE,
+    no_votes: npt.NDArray[np.bool_] | None = None,
 ) -> IntArray:
     """Argmax with Snorkel's tie tolerance; ties abstain (-1) or pick the tied class at position
-    ``hash(asset_id) % (number tied)`` -- a function of the asset ID, never of the row position."""
+    ``hash(asset_id) % (number tied)`` -- a function of the asset ID, never of the row position.
+
+    ``no_votes`` marks rows no LF voted on: with ``tie_break='abstain'`` they abstain whatever their
+    probabilities (the prior) say -- there is no evidence to label them by; with ``'hash'`` they are
+    labelled like any row.
+    """
     tied = np.abs(probs - probs.max(axis=1, keepdims=True)) < tolerance
     n_tied = tied.sum(axis=1)
     labels: IntArray = np.argmax(tied, axis=1).astype(np.int64)
     multi = n_tied > 1
+    if no_votes is not None and tie_break == "abstain":
+        multi = multi | no_votes
     if not multi.any():
         return labels
     if tie_break == "abstain":
