@@ -190,7 +190,7 @@ def test_fit_matches_core(model: pb.LabelModelType) -> None:
     np.testing.assert_allclose(out.parameters[0].lf_accuracies, core.lf_accuracy)
     probs = lm.predict_proba(core, data.L)
     np.testing.assert_allclose(np.reshape(out.predictions.probabilities, (3000, 3)), probs, atol=1e-6)
-    no_votes = ~(data.L >= 0).any(axis=1) if kind == "dawid_skene" else None
+    no_votes = np.asarray((data.L < 0).all(axis=1)) if kind == "dawid_skene" else None
     assert list(out.predictions.labels) == lm.hard_labels(probs, no_votes=no_votes).tolist()
 
 

@@ -163,8 +163,7 @@ def _no_votes(kind: ModelKind, L: npt.NDArray[np.int16]) -> npt.NDArray[np.bool_
     uniform by default, so it abstains unless the caller gives a non-uniform class_balance)."""
     if kind != "dawid_skene":
         return None
-    out: npt.NDArray[np.bool_] = ~(L >= 0).any(axis=1)
-    return out
+    return np.asarray((L < 0).all(axis=1), dtype=np.bool_)
 
 
 def _not_converged(fitted: FittedLabelModel, what: str, field: str) -> list[common_pb2.Warning]:
