@@ -26,6 +26,7 @@ import redis
 from curation.contract import NAMESPACE_HEADER
 from curation.internal.v1 import cache_pb2
 from curation.internal.v1 import classification_pb2 as ipb
+from curation.ops import classification as cls_ops
 from curation.ops import embeddings as emb_ops
 from curation.ops.keys import storage_key
 from curation.rest import create_app
@@ -40,6 +41,7 @@ from tests.wire_errors import grpc_error, rest_error
 
 SCORE = "/v1/diagnostics/classification:score"
 SCORE_RPC = "curation.v1.DiagnosticsService/ScoreClassification"
+SCORE_VERSION = cls_ops.SPECS[0].version
 KEYS = "k1:" + "s" * 32
 
 
@@ -290,10 +292,13 @@ async def test_a_forged_envelope_in_redis_is_not_served(
     client, _ = redis_runtime
     first = await ok(client, SCORE, SMALL, "default")
     digest = first["cache"]["key_digest"]
-    key = storage_key("default", SCORE_RPC, 1, digest)
+    key = storage_key("default", SCORE_RPC, SCORE_VERSION, digest)
     lie = ipb.ClassificationEvaluation(summary=classification_pb2.ClassificationSummary(num_assets=999))
     forged = cache_pb2.CacheEnvelope(
-        schema_version=1, operation=f"{SCORE_RPC}@v1", key_digest=digest, payload=lie.SerializeToString()
+        schema_version=1,
+        operation=f"{SCORE_RPC}@v{SCORE_VERSION}",
+        key_digest=digest,
+        payload=lie.SerializeToString(),
     )
     with redis.Redis.from_url(redis_server.url) as r:
         assert r.exists(key)

@@ -327,3 +327,24 @@ def test_wire_encoded_misclassified_equals_message_by_message(with_scores: bool)
     )
     assert got == want
     assert got.SerializeToString() == want.SerializeToString()
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_top_k_ties_through_the_op_equal_sklearn(k: int) -> None:
+    """Every other row ties 0.5/0.5 on classes 0 and 1: sklearn's binary rule (class 0) and multiclass
+    order (higher index first) both hold through validation, scoring and conversion."""
+    req = single_request(n=90, k=k, seed=5, top_k=[1, 2])
+    s = np.array(req.scores, dtype=np.float32).reshape(-1, k)
+    s[::2] = np.array([0.5, 0.5] + [0.0] * (k - 2), dtype=np.float32)
+    y = np.array(req.y_true)
+    y[::2] = np.arange(s[::2].shape[0]) % 3 == 0  # tied rows: a third of class 1, the rest class 0
+    req.y_true[:] = y.tolist()
+    req.scores[:] = s.ravel().tolist()
+    got = {t.k: t.accuracy for t in ops.evaluate(req).summary.top_k}
+    if k == 2:
+        assert got[1] == pytest.approx(skm.top_k_accuracy_score(y, s[:, 1], k=1), abs=1e-12)
+        assert got[2] == 1.0
+    else:
+        for kk in (1, 2):
+            want = skm.top_k_accuracy_score(y, s, k=kk, labels=list(range(k)))
+            assert got[kk] == pytest.approx(want, abs=1e-12)

@@ -202,7 +202,8 @@ def test_fit_matches_core(model: pb.LabelModelType) -> None:
     np.testing.assert_allclose(out.parameters[0].lf_accuracies, core.lf_accuracy)
     probs = lm.predict_proba(core, data.L)
     np.testing.assert_allclose(np.reshape(out.predictions.probabilities, (3000, 3)), probs, atol=1e-6)
-    assert list(out.predictions.labels) == lm.hard_labels(probs).tolist()
+    no_votes = np.asarray((data.L < 0).all(axis=1)) if kind == "dawid_skene" else None
+    assert list(out.predictions.labels) == lm.hard_labels(probs, no_votes=no_votes).tolist()
 
 
 async def test_fit_then_predict_by_id_and_cache_hits() -> None:
@@ -256,6 +257,38 @@ async def test_fit_then_predict_by_id_and_cache_hits() -> None:
     a1 = await answer(seam, ops.APPLY, apply_request(), pb.ApplyLabelingFunctionsResponse, ctx)
     a2 = await answer(seam, ops.APPLY, apply_request(), pb.ApplyLabelingFunctionsResponse, ctx)
     assert a2.cache.cached and a1.label_matrix == a2.label_matrix
+    seam.close()
+
+
+async def test_dawid_skene_no_vote_rows_and_convergence_through_the_seam() -> None:
+    """Rows no function votes on: the prior as probabilities, abstain (-1) by default and the prior's
+    class with TIE_BREAK_ASSET_ID_HASH; a sparse matrix capped at 100 EM steps answers NOT_CONVERGED."""
+    seam = Operations(ops.SPECS, DictCache(), workers=1)
+    ctx = Context()
+    rng = np.random.default_rng(0)
+    L = np.where(rng.random((2000, 10)) < 0.05, rng.integers(0, 2, (2000, 10)), -1)
+    no_votes = ~(L >= 0).any(axis=1)
+    req = pb.FitLabelModelRequest(
+        class_names=["no", "yes"],
+        asset_ids=[f"a{i}" for i in range(2000)],
+        label_matrix=_matrix(L),
+        model=pb.LABEL_MODEL_TYPE_DAWID_SKENE,
+    )
+    capped = await answer(seam, ops.FIT, req, pb.FitLabelModelResponse, ctx)
+    [w] = [w for w in capped.warnings if w.code == "NOT_CONVERGED"]
+    assert w.field == "max_iterations" and not capped.parameters[0].converged
+    prior = np.asarray(capped.parameters[0].class_balance)
+    assert abs(prior[0] - prior[1]) > 1e-3  # the prior alone would name a class
+    probs = np.reshape(capped.predictions.probabilities, (2000, 2))
+    np.testing.assert_allclose(probs[no_votes], np.broadcast_to(prior, (int(no_votes.sum()), 2)), rtol=1e-6)
+    labels = np.asarray(capped.predictions.labels)
+    assert (labels[no_votes] == -1).all() and (labels[~no_votes] >= 0).mean() > 0.9
+    req.max_iterations = 1000
+    req.tie_break = pb.TIE_BREAK_ASSET_ID_HASH
+    longer = await answer(seam, ops.FIT, req, pb.FitLabelModelResponse, ctx)
+    assert longer.parameters[0].converged and not [w for w in longer.warnings if w.code == "NOT_CONVERGED"]
+    hashed = np.asarray(longer.predictions.labels)
+    assert (hashed[no_votes] == int(np.argmax(longer.parameters[0].class_balance))).all()
     seam.close()
 
 

@@ -250,3 +250,28 @@ def test_bad_labels_raise() -> None:
         cc.single_label_summary([0, 1], [-1, 1], n_classes=3)
     with pytest.raises(ValueError, match="either y_pred or scores"):
         cc.single_label_summary([0, 1], None, n_classes=3)
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_top_k_with_half_half_ties_equals_sklearn(k: int) -> None:
+    """0.5/0.5 rows: binary top-1 is class 0 (sklearn's threshold rule), multiclass the higher index."""
+    rng = np.random.default_rng(7)
+    n = 60
+    s = _probs(rng, n, k)
+    tied = np.zeros(k, dtype=np.float32)
+    tied[:2] = 0.5
+    s[::3] = tied
+    y = rng.integers(0, k, n)
+    y[::3] = np.arange(20) % 4 == 0  # tied rows: 15 of class 0, 5 of class 1
+    r = assert_single_parity(y, np.argmax(s, axis=1), k, s, top_k=(1, 2))
+    got = dict(r.top_k)
+    ties = slice(0, None, 3)
+    if k == 2:
+        assert got[1] == skm.top_k_accuracy_score(y, s[:, 1], k=1)
+        assert got[1] == skm.accuracy_score(y, np.argmax(s, axis=1))
+        assert dict(cc.single_label_summary(y[ties], n_classes=2, scores=s[ties], top_k=(1,)).top_k) == {
+            1: 0.75
+        }
+    else:
+        assert got[1] == skm.top_k_accuracy_score(y, s, k=1, labels=[0, 1, 2])
+    assert got[2] == _sk(skm.top_k_accuracy_score, y, s if k > 2 else s[:, 1], k=2, labels=list(range(k)))

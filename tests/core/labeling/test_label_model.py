@@ -154,3 +154,80 @@ def test_bad_input() -> None:
     model = lm.fit_matrix(np.array([[0, 1, 1]]), n_classes=2, model="majority")
     with pytest.raises(ValueError, match="columns"):
         lm.predict_proba(model, np.array([[0, 1]]))
+
+
+def test_dawid_skene_abstentions_carry_no_evidence() -> None:
+    """A row no LF votes on gets the (estimated or given) prior; abstain entries of the tables are 0."""
+    data = synthetic_votes(500, 5, 3, seed=11, coverage=(0.3, 0.8))
+    L = data.L.astype(np.int64)
+    L[:7] = -1
+    fitted = lm.fit_matrix(L, n_classes=3, model="dawid_skene")
+    np.testing.assert_array_equal(fitted.tables[:, 0, :], 0.0)
+    probs = lm.predict_proba(fitted, L)
+    np.testing.assert_allclose(probs[:7], np.broadcast_to(fitted.class_balance, (7, 3)), rtol=1e-12)
+    assert np.ptp(fitted.class_balance) > 0.01  # an estimated, non-uniform prior: not a trivial check
+    given = lm.fit_matrix(L, n_classes=3, model="dawid_skene", class_balance=[0.2, 0.5, 0.3])
+    np.testing.assert_allclose(lm.predict_proba(given, L)[:7], [[0.2, 0.5, 0.3]] * 7, rtol=1e-12)
+    # The rows that vote are fitted as if the all-abstain rows were not there.
+    rest = lm.fit_matrix(L[7:], n_classes=3, model="dawid_skene")
+    np.testing.assert_allclose(rest.tables, fitted.tables, rtol=1e-12)
+
+
+def test_dawid_skene_on_an_all_abstain_matrix_is_the_prior() -> None:
+    fitted = lm.fit_matrix(np.full((4, 3), -1), n_classes=2, model="dawid_skene")
+    assert fitted.converged
+    np.testing.assert_array_equal(lm.predict_proba(fitted, np.full((4, 3), -1)), 0.5)
+
+
+def test_dawid_skene_sparse_matrix_reports_convergence_honestly() -> None:
+    """5% coverage, random votes: 100 EM steps do not settle (converged False), more do."""
+    rng = np.random.default_rng(0)
+    L = np.where(rng.random((2000, 10)) < 0.05, rng.integers(0, 2, (2000, 10)), -1)
+    capped = lm.fit_matrix(L, n_classes=2, model="dawid_skene", max_iter=100)
+    assert (capped.iterations, capped.converged) == (100, False)
+    longer = lm.fit_matrix(L, n_classes=2, model="dawid_skene", max_iter=1000)
+    assert longer.converged and longer.iterations < 1000
+    no_votes = ~(L >= 0).any(axis=1)
+    assert no_votes.mean() > 0.5
+    np.testing.assert_allclose(
+        lm.predict_proba(longer, L)[no_votes], longer.class_balance[None, :].repeat(no_votes.sum(), 0)
+    )
+
+
+def test_dawid_skene_dense_numbers_as_before() -> None:
+    """No abstains: the numbers of the fit before abstentions stopped counting (commit 390693b), within
+    2e-4 -- the vote tables are now normalised over the k votes, so the smoothing (0.01) shares a
+    denominator of k, not k + 1, entries; hard labels and iterations equal."""
+    data = synthetic_votes(500, 5, 3, seed=11, coverage=(1.0, 1.0))
+    assert (data.L >= 0).all()
+    fitted = lm.fit_matrix(data.L, n_classes=3, model="dawid_skene")
+    probs = lm.predict_proba(fitted, data.L)
+    assert (fitted.iterations, fitted.converged) == (15, True)
+    np.testing.assert_allclose(
+        fitted.class_balance, [0.37080950667071105, 0.3392913481261624, 0.28989914520312593], atol=2e-4
+    )
+    np.testing.assert_allclose(
+        fitted.lf_accuracy,
+        [0.6107856008993832, 0.7402249683660437, 0.5630039909555612, 0.6596240960199505, 0.8835850588810114],
+        atol=2e-4,
+    )
+    np.testing.assert_allclose(
+        probs[:3],
+        [
+            [0.9967052821214034, 0.00186736941148365, 0.00142734846711292],
+            [0.6243388472986122, 0.3715532714043208, 0.00410788129706691],
+            [0.00159197877240674, 0.9961913787736776, 0.00221664245391573],
+        ],
+        atol=2e-4,
+    )
+    labels = lm.hard_labels(probs)
+    assert labels[:20].tolist() == [0, 0, 1, 0, 0, 2, 0, 0, 2, 1, 1, 1, 1, 0, 0, 2, 2, 1, 1, 1]
+    assert (labels == data.y).mean() == 0.914
+
+
+def test_rows_without_votes_abstain_only_under_abstain() -> None:
+    probs = np.array([[0.7, 0.3], [0.7, 0.3], [0.5, 0.5]])
+    no_votes = np.array([True, False, True])
+    assert lm.hard_labels(probs, no_votes=no_votes).tolist() == [-1, 0, -1]
+    hashed = lm.hard_labels(probs, tie_break="hash", asset_ids=["a", "b", "c"], no_votes=no_votes)
+    assert hashed[:2].tolist() == [0, 0] and hashed[2] in (0, 1)

@@ -4,8 +4,13 @@ Average precision follows ``sklearn.metrics.average_precision_score`` (1.9): AP 
 over distinct score thresholds, highest first. A class without positives gets 0.0, the value sklearn
 returns (sklearn also warns "No positive class found in y_true").
 
-Top-k follows ``sklearn.metrics.top_k_accuracy_score`` for the multiclass case: classes are ranked by a
-stable ascending sort that is then reversed, so among tied scores the *higher* class index ranks first.
+Top-k follows ``sklearn.metrics.top_k_accuracy_score``. Multiclass: classes are ranked by a stable
+ascending sort that is then reversed, so among tied scores the *higher* class index ranks first.
+Binary (two columns): sklearn takes the 1-D score of class 1 and predicts 1 only when it is above the
+threshold (0.5 for probabilities), so a 0.5/0.5 tie is class 0. With two columns that is "class 1 ranks
+first iff s_1 > s_0" (the same as the argmax, lowest index on ties, that derives ``y_pred``); for
+probability rows it equals sklearn's rule on ``scores[:, 1]`` exactly. sklearn has no two-column binary
+form for other scores (it refuses them), so the argmax rule is kept there as well.
 """
 
 from __future__ import annotations
@@ -73,9 +78,15 @@ def _class_aps(positives: npt.NDArray[np.bool_], scores: npt.NDArray[np.floating
 def true_class_rank(y_true: IntArray, scores: npt.NDArray[np.floating]) -> IntArray:
     """How many classes rank above the true class of each row (0 = top), sklearn's tie order.
 
-    A class j ranks above the true class t when ``s_j > s_t``, or ``s_j == s_t`` and ``j > t``.
+    A class j ranks above the true class t when ``s_j > s_t``, or ``s_j == s_t`` and ``j > t``; with
+    two classes sklearn's binary rule instead (class 1 above class 0 only when ``s_1 > s_0``).
+
+    >>> true_class_rank(np.array([0, 1]), np.array([[0.5, 0.5], [0.5, 0.5]])).tolist()
+    [0, 1]
     """
     n, k = scores.shape
+    if k == 2:
+        return _binary_true_class_rank(y_true, scores)
     out = np.empty(n, dtype=np.int64)
     for lo, hi in spans(n, RANK_BUDGET // max(k, 1)):
         s, t = scores[lo:hi], y_true[lo:hi]
@@ -83,4 +94,11 @@ def true_class_rank(y_true: IntArray, scores: npt.NDArray[np.floating]) -> IntAr
         above = (s > s_true).sum(axis=1)
         tied_higher = ((s == s_true) & (np.arange(k)[None, :] > t[:, None])).sum(axis=1)
         out[lo:hi] = above + tied_higher
+    return out
+
+
+def _binary_true_class_rank(y_true: IntArray, scores: npt.NDArray[np.floating]) -> IntArray:
+    """0 where the row's predicted class (1 iff ``s_1 > s_0``; ties are class 0) is the true one, else 1."""
+    predicted = (scores[:, 1] > scores[:, 0]).astype(np.int64)
+    out: IntArray = (predicted != y_true).astype(np.int64)
     return out

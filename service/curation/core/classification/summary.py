@@ -9,6 +9,7 @@ are never present or never predicted are still reported:
   F1 = 2 tp / (support + predicted) (see :mod:`curation.core.classification._precision_recall`);
   averages micro, macro, weighted and (multi-label) samples;
 - ``top_k_accuracy_score``: a k >= n_classes scores 1.0 (sklearn's value; it warns that it is trivial);
+  with two classes sklearn's binary rule (a 0.5/0.5 tie is class 0), with more its multiclass tie order;
 - ``average_precision_score`` one-vs-rest per score column; a class with no positives scores 0.0;
 - ``log_loss``: probabilities clipped to ``[eps, 1 - eps]`` with eps of the scores' dtype, not
   renormalised. Multi-label: the binary log loss over all n x k entries

@@ -10,8 +10,10 @@ tables[j, L[i, j] + 1, y]`` (row 0 of each table is the abstain entry).
   LF with accuracy ``a_j`` under symmetric noise), probabilities = softmax of the weighted votes.
   Accuracies are given by the caller or estimated as each LF's expected agreement with the
   majority-vote posterior (``max_iter`` further self-training rounds, default 0).
-- ``dawid_skene``: EM for the Dawid-Skene model: class prior and, per LF, a full confusion table
-  ``P(vote = l | y)`` including abstain, initialised from majority vote, run on the pattern histogram.
+- ``dawid_skene``: EM for the Dawid-Skene model: class prior and, per LF, a confusion table
+  ``P(vote = l | y, the LF votes)``, initialised from majority vote, run on the pattern histogram.
+  Abstentions carry no evidence (a row no LF votes on gets the prior); ``converged`` is False when EM
+  stopped at ``max_iter`` without its log-likelihood settling.
   With correlated LFs the EM fixed point can be worse than its first step (measured on synthetic data,
   n = 300k, m = 20, k = 2, four copied LFs: 0.818 accuracy after one iteration, 0.789 after 30);
   ``max_iter=1`` is that one step.
@@ -125,13 +127,21 @@ def hard_labels(
     tie_break: Literal["abstain", "hash"] = "abstain",
     asset_ids: npt.ArrayLike | None = None,
     tolerance: float = TIE_TOLERANCE,
+    no_votes: npt.NDArray[np.bool_] | None = None,
 ) -> IntArray:
     """Argmax with Snorkel's tie tolerance; ties abstain (-1) or pick the tied class at position
-    ``hash(asset_id) % (number tied)`` -- a function of the asset ID, never of the row position."""
+    ``hash(asset_id) % (number tied)`` -- a function of the asset ID, never of the row position.
+
+    ``no_votes`` marks rows no LF voted on: with ``tie_break='abstain'`` they abstain whatever their
+    probabilities (the prior) say -- there is no evidence to label them by; with ``'hash'`` they are
+    labelled like any row.
+    """
     tied = np.abs(probs - probs.max(axis=1, keepdims=True)) < tolerance
     n_tied = tied.sum(axis=1)
     labels: IntArray = np.argmax(tied, axis=1).astype(np.int64)
     multi = n_tied > 1
+    if no_votes is not None and tie_break == "abstain":
+        multi = multi | no_votes
     if not multi.any():
         return labels
     if tie_break == "abstain":
@@ -218,10 +228,14 @@ def _fit_weighted(
 def _fit_dawid_skene(
     stats: VoteStatistics, prior: FloatArray | None, max_iter: int, tol: float
 ) -> FittedLabelModel:
-    """EM from the majority-vote posterior; each iteration is one compiled pass over the patterns."""
+    """EM from the majority-vote posterior; each iteration is one compiled pass over the patterns.
+
+    Abstentions carry no evidence: each LF's table is ``P(vote = l | y, it votes)`` and its abstain row
+    is 0 (log 1), so the E-step multiplies only the entries of the LFs that voted. Rows no LF votes on
+    have the prior as posterior and do not enter the fit (their likelihood does not depend on it).
+    """
     m, k = stats.n_lfs, stats.n_classes
-    P = np.ascontiguousarray(stats.patterns, dtype=np.int16)
-    w = stats.counts.astype(np.float64)
+    P, w = _voted_patterns(stats)
     q = np.empty((P.shape[0], k))
     majority_tables = _vote_tables(m, k, np.ones(m))
     for lo, hi in spans(P.shape[0], _kernels.ROWS_PER_SPAN):
@@ -235,19 +249,44 @@ def _fit_dawid_skene(
     converged = False
     it = 0
     total = float(w.sum())
-    pi, cond = np.full(k, 1.0 / k), np.full((m, k + 1, k), 1.0 / (k + 1))
+    pi, cond = np.full(k, 1.0 / k), _vote_given_class(counts)
     for it in range(1, max_iter + 1):  # noqa: B007 - iterations are reported
         checkpoint()
         pi = prior if prior is not None else (mass + _DS_SMOOTHING) / (total + k * _DS_SMOOTHING)
-        smoothed = counts + _DS_SMOOTHING
-        cond = smoothed / smoothed.sum(axis=1, keepdims=True)
-        counts, mass, ll = _em_pass(P, w, np.log(cond), np.log(pi))
+        cond = _vote_given_class(counts)
+        counts, mass, ll = _em_pass(P, w, _log_tables(cond), np.log(pi))
         if np.isfinite(last) and abs(ll - last) <= tol * max(abs(last), 1.0):
             converged = True
             break
         last = ll
     acc = lf_accuracies_from_tables(cond, pi)
-    return FittedLabelModel("dawid_skene", k, np.log(pi), np.log(cond), acc, pi, it, converged)
+    return FittedLabelModel("dawid_skene", k, np.log(pi), _log_tables(cond), acc, pi, it, converged)
+
+
+def _voted_patterns(stats: VoteStatistics) -> tuple[npt.NDArray[np.int16], FloatArray]:
+    """The patterns with at least one vote (int16, contiguous) and their weights."""
+    P = np.ascontiguousarray(stats.patterns, dtype=np.int16)
+    w = stats.counts.astype(np.float64)
+    voted = (P >= 0).any(axis=1)
+    if voted.all():
+        return P, w
+    return np.ascontiguousarray(P[voted]), w[voted]
+
+
+def _vote_given_class(counts: FloatArray) -> FloatArray:
+    """The M-step's ``P(vote = l | y, the LF votes)`` from the expected counts (smoothed); row 0 (abstain)
+    is 0: how often an LF abstains is not modelled."""
+    smoothed = counts[:, 1:, :] + _DS_SMOOTHING
+    cond = np.zeros_like(counts)
+    cond[:, 1:, :] = smoothed / smoothed.sum(axis=1, keepdims=True)
+    return cond
+
+
+def _log_tables(cond: FloatArray) -> FloatArray:
+    """Additive log-score tables of ``cond``: the vote rows' logs, 0 for abstain (no evidence)."""
+    tables = np.zeros_like(cond)
+    tables[:, 1:, :] = np.log(cond[:, 1:, :])
+    return tables
 
 
 def _em_pass(

@@ -132,6 +132,8 @@ SPECS: list[OperationSpec[Any, Any, Any]] = [
         payload_type=ipb.ClassificationEvaluation,
         evaluate=evaluate,
         respond=respond,
+        # 2: binary top-1 ties go to class 0 (sklearn's binary rule).
+        version=2,
         paging_fields=("page_size", "page_token"),
         cost=cost,
         cost_from_body=True,  # every size is the body's; no stored data, nothing inflated

@@ -92,6 +92,8 @@ SPECS: list[OperationSpec[Any, Any, Any]] = [
         # ``ops.load_payload(FIT, digest)``.
         payload_type=ipb.FittedLabelModel,
         handle=handle_fit,
+        # 2: Dawid-Skene abstentions carry no evidence; NOT_CONVERGED warning.
+        version=2,
         cost=fit_cost,
         warm_up=warm_up,
         scope=Scope.WRITE,

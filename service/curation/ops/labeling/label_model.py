@@ -126,8 +126,9 @@ def predictions(
     if multi:
         probs, hard = _multi_label(params, kind, e, n_classes=n_classes, tie=tie, ids=ids)
     else:
-        probs = predict_proba(params_from_proto(params[0], kind), e.dense())
-        hard = hard_labels(probs, tie_break=tie, asset_ids=ids)
+        L = e.dense()
+        probs = predict_proba(params_from_proto(params[0], kind), L)
+        hard = hard_labels(probs, tie_break=tie, asset_ids=ids, no_votes=_no_votes(kind, L))
     out = pb.LabelPredictions(num_rows=e.n, num_classes=n_classes)
     out.probabilities.extend(probs.astype(np.float32).reshape(-1).tolist())
     out.labels.extend(hard.reshape(-1).tolist())
@@ -149,12 +150,28 @@ def _multi_label(
     for c, p in enumerate(params):
         L, used = class_matrix(e, c, np.asarray(p.functions, dtype=np.int64))
         # Classes with fewer than MIN_LFS_FOR_MODEL functions were fitted by majority vote (see ``fit``).
-        pc = predict_proba(
-            params_from_proto(p, kind if used.shape[0] >= MIN_LFS_FOR_MODEL else "majority"), L
-        )
+        class_kind = kind if used.shape[0] >= MIN_LFS_FOR_MODEL else "majority"
+        pc = predict_proba(params_from_proto(p, class_kind), L)
         probs[:, c] = pc[:, 1]
-        hard[:, c] = hard_labels(pc, tie_break=tie, asset_ids=ids)
+        hard[:, c] = hard_labels(pc, tie_break=tie, asset_ids=ids, no_votes=_no_votes(class_kind, L))
     return probs, hard
+
+
+def _no_votes(kind: ModelKind, L: npt.NDArray[np.int16]) -> npt.NDArray[np.bool_] | None:
+    """Dawid-Skene: the rows no function votes on (they get the prior; TIE_BREAK_ABSTAIN abstains on
+    them). The other models keep Snorkel's rule: such a row is labelled by its probabilities (the prior;
+    uniform by default, so it abstains unless the caller gives a non-uniform class_balance)."""
+    if kind != "dawid_skene":
+        return None
+    return np.asarray((L < 0).all(axis=1), dtype=np.bool_)
+
+
+def _not_converged(fitted: FittedLabelModel, what: str, field: str) -> list[common_pb2.Warning]:
+    """A NOT_CONVERGED warning when an EM fit stopped at its iteration cap."""
+    if fitted.kind != "dawid_skene" or fitted.converged:
+        return []
+    message = f"{what}: EM stopped after {fitted.iterations} iterations without converging"
+    return [warning("NOT_CONVERGED", message + "; raise max_iterations", field)]
 
 
 # ------------------------------------------------------------------------------------ fit
@@ -249,6 +266,7 @@ def _fit_single_label(
         )
     fitted = fit_matrix(e.dense(), n_classes=k, class_balance=balance, lf_accuracies=accs, **options)
     payload.parameters.append(params_to_proto(fitted))
+    payload.warnings.extend(_not_converged(fitted, "the label model", "max_iterations"))
 
 
 def _fit_per_class(
@@ -275,6 +293,7 @@ def _fit_per_class(
         class_options = {**options, "model": "majority"} if few else options
         fitted = fit_matrix(L, n_classes=2, class_balance=prior, **class_options)
         payload.parameters.append(params_to_proto(fitted, class_index=c, functions=used.tolist()))
+        payload.warnings.extend(_not_converged(fitted, f"class {name!r}", "max_iterations"))
         if used.shape[0] and not np.any(~e.negative[e.labels == c]):
             payload.warnings.append(
                 warning("NO_POSITIVE_VOTES", f"no positive votes for class {name!r}", f"class_names[{c}]")
