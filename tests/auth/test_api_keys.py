@@ -79,7 +79,7 @@ def test_every_problem_names_the_entry_and_no_key(
         load_keys(str(tmp_path / "k.json"))
     message = str(info.value)
     assert "keys[1] (id 'k2')" in message and says in message
-    assert key not in message and key.split("_")[2] not in message
+    assert key not in message and key.split("_", 2)[2] not in message
 
 
 def test_a_duplicate_id_and_a_file_that_is_not_json_are_refused(tmp_path: Path) -> None:
