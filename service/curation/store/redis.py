@@ -26,7 +26,6 @@ later finds it right; embeddings stored by a version without it count from their
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -36,7 +35,7 @@ from typing import Any, Final, NoReturn, TypeVar
 from redis.exceptions import OutOfMemoryError
 
 from curation.cache.base import CacheObserver
-from curation.cache.redis import RedisFailure, RedisLink
+from curation.cache.redis import RedisFailure, RedisLink, glob_escape
 from curation.errors import StorageFull, Unavailable
 from curation.store.base import entry_size, tenant_full, tenant_of
 
@@ -137,10 +136,6 @@ local function count_tenant(t, d)
   if d ~= 0 and redis.call('INCRBY', TENANT_KEY .. t, d) <= 0 then redis.call('DEL', TENANT_KEY .. t) end
 end
 """
-
-
-def _glob_escape(text: str) -> str:
-    return re.sub(r"([\\*?\[\]])", r"\\\1", text)
 
 
 class RedisStore:
@@ -325,7 +320,7 @@ class RedisStore:
     async def delete_prefix(self, prefix: str) -> int:
         if not prefix.endswith(":"):
             raise ValueError(f"a prefix ends with ':', got {prefix!r}")
-        pattern = _glob_escape(self._key(prefix)) + "*"
+        pattern = glob_escape(self._key(prefix)) + "*"
         cursor, deleted = 0, 0
         while True:
             cursor, found = await self._call(
