@@ -169,6 +169,15 @@ def test_lvis_eval_run_columnar(seam: Seam, tmp_path: Path, seed: int, max_dets:
     _assert_equal(resp, ev, max_dets)
 
 
+def test_lvis_eval_run_unknown_category_counts_toward_cut(seam: Seam, tmp_path: Path) -> None:
+    # 40 results of a category absent from the GT file on the crowded image: LVISResults keeps the top
+    # 300 of that image counting them, so 40 more of the known ones fall out.
+    gt, results = synth_lvis(10, num_images=30, num_categories=40, unknown_category=40)
+    ev = _oracle(gt, results, "bbox", 300, tmp_path)
+    resp = seam.call(RPC, _request(gt, results, "bbox", 300), pb.ScoreDetectionResponse)
+    _assert_equal(resp, ev, 300)
+
+
 def test_lvis_eval_run_served(served: Served, tmp_path: Path) -> None:
     gt, results = synth_lvis(7, num_images=20, num_categories=30)
     ev = _oracle(gt, results, "bbox", 300, tmp_path)

@@ -28,8 +28,11 @@ def synth_lvis(
     num_categories: int = 60,
     segm: bool = False,
     crowded_image: int = 320,
+    unknown_category: int = 0,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """An LVIS GT dataset and a results list; ``crowded_image``: results on the first image (0 = none)."""
+    """An LVIS GT dataset and a results list; ``crowded_image``: results on the first image (0 = none);
+    ``unknown_category``: high-scoring results there of a category absent from the GT file (LVIS counts
+    them toward its per-image cut, then leaves them out)."""
     rng = np.random.default_rng(seed)
     K = num_categories
     weights = 1.0 / np.arange(1, K + 1) ** 1.1
@@ -63,6 +66,11 @@ def synth_lvis(
     ]
     gt = {"images": images, "categories": categories, "annotations": anns}
     results = _results(rng, gt, present, K, crowded_image)
+    first = images[0]
+    for _ in range(unknown_category):
+        r = _detection(rng, first, _random_box(rng, first), K + 7)
+        r["score"] = round(float(rng.uniform(0.9, 1.0)), 2)
+        results.insert(int(rng.integers(0, len(results) + 1)), r)
     if segm:
         _add_masks(gt, results)
     return gt, results

@@ -28,14 +28,14 @@ from curation.core.detection.coco_typed import TypedCoco, decode_typed, from_typ
 from curation.core.detection.diagnosis import DetectionDiagnosis, diagnose
 from curation.core.detection.lvis import (
     FREQUENCY_CODES,
+    LVIS_MAX_DETS,
     LVIS_RULES,
     LvisLabels,
     LvisSelection,
-    lvis_params,
     lvis_select,
     summarize_lvis,
 )
-from curation.core.detection.lvis_json import lvis_labels_from_json
+from curation.core.detection.lvis_json import lvis_cut_from_json, lvis_labels_from_json
 from curation.core.detection.mask_iou import mask_iou_fn, tide_mask_iou_fn
 from curation.core.detection.outcomes import AssetOutcomes
 from curation.core.detection.per_class import ClassReport
@@ -48,6 +48,7 @@ __all__ = [
     "DEFAULT_VIEWS",
     "DIAGNOSTIC_CHANGES",
     "FREQUENCY_CODES",
+    "LVIS_MAX_DETS",
     "LVIS_RULES",
     "AssetOutcomes",
     "ClassReport",
@@ -75,8 +76,8 @@ __all__ = [
     "diagnose",
     "from_coco_json",
     "from_typed",
+    "lvis_cut_from_json",
     "lvis_labels_from_json",
-    "lvis_params",
     "mask_iou_fn",
     "masks_from_segmentations",
     "plan",

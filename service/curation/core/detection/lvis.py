@@ -29,17 +29,18 @@ from typing import Literal
 
 import numpy as np
 
-from curation.core._common.arrays import BoolArray, IntArray
+from curation.core._common.arrays import BoolArray, FloatArray, IntArray
 from curation.core.detection.coco import CocoArrays, CocoParams, DetectionData, SummaryStat, mean_valid
 
 __all__ = [
     "FREQUENCY_CODES",
+    "LVIS_MAX_DETS",
     "LVIS_RULES",
     "LvisLabels",
     "LvisSelection",
-    "lvis_params",
     "lvis_select",
     "summarize_lvis",
+    "top_per_image",
 ]
 
 # The frequency of a category: 0 none, then LVIS's "r", "c", "f".
@@ -66,6 +67,9 @@ class LvisLabels:
     not_exhaustive_image: IntArray
     not_exhaustive_category: IntArray
     frequency: IntArray
+    # Per prediction row: kept by LVISResults' per-image cut, when that was decided over more results
+    # than the rows (results of categories absent from the GT file count toward it); None = decide here.
+    dt_in_cut: BoolArray | None = None
 
 
 @dataclass(frozen=True)
@@ -99,18 +103,10 @@ class LvisSelection:
         )  # fmt: skip
 
 
-def lvis_params(params: CocoParams | None = None) -> CocoParams:
-    """``params`` with LVIS's single maxDets (300 unless ``params`` names one)."""
-    p = params or CocoParams(max_dets=(LVIS_MAX_DETS,))
-    if len(p.max_dets) != 1:
-        raise ValueError("LVIS takes one max_dets: the per-image cut")
-    return p
-
-
 def lvis_select(data: DetectionData, labels: LvisLabels, max_dets: int = LVIS_MAX_DETS) -> LvisSelection:
     """The GT and detections ``LVISEval`` evaluates (see the module docstring), in input order."""
     K = data.num_categories
-    kept = _top_per_image(data, max_dets)
+    kept = _top_per_image(data, max_dets) if labels.dt_in_cut is None else np.flatnonzero(labels.dt_in_cut)
     gt_ok = (data.gt_area > 0) & (data.gt_area < np.inf)
     dt_area = data.dt_area[kept]
     dt_ok = (dt_area > 0) & (dt_area < np.inf)
@@ -137,12 +133,19 @@ def lvis_select(data: DetectionData, labels: LvisLabels, max_dets: int = LVIS_MA
 
 def _top_per_image(data: DetectionData, max_dets: int) -> IntArray:
     """Rows (ascending) of the top ``max_dets`` detections of each image by score, ties in input order."""
-    n = data.num_dt
-    order = np.lexsort((np.arange(n), -np.asarray(data.dt_score, np.float64), data.dt_image))
-    img = data.dt_image[order]
-    start = np.searchsorted(img, img, side="left")
-    rank = np.arange(n) - start
-    return np.sort(order[rank < max_dets])
+    return np.flatnonzero(top_per_image(data.dt_image, data.dt_score, max_dets))
+
+
+def top_per_image(image: IntArray, score: FloatArray, max_dets: int) -> BoolArray:
+    """Whether each detection is among the top ``max_dets`` of its image by score (ties: the earlier
+    row first, as Python's stable ``sorted(..., reverse=True)`` in ``limit_dets_per_image``)."""
+    n = image.shape[0]
+    order = np.lexsort((np.arange(n), -np.asarray(score, np.float64), image))
+    img = image[order]
+    rank = np.arange(n) - np.searchsorted(img, img, side="left")
+    keep = np.zeros(n, np.bool_)
+    keep[order[rank < max_dets]] = True
+    return keep
 
 
 def summarize_lvis(arrays: CocoArrays, params: CocoParams, frequency: IntArray) -> list[SummaryStat]:

@@ -12,10 +12,11 @@ from typing import Any
 
 import numpy as np
 
+from curation.core._common.arrays import BoolArray
 from curation.core.detection.coco_json import CocoFormatError
-from curation.core.detection.lvis import FREQUENCY_CODES, LvisLabels
+from curation.core.detection.lvis import FREQUENCY_CODES, LvisLabels, top_per_image
 
-__all__ = ["lvis_labels_from_json"]
+__all__ = ["lvis_cut_from_json", "lvis_labels_from_json"]
 
 
 def lvis_labels_from_json(gt: dict[str, Any], image_ids: list[Any], category_ids: list[Any]) -> LvisLabels:
@@ -57,3 +58,18 @@ def lvis_labels_from_json(gt: dict[str, Any], image_ids: list[Any], category_ids
         not_exhaustive_category=np.array(nel[1], np.int64),
         frequency=frequency,
     )
+
+
+def lvis_cut_from_json(results: list[Any], max_dets: int) -> BoolArray:
+    """Per result of the list: kept by ``LVISResults``' per-image cut, decided over every result (those
+    naming a category absent from the GT file included, as LVIS counts them)."""
+    image_index: dict[Any, int] = {}
+    image = np.empty(len(results), np.int64)
+    score = np.empty(len(results), np.float64)
+    for j, r in enumerate(results):
+        image[j] = image_index.setdefault(r.get("image_id"), len(image_index))
+        s = r.get("score")
+        if isinstance(s, bool) or not isinstance(s, int | float):
+            raise CocoFormatError("score must be a number", f"coco_results[{j}].score")
+        score[j] = s
+    return top_per_image(image, score, max_dets)

@@ -14,11 +14,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from curation.core.detection import (
+    LVIS_MAX_DETS,
     CocoFormatError,
     CocoJsonData,
     DetectionData,
@@ -27,6 +28,7 @@ from curation.core.detection import (
     decode_typed,
     from_coco_json,
     from_typed,
+    lvis_cut_from_json,
     lvis_labels_from_json,
     masks_from_segmentations,
     rle_bbox,
@@ -41,6 +43,8 @@ from curation.v1 import common_pb2
 from curation.v1 import detection_pb2 as pb
 
 __all__ = ["read_coco_json"]
+
+T = TypeVar("T")
 
 # Object fields of the columnar form, which COCO JSON input replaces.
 _COLUMNAR = ("asset_ids", "category_names", "gt_asset", "pred_asset", "gt_boxes", "pred_boxes")
@@ -97,6 +101,11 @@ def _read(
     labels = None
     if lvis:
         labels = _named(lambda: lvis_labels_from_json(gt, parsed.image_ids, parsed.category_ids), files.names)
+        if parsed.dt_dropped_unknown_category:
+            # LVISResults cuts before it knows the categories: the left-out results count toward the cut.
+            max_dets = params.max_detections[0] if len(params.max_detections) else LVIS_MAX_DETS
+            cut = _named(lambda: lvis_cut_from_json(res, max_dets), files.names)
+            labels = replace(labels, dt_in_cut=cut[parsed.dt_result_index])
     return parsed, masks, not (res and "bbox" not in res[0]), labels
 
 
@@ -137,8 +146,8 @@ def _invalid(exc: CocoFormatError, names: tuple[str, str]) -> InvalidArgument:
     return InvalidArgument(exc.message, field=field)
 
 
-def _named(read: Callable[[], LvisLabels], names: tuple[str, str]) -> LvisLabels:
-    """The LVIS labels, a malformed entry named by request field."""
+def _named(read: Callable[[], T], names: tuple[str, str]) -> T:
+    """``read()`` (of the LVIS keys), a malformed entry named by request field."""
     try:
         return read()
     except CocoFormatError as exc:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from curation.core.detection import CocoParams, DetectionData, Mode, View, lvis_params
+from curation.core.detection import LVIS_MAX_DETS, CocoParams, DetectionData, Mode, View
 from curation.errors import InvalidArgument
 from curation.ops import _validate as v
 from curation.ops.detection import limits
@@ -118,9 +118,8 @@ def _read_options(request: pb.ScoreDetectionRequest, data: DetectionData, views:
     if mode == "lvis":
         if len(request.params.max_detections) > 1:
             raise InvalidArgument("LVIS takes one value: the cut per asset", field="params.max_detections")
-        params = lvis_params(
-            params if len(request.params.max_detections) else replace(params, max_dets=(300,))
-        )
+        if not len(request.params.max_detections):
+            params = replace(params, max_dets=(LVIS_MAX_DETS,))
     op_iou = _unit(request, "operating_iou", 0.5)
     threshold = _score_threshold(request)
     fg = _unit(request, "tide_foreground_iou", 0.5)
