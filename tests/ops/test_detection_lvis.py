@@ -70,6 +70,19 @@ def test_every_view_runs_on_the_selected_objects() -> None:
     assert c.num_gt + c.num_zero_area_gt == len(GT["annotations"])
 
 
+def test_slices_of_assets_and_gt_objects() -> None:
+    req = _json_request()
+    req.slice_by.append("half")
+    req.slice_gt_by.append("big")
+    req.metadata.add(key="half", values=["a" if i % 2 else "b" for i in range(len(GT["images"]))])
+    req.gt_metadata.add(key="big", values=["y" if a["area"] > 2000 else "n" for a in GT["annotations"]])
+    resp = _run(req)
+    assert {(s.key, s.gt_level) for s in resp.slices} == {("half", False), ("big", True)}
+    big = {s.value: s.num_gt for s in resp.slices if s.key == "big"}
+    kept = [a for a in GT["annotations"] if a["area"] > 0 and not a.get("ignore")]
+    assert big["y"] == sum(a["area"] > 2000 for a in kept)
+
+
 def test_segm_every_view() -> None:
     gt, results = synth_lvis(12, num_images=6, num_categories=10, segm=True, crowded_image=0)
     resp = _run(_json_request(gt, results, iou_type=pb.DETECTION_IOU_TYPE_SEGM))

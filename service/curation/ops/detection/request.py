@@ -4,7 +4,9 @@ reports is always the same one.
 
 Defaults: ``operating_iou`` 0.5; ``score_threshold`` 0.5 for probabilities, otherwise none (every kept
 prediction counts); TIDE foreground / background IoU 0.5 / 0.1; ``iou_histogram_bins`` 20;
-``min_slice_support`` 1; ``max_slices_per_key`` 50.
+``min_slice_support`` 1; ``max_slices_per_key`` 50. DETECTION_MODE_LVIS takes one
+``params.max_detections`` (the cut per asset, default 300) and evaluates the objects LVIS selects
+(:mod:`.lvis`); ``gt_metadata`` stays aligned with the request's GT rows.
 """
 
 from __future__ import annotations
