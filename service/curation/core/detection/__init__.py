@@ -1,5 +1,6 @@
-"""Detection and segmentation diagnostics: COCO evaluation bit-identical to pycocotools, TIDE error
-types equal to tidecv, and the per-class, per-slice and per-asset reports built on one matching.
+"""Detection and segmentation diagnostics: COCO evaluation bit-identical to pycocotools, LVIS federated
+evaluation bit-identical to the lvis package (:mod:`.lvis`), TIDE error types equal to tidecv, and the
+per-class, per-slice and per-asset reports built on one matching.
 
 This package names everything the ops seam uses; ops imports from here only, never from a module.
 Modules starting with ``_`` are private to the family (compiled kernels, the grouping shared by COCO
