@@ -300,6 +300,20 @@ CASES: dict[str, list[Case]] = {
         Case("GT objects over", DET, lambda: _det(gt_asset=[0] * dl.MAX_OBJECTS), "gt_asset"),
         Case("predictions over", DET, lambda: _det(pred_asset=[0] * dl.MAX_OBJECTS), "pred_asset"),
         Case("assets over", DET, lambda: _det(asset_ids=list(map(str, range(dl.MAX_ASSETS)))), "asset_ids"),
+        Case(
+            "LVIS negative pairs over",
+            DET,
+            lambda: _det(mode=dpb.DETECTION_MODE_LVIS, lvis_neg_asset=[0] * (dl.MAX_LVIS_PAIRS + 1)),
+            "lvis_neg_asset",
+        ),
+        Case(
+            "LVIS not-exhaustive pairs over",
+            DET,
+            lambda: _det(
+                mode=dpb.DETECTION_MODE_LVIS, lvis_not_exhaustive_asset=[0] * (dl.MAX_LVIS_PAIRS + 1)
+            ),
+            "lvis_not_exhaustive_asset",
+        ),
         Case("mask side over", DET, lambda: _masked(dl.MAX_MASK_SIDE + 1), "gt_masks.height[0]"),
         Case(
             "2,000 x 2,000 IoU with 1,001 recall thresholds",

@@ -33,7 +33,7 @@ def test_message_names_the_number_and_the_defined_values() -> None:
         check_enum_numbers(dpb.ScoreDetectionRequest(mode=7))  # type: ignore[arg-type]
     assert info.value.message == (
         "7 is not a curation.v1.DetectionMode value; defined: DETECTION_MODE_UNSPECIFIED (0), "
-        "DETECTION_MODE_COCO (1), DETECTION_MODE_DIAGNOSTIC (2)"
+        "DETECTION_MODE_COCO (1), DETECTION_MODE_DIAGNOSTIC (2), DETECTION_MODE_LVIS (3)"
     )
 
 

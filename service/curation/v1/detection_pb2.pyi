@@ -21,6 +21,14 @@ class DetectionMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DETECTION_MODE_UNSPECIFIED: _ClassVar[DetectionMode]
     DETECTION_MODE_COCO: _ClassVar[DetectionMode]
     DETECTION_MODE_DIAGNOSTIC: _ClassVar[DetectionMode]
+    DETECTION_MODE_LVIS: _ClassVar[DetectionMode]
+
+class DetectionCategoryFrequency(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DETECTION_CATEGORY_FREQUENCY_UNSPECIFIED: _ClassVar[DetectionCategoryFrequency]
+    DETECTION_CATEGORY_FREQUENCY_RARE: _ClassVar[DetectionCategoryFrequency]
+    DETECTION_CATEGORY_FREQUENCY_COMMON: _ClassVar[DetectionCategoryFrequency]
+    DETECTION_CATEGORY_FREQUENCY_FREQUENT: _ClassVar[DetectionCategoryFrequency]
 
 class DetectionErrorType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -58,6 +66,11 @@ DETECTION_IOU_TYPE_SEGM: DetectionIouType
 DETECTION_MODE_UNSPECIFIED: DetectionMode
 DETECTION_MODE_COCO: DetectionMode
 DETECTION_MODE_DIAGNOSTIC: DetectionMode
+DETECTION_MODE_LVIS: DetectionMode
+DETECTION_CATEGORY_FREQUENCY_UNSPECIFIED: DetectionCategoryFrequency
+DETECTION_CATEGORY_FREQUENCY_RARE: DetectionCategoryFrequency
+DETECTION_CATEGORY_FREQUENCY_COMMON: DetectionCategoryFrequency
+DETECTION_CATEGORY_FREQUENCY_FREQUENT: DetectionCategoryFrequency
 DETECTION_ERROR_TYPE_UNSPECIFIED: DetectionErrorType
 DETECTION_ERROR_TYPE_CLASSIFICATION: DetectionErrorType
 DETECTION_ERROR_TYPE_LOCALIZATION: DetectionErrorType
@@ -114,7 +127,7 @@ class RleMask(_message.Message):
     def __init__(self, height: _Optional[int] = ..., width: _Optional[int] = ..., counts: _Optional[str] = ...) -> None: ...
 
 class ScoreDetectionRequest(_message.Message):
-    __slots__ = ("asset_ids", "category_names", "gt_asset", "gt_category", "gt_boxes", "gt_iscrowd", "gt_area", "gt_ignore", "pred_asset", "pred_category", "pred_boxes", "pred_scores", "score_type", "gt_masks", "pred_masks", "coco_gt_json", "coco_results_json", "iou_type", "mode", "params", "operating_iou", "score_threshold", "tide_foreground_iou", "tide_background_iou", "iou_histogram_bins", "metadata", "slice_by", "min_slice_support", "max_slices_per_key", "include_arrays", "page_size", "page_token", "gt_metadata", "slice_gt_by", "views", "coco_gt_file", "coco_results_file")
+    __slots__ = ("asset_ids", "category_names", "gt_asset", "gt_category", "gt_boxes", "gt_iscrowd", "gt_area", "gt_ignore", "pred_asset", "pred_category", "pred_boxes", "pred_scores", "score_type", "gt_masks", "pred_masks", "coco_gt_json", "coco_results_json", "iou_type", "mode", "params", "operating_iou", "score_threshold", "tide_foreground_iou", "tide_background_iou", "iou_histogram_bins", "metadata", "slice_by", "min_slice_support", "max_slices_per_key", "include_arrays", "page_size", "page_token", "gt_metadata", "slice_gt_by", "views", "coco_gt_file", "coco_results_file", "lvis_neg_asset", "lvis_neg_category", "lvis_not_exhaustive_asset", "lvis_not_exhaustive_category", "category_frequency")
     ASSET_IDS_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_NAMES_FIELD_NUMBER: _ClassVar[int]
     GT_ASSET_FIELD_NUMBER: _ClassVar[int]
@@ -152,6 +165,11 @@ class ScoreDetectionRequest(_message.Message):
     VIEWS_FIELD_NUMBER: _ClassVar[int]
     COCO_GT_FILE_FIELD_NUMBER: _ClassVar[int]
     COCO_RESULTS_FILE_FIELD_NUMBER: _ClassVar[int]
+    LVIS_NEG_ASSET_FIELD_NUMBER: _ClassVar[int]
+    LVIS_NEG_CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    LVIS_NOT_EXHAUSTIVE_ASSET_FIELD_NUMBER: _ClassVar[int]
+    LVIS_NOT_EXHAUSTIVE_CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FREQUENCY_FIELD_NUMBER: _ClassVar[int]
     asset_ids: _containers.RepeatedScalarFieldContainer[str]
     category_names: _containers.RepeatedScalarFieldContainer[str]
     gt_asset: _containers.RepeatedScalarFieldContainer[int]
@@ -189,23 +207,30 @@ class ScoreDetectionRequest(_message.Message):
     views: _containers.RepeatedScalarFieldContainer[DetectionView]
     coco_gt_file: bytes
     coco_results_file: bytes
-    def __init__(self, asset_ids: _Optional[_Iterable[str]] = ..., category_names: _Optional[_Iterable[str]] = ..., gt_asset: _Optional[_Iterable[int]] = ..., gt_category: _Optional[_Iterable[int]] = ..., gt_boxes: _Optional[_Iterable[float]] = ..., gt_iscrowd: _Optional[_Iterable[bool]] = ..., gt_area: _Optional[_Iterable[float]] = ..., gt_ignore: _Optional[_Iterable[bool]] = ..., pred_asset: _Optional[_Iterable[int]] = ..., pred_category: _Optional[_Iterable[int]] = ..., pred_boxes: _Optional[_Iterable[float]] = ..., pred_scores: _Optional[_Iterable[float]] = ..., score_type: _Optional[_Union[_classification_pb2.ScoreType, str]] = ..., gt_masks: _Optional[_Iterable[_Union[RleMask, _Mapping]]] = ..., pred_masks: _Optional[_Iterable[_Union[RleMask, _Mapping]]] = ..., coco_gt_json: _Optional[str] = ..., coco_results_json: _Optional[str] = ..., iou_type: _Optional[_Union[DetectionIouType, str]] = ..., mode: _Optional[_Union[DetectionMode, str]] = ..., params: _Optional[_Union[DetectionParams, _Mapping]] = ..., operating_iou: _Optional[float] = ..., score_threshold: _Optional[float] = ..., tide_foreground_iou: _Optional[float] = ..., tide_background_iou: _Optional[float] = ..., iou_histogram_bins: _Optional[int] = ..., metadata: _Optional[_Iterable[_Union[_common_pb2.MetadataColumn, _Mapping]]] = ..., slice_by: _Optional[_Iterable[str]] = ..., min_slice_support: _Optional[int] = ..., max_slices_per_key: _Optional[int] = ..., include_arrays: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., gt_metadata: _Optional[_Iterable[_Union[_common_pb2.MetadataColumn, _Mapping]]] = ..., slice_gt_by: _Optional[_Iterable[str]] = ..., views: _Optional[_Iterable[_Union[DetectionView, str]]] = ..., coco_gt_file: _Optional[bytes] = ..., coco_results_file: _Optional[bytes] = ...) -> None: ...
+    lvis_neg_asset: _containers.RepeatedScalarFieldContainer[int]
+    lvis_neg_category: _containers.RepeatedScalarFieldContainer[int]
+    lvis_not_exhaustive_asset: _containers.RepeatedScalarFieldContainer[int]
+    lvis_not_exhaustive_category: _containers.RepeatedScalarFieldContainer[int]
+    category_frequency: _containers.RepeatedScalarFieldContainer[DetectionCategoryFrequency]
+    def __init__(self, asset_ids: _Optional[_Iterable[str]] = ..., category_names: _Optional[_Iterable[str]] = ..., gt_asset: _Optional[_Iterable[int]] = ..., gt_category: _Optional[_Iterable[int]] = ..., gt_boxes: _Optional[_Iterable[float]] = ..., gt_iscrowd: _Optional[_Iterable[bool]] = ..., gt_area: _Optional[_Iterable[float]] = ..., gt_ignore: _Optional[_Iterable[bool]] = ..., pred_asset: _Optional[_Iterable[int]] = ..., pred_category: _Optional[_Iterable[int]] = ..., pred_boxes: _Optional[_Iterable[float]] = ..., pred_scores: _Optional[_Iterable[float]] = ..., score_type: _Optional[_Union[_classification_pb2.ScoreType, str]] = ..., gt_masks: _Optional[_Iterable[_Union[RleMask, _Mapping]]] = ..., pred_masks: _Optional[_Iterable[_Union[RleMask, _Mapping]]] = ..., coco_gt_json: _Optional[str] = ..., coco_results_json: _Optional[str] = ..., iou_type: _Optional[_Union[DetectionIouType, str]] = ..., mode: _Optional[_Union[DetectionMode, str]] = ..., params: _Optional[_Union[DetectionParams, _Mapping]] = ..., operating_iou: _Optional[float] = ..., score_threshold: _Optional[float] = ..., tide_foreground_iou: _Optional[float] = ..., tide_background_iou: _Optional[float] = ..., iou_histogram_bins: _Optional[int] = ..., metadata: _Optional[_Iterable[_Union[_common_pb2.MetadataColumn, _Mapping]]] = ..., slice_by: _Optional[_Iterable[str]] = ..., min_slice_support: _Optional[int] = ..., max_slices_per_key: _Optional[int] = ..., include_arrays: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., gt_metadata: _Optional[_Iterable[_Union[_common_pb2.MetadataColumn, _Mapping]]] = ..., slice_gt_by: _Optional[_Iterable[str]] = ..., views: _Optional[_Iterable[_Union[DetectionView, str]]] = ..., coco_gt_file: _Optional[bytes] = ..., coco_results_file: _Optional[bytes] = ..., lvis_neg_asset: _Optional[_Iterable[int]] = ..., lvis_neg_category: _Optional[_Iterable[int]] = ..., lvis_not_exhaustive_asset: _Optional[_Iterable[int]] = ..., lvis_not_exhaustive_category: _Optional[_Iterable[int]] = ..., category_frequency: _Optional[_Iterable[_Union[DetectionCategoryFrequency, str]]] = ...) -> None: ...
 
 class DetectionSummaryStat(_message.Message):
-    __slots__ = ("name", "kind", "iou", "area", "max_detections", "value")
+    __slots__ = ("name", "kind", "iou", "area", "max_detections", "value", "frequency")
     NAME_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     IOU_FIELD_NUMBER: _ClassVar[int]
     AREA_FIELD_NUMBER: _ClassVar[int]
     MAX_DETECTIONS_FIELD_NUMBER: _ClassVar[int]
     VALUE_FIELD_NUMBER: _ClassVar[int]
+    FREQUENCY_FIELD_NUMBER: _ClassVar[int]
     name: str
     kind: str
     iou: float
     area: str
     max_detections: int
     value: float
-    def __init__(self, name: _Optional[str] = ..., kind: _Optional[str] = ..., iou: _Optional[float] = ..., area: _Optional[str] = ..., max_detections: _Optional[int] = ..., value: _Optional[float] = ...) -> None: ...
+    frequency: DetectionCategoryFrequency
+    def __init__(self, name: _Optional[str] = ..., kind: _Optional[str] = ..., iou: _Optional[float] = ..., area: _Optional[str] = ..., max_detections: _Optional[int] = ..., value: _Optional[float] = ..., frequency: _Optional[_Union[DetectionCategoryFrequency, str]] = ...) -> None: ...
 
 class DetectionArrays(_message.Message):
     __slots__ = ("precision_shape", "precision", "recall", "scores")
@@ -374,16 +399,22 @@ class DetectionAsset(_message.Message):
     def __init__(self, asset_id: _Optional[str] = ..., tp: _Optional[int] = ..., fp: _Optional[int] = ..., fn: _Optional[int] = ..., objects: _Optional[_Iterable[_Union[DetectionObject, _Mapping]]] = ...) -> None: ...
 
 class DetectionCounts(_message.Message):
-    __slots__ = ("num_assets", "num_gt", "num_predictions", "num_truncated")
+    __slots__ = ("num_assets", "num_gt", "num_predictions", "num_truncated", "num_unverified_predictions", "num_zero_area_gt", "num_zero_area_predictions")
     NUM_ASSETS_FIELD_NUMBER: _ClassVar[int]
     NUM_GT_FIELD_NUMBER: _ClassVar[int]
     NUM_PREDICTIONS_FIELD_NUMBER: _ClassVar[int]
     NUM_TRUNCATED_FIELD_NUMBER: _ClassVar[int]
+    NUM_UNVERIFIED_PREDICTIONS_FIELD_NUMBER: _ClassVar[int]
+    NUM_ZERO_AREA_GT_FIELD_NUMBER: _ClassVar[int]
+    NUM_ZERO_AREA_PREDICTIONS_FIELD_NUMBER: _ClassVar[int]
     num_assets: int
     num_gt: int
     num_predictions: int
     num_truncated: int
-    def __init__(self, num_assets: _Optional[int] = ..., num_gt: _Optional[int] = ..., num_predictions: _Optional[int] = ..., num_truncated: _Optional[int] = ...) -> None: ...
+    num_unverified_predictions: int
+    num_zero_area_gt: int
+    num_zero_area_predictions: int
+    def __init__(self, num_assets: _Optional[int] = ..., num_gt: _Optional[int] = ..., num_predictions: _Optional[int] = ..., num_truncated: _Optional[int] = ..., num_unverified_predictions: _Optional[int] = ..., num_zero_area_gt: _Optional[int] = ..., num_zero_area_predictions: _Optional[int] = ...) -> None: ...
 
 class ScoreDetectionResponse(_message.Message):
     __slots__ = ("mode", "params", "mode_changes", "summary", "arrays", "per_class", "slices", "errors", "confusion", "iou_histogram_edges", "counts", "assets", "assets_total", "next_page_token", "warnings", "cache", "views")

@@ -1,5 +1,6 @@
-"""Detection and segmentation diagnostics: COCO evaluation bit-identical to pycocotools, TIDE error
-types equal to tidecv, and the per-class, per-slice and per-asset reports built on one matching.
+"""Detection and segmentation diagnostics: COCO evaluation bit-identical to pycocotools, LVIS federated
+evaluation bit-identical to the lvis package (:mod:`.lvis`), TIDE error types equal to tidecv, and the
+per-class, per-slice and per-asset reports built on one matching.
 
 This package names everything the ops seam uses; ops imports from here only, never from a module.
 Modules starting with ``_`` are private to the family (compiled kernels, the grouping shared by COCO
@@ -26,6 +27,16 @@ from curation.core.detection.coco_json import (
 )
 from curation.core.detection.coco_typed import TypedCoco, decode_typed, from_typed
 from curation.core.detection.diagnosis import DetectionDiagnosis, diagnose
+from curation.core.detection.lvis import (
+    FREQUENCY_CODES,
+    LVIS_MAX_DETS,
+    LVIS_RULES,
+    LvisLabels,
+    LvisSelection,
+    lvis_select,
+    summarize_lvis,
+)
+from curation.core.detection.lvis_json import lvis_cut_from_json, lvis_labels_from_json
 from curation.core.detection.mask_iou import mask_iou_fn, tide_mask_iou_fn
 from curation.core.detection.outcomes import AssetOutcomes
 from curation.core.detection.per_class import ClassReport
@@ -37,6 +48,9 @@ from curation.core.detection.views import DEFAULT_VIEWS, VIEWS, Plan, View, plan
 __all__ = [
     "DEFAULT_VIEWS",
     "DIAGNOSTIC_CHANGES",
+    "FREQUENCY_CODES",
+    "LVIS_MAX_DETS",
+    "LVIS_RULES",
     "AssetOutcomes",
     "ClassReport",
     "CocoArrays",
@@ -45,6 +59,8 @@ __all__ = [
     "CocoParams",
     "DetectionData",
     "DetectionDiagnosis",
+    "LvisLabels",
+    "LvisSelection",
     "MatchState",
     "Mode",
     "Plan",
@@ -61,11 +77,15 @@ __all__ = [
     "diagnose",
     "from_coco_json",
     "from_typed",
+    "lvis_cut_from_json",
+    "lvis_labels_from_json",
     "mask_iou_fn",
     "masks_from_segmentations",
     "plan",
     "restrict_state",
+    "lvis_select",
     "rle_bbox",
+    "summarize_lvis",
     "tide_mask_iou_fn",
     "warm_up",
 ]

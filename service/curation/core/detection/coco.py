@@ -22,7 +22,10 @@ has no counted GT.
 ignores) and a GT whose annotation id is 0 can be matched but its detection still counts as a false
 positive (pycocotools stores ids in the match arrays and reads 0 as "unmatched").
 ``mode="diagnostic"`` honours ``ignore`` and treats id 0 as any other id; :data:`DIAGNOSTIC_CHANGES`
-lists what it changes.
+lists what it changes. ``mode="lvis"`` matches as the lvis package's ``LVISEval``: no crowd regions,
+``ignore`` honoured, the id-0 trap kept, and an unmatched detection flagged ``dt_not_exhaustive``
+ignored rather than a false positive (the selection of objects LVIS evaluates is
+:mod:`~curation.core.detection.lvis`'s).
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ import numpy.typing as npt
 from curation.core._common.arrays import BoolArray, FloatArray, IntArray
 from curation.core._common.cancel import checkpoint
 from curation.core._common.chunks import weighted_spans
-from curation.core.detection._coco_kernels import accumulate_kernel, bucket_order, match_kernel
+from curation.core.detection._coco_kernels import FP, IGNORED, accumulate_kernel, bucket_order, match_kernel
 from curation.core.detection._grouping import Groups, box_ious, group_bounds, group_objects
 from curation.core.detection._ordering import desc_order, in_accumulation_order, state_rows
 
@@ -60,7 +63,7 @@ __all__ = [
     "summarize",
 ]
 
-Mode = Literal["coco", "diagnostic"]
+Mode = Literal["coco", "diagnostic", "lvis"]
 
 DIAGNOSTIC_CHANGES: tuple[str, ...] = (
     "a GT's supplied ignore flag is honoured (pycocotools overwrites it with iscrowd)",
@@ -139,7 +142,8 @@ class DetectionData:
     in evaluation order (pycocotools sorts image and category ids; the caller does the same).
 
     ``gt_rows``/``dt_rows`` name each object in the caller's numbering (default ``arange``); a shard
-    passes its global rows so merged states refer to global objects.
+    passes its global rows so merged states refer to global objects. ``dt_not_exhaustive`` (LVIS): the
+    detection's category may lack GT on its image, so unmatched it is ignored, not a false positive.
     """
 
     num_images: int
@@ -158,6 +162,7 @@ class DetectionData:
     gt_zero_id: BoolArray | None = None
     gt_rows: IntArray | None = None
     dt_rows: IntArray | None = None
+    dt_not_exhaustive: BoolArray | None = None
 
     @property
     def num_gt(self) -> int:
@@ -217,6 +222,8 @@ class SummaryStat:
     area: str
     max_dets: int
     value: float
+    # LVIS: the frequency group averaged ("r", "c", "f"); "" = all categories.
+    frequency: str = ""
 
 
 def evaluate_images(
@@ -244,6 +251,8 @@ def evaluate_images(
     gt = _grouped_gt(data, groups.g_order, mode)
     ious = _group_ious(data, groups, gt.crowd, iou_fn)
     codes, match, match_iou = _match(data, p, groups, pos, gt, ious, keep_matches)
+    if data.dt_not_exhaustive is not None:
+        _forgive_not_exhaustive(codes, data.dt_not_exhaustive[rows])
     checkpoint()
     rank = np.empty_like(groups.rank)
     rank[pos] = groups.rank
@@ -265,6 +274,17 @@ def evaluate_images(
         gt_counted=_counted(gt, p),
         num_truncated=groups.num_truncated,
     )
+
+
+def _forgive_not_exhaustive(codes: npt.NDArray[np.uint8], lenient: BoolArray) -> None:
+    """LVIS: a false positive of a not-exhaustively annotated (image, category) is ignored instead. A
+    code is FP only when the detection is unmatched (or matched to the id-0 trap) inside the area
+    range, exactly the detections ``LVISEval.evaluate_img`` moves to ``dt_ignore``."""
+    if not lenient.any():
+        return
+    sub = codes[lenient]
+    sub[sub == FP] = IGNORED
+    codes[lenient] = sub
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,14 +326,17 @@ def _image_category_groups(data: DetectionData, max_det: int) -> tuple[IntArray,
 
 def _grouped_gt(data: DetectionData, g_order: IntArray, mode: Mode) -> _GroupedGt:
     """The GTs in group order; ``mode`` decides what ignores a GT (``iscrowd`` alone in ``coco``, also
-    the supplied ``ignore`` flag in ``diagnostic``) and whether annotation id 0 is the trap."""
-    crowd = np.ascontiguousarray(data.gt_iscrowd[g_order], dtype=np.bool_)
+    the supplied ``ignore`` flag in ``diagnostic``; in ``lvis`` no GT is a crowd and ``ignore`` alone
+    ignores) and whether annotation id 0 is the trap (``coco``, ``lvis``)."""
+    if mode == "lvis":
+        crowd = np.zeros(g_order.shape[0], dtype=np.bool_)
+    else:
+        crowd = np.ascontiguousarray(data.gt_iscrowd[g_order], dtype=np.bool_)
     ignore = crowd.copy()
     zero_id = np.zeros(crowd.shape[0], dtype=np.bool_)
-    if mode == "diagnostic":
-        if data.gt_ignore is not None:
-            ignore |= data.gt_ignore[g_order]
-    elif data.gt_zero_id is not None:
+    if mode != "coco" and data.gt_ignore is not None:
+        ignore |= data.gt_ignore[g_order]
+    if mode != "diagnostic" and data.gt_zero_id is not None:
         zero_id = np.ascontiguousarray(data.gt_zero_id[g_order], dtype=np.bool_)
     gt_rows = np.arange(data.num_gt, dtype=np.int64) if data.gt_rows is None else data.gt_rows
     return _GroupedGt(

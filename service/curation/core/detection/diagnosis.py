@@ -44,6 +44,7 @@ from curation.core.detection.coco import (
 from curation.core.detection.coco_by_category import coco_arrays
 from curation.core.detection.confusion import confusion_matrix
 from curation.core.detection.facts import count_facts, count_truncated, fact_findings
+from curation.core.detection.lvis import summarize_lvis
 from curation.core.detection.mask_iou import mask_iou_fn, tide_mask_iou_fn
 from curation.core.detection.operating_point import OperatingPoint, operating_point
 from curation.core.detection.outcomes import AssetOutcomes, asset_outcomes
@@ -110,6 +111,7 @@ def diagnose(
     masks: tuple[RleSet, RleSet] | None = None,
     gt_slices: Mapping[str, Sequence[str]] | None = None,
     views: Collection[View] | None = None,
+    frequency: IntArray | None = None,
 ) -> DetectionDiagnosis:
     """The parts ``views`` names (None = all but the arrays) of the detection diagnosis of ``data``
     (see the module docstring).
@@ -117,6 +119,9 @@ def diagnose(
     With ``masks`` (GT and prediction RLEs aligned with the rows of ``data``) every matching uses mask
     IoU (COCO ``segm``; TIDE in tidecv's mask mode). ``slices`` holds per-asset metadata
     columns, ``gt_slices`` per-GT ones (see :class:`~curation.core.detection.slices.SliceReport`).
+    ``mode="lvis"`` expects the objects :func:`~curation.core.detection.lvis.lvis_select` kept and LVIS's
+    parameters (one maxDets); its summary is ``LVISEval.summarize``'s, grouped by ``frequency`` (each
+    category's code, 0 = none).
     """
     p = params or CocoParams()
     todo = plan(views, asset_slices=bool(slices))
@@ -147,7 +152,7 @@ def diagnose(
         num_truncated=num_truncated,
         state=state,
         arrays=arrays,
-        summary=summarize(arrays, p) if arrays is not None and "coco" in todo.views else [],
+        summary=_summary(arrays, p, mode, frequency, data.num_categories) if "coco" in todo.views else [],
         per_class=_per_class(data, arrays, op, st, iou_bins, todo),
         slices=slice_reports,
         tide=tide,
@@ -174,6 +179,17 @@ def _main(
     return state, accumulate(state), state.num_truncated
 
 
+def _summary(
+    arrays: CocoArrays | None, p: CocoParams, mode: Mode, frequency: IntArray | None, K: int
+) -> list[SummaryStat]:
+    """COCOeval.summarize's 12 numbers, or LVISEval.summarize's 13 in LVIS mode."""
+    if arrays is None:
+        return []
+    if mode == "lvis":
+        return summarize_lvis(arrays, p, frequency if frequency is not None else np.zeros(K, np.int64))
+    return summarize(arrays, p)
+
+
 def _operating_point(
     data: DetectionData, state: MatchState | None, st: _Settings, todo: Plan
 ) -> OperatingPoint | None:
@@ -198,7 +214,7 @@ def _tide(
         foreground_iou=foreground,
         background_iou=background,
         max_dets=st.params.max_dets[-1],
-        honour_ignore=st.mode == "diagnostic",
+        honour_ignore=st.mode != "coco",
         iou_fn=tide_mask_iou_fn(st.masks[0], st.masks[1]) if st.masks is not None else None,
         delta_ap=todo.tide_delta_ap,
     )

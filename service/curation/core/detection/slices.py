@@ -121,7 +121,7 @@ def object_slices(
 ) -> list[SliceReport]:
     """A report per value of each per-GT column: that value's GTs count, the others are ignored."""
     slice_params = area_all_params(params, params.iou_thrs)
-    base_ignore = data.gt_ignore if (mode == "diagnostic" and data.gt_ignore is not None) else None
+    base_ignore = data.gt_ignore if (mode != "coco" and data.gt_ignore is not None) else None
 
     def report(key: str, value: str, mask: BoolArray) -> SliceReport:
         ignore = ~mask if base_ignore is None else (~mask | base_ignore)

@@ -66,6 +66,7 @@ def evaluate(request: pb.ScoreDetectionRequest) -> ipb.DetectionEvaluation:
         masks=inputs.masks,
         gt_slices=options.gt_slices,
         views=options.views,
+        frequency=inputs.lvis_labels.frequency if inputs.lvis_labels is not None else None,
     )
     warnings.extend(to_warnings(diag.findings))
     evaluation = ipb.DetectionEvaluation(report=report(diag, inputs, request, options, warnings))

@@ -14,18 +14,22 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from curation.core.detection import (
+    LVIS_MAX_DETS,
     CocoFormatError,
     CocoJsonData,
     DetectionData,
+    LvisLabels,
     RleSet,
     decode_typed,
     from_coco_json,
     from_typed,
+    lvis_cut_from_json,
+    lvis_labels_from_json,
     masks_from_segmentations,
     rle_bbox,
 )
@@ -40,6 +44,8 @@ from curation.v1 import detection_pb2 as pb
 
 __all__ = ["read_coco_json"]
 
+T = TypeVar("T")
+
 # Object fields of the columnar form, which COCO JSON input replaces.
 _COLUMNAR = ("asset_ids", "category_names", "gt_asset", "pred_asset", "gt_boxes", "pred_boxes")
 
@@ -51,7 +57,8 @@ def read_coco_json(request: pb.ScoreDetectionRequest, segm: bool) -> tuple[Input
     for name in _COLUMNAR:
         if len(getattr(request, name)):
             raise InvalidArgument("give either columnar arrays or COCO JSON, not both", field=name)
-    parsed, masks, first_has_box = _read(files, request.params, segm)
+    lvis = request.mode == pb.DETECTION_MODE_LVIS
+    parsed, masks, first_has_box, labels = _read(files, request.params, segm, lvis)
     data = parsed.data
     n_img = data.num_images
     K = data.num_categories
@@ -70,26 +77,36 @@ def read_coco_json(request: pb.ScoreDetectionRequest, segm: bool) -> tuple[Input
         parsed.dt_result_index,
         masks,
         coco_fields=files.names,
+        lvis_labels=labels,
     )
     return inputs, _warnings(parsed, data, request.mode, files.names)
 
 
 def _read(
-    files: CocoFiles, params: pb.DetectionParams, segm: bool
-) -> tuple[CocoJsonData, tuple[RleSet, RleSet] | None, bool]:
-    """The parsed files, their masks (segm) and whether the first result has a box: the typed fast
-    path when the files are well-typed COCO, else the generic reading (with its exact errors)."""
-    typed = decode_typed(files.gt, files.results, segm=segm)
+    files: CocoFiles, params: pb.DetectionParams, segm: bool, lvis: bool
+) -> tuple[CocoJsonData, tuple[RleSet, RleSet] | None, bool, LvisLabels | None]:
+    """The parsed files, their masks (segm), whether the first result has a box and (``lvis``) the GT
+    file's LVIS labels: the typed fast path when the files are well-typed COCO (not LVIS: its typed
+    reading does not hold the LVIS keys), else the generic reading (with its exact errors)."""
+    typed = None if lvis else decode_typed(files.gt, files.results, segm=segm)
     if typed is not None:
         check_typed_sizes(typed, params, names=files.names)
         first_has_box = typed.first_result_has_bbox()
         parsed, masks = _columns(lambda: from_typed(typed), segm, files.names)
-        return parsed, masks, first_has_box
+        return parsed, masks, first_has_box, None
     gt = _load(files.gt, files.gt_field)
     res = _load(files.results, files.results_field)
     check_coco_sizes(gt, res, params, segm=segm, names=files.names)
     parsed, masks = _columns(lambda: from_coco_json(gt, res, need_segm=segm), segm, files.names)
-    return parsed, masks, not (res and "bbox" not in res[0])
+    labels = None
+    if lvis:
+        labels = _named(lambda: lvis_labels_from_json(gt, parsed.image_ids, parsed.category_ids), files.names)
+        if parsed.dt_dropped_unknown_category:
+            # LVISResults cuts before it knows the categories: the left-out results count toward the cut.
+            max_dets = params.max_detections[0] if len(params.max_detections) else LVIS_MAX_DETS
+            cut = _named(lambda: lvis_cut_from_json(res, max_dets), files.names)
+            labels = replace(labels, dt_in_cut=cut[parsed.dt_result_index])
+    return parsed, masks, not (res and "bbox" not in res[0]), labels
 
 
 def _load(text: str | bytes, field: str) -> Any:
@@ -118,10 +135,23 @@ def _columns(
                 masks_from_segmentations(parsed.dt_segm or [], parsed.dt_result_index, "coco_results"),
             )
     except CocoFormatError as exc:
-        field = exc.field.replace("coco_gt", names[0], 1) if exc.field.startswith("coco_gt") else exc.field
-        field = field.replace("coco_results", names[1], 1) if field.startswith("coco_results") else field
-        raise InvalidArgument(exc.message, field=field) from None
+        raise _invalid(exc, names) from None
     return parsed, masks
+
+
+def _invalid(exc: CocoFormatError, names: tuple[str, str]) -> InvalidArgument:
+    """The core's format error, its field named by request field."""
+    field = exc.field.replace("coco_gt", names[0], 1) if exc.field.startswith("coco_gt") else exc.field
+    field = field.replace("coco_results", names[1], 1) if field.startswith("coco_results") else field
+    return InvalidArgument(exc.message, field=field)
+
+
+def _named(read: Callable[[], T], names: tuple[str, str]) -> T:
+    """``read()`` (of the LVIS keys), a malformed entry named by request field."""
+    try:
+        return read()
+    except CocoFormatError as exc:
+        raise _invalid(exc, names) from None
 
 
 def _check_boxes_and_scores(data: DetectionData, parsed: CocoJsonData, names: tuple[str, str]) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from curation.core.detection import DetectionData, RleSet
+from curation.core.detection import DetectionData, LvisLabels, LvisSelection, RleSet
 from curation.errors import InvalidArgument
 
 __all__ = ["Inputs", "check_mask_sizes", "check_probabilities"]
@@ -32,6 +32,10 @@ class Inputs:
     masks: tuple[RleSet, RleSet] | None
     # The request fields the COCO files came from (``coco_gt_file`` when given as bytes).
     coco_fields: tuple[str, str] = ("coco_gt_json", "coco_results_json")
+    # DETECTION_MODE_LVIS: the federated labels and, once applied, what the selection left out (the
+    # data then holds the selected objects only, ``gt_index``/``dt_index`` naming the caller's rows).
+    lvis_labels: LvisLabels | None = None
+    lvis_selection: LvisSelection | None = None
 
     def gt_field(self, row: int, columnar: str, coco: str) -> str:
         """The request field of GT ``row``: ``columnar[row]``, or its annotation's ``coco`` member."""

@@ -27,6 +27,7 @@ __all__ = [
     "MAX_DETECTION_CUTS",
     "MAX_HISTOGRAM_BINS",
     "MAX_IOU_THRESHOLDS",
+    "MAX_LVIS_PAIRS",
     "MAX_MASK_SIDE",
     "MAX_METADATA_COLUMNS",
     "MAX_OBJECTS",
@@ -52,6 +53,9 @@ MAX_CATEGORIES = 2_000
 # GT objects and predictions (each): every per-object array is linear in them; 10 million objects is
 # about 400 MB of request on the wire, more than the request size limit lets through.
 MAX_OBJECTS = 10_000_000
+# LVIS (asset, category) label pairs of each kind (negative, not exhaustive): one int64 key each and a
+# sort; LVIS v1 val holds about 0.4 million negative pairs.
+MAX_LVIS_PAIRS = MAX_OBJECTS
 # One maxDets value: buckets, scratch and IoU blocks are sized by it (2^31 - 1 allocated 17 GB). COCO
 # uses 100, LVIS 300; 10,000 detections per image and category is more than any detector keeps.
 MAX_DETECTIONS = 10_000
@@ -115,6 +119,8 @@ def check_request(request: pb.ScoreDetectionRequest) -> int:
     at_most(len(request.category_names), MAX_CATEGORIES, "category_names", what="categories")
     at_most(len(request.gt_asset), MAX_OBJECTS, "gt_asset", what="GT objects")
     at_most(len(request.pred_asset), MAX_OBJECTS, "pred_asset", what="predictions")
+    for field in ("lvis_neg_asset", "lvis_not_exhaustive_asset"):
+        at_most(len(getattr(request, field)), MAX_LVIS_PAIRS, field, what="label pairs")
     rp = request.params
     at_most(len(rp.max_detections), MAX_DETECTION_CUTS, "params.max_detections", what="entries")
     each_at_most(rp.max_detections, MAX_DETECTIONS, "params.max_detections")

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from curation.core.detection import DIAGNOSTIC_CHANGES, ClassReport, DetectionDiagnosis, SliceReport
+from curation.core.detection import (
+    DIAGNOSTIC_CHANGES,
+    FREQUENCY_CODES,
+    LVIS_RULES,
+    ClassReport,
+    DetectionDiagnosis,
+    SliceReport,
+)
 from curation.ops.detection.inputs import Inputs
 from curation.ops.detection.request import Options
 from curation.ops.detection.views import view_enums
@@ -41,8 +48,13 @@ def report(
     _params_used(r.params, diag, request, options)
     if diag.mode == "diagnostic":
         r.mode_changes.extend(DIAGNOSTIC_CHANGES)
+    elif diag.mode == "lvis":
+        r.mode_changes.extend(LVIS_RULES)
     for s in diag.summary:
-        stat = r.summary.add(name=s.name, kind=s.kind, area=s.area, max_detections=s.max_dets, value=s.value)
+        stat = r.summary.add(
+            name=s.name, kind=s.kind, area=s.area, max_detections=s.max_dets, value=s.value,
+            frequency=FREQUENCY_CODES.get(s.frequency, pb.DETECTION_CATEGORY_FREQUENCY_UNSPECIFIED),
+        )  # fmt: skip
         if s.iou is not None:
             stat.iou = s.iou
     if "arrays" in diag.views and diag.arrays is not None:
@@ -67,6 +79,12 @@ def report(
     r.counts.num_gt = data.num_gt
     r.counts.num_predictions = data.num_dt
     r.counts.num_truncated = diag.num_truncated
+    sel = inputs.lvis_selection
+    if sel is not None:
+        r.counts.num_truncated = sel.num_truncated
+        r.counts.num_unverified_predictions = sel.num_unverified
+        r.counts.num_zero_area_gt = sel.num_zero_area_gt
+        r.counts.num_zero_area_predictions = sel.num_zero_area_dt
     r.warnings.extend(warnings)
     return r
 

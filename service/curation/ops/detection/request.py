@@ -4,17 +4,19 @@ reports is always the same one.
 
 Defaults: ``operating_iou`` 0.5; ``score_threshold`` 0.5 for probabilities, otherwise none (every kept
 prediction counts); TIDE foreground / background IoU 0.5 / 0.1; ``iou_histogram_bins`` 20;
-``min_slice_support`` 1; ``max_slices_per_key`` 50.
+``min_slice_support`` 1; ``max_slices_per_key`` 50. DETECTION_MODE_LVIS takes one
+``params.max_detections`` (the cut per asset, default 300) and evaluates the objects LVIS selects
+(:mod:`.lvis`); ``gt_metadata`` stays aligned with the request's GT rows.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from curation.core.detection import CocoParams, DetectionData, Mode, View
+from curation.core.detection import LVIS_MAX_DETS, CocoParams, DetectionData, Mode, View
 from curation.errors import InvalidArgument
 from curation.ops import _validate as v
 from curation.ops.detection import limits
@@ -22,6 +24,7 @@ from curation.ops.detection.coco_files import has_coco
 from curation.ops.detection.coco_json import read_coco_json
 from curation.ops.detection.columnar import read_columnar
 from curation.ops.detection.inputs import Inputs, check_mask_sizes, check_probabilities
+from curation.ops.detection.lvis import check_lvis_fields, columnar_labels, select_inputs
 from curation.ops.detection.params import coco_params
 from curation.ops.detection.views import requested_views
 from curation.ops.findings import warning
@@ -33,6 +36,11 @@ __all__ = ["Options", "read_request"]
 
 DEFAULT_BINS = 20
 DEFAULT_MAX_SLICES = 50
+_MODES: dict[pb.DetectionMode, Mode] = {
+    pb.DETECTION_MODE_DIAGNOSTIC: "diagnostic",
+    pb.DETECTION_MODE_LVIS: "lvis",
+}
+_MODE_ENUMS: dict[Mode, pb.DetectionMode] = {m: e for e, m in _MODES.items()}
 
 
 @dataclass(frozen=True)
@@ -57,17 +65,27 @@ class Options:
     @property
     def mode_enum(self) -> pb.DetectionMode:
         """The mode as the response states it."""
-        return pb.DETECTION_MODE_DIAGNOSTIC if self.mode == "diagnostic" else pb.DETECTION_MODE_COCO
+        return _MODE_ENUMS.get(self.mode, pb.DETECTION_MODE_COCO)
 
 
 def read_request(request: pb.ScoreDetectionRequest) -> tuple[Inputs, Options, list[common_pb2.Warning]]:
     """The request's objects and options, and the warnings about the request itself."""
     limits.check_request(request)
+    check_lvis_fields(request)
     views = requested_views(request)  # before the objects are read: a bad view fails fast
     inputs, warnings = _read_inputs(request)
     options = _read_options(request, inputs.data, views)
+    if options.mode == "lvis":
+        labels = inputs.lvis_labels
+        if labels is None:
+            labels = columnar_labels(request, inputs.data.num_images, inputs.data.num_categories)
+        inputs = select_inputs(inputs, labels, options.params.max_dets[0])
+        if inputs.lvis_selection is not None and options.gt_slices:
+            kept = inputs.lvis_selection.gt_rows.tolist()
+            gt_slices = {k: [col[i] for i in kept] for k, col in options.gt_slices.items()}
+            options = replace(options, gt_slices=gt_slices)
     data = inputs.data
-    if options.mode != "diagnostic" and data.gt_ignore is not None and data.gt_ignore.any():
+    if options.mode == "coco" and data.gt_ignore is not None and data.gt_ignore.any():
         warnings.append(warning(
             "GT_IGNORE_DISCARDED",
             f"{int(data.gt_ignore.sum())} GT objects are flagged ignore; pycocotools (COCO mode) discards "
@@ -98,6 +116,12 @@ def _read_inputs(request: pb.ScoreDetectionRequest) -> tuple[Inputs, list[common
 def _read_options(request: pb.ScoreDetectionRequest, data: DetectionData, views: frozenset[View]) -> Options:
     """The options, checked in a fixed order, with their defaults."""
     params = coco_params(request.params)
+    mode = _MODES.get(request.mode, "coco")
+    if mode == "lvis":
+        if len(request.params.max_detections) > 1:
+            raise InvalidArgument("LVIS takes one value: the cut per asset", field="params.max_detections")
+        if not len(request.params.max_detections):
+            params = replace(params, max_dets=(LVIS_MAX_DETS,))
     op_iou = _unit(request, "operating_iou", 0.5)
     threshold = _score_threshold(request)
     fg = _unit(request, "tide_foreground_iou", 0.5)
@@ -121,7 +145,7 @@ def _read_options(request: pb.ScoreDetectionRequest, data: DetectionData, views:
     )
     return Options(
         params=params,
-        mode="diagnostic" if request.mode == pb.DETECTION_MODE_DIAGNOSTIC else "coco",
+        mode=mode,
         operating_iou=op_iou,
         score_threshold=threshold,
         tide_foreground_iou=fg,
