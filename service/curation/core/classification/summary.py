@@ -208,12 +208,15 @@ def _mean(values: npt.ArrayLike, w: FloatArray | None) -> float:
 
 
 def _log_loss_true(p_true: AnyFloat, w: FloatArray | None) -> float:
-    """Mean of -log(clip(p, eps, 1 - eps)) with eps of p's dtype (sklearn ``_log_loss``)."""
+    """Mean of -log(clip(p, eps, 1 - eps)) with eps of p's dtype, computed in that dtype (sklearn
+    ``_log_loss``: float32 scores give float32 logs and mean, float64 scores float64)."""
     if p_true.size == 0:
         return 0.0
     eps = np.finfo(p_true.dtype).eps
-    clipped = np.clip(p_true, eps, 1 - eps).astype(np.float64)
-    return _mean(-np.log(clipped), w)
+    loss = -np.log(np.clip(p_true, eps, 1 - eps))
+    if w is None:
+        return float(loss.mean())
+    return _mean(loss, w)
 
 
 def _brier(t: IntArray, s: AnyFloat, w: FloatArray | None) -> float:
@@ -229,15 +232,18 @@ def _brier(t: IntArray, s: AnyFloat, w: FloatArray | None) -> float:
     return float(score)
 
 
-def _agreement(cm: npt.NDArray[Any], present: BoolArray) -> Agreement:
+def _agreement(cm: npt.NDArray[Any], present: BoolArray, labels: IntArray | None) -> Agreement:
+    """Balanced accuracy and Matthews correlation over every class; Cohen's kappa over ``labels`` (in
+    their order, as sklearn's ``labels=``; every class when None)."""
     bal, adjusted = balanced_accuracy(cm)
+    sub = cm if labels is None else cm[np.ix_(labels, labels)]
     return Agreement(
         bal,
         adjusted,
         matthews_corrcoef(cm, present),
-        cohen_kappa(cm, None),
-        cohen_kappa(cm, "linear"),
-        cohen_kappa(cm, "quadratic"),
+        cohen_kappa(sub, None),
+        cohen_kappa(sub, "linear"),
+        cohen_kappa(sub, "quadratic"),
     )
 
 
@@ -372,7 +378,7 @@ def summarize_single(
         else None,
         weighted_confusion=cm_w,
         normalized_confusion=None if options.normalize is None else normalized(matrix, options.normalize),
-        agreement=_agreement(matrix, (counts.support + predicted) > 0),
+        agreement=_agreement(matrix, (counts.support + predicted) > 0, options.labels),
         brier_score=brier,
     )
 

@@ -171,8 +171,9 @@ export type ScoreClassificationRequest = Message<"curation.v1.ScoreClassificatio
   zeroDivision: ZeroDivision;
 
   /**
-   * Class indices averaged over by micro/macro/weighted (sklearn labels=); empty means every class.
-   * Per-class entries are still reported for every class. At most one entry per class.
+   * Class indices averaged over by micro/macro/weighted/samples and the classes (in this order) of
+   * Cohen's kappa (sklearn labels=); empty means every class. Per-class entries are still reported for
+   * every class. At most one entry per class.
    *
    * @generated from field: repeated int32 labels = 24;
    */
@@ -576,7 +577,8 @@ export type ClassificationSummary = Message<"curation.v1.ClassificationSummary">
   matthewsCorrcoef?: number;
 
   /**
-   * Single-label only (sklearn cohen_kappa_score with labels = every class; NaN when undefined).
+   * Single-label only (sklearn cohen_kappa_score with labels = the request's labels, else every class;
+   * NaN when undefined).
    *
    * @generated from field: optional double cohen_kappa = 13;
    */
