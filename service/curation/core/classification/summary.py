@@ -1,22 +1,26 @@
 """The classification report of one set of assets: sklearn's numbers, confusion, calibration.
 
-Definitions follow ``sklearn.metrics`` 1.9.1 with ``labels=range(n_classes)`` everywhere, so classes that
-are never present or never predicted are still reported:
+Definitions follow ``sklearn.metrics`` 1.9.1 with ``labels=range(n_classes)`` everywhere (unless
+``MetricOptions.labels`` picks the averaged classes), so classes that are never present or never
+predicted are still reported. ``sample_weight`` weights every number as sklearn's ``sample_weight`` does:
 
-- ``accuracy_score`` (subset accuracy for multi-label), ``confusion_matrix`` /
-  ``multilabel_confusion_matrix``, ``hamming_loss``;
-- ``precision_recall_fscore_support`` with ``zero_division=0``: a ratio with a zero denominator is 0 and
-  F1 = 2 tp / (support + predicted) (see :mod:`curation.core.classification._precision_recall`);
-  averages micro, macro, weighted and (multi-label) samples;
+- ``accuracy_score`` (subset accuracy for multi-label), ``confusion_matrix`` (weighted; ``normalize=``)
+  / ``multilabel_confusion_matrix``, ``hamming_loss``;
+- ``precision_recall_fscore_support`` with the options' ``zero_division`` and ``beta`` (see
+  :mod:`curation.core.classification._precision_recall`); averages micro, macro, weighted, (multi-label)
+  samples and (2 classes) binary for ``pos_label``;
+- ``balanced_accuracy_score``, ``matthews_corrcoef``, ``cohen_kappa_score`` (single-label; see
+  :mod:`curation.core.classification._confusion_metrics`);
 - ``top_k_accuracy_score``: a k >= n_classes scores 1.0 (sklearn's value; it warns that it is trivial);
   with two classes sklearn's binary rule (a 0.5/0.5 tie is class 0), with more its multiclass tie order;
 - ``average_precision_score`` one-vs-rest per score column; a class with no positives scores 0.0;
 - ``log_loss``: probabilities clipped to ``[eps, 1 - eps]`` with eps of the scores' dtype, not
-  renormalised. Multi-label: the binary log loss over all n x k entries
-  (``log_loss(Y.ravel(), S.ravel(), labels=[0, 1])``).
+  renormalised, computed in that dtype. Multi-label: the binary log loss over all n x k entries
+  (``log_loss(Y.ravel(), S.ravel(), labels=[0, 1])``);
+- ``brier_score_loss`` over the n x k probability matrix (single-label; halved with 2 classes).
 
 Everything single-label is derived from the k x k confusion matrix, built with one ``bincount`` over
-``y_true * k + y_pred``; nothing else touches all n rows unless scores are given.
+``y_true * k + y_pred``; nothing else touches all n rows unless scores or weights are given.
 """
 
 from __future__ import annotations
