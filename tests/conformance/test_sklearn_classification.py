@@ -363,6 +363,60 @@ def test_prf_warnings_binary_zeros(seam: Seam, zero_division: Any) -> None:
     assert h.same(b.f1, quiet(skm.f1_score, [0, 0], [0, 0], **kw))
 
 
+_PRF_WARNING_CASES: dict[str, tuple[Any, Any, tuple[str | None, ...]]] = {
+    "no-predicted": ([0, 1, 2], [1, 1, 2], (None, "weighted", "macro")),
+    "no-true": ([1, 1, 2], [0, 1, 2], (None, "weighted", "macro")),
+    "samples-no-predicted": (np.array([[1, 0], [1, 0]]), np.array([[1, 0], [0, 0]]), ("samples",)),
+    "samples-no-true": (np.array([[1, 0], [0, 0]]), np.array([[1, 0], [1, 0]]), ("samples",)),
+    "micro-no-predicted": (np.array([[1, 1], [1, 1]]), np.array([[0, 0], [0, 0]]), ("micro",)),
+    "micro-no-true": (np.array([[0, 0], [0, 0]]), np.array([[1, 1], [1, 1]]), ("micro",)),
+    "binary-no-predicted": ([1, 1], [-1, -1], ("binary",)),
+    "binary-no-true": ([-1, -1], [1, 1], ("binary",)),
+    "binary-neither": ([0, 0], [0, 0], ("binary",)),
+}
+
+
+def _prf_warning_case(seam: Seam, case: str, zero_division: Any) -> Any:
+    y_true, y_pred, averages = _PRF_WARNING_CASES[case]
+    if np.asarray(y_true).ndim == 2:
+        summary, response = h.multi(seam, y_true, y_pred, zero_division=zero_division)
+    else:
+        classes = h.classes_of(y_true, y_pred)
+        classes = classes if len(classes) == 2 or "binary" not in averages else sorted({*classes, 1} | {0})
+        summary, response = h.single(seam, y_true, y_pred, classes=classes, zero_division=zero_division)
+    for average in averages:
+        expected = prfs(y_true, y_pred, average=average, zero_division=zero_division)
+        if average is None:
+            got = [h.per_class(summary, m) for m in ("precision", "recall", "f1")]
+            assert h.same(got, list(expected[:3]))
+        else:
+            assert h.same(h.averaged(getattr(summary.averages, average)), expected[:3]), average
+    return response
+
+
+@pytest.mark.parametrize("case", list(_PRF_WARNING_CASES))
+def test_prf_warnings(seam: Seam, case: str) -> None:
+    response = _prf_warning_case(seam, case, "warn")
+    assert h.warning_codes(response) & {"CLASS_NEVER_PRESENT", "CLASS_NEVER_PREDICTED"}
+
+
+@pytest.mark.parametrize("zero_division", [0, 1, np.nan])
+@pytest.mark.parametrize("case", list(_PRF_WARNING_CASES)[:2])
+def test_prf_no_warnings_if_zero_division_set(seam: Seam, case: str, zero_division: Any) -> None:
+    response = _prf_warning_case(seam, case, zero_division)
+    assert not h.warning_codes(response) & {"CLASS_NEVER_PRESENT", "CLASS_NEVER_PREDICTED"}
+
+
+@pytest.mark.parametrize("dtype", ["Int64", "Float64", "boolean"])
+def test_confusion_matrix_pandas_nullable(seam: Seam, dtype: str) -> None:
+    pd = pytest.importorskip("pandas")
+    y = np.array([1, 0, 0, 1, 0, 1, 1, 0, 1])
+    y_pred = [0, 0, 1, 1, 0, 1, 1, 1, 1]
+    summary, _ = h.single(seam, y, y_pred)
+    expected = skm.confusion_matrix(pd.Series(y, dtype=dtype), pd.Series(y_pred, dtype="int64"))
+    assert h.same(h.confusion(summary), expected)
+
+
 _ZD_METRICS = {
     "f1": (skm.f1_score, "f1"),
     "fbeta1": (functools.partial(skm.fbeta_score, beta=1), "f_beta"),
