@@ -30,6 +30,20 @@ class SliceMetric(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SLICE_METRIC_WEIGHTED_F1: _ClassVar[SliceMetric]
     SLICE_METRIC_MACRO_RECALL: _ClassVar[SliceMetric]
     SLICE_METRIC_MACRO_PRECISION: _ClassVar[SliceMetric]
+
+class ZeroDivision(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ZERO_DIVISION_UNSPECIFIED: _ClassVar[ZeroDivision]
+    ZERO_DIVISION_ZERO: _ClassVar[ZeroDivision]
+    ZERO_DIVISION_ONE: _ClassVar[ZeroDivision]
+    ZERO_DIVISION_NAN: _ClassVar[ZeroDivision]
+
+class ConfusionNormalization(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CONFUSION_NORMALIZATION_UNSPECIFIED: _ClassVar[ConfusionNormalization]
+    CONFUSION_NORMALIZATION_TRUE: _ClassVar[ConfusionNormalization]
+    CONFUSION_NORMALIZATION_PRED: _ClassVar[ConfusionNormalization]
+    CONFUSION_NORMALIZATION_ALL: _ClassVar[ConfusionNormalization]
 CLASSIFICATION_TASK_UNSPECIFIED: ClassificationTask
 CLASSIFICATION_TASK_SINGLE_LABEL: ClassificationTask
 CLASSIFICATION_TASK_MULTI_LABEL: ClassificationTask
@@ -43,9 +57,17 @@ SLICE_METRIC_MICRO_F1: SliceMetric
 SLICE_METRIC_WEIGHTED_F1: SliceMetric
 SLICE_METRIC_MACRO_RECALL: SliceMetric
 SLICE_METRIC_MACRO_PRECISION: SliceMetric
+ZERO_DIVISION_UNSPECIFIED: ZeroDivision
+ZERO_DIVISION_ZERO: ZeroDivision
+ZERO_DIVISION_ONE: ZeroDivision
+ZERO_DIVISION_NAN: ZeroDivision
+CONFUSION_NORMALIZATION_UNSPECIFIED: ConfusionNormalization
+CONFUSION_NORMALIZATION_TRUE: ConfusionNormalization
+CONFUSION_NORMALIZATION_PRED: ConfusionNormalization
+CONFUSION_NORMALIZATION_ALL: ConfusionNormalization
 
 class ScoreClassificationRequest(_message.Message):
-    __slots__ = ("class_names", "asset_ids", "task", "y_true", "y_pred", "y_true_indicator", "y_pred_indicator", "scores", "score_type", "decision_threshold", "top_k", "calibration_bins", "metadata", "slice_by", "slice_metric", "min_slice_support", "max_slices_per_key", "page_size", "page_token")
+    __slots__ = ("class_names", "asset_ids", "task", "y_true", "y_pred", "y_true_indicator", "y_pred_indicator", "scores", "score_type", "decision_threshold", "top_k", "calibration_bins", "metadata", "slice_by", "slice_metric", "min_slice_support", "max_slices_per_key", "page_size", "page_token", "double_scores", "sample_weight", "beta", "zero_division", "labels", "pos_label", "confusion_normalization")
     CLASS_NAMES_FIELD_NUMBER: _ClassVar[int]
     ASSET_IDS_FIELD_NUMBER: _ClassVar[int]
     TASK_FIELD_NUMBER: _ClassVar[int]
@@ -65,6 +87,13 @@ class ScoreClassificationRequest(_message.Message):
     MAX_SLICES_PER_KEY_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    DOUBLE_SCORES_FIELD_NUMBER: _ClassVar[int]
+    SAMPLE_WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    BETA_FIELD_NUMBER: _ClassVar[int]
+    ZERO_DIVISION_FIELD_NUMBER: _ClassVar[int]
+    LABELS_FIELD_NUMBER: _ClassVar[int]
+    POS_LABEL_FIELD_NUMBER: _ClassVar[int]
+    CONFUSION_NORMALIZATION_FIELD_NUMBER: _ClassVar[int]
     class_names: _containers.RepeatedScalarFieldContainer[str]
     asset_ids: _containers.RepeatedScalarFieldContainer[str]
     task: ClassificationTask
@@ -84,7 +113,14 @@ class ScoreClassificationRequest(_message.Message):
     max_slices_per_key: int
     page_size: int
     page_token: str
-    def __init__(self, class_names: _Optional[_Iterable[str]] = ..., asset_ids: _Optional[_Iterable[str]] = ..., task: _Optional[_Union[ClassificationTask, str]] = ..., y_true: _Optional[_Iterable[int]] = ..., y_pred: _Optional[_Iterable[int]] = ..., y_true_indicator: _Optional[_Iterable[bool]] = ..., y_pred_indicator: _Optional[_Iterable[bool]] = ..., scores: _Optional[_Iterable[float]] = ..., score_type: _Optional[_Union[ScoreType, str]] = ..., decision_threshold: _Optional[float] = ..., top_k: _Optional[_Iterable[int]] = ..., calibration_bins: _Optional[int] = ..., metadata: _Optional[_Iterable[_Union[_common_pb2.MetadataColumn, _Mapping]]] = ..., slice_by: _Optional[_Iterable[str]] = ..., slice_metric: _Optional[_Union[SliceMetric, str]] = ..., min_slice_support: _Optional[int] = ..., max_slices_per_key: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    double_scores: _containers.RepeatedScalarFieldContainer[float]
+    sample_weight: _containers.RepeatedScalarFieldContainer[float]
+    beta: float
+    zero_division: ZeroDivision
+    labels: _containers.RepeatedScalarFieldContainer[int]
+    pos_label: int
+    confusion_normalization: ConfusionNormalization
+    def __init__(self, class_names: _Optional[_Iterable[str]] = ..., asset_ids: _Optional[_Iterable[str]] = ..., task: _Optional[_Union[ClassificationTask, str]] = ..., y_true: _Optional[_Iterable[int]] = ..., y_pred: _Optional[_Iterable[int]] = ..., y_true_indicator: _Optional[_Iterable[bool]] = ..., y_pred_indicator: _Optional[_Iterable[bool]] = ..., scores: _Optional[_Iterable[float]] = ..., score_type: _Optional[_Union[ScoreType, str]] = ..., decision_threshold: _Optional[float] = ..., top_k: _Optional[_Iterable[int]] = ..., calibration_bins: _Optional[int] = ..., metadata: _Optional[_Iterable[_Union[_common_pb2.MetadataColumn, _Mapping]]] = ..., slice_by: _Optional[_Iterable[str]] = ..., slice_metric: _Optional[_Union[SliceMetric, str]] = ..., min_slice_support: _Optional[int] = ..., max_slices_per_key: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., double_scores: _Optional[_Iterable[float]] = ..., sample_weight: _Optional[_Iterable[float]] = ..., beta: _Optional[float] = ..., zero_division: _Optional[_Union[ZeroDivision, str]] = ..., labels: _Optional[_Iterable[int]] = ..., pos_label: _Optional[int] = ..., confusion_normalization: _Optional[_Union[ConfusionNormalization, str]] = ...) -> None: ...
 
 class TopKAccuracy(_message.Message):
     __slots__ = ("k", "accuracy")
@@ -95,7 +131,7 @@ class TopKAccuracy(_message.Message):
     def __init__(self, k: _Optional[int] = ..., accuracy: _Optional[float] = ...) -> None: ...
 
 class ClassMetrics(_message.Message):
-    __slots__ = ("class_name", "precision", "recall", "f1", "support", "predicted", "average_precision")
+    __slots__ = ("class_name", "precision", "recall", "f1", "support", "predicted", "average_precision", "f_beta", "weighted_support")
     CLASS_NAME_FIELD_NUMBER: _ClassVar[int]
     PRECISION_FIELD_NUMBER: _ClassVar[int]
     RECALL_FIELD_NUMBER: _ClassVar[int]
@@ -103,6 +139,8 @@ class ClassMetrics(_message.Message):
     SUPPORT_FIELD_NUMBER: _ClassVar[int]
     PREDICTED_FIELD_NUMBER: _ClassVar[int]
     AVERAGE_PRECISION_FIELD_NUMBER: _ClassVar[int]
+    F_BETA_FIELD_NUMBER: _ClassVar[int]
+    WEIGHTED_SUPPORT_FIELD_NUMBER: _ClassVar[int]
     class_name: str
     precision: float
     recall: float
@@ -110,55 +148,69 @@ class ClassMetrics(_message.Message):
     support: int
     predicted: int
     average_precision: float
-    def __init__(self, class_name: _Optional[str] = ..., precision: _Optional[float] = ..., recall: _Optional[float] = ..., f1: _Optional[float] = ..., support: _Optional[int] = ..., predicted: _Optional[int] = ..., average_precision: _Optional[float] = ...) -> None: ...
+    f_beta: float
+    weighted_support: float
+    def __init__(self, class_name: _Optional[str] = ..., precision: _Optional[float] = ..., recall: _Optional[float] = ..., f1: _Optional[float] = ..., support: _Optional[int] = ..., predicted: _Optional[int] = ..., average_precision: _Optional[float] = ..., f_beta: _Optional[float] = ..., weighted_support: _Optional[float] = ...) -> None: ...
 
 class AveragedMetrics(_message.Message):
-    __slots__ = ("precision", "recall", "f1", "support", "average_precision")
+    __slots__ = ("precision", "recall", "f1", "support", "average_precision", "f_beta", "weighted_support")
     PRECISION_FIELD_NUMBER: _ClassVar[int]
     RECALL_FIELD_NUMBER: _ClassVar[int]
     F1_FIELD_NUMBER: _ClassVar[int]
     SUPPORT_FIELD_NUMBER: _ClassVar[int]
     AVERAGE_PRECISION_FIELD_NUMBER: _ClassVar[int]
+    F_BETA_FIELD_NUMBER: _ClassVar[int]
+    WEIGHTED_SUPPORT_FIELD_NUMBER: _ClassVar[int]
     precision: float
     recall: float
     f1: float
     support: int
     average_precision: float
-    def __init__(self, precision: _Optional[float] = ..., recall: _Optional[float] = ..., f1: _Optional[float] = ..., support: _Optional[int] = ..., average_precision: _Optional[float] = ...) -> None: ...
+    f_beta: float
+    weighted_support: float
+    def __init__(self, precision: _Optional[float] = ..., recall: _Optional[float] = ..., f1: _Optional[float] = ..., support: _Optional[int] = ..., average_precision: _Optional[float] = ..., f_beta: _Optional[float] = ..., weighted_support: _Optional[float] = ...) -> None: ...
 
 class Averages(_message.Message):
-    __slots__ = ("micro", "macro", "weighted", "samples")
+    __slots__ = ("micro", "macro", "weighted", "samples", "binary")
     MICRO_FIELD_NUMBER: _ClassVar[int]
     MACRO_FIELD_NUMBER: _ClassVar[int]
     WEIGHTED_FIELD_NUMBER: _ClassVar[int]
     SAMPLES_FIELD_NUMBER: _ClassVar[int]
+    BINARY_FIELD_NUMBER: _ClassVar[int]
     micro: AveragedMetrics
     macro: AveragedMetrics
     weighted: AveragedMetrics
     samples: AveragedMetrics
-    def __init__(self, micro: _Optional[_Union[AveragedMetrics, _Mapping]] = ..., macro: _Optional[_Union[AveragedMetrics, _Mapping]] = ..., weighted: _Optional[_Union[AveragedMetrics, _Mapping]] = ..., samples: _Optional[_Union[AveragedMetrics, _Mapping]] = ...) -> None: ...
+    binary: AveragedMetrics
+    def __init__(self, micro: _Optional[_Union[AveragedMetrics, _Mapping]] = ..., macro: _Optional[_Union[AveragedMetrics, _Mapping]] = ..., weighted: _Optional[_Union[AveragedMetrics, _Mapping]] = ..., samples: _Optional[_Union[AveragedMetrics, _Mapping]] = ..., binary: _Optional[_Union[AveragedMetrics, _Mapping]] = ...) -> None: ...
 
 class ConfusionMatrix(_message.Message):
-    __slots__ = ("shape", "counts")
+    __slots__ = ("shape", "counts", "normalized", "weighted")
     SHAPE_FIELD_NUMBER: _ClassVar[int]
     COUNTS_FIELD_NUMBER: _ClassVar[int]
+    NORMALIZED_FIELD_NUMBER: _ClassVar[int]
+    WEIGHTED_FIELD_NUMBER: _ClassVar[int]
     shape: _containers.RepeatedScalarFieldContainer[int]
     counts: _containers.RepeatedScalarFieldContainer[int]
-    def __init__(self, shape: _Optional[_Iterable[int]] = ..., counts: _Optional[_Iterable[int]] = ...) -> None: ...
+    normalized: _containers.RepeatedScalarFieldContainer[float]
+    weighted: _containers.RepeatedScalarFieldContainer[float]
+    def __init__(self, shape: _Optional[_Iterable[int]] = ..., counts: _Optional[_Iterable[int]] = ..., normalized: _Optional[_Iterable[float]] = ..., weighted: _Optional[_Iterable[float]] = ...) -> None: ...
 
 class ReliabilityBin(_message.Message):
-    __slots__ = ("lower", "upper", "count", "mean_confidence", "accuracy")
+    __slots__ = ("lower", "upper", "count", "mean_confidence", "accuracy", "weight")
     LOWER_FIELD_NUMBER: _ClassVar[int]
     UPPER_FIELD_NUMBER: _ClassVar[int]
     COUNT_FIELD_NUMBER: _ClassVar[int]
     MEAN_CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
     ACCURACY_FIELD_NUMBER: _ClassVar[int]
+    WEIGHT_FIELD_NUMBER: _ClassVar[int]
     lower: float
     upper: float
     count: int
     mean_confidence: float
     accuracy: float
-    def __init__(self, lower: _Optional[float] = ..., upper: _Optional[float] = ..., count: _Optional[int] = ..., mean_confidence: _Optional[float] = ..., accuracy: _Optional[float] = ...) -> None: ...
+    weight: float
+    def __init__(self, lower: _Optional[float] = ..., upper: _Optional[float] = ..., count: _Optional[int] = ..., mean_confidence: _Optional[float] = ..., accuracy: _Optional[float] = ..., weight: _Optional[float] = ...) -> None: ...
 
 class Calibration(_message.Message):
     __slots__ = ("expected_calibration_error", "max_calibration_error", "bins")
@@ -171,7 +223,7 @@ class Calibration(_message.Message):
     def __init__(self, expected_calibration_error: _Optional[float] = ..., max_calibration_error: _Optional[float] = ..., bins: _Optional[_Iterable[_Union[ReliabilityBin, _Mapping]]] = ...) -> None: ...
 
 class ClassificationSummary(_message.Message):
-    __slots__ = ("num_assets", "accuracy", "top_k", "per_class", "averages", "confusion_matrix", "calibration", "log_loss", "hamming_loss")
+    __slots__ = ("num_assets", "accuracy", "top_k", "per_class", "averages", "confusion_matrix", "calibration", "log_loss", "hamming_loss", "balanced_accuracy", "adjusted_balanced_accuracy", "matthews_corrcoef", "cohen_kappa", "cohen_kappa_linear", "cohen_kappa_quadratic", "brier_score")
     NUM_ASSETS_FIELD_NUMBER: _ClassVar[int]
     ACCURACY_FIELD_NUMBER: _ClassVar[int]
     TOP_K_FIELD_NUMBER: _ClassVar[int]
@@ -181,6 +233,13 @@ class ClassificationSummary(_message.Message):
     CALIBRATION_FIELD_NUMBER: _ClassVar[int]
     LOG_LOSS_FIELD_NUMBER: _ClassVar[int]
     HAMMING_LOSS_FIELD_NUMBER: _ClassVar[int]
+    BALANCED_ACCURACY_FIELD_NUMBER: _ClassVar[int]
+    ADJUSTED_BALANCED_ACCURACY_FIELD_NUMBER: _ClassVar[int]
+    MATTHEWS_CORRCOEF_FIELD_NUMBER: _ClassVar[int]
+    COHEN_KAPPA_FIELD_NUMBER: _ClassVar[int]
+    COHEN_KAPPA_LINEAR_FIELD_NUMBER: _ClassVar[int]
+    COHEN_KAPPA_QUADRATIC_FIELD_NUMBER: _ClassVar[int]
+    BRIER_SCORE_FIELD_NUMBER: _ClassVar[int]
     num_assets: int
     accuracy: float
     top_k: _containers.RepeatedCompositeFieldContainer[TopKAccuracy]
@@ -190,7 +249,14 @@ class ClassificationSummary(_message.Message):
     calibration: Calibration
     log_loss: float
     hamming_loss: float
-    def __init__(self, num_assets: _Optional[int] = ..., accuracy: _Optional[float] = ..., top_k: _Optional[_Iterable[_Union[TopKAccuracy, _Mapping]]] = ..., per_class: _Optional[_Iterable[_Union[ClassMetrics, _Mapping]]] = ..., averages: _Optional[_Union[Averages, _Mapping]] = ..., confusion_matrix: _Optional[_Union[ConfusionMatrix, _Mapping]] = ..., calibration: _Optional[_Union[Calibration, _Mapping]] = ..., log_loss: _Optional[float] = ..., hamming_loss: _Optional[float] = ...) -> None: ...
+    balanced_accuracy: float
+    adjusted_balanced_accuracy: float
+    matthews_corrcoef: float
+    cohen_kappa: float
+    cohen_kappa_linear: float
+    cohen_kappa_quadratic: float
+    brier_score: float
+    def __init__(self, num_assets: _Optional[int] = ..., accuracy: _Optional[float] = ..., top_k: _Optional[_Iterable[_Union[TopKAccuracy, _Mapping]]] = ..., per_class: _Optional[_Iterable[_Union[ClassMetrics, _Mapping]]] = ..., averages: _Optional[_Union[Averages, _Mapping]] = ..., confusion_matrix: _Optional[_Union[ConfusionMatrix, _Mapping]] = ..., calibration: _Optional[_Union[Calibration, _Mapping]] = ..., log_loss: _Optional[float] = ..., hamming_loss: _Optional[float] = ..., balanced_accuracy: _Optional[float] = ..., adjusted_balanced_accuracy: _Optional[float] = ..., matthews_corrcoef: _Optional[float] = ..., cohen_kappa: _Optional[float] = ..., cohen_kappa_linear: _Optional[float] = ..., cohen_kappa_quadratic: _Optional[float] = ..., brier_score: _Optional[float] = ...) -> None: ...
 
 class SliceSummary(_message.Message):
     __slots__ = ("key", "value", "support", "metric", "ranked", "summary")

@@ -13,6 +13,7 @@ from curation.core.classification.misclassified import (
     misclassified_multi_label,
     misclassified_single_label,
 )
+from curation.core.classification.options import MetricOptions
 from curation.core.classification.slices import (
     SLICE_METRICS,
     SliceReport,
@@ -21,6 +22,7 @@ from curation.core.classification.slices import (
     single_label_slices,
 )
 from curation.core.classification.summary import (
+    Agreement,
     PerClass,
     Summary,
     confusion_matrix,
@@ -30,8 +32,10 @@ from curation.core.classification.summary import (
 
 __all__ = [
     "SLICE_METRICS",
+    "Agreement",
     "Averaged",
     "Calibration",
+    "MetricOptions",
     "Misclassified",
     "PerClass",
     "SliceReport",

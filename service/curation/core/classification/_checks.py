@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from curation.core._common.arrays import BoolArray, IntArray
+from curation.core._common.arrays import BoolArray, FloatArray, IntArray
 
-__all__ = ["AnyFloat", "check_indicator", "check_labels", "check_scores"]
+__all__ = ["AnyFloat", "check_indicator", "check_labels", "check_scores", "check_weights"]
 
 AnyFloat = npt.NDArray[np.floating]
 
@@ -52,4 +52,18 @@ def check_indicator(y: npt.ArrayLike, name: str, shape: tuple[int, int] | None) 
         if arr.size and not np.isin(arr, (0, 1)).all():
             raise ValueError(f"{name} must hold only 0 and 1")
         arr = arr.astype(bool)
+    return arr
+
+
+def check_weights(weights: npt.ArrayLike | None, n: int) -> FloatArray | None:
+    """``n`` non-negative finite float64 sample weights (None stays None)."""
+    if weights is None:
+        return None
+    arr = np.asarray(weights, dtype=np.float64)
+    if arr.shape != (n,):
+        raise ValueError(f"sample_weight must have shape ({n},), got {arr.shape}")
+    bad = ~np.isfinite(arr) | (arr < 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"sample_weight[{i}] = {arr[i]} is not a finite non-negative weight")
     return arr

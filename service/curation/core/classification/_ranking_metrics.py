@@ -32,12 +32,15 @@ IntArray = npt.NDArray[np.int64]
 
 
 def average_precision_per_class(
-    positives: npt.NDArray[np.bool_], scores: npt.NDArray[np.floating]
+    positives: npt.NDArray[np.bool_],
+    scores: npt.NDArray[np.floating],
+    weights: FloatArray | None = None,
 ) -> FloatArray:
     """One-vs-rest AP of each column of ``scores`` against the matching column of ``positives`` (n x k).
 
     Classes are done a few at a time (about ``AP_BUDGET`` scores per step, a cancellation checkpoint
-    between steps); each class's AP depends on its own column only.
+    between steps); each class's AP depends on its own column only. With ``weights`` (one per row), the
+    precision and recall are of weighted counts (sklearn ``sample_weight``).
 
     >>> average_precision_per_class(np.array([[True], [False]]), np.array([[0.9], [0.1]])).tolist()
     [1.0]
@@ -47,7 +50,38 @@ def average_precision_per_class(
     if n == 0:
         return out
     for lo, hi in spans(k, AP_BUDGET // n):
-        out[lo:hi] = _class_aps(positives[:, lo:hi], scores[:, lo:hi])
+        if weights is None:
+            out[lo:hi] = _class_aps(positives[:, lo:hi], scores[:, lo:hi])
+        else:
+            out[lo:hi] = _weighted_class_aps(positives[:, lo:hi], scores[:, lo:hi], weights)
+    return out
+
+
+def _weighted_class_aps(
+    positives: npt.NDArray[np.bool_], scores: npt.NDArray[np.floating], weights: FloatArray
+) -> FloatArray:
+    """The weighted AP of each column: sum over positives of w * (precision at the end of its tie
+    group) / the positives' total weight; 0 when that total is 0 (sklearn's value)."""
+    n, k = scores.shape
+    neg = -np.ascontiguousarray(scores.T)
+    order = np.argsort(neg, axis=1)
+    s_sorted = np.take_along_axis(neg, order, axis=1)
+    y_sorted = np.take_along_axis(np.ascontiguousarray(positives.T), order, axis=1)
+    w_sorted = weights[order]
+    del order, neg
+    is_end = np.ones((k, n), dtype=bool)
+    is_end[:, :-1] = s_sorted[:, :-1] != s_sorted[:, 1:]
+    del s_sorted
+    end_pos = np.where(is_end, np.arange(n)[None, :], n)
+    end_pos = np.minimum.accumulate(end_pos[:, ::-1], axis=1)[:, ::-1]
+    pos_w = np.where(y_sorted, w_sorted, 0.0)
+    tps = np.cumsum(pos_w, axis=1)
+    mass = np.cumsum(w_sorted, axis=1)
+    tp_end, mass_end = np.take_along_axis(tps, end_pos, axis=1), np.take_along_axis(mass, end_pos, axis=1)
+    prec_at_end = np.divide(tp_end, mass_end, out=np.zeros_like(tp_end), where=mass_end != 0)
+    total_pos = tps[:, -1]
+    total = (pos_w * prec_at_end).sum(axis=1)
+    out: FloatArray = np.divide(total, total_pos, out=np.zeros(k), where=total_pos > 0)
     return out
 
 

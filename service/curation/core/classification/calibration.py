@@ -36,6 +36,8 @@ class Calibration:
     count: IntArray
     mean_confidence: FloatArray
     accuracy: FloatArray
+    # With sample weights: the sum of the weights in each bin (then the means and errors are weighted).
+    weight: FloatArray | None = None
 
 
 def bin_index(confidence: npt.ArrayLike, n_bins: int) -> IntArray:
@@ -46,23 +48,35 @@ def bin_index(confidence: npt.ArrayLike, n_bins: int) -> IntArray:
 
 
 def calibration_from_sums(
-    count: IntArray, confidence_sum: FloatArray, correct_sum: FloatArray
+    count: IntArray,
+    confidence_sum: FloatArray,
+    correct_sum: FloatArray,
+    weight: FloatArray | None = None,
 ) -> Calibration:
-    """Calibration from per-bin counts, summed confidences and summed correctness."""
+    """Calibration from per-bin counts, summed confidences and summed correctness (each summand times
+    its sample weight, and ``weight`` the per-bin weight sums, when weighted)."""
     n_bins = count.shape[0]
     edges = np.linspace(0.0, 1.0, n_bins + 1)
-    denom = np.where(count == 0, 1, count)
-    mean_conf = np.where(count == 0, 0.0, confidence_sum / denom)
-    acc = np.where(count == 0, 0.0, correct_sum / denom)
+    mass = count.astype(np.float64) if weight is None else weight
+    denom = np.where(mass == 0, 1, mass)
+    mean_conf = np.where(mass == 0, 0.0, confidence_sum / denom)
+    acc = np.where(mass == 0, 0.0, correct_sum / denom)
     gap = np.abs(acc - mean_conf)
-    total = int(count.sum())
-    ece = float((count * gap).sum() / total) if total else 0.0
-    mce = float(gap[count > 0].max()) if total else 0.0
-    return Calibration(ece, mce, edges[:-1], edges[1:], count.astype(np.int64), mean_conf, acc)
+    total = float(mass.sum())
+    ece = float((mass * gap).sum() / total) if total else 0.0
+    mce = float(gap[mass > 0].max()) if total else 0.0
+    return Calibration(ece, mce, edges[:-1], edges[1:], count.astype(np.int64), mean_conf, acc, weight)
 
 
-def calibration(confidence: npt.ArrayLike, correct: npt.ArrayLike, *, n_bins: int = 15) -> Calibration:
-    """Reliability bins of ``confidence`` (in [0, 1]) against ``correct`` (0/1).
+def calibration(
+    confidence: npt.ArrayLike,
+    correct: npt.ArrayLike,
+    *,
+    n_bins: int = 15,
+    weights: npt.ArrayLike | None = None,
+) -> Calibration:
+    """Reliability bins of ``confidence`` (in [0, 1]) against ``correct`` (0/1), each value weighted by
+    ``weights`` (same shape) when given.
 
     >>> calibration([0.9, 0.6, 0.2], [1, 0, 0], n_bins=2).count.tolist()
     [1, 2]
@@ -81,8 +95,14 @@ def calibration(confidence: npt.ArrayLike, correct: npt.ArrayLike, *, n_bins: in
         idx[lo:hi] = bin_index(conf[lo:hi], n_bins)
     checkpoint()
     count = np.bincount(idx, minlength=n_bins).astype(np.int64)
+    weight = None
+    if weights is not None:
+        w = np.asarray(weights, dtype=np.float64).ravel()
+        weight = np.bincount(idx, weights=w, minlength=n_bins).astype(np.float64)
+        conf *= w
+        corr *= w
     checkpoint()
     conf_sum = np.bincount(idx, weights=conf, minlength=n_bins).astype(np.float64)
     checkpoint()
     corr_sum = np.bincount(idx, weights=corr, minlength=n_bins).astype(np.float64)
-    return calibration_from_sums(count, conf_sum, corr_sum)
+    return calibration_from_sums(count, conf_sum, corr_sum, weight)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -16,9 +17,10 @@ import numpy.typing as npt
 from curation.core._common.arrays import BoolArray, FloatArray, IntArray
 from curation.core._common.cancel import checkpoint
 from curation.core._common.chunks import spans
-from curation.core.classification._checks import check_indicator, check_labels, check_scores
+from curation.core.classification._checks import check_indicator, check_labels, check_scores, check_weights
 from curation.core.classification._precision_recall import safe_divide
-from curation.core.classification.summary import Summary, summarize_multi, summarize_single
+from curation.core.classification.options import MetricOptions
+from curation.core.classification.summary import DEFAULT_OPTIONS, Summary, summarize_multi, summarize_single
 
 __all__ = ["SLICE_METRICS", "SliceReport", "SliceSummary", "multi_label_slices", "single_label_slices"]
 
@@ -113,22 +115,27 @@ def single_label_slices(
     metric: str = "accuracy",
     min_support: int = 1,
     max_slices: int = 50,
+    sample_weight: npt.ArrayLike | None = None,
+    options: MetricOptions = DEFAULT_OPTIONS,
 ) -> SliceReport:
     """Full summaries per distinct value of ``values``, worst ``metric`` first.
 
     Ranking: metric ascending, then larger support, then value; slices with support < ``min_support``
-    follow the ranked ones (``ranked=False``); at most ``max_slices`` are returned.
+    follow the ranked ones (``ranked=False``); at most ``max_slices`` are returned. With
+    ``sample_weight`` the ranking metric and every summary are weighted (support stays a count of
+    assets); the ranking metric takes 0 for a zero denominator whatever ``options.zero_division``.
     """
     k = n_classes
     t = check_labels(y_true, k, "y_true")
     p = check_labels(y_pred, k, "y_pred")
     n = t.shape[0]
     s = check_scores(scores, n, k)
+    w = check_weights(sample_weight, n)
     checkpoint()
     uniq, inv = _factorize(values, n)
     checkpoint()
     n_groups = uniq.shape[0]
-    stat, sizes = _sparse_slice_metric(metric, inv, t, p, k=k, n_groups=n_groups)
+    stat, sizes = _sparse_slice_metric(metric, inv, t, p, k=k, n_groups=n_groups, w=w)
     keep, ranked = _rank_slices(stat, sizes, min_support, max_slices)
     checkpoint()
     order, starts = _segments(inv, n_groups)
@@ -145,13 +152,15 @@ def single_label_slices(
             top_k=tuple(top_k),
             bins=calibration_bins,
             cm=None,
+            w=None if w is None else w[rows],
+            options=options,
         )
         out.append(SliceSummary(str(uniq[g]), int(sizes[g]), float(stat[g]), is_ranked, summary))
     return SliceReport(metric, tuple(out), n_groups)
 
 
 def _sparse_slice_metric(
-    metric: str, inv: IntArray, t: IntArray, p: IntArray, *, k: int, n_groups: int
+    metric: str, inv: IntArray, t: IntArray, p: IntArray, *, k: int, n_groups: int, w: FloatArray | None
 ) -> tuple[FloatArray, IntArray]:
     """The ranking statistic and size of every single-label slice from its (slice, class) counts,
     kept sparse: memory is linear in the rows, never slices x k x k (a slice's confusion matrix is
@@ -160,9 +169,16 @@ def _sparse_slice_metric(
     sizes = np.bincount(inv, minlength=n_groups).astype(np.int64)
     keys, pos = np.unique(np.concatenate([inv * k + t, inv * k + p]), return_inverse=True)
     pos = pos.reshape(-1)
-    support = np.bincount(pos[:n], minlength=keys.shape[0]).astype(np.int64)
-    pred = np.bincount(pos[n:], minlength=keys.shape[0]).astype(np.int64)
-    tp = np.bincount(pos[:n], weights=t == p, minlength=keys.shape[0]).astype(np.int64)
+    if w is None:
+        support = np.bincount(pos[:n], minlength=keys.shape[0]).astype(np.int64)
+        pred = np.bincount(pos[n:], minlength=keys.shape[0]).astype(np.int64)
+        tp = np.bincount(pos[:n], weights=t == p, minlength=keys.shape[0]).astype(np.int64)
+        mass: npt.NDArray[np.floating] | IntArray = sizes
+    else:
+        support = np.bincount(pos[:n], weights=w, minlength=keys.shape[0])
+        pred = np.bincount(pos[n:], weights=w, minlength=keys.shape[0])
+        tp = np.bincount(pos[:n], weights=np.where(t == p, w, 0.0), minlength=keys.shape[0])
+        mass = np.bincount(inv, weights=w, minlength=n_groups)
     group = keys // k
 
     def per_slice(values: npt.ArrayLike) -> FloatArray:
@@ -170,7 +186,7 @@ def _sparse_slice_metric(
         return np.asarray(sums, dtype=np.float64)
 
     if metric in ("accuracy", "micro_f1"):  # single-label: micro F1 = accuracy
-        return safe_divide(per_slice(tp), sizes), sizes
+        return safe_divide(per_slice(tp), mass), sizes
     if metric == "macro_recall":
         return per_slice(safe_divide(tp, support)) / k, sizes
     if metric == "macro_precision":
@@ -195,12 +211,15 @@ def multi_label_slices(
     metric: str = "micro_f1",
     min_support: int = 1,
     max_slices: int = 50,
+    sample_weight: npt.ArrayLike | None = None,
+    options: MetricOptions = DEFAULT_OPTIONS,
 ) -> SliceReport:
     """Multi-label counterpart of :func:`single_label_slices` (accuracy = subset accuracy)."""
     t = check_indicator(y_true, "y_true", None)
     n, k = t.shape
     p = check_indicator(y_pred, "y_pred", (n, k))
     s = check_scores(scores, n, k)
+    w = check_weights(sample_weight, n)
     checkpoint()
     uniq, inv = _factorize(values, n)
     checkpoint()
@@ -208,24 +227,43 @@ def multi_label_slices(
     order, starts = _segments(inv, n_groups)
     checkpoint()
     sizes = np.diff(starts)
-    if n:
-        st, sp = t[order], p[order]
-        heads = starts[:-1]
-        tp = np.add.reduceat((st & sp).astype(np.int64), heads, axis=0)
-        pred = np.add.reduceat(sp.astype(np.int64), heads, axis=0)
-        support = np.add.reduceat(st.astype(np.int64), heads, axis=0)
-        correct = np.add.reduceat((st == sp).all(axis=1).astype(np.int64), heads)
-    else:
-        tp = pred = support = np.zeros((0, k), np.int64)
-        correct = np.zeros(0, np.int64)
-    stat = _slice_metric(metric, tp=tp, pred=pred, support=support, correct=correct, n=sizes)
+    tp, pred, support, correct, mass = _segment_sums(t, p, order, starts, w)
+    stat = _slice_metric(metric, tp=tp, pred=pred, support=support, correct=correct, n=mass)
     keep, ranked = _rank_slices(stat, sizes, min_support, max_slices)
     out = []
     for g, is_ranked in zip(keep.tolist(), ranked.tolist(), strict=True):
         checkpoint()
         rows = np.sort(order[starts[g] : starts[g + 1]])
         summary = summarize_multi(
-            t[rows], p[rows], None if s is None else s[rows], probabilities, calibration_bins
+            t[rows],
+            p[rows],
+            None if s is None else s[rows],
+            probabilities,
+            calibration_bins,
+            w=None if w is None else w[rows],
+            options=options,
         )
         out.append(SliceSummary(str(uniq[g]), int(sizes[g]), float(stat[g]), is_ranked, summary))
     return SliceReport(metric, tuple(out), n_groups)
+
+
+def _segment_sums(
+    t: BoolArray, p: BoolArray, order: IntArray, starts: IntArray, w: FloatArray | None
+) -> tuple[npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any], npt.NDArray[Any]]:
+    """Per multi-label slice: tp, predicted and true per class, correct rows and the slice's mass (its
+    size, or its weight), each row counted with its weight when ``w`` is given."""
+    n, k = t.shape
+    sizes = np.diff(starts)
+    if not n:
+        zeros = np.zeros((0, k), np.int64)
+        return zeros, zeros, zeros, np.zeros(0, np.int64), sizes
+    st, sp = t[order], p[order]
+    heads = starts[:-1]
+    row_w = np.ones(n, np.int64) if w is None else w[order]
+    col_w = row_w[:, None]
+    tp = np.add.reduceat((st & sp) * col_w, heads, axis=0)
+    pred = np.add.reduceat(sp * col_w, heads, axis=0)
+    support = np.add.reduceat(st * col_w, heads, axis=0)
+    correct = np.add.reduceat((st == sp).all(axis=1) * row_w, heads)
+    mass = sizes if w is None else np.add.reduceat(row_w, heads)
+    return tp, pred, support, correct, mass

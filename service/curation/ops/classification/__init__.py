@@ -63,6 +63,8 @@ def _single_label(
         "probabilities": c.probabilities,
         "top_k": c.top_k,
         "calibration_bins": c.bins,
+        "sample_weight": c.weights,
+        "options": c.options,
     }
     report = core.single_label_summary(yt, yp, **options)
     slices = [
@@ -92,6 +94,8 @@ def _multi_label(
         "scores": c.scores,
         "probabilities": c.probabilities,
         "calibration_bins": c.bins,
+        "sample_weight": c.weights,
+        "options": c.options,
     }
     report = core.multi_label_summary(yt, yp, threshold=threshold, **options)
     slices = [
@@ -133,7 +137,9 @@ SPECS: list[OperationSpec[Any, Any, Any]] = [
         evaluate=evaluate,
         respond=respond,
         # 2: binary top-1 ties go to class 0 (sklearn's binary rule).
-        version=2,
+        # 3: float64 scores, sample weights, F-beta, zero_division, labels, the binary average and the
+        #    agreement numbers (the cached payload grew fields).
+        version=3,
         paging_fields=("page_size", "page_token"),
         cost=cost,
         cost_from_body=True,  # every size is the body's; no stored data, nothing inflated

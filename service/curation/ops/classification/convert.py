@@ -44,6 +44,10 @@ def _averaged(a: core.Averaged) -> pb.AveragedMetrics:
     msg = pb.AveragedMetrics(precision=a.precision, recall=a.recall, f1=a.f1, support=a.support)
     if a.average_precision is not None:
         msg.average_precision = a.average_precision
+    if a.f_beta is not None:
+        msg.f_beta = a.f_beta
+    if a.weighted_support is not None:
+        msg.weighted_support = a.weighted_support
     return msg
 
 
@@ -51,6 +55,8 @@ def _per_class(pc: core.PerClass, names: Sequence[str]) -> list[pb.ClassMetrics]
     precision, recall, f1 = pc.precision.tolist(), pc.recall.tolist(), pc.f1.tolist()
     support, predicted = pc.support.tolist(), pc.predicted.tolist()
     ap = pc.average_precision.tolist() if pc.average_precision is not None else None
+    f_beta = pc.f_beta.tolist() if pc.f_beta is not None else None
+    wsup = pc.weighted_support.tolist() if pc.weighted_support is not None else None
     out = []
     for i, name in enumerate(names):
         metrics = pb.ClassMetrics(
@@ -63,6 +69,10 @@ def _per_class(pc: core.PerClass, names: Sequence[str]) -> list[pb.ClassMetrics]
         )
         if ap is not None:
             metrics.average_precision = ap[i]
+        if f_beta is not None:
+            metrics.f_beta = f_beta[i]
+        if wsup is not None:
+            metrics.weighted_support = wsup[i]
         out.append(metrics)
     return out
 
@@ -81,6 +91,9 @@ def _calibration(c: core.Calibration, msg: pb.Calibration) -> None:
             strict=True,
         )
     )
+    if c.weight is not None:
+        for b, weight in zip(msg.bins, c.weight.tolist(), strict=True):
+            b.weight = weight
 
 
 def summary(s: core.Summary, names: Sequence[str]) -> pb.ClassificationSummary:
@@ -93,15 +106,40 @@ def summary(s: core.Summary, names: Sequence[str]) -> pb.ClassificationSummary:
     msg.averages.weighted.CopyFrom(_averaged(s.weighted))
     if s.samples is not None:
         msg.averages.samples.CopyFrom(_averaged(s.samples))
+    if s.binary is not None:
+        msg.averages.binary.CopyFrom(_averaged(s.binary))
     msg.confusion_matrix.shape.extend(s.confusion_matrix.shape)
     msg.confusion_matrix.counts.extend(s.confusion_matrix.reshape(-1).tolist())
+    if s.normalized_confusion is not None:
+        msg.confusion_matrix.normalized.extend(s.normalized_confusion.reshape(-1).tolist())
+    if s.weighted_confusion is not None:
+        msg.confusion_matrix.weighted.extend(s.weighted_confusion.reshape(-1).tolist())
     if s.calibration is not None:
         _calibration(s.calibration, msg.calibration)
-    if s.log_loss is not None:
-        msg.log_loss = s.log_loss
-    if s.hamming_loss is not None:
-        msg.hamming_loss = s.hamming_loss
+    _optional_numbers(s, msg)
     return msg
+
+
+def _optional_numbers(s: core.Summary, msg: pb.ClassificationSummary) -> None:
+    """The summary numbers that only some reports have (each set only when computed)."""
+    numbers: dict[str, float | None] = {
+        "log_loss": s.log_loss,
+        "hamming_loss": s.hamming_loss,
+        "brier_score": s.brier_score,
+    }
+    if s.agreement is not None:
+        a = s.agreement
+        numbers |= {
+            "balanced_accuracy": a.balanced_accuracy,
+            "adjusted_balanced_accuracy": a.adjusted_balanced_accuracy,
+            "matthews_corrcoef": a.matthews_corrcoef,
+            "cohen_kappa": a.cohen_kappa,
+            "cohen_kappa_linear": a.cohen_kappa_linear,
+            "cohen_kappa_quadratic": a.cohen_kappa_quadratic,
+        }
+    for field, value in numbers.items():
+        if value is not None:
+            setattr(msg, field, value)
 
 
 def slice_reports(

@@ -6,12 +6,14 @@ at most ``max_slices_per_key`` slices each, memory is the sum of (bytes):
 * rows: labels, ranks and the misclassified list as arrays, wire bytes and messages (~600 per row),
   plus the asset ID at its longest x 12 (numpy's fixed-width strings hold 4 bytes a character, twice
   while checked for duplicates, then as Python strings and UTF-8);
-* scores (n x k): the float32 matrix and, for average precision, the sorted copies, ranks and prefix
+* scores (n x k): the float32 matrix (float64: 4 more a cell; with weights 24 more for the weighted
+  prefix sums) and, for average precision, the sorted copies, ranks and prefix
   sums of every class (~56 per cell, single-label ~64 with the one-hot truth); multi-label probabilities
   add calibration and log loss over every cell (~48 per cell);
 * indicator matrices (multi-label, n x k): ~100 per cell, the matrices and the misclassified assets'
   label lists (a cell is in at most two of them, as a Python int, a list slot and a message field);
-* confusion: the k x k int64 matrix as array, Python list and message field (~24 per cell), for the
+* confusion: the k x k int64 matrix as array, Python list and message field (~24 per cell; again for
+  the weighted and for the normalized matrix when asked for), for the
   summary and for every reported slice (S x slices x k^2), the slices' rows copied (~160 per row per
   key; multi-label ~32 per cell for one key's segmented sums);
 * sliced columns as fixed-width strings (n x longest x 4, twice).
@@ -39,13 +41,16 @@ def cost(request: pb.ScoreClassificationRequest) -> Cost:
     multi = request.task == pb.CLASSIFICATION_TASK_MULTI_LABEL
     cells = n * k
     rows = n * (_PER_ROW + 12 * longest_id) + 8 * len(request.top_k) * n
+    weighted = len(request.sample_weight) > 0
     scores = 0
-    if len(request.scores):
+    if len(request.scores) or len(request.double_scores):
         scores = cells * (112 if multi else 64)
+        scores += cells * ((4 if len(request.double_scores) else 0) + (24 if weighted else 0))
     indicators = 100 * cells if multi else 0
     keys = len(request.slice_by)
     reported = min(request.max_slices_per_key or _DEFAULT_MAX_SLICES, n)
-    confusion = 24 * (4 if multi else k * k) * (1 + keys * reported)
+    matrices = 1 + int(weighted) + int(request.confusion_normalization != 0)
+    confusion = 24 * matrices * (4 if multi else k * k) * (1 + keys * reported)
     slices = keys * n * (160 + 8 * longest_value) + (scores if keys else 0)
     if multi and keys:
         slices += 32 * cells  # one key's segmented sums of the indicator matrices at a time

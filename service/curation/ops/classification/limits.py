@@ -15,6 +15,7 @@ __all__ = [
     "MAX_ASSETS",
     "MAX_CALIBRATION_BINS",
     "MAX_CLASSES",
+    "MAX_LABELS",
     "MAX_METADATA_COLUMNS",
     "MAX_SLICES_PER_KEY",
     "MAX_SLICE_KEYS",
@@ -29,6 +30,8 @@ MAX_ASSETS = 10_000_000
 # list and message field: ~24 bytes a cell); 5,000 classes make 600 MB, still within the default
 # per-request budget, so a request at the maximum can be answered (ImageNet has 1,000 classes).
 MAX_CLASSES = 5_000
+# Entries of labels (the classes averaged over): each class at most once, so at most MAX_CLASSES.
+MAX_LABELS = MAX_CLASSES
 # Entries of top_k: each is one pass over the ranks; 100 cut-offs is more than any report shows.
 MAX_TOP_K = 100
 # Calibration bins: a reliability bin is a message in every summary; 1,000 is a 0.001 step.
@@ -47,6 +50,7 @@ def check_request(request: pb.ScoreClassificationRequest) -> tuple[int, int]:
     at_most(len(request.asset_ids), MAX_ASSETS, "asset_ids", what="assets")
     at_most(len(request.class_names), MAX_CLASSES, "class_names", what="classes")
     at_most(len(request.top_k), MAX_TOP_K, "top_k", what="entries")
+    at_most(len(request.labels), MAX_LABELS, "labels", what="entries")
     at_most(request.calibration_bins, MAX_CALIBRATION_BINS, "calibration_bins", what="bins")
     at_most(len(request.metadata), MAX_METADATA_COLUMNS, "metadata", what="columns")
     at_most(len(request.slice_by), MAX_SLICE_KEYS, "slice_by", what="keys")

@@ -1,9 +1,11 @@
 """ScoreClassification's request, validated: every field checked in a fixed order (so the first error a
 caller sees does not depend on the protocol), defaults applied, repeated fields turned into arrays.
 
-Defaults: ``top_k`` empty -> [1, 3, 5] restricted to k < number of classes (an explicit k >= classes
-scores 1.0 with a TOP_K_TRIVIAL warning); ``calibration_bins`` 0 -> 15; ``min_slice_support`` 0 -> 1;
-``max_slices_per_key`` 0 -> 50; ``decision_threshold`` absent -> 0.5 for probabilities, 0 otherwise.
+Defaults: ``zero_division`` unspecified -> 0 with warnings (sklearn's "warn"); ``labels`` empty ->
+every class; ``pos_label`` absent -> 1 (2 classes only); ``top_k`` empty -> [1, 3, 5] restricted to
+k < number of classes (an explicit k >= classes scores 1.0 with a TOP_K_TRIVIAL warning);
+``calibration_bins`` 0 -> 15; ``min_slice_support`` 0 -> 1; ``max_slices_per_key`` 0 -> 50;
+``decision_threshold`` absent -> 0.5 for probabilities, 0 otherwise.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from curation.core.classification import MetricOptions
 from curation.errors import InvalidArgument
 from curation.ops import _validate as v
 from curation.ops.classification import limits
@@ -41,7 +44,20 @@ _SLICE_METRIC = {
 }
 SLICE_METRIC_ENUM = {name: number for number, name in _SLICE_METRIC.items()}
 
-F32Matrix = npt.NDArray[np.float32]
+F32Matrix = npt.NDArray[np.floating]
+
+_ZERO_DIVISION = {
+    pb.ZERO_DIVISION_UNSPECIFIED: 0.0,
+    pb.ZERO_DIVISION_ZERO: 0.0,
+    pb.ZERO_DIVISION_ONE: 1.0,
+    pb.ZERO_DIVISION_NAN: math.nan,
+}
+_NORMALIZE = {
+    pb.CONFUSION_NORMALIZATION_UNSPECIFIED: None,
+    pb.CONFUSION_NORMALIZATION_TRUE: "true",
+    pb.CONFUSION_NORMALIZATION_PRED: "pred",
+    pb.CONFUSION_NORMALIZATION_ALL: "all",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +75,8 @@ class Checked:
     top_k: tuple[int, ...]
     metric: str
     columns: list[tuple[str, npt.NDArray[np.str_]]]
+    weights: npt.NDArray[np.float64] | None
+    options: MetricOptions
 
     @property
     def n(self) -> int:
@@ -86,21 +104,94 @@ def check_request(request: pb.ScoreClassificationRequest) -> Checked:
     top_k = _top_k(request, len(names), scores is not None, multi)
     metric = _slice_metric(request, multi)
     columns = _slice_columns(request, ids.shape[0])
+    weights = _weights(request, ids.shape[0])
+    options = _options(request, len(names), multi)
     return Checked(
-        names, ids, multi, probabilities, scores, bins, min_support, max_slices, top_k, metric, columns
+        names,
+        ids,
+        multi,
+        probabilities,
+        scores,
+        bins,
+        min_support,
+        max_slices,
+        top_k,
+        metric,
+        columns,
+        weights,
+        options,
+    )
+
+
+def _weights(request: pb.ScoreClassificationRequest, n: int) -> npt.NDArray[np.float64] | None:
+    """Per-asset weights: n non-negative finite values, not all 0 (sklearn cannot normalise by 0)."""
+    if not len(request.sample_weight):
+        return None
+    v.check_length(len(request.sample_weight), n, "sample_weight", what="one weight per asset")
+    w = v.finite_floats(request.sample_weight, "sample_weight", dtype=np.float64)
+    if float(w.min()) < 0:
+        bad = int(np.flatnonzero(w < 0)[0])
+        raise InvalidArgument(f"{w[bad]} is a negative weight", field=f"sample_weight[{bad}]")
+    if not w.sum() > 0:
+        raise InvalidArgument("the weights sum to 0", field="sample_weight")
+    return w
+
+
+def _options(request: pb.ScoreClassificationRequest, k: int, multi: bool) -> MetricOptions:
+    """beta, zero_division, labels, pos_label and the confusion normalization, checked."""
+    beta = None
+    if request.HasField("beta"):
+        beta = request.beta
+        if math.isnan(beta) or beta < 0:
+            raise InvalidArgument(f"must be >= 0 (+inf is recall), got {beta}", field="beta")
+    labels = None
+    if len(request.labels):
+        labels = v.index_array(request.labels, k, "labels")
+        _, first = np.unique(labels, return_index=True)
+        if first.shape[0] < labels.shape[0]:
+            repeat = np.ones(labels.shape[0], dtype=bool)
+            repeat[first] = False
+            i = int(np.flatnonzero(repeat)[0])
+            raise InvalidArgument(f"class {int(labels[i])} is listed twice", field=f"labels[{i}]")
+    pos_label = 1
+    if request.HasField("pos_label"):
+        if multi or k != 2:
+            raise InvalidArgument("pos_label needs a single-label request with 2 classes", field="pos_label")
+        pos_label = request.pos_label
+        if pos_label not in (0, 1):
+            raise InvalidArgument(f"must be 0 or 1, got {pos_label}", field="pos_label")
+    normalize = _NORMALIZE[request.confusion_normalization]
+    if normalize is not None and multi:
+        raise InvalidArgument(
+            "the normalized confusion matrix is single-label only", field="confusion_normalization"
+        )
+    return MetricOptions(
+        beta=beta,
+        zero_division=_ZERO_DIVISION[request.zero_division],
+        warn=request.zero_division == pb.ZERO_DIVISION_UNSPECIFIED,
+        labels=labels,
+        pos_label=pos_label,
+        normalize=normalize,
     )
 
 
 def _scores(
     request: pb.ScoreClassificationRequest, n: int, k: int, *, multi: bool, probabilities: bool
 ) -> F32Matrix | None:
-    if not len(request.scores):
+    """The n x k scores: float32 from ``scores`` or float64 from ``double_scores`` (not both)."""
+    if len(request.scores) and len(request.double_scores):
+        raise InvalidArgument(
+            "give scores (float32) or double_scores (float64), not both", field="double_scores"
+        )
+    field, dtype = ("double_scores", np.float64) if len(request.double_scores) else ("scores", np.float32)
+    values = getattr(request, field)
+    if not len(values):
         if probabilities:
-            raise InvalidArgument("score_type PROBABILITY needs scores", field="scores")
+            raise InvalidArgument("score_type PROBABILITY needs scores or double_scores", field="scores")
         return None
-    scores = v.matrix(v.finite_floats(request.scores, "scores"), n, k, "scores")
+    scores = v.matrix(v.finite_floats(values, field, dtype=dtype), n, k, field)
     if probabilities:
-        (v.unit_interval if multi else v.probability_rows)(scores, "scores")
+        (v.unit_interval if multi else v.probability_rows)(scores, field)
     return scores
 
 

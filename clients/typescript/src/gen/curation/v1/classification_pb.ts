@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file curation/v1/classification.proto.
  */
 export const file_curation_v1_classification: GenFile = /*@__PURE__*/
-  fileDesc("CiBjdXJhdGlvbi92MS9jbGFzc2lmaWNhdGlvbi5wcm90bxILY3VyYXRpb24udjEivwQKGlNjb3JlQ2xhc3NpZmljYXRpb25SZXF1ZXN0EhkKC2NsYXNzX25hbWVzGAEgAygJQgTiQQECEhcKCWFzc2V0X2lkcxgCIAMoCUIE4kEBAhItCgR0YXNrGAMgASgOMh8uY3VyYXRpb24udjEuQ2xhc3NpZmljYXRpb25UYXNrEg4KBnlfdHJ1ZRgEIAMoBRIOCgZ5X3ByZWQYBSADKAUSGAoQeV90cnVlX2luZGljYXRvchgGIAMoCBIYChB5X3ByZWRfaW5kaWNhdG9yGAcgAygIEg4KBnNjb3JlcxgIIAMoAhIqCgpzY29yZV90eXBlGAkgASgOMhYuY3VyYXRpb24udjEuU2NvcmVUeXBlEh8KEmRlY2lzaW9uX3RocmVzaG9sZBgKIAEoAUgAiAEBEg0KBXRvcF9rGAsgAygFEhgKEGNhbGlicmF0aW9uX2JpbnMYDCABKAUSLQoIbWV0YWRhdGEYDSADKAsyGy5jdXJhdGlvbi52MS5NZXRhZGF0YUNvbHVtbhIQCghzbGljZV9ieRgOIAMoCRIuCgxzbGljZV9tZXRyaWMYDyABKA4yGC5jdXJhdGlvbi52MS5TbGljZU1ldHJpYxIZChFtaW5fc2xpY2Vfc3VwcG9ydBgQIAEoBRIaChJtYXhfc2xpY2VzX3Blcl9rZXkYESABKAUSEQoJcGFnZV9zaXplGBIgASgFEhIKCnBhZ2VfdG9rZW4YEyABKAlCFQoTX2RlY2lzaW9uX3RocmVzaG9sZCIrCgxUb3BLQWNjdXJhY3kSCQoBaxgBIAEoBRIQCghhY2N1cmFjeRgCIAEoASKrAQoMQ2xhc3NNZXRyaWNzEhIKCmNsYXNzX25hbWUYASABKAkSEQoJcHJlY2lzaW9uGAIgASgBEg4KBnJlY2FsbBgDIAEoARIKCgJmMRgEIAEoARIPCgdzdXBwb3J0GAUgASgDEhEKCXByZWRpY3RlZBgGIAEoAxIeChFhdmVyYWdlX3ByZWNpc2lvbhgHIAEoAUgAiAEBQhQKEl9hdmVyYWdlX3ByZWNpc2lvbiKHAQoPQXZlcmFnZWRNZXRyaWNzEhEKCXByZWNpc2lvbhgBIAEoARIOCgZyZWNhbGwYAiABKAESCgoCZjEYAyABKAESDwoHc3VwcG9ydBgEIAEoAxIeChFhdmVyYWdlX3ByZWNpc2lvbhgFIAEoAUgAiAEBQhQKEl9hdmVyYWdlX3ByZWNpc2lvbiLDAQoIQXZlcmFnZXMSKwoFbWljcm8YASABKAsyHC5jdXJhdGlvbi52MS5BdmVyYWdlZE1ldHJpY3MSKwoFbWFjcm8YAiABKAsyHC5jdXJhdGlvbi52MS5BdmVyYWdlZE1ldHJpY3MSLgoId2VpZ2h0ZWQYAyABKAsyHC5jdXJhdGlvbi52MS5BdmVyYWdlZE1ldHJpY3MSLQoHc2FtcGxlcxgEIAEoCzIcLmN1cmF0aW9uLnYxLkF2ZXJhZ2VkTWV0cmljcyIwCg9Db25mdXNpb25NYXRyaXgSDQoFc2hhcGUYASADKAUSDgoGY291bnRzGAIgAygDImgKDlJlbGlhYmlsaXR5QmluEg0KBWxvd2VyGAEgASgBEg0KBXVwcGVyGAIgASgBEg0KBWNvdW50GAMgASgDEhcKD21lYW5fY29uZmlkZW5jZRgEIAEoARIQCghhY2N1cmFjeRgFIAEoASJ7CgtDYWxpYnJhdGlvbhIiChpleHBlY3RlZF9jYWxpYnJhdGlvbl9lcnJvchgBIAEoARIdChVtYXhfY2FsaWJyYXRpb25fZXJyb3IYAiABKAESKQoEYmlucxgDIAMoCzIbLmN1cmF0aW9uLnYxLlJlbGlhYmlsaXR5QmluIooDChVDbGFzc2lmaWNhdGlvblN1bW1hcnkSEgoKbnVtX2Fzc2V0cxgBIAEoAxIQCghhY2N1cmFjeRgCIAEoARIoCgV0b3BfaxgDIAMoCzIZLmN1cmF0aW9uLnYxLlRvcEtBY2N1cmFjeRIsCglwZXJfY2xhc3MYBCADKAsyGS5jdXJhdGlvbi52MS5DbGFzc01ldHJpY3MSJwoIYXZlcmFnZXMYBSABKAsyFS5jdXJhdGlvbi52MS5BdmVyYWdlcxI2ChBjb25mdXNpb25fbWF0cml4GAYgASgLMhwuY3VyYXRpb24udjEuQ29uZnVzaW9uTWF0cml4EjIKC2NhbGlicmF0aW9uGAcgASgLMhguY3VyYXRpb24udjEuQ2FsaWJyYXRpb25IAIgBARIVCghsb2dfbG9zcxgIIAEoAUgBiAEBEhkKDGhhbW1pbmdfbG9zcxgJIAEoAUgCiAEBQg4KDF9jYWxpYnJhdGlvbkILCglfbG9nX2xvc3NCDwoNX2hhbW1pbmdfbG9zcyKQAQoMU2xpY2VTdW1tYXJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCRIPCgdzdXBwb3J0GAMgASgDEg4KBm1ldHJpYxgEIAEoARIOCgZyYW5rZWQYBSABKAgSMwoHc3VtbWFyeRgGIAEoCzIiLmN1cmF0aW9uLnYxLkNsYXNzaWZpY2F0aW9uU3VtbWFyeSKDAQoLU2xpY2VSZXBvcnQSCwoDa2V5GAEgASgJEigKBm1ldHJpYxgCIAEoDjIYLmN1cmF0aW9uLnYxLlNsaWNlTWV0cmljEikKBnNsaWNlcxgDIAMoCzIZLmN1cmF0aW9uLnYxLlNsaWNlU3VtbWFyeRISCgpudW1fdmFsdWVzGAQgASgDItoBChJNaXNjbGFzc2lmaWVkQXNzZXQSEAoIYXNzZXRfaWQYASABKAkSCwoDcm93GAIgASgDEhMKC3RydWVfbGFiZWxzGAMgAygFEhgKEHByZWRpY3RlZF9sYWJlbHMYBCADKAUSFQoNbWlzc2VkX2xhYmVscxgFIAMoBRIXCg9zcHVyaW91c19sYWJlbHMYBiADKAUSEgoKY29uZmlkZW5jZRgHIAEoARIdChB0cnVlX2NsYXNzX3Njb3JlGAggASgBSACIAQFCEwoRX3RydWVfY2xhc3Nfc2NvcmUivwIKG1Njb3JlQ2xhc3NpZmljYXRpb25SZXNwb25zZRIzCgdzdW1tYXJ5GAEgASgLMiIuY3VyYXRpb24udjEuQ2xhc3NpZmljYXRpb25TdW1tYXJ5EigKBnNsaWNlcxgCIAMoCzIYLmN1cmF0aW9uLnYxLlNsaWNlUmVwb3J0EjYKDW1pc2NsYXNzaWZpZWQYAyADKAsyHy5jdXJhdGlvbi52MS5NaXNjbGFzc2lmaWVkQXNzZXQSGwoTbWlzY2xhc3NpZmllZF90b3RhbBgEIAEoAxIXCg9uZXh0X3BhZ2VfdG9rZW4YBSABKAkSKwoFY2FjaGUYBiABKAsyFi5jdXJhdGlvbi52MS5DYWNoZUluZm9CBOJBAQMSJgoId2FybmluZ3MYByADKAsyFC5jdXJhdGlvbi52MS5XYXJuaW5nKoQBChJDbGFzc2lmaWNhdGlvblRhc2sSIwofQ0xBU1NJRklDQVRJT05fVEFTS19VTlNQRUNJRklFRBAAEiQKIENMQVNTSUZJQ0FUSU9OX1RBU0tfU0lOR0xFX0xBQkVMEAESIwofQ0xBU1NJRklDQVRJT05fVEFTS19NVUxUSV9MQUJFTBACKlwKCVNjb3JlVHlwZRIaChZTQ09SRV9UWVBFX1VOU1BFQ0lGSUVEEAASGgoWU0NPUkVfVFlQRV9QUk9CQUJJTElUWRABEhcKE1NDT1JFX1RZUEVfREVDSVNJT04QAirbAQoLU2xpY2VNZXRyaWMSHAoYU0xJQ0VfTUVUUklDX1VOU1BFQ0lGSUVEEAASGQoVU0xJQ0VfTUVUUklDX0FDQ1VSQUNZEAESGQoVU0xJQ0VfTUVUUklDX01BQ1JPX0YxEAISGQoVU0xJQ0VfTUVUUklDX01JQ1JPX0YxEAMSHAoYU0xJQ0VfTUVUUklDX1dFSUdIVEVEX0YxEAQSHQoZU0xJQ0VfTUVUUklDX01BQ1JPX1JFQ0FMTBAFEiAKHFNMSUNFX01FVFJJQ19NQUNST19QUkVDSVNJT04QBkKzAQolaW8uZ2l0aHViLmN1cmF0aW9uc2VydmljZS5jdXJhdGlvbi52MUITQ2xhc3NpZmljYXRpb25Qcm90b1ABWkJnaXRodWIuY29tL2N1cmF0aW9uLXNlcnZpY2UvY3VyYXRpb24vZ2VuL2dvL2N1cmF0aW9uL3YxO2N1cmF0aW9udjGiAgNDWFiqAgtDdXJhdGlvbi5WMcoCC0N1cmF0aW9uXFYx6gIMQ3VyYXRpb246OlYxYgZwcm90bzM", [file_curation_v1_common, file_google_api_field_behavior]);
+  fileDesc("CiBjdXJhdGlvbi92MS9jbGFzc2lmaWNhdGlvbi5wcm90bxILY3VyYXRpb24udjEitwYKGlNjb3JlQ2xhc3NpZmljYXRpb25SZXF1ZXN0EhkKC2NsYXNzX25hbWVzGAEgAygJQgTiQQECEhcKCWFzc2V0X2lkcxgCIAMoCUIE4kEBAhItCgR0YXNrGAMgASgOMh8uY3VyYXRpb24udjEuQ2xhc3NpZmljYXRpb25UYXNrEg4KBnlfdHJ1ZRgEIAMoBRIOCgZ5X3ByZWQYBSADKAUSGAoQeV90cnVlX2luZGljYXRvchgGIAMoCBIYChB5X3ByZWRfaW5kaWNhdG9yGAcgAygIEg4KBnNjb3JlcxgIIAMoAhIqCgpzY29yZV90eXBlGAkgASgOMhYuY3VyYXRpb24udjEuU2NvcmVUeXBlEh8KEmRlY2lzaW9uX3RocmVzaG9sZBgKIAEoAUgAiAEBEg0KBXRvcF9rGAsgAygFEhgKEGNhbGlicmF0aW9uX2JpbnMYDCABKAUSLQoIbWV0YWRhdGEYDSADKAsyGy5jdXJhdGlvbi52MS5NZXRhZGF0YUNvbHVtbhIQCghzbGljZV9ieRgOIAMoCRIuCgxzbGljZV9tZXRyaWMYDyABKA4yGC5jdXJhdGlvbi52MS5TbGljZU1ldHJpYxIZChFtaW5fc2xpY2Vfc3VwcG9ydBgQIAEoBRIaChJtYXhfc2xpY2VzX3Blcl9rZXkYESABKAUSEQoJcGFnZV9zaXplGBIgASgFEhIKCnBhZ2VfdG9rZW4YEyABKAkSFQoNZG91YmxlX3Njb3JlcxgUIAMoARIVCg1zYW1wbGVfd2VpZ2h0GBUgAygBEhEKBGJldGEYFiABKAFIAYgBARIwCg16ZXJvX2RpdmlzaW9uGBcgASgOMhkuY3VyYXRpb24udjEuWmVyb0RpdmlzaW9uEg4KBmxhYmVscxgYIAMoBRIWCglwb3NfbGFiZWwYGSABKAVIAogBARJEChdjb25mdXNpb25fbm9ybWFsaXphdGlvbhgaIAEoDjIjLmN1cmF0aW9uLnYxLkNvbmZ1c2lvbk5vcm1hbGl6YXRpb25CFQoTX2RlY2lzaW9uX3RocmVzaG9sZEIHCgVfYmV0YUIMCgpfcG9zX2xhYmVsIisKDFRvcEtBY2N1cmFjeRIJCgFrGAEgASgFEhAKCGFjY3VyYWN5GAIgASgBIv8BCgxDbGFzc01ldHJpY3MSEgoKY2xhc3NfbmFtZRgBIAEoCRIRCglwcmVjaXNpb24YAiABKAESDgoGcmVjYWxsGAMgASgBEgoKAmYxGAQgASgBEg8KB3N1cHBvcnQYBSABKAMSEQoJcHJlZGljdGVkGAYgASgDEh4KEWF2ZXJhZ2VfcHJlY2lzaW9uGAcgASgBSACIAQESEwoGZl9iZXRhGAggASgBSAGIAQESHQoQd2VpZ2h0ZWRfc3VwcG9ydBgJIAEoAUgCiAEBQhQKEl9hdmVyYWdlX3ByZWNpc2lvbkIJCgdfZl9iZXRhQhMKEV93ZWlnaHRlZF9zdXBwb3J0ItsBCg9BdmVyYWdlZE1ldHJpY3MSEQoJcHJlY2lzaW9uGAEgASgBEg4KBnJlY2FsbBgCIAEoARIKCgJmMRgDIAEoARIPCgdzdXBwb3J0GAQgASgDEh4KEWF2ZXJhZ2VfcHJlY2lzaW9uGAUgASgBSACIAQESEwoGZl9iZXRhGAYgASgBSAGIAQESHQoQd2VpZ2h0ZWRfc3VwcG9ydBgHIAEoAUgCiAEBQhQKEl9hdmVyYWdlX3ByZWNpc2lvbkIJCgdfZl9iZXRhQhMKEV93ZWlnaHRlZF9zdXBwb3J0IvEBCghBdmVyYWdlcxIrCgVtaWNybxgBIAEoCzIcLmN1cmF0aW9uLnYxLkF2ZXJhZ2VkTWV0cmljcxIrCgVtYWNybxgCIAEoCzIcLmN1cmF0aW9uLnYxLkF2ZXJhZ2VkTWV0cmljcxIuCgh3ZWlnaHRlZBgDIAEoCzIcLmN1cmF0aW9uLnYxLkF2ZXJhZ2VkTWV0cmljcxItCgdzYW1wbGVzGAQgASgLMhwuY3VyYXRpb24udjEuQXZlcmFnZWRNZXRyaWNzEiwKBmJpbmFyeRgFIAEoCzIcLmN1cmF0aW9uLnYxLkF2ZXJhZ2VkTWV0cmljcyJWCg9Db25mdXNpb25NYXRyaXgSDQoFc2hhcGUYASADKAUSDgoGY291bnRzGAIgAygDEhIKCm5vcm1hbGl6ZWQYAyADKAESEAoId2VpZ2h0ZWQYBCADKAEiiAEKDlJlbGlhYmlsaXR5QmluEg0KBWxvd2VyGAEgASgBEg0KBXVwcGVyGAIgASgBEg0KBWNvdW50GAMgASgDEhcKD21lYW5fY29uZmlkZW5jZRgEIAEoARIQCghhY2N1cmFjeRgFIAEoARITCgZ3ZWlnaHQYBiABKAFIAIgBAUIJCgdfd2VpZ2h0InsKC0NhbGlicmF0aW9uEiIKGmV4cGVjdGVkX2NhbGlicmF0aW9uX2Vycm9yGAEgASgBEh0KFW1heF9jYWxpYnJhdGlvbl9lcnJvchgCIAEoARIpCgRiaW5zGAMgAygLMhsuY3VyYXRpb24udjEuUmVsaWFiaWxpdHlCaW4iiAYKFUNsYXNzaWZpY2F0aW9uU3VtbWFyeRISCgpudW1fYXNzZXRzGAEgASgDEhAKCGFjY3VyYWN5GAIgASgBEigKBXRvcF9rGAMgAygLMhkuY3VyYXRpb24udjEuVG9wS0FjY3VyYWN5EiwKCXBlcl9jbGFzcxgEIAMoCzIZLmN1cmF0aW9uLnYxLkNsYXNzTWV0cmljcxInCghhdmVyYWdlcxgFIAEoCzIVLmN1cmF0aW9uLnYxLkF2ZXJhZ2VzEjYKEGNvbmZ1c2lvbl9tYXRyaXgYBiABKAsyHC5jdXJhdGlvbi52MS5Db25mdXNpb25NYXRyaXgSMgoLY2FsaWJyYXRpb24YByABKAsyGC5jdXJhdGlvbi52MS5DYWxpYnJhdGlvbkgAiAEBEhUKCGxvZ19sb3NzGAggASgBSAGIAQESGQoMaGFtbWluZ19sb3NzGAkgASgBSAKIAQESHgoRYmFsYW5jZWRfYWNjdXJhY3kYCiABKAFIA4gBARInChphZGp1c3RlZF9iYWxhbmNlZF9hY2N1cmFjeRgLIAEoAUgEiAEBEh4KEW1hdHRoZXdzX2NvcnJjb2VmGAwgASgBSAWIAQESGAoLY29oZW5fa2FwcGEYDSABKAFIBogBARIfChJjb2hlbl9rYXBwYV9saW5lYXIYDiABKAFIB4gBARIiChVjb2hlbl9rYXBwYV9xdWFkcmF0aWMYDyABKAFICIgBARIYCgticmllcl9zY29yZRgQIAEoAUgJiAEBQg4KDF9jYWxpYnJhdGlvbkILCglfbG9nX2xvc3NCDwoNX2hhbW1pbmdfbG9zc0IUChJfYmFsYW5jZWRfYWNjdXJhY3lCHQobX2FkanVzdGVkX2JhbGFuY2VkX2FjY3VyYWN5QhQKEl9tYXR0aGV3c19jb3JyY29lZkIOCgxfY29oZW5fa2FwcGFCFQoTX2NvaGVuX2thcHBhX2xpbmVhckIYChZfY29oZW5fa2FwcGFfcXVhZHJhdGljQg4KDF9icmllcl9zY29yZSKQAQoMU2xpY2VTdW1tYXJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCRIPCgdzdXBwb3J0GAMgASgDEg4KBm1ldHJpYxgEIAEoARIOCgZyYW5rZWQYBSABKAgSMwoHc3VtbWFyeRgGIAEoCzIiLmN1cmF0aW9uLnYxLkNsYXNzaWZpY2F0aW9uU3VtbWFyeSKDAQoLU2xpY2VSZXBvcnQSCwoDa2V5GAEgASgJEigKBm1ldHJpYxgCIAEoDjIYLmN1cmF0aW9uLnYxLlNsaWNlTWV0cmljEikKBnNsaWNlcxgDIAMoCzIZLmN1cmF0aW9uLnYxLlNsaWNlU3VtbWFyeRISCgpudW1fdmFsdWVzGAQgASgDItoBChJNaXNjbGFzc2lmaWVkQXNzZXQSEAoIYXNzZXRfaWQYASABKAkSCwoDcm93GAIgASgDEhMKC3RydWVfbGFiZWxzGAMgAygFEhgKEHByZWRpY3RlZF9sYWJlbHMYBCADKAUSFQoNbWlzc2VkX2xhYmVscxgFIAMoBRIXCg9zcHVyaW91c19sYWJlbHMYBiADKAUSEgoKY29uZmlkZW5jZRgHIAEoARIdChB0cnVlX2NsYXNzX3Njb3JlGAggASgBSACIAQFCEwoRX3RydWVfY2xhc3Nfc2NvcmUivwIKG1Njb3JlQ2xhc3NpZmljYXRpb25SZXNwb25zZRIzCgdzdW1tYXJ5GAEgASgLMiIuY3VyYXRpb24udjEuQ2xhc3NpZmljYXRpb25TdW1tYXJ5EigKBnNsaWNlcxgCIAMoCzIYLmN1cmF0aW9uLnYxLlNsaWNlUmVwb3J0EjYKDW1pc2NsYXNzaWZpZWQYAyADKAsyHy5jdXJhdGlvbi52MS5NaXNjbGFzc2lmaWVkQXNzZXQSGwoTbWlzY2xhc3NpZmllZF90b3RhbBgEIAEoAxIXCg9uZXh0X3BhZ2VfdG9rZW4YBSABKAkSKwoFY2FjaGUYBiABKAsyFi5jdXJhdGlvbi52MS5DYWNoZUluZm9CBOJBAQMSJgoId2FybmluZ3MYByADKAsyFC5jdXJhdGlvbi52MS5XYXJuaW5nKoQBChJDbGFzc2lmaWNhdGlvblRhc2sSIwofQ0xBU1NJRklDQVRJT05fVEFTS19VTlNQRUNJRklFRBAAEiQKIENMQVNTSUZJQ0FUSU9OX1RBU0tfU0lOR0xFX0xBQkVMEAESIwofQ0xBU1NJRklDQVRJT05fVEFTS19NVUxUSV9MQUJFTBACKlwKCVNjb3JlVHlwZRIaChZTQ09SRV9UWVBFX1VOU1BFQ0lGSUVEEAASGgoWU0NPUkVfVFlQRV9QUk9CQUJJTElUWRABEhcKE1NDT1JFX1RZUEVfREVDSVNJT04QAirbAQoLU2xpY2VNZXRyaWMSHAoYU0xJQ0VfTUVUUklDX1VOU1BFQ0lGSUVEEAASGQoVU0xJQ0VfTUVUUklDX0FDQ1VSQUNZEAESGQoVU0xJQ0VfTUVUUklDX01BQ1JPX0YxEAISGQoVU0xJQ0VfTUVUUklDX01JQ1JPX0YxEAMSHAoYU0xJQ0VfTUVUUklDX1dFSUdIVEVEX0YxEAQSHQoZU0xJQ0VfTUVUUklDX01BQ1JPX1JFQ0FMTBAFEiAKHFNMSUNFX01FVFJJQ19NQUNST19QUkVDSVNJT04QBipzCgxaZXJvRGl2aXNpb24SHQoZWkVST19ESVZJU0lPTl9VTlNQRUNJRklFRBAAEhYKElpFUk9fRElWSVNJT05fWkVSTxABEhUKEVpFUk9fRElWSVNJT05fT05FEAISFQoRWkVST19ESVZJU0lPTl9OQU4QAyqmAQoWQ29uZnVzaW9uTm9ybWFsaXphdGlvbhInCiNDT05GVVNJT05fTk9STUFMSVpBVElPTl9VTlNQRUNJRklFRBAAEiAKHENPTkZVU0lPTl9OT1JNQUxJWkFUSU9OX1RSVUUQARIgChxDT05GVVNJT05fTk9STUFMSVpBVElPTl9QUkVEEAISHwobQ09ORlVTSU9OX05PUk1BTElaQVRJT05fQUxMEANCswEKJWlvLmdpdGh1Yi5jdXJhdGlvbnNlcnZpY2UuY3VyYXRpb24udjFCE0NsYXNzaWZpY2F0aW9uUHJvdG9QAVpCZ2l0aHViLmNvbS9jdXJhdGlvbi1zZXJ2aWNlL2N1cmF0aW9uL2dlbi9nby9jdXJhdGlvbi92MTtjdXJhdGlvbnYxogIDQ1hYqgILQ3VyYXRpb24uVjHKAgtDdXJhdGlvblxWMeoCDEN1cmF0aW9uOjpWMWIGcHJvdG8z", [file_curation_v1_common, file_google_api_field_behavior]);
 
 /**
  * Columnar input: every per-asset array is aligned with asset_ids (length n); matrices are row-major
@@ -140,6 +140,56 @@ export type ScoreClassificationRequest = Message<"curation.v1.ScoreClassificatio
    * @generated from field: string page_token = 19;
    */
   pageToken: string;
+
+  /**
+   * Per-class scores as float64, n x k: give this or scores, not both. Carried as float64 end to end;
+   * log loss clips at float64 eps here (float32 eps for scores), as sklearn does for the dtype received.
+   *
+   * @generated from field: repeated double double_scores = 20;
+   */
+  doubleScores: number[];
+
+  /**
+   * Per-asset weights (sklearn sample_weight), length n, non-negative and finite, not all 0. Applied to
+   * every metric: accuracy, precision/recall/F, confusion (weighted counts), top-k, log loss, Brier,
+   * calibration, average precision, balanced accuracy, Matthews correlation and Cohen's kappa.
+   *
+   * @generated from field: repeated double sample_weight = 21;
+   */
+  sampleWeight: number[];
+
+  /**
+   * F-beta (>= 0, +inf allowed = recall) reported as f_beta per class and in every average.
+   *
+   * @generated from field: optional double beta = 22;
+   */
+  beta?: number;
+
+  /**
+   * @generated from field: curation.v1.ZeroDivision zero_division = 23;
+   */
+  zeroDivision: ZeroDivision;
+
+  /**
+   * Class indices averaged over by micro/macro/weighted/samples and the classes (in this order) of
+   * Cohen's kappa (sklearn labels=); empty means every class. Per-class entries are still reported for
+   * every class. At most one entry per class.
+   *
+   * @generated from field: repeated int32 labels = 24;
+   */
+  labels: number[];
+
+  /**
+   * Single-label with exactly 2 classes: the positive class of the binary average (default 1).
+   *
+   * @generated from field: optional int32 pos_label = 25;
+   */
+  posLabel?: number;
+
+  /**
+   * @generated from field: curation.v1.ConfusionNormalization confusion_normalization = 26;
+   */
+  confusionNormalization: ConfusionNormalization;
 };
 
 /**
@@ -215,6 +265,20 @@ export type ClassMetrics = Message<"curation.v1.ClassMetrics"> & {
    * @generated from field: optional double average_precision = 7;
    */
   averagePrecision?: number;
+
+  /**
+   * F-beta for the request's beta; absent without beta.
+   *
+   * @generated from field: optional double f_beta = 8;
+   */
+  fBeta?: number;
+
+  /**
+   * Sum of the sample weights of the assets whose truth contains the class; absent without weights.
+   *
+   * @generated from field: optional double weighted_support = 9;
+   */
+  weightedSupport?: number;
 };
 
 /**
@@ -254,6 +318,20 @@ export type AveragedMetrics = Message<"curation.v1.AveragedMetrics"> & {
    * @generated from field: optional double average_precision = 5;
    */
   averagePrecision?: number;
+
+  /**
+   * F-beta for the request's beta; absent without beta.
+   *
+   * @generated from field: optional double f_beta = 6;
+   */
+  fBeta?: number;
+
+  /**
+   * Sum of the weights of the classes' weighted supports; absent without weights.
+   *
+   * @generated from field: optional double weighted_support = 7;
+   */
+  weightedSupport?: number;
 };
 
 /**
@@ -288,6 +366,13 @@ export type Averages = Message<"curation.v1.Averages"> & {
    * @generated from field: curation.v1.AveragedMetrics samples = 4;
    */
   samples?: AveragedMetrics;
+
+  /**
+   * Single-label with 2 classes: sklearn average='binary' (the metrics of class pos_label).
+   *
+   * @generated from field: curation.v1.AveragedMetrics binary = 5;
+   */
+  binary?: AveragedMetrics;
 };
 
 /**
@@ -313,6 +398,22 @@ export type ConfusionMatrix = Message<"curation.v1.ConfusionMatrix"> & {
    * @generated from field: repeated int64 counts = 2;
    */
   counts: bigint[];
+
+  /**
+   * Single-label, with confusion_normalization: the (weighted) matrix normalized as sklearn's
+   * normalize= (a zero row, column or total gives 0), row-major.
+   *
+   * @generated from field: repeated double normalized = 3;
+   */
+  normalized: number[];
+
+  /**
+   * With sample_weight: the weighted counts (sklearn confusion_matrix with sample_weight), row-major,
+   * same layout as counts.
+   *
+   * @generated from field: repeated double weighted = 4;
+   */
+  weighted: number[];
 };
 
 /**
@@ -350,6 +451,13 @@ export type ReliabilityBin = Message<"curation.v1.ReliabilityBin"> & {
    * @generated from field: double accuracy = 5;
    */
   accuracy: number;
+
+  /**
+   * Sum of the sample weights in the bin; absent without weights (then count is the weight).
+   *
+   * @generated from field: optional double weight = 6;
+   */
+  weight?: number;
 };
 
 /**
@@ -447,6 +555,51 @@ export type ClassificationSummary = Message<"curation.v1.ClassificationSummary">
    * @generated from field: optional double hamming_loss = 9;
    */
   hammingLoss?: number;
+
+  /**
+   * Single-label only (sklearn balanced_accuracy_score; adjusted=True for the second): the mean recall
+   * over classes present in the truth.
+   *
+   * @generated from field: optional double balanced_accuracy = 10;
+   */
+  balancedAccuracy?: number;
+
+  /**
+   * @generated from field: optional double adjusted_balanced_accuracy = 11;
+   */
+  adjustedBalancedAccuracy?: number;
+
+  /**
+   * Single-label only (sklearn matthews_corrcoef).
+   *
+   * @generated from field: optional double matthews_corrcoef = 12;
+   */
+  matthewsCorrcoef?: number;
+
+  /**
+   * Single-label only (sklearn cohen_kappa_score with labels = the request's labels, else every class;
+   * NaN when undefined).
+   *
+   * @generated from field: optional double cohen_kappa = 13;
+   */
+  cohenKappa?: number;
+
+  /**
+   * @generated from field: optional double cohen_kappa_linear = 14;
+   */
+  cohenKappaLinear?: number;
+
+  /**
+   * @generated from field: optional double cohen_kappa_quadratic = 15;
+   */
+  cohenKappaQuadratic?: number;
+
+  /**
+   * Single-label with probabilities (sklearn brier_score_loss over the n x k matrix, halved when k = 2).
+   *
+   * @generated from field: optional double brier_score = 16;
+   */
+  brierScore?: number;
 };
 
 /**
@@ -763,4 +916,82 @@ export enum SliceMetric {
  */
 export const SliceMetricSchema: GenEnum<SliceMetric> = /*@__PURE__*/
   enumDesc(file_curation_v1_classification, 2);
+
+/**
+ * What a precision, recall or F-score is when its denominator is zero (sklearn's zero_division).
+ *
+ * @generated from enum curation.v1.ZeroDivision
+ */
+export enum ZeroDivision {
+  /**
+   * sklearn's "warn": 0, and the response carries a warning naming the classes.
+   *
+   * @generated from enum value: ZERO_DIVISION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: ZERO_DIVISION_ZERO = 1;
+   */
+  ZERO = 1,
+
+  /**
+   * @generated from enum value: ZERO_DIVISION_ONE = 2;
+   */
+  ONE = 2,
+
+  /**
+   * NaN; averages skip NaN entries (sklearn _nanaverage), NaN when every entry is NaN.
+   *
+   * @generated from enum value: ZERO_DIVISION_NAN = 3;
+   */
+  NAN = 3,
+}
+
+/**
+ * Describes the enum curation.v1.ZeroDivision.
+ */
+export const ZeroDivisionSchema: GenEnum<ZeroDivision> = /*@__PURE__*/
+  enumDesc(file_curation_v1_classification, 3);
+
+/**
+ * Normalisation of the confusion matrix (sklearn confusion_matrix normalize=).
+ *
+ * @generated from enum curation.v1.ConfusionNormalization
+ */
+export enum ConfusionNormalization {
+  /**
+   * No normalized matrix.
+   *
+   * @generated from enum value: CONFUSION_NORMALIZATION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Each row (true class) divided by its sum.
+   *
+   * @generated from enum value: CONFUSION_NORMALIZATION_TRUE = 1;
+   */
+  TRUE = 1,
+
+  /**
+   * Each column (predicted class) divided by its sum.
+   *
+   * @generated from enum value: CONFUSION_NORMALIZATION_PRED = 2;
+   */
+  PRED = 2,
+
+  /**
+   * Every cell divided by the total.
+   *
+   * @generated from enum value: CONFUSION_NORMALIZATION_ALL = 3;
+   */
+  ALL = 3,
+}
+
+/**
+ * Describes the enum curation.v1.ConfusionNormalization.
+ */
+export const ConfusionNormalizationSchema: GenEnum<ConfusionNormalization> = /*@__PURE__*/
+  enumDesc(file_curation_v1_classification, 4);
 
