@@ -324,12 +324,16 @@ class DetectionErrorCount(_message.Message):
     def __init__(self, type: _Optional[_Union[DetectionErrorType, str]] = ..., count: _Optional[int] = ..., delta_ap: _Optional[float] = ...) -> None: ...
 
 class DetectionErrorBreakdown(_message.Message):
-    __slots__ = ("ap", "errors")
+    __slots__ = ("ap", "errors", "false_positive_delta_ap", "false_negative_delta_ap")
     AP_FIELD_NUMBER: _ClassVar[int]
     ERRORS_FIELD_NUMBER: _ClassVar[int]
+    FALSE_POSITIVE_DELTA_AP_FIELD_NUMBER: _ClassVar[int]
+    FALSE_NEGATIVE_DELTA_AP_FIELD_NUMBER: _ClassVar[int]
     ap: float
     errors: _containers.RepeatedCompositeFieldContainer[DetectionErrorCount]
-    def __init__(self, ap: _Optional[float] = ..., errors: _Optional[_Iterable[_Union[DetectionErrorCount, _Mapping]]] = ...) -> None: ...
+    false_positive_delta_ap: float
+    false_negative_delta_ap: float
+    def __init__(self, ap: _Optional[float] = ..., errors: _Optional[_Iterable[_Union[DetectionErrorCount, _Mapping]]] = ..., false_positive_delta_ap: _Optional[float] = ..., false_negative_delta_ap: _Optional[float] = ...) -> None: ...
 
 class DetectionConfusion(_message.Message):
     __slots__ = ("labels", "counts")

@@ -139,7 +139,9 @@ class DetectionData:
     in evaluation order (pycocotools sorts image and category ids; the caller does the same).
 
     ``gt_rows``/``dt_rows`` name each object in the caller's numbering (default ``arange``); a shard
-    passes its global rows so merged states refer to global objects.
+    passes its global rows so merged states refer to global objects. ``image_source_rank`` is each
+    image's position in the caller's own listing (a COCO file's ``images``; default evaluation order):
+    TIDE visits images in that order, as tidecv does.
     """
 
     num_images: int
@@ -158,6 +160,7 @@ class DetectionData:
     gt_zero_id: BoolArray | None = None
     gt_rows: IntArray | None = None
     dt_rows: IntArray | None = None
+    image_source_rank: IntArray | None = None
 
     @property
     def num_gt(self) -> int:

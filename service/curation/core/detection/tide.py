@@ -6,15 +6,23 @@ duplicate (would match a GT already taken), background (IoU <= background with e
 no detection matched nor could be fixed into is *missed*. ``delta_ap`` is the AP gained by fixing one
 type at a time (tidecv ``fix_main_errors``, non-progressive): fixed classification/localization
 errors become true positives (only the highest-scoring one per GT), duplicate/background/both
-detections are removed, missed GTs are removed from the positives.
+detections are removed, missed GTs are removed from the positives. ``special_delta_ap`` holds
+tidecv's special errors (``fix_special_errors``, not clamped at 0): ``false_positive`` (every false
+positive scored below every true positive) and ``false_negative`` (every unmatched GT removed).
 
-Boxes by default; with masks (``iou_fn``) this is tidecv's mask mode. The AP here is tidecv's
-(one IoU threshold, ``tp / (tp + fp)`` without COCO's epsilon, classes with
-detections but no GT count as 0, in percent), not COCO's.
+Boxes by default; with masks (``iou_fn``) this is tidecv's mask mode (pycocotools ``rleIou`` in
+double, non-crowd against GTs, crowd IoU against each ignore region). The AP here is tidecv's (one
+IoU threshold, ``tp / (tp + fp)`` without COCO's epsilon, 101 recall points summed left to right,
+classes with detections but no GT count as 0, in percent), not COCO's.
 
-Deliberate differences from tidecv, all tested: per-class APs are averaged in category order (tidecv
-in first-seen order, so the mean can differ in the last bits); detections on images without any GT
-entry are evaluated (tidecv skips images absent from the GT); in ``diagnostic`` mode a GT's supplied
+Bit-equal to tidecv, orders included: images are visited in ``data.image_source_rank`` order (a COCO
+file's ``images`` order, as tidecv's ``datasets.COCO`` adds them), which decides how tied scores
+order across images; per-class APs are averaged in tidecv's first-seen class order (the dict order
+of its ``ClassedAPDataObject``: the base AP by first GT or detection met; a fixed AP by first error
+point pushed, then the base order).
+
+Deliberate differences from tidecv, all tested: detections on images without any GT entry are
+evaluated (tidecv skips images absent from the GT); in ``diagnostic`` mode a GT's supplied
 ``ignore`` flag also makes it an ignore region.
 """
 
@@ -88,6 +96,7 @@ class TideResult:
     gt_used: BoolArray
     gt_region: BoolArray
     per_class_ap: FloatArray
+    special_delta_ap: dict[str, float]
 
 
 def tide_errors(
@@ -114,7 +123,7 @@ def tide_errors(
         region = region | data.gt_ignore
     c = _classify(data, region, float(foreground_iou), float(background_iou), max_dets, iou_fn)
     checkpoint()
-    ap, per_class, delta = _aps(data, c, region) if delta_ap else (float("nan"), np.zeros(0), {})
+    ap, per_class, delta, special = _aps(data, c, region) if delta_ap else (float("nan"), np.zeros(0), {}, {})
     counts = {ERROR_NAMES[t]: int(np.count_nonzero(c.error == t)) for t in ERROR_TYPES if t != MISSED}
     counts["missed"] = int(np.count_nonzero(c.gt_missed))
     n = data.num_dt
@@ -131,22 +140,35 @@ def tide_errors(
         gt_used=c.gt_used,
         gt_region=region,
         per_class_ap=per_class,
+        special_delta_ap=special,
     )
 
 
 def _aps(
     data: DetectionData, c: _Classified, region: BoolArray
-) -> tuple[float, FloatArray, dict[str, float]]:
-    """tidecv's AP, its per-class APs, and the AP gained by fixing each error type alone."""
+) -> tuple[float, FloatArray, dict[str, float], dict[str, float]]:
+    """tidecv's AP, its per-class APs, the AP gained by fixing each error type alone, and its two
+    special errors."""
     pts = _points(data, c, region)
     checkpoint()
     on = pts.counted
-    ap, per_class = _class_aps(pts.cls[on], pts.rank[on], pts.n_ranks, pts.is_tp[on], pts.num_gt, pts.K)
+    ap, per_class = _class_aps(
+        pts.cls[on], pts.rank[on], pts.n_ranks, pts.is_tp[on], pts.num_gt, pts.K, pts.class_order
+    )
     delta = {}
     for t in ERROR_TYPES:
         checkpoint()
         delta[ERROR_NAMES[t]] = max(_ap_fixing(t, data, c, pts) - ap, 0.0)
-    return ap, per_class, delta
+    checkpoint()
+    # Special errors: every error point kept as it was (false positives; ignored detections push none).
+    fp = np.flatnonzero(pts.counted & ~pts.is_tp)
+    no_fix = np.zeros(fp.shape[0], np.bool_)
+    unmatched = np.bincount(data.gt_category[~c.gt_used & ~region], minlength=pts.K)[: pts.K]
+    special = {
+        "false_positive": _ap_with(pts, fp, pts.cls[fp], no_fix, pts.num_gt, perfect_precision=True) - ap,
+        "false_negative": _ap_with(pts, fp, pts.cls[fp], no_fix, pts.num_gt - unmatched) - ap,
+    }
+    return ap, per_class, delta, special
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +190,8 @@ class _Classified:
 @dataclass(frozen=True, slots=True)
 class _Points:
     """tidecv's AP data (``ClassedAPDataObject``) of the kept detections: class, dense score rank,
-    whether the detection counts (not ignored) and is a true positive; positives per class."""
+    whether the detection counts (not ignored) and is a true positive; positives per class, and the
+    classes in the order tidecv first meets them (its dict order, which the mean of APs sums in)."""
 
     K: int
     cls: IntArray
@@ -177,13 +200,18 @@ class _Points:
     counted: BoolArray
     is_tp: BoolArray
     num_gt: IntArray
+    class_order: IntArray
 
 
 def _image_groups(data: DetectionData, max_dets: int) -> Groups:
-    """GT by image (input order kept), detections by image then score, cut to ``max_dets`` per image."""
+    """GT by image (input order kept), detections by image then score, cut to ``max_dets`` per image;
+    images in their source order (``image_source_rank``)."""
     n_img = data.num_images
     gt_image = np.ascontiguousarray(data.gt_image, dtype=np.int64)
     dt_image = np.ascontiguousarray(data.dt_image, dtype=np.int64)
+    if data.image_source_rank is not None:
+        rank = np.asarray(data.image_source_rank, dtype=np.int64)
+        gt_image, dt_image = rank[gt_image], rank[dt_image]
     g_order = bucket_order(gt_image, n_img, np.arange(data.num_gt, dtype=np.int64))
     sr, n_ranks = score_rank(np.ascontiguousarray(data.dt_score, dtype=np.float64))
     checkpoint()
@@ -235,15 +263,43 @@ def _points(data: DetectionData, c: _Classified, region: BoolArray) -> _Points:
     K = data.num_categories
     score = np.asarray(data.dt_score, dtype=np.float64)[c.kept]
     rank, n_ranks = score_rank(score) if c.kept.shape[0] else (np.zeros(0, np.int64), 0)
+    cls = np.ascontiguousarray(data.dt_category[c.kept], dtype=np.int64)
+    counted = c.used >= 0
     return _Points(
         K=K,
-        cls=np.ascontiguousarray(data.dt_category[c.kept], dtype=np.int64),
+        cls=cls,
         rank=rank,
         n_ranks=n_ranks,
-        counted=c.used >= 0,
+        counted=counted,
         is_tp=c.used == 1,
         num_gt=np.bincount(data.gt_category[~region], minlength=K)[:K].astype(np.int64),
+        class_order=_base_class_order(data, c, region, counted),
     )
+
+
+def _base_class_order(data: DetectionData, c: _Classified, region: BoolArray, counted: BoolArray) -> IntArray:
+    """Classes in the order tidecv's base AP data first meets them: image by image (source order), the
+    image's GTs (not regions, input order) and then its counted detections (score order)."""
+    source = (
+        np.arange(data.num_images, dtype=np.int64)
+        if data.image_source_rank is None
+        else np.asarray(data.image_source_rank, dtype=np.int64)
+    )
+    g_rows = np.flatnonzero(~region)
+    d_pos = np.flatnonzero(counted)
+    image = np.concatenate([source[data.gt_image[g_rows]], source[data.dt_image[c.kept[d_pos]]]])
+    kind = np.concatenate([np.zeros(g_rows.shape[0], np.int64), np.ones(d_pos.shape[0], np.int64)])
+    within = np.concatenate([g_rows, d_pos])
+    cls = np.concatenate([data.gt_category[g_rows], data.dt_category[c.kept[d_pos]]]).astype(np.int64)
+    return _first_seen(cls[np.lexsort((within, kind, image))], np.zeros(0, np.int64), data.num_categories)
+
+
+def _first_seen(seq: IntArray, then: IntArray, K: int) -> IntArray:
+    """The classes in order of first appearance in ``seq``, then in ``then``, then the rest by index."""
+    full = np.concatenate([seq, then, np.arange(K, dtype=np.int64)]).astype(np.int64)
+    _, first = np.unique(full, return_index=True)
+    order: IntArray = full[np.sort(first)]
+    return order
 
 
 def _ap_fixing(error: int, data: DetectionData, c: _Classified, pts: _Points) -> float:
@@ -264,11 +320,32 @@ def _ap_fixing(error: int, data: DetectionData, c: _Classified, pts: _Points) ->
     e_true = fixed[e_idx]
     if error == CLASSIFICATION:
         e_cls[e_true] = _lookup(c.error_gt, data.gt_category)[e_idx[e_true]]
+    return _ap_with(pts, e_idx, e_cls, e_true, gt_pos)
+
+
+def _ap_with(
+    pts: _Points,
+    e_idx: IntArray,
+    e_cls: IntArray,
+    e_true: BoolArray,
+    gt_pos: IntArray,
+    *,
+    perfect_precision: bool = False,
+) -> float:
+    """tidecv's ``fix_errors`` AP: the error points (kept detections ``e_idx`` as class ``e_cls``, true
+    where fixed) first, in error order, then the original true positives; ``perfect_precision``
+    rescores true positives 1 and the rest 0 (its ``FalsePositiveError`` transform)."""
     tp_idx = np.flatnonzero(pts.is_tp)
     p_cls = np.concatenate([e_cls, pts.cls[tp_idx]])
-    p_rank = np.concatenate([pts.rank[e_idx], pts.rank[tp_idx]])
+    if perfect_precision:
+        p_rank = np.concatenate([np.ones(e_idx.shape[0], np.int64), np.zeros(tp_idx.shape[0], np.int64)])
+        n_ranks = 2
+    else:
+        p_rank = np.concatenate([pts.rank[e_idx], pts.rank[tp_idx]])
+        n_ranks = pts.n_ranks
     p_true = np.concatenate([e_true, np.ones(tp_idx.shape[0], np.bool_)])
-    fixed_ap, _ = _class_aps(p_cls, p_rank, pts.n_ranks, p_true, gt_pos, pts.K)
+    order = _first_seen(e_cls, pts.class_order, pts.K)
+    fixed_ap, _ = _class_aps(p_cls, p_rank, n_ranks, p_true, gt_pos, pts.K, order)
     return fixed_ap
 
 
@@ -279,9 +356,11 @@ def _class_aps(  # noqa: PLR0917
     is_true: BoolArray,
     num_gt: IntArray,
     K: int,
+    class_order: IntArray,
 ) -> tuple[float, FloatArray]:
-    """Mean AP over classes with points or GT; points are given in tidecv's insertion order, and are
-    stably sorted by class then score (two counting sorts)."""
+    """Mean AP over classes with points or GT, summed in ``class_order`` (tidecv's dict order); points
+    are given in tidecv's insertion order, and are stably sorted by class then score (two counting
+    sorts)."""
     cls = np.ascontiguousarray(cls, dtype=np.int64)
     order = bucket_order(np.ascontiguousarray(rank), n_ranks, np.arange(cls.shape[0], dtype=np.int64))
     checkpoint()
@@ -294,7 +373,7 @@ def _class_aps(  # noqa: PLR0917
     present = (k_hi > k_lo) | (num_gt > 0)
     if not present.any():
         return 0.0, aps
-    vals = aps[present].tolist()
+    vals = aps[class_order[present[class_order]]].tolist()
     return sum(vals) / len(vals), aps
 
 

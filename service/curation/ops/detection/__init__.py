@@ -99,7 +99,9 @@ SPEC = OperationSpec(
     evaluate=evaluate,
     respond=respond,
     # 2: the report lists the views computed and holds only their parts.
-    version=2,
+    # 3: TIDE bit-equal to tidecv (images in the COCO file's order, classes averaged in tidecv's
+    # first-seen order) and its special errors (false positive / false negative dAP).
+    version=3,
     paging_fields=("page_size", "page_token"),
     canonical=canonical,
     cost=cost,
