@@ -108,6 +108,7 @@ def tide_errors(
     honour_ignore: bool = False,
     iou_fn: TideIouFn | None = None,
     delta_ap: bool = True,
+    progressive: bool = False,
 ) -> TideResult:
     """Classify every detection and GT as tidecv does (crowds are ignore regions).
 
@@ -116,14 +117,18 @@ def tide_errors(
     image order, the ignore-region flags (by input row) and the image bounds, and returns the
     row-major (D x G) blocks, crowd IoU for regions. ``delta_ap=False`` classifies only (the seven AP
     computations skipped: ``ap`` is NaN, ``delta_ap`` and ``per_class_ap`` empty), for callers that
-    want each object's error type and not the dAP.
+    want each object's error type and not the dAP. ``progressive`` fixes the error types cumulatively,
+    in ``ERROR_TYPES`` order, each dAP measured from the AP with the types before it fixed (tidecv
+    ``fix_main_errors(progressive=True)``).
     """
     region = np.ascontiguousarray(data.gt_iscrowd, dtype=np.bool_)
     if honour_ignore and data.gt_ignore is not None:
         region = region | data.gt_ignore
     c = _classify(data, region, float(foreground_iou), float(background_iou), max_dets, iou_fn)
     checkpoint()
-    ap, per_class, delta, special = _aps(data, c, region) if delta_ap else (float("nan"), np.zeros(0), {}, {})
+    ap, per_class, delta, special = (
+        _aps(data, c, region, progressive) if delta_ap else (float("nan"), np.zeros(0), {}, {})
+    )
     counts = {ERROR_NAMES[t]: int(np.count_nonzero(c.error == t)) for t in ERROR_TYPES if t != MISSED}
     counts["missed"] = int(np.count_nonzero(c.gt_missed))
     n = data.num_dt
@@ -145,10 +150,10 @@ def tide_errors(
 
 
 def _aps(
-    data: DetectionData, c: _Classified, region: BoolArray
+    data: DetectionData, c: _Classified, region: BoolArray, progressive: bool
 ) -> tuple[float, FloatArray, dict[str, float], dict[str, float]]:
-    """tidecv's AP, its per-class APs, the AP gained by fixing each error type alone, and its two
-    special errors."""
+    """tidecv's AP, its per-class APs, the AP gained by fixing each error type (alone, or on top of
+    the types before it when ``progressive``), and its two special errors."""
     pts = _points(data, c, region)
     checkpoint()
     on = pts.counted
@@ -156,17 +161,23 @@ def _aps(
         pts.cls[on], pts.rank[on], pts.n_ranks, pts.is_tp[on], pts.num_gt, pts.K, pts.class_order
     )
     delta = {}
+    prior, last = _unfixed(pts), ap
     for t in ERROR_TYPES:
         checkpoint()
-        delta[ERROR_NAMES[t]] = max(_ap_fixing(t, data, c, pts) - ap, 0.0)
+        fixed_ap, after = _ap_fixing(t, data, c, pts, prior)
+        delta[ERROR_NAMES[t]] = max(fixed_ap - last, 0.0)
+        if progressive:
+            prior, last = after, fixed_ap
     checkpoint()
     # Special errors: every error point kept as it was (false positives; ignored detections push none).
     fp = np.flatnonzero(pts.counted & ~pts.is_tp)
     no_fix = np.zeros(fp.shape[0], np.bool_)
+    order = _first_seen(pts.cls[fp], pts.class_order, pts.K)
     unmatched = np.bincount(data.gt_category[~c.gt_used & ~region], minlength=pts.K)[: pts.K]
+    fp_cls = pts.cls[fp]
     special = {
-        "false_positive": _ap_with(pts, fp, pts.cls[fp], no_fix, pts.num_gt, perfect_precision=True) - ap,
-        "false_negative": _ap_with(pts, fp, pts.cls[fp], no_fix, pts.num_gt - unmatched) - ap,
+        "false_positive": _ap_with(pts, fp, fp_cls, no_fix, pts.num_gt, order, perfect_precision=True) - ap,
+        "false_negative": _ap_with(pts, fp, fp_cls, no_fix, pts.num_gt - unmatched, order) - ap,
     }
     return ap, per_class, delta, special
 
@@ -302,14 +313,36 @@ def _first_seen(seq: IntArray, then: IntArray, K: int) -> IntArray:
     return order
 
 
-def _ap_fixing(error: int, data: DetectionData, c: _Classified, pts: _Points) -> float:
-    """tidecv's AP with the errors of one type fixed: fixable classification/localization errors become
-    true positives, other error types are removed, missed GTs leave the positives. Error-derived
-    points come first (error order), then the original true positives."""
-    gt_pos = pts.num_gt.copy()
+@dataclass(frozen=True, slots=True)
+class _Fixes:
+    """The AP data errors were fixed into (tidecv ``fix_errors``' result, input of the next progressive
+    step): errors already fixed (by kept detection), detections made true positives (kept position,
+    class), positives per class, and the class order of its dict."""
+
+    done: BoolArray
+    tp_idx: IntArray
+    tp_cls: IntArray
+    gt_pos: IntArray
+    class_order: IntArray
+
+
+def _unfixed(pts: _Points) -> _Fixes:
+    """The base AP data, nothing fixed yet."""
+    none = np.zeros(0, np.int64)
+    return _Fixes(np.zeros(pts.cls.shape[0], np.bool_), none, none, pts.num_gt, pts.class_order)
+
+
+def _ap_fixing(
+    error: int, data: DetectionData, c: _Classified, pts: _Points, prior: _Fixes
+) -> tuple[float, _Fixes]:
+    """tidecv's AP with the errors of one type fixed on top of ``prior``: fixable classification /
+    localization errors become true positives, other errors of the type are removed, missed GTs leave
+    the positives; the errors ``prior`` fixed are skipped. Error-derived points come first (error
+    order), then the true positives (original and fixed before)."""
+    gt_pos = prior.gt_pos.copy()
     if error == MISSED:
         gt_pos -= np.bincount(data.gt_category[c.gt_missed], minlength=pts.K)[: pts.K]
-    fp_like = c.error != 0
+    fp_like = (c.error != 0) & ~prior.done
     this = fp_like & (c.error == error)
     other = fp_like & (c.error != error) & pts.counted
     fixed = (
@@ -320,23 +353,38 @@ def _ap_fixing(error: int, data: DetectionData, c: _Classified, pts: _Points) ->
     e_true = fixed[e_idx]
     if error == CLASSIFICATION:
         e_cls[e_true] = _lookup(c.error_gt, data.gt_category)[e_idx[e_true]]
-    return _ap_with(pts, e_idx, e_cls, e_true, gt_pos)
+    order = _first_seen(e_cls, prior.class_order, pts.K)
+    ap = _ap_with(pts, e_idx, e_cls, e_true, gt_pos, order, extra=(prior.tp_idx, prior.tp_cls))
+    after = _Fixes(
+        prior.done | this,
+        np.concatenate([prior.tp_idx, e_idx[e_true]]),
+        np.concatenate([prior.tp_cls, e_cls[e_true]]),
+        gt_pos,
+        order,
+    )
+    return ap, after
 
 
-def _ap_with(
+def _ap_with(  # noqa: PLR0917
     pts: _Points,
     e_idx: IntArray,
     e_cls: IntArray,
     e_true: BoolArray,
     gt_pos: IntArray,
+    class_order: IntArray,
     *,
+    extra: tuple[IntArray, IntArray] | None = None,
     perfect_precision: bool = False,
 ) -> float:
     """tidecv's ``fix_errors`` AP: the error points (kept detections ``e_idx`` as class ``e_cls``, true
-    where fixed) first, in error order, then the original true positives; ``perfect_precision``
-    rescores true positives 1 and the rest 0 (its ``FalsePositiveError`` transform)."""
+    where fixed) first, in error order, then the original true positives and the ``extra`` ones
+    (kept position, class: fixed by earlier progressive steps); ``perfect_precision`` rescores true
+    positives 1 and the rest 0 (its ``FalsePositiveError`` transform)."""
     tp_idx = np.flatnonzero(pts.is_tp)
-    p_cls = np.concatenate([e_cls, pts.cls[tp_idx]])
+    tp_cls = pts.cls[tp_idx]
+    if extra is not None:
+        tp_idx, tp_cls = np.concatenate([tp_idx, extra[0]]), np.concatenate([tp_cls, extra[1]])
+    p_cls = np.concatenate([e_cls, tp_cls])
     if perfect_precision:
         p_rank = np.concatenate([np.ones(e_idx.shape[0], np.int64), np.zeros(tp_idx.shape[0], np.int64)])
         n_ranks = 2
@@ -344,8 +392,7 @@ def _ap_with(
         p_rank = np.concatenate([pts.rank[e_idx], pts.rank[tp_idx]])
         n_ranks = pts.n_ranks
     p_true = np.concatenate([e_true, np.ones(tp_idx.shape[0], np.bool_)])
-    order = _first_seen(e_cls, pts.class_order, pts.K)
-    fixed_ap, _ = _class_aps(p_cls, p_rank, n_ranks, p_true, gt_pos, pts.K, order)
+    fixed_ap, _ = _class_aps(p_cls, p_rank, n_ranks, p_true, gt_pos, pts.K, class_order)
     return fixed_ap
 
 
