@@ -1270,7 +1270,8 @@ export enum DetectionView {
   PER_CLASS = 2,
 
   /**
-   * TIDE error types and their dAP (errors).
+   * TIDE error types and their dAP (errors), bit-equal to tidecv: images are visited in the COCO
+   * file's `images` order (asset order for columnar input), which orders scores tied across images.
    *
    * @generated from enum value: DETECTION_VIEW_TIDE = 3;
    */
