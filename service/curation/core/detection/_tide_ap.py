@@ -134,6 +134,7 @@ def _points(data: DetectionData, c: Classified, region: BoolArray) -> _Points:
 def _base_class_order(data: DetectionData, c: Classified, region: BoolArray, counted: BoolArray) -> IntArray:
     """Classes in the order tidecv's base AP data first meets them: image by image (source order), the
     image's GTs (not regions, input order) and then its counted detections (score order)."""
+    K = data.num_categories
     source = (
         np.arange(data.num_images, dtype=np.int64)
         if data.image_source_rank is None
@@ -141,18 +142,24 @@ def _base_class_order(data: DetectionData, c: Classified, region: BoolArray, cou
     )
     g_rows = np.flatnonzero(~region)
     d_pos = np.flatnonzero(counted)
-    image = np.concatenate([source[data.gt_image[g_rows]], source[data.dt_image[c.kept[d_pos]]]])
-    kind = np.concatenate([np.zeros(g_rows.shape[0], np.int64), np.ones(d_pos.shape[0], np.int64)])
-    within = np.concatenate([g_rows, d_pos])
-    cls = np.concatenate([data.gt_category[g_rows], data.dt_category[c.kept[d_pos]]]).astype(np.int64)
-    return _first_seen(cls[np.lexsort((within, kind, image))], np.zeros(0, np.int64), data.num_categories)
+    # Each event's place as one number: (image, GT before detection, position in its list).
+    span = max(data.num_gt, c.kept.shape[0], 1)
+    g_key = (source[data.gt_image[g_rows]] * 2) * span + g_rows
+    d_key = (source[data.dt_image[c.kept[d_pos]]] * 2 + 1) * span + d_pos
+    first = np.full(K, np.iinfo(np.int64).max, np.int64)
+    np.minimum.at(first, data.gt_category[g_rows].astype(np.int64), g_key)
+    np.minimum.at(first, data.dt_category[c.kept[d_pos]].astype(np.int64), d_key)
+    order: IntArray = np.argsort(first, kind="stable")
+    return order
 
 
 def _first_seen(seq: IntArray, then: IntArray, K: int) -> IntArray:
-    """The classes in order of first appearance in ``seq``, then in ``then``, then the rest by index."""
-    full = np.concatenate([seq, then, np.arange(K, dtype=np.int64)]).astype(np.int64)
-    _, first = np.unique(full, return_index=True)
-    order: IntArray = full[np.sort(first)]
+    """The classes in order of first appearance in ``seq``, then in the order ``then`` (a permutation
+    of the K classes) lists them."""
+    key = np.empty(K, np.int64)
+    key[then] = np.arange(K, dtype=np.int64) + seq.shape[0]
+    np.minimum.at(key, seq, np.arange(seq.shape[0], dtype=np.int64))
+    order: IntArray = np.argsort(key, kind="stable")
     return order
 
 
