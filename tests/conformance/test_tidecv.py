@@ -98,7 +98,8 @@ def _tidecv(gt_path: Path, res_path: Path, mode: str, **thresholds: float) -> tu
 
 def _request(  # noqa: PLR0917
     gt: dict[str, Any], res: list[dict[str, Any]], mode: str, fg: float, bg: float, progressive: bool = False
-) -> Any:
+) -> pb.ScoreDetectionRequest:
+    """The same two files as ScoreDetection's COCO JSON input, asking for the TIDE view."""
     return pb.ScoreDetectionRequest(
         coco_gt_json=json.dumps(gt),
         coco_results_json=json.dumps(res),
