@@ -127,7 +127,7 @@ class RleMask(_message.Message):
     def __init__(self, height: _Optional[int] = ..., width: _Optional[int] = ..., counts: _Optional[str] = ...) -> None: ...
 
 class ScoreDetectionRequest(_message.Message):
-    __slots__ = ("asset_ids", "category_names", "gt_asset", "gt_category", "gt_boxes", "gt_iscrowd", "gt_area", "gt_ignore", "pred_asset", "pred_category", "pred_boxes", "pred_scores", "score_type", "gt_masks", "pred_masks", "coco_gt_json", "coco_results_json", "iou_type", "mode", "params", "operating_iou", "score_threshold", "tide_foreground_iou", "tide_background_iou", "iou_histogram_bins", "metadata", "slice_by", "min_slice_support", "max_slices_per_key", "include_arrays", "page_size", "page_token", "gt_metadata", "slice_gt_by", "views", "coco_gt_file", "coco_results_file", "lvis_neg_asset", "lvis_neg_category", "lvis_not_exhaustive_asset", "lvis_not_exhaustive_category", "category_frequency")
+    __slots__ = ("asset_ids", "category_names", "gt_asset", "gt_category", "gt_boxes", "gt_iscrowd", "gt_area", "gt_ignore", "pred_asset", "pred_category", "pred_boxes", "pred_scores", "score_type", "gt_masks", "pred_masks", "coco_gt_json", "coco_results_json", "iou_type", "mode", "params", "operating_iou", "score_threshold", "tide_foreground_iou", "tide_background_iou", "iou_histogram_bins", "metadata", "slice_by", "min_slice_support", "max_slices_per_key", "include_arrays", "page_size", "page_token", "gt_metadata", "slice_gt_by", "views", "coco_gt_file", "coco_results_file", "lvis_neg_asset", "lvis_neg_category", "lvis_not_exhaustive_asset", "lvis_not_exhaustive_category", "category_frequency", "tide_progressive")
     ASSET_IDS_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_NAMES_FIELD_NUMBER: _ClassVar[int]
     GT_ASSET_FIELD_NUMBER: _ClassVar[int]
@@ -170,6 +170,7 @@ class ScoreDetectionRequest(_message.Message):
     LVIS_NOT_EXHAUSTIVE_ASSET_FIELD_NUMBER: _ClassVar[int]
     LVIS_NOT_EXHAUSTIVE_CATEGORY_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_FREQUENCY_FIELD_NUMBER: _ClassVar[int]
+    TIDE_PROGRESSIVE_FIELD_NUMBER: _ClassVar[int]
     asset_ids: _containers.RepeatedScalarFieldContainer[str]
     category_names: _containers.RepeatedScalarFieldContainer[str]
     gt_asset: _containers.RepeatedScalarFieldContainer[int]
@@ -212,7 +213,8 @@ class ScoreDetectionRequest(_message.Message):
     lvis_not_exhaustive_asset: _containers.RepeatedScalarFieldContainer[int]
     lvis_not_exhaustive_category: _containers.RepeatedScalarFieldContainer[int]
     category_frequency: _containers.RepeatedScalarFieldContainer[DetectionCategoryFrequency]
-    def __init__(self, asset_ids: _Optional[_Iterable[str]] = ..., category_names: _Optional[_Iterable[str]] = ..., gt_asset: _Optional[_Iterable[int]] = ..., gt_category: _Optional[_Iterable[int]] = ..., gt_boxes: _Optional[_Iterable[float]] = ..., gt_iscrowd: _Optional[_Iterable[bool]] = ..., gt_area: _Optional[_Iterable[float]] = ..., gt_ignore: _Optional[_Iterable[bool]] = ..., pred_asset: _Optional[_Iterable[int]] = ..., pred_category: _Optional[_Iterable[int]] = ..., pred_boxes: _Optional[_Iterable[float]] = ..., pred_scores: _Optional[_Iterable[float]] = ..., score_type: _Optional[_Union[_classification_pb2.ScoreType, str]] = ..., gt_masks: _Optional[_Iterable[_Union[RleMask, _Mapping]]] = ..., pred_masks: _Optional[_Iterable[_Union[RleMask, _Mapping]]] = ..., coco_gt_json: _Optional[str] = ..., coco_results_json: _Optional[str] = ..., iou_type: _Optional[_Union[DetectionIouType, str]] = ..., mode: _Optional[_Union[DetectionMode, str]] = ..., params: _Optional[_Union[DetectionParams, _Mapping]] = ..., operating_iou: _Optional[float] = ..., score_threshold: _Optional[float] = ..., tide_foreground_iou: _Optional[float] = ..., tide_background_iou: _Optional[float] = ..., iou_histogram_bins: _Optional[int] = ..., metadata: _Optional[_Iterable[_Union[_common_pb2.MetadataColumn, _Mapping]]] = ..., slice_by: _Optional[_Iterable[str]] = ..., min_slice_support: _Optional[int] = ..., max_slices_per_key: _Optional[int] = ..., include_arrays: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., gt_metadata: _Optional[_Iterable[_Union[_common_pb2.MetadataColumn, _Mapping]]] = ..., slice_gt_by: _Optional[_Iterable[str]] = ..., views: _Optional[_Iterable[_Union[DetectionView, str]]] = ..., coco_gt_file: _Optional[bytes] = ..., coco_results_file: _Optional[bytes] = ..., lvis_neg_asset: _Optional[_Iterable[int]] = ..., lvis_neg_category: _Optional[_Iterable[int]] = ..., lvis_not_exhaustive_asset: _Optional[_Iterable[int]] = ..., lvis_not_exhaustive_category: _Optional[_Iterable[int]] = ..., category_frequency: _Optional[_Iterable[_Union[DetectionCategoryFrequency, str]]] = ...) -> None: ...
+    tide_progressive: bool
+    def __init__(self, asset_ids: _Optional[_Iterable[str]] = ..., category_names: _Optional[_Iterable[str]] = ..., gt_asset: _Optional[_Iterable[int]] = ..., gt_category: _Optional[_Iterable[int]] = ..., gt_boxes: _Optional[_Iterable[float]] = ..., gt_iscrowd: _Optional[_Iterable[bool]] = ..., gt_area: _Optional[_Iterable[float]] = ..., gt_ignore: _Optional[_Iterable[bool]] = ..., pred_asset: _Optional[_Iterable[int]] = ..., pred_category: _Optional[_Iterable[int]] = ..., pred_boxes: _Optional[_Iterable[float]] = ..., pred_scores: _Optional[_Iterable[float]] = ..., score_type: _Optional[_Union[_classification_pb2.ScoreType, str]] = ..., gt_masks: _Optional[_Iterable[_Union[RleMask, _Mapping]]] = ..., pred_masks: _Optional[_Iterable[_Union[RleMask, _Mapping]]] = ..., coco_gt_json: _Optional[str] = ..., coco_results_json: _Optional[str] = ..., iou_type: _Optional[_Union[DetectionIouType, str]] = ..., mode: _Optional[_Union[DetectionMode, str]] = ..., params: _Optional[_Union[DetectionParams, _Mapping]] = ..., operating_iou: _Optional[float] = ..., score_threshold: _Optional[float] = ..., tide_foreground_iou: _Optional[float] = ..., tide_background_iou: _Optional[float] = ..., iou_histogram_bins: _Optional[int] = ..., metadata: _Optional[_Iterable[_Union[_common_pb2.MetadataColumn, _Mapping]]] = ..., slice_by: _Optional[_Iterable[str]] = ..., min_slice_support: _Optional[int] = ..., max_slices_per_key: _Optional[int] = ..., include_arrays: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., gt_metadata: _Optional[_Iterable[_Union[_common_pb2.MetadataColumn, _Mapping]]] = ..., slice_gt_by: _Optional[_Iterable[str]] = ..., views: _Optional[_Iterable[_Union[DetectionView, str]]] = ..., coco_gt_file: _Optional[bytes] = ..., coco_results_file: _Optional[bytes] = ..., lvis_neg_asset: _Optional[_Iterable[int]] = ..., lvis_neg_category: _Optional[_Iterable[int]] = ..., lvis_not_exhaustive_asset: _Optional[_Iterable[int]] = ..., lvis_not_exhaustive_category: _Optional[_Iterable[int]] = ..., category_frequency: _Optional[_Iterable[_Union[DetectionCategoryFrequency, str]]] = ..., tide_progressive: _Optional[bool] = ...) -> None: ...
 
 class DetectionSummaryStat(_message.Message):
     __slots__ = ("name", "kind", "iou", "area", "max_detections", "value", "frequency")
@@ -349,12 +351,16 @@ class DetectionErrorCount(_message.Message):
     def __init__(self, type: _Optional[_Union[DetectionErrorType, str]] = ..., count: _Optional[int] = ..., delta_ap: _Optional[float] = ...) -> None: ...
 
 class DetectionErrorBreakdown(_message.Message):
-    __slots__ = ("ap", "errors")
+    __slots__ = ("ap", "errors", "false_positive_delta_ap", "false_negative_delta_ap")
     AP_FIELD_NUMBER: _ClassVar[int]
     ERRORS_FIELD_NUMBER: _ClassVar[int]
+    FALSE_POSITIVE_DELTA_AP_FIELD_NUMBER: _ClassVar[int]
+    FALSE_NEGATIVE_DELTA_AP_FIELD_NUMBER: _ClassVar[int]
     ap: float
     errors: _containers.RepeatedCompositeFieldContainer[DetectionErrorCount]
-    def __init__(self, ap: _Optional[float] = ..., errors: _Optional[_Iterable[_Union[DetectionErrorCount, _Mapping]]] = ...) -> None: ...
+    false_positive_delta_ap: float
+    false_negative_delta_ap: float
+    def __init__(self, ap: _Optional[float] = ..., errors: _Optional[_Iterable[_Union[DetectionErrorCount, _Mapping]]] = ..., false_positive_delta_ap: _Optional[float] = ..., false_negative_delta_ap: _Optional[float] = ...) -> None: ...
 
 class DetectionConfusion(_message.Message):
     __slots__ = ("labels", "counts")

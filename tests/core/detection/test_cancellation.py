@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from curation.core.detection import _grouping, coco, rle, tide
+from curation.core.detection import _grouping, _tide_ap, coco, rle, tide
 from curation.core.detection.coco import DetectionData
 from curation.core.detection.diagnosis import DetectionDiagnosis, diagnose
 from curation.core.detection.rle import RleSet, from_polygons
@@ -51,7 +51,7 @@ def _tiny_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(coco, "MATCH_BUDGET", 50)
     monkeypatch.setattr(coco, "ACCUMULATE_BUDGET", 10)
     monkeypatch.setattr(tide, "CLASSIFY_BUDGET", 9)
-    monkeypatch.setattr(tide, "AP_BUDGET", 5)
+    monkeypatch.setattr(_tide_ap, "AP_BUDGET", 5)
     monkeypatch.setattr(rle, "MASK_IOU_BUDGET", 40)
 
 

@@ -144,6 +144,9 @@ class DetectionData:
     ``gt_rows``/``dt_rows`` name each object in the caller's numbering (default ``arange``); a shard
     passes its global rows so merged states refer to global objects. ``dt_not_exhaustive`` (LVIS): the
     detection's category may lack GT on its image, so unmatched it is ignored, not a false positive.
+    passes its global rows so merged states refer to global objects. ``image_source_rank`` is each
+    image's position in the caller's own listing (a COCO file's ``images``; default evaluation order):
+    TIDE visits images in that order, as tidecv does.
     """
 
     num_images: int
@@ -163,6 +166,7 @@ class DetectionData:
     gt_rows: IntArray | None = None
     dt_rows: IntArray | None = None
     dt_not_exhaustive: BoolArray | None = None
+    image_source_rank: IntArray | None = None
 
     @property
     def num_gt(self) -> int:

@@ -71,7 +71,10 @@ def from_coco_json(gt: dict[str, Any], results: list[Any], *, need_segm: bool = 
     g = _read_gt(anns, img_index, cat_index, need_segm)
     d = _read_results(results, img_index, cat_index, need_segm)
     names = [name_of[c] for c in category_ids]
-    return assemble(image_ids, category_ids, names, g=g, d=d, image_sizes=image_sizes)
+    file_order = [img_index[im["id"]] for im in images]
+    return assemble(
+        image_ids, category_ids, names, g=g, d=d, image_sizes=image_sizes, image_file_order=file_order
+    )
 
 
 def assemble(
@@ -82,8 +85,12 @@ def assemble(
     g: KeptGt,
     d: KeptResults,
     image_sizes: list[tuple[int, int] | None],
+    image_file_order: list[int],
 ) -> CocoJsonData:
-    """The columns and what maps them back to the files, from the kept objects of either reading."""
+    """The columns and what maps them back to the files, from the kept objects of either reading.
+    ``image_file_order`` lists the images (evaluation indices) in the order of the file's ``images``."""
+    source_rank = np.empty(len(image_ids), np.int64)
+    source_rank[np.asarray(image_file_order, dtype=np.int64)] = np.arange(len(image_ids), dtype=np.int64)
     data = DetectionData(
         num_images=len(image_ids),
         num_categories=len(category_ids),
@@ -99,6 +106,7 @@ def assemble(
         dt_area=d.box[:, 2] * d.box[:, 3],
         gt_ignore=g.ignore,
         gt_zero_id=g.zero_id,
+        image_source_rank=source_rank,
     )
     return CocoJsonData(
         data=data,

@@ -148,7 +148,11 @@ def from_typed(doc: TypedCoco) -> CocoJsonData:
     sizes: list[tuple[int, int] | None] = [None] * len(image_ids)
     if doc.segm:
         sizes = _image_sizes(doc.images, img_index)
-    return assemble(image_ids, category_ids, [names[c] for c in category_ids], g=g, d=d, image_sizes=sizes)
+    file_order = _to_index(doc.images, img_index)[:-1].tolist()
+    names_in_order = [names[c] for c in category_ids]
+    return assemble(
+        image_ids, category_ids, names_in_order, g=g, d=d, image_sizes=sizes, image_file_order=file_order
+    )
 
 
 def _sort_unique(ids: list[Any], name: str) -> list[Any]:

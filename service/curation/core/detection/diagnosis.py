@@ -104,6 +104,7 @@ def diagnose(
     score_threshold: float = 0.0,
     tide_foreground_iou: float = 0.5,
     tide_background_iou: float = 0.1,
+    tide_progressive: bool = False,
     iou_bins: int = 20,
     slices: Mapping[str, Sequence[str]] | None = None,
     min_slice_support: int = 1,
@@ -122,6 +123,7 @@ def diagnose(
     ``mode="lvis"`` expects the objects :func:`~curation.core.detection.lvis.lvis_select` kept and LVIS's
     parameters (one maxDets); its summary is ``LVISEval.summarize``'s, grouped by ``frequency`` (each
     category's code, 0 = none).
+    ``tide_progressive`` fixes TIDE's error types cumulatively (tidecv's progressive dAP).
     """
     p = params or CocoParams()
     todo = plan(views, asset_slices=bool(slices))
@@ -136,7 +138,7 @@ def diagnose(
     num_truncated = truncated if truncated is not None else _num_truncated(data, state, op, p)
     facts = count_facts(data, num_truncated)
     checkpoint()
-    tide = _tide(data, st, todo, tide_foreground_iou, tide_background_iou)
+    tide = _tide(data, st, todo, (tide_foreground_iou, tide_background_iou), tide_progressive)
     checkpoint()
     slice_reports = []
     if "slices" in todo.views and assets is not None:
@@ -204,19 +206,20 @@ def _operating_point(
 
 
 def _tide(
-    data: DetectionData, st: _Settings, todo: Plan, foreground: float, background: float
+    data: DetectionData, st: _Settings, todo: Plan, thresholds: tuple[float, float], progressive: bool
 ) -> TideResult | None:
     """TIDE's classification when a view needs it, and its dAP when the ``tide`` view is asked for."""
     if not todo.tide:
         return None
     return tide_errors(
         data,
-        foreground_iou=foreground,
-        background_iou=background,
+        foreground_iou=thresholds[0],
+        background_iou=thresholds[1],
         max_dets=st.params.max_dets[-1],
         honour_ignore=st.mode != "coco",
         iou_fn=tide_mask_iou_fn(st.masks[0], st.masks[1]) if st.masks is not None else None,
         delta_ap=todo.tide_delta_ap,
+        progressive=progressive,
     )
 
 

@@ -6,15 +6,23 @@ duplicate (would match a GT already taken), background (IoU <= background with e
 no detection matched nor could be fixed into is *missed*. ``delta_ap`` is the AP gained by fixing one
 type at a time (tidecv ``fix_main_errors``, non-progressive): fixed classification/localization
 errors become true positives (only the highest-scoring one per GT), duplicate/background/both
-detections are removed, missed GTs are removed from the positives.
+detections are removed, missed GTs are removed from the positives. ``special_delta_ap`` holds
+tidecv's special errors (``fix_special_errors``, not clamped at 0): ``false_positive`` (every false
+positive scored below every true positive) and ``false_negative`` (every unmatched GT removed).
 
-Boxes by default; with masks (``iou_fn``) this is tidecv's mask mode. The AP here is tidecv's
-(one IoU threshold, ``tp / (tp + fp)`` without COCO's epsilon, classes with
-detections but no GT count as 0, in percent), not COCO's.
+Boxes by default; with masks (``iou_fn``) this is tidecv's mask mode (pycocotools ``rleIou`` in
+double, non-crowd against GTs, crowd IoU against each ignore region). The AP here is tidecv's (one
+IoU threshold, ``tp / (tp + fp)`` without COCO's epsilon, 101 recall points summed left to right,
+classes with detections but no GT count as 0, in percent), not COCO's.
 
-Deliberate differences from tidecv, all tested: per-class APs are averaged in category order (tidecv
-in first-seen order, so the mean can differ in the last bits); detections on images without any GT
-entry are evaluated (tidecv skips images absent from the GT); in ``diagnostic`` mode a GT's supplied
+Bit-equal to tidecv, orders included: images are visited in ``data.image_source_rank`` order (a COCO
+file's ``images`` order, as tidecv's ``datasets.COCO`` adds them), which decides how tied scores
+order across images; per-class APs are averaged in tidecv's first-seen class order (the dict order
+of its ``ClassedAPDataObject``: the base AP by first GT or detection met; a fixed AP by first error
+point pushed, then the base order).
+
+Deliberate differences from tidecv, all tested: detections on images without any GT entry are
+evaluated (tidecv skips images absent from the GT); in ``diagnostic`` mode a GT's supplied
 ``ignore`` flag also makes it an ignore region.
 """
 
@@ -31,40 +39,21 @@ from curation.core._common.arrays import BoolArray, FloatArray, IntArray
 from curation.core._common.cancel import checkpoint
 from curation.core._common.chunks import weighted_spans
 from curation.core.detection._coco_kernels import bucket_order
-from curation.core.detection._grouping import Groups, box_ious, group_bounds, group_objects, score_rank
-from curation.core.detection._tide_kernels import (
-    BACKGROUND,
-    BOTH,
-    CLASSIFICATION,
-    DUPLICATE,
-    LOCALIZATION,
-    MISSED,
-    tide_ap_kernel,
-    tide_image_kernel,
-)
+from curation.core.detection._grouping import Groups, box_ious, group_objects, score_rank
+from curation.core.detection._tide_ap import ERROR_NAMES, ERROR_TYPES, Classified, lookup, tide_aps
+from curation.core.detection._tide_kernels import MISSED, tide_image_kernel
 from curation.core.detection.coco import DetectionData
 
 __all__ = ["ERROR_NAMES", "ERROR_TYPES", "TideIouFn", "TideResult", "tide_errors"]
 
-ERROR_TYPES: tuple[int, ...] = (CLASSIFICATION, LOCALIZATION, BOTH, DUPLICATE, BACKGROUND, MISSED)
-ERROR_NAMES: dict[int, str] = {
-    CLASSIFICATION: "classification",
-    LOCALIZATION: "localization",
-    BOTH: "both",
-    DUPLICATE: "duplicate",
-    BACKGROUND: "background",
-    MISSED: "missed",
-}
 T = TypeVar("T", bound=np.generic)
-_X_RANGE = np.array([x / 100 for x in range(101)])
 # (gt rows, kept detection rows, region flags, g_lo, g_hi, d_lo, d_hi, offsets) -> IoU blocks.
 TideIouFn = Callable[
     [IntArray, IntArray, BoolArray, IntArray, IntArray, IntArray, IntArray, IntArray], FloatArray
 ]
 # Work per compiled call between two cancellation checkpoints: IoU cells of the images classified
-# (each cell is read a few times), and AP points plus recall samples of the classes summed.
+# (each cell is read a few times).
 CLASSIFY_BUDGET = 2_000_000
-AP_BUDGET = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -88,6 +77,7 @@ class TideResult:
     gt_used: BoolArray
     gt_region: BoolArray
     per_class_ap: FloatArray
+    special_delta_ap: dict[str, float]
 
 
 def tide_errors(
@@ -99,6 +89,7 @@ def tide_errors(
     honour_ignore: bool = False,
     iou_fn: TideIouFn | None = None,
     delta_ap: bool = True,
+    progressive: bool = False,
 ) -> TideResult:
     """Classify every detection and GT as tidecv does (crowds are ignore regions).
 
@@ -107,14 +98,18 @@ def tide_errors(
     image order, the ignore-region flags (by input row) and the image bounds, and returns the
     row-major (D x G) blocks, crowd IoU for regions. ``delta_ap=False`` classifies only (the seven AP
     computations skipped: ``ap`` is NaN, ``delta_ap`` and ``per_class_ap`` empty), for callers that
-    want each object's error type and not the dAP.
+    want each object's error type and not the dAP. ``progressive`` fixes the error types cumulatively,
+    in ``ERROR_TYPES`` order, each dAP measured from the AP with the types before it fixed (tidecv
+    ``fix_main_errors(progressive=True)``).
     """
     region = np.ascontiguousarray(data.gt_iscrowd, dtype=np.bool_)
     if honour_ignore and data.gt_ignore is not None:
         region = region | data.gt_ignore
     c = _classify(data, region, float(foreground_iou), float(background_iou), max_dets, iou_fn)
     checkpoint()
-    ap, per_class, delta = _aps(data, c, region) if delta_ap else (float("nan"), np.zeros(0), {})
+    ap, per_class, delta, special = (
+        tide_aps(data, c, region, progressive) if delta_ap else (float("nan"), np.zeros(0), {}, {})
+    )
     counts = {ERROR_NAMES[t]: int(np.count_nonzero(c.error == t)) for t in ERROR_TYPES if t != MISSED}
     counts["missed"] = int(np.count_nonzero(c.gt_missed))
     n = data.num_dt
@@ -131,59 +126,19 @@ def tide_errors(
         gt_used=c.gt_used,
         gt_region=region,
         per_class_ap=per_class,
+        special_delta_ap=special,
     )
 
 
-def _aps(
-    data: DetectionData, c: _Classified, region: BoolArray
-) -> tuple[float, FloatArray, dict[str, float]]:
-    """tidecv's AP, its per-class APs, and the AP gained by fixing each error type alone."""
-    pts = _points(data, c, region)
-    checkpoint()
-    on = pts.counted
-    ap, per_class = _class_aps(pts.cls[on], pts.rank[on], pts.n_ranks, pts.is_tp[on], pts.num_gt, pts.K)
-    delta = {}
-    for t in ERROR_TYPES:
-        checkpoint()
-        delta[ERROR_NAMES[t]] = max(_ap_fixing(t, data, c, pts) - ap, 0.0)
-    return ap, per_class, delta
-
-
-@dataclass(frozen=True, slots=True)
-class _Classified:
-    """tidecv's per-image pass: each kept detection (``kept``: input rows, by image then score) and
-    each GT (input rows). GT references (``error_gt``, ``match``) are GT input rows, -1 for none."""
-
-    kept: IntArray
-    used: npt.NDArray[np.int8]
-    error: npt.NDArray[np.int8]
-    error_gt: IntArray
-    fixable: BoolArray
-    iou: FloatArray
-    match: IntArray
-    gt_used: BoolArray
-    gt_missed: BoolArray
-
-
-@dataclass(frozen=True, slots=True)
-class _Points:
-    """tidecv's AP data (``ClassedAPDataObject``) of the kept detections: class, dense score rank,
-    whether the detection counts (not ignored) and is a true positive; positives per class."""
-
-    K: int
-    cls: IntArray
-    rank: IntArray
-    n_ranks: int
-    counted: BoolArray
-    is_tp: BoolArray
-    num_gt: IntArray
-
-
 def _image_groups(data: DetectionData, max_dets: int) -> Groups:
-    """GT by image (input order kept), detections by image then score, cut to ``max_dets`` per image."""
+    """GT by image (input order kept), detections by image then score, cut to ``max_dets`` per image;
+    images in their source order (``image_source_rank``)."""
     n_img = data.num_images
     gt_image = np.ascontiguousarray(data.gt_image, dtype=np.int64)
     dt_image = np.ascontiguousarray(data.dt_image, dtype=np.int64)
+    if data.image_source_rank is not None:
+        rank = np.asarray(data.image_source_rank, dtype=np.int64)
+        gt_image, dt_image = rank[gt_image], rank[dt_image]
     g_order = bucket_order(gt_image, n_img, np.arange(data.num_gt, dtype=np.int64))
     sr, n_ranks = score_rank(np.ascontiguousarray(data.dt_score, dtype=np.float64))
     checkpoint()
@@ -196,7 +151,7 @@ def _image_groups(data: DetectionData, max_dets: int) -> Groups:
 
 def _classify(  # noqa: PLR0917
     data: DetectionData, region: BoolArray, fg: float, bg: float, max_dets: int, iou_fn: TideIouFn | None
-) -> _Classified:
+) -> Classified:
     """Every image's detections classified against all its GTs (one (D x G) IoU block per image;
     ignore regions get crowd IoU, union = the detection's area)."""
     g = _image_groups(data, max_dets)
@@ -225,85 +180,9 @@ def _classify(  # noqa: PLR0917
     gt_used[g_order] = g_used
     gt_missed = np.zeros(data.num_gt, np.bool_)
     gt_missed[g_order] = g_missed
-    return _Classified(
-        kept, used, err, _lookup(err_gt, g_order), fixable, iou, _lookup(match, g_order), gt_used, gt_missed
+    return Classified(
+        kept, used, err, lookup(err_gt, g_order), fixable, iou, lookup(match, g_order), gt_used, gt_missed
     )
-
-
-def _points(data: DetectionData, c: _Classified, region: BoolArray) -> _Points:
-    """The AP points of the kept detections (regions are not positives)."""
-    K = data.num_categories
-    score = np.asarray(data.dt_score, dtype=np.float64)[c.kept]
-    rank, n_ranks = score_rank(score) if c.kept.shape[0] else (np.zeros(0, np.int64), 0)
-    return _Points(
-        K=K,
-        cls=np.ascontiguousarray(data.dt_category[c.kept], dtype=np.int64),
-        rank=rank,
-        n_ranks=n_ranks,
-        counted=c.used >= 0,
-        is_tp=c.used == 1,
-        num_gt=np.bincount(data.gt_category[~region], minlength=K)[:K].astype(np.int64),
-    )
-
-
-def _ap_fixing(error: int, data: DetectionData, c: _Classified, pts: _Points) -> float:
-    """tidecv's AP with the errors of one type fixed: fixable classification/localization errors become
-    true positives, other error types are removed, missed GTs leave the positives. Error-derived
-    points come first (error order), then the original true positives."""
-    gt_pos = pts.num_gt.copy()
-    if error == MISSED:
-        gt_pos -= np.bincount(data.gt_category[c.gt_missed], minlength=pts.K)[: pts.K]
-    fp_like = c.error != 0
-    this = fp_like & (c.error == error)
-    other = fp_like & (c.error != error) & pts.counted
-    fixed = (
-        this & c.fixable if error in (CLASSIFICATION, LOCALIZATION) else np.zeros(c.kept.shape[0], np.bool_)
-    )
-    e_idx = np.flatnonzero(other | fixed)
-    e_cls = pts.cls[e_idx].copy()
-    e_true = fixed[e_idx]
-    if error == CLASSIFICATION:
-        e_cls[e_true] = _lookup(c.error_gt, data.gt_category)[e_idx[e_true]]
-    tp_idx = np.flatnonzero(pts.is_tp)
-    p_cls = np.concatenate([e_cls, pts.cls[tp_idx]])
-    p_rank = np.concatenate([pts.rank[e_idx], pts.rank[tp_idx]])
-    p_true = np.concatenate([e_true, np.ones(tp_idx.shape[0], np.bool_)])
-    fixed_ap, _ = _class_aps(p_cls, p_rank, pts.n_ranks, p_true, gt_pos, pts.K)
-    return fixed_ap
-
-
-def _class_aps(  # noqa: PLR0917
-    cls: IntArray,
-    rank: IntArray,
-    n_ranks: int,
-    is_true: BoolArray,
-    num_gt: IntArray,
-    K: int,
-) -> tuple[float, FloatArray]:
-    """Mean AP over classes with points or GT; points are given in tidecv's insertion order, and are
-    stably sorted by class then score (two counting sorts)."""
-    cls = np.ascontiguousarray(cls, dtype=np.int64)
-    order = bucket_order(np.ascontiguousarray(rank), n_ranks, np.arange(cls.shape[0], dtype=np.int64))
-    checkpoint()
-    order = bucket_order(cls, K, order)
-    k_lo, k_hi = group_bounds(cls[order], np.arange(K, dtype=np.int64))
-    true_sorted = np.ascontiguousarray(is_true[order])
-    aps = np.zeros(K)
-    for lo, hi in weighted_spans((k_hi - k_lo) + _X_RANGE.shape[0], AP_BUDGET):
-        aps[lo:hi] = tide_ap_kernel(k_lo[lo:hi], k_hi[lo:hi], true_sorted, num_gt[lo:hi], _X_RANGE)
-    present = (k_hi > k_lo) | (num_gt > 0)
-    if not present.any():
-        return 0.0, aps
-    vals = aps[present].tolist()
-    return sum(vals) / len(vals), aps
-
-
-def _lookup(index: IntArray, table: IntArray) -> IntArray:
-    """``table[index]`` where ``index >= 0``, -1 elsewhere."""
-    if table.shape[0] == 0:
-        return index
-    looked: IntArray = np.where(index >= 0, table[np.maximum(index, 0)], -1)
-    return looked
 
 
 def _per_row(values: npt.NDArray[T], kept: IntArray, n: int, fill: float) -> npt.NDArray[T]:

@@ -59,6 +59,7 @@ def evaluate(request: pb.ScoreDetectionRequest) -> ipb.DetectionEvaluation:
         score_threshold=options.score_threshold,
         tide_foreground_iou=options.tide_foreground_iou,
         tide_background_iou=options.tide_background_iou,
+        tide_progressive=options.tide_progressive,
         iou_bins=options.iou_bins,
         slices=options.slices,
         min_slice_support=options.min_slice_support,
@@ -100,7 +101,9 @@ SPEC = OperationSpec(
     evaluate=evaluate,
     respond=respond,
     # 2: the report lists the views computed and holds only their parts.
-    version=2,
+    # 3: TIDE bit-equal to tidecv (images in the COCO file's order, classes averaged in tidecv's
+    # first-seen order), its special errors (false positive / false negative dAP), tide_progressive.
+    version=3,
     paging_fields=("page_size", "page_token"),
     canonical=canonical,
     cost=cost,

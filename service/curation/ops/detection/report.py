@@ -72,6 +72,8 @@ def report(
         r.errors.ap = diag.tide.ap
         for name, count in diag.tide.counts.items():
             r.errors.errors.add(type=_ERROR_BY_NAME[name], count=count, delta_ap=diag.tide.delta_ap[name])
+        r.errors.false_positive_delta_ap = diag.tide.special_delta_ap["false_positive"]
+        r.errors.false_negative_delta_ap = diag.tide.special_delta_ap["false_negative"]
     if diag.confusion is not None:
         r.confusion.labels.extend([*names, "background"])
         r.confusion.counts.extend(diag.confusion.reshape(-1).tolist())

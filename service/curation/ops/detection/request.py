@@ -54,6 +54,7 @@ class Options:
     score_threshold: float
     tide_foreground_iou: float
     tide_background_iou: float
+    tide_progressive: bool
     iou_bins: int
     slices: dict[str, list[str]]
     gt_slices: dict[str, list[str]]
@@ -150,6 +151,7 @@ def _read_options(request: pb.ScoreDetectionRequest, data: DetectionData, views:
         score_threshold=threshold,
         tide_foreground_iou=fg,
         tide_background_iou=bg,
+        tide_progressive=request.tide_progressive,
         iou_bins=bins or DEFAULT_BINS,
         slices=slices,
         gt_slices=gt_slices,
