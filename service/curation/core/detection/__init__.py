@@ -8,7 +8,7 @@ and TIDE).
 
 from __future__ import annotations
 
-from curation.core.detection import _coco_kernels, _ordering, _tide_kernels, rle
+from curation.core.detection import _coco_kernels, _oks_kernels, _ordering, _tide_kernels, rle
 from curation.core.detection.coco import (
     DIAGNOSTIC_CHANGES,
     CocoArrays,
@@ -24,8 +24,17 @@ from curation.core.detection.coco_json import (
     from_coco_json,
     masks_from_segmentations,
 )
+from curation.core.detection.coco_keypoints import keypoints_from_coco, ragged_keypoints
 from curation.core.detection.coco_typed import TypedCoco, decode_typed, from_typed
 from curation.core.detection.diagnosis import DetectionDiagnosis, diagnose
+from curation.core.detection.keypoints import (
+    COCO_PERSON_SIGMAS,
+    TERMS_BUDGET,
+    Keypoints,
+    keypoint_extent,
+    keypoint_params,
+    summarize_keypoints,
+)
 from curation.core.detection.mask_iou import mask_iou_fn, tide_mask_iou_fn
 from curation.core.detection.outcomes import AssetOutcomes
 from curation.core.detection.per_class import ClassReport
@@ -35,6 +44,7 @@ from curation.core.detection.tide import TideResult
 from curation.core.detection.views import DEFAULT_VIEWS, VIEWS, Plan, View, plan
 
 __all__ = [
+    "COCO_PERSON_SIGMAS",
     "DEFAULT_VIEWS",
     "DIAGNOSTIC_CHANGES",
     "AssetOutcomes",
@@ -45,6 +55,7 @@ __all__ = [
     "CocoParams",
     "DetectionData",
     "DetectionDiagnosis",
+    "Keypoints",
     "MatchState",
     "Mode",
     "Plan",
@@ -52,6 +63,7 @@ __all__ = [
     "RleSet",
     "SliceReport",
     "SummaryStat",
+    "TERMS_BUDGET",
     "TideResult",
     "TypedCoco",
     "VIEWS",
@@ -61,11 +73,16 @@ __all__ = [
     "diagnose",
     "from_coco_json",
     "from_typed",
+    "keypoint_extent",
+    "keypoint_params",
+    "keypoints_from_coco",
     "mask_iou_fn",
     "masks_from_segmentations",
     "plan",
+    "ragged_keypoints",
     "restrict_state",
     "rle_bbox",
+    "summarize_keypoints",
     "tide_mask_iou_fn",
     "warm_up",
 ]
@@ -74,6 +91,7 @@ __all__ = [
 def warm_up() -> None:
     """Load (or compile, the first time) every numba kernel of the family."""
     _coco_kernels.warm_up()
+    _oks_kernels.warm_up()
     _ordering.warm_up()
     _tide_kernels.warm_up()
     rle.warm_up()

@@ -156,6 +156,8 @@ class DetectionData:
     dt_area: FloatArray
     gt_ignore: BoolArray | None = None
     gt_zero_id: BoolArray | None = None
+    # Ignored in every mode (keypoints: a GT with ``num_keypoints == 0``, as pycocotools' ``_prepare``).
+    gt_ignore_always: BoolArray | None = None
     gt_rows: IntArray | None = None
     dt_rows: IntArray | None = None
 
@@ -305,10 +307,13 @@ def _image_category_groups(data: DetectionData, max_det: int) -> tuple[IntArray,
 
 
 def _grouped_gt(data: DetectionData, g_order: IntArray, mode: Mode) -> _GroupedGt:
-    """The GTs in group order; ``mode`` decides what ignores a GT (``iscrowd`` alone in ``coco``, also
-    the supplied ``ignore`` flag in ``diagnostic``) and whether annotation id 0 is the trap."""
+    """The GTs in group order; ``mode`` decides what ignores a GT (``iscrowd`` and ``gt_ignore_always``
+    alone in ``coco``, also the supplied ``ignore`` flag in ``diagnostic``) and whether annotation id 0
+    is the trap."""
     crowd = np.ascontiguousarray(data.gt_iscrowd[g_order], dtype=np.bool_)
     ignore = crowd.copy()
+    if data.gt_ignore_always is not None:
+        ignore |= data.gt_ignore_always[g_order]
     zero_id = np.zeros(crowd.shape[0], dtype=np.bool_)
     if mode == "diagnostic":
         if data.gt_ignore is not None:

@@ -66,6 +66,7 @@ def evaluate(request: pb.ScoreDetectionRequest) -> ipb.DetectionEvaluation:
         masks=inputs.masks,
         gt_slices=options.gt_slices,
         views=options.views,
+        keypoints=inputs.keypoints,
     )
     warnings.extend(to_warnings(diag.findings))
     evaluation = ipb.DetectionEvaluation(report=report(diag, inputs, request, options, warnings))

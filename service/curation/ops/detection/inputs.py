@@ -2,8 +2,8 @@
 checks that need them whole.
 
 :class:`Inputs` holds the core's columns, the asset and category names, the masks (``iou_type``
-SEGM) and, for COCO JSON, each object's position in the caller's JSON, so an error names the entry
-the caller wrote (``coco_results_json[12].score``) rather than a row of ours.
+SEGM), the keypoints (KEYPOINTS) and, for COCO JSON, each object's position in the caller's JSON, so
+an error names the entry the caller wrote (``coco_results_json[12].score``) rather than a row of ours.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from curation.core.detection import DetectionData, RleSet
+from curation.core.detection import DetectionData, Keypoints, RleSet
 from curation.errors import InvalidArgument
 
 __all__ = ["Inputs", "check_mask_sizes", "check_probabilities"]
@@ -32,6 +32,8 @@ class Inputs:
     masks: tuple[RleSet, RleSet] | None
     # The request fields the COCO files came from (``coco_gt_file`` when given as bytes).
     coco_fields: tuple[str, str] = ("coco_gt_json", "coco_results_json")
+    # iou_type KEYPOINTS: the objects' keypoints and the categories' sigmas.
+    keypoints: Keypoints | None = None
 
     def gt_field(self, row: int, columnar: str, coco: str) -> str:
         """The request field of GT ``row``: ``columnar[row]``, or its annotation's ``coco`` member."""

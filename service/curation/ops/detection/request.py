@@ -9,7 +9,7 @@ prediction counts); TIDE foreground / background IoU 0.5 / 0.1; ``iou_histogram_
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -22,6 +22,7 @@ from curation.ops.detection.coco_files import has_coco
 from curation.ops.detection.coco_json import read_coco_json
 from curation.ops.detection.columnar import read_columnar
 from curation.ops.detection.inputs import Inputs, check_mask_sizes, check_probabilities
+from curation.ops.detection.keypoints import KEYPOINT_FIELDS, read_keypoints
 from curation.ops.detection.params import coco_params
 from curation.ops.detection.views import requested_views
 from curation.ops.findings import warning
@@ -80,14 +81,24 @@ def read_request(request: pb.ScoreDetectionRequest) -> tuple[Inputs, Options, li
 def _read_inputs(request: pb.ScoreDetectionRequest) -> tuple[Inputs, list[common_pb2.Warning]]:
     """The objects, from COCO JSON or columnar arrays (never both), checked whole."""
     segm = request.iou_type == pb.DETECTION_IOU_TYPE_SEGM
+    keypoints = request.iou_type == pb.DETECTION_IOU_TYPE_KEYPOINTS
     if not segm and (len(request.gt_masks) or len(request.pred_masks)):
         raise InvalidArgument(
             "masks need iou_type SEGM", field="gt_masks" if len(request.gt_masks) else "pred_masks"
         )
+    if not keypoints:
+        for name in KEYPOINT_FIELDS:
+            if len(getattr(request, name)):
+                raise InvalidArgument("keypoints need iou_type KEYPOINTS", field=name)
+        if len(request.params.keypoint_sigmas):
+            raise InvalidArgument("sigmas need iou_type KEYPOINTS", field="params.keypoint_sigmas")
     if has_coco(request):
-        inputs, warnings = read_coco_json(request, segm)
+        inputs, warnings = read_coco_json(request, segm, keypoints=keypoints)
     else:
-        inputs, warnings = read_columnar(request, segm), []
+        inputs, warnings = read_columnar(request, segm, keypoints=keypoints), []
+        if keypoints:
+            data, kp = read_keypoints(request, inputs.data)
+            inputs = replace(inputs, data=data, keypoints=kp)
     if inputs.masks is not None:
         check_mask_sizes(inputs, inputs.masks)
     if request.score_type == cls_pb.SCORE_TYPE_PROBABILITY:
@@ -97,7 +108,7 @@ def _read_inputs(request: pb.ScoreDetectionRequest) -> tuple[Inputs, list[common
 
 def _read_options(request: pb.ScoreDetectionRequest, data: DetectionData, views: frozenset[View]) -> Options:
     """The options, checked in a fixed order, with their defaults."""
-    params = coco_params(request.params)
+    params = coco_params(request.params, keypoints=request.iou_type == pb.DETECTION_IOU_TYPE_KEYPOINTS)
     op_iou = _unit(request, "operating_iou", 0.5)
     threshold = _score_threshold(request)
     fg = _unit(request, "tide_foreground_iou", 0.5)
