@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import gzip
 import io
 import json
 from typing import Any
@@ -39,8 +40,10 @@ CROWDPOSE_SIGMAS = (
 )
 
 
-def oracle(gt: dict[str, Any], results: list[Any], sigmas: np.ndarray | None = None) -> COCOeval:
-    """pycocotools on deep copies (``loadRes`` writes into the results)."""
+def oracle(
+    gt: dict[str, Any], results: list[Any], sigmas: np.ndarray | None = None, **params: Any
+) -> COCOeval:
+    """pycocotools on deep copies (``loadRes`` writes into the results); ``params`` set on its Params."""
     with contextlib.redirect_stdout(io.StringIO()):
         coco = COCO()
         coco.dataset = copy.deepcopy(gt)
@@ -48,6 +51,8 @@ def oracle(gt: dict[str, Any], results: list[Any], sigmas: np.ndarray | None = N
         ev = COCOeval(coco, coco.loadRes(copy.deepcopy(results)), "keypoints")
         if sigmas is not None:
             ev.params.kpt_oks_sigmas = sigmas
+        for name, value in params.items():
+            setattr(ev.params, name, value)
         ev.evaluate()
         ev.accumulate()
         ev.summarize()
@@ -140,6 +145,32 @@ def test_generated(seam: Seam, seed: int, options: dict[str, Any]) -> None:
     k = options.get("k", 17)
     sigmas = None if k == 17 else np.linspace(0.3, 1.1, k) / 10.0
     check(seam, gt, res, sigmas)
+
+
+def test_generated_custom_params(seam: Seam) -> None:
+    """Custom IoU thresholds, maxDets and area ranges (pycocotools' Params set by hand)."""
+    gt, res = generated(17, n_cat=2)
+    iou, max_dets = np.array([0.3, 0.5, 0.75, 0.9]), [1, 5, 20]
+    areas, labels = [[0.0, 1e10], [0.0, 4000.0], [4000.0, 1e10]], ["all", "medium", "large"]
+    ev = oracle(gt, res, iouThrs=iou, maxDets=max_dets, areaRng=areas, areaRngLbl=labels)
+    req = coco_request(gt, res)
+    req.params.iou_thresholds.extend(iou.tolist())
+    req.params.max_detections.extend(max_dets)
+    for (lo, hi), label in zip(areas, labels, strict=True):
+        req.params.area_ranges.add(label=label, min=lo, max=hi)
+    assert_equal(seam.call(RPC, req, pb.ScoreDetectionResponse), ev)
+
+
+def test_faster_coco_eval_test_keypoints_gzip_files(seam: Seam) -> None:
+    """test_keypoints.py's files sent as gzip bytes (coco_gt_file / coco_results_file)."""
+    gt = load("faster_coco_eval_keypoints_gt_dataset.json")
+    res = load("faster_coco_eval_keypoints_dt_dataset.json")
+    req = coco_request(gt, res)
+    req.coco_gt_file = gzip.compress(req.coco_gt_json.encode())
+    req.coco_results_file = gzip.compress(req.coco_results_json.encode())
+    req.ClearField("coco_gt_json")
+    req.ClearField("coco_results_json")
+    assert_equal(seam.call(RPC, req, pb.ScoreDetectionResponse), oracle(gt, res))
 
 
 def _columnar(gt: dict[str, Any], res: list[Any]) -> pb.ScoreDetectionRequest:
