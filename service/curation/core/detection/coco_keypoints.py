@@ -10,7 +10,7 @@ box and area come from the extent of its keypoints (all of them, whatever their 
 from __future__ import annotations
 
 from dataclasses import replace
-from itertools import chain
+from itertools import chain, compress, repeat
 from typing import Any
 
 import numpy as np
@@ -47,7 +47,9 @@ def keypoints_from_coco(
 def ragged_keypoints(raw: list[Any], k: IntArray, rows: IntArray, name: str) -> tuple[FloatArray, IntArray]:
     """The ``[n, 3]`` triples of every object (``3 k[i]`` finite numbers each) and the offsets; the
     first bad object is named ``name[rows[i]].keypoints``."""
-    lengths = np.fromiter((len(x) if isinstance(x, list) else -1 for x in raw), np.int64, count=len(raw))
+    is_list = np.fromiter(map(isinstance, raw, repeat(list)), np.bool_, count=len(raw))
+    lengths = np.full(len(raw), -1, np.int64)  # -1: not a list
+    lengths[is_list] = np.fromiter(map(len, compress(raw, is_list.tolist())), np.int64)
     bad = np.flatnonzero(lengths != 3 * k)
     if bad.size:
         i = int(bad[0])
@@ -71,7 +73,13 @@ def ragged_keypoints(raw: list[Any], k: IntArray, rows: IntArray, name: str) -> 
 
 def _numbers(raw: list[Any], rows: IntArray, name: str, key: str) -> FloatArray:
     """One number per object; the first that is not one is named."""
+    try:
+        out = np.array(raw, dtype=np.float64)
+        if out.shape == (len(raw),):
+            return out
+    except (TypeError, ValueError):
+        pass
     for i, x in enumerate(raw):
-        if not isinstance(x, int | float) or isinstance(x, bool):
+        if not isinstance(x, int | float):
             raise CocoFormatError("must be a number", f"{name}[{int(rows[i])}].{key}")
-    return np.array(raw, dtype=np.float64)
+    raise CocoFormatError("must be numbers", f"{name}")
