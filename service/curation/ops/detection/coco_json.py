@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+import msgspec
 import numpy as np
 
 from curation.core.detection import (
@@ -107,8 +108,8 @@ def _read(
 def _read_keypoints(files: CocoFiles, params: pb.DetectionParams) -> tuple[CocoJsonData, Keypoints, bool]:
     """The parsed files with their keypoints (the generic reading), each category's sigmas from
     ``params``, and whether the results carry boxes (``loadRes`` decides by the first result)."""
-    gt = _load(files.gt, files.gt_field)
-    res = _load(files.results, files.results_field)
+    gt = _load_fast(files.gt, files.gt_field)
+    res = _load_fast(files.results, files.results_field)
     check_coco_sizes(gt, res, params, segm=False, names=files.names)
     first = res[0] if isinstance(res, list) and res and isinstance(res[0], dict) else {}
     if "bbox" not in first and "segmentation" in first:
@@ -125,6 +126,16 @@ def _read_keypoints(files: CocoFiles, params: pb.DetectionParams) -> tuple[CocoJ
     except CocoFormatError as exc:
         raise InvalidArgument(exc.message, field=_request_field(exc.field, files.names)) from None
     return replace(parsed, data=data), kp, has_box
+
+
+def _load_fast(text: str | bytes, field: str) -> Any:
+    """:func:`_load`'s value, decoded by msgspec (the same Python objects, 3-5 x faster); text it
+    refuses (``NaN``, which ``json`` takes, or invalid JSON) goes to :func:`_load`, so values and
+    errors stay ``json``'s."""
+    try:
+        return msgspec.json.decode(text)
+    except msgspec.DecodeError:
+        return _load(text, field)
 
 
 def _load(text: str | bytes, field: str) -> Any:
