@@ -141,6 +141,15 @@ def _masked(side: int) -> dpb.ScoreDetectionRequest:
     return req
 
 
+def _keypointed(k: int, boxes: int) -> dpb.ScoreDetectionRequest:
+    """``boxes`` GT and predictions of one category of ``k`` keypoints (its ``k`` sigmas)."""
+    req = _det(boxes=boxes, iou_type=dpb.DETECTION_IOU_TYPE_KEYPOINTS)
+    req.params.keypoint_sigmas.add(sigmas=[0.05] * k)
+    req.gt_keypoints.extend([12.0, 14.0, 2.0] * (k * boxes))
+    req.pred_keypoints.extend([13.0, 14.0, 1.0] * (k * boxes))
+    return req
+
+
 def _stream(chunks: int) -> list[Message]:
     out: list[Message] = [dpb.ScoreDetectionStreamRequest(chunk=_det())]
     out.extend(dpb.ScoreDetectionStreamRequest() for _ in range(chunks - 1))
@@ -315,6 +324,13 @@ CASES: dict[str, list[Case]] = {
             "lvis_not_exhaustive_asset",
         ),
         Case("mask side over", DET, lambda: _masked(dl.MAX_MASK_SIDE + 1), "gt_masks.height[0]"),
+        Case("keypoints per category at max", DET, lambda: _keypointed(dl.MAX_KEYPOINTS, 2_000)),
+        Case(
+            "keypoints per category over",
+            DET,
+            lambda: _keypointed(dl.MAX_KEYPOINTS + 1, 1),
+            "params.keypoint_sigmas[0].sigmas",
+        ),
         Case(
             "2,000 x 2,000 IoU with 1,001 recall thresholds",
             DET,

@@ -11,7 +11,10 @@ What the columnar form cannot say: pycocotools' quirk for an annotation with id 
 false positive in COCO mode) is not reproduced, and the JSON request's warnings (left-out objects,
 missing areas) are not sent back. Ids must be integers or strings and numbers JSON numbers (the JSON
 request also takes the odd cases); segmentations (``iou_type`` SEGM) must be compressed RLE, unless
-pycocotools is installed to convert polygons and uncompressed RLE.
+pycocotools is installed to convert polygons and uncompressed RLE. With ``iou_type`` KEYPOINTS the
+keypoints and GT ``num_keypoints`` are sent, and results without boxes send none (the server takes
+their keypoints' extent, as ``loadRes``); a category whose keypoint count is not COCO's 17 needs its
+sigmas in ``params.keypoint_sigmas``.
 """
 
 from __future__ import annotations
@@ -65,6 +68,8 @@ class _Annotation(Struct, gc=False):
     iscrowd: bool | int = 0
     ignore: bool | int = 0
     segmentation: msgspec.Raw | UnsetType = UNSET
+    keypoints: list[float] | UnsetType = UNSET
+    num_keypoints: int | UnsetType = UNSET
 
 
 class _Result(Struct, gc=False):
@@ -73,6 +78,7 @@ class _Result(Struct, gc=False):
     bbox: Box | UnsetType = UNSET
     score: float | UnsetType = UNSET
     segmentation: msgspec.Raw | UnsetType = UNSET
+    keypoints: list[float] | UnsetType = UNSET
 
 
 class _GtFile(Struct, gc=False):
@@ -108,6 +114,7 @@ def _gc_paused() -> Iterator[None]:
 
 def _from_coco(gt: Source, results: Source, request: pb.ScoreDetectionRequest) -> pb.ScoreDetectionRequest:
     segm = request.iou_type == pb.DETECTION_IOU_TYPE_SEGM
+    kp = request.iou_type == pb.DETECTION_IOU_TYPE_KEYPOINTS
     g = _decode(_text(gt), _GT, "gt")
     res_text = _text(results)
     try:
@@ -123,12 +130,15 @@ def _from_coco(gt: Source, results: Source, request: pb.ScoreDetectionRequest) -
     request.category_names.extend(names[c] for c in category_ids)
     img, cat = Index(img_index), Index(cat_index)
     try:
-        res = read_results(res_text, _RESULTS, img, cat, segm)
+        res = read_results(res_text, _RESULTS, img, cat, segm or kp)
     except msgspec.DecodeError as exc:
         raise ValueError(_not_coco("results", exc)) from None
     del res_text
     _add_gt(request, g.annotations, img, cat)
-    _add_results(request, res, segm)
+    _add_results(request, res, segm or kp)
+    if kp:
+        gt_rows = [a for a in g.annotations if a.image_id in img_index and a.category_id in cat_index]
+        _add_keypoints(request, gt_rows, res.kept)
     if segm:
         sizes = {im.id: (im.height, im.width) for im in g.images}
         gt_rows = [a for a in g.annotations if a.image_id in img_index and a.category_id in cat_index]
@@ -190,7 +200,7 @@ def _add_gt(request: pb.ScoreDetectionRequest, anns: list[Any], img: Index, cat:
     _packed(request, 8, np.fromiter(map(attrgetter("ignore"), kept), np.bool_, len(kept)))
 
 
-def _add_results(request: pb.ScoreDetectionRequest, res: ResultColumns, segm: bool) -> None:
+def _add_results(request: pb.ScoreDetectionRequest, res: ResultColumns, boxless_ok: bool) -> None:
     if res.first_unknown is not None:
         j, image_id = res.first_unknown
         raise ValueError(f"results[{j}]: image_id {image_id!r} is not in the GT images")
@@ -199,13 +209,27 @@ def _add_results(request: pb.ScoreDetectionRequest, res: ResultColumns, segm: bo
         raise ValueError("a result has no score")
     _packed(request, 9, res.image[rows])
     _packed(request, 10, res.category[rows])
-    # As loadRes: without a box on the first result, boxes (and areas) come from the masks.
-    if not (segm and res.box_unset[:1].any()):
+    # As loadRes: without a box on the first result, boxes (and areas) come from the masks (keypoints).
+    if not (boxless_ok and res.box_unset[:1].any()):
         missing = np.flatnonzero(res.box_unset[rows])
         if missing.size:
             raise ValueError(f"results[{int(missing[0])}] (kept objects) has no bbox")
         _packed(request, 11, res.box[rows].reshape(-1))
     _packed(request, 12, res.score[rows])
+
+
+def _add_keypoints(request: pb.ScoreDetectionRequest, anns: list[Any], results: list[Any]) -> None:
+    """The kept GTs' keypoints and ``num_keypoints``, the kept results' keypoints."""
+    for objects, what in ((anns, "annotations"), (results, "results")):
+        for key in ("keypoints", "num_keypoints") if what == "annotations" else ("keypoints",):
+            missing = _unset(map(attrgetter(key), objects), len(objects))
+            if missing.any():
+                raise ValueError(f"{what}[{int(missing.argmax())}] (kept objects) has no {key}")
+    values = chain.from_iterable(map(attrgetter("keypoints"), anns))
+    _packed(request, 40, np.fromiter(values, np.float64))
+    _packed(request, 42, np.fromiter(map(attrgetter("num_keypoints"), anns), np.int64, len(anns)))
+    values = chain.from_iterable(map(attrgetter("keypoints"), results))
+    _packed(request, 41, np.fromiter(values, np.float64))
 
 
 def _rows(objects: list[Any], rows: npt.NDArray[np.intp]) -> list[Any]:

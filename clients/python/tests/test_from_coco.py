@@ -158,3 +158,40 @@ def test_gzip_files_and_gzip_messages_over_both_protocols(server: RunningServer)
         assert _numbers(client.call("ScoreDetection", as_files)) == expected
     with RestCurationClient(server.base_url, timeout=60) as rest:
         assert _numbers(rest.call("ScoreDetection", as_files)) == expected
+
+
+def _with_keypoints(seed: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """``_coco``'s set with 17 keypoints on every GT (some unlabelled) and result, results without boxes."""
+    gt, results = _coco(seed)
+    rng = np.random.default_rng(seed)
+    for ann in gt["annotations"]:
+        x, y, w, h = ann["bbox"]
+        v = rng.choice([0, 1, 2], 17) * (rng.random() > 0.1)
+        pts = np.stack([np.round(rng.uniform(x, x + w, 17)), np.round(rng.uniform(y, y + h, 17)), v], 1)
+        pts[v == 0, :2] = 0
+        ann["keypoints"] = [int(c) for c in pts.reshape(-1)]
+        ann["num_keypoints"] = int((v > 0).sum())
+    for r in results:
+        x, y, w, h = r.pop("bbox")
+        r["keypoints"] = [float(c) for c in np.stack(
+            [rng.uniform(x, x + w, 17), rng.uniform(y, y + h, 17), rng.random(17)], 1
+        ).reshape(-1)]  # fmt: skip
+    return gt, results
+
+
+def test_from_coco_keypoints_gives_the_json_requests_numbers(server: RunningServer) -> None:
+    gt, results = _with_keypoints(7)
+    kp = pb.DETECTION_IOU_TYPE_KEYPOINTS
+    as_json = pb.ScoreDetectionRequest(
+        coco_gt_json=json.dumps(gt), coco_results_json=json.dumps(results), iou_type=kp, include_arrays=True
+    )
+    columnar = from_coco(gt, results, iou_type=kp, include_arrays=True)
+    assert len(columnar.pred_boxes) == 0 and len(columnar.gt_keypoints) == 51 * len(columnar.gt_asset)
+    with CurationClient(server.grpc_target, timeout=60) as client:
+        expected = client.call("ScoreDetection", as_json)
+        got = client.call("ScoreDetection", columnar)
+    assert len(_numbers(got)) == 10 and _numbers(got) == _numbers(expected)
+    assert list(getattr(got, "arrays").precision) == list(getattr(expected, "arrays").precision)  # noqa: B009
+    del next(r for r in results if r["category_id"] in (7, 2, 5))["keypoints"]
+    with pytest.raises(ValueError, match=r"results\[\d+\] \(kept objects\) has no keypoints"):
+        from_coco(gt, results, iou_type=kp)

@@ -15,6 +15,7 @@ class DetectionIouType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DETECTION_IOU_TYPE_UNSPECIFIED: _ClassVar[DetectionIouType]
     DETECTION_IOU_TYPE_BBOX: _ClassVar[DetectionIouType]
     DETECTION_IOU_TYPE_SEGM: _ClassVar[DetectionIouType]
+    DETECTION_IOU_TYPE_KEYPOINTS: _ClassVar[DetectionIouType]
 
 class DetectionMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -63,6 +64,7 @@ class DetectionView(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
 DETECTION_IOU_TYPE_UNSPECIFIED: DetectionIouType
 DETECTION_IOU_TYPE_BBOX: DetectionIouType
 DETECTION_IOU_TYPE_SEGM: DetectionIouType
+DETECTION_IOU_TYPE_KEYPOINTS: DetectionIouType
 DETECTION_MODE_UNSPECIFIED: DetectionMode
 DETECTION_MODE_COCO: DetectionMode
 DETECTION_MODE_DIAGNOSTIC: DetectionMode
@@ -104,17 +106,25 @@ class AreaRange(_message.Message):
     max: float
     def __init__(self, label: _Optional[str] = ..., min: _Optional[float] = ..., max: _Optional[float] = ...) -> None: ...
 
+class KeypointSigmas(_message.Message):
+    __slots__ = ("sigmas",)
+    SIGMAS_FIELD_NUMBER: _ClassVar[int]
+    sigmas: _containers.RepeatedScalarFieldContainer[float]
+    def __init__(self, sigmas: _Optional[_Iterable[float]] = ...) -> None: ...
+
 class DetectionParams(_message.Message):
-    __slots__ = ("iou_thresholds", "recall_thresholds", "max_detections", "area_ranges")
+    __slots__ = ("iou_thresholds", "recall_thresholds", "max_detections", "area_ranges", "keypoint_sigmas")
     IOU_THRESHOLDS_FIELD_NUMBER: _ClassVar[int]
     RECALL_THRESHOLDS_FIELD_NUMBER: _ClassVar[int]
     MAX_DETECTIONS_FIELD_NUMBER: _ClassVar[int]
     AREA_RANGES_FIELD_NUMBER: _ClassVar[int]
+    KEYPOINT_SIGMAS_FIELD_NUMBER: _ClassVar[int]
     iou_thresholds: _containers.RepeatedScalarFieldContainer[float]
     recall_thresholds: _containers.RepeatedScalarFieldContainer[float]
     max_detections: _containers.RepeatedScalarFieldContainer[int]
     area_ranges: _containers.RepeatedCompositeFieldContainer[AreaRange]
-    def __init__(self, iou_thresholds: _Optional[_Iterable[float]] = ..., recall_thresholds: _Optional[_Iterable[float]] = ..., max_detections: _Optional[_Iterable[int]] = ..., area_ranges: _Optional[_Iterable[_Union[AreaRange, _Mapping]]] = ...) -> None: ...
+    keypoint_sigmas: _containers.RepeatedCompositeFieldContainer[KeypointSigmas]
+    def __init__(self, iou_thresholds: _Optional[_Iterable[float]] = ..., recall_thresholds: _Optional[_Iterable[float]] = ..., max_detections: _Optional[_Iterable[int]] = ..., area_ranges: _Optional[_Iterable[_Union[AreaRange, _Mapping]]] = ..., keypoint_sigmas: _Optional[_Iterable[_Union[KeypointSigmas, _Mapping]]] = ...) -> None: ...
 
 class RleMask(_message.Message):
     __slots__ = ("height", "width", "counts")
@@ -127,7 +137,7 @@ class RleMask(_message.Message):
     def __init__(self, height: _Optional[int] = ..., width: _Optional[int] = ..., counts: _Optional[str] = ...) -> None: ...
 
 class ScoreDetectionRequest(_message.Message):
-    __slots__ = ("asset_ids", "category_names", "gt_asset", "gt_category", "gt_boxes", "gt_iscrowd", "gt_area", "gt_ignore", "pred_asset", "pred_category", "pred_boxes", "pred_scores", "score_type", "gt_masks", "pred_masks", "coco_gt_json", "coco_results_json", "iou_type", "mode", "params", "operating_iou", "score_threshold", "tide_foreground_iou", "tide_background_iou", "iou_histogram_bins", "metadata", "slice_by", "min_slice_support", "max_slices_per_key", "include_arrays", "page_size", "page_token", "gt_metadata", "slice_gt_by", "views", "coco_gt_file", "coco_results_file", "lvis_neg_asset", "lvis_neg_category", "lvis_not_exhaustive_asset", "lvis_not_exhaustive_category", "category_frequency", "tide_progressive")
+    __slots__ = ("asset_ids", "category_names", "gt_asset", "gt_category", "gt_boxes", "gt_iscrowd", "gt_area", "gt_ignore", "pred_asset", "pred_category", "pred_boxes", "pred_scores", "score_type", "gt_masks", "pred_masks", "coco_gt_json", "coco_results_json", "iou_type", "mode", "params", "operating_iou", "score_threshold", "tide_foreground_iou", "tide_background_iou", "iou_histogram_bins", "metadata", "slice_by", "min_slice_support", "max_slices_per_key", "include_arrays", "page_size", "page_token", "gt_metadata", "slice_gt_by", "views", "coco_gt_file", "coco_results_file", "lvis_neg_asset", "lvis_neg_category", "lvis_not_exhaustive_asset", "lvis_not_exhaustive_category", "category_frequency", "tide_progressive", "gt_keypoints", "pred_keypoints", "gt_num_keypoints")
     ASSET_IDS_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_NAMES_FIELD_NUMBER: _ClassVar[int]
     GT_ASSET_FIELD_NUMBER: _ClassVar[int]
@@ -171,6 +181,9 @@ class ScoreDetectionRequest(_message.Message):
     LVIS_NOT_EXHAUSTIVE_CATEGORY_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_FREQUENCY_FIELD_NUMBER: _ClassVar[int]
     TIDE_PROGRESSIVE_FIELD_NUMBER: _ClassVar[int]
+    GT_KEYPOINTS_FIELD_NUMBER: _ClassVar[int]
+    PRED_KEYPOINTS_FIELD_NUMBER: _ClassVar[int]
+    GT_NUM_KEYPOINTS_FIELD_NUMBER: _ClassVar[int]
     asset_ids: _containers.RepeatedScalarFieldContainer[str]
     category_names: _containers.RepeatedScalarFieldContainer[str]
     gt_asset: _containers.RepeatedScalarFieldContainer[int]
@@ -214,7 +227,10 @@ class ScoreDetectionRequest(_message.Message):
     lvis_not_exhaustive_category: _containers.RepeatedScalarFieldContainer[int]
     category_frequency: _containers.RepeatedScalarFieldContainer[DetectionCategoryFrequency]
     tide_progressive: bool
-    def __init__(self, asset_ids: _Optional[_Iterable[str]] = ..., category_names: _Optional[_Iterable[str]] = ..., gt_asset: _Optional[_Iterable[int]] = ..., gt_category: _Optional[_Iterable[int]] = ..., gt_boxes: _Optional[_Iterable[float]] = ..., gt_iscrowd: _Optional[_Iterable[bool]] = ..., gt_area: _Optional[_Iterable[float]] = ..., gt_ignore: _Optional[_Iterable[bool]] = ..., pred_asset: _Optional[_Iterable[int]] = ..., pred_category: _Optional[_Iterable[int]] = ..., pred_boxes: _Optional[_Iterable[float]] = ..., pred_scores: _Optional[_Iterable[float]] = ..., score_type: _Optional[_Union[_classification_pb2.ScoreType, str]] = ..., gt_masks: _Optional[_Iterable[_Union[RleMask, _Mapping]]] = ..., pred_masks: _Optional[_Iterable[_Union[RleMask, _Mapping]]] = ..., coco_gt_json: _Optional[str] = ..., coco_results_json: _Optional[str] = ..., iou_type: _Optional[_Union[DetectionIouType, str]] = ..., mode: _Optional[_Union[DetectionMode, str]] = ..., params: _Optional[_Union[DetectionParams, _Mapping]] = ..., operating_iou: _Optional[float] = ..., score_threshold: _Optional[float] = ..., tide_foreground_iou: _Optional[float] = ..., tide_background_iou: _Optional[float] = ..., iou_histogram_bins: _Optional[int] = ..., metadata: _Optional[_Iterable[_Union[_common_pb2.MetadataColumn, _Mapping]]] = ..., slice_by: _Optional[_Iterable[str]] = ..., min_slice_support: _Optional[int] = ..., max_slices_per_key: _Optional[int] = ..., include_arrays: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., gt_metadata: _Optional[_Iterable[_Union[_common_pb2.MetadataColumn, _Mapping]]] = ..., slice_gt_by: _Optional[_Iterable[str]] = ..., views: _Optional[_Iterable[_Union[DetectionView, str]]] = ..., coco_gt_file: _Optional[bytes] = ..., coco_results_file: _Optional[bytes] = ..., lvis_neg_asset: _Optional[_Iterable[int]] = ..., lvis_neg_category: _Optional[_Iterable[int]] = ..., lvis_not_exhaustive_asset: _Optional[_Iterable[int]] = ..., lvis_not_exhaustive_category: _Optional[_Iterable[int]] = ..., category_frequency: _Optional[_Iterable[_Union[DetectionCategoryFrequency, str]]] = ..., tide_progressive: _Optional[bool] = ...) -> None: ...
+    gt_keypoints: _containers.RepeatedScalarFieldContainer[float]
+    pred_keypoints: _containers.RepeatedScalarFieldContainer[float]
+    gt_num_keypoints: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, asset_ids: _Optional[_Iterable[str]] = ..., category_names: _Optional[_Iterable[str]] = ..., gt_asset: _Optional[_Iterable[int]] = ..., gt_category: _Optional[_Iterable[int]] = ..., gt_boxes: _Optional[_Iterable[float]] = ..., gt_iscrowd: _Optional[_Iterable[bool]] = ..., gt_area: _Optional[_Iterable[float]] = ..., gt_ignore: _Optional[_Iterable[bool]] = ..., pred_asset: _Optional[_Iterable[int]] = ..., pred_category: _Optional[_Iterable[int]] = ..., pred_boxes: _Optional[_Iterable[float]] = ..., pred_scores: _Optional[_Iterable[float]] = ..., score_type: _Optional[_Union[_classification_pb2.ScoreType, str]] = ..., gt_masks: _Optional[_Iterable[_Union[RleMask, _Mapping]]] = ..., pred_masks: _Optional[_Iterable[_Union[RleMask, _Mapping]]] = ..., coco_gt_json: _Optional[str] = ..., coco_results_json: _Optional[str] = ..., iou_type: _Optional[_Union[DetectionIouType, str]] = ..., mode: _Optional[_Union[DetectionMode, str]] = ..., params: _Optional[_Union[DetectionParams, _Mapping]] = ..., operating_iou: _Optional[float] = ..., score_threshold: _Optional[float] = ..., tide_foreground_iou: _Optional[float] = ..., tide_background_iou: _Optional[float] = ..., iou_histogram_bins: _Optional[int] = ..., metadata: _Optional[_Iterable[_Union[_common_pb2.MetadataColumn, _Mapping]]] = ..., slice_by: _Optional[_Iterable[str]] = ..., min_slice_support: _Optional[int] = ..., max_slices_per_key: _Optional[int] = ..., include_arrays: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., gt_metadata: _Optional[_Iterable[_Union[_common_pb2.MetadataColumn, _Mapping]]] = ..., slice_gt_by: _Optional[_Iterable[str]] = ..., views: _Optional[_Iterable[_Union[DetectionView, str]]] = ..., coco_gt_file: _Optional[bytes] = ..., coco_results_file: _Optional[bytes] = ..., lvis_neg_asset: _Optional[_Iterable[int]] = ..., lvis_neg_category: _Optional[_Iterable[int]] = ..., lvis_not_exhaustive_asset: _Optional[_Iterable[int]] = ..., lvis_not_exhaustive_category: _Optional[_Iterable[int]] = ..., category_frequency: _Optional[_Iterable[_Union[DetectionCategoryFrequency, str]]] = ..., tide_progressive: _Optional[bool] = ..., gt_keypoints: _Optional[_Iterable[float]] = ..., pred_keypoints: _Optional[_Iterable[float]] = ..., gt_num_keypoints: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class DetectionSummaryStat(_message.Message):
     __slots__ = ("name", "kind", "iou", "area", "max_detections", "value", "frequency")

@@ -9,7 +9,7 @@ and TIDE).
 
 from __future__ import annotations
 
-from curation.core.detection import _coco_kernels, _ordering, _tide_kernels, rle
+from curation.core.detection import _coco_kernels, _oks_kernels, _ordering, _tide_kernels, rle
 from curation.core.detection.coco import (
     DIAGNOSTIC_CHANGES,
     CocoArrays,
@@ -25,8 +25,17 @@ from curation.core.detection.coco_json import (
     from_coco_json,
     masks_from_segmentations,
 )
+from curation.core.detection.coco_keypoints import keypoints_from_coco, ragged_keypoints
 from curation.core.detection.coco_typed import TypedCoco, decode_typed, from_typed
 from curation.core.detection.diagnosis import DetectionDiagnosis, diagnose
+from curation.core.detection.keypoints import (
+    COCO_PERSON_SIGMAS,
+    TERMS_BUDGET,
+    Keypoints,
+    keypoint_extent,
+    keypoint_params,
+    summarize_keypoints,
+)
 from curation.core.detection.lvis import (
     FREQUENCY_CODES,
     LVIS_MAX_DETS,
@@ -46,6 +55,7 @@ from curation.core.detection.tide import TideResult
 from curation.core.detection.views import DEFAULT_VIEWS, VIEWS, Plan, View, plan
 
 __all__ = [
+    "COCO_PERSON_SIGMAS",
     "DEFAULT_VIEWS",
     "DIAGNOSTIC_CHANGES",
     "FREQUENCY_CODES",
@@ -61,6 +71,7 @@ __all__ = [
     "DetectionDiagnosis",
     "LvisLabels",
     "LvisSelection",
+    "Keypoints",
     "MatchState",
     "Mode",
     "Plan",
@@ -68,6 +79,7 @@ __all__ = [
     "RleSet",
     "SliceReport",
     "SummaryStat",
+    "TERMS_BUDGET",
     "TideResult",
     "TypedCoco",
     "VIEWS",
@@ -79,13 +91,18 @@ __all__ = [
     "from_typed",
     "lvis_cut_from_json",
     "lvis_labels_from_json",
+    "keypoint_extent",
+    "keypoint_params",
+    "keypoints_from_coco",
     "mask_iou_fn",
     "masks_from_segmentations",
     "plan",
+    "ragged_keypoints",
     "restrict_state",
     "lvis_select",
     "rle_bbox",
     "summarize_lvis",
+    "summarize_keypoints",
     "tide_mask_iou_fn",
     "warm_up",
 ]
@@ -94,6 +111,7 @@ __all__ = [
 def warm_up() -> None:
     """Load (or compile, the first time) every numba kernel of the family."""
     _coco_kernels.warm_up()
+    _oks_kernels.warm_up()
     _ordering.warm_up()
     _tide_kernels.warm_up()
     rle.warm_up()

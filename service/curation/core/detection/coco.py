@@ -163,6 +163,8 @@ class DetectionData:
     dt_area: FloatArray
     gt_ignore: BoolArray | None = None
     gt_zero_id: BoolArray | None = None
+    # Ignored in every mode (keypoints: a GT with ``num_keypoints == 0``, as pycocotools' ``_prepare``).
+    gt_ignore_always: BoolArray | None = None
     gt_rows: IntArray | None = None
     dt_rows: IntArray | None = None
     dt_not_exhaustive: BoolArray | None = None
@@ -329,14 +331,16 @@ def _image_category_groups(data: DetectionData, max_det: int) -> tuple[IntArray,
 
 
 def _grouped_gt(data: DetectionData, g_order: IntArray, mode: Mode) -> _GroupedGt:
-    """The GTs in group order; ``mode`` decides what ignores a GT (``iscrowd`` alone in ``coco``, also
-    the supplied ``ignore`` flag in ``diagnostic``; in ``lvis`` no GT is a crowd and ``ignore`` alone
-    ignores) and whether annotation id 0 is the trap (``coco``, ``lvis``)."""
+    """The GTs in group order; ``mode`` decides what ignores a GT (``iscrowd`` and ``gt_ignore_always``
+    alone in ``coco``, also the supplied ``ignore`` flag in ``diagnostic``; in ``lvis`` no GT is a crowd
+    and ``ignore`` alone ignores) and whether annotation id 0 is the trap (``coco``, ``lvis``)."""
     if mode == "lvis":
         crowd = np.zeros(g_order.shape[0], dtype=np.bool_)
     else:
         crowd = np.ascontiguousarray(data.gt_iscrowd[g_order], dtype=np.bool_)
     ignore = crowd.copy()
+    if data.gt_ignore_always is not None:
+        ignore |= data.gt_ignore_always[g_order]
     zero_id = np.zeros(crowd.shape[0], dtype=np.bool_)
     if mode != "coco" and data.gt_ignore is not None:
         ignore |= data.gt_ignore[g_order]

@@ -85,6 +85,7 @@ def _subset(data: DetectionData, g_rows: IntArray, d_rows: IntArray) -> Detectio
         gt_ignore=take(data.gt_ignore, g_rows),
         gt_zero_id=take(data.gt_zero_id, g_rows),
         dt_not_exhaustive=take(data.dt_not_exhaustive, d_rows),
+        gt_ignore_always=take(data.gt_ignore_always, g_rows),
         gt_rows=None,
         dt_rows=None,
     )

@@ -4,14 +4,16 @@ pycocotools evaluates the images of ``images`` and the categories of ``categorie
 annotations or results naming another category are silently left out (we count them so the caller can
 warn); results on an image that is not in ``images`` fail ``loadRes``'s assertion (we raise). Result
 boxes get area ``w * h`` as in ``loadRes``. A GT without ``area``/``iscrowd`` is an error in
-pycocotools; here it defaults to the box area / 0 and is counted.
+pycocotools; here it defaults to the box area / 0 and is counted. With ``need_keypoints`` the raw
+``keypoints`` (and GT ``num_keypoints``) are kept for :mod:`~curation.core.detection.coco_keypoints`,
+and a result may lack a box.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -57,9 +59,17 @@ class CocoJsonData:
     dt_segm: list[Any] | None
     # (height, width) of each image (evaluation order), when the GT file gives them.
     image_sizes: list[tuple[int, int] | None]
+    # Raw keypoints of kept GT / results and GT num_keypoints (need_keypoints), and each category's
+    # ``keypoints`` list length (None where it has none), in evaluation order.
+    gt_keypoints: list[Any] | None = None
+    gt_num_keypoints: list[Any] | None = None
+    dt_keypoints: list[Any] | None = None
+    category_keypoints: list[int | None] | None = None
 
 
-def from_coco_json(gt: dict[str, Any], results: list[Any], *, need_segm: bool = False) -> CocoJsonData:
+def from_coco_json(
+    gt: dict[str, Any], results: list[Any], *, need_segm: bool = False, need_keypoints: bool = False
+) -> CocoJsonData:
     """Parse a COCO GT dataset and a results list (``loadRes`` input) into evaluation order."""
     images, cats, anns = _gt_lists(gt, results)
     image_ids = _sorted_ids(images, "coco_gt.images")
@@ -68,12 +78,22 @@ def from_coco_json(gt: dict[str, Any], results: list[Any], *, need_segm: bool = 
     cat_index = {v: i for i, v in enumerate(category_ids)}
     name_of = {c["id"]: str(c.get("name", c["id"])) for c in cats}
     image_sizes = _image_sizes(images, image_ids)
-    g = _read_gt(anns, img_index, cat_index, need_segm)
-    d = _read_results(results, img_index, cat_index, need_segm)
+    g = _read_gt(anns, img_index, cat_index, need_segm, need_keypoints)
+    d = _read_results(results, img_index, cat_index, need_segm, need_keypoints)
     names = [name_of[c] for c in category_ids]
     file_order = [img_index[im["id"]] for im in images]
-    return assemble(
+    parsed = assemble(
         image_ids, category_ids, names, g=g, d=d, image_sizes=image_sizes, image_file_order=file_order
+    )
+    if not need_keypoints:
+        return parsed
+    kp_len = {c["id"]: len(c["keypoints"]) if isinstance(c.get("keypoints"), list) else None for c in cats}
+    return replace(
+        parsed,
+        gt_keypoints=g.keypoints,
+        gt_num_keypoints=g.num_keypoints,
+        dt_keypoints=d.keypoints,
+        category_keypoints=[kp_len[c] for c in category_ids],
     )
 
 
@@ -142,6 +162,8 @@ class KeptGt:
     segm: list[Any] | None
     dropped: int
     missing_area: int
+    keypoints: list[Any] | None = None
+    num_keypoints: list[Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +177,7 @@ class KeptResults:
     index: IntArray
     segm: list[Any] | None
     dropped: int
+    keypoints: list[Any] | None = None
 
 
 def _gt_lists(gt: Any, results: Any) -> tuple[list[Any], list[Any], list[Any]]:
@@ -197,10 +220,12 @@ def _image_sizes(images: list[dict[str, Any]], image_ids: list[Any]) -> list[tup
 
 
 def _read_gt(
-    anns: list[Any], img_index: dict[Any, int], cat_index: dict[Any, int], need_segm: bool
+    anns: list[Any], img_index: dict[Any, int], cat_index: dict[Any, int], need_segm: bool, need_kp: bool
 ) -> KeptGt:
     """The annotations pycocotools evaluates (known image and category); area defaults to the box's."""
     img, cat, box, area, crowd, ignore, ids, index, segm = [], [], [], [], [], [], [], [], []
+    kps: list[Any] = []
+    nkp: list[Any] = []
     dropped = missing_area = 0
     for j, a in enumerate(anns):
         if j % _CHECK_EVERY == 0:
@@ -225,6 +250,12 @@ def _read_gt(
         index.append(j)
         if need_segm:
             segm.append(a.get("segmentation"))
+        if need_kp:
+            for key in ("keypoints", "num_keypoints"):
+                if key not in a:
+                    raise CocoFormatError(f"missing {key}", f"coco_gt.annotations[{j}].{key}")
+            kps.append(a["keypoints"])
+            nkp.append(a["num_keypoints"])
     gt_box = _boxes(box, "coco_gt.annotations") if box else np.zeros((0, 4))
     try:
         gt_area = np.array(area, dtype=np.float64)
@@ -247,15 +278,18 @@ def _read_gt(
         segm=segm if need_segm else None,
         dropped=dropped,
         missing_area=missing_area,
+        keypoints=kps if need_kp else None,
+        num_keypoints=nkp if need_kp else None,
     )
 
 
 def _read_results(
-    results: list[Any], img_index: dict[Any, int], cat_index: dict[Any, int], need_segm: bool
+    results: list[Any], img_index: dict[Any, int], cat_index: dict[Any, int], need_segm: bool, need_kp: bool
 ) -> KeptResults:
     """The results pycocotools evaluates: an unknown image fails (``loadRes``'s assertion), an unknown
-    category is left out; a result may lack a box only when it has a segmentation (segm)."""
+    category is left out; a result may lack a box only when it has a segmentation (segm) or keypoints."""
     img, cat, box, score, index, segm = [], [], [], [], [], []
+    kps: list[Any] = []
     dropped = 0
     for j, r in enumerate(results):
         if j % _CHECK_EVERY == 0:
@@ -271,7 +305,9 @@ def _read_results(
         if kk is None:
             dropped += 1
             continue
-        if "bbox" not in r and not (need_segm and "segmentation" in r):
+        if need_kp and "keypoints" not in r:
+            raise CocoFormatError("missing keypoints", f"coco_results[{j}].keypoints")
+        if "bbox" not in r and not (need_segm and "segmentation" in r) and not need_kp:
             raise CocoFormatError("missing bbox", f"coco_results[{j}].bbox")
         if "score" not in r:
             raise CocoFormatError("missing score", f"coco_results[{j}].score")
@@ -282,6 +318,8 @@ def _read_results(
         index.append(j)
         if need_segm:
             segm.append(r.get("segmentation"))
+        if need_kp:
+            kps.append(r["keypoints"])
     dt_box = _boxes(box, "coco_results") if box else np.zeros((0, 4))
     try:
         dt_score = np.array(score, dtype=np.float64)
@@ -295,6 +333,7 @@ def _read_results(
         index=np.array(index, dtype=np.int64),
         segm=segm if need_segm else None,
         dropped=dropped,
+        keypoints=kps if need_kp else None,
     )
 
 

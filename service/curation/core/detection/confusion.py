@@ -14,7 +14,8 @@ from dataclasses import replace
 import numpy as np
 
 from curation.core._common.arrays import IntArray
-from curation.core.detection.coco import DetectionData, MatchState, Mode, evaluate_images
+from curation.core.detection.coco import DetectionData, IouFn, MatchState, Mode, evaluate_images
+from curation.core.detection.keypoints import Keypoints, oks_fn
 from curation.core.detection.mask_iou import mask_iou_fn
 from curation.core.detection.operating_point import OperatingPoint
 from curation.core.detection.rle import RleSet
@@ -29,10 +30,11 @@ def confusion_matrix(
     score_threshold: float,
     mode: Mode,
     masks: tuple[RleSet, RleSet] | None,
+    keypoints: Keypoints | None = None,
 ) -> IntArray:
     """``[K + 1, K + 1]`` counts, rows GT class, columns predicted class, index K = background."""
     K = data.num_categories
-    agn = _class_agnostic_matching(data, op, score_threshold, mode, masks)
+    agn = _class_agnostic_matching(data, op, score_threshold, mode, masks, keypoints)
     acode = agn.dt_codes[:, 0, 0]
     pred_cls = data.dt_category[agn.dt_row]
     matched = acode == 1
@@ -48,12 +50,13 @@ def confusion_matrix(
     return confusion
 
 
-def _class_agnostic_matching(
+def _class_agnostic_matching(  # noqa: PLR0917
     data: DetectionData,
     op: OperatingPoint,
     score_threshold: float,
     mode: Mode,
     masks: tuple[RleSet, RleSet] | None,
+    keypoints: Keypoints | None,
 ) -> MatchState:
     """The operating point's matching of the detections above the threshold with every object in one
     class (detection rows are the input rows; no per-image cut beyond the operating point's)."""
@@ -72,9 +75,12 @@ def _class_agnostic_matching(
         dt_rows=sel,
         gt_rows=None,
     )
+    iou_fn: IouFn | None = None
+    if masks is not None:
+        iou_fn = mask_iou_fn(masks[0], masks[1].take(sel), data.gt_iscrowd)
+    elif keypoints is not None:
+        # OKS with each GT's own category's sigmas (the data's categories, not the merged one).
+        iou_fn = oks_fn(keypoints.take_dt(sel), replace(one_class, gt_category=data.gt_category))
     return evaluate_images(
-        one_class,
-        replace(op.state.params, max_dets=(max(1, int(sel.shape[0])),)),
-        mode=mode,
-        iou_fn=mask_iou_fn(masks[0], masks[1].take(sel), data.gt_iscrowd) if masks is not None else None,
+        one_class, replace(op.state.params, max_dets=(max(1, int(sel.shape[0])),)), mode=mode, iou_fn=iou_fn
     )

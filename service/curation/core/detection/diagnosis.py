@@ -14,7 +14,8 @@ traps of the data as findings.
 * Traps (categories or assets without GT, maxDets cut, degenerate boxes):
   :mod:`~curation.core.detection.facts`.
 
-With masks, every matching uses mask IoU (:mod:`~curation.core.detection.mask_iou`). ``views``
+With masks, every matching uses mask IoU (:mod:`~curation.core.detection.mask_iou`); with keypoints,
+OKS (:mod:`~curation.core.detection.keypoints`). ``views``
 chooses the parts to compute; :mod:`~curation.core.detection.views` says which steps each one needs,
 and a part not asked for is left empty (None), so a COCO-only caller pays for the COCO matching only.
 """
@@ -44,6 +45,7 @@ from curation.core.detection.coco import (
 from curation.core.detection.coco_by_category import coco_arrays
 from curation.core.detection.confusion import confusion_matrix
 from curation.core.detection.facts import count_facts, count_truncated, fact_findings
+from curation.core.detection.keypoints import Keypoints, oks_fn, summarize_keypoints, tide_oks_fn
 from curation.core.detection.lvis import summarize_lvis
 from curation.core.detection.mask_iou import mask_iou_fn, tide_mask_iou_fn
 from curation.core.detection.operating_point import OperatingPoint, operating_point
@@ -51,7 +53,7 @@ from curation.core.detection.outcomes import AssetOutcomes, asset_outcomes
 from curation.core.detection.per_class import ClassReport, class_reports
 from curation.core.detection.rle import RleSet
 from curation.core.detection.slices import SliceReport, asset_slices, object_slices
-from curation.core.detection.tide import TideResult, tide_errors
+from curation.core.detection.tide import TideIouFn, TideResult, tide_errors
 from curation.core.detection.views import Plan, View, plan
 
 __all__ = ["DetectionDiagnosis", "diagnose"]
@@ -91,7 +93,8 @@ class _Settings:
     operating_iou: float
     score_threshold: float
     masks: tuple[RleSet, RleSet] | None
-    # The COCO matchings' IoU (mask IoU with masks; None = box IoU).
+    keypoints: Keypoints | None
+    # The COCO matchings' IoU (mask IoU with masks, OKS with keypoints; None = box IoU).
     iou_fn: IouFn | None
 
 
@@ -113,12 +116,15 @@ def diagnose(
     gt_slices: Mapping[str, Sequence[str]] | None = None,
     views: Collection[View] | None = None,
     frequency: IntArray | None = None,
+    keypoints: Keypoints | None = None,
 ) -> DetectionDiagnosis:
     """The parts ``views`` names (None = all but the arrays) of the detection diagnosis of ``data``
     (see the module docstring).
 
     With ``masks`` (GT and prediction RLEs aligned with the rows of ``data``) every matching uses mask
-    IoU (COCO ``segm``; TIDE in tidecv's mask mode). ``slices`` holds per-asset metadata
+    IoU (COCO ``segm``; TIDE in tidecv's mask mode); with ``keypoints``, OKS (COCO ``keypoints``: pass
+    :func:`~curation.core.detection.keypoints.keypoint_params` for its defaults; the summary is then its
+    10 numbers). ``slices`` holds per-asset metadata
     columns, ``gt_slices`` per-GT ones (see :class:`~curation.core.detection.slices.SliceReport`).
     ``mode="lvis"`` expects the objects :func:`~curation.core.detection.lvis.lvis_select` kept and LVIS's
     parameters (one maxDets); its summary is ``LVISEval.summarize``'s, grouped by ``frequency`` (each
@@ -128,7 +134,9 @@ def diagnose(
     p = params or CocoParams()
     todo = plan(views, asset_slices=bool(slices))
     iou_fn = mask_iou_fn(masks[0], masks[1], data.gt_iscrowd) if masks is not None else None
-    st = _Settings(p, mode, operating_iou, score_threshold, masks, iou_fn)
+    if keypoints is not None:
+        iou_fn = oks_fn(keypoints, data)
+    st = _Settings(p, mode, operating_iou, score_threshold, masks, keypoints, iou_fn)
     # The per-threshold match table is read only by the operating point and the slices.
     state, arrays, truncated = _main(data, st, todo)
     checkpoint()
@@ -154,7 +162,11 @@ def diagnose(
         num_truncated=num_truncated,
         state=state,
         arrays=arrays,
-        summary=_summary(arrays, p, mode, frequency, data.num_categories) if "coco" in todo.views else [],
+        summary=_summary(
+            arrays, p, mode, frequency=frequency, K=data.num_categories, keypoints=keypoints is not None
+        )
+        if "coco" in todo.views
+        else [],
         per_class=_per_class(data, arrays, op, st, iou_bins, todo),
         slices=slice_reports,
         tide=tide,
@@ -182,14 +194,20 @@ def _main(
 
 
 def _summary(
-    arrays: CocoArrays | None, p: CocoParams, mode: Mode, frequency: IntArray | None, K: int
+    arrays: CocoArrays | None,
+    p: CocoParams,
+    mode: Mode,
+    *,
+    frequency: IntArray | None,
+    K: int,
+    keypoints: bool,
 ) -> list[SummaryStat]:
-    """COCOeval.summarize's 12 numbers, or LVISEval.summarize's 13 in LVIS mode."""
+    """COCOeval.summarize's 12 numbers (10 for keypoints), or LVISEval.summarize's 13 in LVIS mode."""
     if arrays is None:
         return []
     if mode == "lvis":
         return summarize_lvis(arrays, p, frequency if frequency is not None else np.zeros(K, np.int64))
-    return summarize(arrays, p)
+    return summarize_keypoints(arrays, p) if keypoints else summarize(arrays, p)
 
 
 def _operating_point(
@@ -217,10 +235,19 @@ def _tide(
         background_iou=thresholds[1],
         max_dets=st.params.max_dets[-1],
         honour_ignore=st.mode != "coco",
-        iou_fn=tide_mask_iou_fn(st.masks[0], st.masks[1]) if st.masks is not None else None,
+        iou_fn=_tide_iou_fn(data, st),
         delta_ap=todo.tide_delta_ap,
         progressive=progressive,
     )
+
+
+def _tide_iou_fn(data: DetectionData, st: _Settings) -> TideIouFn | None:
+    """TIDE's IoU: mask IoU with masks, OKS with keypoints, else None (box IoU)."""
+    if st.masks is not None:
+        return tide_mask_iou_fn(st.masks[0], st.masks[1])
+    if st.keypoints is not None:
+        return tide_oks_fn(st.keypoints, data)
+    return None
 
 
 def _num_truncated(
@@ -254,4 +281,6 @@ def _confusion(data: DetectionData, op: OperatingPoint | None, st: _Settings, to
     if "confusion" not in todo.views or op is None:
         return None
     checkpoint()
-    return confusion_matrix(data, op, score_threshold=st.score_threshold, mode=st.mode, masks=st.masks)
+    return confusion_matrix(
+        data, op, score_threshold=st.score_threshold, mode=st.mode, masks=st.masks, keypoints=st.keypoints
+    )

@@ -105,6 +105,8 @@ def tide_errors(
     region = np.ascontiguousarray(data.gt_iscrowd, dtype=np.bool_)
     if honour_ignore and data.gt_ignore is not None:
         region = region | data.gt_ignore
+    if data.gt_ignore_always is not None:
+        region = region | data.gt_ignore_always
     c = _classify(data, region, float(foreground_iou), float(background_iou), max_dets, iou_fn)
     checkpoint()
     ap, per_class, delta, special = (

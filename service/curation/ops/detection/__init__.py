@@ -68,6 +68,7 @@ def evaluate(request: pb.ScoreDetectionRequest) -> ipb.DetectionEvaluation:
         gt_slices=options.gt_slices,
         views=options.views,
         frequency=inputs.lvis_labels.frequency if inputs.lvis_labels is not None else None,
+        keypoints=inputs.keypoints,
     )
     warnings.extend(to_warnings(diag.findings))
     evaluation = ipb.DetectionEvaluation(report=report(diag, inputs, request, options, warnings))

@@ -22,8 +22,9 @@ from curation.v1 import detection_pb2 as pb
 __all__ = ["read_columnar"]
 
 
-def read_columnar(request: pb.ScoreDetectionRequest, segm: bool) -> Inputs:
-    """The objects of a columnar request (``segm``: the request asks for mask IoU)."""
+def read_columnar(request: pb.ScoreDetectionRequest, segm: bool, *, keypoints: bool = False) -> Inputs:
+    """The objects of a columnar request (``segm``: the request asks for mask IoU; ``keypoints``: for
+    OKS, predictions may come without boxes, :mod:`.keypoints` then gives them theirs)."""
     asset_ids = v.unique_strings(list(request.asset_ids), "asset_ids")
     names = v.unique_strings(list(request.category_names), "category_names", allow_empty=False)
     v.check_non_empty(len(asset_ids), "asset_ids")
@@ -40,7 +41,7 @@ def read_columnar(request: pb.ScoreDetectionRequest, segm: bool) -> Inputs:
             _masks(request.pred_masks, len(request.pred_asset), "pred_masks"),
         )
     gt_box, gt_area, crowd, ignore = _gt_geometry(request, n_gt, masks)
-    dt_image, dt_cat, dt_box, dt_area, score = _predictions(request, n_img, K, masks)
+    dt_image, dt_cat, dt_box, dt_area, score = _predictions(request, n_img, K, masks, keypoints)
     data = DetectionData(
         num_images=n_img,
         num_categories=K,
@@ -86,7 +87,11 @@ def _gt_geometry(
 
 
 def _predictions(
-    request: pb.ScoreDetectionRequest, n_img: int, K: int, masks: tuple[RleSet, RleSet] | None
+    request: pb.ScoreDetectionRequest,
+    n_img: int,
+    K: int,
+    masks: tuple[RleSet, RleSet] | None,
+    keypoints: bool,
 ) -> tuple[
     npt.NDArray[np.int64],
     npt.NDArray[np.int64],
@@ -104,6 +109,9 @@ def _predictions(
         # As pycocotools' loadRes for results without a box: box from the mask, area = mask area.
         dt_box = rle_bbox(masks[1])
         dt_area = masks[1].area
+    elif keypoints and len(request.pred_boxes) == 0:
+        dt_box = np.zeros((n_dt, 4))  # the keypoints' extent, set by .keypoints
+        dt_area = np.zeros(n_dt)
     else:
         dt_box = _boxes(request.pred_boxes, n_dt, "pred_boxes")
         dt_area = dt_box[:, 2] * dt_box[:, 3]

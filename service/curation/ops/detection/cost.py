@@ -25,7 +25,11 @@ runs the step it belongs to (:func:`curation.core.detection.plan`):
   time;
 * strings: asset IDs and sliced metadata held as fixed-width arrays (``n * longest * 4``);
 * COCO JSON: the parsed objects, ``24 x`` the text (the worst case, ``[{}, {}, ...]``; real files
-  parse at ~3 x); masks: ``80 x`` the RLE text decoded.
+  parse at ~3 x); masks: ``80 x`` the RLE text decoded;
+* keypoints (KEYPOINTS): 24 per columnar keypoint value (the request's, the triples, the geometry),
+  and the OKS terms of one span of groups and their exponentials (16 per term, at most
+  ``TERMS_BUDGET`` terms); OKS multiplies every matching's pair work by the keypoint count ``k``
+  (the most sigmas of a category, 17 by default).
 
 COCO JSON states no counts: they are read off its text without parsing (:func:`stated_sizes`), and
 once parsed the files must not cost more than that estimate (:func:`check_parsed`).
@@ -43,7 +47,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from curation.core.detection import plan
+from curation.core.detection import TERMS_BUDGET, plan
 from curation.errors import LimitExceeded
 from curation.ops.detection import limits
 from curation.ops.detection.coco_files import CocoFiles, coco_files, has_coco
@@ -167,7 +171,17 @@ def _estimate(request: pb.ScoreDetectionRequest, sizes: Sizes, longest: int, jso
     memory += slices.memory_bytes + masks
     others = int(todo.operating_point) + int(todo.tide) + int("confusion" in todo.views)
     work = pairs * (2 + others) + main.work + slices.work + json_chars + masks
-    return Cost(memory, work)
+    kp = _keypoints(request, pairs * (2 + others))
+    return Cost(memory + kp.memory_bytes, work + kp.work)
+
+
+def _keypoints(request: pb.ScoreDetectionRequest, pair_work: int) -> Cost:
+    """OKS input and terms (KEYPOINTS), and the keypoint count's multiple of the pair work."""
+    if request.iou_type != pb.DETECTION_IOU_TYPE_KEYPOINTS:
+        return Cost(0)
+    k = max((len(s.sigmas) for s in request.params.keypoint_sigmas), default=0) or 17
+    values = len(request.gt_keypoints) + len(request.pred_keypoints)
+    return Cost(24 * values + 16 * TERMS_BUDGET, pair_work * (k - 1))
 
 
 def _main_matching(request: pb.ScoreDetectionRequest, sizes: Sizes, pairs: int, cells: int) -> Cost:

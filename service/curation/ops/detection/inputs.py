@@ -2,8 +2,8 @@
 checks that need them whole.
 
 :class:`Inputs` holds the core's columns, the asset and category names, the masks (``iou_type``
-SEGM) and, for COCO JSON, each object's position in the caller's JSON, so an error names the entry
-the caller wrote (``coco_results_json[12].score``) rather than a row of ours.
+SEGM), the keypoints (KEYPOINTS) and, for COCO JSON, each object's position in the caller's JSON, so
+an error names the entry the caller wrote (``coco_results_json[12].score``) rather than a row of ours.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from curation.core.detection import DetectionData, LvisLabels, LvisSelection, RleSet
+from curation.core.detection import DetectionData, Keypoints, LvisLabels, LvisSelection, RleSet
 from curation.errors import InvalidArgument
 
 __all__ = ["Inputs", "check_mask_sizes", "check_probabilities"]
@@ -36,6 +36,8 @@ class Inputs:
     # data then holds the selected objects only, ``gt_index``/``dt_index`` naming the caller's rows).
     lvis_labels: LvisLabels | None = None
     lvis_selection: LvisSelection | None = None
+    # iou_type KEYPOINTS: the objects' keypoints and the categories' sigmas.
+    keypoints: Keypoints | None = None
 
     def gt_field(self, row: int, columnar: str, coco: str) -> str:
         """The request field of GT ``row``: ``columnar[row]``, or its annotation's ``coco`` member."""

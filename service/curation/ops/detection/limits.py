@@ -28,6 +28,8 @@ __all__ = [
     "MAX_HISTOGRAM_BINS",
     "MAX_IOU_THRESHOLDS",
     "MAX_LVIS_PAIRS",
+    "MAX_KEYPOINTS",
+    "MAX_KEYPOINT_VALUES",
     "MAX_MASK_SIDE",
     "MAX_METADATA_COLUMNS",
     "MAX_OBJECTS",
@@ -97,6 +99,13 @@ MAX_STREAM_CHUNKS = 100_000
 # there (a zip bomb costs this much at most).
 MAX_COCO_FILE_BYTES = 512 * 1024 * 1024
 
+# Keypoints of one category (its sigmas): every OKS pair computes one term per keypoint; COCO has 17,
+# COCO-WholeBody 133, the densest face landmark sets 98.
+MAX_KEYPOINTS = 256
+# Values of gt_keypoints and of pred_keypoints (each; 3 per keypoint): 60 million doubles is 480 MB,
+# about the largest request the default request size limit lets through.
+MAX_KEYPOINT_VALUES = 60_000_000
+
 # pycocotools' defaults (CocoParams), for a list the request leaves empty.
 _DEFAULT_T, _DEFAULT_R, _DEFAULT_A, _DEFAULT_CUTS = 10, 101, 4, (1, 10, 100)
 
@@ -133,6 +142,7 @@ def check_request(request: pb.ScoreDetectionRequest) -> int:
     cells = T * R * K * A * len(cuts)
     at_most(cells, MAX_PRECISION_CELLS, "params", what="precision cells (T x R x K x A x M)")
     at_most(request.iou_histogram_bins, MAX_HISTOGRAM_BINS, "iou_histogram_bins", what="bins")
+    _check_keypoints(request)
     at_most(len(request.metadata), MAX_METADATA_COLUMNS, "metadata", what="columns")
     at_most(len(request.gt_metadata), MAX_METADATA_COLUMNS, "gt_metadata", what="columns")
     at_most(len(request.slice_by), MAX_SLICE_KEYS, "slice_by", what="keys")
@@ -152,6 +162,17 @@ def check_request(request: pb.ScoreDetectionRequest) -> int:
         for i, col in enumerate(getattr(request, field)):
             longest = max(longest, longest_at_most(col.values, f"{field}[{i}].values"))
     return longest
+
+
+def _check_keypoints(request: pb.ScoreDetectionRequest) -> None:
+    """The keypoint fields' sizes: sigma lists (one per category, each at most :data:`MAX_KEYPOINTS`)
+    and keypoint values."""
+    sigmas = request.params.keypoint_sigmas
+    at_most(len(sigmas), MAX_CATEGORIES, "params.keypoint_sigmas", what="categories")
+    for i, s in enumerate(sigmas):
+        at_most(len(s.sigmas), MAX_KEYPOINTS, f"params.keypoint_sigmas[{i}].sigmas", what="keypoints")
+    for field in ("gt_keypoints", "pred_keypoints"):
+        at_most(len(getattr(request, field)), MAX_KEYPOINT_VALUES, field, what="values")
 
 
 def _check_slice_values(columns: Any, keys: Any, field: str) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from curation.core.detection import CocoParams
+from curation.core.detection import CocoParams, keypoint_params
 from curation.errors import InvalidArgument
 from curation.ops import _validate as v
 from curation.v1 import detection_pb2 as pb
@@ -20,9 +20,13 @@ from curation.v1 import detection_pb2 as pb
 __all__ = ["coco_params"]
 
 
-def coco_params(rp: pb.DetectionParams) -> CocoParams:
-    """The parameters ``rp`` asks for, pycocotools' defaults for what it leaves empty."""
+def coco_params(rp: pb.DetectionParams, *, keypoints: bool = False) -> CocoParams:
+    """The parameters ``rp`` asks for, pycocotools' defaults (its keypoint ones with ``keypoints``)
+    for what it leaves empty."""
     kwargs: dict[str, Any] = {}
+    if keypoints:
+        kp = keypoint_params()
+        kwargs.update(max_dets=kp.max_dets, area_rngs=kp.area_rngs, area_labels=kp.area_labels)
     if len(rp.iou_thresholds):
         kwargs["iou_thrs"] = _unit_floats(rp.iou_thresholds, "params.iou_thresholds")
     if len(rp.recall_thresholds):

@@ -24,6 +24,7 @@ from curation.ops.detection.coco_files import has_coco
 from curation.ops.detection.coco_json import read_coco_json
 from curation.ops.detection.columnar import read_columnar
 from curation.ops.detection.inputs import Inputs, check_mask_sizes, check_probabilities
+from curation.ops.detection.keypoints import KEYPOINT_FIELDS, read_keypoints
 from curation.ops.detection.lvis import check_lvis_fields, columnar_labels, select_inputs
 from curation.ops.detection.params import coco_params
 from curation.ops.detection.views import requested_views
@@ -99,14 +100,24 @@ def read_request(request: pb.ScoreDetectionRequest) -> tuple[Inputs, Options, li
 def _read_inputs(request: pb.ScoreDetectionRequest) -> tuple[Inputs, list[common_pb2.Warning]]:
     """The objects, from COCO JSON or columnar arrays (never both), checked whole."""
     segm = request.iou_type == pb.DETECTION_IOU_TYPE_SEGM
+    keypoints = request.iou_type == pb.DETECTION_IOU_TYPE_KEYPOINTS
     if not segm and (len(request.gt_masks) or len(request.pred_masks)):
         raise InvalidArgument(
             "masks need iou_type SEGM", field="gt_masks" if len(request.gt_masks) else "pred_masks"
         )
+    if not keypoints:
+        for name in KEYPOINT_FIELDS:
+            if len(getattr(request, name)):
+                raise InvalidArgument("keypoints need iou_type KEYPOINTS", field=name)
+        if len(request.params.keypoint_sigmas):
+            raise InvalidArgument("sigmas need iou_type KEYPOINTS", field="params.keypoint_sigmas")
     if has_coco(request):
-        inputs, warnings = read_coco_json(request, segm)
+        inputs, warnings = read_coco_json(request, segm, keypoints=keypoints)
     else:
-        inputs, warnings = read_columnar(request, segm), []
+        inputs, warnings = read_columnar(request, segm, keypoints=keypoints), []
+        if keypoints:
+            data, kp = read_keypoints(request, inputs.data)
+            inputs = replace(inputs, data=data, keypoints=kp)
     if inputs.masks is not None:
         check_mask_sizes(inputs, inputs.masks)
     if request.score_type == cls_pb.SCORE_TYPE_PROBABILITY:
@@ -116,9 +127,12 @@ def _read_inputs(request: pb.ScoreDetectionRequest) -> tuple[Inputs, list[common
 
 def _read_options(request: pb.ScoreDetectionRequest, data: DetectionData, views: frozenset[View]) -> Options:
     """The options, checked in a fixed order, with their defaults."""
-    params = coco_params(request.params)
+    keypoints = request.iou_type == pb.DETECTION_IOU_TYPE_KEYPOINTS
+    params = coco_params(request.params, keypoints=keypoints)
     mode = _MODES.get(request.mode, "coco")
     if mode == "lvis":
+        if keypoints:
+            raise InvalidArgument("LVIS evaluates boxes and masks, not keypoints", field="iou_type")
         if len(request.params.max_detections) > 1:
             raise InvalidArgument("LVIS takes one value: the cut per asset", field="params.max_detections")
         if not len(request.params.max_detections):

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file curation/v1/detection.proto.
  */
 export const file_curation_v1_detection: GenFile = /*@__PURE__*/
-  fileDesc("ChtjdXJhdGlvbi92MS9kZXRlY3Rpb24ucHJvdG8SC2N1cmF0aW9uLnYxIjQKCUFyZWFSYW5nZRINCgVsYWJlbBgBIAEoCRILCgNtaW4YAiABKAESCwoDbWF4GAMgASgBIokBCg9EZXRlY3Rpb25QYXJhbXMSFgoOaW91X3RocmVzaG9sZHMYASADKAESGQoRcmVjYWxsX3RocmVzaG9sZHMYAiADKAESFgoObWF4X2RldGVjdGlvbnMYAyADKAUSKwoLYXJlYV9yYW5nZXMYBCADKAsyFi5jdXJhdGlvbi52MS5BcmVhUmFuZ2UiOAoHUmxlTWFzaxIOCgZoZWlnaHQYASABKAUSDQoFd2lkdGgYAiABKAUSDgoGY291bnRzGAMgASgJIuQKChVTY29yZURldGVjdGlvblJlcXVlc3QSEQoJYXNzZXRfaWRzGAEgAygJEhYKDmNhdGVnb3J5X25hbWVzGAIgAygJEhAKCGd0X2Fzc2V0GAMgAygFEhMKC2d0X2NhdGVnb3J5GAQgAygFEhAKCGd0X2JveGVzGAUgAygBEhIKCmd0X2lzY3Jvd2QYBiADKAgSDwoHZ3RfYXJlYRgHIAMoARIRCglndF9pZ25vcmUYCCADKAgSEgoKcHJlZF9hc3NldBgJIAMoBRIVCg1wcmVkX2NhdGVnb3J5GAogAygFEhIKCnByZWRfYm94ZXMYCyADKAESEwoLcHJlZF9zY29yZXMYDCADKAESKgoKc2NvcmVfdHlwZRgNIAEoDjIWLmN1cmF0aW9uLnYxLlNjb3JlVHlwZRImCghndF9tYXNrcxgOIAMoCzIULmN1cmF0aW9uLnYxLlJsZU1hc2sSKAoKcHJlZF9tYXNrcxgPIAMoCzIULmN1cmF0aW9uLnYxLlJsZU1hc2sSFAoMY29jb19ndF9qc29uGBAgASgJEhkKEWNvY29fcmVzdWx0c19qc29uGBEgASgJEi8KCGlvdV90eXBlGBIgASgOMh0uY3VyYXRpb24udjEuRGV0ZWN0aW9uSW91VHlwZRIoCgRtb2RlGBMgASgOMhouY3VyYXRpb24udjEuRGV0ZWN0aW9uTW9kZRIsCgZwYXJhbXMYFCABKAsyHC5jdXJhdGlvbi52MS5EZXRlY3Rpb25QYXJhbXMSGgoNb3BlcmF0aW5nX2lvdRgVIAEoAUgAiAEBEhwKD3Njb3JlX3RocmVzaG9sZBgWIAEoAUgBiAEBEiAKE3RpZGVfZm9yZWdyb3VuZF9pb3UYFyABKAFIAogBARIgChN0aWRlX2JhY2tncm91bmRfaW91GBggASgBSAOIAQESGgoSaW91X2hpc3RvZ3JhbV9iaW5zGBkgASgFEi0KCG1ldGFkYXRhGBogAygLMhsuY3VyYXRpb24udjEuTWV0YWRhdGFDb2x1bW4SEAoIc2xpY2VfYnkYGyADKAkSGQoRbWluX3NsaWNlX3N1cHBvcnQYHCABKAUSGgoSbWF4X3NsaWNlc19wZXJfa2V5GB0gASgFEhYKDmluY2x1ZGVfYXJyYXlzGB4gASgIEhEKCXBhZ2Vfc2l6ZRgfIAEoBRISCgpwYWdlX3Rva2VuGCAgASgJEjAKC2d0X21ldGFkYXRhGCEgAygLMhsuY3VyYXRpb24udjEuTWV0YWRhdGFDb2x1bW4SEwoLc2xpY2VfZ3RfYnkYIiADKAkSKQoFdmlld3MYIyADKA4yGi5jdXJhdGlvbi52MS5EZXRlY3Rpb25WaWV3EhQKDGNvY29fZ3RfZmlsZRgkIAEoDBIZChFjb2NvX3Jlc3VsdHNfZmlsZRglIAEoDBIWCg5sdmlzX25lZ19hc3NldBgyIAMoBRIZChFsdmlzX25lZ19jYXRlZ29yeRgzIAMoBRIhChlsdmlzX25vdF9leGhhdXN0aXZlX2Fzc2V0GDQgAygFEiQKHGx2aXNfbm90X2V4aGF1c3RpdmVfY2F0ZWdvcnkYNSADKAUSQwoSY2F0ZWdvcnlfZnJlcXVlbmN5GDYgAygOMicuY3VyYXRpb24udjEuRGV0ZWN0aW9uQ2F0ZWdvcnlGcmVxdWVuY3kSGAoQdGlkZV9wcm9ncmVzc2l2ZRg3IAEoCEIQCg5fb3BlcmF0aW5nX2lvdUISChBfc2NvcmVfdGhyZXNob2xkQhYKFF90aWRlX2ZvcmVncm91bmRfaW91QhYKFF90aWRlX2JhY2tncm91bmRfaW91Ir0BChREZXRlY3Rpb25TdW1tYXJ5U3RhdBIMCgRuYW1lGAEgASgJEgwKBGtpbmQYAiABKAkSEAoDaW91GAMgASgBSACIAQESDAoEYXJlYRgEIAEoCRIWCg5tYXhfZGV0ZWN0aW9ucxgFIAEoBRINCgV2YWx1ZRgGIAEoARI6CglmcmVxdWVuY3kYKCABKA4yJy5jdXJhdGlvbi52MS5EZXRlY3Rpb25DYXRlZ29yeUZyZXF1ZW5jeUIGCgRfaW91Il0KD0RldGVjdGlvbkFycmF5cxIXCg9wcmVjaXNpb25fc2hhcGUYASADKAUSEQoJcHJlY2lzaW9uGAIgAygBEg4KBnJlY2FsbBgDIAMoARIOCgZzY29yZXMYBCADKAEiqAIKE0RldGVjdGlvblBhcmFtc1VzZWQSFgoOaW91X3RocmVzaG9sZHMYASADKAESGQoRcmVjYWxsX3RocmVzaG9sZHMYAiADKAESFgoObWF4X2RldGVjdGlvbnMYAyADKAUSKwoLYXJlYV9yYW5nZXMYBCADKAsyFi5jdXJhdGlvbi52MS5BcmVhUmFuZ2USFQoNb3BlcmF0aW5nX2lvdRgFIAEoARIXCg9zY29yZV90aHJlc2hvbGQYBiABKAESGwoTdGlkZV9mb3JlZ3JvdW5kX2lvdRgHIAEoARIbChN0aWRlX2JhY2tncm91bmRfaW91GAggASgBEi8KCGlvdV90eXBlGAkgASgOMh0uY3VyYXRpb24udjEuRGV0ZWN0aW9uSW91VHlwZSLhAgoVRGV0ZWN0aW9uQ2xhc3NNZXRyaWNzEhAKCGNhdGVnb3J5GAEgASgJEg4KBm51bV9ndBgCIAEoAxIXCg9udW1fcHJlZGljdGlvbnMYAyABKAMSCgoCYXAYBCABKAESDAoEYXA1MBgFIAEoARIMCgRhcDc1GAYgASgBEgoKAmFyGAcgASgBEhEKCXByZWNpc2lvbhgIIAEoARIOCgZyZWNhbGwYCSABKAESCgoCZjEYCiABKAESCgoCdHAYCyABKAMSCgoCZnAYDCABKAMSCgoCZm4YDSABKAMSDwoHYmVzdF9mMRgOIAEoARIZChFiZXN0X2YxX3RocmVzaG9sZBgPIAEoARIZChFiZXN0X2YxX3ByZWNpc2lvbhgQIAEoARIWCg5iZXN0X2YxX3JlY2FsbBgRIAEoARIQCghwcl9jdXJ2ZRgSIAMoARIVCg1pb3VfaGlzdG9ncmFtGBMgAygDItUBCg5EZXRlY3Rpb25TbGljZRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAkSEgoKbnVtX2Fzc2V0cxgDIAEoAxIOCgZudW1fZ3QYBCABKAMSFwoPbnVtX3ByZWRpY3Rpb25zGAUgASgDEgoKAmFwGAYgASgBEgwKBGFwNTAYByABKAESCgoCYXIYCCABKAESCgoCdHAYCSABKAMSCgoCZnAYCiABKAMSCgoCZm4YCyABKAMSDgoGcmFua2VkGAwgASgIEhAKCGd0X2xldmVsGA0gASgIImUKE0RldGVjdGlvbkVycm9yQ291bnQSLQoEdHlwZRgBIAEoDjIfLmN1cmF0aW9uLnYxLkRldGVjdGlvbkVycm9yVHlwZRINCgVjb3VudBgCIAEoAxIQCghkZWx0YV9hcBgDIAEoASKZAQoXRGV0ZWN0aW9uRXJyb3JCcmVha2Rvd24SCgoCYXAYASABKAESMAoGZXJyb3JzGAIgAygLMiAuY3VyYXRpb24udjEuRGV0ZWN0aW9uRXJyb3JDb3VudBIfChdmYWxzZV9wb3NpdGl2ZV9kZWx0YV9hcBgDIAEoARIfChdmYWxzZV9uZWdhdGl2ZV9kZWx0YV9hcBgEIAEoASI0ChJEZXRlY3Rpb25Db25mdXNpb24SDgoGbGFiZWxzGAEgAygJEg4KBmNvdW50cxgCIAMoAyLeAQoPRGV0ZWN0aW9uT2JqZWN0EhcKD2lzX2dyb3VuZF90cnV0aBgBIAEoCBINCgVpbmRleBgCIAEoAxIQCghjYXRlZ29yeRgDIAEoCRINCgVzY29yZRgEIAEoARIuCgdvdXRjb21lGAUgASgOMh0uY3VyYXRpb24udjEuRGV0ZWN0aW9uT3V0Y29tZRIVCg1tYXRjaGVkX2luZGV4GAYgASgDEgsKA2lvdRgHIAEoARIuCgVlcnJvchgIIAEoDjIfLmN1cmF0aW9uLnYxLkRldGVjdGlvbkVycm9yVHlwZSJ1Cg5EZXRlY3Rpb25Bc3NldBIQCghhc3NldF9pZBgBIAEoCRIKCgJ0cBgCIAEoAxIKCgJmcBgDIAEoAxIKCgJmbhgEIAEoAxItCgdvYmplY3RzGAUgAygLMhwuY3VyYXRpb24udjEuRGV0ZWN0aW9uT2JqZWN0IsYBCg9EZXRlY3Rpb25Db3VudHMSEgoKbnVtX2Fzc2V0cxgBIAEoAxIOCgZudW1fZ3QYAiABKAMSFwoPbnVtX3ByZWRpY3Rpb25zGAMgASgDEhUKDW51bV90cnVuY2F0ZWQYBCABKAMSIgoabnVtX3VudmVyaWZpZWRfcHJlZGljdGlvbnMYKCABKAMSGAoQbnVtX3plcm9fYXJlYV9ndBgpIAEoAxIhChludW1femVyb19hcmVhX3ByZWRpY3Rpb25zGCogASgDIuEFChZTY29yZURldGVjdGlvblJlc3BvbnNlEigKBG1vZGUYASABKA4yGi5jdXJhdGlvbi52MS5EZXRlY3Rpb25Nb2RlEjAKBnBhcmFtcxgCIAEoCzIgLmN1cmF0aW9uLnYxLkRldGVjdGlvblBhcmFtc1VzZWQSFAoMbW9kZV9jaGFuZ2VzGAMgAygJEjIKB3N1bW1hcnkYBCADKAsyIS5jdXJhdGlvbi52MS5EZXRlY3Rpb25TdW1tYXJ5U3RhdBIsCgZhcnJheXMYBSABKAsyHC5jdXJhdGlvbi52MS5EZXRlY3Rpb25BcnJheXMSNQoJcGVyX2NsYXNzGAYgAygLMiIuY3VyYXRpb24udjEuRGV0ZWN0aW9uQ2xhc3NNZXRyaWNzEisKBnNsaWNlcxgHIAMoCzIbLmN1cmF0aW9uLnYxLkRldGVjdGlvblNsaWNlEjQKBmVycm9ycxgIIAEoCzIkLmN1cmF0aW9uLnYxLkRldGVjdGlvbkVycm9yQnJlYWtkb3duEjIKCWNvbmZ1c2lvbhgJIAEoCzIfLmN1cmF0aW9uLnYxLkRldGVjdGlvbkNvbmZ1c2lvbhIbChNpb3VfaGlzdG9ncmFtX2VkZ2VzGAogAygBEiwKBmNvdW50cxgLIAEoCzIcLmN1cmF0aW9uLnYxLkRldGVjdGlvbkNvdW50cxIrCgZhc3NldHMYDCADKAsyGy5jdXJhdGlvbi52MS5EZXRlY3Rpb25Bc3NldBIUCgxhc3NldHNfdG90YWwYDSABKAMSFwoPbmV4dF9wYWdlX3Rva2VuGA4gASgJEiYKCHdhcm5pbmdzGA8gAygLMhQuY3VyYXRpb24udjEuV2FybmluZxIrCgVjYWNoZRgQIAEoCzIWLmN1cmF0aW9uLnYxLkNhY2hlSW5mb0IE4kEBAxIpCgV2aWV3cxgRIAMoDjIaLmN1cmF0aW9uLnYxLkRldGVjdGlvblZpZXciUAobU2NvcmVEZXRlY3Rpb25TdHJlYW1SZXF1ZXN0EjEKBWNodW5rGAEgASgLMiIuY3VyYXRpb24udjEuU2NvcmVEZXRlY3Rpb25SZXF1ZXN0IlUKHFNjb3JlRGV0ZWN0aW9uU3RyZWFtUmVzcG9uc2USNQoIcmVzcG9uc2UYASABKAsyIy5jdXJhdGlvbi52MS5TY29yZURldGVjdGlvblJlc3BvbnNlKnAKEERldGVjdGlvbklvdVR5cGUSIgoeREVURUNUSU9OX0lPVV9UWVBFX1VOU1BFQ0lGSUVEEAASGwoXREVURUNUSU9OX0lPVV9UWVBFX0JCT1gQARIbChdERVRFQ1RJT05fSU9VX1RZUEVfU0VHTRACKoABCg1EZXRlY3Rpb25Nb2RlEh4KGkRFVEVDVElPTl9NT0RFX1VOU1BFQ0lGSUVEEAASFwoTREVURUNUSU9OX01PREVfQ09DTxABEh0KGURFVEVDVElPTl9NT0RFX0RJQUdOT1NUSUMQAhIXChNERVRFQ1RJT05fTU9ERV9MVklTEAMqxQEKGkRldGVjdGlvbkNhdGVnb3J5RnJlcXVlbmN5EiwKKERFVEVDVElPTl9DQVRFR09SWV9GUkVRVUVOQ1lfVU5TUEVDSUZJRUQQABIlCiFERVRFQ1RJT05fQ0FURUdPUllfRlJFUVVFTkNZX1JBUkUQARInCiNERVRFQ1RJT05fQ0FURUdPUllfRlJFUVVFTkNZX0NPTU1PThACEikKJURFVEVDVElPTl9DQVRFR09SWV9GUkVRVUVOQ1lfRlJFUVVFTlQQAyqTAgoSRGV0ZWN0aW9uRXJyb3JUeXBlEiQKIERFVEVDVElPTl9FUlJPUl9UWVBFX1VOU1BFQ0lGSUVEEAASJwojREVURUNUSU9OX0VSUk9SX1RZUEVfQ0xBU1NJRklDQVRJT04QARIlCiFERVRFQ1RJT05fRVJST1JfVFlQRV9MT0NBTElaQVRJT04QAhIdChlERVRFQ1RJT05fRVJST1JfVFlQRV9CT1RIEAMSIgoeREVURUNUSU9OX0VSUk9SX1RZUEVfRFVQTElDQVRFEAQSIwofREVURUNUSU9OX0VSUk9SX1RZUEVfQkFDS0dST1VORBAFEh8KG0RFVEVDVElPTl9FUlJPUl9UWVBFX01JU1NFRBAGKoUCChBEZXRlY3Rpb25PdXRjb21lEiEKHURFVEVDVElPTl9PVVRDT01FX1VOU1BFQ0lGSUVEEAASIwofREVURUNUSU9OX09VVENPTUVfVFJVRV9QT1NJVElWRRABEiQKIERFVEVDVElPTl9PVVRDT01FX0ZBTFNFX1BPU0lUSVZFEAISHAoYREVURUNUSU9OX09VVENPTUVfTUlTU0VEEAMSHQoZREVURUNUSU9OX09VVENPTUVfSUdOT1JFRBAEEiUKIURFVEVDVElPTl9PVVRDT01FX0JFTE9XX1RIUkVTSE9MRBAFEh8KG0RFVEVDVElPTl9PVVRDT01FX1RSVU5DQVRFRBAGKu4BCg1EZXRlY3Rpb25WaWV3Eh4KGkRFVEVDVElPTl9WSUVXX1VOU1BFQ0lGSUVEEAASFwoTREVURUNUSU9OX1ZJRVdfQ09DTxABEhwKGERFVEVDVElPTl9WSUVXX1BFUl9DTEFTUxACEhcKE0RFVEVDVElPTl9WSUVXX1RJREUQAxIcChhERVRFQ1RJT05fVklFV19DT05GVVNJT04QBBIZChVERVRFQ1RJT05fVklFV19BU1NFVFMQBRIZChVERVRFQ1RJT05fVklFV19TTElDRVMQBhIZChVERVRFQ1RJT05fVklFV19BUlJBWVMQB0KuAQolaW8uZ2l0aHViLmN1cmF0aW9uc2VydmljZS5jdXJhdGlvbi52MUIORGV0ZWN0aW9uUHJvdG9QAVpCZ2l0aHViLmNvbS9jdXJhdGlvbi1zZXJ2aWNlL2N1cmF0aW9uL2dlbi9nby9jdXJhdGlvbi92MTtjdXJhdGlvbnYxogIDQ1hYqgILQ3VyYXRpb24uVjHKAgtDdXJhdGlvblxWMeoCDEN1cmF0aW9uOjpWMWIGcHJvdG8z", [file_curation_v1_classification, file_curation_v1_common, file_google_api_field_behavior]);
+  fileDesc("ChtjdXJhdGlvbi92MS9kZXRlY3Rpb24ucHJvdG8SC2N1cmF0aW9uLnYxIjQKCUFyZWFSYW5nZRINCgVsYWJlbBgBIAEoCRILCgNtaW4YAiABKAESCwoDbWF4GAMgASgBIiAKDktleXBvaW50U2lnbWFzEg4KBnNpZ21hcxgBIAMoASK/AQoPRGV0ZWN0aW9uUGFyYW1zEhYKDmlvdV90aHJlc2hvbGRzGAEgAygBEhkKEXJlY2FsbF90aHJlc2hvbGRzGAIgAygBEhYKDm1heF9kZXRlY3Rpb25zGAMgAygFEisKC2FyZWFfcmFuZ2VzGAQgAygLMhYuY3VyYXRpb24udjEuQXJlYVJhbmdlEjQKD2tleXBvaW50X3NpZ21hcxgFIAMoCzIbLmN1cmF0aW9uLnYxLktleXBvaW50U2lnbWFzIjgKB1JsZU1hc2sSDgoGaGVpZ2h0GAEgASgFEg0KBXdpZHRoGAIgASgFEg4KBmNvdW50cxgDIAEoCSKsCwoVU2NvcmVEZXRlY3Rpb25SZXF1ZXN0EhEKCWFzc2V0X2lkcxgBIAMoCRIWCg5jYXRlZ29yeV9uYW1lcxgCIAMoCRIQCghndF9hc3NldBgDIAMoBRITCgtndF9jYXRlZ29yeRgEIAMoBRIQCghndF9ib3hlcxgFIAMoARISCgpndF9pc2Nyb3dkGAYgAygIEg8KB2d0X2FyZWEYByADKAESEQoJZ3RfaWdub3JlGAggAygIEhIKCnByZWRfYXNzZXQYCSADKAUSFQoNcHJlZF9jYXRlZ29yeRgKIAMoBRISCgpwcmVkX2JveGVzGAsgAygBEhMKC3ByZWRfc2NvcmVzGAwgAygBEioKCnNjb3JlX3R5cGUYDSABKA4yFi5jdXJhdGlvbi52MS5TY29yZVR5cGUSJgoIZ3RfbWFza3MYDiADKAsyFC5jdXJhdGlvbi52MS5SbGVNYXNrEigKCnByZWRfbWFza3MYDyADKAsyFC5jdXJhdGlvbi52MS5SbGVNYXNrEhQKDGNvY29fZ3RfanNvbhgQIAEoCRIZChFjb2NvX3Jlc3VsdHNfanNvbhgRIAEoCRIvCghpb3VfdHlwZRgSIAEoDjIdLmN1cmF0aW9uLnYxLkRldGVjdGlvbklvdVR5cGUSKAoEbW9kZRgTIAEoDjIaLmN1cmF0aW9uLnYxLkRldGVjdGlvbk1vZGUSLAoGcGFyYW1zGBQgASgLMhwuY3VyYXRpb24udjEuRGV0ZWN0aW9uUGFyYW1zEhoKDW9wZXJhdGluZ19pb3UYFSABKAFIAIgBARIcCg9zY29yZV90aHJlc2hvbGQYFiABKAFIAYgBARIgChN0aWRlX2ZvcmVncm91bmRfaW91GBcgASgBSAKIAQESIAoTdGlkZV9iYWNrZ3JvdW5kX2lvdRgYIAEoAUgDiAEBEhoKEmlvdV9oaXN0b2dyYW1fYmlucxgZIAEoBRItCghtZXRhZGF0YRgaIAMoCzIbLmN1cmF0aW9uLnYxLk1ldGFkYXRhQ29sdW1uEhAKCHNsaWNlX2J5GBsgAygJEhkKEW1pbl9zbGljZV9zdXBwb3J0GBwgASgFEhoKEm1heF9zbGljZXNfcGVyX2tleRgdIAEoBRIWCg5pbmNsdWRlX2FycmF5cxgeIAEoCBIRCglwYWdlX3NpemUYHyABKAUSEgoKcGFnZV90b2tlbhggIAEoCRIwCgtndF9tZXRhZGF0YRghIAMoCzIbLmN1cmF0aW9uLnYxLk1ldGFkYXRhQ29sdW1uEhMKC3NsaWNlX2d0X2J5GCIgAygJEikKBXZpZXdzGCMgAygOMhouY3VyYXRpb24udjEuRGV0ZWN0aW9uVmlldxIUCgxjb2NvX2d0X2ZpbGUYJCABKAwSGQoRY29jb19yZXN1bHRzX2ZpbGUYJSABKAwSFgoObHZpc19uZWdfYXNzZXQYMiADKAUSGQoRbHZpc19uZWdfY2F0ZWdvcnkYMyADKAUSIQoZbHZpc19ub3RfZXhoYXVzdGl2ZV9hc3NldBg0IAMoBRIkChxsdmlzX25vdF9leGhhdXN0aXZlX2NhdGVnb3J5GDUgAygFEkMKEmNhdGVnb3J5X2ZyZXF1ZW5jeRg2IAMoDjInLmN1cmF0aW9uLnYxLkRldGVjdGlvbkNhdGVnb3J5RnJlcXVlbmN5EhgKEHRpZGVfcHJvZ3Jlc3NpdmUYNyABKAgSFAoMZ3Rfa2V5cG9pbnRzGCggAygBEhYKDnByZWRfa2V5cG9pbnRzGCkgAygBEhgKEGd0X251bV9rZXlwb2ludHMYKiADKAVCEAoOX29wZXJhdGluZ19pb3VCEgoQX3Njb3JlX3RocmVzaG9sZEIWChRfdGlkZV9mb3JlZ3JvdW5kX2lvdUIWChRfdGlkZV9iYWNrZ3JvdW5kX2lvdSK9AQoURGV0ZWN0aW9uU3VtbWFyeVN0YXQSDAoEbmFtZRgBIAEoCRIMCgRraW5kGAIgASgJEhAKA2lvdRgDIAEoAUgAiAEBEgwKBGFyZWEYBCABKAkSFgoObWF4X2RldGVjdGlvbnMYBSABKAUSDQoFdmFsdWUYBiABKAESOgoJZnJlcXVlbmN5GCggASgOMicuY3VyYXRpb24udjEuRGV0ZWN0aW9uQ2F0ZWdvcnlGcmVxdWVuY3lCBgoEX2lvdSJdCg9EZXRlY3Rpb25BcnJheXMSFwoPcHJlY2lzaW9uX3NoYXBlGAEgAygFEhEKCXByZWNpc2lvbhgCIAMoARIOCgZyZWNhbGwYAyADKAESDgoGc2NvcmVzGAQgAygBIqgCChNEZXRlY3Rpb25QYXJhbXNVc2VkEhYKDmlvdV90aHJlc2hvbGRzGAEgAygBEhkKEXJlY2FsbF90aHJlc2hvbGRzGAIgAygBEhYKDm1heF9kZXRlY3Rpb25zGAMgAygFEisKC2FyZWFfcmFuZ2VzGAQgAygLMhYuY3VyYXRpb24udjEuQXJlYVJhbmdlEhUKDW9wZXJhdGluZ19pb3UYBSABKAESFwoPc2NvcmVfdGhyZXNob2xkGAYgASgBEhsKE3RpZGVfZm9yZWdyb3VuZF9pb3UYByABKAESGwoTdGlkZV9iYWNrZ3JvdW5kX2lvdRgIIAEoARIvCghpb3VfdHlwZRgJIAEoDjIdLmN1cmF0aW9uLnYxLkRldGVjdGlvbklvdVR5cGUi4QIKFURldGVjdGlvbkNsYXNzTWV0cmljcxIQCghjYXRlZ29yeRgBIAEoCRIOCgZudW1fZ3QYAiABKAMSFwoPbnVtX3ByZWRpY3Rpb25zGAMgASgDEgoKAmFwGAQgASgBEgwKBGFwNTAYBSABKAESDAoEYXA3NRgGIAEoARIKCgJhchgHIAEoARIRCglwcmVjaXNpb24YCCABKAESDgoGcmVjYWxsGAkgASgBEgoKAmYxGAogASgBEgoKAnRwGAsgASgDEgoKAmZwGAwgASgDEgoKAmZuGA0gASgDEg8KB2Jlc3RfZjEYDiABKAESGQoRYmVzdF9mMV90aHJlc2hvbGQYDyABKAESGQoRYmVzdF9mMV9wcmVjaXNpb24YECABKAESFgoOYmVzdF9mMV9yZWNhbGwYESABKAESEAoIcHJfY3VydmUYEiADKAESFQoNaW91X2hpc3RvZ3JhbRgTIAMoAyLVAQoORGV0ZWN0aW9uU2xpY2USCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJEhIKCm51bV9hc3NldHMYAyABKAMSDgoGbnVtX2d0GAQgASgDEhcKD251bV9wcmVkaWN0aW9ucxgFIAEoAxIKCgJhcBgGIAEoARIMCgRhcDUwGAcgASgBEgoKAmFyGAggASgBEgoKAnRwGAkgASgDEgoKAmZwGAogASgDEgoKAmZuGAsgASgDEg4KBnJhbmtlZBgMIAEoCBIQCghndF9sZXZlbBgNIAEoCCJlChNEZXRlY3Rpb25FcnJvckNvdW50Ei0KBHR5cGUYASABKA4yHy5jdXJhdGlvbi52MS5EZXRlY3Rpb25FcnJvclR5cGUSDQoFY291bnQYAiABKAMSEAoIZGVsdGFfYXAYAyABKAEimQEKF0RldGVjdGlvbkVycm9yQnJlYWtkb3duEgoKAmFwGAEgASgBEjAKBmVycm9ycxgCIAMoCzIgLmN1cmF0aW9uLnYxLkRldGVjdGlvbkVycm9yQ291bnQSHwoXZmFsc2VfcG9zaXRpdmVfZGVsdGFfYXAYAyABKAESHwoXZmFsc2VfbmVnYXRpdmVfZGVsdGFfYXAYBCABKAEiNAoSRGV0ZWN0aW9uQ29uZnVzaW9uEg4KBmxhYmVscxgBIAMoCRIOCgZjb3VudHMYAiADKAMi3gEKD0RldGVjdGlvbk9iamVjdBIXCg9pc19ncm91bmRfdHJ1dGgYASABKAgSDQoFaW5kZXgYAiABKAMSEAoIY2F0ZWdvcnkYAyABKAkSDQoFc2NvcmUYBCABKAESLgoHb3V0Y29tZRgFIAEoDjIdLmN1cmF0aW9uLnYxLkRldGVjdGlvbk91dGNvbWUSFQoNbWF0Y2hlZF9pbmRleBgGIAEoAxILCgNpb3UYByABKAESLgoFZXJyb3IYCCABKA4yHy5jdXJhdGlvbi52MS5EZXRlY3Rpb25FcnJvclR5cGUidQoORGV0ZWN0aW9uQXNzZXQSEAoIYXNzZXRfaWQYASABKAkSCgoCdHAYAiABKAMSCgoCZnAYAyABKAMSCgoCZm4YBCABKAMSLQoHb2JqZWN0cxgFIAMoCzIcLmN1cmF0aW9uLnYxLkRldGVjdGlvbk9iamVjdCLGAQoPRGV0ZWN0aW9uQ291bnRzEhIKCm51bV9hc3NldHMYASABKAMSDgoGbnVtX2d0GAIgASgDEhcKD251bV9wcmVkaWN0aW9ucxgDIAEoAxIVCg1udW1fdHJ1bmNhdGVkGAQgASgDEiIKGm51bV91bnZlcmlmaWVkX3ByZWRpY3Rpb25zGCggASgDEhgKEG51bV96ZXJvX2FyZWFfZ3QYKSABKAMSIQoZbnVtX3plcm9fYXJlYV9wcmVkaWN0aW9ucxgqIAEoAyLhBQoWU2NvcmVEZXRlY3Rpb25SZXNwb25zZRIoCgRtb2RlGAEgASgOMhouY3VyYXRpb24udjEuRGV0ZWN0aW9uTW9kZRIwCgZwYXJhbXMYAiABKAsyIC5jdXJhdGlvbi52MS5EZXRlY3Rpb25QYXJhbXNVc2VkEhQKDG1vZGVfY2hhbmdlcxgDIAMoCRIyCgdzdW1tYXJ5GAQgAygLMiEuY3VyYXRpb24udjEuRGV0ZWN0aW9uU3VtbWFyeVN0YXQSLAoGYXJyYXlzGAUgASgLMhwuY3VyYXRpb24udjEuRGV0ZWN0aW9uQXJyYXlzEjUKCXBlcl9jbGFzcxgGIAMoCzIiLmN1cmF0aW9uLnYxLkRldGVjdGlvbkNsYXNzTWV0cmljcxIrCgZzbGljZXMYByADKAsyGy5jdXJhdGlvbi52MS5EZXRlY3Rpb25TbGljZRI0CgZlcnJvcnMYCCABKAsyJC5jdXJhdGlvbi52MS5EZXRlY3Rpb25FcnJvckJyZWFrZG93bhIyCgljb25mdXNpb24YCSABKAsyHy5jdXJhdGlvbi52MS5EZXRlY3Rpb25Db25mdXNpb24SGwoTaW91X2hpc3RvZ3JhbV9lZGdlcxgKIAMoARIsCgZjb3VudHMYCyABKAsyHC5jdXJhdGlvbi52MS5EZXRlY3Rpb25Db3VudHMSKwoGYXNzZXRzGAwgAygLMhsuY3VyYXRpb24udjEuRGV0ZWN0aW9uQXNzZXQSFAoMYXNzZXRzX3RvdGFsGA0gASgDEhcKD25leHRfcGFnZV90b2tlbhgOIAEoCRImCgh3YXJuaW5ncxgPIAMoCzIULmN1cmF0aW9uLnYxLldhcm5pbmcSKwoFY2FjaGUYECABKAsyFi5jdXJhdGlvbi52MS5DYWNoZUluZm9CBOJBAQMSKQoFdmlld3MYESADKA4yGi5jdXJhdGlvbi52MS5EZXRlY3Rpb25WaWV3IlAKG1Njb3JlRGV0ZWN0aW9uU3RyZWFtUmVxdWVzdBIxCgVjaHVuaxgBIAEoCzIiLmN1cmF0aW9uLnYxLlNjb3JlRGV0ZWN0aW9uUmVxdWVzdCJVChxTY29yZURldGVjdGlvblN0cmVhbVJlc3BvbnNlEjUKCHJlc3BvbnNlGAEgASgLMiMuY3VyYXRpb24udjEuU2NvcmVEZXRlY3Rpb25SZXNwb25zZSqSAQoQRGV0ZWN0aW9uSW91VHlwZRIiCh5ERVRFQ1RJT05fSU9VX1RZUEVfVU5TUEVDSUZJRUQQABIbChdERVRFQ1RJT05fSU9VX1RZUEVfQkJPWBABEhsKF0RFVEVDVElPTl9JT1VfVFlQRV9TRUdNEAISIAocREVURUNUSU9OX0lPVV9UWVBFX0tFWVBPSU5UUxADKoABCg1EZXRlY3Rpb25Nb2RlEh4KGkRFVEVDVElPTl9NT0RFX1VOU1BFQ0lGSUVEEAASFwoTREVURUNUSU9OX01PREVfQ09DTxABEh0KGURFVEVDVElPTl9NT0RFX0RJQUdOT1NUSUMQAhIXChNERVRFQ1RJT05fTU9ERV9MVklTEAMqxQEKGkRldGVjdGlvbkNhdGVnb3J5RnJlcXVlbmN5EiwKKERFVEVDVElPTl9DQVRFR09SWV9GUkVRVUVOQ1lfVU5TUEVDSUZJRUQQABIlCiFERVRFQ1RJT05fQ0FURUdPUllfRlJFUVVFTkNZX1JBUkUQARInCiNERVRFQ1RJT05fQ0FURUdPUllfRlJFUVVFTkNZX0NPTU1PThACEikKJURFVEVDVElPTl9DQVRFR09SWV9GUkVRVUVOQ1lfRlJFUVVFTlQQAyqTAgoSRGV0ZWN0aW9uRXJyb3JUeXBlEiQKIERFVEVDVElPTl9FUlJPUl9UWVBFX1VOU1BFQ0lGSUVEEAASJwojREVURUNUSU9OX0VSUk9SX1RZUEVfQ0xBU1NJRklDQVRJT04QARIlCiFERVRFQ1RJT05fRVJST1JfVFlQRV9MT0NBTElaQVRJT04QAhIdChlERVRFQ1RJT05fRVJST1JfVFlQRV9CT1RIEAMSIgoeREVURUNUSU9OX0VSUk9SX1RZUEVfRFVQTElDQVRFEAQSIwofREVURUNUSU9OX0VSUk9SX1RZUEVfQkFDS0dST1VORBAFEh8KG0RFVEVDVElPTl9FUlJPUl9UWVBFX01JU1NFRBAGKoUCChBEZXRlY3Rpb25PdXRjb21lEiEKHURFVEVDVElPTl9PVVRDT01FX1VOU1BFQ0lGSUVEEAASIwofREVURUNUSU9OX09VVENPTUVfVFJVRV9QT1NJVElWRRABEiQKIERFVEVDVElPTl9PVVRDT01FX0ZBTFNFX1BPU0lUSVZFEAISHAoYREVURUNUSU9OX09VVENPTUVfTUlTU0VEEAMSHQoZREVURUNUSU9OX09VVENPTUVfSUdOT1JFRBAEEiUKIURFVEVDVElPTl9PVVRDT01FX0JFTE9XX1RIUkVTSE9MRBAFEh8KG0RFVEVDVElPTl9PVVRDT01FX1RSVU5DQVRFRBAGKu4BCg1EZXRlY3Rpb25WaWV3Eh4KGkRFVEVDVElPTl9WSUVXX1VOU1BFQ0lGSUVEEAASFwoTREVURUNUSU9OX1ZJRVdfQ09DTxABEhwKGERFVEVDVElPTl9WSUVXX1BFUl9DTEFTUxACEhcKE0RFVEVDVElPTl9WSUVXX1RJREUQAxIcChhERVRFQ1RJT05fVklFV19DT05GVVNJT04QBBIZChVERVRFQ1RJT05fVklFV19BU1NFVFMQBRIZChVERVRFQ1RJT05fVklFV19TTElDRVMQBhIZChVERVRFQ1RJT05fVklFV19BUlJBWVMQB0KuAQolaW8uZ2l0aHViLmN1cmF0aW9uc2VydmljZS5jdXJhdGlvbi52MUIORGV0ZWN0aW9uUHJvdG9QAVpCZ2l0aHViLmNvbS9jdXJhdGlvbi1zZXJ2aWNlL2N1cmF0aW9uL2dlbi9nby9jdXJhdGlvbi92MTtjdXJhdGlvbnYxogIDQ1hYqgILQ3VyYXRpb24uVjHKAgtDdXJhdGlvblxWMeoCDEN1cmF0aW9uOjpWMWIGcHJvdG8z", [file_curation_v1_classification, file_curation_v1_common, file_google_api_field_behavior]);
 
 /**
  * @generated from message curation.v1.AreaRange
@@ -47,8 +47,30 @@ export const AreaRangeSchema: GenMessage<AreaRange> = /*@__PURE__*/
   messageDesc(file_curation_v1_detection, 0);
 
 /**
+ * OKS sigmas of one category's keypoints (pycocotools' kpt_oks_sigmas), one per keypoint.
+ *
+ * @generated from message curation.v1.KeypointSigmas
+ */
+export type KeypointSigmas = Message<"curation.v1.KeypointSigmas"> & {
+  /**
+   * Empty = COCO's 17 person sigmas (the category then has 17 keypoints). At most 256.
+   *
+   * @generated from field: repeated double sigmas = 1;
+   */
+  sigmas: number[];
+};
+
+/**
+ * Describes the message curation.v1.KeypointSigmas.
+ * Use `create(KeypointSigmasSchema)` to create a new message.
+ */
+export const KeypointSigmasSchema: GenMessage<KeypointSigmas> = /*@__PURE__*/
+  messageDesc(file_curation_v1_detection, 1);
+
+/**
  * COCOeval parameters. Empty fields take pycocotools' defaults: IoU 0.50:0.05:0.95, 101 recall
- * points, max detections [1, 10, 100], areas all/small/medium/large (0-1e10, 0-32², 32²-96², 96²-1e10).
+ * points, max detections [1, 10, 100], areas all/small/medium/large (0-1e10, 0-32², 32²-96², 96²-1e10);
+ * for KEYPOINTS max detections [20] and areas all/medium/large.
  *
  * @generated from message curation.v1.DetectionParams
  */
@@ -72,6 +94,15 @@ export type DetectionParams = Message<"curation.v1.DetectionParams"> & {
    * @generated from field: repeated curation.v1.AreaRange area_ranges = 4;
    */
   areaRanges: AreaRange[];
+
+  /**
+   * KEYPOINTS: each category's sigmas, aligned with category_names (or the COCO categories sorted by
+   * id); empty = COCO's 17 person sigmas for every category. A category's keypoint count is its
+   * number of sigmas (a COCO category's `keypoints` list, when given, must have that length).
+   *
+   * @generated from field: repeated curation.v1.KeypointSigmas keypoint_sigmas = 5;
+   */
+  keypointSigmas: KeypointSigmas[];
 };
 
 /**
@@ -79,7 +110,7 @@ export type DetectionParams = Message<"curation.v1.DetectionParams"> & {
  * Use `create(DetectionParamsSchema)` to create a new message.
  */
 export const DetectionParamsSchema: GenMessage<DetectionParams> = /*@__PURE__*/
-  messageDesc(file_curation_v1_detection, 1);
+  messageDesc(file_curation_v1_detection, 2);
 
 /**
  * COCO RLE mask: compressed `counts` string (pycocotools' format) and the mask size.
@@ -108,7 +139,7 @@ export type RleMask = Message<"curation.v1.RleMask"> & {
  * Use `create(RleMaskSchema)` to create a new message.
  */
 export const RleMaskSchema: GenMessage<RleMask> = /*@__PURE__*/
-  messageDesc(file_curation_v1_detection, 2);
+  messageDesc(file_curation_v1_detection, 3);
 
 /**
  * Columnar input (every per-object array aligned, n objects), or COCO JSON (coco_gt_json +
@@ -391,6 +422,29 @@ export type ScoreDetectionRequest = Message<"curation.v1.ScoreDetectionRequest">
    * @generated from field: bool tide_progressive = 55;
    */
   tideProgressive: boolean;
+
+  /**
+   * KEYPOINTS: (x, y, visibility) of each keypoint of each object, objects in row order, k keypoints
+   * per object (k = its category's number of sigmas). Only GT visibility is read: a GT keypoint counts
+   * when v > 0; a GT with none is measured by its box (pycocotools). Without pred_boxes a prediction's
+   * box and area are its keypoints' extent (pycocotools' loadRes); with them, the box's.
+   *
+   * @generated from field: repeated double gt_keypoints = 40;
+   */
+  gtKeypoints: number[];
+
+  /**
+   * @generated from field: repeated double pred_keypoints = 41;
+   */
+  predKeypoints: number[];
+
+  /**
+   * KEYPOINTS: labelled keypoints per GT (COCO's num_keypoints; 0 = the GT is ignored, as in
+   * pycocotools); absent = the number of GT keypoints with v > 0.
+   *
+   * @generated from field: repeated int32 gt_num_keypoints = 42;
+   */
+  gtNumKeypoints: number[];
 };
 
 /**
@@ -398,7 +452,7 @@ export type ScoreDetectionRequest = Message<"curation.v1.ScoreDetectionRequest">
  * Use `create(ScoreDetectionRequestSchema)` to create a new message.
  */
 export const ScoreDetectionRequestSchema: GenMessage<ScoreDetectionRequest> = /*@__PURE__*/
-  messageDesc(file_curation_v1_detection, 3);
+  messageDesc(file_curation_v1_detection, 4);
 
 /**
  * One of the 12 numbers of COCOeval.summarize(), with the parameters it was computed with.
@@ -457,7 +511,7 @@ export type DetectionSummaryStat = Message<"curation.v1.DetectionSummaryStat"> &
  * Use `create(DetectionSummaryStatSchema)` to create a new message.
  */
 export const DetectionSummaryStatSchema: GenMessage<DetectionSummaryStat> = /*@__PURE__*/
-  messageDesc(file_curation_v1_detection, 4);
+  messageDesc(file_curation_v1_detection, 5);
 
 /**
  * COCOeval.eval arrays, row-major: precision and scores [T, R, K, A, M], recall [T, K, A, M].
@@ -491,7 +545,7 @@ export type DetectionArrays = Message<"curation.v1.DetectionArrays"> & {
  * Use `create(DetectionArraysSchema)` to create a new message.
  */
 export const DetectionArraysSchema: GenMessage<DetectionArrays> = /*@__PURE__*/
-  messageDesc(file_curation_v1_detection, 5);
+  messageDesc(file_curation_v1_detection, 6);
 
 /**
  * @generated from message curation.v1.DetectionParamsUsed
@@ -548,7 +602,7 @@ export type DetectionParamsUsed = Message<"curation.v1.DetectionParamsUsed"> & {
  * Use `create(DetectionParamsUsedSchema)` to create a new message.
  */
 export const DetectionParamsUsedSchema: GenMessage<DetectionParamsUsed> = /*@__PURE__*/
-  messageDesc(file_curation_v1_detection, 6);
+  messageDesc(file_curation_v1_detection, 7);
 
 /**
  * @generated from message curation.v1.DetectionClassMetrics
@@ -665,7 +719,7 @@ export type DetectionClassMetrics = Message<"curation.v1.DetectionClassMetrics">
  * Use `create(DetectionClassMetricsSchema)` to create a new message.
  */
 export const DetectionClassMetricsSchema: GenMessage<DetectionClassMetrics> = /*@__PURE__*/
-  messageDesc(file_curation_v1_detection, 7);
+  messageDesc(file_curation_v1_detection, 8);
 
 /**
  * @generated from message curation.v1.DetectionSlice
@@ -747,7 +801,7 @@ export type DetectionSlice = Message<"curation.v1.DetectionSlice"> & {
  * Use `create(DetectionSliceSchema)` to create a new message.
  */
 export const DetectionSliceSchema: GenMessage<DetectionSlice> = /*@__PURE__*/
-  messageDesc(file_curation_v1_detection, 8);
+  messageDesc(file_curation_v1_detection, 9);
 
 /**
  * @generated from message curation.v1.DetectionErrorCount
@@ -776,7 +830,7 @@ export type DetectionErrorCount = Message<"curation.v1.DetectionErrorCount"> & {
  * Use `create(DetectionErrorCountSchema)` to create a new message.
  */
 export const DetectionErrorCountSchema: GenMessage<DetectionErrorCount> = /*@__PURE__*/
-  messageDesc(file_curation_v1_detection, 9);
+  messageDesc(file_curation_v1_detection, 10);
 
 /**
  * @generated from message curation.v1.DetectionErrorBreakdown
@@ -813,7 +867,7 @@ export type DetectionErrorBreakdown = Message<"curation.v1.DetectionErrorBreakdo
  * Use `create(DetectionErrorBreakdownSchema)` to create a new message.
  */
 export const DetectionErrorBreakdownSchema: GenMessage<DetectionErrorBreakdown> = /*@__PURE__*/
-  messageDesc(file_curation_v1_detection, 10);
+  messageDesc(file_curation_v1_detection, 11);
 
 /**
  * (K + 1) x (K + 1), row-major; rows = GT class, columns = predicted class, index K = background.
@@ -837,7 +891,7 @@ export type DetectionConfusion = Message<"curation.v1.DetectionConfusion"> & {
  * Use `create(DetectionConfusionSchema)` to create a new message.
  */
 export const DetectionConfusionSchema: GenMessage<DetectionConfusion> = /*@__PURE__*/
-  messageDesc(file_curation_v1_detection, 11);
+  messageDesc(file_curation_v1_detection, 12);
 
 /**
  * @generated from message curation.v1.DetectionObject
@@ -897,7 +951,7 @@ export type DetectionObject = Message<"curation.v1.DetectionObject"> & {
  * Use `create(DetectionObjectSchema)` to create a new message.
  */
 export const DetectionObjectSchema: GenMessage<DetectionObject> = /*@__PURE__*/
-  messageDesc(file_curation_v1_detection, 12);
+  messageDesc(file_curation_v1_detection, 13);
 
 /**
  * @generated from message curation.v1.DetectionAsset
@@ -934,7 +988,7 @@ export type DetectionAsset = Message<"curation.v1.DetectionAsset"> & {
  * Use `create(DetectionAssetSchema)` to create a new message.
  */
 export const DetectionAssetSchema: GenMessage<DetectionAsset> = /*@__PURE__*/
-  messageDesc(file_curation_v1_detection, 13);
+  messageDesc(file_curation_v1_detection, 14);
 
 /**
  * @generated from message curation.v1.DetectionCounts
@@ -985,7 +1039,7 @@ export type DetectionCounts = Message<"curation.v1.DetectionCounts"> & {
  * Use `create(DetectionCountsSchema)` to create a new message.
  */
 export const DetectionCountsSchema: GenMessage<DetectionCounts> = /*@__PURE__*/
-  messageDesc(file_curation_v1_detection, 14);
+  messageDesc(file_curation_v1_detection, 15);
 
 /**
  * @generated from message curation.v1.ScoreDetectionResponse
@@ -1088,7 +1142,7 @@ export type ScoreDetectionResponse = Message<"curation.v1.ScoreDetectionResponse
  * Use `create(ScoreDetectionResponseSchema)` to create a new message.
  */
 export const ScoreDetectionResponseSchema: GenMessage<ScoreDetectionResponse> = /*@__PURE__*/
-  messageDesc(file_curation_v1_detection, 15);
+  messageDesc(file_curation_v1_detection, 16);
 
 /**
  * One chunk of the client-streamed ScoreDetectionStream. The chunks' requests are merged in order
@@ -1110,7 +1164,7 @@ export type ScoreDetectionStreamRequest = Message<"curation.v1.ScoreDetectionStr
  * Use `create(ScoreDetectionStreamRequestSchema)` to create a new message.
  */
 export const ScoreDetectionStreamRequestSchema: GenMessage<ScoreDetectionStreamRequest> = /*@__PURE__*/
-  messageDesc(file_curation_v1_detection, 16);
+  messageDesc(file_curation_v1_detection, 17);
 
 /**
  * @generated from message curation.v1.ScoreDetectionStreamResponse
@@ -1129,7 +1183,7 @@ export type ScoreDetectionStreamResponse = Message<"curation.v1.ScoreDetectionSt
  * Use `create(ScoreDetectionStreamResponseSchema)` to create a new message.
  */
 export const ScoreDetectionStreamResponseSchema: GenMessage<ScoreDetectionStreamResponse> = /*@__PURE__*/
-  messageDesc(file_curation_v1_detection, 17);
+  messageDesc(file_curation_v1_detection, 18);
 
 /**
  * How predictions are compared with ground truth.
@@ -1155,6 +1209,15 @@ export enum DetectionIouType {
    * @generated from enum value: DETECTION_IOU_TYPE_SEGM = 2;
    */
   SEGM = 2,
+
+  /**
+   * Keypoints, compared by OKS (pycocotools' iouType 'keypoints'); needs gt_keypoints/pred_keypoints or
+   * keypoints in the COCO JSON. Empty params take pycocotools' keypoint defaults (maxDets [20], areas
+   * all/medium/large) and the summary is its 10 numbers.
+   *
+   * @generated from enum value: DETECTION_IOU_TYPE_KEYPOINTS = 3;
+   */
+  KEYPOINTS = 3,
 }
 
 /**
