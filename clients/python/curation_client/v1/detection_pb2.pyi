@@ -92,16 +92,18 @@ class AreaRange(_message.Message):
     def __init__(self, label: _Optional[str] = ..., min: _Optional[float] = ..., max: _Optional[float] = ...) -> None: ...
 
 class DetectionParams(_message.Message):
-    __slots__ = ("iou_thresholds", "recall_thresholds", "max_detections", "area_ranges")
+    __slots__ = ("iou_thresholds", "recall_thresholds", "max_detections", "area_ranges", "use_categories")
     IOU_THRESHOLDS_FIELD_NUMBER: _ClassVar[int]
     RECALL_THRESHOLDS_FIELD_NUMBER: _ClassVar[int]
     MAX_DETECTIONS_FIELD_NUMBER: _ClassVar[int]
     AREA_RANGES_FIELD_NUMBER: _ClassVar[int]
+    USE_CATEGORIES_FIELD_NUMBER: _ClassVar[int]
     iou_thresholds: _containers.RepeatedScalarFieldContainer[float]
     recall_thresholds: _containers.RepeatedScalarFieldContainer[float]
     max_detections: _containers.RepeatedScalarFieldContainer[int]
     area_ranges: _containers.RepeatedCompositeFieldContainer[AreaRange]
-    def __init__(self, iou_thresholds: _Optional[_Iterable[float]] = ..., recall_thresholds: _Optional[_Iterable[float]] = ..., max_detections: _Optional[_Iterable[int]] = ..., area_ranges: _Optional[_Iterable[_Union[AreaRange, _Mapping]]] = ...) -> None: ...
+    use_categories: bool
+    def __init__(self, iou_thresholds: _Optional[_Iterable[float]] = ..., recall_thresholds: _Optional[_Iterable[float]] = ..., max_detections: _Optional[_Iterable[int]] = ..., area_ranges: _Optional[_Iterable[_Union[AreaRange, _Mapping]]] = ..., use_categories: _Optional[bool] = ...) -> None: ...
 
 class RleMask(_message.Message):
     __slots__ = ("height", "width", "counts")

@@ -24,11 +24,13 @@ from curation.core.detection.coco_json import (
     from_coco_json,
     masks_from_segmentations,
 )
+from curation.core.detection.coco_load_res import first_result_has_box, load_res, result_masks
 from curation.core.detection.coco_typed import TypedCoco, decode_typed, from_typed
 from curation.core.detection.diagnosis import DetectionDiagnosis, diagnose
 from curation.core.detection.mask_iou import mask_iou_fn, tide_mask_iou_fn
 from curation.core.detection.outcomes import AssetOutcomes
 from curation.core.detection.per_class import ClassReport
+from curation.core.detection.pooled import POOLED_CATEGORY, Pooled, pool_categories
 from curation.core.detection.rle import RleError, RleSet, decode_strings, rle_bbox
 from curation.core.detection.slices import SliceReport, restrict_state
 from curation.core.detection.tide import TideResult
@@ -37,6 +39,7 @@ from curation.core.detection.views import DEFAULT_VIEWS, VIEWS, Plan, View, plan
 __all__ = [
     "DEFAULT_VIEWS",
     "DIAGNOSTIC_CHANGES",
+    "POOLED_CATEGORY",
     "AssetOutcomes",
     "ClassReport",
     "CocoArrays",
@@ -48,6 +51,7 @@ __all__ = [
     "MatchState",
     "Mode",
     "Plan",
+    "Pooled",
     "RleError",
     "RleSet",
     "SliceReport",
@@ -59,12 +63,16 @@ __all__ = [
     "decode_strings",
     "decode_typed",
     "diagnose",
+    "first_result_has_box",
     "from_coco_json",
     "from_typed",
+    "load_res",
     "mask_iou_fn",
     "masks_from_segmentations",
     "plan",
+    "pool_categories",
     "restrict_state",
+    "result_masks",
     "rle_bbox",
     "tide_mask_iou_fn",
     "warm_up",

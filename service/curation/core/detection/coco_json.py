@@ -269,7 +269,8 @@ def _read_results(
             raise CocoFormatError("missing score", f"coco_results[{j}].score")
         img.append(ii)
         cat.append(kk)
-        box.append(r.get("bbox", [math.nan] * 4))
+        given = r.get("bbox", [])
+        box.append([math.nan] * 4 if given == [] else given)  # loadRes takes [] as no box
         score.append(r["score"])
         index.append(j)
         if need_segm:
@@ -376,13 +377,9 @@ class _Batch:
 
 
 def _polygon_size(seg: list[Any], size: tuple[int, int] | None, field: str) -> tuple[int, int]:
-    """The image size polygons are rasterised at (GT only: results must be RLE, as in ``loadRes``)."""
+    """The image size polygons are rasterised at: the image's height and width (``annToRLE``)."""
     if size is None:
-        raise CocoFormatError(
-            "polygons need the image's height and width (and are accepted for GT only, as "
-            "pycocotools' loadRes needs RLE results)",
-            field,
-        )
+        raise CocoFormatError("polygons need the image's integer height and width in the GT file", field)
     if not all(isinstance(poly, list) for poly in seg):
         raise CocoFormatError("polygons must be lists of coordinates", field)
     return size[0], size[1]

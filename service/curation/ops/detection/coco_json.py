@@ -2,6 +2,9 @@
 gzip accepted) + a results list as ``loadRes`` takes it (``coco_results_json`` / ``coco_results_file``),
 read as pycocotools reads them: well-typed files straight to columns (``core.detection.coco_typed``),
 anything else through ``json.loads`` and the generic reading, whose errors and warnings are the same.
+The results' boxes, areas and masks follow ``loadRes`` and ``annToRLE``
+(:mod:`curation.core.detection.coco_load_res`); polygon and uncompressed RLE results are read in
+both of its forms (with or without boxes).
 
 Both must be set and no columnar object field may be. Errors name the JSON entry
 (``coco_results_json[3].bbox``). What pycocotools would do silently, or fail on, comes back as
@@ -24,10 +27,12 @@ from curation.core.detection import (
     DetectionData,
     RleSet,
     decode_typed,
+    first_result_has_box,
     from_coco_json,
     from_typed,
+    load_res,
     masks_from_segmentations,
-    rle_bbox,
+    result_masks,
 )
 from curation.errors import InvalidArgument
 from curation.ops.detection.coco_files import CocoFiles, coco_files
@@ -51,16 +56,13 @@ def read_coco_json(request: pb.ScoreDetectionRequest, segm: bool) -> tuple[Input
     for name in _COLUMNAR:
         if len(getattr(request, name)):
             raise InvalidArgument("give either columnar arrays or COCO JSON, not both", field=name)
-    parsed, masks, first_has_box = _read(files, request.params, segm)
+    parsed, masks = _read(files, request.params, segm)
     data = parsed.data
     n_img = data.num_images
     K = data.num_categories
     per_asset = (np.bincount(data.gt_image, minlength=n_img), np.bincount(data.dt_image, minlength=n_img))
     per_category = (np.bincount(data.gt_category, minlength=K), np.bincount(data.dt_category, minlength=K))
     check_parsed(request, Sizes(data.num_gt, data.num_dt, n_img, K, per_asset, per_category), files)
-    if masks is not None and not first_has_box:
-        # pycocotools' loadRes decides by the first result: without a box, area and box come from masks.
-        data = replace(data, dt_box=rle_bbox(masks[1]), dt_area=masks[1].area)
     _check_boxes_and_scores(data, parsed, files.names)
     inputs = Inputs(
         data,
@@ -76,20 +78,25 @@ def read_coco_json(request: pb.ScoreDetectionRequest, segm: bool) -> tuple[Input
 
 def _read(
     files: CocoFiles, params: pb.DetectionParams, segm: bool
-) -> tuple[CocoJsonData, tuple[RleSet, RleSet] | None, bool]:
-    """The parsed files, their masks (segm) and whether the first result has a box: the typed fast
-    path when the files are well-typed COCO, else the generic reading (with its exact errors)."""
+) -> tuple[CocoJsonData, tuple[RleSet, RleSet] | None]:
+    """The parsed files, the results' boxes and areas as loadRes sets them, and the masks (segm): the
+    typed fast path when the files are well-typed COCO, else the generic reading (with its exact
+    errors). Segmentation results (the first without a box) are read with their segmentations in bbox
+    too: their boxes and areas come from their masks."""
     typed = decode_typed(files.gt, files.results, segm=segm)
+    if typed is not None and not segm and len(typed.results) and not typed.first_result_has_bbox():
+        typed = decode_typed(files.gt, files.results, segm=True)
     if typed is not None:
         check_typed_sizes(typed, params, names=files.names)
         first_has_box = typed.first_result_has_bbox()
-        parsed, masks = _columns(lambda: from_typed(typed), segm, files.names)
-        return parsed, masks, first_has_box
+        return _columns(lambda: from_typed(typed), segm, first_has_box, files.names)
     gt = _load(files.gt, files.gt_field)
     res = _load(files.results, files.results_field)
-    check_coco_sizes(gt, res, params, segm=segm, names=files.names)
-    parsed, masks = _columns(lambda: from_coco_json(gt, res, need_segm=segm), segm, files.names)
-    return parsed, masks, not (res and "bbox" not in res[0])
+    first_has_box = isinstance(res, list) and first_result_has_box(res)
+    check_coco_sizes(gt, res, params, segm=segm or not first_has_box, names=files.names)
+    return _columns(
+        lambda: from_coco_json(gt, res, need_segm=segm or not first_has_box), segm, first_has_box, files.names
+    )
 
 
 def _load(text: str | bytes, field: str) -> Any:
@@ -101,27 +108,37 @@ def _load(text: str | bytes, field: str) -> Any:
 
 
 def _columns(
-    parse: Callable[[], CocoJsonData], segm: bool, names: tuple[str, str]
+    parse: Callable[[], CocoJsonData], segm: bool, first_has_box: bool, names: tuple[str, str]
 ) -> tuple[CocoJsonData, tuple[RleSet, RleSet] | None]:
-    """The core's reading of the two files (and the masks, for segm), its errors named by request field."""
+    """The core's reading of the two files, loadRes's boxes and areas, and the masks (segm); errors
+    named by request field."""
     try:
         parsed = parse()
+        data = parsed.data
+        dt_masks = None
+        if segm or not first_has_box:
+            sizes = [parsed.image_sizes[i] for i in data.dt_image.tolist()]
+            dt_masks = result_masks(parsed.dt_segm or [], data.dt_box, parsed.dt_result_index, sizes)
+        data = load_res(
+            data,
+            first_has_box=first_has_box,
+            box_given=np.asarray(np.isfinite(data.dt_box).all(axis=1), dtype=np.bool_),
+            segm_given=np.array([s is not None for s in parsed.dt_segm or [None] * data.num_dt], np.bool_),
+            masks=dt_masks,
+            rows=parsed.dt_result_index,
+        )
         masks = None
-        if segm:
-            masks = (
-                masks_from_segmentations(
-                    parsed.gt_segm or [],
-                    parsed.gt_ann_index,
-                    "coco_gt.annotations",
-                    [parsed.image_sizes[i] for i in parsed.data.gt_image.tolist()],
-                ),
-                masks_from_segmentations(parsed.dt_segm or [], parsed.dt_result_index, "coco_results"),
+        if segm and dt_masks is not None:
+            gt_sizes = [parsed.image_sizes[i] for i in data.gt_image.tolist()]
+            gt_masks = masks_from_segmentations(
+                parsed.gt_segm or [], parsed.gt_ann_index, "coco_gt.annotations", gt_sizes
             )
+            masks = (gt_masks, dt_masks)
     except CocoFormatError as exc:
         field = exc.field.replace("coco_gt", names[0], 1) if exc.field.startswith("coco_gt") else exc.field
         field = field.replace("coco_results", names[1], 1) if field.startswith("coco_results") else field
         raise InvalidArgument(exc.message, field=field) from None
-    return parsed, masks
+    return replace(parsed, data=data), masks
 
 
 def _check_boxes_and_scores(data: DetectionData, parsed: CocoJsonData, names: tuple[str, str]) -> None:

@@ -4,12 +4,13 @@ reports is always the same one.
 
 Defaults: ``operating_iou`` 0.5; ``score_threshold`` 0.5 for probabilities, otherwise none (every kept
 prediction counts); TIDE foreground / background IoU 0.5 / 0.1; ``iou_histogram_bins`` 20;
-``min_slice_support`` 1; ``max_slices_per_key`` 50.
+``min_slice_support`` 1; ``max_slices_per_key`` 50; ``params.use_categories`` true (false pools the
+categories after every check that names an input row: :func:`~.inputs.pooled`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,7 @@ from curation.ops.detection import limits
 from curation.ops.detection.coco_files import has_coco
 from curation.ops.detection.coco_json import read_coco_json
 from curation.ops.detection.columnar import read_columnar
-from curation.ops.detection.inputs import Inputs, check_mask_sizes, check_probabilities
+from curation.ops.detection.inputs import Inputs, check_mask_sizes, check_probabilities, pooled
 from curation.ops.detection.params import coco_params
 from curation.ops.detection.views import requested_views
 from curation.ops.findings import warning
@@ -66,6 +67,10 @@ def read_request(request: pb.ScoreDetectionRequest) -> tuple[Inputs, Options, li
     views = requested_views(request)  # before the objects are read: a bad view fails fast
     inputs, warnings = _read_inputs(request)
     options = _read_options(request, inputs.data, views)
+    if request.params.HasField("use_categories") and not request.params.use_categories:
+        inputs, gt_rows = pooled(inputs)
+        gt_slices = {key: [values[i] for i in gt_rows.tolist()] for key, values in options.gt_slices.items()}
+        options = replace(options, gt_slices=gt_slices)
     data = inputs.data
     if options.mode != "diagnostic" and data.gt_ignore is not None and data.gt_ignore.any():
         warnings.append(warning(
