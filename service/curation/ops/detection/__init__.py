@@ -99,7 +99,9 @@ SPEC = OperationSpec(
     evaluate=evaluate,
     respond=respond,
     # 2: the report lists the views computed and holds only their parts.
-    version=2,
+    # 3: COCO results read by loadRes's rules (segmentation results keep the boxes they give, ``bbox: []``
+    # is no box, box results in segm without a segmentation are their box polygons).
+    version=3,
     paging_fields=("page_size", "page_token"),
     canonical=canonical,
     cost=cost,
