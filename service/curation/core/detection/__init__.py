@@ -21,6 +21,7 @@ from curation.core.detection.coco import (
 from curation.core.detection.coco_json import (
     CocoFormatError,
     CocoJsonData,
+    CocoLimitError,
     from_coco_json,
     masks_from_segmentations,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "CocoArrays",
     "CocoFormatError",
     "CocoJsonData",
+    "CocoLimitError",
     "CocoParams",
     "DetectionData",
     "DetectionDiagnosis",

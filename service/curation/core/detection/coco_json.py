@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -19,9 +20,16 @@ import numpy as np
 from curation.core._common.arrays import BoolArray, FloatArray, IntArray
 from curation.core._common.cancel import checkpoint
 from curation.core.detection.coco import DetectionData
-from curation.core.detection.rle import RleError, RleSet, decode_strings, from_polygons, from_uncompressed
+from curation.core.detection.rle import (
+    PolygonLimitError,
+    RleError,
+    RleSet,
+    decode_strings,
+    from_polygons,
+    from_uncompressed,
+)
 
-__all__ = ["CocoFormatError", "CocoJsonData", "from_coco_json", "masks_from_segmentations"]
+__all__ = ["CocoFormatError", "CocoJsonData", "CocoLimitError", "from_coco_json", "masks_from_segmentations"]
 
 # Entries read between two cancellation checkpoints (a few ms of Python per span).
 _CHECK_EVERY = 4096
@@ -34,6 +42,10 @@ class CocoFormatError(ValueError):
         super().__init__(f"{field}: {message}")
         self.message = message
         self.field = field
+
+
+class CocoLimitError(CocoFormatError):
+    """COCO input over a maximum the caller set (the polygons' boundary points)."""
 
 
 @dataclass(frozen=True)
@@ -310,10 +322,13 @@ def masks_from_segmentations(
     rows: IntArray,
     name: str,
     sizes: Sequence[tuple[int, int] | None] | None = None,
+    *,
+    max_polygon_points: tuple[float, float] = (math.inf, math.inf),
 ) -> RleSet:
     """RLE masks from COCO ``segmentation`` objects as pycocotools' ``annToRLE``: compressed or
     uncompressed RLE, or (when ``sizes`` gives each object's image height and width) polygons,
-    rasterised by ``rleFrPoly`` and merged. ``rows`` names each one's position in the input."""
+    rasterised by ``rleFrPoly`` and merged (at most ``max_polygon_points`` boundary points in all and in one
+    polygon, else :class:`CocoLimitError`). ``rows`` names each one's position in the input."""
     compressed, uncompressed, polygons = _Batch(), _Batch(), _Batch()
     for i, seg in enumerate(segms):
         if i % _CHECK_EVERY == 0:
@@ -334,7 +349,11 @@ def masks_from_segmentations(
             raise CocoFormatError("counts must be a string or a list of integers", field)
     a = compressed.decode(decode_strings, rows, name)
     b = uncompressed.decode(from_uncompressed, rows, name)
-    c = polygons.decode(from_polygons, rows, name)
+    c = polygons.decode(
+        partial(from_polygons, max_points=max_polygon_points[0], max_points_each=max_polygon_points[1]),
+        rows,
+        name,
+    )
     both = RleSet(
         np.concatenate([a.counts, b.counts, c.counts]),
         np.concatenate(
@@ -373,7 +392,8 @@ class _Batch:
             return decoder(self.payload, self.height, self.width)
         except RleError as exc:
             field = f"{name}[{int(rows[self.index[exc.index]])}].segmentation"
-            raise CocoFormatError(exc.message, field) from None
+            error = CocoLimitError if isinstance(exc, PolygonLimitError) else CocoFormatError
+            raise error(exc.message, field) from None
 
 
 def _polygon_size(seg: list[Any], size: tuple[int, int] | None, field: str) -> tuple[int, int]:

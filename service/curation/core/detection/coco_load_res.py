@@ -43,9 +43,12 @@ def result_masks(
     rows: IntArray,
     sizes: Sequence[tuple[int, int] | None],
     name: str = "coco_results",
+    *,
+    max_polygon_points: tuple[float, float] = (np.inf, np.inf),
 ) -> RleSet:
     """Each result's mask as ``annToRLE`` makes it (``sizes``: its image's height and width): its
-    segmentation, or (``None``: it has none, a box result) its box as ``loadRes``'s polygon."""
+    segmentation, or (``None``: it has none, a box result) its box as ``loadRes``'s polygon; polygons
+    bounded as in :func:`~curation.core.detection.coco_json.masks_from_segmentations`."""
     filled = list(segms)
     for i in [i for i, s in enumerate(filled) if s is None]:
         x, y, w, h = (float(v) for v in boxes[i])
@@ -53,7 +56,7 @@ def result_masks(
             raise CocoFormatError("needs a segmentation or a bbox", f"{name}[{int(rows[i])}].segmentation")
         x2, y2 = x + w, y + h
         filled[i] = [[x, y, x, y2, x2, y2, x2, y]]
-    return masks_from_segmentations(filled, rows, name, sizes)
+    return masks_from_segmentations(filled, rows, name, sizes, max_polygon_points=max_polygon_points)
 
 
 def load_res(

@@ -24,6 +24,7 @@ import numpy as np
 from curation.core.detection import (
     CocoFormatError,
     CocoJsonData,
+    CocoLimitError,
     DetectionData,
     RleSet,
     decode_typed,
@@ -34,17 +35,23 @@ from curation.core.detection import (
     masks_from_segmentations,
     result_masks,
 )
-from curation.errors import InvalidArgument
+from curation.errors import InvalidArgument, LimitExceeded
 from curation.ops.detection.coco_files import CocoFiles, coco_files
 from curation.ops.detection.cost import Sizes, check_parsed
 from curation.ops.detection.inputs import Inputs
-from curation.ops.detection.limits import check_coco_sizes, check_typed_sizes
+from curation.ops.detection.limits import (
+    MAX_POLYGON_POINTS,
+    MAX_POLYGON_POINTS_EACH,
+    check_coco_sizes,
+    check_typed_sizes,
+)
 from curation.ops.findings import warning
 from curation.v1 import common_pb2
 from curation.v1 import detection_pb2 as pb
 
 __all__ = ["read_coco_json"]
 
+_POINTS = (float(MAX_POLYGON_POINTS), float(MAX_POLYGON_POINTS_EACH))
 # Object fields of the columnar form, which COCO JSON input replaces.
 _COLUMNAR = ("asset_ids", "category_names", "gt_asset", "pred_asset", "gt_boxes", "pred_boxes")
 
@@ -118,7 +125,9 @@ def _columns(
         dt_masks = None
         if segm or not first_has_box:
             sizes = [parsed.image_sizes[i] for i in data.dt_image.tolist()]
-            dt_masks = result_masks(parsed.dt_segm or [], data.dt_box, parsed.dt_result_index, sizes)
+            dt_masks = result_masks(
+                parsed.dt_segm or [], data.dt_box, parsed.dt_result_index, sizes, max_polygon_points=_POINTS
+            )
         data = load_res(
             data,
             first_has_box=first_has_box,
@@ -131,12 +140,18 @@ def _columns(
         if segm and dt_masks is not None:
             gt_sizes = [parsed.image_sizes[i] for i in data.gt_image.tolist()]
             gt_masks = masks_from_segmentations(
-                parsed.gt_segm or [], parsed.gt_ann_index, "coco_gt.annotations", gt_sizes
+                parsed.gt_segm or [],
+                parsed.gt_ann_index,
+                "coco_gt.annotations",
+                gt_sizes,
+                max_polygon_points=_POINTS,
             )
             masks = (gt_masks, dt_masks)
     except CocoFormatError as exc:
         field = exc.field.replace("coco_gt", names[0], 1) if exc.field.startswith("coco_gt") else exc.field
         field = field.replace("coco_results", names[1], 1) if field.startswith("coco_results") else field
+        if isinstance(exc, CocoLimitError):
+            raise LimitExceeded(exc.message, field=field) from None
         raise InvalidArgument(exc.message, field=field) from None
     return replace(parsed, data=data), masks
 
