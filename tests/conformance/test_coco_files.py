@@ -1,7 +1,8 @@
 """COCO bbox and segm on the files cocoapi and faster-coco-eval ship, pycocotools 2.0.11 as the oracle.
 
 Every GT/results pair the two repositories ship for bbox and segm (``data/coco/README.md`` says where
-each file comes from), evaluated as the peers' own tests evaluate it, with ``useCats`` 1 and 0. Each
+each file comes from), and the two sets faster-coco-eval's ``test_coco_metric.py`` writes in its code,
+evaluated as the peers' own tests evaluate them, with ``useCats`` 1 and 0. Each
 case asserts the 12 ``summarize()`` numbers and ``COCOeval.eval``'s precision/recall/scores arrays
 bit-equal (same float64 bits) to pycocotools' run on the same inputs in the test.
 
@@ -301,6 +302,62 @@ def test_fce_basic_ignore_coco_eval_as_shipped(seam: Seam) -> None:
     with pytest.raises(InvalidArgument) as err:
         seam.call(RPC, _request(gt, res, "bbox", True), pb.ScoreDetectionResponse)
     assert err.value.field == "coco_results_json[0].image_id"
+
+
+# --- faster-coco-eval: tests/test_coco_metric.py (data written in the test) ------------------------------
+
+
+def _dummy_rle() -> dict[str, Any]:
+    """``_create_dummy_coco_json``'s mask: a 10 x 10 mask, its top-left 5 x 5 set (on 640 x 640 images)."""
+    mask = np.zeros((10, 10), order="F", dtype=np.uint8)
+    mask[:5, :5] = 1
+    return _compressed(mask_util.encode(mask))
+
+
+def _dummy_coco() -> tuple[dict[str, Any], list[Any]]:
+    """``TestCocoMetric``'s dummy GT file and results (mmdet's test), boxes given as corners there."""
+    rle = _dummy_rle()
+    boxes = [(50, 60, 20, 20, 400, 0), (100, 120, 30, 30, 900, 0), (150, 160, 40, 40, 1600, 1)]
+    boxes.append((250, 260, 100, 100, 10000, 0))
+    anns = [
+        {"id": i + 1, "image_id": 0, "category_id": c, "area": a, "bbox": [x, y, w, h], "iscrowd": 0,
+         "segmentation": rle}
+        for i, (x, y, w, h, a, c) in enumerate(boxes)
+    ]  # fmt: skip
+    gt = {
+        "images": [{"id": 0, "width": 640, "height": 640, "file_name": "fake_name.jpg"}],
+        "annotations": anns,
+        "categories": [
+            {"id": 0, "name": "car", "supercategory": "car"},
+            {"id": 1, "name": "bicycle", "supercategory": "bicycle"},
+        ],
+        "info": "fake info",
+    }
+    scores = [1.0, 0.98, 0.96, 0.95]
+    res = [
+        {"id": i + 1, "image_id": 0, "category_id": c, "area": w * h, "bbox": [x, y, w, h],
+         "score": scores[i], "segmentation": rle}
+        for i, (x, y, w, h, _, c) in enumerate(boxes)
+    ]  # fmt: skip
+    return gt, res
+
+
+@USE_CATS
+@pytest.mark.parametrize("iou_type", ["bbox", "segm"])
+def test_fce_coco_metric_evaluate(seam: Seam, iou_type: str, use_cats: bool) -> None:
+    """``TestCocoMetric.test_evaluate``: category id 0, image id 0, masks smaller than the image."""
+    gt, res = _dummy_coco()
+    _case(seam, gt, res, iou_type, use_cats)
+
+
+@USE_CATS
+@pytest.mark.parametrize("iou_type", ["bbox", "segm"])
+def test_fce_coco_metric_detectron2_eval(seam: Seam, iou_type: str, use_cats: bool) -> None:
+    """``TestCocoMetric.test_detectron2_eval``: detectron2's ``test_coco_evaluation.py`` set (two COCO
+    val2017 images, polygon GT, RLE results with boxes), stored from the test's literals."""
+    _case(
+        seam, "detectron2_coco_evaluation_gt.json", "detectron2_coco_evaluation_dt.json", iou_type, use_cats
+    )
 
 
 # --- both protocols, a sample -------------------------------------------------------------------------
