@@ -274,19 +274,22 @@ def test_fce_basic_dt_dataset_uncompressed_rle(seam: Seam, use_cats: bool) -> No
 
 
 def _ignore_test_files() -> tuple[dict[str, Any], list[Any]]:
-    """``gt_ignore_test.json`` names its image ``"2299"`` (a string), ``dt_ignore_test.json`` 2299."""
+    """``gt_ignore_test.json`` names its image ``"2299"`` (a string) and its annotations' image 2299 (an
+    integer, all but the first); ``dt_ignore_test.json`` names 2299."""
     return _json("gt_ignore_test.json"), _json("dt_ignore_test.json")
 
 
 @USE_CATS
 def test_fce_basic_ignore_coco_eval(seam: Seam, use_cats: bool) -> None:
-    """``test_ignore_coco_eval`` (bbox, ``loadRes(min_score=0.1)``): faster-coco-eval matches the
-    results' integer image id to the GT's string one; pycocotools' ``loadRes`` refuses the pair (see
-    the next case), so both are given the results with the GT's id, and without the ones scored below
-    0.1 (what ``min_score`` drops). The GT's ``ignore`` flags are discarded by pycocotools and in COCO
-    mode."""
+    """``test_ignore_coco_eval`` (bbox, ``loadRes(min_score=0.1)``): faster-coco-eval reads every image
+    id as an integer; pycocotools compares them as written, refusing the results (next case) and
+    leaving out 13 of the 14 annotations. Both are given the ids as faster-coco-eval reads them, and
+    the results without those scored below 0.1 (what ``min_score`` drops); pycocotools' numbers are
+    then the test's expected ones. The GT's ``ignore`` flags (all 0) are discarded as pycocotools does."""
     gt, res = _ignore_test_files()
-    kept = [{**r, "image_id": str(r["image_id"])} for r in res if r["score"] >= 0.1]
+    gt["images"] = [{**im, "id": int(im["id"])} for im in gt["images"]]
+    gt["annotations"] = [{**a, "image_id": int(a["image_id"])} for a in gt["annotations"]]
+    kept = [r for r in res if r["score"] >= 0.1]
     _case(seam, gt, kept, "bbox", use_cats)
 
 
