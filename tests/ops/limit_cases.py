@@ -150,6 +150,25 @@ def _keypointed(k: int, boxes: int) -> dpb.ScoreDetectionRequest:
     return req
 
 
+def _box_results(sides: Sequence[float]) -> dpb.ScoreDetectionRequest:
+    """COCO files in segm with box results (no segmentations): each box is rasterised as the polygon of
+    its corners, whose boundary points grow with its sides, not with the text."""
+    gt = {
+        "images": [{"id": 1, "height": 10, "width": 10}],
+        "categories": [{"id": 1}],
+        "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [0, 0, 5, 5], "area": 25,
+                         "segmentation": [[0, 0, 0, 5, 5, 5, 5, 0]]}],
+    }  # fmt: skip
+    res = [{"image_id": 1, "category_id": 1, "bbox": [0, 0, s, s], "score": 0.5} for s in sides]
+    return dpb.ScoreDetectionRequest(
+        coco_gt_json=json.dumps(gt), coco_results_json=json.dumps(res), iou_type=dpb.DETECTION_IOU_TYPE_SEGM
+    )
+
+
+# A box of side s has 4 * (5 s + 1) boundary points.
+_EACH_SIDE = (dl.MAX_POLYGON_POINTS_EACH // 4 - 1) / 5
+
+
 def _stream(chunks: int) -> list[Message]:
     out: list[Message] = [dpb.ScoreDetectionStreamRequest(chunk=_det())]
     out.extend(dpb.ScoreDetectionStreamRequest() for _ in range(chunks - 1))
@@ -330,6 +349,19 @@ CASES: dict[str, list[Case]] = {
             DET,
             lambda: _keypointed(dl.MAX_KEYPOINTS + 1, 1),
             "params.keypoint_sigmas[0].sigmas",
+        ),
+        Case("polygon points of one at max", DET, lambda: _box_results([_EACH_SIDE])),
+        Case(
+            "polygon points of one over",
+            DET,
+            lambda: _box_results([10, _EACH_SIDE + 1]),
+            "coco_results_json[1].segmentation",
+        ),
+        Case(
+            "polygon points in all over",
+            DET,
+            lambda: _box_results([_EACH_SIDE] * (dl.MAX_POLYGON_POINTS // dl.MAX_POLYGON_POINTS_EACH + 1)),
+            f"coco_results_json[{dl.MAX_POLYGON_POINTS // dl.MAX_POLYGON_POINTS_EACH}].segmentation",
         ),
         Case(
             "2,000 x 2,000 IoU with 1,001 recall thresholds",

@@ -113,18 +113,20 @@ class KeypointSigmas(_message.Message):
     def __init__(self, sigmas: _Optional[_Iterable[float]] = ...) -> None: ...
 
 class DetectionParams(_message.Message):
-    __slots__ = ("iou_thresholds", "recall_thresholds", "max_detections", "area_ranges", "keypoint_sigmas")
+    __slots__ = ("iou_thresholds", "recall_thresholds", "max_detections", "area_ranges", "keypoint_sigmas", "use_categories")
     IOU_THRESHOLDS_FIELD_NUMBER: _ClassVar[int]
     RECALL_THRESHOLDS_FIELD_NUMBER: _ClassVar[int]
     MAX_DETECTIONS_FIELD_NUMBER: _ClassVar[int]
     AREA_RANGES_FIELD_NUMBER: _ClassVar[int]
     KEYPOINT_SIGMAS_FIELD_NUMBER: _ClassVar[int]
+    USE_CATEGORIES_FIELD_NUMBER: _ClassVar[int]
     iou_thresholds: _containers.RepeatedScalarFieldContainer[float]
     recall_thresholds: _containers.RepeatedScalarFieldContainer[float]
     max_detections: _containers.RepeatedScalarFieldContainer[int]
     area_ranges: _containers.RepeatedCompositeFieldContainer[AreaRange]
     keypoint_sigmas: _containers.RepeatedCompositeFieldContainer[KeypointSigmas]
-    def __init__(self, iou_thresholds: _Optional[_Iterable[float]] = ..., recall_thresholds: _Optional[_Iterable[float]] = ..., max_detections: _Optional[_Iterable[int]] = ..., area_ranges: _Optional[_Iterable[_Union[AreaRange, _Mapping]]] = ..., keypoint_sigmas: _Optional[_Iterable[_Union[KeypointSigmas, _Mapping]]] = ...) -> None: ...
+    use_categories: bool
+    def __init__(self, iou_thresholds: _Optional[_Iterable[float]] = ..., recall_thresholds: _Optional[_Iterable[float]] = ..., max_detections: _Optional[_Iterable[int]] = ..., area_ranges: _Optional[_Iterable[_Union[AreaRange, _Mapping]]] = ..., keypoint_sigmas: _Optional[_Iterable[_Union[KeypointSigmas, _Mapping]]] = ..., use_categories: _Optional[bool] = ...) -> None: ...
 
 class RleMask(_message.Message):
     __slots__ = ("height", "width", "counts")

@@ -22,10 +22,12 @@ from curation.core.detection.coco import (
 from curation.core.detection.coco_json import (
     CocoFormatError,
     CocoJsonData,
+    CocoLimitError,
     from_coco_json,
     masks_from_segmentations,
 )
 from curation.core.detection.coco_keypoints import keypoints_from_coco, ragged_keypoints
+from curation.core.detection.coco_load_res import first_result_has_box, load_res, result_masks
 from curation.core.detection.coco_typed import TypedCoco, decode_typed, from_typed
 from curation.core.detection.diagnosis import DetectionDiagnosis, diagnose
 from curation.core.detection.keypoints import (
@@ -49,6 +51,7 @@ from curation.core.detection.lvis_json import lvis_cut_from_json, lvis_labels_fr
 from curation.core.detection.mask_iou import mask_iou_fn, tide_mask_iou_fn
 from curation.core.detection.outcomes import AssetOutcomes
 from curation.core.detection.per_class import ClassReport
+from curation.core.detection.pooled import POOLED_CATEGORY, Pooled, pool_categories
 from curation.core.detection.rle import RleError, RleSet, decode_strings, rle_bbox
 from curation.core.detection.slices import SliceReport, restrict_state
 from curation.core.detection.tide import TideResult
@@ -61,11 +64,13 @@ __all__ = [
     "FREQUENCY_CODES",
     "LVIS_MAX_DETS",
     "LVIS_RULES",
+    "POOLED_CATEGORY",
     "AssetOutcomes",
     "ClassReport",
     "CocoArrays",
     "CocoFormatError",
     "CocoJsonData",
+    "CocoLimitError",
     "CocoParams",
     "DetectionData",
     "DetectionDiagnosis",
@@ -75,6 +80,7 @@ __all__ = [
     "MatchState",
     "Mode",
     "Plan",
+    "Pooled",
     "RleError",
     "RleSet",
     "SliceReport",
@@ -87,19 +93,23 @@ __all__ = [
     "decode_strings",
     "decode_typed",
     "diagnose",
+    "first_result_has_box",
     "from_coco_json",
     "from_typed",
-    "lvis_cut_from_json",
-    "lvis_labels_from_json",
     "keypoint_extent",
     "keypoint_params",
     "keypoints_from_coco",
+    "load_res",
+    "lvis_cut_from_json",
+    "lvis_labels_from_json",
+    "lvis_select",
     "mask_iou_fn",
     "masks_from_segmentations",
     "plan",
+    "pool_categories",
     "ragged_keypoints",
     "restrict_state",
-    "lvis_select",
+    "result_masks",
     "rle_bbox",
     "summarize_lvis",
     "summarize_keypoints",

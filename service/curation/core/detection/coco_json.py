@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -21,9 +22,16 @@ import numpy as np
 from curation.core._common.arrays import BoolArray, FloatArray, IntArray
 from curation.core._common.cancel import checkpoint
 from curation.core.detection.coco import DetectionData
-from curation.core.detection.rle import RleError, RleSet, decode_strings, from_polygons, from_uncompressed
+from curation.core.detection.rle import (
+    PolygonLimitError,
+    RleError,
+    RleSet,
+    decode_strings,
+    from_polygons,
+    from_uncompressed,
+)
 
-__all__ = ["CocoFormatError", "CocoJsonData", "from_coco_json", "masks_from_segmentations"]
+__all__ = ["CocoFormatError", "CocoJsonData", "CocoLimitError", "from_coco_json", "masks_from_segmentations"]
 
 # Entries read between two cancellation checkpoints (a few ms of Python per span).
 _CHECK_EVERY = 4096
@@ -36,6 +44,10 @@ class CocoFormatError(ValueError):
         super().__init__(f"{field}: {message}")
         self.message = message
         self.field = field
+
+
+class CocoLimitError(CocoFormatError):
+    """COCO input over a maximum the caller set (the polygons' boundary points)."""
 
 
 @dataclass(frozen=True)
@@ -313,7 +325,8 @@ def _read_results(
             raise CocoFormatError("missing score", f"coco_results[{j}].score")
         img.append(ii)
         cat.append(kk)
-        box.append(r.get("bbox", [math.nan] * 4))
+        given = r.get("bbox", [])
+        box.append([math.nan] * 4 if given == [] else given)  # loadRes takes [] as no box
         score.append(r["score"])
         index.append(j)
         if need_segm:
@@ -356,10 +369,13 @@ def masks_from_segmentations(
     rows: IntArray,
     name: str,
     sizes: Sequence[tuple[int, int] | None] | None = None,
+    *,
+    max_polygon_points: tuple[float, float] = (math.inf, math.inf),
 ) -> RleSet:
     """RLE masks from COCO ``segmentation`` objects as pycocotools' ``annToRLE``: compressed or
     uncompressed RLE, or (when ``sizes`` gives each object's image height and width) polygons,
-    rasterised by ``rleFrPoly`` and merged. ``rows`` names each one's position in the input."""
+    rasterised by ``rleFrPoly`` and merged (at most ``max_polygon_points`` boundary points in all and in one
+    polygon, else :class:`CocoLimitError`). ``rows`` names each one's position in the input."""
     compressed, uncompressed, polygons = _Batch(), _Batch(), _Batch()
     for i, seg in enumerate(segms):
         if i % _CHECK_EVERY == 0:
@@ -380,7 +396,11 @@ def masks_from_segmentations(
             raise CocoFormatError("counts must be a string or a list of integers", field)
     a = compressed.decode(decode_strings, rows, name)
     b = uncompressed.decode(from_uncompressed, rows, name)
-    c = polygons.decode(from_polygons, rows, name)
+    c = polygons.decode(
+        partial(from_polygons, max_points=max_polygon_points[0], max_points_each=max_polygon_points[1]),
+        rows,
+        name,
+    )
     both = RleSet(
         np.concatenate([a.counts, b.counts, c.counts]),
         np.concatenate(
@@ -419,17 +439,14 @@ class _Batch:
             return decoder(self.payload, self.height, self.width)
         except RleError as exc:
             field = f"{name}[{int(rows[self.index[exc.index]])}].segmentation"
-            raise CocoFormatError(exc.message, field) from None
+            error = CocoLimitError if isinstance(exc, PolygonLimitError) else CocoFormatError
+            raise error(exc.message, field) from None
 
 
 def _polygon_size(seg: list[Any], size: tuple[int, int] | None, field: str) -> tuple[int, int]:
-    """The image size polygons are rasterised at (GT only: results must be RLE, as in ``loadRes``)."""
+    """The image size polygons are rasterised at: the image's height and width (``annToRLE``)."""
     if size is None:
-        raise CocoFormatError(
-            "polygons need the image's height and width (and are accepted for GT only, as "
-            "pycocotools' loadRes needs RLE results)",
-            field,
-        )
+        raise CocoFormatError("polygons need the image's integer height and width in the GT file", field)
     if not all(isinstance(poly, list) for poly in seg):
         raise CocoFormatError("polygons must be lists of coordinates", field)
     return size[0], size[1]

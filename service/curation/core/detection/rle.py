@@ -44,6 +44,10 @@ class RleError(ValueError):
         self.index = index
 
 
+class PolygonLimitError(RleError):
+    """Rasterising the polygons would take more boundary points than allowed (raised before it starts)."""
+
+
 @dataclass(frozen=True)
 class RleSet:
     """Many RLEs: counts of mask ``i`` are ``counts[offsets[i]:offsets[i + 1]]``."""
@@ -451,12 +455,30 @@ def _union_counts(ca_arr: IntArray, cb_arr: IntArray) -> IntArray:
     return out[:m]
 
 
+def polygon_points(xy: FloatArray) -> float:
+    """The boundary points ``rleFrPoly`` allocates for polygon ``[x0, y0, x1, y1, ...]`` (its corners
+    at 5x, each closed edge one point per step): its scratch, and a bound on its run counts. A float,
+    so huge coordinates cannot overflow the count."""
+    p = np.trunc(5.0 * xy + 0.5)
+    steps = np.maximum(np.abs(p[0::2] - np.roll(p[0::2], -1)), np.abs(p[1::2] - np.roll(p[1::2], -1)))
+    return float(steps.sum() + steps.shape[0])
+
+
 def from_polygons(
-    polygons: Sequence[Sequence[Sequence[float]]], height: Sequence[int], width: Sequence[int]
+    polygons: Sequence[Sequence[Sequence[float]]],
+    height: Sequence[int],
+    width: Sequence[int],
+    *,
+    max_points: float = np.inf,
+    max_points_each: float = np.inf,
 ) -> RleSet:
     """RLEs of COCO polygon segmentations (each a list of polygons, merged by union), as pycocotools'
-    ``annToRLE``: ``frPyObjects`` (``rleFrPoly``) then ``merge``."""
+    ``annToRLE``: ``frPyObjects`` (``rleFrPoly``) then ``merge``. Raises :class:`PolygonLimitError`
+    before rasterising a polygon whose boundary points (:func:`polygon_points`) pass
+    ``max_points_each``, or take those of all past ``max_points``: the work and scratch grow with the
+    coordinates, not the text."""
     parts: list[IntArray] = []
+    points = 0.0
     for i, polys in enumerate(polygons):
         if i % 256 == 0:
             checkpoint()
@@ -466,6 +488,20 @@ def from_polygons(
             xy = np.asarray(poly, dtype=np.float64).reshape(-1)
             if xy.shape[0] < 4 or xy.shape[0] % 2 or not np.isfinite(xy).all():
                 raise RleError("a polygon needs an even number (>= 4) of finite coordinates", i)
+            own = polygon_points(xy)
+            points += own
+            if own > max_points_each or points > max_points:
+                what = (
+                    "a polygon's boundary passes"
+                    if own > max_points_each
+                    else "the polygons' boundaries pass"
+                )
+                most = max_points_each if own > max_points_each else max_points
+                raise PolygonLimitError(
+                    f"{what} the documented maximum of {int(most):,} points (upsampled 5x, as "
+                    "rleFrPoly rasterises them)",
+                    i,
+                )
             c = _poly_counts(xy, h, w)
             counts = c if counts is None else _union_counts(counts, c)
         if counts is None:

@@ -103,7 +103,9 @@ SPEC = OperationSpec(
     respond=respond,
     # 2: the report lists the views computed and holds only their parts.
     # 3: TIDE bit-equal to tidecv (images in the COCO file's order, classes averaged in tidecv's
-    # first-seen order), its special errors (false positive / false negative dAP), tide_progressive.
+    # first-seen order), its special errors (false positive / false negative dAP), tide_progressive; COCO
+    # results read by loadRes's rules (segmentation results keep the boxes they give, ``bbox: []`` is no
+    # box, box results in segm without a segmentation are their box polygons).
     version=3,
     paging_fields=("page_size", "page_token"),
     canonical=canonical,

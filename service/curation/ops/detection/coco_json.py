@@ -2,6 +2,9 @@
 gzip accepted) + a results list as ``loadRes`` takes it (``coco_results_json`` / ``coco_results_file``),
 read as pycocotools reads them: well-typed files straight to columns (``core.detection.coco_typed``),
 anything else through ``json.loads`` and the generic reading, whose errors and warnings are the same.
+The results' boxes, areas and masks follow ``loadRes`` and ``annToRLE``
+(:mod:`curation.core.detection.coco_load_res`); polygon and uncompressed RLE results are read in
+both of its forms (with or without boxes).
 
 Both must be set and no columnar object field may be. Errors name the JSON entry
 (``coco_results_json[3].bbox``). What pycocotools would do silently, or fail on, comes back as
@@ -23,25 +26,33 @@ from curation.core.detection import (
     LVIS_MAX_DETS,
     CocoFormatError,
     CocoJsonData,
+    CocoLimitError,
     DetectionData,
     Keypoints,
     LvisLabels,
     RleSet,
     decode_typed,
+    first_result_has_box,
     from_coco_json,
     from_typed,
     keypoints_from_coco,
+    load_res,
     lvis_cut_from_json,
     lvis_labels_from_json,
     masks_from_segmentations,
-    rle_bbox,
+    result_masks,
 )
-from curation.errors import InvalidArgument
+from curation.errors import InvalidArgument, LimitExceeded
 from curation.ops.detection.coco_files import CocoFiles, coco_files
 from curation.ops.detection.cost import Sizes, check_parsed
 from curation.ops.detection.inputs import Inputs
 from curation.ops.detection.keypoints import category_sigmas
-from curation.ops.detection.limits import check_coco_sizes, check_typed_sizes
+from curation.ops.detection.limits import (
+    MAX_POLYGON_POINTS,
+    MAX_POLYGON_POINTS_EACH,
+    check_coco_sizes,
+    check_typed_sizes,
+)
 from curation.ops.findings import warning
 from curation.v1 import common_pb2
 from curation.v1 import detection_pb2 as pb
@@ -50,6 +61,7 @@ __all__ = ["read_coco_json"]
 
 T = TypeVar("T")
 
+_POINTS = (float(MAX_POLYGON_POINTS), float(MAX_POLYGON_POINTS_EACH))
 # Object fields of the columnar form, which COCO JSON input replaces.
 _COLUMNAR = ("asset_ids", "category_names", "gt_asset", "pred_asset", "gt_boxes", "pred_boxes")
 _KEYPOINT_COLUMNS = ("gt_keypoints", "pred_keypoints", "gt_num_keypoints")
@@ -68,19 +80,16 @@ def read_coco_json(
     kp: Keypoints | None = None
     labels: LvisLabels | None = None
     if keypoints:
-        parsed, kp, first_has_box = _read_keypoints(files, request.params)
+        parsed, kp = _read_keypoints(files, request.params)
         masks = None
     else:
-        parsed, masks, first_has_box, labels = _read(files, request.params, segm, lvis)
+        parsed, masks, labels = _read(files, request.params, segm, lvis)
     data = parsed.data
     n_img = data.num_images
     K = data.num_categories
     per_asset = (np.bincount(data.gt_image, minlength=n_img), np.bincount(data.dt_image, minlength=n_img))
     per_category = (np.bincount(data.gt_category, minlength=K), np.bincount(data.dt_category, minlength=K))
     check_parsed(request, Sizes(data.num_gt, data.num_dt, n_img, K, per_asset, per_category), files)
-    if masks is not None and not first_has_box:
-        # pycocotools' loadRes decides by the first result: without a box, area and box come from masks.
-        data = replace(data, dt_box=rle_bbox(masks[1]), dt_area=masks[1].area)
     _check_boxes_and_scores(data, parsed, files.names)
     inputs = Inputs(
         data,
@@ -98,34 +107,45 @@ def read_coco_json(
 
 def _read(
     files: CocoFiles, params: pb.DetectionParams, segm: bool, lvis: bool
-) -> tuple[CocoJsonData, tuple[RleSet, RleSet] | None, bool, LvisLabels | None]:
-    """The parsed files, their masks (segm), whether the first result has a box and (``lvis``) the GT
-    file's LVIS labels: the typed fast path when the files are well-typed COCO (not LVIS: its typed
-    reading does not hold the LVIS keys), else the generic reading (with its exact errors)."""
+) -> tuple[CocoJsonData, tuple[RleSet, RleSet] | None, LvisLabels | None]:
+    """The parsed files, the results' boxes and areas as loadRes sets them, the masks (segm) and
+    (``lvis``) the GT file's LVIS labels: the typed fast path when the files are well-typed COCO (not
+    LVIS: its typed reading does not hold the LVIS keys), else the generic reading (with its exact
+    errors). Segmentation results (the first without a box) are read with their segmentations in bbox
+    too: their boxes and areas come from their masks."""
     typed = None if lvis else decode_typed(files.gt, files.results, segm=segm)
+    if typed is not None and not segm and len(typed.results) and not typed.first_result_has_bbox():
+        typed = decode_typed(files.gt, files.results, segm=True)
     if typed is not None:
         check_typed_sizes(typed, params, names=files.names)
         first_has_box = typed.first_result_has_bbox()
-        parsed, masks = _columns(lambda: from_typed(typed), segm, files.names)
-        return parsed, masks, first_has_box, None
+        return (*_columns(lambda: from_typed(typed), segm, first_has_box, files.names), None)
     gt = _load(files.gt, files.gt_field)
     res = _load(files.results, files.results_field)
-    check_coco_sizes(gt, res, params, segm=segm, names=files.names)
-    parsed, masks = _columns(lambda: from_coco_json(gt, res, need_segm=segm), segm, files.names)
-    labels = None
-    if lvis:
-        labels = _named(lambda: lvis_labels_from_json(gt, parsed.image_ids, parsed.category_ids), files.names)
-        if parsed.dt_dropped_unknown_category:
-            # LVISResults cuts before it knows the categories: the left-out results count toward the cut.
-            max_dets = params.max_detections[0] if len(params.max_detections) else LVIS_MAX_DETS
-            cut = _named(lambda: lvis_cut_from_json(res, max_dets), files.names)
-            labels = replace(labels, dt_in_cut=cut[parsed.dt_result_index])
-    return parsed, masks, not (res and "bbox" not in res[0]), labels
+    first_has_box = isinstance(res, list) and first_result_has_box(res)
+    check_coco_sizes(gt, res, params, segm=segm or not first_has_box, names=files.names)
+    parsed, masks = _columns(
+        lambda: from_coco_json(gt, res, need_segm=segm or not first_has_box), segm, first_has_box, files.names
+    )
+    return parsed, masks, _lvis_labels(gt, res, parsed, params, files.names) if lvis else None
 
 
-def _read_keypoints(files: CocoFiles, params: pb.DetectionParams) -> tuple[CocoJsonData, Keypoints, bool]:
-    """The parsed files with their keypoints (the generic reading), each category's sigmas from
-    ``params``, and whether the results carry boxes (``loadRes`` decides by the first result)."""
+def _lvis_labels(
+    gt: Any, res: Any, parsed: CocoJsonData, params: pb.DetectionParams, names: tuple[str, str]
+) -> LvisLabels:
+    """The GT file's LVIS labels; results of categories the GT file lacks still count toward the cut
+    (LVISResults cuts before it knows the categories)."""
+    labels = _named(lambda: lvis_labels_from_json(gt, parsed.image_ids, parsed.category_ids), names)
+    if parsed.dt_dropped_unknown_category:
+        max_dets = params.max_detections[0] if len(params.max_detections) else LVIS_MAX_DETS
+        cut = _named(lambda: lvis_cut_from_json(res, max_dets), names)
+        labels = replace(labels, dt_in_cut=cut[parsed.dt_result_index])
+    return labels
+
+
+def _read_keypoints(files: CocoFiles, params: pb.DetectionParams) -> tuple[CocoJsonData, Keypoints]:
+    """The parsed files with their keypoints (the generic reading) and each category's sigmas from
+    ``params``; results take their boxes and areas as ``loadRes`` does (decided by the first result)."""
     gt = _load_fast(files.gt, files.gt_field)
     res = _load_fast(files.results, files.results_field)
     check_coco_sizes(gt, res, params, segm=False, names=files.names)
@@ -136,14 +156,13 @@ def _read_keypoints(files: CocoFiles, params: pb.DetectionParams) -> tuple[CocoJ
             "pycocotools' loadRes, which is not supported: give a bbox or no segmentation",
             field=f"{files.results_field}[0].segmentation",
         )
-    parsed, _ = _columns(lambda: from_coco_json(gt, res, need_keypoints=True), False, files.names)
-    sigmas, offsets = category_sigmas(params, parsed.data.num_categories, parsed.category_keypoints)
-    has_box = "bbox" in first
     try:
-        data, kp = keypoints_from_coco(parsed, sigmas, offsets, results_have_boxes=has_box)
+        parsed = from_coco_json(gt, res, need_keypoints=True)
+        sigmas, offsets = category_sigmas(params, parsed.data.num_categories, parsed.category_keypoints)
+        data, kp = keypoints_from_coco(parsed, sigmas, offsets, results_have_boxes="bbox" in first)
     except CocoFormatError as exc:
-        raise InvalidArgument(exc.message, field=_request_field(exc.field, files.names)) from None
-    return replace(parsed, data=data), kp, has_box
+        raise _invalid(exc, files.names) from None
+    return replace(parsed, data=data), kp
 
 
 def _load_fast(text: str | bytes, field: str) -> Any:
@@ -165,25 +184,41 @@ def _load(text: str | bytes, field: str) -> Any:
 
 
 def _columns(
-    parse: Callable[[], CocoJsonData], segm: bool, names: tuple[str, str]
+    parse: Callable[[], CocoJsonData], segm: bool, first_has_box: bool, names: tuple[str, str]
 ) -> tuple[CocoJsonData, tuple[RleSet, RleSet] | None]:
-    """The core's reading of the two files (and the masks, for segm), its errors named by request field."""
+    """The core's reading of the two files, loadRes's boxes and areas, and the masks (segm); errors
+    named by request field."""
     try:
         parsed = parse()
-        masks = None
-        if segm:
-            masks = (
-                masks_from_segmentations(
-                    parsed.gt_segm or [],
-                    parsed.gt_ann_index,
-                    "coco_gt.annotations",
-                    [parsed.image_sizes[i] for i in parsed.data.gt_image.tolist()],
-                ),
-                masks_from_segmentations(parsed.dt_segm or [], parsed.dt_result_index, "coco_results"),
+        data = parsed.data
+        dt_masks = None
+        if segm or not first_has_box:
+            sizes = [parsed.image_sizes[i] for i in data.dt_image.tolist()]
+            dt_masks = result_masks(
+                parsed.dt_segm or [], data.dt_box, parsed.dt_result_index, sizes, max_polygon_points=_POINTS
             )
+        data = load_res(
+            data,
+            first_has_box=first_has_box,
+            box_given=np.asarray(np.isfinite(data.dt_box).all(axis=1), dtype=np.bool_),
+            segm_given=np.array([s is not None for s in parsed.dt_segm or [None] * data.num_dt], np.bool_),
+            masks=dt_masks,
+            rows=parsed.dt_result_index,
+        )
+        masks = None
+        if segm and dt_masks is not None:
+            gt_sizes = [parsed.image_sizes[i] for i in data.gt_image.tolist()]
+            gt_masks = masks_from_segmentations(
+                parsed.gt_segm or [],
+                parsed.gt_ann_index,
+                "coco_gt.annotations",
+                gt_sizes,
+                max_polygon_points=_POINTS,
+            )
+            masks = (gt_masks, dt_masks)
     except CocoFormatError as exc:
         raise _invalid(exc, names) from None
-    return parsed, masks
+    return replace(parsed, data=data), masks
 
 
 def _request_field(field: str, names: tuple[str, str]) -> str:
@@ -192,9 +227,12 @@ def _request_field(field: str, names: tuple[str, str]) -> str:
     return field.replace("coco_results", names[1], 1) if field.startswith("coco_results") else field
 
 
-def _invalid(exc: CocoFormatError, names: tuple[str, str]) -> InvalidArgument:
-    """The core's format error, its field named by request field."""
-    return InvalidArgument(exc.message, field=_request_field(exc.field, names))
+def _invalid(exc: CocoFormatError, names: tuple[str, str]) -> InvalidArgument | LimitExceeded:
+    """The core's format (or size) error, its field named by request field."""
+    field = _request_field(exc.field, names)
+    if isinstance(exc, CocoLimitError):
+        return LimitExceeded(exc.message, field=field)
+    return InvalidArgument(exc.message, field=field)
 
 
 def _named(read: Callable[[], T], names: tuple[str, str]) -> T:

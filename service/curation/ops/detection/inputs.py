@@ -8,15 +8,23 @@ an error names the entry the caller wrote (``coco_results_json[12].score``) rath
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
-from curation.core.detection import DetectionData, Keypoints, LvisLabels, LvisSelection, RleSet
+from curation.core.detection import (
+    POOLED_CATEGORY,
+    DetectionData,
+    Keypoints,
+    LvisLabels,
+    LvisSelection,
+    RleSet,
+    pool_categories,
+)
 from curation.errors import InvalidArgument
 
-__all__ = ["Inputs", "check_mask_sizes", "check_probabilities"]
+__all__ = ["Inputs", "check_mask_sizes", "check_probabilities", "pooled"]
 
 
 @dataclass(frozen=True)
@@ -82,3 +90,25 @@ def check_probabilities(inputs: Inputs) -> None:
     if bad.size:
         field = inputs.dt_field(int(bad[0]), "pred_scores", "score")
         raise InvalidArgument(f"{score[bad[0]]} is not a probability in [0, 1]", field=field)
+
+
+def pooled(inputs: Inputs) -> tuple[Inputs, npt.NDArray[np.int64]]:
+    """``inputs`` with every category pooled into one (``use_categories`` false, pycocotools'
+    ``useCats=0``), and the input GT row of each pooled GT row (for per-GT metadata). Run after the
+    checks that name fields: ``gt_index``/``dt_index`` then hold, for columnar input too, the caller's
+    row of each pooled row, which is what the per-asset objects report."""
+    p = pool_categories(inputs.data)
+    gt_index = p.gt_rows if inputs.gt_index is None else inputs.gt_index[p.gt_rows]
+    dt_index = p.dt_rows if inputs.dt_index is None else inputs.dt_index[p.dt_rows]
+    masks = None
+    if inputs.masks is not None:
+        masks = (inputs.masks[0].take(p.gt_rows), inputs.masks[1].take(p.dt_rows))
+    out = replace(
+        inputs,
+        data=p.data,
+        category_names=[POOLED_CATEGORY],
+        gt_index=gt_index,
+        dt_index=dt_index,
+        masks=masks,
+    )
+    return out, p.gt_rows

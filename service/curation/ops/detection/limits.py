@@ -33,6 +33,8 @@ __all__ = [
     "MAX_MASK_SIDE",
     "MAX_METADATA_COLUMNS",
     "MAX_OBJECTS",
+    "MAX_POLYGON_POINTS",
+    "MAX_POLYGON_POINTS_EACH",
     "MAX_PRECISION_CELLS",
     "MAX_RECALL_THRESHOLDS",
     "MAX_SLICES_PER_KEY",
@@ -90,6 +92,13 @@ MAX_SLICES_PER_KEY = 1_000
 # Mask height and width: pycocotools keeps run lengths as uint32, so h x w must stay below 2^32;
 # polygon rasterisation work grows with the image side.
 MAX_MASK_SIDE = 65_535
+# Boundary points of one COCO file's polygons (GT, or results, box results in segm included), as
+# rasterised (rleFrPoly upsamples each edge 5x): the work and the scratch grow with the coordinates,
+# not the text (one 8-number polygon can span any size). Each point costs a few ns, 16 bytes of scratch
+# while its polygon is rasterised, and at most 8 bytes of run counts kept. A COCO val2017-sized GT takes
+# about 7 x 10^7 in all (scaled from 100 val2014 images), their largest polygon 1.5 x 10^4.
+MAX_POLYGON_POINTS = 300_000_000
+MAX_POLYGON_POINTS_EACH = 10_000_000
 # Chunks of one ScoreDetectionStream: each chunk is a message held until the stream ends (a million
 # empty chunks, 5 MB on the wire, held 900 MB); 100,000 chunks of the 4 MB message limit is far more
 # than the request size limit lets through.

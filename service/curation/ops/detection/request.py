@@ -4,9 +4,11 @@ reports is always the same one.
 
 Defaults: ``operating_iou`` 0.5; ``score_threshold`` 0.5 for probabilities, otherwise none (every kept
 prediction counts); TIDE foreground / background IoU 0.5 / 0.1; ``iou_histogram_bins`` 20;
-``min_slice_support`` 1; ``max_slices_per_key`` 50. DETECTION_MODE_LVIS takes one
-``params.max_detections`` (the cut per asset, default 300) and evaluates the objects LVIS selects
-(:mod:`.lvis`); ``gt_metadata`` stays aligned with the request's GT rows.
+``min_slice_support`` 1; ``max_slices_per_key`` 50; ``params.use_categories`` true (false pools the
+categories after every check that names an input row: :func:`~.inputs.pooled`; bbox and segm in COCO
+and DIAGNOSTIC modes only). DETECTION_MODE_LVIS takes one ``params.max_detections`` (the cut per asset,
+default 300) and evaluates the objects LVIS selects (:mod:`.lvis`); ``gt_metadata`` stays aligned with
+the request's GT rows.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from curation.ops.detection import limits
 from curation.ops.detection.coco_files import has_coco
 from curation.ops.detection.coco_json import read_coco_json
 from curation.ops.detection.columnar import read_columnar
-from curation.ops.detection.inputs import Inputs, check_mask_sizes, check_probabilities
+from curation.ops.detection.inputs import Inputs, check_mask_sizes, check_probabilities, pooled
 from curation.ops.detection.keypoints import KEYPOINT_FIELDS, read_keypoints
 from curation.ops.detection.lvis import check_lvis_fields, columnar_labels, select_inputs
 from curation.ops.detection.params import coco_params
@@ -74,6 +76,14 @@ def read_request(request: pb.ScoreDetectionRequest) -> tuple[Inputs, Options, li
     """The request's objects and options, and the warnings about the request itself."""
     limits.check_request(request)
     check_lvis_fields(request)
+    pool = request.params.HasField("use_categories") and not request.params.use_categories
+    if pool and (
+        request.mode == pb.DETECTION_MODE_LVIS or request.iou_type == pb.DETECTION_IOU_TYPE_KEYPOINTS
+    ):
+        raise InvalidArgument(
+            "false (pooled categories) is supported for bbox and segm in COCO and DIAGNOSTIC modes",
+            field="params.use_categories",
+        )
     views = requested_views(request)  # before the objects are read: a bad view fails fast
     inputs, warnings = _read_inputs(request)
     options = _read_options(request, inputs.data, views)
@@ -86,6 +96,10 @@ def read_request(request: pb.ScoreDetectionRequest) -> tuple[Inputs, Options, li
             kept = inputs.lvis_selection.gt_rows.tolist()
             gt_slices = {k: [col[i] for i in kept] for k, col in options.gt_slices.items()}
             options = replace(options, gt_slices=gt_slices)
+    if pool:
+        inputs, gt_rows = pooled(inputs)
+        gt_slices = {key: [values[i] for i in gt_rows.tolist()] for key, values in options.gt_slices.items()}
+        options = replace(options, gt_slices=gt_slices)
     data = inputs.data
     if options.mode == "coco" and data.gt_ignore is not None and data.gt_ignore.any():
         warnings.append(warning(
