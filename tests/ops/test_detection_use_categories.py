@@ -181,3 +181,19 @@ def test_results_that_loadres_refuses_are_refused_by_entry() -> None:
     del no_size["images"][int(res[1]["image_id"]) - 1]["height"]
     polygon = [{**res[1], "segmentation": [[1, 1, 1, 9, 9, 9, 9, 1]]}]
     assert _refusal(no_size, polygon) == "coco_results_json[0].segmentation"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"mode": pb.DETECTION_MODE_LVIS}, {"iou_type": pb.DETECTION_IOU_TYPE_KEYPOINTS}],
+    ids=["lvis", "keypoints"],
+)
+def test_pooling_is_refused_where_evaluation_is_per_category(change: dict[str, int]) -> None:
+    """LVIS (federated labels per category) and keypoints (sigmas per category) do not pool; the
+    refusal names the option before any object is read."""
+    r = _request(DATA)
+    for name, value in change.items():
+        setattr(r, name, value)
+    with pytest.raises(InvalidArgument) as err:
+        od.evaluate(r)
+    assert err.value.field == "params.use_categories"
