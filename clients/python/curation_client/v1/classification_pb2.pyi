@@ -45,7 +45,7 @@ SLICE_METRIC_MACRO_RECALL: SliceMetric
 SLICE_METRIC_MACRO_PRECISION: SliceMetric
 
 class ScoreClassificationRequest(_message.Message):
-    __slots__ = ("class_names", "asset_ids", "task", "y_true", "y_pred", "y_true_indicator", "y_pred_indicator", "scores", "score_type", "decision_threshold", "top_k", "calibration_bins", "metadata", "slice_by", "slice_metric", "min_slice_support", "max_slices_per_key", "page_size", "page_token")
+    __slots__ = ("class_names", "asset_ids", "task", "y_true", "y_pred", "y_true_indicator", "y_pred_indicator", "scores", "score_type", "decision_threshold", "top_k", "calibration_bins", "metadata", "slice_by", "slice_metric", "min_slice_support", "max_slices_per_key", "page_size", "page_token", "curve_points")
     CLASS_NAMES_FIELD_NUMBER: _ClassVar[int]
     ASSET_IDS_FIELD_NUMBER: _ClassVar[int]
     TASK_FIELD_NUMBER: _ClassVar[int]
@@ -65,6 +65,7 @@ class ScoreClassificationRequest(_message.Message):
     MAX_SLICES_PER_KEY_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    CURVE_POINTS_FIELD_NUMBER: _ClassVar[int]
     class_names: _containers.RepeatedScalarFieldContainer[str]
     asset_ids: _containers.RepeatedScalarFieldContainer[str]
     task: ClassificationTask
@@ -84,7 +85,8 @@ class ScoreClassificationRequest(_message.Message):
     max_slices_per_key: int
     page_size: int
     page_token: str
-    def __init__(self, class_names: _Optional[_Iterable[str]] = ..., asset_ids: _Optional[_Iterable[str]] = ..., task: _Optional[_Union[ClassificationTask, str]] = ..., y_true: _Optional[_Iterable[int]] = ..., y_pred: _Optional[_Iterable[int]] = ..., y_true_indicator: _Optional[_Iterable[bool]] = ..., y_pred_indicator: _Optional[_Iterable[bool]] = ..., scores: _Optional[_Iterable[float]] = ..., score_type: _Optional[_Union[ScoreType, str]] = ..., decision_threshold: _Optional[float] = ..., top_k: _Optional[_Iterable[int]] = ..., calibration_bins: _Optional[int] = ..., metadata: _Optional[_Iterable[_Union[_common_pb2.MetadataColumn, _Mapping]]] = ..., slice_by: _Optional[_Iterable[str]] = ..., slice_metric: _Optional[_Union[SliceMetric, str]] = ..., min_slice_support: _Optional[int] = ..., max_slices_per_key: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    curve_points: int
+    def __init__(self, class_names: _Optional[_Iterable[str]] = ..., asset_ids: _Optional[_Iterable[str]] = ..., task: _Optional[_Union[ClassificationTask, str]] = ..., y_true: _Optional[_Iterable[int]] = ..., y_pred: _Optional[_Iterable[int]] = ..., y_true_indicator: _Optional[_Iterable[bool]] = ..., y_pred_indicator: _Optional[_Iterable[bool]] = ..., scores: _Optional[_Iterable[float]] = ..., score_type: _Optional[_Union[ScoreType, str]] = ..., decision_threshold: _Optional[float] = ..., top_k: _Optional[_Iterable[int]] = ..., calibration_bins: _Optional[int] = ..., metadata: _Optional[_Iterable[_Union[_common_pb2.MetadataColumn, _Mapping]]] = ..., slice_by: _Optional[_Iterable[str]] = ..., slice_metric: _Optional[_Union[SliceMetric, str]] = ..., min_slice_support: _Optional[int] = ..., max_slices_per_key: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., curve_points: _Optional[int] = ...) -> None: ...
 
 class TopKAccuracy(_message.Message):
     __slots__ = ("k", "accuracy")
@@ -95,7 +97,7 @@ class TopKAccuracy(_message.Message):
     def __init__(self, k: _Optional[int] = ..., accuracy: _Optional[float] = ...) -> None: ...
 
 class ClassMetrics(_message.Message):
-    __slots__ = ("class_name", "precision", "recall", "f1", "support", "predicted", "average_precision")
+    __slots__ = ("class_name", "precision", "recall", "f1", "support", "predicted", "average_precision", "roc_auc", "precision_recall_curve", "roc_curve")
     CLASS_NAME_FIELD_NUMBER: _ClassVar[int]
     PRECISION_FIELD_NUMBER: _ClassVar[int]
     RECALL_FIELD_NUMBER: _ClassVar[int]
@@ -103,6 +105,9 @@ class ClassMetrics(_message.Message):
     SUPPORT_FIELD_NUMBER: _ClassVar[int]
     PREDICTED_FIELD_NUMBER: _ClassVar[int]
     AVERAGE_PRECISION_FIELD_NUMBER: _ClassVar[int]
+    ROC_AUC_FIELD_NUMBER: _ClassVar[int]
+    PRECISION_RECALL_CURVE_FIELD_NUMBER: _ClassVar[int]
+    ROC_CURVE_FIELD_NUMBER: _ClassVar[int]
     class_name: str
     precision: float
     recall: float
@@ -110,21 +115,58 @@ class ClassMetrics(_message.Message):
     support: int
     predicted: int
     average_precision: float
-    def __init__(self, class_name: _Optional[str] = ..., precision: _Optional[float] = ..., recall: _Optional[float] = ..., f1: _Optional[float] = ..., support: _Optional[int] = ..., predicted: _Optional[int] = ..., average_precision: _Optional[float] = ...) -> None: ...
+    roc_auc: float
+    precision_recall_curve: PrecisionRecallCurve
+    roc_curve: RocCurve
+    def __init__(self, class_name: _Optional[str] = ..., precision: _Optional[float] = ..., recall: _Optional[float] = ..., f1: _Optional[float] = ..., support: _Optional[int] = ..., predicted: _Optional[int] = ..., average_precision: _Optional[float] = ..., roc_auc: _Optional[float] = ..., precision_recall_curve: _Optional[_Union[PrecisionRecallCurve, _Mapping]] = ..., roc_curve: _Optional[_Union[RocCurve, _Mapping]] = ...) -> None: ...
+
+class PrecisionRecallCurve(_message.Message):
+    __slots__ = ("thresholds", "precision", "recall", "num_points")
+    THRESHOLDS_FIELD_NUMBER: _ClassVar[int]
+    PRECISION_FIELD_NUMBER: _ClassVar[int]
+    RECALL_FIELD_NUMBER: _ClassVar[int]
+    NUM_POINTS_FIELD_NUMBER: _ClassVar[int]
+    thresholds: _containers.RepeatedScalarFieldContainer[float]
+    precision: _containers.RepeatedScalarFieldContainer[float]
+    recall: _containers.RepeatedScalarFieldContainer[float]
+    num_points: int
+    def __init__(self, thresholds: _Optional[_Iterable[float]] = ..., precision: _Optional[_Iterable[float]] = ..., recall: _Optional[_Iterable[float]] = ..., num_points: _Optional[int] = ...) -> None: ...
+
+class RocCurve(_message.Message):
+    __slots__ = ("thresholds", "fpr", "tpr", "num_points")
+    THRESHOLDS_FIELD_NUMBER: _ClassVar[int]
+    FPR_FIELD_NUMBER: _ClassVar[int]
+    TPR_FIELD_NUMBER: _ClassVar[int]
+    NUM_POINTS_FIELD_NUMBER: _ClassVar[int]
+    thresholds: _containers.RepeatedScalarFieldContainer[float]
+    fpr: _containers.RepeatedScalarFieldContainer[float]
+    tpr: _containers.RepeatedScalarFieldContainer[float]
+    num_points: int
+    def __init__(self, thresholds: _Optional[_Iterable[float]] = ..., fpr: _Optional[_Iterable[float]] = ..., tpr: _Optional[_Iterable[float]] = ..., num_points: _Optional[int] = ...) -> None: ...
+
+class OneVsOneRocAuc(_message.Message):
+    __slots__ = ("macro", "weighted")
+    MACRO_FIELD_NUMBER: _ClassVar[int]
+    WEIGHTED_FIELD_NUMBER: _ClassVar[int]
+    macro: float
+    weighted: float
+    def __init__(self, macro: _Optional[float] = ..., weighted: _Optional[float] = ...) -> None: ...
 
 class AveragedMetrics(_message.Message):
-    __slots__ = ("precision", "recall", "f1", "support", "average_precision")
+    __slots__ = ("precision", "recall", "f1", "support", "average_precision", "roc_auc")
     PRECISION_FIELD_NUMBER: _ClassVar[int]
     RECALL_FIELD_NUMBER: _ClassVar[int]
     F1_FIELD_NUMBER: _ClassVar[int]
     SUPPORT_FIELD_NUMBER: _ClassVar[int]
     AVERAGE_PRECISION_FIELD_NUMBER: _ClassVar[int]
+    ROC_AUC_FIELD_NUMBER: _ClassVar[int]
     precision: float
     recall: float
     f1: float
     support: int
     average_precision: float
-    def __init__(self, precision: _Optional[float] = ..., recall: _Optional[float] = ..., f1: _Optional[float] = ..., support: _Optional[int] = ..., average_precision: _Optional[float] = ...) -> None: ...
+    roc_auc: float
+    def __init__(self, precision: _Optional[float] = ..., recall: _Optional[float] = ..., f1: _Optional[float] = ..., support: _Optional[int] = ..., average_precision: _Optional[float] = ..., roc_auc: _Optional[float] = ...) -> None: ...
 
 class Averages(_message.Message):
     __slots__ = ("micro", "macro", "weighted", "samples")
@@ -171,7 +213,7 @@ class Calibration(_message.Message):
     def __init__(self, expected_calibration_error: _Optional[float] = ..., max_calibration_error: _Optional[float] = ..., bins: _Optional[_Iterable[_Union[ReliabilityBin, _Mapping]]] = ...) -> None: ...
 
 class ClassificationSummary(_message.Message):
-    __slots__ = ("num_assets", "accuracy", "top_k", "per_class", "averages", "confusion_matrix", "calibration", "log_loss", "hamming_loss")
+    __slots__ = ("num_assets", "accuracy", "top_k", "per_class", "averages", "confusion_matrix", "calibration", "log_loss", "hamming_loss", "roc_auc", "roc_auc_ovo")
     NUM_ASSETS_FIELD_NUMBER: _ClassVar[int]
     ACCURACY_FIELD_NUMBER: _ClassVar[int]
     TOP_K_FIELD_NUMBER: _ClassVar[int]
@@ -181,6 +223,8 @@ class ClassificationSummary(_message.Message):
     CALIBRATION_FIELD_NUMBER: _ClassVar[int]
     LOG_LOSS_FIELD_NUMBER: _ClassVar[int]
     HAMMING_LOSS_FIELD_NUMBER: _ClassVar[int]
+    ROC_AUC_FIELD_NUMBER: _ClassVar[int]
+    ROC_AUC_OVO_FIELD_NUMBER: _ClassVar[int]
     num_assets: int
     accuracy: float
     top_k: _containers.RepeatedCompositeFieldContainer[TopKAccuracy]
@@ -190,7 +234,9 @@ class ClassificationSummary(_message.Message):
     calibration: Calibration
     log_loss: float
     hamming_loss: float
-    def __init__(self, num_assets: _Optional[int] = ..., accuracy: _Optional[float] = ..., top_k: _Optional[_Iterable[_Union[TopKAccuracy, _Mapping]]] = ..., per_class: _Optional[_Iterable[_Union[ClassMetrics, _Mapping]]] = ..., averages: _Optional[_Union[Averages, _Mapping]] = ..., confusion_matrix: _Optional[_Union[ConfusionMatrix, _Mapping]] = ..., calibration: _Optional[_Union[Calibration, _Mapping]] = ..., log_loss: _Optional[float] = ..., hamming_loss: _Optional[float] = ...) -> None: ...
+    roc_auc: float
+    roc_auc_ovo: OneVsOneRocAuc
+    def __init__(self, num_assets: _Optional[int] = ..., accuracy: _Optional[float] = ..., top_k: _Optional[_Iterable[_Union[TopKAccuracy, _Mapping]]] = ..., per_class: _Optional[_Iterable[_Union[ClassMetrics, _Mapping]]] = ..., averages: _Optional[_Union[Averages, _Mapping]] = ..., confusion_matrix: _Optional[_Union[ConfusionMatrix, _Mapping]] = ..., calibration: _Optional[_Union[Calibration, _Mapping]] = ..., log_loss: _Optional[float] = ..., hamming_loss: _Optional[float] = ..., roc_auc: _Optional[float] = ..., roc_auc_ovo: _Optional[_Union[OneVsOneRocAuc, _Mapping]] = ...) -> None: ...
 
 class SliceSummary(_message.Message):
     __slots__ = ("key", "value", "support", "metric", "ranked", "summary")

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from curation.core.classification._precision_recall import Averaged
 from curation.core.classification.calibration import Calibration
+from curation.core.classification.curves import PrecisionRecallCurve, RocCurve
 from curation.core.classification.misclassified import (
     Misclassified,
     misclassified_multi_label,
     misclassified_single_label,
 )
+from curation.core.classification.ranking import Ranking, RankingAverages, ranking_metrics
 from curation.core.classification.slices import (
     SLICE_METRICS,
     SliceReport,
@@ -34,6 +36,10 @@ __all__ = [
     "Calibration",
     "Misclassified",
     "PerClass",
+    "PrecisionRecallCurve",
+    "Ranking",
+    "RankingAverages",
+    "RocCurve",
     "SliceReport",
     "SliceSummary",
     "Summary",
@@ -42,6 +48,7 @@ __all__ = [
     "misclassified_single_label",
     "multi_label_slices",
     "multi_label_summary",
+    "ranking_metrics",
     "single_label_slices",
     "single_label_summary",
 ]

@@ -11,6 +11,7 @@ are never present or never predicted are still reported:
 - ``top_k_accuracy_score``: a k >= n_classes scores 1.0 (sklearn's value; it warns that it is trivial);
   with two classes sklearn's binary rule (a 0.5/0.5 tie is class 0), with more its multiclass tie order;
 - ``average_precision_score`` one-vs-rest per score column; a class with no positives scores 0.0;
+  ROC AUC, micro/samples AP, one-vs-one AUC and curves: :mod:`curation.core.classification.ranking`;
 - ``log_loss``: probabilities clipped to ``[eps, 1 - eps]`` with eps of the scores' dtype, not
   renormalised. Multi-label: the binary log loss over all n x k entries
   (``log_loss(Y.ravel(), S.ravel(), labels=[0, 1])``).
@@ -33,8 +34,9 @@ from curation.core._common.chunks import spans
 from curation.core._common.findings import Finding
 from curation.core.classification._checks import AnyFloat, check_indicator, check_labels, check_scores
 from curation.core.classification._precision_recall import Averaged, PerClassCounts, averages, safe_divide
-from curation.core.classification._ranking_metrics import average_precision_per_class, true_class_rank
+from curation.core.classification._ranking_metrics import true_class_rank
 from curation.core.classification.calibration import Calibration, calibration
+from curation.core.classification.ranking import Ranking, ranking_metrics
 
 __all__ = [
     "PerClass",
@@ -80,6 +82,8 @@ class Summary:
     log_loss: float | None
     hamming_loss: float | None
     findings: tuple[Finding, ...] = ()
+    # With scores: ROC AUC, micro/samples AP, one-vs-one AUC and (when asked for) curves.
+    ranking: Ranking | None = None
 
 
 def confusion_matrix(y_true: npt.ArrayLike, y_pred: npt.ArrayLike, *, n_classes: int) -> IntArray:
@@ -160,12 +164,14 @@ def single_label_summary(
     probabilities: bool = False,
     top_k: Sequence[int] = (),
     calibration_bins: int = 15,
+    curve_points: int = 0,
 ) -> Summary:
     """The report for single-label predictions (class indices in ``[0, n_classes)``).
 
     ``y_pred`` may be None when ``scores`` (n x k) are given: the row argmax, lowest index on ties.
     ``top_k`` needs scores; ``probabilities=True`` (rows assumed non-negative and summing to 1, which the
     ops layer checks) adds log loss and top-label calibration. zero_division=0 throughout.
+    ``curve_points`` >= 2 (with scores) adds per-class PR and ROC curves of at most that many points.
 
     >>> s = single_label_summary([0, 1, 1], [0, 0, 1], n_classes=2)
     >>> s.accuracy, s.per_class.recall.tolist()
@@ -195,6 +201,7 @@ def single_label_summary(
         top_k=tuple(int(k) for k in top_k),
         bins=calibration_bins,
         cm=None,
+        curve_points=curve_points,
     )
 
 
@@ -208,6 +215,7 @@ def summarize_single(
     top_k: tuple[int, ...],
     bins: int,
     cm: IntArray | None,
+    curve_points: int = 0,
 ) -> Summary:
     """The single-label report of checked inputs (``cm``: their confusion matrix, when already counted)."""
     n = t.shape[0]
@@ -217,12 +225,15 @@ def summarize_single(
     counts = PerClassCounts(tp, cm.sum(axis=0, dtype=np.int64), cm.sum(axis=1, dtype=np.int64))
     findings = _class_findings(counts, s is not None)
     ap = None
+    ranking = None
     topk: tuple[tuple[int, float], ...] = ()
     calib = None
     loss = None
     if s is not None:
         checkpoint()
-        ap = average_precision_per_class(t[:, None] == np.arange(k)[None, :], s)
+        ranking = ranking_metrics(t[:, None] == np.arange(k)[None, :], s, y_true=t, curve_points=curve_points)
+        ap = ranking.average_precision
+        findings.extend(ranking.findings)
         if top_k:
             topk = _top_k_accuracy(t, s, top_k, findings)
         if probabilities:
@@ -244,6 +255,7 @@ def summarize_single(
         log_loss=loss,
         hamming_loss=None,
         findings=tuple(findings),
+        ranking=ranking,
     )
 
 
@@ -293,6 +305,7 @@ def multi_label_summary(
     threshold: float = 0.5,
     probabilities: bool = False,
     calibration_bins: int = 15,
+    curve_points: int = 0,
 ) -> Summary:
     """The report for multi-label indicator matrices (n x k).
 
@@ -310,11 +323,11 @@ def multi_label_summary(
         p = check_indicator(y_pred, "y_pred", (t.shape[0], t.shape[1]))
     if calibration_bins < 1:
         raise ValueError("calibration_bins must be >= 1")
-    return summarize_multi(t, p, s, probabilities, calibration_bins)
+    return summarize_multi(t, p, s, probabilities, calibration_bins, curve_points=curve_points)
 
 
 def summarize_multi(
-    t: BoolArray, p: BoolArray, s: AnyFloat | None, probabilities: bool, bins: int
+    t: BoolArray, p: BoolArray, s: AnyFloat | None, probabilities: bool, bins: int, *, curve_points: int = 0
 ) -> Summary:
     """The multi-label report of checked indicator matrices (``s``: their scores, or None)."""
     n, k = t.shape
@@ -343,11 +356,13 @@ def summarize_multi(
         None,
     )
     ap = None
+    ranking = None
     calib = None
     loss = None
     if s is not None:
         checkpoint()
-        ap = average_precision_per_class(t, s)
+        ranking = ranking_metrics(t, s, curve_points=curve_points)
+        ap = ranking.average_precision
         if probabilities:
             checkpoint()
             loss = _binary_log_loss(t, s)
@@ -368,5 +383,7 @@ def summarize_multi(
         calibration=calib,
         log_loss=loss,
         hamming_loss=hamming,
-        findings=tuple(_class_findings(counts, s is not None)),
+        findings=tuple(_class_findings(counts, s is not None))
+        + (() if ranking is None else ranking.findings),
+        ranking=ranking,
     )

@@ -64,7 +64,7 @@ def _single_label(
         "top_k": c.top_k,
         "calibration_bins": c.bins,
     }
-    report = core.single_label_summary(yt, yp, **options)
+    report = core.single_label_summary(yt, yp, **options, curve_points=c.curve_points)
     slices = [
         (key, core.single_label_slices(values, yt, yp, **options, **_slice_options(c)))
         for key, values in c.columns
@@ -93,7 +93,7 @@ def _multi_label(
         "probabilities": c.probabilities,
         "calibration_bins": c.bins,
     }
-    report = core.multi_label_summary(yt, yp, threshold=threshold, **options)
+    report = core.multi_label_summary(yt, yp, threshold=threshold, **options, curve_points=c.curve_points)
     slices = [
         (key, core.multi_label_slices(values, yt, yp, **options, **_slice_options(c)))
         for key, values in c.columns
@@ -133,7 +133,8 @@ SPECS: list[OperationSpec[Any, Any, Any]] = [
         evaluate=evaluate,
         respond=respond,
         # 2: binary top-1 ties go to class 0 (sklearn's binary rule).
-        version=2,
+        # 3: ROC AUC (one-vs-rest, one-vs-one), micro/samples AP, curves; AP summed per threshold group.
+        version=3,
         paging_fields=("page_size", "page_token"),
         cost=cost,
         cost_from_body=True,  # every size is the body's; no stored data, nothing inflated

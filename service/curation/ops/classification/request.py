@@ -3,7 +3,8 @@ caller sees does not depend on the protocol), defaults applied, repeated fields 
 
 Defaults: ``top_k`` empty -> [1, 3, 5] restricted to k < number of classes (an explicit k >= classes
 scores 1.0 with a TOP_K_TRIVIAL warning); ``calibration_bins`` 0 -> 15; ``min_slice_support`` 0 -> 1;
-``max_slices_per_key`` 0 -> 50; ``decision_threshold`` absent -> 0.5 for probabilities, 0 otherwise.
+``max_slices_per_key`` 0 -> 50; ``decision_threshold`` absent -> 0.5 for probabilities, 0 otherwise;
+``curve_points`` 0 -> no curves, else at least 2 and only with scores.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class Checked:
     top_k: tuple[int, ...]
     metric: str
     columns: list[tuple[str, npt.NDArray[np.str_]]]
+    curve_points: int = 0
 
     @property
     def n(self) -> int:
@@ -86,9 +88,19 @@ def check_request(request: pb.ScoreClassificationRequest) -> Checked:
     top_k = _top_k(request, len(names), scores is not None, multi)
     metric = _slice_metric(request, multi)
     columns = _slice_columns(request, ids.shape[0])
+    curve_points = _curve_points(request.curve_points, scores is not None)
     return Checked(
-        names, ids, multi, probabilities, scores, bins, min_support, max_slices, top_k, metric, columns
-    )
+        names, ids, multi, probabilities, scores, bins, min_support, max_slices, top_k, metric, columns,
+        curve_points,
+    )  # fmt: skip
+
+
+def _curve_points(value: int, has_scores: bool) -> int:
+    if value < 0 or value == 1:
+        raise InvalidArgument(f"must be 0 (no curves) or >= 2, got {value}", field="curve_points")
+    if value and not has_scores:
+        raise InvalidArgument("curves need scores", field="curve_points")
+    return value
 
 
 def _scores(

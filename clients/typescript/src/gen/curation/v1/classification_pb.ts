@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file curation/v1/classification.proto.
  */
 export const file_curation_v1_classification: GenFile = /*@__PURE__*/
-  fileDesc("CiBjdXJhdGlvbi92MS9jbGFzc2lmaWNhdGlvbi5wcm90bxILY3VyYXRpb24udjEivwQKGlNjb3JlQ2xhc3NpZmljYXRpb25SZXF1ZXN0EhkKC2NsYXNzX25hbWVzGAEgAygJQgTiQQECEhcKCWFzc2V0X2lkcxgCIAMoCUIE4kEBAhItCgR0YXNrGAMgASgOMh8uY3VyYXRpb24udjEuQ2xhc3NpZmljYXRpb25UYXNrEg4KBnlfdHJ1ZRgEIAMoBRIOCgZ5X3ByZWQYBSADKAUSGAoQeV90cnVlX2luZGljYXRvchgGIAMoCBIYChB5X3ByZWRfaW5kaWNhdG9yGAcgAygIEg4KBnNjb3JlcxgIIAMoAhIqCgpzY29yZV90eXBlGAkgASgOMhYuY3VyYXRpb24udjEuU2NvcmVUeXBlEh8KEmRlY2lzaW9uX3RocmVzaG9sZBgKIAEoAUgAiAEBEg0KBXRvcF9rGAsgAygFEhgKEGNhbGlicmF0aW9uX2JpbnMYDCABKAUSLQoIbWV0YWRhdGEYDSADKAsyGy5jdXJhdGlvbi52MS5NZXRhZGF0YUNvbHVtbhIQCghzbGljZV9ieRgOIAMoCRIuCgxzbGljZV9tZXRyaWMYDyABKA4yGC5jdXJhdGlvbi52MS5TbGljZU1ldHJpYxIZChFtaW5fc2xpY2Vfc3VwcG9ydBgQIAEoBRIaChJtYXhfc2xpY2VzX3Blcl9rZXkYESABKAUSEQoJcGFnZV9zaXplGBIgASgFEhIKCnBhZ2VfdG9rZW4YEyABKAlCFQoTX2RlY2lzaW9uX3RocmVzaG9sZCIrCgxUb3BLQWNjdXJhY3kSCQoBaxgBIAEoBRIQCghhY2N1cmFjeRgCIAEoASKrAQoMQ2xhc3NNZXRyaWNzEhIKCmNsYXNzX25hbWUYASABKAkSEQoJcHJlY2lzaW9uGAIgASgBEg4KBnJlY2FsbBgDIAEoARIKCgJmMRgEIAEoARIPCgdzdXBwb3J0GAUgASgDEhEKCXByZWRpY3RlZBgGIAEoAxIeChFhdmVyYWdlX3ByZWNpc2lvbhgHIAEoAUgAiAEBQhQKEl9hdmVyYWdlX3ByZWNpc2lvbiKHAQoPQXZlcmFnZWRNZXRyaWNzEhEKCXByZWNpc2lvbhgBIAEoARIOCgZyZWNhbGwYAiABKAESCgoCZjEYAyABKAESDwoHc3VwcG9ydBgEIAEoAxIeChFhdmVyYWdlX3ByZWNpc2lvbhgFIAEoAUgAiAEBQhQKEl9hdmVyYWdlX3ByZWNpc2lvbiLDAQoIQXZlcmFnZXMSKwoFbWljcm8YASABKAsyHC5jdXJhdGlvbi52MS5BdmVyYWdlZE1ldHJpY3MSKwoFbWFjcm8YAiABKAsyHC5jdXJhdGlvbi52MS5BdmVyYWdlZE1ldHJpY3MSLgoId2VpZ2h0ZWQYAyABKAsyHC5jdXJhdGlvbi52MS5BdmVyYWdlZE1ldHJpY3MSLQoHc2FtcGxlcxgEIAEoCzIcLmN1cmF0aW9uLnYxLkF2ZXJhZ2VkTWV0cmljcyIwCg9Db25mdXNpb25NYXRyaXgSDQoFc2hhcGUYASADKAUSDgoGY291bnRzGAIgAygDImgKDlJlbGlhYmlsaXR5QmluEg0KBWxvd2VyGAEgASgBEg0KBXVwcGVyGAIgASgBEg0KBWNvdW50GAMgASgDEhcKD21lYW5fY29uZmlkZW5jZRgEIAEoARIQCghhY2N1cmFjeRgFIAEoASJ7CgtDYWxpYnJhdGlvbhIiChpleHBlY3RlZF9jYWxpYnJhdGlvbl9lcnJvchgBIAEoARIdChVtYXhfY2FsaWJyYXRpb25fZXJyb3IYAiABKAESKQoEYmlucxgDIAMoCzIbLmN1cmF0aW9uLnYxLlJlbGlhYmlsaXR5QmluIooDChVDbGFzc2lmaWNhdGlvblN1bW1hcnkSEgoKbnVtX2Fzc2V0cxgBIAEoAxIQCghhY2N1cmFjeRgCIAEoARIoCgV0b3BfaxgDIAMoCzIZLmN1cmF0aW9uLnYxLlRvcEtBY2N1cmFjeRIsCglwZXJfY2xhc3MYBCADKAsyGS5jdXJhdGlvbi52MS5DbGFzc01ldHJpY3MSJwoIYXZlcmFnZXMYBSABKAsyFS5jdXJhdGlvbi52MS5BdmVyYWdlcxI2ChBjb25mdXNpb25fbWF0cml4GAYgASgLMhwuY3VyYXRpb24udjEuQ29uZnVzaW9uTWF0cml4EjIKC2NhbGlicmF0aW9uGAcgASgLMhguY3VyYXRpb24udjEuQ2FsaWJyYXRpb25IAIgBARIVCghsb2dfbG9zcxgIIAEoAUgBiAEBEhkKDGhhbW1pbmdfbG9zcxgJIAEoAUgCiAEBQg4KDF9jYWxpYnJhdGlvbkILCglfbG9nX2xvc3NCDwoNX2hhbW1pbmdfbG9zcyKQAQoMU2xpY2VTdW1tYXJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCRIPCgdzdXBwb3J0GAMgASgDEg4KBm1ldHJpYxgEIAEoARIOCgZyYW5rZWQYBSABKAgSMwoHc3VtbWFyeRgGIAEoCzIiLmN1cmF0aW9uLnYxLkNsYXNzaWZpY2F0aW9uU3VtbWFyeSKDAQoLU2xpY2VSZXBvcnQSCwoDa2V5GAEgASgJEigKBm1ldHJpYxgCIAEoDjIYLmN1cmF0aW9uLnYxLlNsaWNlTWV0cmljEikKBnNsaWNlcxgDIAMoCzIZLmN1cmF0aW9uLnYxLlNsaWNlU3VtbWFyeRISCgpudW1fdmFsdWVzGAQgASgDItoBChJNaXNjbGFzc2lmaWVkQXNzZXQSEAoIYXNzZXRfaWQYASABKAkSCwoDcm93GAIgASgDEhMKC3RydWVfbGFiZWxzGAMgAygFEhgKEHByZWRpY3RlZF9sYWJlbHMYBCADKAUSFQoNbWlzc2VkX2xhYmVscxgFIAMoBRIXCg9zcHVyaW91c19sYWJlbHMYBiADKAUSEgoKY29uZmlkZW5jZRgHIAEoARIdChB0cnVlX2NsYXNzX3Njb3JlGAggASgBSACIAQFCEwoRX3RydWVfY2xhc3Nfc2NvcmUivwIKG1Njb3JlQ2xhc3NpZmljYXRpb25SZXNwb25zZRIzCgdzdW1tYXJ5GAEgASgLMiIuY3VyYXRpb24udjEuQ2xhc3NpZmljYXRpb25TdW1tYXJ5EigKBnNsaWNlcxgCIAMoCzIYLmN1cmF0aW9uLnYxLlNsaWNlUmVwb3J0EjYKDW1pc2NsYXNzaWZpZWQYAyADKAsyHy5jdXJhdGlvbi52MS5NaXNjbGFzc2lmaWVkQXNzZXQSGwoTbWlzY2xhc3NpZmllZF90b3RhbBgEIAEoAxIXCg9uZXh0X3BhZ2VfdG9rZW4YBSABKAkSKwoFY2FjaGUYBiABKAsyFi5jdXJhdGlvbi52MS5DYWNoZUluZm9CBOJBAQMSJgoId2FybmluZ3MYByADKAsyFC5jdXJhdGlvbi52MS5XYXJuaW5nKoQBChJDbGFzc2lmaWNhdGlvblRhc2sSIwofQ0xBU1NJRklDQVRJT05fVEFTS19VTlNQRUNJRklFRBAAEiQKIENMQVNTSUZJQ0FUSU9OX1RBU0tfU0lOR0xFX0xBQkVMEAESIwofQ0xBU1NJRklDQVRJT05fVEFTS19NVUxUSV9MQUJFTBACKlwKCVNjb3JlVHlwZRIaChZTQ09SRV9UWVBFX1VOU1BFQ0lGSUVEEAASGgoWU0NPUkVfVFlQRV9QUk9CQUJJTElUWRABEhcKE1NDT1JFX1RZUEVfREVDSVNJT04QAirbAQoLU2xpY2VNZXRyaWMSHAoYU0xJQ0VfTUVUUklDX1VOU1BFQ0lGSUVEEAASGQoVU0xJQ0VfTUVUUklDX0FDQ1VSQUNZEAESGQoVU0xJQ0VfTUVUUklDX01BQ1JPX0YxEAISGQoVU0xJQ0VfTUVUUklDX01JQ1JPX0YxEAMSHAoYU0xJQ0VfTUVUUklDX1dFSUdIVEVEX0YxEAQSHQoZU0xJQ0VfTUVUUklDX01BQ1JPX1JFQ0FMTBAFEiAKHFNMSUNFX01FVFJJQ19NQUNST19QUkVDSVNJT04QBkKzAQolaW8uZ2l0aHViLmN1cmF0aW9uc2VydmljZS5jdXJhdGlvbi52MUITQ2xhc3NpZmljYXRpb25Qcm90b1ABWkJnaXRodWIuY29tL2N1cmF0aW9uLXNlcnZpY2UvY3VyYXRpb24vZ2VuL2dvL2N1cmF0aW9uL3YxO2N1cmF0aW9udjGiAgNDWFiqAgtDdXJhdGlvbi5WMcoCC0N1cmF0aW9uXFYx6gIMQ3VyYXRpb246OlYxYgZwcm90bzM", [file_curation_v1_common, file_google_api_field_behavior]);
+  fileDesc("CiBjdXJhdGlvbi92MS9jbGFzc2lmaWNhdGlvbi5wcm90bxILY3VyYXRpb24udjEi1QQKGlNjb3JlQ2xhc3NpZmljYXRpb25SZXF1ZXN0EhkKC2NsYXNzX25hbWVzGAEgAygJQgTiQQECEhcKCWFzc2V0X2lkcxgCIAMoCUIE4kEBAhItCgR0YXNrGAMgASgOMh8uY3VyYXRpb24udjEuQ2xhc3NpZmljYXRpb25UYXNrEg4KBnlfdHJ1ZRgEIAMoBRIOCgZ5X3ByZWQYBSADKAUSGAoQeV90cnVlX2luZGljYXRvchgGIAMoCBIYChB5X3ByZWRfaW5kaWNhdG9yGAcgAygIEg4KBnNjb3JlcxgIIAMoAhIqCgpzY29yZV90eXBlGAkgASgOMhYuY3VyYXRpb24udjEuU2NvcmVUeXBlEh8KEmRlY2lzaW9uX3RocmVzaG9sZBgKIAEoAUgAiAEBEg0KBXRvcF9rGAsgAygFEhgKEGNhbGlicmF0aW9uX2JpbnMYDCABKAUSLQoIbWV0YWRhdGEYDSADKAsyGy5jdXJhdGlvbi52MS5NZXRhZGF0YUNvbHVtbhIQCghzbGljZV9ieRgOIAMoCRIuCgxzbGljZV9tZXRyaWMYDyABKA4yGC5jdXJhdGlvbi52MS5TbGljZU1ldHJpYxIZChFtaW5fc2xpY2Vfc3VwcG9ydBgQIAEoBRIaChJtYXhfc2xpY2VzX3Blcl9rZXkYESABKAUSEQoJcGFnZV9zaXplGBIgASgFEhIKCnBhZ2VfdG9rZW4YEyABKAkSFAoMY3VydmVfcG9pbnRzGB4gASgFQhUKE19kZWNpc2lvbl90aHJlc2hvbGQiKwoMVG9wS0FjY3VyYWN5EgkKAWsYASABKAUSEAoIYWNjdXJhY3kYAiABKAEiugIKDENsYXNzTWV0cmljcxISCgpjbGFzc19uYW1lGAEgASgJEhEKCXByZWNpc2lvbhgCIAEoARIOCgZyZWNhbGwYAyABKAESCgoCZjEYBCABKAESDwoHc3VwcG9ydBgFIAEoAxIRCglwcmVkaWN0ZWQYBiABKAMSHgoRYXZlcmFnZV9wcmVjaXNpb24YByABKAFIAIgBARIUCgdyb2NfYXVjGA0gASgBSAGIAQESQQoWcHJlY2lzaW9uX3JlY2FsbF9jdXJ2ZRgOIAEoCzIhLmN1cmF0aW9uLnYxLlByZWNpc2lvblJlY2FsbEN1cnZlEigKCXJvY19jdXJ2ZRgPIAEoCzIVLmN1cmF0aW9uLnYxLlJvY0N1cnZlQhQKEl9hdmVyYWdlX3ByZWNpc2lvbkIKCghfcm9jX2F1YyJhChRQcmVjaXNpb25SZWNhbGxDdXJ2ZRISCgp0aHJlc2hvbGRzGAEgAygBEhEKCXByZWNpc2lvbhgCIAMoARIOCgZyZWNhbGwYAyADKAESEgoKbnVtX3BvaW50cxgEIAEoAyJMCghSb2NDdXJ2ZRISCgp0aHJlc2hvbGRzGAEgAygBEgsKA2ZwchgCIAMoARILCgN0cHIYAyADKAESEgoKbnVtX3BvaW50cxgEIAEoAyIxCg5PbmVWc09uZVJvY0F1YxINCgVtYWNybxgBIAEoARIQCgh3ZWlnaHRlZBgCIAEoASKpAQoPQXZlcmFnZWRNZXRyaWNzEhEKCXByZWNpc2lvbhgBIAEoARIOCgZyZWNhbGwYAiABKAESCgoCZjEYAyABKAESDwoHc3VwcG9ydBgEIAEoAxIeChFhdmVyYWdlX3ByZWNpc2lvbhgFIAEoAUgAiAEBEhQKB3JvY19hdWMYCiABKAFIAYgBAUIUChJfYXZlcmFnZV9wcmVjaXNpb25CCgoIX3JvY19hdWMiwwEKCEF2ZXJhZ2VzEisKBW1pY3JvGAEgASgLMhwuY3VyYXRpb24udjEuQXZlcmFnZWRNZXRyaWNzEisKBW1hY3JvGAIgASgLMhwuY3VyYXRpb24udjEuQXZlcmFnZWRNZXRyaWNzEi4KCHdlaWdodGVkGAMgASgLMhwuY3VyYXRpb24udjEuQXZlcmFnZWRNZXRyaWNzEi0KB3NhbXBsZXMYBCABKAsyHC5jdXJhdGlvbi52MS5BdmVyYWdlZE1ldHJpY3MiMAoPQ29uZnVzaW9uTWF0cml4Eg0KBXNoYXBlGAEgAygFEg4KBmNvdW50cxgCIAMoAyJoCg5SZWxpYWJpbGl0eUJpbhINCgVsb3dlchgBIAEoARINCgV1cHBlchgCIAEoARINCgVjb3VudBgDIAEoAxIXCg9tZWFuX2NvbmZpZGVuY2UYBCABKAESEAoIYWNjdXJhY3kYBSABKAEiewoLQ2FsaWJyYXRpb24SIgoaZXhwZWN0ZWRfY2FsaWJyYXRpb25fZXJyb3IYASABKAESHQoVbWF4X2NhbGlicmF0aW9uX2Vycm9yGAIgASgBEikKBGJpbnMYAyADKAsyGy5jdXJhdGlvbi52MS5SZWxpYWJpbGl0eUJpbiLeAwoVQ2xhc3NpZmljYXRpb25TdW1tYXJ5EhIKCm51bV9hc3NldHMYASABKAMSEAoIYWNjdXJhY3kYAiABKAESKAoFdG9wX2sYAyADKAsyGS5jdXJhdGlvbi52MS5Ub3BLQWNjdXJhY3kSLAoJcGVyX2NsYXNzGAQgAygLMhkuY3VyYXRpb24udjEuQ2xhc3NNZXRyaWNzEicKCGF2ZXJhZ2VzGAUgASgLMhUuY3VyYXRpb24udjEuQXZlcmFnZXMSNgoQY29uZnVzaW9uX21hdHJpeBgGIAEoCzIcLmN1cmF0aW9uLnYxLkNvbmZ1c2lvbk1hdHJpeBIyCgtjYWxpYnJhdGlvbhgHIAEoCzIYLmN1cmF0aW9uLnYxLkNhbGlicmF0aW9uSACIAQESFQoIbG9nX2xvc3MYCCABKAFIAYgBARIZCgxoYW1taW5nX2xvc3MYCSABKAFIAogBARIUCgdyb2NfYXVjGBQgASgBSAOIAQESMAoLcm9jX2F1Y19vdm8YFSABKAsyGy5jdXJhdGlvbi52MS5PbmVWc09uZVJvY0F1Y0IOCgxfY2FsaWJyYXRpb25CCwoJX2xvZ19sb3NzQg8KDV9oYW1taW5nX2xvc3NCCgoIX3JvY19hdWMikAEKDFNsaWNlU3VtbWFyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAkSDwoHc3VwcG9ydBgDIAEoAxIOCgZtZXRyaWMYBCABKAESDgoGcmFua2VkGAUgASgIEjMKB3N1bW1hcnkYBiABKAsyIi5jdXJhdGlvbi52MS5DbGFzc2lmaWNhdGlvblN1bW1hcnkigwEKC1NsaWNlUmVwb3J0EgsKA2tleRgBIAEoCRIoCgZtZXRyaWMYAiABKA4yGC5jdXJhdGlvbi52MS5TbGljZU1ldHJpYxIpCgZzbGljZXMYAyADKAsyGS5jdXJhdGlvbi52MS5TbGljZVN1bW1hcnkSEgoKbnVtX3ZhbHVlcxgEIAEoAyLaAQoSTWlzY2xhc3NpZmllZEFzc2V0EhAKCGFzc2V0X2lkGAEgASgJEgsKA3JvdxgCIAEoAxITCgt0cnVlX2xhYmVscxgDIAMoBRIYChBwcmVkaWN0ZWRfbGFiZWxzGAQgAygFEhUKDW1pc3NlZF9sYWJlbHMYBSADKAUSFwoPc3B1cmlvdXNfbGFiZWxzGAYgAygFEhIKCmNvbmZpZGVuY2UYByABKAESHQoQdHJ1ZV9jbGFzc19zY29yZRgIIAEoAUgAiAEBQhMKEV90cnVlX2NsYXNzX3Njb3JlIr8CChtTY29yZUNsYXNzaWZpY2F0aW9uUmVzcG9uc2USMwoHc3VtbWFyeRgBIAEoCzIiLmN1cmF0aW9uLnYxLkNsYXNzaWZpY2F0aW9uU3VtbWFyeRIoCgZzbGljZXMYAiADKAsyGC5jdXJhdGlvbi52MS5TbGljZVJlcG9ydBI2Cg1taXNjbGFzc2lmaWVkGAMgAygLMh8uY3VyYXRpb24udjEuTWlzY2xhc3NpZmllZEFzc2V0EhsKE21pc2NsYXNzaWZpZWRfdG90YWwYBCABKAMSFwoPbmV4dF9wYWdlX3Rva2VuGAUgASgJEisKBWNhY2hlGAYgASgLMhYuY3VyYXRpb24udjEuQ2FjaGVJbmZvQgTiQQEDEiYKCHdhcm5pbmdzGAcgAygLMhQuY3VyYXRpb24udjEuV2FybmluZyqEAQoSQ2xhc3NpZmljYXRpb25UYXNrEiMKH0NMQVNTSUZJQ0FUSU9OX1RBU0tfVU5TUEVDSUZJRUQQABIkCiBDTEFTU0lGSUNBVElPTl9UQVNLX1NJTkdMRV9MQUJFTBABEiMKH0NMQVNTSUZJQ0FUSU9OX1RBU0tfTVVMVElfTEFCRUwQAipcCglTY29yZVR5cGUSGgoWU0NPUkVfVFlQRV9VTlNQRUNJRklFRBAAEhoKFlNDT1JFX1RZUEVfUFJPQkFCSUxJVFkQARIXChNTQ09SRV9UWVBFX0RFQ0lTSU9OEAIq2wEKC1NsaWNlTWV0cmljEhwKGFNMSUNFX01FVFJJQ19VTlNQRUNJRklFRBAAEhkKFVNMSUNFX01FVFJJQ19BQ0NVUkFDWRABEhkKFVNMSUNFX01FVFJJQ19NQUNST19GMRACEhkKFVNMSUNFX01FVFJJQ19NSUNST19GMRADEhwKGFNMSUNFX01FVFJJQ19XRUlHSFRFRF9GMRAEEh0KGVNMSUNFX01FVFJJQ19NQUNST19SRUNBTEwQBRIgChxTTElDRV9NRVRSSUNfTUFDUk9fUFJFQ0lTSU9OEAZCswEKJWlvLmdpdGh1Yi5jdXJhdGlvbnNlcnZpY2UuY3VyYXRpb24udjFCE0NsYXNzaWZpY2F0aW9uUHJvdG9QAVpCZ2l0aHViLmNvbS9jdXJhdGlvbi1zZXJ2aWNlL2N1cmF0aW9uL2dlbi9nby9jdXJhdGlvbi92MTtjdXJhdGlvbnYxogIDQ1hYqgILQ3VyYXRpb24uVjHKAgtDdXJhdGlvblxWMeoCDEN1cmF0aW9uOjpWMWIGcHJvdG8z", [file_curation_v1_common, file_google_api_field_behavior]);
 
 /**
  * Columnar input: every per-asset array is aligned with asset_ids (length n); matrices are row-major
@@ -140,6 +140,14 @@ export type ScoreClassificationRequest = Message<"curation.v1.ScoreClassificatio
    * @generated from field: string page_token = 19;
    */
   pageToken: string;
+
+  /**
+   * Per-class precision-recall and ROC curves (sklearn's) in the whole-set summary, each thinned to at
+   * most this many points: 0 means no curves, else 2 to 10000 (needs scores).
+   *
+   * @generated from field: int32 curve_points = 30;
+   */
+  curvePoints: number;
 };
 
 /**
@@ -215,6 +223,28 @@ export type ClassMetrics = Message<"curation.v1.ClassMetrics"> & {
    * @generated from field: optional double average_precision = 7;
    */
   averagePrecision?: number;
+
+  /**
+   * From scores: sklearn roc_auc_score on the one-vs-rest column. Absent without scores, and when the
+   * class has no positives or no negatives (sklearn warns and returns NaN; a warning says which).
+   *
+   * @generated from field: optional double roc_auc = 13;
+   */
+  rocAuc?: number;
+
+  /**
+   * Present when curve_points > 0 (whole-set summary only): sklearn precision_recall_curve.
+   *
+   * @generated from field: curation.v1.PrecisionRecallCurve precision_recall_curve = 14;
+   */
+  precisionRecallCurve?: PrecisionRecallCurve;
+
+  /**
+   * Present when curve_points > 0 (whole-set summary only): sklearn roc_curve(drop_intermediate=True).
+   *
+   * @generated from field: curation.v1.RocCurve roc_curve = 15;
+   */
+  rocCurve?: RocCurve;
 };
 
 /**
@@ -223,6 +253,112 @@ export type ClassMetrics = Message<"curation.v1.ClassMetrics"> & {
  */
 export const ClassMetricsSchema: GenMessage<ClassMetrics> = /*@__PURE__*/
   messageDesc(file_curation_v1_classification, 2);
+
+/**
+ * sklearn precision_recall_curve of one class (one-vs-rest), thresholds increasing. When longer than
+ * curve_points, the points kept are those at round(linspace(0, num_points - 1, curve_points)) (half to
+ * even): both ends and evenly spread indices. The last point (precision 1, recall 0) has no threshold.
+ *
+ * @generated from message curation.v1.PrecisionRecallCurve
+ */
+export type PrecisionRecallCurve = Message<"curation.v1.PrecisionRecallCurve"> & {
+  /**
+   * One fewer than precision and recall.
+   *
+   * @generated from field: repeated double thresholds = 1;
+   */
+  thresholds: number[];
+
+  /**
+   * @generated from field: repeated double precision = 2;
+   */
+  precision: number[];
+
+  /**
+   * @generated from field: repeated double recall = 3;
+   */
+  recall: number[];
+
+  /**
+   * Points of the full curve, before thinning.
+   *
+   * @generated from field: int64 num_points = 4;
+   */
+  numPoints: bigint;
+};
+
+/**
+ * Describes the message curation.v1.PrecisionRecallCurve.
+ * Use `create(PrecisionRecallCurveSchema)` to create a new message.
+ */
+export const PrecisionRecallCurveSchema: GenMessage<PrecisionRecallCurve> = /*@__PURE__*/
+  messageDesc(file_curation_v1_classification, 3);
+
+/**
+ * sklearn roc_curve(drop_intermediate=True) of one class (one-vs-rest): the first threshold is +inf
+ * (the point (0, 0)). Thinned as PrecisionRecallCurve. Without negatives fpr is NaN throughout,
+ * without positives tpr (as sklearn).
+ *
+ * @generated from message curation.v1.RocCurve
+ */
+export type RocCurve = Message<"curation.v1.RocCurve"> & {
+  /**
+   * @generated from field: repeated double thresholds = 1;
+   */
+  thresholds: number[];
+
+  /**
+   * @generated from field: repeated double fpr = 2;
+   */
+  fpr: number[];
+
+  /**
+   * @generated from field: repeated double tpr = 3;
+   */
+  tpr: number[];
+
+  /**
+   * Points of the full curve, before thinning.
+   *
+   * @generated from field: int64 num_points = 4;
+   */
+  numPoints: bigint;
+};
+
+/**
+ * Describes the message curation.v1.RocCurve.
+ * Use `create(RocCurveSchema)` to create a new message.
+ */
+export const RocCurveSchema: GenMessage<RocCurve> = /*@__PURE__*/
+  messageDesc(file_curation_v1_classification, 4);
+
+/**
+ * sklearn roc_auc_score(multi_class="ovo"): Hand & Till over the pairs of classes present in y_true.
+ *
+ * @generated from message curation.v1.OneVsOneRocAuc
+ */
+export type OneVsOneRocAuc = Message<"curation.v1.OneVsOneRocAuc"> & {
+  /**
+   * Mean over pairs (average="macro").
+   *
+   * @generated from field: double macro = 1;
+   */
+  macro: number;
+
+  /**
+   * Pairs weighted by their share of the assets (average="weighted").
+   *
+   * @generated from field: double weighted = 2;
+   */
+  weighted: number;
+};
+
+/**
+ * Describes the message curation.v1.OneVsOneRocAuc.
+ * Use `create(OneVsOneRocAucSchema)` to create a new message.
+ */
+export const OneVsOneRocAucSchema: GenMessage<OneVsOneRocAuc> = /*@__PURE__*/
+  messageDesc(file_curation_v1_classification, 5);
 
 /**
  * @generated from message curation.v1.AveragedMetrics
@@ -249,11 +385,22 @@ export type AveragedMetrics = Message<"curation.v1.AveragedMetrics"> & {
   support: bigint;
 
   /**
-   * Average of per-class average precision with the same weighting; absent without scores.
+   * From scores: macro and weighted average the per-class average precision (weighted by support);
+   * micro is average_precision_score of all n x k (truth, score) pairs as one problem; samples
+   * (multi-label) averages each asset's AP. Absent without scores.
    *
    * @generated from field: optional double average_precision = 5;
    */
   averagePrecision?: number;
+
+  /**
+   * From scores: sklearn roc_auc_score with this average over the one-vs-rest columns (samples:
+   * multi-label). Absent without scores and where sklearn's is NaN (a class, or for samples an asset,
+   * without positives or without negatives).
+   *
+   * @generated from field: optional double roc_auc = 10;
+   */
+  rocAuc?: number;
 };
 
 /**
@@ -261,7 +408,7 @@ export type AveragedMetrics = Message<"curation.v1.AveragedMetrics"> & {
  * Use `create(AveragedMetricsSchema)` to create a new message.
  */
 export const AveragedMetricsSchema: GenMessage<AveragedMetrics> = /*@__PURE__*/
-  messageDesc(file_curation_v1_classification, 3);
+  messageDesc(file_curation_v1_classification, 6);
 
 /**
  * @generated from message curation.v1.Averages
@@ -295,7 +442,7 @@ export type Averages = Message<"curation.v1.Averages"> & {
  * Use `create(AveragesSchema)` to create a new message.
  */
 export const AveragesSchema: GenMessage<Averages> = /*@__PURE__*/
-  messageDesc(file_curation_v1_classification, 4);
+  messageDesc(file_curation_v1_classification, 7);
 
 /**
  * Single-label: k x k counts, rows = true class, columns = predicted class (sklearn confusion_matrix).
@@ -320,7 +467,7 @@ export type ConfusionMatrix = Message<"curation.v1.ConfusionMatrix"> & {
  * Use `create(ConfusionMatrixSchema)` to create a new message.
  */
 export const ConfusionMatrixSchema: GenMessage<ConfusionMatrix> = /*@__PURE__*/
-  messageDesc(file_curation_v1_classification, 5);
+  messageDesc(file_curation_v1_classification, 8);
 
 /**
  * @generated from message curation.v1.ReliabilityBin
@@ -357,7 +504,7 @@ export type ReliabilityBin = Message<"curation.v1.ReliabilityBin"> & {
  * Use `create(ReliabilityBinSchema)` to create a new message.
  */
 export const ReliabilityBinSchema: GenMessage<ReliabilityBin> = /*@__PURE__*/
-  messageDesc(file_curation_v1_classification, 6);
+  messageDesc(file_curation_v1_classification, 9);
 
 /**
  * Top-label calibration for single-label (confidence = max probability, correct = argmax is true);
@@ -389,7 +536,7 @@ export type Calibration = Message<"curation.v1.Calibration"> & {
  * Use `create(CalibrationSchema)` to create a new message.
  */
 export const CalibrationSchema: GenMessage<Calibration> = /*@__PURE__*/
-  messageDesc(file_curation_v1_classification, 7);
+  messageDesc(file_curation_v1_classification, 10);
 
 /**
  * @generated from message curation.v1.ClassificationSummary
@@ -447,6 +594,22 @@ export type ClassificationSummary = Message<"curation.v1.ClassificationSummary">
    * @generated from field: optional double hamming_loss = 9;
    */
   hammingLoss?: number;
+
+  /**
+   * Single-label with two classes and scores: sklearn roc_auc_score(y_true, scores[:, 1]), class 1's
+   * one-vs-rest AUC. Absent when y_true holds one class only.
+   *
+   * @generated from field: optional double roc_auc = 20;
+   */
+  rocAuc?: number;
+
+  /**
+   * Single-label with three or more classes and scores; absent when fewer than two classes are present.
+   * Computed for any scores (sklearn accepts only probability rows here).
+   *
+   * @generated from field: curation.v1.OneVsOneRocAuc roc_auc_ovo = 21;
+   */
+  rocAucOvo?: OneVsOneRocAuc;
 };
 
 /**
@@ -454,7 +617,7 @@ export type ClassificationSummary = Message<"curation.v1.ClassificationSummary">
  * Use `create(ClassificationSummarySchema)` to create a new message.
  */
 export const ClassificationSummarySchema: GenMessage<ClassificationSummary> = /*@__PURE__*/
-  messageDesc(file_curation_v1_classification, 8);
+  messageDesc(file_curation_v1_classification, 11);
 
 /**
  * @generated from message curation.v1.SliceSummary
@@ -500,7 +663,7 @@ export type SliceSummary = Message<"curation.v1.SliceSummary"> & {
  * Use `create(SliceSummarySchema)` to create a new message.
  */
 export const SliceSummarySchema: GenMessage<SliceSummary> = /*@__PURE__*/
-  messageDesc(file_curation_v1_classification, 9);
+  messageDesc(file_curation_v1_classification, 12);
 
 /**
  * @generated from message curation.v1.SliceReport
@@ -536,7 +699,7 @@ export type SliceReport = Message<"curation.v1.SliceReport"> & {
  * Use `create(SliceReportSchema)` to create a new message.
  */
 export const SliceReportSchema: GenMessage<SliceReport> = /*@__PURE__*/
-  messageDesc(file_curation_v1_classification, 10);
+  messageDesc(file_curation_v1_classification, 13);
 
 /**
  * @generated from message curation.v1.MisclassifiedAsset
@@ -598,7 +761,7 @@ export type MisclassifiedAsset = Message<"curation.v1.MisclassifiedAsset"> & {
  * Use `create(MisclassifiedAssetSchema)` to create a new message.
  */
 export const MisclassifiedAssetSchema: GenMessage<MisclassifiedAsset> = /*@__PURE__*/
-  messageDesc(file_curation_v1_classification, 11);
+  messageDesc(file_curation_v1_classification, 14);
 
 /**
  * @generated from message curation.v1.ScoreClassificationResponse
@@ -647,7 +810,7 @@ export type ScoreClassificationResponse = Message<"curation.v1.ScoreClassificati
  * Use `create(ScoreClassificationResponseSchema)` to create a new message.
  */
 export const ScoreClassificationResponseSchema: GenMessage<ScoreClassificationResponse> = /*@__PURE__*/
-  messageDesc(file_curation_v1_classification, 12);
+  messageDesc(file_curation_v1_classification, 15);
 
 /**
  * @generated from enum curation.v1.ClassificationTask
