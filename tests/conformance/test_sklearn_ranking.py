@@ -51,8 +51,6 @@ CURVES = 10_000  # curve_points: the maximum, so no curve of these inputs is thi
 
 _NO_OPTION = "the request has no such option"
 INEXPRESSIBLE: dict[str, str] = {
-    "test_roc_curve[drop=False]": "roc_curve(drop_intermediate=False): curves are drop_intermediate=True; "
-    + _NO_OPTION,
     "test_roc_curve_multi": "expects roc_curve to refuse multiclass y; the service answers one-vs-rest "
     "curves",
     "test_roc_curve_fpr_tpr_increasing": "sample_weight: the request field (21) is wired on branch b13-clsm",
@@ -62,14 +60,9 @@ INEXPRESSIBLE: dict[str, str] = {
     "multi_class='raise': call options the request has no form of (5 cases)",
     "test_roc_auc_score_multiclass_labels_error[labels ordered]": "class_names name the columns in any "
     "order; sklearn requires sorted labels (2 cases: ovo, ovr)",
-    "test_precision_recall_curve[drop=True]": "precision_recall_curve(drop_intermediate=True): " + _NO_OPTION,
-    "test_precision_recall_curve_toydata[drop=True]": "precision_recall_curve(drop_intermediate=True): "
-    + _NO_OPTION,
-    "test_precision_recall_curve_drop_intermediate": "drop_intermediate=True PR curves: " + _NO_OPTION,
     "test_average_precision_score_binary_pos_label_errors": "pos_label: " + _NO_OPTION,
     "test_average_precision_score_multilabel_pos_label_errors": "pos_label: " + _NO_OPTION,
     "test_average_precision_score_multiclass_pos_label_errors": "pos_label: " + _NO_OPTION,
-    "test_partial_roc_auc_score": "max_fpr (McClish partial AUC): not implemented",
     "test_confusion_matrix_at_thresholds*": "confusion_matrix_at_thresholds / _sort_inputs helpers "
     "(7 tests): the service returns the curves, not the per-threshold counts",
     "test_det_curve*": "det_curve (8 tests): not offered",
@@ -152,11 +145,11 @@ def _close(got: float, want: float) -> None:
         assert abs(got - want) <= 1e-12, (got, want)
 
 
-def _roc(seam: Seam, y: Any, s: Any) -> pb.ClassMetrics:
+def _roc(seam: Seam, y: Any, s: Any, drop: bool = True) -> pb.ClassMetrics:
     """Class 1 of the binary request: AUC and curves checked against sklearn's, returned."""
-    c = _ask(seam, _binary(y, s))
+    c = _ask(seam, _binary(y, s, roc_keep_intermediate=not drop))
     cls = c.summary.per_class[1]
-    fpr, tpr, thr = _sk(skm.roc_curve, y, s)
+    fpr, tpr, thr = _sk(skm.roc_curve, y, s, drop_intermediate=drop)
     np.testing.assert_array_equal(cls.roc_curve.fpr, fpr)
     np.testing.assert_array_equal(cls.roc_curve.tpr, tpr)
     np.testing.assert_array_equal(cls.roc_curve.thresholds, _sent(thr))
@@ -166,9 +159,9 @@ def _roc(seam: Seam, y: Any, s: Any) -> pb.ClassMetrics:
     return cls
 
 
-def _pr(seam: Seam, y: Any, s: Any) -> None:
-    cls = _ask(seam, _binary(y, s)).summary.per_class[1]
-    p, r, thr = _sk(skm.precision_recall_curve, y, s)
+def _pr(seam: Seam, y: Any, s: Any, drop: bool = False) -> None:
+    cls = _ask(seam, _binary(y, s, pr_drop_intermediate=drop)).summary.per_class[1]
+    p, r, thr = _sk(skm.precision_recall_curve, y, s, drop_intermediate=drop)
     np.testing.assert_array_equal(cls.precision_recall_curve.precision, p)
     np.testing.assert_array_equal(cls.precision_recall_curve.recall, r)
     np.testing.assert_array_equal(cls.precision_recall_curve.thresholds, _sent(thr))
@@ -190,9 +183,10 @@ def _averages(seam: Seam, y: Any, s: Any) -> None:
 # --- roc_curve / roc_auc_score (binary) ---------------------------------------------------------------
 
 
-def test_roc_curve_drop_true(seam: Seam) -> None:
+@pytest.mark.parametrize("drop", [True, False])
+def test_roc_curve(seam: Seam, drop: bool) -> None:
     y, _, s = make_prediction(binary=True)
-    _roc(seam, y, s)
+    _roc(seam, y, s, drop)
 
 
 def test_roc_curve_end_points(seam: Seam) -> None:
@@ -291,6 +285,35 @@ def test_auc_score_non_binary_class(seam: Seam, y_true: np.ndarray) -> None:
     assert math.isnan(_sk(skm.roc_auc_score, y_true, s))
     assert not response.summary.HasField("roc_auc")
     assert "ROC_AUC_UNDEFINED" in [w.code for w in response.warnings]
+
+
+def _partial(seam: Seam, y: Any, s: Any, max_fpr: float) -> None:
+    got = _ask(seam, _binary(y, s, max_fpr=max_fpr)).summary
+    _close(_opt(got, "roc_auc"), _sk(skm.roc_auc_score, y, s, max_fpr=max_fpr))
+
+
+@pytest.mark.parametrize("case", ["perfect", "ties", "make_prediction"])
+def test_partial_roc_auc_score(seam: Seam, case: str) -> None:
+    y = np.array([0, 0, 1, 1])
+    if case == "perfect":
+        for max_fpr in (1, 0.001):
+            _partial(seam, y, y, max_fpr)
+    elif case == "ties":
+        for max_fpr in (1, 0.3):
+            _partial(seam, y, np.array([0.1, 0, 0.1, 0.01]), max_fpr)
+    else:
+        y, pred, _ = make_prediction(binary=True)
+        for max_fpr in np.linspace(1e-4, 1, 5):
+            _partial(seam, y, pred, float(max_fpr))
+
+
+@pytest.mark.parametrize("max_fpr", [-0.1, 1.1, 0.0])
+def test_partial_roc_auc_score_out_of_range(seam: Seam, max_fpr: float) -> None:
+    y = np.array([0, 0, 1, 1])
+    with pytest.raises(ValueError):
+        _sk(skm.roc_auc_score, y, y, max_fpr=max_fpr)
+    with pytest.raises(InvalidArgument):
+        _ask(seam, _binary(y, y, max_fpr=max_fpr))
 
 
 # --- roc_auc_score (multiclass) ------------------------------------------------------------------------
@@ -421,21 +444,25 @@ def test_multiclass_ranking_metrics_raise_for_incorrect_shape_of_y_score(seam: S
 # --- precision_recall_curve / average_precision_score --------------------------------------------------
 
 
-def test_precision_recall_curve_drop_false(seam: Seam) -> None:
+@pytest.mark.parametrize("drop", [True, False])
+def test_precision_recall_curve(seam: Seam, drop: bool) -> None:
     y, _, s = make_prediction(binary=True)
-    _pr(seam, y, s)
-    _pr(seam, y[1:], s[1:])
-    _pr(seam, y, np.zeros_like(s))
-    _pr(seam, np.where(y == 0, -1, y), s)
-    _pr(seam, np.array([1, 0, 0, 1]), np.array([1, 2, 3, 4]))
+    _pr(seam, y, s, drop)
+    _pr(seam, y[1:], s[1:], drop)
+    _pr(seam, y, np.zeros_like(s), drop)
+    _pr(seam, np.where(y == 0, -1, y), s, drop)
+    _pr(seam, np.array([1, 0, 0, 1]), np.array([1, 2, 3, 4]), drop)
 
 
+@pytest.mark.parametrize("drop", [True, False])
 @pytest.mark.parametrize(("y", "s"), _TOY_BINARY)
-def test_precision_recall_curve_toydata_binary(seam: Seam, y: list[int], s: list[float]) -> None:
+def test_precision_recall_curve_toydata_binary(seam: Seam, y: list[int], s: list[float], drop: bool) -> None:
     y_true = np.array(y)
-    request = _single(y, np.stack([-np.asarray(s, float), s], axis=1), curve_points=CURVES)
+    request = _single(
+        y, np.stack([-np.asarray(s, float), s], axis=1), curve_points=CURVES, pr_drop_intermediate=drop
+    )
     cls = _ask(seam, request).summary.per_class[1]
-    p, r, thr = _sk(skm.precision_recall_curve, y_true, s)
+    p, r, thr = _sk(skm.precision_recall_curve, y_true, s, drop_intermediate=drop)
     np.testing.assert_array_equal(cls.precision_recall_curve.precision, p)
     np.testing.assert_array_equal(cls.precision_recall_curve.recall, r)
     np.testing.assert_array_equal(cls.precision_recall_curve.thresholds, _sent(thr))
@@ -460,6 +487,22 @@ def test_precision_recall_curve_toydata_multilabel(
     for average in ("macro", "weighted", "micro", "samples"):
         want = _sk(skm.average_precision_score, yt, sc, average=average)
         _close(getattr(got.averages, average).average_precision, want)
+
+
+@pytest.mark.parametrize(
+    ("y", "s"),
+    [
+        ([0, 0, 0, 0, 1, 1], [0.0, 0.2, 0.5, 0.6, 0.7, 1.0]),
+        (
+            [0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1],
+            [0.0, 0.1, 0.6, 0.6, 0.7, 0.8, 0.9, 0.6, 0.7, 0.8, 0.9, 0.9, 1.0],
+        ),
+        ([0, 0, 0, 0], [0.0, 0.1, 0.2, 0.3]),
+        ([1, 1, 1, 1], [0.0, 0.1, 0.2, 0.3]),
+    ],
+)
+def test_precision_recall_curve_drop_intermediate(seam: Seam, y: list[int], s: list[float]) -> None:
+    _pr(seam, np.array(y), np.array(s), drop=True)
 
 
 def test_average_precision_constant_values(seam: Seam) -> None:

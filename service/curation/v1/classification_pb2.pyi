@@ -45,7 +45,7 @@ SLICE_METRIC_MACRO_RECALL: SliceMetric
 SLICE_METRIC_MACRO_PRECISION: SliceMetric
 
 class ScoreClassificationRequest(_message.Message):
-    __slots__ = ("class_names", "asset_ids", "task", "y_true", "y_pred", "y_true_indicator", "y_pred_indicator", "scores", "score_type", "decision_threshold", "top_k", "calibration_bins", "metadata", "slice_by", "slice_metric", "min_slice_support", "max_slices_per_key", "page_size", "page_token", "curve_points")
+    __slots__ = ("class_names", "asset_ids", "task", "y_true", "y_pred", "y_true_indicator", "y_pred_indicator", "scores", "score_type", "decision_threshold", "top_k", "calibration_bins", "metadata", "slice_by", "slice_metric", "min_slice_support", "max_slices_per_key", "page_size", "page_token", "curve_points", "max_fpr", "pr_drop_intermediate", "roc_keep_intermediate")
     CLASS_NAMES_FIELD_NUMBER: _ClassVar[int]
     ASSET_IDS_FIELD_NUMBER: _ClassVar[int]
     TASK_FIELD_NUMBER: _ClassVar[int]
@@ -66,6 +66,9 @@ class ScoreClassificationRequest(_message.Message):
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     CURVE_POINTS_FIELD_NUMBER: _ClassVar[int]
+    MAX_FPR_FIELD_NUMBER: _ClassVar[int]
+    PR_DROP_INTERMEDIATE_FIELD_NUMBER: _ClassVar[int]
+    ROC_KEEP_INTERMEDIATE_FIELD_NUMBER: _ClassVar[int]
     class_names: _containers.RepeatedScalarFieldContainer[str]
     asset_ids: _containers.RepeatedScalarFieldContainer[str]
     task: ClassificationTask
@@ -86,7 +89,10 @@ class ScoreClassificationRequest(_message.Message):
     page_size: int
     page_token: str
     curve_points: int
-    def __init__(self, class_names: _Optional[_Iterable[str]] = ..., asset_ids: _Optional[_Iterable[str]] = ..., task: _Optional[_Union[ClassificationTask, str]] = ..., y_true: _Optional[_Iterable[int]] = ..., y_pred: _Optional[_Iterable[int]] = ..., y_true_indicator: _Optional[_Iterable[bool]] = ..., y_pred_indicator: _Optional[_Iterable[bool]] = ..., scores: _Optional[_Iterable[float]] = ..., score_type: _Optional[_Union[ScoreType, str]] = ..., decision_threshold: _Optional[float] = ..., top_k: _Optional[_Iterable[int]] = ..., calibration_bins: _Optional[int] = ..., metadata: _Optional[_Iterable[_Union[_common_pb2.MetadataColumn, _Mapping]]] = ..., slice_by: _Optional[_Iterable[str]] = ..., slice_metric: _Optional[_Union[SliceMetric, str]] = ..., min_slice_support: _Optional[int] = ..., max_slices_per_key: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., curve_points: _Optional[int] = ...) -> None: ...
+    max_fpr: float
+    pr_drop_intermediate: bool
+    roc_keep_intermediate: bool
+    def __init__(self, class_names: _Optional[_Iterable[str]] = ..., asset_ids: _Optional[_Iterable[str]] = ..., task: _Optional[_Union[ClassificationTask, str]] = ..., y_true: _Optional[_Iterable[int]] = ..., y_pred: _Optional[_Iterable[int]] = ..., y_true_indicator: _Optional[_Iterable[bool]] = ..., y_pred_indicator: _Optional[_Iterable[bool]] = ..., scores: _Optional[_Iterable[float]] = ..., score_type: _Optional[_Union[ScoreType, str]] = ..., decision_threshold: _Optional[float] = ..., top_k: _Optional[_Iterable[int]] = ..., calibration_bins: _Optional[int] = ..., metadata: _Optional[_Iterable[_Union[_common_pb2.MetadataColumn, _Mapping]]] = ..., slice_by: _Optional[_Iterable[str]] = ..., slice_metric: _Optional[_Union[SliceMetric, str]] = ..., min_slice_support: _Optional[int] = ..., max_slices_per_key: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., curve_points: _Optional[int] = ..., max_fpr: _Optional[float] = ..., pr_drop_intermediate: _Optional[bool] = ..., roc_keep_intermediate: _Optional[bool] = ...) -> None: ...
 
 class TopKAccuracy(_message.Message):
     __slots__ = ("k", "accuracy")

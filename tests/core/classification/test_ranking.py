@@ -136,3 +136,42 @@ def test_undefined_auc_is_absent_with_a_finding() -> None:
     assert np.isnan(r.roc_auc[2]) and r.macro.roc_auc is None
     assert r.weighted.roc_auc is not None  # class 2 has no support: weight 0 (sklearn)
     assert [f.code for f in r.findings] == ["ROC_AUC_UNDEFINED"] and r.findings[0].field == "class_names[2]"
+
+
+@pytest.mark.parametrize("max_fpr", [1e-4, 0.001, 0.3, 0.5, 0.75, 1.0])
+@pytest.mark.parametrize("seed", range(20))
+def test_partial_auc_matches_sklearn_max_fpr(seed: int, max_fpr: float) -> None:
+    pos, s, w = _case(seed, np.float64)
+    if w is not None and not w.any():
+        return
+    got = rank_columns(pos, s, sample_weight=w, max_fpr=max_fpr)
+    for j in range(s.shape[1]):
+        defined = len(np.unique(pos[:, j])) == 2
+        want = (
+            _sk(skm.roc_auc_score, pos[:, j], s[:, j], sample_weight=w, max_fpr=max_fpr)
+            if defined
+            else np.nan
+        )
+        _close(float(got.auc[j]), want)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_curves_with_the_other_drop_intermediate(seed: int) -> None:
+    pos, s, w = _case(seed, np.float64)
+    if w is not None and not w.any():
+        return
+    prs, rocs = class_curves(
+        pos, s, max_points=10**6, sample_weight=w, pr_drop_intermediate=True, roc_drop_intermediate=False
+    )
+    for j, (pr, roc) in enumerate(zip(prs, rocs, strict=True)):
+        p, r, t = _sk(skm.precision_recall_curve, pos[:, j], s[:, j], sample_weight=w, drop_intermediate=True)
+        fpr, tpr, t2 = _sk(skm.roc_curve, pos[:, j], s[:, j], sample_weight=w, drop_intermediate=False)
+        for got, want in (
+            (pr.precision, p),
+            (pr.recall, r),
+            (pr.thresholds, t),
+            (roc.fpr, fpr),
+            (roc.tpr, tpr),
+        ):
+            np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(roc.thresholds, t2)

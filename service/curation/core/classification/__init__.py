@@ -14,7 +14,7 @@ from curation.core.classification.misclassified import (
     misclassified_multi_label,
     misclassified_single_label,
 )
-from curation.core.classification.ranking import Ranking, RankingAverages, ranking_metrics
+from curation.core.classification.ranking import Ranking, RankingAverages, RankingOptions, ranking_metrics
 from curation.core.classification.slices import (
     SLICE_METRICS,
     SliceReport,
@@ -39,6 +39,7 @@ __all__ = [
     "PrecisionRecallCurve",
     "Ranking",
     "RankingAverages",
+    "RankingOptions",
     "RocCurve",
     "SliceReport",
     "SliceSummary",

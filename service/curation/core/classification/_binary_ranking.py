@@ -12,6 +12,10 @@ stable order (sklearn's), without weights ``fps = rank + 1 - tps`` (exact intege
   integer, so the result is the correctly rounded Mann-Whitney value; sklearn sums the trapezoids of the
   rounded rates after dropping collinear points, so the two agree within a few ulps (tests: 1e-12).
   Undefined (NaN) when the problem has no positive or no negative weight (sklearn warns and returns NaN).
+  With ``max_fpr`` in (0, 1): the area under the curve up to that false positive rate (the segment that
+  crosses it cut at its linear interpolation, as sklearn), standardised by McClish (1989):
+  ``0.5 (1 + (A - max_fpr^2 / 2) / (max_fpr - max_fpr^2 / 2))``. sklearn interpolates on the curve
+  without its collinear points; the cut point is the same up to rounding (within 1e-12).
 - Average precision (``average_precision_score``): ``sum (tps_g - tps_{g-1}) / P * tps_g / (tps_g + fps_g)``
   over group ends; 0 without positives (sklearn's value). Agrees with sklearn within a few ulps.
 - One-vs-one counts (Hand & Till, sklearn ``multi_class='ovo'``, unweighted as sklearn): for column a and
@@ -55,11 +59,13 @@ def rank_columns(
     sample_weight: FloatArray | None = None,
     labels: IntArray | None = None,
     n_labels: int = 0,
+    max_fpr: float | None = None,
 ) -> ColumnRanks:
     """ROC AUC and AP of every column of ``scores`` (n x m) against ``positives`` (n x m).
 
     ``labels`` (n class indices in ``[0, n_labels)``, single-label only) adds the one-vs-one numerators
-    of column j against each class (column j is class j's score).
+    of column j against each class (column j is class j's score). ``max_fpr`` in (0, 1] makes the AUC
+    McClish's standardised partial AUC (1 is the full AUC).
 
     >>> r = rank_columns(np.array([[True], [False]]), np.array([[0.9], [0.1]]))
     >>> r.auc.tolist(), r.average_precision.tolist()
@@ -73,7 +79,7 @@ def rank_columns(
         return ColumnRanks(auc, ap, ovo)
     for lo, hi in spans(m, BUDGET // n):
         block = _Sorted.of(positives[:, lo:hi], scores[:, lo:hi], sample_weight)
-        auc[lo:hi], ap[lo:hi] = block.auc_and_ap()
+        auc[lo:hi], ap[lo:hi] = block.auc_and_ap(max_fpr)
         if ovo is not None and labels is not None:
             ovo[lo:hi] = block.ovo_numerators(labels, n_labels)
     return ColumnRanks(auc, ap, ovo)
@@ -121,13 +127,16 @@ class _Sorted:
         out: FloatArray = np.where(self.prev_end >= 0, got, 0.0)
         return out
 
-    def auc_and_ap(self) -> tuple[FloatArray, FloatArray]:
+    def auc_and_ap(self, max_fpr: float | None = None) -> tuple[FloatArray, FloatArray]:
         tps, fps, ends = self.tps, self.fps, self.is_end
         tps_prev, fps_prev = self._before(tps), self._before(fps)
         p, n_neg = tps[:, -1], fps[:, -1]
-        area2 = np.where(ends, (fps - fps_prev) * (tps + tps_prev), 0.0).sum(axis=1)
         defined = (p > 0) & (n_neg > 0)
-        auc = np.where(defined, area2 / np.where(defined, 2.0 * p * n_neg, 1.0), np.nan)
+        if max_fpr is None or max_fpr == 1:
+            area2 = np.where(ends, (fps - fps_prev) * (tps + tps_prev), 0.0).sum(axis=1)
+            auc = np.where(defined, area2 / np.where(defined, 2.0 * p * n_neg, 1.0), np.nan)
+        else:
+            auc = np.where(defined, _partial_auc(self, tps_prev, fps_prev, max_fpr), np.nan)
         ps = tps + fps
         precision = np.divide(tps, ps, out=np.zeros_like(tps), where=ps != 0)
         steps = np.where(ends, (tps - tps_prev) * precision, 0.0).sum(axis=1)
@@ -146,3 +155,19 @@ class _Sorted:
         sums = np.bincount(keys.ravel(), weights=(before + through).ravel(), minlength=b * n_labels)
         out: FloatArray = np.asarray(sums, dtype=np.float64).reshape(b, n_labels)
         return out
+
+
+def _partial_auc(s: _Sorted, tps_prev: FloatArray, fps_prev: FloatArray, max_fpr: float) -> FloatArray:
+    """McClish-standardised area up to ``max_fpr`` of each column's ROC curve (NaN-free only where
+    the column has positives and negatives)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p, n_neg = s.tps[:, -1:], s.fps[:, -1:]
+        x0, x1 = fps_prev / n_neg, s.fps / n_neg
+        y0, y1 = tps_prev / p, s.tps / p
+        cut = np.minimum(x1, max_fpr)
+        width = np.where(s.is_end & (x0 < max_fpr), cut - x0, 0.0)
+        slope = np.where(x1 > x0, (y1 - y0) / (x1 - x0), 0.0)
+        area = (width * (2 * y0 + slope * width) / 2).sum(axis=1)
+    min_area = 0.5 * max_fpr**2
+    out: FloatArray = 0.5 * (1 + (area - min_area) / (max_fpr - min_area))
+    return out

@@ -2,11 +2,13 @@
 
 Each curve is sklearn's (1.9) for the problem ``(positives[:, j], scores[:, j])``:
 
-- ``precision_recall_curve`` (``drop_intermediate=False``): one point per distinct score, thresholds
-  increasing, then the point (precision 1, recall 0) without a threshold; precision is 0 where nothing
-  is predicted positive, and without positives recall is 1 everywhere (sklearn warns);
-- ``roc_curve`` (``drop_intermediate=True``): a first point (0, 0) at threshold +inf, then the distinct
-  scores, decreasing, keeping only the points where the second difference of fps or tps is non-zero;
+- ``precision_recall_curve`` (by default ``drop_intermediate=False``): one point per distinct score,
+  thresholds increasing, then the point (precision 1, recall 0) without a threshold; precision is 0 where
+  nothing is predicted positive, and without positives recall is 1 everywhere (sklearn warns). With
+  ``drop_intermediate`` only the first and last point of each run of equal tps are kept;
+- ``roc_curve`` (by default ``drop_intermediate=True``): a first point (0, 0) at threshold +inf, then the
+  distinct scores, decreasing, keeping only the points where the second difference of fps or tps is
+  non-zero (all of them with ``drop_intermediate=False``);
   without negatives the false positive rate is NaN throughout, without positives the true positive rate
   (sklearn warns).
 
@@ -81,7 +83,13 @@ def _counts(
     return tps, fps, s[ends].astype(np.float64)
 
 
-def _pr_curve(tps: FloatArray, fps: FloatArray, thr: FloatArray, max_points: int) -> PrecisionRecallCurve:
+def _pr_curve(
+    tps: FloatArray, fps: FloatArray, thr: FloatArray, max_points: int, drop: bool
+) -> PrecisionRecallCurve:
+    if drop and fps.size > 2:
+        changes = np.logical_or(np.diff(tps[:-1]), np.diff(tps[1:]))
+        kept = np.flatnonzero(np.concatenate([[True], changes, [True]]))
+        tps, fps, thr = tps[kept], fps[kept], thr[kept]
     ps = tps + fps
     precision = np.divide(tps, ps, out=np.zeros_like(tps), where=ps != 0)
     recall = tps / tps[-1] if tps[-1] != 0 else np.ones_like(tps)
@@ -91,8 +99,8 @@ def _pr_curve(tps: FloatArray, fps: FloatArray, thr: FloatArray, max_points: int
     return PrecisionRecallCurve(precision[keep], recall[keep], thr[::-1][keep[:-1]], int(precision.size))
 
 
-def _roc_curve(tps: FloatArray, fps: FloatArray, thr: FloatArray, max_points: int) -> RocCurve:
-    if fps.size > 2:
+def _roc_curve(tps: FloatArray, fps: FloatArray, thr: FloatArray, max_points: int, drop: bool) -> RocCurve:
+    if drop and fps.size > 2:
         corner = np.logical_or(np.diff(fps, 2), np.diff(tps, 2))
         kept = np.flatnonzero(np.concatenate([[True], corner, [True]]))
         tps, fps, thr = tps[kept], fps[kept], thr[kept]
@@ -110,8 +118,11 @@ def class_curves(
     *,
     max_points: int,
     sample_weight: FloatArray | None = None,
+    pr_drop_intermediate: bool = False,
+    roc_drop_intermediate: bool = True,
 ) -> tuple[tuple[PrecisionRecallCurve, ...], tuple[RocCurve, ...]]:
-    """The PR and ROC curve of every column (n x k), each at most ``max_points`` (>= 2) points.
+    """The PR and ROC curve of every column (n x k), each at most ``max_points`` (>= 2) points
+    (``*_drop_intermediate``: sklearn's option of that name, with sklearn's defaults).
 
     One sort per class (sklearn's curves are per class); a checkpoint between classes.
 
@@ -128,6 +139,6 @@ def class_curves(
     for j in range(k):
         checkpoint()
         tps, fps, thr = _counts(positives[:, j], scores[:, j], sample_weight)
-        prs.append(_pr_curve(tps, fps, thr, max_points))
-        rocs.append(_roc_curve(tps, fps, thr, max_points))
+        prs.append(_pr_curve(tps, fps, thr, max_points, pr_drop_intermediate))
+        rocs.append(_roc_curve(tps, fps, thr, max_points, roc_drop_intermediate))
     return tuple(prs), tuple(rocs)

@@ -18,6 +18,10 @@ Definitions follow ``sklearn.metrics`` 1.9 on the one-hot (single-label) or indi
 
 ROC AUC is undefined for a problem without positives or without negatives: sklearn warns and returns
 NaN, and an average containing a NaN is NaN. Here such a value is ``None`` (absent) with a finding.
+
+``max_fpr`` (sklearn's option): every one-vs-rest AUC (per class, averages, binary) becomes McClish's
+standardised partial AUC up to that false positive rate; one-vs-one is then not computed (sklearn
+refuses partial AUC for multiclass).
 """
 
 from __future__ import annotations
@@ -33,7 +37,19 @@ from curation.core._common.findings import Finding
 from curation.core.classification._binary_ranking import rank_columns
 from curation.core.classification.curves import PrecisionRecallCurve, RocCurve, class_curves
 
-__all__ = ["Ranking", "RankingAverages", "ranking_metrics"]
+__all__ = ["Ranking", "RankingAverages", "RankingOptions", "ranking_metrics"]
+
+
+@dataclass(frozen=True, slots=True)
+class RankingOptions:
+    """sklearn's options of the ranking metrics: ``curve_points`` (0: no curves, else >= 2: per-class
+    curves of at most that many points), ``max_fpr`` (partial AUC) and the curves' ``drop_intermediate``
+    (sklearn's defaults)."""
+
+    curve_points: int = 0
+    max_fpr: float | None = None
+    pr_drop_intermediate: bool = False
+    roc_drop_intermediate: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,14 +123,13 @@ def ranking_metrics(
     *,
     y_true: IntArray | None = None,
     sample_weight: npt.ArrayLike | None = None,
-    curve_points: int = 0,
+    options: RankingOptions = RankingOptions(),
 ) -> Ranking:
     """The ranking metrics of ``scores`` (n x k, float32 or float64) against ``truth`` (n x k indicators).
 
     ``y_true`` (class indices) marks a single-label problem: it adds the binary AUC (k = 2) and the
     one-vs-one averages (k >= 3); without it the problem is multi-label and gets samples averages.
-    ``sample_weight`` (n, non-negative) weighs rows as sklearn does; ``curve_points`` >= 2 adds
-    per-class curves of at most that many points.
+    ``sample_weight`` (n, non-negative) weighs rows as sklearn does; ``options``: curves, partial AUC.
 
     >>> r = ranking_metrics(np.array([[True, False], [False, True]]), np.array([[0.8, 0.2], [0.3, 0.7]]))
     >>> r.roc_auc.tolist(), r.micro.roc_auc
@@ -125,19 +140,25 @@ def ranking_metrics(
     if w is not None and w.shape != (n,):
         raise ValueError(f"sample_weight must have length {n}, got {w.shape[0]}")
     single = y_true is not None
-    ovo_labels = y_true if single and k >= 3 else None
-    cols = rank_columns(truth, scores, sample_weight=w, labels=ovo_labels, n_labels=k)
+    max_fpr = options.max_fpr
+    if max_fpr is not None and not 0 < max_fpr <= 1:
+        raise ValueError(f"max_fpr must be in (0, 1], got {max_fpr}")
+    ovo_labels = y_true if single and k >= 3 and max_fpr is None else None
+    cols = rank_columns(truth, scores, sample_weight=w, labels=ovo_labels, n_labels=k, max_fpr=max_fpr)
     macro, weighted = _class_averages(cols.auc, truth, w)
     checkpoint()
     flat = rank_columns(
-        truth.reshape(-1, 1), scores.reshape(-1, 1), sample_weight=None if w is None else np.repeat(w, k)
+        truth.reshape(-1, 1),
+        scores.reshape(-1, 1),
+        sample_weight=None if w is None else np.repeat(w, k),
+        max_fpr=max_fpr,
     )
     micro = RankingAverages(_optional(flat.auc[0]), float(flat.average_precision[0]))
     findings = _undefined_classes(cols.auc)
     samples = None
     if not single:
         checkpoint()
-        rows = rank_columns(truth.T, scores.T)
+        rows = rank_columns(truth.T, scores.T, max_fpr=max_fpr)
         samples = RankingAverages(
             _optional(_weighted_mean(rows.auc, w)), _weighted_mean(rows.average_precision, w)
         )
@@ -149,8 +170,15 @@ def ranking_metrics(
         ovo_macro, ovo_weighted = _ovo(cols.ovo, y_true, k)
     prs: tuple[PrecisionRecallCurve, ...] = ()
     rocs: tuple[RocCurve, ...] = ()
-    if curve_points:
-        prs, rocs = class_curves(truth, scores, max_points=curve_points, sample_weight=w)
+    if options.curve_points:
+        prs, rocs = class_curves(
+            truth,
+            scores,
+            max_points=options.curve_points,
+            sample_weight=w,
+            pr_drop_intermediate=options.pr_drop_intermediate,
+            roc_drop_intermediate=options.roc_drop_intermediate,
+        )
     return Ranking(
         cols.auc, cols.average_precision, macro, weighted, micro, samples, binary,
         ovo_macro, ovo_weighted, prs, rocs, tuple(findings),

@@ -18,6 +18,7 @@ from curation.core._common.cancel import checkpoint
 from curation.core._common.chunks import spans
 from curation.core.classification._checks import check_indicator, check_labels, check_scores
 from curation.core.classification._precision_recall import safe_divide
+from curation.core.classification.ranking import RankingOptions
 from curation.core.classification.summary import Summary, summarize_multi, summarize_single
 
 __all__ = ["SLICE_METRICS", "SliceReport", "SliceSummary", "multi_label_slices", "single_label_slices"]
@@ -63,6 +64,10 @@ def _slice_metric(
         weighted = safe_divide((f1 * support).sum(1), tot)
         return np.where(tot > 0, weighted, f1.mean(axis=1))
     raise ValueError(f"unknown slice metric {metric!r}; one of {SLICE_METRICS}")
+
+
+def _no_curves(options: RankingOptions | None) -> RankingOptions | None:
+    return None if options is None else RankingOptions(max_fpr=options.max_fpr)
 
 
 def _factorize(values: npt.ArrayLike, n: int) -> tuple[npt.NDArray[np.str_], IntArray]:
@@ -113,8 +118,10 @@ def single_label_slices(
     metric: str = "accuracy",
     min_support: int = 1,
     max_slices: int = 50,
+    ranking: RankingOptions | None = None,
 ) -> SliceReport:
-    """Full summaries per distinct value of ``values``, worst ``metric`` first.
+    """Full summaries per distinct value of ``values``, worst ``metric`` first (``ranking``: the
+    summaries' partial AUC option; slices carry no curves).
 
     Ranking: metric ascending, then larger support, then value; slices with support < ``min_support``
     follow the ranked ones (``ranked=False``); at most ``max_slices`` are returned.
@@ -145,6 +152,7 @@ def single_label_slices(
             top_k=tuple(top_k),
             bins=calibration_bins,
             cm=None,
+            ranking=_no_curves(ranking),
         )
         out.append(SliceSummary(str(uniq[g]), int(sizes[g]), float(stat[g]), is_ranked, summary))
     return SliceReport(metric, tuple(out), n_groups)
@@ -195,6 +203,7 @@ def multi_label_slices(
     metric: str = "micro_f1",
     min_support: int = 1,
     max_slices: int = 50,
+    ranking: RankingOptions | None = None,
 ) -> SliceReport:
     """Multi-label counterpart of :func:`single_label_slices` (accuracy = subset accuracy)."""
     t = check_indicator(y_true, "y_true", None)
@@ -225,7 +234,12 @@ def multi_label_slices(
         checkpoint()
         rows = np.sort(order[starts[g] : starts[g + 1]])
         summary = summarize_multi(
-            t[rows], p[rows], None if s is None else s[rows], probabilities, calibration_bins
+            t[rows],
+            p[rows],
+            None if s is None else s[rows],
+            probabilities,
+            calibration_bins,
+            ranking=_no_curves(ranking),
         )
         out.append(SliceSummary(str(uniq[g]), int(sizes[g]), float(stat[g]), is_ranked, summary))
     return SliceReport(metric, tuple(out), n_groups)

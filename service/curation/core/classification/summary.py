@@ -36,7 +36,7 @@ from curation.core.classification._checks import AnyFloat, check_indicator, chec
 from curation.core.classification._precision_recall import Averaged, PerClassCounts, averages, safe_divide
 from curation.core.classification._ranking_metrics import true_class_rank
 from curation.core.classification.calibration import Calibration, calibration
-from curation.core.classification.ranking import Ranking, ranking_metrics
+from curation.core.classification.ranking import Ranking, RankingOptions, ranking_metrics
 
 __all__ = [
     "PerClass",
@@ -164,14 +164,14 @@ def single_label_summary(
     probabilities: bool = False,
     top_k: Sequence[int] = (),
     calibration_bins: int = 15,
-    curve_points: int = 0,
+    ranking: RankingOptions | None = None,
 ) -> Summary:
     """The report for single-label predictions (class indices in ``[0, n_classes)``).
 
     ``y_pred`` may be None when ``scores`` (n x k) are given: the row argmax, lowest index on ties.
     ``top_k`` needs scores; ``probabilities=True`` (rows assumed non-negative and summing to 1, which the
     ops layer checks) adds log loss and top-label calibration. zero_division=0 throughout.
-    ``curve_points`` >= 2 (with scores) adds per-class PR and ROC curves of at most that many points.
+    ``ranking``: curves and partial AUC (:class:`RankingOptions`; with scores).
 
     >>> s = single_label_summary([0, 1, 1], [0, 0, 1], n_classes=2)
     >>> s.accuracy, s.per_class.recall.tolist()
@@ -201,7 +201,7 @@ def single_label_summary(
         top_k=tuple(int(k) for k in top_k),
         bins=calibration_bins,
         cm=None,
-        curve_points=curve_points,
+        ranking=ranking,
     )
 
 
@@ -215,7 +215,7 @@ def summarize_single(
     top_k: tuple[int, ...],
     bins: int,
     cm: IntArray | None,
-    curve_points: int = 0,
+    ranking: RankingOptions | None = None,
 ) -> Summary:
     """The single-label report of checked inputs (``cm``: their confusion matrix, when already counted)."""
     n = t.shape[0]
@@ -225,15 +225,16 @@ def summarize_single(
     counts = PerClassCounts(tp, cm.sum(axis=0, dtype=np.int64), cm.sum(axis=1, dtype=np.int64))
     findings = _class_findings(counts, s is not None)
     ap = None
-    ranking = None
+    ranked = None
     topk: tuple[tuple[int, float], ...] = ()
     calib = None
     loss = None
     if s is not None:
         checkpoint()
-        ranking = ranking_metrics(t[:, None] == np.arange(k)[None, :], s, y_true=t, curve_points=curve_points)
-        ap = ranking.average_precision
-        findings.extend(ranking.findings)
+        onehot = t[:, None] == np.arange(k)[None, :]
+        ranked = ranking_metrics(onehot, s, y_true=t, options=ranking or RankingOptions())
+        ap = ranked.average_precision
+        findings.extend(ranked.findings)
         if top_k:
             topk = _top_k_accuracy(t, s, top_k, findings)
         if probabilities:
@@ -255,7 +256,7 @@ def summarize_single(
         log_loss=loss,
         hamming_loss=None,
         findings=tuple(findings),
-        ranking=ranking,
+        ranking=ranked,
     )
 
 
@@ -305,7 +306,7 @@ def multi_label_summary(
     threshold: float = 0.5,
     probabilities: bool = False,
     calibration_bins: int = 15,
-    curve_points: int = 0,
+    ranking: RankingOptions | None = None,
 ) -> Summary:
     """The report for multi-label indicator matrices (n x k).
 
@@ -323,11 +324,17 @@ def multi_label_summary(
         p = check_indicator(y_pred, "y_pred", (t.shape[0], t.shape[1]))
     if calibration_bins < 1:
         raise ValueError("calibration_bins must be >= 1")
-    return summarize_multi(t, p, s, probabilities, calibration_bins, curve_points=curve_points)
+    return summarize_multi(t, p, s, probabilities, calibration_bins, ranking=ranking)
 
 
 def summarize_multi(
-    t: BoolArray, p: BoolArray, s: AnyFloat | None, probabilities: bool, bins: int, *, curve_points: int = 0
+    t: BoolArray,
+    p: BoolArray,
+    s: AnyFloat | None,
+    probabilities: bool,
+    bins: int,
+    *,
+    ranking: RankingOptions | None = None,
 ) -> Summary:
     """The multi-label report of checked indicator matrices (``s``: their scores, or None)."""
     n, k = t.shape
@@ -356,13 +363,13 @@ def summarize_multi(
         None,
     )
     ap = None
-    ranking = None
+    ranked = None
     calib = None
     loss = None
     if s is not None:
         checkpoint()
-        ranking = ranking_metrics(t, s, curve_points=curve_points)
-        ap = ranking.average_precision
+        ranked = ranking_metrics(t, s, options=ranking or RankingOptions())
+        ap = ranked.average_precision
         if probabilities:
             checkpoint()
             loss = _binary_log_loss(t, s)
@@ -383,7 +390,6 @@ def summarize_multi(
         calibration=calib,
         log_loss=loss,
         hamming_loss=hamming,
-        findings=tuple(_class_findings(counts, s is not None))
-        + (() if ranking is None else ranking.findings),
-        ranking=ranking,
+        findings=tuple(_class_findings(counts, s is not None)) + (() if ranked is None else ranked.findings),
+        ranking=ranked,
     )

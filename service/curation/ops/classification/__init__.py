@@ -64,7 +64,7 @@ def _single_label(
         "top_k": c.top_k,
         "calibration_bins": c.bins,
     }
-    report = core.single_label_summary(yt, yp, **options, curve_points=c.curve_points)
+    report = core.single_label_summary(yt, yp, **options, ranking=c.ranking)
     slices = [
         (key, core.single_label_slices(values, yt, yp, **options, **_slice_options(c)))
         for key, values in c.columns
@@ -93,7 +93,7 @@ def _multi_label(
         "probabilities": c.probabilities,
         "calibration_bins": c.bins,
     }
-    report = core.multi_label_summary(yt, yp, threshold=threshold, **options, curve_points=c.curve_points)
+    report = core.multi_label_summary(yt, yp, threshold=threshold, **options, ranking=c.ranking)
     slices = [
         (key, core.multi_label_slices(values, yt, yp, **options, **_slice_options(c)))
         for key, values in c.columns
@@ -104,7 +104,12 @@ def _multi_label(
 
 
 def _slice_options(c: Checked) -> dict[str, Any]:
-    return {"metric": c.metric, "min_support": c.min_support, "max_slices": c.max_slices}
+    return {
+        "metric": c.metric,
+        "min_support": c.min_support,
+        "max_slices": c.max_slices,
+        "ranking": c.ranking,
+    }
 
 
 def respond(

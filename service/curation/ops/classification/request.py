@@ -4,7 +4,8 @@ caller sees does not depend on the protocol), defaults applied, repeated fields 
 Defaults: ``top_k`` empty -> [1, 3, 5] restricted to k < number of classes (an explicit k >= classes
 scores 1.0 with a TOP_K_TRIVIAL warning); ``calibration_bins`` 0 -> 15; ``min_slice_support`` 0 -> 1;
 ``max_slices_per_key`` 0 -> 50; ``decision_threshold`` absent -> 0.5 for probabilities, 0 otherwise;
-``curve_points`` 0 -> no curves, else at least 2 and only with scores.
+``curve_points`` 0 -> no curves, else at least 2 and only with scores; ``max_fpr`` absent -> full AUC,
+else in (0, 1] and only with scores.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from curation.core.classification import RankingOptions
 from curation.errors import InvalidArgument
 from curation.ops import _validate as v
 from curation.ops.classification import limits
@@ -60,7 +62,7 @@ class Checked:
     top_k: tuple[int, ...]
     metric: str
     columns: list[tuple[str, npt.NDArray[np.str_]]]
-    curve_points: int = 0
+    ranking: RankingOptions = RankingOptions()  # noqa: RUF009 (frozen)
 
     @property
     def n(self) -> int:
@@ -88,19 +90,33 @@ def check_request(request: pb.ScoreClassificationRequest) -> Checked:
     top_k = _top_k(request, len(names), scores is not None, multi)
     metric = _slice_metric(request, multi)
     columns = _slice_columns(request, ids.shape[0])
-    curve_points = _curve_points(request.curve_points, scores is not None)
+    ranking = _ranking(request, scores is not None)
     return Checked(
         names, ids, multi, probabilities, scores, bins, min_support, max_slices, top_k, metric, columns,
-        curve_points,
+        ranking,
     )  # fmt: skip
 
 
-def _curve_points(value: int, has_scores: bool) -> int:
-    if value < 0 or value == 1:
-        raise InvalidArgument(f"must be 0 (no curves) or >= 2, got {value}", field="curve_points")
-    if value and not has_scores:
+def _ranking(request: pb.ScoreClassificationRequest, has_scores: bool) -> RankingOptions:
+    """The curves and partial-AUC options: ``curve_points`` 0 or >= 2, ``max_fpr`` in (0, 1]."""
+    points = request.curve_points
+    if points < 0 or points == 1:
+        raise InvalidArgument(f"must be 0 (no curves) or >= 2, got {points}", field="curve_points")
+    if points and not has_scores:
         raise InvalidArgument("curves need scores", field="curve_points")
-    return value
+    max_fpr = None
+    if request.HasField("max_fpr"):
+        max_fpr = request.max_fpr
+        if not 0 < max_fpr <= 1:  # NaN fails too
+            raise InvalidArgument(f"must be in (0, 1], got {max_fpr}", field="max_fpr")
+        if not has_scores:
+            raise InvalidArgument("a partial ROC AUC needs scores", field="max_fpr")
+    return RankingOptions(
+        curve_points=points,
+        max_fpr=max_fpr,
+        pr_drop_intermediate=request.pr_drop_intermediate,
+        roc_drop_intermediate=not request.roc_keep_intermediate,
+    )
 
 
 def _scores(
