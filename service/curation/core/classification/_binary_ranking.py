@@ -87,12 +87,16 @@ def rank_columns(
 
 @dataclass(frozen=True, slots=True)
 class _Sorted:
-    """One block of columns (as rows, b x n), sorted by descending score."""
+    """One block of columns (as rows, b x n), sorted by descending score, with the group ends of all rows
+    flattened in order: ``ends`` (flat positions), their ``row``, ``first`` (no earlier end in the row)
+    and the cumulative ``tps`` / ``fps`` (b x n)."""
 
     order: IntArray
     y: BoolArray
     is_end: BoolArray
-    prev_end: IntArray
+    ends: IntArray
+    row: IntArray
+    first: BoolArray
     tps: FloatArray
     fps: FloatArray
 
@@ -114,60 +118,73 @@ class _Sorted:
             w = weight[order]
             tps = np.cumsum(np.where(y, w, 0.0), axis=1)
             fps = np.cumsum(np.where(y, 0.0, w), axis=1)
-        # The last group end strictly before each position (-1: none).
-        last_end = np.maximum.accumulate(np.where(is_end, np.arange(n)[None, :], -1), axis=1)
-        prev_end = np.empty_like(last_end)
-        prev_end[:, 0] = -1
-        prev_end[:, 1:] = last_end[:, :-1]
-        return cls(order, y, is_end, prev_end, tps, fps)
+        ends = np.flatnonzero(is_end)
+        row = ends // n
+        first = np.ones(ends.shape, dtype=bool)
+        first[1:] = row[1:] != row[:-1]
+        return cls(order, y, is_end, ends, row, first, tps, fps)
 
-    def _before(self, values: FloatArray) -> FloatArray:
-        """``values`` at the previous group end of each position (0 before the first group)."""
-        got = np.take_along_axis(values, np.maximum(self.prev_end, 0), axis=1)
-        out: FloatArray = np.where(self.prev_end >= 0, got, 0.0)
+    def at_ends(self, values: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """``values`` (b x n) at each group end, and at the previous end of the same row (0 for none)."""
+        here = values.reshape(-1)[self.ends]
+        before = np.zeros_like(here)
+        before[1:] = here[:-1]
+        before[self.first] = 0.0
+        return here, before
+
+    def per_row(self, values: FloatArray) -> FloatArray:
+        """Sum of per-end ``values`` for each row."""
+        sums = np.bincount(self.row, weights=values, minlength=self.tps.shape[0])
+        out: FloatArray = np.asarray(sums, dtype=np.float64)
         return out
 
     def auc_and_ap(self, max_fpr: float | None = None) -> tuple[FloatArray, FloatArray]:
-        tps, fps, ends = self.tps, self.fps, self.is_end
-        tps_prev, fps_prev = self._before(tps), self._before(fps)
-        p, n_neg = tps[:, -1], fps[:, -1]
+        (tps, tps_prev), (fps, fps_prev) = self.at_ends(self.tps), self.at_ends(self.fps)
+        p, n_neg = self.tps[:, -1], self.fps[:, -1]
         defined = (p > 0) & (n_neg > 0)
         if max_fpr is None or max_fpr == 1:
-            area2 = np.where(ends, (fps - fps_prev) * (tps + tps_prev), 0.0).sum(axis=1)
+            area2 = self.per_row((fps - fps_prev) * (tps + tps_prev))
             auc = np.where(defined, area2 / np.where(defined, 2.0 * p * n_neg, 1.0), np.nan)
         else:
-            auc = np.where(defined, _partial_auc(self, tps_prev, fps_prev, max_fpr), np.nan)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                x = (fps_prev / n_neg[self.row], fps / n_neg[self.row])
+                y = (tps_prev / p[self.row], tps / p[self.row])
+                area = self.per_row(_area_up_to(x, y, max_fpr))
+            auc = np.where(defined, _mcclish(area, max_fpr), np.nan)
         ps = tps + fps
         precision = np.divide(tps, ps, out=np.zeros_like(tps), where=ps != 0)
-        steps = np.where(ends, (tps - tps_prev) * precision, 0.0).sum(axis=1)
+        steps = self.per_row((tps - tps_prev) * precision)
         ap = np.where(p > 0, steps / np.where(p > 0, p, 1.0), 0.0)
         return auc, np.maximum(ap, 0.0)
 
     def ovo_numerators(self, labels: IntArray, n_labels: int) -> FloatArray:
         """Per column (class a) and class b: sum over class-b rows of (2 x class-a rows above + tied)."""
-        b, n = self.y.shape
+        b, _ = self.y.shape
         counts = np.cumsum(self.y, axis=1, dtype=np.float64)  # one-vs-one is unweighted (sklearn)
-        before = self._before(counts)
-        end_pos = np.where(self.is_end, np.arange(n)[None, :], n)
-        end_pos = np.minimum.accumulate(end_pos[:, ::-1], axis=1)[:, ::-1]
-        through = np.take_along_axis(counts, end_pos, axis=1)
+        through, before = self.at_ends(counts)
+        flat_end = self.is_end.reshape(-1)
+        # Each position's group: the index of its group's end among the ends.
+        group: IntArray = np.cumsum(flat_end, dtype=np.int64) - flat_end.astype(np.int64)
+        value = (before + through)[group]
         keys = labels[self.order] + (np.arange(b) * n_labels)[:, None]
-        sums = np.bincount(keys.ravel(), weights=(before + through).ravel(), minlength=b * n_labels)
+        sums = np.bincount(keys.ravel(), weights=value, minlength=b * n_labels)
         out: FloatArray = np.asarray(sums, dtype=np.float64).reshape(b, n_labels)
         return out
 
 
-def _partial_auc(s: _Sorted, tps_prev: FloatArray, fps_prev: FloatArray, max_fpr: float) -> FloatArray:
-    """McClish-standardised area up to ``max_fpr`` of each column's ROC curve (NaN-free only where
-    the column has positives and negatives)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p, n_neg = s.tps[:, -1:], s.fps[:, -1:]
-        x0, x1 = fps_prev / n_neg, s.fps / n_neg
-        y0, y1 = tps_prev / p, s.tps / p
-        cut = np.minimum(x1, max_fpr)
-        width = np.where(s.is_end & (x0 < max_fpr), cut - x0, 0.0)
-        slope = np.where(x1 > x0, (y1 - y0) / (x1 - x0), 0.0)
-        area = (width * (2 * y0 + slope * width) / 2).sum(axis=1)
+def _area_up_to(
+    x: tuple[FloatArray, FloatArray], y: tuple[FloatArray, FloatArray], max_fpr: float
+) -> FloatArray:
+    """Each ROC segment's area left of ``max_fpr`` (the crossing one cut at its linear interpolation)."""
+    (x0, x1), (y0, y1) = x, y
+    width = np.where(x0 < max_fpr, np.minimum(x1, max_fpr) - x0, 0.0)
+    slope = np.where(x1 > x0, (y1 - y0) / np.where(x1 > x0, x1 - x0, 1.0), 0.0)
+    out: FloatArray = width * (2 * y0 + slope * width) / 2
+    return out
+
+
+def _mcclish(area: FloatArray, max_fpr: float) -> FloatArray:
+    """McClish's standardisation: 0.5 for the diagonal, 1 for a perfect ranking."""
     min_area = 0.5 * max_fpr**2
     out: FloatArray = 0.5 * (1 + (area - min_area) / (max_fpr - min_area))
     return out
