@@ -697,3 +697,15 @@ def test_suite_a_sample_answers_alike_over_grpc_and_rest(seam: Seam, served: Ser
         direct = _ask(seam, request)
         direct.ClearField("cache")
         assert direct.SerializeToString(deterministic=True) == by_grpc.SerializeToString(deterministic=True)
+
+
+def test_suite_nan_rates_survive_rest_json(served: Served) -> None:
+    """A class without negatives has NaN false positive rates (as sklearn): JSON carries them as "NaN"."""
+    s = np.arange(10.0) % 2
+    request = _single([1] * 10, np.stack([-s, s], axis=1), curve_points=CURVES)
+    by_grpc = served.grpc(RPC, request, pb.ScoreClassificationResponse)
+    by_rest = served.rest(RPC, request, pb.ScoreClassificationResponse)
+    for r in (by_grpc, by_rest):
+        r.ClearField("cache")
+    assert by_grpc.SerializeToString(deterministic=True) == by_rest.SerializeToString(deterministic=True)
+    assert np.isnan(by_rest.summary.per_class[1].roc_curve.fpr).all()
