@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pytest
 import sklearn.metrics as skm
+from google.protobuf import json_format
 from scipy import stats
 from sklearn import datasets
 from sklearn.linear_model import LogisticRegression
@@ -100,7 +101,6 @@ INEXPRESSIBLE: dict[str, str] = {
     **{case: f"not offered: {what}" for what, cases in _NOT_OFFERED.items() for case in cases},
     "test_roc_curve_multi": "expects roc_curve to refuse multiclass y; the service answers one-vs-rest "
     "curves",
-    "test_roc_curve_fpr_tpr_increasing": "sample_weight: the request field (21) is wired on branch b13-clsm",
     "test_roc_auc_score_multiclass_error[average=samples, ovo]": "average='samples' for multiclass is an "
     "error in sklearn; the service simply has no samples average for single-label",
     "test_roc_auc_score_multiclass_error[average=samples, ovr]": "as above",
@@ -117,6 +117,9 @@ INEXPRESSIBLE: dict[str, str] = {
     "test_top_k_accuracy_score_error[continuous y_true]": "y_true 0.57: class indices are integers by type",
     "test_top_k_accuracy_score_error[labels ordered]": "class_names may be in any order (sklearn: sorted)",
 }
+WEIGHTS = "sample_weight" in _FIELDS
+if not WEIGHTS:
+    INEXPRESSIBLE["test_roc_curve_fpr_tpr_increasing"] = "sample_weight (request field 21, branch b13-clsm)"
 
 
 # --- requests and the oracle -------------------------------------------------------------------------
@@ -311,6 +314,20 @@ def test_roc_curve_drop_intermediate(seam: Seam, case: int) -> None:
         ),
     ][case]
     _roc(seam, np.array(y), np.array(s))
+
+
+if WEIGHTS:
+
+    def test_roc_curve_fpr_tpr_increasing(seam: Seam) -> None:
+        y, s, w = np.array([0, 0, 1, 1, 1]), np.array([0.1, 0.7, 0.3, 0.4, 0.5]), np.repeat(0.2, 5)
+        request = _binary(y, s)
+        json_format.ParseDict({"sample_weight": w.tolist()}, request)  # a field of b13-clsm's
+        cls = _ask(seam, request).summary.per_class[1]
+        fpr, tpr, thr = _sk(skm.roc_curve, y, s, sample_weight=w)
+        np.testing.assert_array_equal(cls.roc_curve.fpr, fpr)
+        np.testing.assert_array_equal(cls.roc_curve.tpr, tpr)
+        np.testing.assert_array_equal(cls.roc_curve.thresholds, _sent(thr))
+        assert (np.diff(cls.roc_curve.fpr) >= 0).all() and (np.diff(cls.roc_curve.tpr) >= 0).all()
 
 
 def test_roc_curve_with_probability_estimates(seam: Seam) -> None:
