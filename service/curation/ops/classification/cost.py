@@ -9,7 +9,7 @@ at most ``max_slices_per_key`` slices each, memory is the sum of (bytes):
 * scores (n x k): the float32 matrix and, for average precision, the sorted copies, ranks and prefix
   sums of every class (~56 per cell, single-label ~64 with the one-hot truth); multi-label probabilities
   add calibration and log loss over every cell (~48 per cell); micro AP / ROC AUC sort all n x k cells
-  as one problem (~80 per cell more), single-label one-vs-one keeps k x k pair sums (~40 per pair);
+  as one problem (~80 per cell more), single-label one-vs-one keeps k x k pair sums (~24 per pair);
 * curves (curve_points > 0): per class a PR and a ROC curve of min(n + 2, curve_points) points, three
   values each as array, Python float and message field (~250 per class and point), plus one column's
   sort at a time;
@@ -45,7 +45,7 @@ def cost(request: pb.ScoreClassificationRequest) -> Cost:
     rows = n * (_PER_ROW + 12 * longest_id) + 8 * len(request.top_k) * n
     scores = curves = 0
     if len(request.scores):
-        scores = cells * (112 if multi else 64) + 80 * cells + (0 if multi else 40 * k * k)
+        scores = cells * (112 if multi else 64) + 80 * cells + (0 if multi else 24 * k * k)
         points = min(n + 2, request.curve_points)
         curves = 250 * k * points + (80 * n if points else 0)
     indicators = 100 * cells if multi else 0
