@@ -27,7 +27,9 @@ AP, the partial AUC and the drop_intermediate options did not exist (89 cases no
 
 from __future__ import annotations
 
+import ast
 import math
+import sys
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -39,6 +41,7 @@ from google.protobuf import json_format
 from scipy import stats
 from sklearn import datasets
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics.tests import test_ranking
 from sklearn.metrics.tests.test_ranking import make_prediction
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import label_binarize
@@ -726,3 +729,32 @@ def test_suite_nan_rates_survive_rest_json(served: Served) -> None:
         r.ClearField("cache")
     assert by_grpc.SerializeToString(deterministic=True) == by_rest.SerializeToString(deterministic=True)
     assert np.isnan(by_rest.summary.per_class[1].roc_curve.fpr).all()
+
+
+# Cases here named after a part of one peer test (its binary and multi-label halves, its refusals).
+_PART_OF = {
+    "test_roc_curve_toydata_binary": "test_roc_curve_toydata",
+    "test_roc_curve_toydata_multilabel": "test_roc_curve_toydata",
+    "test_precision_recall_curve_toydata_binary": "test_precision_recall_curve_toydata",
+    "test_precision_recall_curve_toydata_multilabel": "test_precision_recall_curve_toydata",
+    "test_partial_roc_auc_score_out_of_range": "test_partial_roc_auc_score",
+    "test_roc_curve_fpr_tpr_increasing": "test_roc_curve_fpr_tpr_increasing",
+}
+
+
+def test_suite_every_peer_test_is_run_or_listed() -> None:
+    """Every test function of sklearn's test_ranking.py is a case here or in INEXPRESSIBLE, and every case
+    here is (part of) one of them: a new peer test cannot be forgotten."""
+    with open(test_ranking.__file__, encoding="utf-8") as f:
+        tree = ast.parse(f.read())
+    peer = {
+        node.name for node in tree.body if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")
+    }
+    here = {
+        _PART_OF.get(name, name)
+        for name in dir(sys.modules[__name__])
+        if name.startswith("test_") and not name.startswith("test_suite_")
+    }
+    listed = {name.split("[")[0] for name in INEXPRESSIBLE}
+    assert here <= peer, here - peer
+    assert peer <= here | listed, sorted(peer - here - listed)
