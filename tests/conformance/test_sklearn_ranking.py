@@ -41,7 +41,7 @@ from google.protobuf import json_format
 from scipy import stats
 from sklearn import datasets
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics.tests import test_ranking
+from sklearn.metrics.tests import test_ranking as peer_suite
 from sklearn.metrics.tests.test_ranking import make_prediction
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import label_binarize
@@ -745,7 +745,7 @@ _PART_OF = {
 def test_suite_every_peer_test_is_run_or_listed() -> None:
     """Every test function of sklearn's test_ranking.py is a case here or in INEXPRESSIBLE, and every case
     here is (part of) one of them: a new peer test cannot be forgotten."""
-    with open(test_ranking.__file__, encoding="utf-8") as f:
+    with open(peer_suite.__file__, encoding="utf-8") as f:
         tree = ast.parse(f.read())
     peer = {
         node.name for node in tree.body if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")
