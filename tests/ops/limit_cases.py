@@ -74,6 +74,12 @@ def _cls_scores(top_k: int) -> cpb.ScoreClassificationRequest:
     return req
 
 
+def _cls_curves(points: int) -> cpb.ScoreClassificationRequest:
+    req = _cls_scores(1)
+    req.curve_points = points
+    return req
+
+
 def _cls_columns(columns: int, keys: int) -> cpb.ScoreClassificationRequest:
     req = _cls()
     for i in range(columns):
@@ -227,6 +233,8 @@ CASES: dict[str, list[Case]] = {
             lambda: _cls(max_slices_per_key=cl.MAX_SLICES_PER_KEY + 1),
             "max_slices_per_key",
         ),
+        Case("curve_points at max", CLS, lambda: _cls_curves(cl.MAX_CURVE_POINTS)),
+        Case("curve_points over", CLS, lambda: _cls_curves(cl.MAX_CURVE_POINTS + 1), "curve_points"),
         Case("asset id length at max", CLS, lambda: _long_id(MAX_STRING_CHARS)),
         Case("asset id length over", CLS, lambda: _long_id(MAX_STRING_CHARS + 1), "asset_ids[1]"),
         Case("most classes sliced 1,000 ways", CLS, _many_slices),

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from curation.core import classification as cl
-from curation.core.classification import _ranking_metrics, calibration, slices, summary
+from curation.core.classification import _binary_ranking, _ranking_metrics, calibration, slices, summary
 from tests.core.checkpoints import (
     assert_same,
     assert_stops_at_deadline,
@@ -73,7 +73,7 @@ def test_summaries_in_tiny_spans_under_a_token_are_identical(
 
     reference = run()
     _, default_checks = count_checkpoints(run)
-    monkeypatch.setattr(_ranking_metrics, "AP_BUDGET", 1)  # one class per sort
+    monkeypatch.setattr(_binary_ranking, "BUDGET", 1)  # one class per sort
     monkeypatch.setattr(_ranking_metrics, "RANK_BUDGET", 7 * probs.shape[1])  # seven rows per span
     monkeypatch.setattr(calibration, "VALUES_PER_SPAN", 101)
     monkeypatch.setattr(summary, "LOSS_SPAN", 1)  # one row per span

@@ -67,7 +67,7 @@ CONFUSION_NORMALIZATION_PRED: ConfusionNormalization
 CONFUSION_NORMALIZATION_ALL: ConfusionNormalization
 
 class ScoreClassificationRequest(_message.Message):
-    __slots__ = ("class_names", "asset_ids", "task", "y_true", "y_pred", "y_true_indicator", "y_pred_indicator", "scores", "score_type", "decision_threshold", "top_k", "calibration_bins", "metadata", "slice_by", "slice_metric", "min_slice_support", "max_slices_per_key", "page_size", "page_token", "double_scores", "sample_weight", "beta", "zero_division", "labels", "pos_label", "confusion_normalization")
+    __slots__ = ("class_names", "asset_ids", "task", "y_true", "y_pred", "y_true_indicator", "y_pred_indicator", "scores", "score_type", "decision_threshold", "top_k", "calibration_bins", "metadata", "slice_by", "slice_metric", "min_slice_support", "max_slices_per_key", "page_size", "page_token", "double_scores", "sample_weight", "beta", "zero_division", "labels", "pos_label", "confusion_normalization", "curve_points", "max_fpr", "pr_drop_intermediate", "roc_keep_intermediate")
     CLASS_NAMES_FIELD_NUMBER: _ClassVar[int]
     ASSET_IDS_FIELD_NUMBER: _ClassVar[int]
     TASK_FIELD_NUMBER: _ClassVar[int]
@@ -94,6 +94,10 @@ class ScoreClassificationRequest(_message.Message):
     LABELS_FIELD_NUMBER: _ClassVar[int]
     POS_LABEL_FIELD_NUMBER: _ClassVar[int]
     CONFUSION_NORMALIZATION_FIELD_NUMBER: _ClassVar[int]
+    CURVE_POINTS_FIELD_NUMBER: _ClassVar[int]
+    MAX_FPR_FIELD_NUMBER: _ClassVar[int]
+    PR_DROP_INTERMEDIATE_FIELD_NUMBER: _ClassVar[int]
+    ROC_KEEP_INTERMEDIATE_FIELD_NUMBER: _ClassVar[int]
     class_names: _containers.RepeatedScalarFieldContainer[str]
     asset_ids: _containers.RepeatedScalarFieldContainer[str]
     task: ClassificationTask
@@ -120,7 +124,11 @@ class ScoreClassificationRequest(_message.Message):
     labels: _containers.RepeatedScalarFieldContainer[int]
     pos_label: int
     confusion_normalization: ConfusionNormalization
-    def __init__(self, class_names: _Optional[_Iterable[str]] = ..., asset_ids: _Optional[_Iterable[str]] = ..., task: _Optional[_Union[ClassificationTask, str]] = ..., y_true: _Optional[_Iterable[int]] = ..., y_pred: _Optional[_Iterable[int]] = ..., y_true_indicator: _Optional[_Iterable[bool]] = ..., y_pred_indicator: _Optional[_Iterable[bool]] = ..., scores: _Optional[_Iterable[float]] = ..., score_type: _Optional[_Union[ScoreType, str]] = ..., decision_threshold: _Optional[float] = ..., top_k: _Optional[_Iterable[int]] = ..., calibration_bins: _Optional[int] = ..., metadata: _Optional[_Iterable[_Union[_common_pb2.MetadataColumn, _Mapping]]] = ..., slice_by: _Optional[_Iterable[str]] = ..., slice_metric: _Optional[_Union[SliceMetric, str]] = ..., min_slice_support: _Optional[int] = ..., max_slices_per_key: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., double_scores: _Optional[_Iterable[float]] = ..., sample_weight: _Optional[_Iterable[float]] = ..., beta: _Optional[float] = ..., zero_division: _Optional[_Union[ZeroDivision, str]] = ..., labels: _Optional[_Iterable[int]] = ..., pos_label: _Optional[int] = ..., confusion_normalization: _Optional[_Union[ConfusionNormalization, str]] = ...) -> None: ...
+    curve_points: int
+    max_fpr: float
+    pr_drop_intermediate: bool
+    roc_keep_intermediate: bool
+    def __init__(self, class_names: _Optional[_Iterable[str]] = ..., asset_ids: _Optional[_Iterable[str]] = ..., task: _Optional[_Union[ClassificationTask, str]] = ..., y_true: _Optional[_Iterable[int]] = ..., y_pred: _Optional[_Iterable[int]] = ..., y_true_indicator: _Optional[_Iterable[bool]] = ..., y_pred_indicator: _Optional[_Iterable[bool]] = ..., scores: _Optional[_Iterable[float]] = ..., score_type: _Optional[_Union[ScoreType, str]] = ..., decision_threshold: _Optional[float] = ..., top_k: _Optional[_Iterable[int]] = ..., calibration_bins: _Optional[int] = ..., metadata: _Optional[_Iterable[_Union[_common_pb2.MetadataColumn, _Mapping]]] = ..., slice_by: _Optional[_Iterable[str]] = ..., slice_metric: _Optional[_Union[SliceMetric, str]] = ..., min_slice_support: _Optional[int] = ..., max_slices_per_key: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., double_scores: _Optional[_Iterable[float]] = ..., sample_weight: _Optional[_Iterable[float]] = ..., beta: _Optional[float] = ..., zero_division: _Optional[_Union[ZeroDivision, str]] = ..., labels: _Optional[_Iterable[int]] = ..., pos_label: _Optional[int] = ..., confusion_normalization: _Optional[_Union[ConfusionNormalization, str]] = ..., curve_points: _Optional[int] = ..., max_fpr: _Optional[float] = ..., pr_drop_intermediate: _Optional[bool] = ..., roc_keep_intermediate: _Optional[bool] = ...) -> None: ...
 
 class TopKAccuracy(_message.Message):
     __slots__ = ("k", "accuracy")
@@ -131,7 +139,7 @@ class TopKAccuracy(_message.Message):
     def __init__(self, k: _Optional[int] = ..., accuracy: _Optional[float] = ...) -> None: ...
 
 class ClassMetrics(_message.Message):
-    __slots__ = ("class_name", "precision", "recall", "f1", "support", "predicted", "average_precision", "f_beta", "weighted_support")
+    __slots__ = ("class_name", "precision", "recall", "f1", "support", "predicted", "average_precision", "f_beta", "weighted_support", "roc_auc", "precision_recall_curve", "roc_curve")
     CLASS_NAME_FIELD_NUMBER: _ClassVar[int]
     PRECISION_FIELD_NUMBER: _ClassVar[int]
     RECALL_FIELD_NUMBER: _ClassVar[int]
@@ -141,6 +149,9 @@ class ClassMetrics(_message.Message):
     AVERAGE_PRECISION_FIELD_NUMBER: _ClassVar[int]
     F_BETA_FIELD_NUMBER: _ClassVar[int]
     WEIGHTED_SUPPORT_FIELD_NUMBER: _ClassVar[int]
+    ROC_AUC_FIELD_NUMBER: _ClassVar[int]
+    PRECISION_RECALL_CURVE_FIELD_NUMBER: _ClassVar[int]
+    ROC_CURVE_FIELD_NUMBER: _ClassVar[int]
     class_name: str
     precision: float
     recall: float
@@ -150,10 +161,45 @@ class ClassMetrics(_message.Message):
     average_precision: float
     f_beta: float
     weighted_support: float
-    def __init__(self, class_name: _Optional[str] = ..., precision: _Optional[float] = ..., recall: _Optional[float] = ..., f1: _Optional[float] = ..., support: _Optional[int] = ..., predicted: _Optional[int] = ..., average_precision: _Optional[float] = ..., f_beta: _Optional[float] = ..., weighted_support: _Optional[float] = ...) -> None: ...
+    roc_auc: float
+    precision_recall_curve: PrecisionRecallCurve
+    roc_curve: RocCurve
+    def __init__(self, class_name: _Optional[str] = ..., precision: _Optional[float] = ..., recall: _Optional[float] = ..., f1: _Optional[float] = ..., support: _Optional[int] = ..., predicted: _Optional[int] = ..., average_precision: _Optional[float] = ..., f_beta: _Optional[float] = ..., weighted_support: _Optional[float] = ..., roc_auc: _Optional[float] = ..., precision_recall_curve: _Optional[_Union[PrecisionRecallCurve, _Mapping]] = ..., roc_curve: _Optional[_Union[RocCurve, _Mapping]] = ...) -> None: ...
+
+class PrecisionRecallCurve(_message.Message):
+    __slots__ = ("thresholds", "precision", "recall", "num_points")
+    THRESHOLDS_FIELD_NUMBER: _ClassVar[int]
+    PRECISION_FIELD_NUMBER: _ClassVar[int]
+    RECALL_FIELD_NUMBER: _ClassVar[int]
+    NUM_POINTS_FIELD_NUMBER: _ClassVar[int]
+    thresholds: _containers.RepeatedScalarFieldContainer[float]
+    precision: _containers.RepeatedScalarFieldContainer[float]
+    recall: _containers.RepeatedScalarFieldContainer[float]
+    num_points: int
+    def __init__(self, thresholds: _Optional[_Iterable[float]] = ..., precision: _Optional[_Iterable[float]] = ..., recall: _Optional[_Iterable[float]] = ..., num_points: _Optional[int] = ...) -> None: ...
+
+class RocCurve(_message.Message):
+    __slots__ = ("thresholds", "fpr", "tpr", "num_points")
+    THRESHOLDS_FIELD_NUMBER: _ClassVar[int]
+    FPR_FIELD_NUMBER: _ClassVar[int]
+    TPR_FIELD_NUMBER: _ClassVar[int]
+    NUM_POINTS_FIELD_NUMBER: _ClassVar[int]
+    thresholds: _containers.RepeatedScalarFieldContainer[float]
+    fpr: _containers.RepeatedScalarFieldContainer[float]
+    tpr: _containers.RepeatedScalarFieldContainer[float]
+    num_points: int
+    def __init__(self, thresholds: _Optional[_Iterable[float]] = ..., fpr: _Optional[_Iterable[float]] = ..., tpr: _Optional[_Iterable[float]] = ..., num_points: _Optional[int] = ...) -> None: ...
+
+class OneVsOneRocAuc(_message.Message):
+    __slots__ = ("macro", "weighted")
+    MACRO_FIELD_NUMBER: _ClassVar[int]
+    WEIGHTED_FIELD_NUMBER: _ClassVar[int]
+    macro: float
+    weighted: float
+    def __init__(self, macro: _Optional[float] = ..., weighted: _Optional[float] = ...) -> None: ...
 
 class AveragedMetrics(_message.Message):
-    __slots__ = ("precision", "recall", "f1", "support", "average_precision", "f_beta", "weighted_support")
+    __slots__ = ("precision", "recall", "f1", "support", "average_precision", "f_beta", "weighted_support", "roc_auc")
     PRECISION_FIELD_NUMBER: _ClassVar[int]
     RECALL_FIELD_NUMBER: _ClassVar[int]
     F1_FIELD_NUMBER: _ClassVar[int]
@@ -161,6 +207,7 @@ class AveragedMetrics(_message.Message):
     AVERAGE_PRECISION_FIELD_NUMBER: _ClassVar[int]
     F_BETA_FIELD_NUMBER: _ClassVar[int]
     WEIGHTED_SUPPORT_FIELD_NUMBER: _ClassVar[int]
+    ROC_AUC_FIELD_NUMBER: _ClassVar[int]
     precision: float
     recall: float
     f1: float
@@ -168,7 +215,8 @@ class AveragedMetrics(_message.Message):
     average_precision: float
     f_beta: float
     weighted_support: float
-    def __init__(self, precision: _Optional[float] = ..., recall: _Optional[float] = ..., f1: _Optional[float] = ..., support: _Optional[int] = ..., average_precision: _Optional[float] = ..., f_beta: _Optional[float] = ..., weighted_support: _Optional[float] = ...) -> None: ...
+    roc_auc: float
+    def __init__(self, precision: _Optional[float] = ..., recall: _Optional[float] = ..., f1: _Optional[float] = ..., support: _Optional[int] = ..., average_precision: _Optional[float] = ..., f_beta: _Optional[float] = ..., weighted_support: _Optional[float] = ..., roc_auc: _Optional[float] = ...) -> None: ...
 
 class Averages(_message.Message):
     __slots__ = ("micro", "macro", "weighted", "samples", "binary")
@@ -223,7 +271,7 @@ class Calibration(_message.Message):
     def __init__(self, expected_calibration_error: _Optional[float] = ..., max_calibration_error: _Optional[float] = ..., bins: _Optional[_Iterable[_Union[ReliabilityBin, _Mapping]]] = ...) -> None: ...
 
 class ClassificationSummary(_message.Message):
-    __slots__ = ("num_assets", "accuracy", "top_k", "per_class", "averages", "confusion_matrix", "calibration", "log_loss", "hamming_loss", "balanced_accuracy", "adjusted_balanced_accuracy", "matthews_corrcoef", "cohen_kappa", "cohen_kappa_linear", "cohen_kappa_quadratic", "brier_score")
+    __slots__ = ("num_assets", "accuracy", "top_k", "per_class", "averages", "confusion_matrix", "calibration", "log_loss", "hamming_loss", "balanced_accuracy", "adjusted_balanced_accuracy", "matthews_corrcoef", "cohen_kappa", "cohen_kappa_linear", "cohen_kappa_quadratic", "brier_score", "roc_auc", "roc_auc_ovo")
     NUM_ASSETS_FIELD_NUMBER: _ClassVar[int]
     ACCURACY_FIELD_NUMBER: _ClassVar[int]
     TOP_K_FIELD_NUMBER: _ClassVar[int]
@@ -240,6 +288,8 @@ class ClassificationSummary(_message.Message):
     COHEN_KAPPA_LINEAR_FIELD_NUMBER: _ClassVar[int]
     COHEN_KAPPA_QUADRATIC_FIELD_NUMBER: _ClassVar[int]
     BRIER_SCORE_FIELD_NUMBER: _ClassVar[int]
+    ROC_AUC_FIELD_NUMBER: _ClassVar[int]
+    ROC_AUC_OVO_FIELD_NUMBER: _ClassVar[int]
     num_assets: int
     accuracy: float
     top_k: _containers.RepeatedCompositeFieldContainer[TopKAccuracy]
@@ -256,7 +306,9 @@ class ClassificationSummary(_message.Message):
     cohen_kappa_linear: float
     cohen_kappa_quadratic: float
     brier_score: float
-    def __init__(self, num_assets: _Optional[int] = ..., accuracy: _Optional[float] = ..., top_k: _Optional[_Iterable[_Union[TopKAccuracy, _Mapping]]] = ..., per_class: _Optional[_Iterable[_Union[ClassMetrics, _Mapping]]] = ..., averages: _Optional[_Union[Averages, _Mapping]] = ..., confusion_matrix: _Optional[_Union[ConfusionMatrix, _Mapping]] = ..., calibration: _Optional[_Union[Calibration, _Mapping]] = ..., log_loss: _Optional[float] = ..., hamming_loss: _Optional[float] = ..., balanced_accuracy: _Optional[float] = ..., adjusted_balanced_accuracy: _Optional[float] = ..., matthews_corrcoef: _Optional[float] = ..., cohen_kappa: _Optional[float] = ..., cohen_kappa_linear: _Optional[float] = ..., cohen_kappa_quadratic: _Optional[float] = ..., brier_score: _Optional[float] = ...) -> None: ...
+    roc_auc: float
+    roc_auc_ovo: OneVsOneRocAuc
+    def __init__(self, num_assets: _Optional[int] = ..., accuracy: _Optional[float] = ..., top_k: _Optional[_Iterable[_Union[TopKAccuracy, _Mapping]]] = ..., per_class: _Optional[_Iterable[_Union[ClassMetrics, _Mapping]]] = ..., averages: _Optional[_Union[Averages, _Mapping]] = ..., confusion_matrix: _Optional[_Union[ConfusionMatrix, _Mapping]] = ..., calibration: _Optional[_Union[Calibration, _Mapping]] = ..., log_loss: _Optional[float] = ..., hamming_loss: _Optional[float] = ..., balanced_accuracy: _Optional[float] = ..., adjusted_balanced_accuracy: _Optional[float] = ..., matthews_corrcoef: _Optional[float] = ..., cohen_kappa: _Optional[float] = ..., cohen_kappa_linear: _Optional[float] = ..., cohen_kappa_quadratic: _Optional[float] = ..., brier_score: _Optional[float] = ..., roc_auc: _Optional[float] = ..., roc_auc_ovo: _Optional[_Union[OneVsOneRocAuc, _Mapping]] = ...) -> None: ...
 
 class SliceSummary(_message.Message):
     __slots__ = ("key", "value", "support", "metric", "ranked", "summary")

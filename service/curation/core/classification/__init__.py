@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from curation.core.classification._precision_recall import Averaged
 from curation.core.classification.calibration import Calibration
+from curation.core.classification.curves import PrecisionRecallCurve, RocCurve
 from curation.core.classification.misclassified import (
     Misclassified,
     misclassified_multi_label,
     misclassified_single_label,
 )
 from curation.core.classification.options import MetricOptions
+from curation.core.classification.ranking import Ranking, RankingAverages, RankingOptions, ranking_metrics
 from curation.core.classification.slices import (
     SLICE_METRICS,
     SliceReport,
@@ -38,6 +40,11 @@ __all__ = [
     "MetricOptions",
     "Misclassified",
     "PerClass",
+    "PrecisionRecallCurve",
+    "Ranking",
+    "RankingAverages",
+    "RankingOptions",
+    "RocCurve",
     "SliceReport",
     "SliceSummary",
     "Summary",
@@ -46,6 +53,7 @@ __all__ = [
     "misclassified_single_label",
     "multi_label_slices",
     "multi_label_summary",
+    "ranking_metrics",
     "single_label_slices",
     "single_label_summary",
 ]

@@ -20,6 +20,7 @@ from curation.core._common.chunks import spans
 from curation.core.classification._checks import check_indicator, check_labels, check_scores, check_weights
 from curation.core.classification._precision_recall import safe_divide
 from curation.core.classification.options import MetricOptions
+from curation.core.classification.ranking import RankingOptions
 from curation.core.classification.summary import DEFAULT_OPTIONS, Summary, summarize_multi, summarize_single
 
 __all__ = ["SLICE_METRICS", "SliceReport", "SliceSummary", "multi_label_slices", "single_label_slices"]
@@ -65,6 +66,10 @@ def _slice_metric(
         weighted = safe_divide((f1 * support).sum(1), tot)
         return np.where(tot > 0, weighted, f1.mean(axis=1))
     raise ValueError(f"unknown slice metric {metric!r}; one of {SLICE_METRICS}")
+
+
+def _no_curves(options: RankingOptions | None) -> RankingOptions | None:
+    return None if options is None else RankingOptions(max_fpr=options.max_fpr)
 
 
 def _factorize(values: npt.ArrayLike, n: int) -> tuple[npt.NDArray[np.str_], IntArray]:
@@ -117,8 +122,10 @@ def single_label_slices(
     max_slices: int = 50,
     sample_weight: npt.ArrayLike | None = None,
     options: MetricOptions = DEFAULT_OPTIONS,
+    ranking: RankingOptions | None = None,
 ) -> SliceReport:
-    """Full summaries per distinct value of ``values``, worst ``metric`` first.
+    """Full summaries per distinct value of ``values``, worst ``metric`` first (``ranking``: the
+    summaries' partial AUC option; slices carry no curves).
 
     Ranking: metric ascending, then larger support, then value; slices with support < ``min_support``
     follow the ranked ones (``ranked=False``); at most ``max_slices`` are returned. With
@@ -154,6 +161,7 @@ def single_label_slices(
             cm=None,
             w=None if w is None else w[rows],
             options=options,
+            ranking=_no_curves(ranking),
         )
         out.append(SliceSummary(str(uniq[g]), int(sizes[g]), float(stat[g]), is_ranked, summary))
     return SliceReport(metric, tuple(out), n_groups)
@@ -213,6 +221,7 @@ def multi_label_slices(
     max_slices: int = 50,
     sample_weight: npt.ArrayLike | None = None,
     options: MetricOptions = DEFAULT_OPTIONS,
+    ranking: RankingOptions | None = None,
 ) -> SliceReport:
     """Multi-label counterpart of :func:`single_label_slices` (accuracy = subset accuracy)."""
     t = check_indicator(y_true, "y_true", None)
@@ -242,6 +251,7 @@ def multi_label_slices(
             calibration_bins,
             w=None if w is None else w[rows],
             options=options,
+            ranking=_no_curves(ranking),
         )
         out.append(SliceSummary(str(uniq[g]), int(sizes[g]), float(stat[g]), is_ranked, summary))
     return SliceReport(metric, tuple(out), n_groups)

@@ -14,6 +14,7 @@ predicted are still reported. ``sample_weight`` weights every number as sklearn'
 - ``top_k_accuracy_score``: a k >= n_classes scores 1.0 (sklearn's value; it warns that it is trivial);
   with two classes sklearn's binary rule (a 0.5/0.5 tie is class 0), with more its multiclass tie order;
 - ``average_precision_score`` one-vs-rest per score column; a class with no positives scores 0.0;
+  ROC AUC, micro/samples AP, one-vs-one AUC and curves: :mod:`curation.core.classification.ranking`;
 - ``log_loss``: probabilities clipped to ``[eps, 1 - eps]`` with eps of the scores' dtype, not
   renormalised, computed in that dtype. Multi-label: the binary log loss over all n x k entries
   (``log_loss(Y.ravel(), S.ravel(), labels=[0, 1])``);
@@ -57,9 +58,10 @@ from curation.core.classification._precision_recall import (
     nanaverage,
     prf_rows,
 )
-from curation.core.classification._ranking_metrics import average_precision_per_class, true_class_rank
+from curation.core.classification._ranking_metrics import true_class_rank
 from curation.core.classification.calibration import Calibration, calibration
 from curation.core.classification.options import MetricOptions
+from curation.core.classification.ranking import Ranking, RankingOptions, ranking_metrics
 
 __all__ = [
     "DEFAULT_OPTIONS",
@@ -130,6 +132,8 @@ class Summary:
     normalized_confusion: FloatArray | None = None
     agreement: Agreement | None = None
     brier_score: float | None = None
+    # With scores: ROC AUC, micro/samples AP, one-vs-one AUC and (when asked for) curves.
+    ranking: Ranking | None = None
 
 
 DEFAULT_OPTIONS = MetricOptions()
@@ -262,6 +266,7 @@ def single_label_summary(
     calibration_bins: int = 15,
     sample_weight: npt.ArrayLike | None = None,
     options: MetricOptions = DEFAULT_OPTIONS,
+    ranking: RankingOptions | None = None,
 ) -> Summary:
     """The report for single-label predictions (class indices in ``[0, n_classes)``).
 
@@ -269,6 +274,7 @@ def single_label_summary(
     ``top_k`` needs scores; ``probabilities=True`` (rows assumed non-negative and summing to 1, which the
     ops layer checks) adds log loss, Brier score and top-label calibration. ``sample_weight`` (n
     non-negative weights) weights every metric; ``options`` holds sklearn's other keywords.
+    ``ranking``: curves and partial AUC (:class:`RankingOptions`; with scores).
 
     >>> s = single_label_summary([0, 1, 1], [0, 0, 1], n_classes=2)
     >>> s.accuracy, s.per_class.recall.tolist()
@@ -299,6 +305,7 @@ def single_label_summary(
         top_k=tuple(int(k) for k in top_k),
         bins=calibration_bins,
         cm=None,
+        ranking=ranking,
         w=w,
         options=options,
     )
@@ -334,6 +341,7 @@ def summarize_single(
     cm: IntArray | None,
     w: FloatArray | None = None,
     options: MetricOptions = DEFAULT_OPTIONS,
+    ranking: RankingOptions | None = None,
 ) -> Summary:
     """The single-label report of checked inputs (``cm``: their confusion matrix, when already counted;
     ``w``: their sample weights, or None)."""
@@ -344,11 +352,15 @@ def summarize_single(
     predicted = cm.sum(axis=0, dtype=np.int64)
     findings = _class_findings(counts, s is not None, options)
     ap = None
+    ranked = None
     topk: tuple[tuple[int, float], ...] = ()
     calib = loss = brier = None
     if s is not None:
         checkpoint()
-        ap = average_precision_per_class(t[:, None] == np.arange(k)[None, :], s, w)
+        onehot = t[:, None] == np.arange(k)[None, :]
+        ranked = ranking_metrics(onehot, s, y_true=t, sample_weight=w, options=ranking or RankingOptions())
+        ap = ranked.average_precision
+        findings.extend(ranked.findings)
         if top_k:
             topk = _top_k_accuracy(t, s, top_k, findings, w)
         if probabilities:
@@ -384,6 +396,7 @@ def summarize_single(
         normalized_confusion=None if options.normalize is None else normalized(matrix, options.normalize),
         agreement=_agreement(matrix, (counts.support + predicted) > 0, options.labels),
         brier_score=brier,
+        ranking=ranked,
     )
 
 
@@ -444,6 +457,7 @@ def multi_label_summary(
     calibration_bins: int = 15,
     sample_weight: npt.ArrayLike | None = None,
     options: MetricOptions = DEFAULT_OPTIONS,
+    ranking: RankingOptions | None = None,
 ) -> Summary:
     """The report for multi-label indicator matrices (n x k).
 
@@ -462,7 +476,7 @@ def multi_label_summary(
         p = check_indicator(y_pred, "y_pred", (t.shape[0], t.shape[1]))
     if calibration_bins < 1:
         raise ValueError("calibration_bins must be >= 1")
-    return summarize_multi(t, p, s, probabilities, calibration_bins, w=w, options=options)
+    return summarize_multi(t, p, s, probabilities, calibration_bins, w=w, options=options, ranking=ranking)
 
 
 def _multi_counts(
@@ -513,6 +527,7 @@ def summarize_multi(
     *,
     w: FloatArray | None = None,
     options: MetricOptions = DEFAULT_OPTIONS,
+    ranking: RankingOptions | None = None,
 ) -> Summary:
     """The multi-label report of checked indicator matrices (``s``: their scores, or None; ``w``: their
     sample weights, or None)."""
@@ -533,11 +548,13 @@ def summarize_multi(
     checkpoint()
     samples = _samples_average(t, p, both, w, options)
     ap = None
+    ranked = None
     calib = None
     loss = None
     if s is not None:
         checkpoint()
-        ap = average_precision_per_class(t, s, w)
+        ranked = ranking_metrics(t, s, sample_weight=w, options=ranking or RankingOptions())
+        ap = ranked.average_precision
         if probabilities:
             checkpoint()
             loss = _binary_log_loss(t, s, w)
@@ -562,6 +579,8 @@ def summarize_multi(
         calibration=calib,
         log_loss=loss,
         hamming_loss=hamming,
-        findings=tuple(_class_findings(counts, s is not None, options)),
+        findings=tuple(_class_findings(counts, s is not None, options))
+        + (() if ranked is None else ranked.findings),
         weighted_confusion=mcm_w,
+        ranking=ranked,
     )

@@ -66,7 +66,7 @@ def _single_label(
         "sample_weight": c.weights,
         "options": c.options,
     }
-    report = core.single_label_summary(yt, yp, **options)
+    report = core.single_label_summary(yt, yp, **options, ranking=c.ranking)
     slices = [
         (key, core.single_label_slices(values, yt, yp, **options, **_slice_options(c)))
         for key, values in c.columns
@@ -97,7 +97,7 @@ def _multi_label(
         "sample_weight": c.weights,
         "options": c.options,
     }
-    report = core.multi_label_summary(yt, yp, threshold=threshold, **options)
+    report = core.multi_label_summary(yt, yp, threshold=threshold, **options, ranking=c.ranking)
     slices = [
         (key, core.multi_label_slices(values, yt, yp, **options, **_slice_options(c)))
         for key, values in c.columns
@@ -108,7 +108,12 @@ def _multi_label(
 
 
 def _slice_options(c: Checked) -> dict[str, Any]:
-    return {"metric": c.metric, "min_support": c.min_support, "max_slices": c.max_slices}
+    return {
+        "metric": c.metric,
+        "min_support": c.min_support,
+        "max_slices": c.max_slices,
+        "ranking": c.ranking,
+    }
 
 
 def respond(
@@ -139,7 +144,8 @@ SPECS: list[OperationSpec[Any, Any, Any]] = [
         # 2: binary top-1 ties go to class 0 (sklearn's binary rule).
         # 3: float64 scores, sample weights, F-beta, zero_division, labels, the binary average and the
         #    agreement numbers (the cached payload grew fields).
-        version=3,
+        # 4: ROC AUC (one-vs-rest, one-vs-one), micro/samples AP, curves; AP summed per threshold group.
+        version=4,
         paging_fields=("page_size", "page_token"),
         cost=cost,
         cost_from_body=True,  # every size is the body's; no stored data, nothing inflated

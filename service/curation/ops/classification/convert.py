@@ -7,6 +7,7 @@ with numpy (``curation.protowire``) and parsed once, instead of building a messa
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -40,7 +41,7 @@ IntArray = npt.NDArray[np.int64]
 FEW_MISCLASSIFIED = 32
 
 
-def _averaged(a: core.Averaged) -> pb.AveragedMetrics:
+def _averaged(a: core.Averaged, ranked: core.RankingAverages | None = None) -> pb.AveragedMetrics:
     msg = pb.AveragedMetrics(precision=a.precision, recall=a.recall, f1=a.f1, support=a.support)
     if a.average_precision is not None:
         msg.average_precision = a.average_precision
@@ -48,7 +49,36 @@ def _averaged(a: core.Averaged) -> pb.AveragedMetrics:
         msg.f_beta = a.f_beta
     if a.weighted_support is not None:
         msg.weighted_support = a.weighted_support
+    if ranked is not None:
+        if ranked.average_precision is not None:
+            msg.average_precision = ranked.average_precision
+        if ranked.roc_auc is not None:
+            msg.roc_auc = ranked.roc_auc
     return msg
+
+
+def _ranked_per_class(r: core.Ranking, out: list[pb.ClassMetrics]) -> None:
+    """Add each class's ROC AUC (where defined) and curves (when computed)."""
+    for msg, auc in zip(out, r.roc_auc.tolist(), strict=True):
+        if not math.isnan(auc):
+            msg.roc_auc = auc
+    for msg, pr, roc in zip(out, r.pr_curves, r.roc_curves, strict=False):
+        msg.precision_recall_curve.thresholds.extend(pr.thresholds.tolist())
+        msg.precision_recall_curve.precision.extend(pr.precision.tolist())
+        msg.precision_recall_curve.recall.extend(pr.recall.tolist())
+        msg.precision_recall_curve.num_points = pr.length
+        msg.roc_curve.thresholds.extend(roc.thresholds.tolist())
+        msg.roc_curve.fpr.extend(roc.fpr.tolist())
+        msg.roc_curve.tpr.extend(roc.tpr.tolist())
+        msg.roc_curve.num_points = roc.length
+
+
+def _ranked_summary(r: core.Ranking, msg: pb.ClassificationSummary) -> None:
+    if r.binary_roc_auc is not None:
+        msg.roc_auc = r.binary_roc_auc
+    if r.ovo_macro is not None and r.ovo_weighted is not None:
+        msg.roc_auc_ovo.macro = r.ovo_macro
+        msg.roc_auc_ovo.weighted = r.ovo_weighted
 
 
 def _per_class(pc: core.PerClass, names: Sequence[str]) -> list[pb.ClassMetrics]:
@@ -100,12 +130,17 @@ def summary(s: core.Summary, names: Sequence[str]) -> pb.ClassificationSummary:
     """The summary message of one report (the whole set, or one slice)."""
     msg = pb.ClassificationSummary(num_assets=s.num_assets, accuracy=s.accuracy)
     msg.top_k.extend(pb.TopKAccuracy(k=k, accuracy=a) for k, a in s.top_k)
-    msg.per_class.extend(_per_class(s.per_class, names))
-    msg.averages.micro.CopyFrom(_averaged(s.micro))
-    msg.averages.macro.CopyFrom(_averaged(s.macro))
-    msg.averages.weighted.CopyFrom(_averaged(s.weighted))
+    per_class = _per_class(s.per_class, names)
+    r = s.ranking
+    if r is not None:
+        _ranked_per_class(r, per_class)
+        _ranked_summary(r, msg)
+    msg.per_class.extend(per_class)
+    msg.averages.micro.CopyFrom(_averaged(s.micro, None if r is None else r.micro))
+    msg.averages.macro.CopyFrom(_averaged(s.macro, None if r is None else r.macro))
+    msg.averages.weighted.CopyFrom(_averaged(s.weighted, None if r is None else r.weighted))
     if s.samples is not None:
-        msg.averages.samples.CopyFrom(_averaged(s.samples))
+        msg.averages.samples.CopyFrom(_averaged(s.samples, None if r is None else r.samples))
     if s.binary is not None:
         msg.averages.binary.CopyFrom(_averaged(s.binary))
     msg.confusion_matrix.shape.extend(s.confusion_matrix.shape)

@@ -16,6 +16,7 @@ __all__ = [
     "MAX_CALIBRATION_BINS",
     "MAX_CLASSES",
     "MAX_LABELS",
+    "MAX_CURVE_POINTS",
     "MAX_METADATA_COLUMNS",
     "MAX_SLICES_PER_KEY",
     "MAX_SLICE_KEYS",
@@ -42,6 +43,10 @@ MAX_METADATA_COLUMNS = 64
 MAX_SLICE_KEYS = 16
 # Slices reported per key: each carries a full summary with its k x k confusion matrix.
 MAX_SLICES_PER_KEY = 1_000
+# Points per curve (curve_points): every class gets a PR and a ROC curve of up to this many points, three
+# doubles each (~40 bytes a value as array, Python float and message field); 10,000 points draw any curve
+# at screen resolution. k x points is further bounded by the cost estimate.
+MAX_CURVE_POINTS = 10_000
 
 
 def check_request(request: pb.ScoreClassificationRequest) -> tuple[int, int]:
@@ -55,6 +60,7 @@ def check_request(request: pb.ScoreClassificationRequest) -> tuple[int, int]:
     at_most(len(request.metadata), MAX_METADATA_COLUMNS, "metadata", what="columns")
     at_most(len(request.slice_by), MAX_SLICE_KEYS, "slice_by", what="keys")
     at_most(request.max_slices_per_key, MAX_SLICES_PER_KEY, "max_slices_per_key", what="slices")
+    at_most(request.curve_points, MAX_CURVE_POINTS, "curve_points", what="points")
     longest_id = longest_at_most(request.asset_ids, "asset_ids")
     longest_at_most(request.class_names, "class_names")
     longest_value = 0

@@ -5,7 +5,9 @@ Defaults: ``zero_division`` unspecified -> 0 with warnings (sklearn's "warn"); `
 every class; ``pos_label`` absent -> 1 (2 classes only); ``top_k`` empty -> [1, 3, 5] restricted to
 k < number of classes (an explicit k >= classes scores 1.0 with a TOP_K_TRIVIAL warning);
 ``calibration_bins`` 0 -> 15; ``min_slice_support`` 0 -> 1; ``max_slices_per_key`` 0 -> 50;
-``decision_threshold`` absent -> 0.5 for probabilities, 0 otherwise.
+``decision_threshold`` absent -> 0.5 for probabilities, 0 otherwise; ``curve_points`` 0 -> no curves,
+else at least 2 and only with scores; ``max_fpr`` absent -> full AUC, else in (0, 1] and only with
+scores.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from curation.core.classification import MetricOptions
+from curation.core.classification import MetricOptions, RankingOptions
 from curation.errors import InvalidArgument
 from curation.ops import _validate as v
 from curation.ops.classification import limits
@@ -77,6 +79,7 @@ class Checked:
     columns: list[tuple[str, npt.NDArray[np.str_]]]
     weights: npt.NDArray[np.float64] | None
     options: MetricOptions
+    ranking: RankingOptions = RankingOptions()  # noqa: RUF009 (frozen)
 
     @property
     def n(self) -> int:
@@ -120,6 +123,7 @@ def check_request(request: pb.ScoreClassificationRequest) -> Checked:
         columns,
         weights,
         options,
+        _ranking(request, scores is not None),
     )
 
 
@@ -172,6 +176,28 @@ def _options(request: pb.ScoreClassificationRequest, k: int, multi: bool) -> Met
         labels=labels,
         pos_label=pos_label,
         normalize=normalize,
+    )
+
+
+def _ranking(request: pb.ScoreClassificationRequest, has_scores: bool) -> RankingOptions:
+    """The curves and partial-AUC options: ``curve_points`` 0 or >= 2, ``max_fpr`` in (0, 1]."""
+    points = request.curve_points
+    if points < 0 or points == 1:
+        raise InvalidArgument(f"must be 0 (no curves) or >= 2, got {points}", field="curve_points")
+    if points and not has_scores:
+        raise InvalidArgument("curves need scores", field="curve_points")
+    max_fpr = None
+    if request.HasField("max_fpr"):
+        max_fpr = request.max_fpr
+        if not 0 < max_fpr <= 1:  # NaN fails too
+            raise InvalidArgument(f"must be in (0, 1], got {max_fpr}", field="max_fpr")
+        if not has_scores:
+            raise InvalidArgument("a partial ROC AUC needs scores", field="max_fpr")
+    return RankingOptions(
+        curve_points=points,
+        max_fpr=max_fpr,
+        pr_drop_intermediate=request.pr_drop_intermediate,
+        roc_drop_intermediate=not request.roc_keep_intermediate,
     )
 
 

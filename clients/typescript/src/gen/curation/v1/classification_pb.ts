@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file curation/v1/classification.proto.
  */
 export const file_curation_v1_classification: GenFile = /*@__PURE__*/
-  fileDesc("CiBjdXJhdGlvbi92MS9jbGFzc2lmaWNhdGlvbi5wcm90bxILY3VyYXRpb24udjEitwYKGlNjb3JlQ2xhc3NpZmljYXRpb25SZXF1ZXN0EhkKC2NsYXNzX25hbWVzGAEgAygJQgTiQQECEhcKCWFzc2V0X2lkcxgCIAMoCUIE4kEBAhItCgR0YXNrGAMgASgOMh8uY3VyYXRpb24udjEuQ2xhc3NpZmljYXRpb25UYXNrEg4KBnlfdHJ1ZRgEIAMoBRIOCgZ5X3ByZWQYBSADKAUSGAoQeV90cnVlX2luZGljYXRvchgGIAMoCBIYChB5X3ByZWRfaW5kaWNhdG9yGAcgAygIEg4KBnNjb3JlcxgIIAMoAhIqCgpzY29yZV90eXBlGAkgASgOMhYuY3VyYXRpb24udjEuU2NvcmVUeXBlEh8KEmRlY2lzaW9uX3RocmVzaG9sZBgKIAEoAUgAiAEBEg0KBXRvcF9rGAsgAygFEhgKEGNhbGlicmF0aW9uX2JpbnMYDCABKAUSLQoIbWV0YWRhdGEYDSADKAsyGy5jdXJhdGlvbi52MS5NZXRhZGF0YUNvbHVtbhIQCghzbGljZV9ieRgOIAMoCRIuCgxzbGljZV9tZXRyaWMYDyABKA4yGC5jdXJhdGlvbi52MS5TbGljZU1ldHJpYxIZChFtaW5fc2xpY2Vfc3VwcG9ydBgQIAEoBRIaChJtYXhfc2xpY2VzX3Blcl9rZXkYESABKAUSEQoJcGFnZV9zaXplGBIgASgFEhIKCnBhZ2VfdG9rZW4YEyABKAkSFQoNZG91YmxlX3Njb3JlcxgUIAMoARIVCg1zYW1wbGVfd2VpZ2h0GBUgAygBEhEKBGJldGEYFiABKAFIAYgBARIwCg16ZXJvX2RpdmlzaW9uGBcgASgOMhkuY3VyYXRpb24udjEuWmVyb0RpdmlzaW9uEg4KBmxhYmVscxgYIAMoBRIWCglwb3NfbGFiZWwYGSABKAVIAogBARJEChdjb25mdXNpb25fbm9ybWFsaXphdGlvbhgaIAEoDjIjLmN1cmF0aW9uLnYxLkNvbmZ1c2lvbk5vcm1hbGl6YXRpb25CFQoTX2RlY2lzaW9uX3RocmVzaG9sZEIHCgVfYmV0YUIMCgpfcG9zX2xhYmVsIisKDFRvcEtBY2N1cmFjeRIJCgFrGAEgASgFEhAKCGFjY3VyYWN5GAIgASgBIv8BCgxDbGFzc01ldHJpY3MSEgoKY2xhc3NfbmFtZRgBIAEoCRIRCglwcmVjaXNpb24YAiABKAESDgoGcmVjYWxsGAMgASgBEgoKAmYxGAQgASgBEg8KB3N1cHBvcnQYBSABKAMSEQoJcHJlZGljdGVkGAYgASgDEh4KEWF2ZXJhZ2VfcHJlY2lzaW9uGAcgASgBSACIAQESEwoGZl9iZXRhGAggASgBSAGIAQESHQoQd2VpZ2h0ZWRfc3VwcG9ydBgJIAEoAUgCiAEBQhQKEl9hdmVyYWdlX3ByZWNpc2lvbkIJCgdfZl9iZXRhQhMKEV93ZWlnaHRlZF9zdXBwb3J0ItsBCg9BdmVyYWdlZE1ldHJpY3MSEQoJcHJlY2lzaW9uGAEgASgBEg4KBnJlY2FsbBgCIAEoARIKCgJmMRgDIAEoARIPCgdzdXBwb3J0GAQgASgDEh4KEWF2ZXJhZ2VfcHJlY2lzaW9uGAUgASgBSACIAQESEwoGZl9iZXRhGAYgASgBSAGIAQESHQoQd2VpZ2h0ZWRfc3VwcG9ydBgHIAEoAUgCiAEBQhQKEl9hdmVyYWdlX3ByZWNpc2lvbkIJCgdfZl9iZXRhQhMKEV93ZWlnaHRlZF9zdXBwb3J0IvEBCghBdmVyYWdlcxIrCgVtaWNybxgBIAEoCzIcLmN1cmF0aW9uLnYxLkF2ZXJhZ2VkTWV0cmljcxIrCgVtYWNybxgCIAEoCzIcLmN1cmF0aW9uLnYxLkF2ZXJhZ2VkTWV0cmljcxIuCgh3ZWlnaHRlZBgDIAEoCzIcLmN1cmF0aW9uLnYxLkF2ZXJhZ2VkTWV0cmljcxItCgdzYW1wbGVzGAQgASgLMhwuY3VyYXRpb24udjEuQXZlcmFnZWRNZXRyaWNzEiwKBmJpbmFyeRgFIAEoCzIcLmN1cmF0aW9uLnYxLkF2ZXJhZ2VkTWV0cmljcyJWCg9Db25mdXNpb25NYXRyaXgSDQoFc2hhcGUYASADKAUSDgoGY291bnRzGAIgAygDEhIKCm5vcm1hbGl6ZWQYAyADKAESEAoId2VpZ2h0ZWQYBCADKAEiiAEKDlJlbGlhYmlsaXR5QmluEg0KBWxvd2VyGAEgASgBEg0KBXVwcGVyGAIgASgBEg0KBWNvdW50GAMgASgDEhcKD21lYW5fY29uZmlkZW5jZRgEIAEoARIQCghhY2N1cmFjeRgFIAEoARITCgZ3ZWlnaHQYBiABKAFIAIgBAUIJCgdfd2VpZ2h0InsKC0NhbGlicmF0aW9uEiIKGmV4cGVjdGVkX2NhbGlicmF0aW9uX2Vycm9yGAEgASgBEh0KFW1heF9jYWxpYnJhdGlvbl9lcnJvchgCIAEoARIpCgRiaW5zGAMgAygLMhsuY3VyYXRpb24udjEuUmVsaWFiaWxpdHlCaW4iiAYKFUNsYXNzaWZpY2F0aW9uU3VtbWFyeRISCgpudW1fYXNzZXRzGAEgASgDEhAKCGFjY3VyYWN5GAIgASgBEigKBXRvcF9rGAMgAygLMhkuY3VyYXRpb24udjEuVG9wS0FjY3VyYWN5EiwKCXBlcl9jbGFzcxgEIAMoCzIZLmN1cmF0aW9uLnYxLkNsYXNzTWV0cmljcxInCghhdmVyYWdlcxgFIAEoCzIVLmN1cmF0aW9uLnYxLkF2ZXJhZ2VzEjYKEGNvbmZ1c2lvbl9tYXRyaXgYBiABKAsyHC5jdXJhdGlvbi52MS5Db25mdXNpb25NYXRyaXgSMgoLY2FsaWJyYXRpb24YByABKAsyGC5jdXJhdGlvbi52MS5DYWxpYnJhdGlvbkgAiAEBEhUKCGxvZ19sb3NzGAggASgBSAGIAQESGQoMaGFtbWluZ19sb3NzGAkgASgBSAKIAQESHgoRYmFsYW5jZWRfYWNjdXJhY3kYCiABKAFIA4gBARInChphZGp1c3RlZF9iYWxhbmNlZF9hY2N1cmFjeRgLIAEoAUgEiAEBEh4KEW1hdHRoZXdzX2NvcnJjb2VmGAwgASgBSAWIAQESGAoLY29oZW5fa2FwcGEYDSABKAFIBogBARIfChJjb2hlbl9rYXBwYV9saW5lYXIYDiABKAFIB4gBARIiChVjb2hlbl9rYXBwYV9xdWFkcmF0aWMYDyABKAFICIgBARIYCgticmllcl9zY29yZRgQIAEoAUgJiAEBQg4KDF9jYWxpYnJhdGlvbkILCglfbG9nX2xvc3NCDwoNX2hhbW1pbmdfbG9zc0IUChJfYmFsYW5jZWRfYWNjdXJhY3lCHQobX2FkanVzdGVkX2JhbGFuY2VkX2FjY3VyYWN5QhQKEl9tYXR0aGV3c19jb3JyY29lZkIOCgxfY29oZW5fa2FwcGFCFQoTX2NvaGVuX2thcHBhX2xpbmVhckIYChZfY29oZW5fa2FwcGFfcXVhZHJhdGljQg4KDF9icmllcl9zY29yZSKQAQoMU2xpY2VTdW1tYXJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCRIPCgdzdXBwb3J0GAMgASgDEg4KBm1ldHJpYxgEIAEoARIOCgZyYW5rZWQYBSABKAgSMwoHc3VtbWFyeRgGIAEoCzIiLmN1cmF0aW9uLnYxLkNsYXNzaWZpY2F0aW9uU3VtbWFyeSKDAQoLU2xpY2VSZXBvcnQSCwoDa2V5GAEgASgJEigKBm1ldHJpYxgCIAEoDjIYLmN1cmF0aW9uLnYxLlNsaWNlTWV0cmljEikKBnNsaWNlcxgDIAMoCzIZLmN1cmF0aW9uLnYxLlNsaWNlU3VtbWFyeRISCgpudW1fdmFsdWVzGAQgASgDItoBChJNaXNjbGFzc2lmaWVkQXNzZXQSEAoIYXNzZXRfaWQYASABKAkSCwoDcm93GAIgASgDEhMKC3RydWVfbGFiZWxzGAMgAygFEhgKEHByZWRpY3RlZF9sYWJlbHMYBCADKAUSFQoNbWlzc2VkX2xhYmVscxgFIAMoBRIXCg9zcHVyaW91c19sYWJlbHMYBiADKAUSEgoKY29uZmlkZW5jZRgHIAEoARIdChB0cnVlX2NsYXNzX3Njb3JlGAggASgBSACIAQFCEwoRX3RydWVfY2xhc3Nfc2NvcmUivwIKG1Njb3JlQ2xhc3NpZmljYXRpb25SZXNwb25zZRIzCgdzdW1tYXJ5GAEgASgLMiIuY3VyYXRpb24udjEuQ2xhc3NpZmljYXRpb25TdW1tYXJ5EigKBnNsaWNlcxgCIAMoCzIYLmN1cmF0aW9uLnYxLlNsaWNlUmVwb3J0EjYKDW1pc2NsYXNzaWZpZWQYAyADKAsyHy5jdXJhdGlvbi52MS5NaXNjbGFzc2lmaWVkQXNzZXQSGwoTbWlzY2xhc3NpZmllZF90b3RhbBgEIAEoAxIXCg9uZXh0X3BhZ2VfdG9rZW4YBSABKAkSKwoFY2FjaGUYBiABKAsyFi5jdXJhdGlvbi52MS5DYWNoZUluZm9CBOJBAQMSJgoId2FybmluZ3MYByADKAsyFC5jdXJhdGlvbi52MS5XYXJuaW5nKoQBChJDbGFzc2lmaWNhdGlvblRhc2sSIwofQ0xBU1NJRklDQVRJT05fVEFTS19VTlNQRUNJRklFRBAAEiQKIENMQVNTSUZJQ0FUSU9OX1RBU0tfU0lOR0xFX0xBQkVMEAESIwofQ0xBU1NJRklDQVRJT05fVEFTS19NVUxUSV9MQUJFTBACKlwKCVNjb3JlVHlwZRIaChZTQ09SRV9UWVBFX1VOU1BFQ0lGSUVEEAASGgoWU0NPUkVfVFlQRV9QUk9CQUJJTElUWRABEhcKE1NDT1JFX1RZUEVfREVDSVNJT04QAirbAQoLU2xpY2VNZXRyaWMSHAoYU0xJQ0VfTUVUUklDX1VOU1BFQ0lGSUVEEAASGQoVU0xJQ0VfTUVUUklDX0FDQ1VSQUNZEAESGQoVU0xJQ0VfTUVUUklDX01BQ1JPX0YxEAISGQoVU0xJQ0VfTUVUUklDX01JQ1JPX0YxEAMSHAoYU0xJQ0VfTUVUUklDX1dFSUdIVEVEX0YxEAQSHQoZU0xJQ0VfTUVUUklDX01BQ1JPX1JFQ0FMTBAFEiAKHFNMSUNFX01FVFJJQ19NQUNST19QUkVDSVNJT04QBipzCgxaZXJvRGl2aXNpb24SHQoZWkVST19ESVZJU0lPTl9VTlNQRUNJRklFRBAAEhYKElpFUk9fRElWSVNJT05fWkVSTxABEhUKEVpFUk9fRElWSVNJT05fT05FEAISFQoRWkVST19ESVZJU0lPTl9OQU4QAyqmAQoWQ29uZnVzaW9uTm9ybWFsaXphdGlvbhInCiNDT05GVVNJT05fTk9STUFMSVpBVElPTl9VTlNQRUNJRklFRBAAEiAKHENPTkZVU0lPTl9OT1JNQUxJWkFUSU9OX1RSVUUQARIgChxDT05GVVNJT05fTk9STUFMSVpBVElPTl9QUkVEEAISHwobQ09ORlVTSU9OX05PUk1BTElaQVRJT05fQUxMEANCswEKJWlvLmdpdGh1Yi5jdXJhdGlvbnNlcnZpY2UuY3VyYXRpb24udjFCE0NsYXNzaWZpY2F0aW9uUHJvdG9QAVpCZ2l0aHViLmNvbS9jdXJhdGlvbi1zZXJ2aWNlL2N1cmF0aW9uL2dlbi9nby9jdXJhdGlvbi92MTtjdXJhdGlvbnYxogIDQ1hYqgILQ3VyYXRpb24uVjHKAgtDdXJhdGlvblxWMeoCDEN1cmF0aW9uOjpWMWIGcHJvdG8z", [file_curation_v1_common, file_google_api_field_behavior]);
+  fileDesc("CiBjdXJhdGlvbi92MS9jbGFzc2lmaWNhdGlvbi5wcm90bxILY3VyYXRpb24udjEirAcKGlNjb3JlQ2xhc3NpZmljYXRpb25SZXF1ZXN0EhkKC2NsYXNzX25hbWVzGAEgAygJQgTiQQECEhcKCWFzc2V0X2lkcxgCIAMoCUIE4kEBAhItCgR0YXNrGAMgASgOMh8uY3VyYXRpb24udjEuQ2xhc3NpZmljYXRpb25UYXNrEg4KBnlfdHJ1ZRgEIAMoBRIOCgZ5X3ByZWQYBSADKAUSGAoQeV90cnVlX2luZGljYXRvchgGIAMoCBIYChB5X3ByZWRfaW5kaWNhdG9yGAcgAygIEg4KBnNjb3JlcxgIIAMoAhIqCgpzY29yZV90eXBlGAkgASgOMhYuY3VyYXRpb24udjEuU2NvcmVUeXBlEh8KEmRlY2lzaW9uX3RocmVzaG9sZBgKIAEoAUgAiAEBEg0KBXRvcF9rGAsgAygFEhgKEGNhbGlicmF0aW9uX2JpbnMYDCABKAUSLQoIbWV0YWRhdGEYDSADKAsyGy5jdXJhdGlvbi52MS5NZXRhZGF0YUNvbHVtbhIQCghzbGljZV9ieRgOIAMoCRIuCgxzbGljZV9tZXRyaWMYDyABKA4yGC5jdXJhdGlvbi52MS5TbGljZU1ldHJpYxIZChFtaW5fc2xpY2Vfc3VwcG9ydBgQIAEoBRIaChJtYXhfc2xpY2VzX3Blcl9rZXkYESABKAUSEQoJcGFnZV9zaXplGBIgASgFEhIKCnBhZ2VfdG9rZW4YEyABKAkSFQoNZG91YmxlX3Njb3JlcxgUIAMoARIVCg1zYW1wbGVfd2VpZ2h0GBUgAygBEhEKBGJldGEYFiABKAFIAYgBARIwCg16ZXJvX2RpdmlzaW9uGBcgASgOMhkuY3VyYXRpb24udjEuWmVyb0RpdmlzaW9uEg4KBmxhYmVscxgYIAMoBRIWCglwb3NfbGFiZWwYGSABKAVIAogBARJEChdjb25mdXNpb25fbm9ybWFsaXphdGlvbhgaIAEoDjIjLmN1cmF0aW9uLnYxLkNvbmZ1c2lvbk5vcm1hbGl6YXRpb24SFAoMY3VydmVfcG9pbnRzGB4gASgFEhQKB21heF9mcHIYHyABKAFIA4gBARIcChRwcl9kcm9wX2ludGVybWVkaWF0ZRggIAEoCBIdChVyb2Nfa2VlcF9pbnRlcm1lZGlhdGUYISABKAhCFQoTX2RlY2lzaW9uX3RocmVzaG9sZEIHCgVfYmV0YUIMCgpfcG9zX2xhYmVsQgoKCF9tYXhfZnByIisKDFRvcEtBY2N1cmFjeRIJCgFrGAEgASgFEhAKCGFjY3VyYWN5GAIgASgBIo4DCgxDbGFzc01ldHJpY3MSEgoKY2xhc3NfbmFtZRgBIAEoCRIRCglwcmVjaXNpb24YAiABKAESDgoGcmVjYWxsGAMgASgBEgoKAmYxGAQgASgBEg8KB3N1cHBvcnQYBSABKAMSEQoJcHJlZGljdGVkGAYgASgDEh4KEWF2ZXJhZ2VfcHJlY2lzaW9uGAcgASgBSACIAQESEwoGZl9iZXRhGAggASgBSAGIAQESHQoQd2VpZ2h0ZWRfc3VwcG9ydBgJIAEoAUgCiAEBEhQKB3JvY19hdWMYDSABKAFIA4gBARJBChZwcmVjaXNpb25fcmVjYWxsX2N1cnZlGA4gASgLMiEuY3VyYXRpb24udjEuUHJlY2lzaW9uUmVjYWxsQ3VydmUSKAoJcm9jX2N1cnZlGA8gASgLMhUuY3VyYXRpb24udjEuUm9jQ3VydmVCFAoSX2F2ZXJhZ2VfcHJlY2lzaW9uQgkKB19mX2JldGFCEwoRX3dlaWdodGVkX3N1cHBvcnRCCgoIX3JvY19hdWMiYQoUUHJlY2lzaW9uUmVjYWxsQ3VydmUSEgoKdGhyZXNob2xkcxgBIAMoARIRCglwcmVjaXNpb24YAiADKAESDgoGcmVjYWxsGAMgAygBEhIKCm51bV9wb2ludHMYBCABKAMiTAoIUm9jQ3VydmUSEgoKdGhyZXNob2xkcxgBIAMoARILCgNmcHIYAiADKAESCwoDdHByGAMgAygBEhIKCm51bV9wb2ludHMYBCABKAMiMQoOT25lVnNPbmVSb2NBdWMSDQoFbWFjcm8YASABKAESEAoId2VpZ2h0ZWQYAiABKAEi/QEKD0F2ZXJhZ2VkTWV0cmljcxIRCglwcmVjaXNpb24YASABKAESDgoGcmVjYWxsGAIgASgBEgoKAmYxGAMgASgBEg8KB3N1cHBvcnQYBCABKAMSHgoRYXZlcmFnZV9wcmVjaXNpb24YBSABKAFIAIgBARITCgZmX2JldGEYBiABKAFIAYgBARIdChB3ZWlnaHRlZF9zdXBwb3J0GAcgASgBSAKIAQESFAoHcm9jX2F1YxgKIAEoAUgDiAEBQhQKEl9hdmVyYWdlX3ByZWNpc2lvbkIJCgdfZl9iZXRhQhMKEV93ZWlnaHRlZF9zdXBwb3J0QgoKCF9yb2NfYXVjIvEBCghBdmVyYWdlcxIrCgVtaWNybxgBIAEoCzIcLmN1cmF0aW9uLnYxLkF2ZXJhZ2VkTWV0cmljcxIrCgVtYWNybxgCIAEoCzIcLmN1cmF0aW9uLnYxLkF2ZXJhZ2VkTWV0cmljcxIuCgh3ZWlnaHRlZBgDIAEoCzIcLmN1cmF0aW9uLnYxLkF2ZXJhZ2VkTWV0cmljcxItCgdzYW1wbGVzGAQgASgLMhwuY3VyYXRpb24udjEuQXZlcmFnZWRNZXRyaWNzEiwKBmJpbmFyeRgFIAEoCzIcLmN1cmF0aW9uLnYxLkF2ZXJhZ2VkTWV0cmljcyJWCg9Db25mdXNpb25NYXRyaXgSDQoFc2hhcGUYASADKAUSDgoGY291bnRzGAIgAygDEhIKCm5vcm1hbGl6ZWQYAyADKAESEAoId2VpZ2h0ZWQYBCADKAEiiAEKDlJlbGlhYmlsaXR5QmluEg0KBWxvd2VyGAEgASgBEg0KBXVwcGVyGAIgASgBEg0KBWNvdW50GAMgASgDEhcKD21lYW5fY29uZmlkZW5jZRgEIAEoARIQCghhY2N1cmFjeRgFIAEoARITCgZ3ZWlnaHQYBiABKAFIAIgBAUIJCgdfd2VpZ2h0InsKC0NhbGlicmF0aW9uEiIKGmV4cGVjdGVkX2NhbGlicmF0aW9uX2Vycm9yGAEgASgBEh0KFW1heF9jYWxpYnJhdGlvbl9lcnJvchgCIAEoARIpCgRiaW5zGAMgAygLMhsuY3VyYXRpb24udjEuUmVsaWFiaWxpdHlCaW4i3AYKFUNsYXNzaWZpY2F0aW9uU3VtbWFyeRISCgpudW1fYXNzZXRzGAEgASgDEhAKCGFjY3VyYWN5GAIgASgBEigKBXRvcF9rGAMgAygLMhkuY3VyYXRpb24udjEuVG9wS0FjY3VyYWN5EiwKCXBlcl9jbGFzcxgEIAMoCzIZLmN1cmF0aW9uLnYxLkNsYXNzTWV0cmljcxInCghhdmVyYWdlcxgFIAEoCzIVLmN1cmF0aW9uLnYxLkF2ZXJhZ2VzEjYKEGNvbmZ1c2lvbl9tYXRyaXgYBiABKAsyHC5jdXJhdGlvbi52MS5Db25mdXNpb25NYXRyaXgSMgoLY2FsaWJyYXRpb24YByABKAsyGC5jdXJhdGlvbi52MS5DYWxpYnJhdGlvbkgAiAEBEhUKCGxvZ19sb3NzGAggASgBSAGIAQESGQoMaGFtbWluZ19sb3NzGAkgASgBSAKIAQESHgoRYmFsYW5jZWRfYWNjdXJhY3kYCiABKAFIA4gBARInChphZGp1c3RlZF9iYWxhbmNlZF9hY2N1cmFjeRgLIAEoAUgEiAEBEh4KEW1hdHRoZXdzX2NvcnJjb2VmGAwgASgBSAWIAQESGAoLY29oZW5fa2FwcGEYDSABKAFIBogBARIfChJjb2hlbl9rYXBwYV9saW5lYXIYDiABKAFIB4gBARIiChVjb2hlbl9rYXBwYV9xdWFkcmF0aWMYDyABKAFICIgBARIYCgticmllcl9zY29yZRgQIAEoAUgJiAEBEhQKB3JvY19hdWMYFCABKAFICogBARIwCgtyb2NfYXVjX292bxgVIAEoCzIbLmN1cmF0aW9uLnYxLk9uZVZzT25lUm9jQXVjQg4KDF9jYWxpYnJhdGlvbkILCglfbG9nX2xvc3NCDwoNX2hhbW1pbmdfbG9zc0IUChJfYmFsYW5jZWRfYWNjdXJhY3lCHQobX2FkanVzdGVkX2JhbGFuY2VkX2FjY3VyYWN5QhQKEl9tYXR0aGV3c19jb3JyY29lZkIOCgxfY29oZW5fa2FwcGFCFQoTX2NvaGVuX2thcHBhX2xpbmVhckIYChZfY29oZW5fa2FwcGFfcXVhZHJhdGljQg4KDF9icmllcl9zY29yZUIKCghfcm9jX2F1YyKQAQoMU2xpY2VTdW1tYXJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCRIPCgdzdXBwb3J0GAMgASgDEg4KBm1ldHJpYxgEIAEoARIOCgZyYW5rZWQYBSABKAgSMwoHc3VtbWFyeRgGIAEoCzIiLmN1cmF0aW9uLnYxLkNsYXNzaWZpY2F0aW9uU3VtbWFyeSKDAQoLU2xpY2VSZXBvcnQSCwoDa2V5GAEgASgJEigKBm1ldHJpYxgCIAEoDjIYLmN1cmF0aW9uLnYxLlNsaWNlTWV0cmljEikKBnNsaWNlcxgDIAMoCzIZLmN1cmF0aW9uLnYxLlNsaWNlU3VtbWFyeRISCgpudW1fdmFsdWVzGAQgASgDItoBChJNaXNjbGFzc2lmaWVkQXNzZXQSEAoIYXNzZXRfaWQYASABKAkSCwoDcm93GAIgASgDEhMKC3RydWVfbGFiZWxzGAMgAygFEhgKEHByZWRpY3RlZF9sYWJlbHMYBCADKAUSFQoNbWlzc2VkX2xhYmVscxgFIAMoBRIXCg9zcHVyaW91c19sYWJlbHMYBiADKAUSEgoKY29uZmlkZW5jZRgHIAEoARIdChB0cnVlX2NsYXNzX3Njb3JlGAggASgBSACIAQFCEwoRX3RydWVfY2xhc3Nfc2NvcmUivwIKG1Njb3JlQ2xhc3NpZmljYXRpb25SZXNwb25zZRIzCgdzdW1tYXJ5GAEgASgLMiIuY3VyYXRpb24udjEuQ2xhc3NpZmljYXRpb25TdW1tYXJ5EigKBnNsaWNlcxgCIAMoCzIYLmN1cmF0aW9uLnYxLlNsaWNlUmVwb3J0EjYKDW1pc2NsYXNzaWZpZWQYAyADKAsyHy5jdXJhdGlvbi52MS5NaXNjbGFzc2lmaWVkQXNzZXQSGwoTbWlzY2xhc3NpZmllZF90b3RhbBgEIAEoAxIXCg9uZXh0X3BhZ2VfdG9rZW4YBSABKAkSKwoFY2FjaGUYBiABKAsyFi5jdXJhdGlvbi52MS5DYWNoZUluZm9CBOJBAQMSJgoId2FybmluZ3MYByADKAsyFC5jdXJhdGlvbi52MS5XYXJuaW5nKoQBChJDbGFzc2lmaWNhdGlvblRhc2sSIwofQ0xBU1NJRklDQVRJT05fVEFTS19VTlNQRUNJRklFRBAAEiQKIENMQVNTSUZJQ0FUSU9OX1RBU0tfU0lOR0xFX0xBQkVMEAESIwofQ0xBU1NJRklDQVRJT05fVEFTS19NVUxUSV9MQUJFTBACKlwKCVNjb3JlVHlwZRIaChZTQ09SRV9UWVBFX1VOU1BFQ0lGSUVEEAASGgoWU0NPUkVfVFlQRV9QUk9CQUJJTElUWRABEhcKE1NDT1JFX1RZUEVfREVDSVNJT04QAirbAQoLU2xpY2VNZXRyaWMSHAoYU0xJQ0VfTUVUUklDX1VOU1BFQ0lGSUVEEAASGQoVU0xJQ0VfTUVUUklDX0FDQ1VSQUNZEAESGQoVU0xJQ0VfTUVUUklDX01BQ1JPX0YxEAISGQoVU0xJQ0VfTUVUUklDX01JQ1JPX0YxEAMSHAoYU0xJQ0VfTUVUUklDX1dFSUdIVEVEX0YxEAQSHQoZU0xJQ0VfTUVUUklDX01BQ1JPX1JFQ0FMTBAFEiAKHFNMSUNFX01FVFJJQ19NQUNST19QUkVDSVNJT04QBipzCgxaZXJvRGl2aXNpb24SHQoZWkVST19ESVZJU0lPTl9VTlNQRUNJRklFRBAAEhYKElpFUk9fRElWSVNJT05fWkVSTxABEhUKEVpFUk9fRElWSVNJT05fT05FEAISFQoRWkVST19ESVZJU0lPTl9OQU4QAyqmAQoWQ29uZnVzaW9uTm9ybWFsaXphdGlvbhInCiNDT05GVVNJT05fTk9STUFMSVpBVElPTl9VTlNQRUNJRklFRBAAEiAKHENPTkZVU0lPTl9OT1JNQUxJWkFUSU9OX1RSVUUQARIgChxDT05GVVNJT05fTk9STUFMSVpBVElPTl9QUkVEEAISHwobQ09ORlVTSU9OX05PUk1BTElaQVRJT05fQUxMEANCswEKJWlvLmdpdGh1Yi5jdXJhdGlvbnNlcnZpY2UuY3VyYXRpb24udjFCE0NsYXNzaWZpY2F0aW9uUHJvdG9QAVpCZ2l0aHViLmNvbS9jdXJhdGlvbi1zZXJ2aWNlL2N1cmF0aW9uL2dlbi9nby9jdXJhdGlvbi92MTtjdXJhdGlvbnYxogIDQ1hYqgILQ3VyYXRpb24uVjHKAgtDdXJhdGlvblxWMeoCDEN1cmF0aW9uOjpWMWIGcHJvdG8z", [file_curation_v1_common, file_google_api_field_behavior]);
 
 /**
  * Columnar input: every per-asset array is aligned with asset_ids (length n); matrices are row-major
@@ -190,6 +190,38 @@ export type ScoreClassificationRequest = Message<"curation.v1.ScoreClassificatio
    * @generated from field: curation.v1.ConfusionNormalization confusion_normalization = 26;
    */
   confusionNormalization: ConfusionNormalization;
+
+  /**
+   * Per-class precision-recall and ROC curves (sklearn's) in the whole-set summary, each thinned to at
+   * most this many points: 0 means no curves, else 2 to 10000 (needs scores).
+   *
+   * @generated from field: int32 curve_points = 30;
+   */
+  curvePoints: number;
+
+  /**
+   * sklearn roc_auc_score(max_fpr=...), in (0, 1]: every one-vs-rest ROC AUC (per class, averages, the
+   * binary one) is McClish's standardised partial AUC up to this false positive rate; the one-vs-one
+   * AUC is then absent (sklearn refuses partial AUC for multiclass). Absent: the full AUC.
+   *
+   * @generated from field: optional double max_fpr = 31;
+   */
+  maxFpr?: number;
+
+  /**
+   * sklearn precision_recall_curve(drop_intermediate=True): keep only the first and last point of each
+   * run of equal recall. Default false, as sklearn.
+   *
+   * @generated from field: bool pr_drop_intermediate = 32;
+   */
+  prDropIntermediate: boolean;
+
+  /**
+   * sklearn roc_curve(drop_intermediate=False): keep the collinear points sklearn drops by default.
+   *
+   * @generated from field: bool roc_keep_intermediate = 33;
+   */
+  rocKeepIntermediate: boolean;
 };
 
 /**
@@ -279,6 +311,28 @@ export type ClassMetrics = Message<"curation.v1.ClassMetrics"> & {
    * @generated from field: optional double weighted_support = 9;
    */
   weightedSupport?: number;
+
+  /**
+   * From scores: sklearn roc_auc_score on the one-vs-rest column. Absent without scores, and when the
+   * class has no positives or no negatives (sklearn warns and returns NaN; a warning says which).
+   *
+   * @generated from field: optional double roc_auc = 13;
+   */
+  rocAuc?: number;
+
+  /**
+   * Present when curve_points > 0 (whole-set summary only): sklearn precision_recall_curve.
+   *
+   * @generated from field: curation.v1.PrecisionRecallCurve precision_recall_curve = 14;
+   */
+  precisionRecallCurve?: PrecisionRecallCurve;
+
+  /**
+   * Present when curve_points > 0 (whole-set summary only): sklearn roc_curve(drop_intermediate=True).
+   *
+   * @generated from field: curation.v1.RocCurve roc_curve = 15;
+   */
+  rocCurve?: RocCurve;
 };
 
 /**
@@ -287,6 +341,112 @@ export type ClassMetrics = Message<"curation.v1.ClassMetrics"> & {
  */
 export const ClassMetricsSchema: GenMessage<ClassMetrics> = /*@__PURE__*/
   messageDesc(file_curation_v1_classification, 2);
+
+/**
+ * sklearn precision_recall_curve of one class (one-vs-rest), thresholds increasing. When longer than
+ * curve_points, the points kept are those at round(linspace(0, num_points - 1, curve_points)) (half to
+ * even): both ends and evenly spread indices. The last point (precision 1, recall 0) has no threshold.
+ *
+ * @generated from message curation.v1.PrecisionRecallCurve
+ */
+export type PrecisionRecallCurve = Message<"curation.v1.PrecisionRecallCurve"> & {
+  /**
+   * One fewer than precision and recall.
+   *
+   * @generated from field: repeated double thresholds = 1;
+   */
+  thresholds: number[];
+
+  /**
+   * @generated from field: repeated double precision = 2;
+   */
+  precision: number[];
+
+  /**
+   * @generated from field: repeated double recall = 3;
+   */
+  recall: number[];
+
+  /**
+   * Points of the full curve, before thinning.
+   *
+   * @generated from field: int64 num_points = 4;
+   */
+  numPoints: bigint;
+};
+
+/**
+ * Describes the message curation.v1.PrecisionRecallCurve.
+ * Use `create(PrecisionRecallCurveSchema)` to create a new message.
+ */
+export const PrecisionRecallCurveSchema: GenMessage<PrecisionRecallCurve> = /*@__PURE__*/
+  messageDesc(file_curation_v1_classification, 3);
+
+/**
+ * sklearn roc_curve(drop_intermediate=True) of one class (one-vs-rest): the first threshold is +inf
+ * (the point (0, 0)). Thinned as PrecisionRecallCurve. Without negatives fpr is NaN throughout,
+ * without positives tpr (as sklearn).
+ *
+ * @generated from message curation.v1.RocCurve
+ */
+export type RocCurve = Message<"curation.v1.RocCurve"> & {
+  /**
+   * @generated from field: repeated double thresholds = 1;
+   */
+  thresholds: number[];
+
+  /**
+   * @generated from field: repeated double fpr = 2;
+   */
+  fpr: number[];
+
+  /**
+   * @generated from field: repeated double tpr = 3;
+   */
+  tpr: number[];
+
+  /**
+   * Points of the full curve, before thinning.
+   *
+   * @generated from field: int64 num_points = 4;
+   */
+  numPoints: bigint;
+};
+
+/**
+ * Describes the message curation.v1.RocCurve.
+ * Use `create(RocCurveSchema)` to create a new message.
+ */
+export const RocCurveSchema: GenMessage<RocCurve> = /*@__PURE__*/
+  messageDesc(file_curation_v1_classification, 4);
+
+/**
+ * sklearn roc_auc_score(multi_class="ovo"): Hand & Till over the pairs of classes present in y_true.
+ *
+ * @generated from message curation.v1.OneVsOneRocAuc
+ */
+export type OneVsOneRocAuc = Message<"curation.v1.OneVsOneRocAuc"> & {
+  /**
+   * Mean over pairs (average="macro").
+   *
+   * @generated from field: double macro = 1;
+   */
+  macro: number;
+
+  /**
+   * Pairs weighted by their share of the assets (average="weighted").
+   *
+   * @generated from field: double weighted = 2;
+   */
+  weighted: number;
+};
+
+/**
+ * Describes the message curation.v1.OneVsOneRocAuc.
+ * Use `create(OneVsOneRocAucSchema)` to create a new message.
+ */
+export const OneVsOneRocAucSchema: GenMessage<OneVsOneRocAuc> = /*@__PURE__*/
+  messageDesc(file_curation_v1_classification, 5);
 
 /**
  * @generated from message curation.v1.AveragedMetrics
@@ -313,7 +473,9 @@ export type AveragedMetrics = Message<"curation.v1.AveragedMetrics"> & {
   support: bigint;
 
   /**
-   * Average of per-class average precision with the same weighting; absent without scores.
+   * From scores: macro and weighted average the per-class average precision (weighted by support);
+   * micro is average_precision_score of all n x k (truth, score) pairs as one problem; samples
+   * (multi-label) averages each asset's AP. Absent without scores.
    *
    * @generated from field: optional double average_precision = 5;
    */
@@ -332,6 +494,15 @@ export type AveragedMetrics = Message<"curation.v1.AveragedMetrics"> & {
    * @generated from field: optional double weighted_support = 7;
    */
   weightedSupport?: number;
+
+  /**
+   * From scores: sklearn roc_auc_score with this average over the one-vs-rest columns (samples:
+   * multi-label). Absent without scores and where sklearn's is NaN (a class, or for samples an asset,
+   * without positives or without negatives).
+   *
+   * @generated from field: optional double roc_auc = 10;
+   */
+  rocAuc?: number;
 };
 
 /**
@@ -339,7 +510,7 @@ export type AveragedMetrics = Message<"curation.v1.AveragedMetrics"> & {
  * Use `create(AveragedMetricsSchema)` to create a new message.
  */
 export const AveragedMetricsSchema: GenMessage<AveragedMetrics> = /*@__PURE__*/
-  messageDesc(file_curation_v1_classification, 3);
+  messageDesc(file_curation_v1_classification, 6);
 
 /**
  * @generated from message curation.v1.Averages
@@ -380,7 +551,7 @@ export type Averages = Message<"curation.v1.Averages"> & {
  * Use `create(AveragesSchema)` to create a new message.
  */
 export const AveragesSchema: GenMessage<Averages> = /*@__PURE__*/
-  messageDesc(file_curation_v1_classification, 4);
+  messageDesc(file_curation_v1_classification, 7);
 
 /**
  * Single-label: k x k counts, rows = true class, columns = predicted class (sklearn confusion_matrix).
@@ -421,7 +592,7 @@ export type ConfusionMatrix = Message<"curation.v1.ConfusionMatrix"> & {
  * Use `create(ConfusionMatrixSchema)` to create a new message.
  */
 export const ConfusionMatrixSchema: GenMessage<ConfusionMatrix> = /*@__PURE__*/
-  messageDesc(file_curation_v1_classification, 5);
+  messageDesc(file_curation_v1_classification, 8);
 
 /**
  * @generated from message curation.v1.ReliabilityBin
@@ -465,7 +636,7 @@ export type ReliabilityBin = Message<"curation.v1.ReliabilityBin"> & {
  * Use `create(ReliabilityBinSchema)` to create a new message.
  */
 export const ReliabilityBinSchema: GenMessage<ReliabilityBin> = /*@__PURE__*/
-  messageDesc(file_curation_v1_classification, 6);
+  messageDesc(file_curation_v1_classification, 9);
 
 /**
  * Top-label calibration for single-label (confidence = max probability, correct = argmax is true);
@@ -497,7 +668,7 @@ export type Calibration = Message<"curation.v1.Calibration"> & {
  * Use `create(CalibrationSchema)` to create a new message.
  */
 export const CalibrationSchema: GenMessage<Calibration> = /*@__PURE__*/
-  messageDesc(file_curation_v1_classification, 7);
+  messageDesc(file_curation_v1_classification, 10);
 
 /**
  * @generated from message curation.v1.ClassificationSummary
@@ -600,6 +771,22 @@ export type ClassificationSummary = Message<"curation.v1.ClassificationSummary">
    * @generated from field: optional double brier_score = 16;
    */
   brierScore?: number;
+
+  /**
+   * Single-label with two classes and scores: sklearn roc_auc_score(y_true, scores[:, 1]), class 1's
+   * one-vs-rest AUC. Absent when y_true holds one class only.
+   *
+   * @generated from field: optional double roc_auc = 20;
+   */
+  rocAuc?: number;
+
+  /**
+   * Single-label with three or more classes and scores; absent when fewer than two classes are present.
+   * Computed for any scores (sklearn accepts only probability rows here).
+   *
+   * @generated from field: curation.v1.OneVsOneRocAuc roc_auc_ovo = 21;
+   */
+  rocAucOvo?: OneVsOneRocAuc;
 };
 
 /**
@@ -607,7 +794,7 @@ export type ClassificationSummary = Message<"curation.v1.ClassificationSummary">
  * Use `create(ClassificationSummarySchema)` to create a new message.
  */
 export const ClassificationSummarySchema: GenMessage<ClassificationSummary> = /*@__PURE__*/
-  messageDesc(file_curation_v1_classification, 8);
+  messageDesc(file_curation_v1_classification, 11);
 
 /**
  * @generated from message curation.v1.SliceSummary
@@ -653,7 +840,7 @@ export type SliceSummary = Message<"curation.v1.SliceSummary"> & {
  * Use `create(SliceSummarySchema)` to create a new message.
  */
 export const SliceSummarySchema: GenMessage<SliceSummary> = /*@__PURE__*/
-  messageDesc(file_curation_v1_classification, 9);
+  messageDesc(file_curation_v1_classification, 12);
 
 /**
  * @generated from message curation.v1.SliceReport
@@ -689,7 +876,7 @@ export type SliceReport = Message<"curation.v1.SliceReport"> & {
  * Use `create(SliceReportSchema)` to create a new message.
  */
 export const SliceReportSchema: GenMessage<SliceReport> = /*@__PURE__*/
-  messageDesc(file_curation_v1_classification, 10);
+  messageDesc(file_curation_v1_classification, 13);
 
 /**
  * @generated from message curation.v1.MisclassifiedAsset
@@ -751,7 +938,7 @@ export type MisclassifiedAsset = Message<"curation.v1.MisclassifiedAsset"> & {
  * Use `create(MisclassifiedAssetSchema)` to create a new message.
  */
 export const MisclassifiedAssetSchema: GenMessage<MisclassifiedAsset> = /*@__PURE__*/
-  messageDesc(file_curation_v1_classification, 11);
+  messageDesc(file_curation_v1_classification, 14);
 
 /**
  * @generated from message curation.v1.ScoreClassificationResponse
@@ -800,7 +987,7 @@ export type ScoreClassificationResponse = Message<"curation.v1.ScoreClassificati
  * Use `create(ScoreClassificationResponseSchema)` to create a new message.
  */
 export const ScoreClassificationResponseSchema: GenMessage<ScoreClassificationResponse> = /*@__PURE__*/
-  messageDesc(file_curation_v1_classification, 12);
+  messageDesc(file_curation_v1_classification, 15);
 
 /**
  * @generated from enum curation.v1.ClassificationTask
