@@ -19,7 +19,9 @@ at most ``max_slices_per_key`` slices each, memory is the sum of (bytes):
 * confusion: the k x k int64 matrix as array, Python list and message field (~24 per cell; again for
   the weighted and for the normalized matrix when asked for), for the
   summary and for every reported slice (S x slices x k^2), the slices' rows copied (~160 per row per
-  key; multi-label ~32 per cell for one key's segmented sums);
+  key; multi-label ~32 per cell for one key's segmented sums); single-label agreement numbers (Cohen's
+  kappa unweighted, linear and quadratic, Matthews, balanced accuracy) hold a few k x k float matrices
+  at a time (expected counts, weights, their products: ~64 per cell, one summary at a time);
 * sliced columns as fixed-width strings (n x longest x 4, twice).
 
 Work: cells scored (n x k, x log n for the per-class sorts), rows per top-k cut-off, k^2 per summary.
@@ -57,6 +59,7 @@ def cost(request: pb.ScoreClassificationRequest) -> Cost:
     reported = min(request.max_slices_per_key or _DEFAULT_MAX_SLICES, n)
     matrices = 1 + int(weighted) + int(request.confusion_normalization != 0)
     confusion = 24 * matrices * (4 if multi else k * k) * (1 + keys * reported)
+    confusion += 0 if multi else 64 * k * k
     slices = keys * n * (160 + 8 * longest_value) + (scores if keys else 0)
     if multi and keys:
         slices += 32 * cells  # one key's segmented sums of the indicator matrices at a time
