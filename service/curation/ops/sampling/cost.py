@@ -52,7 +52,8 @@ def _neighbor_cost(n: int, dim: int, neighbors: int, field: str) -> Cost:
     vectors = 4 * n * dim * 2
     if n < ANN_MIN_ROWS:
         block_rows = min(n, 2048, max(16, EXACT_BLOCK_CELLS // max(n, 1)))  # as the core's exact search
-        return Cost(vectors + 32 * block_rows * n + pairs, n * n * max(dim, 1))
+        # The exact search sums in float64: a copy of the rows (8 n d) and a float64 block beside its float32.
+        return Cost(vectors + 8 * n * dim + 40 * block_rows * n + pairs, n * n * max(dim, 1))
     return Cost(2 * vectors + 16 * n * k + pairs, int(2 * n**1.5) * max(dim, 1))
 
 
