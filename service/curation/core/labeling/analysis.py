@@ -43,6 +43,7 @@ __all__ = [
     "MIN_LFS_FOR_MODEL",
     "LFSummary",
     "findings",
+    "lf_empirical_probs",
     "lf_summary",
     "row_vote_counts",
 ]
@@ -247,3 +248,25 @@ def _duplicate_columns(L: IntMatrix) -> list[tuple[int, int]]:
         else:
             seen.setdefault(s, []).append(j)
     return out
+
+
+def lf_empirical_probs(L: IntMatrix, gold: npt.NDArray[np.integer], k: int) -> FloatArray:
+    """Snorkel's ``LFAnalysis(L).lf_empirical_probs(gold, k)``: ``P[j, l + 1, y]`` = the fraction of
+    rows with gold ``y`` on which LF ``j`` votes ``l`` (row 0 = abstain); rows with gold ``-1`` count for
+    no class; a class no row has as gold is NaN (Snorkel's 0 / 0). One bincount per span of rows."""
+    n, m = L.shape
+    gold = np.asarray(gold, dtype=np.int64)
+    if gold.shape != (n,):
+        raise ValueError(f"gold has shape {gold.shape}, expected ({n},)")
+    cells = m * (k + 1)
+    offset = (k + 1) * np.arange(m, dtype=np.int64)[None, :] + 1
+    flat = np.zeros(k * cells, dtype=np.int64)
+    for r0, r1 in spans(n, max(1, _CELLS_PER_SPAN // max(m, 1))):
+        g = gold[r0:r1]
+        known = g >= 0
+        idx = (L[r0:r1][known].astype(np.int64) + offset) + (g[known] * cells)[:, None]
+        flat += np.bincount(idx.reshape(-1), minlength=k * cells)
+    counts = flat.reshape(k, m, k + 1).transpose(1, 2, 0)
+    per_class = np.bincount(gold[gold >= 0], minlength=k)[:k]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(counts / per_class[None, None, :], dtype=np.float64)

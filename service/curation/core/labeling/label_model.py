@@ -29,6 +29,7 @@ matrix-completion start). Hard labels: a class within ``1e-5`` of the row maximu
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -123,13 +124,14 @@ def predict_proba(model: FittedLabelModel, L: IntMatrix) -> FloatArray:
 def hard_labels(
     probs: FloatArray,
     *,
-    tie_break: Literal["abstain", "hash"] = "abstain",
+    tie_break: Literal["abstain", "hash", "row_hash"] = "abstain",
     asset_ids: npt.ArrayLike | None = None,
     tolerance: float = TIE_TOLERANCE,
     no_votes: npt.NDArray[np.bool_] | None = None,
 ) -> IntArray:
-    """Argmax with Snorkel's tie tolerance; ties abstain (-1) or pick the tied class at position
-    ``hash(asset_id) % (number tied)`` -- a function of the asset ID, never of the row position.
+    """Argmax with Snorkel's tie tolerance; ties abstain (-1), or pick the tied class at position
+    ``hash(asset_id) % (number tied)`` -- a function of the asset ID, never of the row position -- or
+    (``row_hash``, Snorkel's ``tie_break_policy="random"``) at ``sha1(str(row)) % (number tied)``.
 
     ``no_votes`` marks rows no LF voted on: with ``tie_break='abstain'`` they abstain whatever their
     probabilities (the prior) say -- there is no evidence to label them by; with ``'hash'`` they are
@@ -146,15 +148,27 @@ def hard_labels(
     if tie_break == "abstain":
         labels[multi] = -1
         return labels
-    if asset_ids is None:
-        raise ValueError("tie_break='hash' needs asset_ids")
-    ids = np.asarray(asset_ids, dtype=np.str_)
     rows = np.flatnonzero(multi)
-    pick = (stable_string_hash(ids[rows]) % n_tied[rows].astype(np.uint64)).astype(np.int64)
+    if tie_break == "row_hash":
+        pick = _row_hash_picks(rows, n_tied[rows])
+    elif asset_ids is None:
+        raise ValueError("tie_break='hash' needs asset_ids")
+    else:
+        ids = np.asarray(asset_ids, dtype=np.str_)
+        pick = (stable_string_hash(ids[rows]) % n_tied[rows].astype(np.uint64)).astype(np.int64)
     # position of the pick-th True in each tied row
     rank = np.cumsum(tied[rows], axis=1) - 1
     labels[rows] = np.argmax(tied[rows] & (rank == pick[:, None]), axis=1)
     return labels
+
+
+def _row_hash_picks(rows: IntArray, n_tied: IntArray) -> IntArray:
+    """Snorkel's deterministic tie pick: ``int(sha1(str(row)).hexdigest(), 16) % n_tied`` (a loop over
+    the tied rows only: a 160-bit hash has no vectorised form)."""
+    picks = [
+        int(hashlib.sha1(str(r).encode()).hexdigest(), 16) % int(t) for r, t in zip(rows, n_tied, strict=True)
+    ]
+    return np.asarray(picks, dtype=np.int64)
 
 
 # ------------------------------------------------------------------------------------- helpers
