@@ -32,7 +32,7 @@ from curation.core.labeling.label_model import (
     lf_accuracies_from_tables,
     predict_proba,
 )
-from curation.core.labeling.matrix_completion import SgdOptions
+from curation.core.labeling.matrix_completion import Diverged, SgdOptions
 from curation.core.labeling.rules import (
     MAX_DEPTH,
     MAX_NUMPY_LITERALS,
@@ -80,6 +80,7 @@ __all__ = [
     "All",
     "AnyOf",
     "Compiled",
+    "Diverged",
     "Equals",
     "Exists",
     "FittedLabelModel",

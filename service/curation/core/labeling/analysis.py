@@ -137,7 +137,8 @@ def lf_summary(L: IntMatrix, *, gold: npt.NDArray[np.integer] | None = None) -> 
     incorrect = np.count_nonzero(fires & known[:, None], axis=0).astype(np.int64) - correct
     right = np.count_nonzero(agree, axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        accuracy = np.where(votes > 0, right / np.maximum(votes, 1), 0.0)
+        # Snorkel's arithmetic (bit for bit): 0.5 * (sum(+1 right, -1 wrong) / votes + 1), 0 / 0 -> 0.
+        accuracy = np.where(votes > 0, 0.5 * ((2 * right - votes) / np.maximum(votes, 1) + 1), 0.0)
     return LFSummary(
         polarity=summary.polarity,
         coverage=summary.coverage,

@@ -32,9 +32,13 @@ import numpy.typing as npt
 from curation.core._common.arrays import FloatArray
 from curation.core._common.cancel import checkpoint
 
-__all__ = ["SgdOptions", "fit_mu", "snorkel_start_scale"]
+__all__ = ["Diverged", "SgdOptions", "fit_mu", "snorkel_start_scale"]
 
 F32 = npt.NDArray[np.float32]
+
+
+class Diverged(ValueError):
+    """The SGD fit left the finite numbers (Snorkel: 'Loss is NaN. Consider reducing learning rate.')."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,9 +130,9 @@ def fit_mu(cooccurrence: npt.ArrayLike, n_rows: int, prior: FloatArray, m: int, 
         buf = grad.copy() if buf is None else buf * momentum + grad
         mu = (mu - lr * buf).astype(np.float32)
         if not np.isfinite(mu).all():
-            raise ValueError("the loss is NaN: reduce the learning rate")
+            raise Diverged("the loss is NaN: reduce the learning rate")
     if opts.n_epochs and not np.isfinite(_data_loss(mu, pr)):
-        raise ValueError("the loss is NaN: reduce the learning rate")
+        raise Diverged("the loss is NaN: reduce the learning rate")
     eps = opts.mu_eps if opts.mu_eps is not None else min(0.01, 1.0 / 10 ** np.ceil(np.log10(n)))
     mu = np.clip(mu, np.float32(eps), np.float32(1 - eps)).astype(np.float32)
     return break_symmetry(mu, pr.prior32, m, k)

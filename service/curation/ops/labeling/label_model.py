@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from curation.core.labeling import (
     MIN_LFS_FOR_MODEL,
+    Diverged,
     FittedLabelModel,
     ModelKind,
     fit_matrix,
@@ -261,6 +262,14 @@ def _lf_accuracies(
     return accs
 
 
+def _fit(L: npt.NDArray[np.int16], **kwargs: object) -> FittedLabelModel:
+    """``fit_matrix``, a diverged SGD fit refused as the learning rate's fault (as Snorkel refuses it)."""
+    try:
+        return fit_matrix(L, **kwargs)  # type: ignore[arg-type]
+    except Diverged as err:
+        raise InvalidArgument(str(err), field="learning_rate") from err
+
+
 def _fit_single_label(
     payload: ipb.FittedLabelModel,
     e: Entries,
@@ -279,7 +288,7 @@ def _fit_single_label(
                 "label_matrix",
             )
         )
-    fitted = fit_matrix(e.dense(), n_classes=k, class_balance=balance, lf_accuracies=accs, **options)
+    fitted = _fit(e.dense(), n_classes=k, class_balance=balance, lf_accuracies=accs, **options)
     payload.parameters.append(params_to_proto(fitted))
     payload.warnings.extend(_not_converged(fitted, "the label model", "max_iterations"))
 
@@ -306,7 +315,7 @@ def _fit_per_class(
                 )
             )
         class_options = {**options, "model": "majority"} if few else options
-        fitted = fit_matrix(L, n_classes=2, class_balance=prior, **class_options)
+        fitted = _fit(L, n_classes=2, class_balance=prior, **class_options)
         payload.parameters.append(params_to_proto(fitted, class_index=c, functions=used.tolist()))
         payload.warnings.extend(_not_converged(fitted, f"class {name!r}", "max_iterations"))
         if used.shape[0] and not np.any(~e.negative[e.labels == c]):
