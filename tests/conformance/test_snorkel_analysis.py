@@ -8,6 +8,7 @@ is compared bit for bit (``==``), including the learned-weight column and ``lf_e
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -64,7 +65,7 @@ def matrix(L: np.ndarray) -> pb.LabelMatrix:
     )
 
 
-def request(L: np.ndarray, k: int = 3, **kwargs: object) -> pb.AnalyzeLabelingFunctionsRequest:
+def request(L: np.ndarray, *, k: int = 3, **kwargs: object) -> pb.AnalyzeLabelingFunctionsRequest:
     return pb.AnalyzeLabelingFunctionsRequest(
         class_names=[f"c{i}" for i in range(k)],
         label_matrix=matrix(L),
@@ -72,11 +73,11 @@ def request(L: np.ndarray, k: int = 3, **kwargs: object) -> pb.AnalyzeLabelingFu
     )
 
 
-def analyze(seam: Seam, L: np.ndarray = L, **kwargs: object) -> pb.AnalyzeLabelingFunctionsResponse:
+def analyze(seam: Seam, L: np.ndarray = L, **kwargs: Any) -> pb.AnalyzeLabelingFunctionsResponse:
     return seam.call(RPC, request(L, **kwargs), pb.AnalyzeLabelingFunctionsResponse)
 
 
-def column(response: pb.AnalyzeLabelingFunctionsResponse, name: str) -> list[float]:
+def column(response: pb.AnalyzeLabelingFunctionsResponse, name: str) -> list[object]:
     return [getattr(f, name) for f in response.functions]
 
 
