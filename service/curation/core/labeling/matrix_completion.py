@@ -126,12 +126,15 @@ def fit_mu(cooccurrence: npt.ArrayLike, n_rows: int, prior: FloatArray, m: int, 
     lr, momentum = np.float32(opts.lr), np.float32(opts.momentum)
     for _ in range(opts.n_epochs):
         checkpoint()
-        grad = _gradient(mu, pr, opts.l2)
-        buf = grad.copy() if buf is None else buf * momentum + grad
-        mu = (mu - lr * buf).astype(np.float32)
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging fit is refused just below
+            grad = _gradient(mu, pr, opts.l2)
+            buf = grad.copy() if buf is None else buf * momentum + grad
+            mu = (mu - lr * buf).astype(np.float32)
         if not np.isfinite(mu).all():
             raise Diverged("the loss is NaN: reduce the learning rate")
-    if opts.n_epochs and not np.isfinite(_data_loss(mu, pr)):
+    with np.errstate(over="ignore", invalid="ignore"):
+        diverged = opts.n_epochs > 0 and not np.isfinite(_data_loss(mu, pr))
+    if diverged:
         raise Diverged("the loss is NaN: reduce the learning rate")
     eps = opts.mu_eps if opts.mu_eps is not None else min(0.01, 1.0 / 10 ** np.ceil(np.log10(n)))
     mu = np.clip(mu, np.float32(eps), np.float32(1 - eps)).astype(np.float32)
