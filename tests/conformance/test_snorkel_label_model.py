@@ -41,8 +41,6 @@ INEXPRESSIBLE: dict[str, str] = {
         "multi-label classes with few functions fall back to majority vote)"
     ),
     "test_prec_init[string]": "prec_init is a typed repeated double: a string cannot be sent",
-    "test_class_balance[Y_dev]": "fit(Y_dev=...) is not a parameter: the caller sends class_balance",
-    "test_class_balance[Y_dev one class]": "as above: no Y_dev",
     "test_generate_O": _INTERNAL + " (O)",
     "test_augmented_L_construction": _INTERNAL + " (L_aug, clique tree)",
     "test_build_mask": _INTERNAL + " (mask)",
@@ -210,6 +208,30 @@ def test_class_balance(seam: Seam, balance: list[float], message: str) -> None:
     with pytest.raises(InvalidArgument) as err:
         fit(seam, PREC_L, class_balance=balance)
     assert err.value.field.startswith("class_balance")
+
+
+def test_class_balance_from_y_dev(seam: Seam) -> None:
+    """fit(Y_dev=...): the prior is the dev labels' class frequencies (sent as dev_labels)."""
+    y_dev = np.array([0, 0, 1, 1, 0, 0, 0, 0, 1, 1])
+    model = LabelModel(cardinality=2, verbose=False)
+    model._set_class_balance(class_balance=None, Y_dev=y_dev)
+    req = fit_request(PREC_L)
+    req.dev_labels.extend(y_dev.tolist())
+    ours = seam.call(FIT, req, pb.FitLabelModelResponse)
+    assert list(ours.parameters[0].class_balance) == model.p.tolist()
+    ref = snorkel_fit(PREC_L, Y_dev=y_dev)
+    assert_same_predictions(ours, ref, PREC_L)
+
+
+def test_class_balance_y_dev_one_class(seam: Seam) -> None:
+    model = LabelModel(cardinality=2, verbose=False)
+    with pytest.raises(ValueError, match="Does not match LabelModel cardinality"):
+        model._set_class_balance(class_balance=None, Y_dev=np.array([0, 0, 0]))
+    req = fit_request(PREC_L)
+    req.dev_labels.extend([0, 0, 0])
+    with pytest.raises(InvalidArgument) as err:
+        seam.call(FIT, req, pb.FitLabelModelResponse)
+    assert err.value.field == "dev_labels"
 
 
 def test_get_weight(seam: Seam) -> None:

@@ -327,7 +327,7 @@ class LabelModelScore(_message.Message):
     def __init__(self, values: _Optional[_Iterable[_Union[LabelModelMetricValue, _Mapping]]] = ...) -> None: ...
 
 class FitLabelModelRequest(_message.Message):
-    __slots__ = ("class_names", "asset_ids", "label_matrix", "model", "task", "class_balance", "lf_accuracies", "seed", "max_iterations", "tie_break", "omit_predictions", "learning_rate", "l2", "prec_init", "mu_eps", "gold", "metrics")
+    __slots__ = ("class_names", "asset_ids", "label_matrix", "model", "task", "class_balance", "lf_accuracies", "seed", "max_iterations", "tie_break", "omit_predictions", "learning_rate", "l2", "prec_init", "mu_eps", "gold", "metrics", "dev_labels")
     CLASS_NAMES_FIELD_NUMBER: _ClassVar[int]
     ASSET_IDS_FIELD_NUMBER: _ClassVar[int]
     LABEL_MATRIX_FIELD_NUMBER: _ClassVar[int]
@@ -345,6 +345,7 @@ class FitLabelModelRequest(_message.Message):
     MU_EPS_FIELD_NUMBER: _ClassVar[int]
     GOLD_FIELD_NUMBER: _ClassVar[int]
     METRICS_FIELD_NUMBER: _ClassVar[int]
+    DEV_LABELS_FIELD_NUMBER: _ClassVar[int]
     class_names: _containers.RepeatedScalarFieldContainer[str]
     asset_ids: _containers.RepeatedScalarFieldContainer[str]
     label_matrix: LabelMatrix
@@ -362,7 +363,8 @@ class FitLabelModelRequest(_message.Message):
     mu_eps: float
     gold: _containers.RepeatedScalarFieldContainer[int]
     metrics: _containers.RepeatedScalarFieldContainer[LabelModelMetric]
-    def __init__(self, class_names: _Optional[_Iterable[str]] = ..., asset_ids: _Optional[_Iterable[str]] = ..., label_matrix: _Optional[_Union[LabelMatrix, _Mapping]] = ..., model: _Optional[_Union[LabelModelType, str]] = ..., task: _Optional[_Union[LabelTask, str]] = ..., class_balance: _Optional[_Iterable[float]] = ..., lf_accuracies: _Optional[_Iterable[float]] = ..., seed: _Optional[int] = ..., max_iterations: _Optional[int] = ..., tie_break: _Optional[_Union[TieBreak, str]] = ..., omit_predictions: _Optional[bool] = ..., learning_rate: _Optional[float] = ..., l2: _Optional[float] = ..., prec_init: _Optional[_Iterable[float]] = ..., mu_eps: _Optional[float] = ..., gold: _Optional[_Iterable[int]] = ..., metrics: _Optional[_Iterable[_Union[LabelModelMetric, str]]] = ...) -> None: ...
+    dev_labels: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, class_names: _Optional[_Iterable[str]] = ..., asset_ids: _Optional[_Iterable[str]] = ..., label_matrix: _Optional[_Union[LabelMatrix, _Mapping]] = ..., model: _Optional[_Union[LabelModelType, str]] = ..., task: _Optional[_Union[LabelTask, str]] = ..., class_balance: _Optional[_Iterable[float]] = ..., lf_accuracies: _Optional[_Iterable[float]] = ..., seed: _Optional[int] = ..., max_iterations: _Optional[int] = ..., tie_break: _Optional[_Union[TieBreak, str]] = ..., omit_predictions: _Optional[bool] = ..., learning_rate: _Optional[float] = ..., l2: _Optional[float] = ..., prec_init: _Optional[_Iterable[float]] = ..., mu_eps: _Optional[float] = ..., gold: _Optional[_Iterable[int]] = ..., metrics: _Optional[_Iterable[_Union[LabelModelMetric, str]]] = ..., dev_labels: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class LabelModelParameters(_message.Message):
     __slots__ = ("num_classes", "num_functions", "log_prior", "class_balance", "tables", "lf_accuracies", "iterations", "converged", "class_index", "functions")

@@ -297,6 +297,7 @@ def fit_cost(request: pb.FitLabelModelRequest) -> Cost:
     k = len(request.class_names)
     count_at_most(k, lim.MAX_CLASSES, "class_names")
     at_most(int(request.max_iterations), lim.MAX_ITERATIONS, "max_iterations", what="iterations")
+    count_at_most(len(request.dev_labels), lim.MAX_ROWS, "dev_labels")
     multi = request.task == pb.LABEL_TASK_MULTI_LABEL
     per_model = 2 if multi else k
     _check_model(m, per_model, request.model, "label_matrix.num_functions")

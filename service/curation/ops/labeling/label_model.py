@@ -201,6 +201,8 @@ def fit(request: pb.FitLabelModelRequest) -> ipb.FittedLabelModel:
     if not 0 <= request.max_iterations <= MAX_ITERATIONS:
         raise InvalidArgument(f"must lie in [0, {MAX_ITERATIONS}]", field="max_iterations")
     balance = _class_balance(request, k, multi=multi)
+    if len(request.dev_labels):
+        balance = _dev_balance(request, k, multi=multi)
     accs = _lf_accuracies(request, kind, e.m, multi=multi)
     gold = scoring(request.gold, request.metrics, n=e.n, k=k, multi=multi)
     options: dict[str, object] = {
@@ -242,6 +244,23 @@ def _class_balance(
         bad = int(np.flatnonzero((balance <= 0) | ~upper_ok)[0])
         raise InvalidArgument("must be > 0 (and < 1 for multi-label)", field=f"class_balance[{bad}]")
     return balance
+
+
+def _dev_balance(request: pb.FitLabelModelRequest, k: int, *, multi: bool) -> npt.NDArray[np.float64]:
+    """Snorkel's class balance from ``Y_dev``: the class counts of the dev labels (the core normalises
+    them: count / total, Snorkel's arithmetic); every class must occur."""
+    if multi:
+        raise InvalidArgument("not supported for multi-label tasks", field="dev_labels")
+    if len(request.class_balance):
+        raise InvalidArgument("send class_balance or dev_labels, not both", field="dev_labels")
+    labels = v.index_array(request.dev_labels, k, "dev_labels")
+    counts = np.bincount(labels, minlength=k)
+    if np.any(counts == 0):
+        missing = int(np.flatnonzero(counts == 0)[0])
+        raise InvalidArgument(
+            f"class {missing} does not occur: every class needs a prior", field="dev_labels"
+        )
+    return counts.astype(np.float64)
 
 
 def _lf_accuracies(
