@@ -38,6 +38,17 @@ def _fit_request(**kwargs: object) -> pb.FitLabelModelRequest:
         (lambda r: r.prec_init.extend([0.5, 0.5]), "prec_init"),
         (lambda r: r.prec_init.extend([float("nan")]), "prec_init[0]"),
         (lambda r: setattr(r, "mu_eps", 0.5), "mu_eps"),
+        (lambda r: setattr(r, "lr_gamma", 0.0), "lr_gamma"),
+        (lambda r: setattr(r, "lr_step_size", -1), "lr_step_size"),
+        (lambda r: setattr(r, "optimizer", 7), "optimizer"),
+        (
+            lambda r: r.MergeFrom(
+                pb.FitLabelModelRequest(
+                    model=pb.LABEL_MODEL_TYPE_MAJORITY_VOTE, optimizer=pb.LABEL_MODEL_OPTIMIZER_ADAM
+                )
+            ),
+            "optimizer",
+        ),
         (
             lambda r: r.MergeFrom(
                 pb.FitLabelModelRequest(model=pb.LABEL_MODEL_TYPE_DAWID_SKENE, prec_init=[0.7])
@@ -84,11 +95,24 @@ def test_options_reach_the_core() -> None:
         l2=0.1,
         prec_init=[0.6, 0.7, 0.8, 0.7, 0.6],
         mu_eps=0.001,
+        optimizer=pb.LABEL_MODEL_OPTIMIZER_ADAMAX,
+        lr_scheduler=pb.LEARNING_RATE_SCHEDULE_STEP,
+        lr_gamma=0.5,
+        lr_step_size=7,
         gold=data.y.tolist(),
         metrics=[pb.LABEL_MODEL_METRIC_ACCURACY, pb.LABEL_MODEL_METRIC_COVERAGE],
     )
     out = ops.fit(req)
-    sgd = SgdOptions(lr=0.02, l2=0.1, prec_init=(0.6, 0.7, 0.8, 0.7, 0.6), mu_eps=0.001)
+    sgd = SgdOptions(
+        lr=0.02,
+        l2=0.1,
+        prec_init=(0.6, 0.7, 0.8, 0.7, 0.6),
+        mu_eps=0.001,
+        optimizer="adamax",
+        lr_scheduler="step",
+        gamma=0.5,
+        step_size=7,
+    )
     core = lm.fit_matrix(data.L, n_classes=2, model="matrix_completion", seed=7, max_iter=50, sgd=sgd)
     np.testing.assert_array_equal(out.parameters[0].tables, core.tables.reshape(-1))
     labels = lm.hard_labels(lm.predict_proba(core, data.L))

@@ -43,6 +43,21 @@ class LabelModelMetric(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     LABEL_MODEL_METRIC_F1_MACRO: _ClassVar[LabelModelMetric]
     LABEL_MODEL_METRIC_MATTHEWS_CORRCOEF: _ClassVar[LabelModelMetric]
     LABEL_MODEL_METRIC_ROC_AUC: _ClassVar[LabelModelMetric]
+
+class LabelModelOptimizer(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LABEL_MODEL_OPTIMIZER_UNSPECIFIED: _ClassVar[LabelModelOptimizer]
+    LABEL_MODEL_OPTIMIZER_SGD: _ClassVar[LabelModelOptimizer]
+    LABEL_MODEL_OPTIMIZER_ADAM: _ClassVar[LabelModelOptimizer]
+    LABEL_MODEL_OPTIMIZER_ADAMAX: _ClassVar[LabelModelOptimizer]
+
+class LearningRateSchedule(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LEARNING_RATE_SCHEDULE_UNSPECIFIED: _ClassVar[LearningRateSchedule]
+    LEARNING_RATE_SCHEDULE_CONSTANT: _ClassVar[LearningRateSchedule]
+    LEARNING_RATE_SCHEDULE_LINEAR: _ClassVar[LearningRateSchedule]
+    LEARNING_RATE_SCHEDULE_EXPONENTIAL: _ClassVar[LearningRateSchedule]
+    LEARNING_RATE_SCHEDULE_STEP: _ClassVar[LearningRateSchedule]
 LABEL_MODEL_TYPE_UNSPECIFIED: LabelModelType
 LABEL_MODEL_TYPE_MAJORITY_VOTE: LabelModelType
 LABEL_MODEL_TYPE_WEIGHTED_MAJORITY_VOTE: LabelModelType
@@ -65,6 +80,15 @@ LABEL_MODEL_METRIC_F1_MICRO: LabelModelMetric
 LABEL_MODEL_METRIC_F1_MACRO: LabelModelMetric
 LABEL_MODEL_METRIC_MATTHEWS_CORRCOEF: LabelModelMetric
 LABEL_MODEL_METRIC_ROC_AUC: LabelModelMetric
+LABEL_MODEL_OPTIMIZER_UNSPECIFIED: LabelModelOptimizer
+LABEL_MODEL_OPTIMIZER_SGD: LabelModelOptimizer
+LABEL_MODEL_OPTIMIZER_ADAM: LabelModelOptimizer
+LABEL_MODEL_OPTIMIZER_ADAMAX: LabelModelOptimizer
+LEARNING_RATE_SCHEDULE_UNSPECIFIED: LearningRateSchedule
+LEARNING_RATE_SCHEDULE_CONSTANT: LearningRateSchedule
+LEARNING_RATE_SCHEDULE_LINEAR: LearningRateSchedule
+LEARNING_RATE_SCHEDULE_EXPONENTIAL: LearningRateSchedule
+LEARNING_RATE_SCHEDULE_STEP: LearningRateSchedule
 
 class LabelMatrix(_message.Message):
     __slots__ = ("num_rows", "num_functions", "rows", "functions", "labels", "negative")
@@ -327,7 +351,7 @@ class LabelModelScore(_message.Message):
     def __init__(self, values: _Optional[_Iterable[_Union[LabelModelMetricValue, _Mapping]]] = ...) -> None: ...
 
 class FitLabelModelRequest(_message.Message):
-    __slots__ = ("class_names", "asset_ids", "label_matrix", "model", "task", "class_balance", "lf_accuracies", "seed", "max_iterations", "tie_break", "omit_predictions", "learning_rate", "l2", "prec_init", "mu_eps", "gold", "metrics", "dev_labels")
+    __slots__ = ("class_names", "asset_ids", "label_matrix", "model", "task", "class_balance", "lf_accuracies", "seed", "max_iterations", "tie_break", "omit_predictions", "learning_rate", "l2", "prec_init", "mu_eps", "gold", "metrics", "dev_labels", "optimizer", "lr_scheduler", "lr_gamma", "lr_step_size")
     CLASS_NAMES_FIELD_NUMBER: _ClassVar[int]
     ASSET_IDS_FIELD_NUMBER: _ClassVar[int]
     LABEL_MATRIX_FIELD_NUMBER: _ClassVar[int]
@@ -346,6 +370,10 @@ class FitLabelModelRequest(_message.Message):
     GOLD_FIELD_NUMBER: _ClassVar[int]
     METRICS_FIELD_NUMBER: _ClassVar[int]
     DEV_LABELS_FIELD_NUMBER: _ClassVar[int]
+    OPTIMIZER_FIELD_NUMBER: _ClassVar[int]
+    LR_SCHEDULER_FIELD_NUMBER: _ClassVar[int]
+    LR_GAMMA_FIELD_NUMBER: _ClassVar[int]
+    LR_STEP_SIZE_FIELD_NUMBER: _ClassVar[int]
     class_names: _containers.RepeatedScalarFieldContainer[str]
     asset_ids: _containers.RepeatedScalarFieldContainer[str]
     label_matrix: LabelMatrix
@@ -364,7 +392,11 @@ class FitLabelModelRequest(_message.Message):
     gold: _containers.RepeatedScalarFieldContainer[int]
     metrics: _containers.RepeatedScalarFieldContainer[LabelModelMetric]
     dev_labels: _containers.RepeatedScalarFieldContainer[int]
-    def __init__(self, class_names: _Optional[_Iterable[str]] = ..., asset_ids: _Optional[_Iterable[str]] = ..., label_matrix: _Optional[_Union[LabelMatrix, _Mapping]] = ..., model: _Optional[_Union[LabelModelType, str]] = ..., task: _Optional[_Union[LabelTask, str]] = ..., class_balance: _Optional[_Iterable[float]] = ..., lf_accuracies: _Optional[_Iterable[float]] = ..., seed: _Optional[int] = ..., max_iterations: _Optional[int] = ..., tie_break: _Optional[_Union[TieBreak, str]] = ..., omit_predictions: _Optional[bool] = ..., learning_rate: _Optional[float] = ..., l2: _Optional[float] = ..., prec_init: _Optional[_Iterable[float]] = ..., mu_eps: _Optional[float] = ..., gold: _Optional[_Iterable[int]] = ..., metrics: _Optional[_Iterable[_Union[LabelModelMetric, str]]] = ..., dev_labels: _Optional[_Iterable[int]] = ...) -> None: ...
+    optimizer: LabelModelOptimizer
+    lr_scheduler: LearningRateSchedule
+    lr_gamma: float
+    lr_step_size: int
+    def __init__(self, class_names: _Optional[_Iterable[str]] = ..., asset_ids: _Optional[_Iterable[str]] = ..., label_matrix: _Optional[_Union[LabelMatrix, _Mapping]] = ..., model: _Optional[_Union[LabelModelType, str]] = ..., task: _Optional[_Union[LabelTask, str]] = ..., class_balance: _Optional[_Iterable[float]] = ..., lf_accuracies: _Optional[_Iterable[float]] = ..., seed: _Optional[int] = ..., max_iterations: _Optional[int] = ..., tie_break: _Optional[_Union[TieBreak, str]] = ..., omit_predictions: _Optional[bool] = ..., learning_rate: _Optional[float] = ..., l2: _Optional[float] = ..., prec_init: _Optional[_Iterable[float]] = ..., mu_eps: _Optional[float] = ..., gold: _Optional[_Iterable[int]] = ..., metrics: _Optional[_Iterable[_Union[LabelModelMetric, str]]] = ..., dev_labels: _Optional[_Iterable[int]] = ..., optimizer: _Optional[_Union[LabelModelOptimizer, str]] = ..., lr_scheduler: _Optional[_Union[LearningRateSchedule, str]] = ..., lr_gamma: _Optional[float] = ..., lr_step_size: _Optional[int] = ...) -> None: ...
 
 class LabelModelParameters(_message.Message):
     __slots__ = ("num_classes", "num_functions", "log_prior", "class_balance", "tables", "lf_accuracies", "iterations", "converged", "class_index", "functions")

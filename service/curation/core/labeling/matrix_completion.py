@@ -10,8 +10,10 @@ What it reproduces, from reading Snorkel 0.10's ``LabelModel.fit`` (no code copi
   per process when the module is imported, so an unseeded Snorkel fit is not reproducible; here
   ``seed`` is always explicit (0 unless given).
 - Loss ``||(O - mu P mu^T)[mask]||^2 + ||rowsum(mu P) - diag(O)||^2 + ||l2 (mu - mu_init)||^2`` with
-  ``P = diag(p)`` in float32, minimised by ``n_epochs`` full-batch SGD steps (torch's SGD: momentum 0.9,
-  no dampening, weight decay ``l2``, learning rate ``lr``; defaults 100 epochs, 0.01, 0).
+  ``P = diag(p)`` in float32, minimised by ``n_epochs`` full-batch steps of torch's SGD (momentum 0.9,
+  no dampening), Adam or Adamax (betas 0.9, 0.999, eps 1e-8), weight decay ``l2``, learning rate ``lr``
+  under a constant, linear, exponential or step schedule (defaults SGD, 100 epochs, 0.01, 0, constant;
+  Snorkel's warm-up is not implemented).
 - Then ``mu`` is clamped to ``[mu_eps, 1 - mu_eps]`` (default ``min(0.01, 10^-ceil(log10 n))``) and its
   columns permuted within each group of equal class priors (rounded to 3 decimals) to maximise the
   diagonal of ``sum_j mu_j P`` (Snorkel's ``_break_col_permutation_symmetry``; an assignment problem).
@@ -25,6 +27,7 @@ The gradient is the analytic one torch's autograd computes for that loss, summed
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -52,6 +55,58 @@ class SgdOptions:
     prec_init: tuple[float, ...] = (0.7,)  # one value for all LFs, or one per LF
     mu_eps: float | None = None
     seed: int = 0
+    optimizer: Literal["sgd", "adam", "adamax"] = "sgd"
+    lr_scheduler: Literal["constant", "linear", "exponential", "step"] = "constant"
+    gamma: float = 0.9  # exponential and step schedules
+    step_size: int = 5  # step schedule
+
+
+def learning_rates(opts: SgdOptions) -> list[float]:
+    """The learning rate of each epoch: torch's schedulers stepped once after every epoch (constant;
+    linear ``lr (n - e) / n``; exponential ``lr gamma^e``; step ``lr gamma^(e // step_size)``), each
+    product formed one epoch at a time in Python floats as torch forms it."""
+    n, lr = opts.n_epochs, opts.lr
+    out: list[float] = []
+    for e in range(n):
+        if opts.lr_scheduler == "linear":
+            out.append(opts.lr * ((n - e) / n))
+            continue
+        if e > 0 and (
+            opts.lr_scheduler == "exponential" or (opts.lr_scheduler == "step" and e % opts.step_size == 0)
+        ):
+            lr = lr * opts.gamma
+        out.append(lr)
+    return out
+
+
+class _Step:
+    """torch's SGD (momentum, no dampening), Adam or Adamax update of ``mu`` (float32 state)."""
+
+    def __init__(self, opts: SgdOptions) -> None:
+        self.opts = opts
+        self.t = 0
+        self.m: F32 | None = None
+        self.v: F32 | None = None
+
+    def __call__(self, mu: F32, grad: F32, lr: float) -> F32:
+        self.t += 1
+        o = self.opts
+        if o.l2:
+            grad = grad + np.float32(o.l2) * mu
+        if o.optimizer == "sgd":
+            self.m = grad.copy() if self.m is None else self.m * np.float32(o.momentum) + grad
+            return np.asarray(mu - np.float32(lr) * self.m, dtype=np.float32)
+        b1, b2, eps = 0.9, 0.999, 1e-8
+        prev = np.zeros_like(mu) if self.m is None else self.m
+        self.m = prev + np.float32(1 - b1) * (grad - prev)
+        if o.optimizer == "adam":
+            v = np.zeros_like(mu) if self.v is None else self.v
+            self.v = v * np.float32(b2) + np.float32(1 - b2) * (grad * grad)
+            denom = np.sqrt(self.v) / np.float32((1 - b2**self.t) ** 0.5) + np.float32(eps)
+            return np.asarray(mu - np.float32(lr / (1 - b1**self.t)) * (self.m / denom), dtype=np.float32)
+        u = np.zeros_like(mu) if self.v is None else self.v
+        self.v = np.maximum(u * np.float32(b2), np.abs(grad) + np.float32(eps))
+        return np.asarray(mu - np.float32(lr / (1 - b1**self.t)) * (self.m / self.v), dtype=np.float32)
 
 
 def snorkel_start_scale(seed: int) -> float:
@@ -82,7 +137,7 @@ class _Problem:
 
 def _gradient(mu: F32, pr: _Problem, l2: float) -> F32:
     """d loss / d mu as torch's autograd forms it: ``-2 R_mask`` through ``mu P mu^T``, ``2 v`` through
-    the row sums, ``2 l2^2 (mu - mu_init)`` for the penalty, plus SGD's weight decay ``l2 mu``."""
+    the row sums, ``2 l2^2 (mu - mu_init)`` for the penalty (the optimizer adds weight decay)."""
     p = pr.prior32[None, :]
     muP = mu * p
     G = np.where(pr.mask, np.float32(-2) * (pr.overlap - muP @ mu.T), np.float32(0)).astype(np.float32)
@@ -92,7 +147,6 @@ def _gradient(mu: F32, pr: _Problem, l2: float) -> F32:
     if l2:
         w = np.float32(l2)
         grad += np.float32(2) * w * w * (mu - pr.mu_init)
-        grad += w * mu
     return np.asarray(grad, dtype=np.float32)
 
 
@@ -122,14 +176,11 @@ def fit_mu(cooccurrence: npt.ArrayLike, n_rows: int, prior: FloatArray, m: int, 
     n = max(n_rows, 1)
     pr = _problem(cooccurrence, n, prior, m, opts)
     mu = pr.mu_init * np.float32(snorkel_start_scale(opts.seed))
-    buf: F32 | None = None
-    lr, momentum = np.float32(opts.lr), np.float32(opts.momentum)
-    for _ in range(opts.n_epochs):
+    step = _Step(opts)
+    for lr in learning_rates(opts):
         checkpoint()
-        with np.errstate(over="ignore", invalid="ignore"):  # a diverging fit is refused just below
-            grad = _gradient(mu, pr, opts.l2)
-            buf = grad.copy() if buf is None else buf * momentum + grad
-            mu = (mu - lr * buf).astype(np.float32)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # refused just below
+            mu = step(mu, _gradient(mu, pr, opts.l2), lr)
         if not np.isfinite(mu).all():
             raise Diverged("the loss is NaN: reduce the learning rate")
     with np.errstate(over="ignore", invalid="ignore"):
