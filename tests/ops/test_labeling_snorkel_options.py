@@ -41,6 +41,14 @@ def _fit_request(**kwargs: object) -> pb.FitLabelModelRequest:
         (lambda r: setattr(r, "lr_gamma", 0.0), "lr_gamma"),
         (lambda r: setattr(r, "lr_step_size", -1), "lr_step_size"),
         (lambda r: setattr(r, "optimizer", 7), "optimizer"),
+        (lambda r: setattr(r, "lr_min", -0.1), "lr_min"),
+        (lambda r: setattr(r, "lr_warmup_epochs", 10_001), "lr_warmup_epochs"),
+        (
+            lambda r: r.MergeFrom(
+                pb.FitLabelModelRequest(lr_scheduler=pb.LEARNING_RATE_SCHEDULE_LINEAR, lr_warmup_epochs=100)
+            ),
+            "lr_warmup_epochs",
+        ),
         (
             lambda r: r.MergeFrom(
                 pb.FitLabelModelRequest(
@@ -99,6 +107,8 @@ def test_options_reach_the_core() -> None:
         lr_scheduler=pb.LEARNING_RATE_SCHEDULE_STEP,
         lr_gamma=0.5,
         lr_step_size=7,
+        lr_warmup_epochs=4,
+        lr_min=0.015,
         gold=data.y.tolist(),
         metrics=[pb.LABEL_MODEL_METRIC_ACCURACY, pb.LABEL_MODEL_METRIC_COVERAGE],
     )
@@ -112,6 +122,8 @@ def test_options_reach_the_core() -> None:
         lr_scheduler="step",
         gamma=0.5,
         step_size=7,
+        warmup_epochs=4,
+        min_lr=0.015,
     )
     core = lm.fit_matrix(data.L, n_classes=2, model="matrix_completion", seed=7, max_iter=50, sgd=sgd)
     np.testing.assert_array_equal(out.parameters[0].tables, core.tables.reshape(-1))

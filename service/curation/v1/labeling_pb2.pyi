@@ -351,7 +351,7 @@ class LabelModelScore(_message.Message):
     def __init__(self, values: _Optional[_Iterable[_Union[LabelModelMetricValue, _Mapping]]] = ...) -> None: ...
 
 class FitLabelModelRequest(_message.Message):
-    __slots__ = ("class_names", "asset_ids", "label_matrix", "model", "task", "class_balance", "lf_accuracies", "seed", "max_iterations", "tie_break", "omit_predictions", "learning_rate", "l2", "prec_init", "mu_eps", "gold", "metrics", "dev_labels", "optimizer", "lr_scheduler", "lr_gamma", "lr_step_size")
+    __slots__ = ("class_names", "asset_ids", "label_matrix", "model", "task", "class_balance", "lf_accuracies", "seed", "max_iterations", "tie_break", "omit_predictions", "learning_rate", "l2", "prec_init", "mu_eps", "gold", "metrics", "dev_labels", "optimizer", "lr_scheduler", "lr_gamma", "lr_step_size", "lr_warmup_epochs", "lr_min")
     CLASS_NAMES_FIELD_NUMBER: _ClassVar[int]
     ASSET_IDS_FIELD_NUMBER: _ClassVar[int]
     LABEL_MATRIX_FIELD_NUMBER: _ClassVar[int]
@@ -374,6 +374,8 @@ class FitLabelModelRequest(_message.Message):
     LR_SCHEDULER_FIELD_NUMBER: _ClassVar[int]
     LR_GAMMA_FIELD_NUMBER: _ClassVar[int]
     LR_STEP_SIZE_FIELD_NUMBER: _ClassVar[int]
+    LR_WARMUP_EPOCHS_FIELD_NUMBER: _ClassVar[int]
+    LR_MIN_FIELD_NUMBER: _ClassVar[int]
     class_names: _containers.RepeatedScalarFieldContainer[str]
     asset_ids: _containers.RepeatedScalarFieldContainer[str]
     label_matrix: LabelMatrix
@@ -396,7 +398,9 @@ class FitLabelModelRequest(_message.Message):
     lr_scheduler: LearningRateSchedule
     lr_gamma: float
     lr_step_size: int
-    def __init__(self, class_names: _Optional[_Iterable[str]] = ..., asset_ids: _Optional[_Iterable[str]] = ..., label_matrix: _Optional[_Union[LabelMatrix, _Mapping]] = ..., model: _Optional[_Union[LabelModelType, str]] = ..., task: _Optional[_Union[LabelTask, str]] = ..., class_balance: _Optional[_Iterable[float]] = ..., lf_accuracies: _Optional[_Iterable[float]] = ..., seed: _Optional[int] = ..., max_iterations: _Optional[int] = ..., tie_break: _Optional[_Union[TieBreak, str]] = ..., omit_predictions: _Optional[bool] = ..., learning_rate: _Optional[float] = ..., l2: _Optional[float] = ..., prec_init: _Optional[_Iterable[float]] = ..., mu_eps: _Optional[float] = ..., gold: _Optional[_Iterable[int]] = ..., metrics: _Optional[_Iterable[_Union[LabelModelMetric, str]]] = ..., dev_labels: _Optional[_Iterable[int]] = ..., optimizer: _Optional[_Union[LabelModelOptimizer, str]] = ..., lr_scheduler: _Optional[_Union[LearningRateSchedule, str]] = ..., lr_gamma: _Optional[float] = ..., lr_step_size: _Optional[int] = ...) -> None: ...
+    lr_warmup_epochs: int
+    lr_min: float
+    def __init__(self, class_names: _Optional[_Iterable[str]] = ..., asset_ids: _Optional[_Iterable[str]] = ..., label_matrix: _Optional[_Union[LabelMatrix, _Mapping]] = ..., model: _Optional[_Union[LabelModelType, str]] = ..., task: _Optional[_Union[LabelTask, str]] = ..., class_balance: _Optional[_Iterable[float]] = ..., lf_accuracies: _Optional[_Iterable[float]] = ..., seed: _Optional[int] = ..., max_iterations: _Optional[int] = ..., tie_break: _Optional[_Union[TieBreak, str]] = ..., omit_predictions: _Optional[bool] = ..., learning_rate: _Optional[float] = ..., l2: _Optional[float] = ..., prec_init: _Optional[_Iterable[float]] = ..., mu_eps: _Optional[float] = ..., gold: _Optional[_Iterable[int]] = ..., metrics: _Optional[_Iterable[_Union[LabelModelMetric, str]]] = ..., dev_labels: _Optional[_Iterable[int]] = ..., optimizer: _Optional[_Union[LabelModelOptimizer, str]] = ..., lr_scheduler: _Optional[_Union[LearningRateSchedule, str]] = ..., lr_gamma: _Optional[float] = ..., lr_step_size: _Optional[int] = ..., lr_warmup_epochs: _Optional[int] = ..., lr_min: _Optional[float] = ...) -> None: ...
 
 class LabelModelParameters(_message.Message):
     __slots__ = ("num_classes", "num_functions", "log_prior", "class_balance", "tables", "lf_accuracies", "iterations", "converged", "class_index", "functions")

@@ -13,7 +13,7 @@ What it reproduces, from reading Snorkel 0.10's ``LabelModel.fit`` (no code copi
   ``P = diag(p)`` in float32, minimised by ``n_epochs`` full-batch steps of torch's SGD (momentum 0.9,
   no dampening), Adam or Adamax (betas 0.9, 0.999, eps 1e-8), weight decay ``l2``, learning rate ``lr``
   under a constant, linear, exponential or step schedule (defaults SGD, 100 epochs, 0.01, 0, constant;
-  Snorkel's warm-up is not implemented).
+  with Snorkel's warm-up epochs and minimum rate).
 - Then ``mu`` is clamped to ``[mu_eps, 1 - mu_eps]`` (default ``min(0.01, 10^-ceil(log10 n))``) and its
   columns permuted within each group of equal class priors (rounded to 3 decimals) to maximise the
   diagonal of ``sum_j mu_j P`` (Snorkel's ``_break_col_permutation_symmetry``; an assignment problem).
@@ -59,23 +59,38 @@ class SgdOptions:
     lr_scheduler: Literal["constant", "linear", "exponential", "step"] = "constant"
     gamma: float = 0.9  # exponential and step schedules
     step_size: int = 5  # step schedule
+    warmup_epochs: int = 0
+    min_lr: float = 0.0
 
 
 def learning_rates(opts: SgdOptions) -> list[float]:
-    """The learning rate of each epoch: torch's schedulers stepped once after every epoch (constant;
-    linear ``lr (n - e) / n``; exponential ``lr gamma^e``; step ``lr gamma^(e // step_size)``), each
-    product formed one epoch at a time in Python floats as torch forms it."""
-    n, lr = opts.n_epochs, opts.lr
+    """The learning rate of each epoch as Snorkel's torch schedulers set it: a warm-up ``LambdaLR``
+    (``e / warmup``) built first, then the schedule (linear ``LambdaLR`` ``(n - w - x) / (n - w)``,
+    ``ExponentialLR``, ``StepLR``), each built with its initial step; after every epoch the warm-up steps
+    while ``epoch < warmup``, else the schedule steps and ``min_lr`` floors its rate. Rates are formed in
+    Python floats one step at a time, as torch forms them."""
+    n, w, initial = opts.n_epochs, opts.warmup_epochs, opts.lr
+    lr = initial
+    if w:
+        lr = initial * (0 / w)
+    if opts.lr_scheduler == "linear":
+        lr = initial * ((n - w - 0) / (n - w))
     out: list[float] = []
+    main = 0
     for e in range(n):
-        if opts.lr_scheduler == "linear":
-            out.append(opts.lr * ((n - e) / n))
-            continue
-        if e > 0 and (
-            opts.lr_scheduler == "exponential" or (opts.lr_scheduler == "step" and e % opts.step_size == 0)
-        ):
-            lr = lr * opts.gamma
         out.append(lr)
+        if w and e < w:
+            lr = initial * ((e + 1) / w)
+            continue
+        if opts.lr_scheduler == "constant":
+            continue
+        main += 1
+        if opts.lr_scheduler == "linear":
+            lr = initial * ((n - w - main) / (n - w))
+        elif opts.lr_scheduler == "exponential" or main % opts.step_size == 0:
+            lr = lr * opts.gamma
+        if opts.min_lr and lr < opts.min_lr:
+            lr = opts.min_lr
     return out
 
 

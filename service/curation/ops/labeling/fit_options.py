@@ -42,7 +42,7 @@ _SCHEDULES: dict[int, Literal["constant", "linear", "exponential", "step"]] = {
 def _sent(request: pb.FitLabelModelRequest) -> list[str]:
     """The matrix-completion fields the request sets."""
     sent = [f for f in ("learning_rate", "mu_eps", "lr_gamma") if request.HasField(f)]
-    for name in ("l2", "optimizer", "lr_scheduler", "lr_step_size"):
+    for name in ("l2", "optimizer", "lr_scheduler", "lr_step_size", "lr_warmup_epochs", "lr_min"):
         if getattr(request, name):
             sent.append(name)
     if len(request.prec_init):
@@ -59,13 +59,23 @@ def _schedule(request: pb.FitLabelModelRequest) -> dict[str, Any]:
     gamma = request.lr_gamma if request.HasField("lr_gamma") else 0.9
     if not (np.isfinite(gamma) and gamma > 0):
         raise InvalidArgument("must be a finite number > 0", field="lr_gamma")
-    if not 0 <= request.lr_step_size <= lim.MAX_ITERATIONS:
-        raise InvalidArgument(f"must lie in [0, {lim.MAX_ITERATIONS}]", field="lr_step_size")
+    for name in ("lr_step_size", "lr_warmup_epochs"):
+        if not 0 <= getattr(request, name) <= lim.MAX_ITERATIONS:
+            raise InvalidArgument(f"must lie in [0, {lim.MAX_ITERATIONS}]", field=name)
+    epochs = request.max_iterations or 100
+    if request.lr_scheduler == pb.LEARNING_RATE_SCHEDULE_LINEAR and request.lr_warmup_epochs >= epochs:
+        raise InvalidArgument(
+            "a linear schedule needs warm-up shorter than the epochs", field="lr_warmup_epochs"
+        )
+    if not (np.isfinite(request.lr_min) and request.lr_min >= 0):
+        raise InvalidArgument("must be a finite number >= 0", field="lr_min")
     return {
         "optimizer": _OPTIMIZERS[request.optimizer],
         "lr_scheduler": _SCHEDULES[request.lr_scheduler],
         "gamma": float(gamma),
         "step_size": int(request.lr_step_size) or 5,
+        "warmup_epochs": int(request.lr_warmup_epochs),
+        "min_lr": float(request.lr_min),
     }
 
 
