@@ -29,6 +29,35 @@ class TieBreak(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TIE_BREAK_UNSPECIFIED: _ClassVar[TieBreak]
     TIE_BREAK_ABSTAIN: _ClassVar[TieBreak]
     TIE_BREAK_ASSET_ID_HASH: _ClassVar[TieBreak]
+    TIE_BREAK_ROW_INDEX_HASH: _ClassVar[TieBreak]
+
+class LabelModelMetric(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LABEL_MODEL_METRIC_UNSPECIFIED: _ClassVar[LabelModelMetric]
+    LABEL_MODEL_METRIC_ACCURACY: _ClassVar[LabelModelMetric]
+    LABEL_MODEL_METRIC_COVERAGE: _ClassVar[LabelModelMetric]
+    LABEL_MODEL_METRIC_PRECISION: _ClassVar[LabelModelMetric]
+    LABEL_MODEL_METRIC_RECALL: _ClassVar[LabelModelMetric]
+    LABEL_MODEL_METRIC_F1: _ClassVar[LabelModelMetric]
+    LABEL_MODEL_METRIC_F1_MICRO: _ClassVar[LabelModelMetric]
+    LABEL_MODEL_METRIC_F1_MACRO: _ClassVar[LabelModelMetric]
+    LABEL_MODEL_METRIC_MATTHEWS_CORRCOEF: _ClassVar[LabelModelMetric]
+    LABEL_MODEL_METRIC_ROC_AUC: _ClassVar[LabelModelMetric]
+
+class LabelModelOptimizer(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LABEL_MODEL_OPTIMIZER_UNSPECIFIED: _ClassVar[LabelModelOptimizer]
+    LABEL_MODEL_OPTIMIZER_SGD: _ClassVar[LabelModelOptimizer]
+    LABEL_MODEL_OPTIMIZER_ADAM: _ClassVar[LabelModelOptimizer]
+    LABEL_MODEL_OPTIMIZER_ADAMAX: _ClassVar[LabelModelOptimizer]
+
+class LearningRateSchedule(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LEARNING_RATE_SCHEDULE_UNSPECIFIED: _ClassVar[LearningRateSchedule]
+    LEARNING_RATE_SCHEDULE_CONSTANT: _ClassVar[LearningRateSchedule]
+    LEARNING_RATE_SCHEDULE_LINEAR: _ClassVar[LearningRateSchedule]
+    LEARNING_RATE_SCHEDULE_EXPONENTIAL: _ClassVar[LearningRateSchedule]
+    LEARNING_RATE_SCHEDULE_STEP: _ClassVar[LearningRateSchedule]
 LABEL_MODEL_TYPE_UNSPECIFIED: LabelModelType
 LABEL_MODEL_TYPE_MAJORITY_VOTE: LabelModelType
 LABEL_MODEL_TYPE_WEIGHTED_MAJORITY_VOTE: LabelModelType
@@ -40,6 +69,26 @@ LABEL_TASK_MULTI_LABEL: LabelTask
 TIE_BREAK_UNSPECIFIED: TieBreak
 TIE_BREAK_ABSTAIN: TieBreak
 TIE_BREAK_ASSET_ID_HASH: TieBreak
+TIE_BREAK_ROW_INDEX_HASH: TieBreak
+LABEL_MODEL_METRIC_UNSPECIFIED: LabelModelMetric
+LABEL_MODEL_METRIC_ACCURACY: LabelModelMetric
+LABEL_MODEL_METRIC_COVERAGE: LabelModelMetric
+LABEL_MODEL_METRIC_PRECISION: LabelModelMetric
+LABEL_MODEL_METRIC_RECALL: LabelModelMetric
+LABEL_MODEL_METRIC_F1: LabelModelMetric
+LABEL_MODEL_METRIC_F1_MICRO: LabelModelMetric
+LABEL_MODEL_METRIC_F1_MACRO: LabelModelMetric
+LABEL_MODEL_METRIC_MATTHEWS_CORRCOEF: LabelModelMetric
+LABEL_MODEL_METRIC_ROC_AUC: LabelModelMetric
+LABEL_MODEL_OPTIMIZER_UNSPECIFIED: LabelModelOptimizer
+LABEL_MODEL_OPTIMIZER_SGD: LabelModelOptimizer
+LABEL_MODEL_OPTIMIZER_ADAM: LabelModelOptimizer
+LABEL_MODEL_OPTIMIZER_ADAMAX: LabelModelOptimizer
+LEARNING_RATE_SCHEDULE_UNSPECIFIED: LearningRateSchedule
+LEARNING_RATE_SCHEDULE_CONSTANT: LearningRateSchedule
+LEARNING_RATE_SCHEDULE_LINEAR: LearningRateSchedule
+LEARNING_RATE_SCHEDULE_EXPONENTIAL: LearningRateSchedule
+LEARNING_RATE_SCHEDULE_STEP: LearningRateSchedule
 
 class LabelMatrix(_message.Message):
     __slots__ = ("num_rows", "num_functions", "rows", "functions", "labels", "negative")
@@ -232,19 +281,21 @@ class ApplyLabelingFunctionsResponse(_message.Message):
     def __init__(self, label_matrix: _Optional[_Union[LabelMatrix, _Mapping]] = ..., counts: _Optional[_Iterable[_Union[LabelingFunctionCount, _Mapping]]] = ..., cache: _Optional[_Union[_common_pb2.CacheInfo, _Mapping]] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.Warning, _Mapping]]] = ...) -> None: ...
 
 class AnalyzeLabelingFunctionsRequest(_message.Message):
-    __slots__ = ("class_names", "label_matrix", "function_names", "gold")
+    __slots__ = ("class_names", "label_matrix", "function_names", "gold", "learned_weights")
     CLASS_NAMES_FIELD_NUMBER: _ClassVar[int]
     LABEL_MATRIX_FIELD_NUMBER: _ClassVar[int]
     FUNCTION_NAMES_FIELD_NUMBER: _ClassVar[int]
     GOLD_FIELD_NUMBER: _ClassVar[int]
+    LEARNED_WEIGHTS_FIELD_NUMBER: _ClassVar[int]
     class_names: _containers.RepeatedScalarFieldContainer[str]
     label_matrix: LabelMatrix
     function_names: _containers.RepeatedScalarFieldContainer[str]
     gold: _containers.RepeatedScalarFieldContainer[int]
-    def __init__(self, class_names: _Optional[_Iterable[str]] = ..., label_matrix: _Optional[_Union[LabelMatrix, _Mapping]] = ..., function_names: _Optional[_Iterable[str]] = ..., gold: _Optional[_Iterable[int]] = ...) -> None: ...
+    learned_weights: _containers.RepeatedScalarFieldContainer[float]
+    def __init__(self, class_names: _Optional[_Iterable[str]] = ..., label_matrix: _Optional[_Union[LabelMatrix, _Mapping]] = ..., function_names: _Optional[_Iterable[str]] = ..., gold: _Optional[_Iterable[int]] = ..., learned_weights: _Optional[_Iterable[float]] = ...) -> None: ...
 
 class LabelingFunctionSummary(_message.Message):
-    __slots__ = ("name", "polarity", "coverage", "overlaps", "conflicts", "correct", "incorrect", "empirical_accuracy", "votes")
+    __slots__ = ("name", "polarity", "coverage", "overlaps", "conflicts", "correct", "incorrect", "empirical_accuracy", "votes", "learned_weight", "empirical_probs")
     NAME_FIELD_NUMBER: _ClassVar[int]
     POLARITY_FIELD_NUMBER: _ClassVar[int]
     COVERAGE_FIELD_NUMBER: _ClassVar[int]
@@ -254,6 +305,8 @@ class LabelingFunctionSummary(_message.Message):
     INCORRECT_FIELD_NUMBER: _ClassVar[int]
     EMPIRICAL_ACCURACY_FIELD_NUMBER: _ClassVar[int]
     VOTES_FIELD_NUMBER: _ClassVar[int]
+    LEARNED_WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    EMPIRICAL_PROBS_FIELD_NUMBER: _ClassVar[int]
     name: str
     polarity: _containers.RepeatedScalarFieldContainer[int]
     coverage: float
@@ -263,7 +316,9 @@ class LabelingFunctionSummary(_message.Message):
     incorrect: int
     empirical_accuracy: float
     votes: int
-    def __init__(self, name: _Optional[str] = ..., polarity: _Optional[_Iterable[int]] = ..., coverage: _Optional[float] = ..., overlaps: _Optional[float] = ..., conflicts: _Optional[float] = ..., correct: _Optional[int] = ..., incorrect: _Optional[int] = ..., empirical_accuracy: _Optional[float] = ..., votes: _Optional[int] = ...) -> None: ...
+    learned_weight: float
+    empirical_probs: _containers.RepeatedScalarFieldContainer[float]
+    def __init__(self, name: _Optional[str] = ..., polarity: _Optional[_Iterable[int]] = ..., coverage: _Optional[float] = ..., overlaps: _Optional[float] = ..., conflicts: _Optional[float] = ..., correct: _Optional[int] = ..., incorrect: _Optional[int] = ..., empirical_accuracy: _Optional[float] = ..., votes: _Optional[int] = ..., learned_weight: _Optional[float] = ..., empirical_probs: _Optional[_Iterable[float]] = ...) -> None: ...
 
 class AnalyzeLabelingFunctionsResponse(_message.Message):
     __slots__ = ("functions", "label_coverage", "label_overlap", "label_conflict", "cache", "warnings")
@@ -281,8 +336,22 @@ class AnalyzeLabelingFunctionsResponse(_message.Message):
     warnings: _containers.RepeatedCompositeFieldContainer[_common_pb2.Warning]
     def __init__(self, functions: _Optional[_Iterable[_Union[LabelingFunctionSummary, _Mapping]]] = ..., label_coverage: _Optional[float] = ..., label_overlap: _Optional[float] = ..., label_conflict: _Optional[float] = ..., cache: _Optional[_Union[_common_pb2.CacheInfo, _Mapping]] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.Warning, _Mapping]]] = ...) -> None: ...
 
+class LabelModelMetricValue(_message.Message):
+    __slots__ = ("metric", "value")
+    METRIC_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    metric: LabelModelMetric
+    value: float
+    def __init__(self, metric: _Optional[_Union[LabelModelMetric, str]] = ..., value: _Optional[float] = ...) -> None: ...
+
+class LabelModelScore(_message.Message):
+    __slots__ = ("values",)
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    values: _containers.RepeatedCompositeFieldContainer[LabelModelMetricValue]
+    def __init__(self, values: _Optional[_Iterable[_Union[LabelModelMetricValue, _Mapping]]] = ...) -> None: ...
+
 class FitLabelModelRequest(_message.Message):
-    __slots__ = ("class_names", "asset_ids", "label_matrix", "model", "task", "class_balance", "lf_accuracies", "seed", "max_iterations", "tie_break", "omit_predictions")
+    __slots__ = ("class_names", "asset_ids", "label_matrix", "model", "task", "class_balance", "lf_accuracies", "seed", "max_iterations", "tie_break", "omit_predictions", "learning_rate", "l2", "prec_init", "mu_eps", "gold", "metrics", "dev_labels", "optimizer", "lr_scheduler", "lr_gamma", "lr_step_size", "lr_warmup_epochs", "lr_min")
     CLASS_NAMES_FIELD_NUMBER: _ClassVar[int]
     ASSET_IDS_FIELD_NUMBER: _ClassVar[int]
     LABEL_MATRIX_FIELD_NUMBER: _ClassVar[int]
@@ -294,6 +363,19 @@ class FitLabelModelRequest(_message.Message):
     MAX_ITERATIONS_FIELD_NUMBER: _ClassVar[int]
     TIE_BREAK_FIELD_NUMBER: _ClassVar[int]
     OMIT_PREDICTIONS_FIELD_NUMBER: _ClassVar[int]
+    LEARNING_RATE_FIELD_NUMBER: _ClassVar[int]
+    L2_FIELD_NUMBER: _ClassVar[int]
+    PREC_INIT_FIELD_NUMBER: _ClassVar[int]
+    MU_EPS_FIELD_NUMBER: _ClassVar[int]
+    GOLD_FIELD_NUMBER: _ClassVar[int]
+    METRICS_FIELD_NUMBER: _ClassVar[int]
+    DEV_LABELS_FIELD_NUMBER: _ClassVar[int]
+    OPTIMIZER_FIELD_NUMBER: _ClassVar[int]
+    LR_SCHEDULER_FIELD_NUMBER: _ClassVar[int]
+    LR_GAMMA_FIELD_NUMBER: _ClassVar[int]
+    LR_STEP_SIZE_FIELD_NUMBER: _ClassVar[int]
+    LR_WARMUP_EPOCHS_FIELD_NUMBER: _ClassVar[int]
+    LR_MIN_FIELD_NUMBER: _ClassVar[int]
     class_names: _containers.RepeatedScalarFieldContainer[str]
     asset_ids: _containers.RepeatedScalarFieldContainer[str]
     label_matrix: LabelMatrix
@@ -305,7 +387,20 @@ class FitLabelModelRequest(_message.Message):
     max_iterations: int
     tie_break: TieBreak
     omit_predictions: bool
-    def __init__(self, class_names: _Optional[_Iterable[str]] = ..., asset_ids: _Optional[_Iterable[str]] = ..., label_matrix: _Optional[_Union[LabelMatrix, _Mapping]] = ..., model: _Optional[_Union[LabelModelType, str]] = ..., task: _Optional[_Union[LabelTask, str]] = ..., class_balance: _Optional[_Iterable[float]] = ..., lf_accuracies: _Optional[_Iterable[float]] = ..., seed: _Optional[int] = ..., max_iterations: _Optional[int] = ..., tie_break: _Optional[_Union[TieBreak, str]] = ..., omit_predictions: _Optional[bool] = ...) -> None: ...
+    learning_rate: float
+    l2: float
+    prec_init: _containers.RepeatedScalarFieldContainer[float]
+    mu_eps: float
+    gold: _containers.RepeatedScalarFieldContainer[int]
+    metrics: _containers.RepeatedScalarFieldContainer[LabelModelMetric]
+    dev_labels: _containers.RepeatedScalarFieldContainer[int]
+    optimizer: LabelModelOptimizer
+    lr_scheduler: LearningRateSchedule
+    lr_gamma: float
+    lr_step_size: int
+    lr_warmup_epochs: int
+    lr_min: float
+    def __init__(self, class_names: _Optional[_Iterable[str]] = ..., asset_ids: _Optional[_Iterable[str]] = ..., label_matrix: _Optional[_Union[LabelMatrix, _Mapping]] = ..., model: _Optional[_Union[LabelModelType, str]] = ..., task: _Optional[_Union[LabelTask, str]] = ..., class_balance: _Optional[_Iterable[float]] = ..., lf_accuracies: _Optional[_Iterable[float]] = ..., seed: _Optional[int] = ..., max_iterations: _Optional[int] = ..., tie_break: _Optional[_Union[TieBreak, str]] = ..., omit_predictions: _Optional[bool] = ..., learning_rate: _Optional[float] = ..., l2: _Optional[float] = ..., prec_init: _Optional[_Iterable[float]] = ..., mu_eps: _Optional[float] = ..., gold: _Optional[_Iterable[int]] = ..., metrics: _Optional[_Iterable[_Union[LabelModelMetric, str]]] = ..., dev_labels: _Optional[_Iterable[int]] = ..., optimizer: _Optional[_Union[LabelModelOptimizer, str]] = ..., lr_scheduler: _Optional[_Union[LearningRateSchedule, str]] = ..., lr_gamma: _Optional[float] = ..., lr_step_size: _Optional[int] = ..., lr_warmup_epochs: _Optional[int] = ..., lr_min: _Optional[float] = ...) -> None: ...
 
 class LabelModelParameters(_message.Message):
     __slots__ = ("num_classes", "num_functions", "log_prior", "class_balance", "tables", "lf_accuracies", "iterations", "converged", "class_index", "functions")
@@ -344,7 +439,7 @@ class LabelPredictions(_message.Message):
     def __init__(self, num_rows: _Optional[int] = ..., num_classes: _Optional[int] = ..., probabilities: _Optional[_Iterable[float]] = ..., labels: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class FitLabelModelResponse(_message.Message):
-    __slots__ = ("model_id", "model", "task", "parameters", "predictions", "cache", "warnings")
+    __slots__ = ("model_id", "model", "task", "parameters", "predictions", "cache", "warnings", "score")
     MODEL_ID_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
     TASK_FIELD_NUMBER: _ClassVar[int]
@@ -352,6 +447,7 @@ class FitLabelModelResponse(_message.Message):
     PREDICTIONS_FIELD_NUMBER: _ClassVar[int]
     CACHE_FIELD_NUMBER: _ClassVar[int]
     WARNINGS_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
     model_id: str
     model: LabelModelType
     task: LabelTask
@@ -359,29 +455,36 @@ class FitLabelModelResponse(_message.Message):
     predictions: LabelPredictions
     cache: _common_pb2.CacheInfo
     warnings: _containers.RepeatedCompositeFieldContainer[_common_pb2.Warning]
-    def __init__(self, model_id: _Optional[str] = ..., model: _Optional[_Union[LabelModelType, str]] = ..., task: _Optional[_Union[LabelTask, str]] = ..., parameters: _Optional[_Iterable[_Union[LabelModelParameters, _Mapping]]] = ..., predictions: _Optional[_Union[LabelPredictions, _Mapping]] = ..., cache: _Optional[_Union[_common_pb2.CacheInfo, _Mapping]] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.Warning, _Mapping]]] = ...) -> None: ...
+    score: LabelModelScore
+    def __init__(self, model_id: _Optional[str] = ..., model: _Optional[_Union[LabelModelType, str]] = ..., task: _Optional[_Union[LabelTask, str]] = ..., parameters: _Optional[_Iterable[_Union[LabelModelParameters, _Mapping]]] = ..., predictions: _Optional[_Union[LabelPredictions, _Mapping]] = ..., cache: _Optional[_Union[_common_pb2.CacheInfo, _Mapping]] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.Warning, _Mapping]]] = ..., score: _Optional[_Union[LabelModelScore, _Mapping]] = ...) -> None: ...
 
 class PredictLabelModelRequest(_message.Message):
-    __slots__ = ("model_id", "asset_ids", "label_matrix", "tie_break")
+    __slots__ = ("model_id", "asset_ids", "label_matrix", "tie_break", "gold", "metrics")
     MODEL_ID_FIELD_NUMBER: _ClassVar[int]
     ASSET_IDS_FIELD_NUMBER: _ClassVar[int]
     LABEL_MATRIX_FIELD_NUMBER: _ClassVar[int]
     TIE_BREAK_FIELD_NUMBER: _ClassVar[int]
+    GOLD_FIELD_NUMBER: _ClassVar[int]
+    METRICS_FIELD_NUMBER: _ClassVar[int]
     model_id: str
     asset_ids: _containers.RepeatedScalarFieldContainer[str]
     label_matrix: LabelMatrix
     tie_break: TieBreak
-    def __init__(self, model_id: _Optional[str] = ..., asset_ids: _Optional[_Iterable[str]] = ..., label_matrix: _Optional[_Union[LabelMatrix, _Mapping]] = ..., tie_break: _Optional[_Union[TieBreak, str]] = ...) -> None: ...
+    gold: _containers.RepeatedScalarFieldContainer[int]
+    metrics: _containers.RepeatedScalarFieldContainer[LabelModelMetric]
+    def __init__(self, model_id: _Optional[str] = ..., asset_ids: _Optional[_Iterable[str]] = ..., label_matrix: _Optional[_Union[LabelMatrix, _Mapping]] = ..., tie_break: _Optional[_Union[TieBreak, str]] = ..., gold: _Optional[_Iterable[int]] = ..., metrics: _Optional[_Iterable[_Union[LabelModelMetric, str]]] = ...) -> None: ...
 
 class PredictLabelModelResponse(_message.Message):
-    __slots__ = ("model_id", "predictions", "warnings")
+    __slots__ = ("model_id", "predictions", "warnings", "score")
     MODEL_ID_FIELD_NUMBER: _ClassVar[int]
     PREDICTIONS_FIELD_NUMBER: _ClassVar[int]
     WARNINGS_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
     model_id: str
     predictions: LabelPredictions
     warnings: _containers.RepeatedCompositeFieldContainer[_common_pb2.Warning]
-    def __init__(self, model_id: _Optional[str] = ..., predictions: _Optional[_Union[LabelPredictions, _Mapping]] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.Warning, _Mapping]]] = ...) -> None: ...
+    score: LabelModelScore
+    def __init__(self, model_id: _Optional[str] = ..., predictions: _Optional[_Union[LabelPredictions, _Mapping]] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.Warning, _Mapping]]] = ..., score: _Optional[_Union[LabelModelScore, _Mapping]] = ...) -> None: ...
 
 class DeleteLabelModelRequest(_message.Message):
     __slots__ = ("model_id",)

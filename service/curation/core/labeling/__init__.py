@@ -15,6 +15,7 @@ from curation.core.labeling.analysis import (
     MIN_LFS_FOR_MODEL,
     LFSummary,
     findings,
+    lf_empirical_probs,
     lf_summary,
     row_vote_counts,
 )
@@ -31,6 +32,7 @@ from curation.core.labeling.label_model import (
     lf_accuracies_from_tables,
     predict_proba,
 )
+from curation.core.labeling.matrix_completion import Diverged, SgdOptions
 from curation.core.labeling.rules import (
     MAX_DEPTH,
     MAX_NUMPY_LITERALS,
@@ -54,6 +56,8 @@ from curation.core.labeling.rules import (
     ScoreWithinMargin,
     Similarity,
 )
+from curation.core.labeling.score import METRICS as SCORE_METRICS
+from curation.core.labeling.score import score
 from curation.core.labeling.vote_statistics import (
     IntMatrix,
     PatternIndex,
@@ -70,11 +74,13 @@ __all__ = [
     "MAX_PATTERN_CHARS",
     "MIN_LFS_FOR_MODEL",
     "MODELS",
+    "SCORE_METRICS",
     "PATTERN_MAX_MEM",
     "TIE_TOLERANCE",
     "All",
     "AnyOf",
     "Compiled",
+    "Diverged",
     "Equals",
     "Exists",
     "FittedLabelModel",
@@ -91,6 +97,7 @@ __all__ = [
     "PredictedClass",
     "Range",
     "Rule",
+    "SgdOptions",
     "ScoreAtLeast",
     "ScoreWithinMargin",
     "Similarity",
@@ -102,10 +109,12 @@ __all__ = [
     "fit_matrix",
     "hard_labels",
     "lf_accuracies_from_tables",
+    "lf_empirical_probs",
     "lf_summary",
     "pattern_index",
     "predict_proba",
     "row_vote_counts",
+    "score",
     "vote_statistics",
     "warm_up",
 ]

@@ -43,6 +43,7 @@ __all__ = [
     "MIN_LFS_FOR_MODEL",
     "LFSummary",
     "findings",
+    "lf_empirical_probs",
     "lf_summary",
     "row_vote_counts",
 ]
@@ -136,7 +137,8 @@ def lf_summary(L: IntMatrix, *, gold: npt.NDArray[np.integer] | None = None) -> 
     incorrect = np.count_nonzero(fires & known[:, None], axis=0).astype(np.int64) - correct
     right = np.count_nonzero(agree, axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        accuracy = np.where(votes > 0, right / np.maximum(votes, 1), 0.0)
+        # Snorkel's arithmetic (bit for bit): 0.5 * (sum(+1 right, -1 wrong) / votes + 1), 0 / 0 -> 0.
+        accuracy = np.where(votes > 0, 0.5 * ((2 * right - votes) / np.maximum(votes, 1) + 1), 0.0)
     return LFSummary(
         polarity=summary.polarity,
         coverage=summary.coverage,
@@ -247,3 +249,25 @@ def _duplicate_columns(L: IntMatrix) -> list[tuple[int, int]]:
         else:
             seen.setdefault(s, []).append(j)
     return out
+
+
+def lf_empirical_probs(L: IntMatrix, gold: npt.NDArray[np.integer], k: int) -> FloatArray:
+    """Snorkel's ``LFAnalysis(L).lf_empirical_probs(gold, k)``: ``P[j, l + 1, y]`` = the fraction of
+    rows with gold ``y`` on which LF ``j`` votes ``l`` (row 0 = abstain); rows with gold ``-1`` count for
+    no class; a class no row has as gold is NaN (Snorkel's 0 / 0). One bincount per span of rows."""
+    n, m = L.shape
+    gold = np.asarray(gold, dtype=np.int64)
+    if gold.shape != (n,):
+        raise ValueError(f"gold has shape {gold.shape}, expected ({n},)")
+    cells = m * (k + 1)
+    offset = (k + 1) * np.arange(m, dtype=np.int64)[None, :] + 1
+    flat = np.zeros(k * cells, dtype=np.int64)
+    for r0, r1 in spans(n, max(1, _CELLS_PER_SPAN // max(m, 1))):
+        g = gold[r0:r1]
+        known = g >= 0
+        idx = (L[r0:r1][known].astype(np.int64) + offset) + (g[known] * cells)[:, None]
+        flat += np.bincount(idx.reshape(-1), minlength=k * cells)
+    counts = flat.reshape(k, m, k + 1).transpose(1, 2, 0)
+    per_class = np.bincount(gold[gold >= 0], minlength=k)[:k]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(counts / per_class[None, None, :], dtype=np.float64)

@@ -17,20 +17,20 @@ tables[j, L[i, j] + 1, y]`` (row 0 of each table is the abstain entry).
   With correlated LFs the EM fixed point can be worse than its first step (measured on synthetic data,
   n = 300k, m = 20, k = 2, four copied LFs: 0.818 accuracy after one iteration, 0.789 after 30);
   ``max_iter=1`` is that one step.
-- ``matrix_completion``: Snorkel's ``LabelModel`` objective (Ratner et al. 2019): find ``mu[j*k + l, y] =
-  P(vote_j = l | y)`` with ``O ~ mu P mu^T`` off the LF-diagonal blocks and ``mu P 1 = diag(O)``,
-  from Snorkel's initialisation (``prec_init`` 0.7), clamped and column-permutation-broken as Snorkel
-  does; solved to convergence with L-BFGS-B on the analytic gradient instead of 500 SGD steps.
-  Prediction is Snorkel's ``predict_proba`` (abstains contribute nothing).
+- ``matrix_completion``: Snorkel's ``LabelModel`` (Ratner et al. 2019), its fit reproduced step for step
+  (``matrix_completion``: ``mu[j*k + l, y] = P(vote_j = l | y)`` fitted to ``O ~ mu P mu^T`` off the
+  LF-diagonal blocks and ``mu P 1 = diag(O)`` by Snorkel's SGD from its seeded start, clamped and
+  column-permutation-broken). Prediction is Snorkel's ``predict_proba`` (abstains contribute nothing).
 
-Everything is deterministic: no random state (``seed`` only jitters the matrix-completion start
-reproducibly). Hard labels: a class within ``1e-5`` of the row maximum is tied (Snorkel's
+Everything is deterministic: no hidden random state (``seed`` is Snorkel's ``seed`` for the
+matrix-completion start). Hard labels: a class within ``1e-5`` of the row maximum is tied (Snorkel's
 ``probs_to_preds`` tolerance); ties abstain (-1) or are broken by a stable hash of the asset ID.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -47,6 +47,7 @@ from curation.core.labeling._kernels import (
     posterior_agreement_kernel,
     proba_kernel,
 )
+from curation.core.labeling.matrix_completion import SgdOptions, fit_mu
 from curation.core.labeling.vote_statistics import IntMatrix, VoteStatistics, vote_statistics
 
 __all__ = [
@@ -64,7 +65,6 @@ __all__ = [
 ModelKind = Literal["majority", "weighted_majority", "dawid_skene", "matrix_completion"]
 MODELS: tuple[ModelKind, ...] = ("majority", "weighted_majority", "dawid_skene", "matrix_completion")
 TIE_TOLERANCE = 1e-5
-PREC_INIT = 0.7
 _ACC_CLIP = (0.01, 0.99)
 _DS_SMOOTHING = 0.01
 
@@ -124,13 +124,14 @@ def predict_proba(model: FittedLabelModel, L: IntMatrix) -> FloatArray:
 def hard_labels(
     probs: FloatArray,
     *,
-    tie_break: Literal["abstain", "hash"] = "abstain",
+    tie_break: Literal["abstain", "hash", "row_hash"] = "abstain",
     asset_ids: npt.ArrayLike | None = None,
     tolerance: float = TIE_TOLERANCE,
     no_votes: npt.NDArray[np.bool_] | None = None,
 ) -> IntArray:
-    """Argmax with Snorkel's tie tolerance; ties abstain (-1) or pick the tied class at position
-    ``hash(asset_id) % (number tied)`` -- a function of the asset ID, never of the row position.
+    """Argmax with Snorkel's tie tolerance; ties abstain (-1), or pick the tied class at position
+    ``hash(asset_id) % (number tied)`` -- a function of the asset ID, never of the row position -- or
+    (``row_hash``, Snorkel's ``tie_break_policy="random"``) at ``sha1(str(row)) % (number tied)``.
 
     ``no_votes`` marks rows no LF voted on: with ``tie_break='abstain'`` they abstain whatever their
     probabilities (the prior) say -- there is no evidence to label them by; with ``'hash'`` they are
@@ -147,15 +148,27 @@ def hard_labels(
     if tie_break == "abstain":
         labels[multi] = -1
         return labels
-    if asset_ids is None:
-        raise ValueError("tie_break='hash' needs asset_ids")
-    ids = np.asarray(asset_ids, dtype=np.str_)
     rows = np.flatnonzero(multi)
-    pick = (stable_string_hash(ids[rows]) % n_tied[rows].astype(np.uint64)).astype(np.int64)
+    if tie_break == "row_hash":
+        pick = _row_hash_picks(rows, n_tied[rows])
+    elif asset_ids is None:
+        raise ValueError("tie_break='hash' needs asset_ids")
+    else:
+        ids = np.asarray(asset_ids, dtype=np.str_)
+        pick = (stable_string_hash(ids[rows]) % n_tied[rows].astype(np.uint64)).astype(np.int64)
     # position of the pick-th True in each tied row
     rank = np.cumsum(tied[rows], axis=1) - 1
     labels[rows] = np.argmax(tied[rows] & (rank == pick[:, None]), axis=1)
     return labels
+
+
+def _row_hash_picks(rows: IntArray, n_tied: IntArray) -> IntArray:
+    """Snorkel's deterministic tie pick: ``int(sha1(str(row)).hexdigest(), 16) % n_tied`` (a loop over
+    the tied rows only: a 160-bit hash has no vectorised form)."""
+    picks = [
+        int(hashlib.sha1(str(r).encode()).hexdigest(), 16) % int(t) for r, t in zip(rows, n_tied, strict=True)
+    ]
+    return np.asarray(picks, dtype=np.int64)
 
 
 # ------------------------------------------------------------------------------------- helpers
@@ -301,84 +314,23 @@ def _em_pass(
     return counts, mass, ll
 
 
-def _fit_matrix_completion(
-    stats: VoteStatistics, prior: FloatArray, *, seed: int, l2: float, max_iter: int, tol: float
-) -> FittedLabelModel:
-    """Snorkel's matrix-completion objective from its initialisation, solved with L-BFGS-B on the
-    analytic gradient, then clamped and column-permutation-broken as Snorkel does."""
+def _fit_matrix_completion(stats: VoteStatistics, prior: FloatArray, opts: SgdOptions) -> FittedLabelModel:
+    """Snorkel's ``LabelModel.fit`` (see ``matrix_completion``); the tables are ``log`` of its float32
+    ``mu`` (abstain row 0: no evidence), the accuracies Snorkel's ``get_weights``."""
     m, k = stats.n_lfs, stats.n_classes
-    d = m * k
-    n = max(stats.n_rows, 1)
-    co = stats.cooccurrence().astype(np.float64) / n
-    diag = np.diag(co).copy()
-    block = np.arange(d) // k
-    mask = block[:, None] != block[None, :]
-    # Snorkel's init: mu[j*k + y, y] = clamp(O_jj,yy * prec_init / p_y, 0, 1).
-    mu_init = np.zeros((d, k))
-    ys = np.arange(d) % k
-    mu_init[np.arange(d), ys] = np.clip(diag * PREC_INIT / prior[ys], 0.0, 1.0)
-    rng = np.random.default_rng(seed)
-    start = mu_init * (1.0 + 0.01 * rng.standard_normal(mu_init.shape))
-    Pd = prior
-
-    def loss_grad(x: FloatArray) -> tuple[float, FloatArray]:
-        """The objective and its gradient at the flattened ``mu`` (a cancellation checkpoint per call:
-        one per L-BFGS iteration or line-search step)."""
-        checkpoint()
-        mu = x.reshape(d, k)
-        muP = mu * Pd[None, :]
-        R = np.where(mask, co - muP @ mu.T, 0.0)
-        v = muP.sum(axis=1) - diag
-        delta = mu - mu_init
-        loss = float((R * R).sum() + v @ v + l2 * l2 * (delta * delta).sum())
-        grad = -4.0 * (R @ muP) + 2.0 * v[:, None] * Pd[None, :] + 2.0 * l2 * l2 * delta
-        return loss, grad.reshape(-1)
-
-    from scipy.optimize import minimize  # noqa: PLC0415  (here: a third of every process's start-up imports)
-
-    res = minimize(
-        loss_grad,
-        start.reshape(-1),
-        jac=True,
-        method="L-BFGS-B",
-        bounds=[(0.0, 1.0)] * (d * k),
-        options={"maxiter": max_iter, "ftol": tol, "gtol": 1e-10},
-    )
-    eps = min(0.01, 1.0 / 10 ** np.ceil(np.log10(n)))
-    mu = np.clip(res.x.reshape(d, k), eps, 1.0 - eps)
-    mu = _break_symmetry(mu, prior, m, k)
+    mu = fit_mu(stats.cooccurrence(), stats.n_rows, prior, m, opts)
     cond = np.zeros((m, k + 1, k))
     cond[:, 1:, :] = mu.reshape(m, k, k)
     cond[:, 0, :] = 1.0 - cond[:, 1:, :].sum(axis=1)
     tables = np.zeros((m, k + 1, k))
-    tables[:, 1:, :] = np.log(mu.reshape(m, k, k))
-    coverage = np.diag(co).reshape(m, k).sum(axis=1)
+    tables[:, 1:, :] = np.log(mu).astype(np.float64).reshape(m, k, k)
+    n = max(stats.n_rows, 1)
+    coverage = np.diag(stats.cooccurrence()).reshape(m, k).sum(axis=1) / n
     idx = np.arange(k)
-    right = (cond[:, idx + 1, idx] * prior[None, :]).sum(axis=1)
+    right = (cond[:, idx + 1, idx] * prior.astype(np.float32)[None, :]).sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         acc = np.clip(np.where(coverage > 0, right / np.maximum(coverage, 1e-12), 0.0), 1e-6, 1.0)
-    return FittedLabelModel(
-        "matrix_completion", k, np.log(prior), tables, acc, prior, int(res.nit), bool(res.success)
-    )
-
-
-def _break_symmetry(mu: FloatArray, prior: FloatArray, m: int, k: int) -> FloatArray:
-    """Snorkel's ``_break_col_permutation_symmetry``: within each group of equal class priors, permute
-    columns to maximise the summed diagonal of ``sum_j mu_j P`` (Hungarian assignment)."""
-    probs_sum = mu.reshape(m, k, k).sum(axis=0) * prior[None, :]
-    Z = np.zeros((k, k))
-    rounded = np.around(prior, 3)
-    for value in np.unique(rounded):
-        group = np.flatnonzero(rounded == value)
-        if group.size == 1:
-            Z[group[0], group[0]] = 1.0
-            continue
-        proj = probs_sum[np.ix_(group, group)]
-        from scipy.optimize import linear_sum_assignment  # noqa: PLC0415  (see minimize above)
-
-        rows, cols = linear_sum_assignment(-proj.T)
-        Z[group[rows], group[cols]] = 1.0
-    return np.asarray(mu @ Z, dtype=np.float64)
+    return FittedLabelModel("matrix_completion", k, np.log(prior), tables, acc, prior, opts.n_epochs, True)
 
 
 def fit(
@@ -390,14 +342,15 @@ def fit(
     seed: int = 0,
     max_iter: int = 0,
     tol: float = 0.0,
-    l2: float = 0.0,
+    sgd: SgdOptions | None = None,
 ) -> FittedLabelModel:
     """Fit ``model`` from sufficient statistics (see ``vote_statistics``; merge shards first).
 
     ``class_balance`` fixes the prior (default uniform; Dawid-Skene estimates it when not given).
     ``lf_accuracies`` gives weighted majority vote its weights instead of estimating them.
-    ``max_iter`` / ``tol`` 0 mean the model's defaults (EM 100 / 1e-7; L-BFGS 500 / 1e-12; weighted
-    majority: 0 extra self-training rounds).
+    ``max_iter`` / ``tol`` 0 mean the model's defaults (EM 100 / 1e-7; weighted majority: 0 extra
+    self-training rounds; matrix completion: Snorkel's 100 epochs). Matrix completion takes Snorkel's
+    training options from ``sgd`` (its defaults when None), with ``seed`` and ``max_iter`` (epochs) set.
     """
     k = stats.n_classes
     if k < 2:
@@ -415,14 +368,8 @@ def fit(
         prior = None if class_balance is None else _check_balance(class_balance, k)
         return _fit_dawid_skene(stats, prior, max_iter or 100, tol or 1e-7)
     if model == "matrix_completion":
-        return _fit_matrix_completion(
-            stats,
-            _check_balance(class_balance, k),
-            seed=seed,
-            l2=l2,
-            max_iter=max_iter or 500,
-            tol=tol or 1e-12,
-        )
+        opts = replace(sgd or SgdOptions(), seed=seed, n_epochs=max_iter or 100)
+        return _fit_matrix_completion(stats, _check_balance(class_balance, k), opts)
     raise ValueError(f"unknown label model {model!r}")
 
 

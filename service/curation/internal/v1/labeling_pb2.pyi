@@ -43,7 +43,7 @@ class LabelModelId(_message.Message):
     def __init__(self, key_digest: _Optional[str] = ..., key_id: _Optional[str] = ..., mac: _Optional[bytes] = ...) -> None: ...
 
 class FittedLabelModel(_message.Message):
-    __slots__ = ("model", "task", "class_names", "num_functions", "parameters", "predictions", "warnings")
+    __slots__ = ("model", "task", "class_names", "num_functions", "parameters", "predictions", "warnings", "score")
     MODEL_FIELD_NUMBER: _ClassVar[int]
     TASK_FIELD_NUMBER: _ClassVar[int]
     CLASS_NAMES_FIELD_NUMBER: _ClassVar[int]
@@ -51,6 +51,7 @@ class FittedLabelModel(_message.Message):
     PARAMETERS_FIELD_NUMBER: _ClassVar[int]
     PREDICTIONS_FIELD_NUMBER: _ClassVar[int]
     WARNINGS_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
     model: _labeling_pb2.LabelModelType
     task: _labeling_pb2.LabelTask
     class_names: _containers.RepeatedScalarFieldContainer[str]
@@ -58,4 +59,5 @@ class FittedLabelModel(_message.Message):
     parameters: _containers.RepeatedCompositeFieldContainer[_labeling_pb2.LabelModelParameters]
     predictions: _labeling_pb2.LabelPredictions
     warnings: _containers.RepeatedCompositeFieldContainer[_common_pb2.Warning]
-    def __init__(self, model: _Optional[_Union[_labeling_pb2.LabelModelType, str]] = ..., task: _Optional[_Union[_labeling_pb2.LabelTask, str]] = ..., class_names: _Optional[_Iterable[str]] = ..., num_functions: _Optional[int] = ..., parameters: _Optional[_Iterable[_Union[_labeling_pb2.LabelModelParameters, _Mapping]]] = ..., predictions: _Optional[_Union[_labeling_pb2.LabelPredictions, _Mapping]] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.Warning, _Mapping]]] = ...) -> None: ...
+    score: _labeling_pb2.LabelModelScore
+    def __init__(self, model: _Optional[_Union[_labeling_pb2.LabelModelType, str]] = ..., task: _Optional[_Union[_labeling_pb2.LabelTask, str]] = ..., class_names: _Optional[_Iterable[str]] = ..., num_functions: _Optional[int] = ..., parameters: _Optional[_Iterable[_Union[_labeling_pb2.LabelModelParameters, _Mapping]]] = ..., predictions: _Optional[_Union[_labeling_pb2.LabelPredictions, _Mapping]] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.Warning, _Mapping]]] = ..., score: _Optional[_Union[_labeling_pb2.LabelModelScore, _Mapping]] = ...) -> None: ...

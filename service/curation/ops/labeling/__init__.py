@@ -80,6 +80,8 @@ SPECS: list[OperationSpec[Any, Any, Any]] = [
         payload_type=ipb.LabelingFunctionAnalysis,
         evaluate=analyze,
         respond=respond_analyze,
+        # 2: lf_empirical_probs with gold labels; learned weights.
+        version=2,
         cost=analyze_cost,
         # The stated rows x functions are in the estimate's work: a tiny body stating many goes elsewhere.
         cost_from_body=True,
@@ -93,7 +95,8 @@ SPECS: list[OperationSpec[Any, Any, Any]] = [
         payload_type=ipb.FittedLabelModel,
         handle=handle_fit,
         # 2: Dawid-Skene abstentions carry no evidence; NOT_CONVERGED warning.
-        version=2,
+        # 3: matrix completion is Snorkel's LabelModel fit (SGD from its seeded start); gold scores.
+        version=3,
         cost=fit_cost,
         warm_up=warm_up,
         scope=Scope.WRITE,

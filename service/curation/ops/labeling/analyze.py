@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from curation.core.labeling import LFSummary, findings, lf_summary
+from curation.core.labeling import LFSummary, findings, lf_empirical_probs, lf_summary
 from curation.internal.v1 import labeling_pb2 as ipb
 from curation.ops import _validate as v
 from curation.ops.findings import to_warnings
@@ -30,11 +30,19 @@ def analyze(request: pb.AnalyzeLabelingFunctionsRequest) -> ipb.LabelingFunction
     n, m = L.shape
     fn_names = _function_names(request, m)
     gold = _gold(request, n, k)
+    weights = _learned_weights(request, m)
     s = lf_summary(L, gold=gold)
     out = ipb.LabelingFunctionAnalysis(
         label_coverage=s.label_coverage, label_overlap=s.label_overlap, label_conflict=s.label_conflict
     )
     _add_functions(out, s, fn_names)
+    if weights is not None:
+        for row, w in zip(out.functions, weights.tolist(), strict=True):
+            row.learned_weight = w
+    if gold is not None:
+        probs = lf_empirical_probs(L, gold, k).reshape(m, -1)
+        for row, p in zip(out.functions, probs, strict=True):
+            row.empirical_probs.extend(p.tolist())
     out.warnings.extend(to_warnings(findings(L, s, n_classes=k, names=fn_names)))
     return out
 
@@ -46,6 +54,17 @@ def _function_names(request: pb.AnalyzeLabelingFunctionsRequest, m: int) -> list
     v.check_length(len(request.function_names), m, "function_names", what="one per function")
     names: list[str] = v.unique_strings(request.function_names, "function_names", allow_empty=False).tolist()
     return names
+
+
+def _learned_weights(request: pb.AnalyzeLabelingFunctionsRequest, m: int) -> npt.NDArray[np.float64] | None:
+    """Snorkel's ``est_weights``: one finite number per function, or None when not sent."""
+    if not len(request.learned_weights):
+        return None
+    v.check_length(len(request.learned_weights), m, "learned_weights", what="one per function")
+    weights: npt.NDArray[np.float64] = v.finite_floats(
+        request.learned_weights, "learned_weights", dtype=np.float64
+    )
+    return weights
 
 
 def _gold(request: pb.AnalyzeLabelingFunctionsRequest, n: int, k: int) -> npt.NDArray[np.int64] | None:

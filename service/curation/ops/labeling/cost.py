@@ -243,6 +243,18 @@ def analyze_cost(request: pb.AnalyzeLabelingFunctionsRequest) -> Cost:
     count_at_most(len(request.class_names), lim.MAX_CLASSES, "class_names")
     cells = n * m
     memory = _entries_cost(n, m, size, request.function_names) + cells * (2 + 3 * 8 + 4) + 64 * n + 256 * m
+    memory += 8 * 4 * len(request.learned_weights)
+    if len(request.gold):
+        # lf_empirical_probs: m x (k + 1) x k counts and probabilities, as floats, proto and wire bytes.
+        k = len(request.class_names)
+        table = m * (k + 1) * k
+        at_most(
+            table,
+            lim.MAX_TABLE_CELLS,
+            "gold",
+            what="empirical probabilities (functions x (classes + 1) x classes)",
+        )
+        memory += table * (3 * 8 + _PY_FLOAT + 8 + 8)
     return Cost(memory, 8 * cells + size)
 
 
@@ -256,8 +268,9 @@ def _model_cost(n: int, m: int, k: int, model: int, iterations: int) -> Cost:
     if model == pb.LABEL_MODEL_TYPE_MATRIX_COMPLETION:
         d = m * k
         memory += 8 * 10 * d * d + 8 * 40 * d * k
-        steps = max(iterations, 500)
-        return Cost(memory, steps * d * d * k)
+        # Snorkel's SGD: iterations (default 100) epochs of a few d x d x k products.
+        steps = iterations or 100
+        return Cost(memory, 4 * steps * d * d * k)
     return Cost(memory, steps * n * m * k)
 
 
@@ -284,6 +297,7 @@ def fit_cost(request: pb.FitLabelModelRequest) -> Cost:
     k = len(request.class_names)
     count_at_most(k, lim.MAX_CLASSES, "class_names")
     at_most(int(request.max_iterations), lim.MAX_ITERATIONS, "max_iterations", what="iterations")
+    count_at_most(len(request.dev_labels), lim.MAX_ROWS, "dev_labels")
     multi = request.task == pb.LABEL_TASK_MULTI_LABEL
     per_model = 2 if multi else k
     _check_model(m, per_model, request.model, "label_matrix.num_functions")

@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from curation.core.labeling import (
     MIN_LFS_FOR_MODEL,
+    Diverged,
     FittedLabelModel,
     ModelKind,
     fit_matrix,
@@ -31,8 +32,10 @@ from curation.ops.findings import warning
 from curation.ops.keys import canonical_bytes
 from curation.ops.labeling import limits as lim
 from curation.ops.labeling.cost import predict_cost
+from curation.ops.labeling.fit_options import sgd_options
 from curation.ops.labeling.matrix import Entries, asset_ids, class_matrix, class_names, entries
 from curation.ops.labeling.models import delete_model, issue_model_id, keep_model, load_model, model_digest
+from curation.ops.labeling.scoring import Scoring, score_proto, scoring
 from curation.ops.operation_spec import Context, Host
 from curation.v1 import common_pb2
 from curation.v1 import labeling_pb2 as pb
@@ -63,7 +66,7 @@ MODEL_KINDS: dict[int, ModelKind] = {
     pb.LABEL_MODEL_TYPE_MATRIX_COMPLETION: "matrix_completion",
 }
 _TASKS = (pb.LABEL_TASK_UNSPECIFIED, pb.LABEL_TASK_SINGLE_LABEL, pb.LABEL_TASK_MULTI_LABEL)
-TieBreak = Literal["abstain", "hash"]
+TieBreak = Literal["abstain", "hash", "row_hash"]
 
 
 # ------------------------------------------------------------------------------------ parameters
@@ -107,6 +110,8 @@ def _tie_break(value: int, ids: npt.NDArray[np.str_] | None) -> TieBreak:
         if ids is None:
             raise InvalidArgument("tie_break ASSET_ID_HASH needs asset_ids", field="asset_ids")
         return "hash"
+    if value == pb.TIE_BREAK_ROW_INDEX_HASH:
+        return "row_hash"
     if value not in (pb.TIE_BREAK_UNSPECIFIED, pb.TIE_BREAK_ABSTAIN):
         raise InvalidArgument(f"unknown tie break {value}", field="tie_break")
     return "abstain"
@@ -121,18 +126,23 @@ def predictions(
     n_classes: int,
     tie: TieBreak,
     ids: npt.NDArray[np.str_] | None,
-) -> pb.LabelPredictions:
-    """Probabilities (n x k, float32) and hard labels of the fitted model(s) on the matrix ``e``."""
+    scoring: Scoring | None = None,
+) -> tuple[pb.LabelPredictions, pb.LabelModelScore | None]:
+    """Probabilities (n x k, float32) and hard labels of the fitted model(s) on the matrix ``e``, and
+    their score against ``scoring``'s gold labels (single-label) when given."""
+    score = None
     if multi:
         probs, hard = _multi_label(params, kind, e, n_classes=n_classes, tie=tie, ids=ids)
     else:
         L = e.dense()
         probs = predict_proba(params_from_proto(params[0], kind), L)
         hard = hard_labels(probs, tie_break=tie, asset_ids=ids, no_votes=_no_votes(kind, L))
+        if scoring is not None:
+            score = score_proto(scoring, hard, probs)
     out = pb.LabelPredictions(num_rows=e.n, num_classes=n_classes)
     out.probabilities.extend(probs.astype(np.float32).reshape(-1).tolist())
     out.labels.extend(hard.reshape(-1).tolist())
-    return out
+    return out, score
 
 
 def _multi_label(
@@ -191,11 +201,15 @@ def fit(request: pb.FitLabelModelRequest) -> ipb.FittedLabelModel:
     if not 0 <= request.max_iterations <= MAX_ITERATIONS:
         raise InvalidArgument(f"must lie in [0, {MAX_ITERATIONS}]", field="max_iterations")
     balance = _class_balance(request, k, multi=multi)
+    if len(request.dev_labels):
+        balance = _dev_balance(request, k, multi=multi)
     accs = _lf_accuracies(request, kind, e.m, multi=multi)
+    gold = scoring(request.gold, request.metrics, n=e.n, k=k, multi=multi)
     options: dict[str, object] = {
         "model": kind,
-        "seed": int(request.seed) % (2**32),
+        "seed": int(request.seed),
         "max_iter": request.max_iterations,
+        "sgd": sgd_options(request, kind, e.m),
     }
     payload = ipb.FittedLabelModel(
         model=request.model, task=request.task, class_names=names, num_functions=e.m
@@ -204,10 +218,14 @@ def fit(request: pb.FitLabelModelRequest) -> ipb.FittedLabelModel:
         _fit_per_class(payload, e, names, balance, options)
     else:
         _fit_single_label(payload, e, k, balance=balance, accs=accs, options=options)
-    if not request.omit_predictions:
-        payload.predictions.CopyFrom(
-            predictions(payload.parameters, kind, e, multi=multi, n_classes=k, tie=tie, ids=ids)
+    if not request.omit_predictions or gold is not None:
+        preds, score = predictions(
+            payload.parameters, kind, e, multi=multi, n_classes=k, tie=tie, ids=ids, scoring=gold
         )
+        if not request.omit_predictions:
+            payload.predictions.CopyFrom(preds)
+        if score is not None:
+            payload.score.CopyFrom(score)
     return payload
 
 
@@ -228,6 +246,23 @@ def _class_balance(
     return balance
 
 
+def _dev_balance(request: pb.FitLabelModelRequest, k: int, *, multi: bool) -> npt.NDArray[np.float64]:
+    """Snorkel's class balance from ``Y_dev``: the class counts of the dev labels (the core normalises
+    them: count / total, Snorkel's arithmetic); every class must occur."""
+    if multi:
+        raise InvalidArgument("not supported for multi-label tasks", field="dev_labels")
+    if len(request.class_balance):
+        raise InvalidArgument("send class_balance or dev_labels, not both", field="dev_labels")
+    labels = v.index_array(request.dev_labels, k, "dev_labels")
+    counts = np.bincount(labels, minlength=k)
+    if np.any(counts == 0):
+        missing = int(np.flatnonzero(counts == 0)[0])
+        raise InvalidArgument(
+            f"class {missing} does not occur: every class needs a prior", field="dev_labels"
+        )
+    return counts.astype(np.float64)
+
+
 def _lf_accuracies(
     request: pb.FitLabelModelRequest, kind: ModelKind, m: int, *, multi: bool
 ) -> npt.NDArray[np.float64] | None:
@@ -244,6 +279,14 @@ def _lf_accuracies(
         bad = int(np.flatnonzero((accs <= 0) | (accs >= 1))[0])
         raise InvalidArgument("must lie in (0, 1)", field=f"lf_accuracies[{bad}]")
     return accs
+
+
+def _fit(L: npt.NDArray[np.int16], **kwargs: object) -> FittedLabelModel:
+    """``fit_matrix``, a diverged SGD fit refused as the learning rate's fault (as Snorkel refuses it)."""
+    try:
+        return fit_matrix(L, **kwargs)  # type: ignore[arg-type]
+    except Diverged as err:
+        raise InvalidArgument(str(err), field="learning_rate") from err
 
 
 def _fit_single_label(
@@ -264,7 +307,7 @@ def _fit_single_label(
                 "label_matrix",
             )
         )
-    fitted = fit_matrix(e.dense(), n_classes=k, class_balance=balance, lf_accuracies=accs, **options)
+    fitted = _fit(e.dense(), n_classes=k, class_balance=balance, lf_accuracies=accs, **options)
     payload.parameters.append(params_to_proto(fitted))
     payload.warnings.extend(_not_converged(fitted, "the label model", "max_iterations"))
 
@@ -291,7 +334,7 @@ def _fit_per_class(
                 )
             )
         class_options = {**options, "model": "majority"} if few else options
-        fitted = fit_matrix(L, n_classes=2, class_balance=prior, **class_options)
+        fitted = _fit(L, n_classes=2, class_balance=prior, **class_options)
         payload.parameters.append(params_to_proto(fitted, class_index=c, functions=used.tolist()))
         payload.warnings.extend(_not_converged(fitted, f"class {name!r}", "max_iterations"))
         if used.shape[0] and not np.any(~e.negative[e.labels == c]):
@@ -309,6 +352,8 @@ def respond_fit(
     response.parameters.extend(payload.parameters)
     if payload.HasField("predictions"):
         response.predictions.CopyFrom(payload.predictions)
+    if payload.HasField("score"):
+        response.score.CopyFrom(payload.score)
     response.warnings.extend(payload.warnings)
     response.cache.CopyFrom(cache_info)
     return response
@@ -340,8 +385,11 @@ async def predict(
         )
     multi = payload.task == pb.LABEL_TASK_MULTI_LABEL
     ops.check_cost(predict_cost(request, len(payload.class_names), multi), field="model_id")
-    result = await ops.run(_predict, payload, request, ctx=ctx)
-    return pb.PredictLabelModelResponse(model_id=model_id, predictions=result, warnings=payload.warnings)
+    result, score = await ops.run(_predict, payload, request, ctx=ctx)
+    response = pb.PredictLabelModelResponse(model_id=model_id, predictions=result, warnings=payload.warnings)
+    if score is not None:
+        response.score.CopyFrom(score)
+    return response
 
 
 async def delete(ops: Host, request: pb.DeleteLabelModelRequest, ctx: Context) -> pb.DeleteLabelModelResponse:
@@ -352,13 +400,24 @@ async def delete(ops: Host, request: pb.DeleteLabelModelRequest, ctx: Context) -
     return pb.DeleteLabelModelResponse(deleted=await delete_model(ops, ctx.namespace, digest))
 
 
-def _predict(payload: ipb.FittedLabelModel, request: pb.PredictLabelModelRequest) -> pb.LabelPredictions:
-    """Validate the request's matrix against the fitted model and predict (worker thread)."""
+def _predict(
+    payload: ipb.FittedLabelModel, request: pb.PredictLabelModelRequest
+) -> tuple[pb.LabelPredictions, pb.LabelModelScore | None]:
+    """Validate the request's matrix (and gold labels) against the fitted model, predict and score
+    (worker thread)."""
     k = len(payload.class_names)
     multi = payload.task == pb.LABEL_TASK_MULTI_LABEL
     ids = asset_ids(request.asset_ids, request.label_matrix.num_rows, required=False)
     tie = _tie_break(request.tie_break, ids)
     e = entries(request.label_matrix, k, multi=multi)
+    gold = scoring(request.gold, request.metrics, n=e.n, k=k, multi=multi)
     return predictions(
-        payload.parameters, MODEL_KINDS[payload.model], e, multi=multi, n_classes=k, tie=tie, ids=ids
+        payload.parameters,
+        MODEL_KINDS[payload.model],
+        e,
+        multi=multi,
+        n_classes=k,
+        tie=tie,
+        ids=ids,
+        scoring=gold,
     )

@@ -46,10 +46,10 @@ MAX_CLASSES = 1_000
 # entries (32 MB per float64 copy) keeps the largest fit near 12 s: 1,000 classes allow 3 functions,
 # 100 classes 396, 10 classes 36,363.
 MAX_TABLE_CELLS = 4_000_000
-# functions x classes of a matrix-completion model: its objective holds several (m k) x (m k) float64
-# matrices (co-occurrence, residual, mask), 2,048^2 x 8 B = 32 MB each, and L-BFGS-B works on m k^2.
+# functions x classes of a matrix-completion model: its objective holds several (m k) x (m k) matrices
+# (co-occurrence, residual, mask), 2,048^2 x 8 B = 32 MB each, and each SGD epoch multiplies them by mu.
 MAX_COMPLETION_DIM = 2_048
-# EM / L-BFGS / self-training rounds: each is one pass over the matrix.
+# EM iterations / SGD epochs / self-training rounds: each is one pass over the matrix (or over O).
 MAX_ITERATIONS = 10_000
 # Text fields and metadata columns of an Apply request: each is one n-long string array.
 MAX_TEXT_FIELDS = 64

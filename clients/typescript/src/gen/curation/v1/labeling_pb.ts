@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file curation/v1/labeling.proto.
  */
 export const file_curation_v1_labeling: GenFile = /*@__PURE__*/
-  fileDesc("ChpjdXJhdGlvbi92MS9sYWJlbGluZy5wcm90bxILY3VyYXRpb24udjEieQoLTGFiZWxNYXRyaXgSEAoIbnVtX3Jvd3MYASABKAUSFQoNbnVtX2Z1bmN0aW9ucxgCIAEoBRIMCgRyb3dzGAMgAygFEhEKCWZ1bmN0aW9ucxgEIAMoBRIOCgZsYWJlbHMYBSADKAUSEAoIbmVnYXRpdmUYBiADKAgiKAoJVGV4dEZpZWxkEgsKA2tleRgBIAEoCRIOCgZ2YWx1ZXMYAiADKAkiawoLS2V5d29yZFJ1bGUSDQoFZmllbGQYASABKAkSEAoIcGF0dGVybnMYAiADKAkSDQoFcmVnZXgYAyABKAgSGAoQY2FzZV9pbnNlbnNpdGl2ZRgEIAEoCBISCgp3aG9sZV93b3JkGAUgASgIIigKCkVxdWFsc1J1bGUSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJIigKCUluU2V0UnVsZRILCgNrZXkYASABKAkSDgoGdmFsdWVzGAIgAygJIkwKCVJhbmdlUnVsZRILCgNrZXkYASABKAkSEAoDbWluGAIgASgBSACIAQESEAoDbWF4GAMgASgBSAGIAQFCBgoEX21pbkIGCgRfbWF4IhkKCkV4aXN0c1J1bGUSCwoDa2V5GAEgASgJIiwKCFJ1bGVMaXN0EiAKBXJ1bGVzGAEgAygLMhEuY3VyYXRpb24udjEuUnVsZSIjChJQcmVkaWN0ZWRDbGFzc1J1bGUSDQoFbGFiZWwYASABKAUiNAoQU2NvcmVBdExlYXN0UnVsZRINCgVsYWJlbBgBIAEoBRIRCgl0aHJlc2hvbGQYAiABKAEiNgoVU2NvcmVXaXRoaW5NYXJnaW5SdWxlEg0KBWxhYmVsGAEgASgFEg4KBm1hcmdpbhgCIAEoASJSCg5TaW1pbGFyaXR5UnVsZRIRCglleGVtcGxhcnMYASADKAISGgoSZXhlbXBsYXJfYXNzZXRfaWRzGAIgAygJEhEKCXRocmVzaG9sZBgDIAEoASLCBAoEUnVsZRIrCgdrZXl3b3JkGAEgASgLMhguY3VyYXRpb24udjEuS2V5d29yZFJ1bGVIABIpCgZlcXVhbHMYAiABKAsyFy5jdXJhdGlvbi52MS5FcXVhbHNSdWxlSAASKAoGaW5fc2V0GAMgASgLMhYuY3VyYXRpb24udjEuSW5TZXRSdWxlSAASJwoFcmFuZ2UYBCABKAsyFi5jdXJhdGlvbi52MS5SYW5nZVJ1bGVIABIpCgZleGlzdHMYBSABKAsyFy5jdXJhdGlvbi52MS5FeGlzdHNSdWxlSAASJAoDYWxsGAYgASgLMhUuY3VyYXRpb24udjEuUnVsZUxpc3RIABIkCgNhbnkYByABKAsyFS5jdXJhdGlvbi52MS5SdWxlTGlzdEgAEiUKCG5lZ2F0aW9uGAggASgLMhEuY3VyYXRpb24udjEuUnVsZUgAEjoKD3ByZWRpY3RlZF9jbGFzcxgJIAEoCzIfLmN1cmF0aW9uLnYxLlByZWRpY3RlZENsYXNzUnVsZUgAEjcKDnNjb3JlX2F0X2xlYXN0GAogASgLMh0uY3VyYXRpb24udjEuU2NvcmVBdExlYXN0UnVsZUgAEkEKE3Njb3JlX3dpdGhpbl9tYXJnaW4YCyABKAsyIi5jdXJhdGlvbi52MS5TY29yZVdpdGhpbk1hcmdpblJ1bGVIABIxCgpzaW1pbGFyaXR5GAwgASgLMhsuY3VyYXRpb24udjEuU2ltaWxhcml0eVJ1bGVIAEIGCgRraW5kIlAKEExhYmVsaW5nRnVuY3Rpb24SDAoEbmFtZRgBIAEoCRINCgVsYWJlbBgCIAEoBRIfCgRydWxlGAMgASgLMhEuY3VyYXRpb24udjEuUnVsZSLDAgodQXBwbHlMYWJlbGluZ0Z1bmN0aW9uc1JlcXVlc3QSGQoLY2xhc3NfbmFtZXMYASADKAlCBOJBAQISFwoJYXNzZXRfaWRzGAIgAygJQgTiQQECEj8KEmxhYmVsaW5nX2Z1bmN0aW9ucxgDIAMoCzIdLmN1cmF0aW9uLnYxLkxhYmVsaW5nRnVuY3Rpb25CBOJBAQISJQoFdGV4dHMYBCADKAsyFi5jdXJhdGlvbi52MS5UZXh0RmllbGQSLQoIbWV0YWRhdGEYBSADKAsyGy5jdXJhdGlvbi52MS5NZXRhZGF0YUNvbHVtbhIOCgZzY29yZXMYBiADKAISEgoKZW1iZWRkaW5ncxgHIAMoAhIVCg1lbWJlZGRpbmdfZGltGAggASgFEhwKFGVtYmVkZGluZ19jb2xsZWN0aW9uGAkgASgJIkYKFUxhYmVsaW5nRnVuY3Rpb25Db3VudBIMCgRuYW1lGAEgASgJEg0KBXZvdGVzGAIgASgDEhAKCGNvdmVyYWdlGAMgASgBItkBCh5BcHBseUxhYmVsaW5nRnVuY3Rpb25zUmVzcG9uc2USLgoMbGFiZWxfbWF0cml4GAEgASgLMhguY3VyYXRpb24udjEuTGFiZWxNYXRyaXgSMgoGY291bnRzGAIgAygLMiIuY3VyYXRpb24udjEuTGFiZWxpbmdGdW5jdGlvbkNvdW50EisKBWNhY2hlGAMgASgLMhYuY3VyYXRpb24udjEuQ2FjaGVJbmZvQgTiQQEDEiYKCHdhcm5pbmdzGAQgAygLMhQuY3VyYXRpb24udjEuV2FybmluZyKYAQofQW5hbHl6ZUxhYmVsaW5nRnVuY3Rpb25zUmVxdWVzdBIZCgtjbGFzc19uYW1lcxgBIAMoCUIE4kEBAhI0CgxsYWJlbF9tYXRyaXgYAiABKAsyGC5jdXJhdGlvbi52MS5MYWJlbE1hdHJpeEIE4kEBAhIWCg5mdW5jdGlvbl9uYW1lcxgDIAMoCRIMCgRnb2xkGAQgAygFIv8BChdMYWJlbGluZ0Z1bmN0aW9uU3VtbWFyeRIMCgRuYW1lGAEgASgJEhAKCHBvbGFyaXR5GAIgAygFEhAKCGNvdmVyYWdlGAMgASgBEhAKCG92ZXJsYXBzGAQgASgBEhEKCWNvbmZsaWN0cxgFIAEoARIUCgdjb3JyZWN0GAYgASgDSACIAQESFgoJaW5jb3JyZWN0GAcgASgDSAGIAQESHwoSZW1waXJpY2FsX2FjY3VyYWN5GAggASgBSAKIAQESDQoFdm90ZXMYCSABKANCCgoIX2NvcnJlY3RCDAoKX2luY29ycmVjdEIVChNfZW1waXJpY2FsX2FjY3VyYWN5IvcBCiBBbmFseXplTGFiZWxpbmdGdW5jdGlvbnNSZXNwb25zZRI3CglmdW5jdGlvbnMYASADKAsyJC5jdXJhdGlvbi52MS5MYWJlbGluZ0Z1bmN0aW9uU3VtbWFyeRIWCg5sYWJlbF9jb3ZlcmFnZRgCIAEoARIVCg1sYWJlbF9vdmVybGFwGAMgASgBEhYKDmxhYmVsX2NvbmZsaWN0GAQgASgBEisKBWNhY2hlGAUgASgLMhYuY3VyYXRpb24udjEuQ2FjaGVJbmZvQgTiQQEDEiYKCHdhcm5pbmdzGAYgAygLMhQuY3VyYXRpb24udjEuV2FybmluZyLkAgoURml0TGFiZWxNb2RlbFJlcXVlc3QSGQoLY2xhc3NfbmFtZXMYASADKAlCBOJBAQISEQoJYXNzZXRfaWRzGAIgAygJEjQKDGxhYmVsX21hdHJpeBgDIAEoCzIYLmN1cmF0aW9uLnYxLkxhYmVsTWF0cml4QgTiQQECEioKBW1vZGVsGAQgASgOMhsuY3VyYXRpb24udjEuTGFiZWxNb2RlbFR5cGUSJAoEdGFzaxgFIAEoDjIWLmN1cmF0aW9uLnYxLkxhYmVsVGFzaxIVCg1jbGFzc19iYWxhbmNlGAYgAygBEhUKDWxmX2FjY3VyYWNpZXMYByADKAESDAoEc2VlZBgIIAEoBBIWCg5tYXhfaXRlcmF0aW9ucxgJIAEoBRIoCgl0aWVfYnJlYWsYCiABKA4yFS5jdXJhdGlvbi52MS5UaWVCcmVhaxIYChBvbWl0X3ByZWRpY3Rpb25zGAsgASgIIuIBChRMYWJlbE1vZGVsUGFyYW1ldGVycxITCgtudW1fY2xhc3NlcxgBIAEoBRIVCg1udW1fZnVuY3Rpb25zGAIgASgFEhEKCWxvZ19wcmlvchgDIAMoARIVCg1jbGFzc19iYWxhbmNlGAQgAygBEg4KBnRhYmxlcxgFIAMoARIVCg1sZl9hY2N1cmFjaWVzGAYgAygBEhIKCml0ZXJhdGlvbnMYByABKAUSEQoJY29udmVyZ2VkGAggASgIEhMKC2NsYXNzX2luZGV4GAkgASgFEhEKCWZ1bmN0aW9ucxgKIAMoBSJgChBMYWJlbFByZWRpY3Rpb25zEhAKCG51bV9yb3dzGAEgASgFEhMKC251bV9jbGFzc2VzGAIgASgFEhUKDXByb2JhYmlsaXRpZXMYAyADKAISDgoGbGFiZWxzGAQgAygFIrsCChVGaXRMYWJlbE1vZGVsUmVzcG9uc2USEAoIbW9kZWxfaWQYASABKAkSKgoFbW9kZWwYAiABKA4yGy5jdXJhdGlvbi52MS5MYWJlbE1vZGVsVHlwZRIkCgR0YXNrGAMgASgOMhYuY3VyYXRpb24udjEuTGFiZWxUYXNrEjUKCnBhcmFtZXRlcnMYBCADKAsyIS5jdXJhdGlvbi52MS5MYWJlbE1vZGVsUGFyYW1ldGVycxIyCgtwcmVkaWN0aW9ucxgFIAEoCzIdLmN1cmF0aW9uLnYxLkxhYmVsUHJlZGljdGlvbnMSKwoFY2FjaGUYBiABKAsyFi5jdXJhdGlvbi52MS5DYWNoZUluZm9CBOJBAQMSJgoId2FybmluZ3MYByADKAsyFC5jdXJhdGlvbi52MS5XYXJuaW5nIqUBChhQcmVkaWN0TGFiZWxNb2RlbFJlcXVlc3QSFgoIbW9kZWxfaWQYASABKAlCBOJBAQISEQoJYXNzZXRfaWRzGAIgAygJEjQKDGxhYmVsX21hdHJpeBgDIAEoCzIYLmN1cmF0aW9uLnYxLkxhYmVsTWF0cml4QgTiQQECEigKCXRpZV9icmVhaxgEIAEoDjIVLmN1cmF0aW9uLnYxLlRpZUJyZWFrIokBChlQcmVkaWN0TGFiZWxNb2RlbFJlc3BvbnNlEhAKCG1vZGVsX2lkGAEgASgJEjIKC3ByZWRpY3Rpb25zGAIgASgLMh0uY3VyYXRpb24udjEuTGFiZWxQcmVkaWN0aW9ucxImCgh3YXJuaW5ncxgDIAMoCzIULmN1cmF0aW9uLnYxLldhcm5pbmciMQoXRGVsZXRlTGFiZWxNb2RlbFJlcXVlc3QSFgoIbW9kZWxfaWQYASABKAlCBOJBAQIiKwoYRGVsZXRlTGFiZWxNb2RlbFJlc3BvbnNlEg8KB2RlbGV0ZWQYASABKAgqzQEKDkxhYmVsTW9kZWxUeXBlEiAKHExBQkVMX01PREVMX1RZUEVfVU5TUEVDSUZJRUQQABIiCh5MQUJFTF9NT0RFTF9UWVBFX01BSk9SSVRZX1ZPVEUQARIrCidMQUJFTF9NT0RFTF9UWVBFX1dFSUdIVEVEX01BSk9SSVRZX1ZPVEUQAhIgChxMQUJFTF9NT0RFTF9UWVBFX0RBV0lEX1NLRU5FEAMSJgoiTEFCRUxfTU9ERUxfVFlQRV9NQVRSSVhfQ09NUExFVElPThAEKmAKCUxhYmVsVGFzaxIaChZMQUJFTF9UQVNLX1VOU1BFQ0lGSUVEEAASGwoXTEFCRUxfVEFTS19TSU5HTEVfTEFCRUwQARIaChZMQUJFTF9UQVNLX01VTFRJX0xBQkVMEAIqWQoIVGllQnJlYWsSGQoVVElFX0JSRUFLX1VOU1BFQ0lGSUVEEAASFQoRVElFX0JSRUFLX0FCU1RBSU4QARIbChdUSUVfQlJFQUtfQVNTRVRfSURfSEFTSBACMvAFChdMYWJlbGluZ0Z1bmN0aW9uU2VydmljZRKdAQoWQXBwbHlMYWJlbGluZ0Z1bmN0aW9ucxIqLmN1cmF0aW9uLnYxLkFwcGx5TGFiZWxpbmdGdW5jdGlvbnNSZXF1ZXN0GisuY3VyYXRpb24udjEuQXBwbHlMYWJlbGluZ0Z1bmN0aW9uc1Jlc3BvbnNlIiqQAgGC0+STAiEiHC92MS9sYWJlbGluZy1mdW5jdGlvbnM6YXBwbHk6ASoSpQEKGEFuYWx5emVMYWJlbGluZ0Z1bmN0aW9ucxIsLmN1cmF0aW9uLnYxLkFuYWx5emVMYWJlbGluZ0Z1bmN0aW9uc1JlcXVlc3QaLS5jdXJhdGlvbi52MS5BbmFseXplTGFiZWxpbmdGdW5jdGlvbnNSZXNwb25zZSIskAIBgtPkkwIjIh4vdjEvbGFiZWxpbmctZnVuY3Rpb25zOmFuYWx5emU6ASoSeQoNRml0TGFiZWxNb2RlbBIhLmN1cmF0aW9uLnYxLkZpdExhYmVsTW9kZWxSZXF1ZXN0GiIuY3VyYXRpb24udjEuRml0TGFiZWxNb2RlbFJlc3BvbnNlIiGQAgKC0+STAhgiEy92MS9sYWJlbC1tb2RlbDpmaXQ6ASoSiQEKEVByZWRpY3RMYWJlbE1vZGVsEiUuY3VyYXRpb24udjEuUHJlZGljdExhYmVsTW9kZWxSZXF1ZXN0GiYuY3VyYXRpb24udjEuUHJlZGljdExhYmVsTW9kZWxSZXNwb25zZSIlkAIBgtPkkwIcIhcvdjEvbGFiZWwtbW9kZWw6cHJlZGljdDoBKhKFAQoQRGVsZXRlTGFiZWxNb2RlbBIkLmN1cmF0aW9uLnYxLkRlbGV0ZUxhYmVsTW9kZWxSZXF1ZXN0GiUuY3VyYXRpb24udjEuRGVsZXRlTGFiZWxNb2RlbFJlc3BvbnNlIiSQAgKC0+STAhsiFi92MS9sYWJlbC1tb2RlbDpkZWxldGU6ASpCrQEKJWlvLmdpdGh1Yi5jdXJhdGlvbnNlcnZpY2UuY3VyYXRpb24udjFCDUxhYmVsaW5nUHJvdG9QAVpCZ2l0aHViLmNvbS9jdXJhdGlvbi1zZXJ2aWNlL2N1cmF0aW9uL2dlbi9nby9jdXJhdGlvbi92MTtjdXJhdGlvbnYxogIDQ1hYqgILQ3VyYXRpb24uVjHKAgtDdXJhdGlvblxWMeoCDEN1cmF0aW9uOjpWMWIGcHJvdG8z", [file_curation_v1_common, file_google_api_annotations, file_google_api_field_behavior]);
+  fileDesc("ChpjdXJhdGlvbi92MS9sYWJlbGluZy5wcm90bxILY3VyYXRpb24udjEieQoLTGFiZWxNYXRyaXgSEAoIbnVtX3Jvd3MYASABKAUSFQoNbnVtX2Z1bmN0aW9ucxgCIAEoBRIMCgRyb3dzGAMgAygFEhEKCWZ1bmN0aW9ucxgEIAMoBRIOCgZsYWJlbHMYBSADKAUSEAoIbmVnYXRpdmUYBiADKAgiKAoJVGV4dEZpZWxkEgsKA2tleRgBIAEoCRIOCgZ2YWx1ZXMYAiADKAkiawoLS2V5d29yZFJ1bGUSDQoFZmllbGQYASABKAkSEAoIcGF0dGVybnMYAiADKAkSDQoFcmVnZXgYAyABKAgSGAoQY2FzZV9pbnNlbnNpdGl2ZRgEIAEoCBISCgp3aG9sZV93b3JkGAUgASgIIigKCkVxdWFsc1J1bGUSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJIigKCUluU2V0UnVsZRILCgNrZXkYASABKAkSDgoGdmFsdWVzGAIgAygJIkwKCVJhbmdlUnVsZRILCgNrZXkYASABKAkSEAoDbWluGAIgASgBSACIAQESEAoDbWF4GAMgASgBSAGIAQFCBgoEX21pbkIGCgRfbWF4IhkKCkV4aXN0c1J1bGUSCwoDa2V5GAEgASgJIiwKCFJ1bGVMaXN0EiAKBXJ1bGVzGAEgAygLMhEuY3VyYXRpb24udjEuUnVsZSIjChJQcmVkaWN0ZWRDbGFzc1J1bGUSDQoFbGFiZWwYASABKAUiNAoQU2NvcmVBdExlYXN0UnVsZRINCgVsYWJlbBgBIAEoBRIRCgl0aHJlc2hvbGQYAiABKAEiNgoVU2NvcmVXaXRoaW5NYXJnaW5SdWxlEg0KBWxhYmVsGAEgASgFEg4KBm1hcmdpbhgCIAEoASJSCg5TaW1pbGFyaXR5UnVsZRIRCglleGVtcGxhcnMYASADKAISGgoSZXhlbXBsYXJfYXNzZXRfaWRzGAIgAygJEhEKCXRocmVzaG9sZBgDIAEoASLCBAoEUnVsZRIrCgdrZXl3b3JkGAEgASgLMhguY3VyYXRpb24udjEuS2V5d29yZFJ1bGVIABIpCgZlcXVhbHMYAiABKAsyFy5jdXJhdGlvbi52MS5FcXVhbHNSdWxlSAASKAoGaW5fc2V0GAMgASgLMhYuY3VyYXRpb24udjEuSW5TZXRSdWxlSAASJwoFcmFuZ2UYBCABKAsyFi5jdXJhdGlvbi52MS5SYW5nZVJ1bGVIABIpCgZleGlzdHMYBSABKAsyFy5jdXJhdGlvbi52MS5FeGlzdHNSdWxlSAASJAoDYWxsGAYgASgLMhUuY3VyYXRpb24udjEuUnVsZUxpc3RIABIkCgNhbnkYByABKAsyFS5jdXJhdGlvbi52MS5SdWxlTGlzdEgAEiUKCG5lZ2F0aW9uGAggASgLMhEuY3VyYXRpb24udjEuUnVsZUgAEjoKD3ByZWRpY3RlZF9jbGFzcxgJIAEoCzIfLmN1cmF0aW9uLnYxLlByZWRpY3RlZENsYXNzUnVsZUgAEjcKDnNjb3JlX2F0X2xlYXN0GAogASgLMh0uY3VyYXRpb24udjEuU2NvcmVBdExlYXN0UnVsZUgAEkEKE3Njb3JlX3dpdGhpbl9tYXJnaW4YCyABKAsyIi5jdXJhdGlvbi52MS5TY29yZVdpdGhpbk1hcmdpblJ1bGVIABIxCgpzaW1pbGFyaXR5GAwgASgLMhsuY3VyYXRpb24udjEuU2ltaWxhcml0eVJ1bGVIAEIGCgRraW5kIlAKEExhYmVsaW5nRnVuY3Rpb24SDAoEbmFtZRgBIAEoCRINCgVsYWJlbBgCIAEoBRIfCgRydWxlGAMgASgLMhEuY3VyYXRpb24udjEuUnVsZSLDAgodQXBwbHlMYWJlbGluZ0Z1bmN0aW9uc1JlcXVlc3QSGQoLY2xhc3NfbmFtZXMYASADKAlCBOJBAQISFwoJYXNzZXRfaWRzGAIgAygJQgTiQQECEj8KEmxhYmVsaW5nX2Z1bmN0aW9ucxgDIAMoCzIdLmN1cmF0aW9uLnYxLkxhYmVsaW5nRnVuY3Rpb25CBOJBAQISJQoFdGV4dHMYBCADKAsyFi5jdXJhdGlvbi52MS5UZXh0RmllbGQSLQoIbWV0YWRhdGEYBSADKAsyGy5jdXJhdGlvbi52MS5NZXRhZGF0YUNvbHVtbhIOCgZzY29yZXMYBiADKAISEgoKZW1iZWRkaW5ncxgHIAMoAhIVCg1lbWJlZGRpbmdfZGltGAggASgFEhwKFGVtYmVkZGluZ19jb2xsZWN0aW9uGAkgASgJIkYKFUxhYmVsaW5nRnVuY3Rpb25Db3VudBIMCgRuYW1lGAEgASgJEg0KBXZvdGVzGAIgASgDEhAKCGNvdmVyYWdlGAMgASgBItkBCh5BcHBseUxhYmVsaW5nRnVuY3Rpb25zUmVzcG9uc2USLgoMbGFiZWxfbWF0cml4GAEgASgLMhguY3VyYXRpb24udjEuTGFiZWxNYXRyaXgSMgoGY291bnRzGAIgAygLMiIuY3VyYXRpb24udjEuTGFiZWxpbmdGdW5jdGlvbkNvdW50EisKBWNhY2hlGAMgASgLMhYuY3VyYXRpb24udjEuQ2FjaGVJbmZvQgTiQQEDEiYKCHdhcm5pbmdzGAQgAygLMhQuY3VyYXRpb24udjEuV2FybmluZyKxAQofQW5hbHl6ZUxhYmVsaW5nRnVuY3Rpb25zUmVxdWVzdBIZCgtjbGFzc19uYW1lcxgBIAMoCUIE4kEBAhI0CgxsYWJlbF9tYXRyaXgYAiABKAsyGC5jdXJhdGlvbi52MS5MYWJlbE1hdHJpeEIE4kEBAhIWCg5mdW5jdGlvbl9uYW1lcxgDIAMoCRIMCgRnb2xkGAQgAygFEhcKD2xlYXJuZWRfd2VpZ2h0cxgFIAMoASLIAgoXTGFiZWxpbmdGdW5jdGlvblN1bW1hcnkSDAoEbmFtZRgBIAEoCRIQCghwb2xhcml0eRgCIAMoBRIQCghjb3ZlcmFnZRgDIAEoARIQCghvdmVybGFwcxgEIAEoARIRCgljb25mbGljdHMYBSABKAESFAoHY29ycmVjdBgGIAEoA0gAiAEBEhYKCWluY29ycmVjdBgHIAEoA0gBiAEBEh8KEmVtcGlyaWNhbF9hY2N1cmFjeRgIIAEoAUgCiAEBEg0KBXZvdGVzGAkgASgDEhsKDmxlYXJuZWRfd2VpZ2h0GAogASgBSAOIAQESFwoPZW1waXJpY2FsX3Byb2JzGAsgAygBQgoKCF9jb3JyZWN0QgwKCl9pbmNvcnJlY3RCFQoTX2VtcGlyaWNhbF9hY2N1cmFjeUIRCg9fbGVhcm5lZF93ZWlnaHQi9wEKIEFuYWx5emVMYWJlbGluZ0Z1bmN0aW9uc1Jlc3BvbnNlEjcKCWZ1bmN0aW9ucxgBIAMoCzIkLmN1cmF0aW9uLnYxLkxhYmVsaW5nRnVuY3Rpb25TdW1tYXJ5EhYKDmxhYmVsX2NvdmVyYWdlGAIgASgBEhUKDWxhYmVsX292ZXJsYXAYAyABKAESFgoObGFiZWxfY29uZmxpY3QYBCABKAESKwoFY2FjaGUYBSABKAsyFi5jdXJhdGlvbi52MS5DYWNoZUluZm9CBOJBAQMSJgoId2FybmluZ3MYBiADKAsyFC5jdXJhdGlvbi52MS5XYXJuaW5nIlUKFUxhYmVsTW9kZWxNZXRyaWNWYWx1ZRItCgZtZXRyaWMYASABKA4yHS5jdXJhdGlvbi52MS5MYWJlbE1vZGVsTWV0cmljEg0KBXZhbHVlGAIgASgBIkUKD0xhYmVsTW9kZWxTY29yZRIyCgZ2YWx1ZXMYASADKAsyIi5jdXJhdGlvbi52MS5MYWJlbE1vZGVsTWV0cmljVmFsdWUi9QUKFEZpdExhYmVsTW9kZWxSZXF1ZXN0EhkKC2NsYXNzX25hbWVzGAEgAygJQgTiQQECEhEKCWFzc2V0X2lkcxgCIAMoCRI0CgxsYWJlbF9tYXRyaXgYAyABKAsyGC5jdXJhdGlvbi52MS5MYWJlbE1hdHJpeEIE4kEBAhIqCgVtb2RlbBgEIAEoDjIbLmN1cmF0aW9uLnYxLkxhYmVsTW9kZWxUeXBlEiQKBHRhc2sYBSABKA4yFi5jdXJhdGlvbi52MS5MYWJlbFRhc2sSFQoNY2xhc3NfYmFsYW5jZRgGIAMoARIVCg1sZl9hY2N1cmFjaWVzGAcgAygBEgwKBHNlZWQYCCABKAQSFgoObWF4X2l0ZXJhdGlvbnMYCSABKAUSKAoJdGllX2JyZWFrGAogASgOMhUuY3VyYXRpb24udjEuVGllQnJlYWsSGAoQb21pdF9wcmVkaWN0aW9ucxgLIAEoCBIaCg1sZWFybmluZ19yYXRlGAwgASgBSACIAQESCgoCbDIYDSABKAESEQoJcHJlY19pbml0GA4gAygBEhMKBm11X2VwcxgPIAEoAUgBiAEBEgwKBGdvbGQYECADKAUSLgoHbWV0cmljcxgRIAMoDjIdLmN1cmF0aW9uLnYxLkxhYmVsTW9kZWxNZXRyaWMSEgoKZGV2X2xhYmVscxgSIAMoBRIzCglvcHRpbWl6ZXIYEyABKA4yIC5jdXJhdGlvbi52MS5MYWJlbE1vZGVsT3B0aW1pemVyEjcKDGxyX3NjaGVkdWxlchgUIAEoDjIhLmN1cmF0aW9uLnYxLkxlYXJuaW5nUmF0ZVNjaGVkdWxlEhUKCGxyX2dhbW1hGBUgASgBSAKIAQESFAoMbHJfc3RlcF9zaXplGBYgASgFEhgKEGxyX3dhcm11cF9lcG9jaHMYFyABKAUSDgoGbHJfbWluGBggASgBQhAKDl9sZWFybmluZ19yYXRlQgkKB19tdV9lcHNCCwoJX2xyX2dhbW1hIuIBChRMYWJlbE1vZGVsUGFyYW1ldGVycxITCgtudW1fY2xhc3NlcxgBIAEoBRIVCg1udW1fZnVuY3Rpb25zGAIgASgFEhEKCWxvZ19wcmlvchgDIAMoARIVCg1jbGFzc19iYWxhbmNlGAQgAygBEg4KBnRhYmxlcxgFIAMoARIVCg1sZl9hY2N1cmFjaWVzGAYgAygBEhIKCml0ZXJhdGlvbnMYByABKAUSEQoJY29udmVyZ2VkGAggASgIEhMKC2NsYXNzX2luZGV4GAkgASgFEhEKCWZ1bmN0aW9ucxgKIAMoBSJgChBMYWJlbFByZWRpY3Rpb25zEhAKCG51bV9yb3dzGAEgASgFEhMKC251bV9jbGFzc2VzGAIgASgFEhUKDXByb2JhYmlsaXRpZXMYAyADKAISDgoGbGFiZWxzGAQgAygFIugCChVGaXRMYWJlbE1vZGVsUmVzcG9uc2USEAoIbW9kZWxfaWQYASABKAkSKgoFbW9kZWwYAiABKA4yGy5jdXJhdGlvbi52MS5MYWJlbE1vZGVsVHlwZRIkCgR0YXNrGAMgASgOMhYuY3VyYXRpb24udjEuTGFiZWxUYXNrEjUKCnBhcmFtZXRlcnMYBCADKAsyIS5jdXJhdGlvbi52MS5MYWJlbE1vZGVsUGFyYW1ldGVycxIyCgtwcmVkaWN0aW9ucxgFIAEoCzIdLmN1cmF0aW9uLnYxLkxhYmVsUHJlZGljdGlvbnMSKwoFY2FjaGUYBiABKAsyFi5jdXJhdGlvbi52MS5DYWNoZUluZm9CBOJBAQMSJgoId2FybmluZ3MYByADKAsyFC5jdXJhdGlvbi52MS5XYXJuaW5nEisKBXNjb3JlGAggASgLMhwuY3VyYXRpb24udjEuTGFiZWxNb2RlbFNjb3JlIuMBChhQcmVkaWN0TGFiZWxNb2RlbFJlcXVlc3QSFgoIbW9kZWxfaWQYASABKAlCBOJBAQISEQoJYXNzZXRfaWRzGAIgAygJEjQKDGxhYmVsX21hdHJpeBgDIAEoCzIYLmN1cmF0aW9uLnYxLkxhYmVsTWF0cml4QgTiQQECEigKCXRpZV9icmVhaxgEIAEoDjIVLmN1cmF0aW9uLnYxLlRpZUJyZWFrEgwKBGdvbGQYBSADKAUSLgoHbWV0cmljcxgGIAMoDjIdLmN1cmF0aW9uLnYxLkxhYmVsTW9kZWxNZXRyaWMitgEKGVByZWRpY3RMYWJlbE1vZGVsUmVzcG9uc2USEAoIbW9kZWxfaWQYASABKAkSMgoLcHJlZGljdGlvbnMYAiABKAsyHS5jdXJhdGlvbi52MS5MYWJlbFByZWRpY3Rpb25zEiYKCHdhcm5pbmdzGAMgAygLMhQuY3VyYXRpb24udjEuV2FybmluZxIrCgVzY29yZRgEIAEoCzIcLmN1cmF0aW9uLnYxLkxhYmVsTW9kZWxTY29yZSIxChdEZWxldGVMYWJlbE1vZGVsUmVxdWVzdBIWCghtb2RlbF9pZBgBIAEoCUIE4kEBAiIrChhEZWxldGVMYWJlbE1vZGVsUmVzcG9uc2USDwoHZGVsZXRlZBgBIAEoCCrNAQoOTGFiZWxNb2RlbFR5cGUSIAocTEFCRUxfTU9ERUxfVFlQRV9VTlNQRUNJRklFRBAAEiIKHkxBQkVMX01PREVMX1RZUEVfTUFKT1JJVFlfVk9URRABEisKJ0xBQkVMX01PREVMX1RZUEVfV0VJR0hURURfTUFKT1JJVFlfVk9URRACEiAKHExBQkVMX01PREVMX1RZUEVfREFXSURfU0tFTkUQAxImCiJMQUJFTF9NT0RFTF9UWVBFX01BVFJJWF9DT01QTEVUSU9OEAQqYAoJTGFiZWxUYXNrEhoKFkxBQkVMX1RBU0tfVU5TUEVDSUZJRUQQABIbChdMQUJFTF9UQVNLX1NJTkdMRV9MQUJFTBABEhoKFkxBQkVMX1RBU0tfTVVMVElfTEFCRUwQAip3CghUaWVCcmVhaxIZChVUSUVfQlJFQUtfVU5TUEVDSUZJRUQQABIVChFUSUVfQlJFQUtfQUJTVEFJThABEhsKF1RJRV9CUkVBS19BU1NFVF9JRF9IQVNIEAISHAoYVElFX0JSRUFLX1JPV19JTkRFWF9IQVNIEAMq4AIKEExhYmVsTW9kZWxNZXRyaWMSIgoeTEFCRUxfTU9ERUxfTUVUUklDX1VOU1BFQ0lGSUVEEAASHwobTEFCRUxfTU9ERUxfTUVUUklDX0FDQ1VSQUNZEAESHwobTEFCRUxfTU9ERUxfTUVUUklDX0NPVkVSQUdFEAISIAocTEFCRUxfTU9ERUxfTUVUUklDX1BSRUNJU0lPThADEh0KGUxBQkVMX01PREVMX01FVFJJQ19SRUNBTEwQBBIZChVMQUJFTF9NT0RFTF9NRVRSSUNfRjEQBRIfChtMQUJFTF9NT0RFTF9NRVRSSUNfRjFfTUlDUk8QBhIfChtMQUJFTF9NT0RFTF9NRVRSSUNfRjFfTUFDUk8QBxIoCiRMQUJFTF9NT0RFTF9NRVRSSUNfTUFUVEhFV1NfQ09SUkNPRUYQCBIeChpMQUJFTF9NT0RFTF9NRVRSSUNfUk9DX0FVQxAJKp0BChNMYWJlbE1vZGVsT3B0aW1pemVyEiUKIUxBQkVMX01PREVMX09QVElNSVpFUl9VTlNQRUNJRklFRBAAEh0KGUxBQkVMX01PREVMX09QVElNSVpFUl9TR0QQARIeChpMQUJFTF9NT0RFTF9PUFRJTUlaRVJfQURBTRACEiAKHExBQkVMX01PREVMX09QVElNSVpFUl9BREFNQVgQAyrPAQoUTGVhcm5pbmdSYXRlU2NoZWR1bGUSJgoiTEVBUk5JTkdfUkFURV9TQ0hFRFVMRV9VTlNQRUNJRklFRBAAEiMKH0xFQVJOSU5HX1JBVEVfU0NIRURVTEVfQ09OU1RBTlQQARIhCh1MRUFSTklOR19SQVRFX1NDSEVEVUxFX0xJTkVBUhACEiYKIkxFQVJOSU5HX1JBVEVfU0NIRURVTEVfRVhQT05FTlRJQUwQAxIfChtMRUFSTklOR19SQVRFX1NDSEVEVUxFX1NURVAQBDLwBQoXTGFiZWxpbmdGdW5jdGlvblNlcnZpY2USnQEKFkFwcGx5TGFiZWxpbmdGdW5jdGlvbnMSKi5jdXJhdGlvbi52MS5BcHBseUxhYmVsaW5nRnVuY3Rpb25zUmVxdWVzdBorLmN1cmF0aW9uLnYxLkFwcGx5TGFiZWxpbmdGdW5jdGlvbnNSZXNwb25zZSIqkAIBgtPkkwIhIhwvdjEvbGFiZWxpbmctZnVuY3Rpb25zOmFwcGx5OgEqEqUBChhBbmFseXplTGFiZWxpbmdGdW5jdGlvbnMSLC5jdXJhdGlvbi52MS5BbmFseXplTGFiZWxpbmdGdW5jdGlvbnNSZXF1ZXN0Gi0uY3VyYXRpb24udjEuQW5hbHl6ZUxhYmVsaW5nRnVuY3Rpb25zUmVzcG9uc2UiLJACAYLT5JMCIyIeL3YxL2xhYmVsaW5nLWZ1bmN0aW9uczphbmFseXplOgEqEnkKDUZpdExhYmVsTW9kZWwSIS5jdXJhdGlvbi52MS5GaXRMYWJlbE1vZGVsUmVxdWVzdBoiLmN1cmF0aW9uLnYxLkZpdExhYmVsTW9kZWxSZXNwb25zZSIhkAICgtPkkwIYIhMvdjEvbGFiZWwtbW9kZWw6Zml0OgEqEokBChFQcmVkaWN0TGFiZWxNb2RlbBIlLmN1cmF0aW9uLnYxLlByZWRpY3RMYWJlbE1vZGVsUmVxdWVzdBomLmN1cmF0aW9uLnYxLlByZWRpY3RMYWJlbE1vZGVsUmVzcG9uc2UiJZACAYLT5JMCHCIXL3YxL2xhYmVsLW1vZGVsOnByZWRpY3Q6ASoShQEKEERlbGV0ZUxhYmVsTW9kZWwSJC5jdXJhdGlvbi52MS5EZWxldGVMYWJlbE1vZGVsUmVxdWVzdBolLmN1cmF0aW9uLnYxLkRlbGV0ZUxhYmVsTW9kZWxSZXNwb25zZSIkkAICgtPkkwIbIhYvdjEvbGFiZWwtbW9kZWw6ZGVsZXRlOgEqQq0BCiVpby5naXRodWIuY3VyYXRpb25zZXJ2aWNlLmN1cmF0aW9uLnYxQg1MYWJlbGluZ1Byb3RvUAFaQmdpdGh1Yi5jb20vY3VyYXRpb24tc2VydmljZS9jdXJhdGlvbi9nZW4vZ28vY3VyYXRpb24vdjE7Y3VyYXRpb252MaICA0NYWKoCC0N1cmF0aW9uLlYxygILQ3VyYXRpb25cVjHqAgxDdXJhdGlvbjo6VjFiBnByb3RvMw", [file_curation_v1_common, file_google_api_annotations, file_google_api_field_behavior]);
 
 /**
  * A sparse label matrix (coordinate form): entry i says function functions[i] voted labels[i] on row
@@ -612,6 +612,14 @@ export type AnalyzeLabelingFunctionsRequest = Message<"curation.v1.AnalyzeLabeli
    * @generated from field: repeated int32 gold = 4;
    */
   gold: number[];
+
+  /**
+   * Optional learned weights, one per function (Snorkel's lf_summary est_weights, e.g. a fitted model's
+   * lf_accuracies), echoed as each summary's learned_weight.
+   *
+   * @generated from field: repeated double learned_weights = 5;
+   */
+  learnedWeights: number[];
 };
 
 /**
@@ -673,6 +681,22 @@ export type LabelingFunctionSummary = Message<"curation.v1.LabelingFunctionSumma
    * @generated from field: int64 votes = 9;
    */
   votes: bigint;
+
+  /**
+   * The request's learned_weights[j] (Snorkel's "Learned Weight" column), when sent.
+   *
+   * @generated from field: optional double learned_weight = 10;
+   */
+  learnedWeight?: number;
+
+  /**
+   * With gold labels only: Snorkel's lf_empirical_probs for this function, (num_classes + 1) x
+   * num_classes row-major: [l + 1, y] = P(vote = l | gold = y) over the rows whose gold is y (row 0 =
+   * abstain); NaN for a class no row has as gold.
+   *
+   * @generated from field: repeated double empirical_probs = 11;
+   */
+  empiricalProbs: number[];
 };
 
 /**
@@ -723,6 +747,48 @@ export type AnalyzeLabelingFunctionsResponse = Message<"curation.v1.AnalyzeLabel
  */
 export const AnalyzeLabelingFunctionsResponseSchema: GenMessage<AnalyzeLabelingFunctionsResponse> = /*@__PURE__*/
   messageDesc(file_curation_v1_labeling, 19);
+
+/**
+ * @generated from message curation.v1.LabelModelMetricValue
+ */
+export type LabelModelMetricValue = Message<"curation.v1.LabelModelMetricValue"> & {
+  /**
+   * @generated from field: curation.v1.LabelModelMetric metric = 1;
+   */
+  metric: LabelModelMetric;
+
+  /**
+   * @generated from field: double value = 2;
+   */
+  value: number;
+};
+
+/**
+ * Describes the message curation.v1.LabelModelMetricValue.
+ * Use `create(LabelModelMetricValueSchema)` to create a new message.
+ */
+export const LabelModelMetricValueSchema: GenMessage<LabelModelMetricValue> = /*@__PURE__*/
+  messageDesc(file_curation_v1_labeling, 20);
+
+/**
+ * Snorkel's LabelModel.score: every metric but coverage over the rows whose gold and prediction are both
+ * not -1 (abstain); predictions under the request's tie_break.
+ *
+ * @generated from message curation.v1.LabelModelScore
+ */
+export type LabelModelScore = Message<"curation.v1.LabelModelScore"> & {
+  /**
+   * @generated from field: repeated curation.v1.LabelModelMetricValue values = 1;
+   */
+  values: LabelModelMetricValue[];
+};
+
+/**
+ * Describes the message curation.v1.LabelModelScore.
+ * Use `create(LabelModelScoreSchema)` to create a new message.
+ */
+export const LabelModelScoreSchema: GenMessage<LabelModelScore> = /*@__PURE__*/
+  messageDesc(file_curation_v1_labeling, 21);
 
 /**
  * @generated from message curation.v1.FitLabelModelRequest
@@ -792,6 +858,86 @@ export type FitLabelModelRequest = Message<"curation.v1.FitLabelModelRequest"> &
    * @generated from field: bool omit_predictions = 11;
    */
   omitPredictions: boolean;
+
+  /**
+   * Matrix completion (Snorkel's LabelModel.fit options; max_iterations is n_epochs, default 100, and
+   * seed is its seed, < 2^32): SGD learning rate (default 0.01), l2 (default 0), prec_init (one value or
+   * one per function; default 0.7) and mu_eps (default min(0.01, 10^-ceil(log10 n))).
+   *
+   * @generated from field: optional double learning_rate = 12;
+   */
+  learningRate?: number;
+
+  /**
+   * @generated from field: double l2 = 13;
+   */
+  l2: number;
+
+  /**
+   * @generated from field: repeated double prec_init = 14;
+   */
+  precInit: number[];
+
+  /**
+   * @generated from field: optional double mu_eps = 15;
+   */
+  muEps?: number;
+
+  /**
+   * Optional gold labels, one per row (-1 = unknown), to score the predictions (single-label only).
+   *
+   * @generated from field: repeated int32 gold = 16;
+   */
+  gold: number[];
+
+  /**
+   * The metrics of the score; default accuracy.
+   *
+   * @generated from field: repeated curation.v1.LabelModelMetric metrics = 17;
+   */
+  metrics: LabelModelMetric[];
+
+  /**
+   * Snorkel's fit(Y_dev=...): the class balance is the frequency of each class among these labels (at
+   * most 1,000,000; every class must occur; not with class_balance; single-label only).
+   *
+   * @generated from field: repeated int32 dev_labels = 18;
+   */
+  devLabels: number[];
+
+  /**
+   * Matrix completion: Snorkel's optimizer and lr_scheduler (with its exponential / step gamma, default
+   * 0.9, and step size, default 5; 0 = default), its warm-up in epochs (warmup_unit "epochs";
+   * warmup_percentage p is int(p * epochs)) and min_lr.
+   *
+   * @generated from field: curation.v1.LabelModelOptimizer optimizer = 19;
+   */
+  optimizer: LabelModelOptimizer;
+
+  /**
+   * @generated from field: curation.v1.LearningRateSchedule lr_scheduler = 20;
+   */
+  lrScheduler: LearningRateSchedule;
+
+  /**
+   * @generated from field: optional double lr_gamma = 21;
+   */
+  lrGamma?: number;
+
+  /**
+   * @generated from field: int32 lr_step_size = 22;
+   */
+  lrStepSize: number;
+
+  /**
+   * @generated from field: int32 lr_warmup_epochs = 23;
+   */
+  lrWarmupEpochs: number;
+
+  /**
+   * @generated from field: double lr_min = 24;
+   */
+  lrMin: number;
 };
 
 /**
@@ -799,7 +945,7 @@ export type FitLabelModelRequest = Message<"curation.v1.FitLabelModelRequest"> &
  * Use `create(FitLabelModelRequestSchema)` to create a new message.
  */
 export const FitLabelModelRequestSchema: GenMessage<FitLabelModelRequest> = /*@__PURE__*/
-  messageDesc(file_curation_v1_labeling, 20);
+  messageDesc(file_curation_v1_labeling, 22);
 
 /**
  * A fitted model: score[y] = log_prior[y] + sum_j tables[j, vote_j + 1, y]; probabilities are its
@@ -870,7 +1016,7 @@ export type LabelModelParameters = Message<"curation.v1.LabelModelParameters"> &
  * Use `create(LabelModelParametersSchema)` to create a new message.
  */
 export const LabelModelParametersSchema: GenMessage<LabelModelParameters> = /*@__PURE__*/
-  messageDesc(file_curation_v1_labeling, 21);
+  messageDesc(file_curation_v1_labeling, 23);
 
 /**
  * @generated from message curation.v1.LabelPredictions
@@ -906,7 +1052,7 @@ export type LabelPredictions = Message<"curation.v1.LabelPredictions"> & {
  * Use `create(LabelPredictionsSchema)` to create a new message.
  */
 export const LabelPredictionsSchema: GenMessage<LabelPredictions> = /*@__PURE__*/
-  messageDesc(file_curation_v1_labeling, 22);
+  messageDesc(file_curation_v1_labeling, 24);
 
 /**
  * @generated from message curation.v1.FitLabelModelResponse
@@ -951,6 +1097,13 @@ export type FitLabelModelResponse = Message<"curation.v1.FitLabelModelResponse">
    * @generated from field: repeated curation.v1.Warning warnings = 7;
    */
   warnings: Warning[];
+
+  /**
+   * With gold labels only.
+   *
+   * @generated from field: curation.v1.LabelModelScore score = 8;
+   */
+  score?: LabelModelScore;
 };
 
 /**
@@ -958,7 +1111,7 @@ export type FitLabelModelResponse = Message<"curation.v1.FitLabelModelResponse">
  * Use `create(FitLabelModelResponseSchema)` to create a new message.
  */
 export const FitLabelModelResponseSchema: GenMessage<FitLabelModelResponse> = /*@__PURE__*/
-  messageDesc(file_curation_v1_labeling, 23);
+  messageDesc(file_curation_v1_labeling, 25);
 
 /**
  * @generated from message curation.v1.PredictLabelModelRequest
@@ -985,6 +1138,20 @@ export type PredictLabelModelRequest = Message<"curation.v1.PredictLabelModelReq
    * @generated from field: curation.v1.TieBreak tie_break = 4;
    */
   tieBreak: TieBreak;
+
+  /**
+   * Optional gold labels, one per row (-1 = unknown), to score the predictions (single-label only).
+   *
+   * @generated from field: repeated int32 gold = 5;
+   */
+  gold: number[];
+
+  /**
+   * The metrics of the score; default accuracy.
+   *
+   * @generated from field: repeated curation.v1.LabelModelMetric metrics = 6;
+   */
+  metrics: LabelModelMetric[];
 };
 
 /**
@@ -992,7 +1159,7 @@ export type PredictLabelModelRequest = Message<"curation.v1.PredictLabelModelReq
  * Use `create(PredictLabelModelRequestSchema)` to create a new message.
  */
 export const PredictLabelModelRequestSchema: GenMessage<PredictLabelModelRequest> = /*@__PURE__*/
-  messageDesc(file_curation_v1_labeling, 24);
+  messageDesc(file_curation_v1_labeling, 26);
 
 /**
  * @generated from message curation.v1.PredictLabelModelResponse
@@ -1012,6 +1179,13 @@ export type PredictLabelModelResponse = Message<"curation.v1.PredictLabelModelRe
    * @generated from field: repeated curation.v1.Warning warnings = 3;
    */
   warnings: Warning[];
+
+  /**
+   * With gold labels only.
+   *
+   * @generated from field: curation.v1.LabelModelScore score = 4;
+   */
+  score?: LabelModelScore;
 };
 
 /**
@@ -1019,7 +1193,7 @@ export type PredictLabelModelResponse = Message<"curation.v1.PredictLabelModelRe
  * Use `create(PredictLabelModelResponseSchema)` to create a new message.
  */
 export const PredictLabelModelResponseSchema: GenMessage<PredictLabelModelResponse> = /*@__PURE__*/
-  messageDesc(file_curation_v1_labeling, 25);
+  messageDesc(file_curation_v1_labeling, 27);
 
 /**
  * @generated from message curation.v1.DeleteLabelModelRequest
@@ -1038,7 +1212,7 @@ export type DeleteLabelModelRequest = Message<"curation.v1.DeleteLabelModelReque
  * Use `create(DeleteLabelModelRequestSchema)` to create a new message.
  */
 export const DeleteLabelModelRequestSchema: GenMessage<DeleteLabelModelRequest> = /*@__PURE__*/
-  messageDesc(file_curation_v1_labeling, 26);
+  messageDesc(file_curation_v1_labeling, 28);
 
 /**
  * @generated from message curation.v1.DeleteLabelModelResponse
@@ -1058,7 +1232,7 @@ export type DeleteLabelModelResponse = Message<"curation.v1.DeleteLabelModelResp
  * Use `create(DeleteLabelModelResponseSchema)` to create a new message.
  */
 export const DeleteLabelModelResponseSchema: GenMessage<DeleteLabelModelResponse> = /*@__PURE__*/
-  messageDesc(file_curation_v1_labeling, 27);
+  messageDesc(file_curation_v1_labeling, 29);
 
 /**
  * @generated from enum curation.v1.LabelModelType
@@ -1152,6 +1326,13 @@ export enum TieBreak {
    * @generated from enum value: TIE_BREAK_ASSET_ID_HASH = 2;
    */
   ASSET_ID_HASH = 2,
+
+  /**
+   * Snorkel's tie_break_policy "random": the tied class at position sha1(str(row index)) % (number tied).
+   *
+   * @generated from enum value: TIE_BREAK_ROW_INDEX_HASH = 3;
+   */
+  ROW_INDEX_HASH = 3,
 }
 
 /**
@@ -1159,6 +1340,164 @@ export enum TieBreak {
  */
 export const TieBreakSchema: GenEnum<TieBreak> = /*@__PURE__*/
   enumDesc(file_curation_v1_labeling, 2);
+
+/**
+ * Snorkel's Scorer metrics (snorkel.analysis.metrics) for a label model's predictions against gold.
+ *
+ * @generated from enum curation.v1.LabelModelMetric
+ */
+export enum LabelModelMetric {
+  /**
+   * Accuracy.
+   *
+   * @generated from enum value: LABEL_MODEL_METRIC_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: LABEL_MODEL_METRIC_ACCURACY = 1;
+   */
+  ACCURACY = 1,
+
+  /**
+   * Fraction of rows with a (non-abstain) prediction, over all rows.
+   *
+   * @generated from enum value: LABEL_MODEL_METRIC_COVERAGE = 2;
+   */
+  COVERAGE = 2,
+
+  /**
+   * Binary (two classes), class 1 positive.
+   *
+   * @generated from enum value: LABEL_MODEL_METRIC_PRECISION = 3;
+   */
+  PRECISION = 3,
+
+  /**
+   * @generated from enum value: LABEL_MODEL_METRIC_RECALL = 4;
+   */
+  RECALL = 4,
+
+  /**
+   * @generated from enum value: LABEL_MODEL_METRIC_F1 = 5;
+   */
+  F1 = 5,
+
+  /**
+   * @generated from enum value: LABEL_MODEL_METRIC_F1_MICRO = 6;
+   */
+  F1_MICRO = 6,
+
+  /**
+   * @generated from enum value: LABEL_MODEL_METRIC_F1_MACRO = 7;
+   */
+  F1_MACRO = 7,
+
+  /**
+   * @generated from enum value: LABEL_MODEL_METRIC_MATTHEWS_CORRCOEF = 8;
+   */
+  MATTHEWS_CORRCOEF = 8,
+
+  /**
+   * Binary: ROC AUC of the probability of class 1.
+   *
+   * @generated from enum value: LABEL_MODEL_METRIC_ROC_AUC = 9;
+   */
+  ROC_AUC = 9,
+}
+
+/**
+ * Describes the enum curation.v1.LabelModelMetric.
+ */
+export const LabelModelMetricSchema: GenEnum<LabelModelMetric> = /*@__PURE__*/
+  enumDesc(file_curation_v1_labeling, 3);
+
+/**
+ * Snorkel's LabelModel optimizers (torch's, with Snorkel's settings).
+ *
+ * @generated from enum curation.v1.LabelModelOptimizer
+ */
+export enum LabelModelOptimizer {
+  /**
+   * SGD.
+   *
+   * @generated from enum value: LABEL_MODEL_OPTIMIZER_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Momentum 0.9.
+   *
+   * @generated from enum value: LABEL_MODEL_OPTIMIZER_SGD = 1;
+   */
+  SGD = 1,
+
+  /**
+   * Betas (0.9, 0.999), eps 1e-8, no amsgrad.
+   *
+   * @generated from enum value: LABEL_MODEL_OPTIMIZER_ADAM = 2;
+   */
+  ADAM = 2,
+
+  /**
+   * Betas (0.9, 0.999), eps 1e-8.
+   *
+   * @generated from enum value: LABEL_MODEL_OPTIMIZER_ADAMAX = 3;
+   */
+  ADAMAX = 3,
+}
+
+/**
+ * Describes the enum curation.v1.LabelModelOptimizer.
+ */
+export const LabelModelOptimizerSchema: GenEnum<LabelModelOptimizer> = /*@__PURE__*/
+  enumDesc(file_curation_v1_labeling, 4);
+
+/**
+ * Snorkel's learning-rate schedulers, stepped after every epoch.
+ *
+ * @generated from enum curation.v1.LearningRateSchedule
+ */
+export enum LearningRateSchedule {
+  /**
+   * Constant.
+   *
+   * @generated from enum value: LEARNING_RATE_SCHEDULE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: LEARNING_RATE_SCHEDULE_CONSTANT = 1;
+   */
+  CONSTANT = 1,
+
+  /**
+   * lr (n - epoch) / n.
+   *
+   * @generated from enum value: LEARNING_RATE_SCHEDULE_LINEAR = 2;
+   */
+  LINEAR = 2,
+
+  /**
+   * lr gamma^epoch.
+   *
+   * @generated from enum value: LEARNING_RATE_SCHEDULE_EXPONENTIAL = 3;
+   */
+  EXPONENTIAL = 3,
+
+  /**
+   * lr gamma^(epoch // step size).
+   *
+   * @generated from enum value: LEARNING_RATE_SCHEDULE_STEP = 4;
+   */
+  STEP = 4,
+}
+
+/**
+ * Describes the enum curation.v1.LearningRateSchedule.
+ */
+export const LearningRateScheduleSchema: GenEnum<LearningRateSchedule> = /*@__PURE__*/
+  enumDesc(file_curation_v1_labeling, 5);
 
 /**
  * Weak supervision: declarative labeling functions (LFs), their analysis (Snorkel's lf_summary) and
