@@ -21,6 +21,8 @@ from curation.core.labeling.analysis import (
 )
 from curation.core.labeling.compile import Compiled, compile_functions
 from curation.core.labeling.evaluate import apply
+from curation.core.labeling.gold_scores import METRICS as SCORE_METRICS
+from curation.core.labeling.gold_scores import score
 from curation.core.labeling.label_model import (
     MODELS,
     TIE_TOLERANCE,
@@ -56,8 +58,6 @@ from curation.core.labeling.rules import (
     ScoreWithinMargin,
     Similarity,
 )
-from curation.core.labeling.score import METRICS as SCORE_METRICS
-from curation.core.labeling.score import score
 from curation.core.labeling.vote_statistics import (
     IntMatrix,
     PatternIndex,

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from snorkel.analysis import Scorer
 
-from curation.core.labeling.score import BINARY_METRICS, METRICS, score
+from curation.core.labeling.gold_scores import BINARY_METRICS, METRICS, score
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::RuntimeWarning")
 
