@@ -128,9 +128,9 @@ def test_openapi_shows_only_public_messages_reachable_from_the_routes(document: 
     # 81 before the storage messages left curation.v1 (PlanRequest.diagnostics reached
     # ClassificationEvaluation); the others were never reachable. The old error body (ErrorDetail) gave way
     # to the AIP-193 one and its 4 standard details. AdminService/FlushCache added its request and response.
-    # Issue 13 added the classification curves (PrecisionRecallCurve, RocCurve), OneVsOneRocAuc and the
-    # detection KeypointSigmas.
-    assert len(schemas) == 80 - 1 + 5 + 2 + 4
+    # Issue 13 added the classification curves (PrecisionRecallCurve, RocCurve), OneVsOneRocAuc, the
+    # detection KeypointSigmas and the label model's gold scores (LabelModelScore, LabelModelMetricValue).
+    assert len(schemas) == 80 - 1 + 5 + 2 + 6
 
 
 def test_openapi_marks_deprecated_operations(document: dict[str, Any]) -> None:
