@@ -197,3 +197,17 @@ def test_pooling_is_refused_where_evaluation_is_per_category(change: dict[str, i
     with pytest.raises(InvalidArgument) as err:
         od.evaluate(r)
     assert err.value.field == "params.use_categories"
+
+
+def test_lvis_keypoints_is_refused_before_the_files_are_parsed() -> None:
+    """No evaluation defines LVIS on keypoints: refused on iou_type even when the COCO files would not
+    parse (so a large file is never read only to be refused)."""
+    r = pb.ScoreDetectionRequest(
+        coco_gt_json="not json",
+        coco_results_json="[]",
+        mode=pb.DETECTION_MODE_LVIS,
+        iou_type=pb.DETECTION_IOU_TYPE_KEYPOINTS,
+    )
+    with pytest.raises(InvalidArgument) as err:
+        od.evaluate(r)
+    assert err.value.field == "iou_type"

@@ -76,14 +76,7 @@ def read_request(request: pb.ScoreDetectionRequest) -> tuple[Inputs, Options, li
     """The request's objects and options, and the warnings about the request itself."""
     limits.check_request(request)
     check_lvis_fields(request)
-    pool = request.params.HasField("use_categories") and not request.params.use_categories
-    if pool and (
-        request.mode == pb.DETECTION_MODE_LVIS or request.iou_type == pb.DETECTION_IOU_TYPE_KEYPOINTS
-    ):
-        raise InvalidArgument(
-            "false (pooled categories) is supported for bbox and segm in COCO and DIAGNOSTIC modes",
-            field="params.use_categories",
-        )
+    pool = _check_combinations(request)
     views = requested_views(request)  # before the objects are read: a bad view fails fast
     inputs, warnings = _read_inputs(request)
     options = _read_options(request, inputs.data, views)
@@ -109,6 +102,22 @@ def read_request(request: pb.ScoreDetectionRequest) -> tuple[Inputs, Options, li
             "gt_ignore",
         ))  # fmt: skip
     return inputs, options, warnings
+
+
+def _check_combinations(request: pb.ScoreDetectionRequest) -> bool:
+    """Refuse the option pairs no evaluation defines, before any object is read (a large COCO file is not
+    parsed to be refused); True when the categories are to be pooled (``use_categories`` false)."""
+    lvis = request.mode == pb.DETECTION_MODE_LVIS
+    keypoints = request.iou_type == pb.DETECTION_IOU_TYPE_KEYPOINTS
+    if lvis and keypoints:
+        raise InvalidArgument("LVIS evaluates boxes and masks, not keypoints", field="iou_type")
+    pool = request.params.HasField("use_categories") and not request.params.use_categories
+    if pool and (lvis or keypoints):
+        raise InvalidArgument(
+            "false (pooled categories) is supported for bbox and segm in COCO and DIAGNOSTIC modes",
+            field="params.use_categories",
+        )
+    return pool
 
 
 def _read_inputs(request: pb.ScoreDetectionRequest) -> tuple[Inputs, list[common_pb2.Warning]]:
@@ -145,8 +154,6 @@ def _read_options(request: pb.ScoreDetectionRequest, data: DetectionData, views:
     params = coco_params(request.params, keypoints=keypoints)
     mode = _MODES.get(request.mode, "coco")
     if mode == "lvis":
-        if keypoints:
-            raise InvalidArgument("LVIS evaluates boxes and masks, not keypoints", field="iou_type")
         if len(request.params.max_detections) > 1:
             raise InvalidArgument("LVIS takes one value: the cut per asset", field="params.max_detections")
         if not len(request.params.max_detections):
