@@ -150,7 +150,8 @@ def _read_keypoints(files: CocoFiles, params: pb.DetectionParams) -> tuple[CocoJ
     res = _load_fast(files.results, files.results_field)
     check_coco_sizes(gt, res, params, segm=False, names=files.names)
     first = res[0] if isinstance(res, list) and res and isinstance(res[0], dict) else {}
-    if "bbox" not in first and "segmentation" in first:
+    has_box = isinstance(res, list) and first_result_has_box(res)  # loadRes: a bbox that is not []
+    if not has_box and "segmentation" in first:
         raise InvalidArgument(
             "a keypoints result with a segmentation and no bbox takes its area from the mask in "
             "pycocotools' loadRes, which is not supported: give a bbox or no segmentation",
@@ -159,7 +160,7 @@ def _read_keypoints(files: CocoFiles, params: pb.DetectionParams) -> tuple[CocoJ
     try:
         parsed = from_coco_json(gt, res, need_keypoints=True)
         sigmas, offsets = category_sigmas(params, parsed.data.num_categories, parsed.category_keypoints)
-        data, kp = keypoints_from_coco(parsed, sigmas, offsets, results_have_boxes="bbox" in first)
+        data, kp = keypoints_from_coco(parsed, sigmas, offsets, results_have_boxes=has_box)
     except CocoFormatError as exc:
         raise _invalid(exc, files.names) from None
     return replace(parsed, data=data), kp
