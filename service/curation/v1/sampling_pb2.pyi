@@ -113,7 +113,7 @@ class NearDuplicateOptions(_message.Message):
     def __init__(self, threshold: _Optional[float] = ..., relative: _Optional[bool] = ..., neighbors: _Optional[int] = ...) -> None: ...
 
 class SelectRequest(_message.Message):
-    __slots__ = ("asset_ids", "metadata", "num_classes", "scores", "weak_label_probs", "weak_labels", "labels", "hardness", "embeddings", "embedding_dimension", "collection", "labeled_ids", "exclude_ids", "budget", "seed", "strategies", "dedup", "labeled_class_counts")
+    __slots__ = ("asset_ids", "metadata", "num_classes", "scores", "weak_label_probs", "weak_labels", "labels", "hardness", "embeddings", "embedding_dimension", "collection", "labeled_ids", "exclude_ids", "budget", "seed", "strategies", "dedup", "labeled_class_counts", "accuracy_history")
     ASSET_IDS_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
     NUM_CLASSES_FIELD_NUMBER: _ClassVar[int]
@@ -132,6 +132,7 @@ class SelectRequest(_message.Message):
     STRATEGIES_FIELD_NUMBER: _ClassVar[int]
     DEDUP_FIELD_NUMBER: _ClassVar[int]
     LABELED_CLASS_COUNTS_FIELD_NUMBER: _ClassVar[int]
+    ACCURACY_HISTORY_FIELD_NUMBER: _ClassVar[int]
     asset_ids: _containers.RepeatedScalarFieldContainer[str]
     metadata: _containers.RepeatedCompositeFieldContainer[_common_pb2.MetadataColumn]
     num_classes: int
@@ -150,10 +151,11 @@ class SelectRequest(_message.Message):
     strategies: _containers.RepeatedCompositeFieldContainer[SamplingStrategy]
     dedup: NearDuplicateOptions
     labeled_class_counts: _containers.RepeatedScalarFieldContainer[int]
-    def __init__(self, asset_ids: _Optional[_Iterable[str]] = ..., metadata: _Optional[_Iterable[_Union[_common_pb2.MetadataColumn, _Mapping]]] = ..., num_classes: _Optional[int] = ..., scores: _Optional[_Iterable[float]] = ..., weak_label_probs: _Optional[_Iterable[float]] = ..., weak_labels: _Optional[_Iterable[int]] = ..., labels: _Optional[_Iterable[int]] = ..., hardness: _Optional[_Iterable[float]] = ..., embeddings: _Optional[bytes] = ..., embedding_dimension: _Optional[int] = ..., collection: _Optional[str] = ..., labeled_ids: _Optional[_Iterable[str]] = ..., exclude_ids: _Optional[_Iterable[str]] = ..., budget: _Optional[int] = ..., seed: _Optional[int] = ..., strategies: _Optional[_Iterable[_Union[SamplingStrategy, _Mapping]]] = ..., dedup: _Optional[_Union[NearDuplicateOptions, _Mapping]] = ..., labeled_class_counts: _Optional[_Iterable[int]] = ...) -> None: ...
+    accuracy_history: _containers.RepeatedScalarFieldContainer[float]
+    def __init__(self, asset_ids: _Optional[_Iterable[str]] = ..., metadata: _Optional[_Iterable[_Union[_common_pb2.MetadataColumn, _Mapping]]] = ..., num_classes: _Optional[int] = ..., scores: _Optional[_Iterable[float]] = ..., weak_label_probs: _Optional[_Iterable[float]] = ..., weak_labels: _Optional[_Iterable[int]] = ..., labels: _Optional[_Iterable[int]] = ..., hardness: _Optional[_Iterable[float]] = ..., embeddings: _Optional[bytes] = ..., embedding_dimension: _Optional[int] = ..., collection: _Optional[str] = ..., labeled_ids: _Optional[_Iterable[str]] = ..., exclude_ids: _Optional[_Iterable[str]] = ..., budget: _Optional[int] = ..., seed: _Optional[int] = ..., strategies: _Optional[_Iterable[_Union[SamplingStrategy, _Mapping]]] = ..., dedup: _Optional[_Union[NearDuplicateOptions, _Mapping]] = ..., labeled_class_counts: _Optional[_Iterable[int]] = ..., accuracy_history: _Optional[_Iterable[float]] = ...) -> None: ...
 
 class SelectedAsset(_message.Message):
-    __slots__ = ("asset_id", "strategy_index", "strategy", "score", "rank", "strategy_rank", "nearest_distance")
+    __slots__ = ("asset_id", "strategy_index", "strategy", "score", "rank", "strategy_rank", "nearest_distance", "reason")
     ASSET_ID_FIELD_NUMBER: _ClassVar[int]
     STRATEGY_INDEX_FIELD_NUMBER: _ClassVar[int]
     STRATEGY_FIELD_NUMBER: _ClassVar[int]
@@ -161,6 +163,7 @@ class SelectedAsset(_message.Message):
     RANK_FIELD_NUMBER: _ClassVar[int]
     STRATEGY_RANK_FIELD_NUMBER: _ClassVar[int]
     NEAREST_DISTANCE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
     asset_id: str
     strategy_index: int
     strategy: str
@@ -168,7 +171,26 @@ class SelectedAsset(_message.Message):
     rank: int
     strategy_rank: int
     nearest_distance: float
-    def __init__(self, asset_id: _Optional[str] = ..., strategy_index: _Optional[int] = ..., strategy: _Optional[str] = ..., score: _Optional[float] = ..., rank: _Optional[int] = ..., strategy_rank: _Optional[int] = ..., nearest_distance: _Optional[float] = ...) -> None: ...
+    reason: str
+    def __init__(self, asset_id: _Optional[str] = ..., strategy_index: _Optional[int] = ..., strategy: _Optional[str] = ..., score: _Optional[float] = ..., rank: _Optional[int] = ..., strategy_rank: _Optional[int] = ..., nearest_distance: _Optional[float] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class SelectionRegime(_message.Message):
+    __slots__ = ("regime", "reason", "accuracy", "chance", "kappa", "source", "labeled")
+    REGIME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ACCURACY_FIELD_NUMBER: _ClassVar[int]
+    CHANCE_FIELD_NUMBER: _ClassVar[int]
+    KAPPA_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    LABELED_FIELD_NUMBER: _ClassVar[int]
+    regime: str
+    reason: str
+    accuracy: float
+    chance: float
+    kappa: float
+    source: str
+    labeled: int
+    def __init__(self, regime: _Optional[str] = ..., reason: _Optional[str] = ..., accuracy: _Optional[float] = ..., chance: _Optional[float] = ..., kappa: _Optional[float] = ..., source: _Optional[str] = ..., labeled: _Optional[int] = ...) -> None: ...
 
 class StrategyOutcome(_message.Message):
     __slots__ = ("strategy", "quota", "selected")
@@ -181,20 +203,22 @@ class StrategyOutcome(_message.Message):
     def __init__(self, strategy: _Optional[str] = ..., quota: _Optional[int] = ..., selected: _Optional[int] = ...) -> None: ...
 
 class SelectResponse(_message.Message):
-    __slots__ = ("selected", "strategies", "duplicate_groups", "dedup_threshold", "warnings", "cache")
+    __slots__ = ("selected", "strategies", "duplicate_groups", "dedup_threshold", "warnings", "cache", "regime")
     SELECTED_FIELD_NUMBER: _ClassVar[int]
     STRATEGIES_FIELD_NUMBER: _ClassVar[int]
     DUPLICATE_GROUPS_FIELD_NUMBER: _ClassVar[int]
     DEDUP_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
     WARNINGS_FIELD_NUMBER: _ClassVar[int]
     CACHE_FIELD_NUMBER: _ClassVar[int]
+    REGIME_FIELD_NUMBER: _ClassVar[int]
     selected: _containers.RepeatedCompositeFieldContainer[SelectedAsset]
     strategies: _containers.RepeatedCompositeFieldContainer[StrategyOutcome]
     duplicate_groups: int
     dedup_threshold: float
     warnings: _containers.RepeatedCompositeFieldContainer[_common_pb2.Warning]
     cache: _common_pb2.CacheInfo
-    def __init__(self, selected: _Optional[_Iterable[_Union[SelectedAsset, _Mapping]]] = ..., strategies: _Optional[_Iterable[_Union[StrategyOutcome, _Mapping]]] = ..., duplicate_groups: _Optional[int] = ..., dedup_threshold: _Optional[float] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.Warning, _Mapping]]] = ..., cache: _Optional[_Union[_common_pb2.CacheInfo, _Mapping]] = ...) -> None: ...
+    regime: SelectionRegime
+    def __init__(self, selected: _Optional[_Iterable[_Union[SelectedAsset, _Mapping]]] = ..., strategies: _Optional[_Iterable[_Union[StrategyOutcome, _Mapping]]] = ..., duplicate_groups: _Optional[int] = ..., dedup_threshold: _Optional[float] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.Warning, _Mapping]]] = ..., cache: _Optional[_Union[_common_pb2.CacheInfo, _Mapping]] = ..., regime: _Optional[_Union[SelectionRegime, _Mapping]] = ...) -> None: ...
 
 class FindNearDuplicatesRequest(_message.Message):
     __slots__ = ("asset_ids", "embeddings", "embedding_dimension", "collection", "threshold", "relative", "neighbors", "page_size", "page_token")

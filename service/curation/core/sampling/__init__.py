@@ -6,6 +6,13 @@ These are the names the ops seam uses; ``_``-prefixed modules are private to the
 
 from __future__ import annotations
 
+from curation.core.sampling.adaptive import (
+    DEFAULT_DEDUP,
+    KAPPA_HIGH,
+    KAPPA_LOW,
+    DefaultChoice,
+    choose_default,
+)
 from curation.core.sampling.kcenter import KCenterResult, kcenter_greedy, min_sq_distances
 from curation.core.sampling.knn import (
     ANN_MIN_ROWS,
@@ -17,6 +24,7 @@ from curation.core.sampling.knn import (
     normalize_rows,
 )
 from curation.core.sampling.near_duplicate_groups import NearDuplicates, near_duplicates
+from curation.core.sampling.probe import MAX_PROBE_ROWS, ProbeEstimate, probe_accuracy
 from curation.core.sampling.quotas import apportion
 from curation.core.sampling.records import (
     CLASS_SOURCES,
@@ -42,6 +50,14 @@ from curation.core.sampling.selection import select
 from curation.core.sampling.strategies import weak_label_vector
 
 __all__ = [
+    "DEFAULT_DEDUP",
+    "KAPPA_HIGH",
+    "KAPPA_LOW",
+    "MAX_PROBE_ROWS",
+    "DefaultChoice",
+    "ProbeEstimate",
+    "choose_default",
+    "probe_accuracy",
     "ANN_MIN_ROWS",
     "EXACT_BLOCK_CELLS",
     "CLASS_SOURCES",

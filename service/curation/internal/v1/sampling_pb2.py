@@ -26,7 +26,7 @@ from curation.v1 import common_pb2 as curation_dot_v1_dot_common__pb2
 from curation.v1 import sampling_pb2 as curation_dot_v1_dot_sampling__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#curation/internal/v1/sampling.proto\x12\x14\x63uration.internal.v1\x1a\x18\x63uration/v1/common.proto\x1a\x1a\x63uration/v1/sampling.proto\"\xe5\x01\n\x0fSelectionResult\x12,\n\x08selected\x18\x01 \x03(\x0b\x32\x1a.curation.v1.SelectedAsset\x12\x30\n\nstrategies\x18\x02 \x03(\x0b\x32\x1c.curation.v1.StrategyOutcome\x12\x18\n\x10\x64uplicate_groups\x18\x03 \x01(\x03\x12\x1c\n\x0f\x64\x65\x64up_threshold\x18\x04 \x01(\x01H\x00\x88\x01\x01\x12&\n\x08warnings\x18\x05 \x03(\x0b\x32\x14.curation.v1.WarningB\x12\n\x10_dedup_threshold\"\xcf\x01\n\x13NearDuplicateGroups\x12+\n\x06groups\x18\x01 \x03(\x0b\x32\x1b.curation.v1.DuplicateGroup\x12\x18\n\x10\x64uplicate_assets\x18\x02 \x01(\x03\x12\x11\n\tthreshold\x18\x03 \x01(\x01\x12\x1f\n\x12median_nn_distance\x18\x04 \x01(\x01H\x00\x88\x01\x01\x12&\n\x08warnings\x18\x05 \x03(\x0b\x32\x14.curation.v1.WarningB\x15\n\x13_median_nn_distanceB\xe3\x01\n.io.github.curationservice.curation.internal.v1B\rSamplingProtoP\x01ZSgithub.com/curation-service/curation/gen/go/curation/internal/v1;curationinternalv1\xa2\x02\x03\x43IX\xaa\x02\x14\x43uration.Internal.V1\xca\x02\x14\x43uration\\Internal\\V1\xea\x02\x16\x43uration::Internal::V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#curation/internal/v1/sampling.proto\x12\x14\x63uration.internal.v1\x1a\x18\x63uration/v1/common.proto\x1a\x1a\x63uration/v1/sampling.proto\"\x93\x02\n\x0fSelectionResult\x12,\n\x08selected\x18\x01 \x03(\x0b\x32\x1a.curation.v1.SelectedAsset\x12\x30\n\nstrategies\x18\x02 \x03(\x0b\x32\x1c.curation.v1.StrategyOutcome\x12\x18\n\x10\x64uplicate_groups\x18\x03 \x01(\x03\x12\x1c\n\x0f\x64\x65\x64up_threshold\x18\x04 \x01(\x01H\x00\x88\x01\x01\x12&\n\x08warnings\x18\x05 \x03(\x0b\x32\x14.curation.v1.Warning\x12,\n\x06regime\x18\x06 \x01(\x0b\x32\x1c.curation.v1.SelectionRegimeB\x12\n\x10_dedup_threshold\"\xcf\x01\n\x13NearDuplicateGroups\x12+\n\x06groups\x18\x01 \x03(\x0b\x32\x1b.curation.v1.DuplicateGroup\x12\x18\n\x10\x64uplicate_assets\x18\x02 \x01(\x03\x12\x11\n\tthreshold\x18\x03 \x01(\x01\x12\x1f\n\x12median_nn_distance\x18\x04 \x01(\x01H\x00\x88\x01\x01\x12&\n\x08warnings\x18\x05 \x03(\x0b\x32\x14.curation.v1.WarningB\x15\n\x13_median_nn_distanceB\xe3\x01\n.io.github.curationservice.curation.internal.v1B\rSamplingProtoP\x01ZSgithub.com/curation-service/curation/gen/go/curation/internal/v1;curationinternalv1\xa2\x02\x03\x43IX\xaa\x02\x14\x43uration.Internal.V1\xca\x02\x14\x43uration\\Internal\\V1\xea\x02\x16\x43uration::Internal::V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,7 +35,7 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n.io.github.curationservice.curation.internal.v1B\rSamplingProtoP\001ZSgithub.com/curation-service/curation/gen/go/curation/internal/v1;curationinternalv1\242\002\003CIX\252\002\024Curation.Internal.V1\312\002\024Curation\\Internal\\V1\352\002\026Curation::Internal::V1'
   _globals['_SELECTIONRESULT']._serialized_start=116
-  _globals['_SELECTIONRESULT']._serialized_end=345
-  _globals['_NEARDUPLICATEGROUPS']._serialized_start=348
-  _globals['_NEARDUPLICATEGROUPS']._serialized_end=555
+  _globals['_SELECTIONRESULT']._serialized_end=391
+  _globals['_NEARDUPLICATEGROUPS']._serialized_start=394
+  _globals['_NEARDUPLICATEGROUPS']._serialized_end=601
 # @@protoc_insertion_point(module_scope)

@@ -9,18 +9,20 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class SelectionResult(_message.Message):
-    __slots__ = ("selected", "strategies", "duplicate_groups", "dedup_threshold", "warnings")
+    __slots__ = ("selected", "strategies", "duplicate_groups", "dedup_threshold", "warnings", "regime")
     SELECTED_FIELD_NUMBER: _ClassVar[int]
     STRATEGIES_FIELD_NUMBER: _ClassVar[int]
     DUPLICATE_GROUPS_FIELD_NUMBER: _ClassVar[int]
     DEDUP_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
     WARNINGS_FIELD_NUMBER: _ClassVar[int]
+    REGIME_FIELD_NUMBER: _ClassVar[int]
     selected: _containers.RepeatedCompositeFieldContainer[_sampling_pb2.SelectedAsset]
     strategies: _containers.RepeatedCompositeFieldContainer[_sampling_pb2.StrategyOutcome]
     duplicate_groups: int
     dedup_threshold: float
     warnings: _containers.RepeatedCompositeFieldContainer[_common_pb2.Warning]
-    def __init__(self, selected: _Optional[_Iterable[_Union[_sampling_pb2.SelectedAsset, _Mapping]]] = ..., strategies: _Optional[_Iterable[_Union[_sampling_pb2.StrategyOutcome, _Mapping]]] = ..., duplicate_groups: _Optional[int] = ..., dedup_threshold: _Optional[float] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.Warning, _Mapping]]] = ...) -> None: ...
+    regime: _sampling_pb2.SelectionRegime
+    def __init__(self, selected: _Optional[_Iterable[_Union[_sampling_pb2.SelectedAsset, _Mapping]]] = ..., strategies: _Optional[_Iterable[_Union[_sampling_pb2.StrategyOutcome, _Mapping]]] = ..., duplicate_groups: _Optional[int] = ..., dedup_threshold: _Optional[float] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.Warning, _Mapping]]] = ..., regime: _Optional[_Union[_sampling_pb2.SelectionRegime, _Mapping]] = ...) -> None: ...
 
 class NearDuplicateGroups(_message.Message):
     __slots__ = ("groups", "duplicate_assets", "threshold", "median_nn_distance", "warnings")

@@ -18,12 +18,11 @@ from curation.ops.operation_spec import OperationSpec
 from curation.ops.sampling.cost import near_duplicates_cost, plan_cost, select_cost
 from curation.ops.sampling.near_duplicates import NEAR_DUPLICATES, handle_near_duplicates
 from curation.ops.sampling.plan import PLAN, handle_plan, plan_strategies
-from curation.ops.sampling.select import DEFAULT_DEDUP, DEFAULT_MIX, SELECT, handle_select
+from curation.ops.sampling.select import DEFAULT_DEDUP, SELECT, handle_select
 from curation.v1 import sampling_pb2 as pb
 
 __all__ = [
     "DEFAULT_DEDUP",
-    "DEFAULT_MIX",
     "NEAR_DUPLICATES",
     "PLAN",
     "SELECT",

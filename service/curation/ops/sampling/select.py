@@ -2,8 +2,9 @@
 
 A direct operation: it first reads the pool's vectors from a named collection (see ``vectors``), then
 hands the computation to the cache with the canonical request plus a digest of the vectors as key
-material. With no strategies named, Select uses ``DEFAULT_MIX`` and, when it has embeddings,
-``DEFAULT_DEDUP`` (see bench/label_savings.py and the README).
+material. With no strategies named, Select runs the adaptive default
+(:func:`curation.core.sampling.choose_default`): it detects the regime (cold start, uncertainty or mixed),
+answers it in ``regime`` and says it in every pick's reason (see bench/label_savings.py and the README).
 """
 
 from __future__ import annotations
@@ -14,7 +15,16 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from curation.core.sampling import Dedup, Pool, Selection, Strategy, cosine_knn, select
+from curation.core.sampling import (
+    Dedup,
+    DefaultChoice,
+    Pool,
+    Selection,
+    Strategy,
+    choose_default,
+    cosine_knn,
+    select,
+)
 from curation.errors import InvalidArgument
 from curation.internal.v1 import sampling_pb2 as ipb
 from curation.ops import _validate as v
@@ -24,22 +34,17 @@ from curation.ops.keys import canonical_bytes
 from curation.ops.operation_spec import Context, Host
 from curation.ops.sampling.cost import select_cost
 from curation.ops.sampling.near_duplicates import dedup_options
+from curation.ops.sampling.reasons import pick_reason, regime_note
 from curation.ops.sampling.vectors import PoolVectors, resolve_pool_vectors
 from curation.v1 import common_pb2
 from curation.v1 import sampling_pb2 as pb
 
-__all__ = ["DEFAULT_DEDUP", "DEFAULT_MIX", "SELECT", "evaluate_select", "handle_select", "select_response"]
+__all__ = ["DEFAULT_DEDUP", "SELECT", "evaluate_select", "handle_select", "select_response"]
 
 SELECT = "curation.v1.SamplingService/Select"
 FRACTION_TOLERANCE = 1e-6
 
-# The mix Select uses when the request names no strategy (see bench/label_savings.py and the README).
-DEFAULT_MIX: tuple[pb.SamplingStrategy, ...] = (
-    pb.SamplingStrategy(
-        kind=pb.STRATEGY_KIND_UNCERTAINTY, fraction=0.8, measure=pb.UNCERTAINTY_MEASURE_MARGIN
-    ),
-    pb.SamplingStrategy(kind=pb.STRATEGY_KIND_RANDOM, fraction=0.2),
-)
+# The near-duplicate removal of the adaptive default (curation.core.sampling.DEFAULT_DEDUP), as proto.
 DEFAULT_DEDUP = pb.NearDuplicateOptions(threshold=0.5, relative=True, neighbors=10)
 
 _KIND = {
@@ -223,8 +228,8 @@ def _strategy(
 def _strategies(
     request: pb.SelectRequest, k: int, metadata: Mapping[str, npt.NDArray[np.str_]]
 ) -> list[Strategy]:
-    """The request's strategies (``DEFAULT_MIX`` when none), fractions summing to 1 or all 0."""
-    protos = list(request.strategies) or list(DEFAULT_MIX)
+    """The request's strategies (empty = the adaptive default), fractions summing to 1 or all 0."""
+    protos = list(request.strategies)
     out = [_strategy(s, f"strategies[{i}]", k, metadata) for i, s in enumerate(protos)]
     total = float(np.sum([s.fraction for s in protos]))
     if total > 0 and abs(total - 1.0) > FRACTION_TOLERANCE:
@@ -234,13 +239,38 @@ def _strategies(
     return out
 
 
-def _dedup(request: pb.SelectRequest, pool: Pool) -> Dedup | None:
-    """The request's near-duplicate removal; ``DEFAULT_DEDUP`` for the default mix with embeddings."""
-    if request.HasField("dedup"):
-        return dedup_options(request.dedup, "dedup")
-    if not request.strategies and pool.embeddings is not None:
-        return dedup_options(DEFAULT_DEDUP, "dedup")
-    return None
+def _model_accuracy(request: pb.SelectRequest) -> float | None:
+    """The last of ``accuracy_history`` (each finite and in [0, 1]), or None when not sent."""
+    if not len(request.accuracy_history):
+        return None
+    hist = v.finite_floats(request.accuracy_history, "accuracy_history")
+    bad = np.flatnonzero((hist < 0) | (hist > 1))
+    if bad.size:
+        raise InvalidArgument("must lie in [0, 1]", field=f"accuracy_history[{int(bad[0])}]")
+    return float(hist[-1])
+
+
+def _plan(
+    request: pb.SelectRequest, pool: Pool, k: int
+) -> tuple[list[Strategy], Dedup | None, DefaultChoice | None]:
+    """The strategies, redundancy removal and (for the adaptive default) the regime choice to run."""
+    strategies = _strategies(request, k, pool.metadata)
+    explicit = dedup_options(request.dedup, "dedup") if request.HasField("dedup") else None
+    if strategies:
+        return strategies, explicit, None
+    accuracy = _model_accuracy(request)
+    choice = choose_default(pool, int(request.budget), int(request.seed), model_accuracy=accuracy)
+    return list(choice.strategies), explicit if explicit is not None else choice.dedup, choice
+
+
+def _regime(choice: DefaultChoice) -> pb.SelectionRegime:
+    """The regime the adaptive default detected, as proto."""
+    out = pb.SelectionRegime(
+        regime=choice.regime, reason=choice.reason, source=choice.source, labeled=choice.labeled
+    )
+    if choice.kappa is not None:
+        out.accuracy, out.chance, out.kappa = choice.accuracy, choice.chance, choice.kappa
+    return out
 
 
 # ---------------------------------------------------------------------------------------- select
@@ -251,21 +281,25 @@ def evaluate_select(
     pool, k = _pool(request, resolved)
     if request.budget < 1:
         raise InvalidArgument(f"must be >= 1, got {request.budget}", field="budget")
-    strategies = _strategies(request, k, pool.metadata)
-    dedup = _dedup(request, pool)
+    strategies, dedup, choice = _plan(request, pool, k)
     try:
         sel = select(pool, strategies, int(request.budget), int(request.seed), dedup=dedup, knn=cosine_knn)
     except ValueError as exc:
         raise InvalidArgument(str(exc), field="strategies") from None
-    result = _result(sel, pool.asset_ids, [s.label for s in strategies])
+    result = _result(sel, pool.asset_ids, strategies, regime_note(choice) if choice else "")
+    if choice is not None:
+        result.regime.CopyFrom(_regime(choice))
     result.warnings.extend(extra_warnings)
     result.warnings.extend(to_warnings(sel.findings))
     return result
 
 
-def _result(sel: Selection, ids: npt.NDArray[np.str_], names: list[str]) -> ipb.SelectionResult:
-    """The selection as proto: each pick with its strategy, score, ranks and distance; each strategy's
-    quota and count."""
+def _result(
+    sel: Selection, ids: npt.NDArray[np.str_], strategies: list[Strategy], note: str
+) -> ipb.SelectionResult:
+    """The selection as proto: each pick with its strategy, score, ranks, distance and reason; each
+    strategy's quota and count."""
+    names = [s.label for s in strategies]
     result = ipb.SelectionResult(duplicate_groups=sel.duplicate_groups)
     if sel.dedup_threshold is not None:
         result.dedup_threshold = sel.dedup_threshold
@@ -278,6 +312,7 @@ def _result(sel: Selection, ids: npt.NDArray[np.str_], names: list[str]) -> ipb.
         strict=True,
     )
     for rank, (row, si, score, srank, dist) in enumerate(picks, start=1):
+        strategy = strategies[si] if si >= 0 else None
         item = result.selected.add(
             asset_id=str(ids[row]),
             strategy_index=si,
@@ -285,6 +320,7 @@ def _result(sel: Selection, ids: npt.NDArray[np.str_], names: list[str]) -> ipb.
             score=score if math.isfinite(score) else 0.0,
             rank=rank,
             strategy_rank=srank,
+            reason=pick_reason(strategy, score, dist) + note,
         )
         if math.isfinite(dist):
             item.nearest_distance = dist
@@ -317,6 +353,8 @@ async def select_response(ops: Host, request: pb.SelectRequest, ctx: Context) ->
         duplicate_groups=payload.duplicate_groups,
         warnings=payload.warnings,
     )
+    if payload.HasField("regime"):
+        response.regime.CopyFrom(payload.regime)
     if payload.HasField("dedup_threshold"):
         response.dedup_threshold = payload.dedup_threshold
     response.cache.CopyFrom(info)

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file curation/v1/sampling.proto.
  */
 export const file_curation_v1_sampling: GenFile = /*@__PURE__*/
-  fileDesc("ChpjdXJhdGlvbi92MS9zYW1wbGluZy5wcm90bxILY3VyYXRpb24udjEipQMKEFNhbXBsaW5nU3RyYXRlZ3kSJwoEa2luZBgBIAEoDjIZLmN1cmF0aW9uLnYxLlN0cmF0ZWd5S2luZBIQCghmcmFjdGlvbhgCIAEoARIMCgRuYW1lGAMgASgJEjAKB21lYXN1cmUYBCABKA4yHy5jdXJhdGlvbi52MS5VbmNlcnRhaW50eU1lYXN1cmUSKQoGc3RyYXRhGAUgASgOMhkuY3VyYXRpb24udjEuU3RyYXRhU291cmNlEhQKDG1ldGFkYXRhX2tleRgGIAEoCRIUCgxwcm9wb3J0aW9uYWwYByABKAgSFgoOdGFyZ2V0X2NsYXNzZXMYCCADKAUSLgoMbW9kZWxfZmlsdGVyGAkgASgOMhguY3VyYXRpb24udjEuTW9kZWxGaWx0ZXISGQoMdW5zdXJlX2JlbG93GAogASgBSACIAQESLgoMY2xhc3Nfc291cmNlGAsgASgOMhguY3VyYXRpb24udjEuQ2xhc3NTb3VyY2USGwoTdGFyZ2V0X2Rpc3RyaWJ1dGlvbhgMIAMoAUIPCg1fdW5zdXJlX2JlbG93Ik4KFE5lYXJEdXBsaWNhdGVPcHRpb25zEhEKCXRocmVzaG9sZBgBIAEoARIQCghyZWxhdGl2ZRgCIAEoCBIRCgluZWlnaGJvcnMYAyABKAUi4wMKDVNlbGVjdFJlcXVlc3QSFwoJYXNzZXRfaWRzGAEgAygJQgTiQQECEi0KCG1ldGFkYXRhGAIgAygLMhsuY3VyYXRpb24udjEuTWV0YWRhdGFDb2x1bW4SEwoLbnVtX2NsYXNzZXMYAyABKAUSDgoGc2NvcmVzGAQgAygCEhgKEHdlYWtfbGFiZWxfcHJvYnMYBSADKAISEwoLd2Vha19sYWJlbHMYBiADKAUSDgoGbGFiZWxzGAcgAygFEhAKCGhhcmRuZXNzGAggAygCEhIKCmVtYmVkZGluZ3MYCSABKAwSGwoTZW1iZWRkaW5nX2RpbWVuc2lvbhgKIAEoBRISCgpjb2xsZWN0aW9uGAsgASgJEhMKC2xhYmVsZWRfaWRzGAwgAygJEhMKC2V4Y2x1ZGVfaWRzGA0gAygJEhQKBmJ1ZGdldBgOIAEoA0IE4kEBAhIMCgRzZWVkGA8gASgEEjEKCnN0cmF0ZWdpZXMYECADKAsyHS5jdXJhdGlvbi52MS5TYW1wbGluZ1N0cmF0ZWd5EjAKBWRlZHVwGBEgASgLMiEuY3VyYXRpb24udjEuTmVhckR1cGxpY2F0ZU9wdGlvbnMSHAoUbGFiZWxlZF9jbGFzc19jb3VudHMYEiADKAMiswEKDVNlbGVjdGVkQXNzZXQSEAoIYXNzZXRfaWQYASABKAkSFgoOc3RyYXRlZ3lfaW5kZXgYAiABKAUSEAoIc3RyYXRlZ3kYAyABKAkSDQoFc2NvcmUYBCABKAESDAoEcmFuaxgFIAEoAxIVCg1zdHJhdGVneV9yYW5rGAYgASgDEh0KEG5lYXJlc3RfZGlzdGFuY2UYByABKAFIAIgBAUITChFfbmVhcmVzdF9kaXN0YW5jZSJECg9TdHJhdGVneU91dGNvbWUSEAoIc3RyYXRlZ3kYASABKAkSDQoFcXVvdGEYAiABKAMSEAoIc2VsZWN0ZWQYAyABKAMikQIKDlNlbGVjdFJlc3BvbnNlEiwKCHNlbGVjdGVkGAEgAygLMhouY3VyYXRpb24udjEuU2VsZWN0ZWRBc3NldBIwCgpzdHJhdGVnaWVzGAIgAygLMhwuY3VyYXRpb24udjEuU3RyYXRlZ3lPdXRjb21lEhgKEGR1cGxpY2F0ZV9ncm91cHMYAyABKAMSHAoPZGVkdXBfdGhyZXNob2xkGAQgASgBSACIAQESJgoId2FybmluZ3MYBSADKAsyFC5jdXJhdGlvbi52MS5XYXJuaW5nEisKBWNhY2hlGAYgASgLMhYuY3VyYXRpb24udjEuQ2FjaGVJbmZvQgTiQQEDQhIKEF9kZWR1cF90aHJlc2hvbGQi2AEKGUZpbmROZWFyRHVwbGljYXRlc1JlcXVlc3QSFwoJYXNzZXRfaWRzGAEgAygJQgTiQQECEhIKCmVtYmVkZGluZ3MYAiABKAwSGwoTZW1iZWRkaW5nX2RpbWVuc2lvbhgDIAEoBRISCgpjb2xsZWN0aW9uGAQgASgJEhEKCXRocmVzaG9sZBgFIAEoARIQCghyZWxhdGl2ZRgGIAEoCBIRCgluZWlnaGJvcnMYByABKAUSEQoJcGFnZV9zaXplGAggASgFEhIKCnBhZ2VfdG9rZW4YCSABKAkiOQoORHVwbGljYXRlR3JvdXASEQoJYXNzZXRfaWRzGAEgAygJEhQKDG1heF9kaXN0YW5jZRgCIAEoASKyAgoaRmluZE5lYXJEdXBsaWNhdGVzUmVzcG9uc2USKwoGZ3JvdXBzGAEgAygLMhsuY3VyYXRpb24udjEuRHVwbGljYXRlR3JvdXASFAoMdG90YWxfZ3JvdXBzGAIgASgDEhgKEGR1cGxpY2F0ZV9hc3NldHMYAyABKAMSEQoJdGhyZXNob2xkGAQgASgBEh8KEm1lZGlhbl9ubl9kaXN0YW5jZRgFIAEoAUgAiAEBEhcKD25leHRfcGFnZV90b2tlbhgGIAEoCRIrCgVjYWNoZRgHIAEoCzIWLmN1cmF0aW9uLnYxLkNhY2hlSW5mb0IE4kEBAxImCgh3YXJuaW5ncxgIIAMoCzIULmN1cmF0aW9uLnYxLldhcm5pbmdCFQoTX21lZGlhbl9ubl9kaXN0YW5jZSLLAQoLUGxhblJlcXVlc3QSPQoLZGlhZ25vc3RpY3MYASABKAsyKC5jdXJhdGlvbi52MS5TY29yZUNsYXNzaWZpY2F0aW9uUmVzcG9uc2USFwoPZGlhZ25vc3RpY3Nfa2V5GAIgASgJEjMKCXNlbGVjdGlvbhgDIAEoCzIaLmN1cmF0aW9uLnYxLlNlbGVjdFJlcXVlc3RCBOJBAQISFwoPd2Vha2VzdF9jbGFzc2VzGAQgASgFEhYKDndlYWtlc3Rfc2xpY2VzGAUgASgFImEKCVdlYWtDbGFzcxITCgtjbGFzc19pbmRleBgBIAEoBRISCgpjbGFzc19uYW1lGAIgASgJEgoKAmYxGAMgASgBEg4KBnJlY2FsbBgEIAEoARIPCgdzdXBwb3J0GAUgASgDIkgKCVdlYWtTbGljZRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAkSDgoGbWV0cmljGAMgASgBEg8KB3N1cHBvcnQYBCABKAMi/wEKDFBsYW5SZXNwb25zZRIsCgx3ZWFrX2NsYXNzZXMYASADKAsyFi5jdXJhdGlvbi52MS5XZWFrQ2xhc3MSKwoLd2Vha19zbGljZXMYAiADKAsyFi5jdXJhdGlvbi52MS5XZWFrU2xpY2USKwoHcmVxdWVzdBgDIAEoCzIaLmN1cmF0aW9uLnYxLlNlbGVjdFJlcXVlc3QSLgoJc2VsZWN0aW9uGAQgASgLMhsuY3VyYXRpb24udjEuU2VsZWN0UmVzcG9uc2USDwoHcmVhc29ucxgFIAMoCRImCgh3YXJuaW5ncxgGIAMoCzIULmN1cmF0aW9uLnYxLldhcm5pbmcq9gEKDFN0cmF0ZWd5S2luZBIdChlTVFJBVEVHWV9LSU5EX1VOU1BFQ0lGSUVEEAASGAoUU1RSQVRFR1lfS0lORF9SQU5ET00QARIcChhTVFJBVEVHWV9LSU5EX1NUUkFUSUZJRUQQAhIdChlTVFJBVEVHWV9LSU5EX0xGX1RBUkdFVEVEEAMSHQoZU1RSQVRFR1lfS0lORF9VTkNFUlRBSU5UWRAEEhsKF1NUUkFURUdZX0tJTkRfRElWRVJTSVRZEAUSGAoUU1RSQVRFR1lfS0lORF9SQVJJVFkQBhIaChZTVFJBVEVHWV9LSU5EX0hBUkRORVNTEAcqpAEKElVuY2VydGFpbnR5TWVhc3VyZRIjCh9VTkNFUlRBSU5UWV9NRUFTVVJFX1VOU1BFQ0lGSUVEEAASKAokVU5DRVJUQUlOVFlfTUVBU1VSRV9MRUFTVF9DT05GSURFTkNFEAESHgoaVU5DRVJUQUlOVFlfTUVBU1VSRV9NQVJHSU4QAhIfChtVTkNFUlRBSU5UWV9NRUFTVVJFX0VOVFJPUFkQAyqdAQoMU3RyYXRhU291cmNlEh0KGVNUUkFUQV9TT1VSQ0VfVU5TUEVDSUZJRUQQABIXChNTVFJBVEFfU09VUkNFX0xBQkVMEAESGwoXU1RSQVRBX1NPVVJDRV9QUkVESUNURUQQAhIcChhTVFJBVEFfU09VUkNFX1dFQUtfTEFCRUwQAxIaChZTVFJBVEFfU09VUkNFX01FVEFEQVRBEAQqZAoLQ2xhc3NTb3VyY2USHAoYQ0xBU1NfU09VUkNFX1VOU1BFQ0lGSUVEEAASGgoWQ0xBU1NfU09VUkNFX1BSRURJQ1RFRBABEhsKF0NMQVNTX1NPVVJDRV9XRUFLX0xBQkVMEAIqggEKC01vZGVsRmlsdGVyEhwKGE1PREVMX0ZJTFRFUl9VTlNQRUNJRklFRBAAEhUKEU1PREVMX0ZJTFRFUl9OT05FEAESGQoVTU9ERUxfRklMVEVSX0RJU0FHUkVFEAISIwofTU9ERUxfRklMVEVSX0RJU0FHUkVFX09SX1VOU1VSRRADMo8DCg9TYW1wbGluZ1NlcnZpY2USZAoGU2VsZWN0EhouY3VyYXRpb24udjEuU2VsZWN0UmVxdWVzdBobLmN1cmF0aW9uLnYxLlNlbGVjdFJlc3BvbnNlIiGQAgGC0+STAhgiEy92MS9zYW1wbGluZzpzZWxlY3Q6ASoStwEKEkZpbmROZWFyRHVwbGljYXRlcxImLmN1cmF0aW9uLnYxLkZpbmROZWFyRHVwbGljYXRlc1JlcXVlc3QaJy5jdXJhdGlvbi52MS5GaW5kTmVhckR1cGxpY2F0ZXNSZXNwb25zZSJQkAIBgtPkkwJHIh8vdjEvc2FtcGxpbmc6ZmluZE5lYXJEdXBsaWNhdGVzOgEqWiEiHC92MS9zYW1wbGluZzpuZWFyLWR1cGxpY2F0ZXM6ASoSXAoEUGxhbhIYLmN1cmF0aW9uLnYxLlBsYW5SZXF1ZXN0GhkuY3VyYXRpb24udjEuUGxhblJlc3BvbnNlIh+QAgGC0+STAhYiES92MS9zYW1wbGluZzpwbGFuOgEqQq0BCiVpby5naXRodWIuY3VyYXRpb25zZXJ2aWNlLmN1cmF0aW9uLnYxQg1TYW1wbGluZ1Byb3RvUAFaQmdpdGh1Yi5jb20vY3VyYXRpb24tc2VydmljZS9jdXJhdGlvbi9nZW4vZ28vY3VyYXRpb24vdjE7Y3VyYXRpb252MaICA0NYWKoCC0N1cmF0aW9uLlYxygILQ3VyYXRpb25cVjHqAgxDdXJhdGlvbjo6VjFiBnByb3RvMw", [file_curation_v1_classification, file_curation_v1_common, file_google_api_annotations, file_google_api_field_behavior]);
+  fileDesc("ChpjdXJhdGlvbi92MS9zYW1wbGluZy5wcm90bxILY3VyYXRpb24udjEipQMKEFNhbXBsaW5nU3RyYXRlZ3kSJwoEa2luZBgBIAEoDjIZLmN1cmF0aW9uLnYxLlN0cmF0ZWd5S2luZBIQCghmcmFjdGlvbhgCIAEoARIMCgRuYW1lGAMgASgJEjAKB21lYXN1cmUYBCABKA4yHy5jdXJhdGlvbi52MS5VbmNlcnRhaW50eU1lYXN1cmUSKQoGc3RyYXRhGAUgASgOMhkuY3VyYXRpb24udjEuU3RyYXRhU291cmNlEhQKDG1ldGFkYXRhX2tleRgGIAEoCRIUCgxwcm9wb3J0aW9uYWwYByABKAgSFgoOdGFyZ2V0X2NsYXNzZXMYCCADKAUSLgoMbW9kZWxfZmlsdGVyGAkgASgOMhguY3VyYXRpb24udjEuTW9kZWxGaWx0ZXISGQoMdW5zdXJlX2JlbG93GAogASgBSACIAQESLgoMY2xhc3Nfc291cmNlGAsgASgOMhguY3VyYXRpb24udjEuQ2xhc3NTb3VyY2USGwoTdGFyZ2V0X2Rpc3RyaWJ1dGlvbhgMIAMoAUIPCg1fdW5zdXJlX2JlbG93Ik4KFE5lYXJEdXBsaWNhdGVPcHRpb25zEhEKCXRocmVzaG9sZBgBIAEoARIQCghyZWxhdGl2ZRgCIAEoCBIRCgluZWlnaGJvcnMYAyABKAUi/QMKDVNlbGVjdFJlcXVlc3QSFwoJYXNzZXRfaWRzGAEgAygJQgTiQQECEi0KCG1ldGFkYXRhGAIgAygLMhsuY3VyYXRpb24udjEuTWV0YWRhdGFDb2x1bW4SEwoLbnVtX2NsYXNzZXMYAyABKAUSDgoGc2NvcmVzGAQgAygCEhgKEHdlYWtfbGFiZWxfcHJvYnMYBSADKAISEwoLd2Vha19sYWJlbHMYBiADKAUSDgoGbGFiZWxzGAcgAygFEhAKCGhhcmRuZXNzGAggAygCEhIKCmVtYmVkZGluZ3MYCSABKAwSGwoTZW1iZWRkaW5nX2RpbWVuc2lvbhgKIAEoBRISCgpjb2xsZWN0aW9uGAsgASgJEhMKC2xhYmVsZWRfaWRzGAwgAygJEhMKC2V4Y2x1ZGVfaWRzGA0gAygJEhQKBmJ1ZGdldBgOIAEoA0IE4kEBAhIMCgRzZWVkGA8gASgEEjEKCnN0cmF0ZWdpZXMYECADKAsyHS5jdXJhdGlvbi52MS5TYW1wbGluZ1N0cmF0ZWd5EjAKBWRlZHVwGBEgASgLMiEuY3VyYXRpb24udjEuTmVhckR1cGxpY2F0ZU9wdGlvbnMSHAoUbGFiZWxlZF9jbGFzc19jb3VudHMYEiADKAMSGAoQYWNjdXJhY3lfaGlzdG9yeRgeIAMoASLDAQoNU2VsZWN0ZWRBc3NldBIQCghhc3NldF9pZBgBIAEoCRIWCg5zdHJhdGVneV9pbmRleBgCIAEoBRIQCghzdHJhdGVneRgDIAEoCRINCgVzY29yZRgEIAEoARIMCgRyYW5rGAUgASgDEhUKDXN0cmF0ZWd5X3JhbmsYBiABKAMSHQoQbmVhcmVzdF9kaXN0YW5jZRgHIAEoAUgAiAEBEg4KBnJlYXNvbhgIIAEoCUITChFfbmVhcmVzdF9kaXN0YW5jZSK0AQoPU2VsZWN0aW9uUmVnaW1lEg4KBnJlZ2ltZRgBIAEoCRIOCgZyZWFzb24YAiABKAkSFQoIYWNjdXJhY3kYAyABKAFIAIgBARITCgZjaGFuY2UYBCABKAFIAYgBARISCgVrYXBwYRgFIAEoAUgCiAEBEg4KBnNvdXJjZRgGIAEoCRIPCgdsYWJlbGVkGAcgASgDQgsKCV9hY2N1cmFjeUIJCgdfY2hhbmNlQggKBl9rYXBwYSJECg9TdHJhdGVneU91dGNvbWUSEAoIc3RyYXRlZ3kYASABKAkSDQoFcXVvdGEYAiABKAMSEAoIc2VsZWN0ZWQYAyABKAMivwIKDlNlbGVjdFJlc3BvbnNlEiwKCHNlbGVjdGVkGAEgAygLMhouY3VyYXRpb24udjEuU2VsZWN0ZWRBc3NldBIwCgpzdHJhdGVnaWVzGAIgAygLMhwuY3VyYXRpb24udjEuU3RyYXRlZ3lPdXRjb21lEhgKEGR1cGxpY2F0ZV9ncm91cHMYAyABKAMSHAoPZGVkdXBfdGhyZXNob2xkGAQgASgBSACIAQESJgoId2FybmluZ3MYBSADKAsyFC5jdXJhdGlvbi52MS5XYXJuaW5nEisKBWNhY2hlGAYgASgLMhYuY3VyYXRpb24udjEuQ2FjaGVJbmZvQgTiQQEDEiwKBnJlZ2ltZRgHIAEoCzIcLmN1cmF0aW9uLnYxLlNlbGVjdGlvblJlZ2ltZUISChBfZGVkdXBfdGhyZXNob2xkItgBChlGaW5kTmVhckR1cGxpY2F0ZXNSZXF1ZXN0EhcKCWFzc2V0X2lkcxgBIAMoCUIE4kEBAhISCgplbWJlZGRpbmdzGAIgASgMEhsKE2VtYmVkZGluZ19kaW1lbnNpb24YAyABKAUSEgoKY29sbGVjdGlvbhgEIAEoCRIRCgl0aHJlc2hvbGQYBSABKAESEAoIcmVsYXRpdmUYBiABKAgSEQoJbmVpZ2hib3JzGAcgASgFEhEKCXBhZ2Vfc2l6ZRgIIAEoBRISCgpwYWdlX3Rva2VuGAkgASgJIjkKDkR1cGxpY2F0ZUdyb3VwEhEKCWFzc2V0X2lkcxgBIAMoCRIUCgxtYXhfZGlzdGFuY2UYAiABKAEisgIKGkZpbmROZWFyRHVwbGljYXRlc1Jlc3BvbnNlEisKBmdyb3VwcxgBIAMoCzIbLmN1cmF0aW9uLnYxLkR1cGxpY2F0ZUdyb3VwEhQKDHRvdGFsX2dyb3VwcxgCIAEoAxIYChBkdXBsaWNhdGVfYXNzZXRzGAMgASgDEhEKCXRocmVzaG9sZBgEIAEoARIfChJtZWRpYW5fbm5fZGlzdGFuY2UYBSABKAFIAIgBARIXCg9uZXh0X3BhZ2VfdG9rZW4YBiABKAkSKwoFY2FjaGUYByABKAsyFi5jdXJhdGlvbi52MS5DYWNoZUluZm9CBOJBAQMSJgoId2FybmluZ3MYCCADKAsyFC5jdXJhdGlvbi52MS5XYXJuaW5nQhUKE19tZWRpYW5fbm5fZGlzdGFuY2UiywEKC1BsYW5SZXF1ZXN0Ej0KC2RpYWdub3N0aWNzGAEgASgLMiguY3VyYXRpb24udjEuU2NvcmVDbGFzc2lmaWNhdGlvblJlc3BvbnNlEhcKD2RpYWdub3N0aWNzX2tleRgCIAEoCRIzCglzZWxlY3Rpb24YAyABKAsyGi5jdXJhdGlvbi52MS5TZWxlY3RSZXF1ZXN0QgTiQQECEhcKD3dlYWtlc3RfY2xhc3NlcxgEIAEoBRIWCg53ZWFrZXN0X3NsaWNlcxgFIAEoBSJhCglXZWFrQ2xhc3MSEwoLY2xhc3NfaW5kZXgYASABKAUSEgoKY2xhc3NfbmFtZRgCIAEoCRIKCgJmMRgDIAEoARIOCgZyZWNhbGwYBCABKAESDwoHc3VwcG9ydBgFIAEoAyJICglXZWFrU2xpY2USCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJEg4KBm1ldHJpYxgDIAEoARIPCgdzdXBwb3J0GAQgASgDIv8BCgxQbGFuUmVzcG9uc2USLAoMd2Vha19jbGFzc2VzGAEgAygLMhYuY3VyYXRpb24udjEuV2Vha0NsYXNzEisKC3dlYWtfc2xpY2VzGAIgAygLMhYuY3VyYXRpb24udjEuV2Vha1NsaWNlEisKB3JlcXVlc3QYAyABKAsyGi5jdXJhdGlvbi52MS5TZWxlY3RSZXF1ZXN0Ei4KCXNlbGVjdGlvbhgEIAEoCzIbLmN1cmF0aW9uLnYxLlNlbGVjdFJlc3BvbnNlEg8KB3JlYXNvbnMYBSADKAkSJgoId2FybmluZ3MYBiADKAsyFC5jdXJhdGlvbi52MS5XYXJuaW5nKvYBCgxTdHJhdGVneUtpbmQSHQoZU1RSQVRFR1lfS0lORF9VTlNQRUNJRklFRBAAEhgKFFNUUkFURUdZX0tJTkRfUkFORE9NEAESHAoYU1RSQVRFR1lfS0lORF9TVFJBVElGSUVEEAISHQoZU1RSQVRFR1lfS0lORF9MRl9UQVJHRVRFRBADEh0KGVNUUkFURUdZX0tJTkRfVU5DRVJUQUlOVFkQBBIbChdTVFJBVEVHWV9LSU5EX0RJVkVSU0lUWRAFEhgKFFNUUkFURUdZX0tJTkRfUkFSSVRZEAYSGgoWU1RSQVRFR1lfS0lORF9IQVJETkVTUxAHKqQBChJVbmNlcnRhaW50eU1lYXN1cmUSIwofVU5DRVJUQUlOVFlfTUVBU1VSRV9VTlNQRUNJRklFRBAAEigKJFVOQ0VSVEFJTlRZX01FQVNVUkVfTEVBU1RfQ09ORklERU5DRRABEh4KGlVOQ0VSVEFJTlRZX01FQVNVUkVfTUFSR0lOEAISHwobVU5DRVJUQUlOVFlfTUVBU1VSRV9FTlRST1BZEAMqnQEKDFN0cmF0YVNvdXJjZRIdChlTVFJBVEFfU09VUkNFX1VOU1BFQ0lGSUVEEAASFwoTU1RSQVRBX1NPVVJDRV9MQUJFTBABEhsKF1NUUkFUQV9TT1VSQ0VfUFJFRElDVEVEEAISHAoYU1RSQVRBX1NPVVJDRV9XRUFLX0xBQkVMEAMSGgoWU1RSQVRBX1NPVVJDRV9NRVRBREFUQRAEKmQKC0NsYXNzU291cmNlEhwKGENMQVNTX1NPVVJDRV9VTlNQRUNJRklFRBAAEhoKFkNMQVNTX1NPVVJDRV9QUkVESUNURUQQARIbChdDTEFTU19TT1VSQ0VfV0VBS19MQUJFTBACKoIBCgtNb2RlbEZpbHRlchIcChhNT0RFTF9GSUxURVJfVU5TUEVDSUZJRUQQABIVChFNT0RFTF9GSUxURVJfTk9ORRABEhkKFU1PREVMX0ZJTFRFUl9ESVNBR1JFRRACEiMKH01PREVMX0ZJTFRFUl9ESVNBR1JFRV9PUl9VTlNVUkUQAzKPAwoPU2FtcGxpbmdTZXJ2aWNlEmQKBlNlbGVjdBIaLmN1cmF0aW9uLnYxLlNlbGVjdFJlcXVlc3QaGy5jdXJhdGlvbi52MS5TZWxlY3RSZXNwb25zZSIhkAIBgtPkkwIYIhMvdjEvc2FtcGxpbmc6c2VsZWN0OgEqErcBChJGaW5kTmVhckR1cGxpY2F0ZXMSJi5jdXJhdGlvbi52MS5GaW5kTmVhckR1cGxpY2F0ZXNSZXF1ZXN0GicuY3VyYXRpb24udjEuRmluZE5lYXJEdXBsaWNhdGVzUmVzcG9uc2UiUJACAYLT5JMCRyIfL3YxL3NhbXBsaW5nOmZpbmROZWFyRHVwbGljYXRlczoBKlohIhwvdjEvc2FtcGxpbmc6bmVhci1kdXBsaWNhdGVzOgEqElwKBFBsYW4SGC5jdXJhdGlvbi52MS5QbGFuUmVxdWVzdBoZLmN1cmF0aW9uLnYxLlBsYW5SZXNwb25zZSIfkAIBgtPkkwIWIhEvdjEvc2FtcGxpbmc6cGxhbjoBKkKtAQolaW8uZ2l0aHViLmN1cmF0aW9uc2VydmljZS5jdXJhdGlvbi52MUINU2FtcGxpbmdQcm90b1ABWkJnaXRodWIuY29tL2N1cmF0aW9uLXNlcnZpY2UvY3VyYXRpb24vZ2VuL2dvL2N1cmF0aW9uL3YxO2N1cmF0aW9udjGiAgNDWFiqAgtDdXJhdGlvbi5WMcoCC0N1cmF0aW9uXFYx6gIMQ3VyYXRpb246OlYxYgZwcm90bzM", [file_curation_v1_classification, file_curation_v1_common, file_google_api_annotations, file_google_api_field_behavior]);
 
 /**
  * @generated from message curation.v1.SamplingStrategy
@@ -244,9 +244,11 @@ export type SelectRequest = Message<"curation.v1.SelectRequest"> & {
   seed: bigint;
 
   /**
-   * Run in order on what the earlier ones left. Empty = the default mix: 80% margin uncertainty + 20%
-   * random, with near-duplicate removal (0.5 x the median nearest-neighbour distance) when embeddings
-   * are given (chosen by bench/label_savings.py: 63% fewer labels than random on digits).
+   * Run in order on what the earlier ones left. Empty = the adaptive default: it estimates how reliable
+   * the model is (accuracy_history, else a linear probe on the labeled assets' embeddings and labels) and
+   * picks typicality (cold start), margin uncertainty, or a mixture, with near-duplicate removal when
+   * embeddings are given; the response's regime says which and why (see the README and
+   * bench/label_savings.py).
    *
    * @generated from field: repeated curation.v1.SamplingStrategy strategies = 16;
    */
@@ -265,6 +267,15 @@ export type SelectRequest = Message<"curation.v1.SelectRequest"> & {
    * @generated from field: repeated int64 labeled_class_counts = 18;
    */
   labeledClassCounts: bigint[];
+
+  /**
+   * Held-out accuracy of the caller's model after each earlier round, oldest first, each in [0, 1]; the
+   * last is that of the model whose scores this request sends. The adaptive default reads the last one
+   * instead of estimating the model's quality itself.
+   *
+   * @generated from field: repeated double accuracy_history = 30;
+   */
+  accuracyHistory: number[];
 };
 
 /**
@@ -324,6 +335,14 @@ export type SelectedAsset = Message<"curation.v1.SelectedAsset"> & {
    * @generated from field: optional double nearest_distance = 7;
    */
   nearestDistance?: number;
+
+  /**
+   * Why this asset was picked, in plain words (the strategy, what its score means and, under the adaptive
+   * default, the regime detected).
+   *
+   * @generated from field: string reason = 8;
+   */
+  reason: string;
 };
 
 /**
@@ -332,6 +351,67 @@ export type SelectedAsset = Message<"curation.v1.SelectedAsset"> & {
  */
 export const SelectedAssetSchema: GenMessage<SelectedAsset> = /*@__PURE__*/
   messageDesc(file_curation_v1_sampling, 3);
+
+/**
+ * What the adaptive default detected and why (set only when the request named no strategies).
+ *
+ * @generated from message curation.v1.SelectionRegime
+ */
+export type SelectionRegime = Message<"curation.v1.SelectionRegime"> & {
+  /**
+   * "cold_start" (typicality), "uncertainty" (margin), "mixed", or "random" (nothing to rank by).
+   *
+   * @generated from field: string regime = 1;
+   */
+  regime: string;
+
+  /**
+   * Why, in plain words, with the figures it read.
+   *
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+
+  /**
+   * The model-quality estimate: accuracy, the accuracy of always answering the most frequent label, and
+   * kappa = (accuracy - chance) / (1 - chance). Absent when there was none.
+   *
+   * @generated from field: optional double accuracy = 3;
+   */
+  accuracy?: number;
+
+  /**
+   * @generated from field: optional double chance = 4;
+   */
+  chance?: number;
+
+  /**
+   * @generated from field: optional double kappa = 5;
+   */
+  kappa?: number;
+
+  /**
+   * "probe" (a linear probe's leave-one-out accuracy on the labeled embeddings), "caller"
+   * (accuracy_history), or empty.
+   *
+   * @generated from field: string source = 6;
+   */
+  source: string;
+
+  /**
+   * Labeled assets with labels the estimate read.
+   *
+   * @generated from field: int64 labeled = 7;
+   */
+  labeled: bigint;
+};
+
+/**
+ * Describes the message curation.v1.SelectionRegime.
+ * Use `create(SelectionRegimeSchema)` to create a new message.
+ */
+export const SelectionRegimeSchema: GenMessage<SelectionRegime> = /*@__PURE__*/
+  messageDesc(file_curation_v1_sampling, 4);
 
 /**
  * @generated from message curation.v1.StrategyOutcome
@@ -358,7 +438,7 @@ export type StrategyOutcome = Message<"curation.v1.StrategyOutcome"> & {
  * Use `create(StrategyOutcomeSchema)` to create a new message.
  */
 export const StrategyOutcomeSchema: GenMessage<StrategyOutcome> = /*@__PURE__*/
-  messageDesc(file_curation_v1_sampling, 4);
+  messageDesc(file_curation_v1_sampling, 5);
 
 /**
  * @generated from message curation.v1.SelectResponse
@@ -397,6 +477,13 @@ export type SelectResponse = Message<"curation.v1.SelectResponse"> & {
    * @generated from field: curation.v1.CacheInfo cache = 6;
    */
   cache?: CacheInfo;
+
+  /**
+   * Set when the request named no strategies: the regime the adaptive default detected.
+   *
+   * @generated from field: curation.v1.SelectionRegime regime = 7;
+   */
+  regime?: SelectionRegime;
 };
 
 /**
@@ -404,7 +491,7 @@ export type SelectResponse = Message<"curation.v1.SelectResponse"> & {
  * Use `create(SelectResponseSchema)` to create a new message.
  */
 export const SelectResponseSchema: GenMessage<SelectResponse> = /*@__PURE__*/
-  messageDesc(file_curation_v1_sampling, 5);
+  messageDesc(file_curation_v1_sampling, 6);
 
 /**
  * @generated from message curation.v1.FindNearDuplicatesRequest
@@ -469,7 +556,7 @@ export type FindNearDuplicatesRequest = Message<"curation.v1.FindNearDuplicatesR
  * Use `create(FindNearDuplicatesRequestSchema)` to create a new message.
  */
 export const FindNearDuplicatesRequestSchema: GenMessage<FindNearDuplicatesRequest> = /*@__PURE__*/
-  messageDesc(file_curation_v1_sampling, 6);
+  messageDesc(file_curation_v1_sampling, 7);
 
 /**
  * @generated from message curation.v1.DuplicateGroup
@@ -493,7 +580,7 @@ export type DuplicateGroup = Message<"curation.v1.DuplicateGroup"> & {
  * Use `create(DuplicateGroupSchema)` to create a new message.
  */
 export const DuplicateGroupSchema: GenMessage<DuplicateGroup> = /*@__PURE__*/
-  messageDesc(file_curation_v1_sampling, 7);
+  messageDesc(file_curation_v1_sampling, 8);
 
 /**
  * @generated from message curation.v1.FindNearDuplicatesResponse
@@ -551,7 +638,7 @@ export type FindNearDuplicatesResponse = Message<"curation.v1.FindNearDuplicates
  * Use `create(FindNearDuplicatesResponseSchema)` to create a new message.
  */
 export const FindNearDuplicatesResponseSchema: GenMessage<FindNearDuplicatesResponse> = /*@__PURE__*/
-  messageDesc(file_curation_v1_sampling, 8);
+  messageDesc(file_curation_v1_sampling, 9);
 
 /**
  * @generated from message curation.v1.PlanRequest
@@ -595,7 +682,7 @@ export type PlanRequest = Message<"curation.v1.PlanRequest"> & {
  * Use `create(PlanRequestSchema)` to create a new message.
  */
 export const PlanRequestSchema: GenMessage<PlanRequest> = /*@__PURE__*/
-  messageDesc(file_curation_v1_sampling, 9);
+  messageDesc(file_curation_v1_sampling, 10);
 
 /**
  * @generated from message curation.v1.WeakClass
@@ -632,7 +719,7 @@ export type WeakClass = Message<"curation.v1.WeakClass"> & {
  * Use `create(WeakClassSchema)` to create a new message.
  */
 export const WeakClassSchema: GenMessage<WeakClass> = /*@__PURE__*/
-  messageDesc(file_curation_v1_sampling, 10);
+  messageDesc(file_curation_v1_sampling, 11);
 
 /**
  * @generated from message curation.v1.WeakSlice
@@ -664,7 +751,7 @@ export type WeakSlice = Message<"curation.v1.WeakSlice"> & {
  * Use `create(WeakSliceSchema)` to create a new message.
  */
 export const WeakSliceSchema: GenMessage<WeakSlice> = /*@__PURE__*/
-  messageDesc(file_curation_v1_sampling, 11);
+  messageDesc(file_curation_v1_sampling, 12);
 
 /**
  * @generated from message curation.v1.PlanResponse
@@ -710,7 +797,7 @@ export type PlanResponse = Message<"curation.v1.PlanResponse"> & {
  * Use `create(PlanResponseSchema)` to create a new message.
  */
 export const PlanResponseSchema: GenMessage<PlanResponse> = /*@__PURE__*/
-  messageDesc(file_curation_v1_sampling, 12);
+  messageDesc(file_curation_v1_sampling, 13);
 
 /**
  * @generated from enum curation.v1.StrategyKind
