@@ -1,5 +1,5 @@
 """Selecting the next batch to label: strategies mixed by budget fractions, near-duplicate groups,
-k-center diversity and the cosine neighbour searches they use.
+k-center diversity, typicality over a k-means clustering and the cosine neighbour searches they use.
 
 These are the names the ops seam uses; ``_``-prefixed modules are private to the family.
 """
@@ -13,6 +13,7 @@ from curation.core.sampling.adaptive import (
     DefaultChoice,
     choose_default,
 )
+from curation.core.sampling.clustering import Clusterer, Clustering, kmeans_clustering, nearest_centroid
 from curation.core.sampling.kcenter import KCenterResult, kcenter_greedy, min_sq_distances
 from curation.core.sampling.knn import (
     ANN_MIN_ROWS,
@@ -48,6 +49,13 @@ from curation.core.sampling.scores import (
 )
 from curation.core.sampling.selection import select
 from curation.core.sampling.strategies import weak_label_vector
+from curation.core.sampling.typicality import (
+    DEFAULT_NEIGHBORS,
+    MAX_AUTO_CLUSTERS,
+    MIN_CLUSTER_SIZE,
+    typicality_clusters,
+    typicality_scores,
+)
 
 __all__ = [
     "DEFAULT_DEDUP",
@@ -59,6 +67,15 @@ __all__ = [
     "choose_default",
     "probe_accuracy",
     "ANN_MIN_ROWS",
+    "DEFAULT_NEIGHBORS",
+    "MAX_AUTO_CLUSTERS",
+    "MIN_CLUSTER_SIZE",
+    "Clusterer",
+    "Clustering",
+    "kmeans_clustering",
+    "nearest_centroid",
+    "typicality_clusters",
+    "typicality_scores",
     "EXACT_BLOCK_CELLS",
     "CLASS_SOURCES",
     "KINDS",

@@ -23,7 +23,16 @@ __all__ = [
     "Strategy",
 ]
 
-KINDS = ("random", "stratified", "lf_targeted", "uncertainty", "diversity", "rarity", "hardness")
+KINDS = (
+    "random",
+    "stratified",
+    "lf_targeted",
+    "uncertainty",
+    "diversity",
+    "rarity",
+    "hardness",
+    "typicality",
+)
 STRATA_SOURCES = ("label", "predicted", "weak", "metadata")
 CLASS_SOURCES = ("predicted", "weak")
 LF_FILTERS = ("none", "disagree", "disagree_or_unsure")
@@ -60,7 +69,10 @@ class Pool:
 
 @dataclass(frozen=True, slots=True)
 class Strategy:
-    """One strategy of a mixture and its share of the budget (see the ``select`` module for ``kind``)."""
+    """One strategy of a mixture and its share of the budget (see the ``select`` module for ``kind``).
+
+    Typicality: ``clusters`` caps the k-means clusters (0 = ``MAX_AUTO_CLUSTERS``) and
+    ``typicality_neighbors`` is the neighbour count of the typicality (0 = ``DEFAULT_NEIGHBORS``)."""
 
     kind: str
     fraction: float = 1.0
@@ -74,6 +86,8 @@ class Strategy:
     unsure_below: float = 0.5
     class_source: str = "predicted"
     target_distribution: tuple[float, ...] = ()
+    clusters: int = 0
+    typicality_neighbors: int = 0
 
     @property
     def label(self) -> str:

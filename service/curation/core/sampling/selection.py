@@ -13,7 +13,10 @@ Strategies (``Strategy.kind``):
   selected assets as centers; the score is the distance to the nearest of them;
 - ``rarity``: class balance toward a target distribution (uniform by default): each pick goes to the
   class furthest below its target count, a random member of it;
-- ``hardness``: a caller-given score, or the loss ``-log p_y`` where a label is known, entropy otherwise.
+- ``hardness``: a caller-given score, or the loss ``-log p_y`` where a label is known, entropy otherwise;
+- ``typicality``: TypiClust's cold start (Hacohen et al., 2022): k-means with ``|labeled| + budget``
+  clusters (capped), each pick the most typical (densest) available asset of the least covered cluster;
+  the score is that typicality (see :mod:`~curation.core.sampling.typicality`).
 
 A mixture splits the budget by fractions (largest remainder); strategies run in the order given, each on
 what the earlier ones left, so no asset is picked twice; a strategy that runs out of candidates passes its
@@ -34,6 +37,7 @@ import numpy as np
 from curation.core._common.arrays import FloatArray, IntArray, U64Array
 from curation.core._common.cancel import checkpoint
 from curation.core._common.findings import Finding
+from curation.core.sampling.clustering import Clusterer
 from curation.core.sampling.knn import KnnSearch
 from curation.core.sampling.near_duplicate_groups import near_duplicates
 from curation.core.sampling.quotas import apportion
@@ -52,11 +56,13 @@ def select(
     *,
     dedup: Dedup | None = None,
     knn: KnnSearch | None = None,
+    clusterer: Clusterer | None = None,
 ) -> Selection:
     """Build a batch of ``budget`` assets from ``pool`` with the strategy mixture (see module docstring).
 
     A budget above the number of candidates returns every candidate with a ``BUDGET_EXCEEDS_POOL``
     finding; a strategy that finds fewer than its quota adds a ``STRATEGY_SHORTFALL`` finding.
+    ``clusterer`` clusters the embeddings for typicality (default: seeded faiss k-means).
 
     >>> pool = Pool(np.array(["a", "b", "c"]), np.zeros(3, bool), np.zeros(3, bool),
     ...             scores=np.array([[0.9, 0.1], [0.5, 0.5], [0.6, 0.4]]))
@@ -67,7 +73,7 @@ def select(
     keys = tie_keys(pool.asset_ids, seed)
     findings: list[Finding] = []
     groups, n_groups, thr = _duplicate_groups(pool, dedup, knn, keys)
-    state = BatchState(pool, keys, groups)
+    state = BatchState(pool, keys, groups, budget=budget, clusterer=clusterer)
     budget = _cap_budget(budget, state.candidates(), findings)
     weak = weak_label_vector(pool.weak_probs, pool.weak_labels)
     quotas = apportion(budget, [s.fraction for s in strategies])
@@ -102,6 +108,8 @@ def _check(strategies: Sequence[Strategy], budget: int) -> None:
     for s in strategies:
         if s.kind not in KINDS:
             raise ValueError(f"unknown strategy {s.kind!r}")
+        if s.clusters < 0 or s.typicality_neighbors < 0:
+            raise ValueError(f"strategy {s.label!r}: clusters and typicality_neighbors must be >= 0")
 
 
 def _duplicate_groups(

@@ -14,20 +14,33 @@ import numpy as np
 
 from curation.core._common.arrays import BoolArray, FloatArray, IntArray, U64Array
 from curation.core._common.cancel import checkpoint
+from curation.core.sampling.clustering import Clusterer, kmeans_clustering
 from curation.core.sampling.kcenter import kcenter_greedy
 from curation.core.sampling.quotas import apportion, equal_quotas
 from curation.core.sampling.records import Pool, Strategy
 from curation.core.sampling.scores import hardness, uncertainty, uniform_from_keys
+from curation.core.sampling.typicality import DEFAULT_NEIGHBORS, typical_picks, typicality_clusters
 
 __all__ = ["BatchState", "run_strategy", "weak_label_vector"]
 
 
 class BatchState:
     """What the strategies share while a batch is built: the pool, the tie keys, the near-duplicate
-    groups (or None), which rows are still available and which are selected."""
+    groups (or None), which rows are still available and which are selected; for typicality, the
+    request's budget and the clusterer."""
 
-    def __init__(self, pool: Pool, keys: U64Array, groups: IntArray | None) -> None:
+    def __init__(
+        self,
+        pool: Pool,
+        keys: U64Array,
+        groups: IntArray | None,
+        *,
+        budget: int = 0,
+        clusterer: Clusterer | None = None,
+    ) -> None:
         self.pool = pool
+        self.budget = budget
+        self.clusterer: Clusterer = clusterer or kmeans_clustering
         self.keys = keys
         self.groups = groups
         self.available = ~(pool.labeled | pool.excluded)
@@ -79,6 +92,9 @@ def run_strategy(
         return np.zeros(0, np.int64), nan, nan
     if s.kind == "diversity":
         return _diversity(state, s, q)
+    if s.kind == "typicality":
+        rows, score = _typicality(state, s, q)
+        return rows, score, np.full(rows.size, np.nan)
     rows, score = _PICKERS[s.kind](state, s, q, weak)
     return rows, score, np.full(rows.size, np.nan)
 
@@ -111,6 +127,36 @@ def _diversity(state: BatchState, s: Strategy, q: int) -> tuple[IntArray, FloatA
         groups=state.groups,
     )
     return res.rows, res.distances, res.distances
+
+
+def _typicality(state: BatchState, s: Strategy, q: int) -> tuple[IntArray, FloatArray]:
+    """TypiClust: the densest available row of the least covered k-means cluster, pick by pick (see
+    :mod:`curation.core.sampling.typicality`); score = typicality."""
+    pool = state.pool
+    _need(pool.embeddings, "embeddings", s)
+    assert pool.embeddings is not None
+    x = np.ascontiguousarray(pool.embeddings, dtype=np.float32)
+    extra = (
+        None
+        if pool.extra_centers is None
+        else np.asarray(pool.extra_centers, np.float32).reshape(-1, x.shape[1])
+    )
+    labeled = int(pool.labeled.sum()) + (0 if extra is None else extra.shape[0])
+    k = typicality_clusters(labeled, state.budget, s.clusters, pool.n)
+    if k == 0 or not state.available.any():
+        return np.zeros(0, np.int64), np.zeros(0)
+    clustering = state.clusterer(x, k, state.keys)
+    return typical_picks(
+        x,
+        clustering,
+        q,
+        available=state.available,
+        covered=pool.labeled | state.selected,
+        extra_centers=extra,
+        keys=state.keys,
+        groups=state.groups,
+        neighbors=s.typicality_neighbors or DEFAULT_NEIGHBORS,
+    )
 
 
 def _random(state: BatchState, s: Strategy, q: int, weak: IntArray | None) -> tuple[IntArray, FloatArray]:
