@@ -160,7 +160,7 @@ def _regime_shares(per_seed: list[list[str]]) -> dict[str, float]:
 
 
 def _print_table(setting: Setting, rows: list[Row], seeds: int, regimes: object) -> None:
-    print(f"\n{setting.name}: budget {setting.budget}, {seeds} seeds; default regimes {regimes}")
+    print(f"\n{setting.name}: {seeds} seeds; default regimes {regimes}")
     print(
         f"{'strategy':46s} {'saving':>7s} {'range':>15s} {'per seed':>15s} {'dAULC pts':>14s} {'final':>6s}"
     )

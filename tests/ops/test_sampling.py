@@ -137,19 +137,73 @@ async def test_select_by_collection_matches_inline(ops: Operations) -> None:
     assert not again.cache.cached and again.cache.key_digest != named.cache.key_digest
 
 
-async def test_default_mix_and_budget_over_pool(ops: Operations) -> None:
+async def test_default_without_embeddings_is_margin_and_budget_over_pool(ops: Operations) -> None:
     r = await answer(
         ops, ops_mod.SELECT, select_request(inline=False, strategies=[], budget=1000), pb.SelectResponse, CTX
     )
     assert len(r.selected) == N - 3
     assert [w.code for w in r.warnings] == ["BUDGET_EXCEEDS_POOL"]
-    assert [(o.strategy, o.quota) for o in r.strategies] == [("uncertainty", 46), ("random", 11)]
+    assert [(o.strategy, o.quota) for o in r.strategies] == [("margin", 57)]
     assert not r.HasField("dedup_threshold")
-    # With embeddings the default mix also drops near-duplicates: one per group, still no shortfall.
+    assert r.regime.regime == "uncertainty" and "no embeddings" in r.regime.reason
+    assert all("margin uncertainty" in s.reason and "default regime uncertainty" in s.reason for s in r.selected)
+
+
+async def test_default_cold_start_with_embeddings_and_no_labels(ops: Operations) -> None:
+    # Embeddings, scores, but no labels of the labeled assets: nothing to judge the model by -> typicality,
+    # with near-duplicate removal.
     r = await answer(ops, ops_mod.SELECT, select_request(strategies=[], budget=1000), pb.SelectResponse, CTX)
+    assert r.regime.regime == "cold_start" and "too few labeled" in r.regime.reason
+    assert not r.regime.HasField("kappa")
     assert r.HasField("dedup_threshold") and r.duplicate_groups > 0
-    assert [w.code for w in r.warnings] == ["BUDGET_EXCEEDS_POOL"]
-    assert len(r.selected) < N - 3
+    assert [w.code for w in r.warnings][:1] == ["BUDGET_EXCEEDS_POOL"]
+    assert {s.strategy for s in r.selected} <= {"typicality", "random_fill"}
+    assert all("default regime cold_start" in s.reason for s in r.selected)
+
+
+@pytest.mark.parametrize(
+    ("accuracy", "regime", "strategies"),
+    [
+        (0.2, "cold_start", ["typicality"]),
+        (0.95, "uncertainty", ["margin"]),
+        (0.75, "mixed", ["typicality", "margin"]),
+    ],
+)
+async def test_default_follows_the_callers_accuracy(
+    ops: Operations, accuracy: float, regime: str, strategies: list[str]
+) -> None:
+    req = select_request(strategies=[], budget=12)
+    req.accuracy_history.extend([0.1, accuracy])
+    req.labels.extend([0, 1] + [-1] * (N - 2))  # chance = 0.5 from the two labeled assets
+    r = await answer(ops, ops_mod.SELECT, req, pb.SelectResponse, CTX)
+    assert r.regime.regime == regime and r.regime.source == "caller"
+    assert r.regime.accuracy == accuracy and r.regime.chance == 0.5
+    assert r.regime.kappa == pytest.approx((accuracy - 0.5) / 0.5)
+    assert [o.strategy for o in r.strategies] == strategies
+    assert len(r.selected) == 12 and all(f"kappa {r.regime.kappa:.2f}" in s.reason for s in r.selected)
+
+
+async def test_default_estimates_quality_with_a_probe(ops: Operations) -> None:
+    # Labels that the embeddings separate perfectly: the probe finds the model reliable -> margin.
+    ids, p, x = data()
+    y = (x[:, 0] > 0).astype(int)
+    x[:, 0] += np.where(y == 1, 5.0, -5.0)
+    req = select_request(strategies=[], budget=5, embeddings=x.tobytes())
+    del req.labeled_ids[:]
+    req.labeled_ids.extend(ids[:30])
+    req.labels.extend(list(y[:30]) + [-1] * (N - 30))
+    r = await answer(ops, ops_mod.SELECT, req, pb.SelectResponse, CTX)
+    assert (r.regime.regime, r.regime.source, r.regime.labeled) == ("uncertainty", "probe", 30)
+    assert r.regime.accuracy == 1.0 and r.regime.kappa == 1.0
+    assert "linear probe" in r.regime.reason
+
+
+async def test_accuracy_history_is_checked(ops: Operations) -> None:
+    req = select_request(strategies=[])
+    req.accuracy_history.extend([0.5, 1.5])
+    with pytest.raises(InvalidArgument) as err:
+        await ops.dispatch(ops_mod.SELECT, req, CTX)
+    assert err.value.field == "accuracy_history[1]"
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,7 @@ from curation.core._common.arrays import F32Array, IntArray, U64Array
 __all__ = ["MAX_PROBE_ROWS", "RIDGE", "ProbeEstimate", "probe_accuracy"]
 
 # Labeled rows the probe reads at most (the smallest tie keys): n^2 d + n^3 flops, under a second here.
-MAX_PROBE_ROWS = 2_000
+MAX_PROBE_ROWS = 1_000
 # The ridge penalty relative to the mean squared row norm.
 RIDGE = 1.0
 

@@ -98,6 +98,7 @@ def select_cost(request: pb.SelectRequest, dim: int | None = None, *, plan: bool
     count_at_most(len(request.labeled_ids), lim.MAX_POOL, "labeled_ids")
     count_at_most(len(request.exclude_ids), lim.MAX_POOL, "exclude_ids")
     count_at_most(len(request.metadata), lim.MAX_METADATA_COLUMNS, "metadata")
+    count_at_most(len(request.accuracy_history), lim.MAX_HISTORY, "accuracy_history")
     at_most(int(request.budget), lim.MAX_BUDGET, "budget", what="assets")
     at_most(int(request.embedding_dimension), lim.MAX_DIMENSION, "embedding_dimension")
     budget = max(0, min(int(request.budget), n))

@@ -13,6 +13,7 @@ __all__ = [
     "MAX_BUDGET",
     "MAX_CLASSES",
     "MAX_DIMENSION",
+    "MAX_HISTORY",
     "MAX_KCENTER_WORK",
     "MAX_METADATA_COLUMNS",
     "MAX_NEIGHBORS",
@@ -45,3 +46,5 @@ MAX_NEIGHBORS = 100
 MAX_KCENTER_WORK = 100_000_000_000
 # budget x classes: the rarity strategy scans every class's deficit per pick (one numpy pass each).
 MAX_RARITY_WORK = 1_000_000_000
+# accuracy_history entries: only the last is read, but the field is one float per earlier round.
+MAX_HISTORY = 10_000

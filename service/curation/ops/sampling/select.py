@@ -243,7 +243,7 @@ def _model_accuracy(request: pb.SelectRequest) -> float | None:
     """The last of ``accuracy_history`` (each finite and in [0, 1]), or None when not sent."""
     if not len(request.accuracy_history):
         return None
-    hist = v.finite_floats(request.accuracy_history, "accuracy_history")
+    hist = v.finite_floats(request.accuracy_history, "accuracy_history", dtype=np.float64)
     bad = np.flatnonzero((hist < 0) | (hist > 1))
     if bad.size:
         raise InvalidArgument("must lie in [0, 1]", field=f"accuracy_history[{int(bad[0])}]")
