@@ -408,10 +408,9 @@ def _clustering_key(request: pb.SelectRequest, resolved: PoolVectors) -> tuple[i
     labeled = len({a for a in request.labeled_ids if a in in_pool})
     if resolved.extra is not None:
         labeled += int(resolved.extra.shape[0])
-    h = hashlib.sha256()
-    for a in ids:
-        h.update(a.encode())
-        h.update(b"\x00")
+    encoded = [a.encode() for a in ids]
+    h = hashlib.sha256(np.array([len(e) for e in encoded], dtype="<i8").tobytes())
+    h.update(b"".join(encoded))
     if request.embeddings:
         h.update(f"inline:{request.embedding_dimension}:".encode())
         h.update(request.embeddings)
