@@ -69,8 +69,9 @@ def _clustering_cost(request: pb.SelectRequest, n: int, d: int) -> Cost:
     work within MAX_CLUSTERING_WORK (LimitExceeded ``strategies[i].clusters``); the cost of the largest.
 
     Memory: the training sample (float32, and float64 for the seeding), the centroids, the assignment
-    block, per-row arrays (assignment, cluster order, scores, flags, the cached form) and the distance
-    blocks of the typicality. Work: the assignment (pool x clusters x dimension), the iterations over
+    block (at most 2^22 distances), per-row arrays (assignment, cluster order, scores, flags, the cached
+    form) and the typicality's distance blocks (a block, its concatenation and partition: six float32
+    copies of at most BLOCK_CELLS distances). Work: the assignment (pool x clusters x dimension), the iterations over
     the sample, and the typicality (each row against at most EXACT_MEMBERS members)."""
     worst = Cost(0, 0)
     labeled = len(request.labeled_ids)
@@ -85,7 +86,8 @@ def _clustering_cost(request: pb.SelectRequest, n: int, d: int) -> Cost:
         train = min(n, POINTS_PER_CENTROID * k)
         work = k * max(d, 1) * (n + KMEANS_ITERATIONS * train)
         at_most(work, lim.MAX_CLUSTERING_WORK, f"strategies[{i}].clusters", what="k-means multiply-adds")
-        memory = 4 * train * d * 5 + 8 * k * d + 4 * (1 << 22) + 64 * n + 4 * BLOCK_CELLS * 8
+        blocks = 4 * min(1 << 22, n * max(k, 1)) + 4 * 6 * min(BLOCK_CELLS, n * EXACT_MEMBERS)
+        memory = 4 * train * d * 5 + 8 * k * d + 64 * n + blocks
         worst = Cost(max(worst.memory_bytes, memory), max(worst.work, work + n * EXACT_MEMBERS * max(d, 1)))
     return worst
 
