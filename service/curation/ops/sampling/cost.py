@@ -71,8 +71,8 @@ def _clustering_cost(request: pb.SelectRequest, n: int, d: int) -> Cost:
     Memory: the training sample (float32, and float64 for the seeding), the centroids, the assignment
     block (at most 2^22 distances), per-row arrays (assignment, cluster order, scores, flags, the cached
     form) and the typicality's distance blocks (a block, its concatenation and partition: six float32
-    copies of at most BLOCK_CELLS distances). Work: the assignment (pool x clusters x dimension), the iterations over
-    the sample, and the typicality (each row against at most EXACT_MEMBERS members)."""
+    copies of at most BLOCK_CELLS distances). Work: the assignment (pool x clusters x dimension), the
+    iterations over the sample, and the typicality (each row against at most EXACT_MEMBERS members)."""
     worst = Cost(0, 0)
     labeled = len(request.labeled_ids)
     for i, s in enumerate(request.strategies):
