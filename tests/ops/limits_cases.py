@@ -585,6 +585,34 @@ def kcenter(n: int, budget: int, dim: int) -> Callable[[Operations], Message]:
     return build
 
 
+def typicality(n: int, dim: int, clusters: int = 0, neighbors: int = 0) -> Callable[[Operations], Message]:
+    """Typicality over n assets of dimension dim (budget 1) with the strategy's cap and neighbours."""
+
+    def build(ops: Operations) -> Message:
+        req = vectors(n, dim)(ops)
+        assert isinstance(req, spb.SelectRequest)
+        req.strategies[0].CopyFrom(
+            spb.SamplingStrategy(
+                kind=spb.STRATEGY_KIND_TYPICALITY, clusters=clusters, typicality_neighbors=neighbors
+            )
+        )
+        return req
+
+    return build
+
+
+def clustering_work(n: int, dim: int, clusters: int) -> Callable[[Operations], Message]:
+    """Typicality's k-means over n assets of dimension dim into ``clusters``: refused from the sizes it
+    states, before the (deliberately short) vectors are read."""
+
+    def build(ops: Operations) -> Message:
+        req = pool(n, budget=clusters, embeddings=bytes(4), embedding_dimension=dim)
+        req.strategies[0].CopyFrom(spb.SamplingStrategy(kind=spb.STRATEGY_KIND_TYPICALITY, clusters=clusters))
+        return req
+
+    return build
+
+
 def stored_pool(n: int, dim: int) -> Callable[[Operations], Message]:
     def build(ops: Operations) -> Message:
         put(ops, f"pool{dim}", ids(n), dim)
@@ -691,6 +719,31 @@ def sampling_cases() -> list[Case]:
             "strategies[0]",
         ),
         Case("select a stored pool", S, stored_pool(1_000, 512)),
+        Case("select clusters", S, typicality(200, 4, clusters=slim.MAX_CLUSTERS)),
+        Case(
+            "select clusters + 1",
+            S,
+            typicality(200, 4, clusters=slim.MAX_CLUSTERS + 1),
+            "strategies[0].clusters",
+        ),
+        Case(
+            "select typicality neighbours",
+            S,
+            typicality(200, 4, neighbors=slim.MAX_TYPICALITY_NEIGHBORS),
+        ),
+        Case(
+            "select typicality neighbours + 1",
+            S,
+            typicality(200, 4, neighbors=slim.MAX_TYPICALITY_NEIGHBORS + 1),
+            "strategies[0].typicality_neighbors",
+        ),
+        # 1,000,000 x 128 into 500 clusters (the default cap) is within the work limit; x 512 into 1,000 not.
+        Case(
+            "select clustering work + 1",
+            S,
+            clustering_work(slim.MAX_POOL, 512, 1_000),
+            "strategies[0].clusters",
+        ),
         Case("near-duplicates pool", D, duplicates(pool_max, 2)),
         Case("near-duplicates pool + 1", D, duplicates(pool_max + 1, 2), "asset_ids"),
         Case("near-duplicates neighbours", D, duplicates(2_000, 4, neighbors=slim.MAX_NEIGHBORS)),

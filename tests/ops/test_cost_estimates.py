@@ -202,6 +202,18 @@ def select_vectors_inline(ops: Operations, rng: np.random.Generator) -> Case:
     return Case(smp_ops.SELECT, req, select_cost(req))
 
 
+def select_typicality(ops: Operations, rng: np.random.Generator) -> Case:
+    n, dim = 60_000, 32
+    req = _pool(n, 3, rng)
+    centres = rng.normal(size=(50, dim)) * 4
+    x = centres[rng.integers(0, 50, n)] + rng.standard_normal((n, dim))
+    req.embeddings = x.astype("<f4").tobytes()
+    req.embedding_dimension = dim
+    req.strategies.add(kind=spb.STRATEGY_KIND_TYPICALITY, fraction=0.5)
+    req.strategies.add(kind=spb.STRATEGY_KIND_UNCERTAINTY, fraction=0.5)
+    return Case(smp_ops.SELECT, req, select_cost(req))
+
+
 def select_vectors_stored(ops: Operations, rng: np.random.Generator) -> Case:
     n, dim = 25_000, 32
     req = _pool(n, 3, rng)
@@ -283,6 +295,7 @@ CASES: list[Prepare] = [
     predict,
     select_scores,
     select_vectors_inline,
+    select_typicality,
     select_vectors_stored,
     near_duplicates_inline,
     near_duplicates_stored,

@@ -57,7 +57,8 @@ ALL_KINDS_MIX = [
     Strategy("stratified", 0.1, strata="metadata", metadata_key="site"),
     Strategy("rarity", 0.1),
     Strategy("hardness", 0.1),
-    Strategy("random", 0.2),
+    Strategy("typicality", 0.1, clusters=8),
+    Strategy("random", 0.1),
 ]
 
 

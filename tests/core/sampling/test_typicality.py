@@ -18,12 +18,13 @@ from curation.core.sampling.typicality import (
     typicality_scores,
 )
 
-SIZES = (40, 30, 20, 12)
+SIZES = (40, 30, 20, 14)
 
 
 def blobs(seed: int = 0) -> tuple[np.ndarray, list[int]]:
-    """Well-separated blobs of ``SIZES`` rows in 6-D: each a planted center, a tight core of 6 rows at
-    radius 0.05 around it, and peripheral rows at radius 2-4. Returns the rows and each blob's center row."""
+    """Well-separated blobs of ``SIZES`` rows in 6-D: each a planted center, a core of 12 rows at +-0.05
+    along each axis (the center is the strictly densest row) and peripheral rows at radius 2-4. Returns
+    the rows and each blob's center row."""
     rng = np.random.default_rng(seed)
     parts, centers, start = [], [], 0
     for b, m in enumerate(SIZES):
@@ -31,8 +32,9 @@ def blobs(seed: int = 0) -> tuple[np.ndarray, list[int]]:
         c[b] = 100.0
         dirs = rng.normal(size=(m - 1, 6))
         dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
-        radius = np.r_[np.full(6, 0.05), rng.uniform(2.0, 4.0, m - 7)]
-        parts.append(np.vstack([c, c + dirs * radius[:, None]]))
+        core = np.vstack([np.eye(6), -np.eye(6)]) * 0.05
+        far = dirs[: m - 13] * rng.uniform(2.0, 4.0, (m - 13, 1))
+        parts.append(np.vstack([c, c + core, c + far]))
         centers.append(start)
         start += m
     return np.vstack(parts).astype(np.float32), centers
@@ -58,9 +60,9 @@ def test_picks_cover_the_clusters_largest_first_each_at_its_dense_core() -> None
 def test_default_neighbours_still_prefer_the_core() -> None:
     x, centers = blobs(1)
     sel = select(pool_of(x), [Strategy("typicality")], 4, seed=0)
-    # 20 neighbours reach past the core: the pick is a core row (center or its 6 close rows).
+    # 20 neighbours reach past the core: the pick is still the center or one of its 12 core rows.
     for row, c in zip(sel.rows.tolist(), centers, strict=True):
-        assert c <= row <= c + 6
+        assert c <= row <= c + 12
 
 
 def test_clusters_holding_labeled_assets_are_covered_first() -> None:

@@ -21,6 +21,7 @@ class StrategyKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     STRATEGY_KIND_DIVERSITY: _ClassVar[StrategyKind]
     STRATEGY_KIND_RARITY: _ClassVar[StrategyKind]
     STRATEGY_KIND_HARDNESS: _ClassVar[StrategyKind]
+    STRATEGY_KIND_TYPICALITY: _ClassVar[StrategyKind]
 
 class UncertaintyMeasure(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -57,6 +58,7 @@ STRATEGY_KIND_UNCERTAINTY: StrategyKind
 STRATEGY_KIND_DIVERSITY: StrategyKind
 STRATEGY_KIND_RARITY: StrategyKind
 STRATEGY_KIND_HARDNESS: StrategyKind
+STRATEGY_KIND_TYPICALITY: StrategyKind
 UNCERTAINTY_MEASURE_UNSPECIFIED: UncertaintyMeasure
 UNCERTAINTY_MEASURE_LEAST_CONFIDENCE: UncertaintyMeasure
 UNCERTAINTY_MEASURE_MARGIN: UncertaintyMeasure
@@ -75,7 +77,7 @@ MODEL_FILTER_DISAGREE: ModelFilter
 MODEL_FILTER_DISAGREE_OR_UNSURE: ModelFilter
 
 class SamplingStrategy(_message.Message):
-    __slots__ = ("kind", "fraction", "name", "measure", "strata", "metadata_key", "proportional", "target_classes", "model_filter", "unsure_below", "class_source", "target_distribution")
+    __slots__ = ("kind", "fraction", "name", "measure", "strata", "metadata_key", "proportional", "target_classes", "model_filter", "unsure_below", "class_source", "target_distribution", "clusters", "typicality_neighbors")
     KIND_FIELD_NUMBER: _ClassVar[int]
     FRACTION_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -88,6 +90,8 @@ class SamplingStrategy(_message.Message):
     UNSURE_BELOW_FIELD_NUMBER: _ClassVar[int]
     CLASS_SOURCE_FIELD_NUMBER: _ClassVar[int]
     TARGET_DISTRIBUTION_FIELD_NUMBER: _ClassVar[int]
+    CLUSTERS_FIELD_NUMBER: _ClassVar[int]
+    TYPICALITY_NEIGHBORS_FIELD_NUMBER: _ClassVar[int]
     kind: StrategyKind
     fraction: float
     name: str
@@ -100,7 +104,9 @@ class SamplingStrategy(_message.Message):
     unsure_below: float
     class_source: ClassSource
     target_distribution: _containers.RepeatedScalarFieldContainer[float]
-    def __init__(self, kind: _Optional[_Union[StrategyKind, str]] = ..., fraction: _Optional[float] = ..., name: _Optional[str] = ..., measure: _Optional[_Union[UncertaintyMeasure, str]] = ..., strata: _Optional[_Union[StrataSource, str]] = ..., metadata_key: _Optional[str] = ..., proportional: _Optional[bool] = ..., target_classes: _Optional[_Iterable[int]] = ..., model_filter: _Optional[_Union[ModelFilter, str]] = ..., unsure_below: _Optional[float] = ..., class_source: _Optional[_Union[ClassSource, str]] = ..., target_distribution: _Optional[_Iterable[float]] = ...) -> None: ...
+    clusters: int
+    typicality_neighbors: int
+    def __init__(self, kind: _Optional[_Union[StrategyKind, str]] = ..., fraction: _Optional[float] = ..., name: _Optional[str] = ..., measure: _Optional[_Union[UncertaintyMeasure, str]] = ..., strata: _Optional[_Union[StrataSource, str]] = ..., metadata_key: _Optional[str] = ..., proportional: _Optional[bool] = ..., target_classes: _Optional[_Iterable[int]] = ..., model_filter: _Optional[_Union[ModelFilter, str]] = ..., unsure_below: _Optional[float] = ..., class_source: _Optional[_Union[ClassSource, str]] = ..., target_distribution: _Optional[_Iterable[float]] = ..., clusters: _Optional[int] = ..., typicality_neighbors: _Optional[int] = ...) -> None: ...
 
 class NearDuplicateOptions(_message.Message):
     __slots__ = ("threshold", "relative", "neighbors")

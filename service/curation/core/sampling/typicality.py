@@ -68,28 +68,40 @@ def typicality_clusters(labeled: int, budget: int, cap: int, rows: int) -> int:
 
 def _mean_knn(x: F32Array, q_rows: IntArray, ref_rows: IntArray, k: int) -> FloatArray:
     """Mean Euclidean distance of each ``q_rows`` row to its ``k`` nearest ``ref_rows`` rows (itself
-    excluded), blocked over both so a block holds at most ``BLOCK_CELLS`` distances."""
+    excluded), blocked over both so a block holds at most ``BLOCK_CELLS`` distances.
+
+    A block holds ``|r|^2 - 2 q.r`` (the squared distance less ``|q|^2``, which does not change a row's
+    order): one matrix product and one addition per block; ``|q|^2`` is added to the ``k`` kept."""
     out = np.empty(q_rows.size)
     ref = x[ref_rows]
     r_sq = np.einsum("ij,ij->i", ref, ref)
+    ref *= -2.0
+    by_row = np.argsort(ref_rows, kind="stable")
+    sorted_rows = ref_rows[by_row]
     rb = max(1, min(ref_rows.size, BLOCK_CELLS // 64))
     qb = max(1, BLOCK_CELLS // min(rb, ref_rows.size))
     for q0, q1 in spans(q_rows.size, qb):
         qr = q_rows[q0:q1]
         xq = x[qr]
-        q_sq = np.einsum("ij,ij->i", xq, xq)
-        best = np.full((qr.size, 0), np.inf, dtype=np.float32)
+        at = np.minimum(np.searchsorted(sorted_rows, qr), sorted_rows.size - 1)
+        self_q = np.flatnonzero(sorted_rows[at] == qr)  # query rows that are reference rows too
+        self_col = by_row[at[self_q]]
+        best: F32Array | None = None
         for r0, r1 in spans(ref_rows.size, rb):
             checkpoint()
             d2 = xq @ ref[r0:r1].T
-            d2 *= -2.0
-            d2 += q_sq[:, None]
             d2 += r_sq[None, r0:r1]
-            d2[qr[:, None] == ref_rows[None, r0:r1]] = np.inf
-            both = np.concatenate([best, d2], axis=1)
+            inside = (self_col >= r0) & (self_col < r1)
+            d2[self_q[inside], self_col[inside] - r0] = np.inf
+            both = d2 if best is None else np.concatenate([best, d2], axis=1)
             kk = min(k, both.shape[1])
-            best = np.partition(both, kk - 1, axis=1)[:, :kk] if kk < both.shape[1] else both
-        out[q0:q1] = np.sqrt(np.maximum(best.astype(np.float64), 0.0)).mean(axis=1)
+            if kk == 1:
+                best = both.min(axis=1, keepdims=True)
+            else:
+                best = np.partition(both, kk - 1, axis=1)[:, :kk] if kk < both.shape[1] else both
+        assert best is not None
+        sq = best.astype(np.float64) + np.einsum("ij,ij->i", xq, xq)[:, None]
+        out[q0:q1] = np.sqrt(np.maximum(sq, 0.0)).mean(axis=1)
     return out
 
 

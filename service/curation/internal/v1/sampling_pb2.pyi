@@ -37,3 +37,15 @@ class NearDuplicateGroups(_message.Message):
     median_nn_distance: float
     warnings: _containers.RepeatedCompositeFieldContainer[_common_pb2.Warning]
     def __init__(self, groups: _Optional[_Iterable[_Union[_sampling_pb2.DuplicateGroup, _Mapping]]] = ..., duplicate_assets: _Optional[int] = ..., threshold: _Optional[float] = ..., median_nn_distance: _Optional[float] = ..., warnings: _Optional[_Iterable[_Union[_common_pb2.Warning, _Mapping]]] = ...) -> None: ...
+
+class SamplingClustering(_message.Message):
+    __slots__ = ("clusters", "dimension", "centroids", "assignment")
+    CLUSTERS_FIELD_NUMBER: _ClassVar[int]
+    DIMENSION_FIELD_NUMBER: _ClassVar[int]
+    CENTROIDS_FIELD_NUMBER: _ClassVar[int]
+    ASSIGNMENT_FIELD_NUMBER: _ClassVar[int]
+    clusters: int
+    dimension: int
+    centroids: bytes
+    assignment: bytes
+    def __init__(self, clusters: _Optional[int] = ..., dimension: _Optional[int] = ..., centroids: _Optional[bytes] = ..., assignment: _Optional[bytes] = ...) -> None: ...

@@ -15,7 +15,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from curation.core.sampling import ANN_MIN_ROWS, EXACT_BLOCK_CELLS
+from curation.core.sampling import ANN_MIN_ROWS, EXACT_BLOCK_CELLS, MAX_AUTO_CLUSTERS
+from curation.core.sampling.clustering import KMEANS_ITERATIONS, POINTS_PER_CENTROID
+from curation.core.sampling.typicality import BLOCK_CELLS, EXACT_MEMBERS
 from curation.errors import LimitExceeded
 from curation.ops._limits import at_most, count_at_most, str_array_bytes
 from curation.ops.operation_spec import Cost
@@ -60,6 +62,34 @@ def _neighbor_cost(n: int, dim: int, neighbors: int, field: str) -> Cost:
 def _ids_cost(ids: Sequence[str]) -> int:
     """Asset IDs as a checked string array, their sort order and tie keys, and an ID -> row map."""
     return 2 * str_array_bytes(ids) + 256 * len(ids)
+
+
+def _clustering_cost(request: pb.SelectRequest, n: int, d: int) -> Cost:
+    """Typicality: each typicality strategy's clusters and neighbours within their maxima and its k-means
+    work within MAX_CLUSTERING_WORK (LimitExceeded ``strategies[i].clusters``); the cost of the largest.
+
+    Memory: the training sample (float32, and float64 for the seeding), the centroids, the assignment
+    block (at most 2^22 distances), per-row arrays (assignment, cluster order, scores, flags, the cached
+    form) and the typicality's distance blocks (a block, its concatenation and partition: six float32
+    copies of at most BLOCK_CELLS distances). Work: the assignment (pool x clusters x dimension), the
+    iterations over the sample, and the typicality (each row against at most EXACT_MEMBERS members)."""
+    worst = Cost(0, 0)
+    labeled = len(request.labeled_ids)
+    for i, s in enumerate(request.strategies):
+        if s.kind != pb.STRATEGY_KIND_TYPICALITY:
+            continue
+        at_most(int(s.clusters), lim.MAX_CLUSTERS, f"strategies[{i}].clusters", what="clusters")
+        at_most(
+            int(s.typicality_neighbors), lim.MAX_TYPICALITY_NEIGHBORS, f"strategies[{i}].typicality_neighbors"
+        )
+        k = max(0, min(labeled + int(request.budget), int(s.clusters) or MAX_AUTO_CLUSTERS, n))
+        train = min(n, POINTS_PER_CENTROID * k)
+        work = k * max(d, 1) * (n + KMEANS_ITERATIONS * train)
+        at_most(work, lim.MAX_CLUSTERING_WORK, f"strategies[{i}].clusters", what="k-means multiply-adds")
+        blocks = 4 * min(1 << 22, n * max(k, 1)) + 4 * 6 * min(BLOCK_CELLS, n * EXACT_MEMBERS)
+        memory = 4 * train * d * 5 + 8 * k * d + 64 * n + blocks
+        worst = Cost(max(worst.memory_bytes, memory), max(worst.work, work + n * EXACT_MEMBERS * max(d, 1)))
+    return worst
 
 
 def _strategy_checks(request: pb.SelectRequest, budget: int, classes: int) -> tuple[bool, bool]:
@@ -136,6 +166,9 @@ def select_cost(request: pb.SelectRequest, dim: int | None = None, *, plan: bool
         work += n * budget * max(d, 1)
     if rarity:
         work += budget * max(k, 1)
+    clustering = _clustering_cost(request, n, d)
+    memory += clustering.memory_bytes
+    work += clustering.work
     dedup = request.HasField("dedup") or (not request.strategies and vectors)
     if dedup and vectors:
         neighbors = request.dedup.neighbors if request.HasField("dedup") else 0

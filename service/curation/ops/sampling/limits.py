@@ -12,6 +12,8 @@ from curation.ops.paging import MAX_PAGE_SIZE
 __all__ = [
     "MAX_BUDGET",
     "MAX_CLASSES",
+    "MAX_CLUSTERING_WORK",
+    "MAX_CLUSTERS",
     "MAX_DIMENSION",
     "MAX_HISTORY",
     "MAX_KCENTER_WORK",
@@ -22,6 +24,7 @@ __all__ = [
     "MAX_RARITY_WORK",
     "MAX_STRATEGIES",
     "MAX_TARGETS",
+    "MAX_TYPICALITY_NEIGHBORS",
 ]
 
 # Assets of one pool: every per-asset array is O(pool); a million is the largest batch the service is
@@ -48,3 +51,12 @@ MAX_KCENTER_WORK = 100_000_000_000
 MAX_RARITY_WORK = 1_000_000_000
 # accuracy_history entries: only the last is read, but the field is one float per earlier round.
 MAX_HISTORY = 10_000
+# Typicality's cap on the k-means clusters (``clusters``; 0 = the paper's 500): the centroids are
+# clusters x dimension and every pick scans the clusters.
+MAX_CLUSTERS = 5_000
+# Typicality's neighbours (``typicality_neighbors``; 0 = 20): the neighbour distances kept per row.
+MAX_TYPICALITY_NEIGHBORS = 100
+# clusters x dimension x (pool + 10 x training rows), training rows = min(pool, 32 x clusters): k-means'
+# assignment of the pool and its ten iterations over the sample; 3 x 10^11 multiply-adds is about 10 s
+# of the two cores (1,000,000 x 128 into 500 clusters is 7.4 x 10^10).
+MAX_CLUSTERING_WORK = 300_000_000_000

@@ -5,10 +5,17 @@ hands the computation to the cache with the canonical request plus a digest of t
 material. With no strategies named, Select runs the adaptive default
 (:func:`curation.core.sampling.choose_default`): it detects the regime (cold start, uncertainty or mixed),
 answers it in ``regime`` and says it in every pick's reason (see bench/label_savings.py and the README).
+
+Strategies: random, stratified, lf_targeted, uncertainty, diversity (k-center), rarity, hardness and
+typicality (TypiClust's cold start over k-means; see ``curation.core.sampling.typicality``). The k-means
+clustering typicality needs is cached on its own (``cached_clusterings``): keyed by the pool's vectors
+and asset IDs, the seed and the number of clusters, so a request on the same pool with another labeled
+set (of the same size) or budget split reuses it instead of clustering again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Mapping, Sequence
 
@@ -16,6 +23,8 @@ import numpy as np
 import numpy.typing as npt
 
 from curation.core.sampling import (
+    Clusterer,
+    Clustering,
     Dedup,
     DefaultChoice,
     Pool,
@@ -23,7 +32,10 @@ from curation.core.sampling import (
     Strategy,
     choose_default,
     cosine_knn,
+    kmeans_clustering,
     select,
+    tie_keys,
+    typicality_clusters,
 )
 from curation.errors import InvalidArgument
 from curation.internal.v1 import sampling_pb2 as ipb
@@ -39,7 +51,14 @@ from curation.ops.sampling.vectors import PoolVectors, resolve_pool_vectors
 from curation.v1 import common_pb2
 from curation.v1 import sampling_pb2 as pb
 
-__all__ = ["DEFAULT_DEDUP", "SELECT", "evaluate_select", "handle_select", "select_response"]
+__all__ = [
+    "DEFAULT_DEDUP",
+    "SELECT",
+    "cached_clusterings",
+    "evaluate_select",
+    "handle_select",
+    "select_response",
+]
 
 SELECT = "curation.v1.SamplingService/Select"
 FRACTION_TOLERANCE = 1e-6
@@ -55,6 +74,7 @@ _KIND = {
     pb.STRATEGY_KIND_DIVERSITY: "diversity",
     pb.STRATEGY_KIND_RARITY: "rarity",
     pb.STRATEGY_KIND_HARDNESS: "hardness",
+    pb.STRATEGY_KIND_TYPICALITY: "typicality",
 }
 _MEASURE = {
     pb.UNCERTAINTY_MEASURE_UNSPECIFIED: "margin",
@@ -206,6 +226,9 @@ def _strategy(
     targets = tuple(int(t) for t in s.target_classes)
     if k > 0:
         v.index_array(targets, k, f"{field}.target_classes")
+    for name in ("clusters", "typicality_neighbors"):
+        if getattr(s, name) < 0:
+            raise InvalidArgument("must be >= 0", field=f"{field}.{name}")
     unsure = s.unsure_below if s.HasField("unsure_below") else 0.5
     if not 0.0 <= unsure <= 1.0:
         raise InvalidArgument("must lie in [0, 1]", field=f"{field}.unsure_below")
@@ -222,6 +245,8 @@ def _strategy(
         unsure_below=unsure,
         class_source=_CLASS_SOURCE[s.class_source],
         target_distribution=_target_distribution(s, field, k),
+        clusters=int(s.clusters),
+        typicality_neighbors=int(s.typicality_neighbors),
     )
 
 
@@ -275,15 +300,27 @@ def _regime(choice: DefaultChoice) -> pb.SelectionRegime:
 
 # ---------------------------------------------------------------------------------------- select
 def evaluate_select(
-    request: pb.SelectRequest, resolved: PoolVectors, extra_warnings: list[common_pb2.Warning]
+    request: pb.SelectRequest,
+    resolved: PoolVectors,
+    extra_warnings: list[common_pb2.Warning],
+    clusterings: Mapping[int, Clustering] | None = None,
 ) -> ipb.SelectionResult:
-    """Validate and select (blocking; runs in a worker thread)."""
+    """Validate and select (blocking; runs in a worker thread). ``clusterings``: the pool's clusterings
+    read or made by ``cached_clusterings``, by number of clusters (others are computed here)."""
     pool, k = _pool(request, resolved)
     if request.budget < 1:
         raise InvalidArgument(f"must be >= 1, got {request.budget}", field="budget")
     strategies, dedup, choice = _plan(request, pool, k)
     try:
-        sel = select(pool, strategies, int(request.budget), int(request.seed), dedup=dedup, knn=cosine_knn)
+        sel = select(
+            pool,
+            strategies,
+            int(request.budget),
+            int(request.seed),
+            dedup=dedup,
+            knn=cosine_knn,
+            clusterer=_clusterer(clusterings or {}),
+        )
     except ValueError as exc:
         raise InvalidArgument(str(exc), field="strategies") from None
     result = _result(sel, pool.asset_ids, strategies, regime_note(choice) if choice else "")
@@ -292,6 +329,18 @@ def evaluate_select(
     result.warnings.extend(extra_warnings)
     result.warnings.extend(to_warnings(sel.findings))
     return result
+
+
+def _clusterer(known: Mapping[int, Clustering]) -> Clusterer:
+    """The clustering given for ``k`` clusters when it is one of the pool's rows, else k-means."""
+
+    def cluster(x: npt.NDArray[np.float32], k: int, keys: npt.NDArray[np.uint64]) -> Clustering:
+        hit = known.get(k)
+        if hit is not None and hit.assignment.shape[0] == x.shape[0] and hit.centroids.shape[1] == x.shape[1]:
+            return hit
+        return kmeans_clustering(x, k, keys)
+
+    return cluster
 
 
 def _result(
@@ -344,8 +393,13 @@ async def select_response(ops: Host, request: pb.SelectRequest, ctx: Context) ->
         cost=lambda dim: select_cost(request, dim),
     )
     material = canonical_bytes(request, ()) + b"\x00vectors:" + resolved.digest
+    clusterings = await cached_clusterings(ops, request, resolved, ctx)
     payload, info = await ops.cached(
-        SELECT, material, lambda: evaluate_select(request, resolved, warnings), ipb.SelectionResult, ctx
+        SELECT,
+        material,
+        lambda: evaluate_select(request, resolved, warnings, clusterings),
+        ipb.SelectionResult,
+        ctx,
     )
     response = pb.SelectResponse(
         selected=payload.selected,
@@ -364,3 +418,122 @@ async def select_response(ops: Host, request: pb.SelectRequest, ctx: Context) ->
 async def handle_select(ops: Host, request: pb.SelectRequest, ctx: Context) -> pb.SelectResponse:
     """The Select operation."""
     return await select_response(ops, request, ctx)
+
+
+# ---------------------------------------------------------------------------------------- clusterings
+def _typicality_caps(request: pb.SelectRequest) -> list[int]:
+    """The distinct ``clusters`` caps of the request's valid typicality strategies (none when the budget
+    is invalid: the selection refuses it before any clustering)."""
+    if request.budget < 1:
+        return []
+    caps = {int(s.clusters) for s in request.strategies if s.kind == pb.STRATEGY_KIND_TYPICALITY}
+    return sorted(c for c in caps if c >= 0 and all(s.typicality_neighbors >= 0 for s in request.strategies))
+
+
+def _clustering_key(request: pb.SelectRequest, resolved: PoolVectors) -> tuple[int, bytes] | None:
+    """(labeled assets, as the core counts them; digest of the pool's IDs and vectors), or None when the
+    request has no vectors (the selection then refuses typicality). Blocking: hashes the vectors."""
+    ids = list(request.asset_ids)
+    in_pool = set(ids)
+    labeled = len({a for a in request.labeled_ids if a in in_pool})
+    if resolved.extra is not None:
+        labeled += int(resolved.extra.shape[0])
+    encoded = [a.encode() for a in ids]
+    h = hashlib.sha256(np.array([len(e) for e in encoded], dtype="<i8").tobytes())
+    h.update(b"".join(encoded))
+    if request.embeddings:
+        h.update(f"inline:{request.embedding_dimension}:".encode())
+        h.update(request.embeddings)
+    elif resolved.pool is not None:
+        h.update(b"collection:" + resolved.pool_digest)
+    else:
+        return None
+    return labeled, h.digest()
+
+
+def _pool_clustering(request: pb.SelectRequest, resolved: PoolVectors, k: int) -> ipb.SamplingClustering:
+    """k-means of the pool's vectors (validated as the selection validates them), as cached."""
+    n = len(request.asset_ids)
+    ids = v.unique_strings(request.asset_ids, "asset_ids", allow_empty=False)
+    x = resolved.pool
+    if request.embeddings:
+        x = decode_vectors(request.embeddings, n, request.embedding_dimension, "embeddings")
+    assert x is not None
+    c = kmeans_clustering(np.ascontiguousarray(x, dtype=np.float32), k, tie_keys(ids, int(request.seed)))
+    return ipb.SamplingClustering(
+        clusters=c.k,
+        dimension=int(c.centroids.shape[1]),
+        centroids=c.centroids.astype("<f4").tobytes(),
+        assignment=c.assignment.astype("<i4").tobytes(),
+    )
+
+
+def _decoded(payload: ipb.SamplingClustering) -> Clustering:
+    """The cached clustering as the core's record."""
+    centroids = np.frombuffer(payload.centroids, dtype="<f4").reshape(payload.clusters, payload.dimension)
+    assignment = np.frombuffer(payload.assignment, dtype="<i4").astype(np.int64)
+    return Clustering(centroids.astype(np.float32), assignment)
+
+
+def _default_uses_typicality(request: pb.SelectRequest, resolved: PoolVectors) -> bool:
+    """Whether the adaptive default will run typicality on this request: its choice reads only the
+    labeled rows (their embeddings and labels), whether scores exist and the caller's accuracy, so it is
+    made here on those rows alone (the selection makes the same choice on the whole pool). A request the
+    selection will refuse answers False."""
+    n = len(request.asset_ids)
+    index = {a: i for i, a in enumerate(request.asset_ids)}
+    rows = np.array(sorted({index[a] for a in request.labeled_ids if a in index}), dtype=np.int64)
+    x = resolved.pool
+    d = int(request.embedding_dimension)
+    if request.embeddings and d > 0 and len(request.embeddings) == 4 * n * d:
+        x = np.frombuffer(request.embeddings, dtype="<f4").reshape(n, d)
+    if x is None or x.shape[0] != n:
+        return False
+    k = int(request.num_classes)
+    labels = np.asarray(request.labels, dtype=np.int64) if len(request.labels) == n else np.full(n, -1)
+    sub = Pool(
+        asset_ids=np.array([request.asset_ids[i] for i in rows.tolist()], dtype=str),
+        labeled=np.ones(rows.size, dtype=bool),
+        excluded=np.zeros(rows.size, dtype=bool),
+        scores=np.zeros((rows.size, k)) if len(request.scores) and k > 0 else None,
+        labels=labels[rows],
+        embeddings=np.ascontiguousarray(x[rows], dtype=np.float32),
+    )
+    try:
+        choice = choose_default(
+            sub, int(request.budget), int(request.seed), model_accuracy=_model_accuracy(request)
+        )
+    except (InvalidArgument, ValueError):
+        return False
+    return any(s.kind == "typicality" for s in choice.strategies)
+
+
+async def cached_clusterings(
+    ops: Host, request: pb.SelectRequest, resolved: PoolVectors, ctx: Context
+) -> dict[int, Clustering]:
+    """The pool's k-means clustering for each typicality strategy (the adaptive default's included), by
+    number of clusters: from the cache (tenant-scoped like every entry; key: the pool's IDs and vectors,
+    the seed, the number of clusters), or computed and cached. A clustering over the cache's entry size is
+    simply not kept."""
+    caps = _typicality_caps(request)
+    if not request.strategies and request.budget >= 1:
+        caps = [0] if await ops.run(_default_uses_typicality, request, resolved, ctx=ctx) else []
+    if not caps:
+        return {}
+    key = await ops.run(_clustering_key, request, resolved, ctx=ctx)
+    if key is None:
+        return {}
+    labeled, digest = key
+    n = len(request.asset_ids)
+    out: dict[int, Clustering] = {}
+    for k in sorted({typicality_clusters(labeled, int(request.budget), cap, n) for cap in caps}):
+        material = b"typicality-clustering\x00" + digest + f"\x00k={k}\x00seed={int(request.seed)}".encode()
+        payload, _ = await ops.cached(
+            SELECT,
+            material,
+            lambda k=k: _pool_clustering(request, resolved, k),  # type: ignore[misc]
+            ipb.SamplingClustering,
+            ctx,
+        )
+        out[k] = await ops.run(_decoded, payload, ctx=ctx)
+    return out
