@@ -85,8 +85,9 @@ def test_regimes() -> None:
     assert choose_default(_pool(x, y, 60, scores=False), 10, 0).reason == "no model scores yet"
 
 
-@pytest.mark.parametrize("kappa", [0.45, 0.5, 0.55])
-def test_mixed_share_falls_linearly(kappa: float) -> None:
+@pytest.mark.parametrize("at", [0.1, 0.5, 0.9])
+def test_mixed_share_falls_linearly(at: float) -> None:
+    kappa = KAPPA_LOW + at * (KAPPA_HIGH - KAPPA_LOW)
     x, y = _blobs(100, 2, sep=1.0)
     chance = 0.5
     choice = choose_default(_pool(x, y, 20), 10, 0, model_accuracy=chance + kappa * (1 - chance))

@@ -31,8 +31,8 @@ from curation.core.sampling.scores import tie_keys
 __all__ = ["DEFAULT_DEDUP", "KAPPA_HIGH", "KAPPA_LOW", "DefaultChoice", "choose_default"]
 
 # The regime boundaries on kappa (see the module docstring and bench/label_savings.py).
-KAPPA_LOW = 0.4
-KAPPA_HIGH = 0.6
+KAPPA_LOW = 0.35
+KAPPA_HIGH = 0.5
 # In-batch redundancy removal: cosine distance under half the median nearest-neighbour distance.
 DEFAULT_DEDUP = Dedup(threshold=0.5, relative=True, k=10)
 

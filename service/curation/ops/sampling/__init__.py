@@ -6,7 +6,7 @@ key is the canonical request plus a digest of the resolved vectors, so a collect
 new key. Large near-duplicate searches use the core's faiss IVF-Flat index over unit vectors (inner
 product = cosine); small ones (and tests) its exact blocked numpy search.
 
-Modules: ``vectors`` (the pool's vectors from a collection), ``select`` (with the default mix),
+Modules: ``vectors`` (the pool's vectors from a collection), ``select`` (with the adaptive default),
 ``near_duplicates`` (with the options Select's dedup shares) and ``plan``.
 """
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from curation.core.sampling import ANN_MIN_ROWS, EXACT_BLOCK_CELLS, MAX_AUTO_CLUSTERS
+from curation.core.sampling import ANN_MIN_ROWS, EXACT_BLOCK_CELLS, MAX_AUTO_CLUSTERS, MAX_PROBE_ROWS
 from curation.core.sampling.clustering import KMEANS_ITERATIONS, POINTS_PER_CENTROID
 from curation.core.sampling.typicality import BLOCK_CELLS, EXACT_MEMBERS
 from curation.errors import LimitExceeded
@@ -65,7 +65,8 @@ def _ids_cost(ids: Sequence[str]) -> int:
 
 
 def _clustering_cost(request: pb.SelectRequest, n: int, d: int) -> Cost:
-    """Typicality: each typicality strategy's clusters and neighbours within their maxima and its k-means
+    """Typicality (the adaptive default's included, with its probe: three MAX_PROBE_ROWS^2 float64
+    matrices): each typicality strategy's clusters and neighbours within their maxima and its k-means
     work within MAX_CLUSTERING_WORK (LimitExceeded ``strategies[i].clusters``); the cost of the largest.
 
     Memory: the training sample (float32, and float64 for the seeding), the centroids, the assignment
@@ -73,23 +74,28 @@ def _clustering_cost(request: pb.SelectRequest, n: int, d: int) -> Cost:
     form) and the typicality's distance blocks (a block, its concatenation and partition: six float32
     copies of at most BLOCK_CELLS distances). Work: the assignment (pool x clusters x dimension), the
     iterations over the sample, and the typicality (each row against at most EXACT_MEMBERS members)."""
-    worst = Cost(0, 0)
+    worst = probe = Cost(0, 0)
     labeled = len(request.labeled_ids)
-    for i, s in enumerate(request.strategies):
+    named = [(f"strategies[{i}]", s) for i, s in enumerate(request.strategies)]
+    if not named and (request.embeddings or request.collection):
+        # The adaptive default may run typicality with the automatic clusters, after its probe.
+        named = [("strategies", pb.SamplingStrategy(kind=pb.STRATEGY_KIND_TYPICALITY))]
+        cells = MAX_PROBE_ROWS * MAX_PROBE_ROWS
+        probe = Cost(3 * 8 * cells + 8 * MAX_PROBE_ROWS * d, cells * (MAX_PROBE_ROWS + max(d, 1)))
+    for field, s in named:
         if s.kind != pb.STRATEGY_KIND_TYPICALITY:
             continue
-        at_most(int(s.clusters), lim.MAX_CLUSTERS, f"strategies[{i}].clusters", what="clusters")
-        at_most(
-            int(s.typicality_neighbors), lim.MAX_TYPICALITY_NEIGHBORS, f"strategies[{i}].typicality_neighbors"
-        )
+        at_most(int(s.clusters), lim.MAX_CLUSTERS, f"{field}.clusters", what="clusters")
+        at_most(int(s.typicality_neighbors), lim.MAX_TYPICALITY_NEIGHBORS, f"{field}.typicality_neighbors")
         k = max(0, min(labeled + int(request.budget), int(s.clusters) or MAX_AUTO_CLUSTERS, n))
         train = min(n, POINTS_PER_CENTROID * k)
         work = k * max(d, 1) * (n + KMEANS_ITERATIONS * train)
-        at_most(work, lim.MAX_CLUSTERING_WORK, f"strategies[{i}].clusters", what="k-means multiply-adds")
+        at_most(work, lim.MAX_CLUSTERING_WORK, f"{field}.clusters", what="k-means multiply-adds")
         blocks = 4 * min(1 << 22, n * max(k, 1)) + 4 * 6 * min(BLOCK_CELLS, n * EXACT_MEMBERS)
         memory = 4 * train * d * 5 + 8 * k * d + 64 * n + blocks
-        worst = Cost(max(worst.memory_bytes, memory), max(worst.work, work + n * EXACT_MEMBERS * max(d, 1)))
-    return worst
+        one = Cost(memory, work + n * EXACT_MEMBERS * max(d, 1))
+        worst = Cost(max(worst.memory_bytes, one.memory_bytes), max(worst.work, one.work))
+    return worst + probe
 
 
 def _strategy_checks(request: pb.SelectRequest, budget: int, classes: int) -> tuple[bool, bool]:
@@ -119,10 +125,11 @@ def _classes(request: pb.SelectRequest) -> int:
     return max(named, len(request.labeled_class_counts))
 
 
-def select_cost(request: pb.SelectRequest, dim: int | None = None, *, plan: bool = False) -> Cost:
+def select_cost(request: pb.SelectRequest, dim: int | None = None) -> Cost:
     """Select's cost. ``dim``: the collection's dimension once read (None: the inline one, or 0 before the
-    collection is read). ``plan``: Plan may add k-center and near-duplicate removal to a request that
-    names no strategy."""
+    collection is read). A request that names no strategy is costed as the adaptive default's worst case:
+    its probe, typicality with the automatic clusters and near-duplicate removal (Plan's mixes are among
+    those)."""
     n = len(request.asset_ids)
     count_at_most(n, lim.MAX_POOL, "asset_ids")
     count_at_most(len(request.labeled_ids), lim.MAX_POOL, "labeled_ids")
@@ -136,8 +143,6 @@ def select_cost(request: pb.SelectRequest, dim: int | None = None, *, plan: bool
     diversity, rarity = _strategy_checks(request, budget, k)
     vectors = bool(request.embeddings) or bool(request.collection)
     d = int(request.embedding_dimension) if dim is None and request.embeddings else (dim or 0)
-    if plan and not request.strategies and vectors:
-        diversity = True
     if diversity:
         at_most(
             n * budget * max(d, 1),
@@ -190,11 +195,12 @@ def near_duplicates_cost(request: pb.FindNearDuplicatesRequest, dim: int | None 
 
 
 def plan_cost(request: pb.PlanRequest) -> Cost:
-    """Plan's cost: that of the selection it makes (with k-center and near-duplicate removal when it may
-    add them), and the weak classes and slices it ranks."""
+    """Plan's cost: that of the selection it makes (costed as the adaptive default when it names no
+    strategy: typicality and near-duplicate removal cover what Plan may add), and the weak classes and
+    slices it ranks."""
     at_most(int(request.weakest_classes), lim.MAX_CLASSES, "weakest_classes", what="classes")
     at_most(int(request.weakest_slices), lim.MAX_CLASSES, "weakest_slices", what="slices")
     try:
-        return select_cost(request.selection, plan=True)
+        return select_cost(request.selection)
     except LimitExceeded as exc:
         raise LimitExceeded(exc.message, field=f"selection.{exc.field}") from None

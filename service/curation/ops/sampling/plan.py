@@ -3,7 +3,7 @@
 The weakest classes (lowest F1, then recall, among classes with support) and the ranked slices with the
 lowest metric decide the mix: LF-targeted picks toward the weakest classes when the pool has weak labels,
 equal shares per value of the weakest slice key when the pool has that metadata column, margin
-uncertainty when it has model scores (else k-center when it has embeddings), and the rest at random.
+uncertainty when it has model scores (else typicality when it has embeddings), and the rest at random.
 A request that names its own strategies keeps them. Each part of the mix comes with its reason.
 """
 
@@ -119,8 +119,8 @@ def _mix(
 def _add_model_share(
     mix: list[pb.SamplingStrategy], reasons: list[str], head: float, selection: pb.SelectRequest
 ) -> None:
-    """80% of what the targeted strategies left: margin uncertainty with model scores, else k-center
-    with embeddings, else nothing."""
+    """80% of what the targeted strategies left: margin uncertainty with model scores, else typicality
+    (cold start) with embeddings, else nothing."""
     share = round(head * 0.8, 6)
     if len(selection.scores) > 0:
         mix.append(
@@ -131,10 +131,13 @@ def _add_model_share(
                 measure=pb.UNCERTAINTY_MEASURE_MARGIN,
             )
         )
-        reasons.append(f"margin ({share:.0%}): the model's least decided assets; the default mix's core")
+        reasons.append(f"margin ({share:.0%}): the model's least decided assets")
     elif selection.embeddings or selection.collection:
-        mix.append(pb.SamplingStrategy(kind=pb.STRATEGY_KIND_DIVERSITY, fraction=share, name="k-center"))
-        reasons.append(f"k-center ({share:.0%}): no model scores, so cover the embedding space instead")
+        mix.append(pb.SamplingStrategy(kind=pb.STRATEGY_KIND_TYPICALITY, fraction=share, name="typicality"))
+        reasons.append(
+            f"typicality ({share:.0%}): no model scores yet, so the most typical asset of each uncovered"
+            " cluster (cold start; k-center came last in bench/label_savings.py)"
+        )
 
 
 async def _evaluation(ops: Host, request: pb.PlanRequest, ctx: Context) -> Diagnostics:

@@ -271,7 +271,7 @@ export type SelectRequest = Message<"curation.v1.SelectRequest"> & {
   strategies: SamplingStrategy[];
 
   /**
-   * Absent = no redundancy removal (except in the default mix, see strategies).
+   * Absent = no redundancy removal (except under the adaptive default, see strategies).
    *
    * @generated from field: curation.v1.NearDuplicateOptions dedup = 17;
    */
