@@ -36,7 +36,8 @@ def needed(counts: np.ndarray, acc: np.ndarray, target: float) -> float:
 
 def aulc(counts: np.ndarray, acc: np.ndarray) -> np.ndarray:
     """Mean accuracy over the label range per seed (rows of ``acc``)."""
-    return np.trapezoid(acc, counts, axis=-1) / (counts[-1] - counts[0])
+    out: np.ndarray = np.trapezoid(acc, counts, axis=-1) / (counts[-1] - counts[0])
+    return out
 
 
 def _saving(counts: np.ndarray, acc: np.ndarray, rnd: np.ndarray) -> float:

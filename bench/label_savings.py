@@ -140,11 +140,11 @@ def run(
                 print(f"  {done}/{len(tasks)} curves ({time.perf_counter() - started:.0f} s)", flush=True)
     report: dict[str, dict[str, object]] = {}
     for s in settings:
-        acc = {a: np.array([curves[(s.name, a)][i] for i in range(seeds)]) for a in arms}
-        rows = [summarize(a, counts[s.name], acc[a], acc["random"]) for a in arms]
+        by_arm = {a: np.array([curves[(s.name, a)][i] for i in range(seeds)]) for a in arms}
+        rows = [summarize(a, counts[s.name], by_arm[a], by_arm["random"]) for a in arms]
         report[s.name] = {
             "counts": counts[s.name].tolist(),
-            "curves": {a: acc[a].mean(axis=0).tolist() for a in arms},
+            "curves": {a: by_arm[a].mean(axis=0).tolist() for a in arms},
             "rows": [asdict(r) for r in rows],
             "default_regimes": _regime_shares(regimes.get((s.name, DEFAULT), [])),
         }
@@ -155,8 +155,7 @@ def run(
 def _regime_shares(per_seed: list[list[str]]) -> dict[str, float]:
     """How often the default detected each regime, over all rounds and seeds."""
     flat = [r for seed in per_seed for r in seed]
-    names, count = np.unique(np.array(flat, dtype=str), return_counts=True) if flat else ([], [])
-    return {str(n): float(c) / len(flat) for n, c in zip(names, count, strict=True)}
+    return {name: flat.count(name) / len(flat) for name in sorted(set(flat))}
 
 
 def _print_table(setting: Setting, rows: list[Row], seeds: int, regimes: object) -> None:

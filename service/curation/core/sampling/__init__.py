@@ -13,7 +13,14 @@ from curation.core.sampling.adaptive import (
     DefaultChoice,
     choose_default,
 )
-from curation.core.sampling.clustering import Clusterer, Clustering, kmeans_clustering, nearest_centroid
+from curation.core.sampling.clustering import (
+    KMEANS_ITERATIONS,
+    POINTS_PER_CENTROID,
+    Clusterer,
+    Clustering,
+    kmeans_clustering,
+    nearest_centroid,
+)
 from curation.core.sampling.kcenter import KCenterResult, kcenter_greedy, min_sq_distances
 from curation.core.sampling.knn import (
     ANN_MIN_ROWS,
@@ -50,7 +57,11 @@ from curation.core.sampling.scores import (
 from curation.core.sampling.selection import select
 from curation.core.sampling.strategies import weak_label_vector
 from curation.core.sampling.typicality import (
+    BLOCK_CELLS as TYPICALITY_BLOCK_CELLS,
+)
+from curation.core.sampling.typicality import (
     DEFAULT_NEIGHBORS,
+    EXACT_MEMBERS,
     MAX_AUTO_CLUSTERS,
     MIN_CLUSTER_SIZE,
     typicality_clusters,
@@ -58,6 +69,10 @@ from curation.core.sampling.typicality import (
 )
 
 __all__ = [
+    "EXACT_MEMBERS",
+    "KMEANS_ITERATIONS",
+    "POINTS_PER_CENTROID",
+    "TYPICALITY_BLOCK_CELLS",
     "DEFAULT_DEDUP",
     "KAPPA_HIGH",
     "KAPPA_LOW",

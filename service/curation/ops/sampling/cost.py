@@ -15,9 +15,16 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from curation.core.sampling import ANN_MIN_ROWS, EXACT_BLOCK_CELLS, MAX_AUTO_CLUSTERS, MAX_PROBE_ROWS
-from curation.core.sampling.clustering import KMEANS_ITERATIONS, POINTS_PER_CENTROID
-from curation.core.sampling.typicality import BLOCK_CELLS, EXACT_MEMBERS
+from curation.core.sampling import (
+    ANN_MIN_ROWS,
+    EXACT_BLOCK_CELLS,
+    EXACT_MEMBERS,
+    KMEANS_ITERATIONS,
+    MAX_AUTO_CLUSTERS,
+    MAX_PROBE_ROWS,
+    POINTS_PER_CENTROID,
+    TYPICALITY_BLOCK_CELLS,
+)
 from curation.errors import LimitExceeded
 from curation.ops._limits import at_most, count_at_most, str_array_bytes
 from curation.ops.operation_spec import Cost
@@ -91,7 +98,7 @@ def _clustering_cost(request: pb.SelectRequest, n: int, d: int) -> Cost:
         train = min(n, POINTS_PER_CENTROID * k)
         work = k * max(d, 1) * (n + KMEANS_ITERATIONS * train)
         at_most(work, lim.MAX_CLUSTERING_WORK, f"{field}.clusters", what="k-means multiply-adds")
-        blocks = 4 * min(1 << 22, n * max(k, 1)) + 4 * 6 * min(BLOCK_CELLS, n * EXACT_MEMBERS)
+        blocks = 4 * min(1 << 22, n * max(k, 1)) + 4 * 6 * min(TYPICALITY_BLOCK_CELLS, n * EXACT_MEMBERS)
         memory = 4 * train * d * 5 + 8 * k * d + 64 * n + blocks
         one = Cost(memory, work + n * EXACT_MEMBERS * max(d, 1))
         worst = Cost(max(worst.memory_bytes, one.memory_bytes), max(worst.work, one.work))

@@ -293,7 +293,7 @@ def _regime(choice: DefaultChoice) -> pb.SelectionRegime:
     out = pb.SelectionRegime(
         regime=choice.regime, reason=choice.reason, source=choice.source, labeled=choice.labeled
     )
-    if choice.kappa is not None:
+    if choice.kappa is not None and choice.accuracy is not None and choice.chance is not None:
         out.accuracy, out.chance, out.kappa = choice.accuracy, choice.chance, choice.kappa
     return out
 
