@@ -1,11 +1,19 @@
 """Selecting the next batch to label: strategies mixed by budget fractions, near-duplicate groups,
-k-center diversity and the cosine neighbour searches they use.
+k-center diversity and the cosine neighbour searches they use, scores over samples (BALD, variation
+ratio, power acquisition) and image scores from predicted boxes.
 
 These are the names the ops seam uses; ``_``-prefixed modules are private to the family.
 """
 
 from __future__ import annotations
 
+from curation.core.sampling.detection_scores import (
+    BOX_AGGREGATIONS,
+    Detections,
+    box_entropy,
+    image_scores,
+    localization,
+)
 from curation.core.sampling.kcenter import KCenterResult, kcenter_greedy, min_sq_distances
 from curation.core.sampling.knn import (
     ANN_MIN_ROWS,
@@ -19,6 +27,7 @@ from curation.core.sampling.knn import (
 from curation.core.sampling.near_duplicate_groups import NearDuplicates, near_duplicates
 from curation.core.sampling.quotas import apportion
 from curation.core.sampling.records import (
+    BATCH_SAMPLINGS,
     CLASS_SOURCES,
     KINDS,
     LF_FILTERS,
@@ -27,6 +36,13 @@ from curation.core.sampling.records import (
     Pool,
     Selection,
     Strategy,
+)
+from curation.core.sampling.sample_scores import (
+    SAMPLE_MEASURES,
+    bald,
+    power_keys,
+    sample_mean,
+    variation_ratio,
 )
 from curation.core.sampling.scores import (
     UNCERTAINTY_MEASURES,
@@ -43,13 +59,17 @@ from curation.core.sampling.strategies import weak_label_vector
 
 __all__ = [
     "ANN_MIN_ROWS",
+    "BATCH_SAMPLINGS",
+    "BOX_AGGREGATIONS",
     "EXACT_BLOCK_CELLS",
     "CLASS_SOURCES",
     "KINDS",
     "LF_FILTERS",
+    "SAMPLE_MEASURES",
     "STRATA_SOURCES",
     "UNCERTAINTY_MEASURES",
     "Dedup",
+    "Detections",
     "KCenterResult",
     "KnnSearch",
     "NearDuplicates",
@@ -58,19 +78,26 @@ __all__ = [
     "Strategy",
     "ann_cosine_knn",
     "apportion",
+    "bald",
+    "box_entropy",
     "cosine_knn",
     "entropy",
     "exact_cosine_knn",
     "hardness",
+    "image_scores",
     "kcenter_greedy",
     "least_confidence",
+    "localization",
     "margin",
     "min_sq_distances",
     "near_duplicates",
     "normalize_rows",
+    "power_keys",
+    "sample_mean",
     "select",
     "tie_keys",
     "uncertainty",
     "uniform_from_keys",
+    "variation_ratio",
     "weak_label_vector",
 ]

@@ -11,8 +11,10 @@ import numpy.typing as npt
 
 from curation.core._common.arrays import BoolArray, F32Array, FloatArray, IntArray
 from curation.core._common.findings import Finding
+from curation.core.sampling.detection_scores import Detections
 
 __all__ = [
+    "BATCH_SAMPLINGS",
     "CLASS_SOURCES",
     "KINDS",
     "LF_FILTERS",
@@ -23,10 +25,13 @@ __all__ = [
     "Strategy",
 ]
 
-KINDS = ("random", "stratified", "lf_targeted", "uncertainty", "diversity", "rarity", "hardness")
+KINDS = ("random", "stratified", "lf_targeted", "uncertainty", "diversity", "rarity", "hardness", "detection")
 STRATA_SOURCES = ("label", "predicted", "weak", "metadata")
 CLASS_SOURCES = ("predicted", "weak")
 LF_FILTERS = ("none", "disagree", "disagree_or_unsure")
+# How a score-ranked strategy turns its scores into picks: "top" = the highest first (deterministic),
+# "power" = a draw proportional to score ** beta (see ``sample_scores``).
+BATCH_SAMPLINGS = ("top", "power")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +43,8 @@ class Pool:
     strata and the labeled class counts. ``labeled``/``excluded``: rows that are not candidates (labeled
     rows are k-center centers, excluded rows are not). ``extra_centers``: embeddings of labeled assets
     outside the pool. ``labeled_class_counts``: labeled assets per class outside the pool.
+    ``score_samples``: S probability rows per asset (n x S x k: an ensemble, MC-dropout passes); their
+    mean stands in for ``scores`` when those are absent. ``detections``: predicted boxes per image.
     """
 
     asset_ids: npt.NDArray[np.str_]
@@ -52,6 +59,8 @@ class Pool:
     hardness: FloatArray | None = None
     extra_centers: F32Array | None = None
     labeled_class_counts: FloatArray | None = None
+    score_samples: FloatArray | None = None
+    detections: Detections | None = None
 
     @property
     def n(self) -> int:
@@ -74,6 +83,9 @@ class Strategy:
     unsure_below: float = 0.5
     class_source: str = "predicted"
     target_distribution: tuple[float, ...] = ()
+    box_aggregation: str = "max_entropy"
+    batch_sampling: str = "top"
+    power_beta: float = 1.0
 
     @property
     def label(self) -> str:
