@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file curation/v1/sampling.proto.
  */
 export const file_curation_v1_sampling: GenFile = /*@__PURE__*/
-  fileDesc("ChpjdXJhdGlvbi92MS9zYW1wbGluZy5wcm90bxILY3VyYXRpb24udjEipQMKEFNhbXBsaW5nU3RyYXRlZ3kSJwoEa2luZBgBIAEoDjIZLmN1cmF0aW9uLnYxLlN0cmF0ZWd5S2luZBIQCghmcmFjdGlvbhgCIAEoARIMCgRuYW1lGAMgASgJEjAKB21lYXN1cmUYBCABKA4yHy5jdXJhdGlvbi52MS5VbmNlcnRhaW50eU1lYXN1cmUSKQoGc3RyYXRhGAUgASgOMhkuY3VyYXRpb24udjEuU3RyYXRhU291cmNlEhQKDG1ldGFkYXRhX2tleRgGIAEoCRIUCgxwcm9wb3J0aW9uYWwYByABKAgSFgoOdGFyZ2V0X2NsYXNzZXMYCCADKAUSLgoMbW9kZWxfZmlsdGVyGAkgASgOMhguY3VyYXRpb24udjEuTW9kZWxGaWx0ZXISGQoMdW5zdXJlX2JlbG93GAogASgBSACIAQESLgoMY2xhc3Nfc291cmNlGAsgASgOMhguY3VyYXRpb24udjEuQ2xhc3NTb3VyY2USGwoTdGFyZ2V0X2Rpc3RyaWJ1dGlvbhgMIAMoAUIPCg1fdW5zdXJlX2JlbG93Ik4KFE5lYXJEdXBsaWNhdGVPcHRpb25zEhEKCXRocmVzaG9sZBgBIAEoARIQCghyZWxhdGl2ZRgCIAEoCBIRCgluZWlnaGJvcnMYAyABKAUi4wMKDVNlbGVjdFJlcXVlc3QSFwoJYXNzZXRfaWRzGAEgAygJQgTiQQECEi0KCG1ldGFkYXRhGAIgAygLMhsuY3VyYXRpb24udjEuTWV0YWRhdGFDb2x1bW4SEwoLbnVtX2NsYXNzZXMYAyABKAUSDgoGc2NvcmVzGAQgAygCEhgKEHdlYWtfbGFiZWxfcHJvYnMYBSADKAISEwoLd2Vha19sYWJlbHMYBiADKAUSDgoGbGFiZWxzGAcgAygFEhAKCGhhcmRuZXNzGAggAygCEhIKCmVtYmVkZGluZ3MYCSABKAwSGwoTZW1iZWRkaW5nX2RpbWVuc2lvbhgKIAEoBRISCgpjb2xsZWN0aW9uGAsgASgJEhMKC2xhYmVsZWRfaWRzGAwgAygJEhMKC2V4Y2x1ZGVfaWRzGA0gAygJEhQKBmJ1ZGdldBgOIAEoA0IE4kEBAhIMCgRzZWVkGA8gASgEEjEKCnN0cmF0ZWdpZXMYECADKAsyHS5jdXJhdGlvbi52MS5TYW1wbGluZ1N0cmF0ZWd5EjAKBWRlZHVwGBEgASgLMiEuY3VyYXRpb24udjEuTmVhckR1cGxpY2F0ZU9wdGlvbnMSHAoUbGFiZWxlZF9jbGFzc19jb3VudHMYEiADKAMiswEKDVNlbGVjdGVkQXNzZXQSEAoIYXNzZXRfaWQYASABKAkSFgoOc3RyYXRlZ3lfaW5kZXgYAiABKAUSEAoIc3RyYXRlZ3kYAyABKAkSDQoFc2NvcmUYBCABKAESDAoEcmFuaxgFIAEoAxIVCg1zdHJhdGVneV9yYW5rGAYgASgDEh0KEG5lYXJlc3RfZGlzdGFuY2UYByABKAFIAIgBAUITChFfbmVhcmVzdF9kaXN0YW5jZSJECg9TdHJhdGVneU91dGNvbWUSEAoIc3RyYXRlZ3kYASABKAkSDQoFcXVvdGEYAiABKAMSEAoIc2VsZWN0ZWQYAyABKAMikQIKDlNlbGVjdFJlc3BvbnNlEiwKCHNlbGVjdGVkGAEgAygLMhouY3VyYXRpb24udjEuU2VsZWN0ZWRBc3NldBIwCgpzdHJhdGVnaWVzGAIgAygLMhwuY3VyYXRpb24udjEuU3RyYXRlZ3lPdXRjb21lEhgKEGR1cGxpY2F0ZV9ncm91cHMYAyABKAMSHAoPZGVkdXBfdGhyZXNob2xkGAQgASgBSACIAQESJgoId2FybmluZ3MYBSADKAsyFC5jdXJhdGlvbi52MS5XYXJuaW5nEisKBWNhY2hlGAYgASgLMhYuY3VyYXRpb24udjEuQ2FjaGVJbmZvQgTiQQEDQhIKEF9kZWR1cF90aHJlc2hvbGQi2AEKGUZpbmROZWFyRHVwbGljYXRlc1JlcXVlc3QSFwoJYXNzZXRfaWRzGAEgAygJQgTiQQECEhIKCmVtYmVkZGluZ3MYAiABKAwSGwoTZW1iZWRkaW5nX2RpbWVuc2lvbhgDIAEoBRISCgpjb2xsZWN0aW9uGAQgASgJEhEKCXRocmVzaG9sZBgFIAEoARIQCghyZWxhdGl2ZRgGIAEoCBIRCgluZWlnaGJvcnMYByABKAUSEQoJcGFnZV9zaXplGAggASgFEhIKCnBhZ2VfdG9rZW4YCSABKAkiOQoORHVwbGljYXRlR3JvdXASEQoJYXNzZXRfaWRzGAEgAygJEhQKDG1heF9kaXN0YW5jZRgCIAEoASKyAgoaRmluZE5lYXJEdXBsaWNhdGVzUmVzcG9uc2USKwoGZ3JvdXBzGAEgAygLMhsuY3VyYXRpb24udjEuRHVwbGljYXRlR3JvdXASFAoMdG90YWxfZ3JvdXBzGAIgASgDEhgKEGR1cGxpY2F0ZV9hc3NldHMYAyABKAMSEQoJdGhyZXNob2xkGAQgASgBEh8KEm1lZGlhbl9ubl9kaXN0YW5jZRgFIAEoAUgAiAEBEhcKD25leHRfcGFnZV90b2tlbhgGIAEoCRIrCgVjYWNoZRgHIAEoCzIWLmN1cmF0aW9uLnYxLkNhY2hlSW5mb0IE4kEBAxImCgh3YXJuaW5ncxgIIAMoCzIULmN1cmF0aW9uLnYxLldhcm5pbmdCFQoTX21lZGlhbl9ubl9kaXN0YW5jZSLLAQoLUGxhblJlcXVlc3QSPQoLZGlhZ25vc3RpY3MYASABKAsyKC5jdXJhdGlvbi52MS5TY29yZUNsYXNzaWZpY2F0aW9uUmVzcG9uc2USFwoPZGlhZ25vc3RpY3Nfa2V5GAIgASgJEjMKCXNlbGVjdGlvbhgDIAEoCzIaLmN1cmF0aW9uLnYxLlNlbGVjdFJlcXVlc3RCBOJBAQISFwoPd2Vha2VzdF9jbGFzc2VzGAQgASgFEhYKDndlYWtlc3Rfc2xpY2VzGAUgASgFImEKCVdlYWtDbGFzcxITCgtjbGFzc19pbmRleBgBIAEoBRISCgpjbGFzc19uYW1lGAIgASgJEgoKAmYxGAMgASgBEg4KBnJlY2FsbBgEIAEoARIPCgdzdXBwb3J0GAUgASgDIkgKCVdlYWtTbGljZRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAkSDgoGbWV0cmljGAMgASgBEg8KB3N1cHBvcnQYBCABKAMi/wEKDFBsYW5SZXNwb25zZRIsCgx3ZWFrX2NsYXNzZXMYASADKAsyFi5jdXJhdGlvbi52MS5XZWFrQ2xhc3MSKwoLd2Vha19zbGljZXMYAiADKAsyFi5jdXJhdGlvbi52MS5XZWFrU2xpY2USKwoHcmVxdWVzdBgDIAEoCzIaLmN1cmF0aW9uLnYxLlNlbGVjdFJlcXVlc3QSLgoJc2VsZWN0aW9uGAQgASgLMhsuY3VyYXRpb24udjEuU2VsZWN0UmVzcG9uc2USDwoHcmVhc29ucxgFIAMoCRImCgh3YXJuaW5ncxgGIAMoCzIULmN1cmF0aW9uLnYxLldhcm5pbmcq9gEKDFN0cmF0ZWd5S2luZBIdChlTVFJBVEVHWV9LSU5EX1VOU1BFQ0lGSUVEEAASGAoUU1RSQVRFR1lfS0lORF9SQU5ET00QARIcChhTVFJBVEVHWV9LSU5EX1NUUkFUSUZJRUQQAhIdChlTVFJBVEVHWV9LSU5EX0xGX1RBUkdFVEVEEAMSHQoZU1RSQVRFR1lfS0lORF9VTkNFUlRBSU5UWRAEEhsKF1NUUkFURUdZX0tJTkRfRElWRVJTSVRZEAUSGAoUU1RSQVRFR1lfS0lORF9SQVJJVFkQBhIaChZTVFJBVEVHWV9LSU5EX0hBUkRORVNTEAcqpAEKElVuY2VydGFpbnR5TWVhc3VyZRIjCh9VTkNFUlRBSU5UWV9NRUFTVVJFX1VOU1BFQ0lGSUVEEAASKAokVU5DRVJUQUlOVFlfTUVBU1VSRV9MRUFTVF9DT05GSURFTkNFEAESHgoaVU5DRVJUQUlOVFlfTUVBU1VSRV9NQVJHSU4QAhIfChtVTkNFUlRBSU5UWV9NRUFTVVJFX0VOVFJPUFkQAyqdAQoMU3RyYXRhU291cmNlEh0KGVNUUkFUQV9TT1VSQ0VfVU5TUEVDSUZJRUQQABIXChNTVFJBVEFfU09VUkNFX0xBQkVMEAESGwoXU1RSQVRBX1NPVVJDRV9QUkVESUNURUQQAhIcChhTVFJBVEFfU09VUkNFX1dFQUtfTEFCRUwQAxIaChZTVFJBVEFfU09VUkNFX01FVEFEQVRBEAQqZAoLQ2xhc3NTb3VyY2USHAoYQ0xBU1NfU09VUkNFX1VOU1BFQ0lGSUVEEAASGgoWQ0xBU1NfU09VUkNFX1BSRURJQ1RFRBABEhsKF0NMQVNTX1NPVVJDRV9XRUFLX0xBQkVMEAIqggEKC01vZGVsRmlsdGVyEhwKGE1PREVMX0ZJTFRFUl9VTlNQRUNJRklFRBAAEhUKEU1PREVMX0ZJTFRFUl9OT05FEAESGQoVTU9ERUxfRklMVEVSX0RJU0FHUkVFEAISIwofTU9ERUxfRklMVEVSX0RJU0FHUkVFX09SX1VOU1VSRRADMo8DCg9TYW1wbGluZ1NlcnZpY2USZAoGU2VsZWN0EhouY3VyYXRpb24udjEuU2VsZWN0UmVxdWVzdBobLmN1cmF0aW9uLnYxLlNlbGVjdFJlc3BvbnNlIiGQAgGC0+STAhgiEy92MS9zYW1wbGluZzpzZWxlY3Q6ASoStwEKEkZpbmROZWFyRHVwbGljYXRlcxImLmN1cmF0aW9uLnYxLkZpbmROZWFyRHVwbGljYXRlc1JlcXVlc3QaJy5jdXJhdGlvbi52MS5GaW5kTmVhckR1cGxpY2F0ZXNSZXNwb25zZSJQkAIBgtPkkwJHIh8vdjEvc2FtcGxpbmc6ZmluZE5lYXJEdXBsaWNhdGVzOgEqWiEiHC92MS9zYW1wbGluZzpuZWFyLWR1cGxpY2F0ZXM6ASoSXAoEUGxhbhIYLmN1cmF0aW9uLnYxLlBsYW5SZXF1ZXN0GhkuY3VyYXRpb24udjEuUGxhblJlc3BvbnNlIh+QAgGC0+STAhYiES92MS9zYW1wbGluZzpwbGFuOgEqQq0BCiVpby5naXRodWIuY3VyYXRpb25zZXJ2aWNlLmN1cmF0aW9uLnYxQg1TYW1wbGluZ1Byb3RvUAFaQmdpdGh1Yi5jb20vY3VyYXRpb24tc2VydmljZS9jdXJhdGlvbi9nZW4vZ28vY3VyYXRpb24vdjE7Y3VyYXRpb252MaICA0NYWKoCC0N1cmF0aW9uLlYxygILQ3VyYXRpb25cVjHqAgxDdXJhdGlvbjo6VjFiBnByb3RvMw", [file_curation_v1_classification, file_curation_v1_common, file_google_api_annotations, file_google_api_field_behavior]);
+  fileDesc("ChpjdXJhdGlvbi92MS9zYW1wbGluZy5wcm90bxILY3VyYXRpb24udjEivQQKEFNhbXBsaW5nU3RyYXRlZ3kSJwoEa2luZBgBIAEoDjIZLmN1cmF0aW9uLnYxLlN0cmF0ZWd5S2luZBIQCghmcmFjdGlvbhgCIAEoARIMCgRuYW1lGAMgASgJEjAKB21lYXN1cmUYBCABKA4yHy5jdXJhdGlvbi52MS5VbmNlcnRhaW50eU1lYXN1cmUSKQoGc3RyYXRhGAUgASgOMhkuY3VyYXRpb24udjEuU3RyYXRhU291cmNlEhQKDG1ldGFkYXRhX2tleRgGIAEoCRIUCgxwcm9wb3J0aW9uYWwYByABKAgSFgoOdGFyZ2V0X2NsYXNzZXMYCCADKAUSLgoMbW9kZWxfZmlsdGVyGAkgASgOMhguY3VyYXRpb24udjEuTW9kZWxGaWx0ZXISGQoMdW5zdXJlX2JlbG93GAogASgBSACIAQESLgoMY2xhc3Nfc291cmNlGAsgASgOMhguY3VyYXRpb24udjEuQ2xhc3NTb3VyY2USGwoTdGFyZ2V0X2Rpc3RyaWJ1dGlvbhgMIAMoARI0Cg9ib3hfYWdncmVnYXRpb24YECABKA4yGy5jdXJhdGlvbi52MS5Cb3hBZ2dyZWdhdGlvbhI4Cg5iYXRjaF9zYW1wbGluZxgRIAEoDjIgLmN1cmF0aW9uLnYxLkFjcXVpc2l0aW9uU2FtcGxpbmcSFwoKcG93ZXJfYmV0YRgSIAEoAUgBiAEBQg8KDV91bnN1cmVfYmVsb3dCDQoLX3Bvd2VyX2JldGEiewoURGV0ZWN0aW9uUHJlZGljdGlvbnMSEwoLaW1hZ2VfaW5kZXgYASADKAUSDQoFYm94ZXMYAiADKAISEwoLbnVtX2NsYXNzZXMYAyABKAUSFAoMY2xhc3Nfc2NvcmVzGAQgAygCEhQKDHNhbXBsZV9pbmRleBgFIAMoBSJOChROZWFyRHVwbGljYXRlT3B0aW9ucxIRCgl0aHJlc2hvbGQYASABKAESEAoIcmVsYXRpdmUYAiABKAgSEQoJbmVpZ2hib3JzGAMgASgFIsYECg1TZWxlY3RSZXF1ZXN0EhcKCWFzc2V0X2lkcxgBIAMoCUIE4kEBAhItCghtZXRhZGF0YRgCIAMoCzIbLmN1cmF0aW9uLnYxLk1ldGFkYXRhQ29sdW1uEhMKC251bV9jbGFzc2VzGAMgASgFEg4KBnNjb3JlcxgEIAMoAhIYChB3ZWFrX2xhYmVsX3Byb2JzGAUgAygCEhMKC3dlYWtfbGFiZWxzGAYgAygFEg4KBmxhYmVscxgHIAMoBRIQCghoYXJkbmVzcxgIIAMoAhISCgplbWJlZGRpbmdzGAkgASgMEhsKE2VtYmVkZGluZ19kaW1lbnNpb24YCiABKAUSEgoKY29sbGVjdGlvbhgLIAEoCRITCgtsYWJlbGVkX2lkcxgMIAMoCRITCgtleGNsdWRlX2lkcxgNIAMoCRIUCgZidWRnZXQYDiABKANCBOJBAQISDAoEc2VlZBgPIAEoBBIxCgpzdHJhdGVnaWVzGBAgAygLMh0uY3VyYXRpb24udjEuU2FtcGxpbmdTdHJhdGVneRIwCgVkZWR1cBgRIAEoCzIhLmN1cmF0aW9uLnYxLk5lYXJEdXBsaWNhdGVPcHRpb25zEhwKFGxhYmVsZWRfY2xhc3NfY291bnRzGBIgAygDEhMKC251bV9zYW1wbGVzGBMgASgFEhUKDXNjb3JlX3NhbXBsZXMYFCADKAISNQoKZGV0ZWN0aW9ucxgVIAEoCzIhLmN1cmF0aW9uLnYxLkRldGVjdGlvblByZWRpY3Rpb25zIrMBCg1TZWxlY3RlZEFzc2V0EhAKCGFzc2V0X2lkGAEgASgJEhYKDnN0cmF0ZWd5X2luZGV4GAIgASgFEhAKCHN0cmF0ZWd5GAMgASgJEg0KBXNjb3JlGAQgASgBEgwKBHJhbmsYBSABKAMSFQoNc3RyYXRlZ3lfcmFuaxgGIAEoAxIdChBuZWFyZXN0X2Rpc3RhbmNlGAcgASgBSACIAQFCEwoRX25lYXJlc3RfZGlzdGFuY2UiRAoPU3RyYXRlZ3lPdXRjb21lEhAKCHN0cmF0ZWd5GAEgASgJEg0KBXF1b3RhGAIgASgDEhAKCHNlbGVjdGVkGAMgASgDIpECCg5TZWxlY3RSZXNwb25zZRIsCghzZWxlY3RlZBgBIAMoCzIaLmN1cmF0aW9uLnYxLlNlbGVjdGVkQXNzZXQSMAoKc3RyYXRlZ2llcxgCIAMoCzIcLmN1cmF0aW9uLnYxLlN0cmF0ZWd5T3V0Y29tZRIYChBkdXBsaWNhdGVfZ3JvdXBzGAMgASgDEhwKD2RlZHVwX3RocmVzaG9sZBgEIAEoAUgAiAEBEiYKCHdhcm5pbmdzGAUgAygLMhQuY3VyYXRpb24udjEuV2FybmluZxIrCgVjYWNoZRgGIAEoCzIWLmN1cmF0aW9uLnYxLkNhY2hlSW5mb0IE4kEBA0ISChBfZGVkdXBfdGhyZXNob2xkItgBChlGaW5kTmVhckR1cGxpY2F0ZXNSZXF1ZXN0EhcKCWFzc2V0X2lkcxgBIAMoCUIE4kEBAhISCgplbWJlZGRpbmdzGAIgASgMEhsKE2VtYmVkZGluZ19kaW1lbnNpb24YAyABKAUSEgoKY29sbGVjdGlvbhgEIAEoCRIRCgl0aHJlc2hvbGQYBSABKAESEAoIcmVsYXRpdmUYBiABKAgSEQoJbmVpZ2hib3JzGAcgASgFEhEKCXBhZ2Vfc2l6ZRgIIAEoBRISCgpwYWdlX3Rva2VuGAkgASgJIjkKDkR1cGxpY2F0ZUdyb3VwEhEKCWFzc2V0X2lkcxgBIAMoCRIUCgxtYXhfZGlzdGFuY2UYAiABKAEisgIKGkZpbmROZWFyRHVwbGljYXRlc1Jlc3BvbnNlEisKBmdyb3VwcxgBIAMoCzIbLmN1cmF0aW9uLnYxLkR1cGxpY2F0ZUdyb3VwEhQKDHRvdGFsX2dyb3VwcxgCIAEoAxIYChBkdXBsaWNhdGVfYXNzZXRzGAMgASgDEhEKCXRocmVzaG9sZBgEIAEoARIfChJtZWRpYW5fbm5fZGlzdGFuY2UYBSABKAFIAIgBARIXCg9uZXh0X3BhZ2VfdG9rZW4YBiABKAkSKwoFY2FjaGUYByABKAsyFi5jdXJhdGlvbi52MS5DYWNoZUluZm9CBOJBAQMSJgoId2FybmluZ3MYCCADKAsyFC5jdXJhdGlvbi52MS5XYXJuaW5nQhUKE19tZWRpYW5fbm5fZGlzdGFuY2UiywEKC1BsYW5SZXF1ZXN0Ej0KC2RpYWdub3N0aWNzGAEgASgLMiguY3VyYXRpb24udjEuU2NvcmVDbGFzc2lmaWNhdGlvblJlc3BvbnNlEhcKD2RpYWdub3N0aWNzX2tleRgCIAEoCRIzCglzZWxlY3Rpb24YAyABKAsyGi5jdXJhdGlvbi52MS5TZWxlY3RSZXF1ZXN0QgTiQQECEhcKD3dlYWtlc3RfY2xhc3NlcxgEIAEoBRIWCg53ZWFrZXN0X3NsaWNlcxgFIAEoBSJhCglXZWFrQ2xhc3MSEwoLY2xhc3NfaW5kZXgYASABKAUSEgoKY2xhc3NfbmFtZRgCIAEoCRIKCgJmMRgDIAEoARIOCgZyZWNhbGwYBCABKAESDwoHc3VwcG9ydBgFIAEoAyJICglXZWFrU2xpY2USCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJEg4KBm1ldHJpYxgDIAEoARIPCgdzdXBwb3J0GAQgASgDIv8BCgxQbGFuUmVzcG9uc2USLAoMd2Vha19jbGFzc2VzGAEgAygLMhYuY3VyYXRpb24udjEuV2Vha0NsYXNzEisKC3dlYWtfc2xpY2VzGAIgAygLMhYuY3VyYXRpb24udjEuV2Vha1NsaWNlEisKB3JlcXVlc3QYAyABKAsyGi5jdXJhdGlvbi52MS5TZWxlY3RSZXF1ZXN0Ei4KCXNlbGVjdGlvbhgEIAEoCzIbLmN1cmF0aW9uLnYxLlNlbGVjdFJlc3BvbnNlEg8KB3JlYXNvbnMYBSADKAkSJgoId2FybmluZ3MYBiADKAsyFC5jdXJhdGlvbi52MS5XYXJuaW5nKpMCCgxTdHJhdGVneUtpbmQSHQoZU1RSQVRFR1lfS0lORF9VTlNQRUNJRklFRBAAEhgKFFNUUkFURUdZX0tJTkRfUkFORE9NEAESHAoYU1RSQVRFR1lfS0lORF9TVFJBVElGSUVEEAISHQoZU1RSQVRFR1lfS0lORF9MRl9UQVJHRVRFRBADEh0KGVNUUkFURUdZX0tJTkRfVU5DRVJUQUlOVFkQBBIbChdTVFJBVEVHWV9LSU5EX0RJVkVSU0lUWRAFEhgKFFNUUkFURUdZX0tJTkRfUkFSSVRZEAYSGgoWU1RSQVRFR1lfS0lORF9IQVJETkVTUxAHEhsKF1NUUkFURUdZX0tJTkRfREVURUNUSU9OEAkq6wEKElVuY2VydGFpbnR5TWVhc3VyZRIjCh9VTkNFUlRBSU5UWV9NRUFTVVJFX1VOU1BFQ0lGSUVEEAASKAokVU5DRVJUQUlOVFlfTUVBU1VSRV9MRUFTVF9DT05GSURFTkNFEAESHgoaVU5DRVJUQUlOVFlfTUVBU1VSRV9NQVJHSU4QAhIfChtVTkNFUlRBSU5UWV9NRUFTVVJFX0VOVFJPUFkQAxIcChhVTkNFUlRBSU5UWV9NRUFTVVJFX0JBTEQQBBInCiNVTkNFUlRBSU5UWV9NRUFTVVJFX1ZBUklBVElPTl9SQVRJTxAFKtUBCg5Cb3hBZ2dyZWdhdGlvbhIfChtCT1hfQUdHUkVHQVRJT05fVU5TUEVDSUZJRUQQABIfChtCT1hfQUdHUkVHQVRJT05fTUFYX0VOVFJPUFkQARIgChxCT1hfQUdHUkVHQVRJT05fTUVBTl9FTlRST1BZEAISHwobQk9YX0FHR1JFR0FUSU9OX1NVTV9FTlRST1BZEAMSIAocQk9YX0FHR1JFR0FUSU9OX0xPQ0FMSVpBVElPThAEEhwKGEJPWF9BR0dSRUdBVElPTl9DT01CSU5FRBAFKnkKE0FjcXVpc2l0aW9uU2FtcGxpbmcSJAogQUNRVUlTSVRJT05fU0FNUExJTkdfVU5TUEVDSUZJRUQQABIcChhBQ1FVSVNJVElPTl9TQU1QTElOR19UT1AQARIeChpBQ1FVSVNJVElPTl9TQU1QTElOR19QT1dFUhACKp0BCgxTdHJhdGFTb3VyY2USHQoZU1RSQVRBX1NPVVJDRV9VTlNQRUNJRklFRBAAEhcKE1NUUkFUQV9TT1VSQ0VfTEFCRUwQARIbChdTVFJBVEFfU09VUkNFX1BSRURJQ1RFRBACEhwKGFNUUkFUQV9TT1VSQ0VfV0VBS19MQUJFTBADEhoKFlNUUkFUQV9TT1VSQ0VfTUVUQURBVEEQBCpkCgtDbGFzc1NvdXJjZRIcChhDTEFTU19TT1VSQ0VfVU5TUEVDSUZJRUQQABIaChZDTEFTU19TT1VSQ0VfUFJFRElDVEVEEAESGwoXQ0xBU1NfU09VUkNFX1dFQUtfTEFCRUwQAiqCAQoLTW9kZWxGaWx0ZXISHAoYTU9ERUxfRklMVEVSX1VOU1BFQ0lGSUVEEAASFQoRTU9ERUxfRklMVEVSX05PTkUQARIZChVNT0RFTF9GSUxURVJfRElTQUdSRUUQAhIjCh9NT0RFTF9GSUxURVJfRElTQUdSRUVfT1JfVU5TVVJFEAMyjwMKD1NhbXBsaW5nU2VydmljZRJkCgZTZWxlY3QSGi5jdXJhdGlvbi52MS5TZWxlY3RSZXF1ZXN0GhsuY3VyYXRpb24udjEuU2VsZWN0UmVzcG9uc2UiIZACAYLT5JMCGCITL3YxL3NhbXBsaW5nOnNlbGVjdDoBKhK3AQoSRmluZE5lYXJEdXBsaWNhdGVzEiYuY3VyYXRpb24udjEuRmluZE5lYXJEdXBsaWNhdGVzUmVxdWVzdBonLmN1cmF0aW9uLnYxLkZpbmROZWFyRHVwbGljYXRlc1Jlc3BvbnNlIlCQAgGC0+STAkciHy92MS9zYW1wbGluZzpmaW5kTmVhckR1cGxpY2F0ZXM6ASpaISIcL3YxL3NhbXBsaW5nOm5lYXItZHVwbGljYXRlczoBKhJcCgRQbGFuEhguY3VyYXRpb24udjEuUGxhblJlcXVlc3QaGS5jdXJhdGlvbi52MS5QbGFuUmVzcG9uc2UiH5ACAYLT5JMCFiIRL3YxL3NhbXBsaW5nOnBsYW46ASpCrQEKJWlvLmdpdGh1Yi5jdXJhdGlvbnNlcnZpY2UuY3VyYXRpb24udjFCDVNhbXBsaW5nUHJvdG9QAVpCZ2l0aHViLmNvbS9jdXJhdGlvbi1zZXJ2aWNlL2N1cmF0aW9uL2dlbi9nby9jdXJhdGlvbi92MTtjdXJhdGlvbnYxogIDQ1hYqgILQ3VyYXRpb24uVjHKAgtDdXJhdGlvblxWMeoCDEN1cmF0aW9uOjpWMWIGcHJvdG8z", [file_curation_v1_classification, file_curation_v1_common, file_google_api_annotations, file_google_api_field_behavior]);
 
 /**
  * @generated from message curation.v1.SamplingStrategy
@@ -95,6 +95,27 @@ export type SamplingStrategy = Message<"curation.v1.SamplingStrategy"> & {
    * @generated from field: repeated double target_distribution = 12;
    */
   targetDistribution: number[];
+
+  /**
+   * Detection: how an image's boxes make its score.
+   *
+   * @generated from field: curation.v1.BoxAggregation box_aggregation = 16;
+   */
+  boxAggregation: BoxAggregation;
+
+  /**
+   * Uncertainty and detection: top-k (default) or the power draw.
+   *
+   * @generated from field: curation.v1.AcquisitionSampling batch_sampling = 17;
+   */
+  batchSampling: AcquisitionSampling;
+
+  /**
+   * The power draw's exponent beta (>= 0, finite); default 1.
+   *
+   * @generated from field: optional double power_beta = 18;
+   */
+  powerBeta?: number;
 };
 
 /**
@@ -103,6 +124,57 @@ export type SamplingStrategy = Message<"curation.v1.SamplingStrategy"> & {
  */
 export const SamplingStrategySchema: GenMessage<SamplingStrategy> = /*@__PURE__*/
   messageDesc(file_curation_v1_sampling, 0);
+
+/**
+ * Predicted boxes of a detector, columnar: one entry per box (m boxes).
+ *
+ * @generated from message curation.v1.DetectionPredictions
+ */
+export type DetectionPredictions = Message<"curation.v1.DetectionPredictions"> & {
+  /**
+   * The image of each box: an index into asset_ids.
+   *
+   * @generated from field: repeated int32 image_index = 1;
+   */
+  imageIndex: number[];
+
+  /**
+   * m x 4 row-major: x, y, width, height (finite; width and height >= 0).
+   *
+   * @generated from field: repeated float boxes = 2;
+   */
+  boxes: number[];
+
+  /**
+   * The columns of class_scores. 1: each box carries only its top score s, read as the binary
+   * distribution [s, 1 - s] (s in [0, 1]); >= 2: a class distribution per box (rows summing to 1).
+   *
+   * @generated from field: int32 num_classes = 3;
+   */
+  numClasses: number;
+
+  /**
+   * m x num_classes row-major.
+   *
+   * @generated from field: repeated float class_scores = 4;
+   */
+  classScores: number[];
+
+  /**
+   * The pass of each box, in [0, num_samples) (MC-dropout passes, augmentations, ensemble members);
+   * empty = every box from pass 0.
+   *
+   * @generated from field: repeated int32 sample_index = 5;
+   */
+  sampleIndex: number[];
+};
+
+/**
+ * Describes the message curation.v1.DetectionPredictions.
+ * Use `create(DetectionPredictionsSchema)` to create a new message.
+ */
+export const DetectionPredictionsSchema: GenMessage<DetectionPredictions> = /*@__PURE__*/
+  messageDesc(file_curation_v1_sampling, 1);
 
 /**
  * Redundancy removal: near-duplicates are never both selected (nor a near-duplicate of a labeled asset).
@@ -137,7 +209,7 @@ export type NearDuplicateOptions = Message<"curation.v1.NearDuplicateOptions"> &
  * Use `create(NearDuplicateOptionsSchema)` to create a new message.
  */
 export const NearDuplicateOptionsSchema: GenMessage<NearDuplicateOptions> = /*@__PURE__*/
-  messageDesc(file_curation_v1_sampling, 1);
+  messageDesc(file_curation_v1_sampling, 2);
 
 /**
  * Columnar pool: every per-asset field is aligned with asset_ids (n); matrices are row-major n x
@@ -265,6 +337,28 @@ export type SelectRequest = Message<"curation.v1.SelectRequest"> & {
    * @generated from field: repeated int64 labeled_class_counts = 18;
    */
   labeledClassCounts: bigint[];
+
+  /**
+   * S, the samples per asset in score_samples and the passes of detections (0 = none / one pass).
+   *
+   * @generated from field: int32 num_samples = 19;
+   */
+  numSamples: number;
+
+  /**
+   * n x num_samples x num_classes probability rows, row-major (asset, then sample, then class): an
+   * ensemble's members or MC-dropout passes. Their mean stands in for scores when scores are absent.
+   *
+   * @generated from field: repeated float score_samples = 20;
+   */
+  scoreSamples: number[];
+
+  /**
+   * Predicted boxes per image for the detection strategy.
+   *
+   * @generated from field: curation.v1.DetectionPredictions detections = 21;
+   */
+  detections?: DetectionPredictions;
 };
 
 /**
@@ -272,7 +366,7 @@ export type SelectRequest = Message<"curation.v1.SelectRequest"> & {
  * Use `create(SelectRequestSchema)` to create a new message.
  */
 export const SelectRequestSchema: GenMessage<SelectRequest> = /*@__PURE__*/
-  messageDesc(file_curation_v1_sampling, 2);
+  messageDesc(file_curation_v1_sampling, 3);
 
 /**
  * @generated from message curation.v1.SelectedAsset
@@ -331,7 +425,7 @@ export type SelectedAsset = Message<"curation.v1.SelectedAsset"> & {
  * Use `create(SelectedAssetSchema)` to create a new message.
  */
 export const SelectedAssetSchema: GenMessage<SelectedAsset> = /*@__PURE__*/
-  messageDesc(file_curation_v1_sampling, 3);
+  messageDesc(file_curation_v1_sampling, 4);
 
 /**
  * @generated from message curation.v1.StrategyOutcome
@@ -358,7 +452,7 @@ export type StrategyOutcome = Message<"curation.v1.StrategyOutcome"> & {
  * Use `create(StrategyOutcomeSchema)` to create a new message.
  */
 export const StrategyOutcomeSchema: GenMessage<StrategyOutcome> = /*@__PURE__*/
-  messageDesc(file_curation_v1_sampling, 4);
+  messageDesc(file_curation_v1_sampling, 5);
 
 /**
  * @generated from message curation.v1.SelectResponse
@@ -404,7 +498,7 @@ export type SelectResponse = Message<"curation.v1.SelectResponse"> & {
  * Use `create(SelectResponseSchema)` to create a new message.
  */
 export const SelectResponseSchema: GenMessage<SelectResponse> = /*@__PURE__*/
-  messageDesc(file_curation_v1_sampling, 5);
+  messageDesc(file_curation_v1_sampling, 6);
 
 /**
  * @generated from message curation.v1.FindNearDuplicatesRequest
@@ -469,7 +563,7 @@ export type FindNearDuplicatesRequest = Message<"curation.v1.FindNearDuplicatesR
  * Use `create(FindNearDuplicatesRequestSchema)` to create a new message.
  */
 export const FindNearDuplicatesRequestSchema: GenMessage<FindNearDuplicatesRequest> = /*@__PURE__*/
-  messageDesc(file_curation_v1_sampling, 6);
+  messageDesc(file_curation_v1_sampling, 7);
 
 /**
  * @generated from message curation.v1.DuplicateGroup
@@ -493,7 +587,7 @@ export type DuplicateGroup = Message<"curation.v1.DuplicateGroup"> & {
  * Use `create(DuplicateGroupSchema)` to create a new message.
  */
 export const DuplicateGroupSchema: GenMessage<DuplicateGroup> = /*@__PURE__*/
-  messageDesc(file_curation_v1_sampling, 7);
+  messageDesc(file_curation_v1_sampling, 8);
 
 /**
  * @generated from message curation.v1.FindNearDuplicatesResponse
@@ -551,7 +645,7 @@ export type FindNearDuplicatesResponse = Message<"curation.v1.FindNearDuplicates
  * Use `create(FindNearDuplicatesResponseSchema)` to create a new message.
  */
 export const FindNearDuplicatesResponseSchema: GenMessage<FindNearDuplicatesResponse> = /*@__PURE__*/
-  messageDesc(file_curation_v1_sampling, 8);
+  messageDesc(file_curation_v1_sampling, 9);
 
 /**
  * @generated from message curation.v1.PlanRequest
@@ -595,7 +689,7 @@ export type PlanRequest = Message<"curation.v1.PlanRequest"> & {
  * Use `create(PlanRequestSchema)` to create a new message.
  */
 export const PlanRequestSchema: GenMessage<PlanRequest> = /*@__PURE__*/
-  messageDesc(file_curation_v1_sampling, 9);
+  messageDesc(file_curation_v1_sampling, 10);
 
 /**
  * @generated from message curation.v1.WeakClass
@@ -632,7 +726,7 @@ export type WeakClass = Message<"curation.v1.WeakClass"> & {
  * Use `create(WeakClassSchema)` to create a new message.
  */
 export const WeakClassSchema: GenMessage<WeakClass> = /*@__PURE__*/
-  messageDesc(file_curation_v1_sampling, 10);
+  messageDesc(file_curation_v1_sampling, 11);
 
 /**
  * @generated from message curation.v1.WeakSlice
@@ -664,7 +758,7 @@ export type WeakSlice = Message<"curation.v1.WeakSlice"> & {
  * Use `create(WeakSliceSchema)` to create a new message.
  */
 export const WeakSliceSchema: GenMessage<WeakSlice> = /*@__PURE__*/
-  messageDesc(file_curation_v1_sampling, 11);
+  messageDesc(file_curation_v1_sampling, 12);
 
 /**
  * @generated from message curation.v1.PlanResponse
@@ -710,7 +804,7 @@ export type PlanResponse = Message<"curation.v1.PlanResponse"> & {
  * Use `create(PlanResponseSchema)` to create a new message.
  */
 export const PlanResponseSchema: GenMessage<PlanResponse> = /*@__PURE__*/
-  messageDesc(file_curation_v1_sampling, 12);
+  messageDesc(file_curation_v1_sampling, 13);
 
 /**
  * @generated from enum curation.v1.StrategyKind
@@ -769,6 +863,13 @@ export enum StrategyKind {
    * @generated from enum value: STRATEGY_KIND_HARDNESS = 7;
    */
   HARDNESS = 7,
+
+  /**
+   * An image's uncertainty from its predicted boxes (SelectRequest.detections; see BoxAggregation).
+   *
+   * @generated from enum value: STRATEGY_KIND_DETECTION = 9;
+   */
+  DETECTION = 9,
 }
 
 /**
@@ -802,6 +903,21 @@ export enum UncertaintyMeasure {
    * @generated from enum value: UNCERTAINTY_MEASURE_ENTROPY = 3;
    */
   ENTROPY = 3,
+
+  /**
+   * Mutual information over score_samples: H(mean_s p_s) - mean_s H(p_s), natural log (Houlsby et
+   * al., 2011; Gal et al., 2017). Needs score_samples.
+   *
+   * @generated from enum value: UNCERTAINTY_MEASURE_BALD = 4;
+   */
+  BALD = 4,
+
+  /**
+   * 1 - (samples predicting the modal class) / num_samples (Freeman, 1965). Needs score_samples.
+   *
+   * @generated from enum value: UNCERTAINTY_MEASURE_VARIATION_RATIO = 5;
+   */
+  VARIATION_RATIO = 5,
 }
 
 /**
@@ -809,6 +925,101 @@ export enum UncertaintyMeasure {
  */
 export const UncertaintyMeasureSchema: GenEnum<UncertaintyMeasure> = /*@__PURE__*/
   enumDesc(file_curation_v1_sampling, 1);
+
+/**
+ * How the detection strategy scores an image from its boxes (every box of every pass). Images without
+ * a box score 0 and come after every image with one.
+ *
+ * @generated from enum curation.v1.BoxAggregation
+ */
+export enum BoxAggregation {
+  /**
+   * Max entropy.
+   *
+   * @generated from enum value: BOX_AGGREGATION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The largest entropy of a box's class distribution.
+   *
+   * @generated from enum value: BOX_AGGREGATION_MAX_ENTROPY = 1;
+   */
+  MAX_ENTROPY = 1,
+
+  /**
+   * The mean box entropy.
+   *
+   * @generated from enum value: BOX_AGGREGATION_MEAN_ENTROPY = 2;
+   */
+  MEAN_ENTROPY = 2,
+
+  /**
+   * The summed box entropy divided by num_samples (the sum per pass, averaged over passes).
+   *
+   * @generated from enum value: BOX_AGGREGATION_SUM_ENTROPY = 3;
+   */
+  SUM_ENTROPY = 3,
+
+  /**
+   * Box disagreement across passes: each box of pass s >= 1 matched to its best-IoU box of pass 0 in
+   * the image and each box of pass 0 to its best-IoU box of pass s (any class, not one-to-one); a
+   * box's disagreement is 1 - that IoU (1 when the other pass has no box there); the image's score is
+   * the mean over all of them (0 with one pass). After Kao et al., 2018.
+   *
+   * @generated from enum value: BOX_AGGREGATION_LOCALIZATION = 4;
+   */
+  LOCALIZATION = 4,
+
+  /**
+   * Mean entropy + localization.
+   *
+   * @generated from enum value: BOX_AGGREGATION_COMBINED = 5;
+   */
+  COMBINED = 5,
+}
+
+/**
+ * Describes the enum curation.v1.BoxAggregation.
+ */
+export const BoxAggregationSchema: GenEnum<BoxAggregation> = /*@__PURE__*/
+  enumDesc(file_curation_v1_sampling, 2);
+
+/**
+ * How a score-ranked strategy (uncertainty, detection) turns its scores into picks.
+ *
+ * @generated from enum curation.v1.AcquisitionSampling
+ */
+export enum AcquisitionSampling {
+  /**
+   * Top.
+   *
+   * @generated from enum value: ACQUISITION_SAMPLING_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The highest scores first (deterministic top-k).
+   *
+   * @generated from enum value: ACQUISITION_SAMPLING_TOP = 1;
+   */
+  TOP = 1,
+
+  /**
+   * Draw without replacement with probability proportional to score ^ power_beta (Kirsch et al.,
+   * "Stochastic Batch Acquisition", TMLR 2023): Gumbel-top-k keyed by (asset ID, seed), so the batch
+   * is reproducible whatever the pool order. Spreads a batch over redundant copies of one point.
+   *
+   * @generated from enum value: ACQUISITION_SAMPLING_POWER = 2;
+   */
+  POWER = 2,
+}
+
+/**
+ * Describes the enum curation.v1.AcquisitionSampling.
+ */
+export const AcquisitionSamplingSchema: GenEnum<AcquisitionSampling> = /*@__PURE__*/
+  enumDesc(file_curation_v1_sampling, 3);
 
 /**
  * @generated from enum curation.v1.StrataSource
@@ -852,7 +1063,7 @@ export enum StrataSource {
  * Describes the enum curation.v1.StrataSource.
  */
 export const StrataSourceSchema: GenEnum<StrataSource> = /*@__PURE__*/
-  enumDesc(file_curation_v1_sampling, 2);
+  enumDesc(file_curation_v1_sampling, 4);
 
 /**
  * @generated from enum curation.v1.ClassSource
@@ -880,7 +1091,7 @@ export enum ClassSource {
  * Describes the enum curation.v1.ClassSource.
  */
 export const ClassSourceSchema: GenEnum<ClassSource> = /*@__PURE__*/
-  enumDesc(file_curation_v1_sampling, 3);
+  enumDesc(file_curation_v1_sampling, 5);
 
 /**
  * @generated from enum curation.v1.ModelFilter
@@ -917,7 +1128,7 @@ export enum ModelFilter {
  * Describes the enum curation.v1.ModelFilter.
  */
 export const ModelFilterSchema: GenEnum<ModelFilter> = /*@__PURE__*/
-  enumDesc(file_curation_v1_sampling, 4);
+  enumDesc(file_curation_v1_sampling, 6);
 
 /**
  * Choosing what to label next: strategy mixtures with a reason per pick, near-duplicate groups, and a
