@@ -54,7 +54,9 @@ def detections(request: pb.SelectRequest, n: int, s: int) -> Detections | None:
     kd = int(d.num_classes)
     if kd < 1:
         raise InvalidArgument("must be >= 1 (1: each box's top score)", field="detections.num_classes")
-    scores = v.matrix(v.finite_floats(d.class_scores, "detections.class_scores"), m, kd, "detections.class_scores")
+    scores = v.matrix(
+        v.finite_floats(d.class_scores, "detections.class_scores"), m, kd, "detections.class_scores"
+    )
     if kd == 1:
         v.unit_interval(scores, "detections.class_scores")
     else:

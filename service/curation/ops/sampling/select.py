@@ -22,8 +22,8 @@ from curation.ops.embeddings import decode_vectors
 from curation.ops.findings import to_warnings
 from curation.ops.keys import canonical_bytes
 from curation.ops.operation_spec import Context, Host
-from curation.ops.sampling.cost import select_cost
 from curation.ops.sampling import predictions
+from curation.ops.sampling.cost import select_cost
 from curation.ops.sampling.near_duplicates import dedup_options
 from curation.ops.sampling.vectors import PoolVectors, resolve_pool_vectors
 from curation.v1 import common_pb2
@@ -225,7 +225,9 @@ def _strategy(
     if not 0.0 <= unsure <= 1.0:
         raise InvalidArgument("must lie in [0, 1]", field=f"{field}.unsure_below")
     if s.box_aggregation not in _BOX_AGGREGATION:
-        raise InvalidArgument(f"unknown box aggregation {s.box_aggregation}", field=f"{field}.box_aggregation")
+        raise InvalidArgument(
+            f"unknown box aggregation {s.box_aggregation}", field=f"{field}.box_aggregation"
+        )
     if s.batch_sampling not in _BATCH_SAMPLING:
         raise InvalidArgument(f"unknown batch sampling {s.batch_sampling}", field=f"{field}.batch_sampling")
     beta = s.power_beta if s.HasField("power_beta") else 1.0
