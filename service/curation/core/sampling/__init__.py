@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from curation.core.sampling.detection_scores import (
     BOX_AGGREGATIONS,
+    PAIR_BUDGET,
     Detections,
     box_entropy,
     image_scores,
@@ -65,6 +66,7 @@ __all__ = [
     "CLASS_SOURCES",
     "KINDS",
     "LF_FILTERS",
+    "PAIR_BUDGET",
     "SAMPLE_MEASURES",
     "STRATA_SOURCES",
     "UNCERTAINTY_MEASURES",

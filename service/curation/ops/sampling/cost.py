@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from curation.core.sampling import ANN_MIN_ROWS, EXACT_BLOCK_CELLS
+from curation.core.sampling import ANN_MIN_ROWS, EXACT_BLOCK_CELLS, PAIR_BUDGET
 from curation.errors import LimitExceeded
 from curation.ops._limits import at_most, count_at_most, str_array_bytes
 from curation.ops.operation_spec import Cost
@@ -125,9 +125,11 @@ def _predictions_cost(request: pb.SelectRequest, n: int) -> Cost:
     pairs = _box_pairs(request, n, samples)
     at_most(pairs, lim.MAX_BOX_PAIRS, "detections.sample_index", what="box pairs")
     # Per box: indices, boxes (float32 and float64), sort orders, best IoUs; per class-score cell a
-    # float32 and a float64 copy and the entropy's terms; per image a dozen float64 reductions; the pair
-    # spans (PAIR_BUDGET pairs of indices, boxes and IoUs) at most once.
-    memory += 256 * m + 40 * len(d.class_scores) + 96 * n + (512 << 18 if pairs else 0)
+    # float32 and a float64 copy and the entropy's terms; per image a dozen float64 reductions; one span
+    # of box pairs (indices, both boxes, the IoU and its temporaries: about 512 bytes a pair) of at most
+    # PAIR_BUDGET pairs, or one box's pairs when that is more.
+    span = min(pairs, max(PAIR_BUDGET, m))
+    memory += 256 * m + 40 * len(d.class_scores) + 96 * n + 512 * span
     return Cost(memory, work + 8 * m + 4 * len(d.class_scores) + 40 * pairs)
 
 
