@@ -102,29 +102,48 @@ def test_localization_values_on_a_constructed_case() -> None:
         np.array([0, 0, 1, 1, 1]), b, np.full((5, 2), 0.5), sample=np.array([0, 1, 0, 0, 1]), num_samples=2
     )
     assert localization(d, 3).tolist() == pytest.approx([2 / 3, 1 / 3, 0.0])
+    # One-to-one: a duplicate box in pass 1 is left unmatched (a best match alone would call it agreement).
+    dup = Detections(
+        np.zeros(3, np.int64),
+        np.tile([0.0, 0, 2, 2], (3, 1)),
+        np.full((3, 2), 0.5),
+        sample=np.array([0, 1, 1]),
+        num_samples=2,
+    )
+    assert localization(dup, 1).tolist() == pytest.approx([1 / 3])
     # Combined = mean entropy + localization.
     assert image_scores(d, 3, "combined")[0] == pytest.approx([np.log(2) + 2 / 3, np.log(2) + 1 / 3, 0.0])
 
 
 def brute_localization(d: Detections, n: int) -> np.ndarray:
-    """The definition with Python loops over boxes: the oracle of the vectorised version."""
+    """The definition with Python loops over boxes (sequential greedy matching by descending IoU, ties by
+    pass-0 row then pass-s row): the oracle of the vectorised version."""
     sample = np.asarray(d.sample)
     dis, cnt = np.zeros(n), np.zeros(n)
     for s in range(1, d.num_samples):
         for img in range(n):
-            a = d.boxes[(sample == 0) & (d.image == img)]
-            b = d.boxes[(sample == s) & (d.image == img)]
-            for x, y in ((a, b), (b, a)):
-                for box in x:
-                    best = max((paired_iou(box[None], o[None])[0] for o in y), default=0.0)
-                    dis[img] += 1 - best
-                    cnt[img] += 1
+            a = np.flatnonzero((sample == 0) & (d.image == img))
+            b = np.flatnonzero((sample == s) & (d.image == img))
+            pairs = [
+                (paired_iou(d.boxes[[i]], d.boxes[[j]])[0], x, y)
+                for x, i in enumerate(a)
+                for y, j in enumerate(b)
+            ]
+            free_a, free_b, matched = set(range(a.size)), set(range(b.size)), 0.0
+            for iou, x, y in sorted(pairs, key=lambda t: (-t[0], t[1], t[2])):
+                if iou > 0 and x in free_a and y in free_b:
+                    free_a.discard(x)
+                    free_b.discard(y)
+                    matched += iou
+            dis[img] += a.size + b.size - 2 * matched
+            cnt[img] += a.size + b.size
     return np.divide(dis, cnt, out=np.zeros(n), where=cnt > 0)
 
 
-def test_localization_matches_the_definition_on_random_boxes() -> None:
-    rng = np.random.default_rng(3)
-    m = 200
+@pytest.mark.parametrize("seed", range(4))
+def test_localization_matches_the_definition_on_random_boxes(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    m = 300
     b = np.hstack([rng.uniform(0, 20, (m, 2)), rng.uniform(1, 10, (m, 2))])
     d = Detections(
         rng.integers(0, 12, m), b, np.full((m, 2), 0.5), sample=rng.integers(0, 4, m), num_samples=4
@@ -162,3 +181,17 @@ def test_detection_is_pool_order_invariant_and_needs_detections() -> None:
     assert ids[a.rows].tolist() == ids[perm][b.rows].tolist()
     with pytest.raises(ValueError, match="detections"):
         select(Pool(ids, np.zeros(n, bool), np.zeros(n, bool)), [Strategy("detection")], 3, seed=0)
+
+
+def test_localization_is_the_same_in_small_spans(monkeypatch: pytest.MonkeyPatch) -> None:
+    from curation.core.sampling import detection_scores
+
+    rng = np.random.default_rng(9)
+    m = 300
+    b = np.hstack([rng.uniform(0, 20, (m, 2)), rng.uniform(1, 10, (m, 2))])
+    d = Detections(
+        rng.integers(0, 12, m), b, np.full((m, 2), 0.5), sample=rng.integers(0, 3, m), num_samples=3
+    )
+    whole = localization(d, 12)
+    monkeypatch.setattr(detection_scores, "PAIR_BUDGET", 7)
+    assert localization(d, 12).tolist() == whole.tolist()

@@ -12,16 +12,17 @@ Learning for Object Detection*, 2020, compare such max / mean / sum aggregations
 - ``mean_entropy``: the mean box entropy;
 - ``sum_entropy``: the summed box entropy divided by S (the sum per pass, averaged over passes);
 - ``localization``: box disagreement across passes, after the localization stability of Kao et al.,
-  *Localization-Aware Active Learning for Object Detection*, 2018. For every pass s >= 1, each box of
-  pass s is matched to its best-overlapping box of pass 0 in the same image, and each box of pass 0 to
-  its best-overlapping box of pass s (the best match by IoU, any class, not one-to-one); a box's
-  disagreement is ``1 - IoU`` of its best match, 1 when the other pass has no box in the image. The
-  image's score is the mean over all those (pass, direction, box) disagreements; 0 with one pass;
+  *Localization-Aware Active Learning for Object Detection*, 2018. For every pass s >= 1, the boxes of
+  pass s are matched one-to-one to those of pass 0 in the same image, greedily by descending IoU (any
+  class; a pair of IoU 0 is no match); a box's disagreement is ``1 - IoU`` of its match, 1 for a box
+  left unmatched on either side. The image's score is the mean over all those (pass, box)
+  disagreements, the boxes of pass 0 counted once per pass s; 0 with one pass;
 - ``combined``: ``mean_entropy + localization``.
 
 Box entropy uses natural log, ``0 log 0 = 0``. An image with no box in any pass scores 0 and is ranked
 after every image with boxes. Per-image reductions are bincount / ``np.maximum.at`` over the box rows;
-IoU runs over per-image pair blocks between two passes (a loop over passes, none over boxes).
+IoU runs over per-image pair blocks between two passes, and the greedy matching in rounds that each
+match every mutually best pair at once (a loop over passes and rounds, none over boxes).
 """
 
 from __future__ import annotations
@@ -104,40 +105,60 @@ def localization(det: Detections, n: int) -> FloatArray:
     sample = np.zeros(det.m, np.int64) if det.sample is None else np.asarray(det.sample, dtype=np.int64)
     image = np.asarray(det.image, dtype=np.int64)
     boxes = np.asarray(det.boxes, dtype=np.float64)
-    dis = np.zeros(n)
+    matched = np.zeros(n)  # summed IoU of the matched pairs (each counts for both of its boxes)
     cnt = np.zeros(n)
     ref = np.flatnonzero(sample == 0)
     ref = ref[np.argsort(image[ref], kind="stable")]
     for s in range(1, det.num_samples):
         other = np.flatnonzero(sample == s)
         other = other[np.argsort(image[other], kind="stable")]
-        best_ref, best_other = _best_ious(image[ref], boxes[ref], image[other], boxes[other], n)
-        dis += np.bincount(image[ref], weights=1.0 - best_ref, minlength=n)
-        dis += np.bincount(image[other], weights=1.0 - best_other, minlength=n)
+        iou = _greedy_match_ious(image[ref], boxes[ref], image[other], boxes[other], n)
+        matched += np.bincount(image[ref], weights=iou, minlength=n)
         cnt += np.bincount(image[ref], minlength=n) + np.bincount(image[other], minlength=n)
-    out: FloatArray = np.divide(dis, cnt, out=np.zeros(n), where=cnt > 0)
+    out: FloatArray = np.divide(cnt - 2.0 * matched, cnt, out=np.zeros(n), where=cnt > 0)
     return out
 
 
-def _best_ious(
-    ia: IntArray, ba: FloatArray, ib: IntArray, bb: FloatArray, n: int
-) -> tuple[FloatArray, FloatArray]:
-    """Best IoU of each box of A with the boxes of B in its image, and of each box of B with A (0 when
-    there is none); both sides sorted by image. Pairs are built per span of A's boxes."""
-    best_a = np.zeros(ia.shape[0])
-    best_b = np.zeros(ib.shape[0])
+def _greedy_match_ious(ia: IntArray, ba: FloatArray, ib: IntArray, bb: FloatArray, n: int) -> FloatArray:
+    """The IoU of each box of A with the box of B it is matched to in its image (0 when unmatched): greedy
+    one-to-one matching by descending IoU (pairs of IoU 0 never match). Both sides sorted by image;
+    pairs are built per span of images."""
+    out = np.zeros(ia.shape[0])
+    ca = np.bincount(ia, minlength=n)
     cb = np.bincount(ib, minlength=n)
+    start_a = np.r_[0, np.cumsum(ca)]
     start_b = np.cumsum(cb) - cb
-    width = cb[ia]  # pairs each box of A takes part in
-    for lo, hi in weighted_spans(width, PAIR_BUDGET):
-        w = width[lo:hi]
+    for lo, hi in weighted_spans(ca * cb, PAIR_BUDGET):
+        a0, a1 = int(start_a[lo]), int(start_a[hi])
+        w = cb[ia[a0:a1]]
         total = int(w.sum())
         if total == 0:
             continue
-        pa = np.repeat(np.arange(lo, hi, dtype=np.int64), w)
-        offs = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(w) - w, w)
-        pb = start_b[ia[pa]] + offs
+        pa = np.repeat(np.arange(a0, a1, dtype=np.int64), w)
+        pb = start_b[ia[pa]] + np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(w) - w, w)
         iou = paired_iou(ba[pa], bb[pb])
-        np.maximum.at(best_a, pa, iou)
-        np.maximum.at(best_b, pb, iou)
-    return best_a, best_b
+        keep = iou > 0
+        _mutual_best_rounds(pa[keep], pb[keep], iou[keep], out, ib.shape[0])
+    return out
+
+
+def _mutual_best_rounds(pa: IntArray, pb: IntArray, iou: FloatArray, out: FloatArray, nb: int) -> None:
+    """Greedy matching by descending IoU, a round at a time: every pair that is the best remaining pair
+    of both its boxes is matched at once (what the sequential greedy order would match; ties go to the
+    lower A then B row), then pairs touching a matched box drop out. Writes matched IoUs to ``out``."""
+    free_a = np.ones(out.shape[0], dtype=bool)
+    free_b = np.ones(nb, dtype=bool)
+    order = np.lexsort((pb, pa, -iou))  # best first; ties by A row, then B row
+    pa, pb, iou = pa[order], pb[order], iou[order]
+    while pa.size:
+        # The first pair of each A row and of each B row in the order is its best remaining one.
+        first_a = np.zeros(pa.size, dtype=bool)
+        first_a[np.unique(pa, return_index=True)[1]] = True
+        first_b = np.zeros(pb.size, dtype=bool)
+        first_b[np.unique(pb, return_index=True)[1]] = True
+        take = first_a & first_b
+        out[pa[take]] = iou[take]
+        free_a[pa[take]] = False
+        free_b[pb[take]] = False
+        alive = free_a[pa] & free_b[pb]
+        pa, pb, iou = pa[alive], pb[alive], iou[alive]

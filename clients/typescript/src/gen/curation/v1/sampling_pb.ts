@@ -962,10 +962,11 @@ export enum BoxAggregation {
   SUM_ENTROPY = 3,
 
   /**
-   * Box disagreement across passes: each box of pass s >= 1 matched to its best-IoU box of pass 0 in
-   * the image and each box of pass 0 to its best-IoU box of pass s (any class, not one-to-one); a
-   * box's disagreement is 1 - that IoU (1 when the other pass has no box there); the image's score is
-   * the mean over all of them (0 with one pass). After Kao et al., 2018.
+   * Box disagreement across passes: for every pass s >= 1, its boxes matched one-to-one to those of
+   * pass 0 in the image, greedily by descending IoU (any class; IoU 0 is no match); a box's
+   * disagreement is 1 - the IoU of its match, 1 when left unmatched on either side; the image's score
+   * is the mean over all of them, pass 0's boxes counted once per pass s (0 with one pass). After
+   * the localization stability of Kao et al., 2018.
    *
    * @generated from enum value: BOX_AGGREGATION_LOCALIZATION = 4;
    */
