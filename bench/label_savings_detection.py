@@ -18,13 +18,14 @@ The setting (per seed):
   class, scored by its probability) computed by the service's detection core
   (``curation.core.detection.coco``: evaluate_images, accumulate, summarize -- pycocotools-exact);
 - start with 20 random images, then batches of 20 picked by ``curation.core.sampling.select`` with the
-  detection strategy (box aggregation per arm) or at random, up to 400 images (smoke: 60).
+  detection strategy (box aggregation per arm; the last arm draws the batch by the power rule, beta 1)
+  or at random, up to 400 images (smoke: 60).
 
 Reported per arm: images needed for the seed-averaged curve to reach random's final mAP and the saving
 ``1 - needed / budget``; the area under the learning curve (mean mAP over rounds) and its paired
 difference from random (mean +- sd over seeds).
 
-    python -m bench.label_savings_detection              # 16 seeds, every arm (~5 min on 2 cores)
+    python -m bench.label_savings_detection              # 16 seeds, every arm (~3.5 min on 2 cores)
     python -m bench.label_savings_detection --smoke      # 2 seeds, a few rounds
 """
 
@@ -57,12 +58,16 @@ ARMS: tuple[str, ...] = (
     "detection mean entropy",
     "detection sum entropy",
     "detection combined",
+    "detection localization",
+    "detection combined (power)",
 )
 _AGGREGATION = {
     "detection max entropy": "max_entropy",
     "detection mean entropy": "mean_entropy",
     "detection sum entropy": "sum_entropy",
     "detection combined": "combined",
+    "detection localization": "localization",
+    "detection combined (power)": "combined",
 }
 K = 10
 CANVAS = 128.0
@@ -193,6 +198,14 @@ def _pool_detections(
     )
 
 
+def _strategy(arm: str) -> Strategy:
+    """The arm's strategy: random, or detection with its aggregation (top-k, or the power draw)."""
+    if arm == "random":
+        return Strategy("random")
+    batch = "power" if arm.endswith("(power)") else "top"
+    return Strategy("detection", box_aggregation=_AGGREGATION[arm], batch_sampling=batch)
+
+
 def curve(arm: str, seed: int, *, smoke: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(images labeled, test mAP@[.5:.95]) after each round for one arm and seed."""
     if arm not in ARMS:
@@ -203,9 +216,7 @@ def curve(arm: str, seed: int, *, smoke: bool = False) -> tuple[np.ndarray, np.n
     ids = np.array([f"image-{seed}-{i}" for i in range(pool.n)])
     labeled = np.zeros(pool.n, bool)
     labeled[rng.choice(pool.n, START, replace=False)] = True
-    strategy = (
-        Strategy("random") if arm == "random" else Strategy("detection", box_aggregation=_AGGREGATION[arm])
-    )
+    strategy = _strategy(arm)
     counts, maps = [], []
     while True:
         on = labeled[pool.image]
@@ -263,14 +274,14 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(f"random's final mAP@[.5:.95] (seed mean): {target:.4f}")
     print(
-        f"{'arm':<26}{'final mAP':>10}{'images to random final':>24}{'saving':>8}{'AULC':>8}{'AULC - random':>20}"
+        f"{'arm':<30}{'final mAP':>10}{'images to random final':>24}{'saving':>8}{'AULC':>8}{'AULC - random':>20}"
     )
     for arm in ARMS:
         mean = m[arm].mean(axis=0)
         need = needed(counts, mean, target)
         diff = m[arm].mean(axis=1) - aulc_random
         print(
-            f"{arm:<26}{mean[-1]:>10.4f}{need:>24d}{1 - need / budget:>8.1%}{m[arm].mean():>8.4f}"
+            f"{arm:<30}{mean[-1]:>10.4f}{need:>24d}{1 - need / budget:>8.1%}{m[arm].mean():>8.4f}"
             f"{diff.mean():>+12.4f} +- {diff.std(ddof=1) if seeds > 1 else 0.0:.4f}"
         )
     print(f"({time.perf_counter() - started:.1f} s)")
