@@ -7,6 +7,7 @@ These are the names the ops seam uses; ``_``-prefixed modules are private to the
 
 from __future__ import annotations
 
+from curation.core.sampling import _match_kernels
 from curation.core.sampling.detection_scores import (
     BOX_AGGREGATIONS,
     PAIR_BUDGET,
@@ -101,5 +102,11 @@ __all__ = [
     "uncertainty",
     "uniform_from_keys",
     "variation_ratio",
+    "warm_up",
     "weak_label_vector",
 ]
+
+
+def warm_up() -> None:
+    """Load (or compile, the first time) the family's numba kernel (the greedy box matching)."""
+    _match_kernels.warm_up()

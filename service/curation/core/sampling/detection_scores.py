@@ -21,8 +21,8 @@ Learning for Object Detection*, 2020, compare such max / mean / sum aggregations
 
 Box entropy uses natural log, ``0 log 0 = 0``. An image with no box in any pass scores 0 and is ranked
 after every image with boxes. Per-image reductions are bincount / ``np.maximum.at`` over the box rows;
-IoU runs over per-image pair blocks between two passes, and the greedy matching in rounds that each
-match every mutually best pair at once (a loop over passes and rounds, none over boxes).
+IoU runs over per-image pair blocks between two passes (a loop over passes, none over boxes); the
+greedy matching walks the sorted pairs in one compiled pass (``_match_kernels``).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ import numpy as np
 from curation.core._common.arrays import BoolArray, FloatArray, IntArray
 from curation.core._common.boxes import paired_iou
 from curation.core._common.chunks import weighted_spans
+from curation.core.sampling._match_kernels import greedy_match_kernel
 from curation.core.sampling.scores import entropy
 
 __all__ = ["BOX_AGGREGATIONS", "PAIR_BUDGET", "Detections", "box_entropy", "image_scores", "localization"]
@@ -121,9 +122,11 @@ def localization(det: Detections, n: int) -> FloatArray:
 
 def _greedy_match_ious(ia: IntArray, ba: FloatArray, ib: IntArray, bb: FloatArray, n: int) -> FloatArray:
     """The IoU of each box of A with the box of B it is matched to in its image (0 when unmatched): greedy
-    one-to-one matching by descending IoU (pairs of IoU 0 never match). Both sides sorted by image;
-    pairs are built per span of images."""
+    one-to-one matching by descending IoU, ties by A row then B row (pairs of IoU 0 never match). Both
+    sides sorted by image; pairs are built, sorted and walked per span of images."""
     out = np.zeros(ia.shape[0])
+    free_a = np.ones(ia.shape[0], dtype=bool)
+    free_b = np.ones(ib.shape[0], dtype=bool)
     ca = np.bincount(ia, minlength=n)
     cb = np.bincount(ib, minlength=n)
     start_a = np.r_[0, np.cumsum(ca)]
@@ -137,28 +140,7 @@ def _greedy_match_ious(ia: IntArray, ba: FloatArray, ib: IntArray, bb: FloatArra
         pa = np.repeat(np.arange(a0, a1, dtype=np.int64), w)
         pb = start_b[ia[pa]] + np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(w) - w, w)
         iou = paired_iou(ba[pa], bb[pb])
-        keep = iou > 0
-        _mutual_best_rounds(pa[keep], pb[keep], iou[keep], out, ib.shape[0])
+        keep = np.flatnonzero(iou > 0)
+        order = keep[np.lexsort((pb[keep], pa[keep], -iou[keep]))]
+        greedy_match_kernel(pa[order], pb[order], iou[order], free_a, free_b, out)
     return out
-
-
-def _mutual_best_rounds(pa: IntArray, pb: IntArray, iou: FloatArray, out: FloatArray, nb: int) -> None:
-    """Greedy matching by descending IoU, a round at a time: every pair that is the best remaining pair
-    of both its boxes is matched at once (what the sequential greedy order would match; ties go to the
-    lower A then B row), then pairs touching a matched box drop out. Writes matched IoUs to ``out``."""
-    free_a = np.ones(out.shape[0], dtype=bool)
-    free_b = np.ones(nb, dtype=bool)
-    order = np.lexsort((pb, pa, -iou))  # best first; ties by A row, then B row
-    pa, pb, iou = pa[order], pb[order], iou[order]
-    while pa.size:
-        # The first pair of each A row and of each B row in the order is its best remaining one.
-        first_a = np.zeros(pa.size, dtype=bool)
-        first_a[np.unique(pa, return_index=True)[1]] = True
-        first_b = np.zeros(pb.size, dtype=bool)
-        first_b[np.unique(pb, return_index=True)[1]] = True
-        take = first_a & first_b
-        out[pa[take]] = iou[take]
-        free_a[pa[take]] = False
-        free_b[pb[take]] = False
-        alive = free_a[pa] & free_b[pb]
-        pa, pb, iou = pa[alive], pb[alive], iou[alive]

@@ -89,19 +89,20 @@ def _classes(request: pb.SelectRequest) -> int:
     return max(named, len(request.labeled_class_counts))
 
 
-def _box_pairs(request: pb.SelectRequest, n: int, samples: int) -> int:
-    """Box pairs the localization score compares: per image, pass-0 boxes x other passes' boxes (entries
-    out of range are refused by validation later and not counted here)."""
+def _box_pairs(request: pb.SelectRequest, n: int, samples: int) -> tuple[int, int]:
+    """Box pairs the localization score compares: per image, pass-0 boxes x other passes' boxes, in all
+    and on the busiest image (entries out of range are refused by validation later, not counted here)."""
     d = request.detections
     m = len(d.image_index)
     if samples < 2 or m == 0:
-        return 0
+        return 0, 0
     image = np.asarray(d.image_index, dtype=np.int64)
     sample = np.asarray(d.sample_index, dtype=np.int64) if len(d.sample_index) == m else np.zeros(m, np.int64)
     ok = (image >= 0) & (image < n) & (sample >= 0) & (sample < samples)
-    ref = np.bincount(image[ok & (sample == 0)], minlength=n)
-    other = np.bincount(image[ok & (sample > 0)], minlength=n)
-    return int(np.dot(ref.astype(np.float64), other.astype(np.float64)))
+    ref = np.bincount(image[ok & (sample == 0)], minlength=n).astype(np.float64)
+    other = np.bincount(image[ok & (sample > 0)], minlength=n).astype(np.float64)
+    per_image = ref * other
+    return int(per_image.sum()), int(per_image.max(initial=0.0))
 
 
 def _predictions_cost(request: pb.SelectRequest, n: int) -> Cost:
@@ -122,13 +123,13 @@ def _predictions_cost(request: pb.SelectRequest, n: int) -> Cost:
     count_at_most(len(d.sample_index), lim.MAX_BOXES, "detections.sample_index")
     at_most(int(d.num_classes), lim.MAX_CLASSES, "detections.num_classes", what="classes")
     count_at_most(len(d.class_scores), lim.MAX_BOX_SCORE_CELLS, "detections.class_scores")
-    pairs = _box_pairs(request, n, samples)
+    pairs, busiest = _box_pairs(request, n, samples)
     at_most(pairs, lim.MAX_BOX_PAIRS, "detections.sample_index", what="box pairs")
-    # Per box: indices, boxes (float32 and float64), sort orders, best IoUs; per class-score cell a
+    # Per box: indices, boxes (float32 and float64), sort orders, matched IoUs; per class-score cell a
     # float32 and a float64 copy and the entropy's terms; per image a dozen float64 reductions; one span
-    # of box pairs (indices, both boxes, the IoU and its temporaries: about 512 bytes a pair) of at most
-    # PAIR_BUDGET pairs, or one box's pairs when that is more.
-    span = min(pairs, max(PAIR_BUDGET, m))
+    # of box pairs (indices, both boxes, the IoU, its sort and temporaries: about 512 bytes a pair) of
+    # whole images, at most PAIR_BUDGET pairs unless one image alone has more.
+    span = min(pairs, max(PAIR_BUDGET, busiest))
     memory += 256 * m + 40 * len(d.class_scores) + 96 * n + 512 * span
     return Cost(memory, work + 8 * m + 4 * len(d.class_scores) + 40 * pairs)
 
