@@ -69,7 +69,10 @@ class Pool:
 
 @dataclass(frozen=True, slots=True)
 class Strategy:
-    """One strategy of a mixture and its share of the budget (see the ``select`` module for ``kind``)."""
+    """One strategy of a mixture and its share of the budget (see the ``select`` module for ``kind``).
+
+    ``box_aggregation``: how the detection kind scores an image (``detection_scores``);
+    ``batch_sampling``/``power_beta``: top-k or the power draw for uncertainty and detection."""
 
     kind: str
     fraction: float = 1.0
