@@ -564,6 +564,46 @@ def rarity_work(n: int) -> Callable[[Operations], Message]:
     return build
 
 
+def sampled(n: int, s: int, k: int = 2, extra: int = 0) -> Callable[[Operations], Message]:
+    """BALD over n assets x s samples x k classes (``extra`` more cells than that)."""
+
+    def build(ops: Operations) -> Message:
+        rows = np.zeros((n * s, k), np.float32)
+        rows[:, 0] = 1.0
+        flat = rows.ravel().tolist() + [0.0] * extra
+        req = pool(n, num_classes=k, num_samples=s, score_samples=flat)
+        req.strategies[0].kind = spb.STRATEGY_KIND_UNCERTAINTY
+        req.strategies[0].measure = spb.UNCERTAINTY_MEASURE_BALD
+        return req
+
+    return build
+
+
+def boxes(
+    n: int, m: int, k: int, *, extra_scores: int = 0, passes: int = 1
+) -> Callable[[Operations], Message]:
+    """The detection strategy (combined) over m boxes with k class scores each on n images, in
+    ``passes`` passes (pass 0 holds the first half of the boxes when there are two)."""
+
+    def build(ops: Operations) -> Message:
+        scores = np.zeros((m, k), np.float32)
+        scores[:, 0] = 1.0
+        sample = [] if passes == 1 else [0] * (m // 2) + [1] * (m - m // 2)
+        det = spb.DetectionPredictions(
+            image_index=(np.arange(m) % n).tolist(),
+            boxes=np.tile(np.array([0, 0, 4, 4], np.float32), m).tolist(),
+            num_classes=k,
+            class_scores=scores.ravel().tolist() + [0.0] * extra_scores,
+            sample_index=sample,
+        )
+        req = pool(n, num_samples=passes, detections=det)
+        req.strategies[0].kind = spb.STRATEGY_KIND_DETECTION
+        req.strategies[0].box_aggregation = spb.BOX_AGGREGATION_COMBINED
+        return req
+
+    return build
+
+
 def vectors(n: int, dim: int, **fields: object) -> Callable[[Operations], Message]:
     def build(ops: Operations) -> Message:
         rng = np.random.default_rng(0)
@@ -718,6 +758,25 @@ def sampling_cases() -> list[Case]:
             rarity_work(slim.MAX_RARITY_WORK // slim.MAX_TARGETS + 1),
             "strategies[0]",
         ),
+        Case("select samples", S, sampled(1, slim.MAX_SAMPLES)),
+        Case("select samples + 1", S, sampled(1, slim.MAX_SAMPLES + 1), "num_samples"),
+        Case("select sample cells", S, sampled(slim.MAX_SAMPLE_CELLS // 10, 5)),
+        Case("select sample cells + 1", S, sampled(slim.MAX_SAMPLE_CELLS // 10, 5, extra=1), "score_samples"),
+        Case(
+            "select boxes and box scores",
+            S,
+            boxes(1_000, slim.MAX_BOXES, slim.MAX_BOX_SCORE_CELLS // slim.MAX_BOXES),
+        ),
+        Case("select boxes + 1", S, boxes(1_000, slim.MAX_BOXES + 1, 1), "detections.image_index"),
+        Case(
+            "select box scores + 1",
+            S,
+            boxes(1_000, 1_000, 2, extra_scores=slim.MAX_BOX_SCORE_CELLS - 1_999),
+            "detections.class_scores",
+        ),
+        # Box pairs at their maximum are ~20 s of IoU: a million is answered, 2 x 10^8 + 10^4 refused.
+        Case("select box pairs", S, boxes(1, 2_000, 2, passes=2)),
+        Case("select box pairs + 1", S, boxes(1, 30_002, 1, passes=2), "detections.sample_index"),
         Case("select a stored pool", S, stored_pool(1_000, 512)),
         Case("select clusters", S, typicality(200, 4, clusters=slim.MAX_CLUSTERS)),
         Case(

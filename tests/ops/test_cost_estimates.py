@@ -222,6 +222,44 @@ def select_vectors_stored(ops: Operations, rng: np.random.Generator) -> Case:
     return Case(smp_ops.SELECT, req, select_cost(req, dim))
 
 
+def select_samples(ops: Operations, rng: np.random.Generator) -> Case:
+    n, s, k = 20_000, 10, 5
+    req = _pool(n, k, rng)
+    samples = rng.dirichlet(np.ones(k), n * s).astype(np.float32)
+    samples /= samples.sum(axis=1, keepdims=True)
+    req.ClearField("scores")
+    req.num_samples = s
+    req.score_samples.extend(samples.ravel().tolist())
+    req.strategies.add(kind=spb.STRATEGY_KIND_UNCERTAINTY, measure=spb.UNCERTAINTY_MEASURE_BALD, fraction=0.5)
+    req.strategies.add(
+        kind=spb.STRATEGY_KIND_UNCERTAINTY,
+        measure=spb.UNCERTAINTY_MEASURE_VARIATION_RATIO,
+        batch_sampling=spb.ACQUISITION_SAMPLING_POWER,
+        fraction=0.5,
+    )
+    return Case(smp_ops.SELECT, req, select_cost(req))
+
+
+def select_detections(ops: Operations, rng: np.random.Generator) -> Case:
+    n, m, s, k = 5_000, 60_000, 4, 5
+    req = _pool(n, 3, rng)
+    scores = rng.dirichlet(np.ones(k), m).astype(np.float32)
+    scores /= scores.sum(axis=1, keepdims=True)
+    box = np.hstack([rng.uniform(0, 100, (m, 2)), rng.uniform(5, 30, (m, 2))]).astype(np.float32)
+    req.num_samples = s
+    req.detections.CopyFrom(
+        spb.DetectionPredictions(
+            image_index=rng.integers(0, n, m).tolist(),
+            boxes=box.ravel().tolist(),
+            num_classes=k,
+            class_scores=scores.ravel().tolist(),
+            sample_index=rng.integers(0, s, m).tolist(),
+        )
+    )
+    req.strategies.add(kind=spb.STRATEGY_KIND_DETECTION, box_aggregation=spb.BOX_AGGREGATION_COMBINED)
+    return Case(smp_ops.SELECT, req, select_cost(req))
+
+
 def near_duplicates_inline(ops: Operations, rng: np.random.Generator) -> Case:
     n, dim = 15_000, 32
     x = rng.standard_normal((n, dim))
@@ -297,6 +335,8 @@ CASES: list[Prepare] = [
     select_vectors_inline,
     select_typicality,
     select_vectors_stored,
+    select_samples,
+    select_detections,
     near_duplicates_inline,
     near_duplicates_stored,
     plan,

@@ -22,6 +22,7 @@ class StrategyKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     STRATEGY_KIND_RARITY: _ClassVar[StrategyKind]
     STRATEGY_KIND_HARDNESS: _ClassVar[StrategyKind]
     STRATEGY_KIND_TYPICALITY: _ClassVar[StrategyKind]
+    STRATEGY_KIND_DETECTION: _ClassVar[StrategyKind]
 
 class UncertaintyMeasure(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -29,6 +30,23 @@ class UncertaintyMeasure(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     UNCERTAINTY_MEASURE_LEAST_CONFIDENCE: _ClassVar[UncertaintyMeasure]
     UNCERTAINTY_MEASURE_MARGIN: _ClassVar[UncertaintyMeasure]
     UNCERTAINTY_MEASURE_ENTROPY: _ClassVar[UncertaintyMeasure]
+    UNCERTAINTY_MEASURE_BALD: _ClassVar[UncertaintyMeasure]
+    UNCERTAINTY_MEASURE_VARIATION_RATIO: _ClassVar[UncertaintyMeasure]
+
+class BoxAggregation(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    BOX_AGGREGATION_UNSPECIFIED: _ClassVar[BoxAggregation]
+    BOX_AGGREGATION_MAX_ENTROPY: _ClassVar[BoxAggregation]
+    BOX_AGGREGATION_MEAN_ENTROPY: _ClassVar[BoxAggregation]
+    BOX_AGGREGATION_SUM_ENTROPY: _ClassVar[BoxAggregation]
+    BOX_AGGREGATION_LOCALIZATION: _ClassVar[BoxAggregation]
+    BOX_AGGREGATION_COMBINED: _ClassVar[BoxAggregation]
+
+class AcquisitionSampling(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ACQUISITION_SAMPLING_UNSPECIFIED: _ClassVar[AcquisitionSampling]
+    ACQUISITION_SAMPLING_TOP: _ClassVar[AcquisitionSampling]
+    ACQUISITION_SAMPLING_POWER: _ClassVar[AcquisitionSampling]
 
 class StrataSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -59,10 +77,22 @@ STRATEGY_KIND_DIVERSITY: StrategyKind
 STRATEGY_KIND_RARITY: StrategyKind
 STRATEGY_KIND_HARDNESS: StrategyKind
 STRATEGY_KIND_TYPICALITY: StrategyKind
+STRATEGY_KIND_DETECTION: StrategyKind
 UNCERTAINTY_MEASURE_UNSPECIFIED: UncertaintyMeasure
 UNCERTAINTY_MEASURE_LEAST_CONFIDENCE: UncertaintyMeasure
 UNCERTAINTY_MEASURE_MARGIN: UncertaintyMeasure
 UNCERTAINTY_MEASURE_ENTROPY: UncertaintyMeasure
+UNCERTAINTY_MEASURE_BALD: UncertaintyMeasure
+UNCERTAINTY_MEASURE_VARIATION_RATIO: UncertaintyMeasure
+BOX_AGGREGATION_UNSPECIFIED: BoxAggregation
+BOX_AGGREGATION_MAX_ENTROPY: BoxAggregation
+BOX_AGGREGATION_MEAN_ENTROPY: BoxAggregation
+BOX_AGGREGATION_SUM_ENTROPY: BoxAggregation
+BOX_AGGREGATION_LOCALIZATION: BoxAggregation
+BOX_AGGREGATION_COMBINED: BoxAggregation
+ACQUISITION_SAMPLING_UNSPECIFIED: AcquisitionSampling
+ACQUISITION_SAMPLING_TOP: AcquisitionSampling
+ACQUISITION_SAMPLING_POWER: AcquisitionSampling
 STRATA_SOURCE_UNSPECIFIED: StrataSource
 STRATA_SOURCE_LABEL: StrataSource
 STRATA_SOURCE_PREDICTED: StrataSource
@@ -77,7 +107,7 @@ MODEL_FILTER_DISAGREE: ModelFilter
 MODEL_FILTER_DISAGREE_OR_UNSURE: ModelFilter
 
 class SamplingStrategy(_message.Message):
-    __slots__ = ("kind", "fraction", "name", "measure", "strata", "metadata_key", "proportional", "target_classes", "model_filter", "unsure_below", "class_source", "target_distribution", "clusters", "typicality_neighbors")
+    __slots__ = ("kind", "fraction", "name", "measure", "strata", "metadata_key", "proportional", "target_classes", "model_filter", "unsure_below", "class_source", "target_distribution", "clusters", "typicality_neighbors", "box_aggregation", "batch_sampling", "power_beta")
     KIND_FIELD_NUMBER: _ClassVar[int]
     FRACTION_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -92,6 +122,9 @@ class SamplingStrategy(_message.Message):
     TARGET_DISTRIBUTION_FIELD_NUMBER: _ClassVar[int]
     CLUSTERS_FIELD_NUMBER: _ClassVar[int]
     TYPICALITY_NEIGHBORS_FIELD_NUMBER: _ClassVar[int]
+    BOX_AGGREGATION_FIELD_NUMBER: _ClassVar[int]
+    BATCH_SAMPLING_FIELD_NUMBER: _ClassVar[int]
+    POWER_BETA_FIELD_NUMBER: _ClassVar[int]
     kind: StrategyKind
     fraction: float
     name: str
@@ -106,7 +139,24 @@ class SamplingStrategy(_message.Message):
     target_distribution: _containers.RepeatedScalarFieldContainer[float]
     clusters: int
     typicality_neighbors: int
-    def __init__(self, kind: _Optional[_Union[StrategyKind, str]] = ..., fraction: _Optional[float] = ..., name: _Optional[str] = ..., measure: _Optional[_Union[UncertaintyMeasure, str]] = ..., strata: _Optional[_Union[StrataSource, str]] = ..., metadata_key: _Optional[str] = ..., proportional: _Optional[bool] = ..., target_classes: _Optional[_Iterable[int]] = ..., model_filter: _Optional[_Union[ModelFilter, str]] = ..., unsure_below: _Optional[float] = ..., class_source: _Optional[_Union[ClassSource, str]] = ..., target_distribution: _Optional[_Iterable[float]] = ..., clusters: _Optional[int] = ..., typicality_neighbors: _Optional[int] = ...) -> None: ...
+    box_aggregation: BoxAggregation
+    batch_sampling: AcquisitionSampling
+    power_beta: float
+    def __init__(self, kind: _Optional[_Union[StrategyKind, str]] = ..., fraction: _Optional[float] = ..., name: _Optional[str] = ..., measure: _Optional[_Union[UncertaintyMeasure, str]] = ..., strata: _Optional[_Union[StrataSource, str]] = ..., metadata_key: _Optional[str] = ..., proportional: _Optional[bool] = ..., target_classes: _Optional[_Iterable[int]] = ..., model_filter: _Optional[_Union[ModelFilter, str]] = ..., unsure_below: _Optional[float] = ..., class_source: _Optional[_Union[ClassSource, str]] = ..., target_distribution: _Optional[_Iterable[float]] = ..., clusters: _Optional[int] = ..., typicality_neighbors: _Optional[int] = ..., box_aggregation: _Optional[_Union[BoxAggregation, str]] = ..., batch_sampling: _Optional[_Union[AcquisitionSampling, str]] = ..., power_beta: _Optional[float] = ...) -> None: ...
+
+class DetectionPredictions(_message.Message):
+    __slots__ = ("image_index", "boxes", "num_classes", "class_scores", "sample_index")
+    IMAGE_INDEX_FIELD_NUMBER: _ClassVar[int]
+    BOXES_FIELD_NUMBER: _ClassVar[int]
+    NUM_CLASSES_FIELD_NUMBER: _ClassVar[int]
+    CLASS_SCORES_FIELD_NUMBER: _ClassVar[int]
+    SAMPLE_INDEX_FIELD_NUMBER: _ClassVar[int]
+    image_index: _containers.RepeatedScalarFieldContainer[int]
+    boxes: _containers.RepeatedScalarFieldContainer[float]
+    num_classes: int
+    class_scores: _containers.RepeatedScalarFieldContainer[float]
+    sample_index: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, image_index: _Optional[_Iterable[int]] = ..., boxes: _Optional[_Iterable[float]] = ..., num_classes: _Optional[int] = ..., class_scores: _Optional[_Iterable[float]] = ..., sample_index: _Optional[_Iterable[int]] = ...) -> None: ...
 
 class NearDuplicateOptions(_message.Message):
     __slots__ = ("threshold", "relative", "neighbors")
@@ -119,7 +169,7 @@ class NearDuplicateOptions(_message.Message):
     def __init__(self, threshold: _Optional[float] = ..., relative: _Optional[bool] = ..., neighbors: _Optional[int] = ...) -> None: ...
 
 class SelectRequest(_message.Message):
-    __slots__ = ("asset_ids", "metadata", "num_classes", "scores", "weak_label_probs", "weak_labels", "labels", "hardness", "embeddings", "embedding_dimension", "collection", "labeled_ids", "exclude_ids", "budget", "seed", "strategies", "dedup", "labeled_class_counts", "accuracy_history")
+    __slots__ = ("asset_ids", "metadata", "num_classes", "scores", "weak_label_probs", "weak_labels", "labels", "hardness", "embeddings", "embedding_dimension", "collection", "labeled_ids", "exclude_ids", "budget", "seed", "strategies", "dedup", "labeled_class_counts", "accuracy_history", "num_samples", "score_samples", "detections")
     ASSET_IDS_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
     NUM_CLASSES_FIELD_NUMBER: _ClassVar[int]
@@ -139,6 +189,9 @@ class SelectRequest(_message.Message):
     DEDUP_FIELD_NUMBER: _ClassVar[int]
     LABELED_CLASS_COUNTS_FIELD_NUMBER: _ClassVar[int]
     ACCURACY_HISTORY_FIELD_NUMBER: _ClassVar[int]
+    NUM_SAMPLES_FIELD_NUMBER: _ClassVar[int]
+    SCORE_SAMPLES_FIELD_NUMBER: _ClassVar[int]
+    DETECTIONS_FIELD_NUMBER: _ClassVar[int]
     asset_ids: _containers.RepeatedScalarFieldContainer[str]
     metadata: _containers.RepeatedCompositeFieldContainer[_common_pb2.MetadataColumn]
     num_classes: int
@@ -158,7 +211,10 @@ class SelectRequest(_message.Message):
     dedup: NearDuplicateOptions
     labeled_class_counts: _containers.RepeatedScalarFieldContainer[int]
     accuracy_history: _containers.RepeatedScalarFieldContainer[float]
-    def __init__(self, asset_ids: _Optional[_Iterable[str]] = ..., metadata: _Optional[_Iterable[_Union[_common_pb2.MetadataColumn, _Mapping]]] = ..., num_classes: _Optional[int] = ..., scores: _Optional[_Iterable[float]] = ..., weak_label_probs: _Optional[_Iterable[float]] = ..., weak_labels: _Optional[_Iterable[int]] = ..., labels: _Optional[_Iterable[int]] = ..., hardness: _Optional[_Iterable[float]] = ..., embeddings: _Optional[bytes] = ..., embedding_dimension: _Optional[int] = ..., collection: _Optional[str] = ..., labeled_ids: _Optional[_Iterable[str]] = ..., exclude_ids: _Optional[_Iterable[str]] = ..., budget: _Optional[int] = ..., seed: _Optional[int] = ..., strategies: _Optional[_Iterable[_Union[SamplingStrategy, _Mapping]]] = ..., dedup: _Optional[_Union[NearDuplicateOptions, _Mapping]] = ..., labeled_class_counts: _Optional[_Iterable[int]] = ..., accuracy_history: _Optional[_Iterable[float]] = ...) -> None: ...
+    num_samples: int
+    score_samples: _containers.RepeatedScalarFieldContainer[float]
+    detections: DetectionPredictions
+    def __init__(self, asset_ids: _Optional[_Iterable[str]] = ..., metadata: _Optional[_Iterable[_Union[_common_pb2.MetadataColumn, _Mapping]]] = ..., num_classes: _Optional[int] = ..., scores: _Optional[_Iterable[float]] = ..., weak_label_probs: _Optional[_Iterable[float]] = ..., weak_labels: _Optional[_Iterable[int]] = ..., labels: _Optional[_Iterable[int]] = ..., hardness: _Optional[_Iterable[float]] = ..., embeddings: _Optional[bytes] = ..., embedding_dimension: _Optional[int] = ..., collection: _Optional[str] = ..., labeled_ids: _Optional[_Iterable[str]] = ..., exclude_ids: _Optional[_Iterable[str]] = ..., budget: _Optional[int] = ..., seed: _Optional[int] = ..., strategies: _Optional[_Iterable[_Union[SamplingStrategy, _Mapping]]] = ..., dedup: _Optional[_Union[NearDuplicateOptions, _Mapping]] = ..., labeled_class_counts: _Optional[_Iterable[int]] = ..., accuracy_history: _Optional[_Iterable[float]] = ..., num_samples: _Optional[int] = ..., score_samples: _Optional[_Iterable[float]] = ..., detections: _Optional[_Union[DetectionPredictions, _Mapping]] = ...) -> None: ...
 
 class SelectedAsset(_message.Message):
     __slots__ = ("asset_id", "strategy_index", "strategy", "score", "rank", "strategy_rank", "nearest_distance", "reason")

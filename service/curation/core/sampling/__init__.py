@@ -1,11 +1,14 @@
 """Selecting the next batch to label: strategies mixed by budget fractions, near-duplicate groups,
-k-center diversity, typicality over a k-means clustering and the cosine neighbour searches they use.
+k-center diversity, typicality over a k-means clustering, the cosine neighbour searches they use, scores
+over samples (BALD, variation ratio, power acquisition), image scores from predicted boxes, and the
+adaptive default that chooses among them.
 
 These are the names the ops seam uses; ``_``-prefixed modules are private to the family.
 """
 
 from __future__ import annotations
 
+from curation.core.sampling import _match_kernels
 from curation.core.sampling.adaptive import (
     DEFAULT_DEDUP,
     KAPPA_HIGH,
@@ -21,6 +24,14 @@ from curation.core.sampling.clustering import (
     kmeans_clustering,
     nearest_centroid,
 )
+from curation.core.sampling.detection_scores import (
+    BOX_AGGREGATIONS,
+    PAIR_BUDGET,
+    Detections,
+    box_entropy,
+    image_scores,
+    localization,
+)
 from curation.core.sampling.kcenter import KCenterResult, kcenter_greedy, min_sq_distances
 from curation.core.sampling.knn import (
     ANN_MIN_ROWS,
@@ -35,6 +46,7 @@ from curation.core.sampling.near_duplicate_groups import NearDuplicates, near_du
 from curation.core.sampling.probe import MAX_PROBE_ROWS, ProbeEstimate, probe_accuracy
 from curation.core.sampling.quotas import apportion
 from curation.core.sampling.records import (
+    BATCH_SAMPLINGS,
     CLASS_SOURCES,
     KINDS,
     LF_FILTERS,
@@ -43,6 +55,13 @@ from curation.core.sampling.records import (
     Pool,
     Selection,
     Strategy,
+)
+from curation.core.sampling.sample_scores import (
+    SAMPLE_MEASURES,
+    bald,
+    power_keys,
+    sample_mean,
+    variation_ratio,
 )
 from curation.core.sampling.scores import (
     UNCERTAINTY_MEASURES,
@@ -91,13 +110,18 @@ __all__ = [
     "nearest_centroid",
     "typicality_clusters",
     "typicality_scores",
+    "BATCH_SAMPLINGS",
+    "BOX_AGGREGATIONS",
     "EXACT_BLOCK_CELLS",
     "CLASS_SOURCES",
     "KINDS",
     "LF_FILTERS",
+    "PAIR_BUDGET",
+    "SAMPLE_MEASURES",
     "STRATA_SOURCES",
     "UNCERTAINTY_MEASURES",
     "Dedup",
+    "Detections",
     "KCenterResult",
     "KnnSearch",
     "NearDuplicates",
@@ -106,19 +130,32 @@ __all__ = [
     "Strategy",
     "ann_cosine_knn",
     "apportion",
+    "bald",
+    "box_entropy",
     "cosine_knn",
     "entropy",
     "exact_cosine_knn",
     "hardness",
+    "image_scores",
     "kcenter_greedy",
     "least_confidence",
+    "localization",
     "margin",
     "min_sq_distances",
     "near_duplicates",
     "normalize_rows",
+    "power_keys",
+    "sample_mean",
     "select",
     "tie_keys",
     "uncertainty",
     "uniform_from_keys",
+    "variation_ratio",
+    "warm_up",
     "weak_label_vector",
 ]
+
+
+def warm_up() -> None:
+    """Load (or compile, the first time) the family's numba kernel (the greedy box matching)."""
+    _match_kernels.warm_up()

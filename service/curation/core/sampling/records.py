@@ -11,8 +11,10 @@ import numpy.typing as npt
 
 from curation.core._common.arrays import BoolArray, F32Array, FloatArray, IntArray
 from curation.core._common.findings import Finding
+from curation.core.sampling.detection_scores import Detections
 
 __all__ = [
+    "BATCH_SAMPLINGS",
     "CLASS_SOURCES",
     "KINDS",
     "LF_FILTERS",
@@ -32,10 +34,14 @@ KINDS = (
     "rarity",
     "hardness",
     "typicality",
+    "detection",
 )
 STRATA_SOURCES = ("label", "predicted", "weak", "metadata")
 CLASS_SOURCES = ("predicted", "weak")
 LF_FILTERS = ("none", "disagree", "disagree_or_unsure")
+# How a score-ranked strategy turns its scores into picks: "top" = the highest first (deterministic),
+# "power" = a draw proportional to score ** beta (see ``sample_scores``).
+BATCH_SAMPLINGS = ("top", "power")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +53,8 @@ class Pool:
     strata and the labeled class counts. ``labeled``/``excluded``: rows that are not candidates (labeled
     rows are k-center centers, excluded rows are not). ``extra_centers``: embeddings of labeled assets
     outside the pool. ``labeled_class_counts``: labeled assets per class outside the pool.
+    ``score_samples``: S probability rows per asset (n x S x k: an ensemble, MC-dropout passes); their
+    mean stands in for ``scores`` when those are absent. ``detections``: predicted boxes per image.
     """
 
     asset_ids: npt.NDArray[np.str_]
@@ -61,6 +69,8 @@ class Pool:
     hardness: FloatArray | None = None
     extra_centers: F32Array | None = None
     labeled_class_counts: FloatArray | None = None
+    score_samples: FloatArray | None = None
+    detections: Detections | None = None
 
     @property
     def n(self) -> int:
@@ -72,7 +82,9 @@ class Strategy:
     """One strategy of a mixture and its share of the budget (see the ``select`` module for ``kind``).
 
     Typicality: ``clusters`` caps the k-means clusters (0 = ``MAX_AUTO_CLUSTERS``) and
-    ``typicality_neighbors`` is the neighbour count of the typicality (0 = ``DEFAULT_NEIGHBORS``)."""
+    ``typicality_neighbors`` is the neighbour count of the typicality (0 = ``DEFAULT_NEIGHBORS``).
+    ``box_aggregation``: how the detection kind scores an image (``detection_scores``);
+    ``batch_sampling``/``power_beta``: top-k or the power draw for uncertainty and detection."""
 
     kind: str
     fraction: float = 1.0
@@ -88,6 +100,9 @@ class Strategy:
     target_distribution: tuple[float, ...] = ()
     clusters: int = 0
     typicality_neighbors: int = 0
+    box_aggregation: str = "max_entropy"
+    batch_sampling: str = "top"
+    power_beta: float = 1.0
 
     @property
     def label(self) -> str:

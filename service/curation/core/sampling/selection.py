@@ -17,6 +17,12 @@ Strategies (``Strategy.kind``):
 - ``typicality``: TypiClust's cold start (Hacohen et al., 2022): k-means with ``|labeled| + budget``
   clusters (capped), each pick the most typical (densest) available asset of the least covered cluster;
   the score is that typicality (see :mod:`~curation.core.sampling.typicality`).
+- ``detection``: an image's uncertainty from its predicted boxes (box entropy aggregated by max, mean
+  or sum, localization disagreement across passes, or both; see ``detection_scores``).
+
+Uncertainty also reads score samples (BALD, variation ratio; see ``sample_scores``); without ``scores``
+the mean of the samples stands in for them everywhere. Uncertainty and detection may draw their picks
+with probability proportional to ``score ** beta`` instead of taking the top (``batch_sampling``).
 
 A mixture splits the budget by fractions (largest remainder); strategies run in the order given, each on
 what the earlier ones left, so no asset is picked twice; a strategy that runs out of candidates passes its
@@ -31,6 +37,7 @@ The records live in :mod:`~curation.core.sampling.records`, the strategies in
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -42,6 +49,7 @@ from curation.core.sampling.knn import KnnSearch
 from curation.core.sampling.near_duplicate_groups import near_duplicates
 from curation.core.sampling.quotas import apportion
 from curation.core.sampling.records import KINDS, Dedup, Pool, Selection, Strategy
+from curation.core.sampling.sample_scores import sample_mean
 from curation.core.sampling.scores import tie_keys, uniform_from_keys
 from curation.core.sampling.strategies import BatchState, run_strategy, weak_label_vector
 
@@ -70,6 +78,8 @@ def select(
     [1, 2]
     """
     _check(strategies, budget)
+    if pool.scores is None and pool.score_samples is not None:
+        pool = replace(pool, scores=sample_mean(pool.score_samples))
     keys = tie_keys(pool.asset_ids, seed)
     findings: list[Finding] = []
     groups, n_groups, thr = _duplicate_groups(pool, dedup, knn, keys)

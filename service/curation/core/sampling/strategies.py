@@ -15,9 +15,11 @@ import numpy as np
 from curation.core._common.arrays import BoolArray, FloatArray, IntArray, U64Array
 from curation.core._common.cancel import checkpoint
 from curation.core.sampling.clustering import Clusterer, kmeans_clustering
+from curation.core.sampling.detection_scores import image_scores
 from curation.core.sampling.kcenter import kcenter_greedy
 from curation.core.sampling.quotas import apportion, equal_quotas
 from curation.core.sampling.records import Pool, Strategy
+from curation.core.sampling.sample_scores import bald, power_keys, variation_ratio
 from curation.core.sampling.scores import hardness, uncertainty, uniform_from_keys
 from curation.core.sampling.typicality import DEFAULT_NEIGHBORS, typical_picks, typicality_clusters
 
@@ -169,13 +171,45 @@ def _random(state: BatchState, s: Strategy, q: int, weak: IntArray | None) -> tu
 def _uncertainty(
     state: BatchState, s: Strategy, q: int, weak: IntArray | None
 ) -> tuple[IntArray, FloatArray]:
-    """The model's least certain assets by ``s.measure``."""
-    pool = state.pool
-    _need(pool.scores, "model scores", s)
-    assert pool.scores is not None
-    unc = uncertainty(pool.scores, s.measure)
-    rows = state.ranked(unc)[:q]
+    """The model's least certain assets by ``s.measure``, top-k or drawn (``s.batch_sampling``)."""
+    unc = _uncertainty_scores(state.pool, s)
+    rows = state.ranked(_rank_scores(state, s, unc))[:q]
     return rows, unc[rows]
+
+
+def _uncertainty_scores(pool: Pool, s: Strategy) -> FloatArray:
+    """``s.measure`` per row: of the scores, or of the score samples (BALD, variation ratio)."""
+    if s.measure in ("bald", "variation_ratio"):
+        _need(pool.score_samples, "score samples", s)
+        assert pool.score_samples is not None
+        return bald(pool.score_samples) if s.measure == "bald" else variation_ratio(pool.score_samples)
+    _need(pool.scores, "model scores or score samples", s)
+    assert pool.scores is not None
+    return uncertainty(pool.scores, s.measure)
+
+
+def _rank_scores(state: BatchState, s: Strategy, score: FloatArray) -> FloatArray:
+    """What to rank by, highest first: ``score`` itself ("top"), or ``power_beta * log(score)`` plus a
+    keyed Gumbel draw ("power": a draw proportional to ``score ** power_beta``, Gumbel-top-k)."""
+    if s.batch_sampling == "power":
+        return power_keys(score, state.keys, s.power_beta)
+    if s.batch_sampling != "top":
+        raise ValueError(f"unknown batch sampling {s.batch_sampling!r}")
+    return score
+
+
+def _detection(state: BatchState, s: Strategy, q: int, weak: IntArray | None) -> tuple[IntArray, FloatArray]:
+    """Images by the uncertainty of their predicted boxes (``s.box_aggregation``); images without a box
+    score 0 and come after every image with one."""
+    pool = state.pool
+    _need(pool.detections, "detections", s)
+    assert pool.detections is not None
+    score, has = image_scores(pool.detections, pool.n, s.box_aggregation)
+    rank = _rank_scores(state, s, score)
+    # Below every image with a box (even one the power draw puts at -inf), ties by key.
+    rank = np.where(has, np.maximum(rank, -np.finfo(np.float64).max), -np.inf)
+    rows = state.ranked(rank)[:q]
+    return rows, score[rows]
 
 
 def _hardness(state: BatchState, s: Strategy, q: int, weak: IntArray | None) -> tuple[IntArray, FloatArray]:
@@ -353,4 +387,5 @@ _PICKERS: dict[str, _Picker] = {
     "stratified": _stratified,
     "lf_targeted": _lf_targeted,
     "rarity": _rarity,
+    "detection": _detection,
 }

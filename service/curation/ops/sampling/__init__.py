@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from curation.core.sampling import warm_up
 from curation.ops.operation_spec import OperationSpec
 from curation.ops.sampling.cost import near_duplicates_cost, plan_cost, select_cost
 from curation.ops.sampling.near_duplicates import NEAR_DUPLICATES, handle_near_duplicates
@@ -31,6 +32,7 @@ __all__ = [
     "handle_plan",
     "handle_select",
     "plan_strategies",
+    "warm_up",
 ]
 
 SPECS: list[OperationSpec[Any, Any, Any]] = [
@@ -40,6 +42,7 @@ SPECS: list[OperationSpec[Any, Any, Any]] = [
         response_type=pb.SelectResponse,
         handle=handle_select,
         cost=select_cost,
+        warm_up=warm_up,
     ),
     OperationSpec(
         name=NEAR_DUPLICATES,
@@ -54,5 +57,6 @@ SPECS: list[OperationSpec[Any, Any, Any]] = [
         response_type=pb.PlanResponse,
         handle=handle_plan,
         cost=plan_cost,
+        warm_up=warm_up,
     ),
 ]

@@ -22,6 +22,7 @@ from curation.core.sampling import (
     KMEANS_ITERATIONS,
     MAX_AUTO_CLUSTERS,
     MAX_PROBE_ROWS,
+    PAIR_BUDGET,
     POINTS_PER_CENTROID,
     TYPICALITY_BLOCK_CELLS,
 )
@@ -132,6 +133,51 @@ def _classes(request: pb.SelectRequest) -> int:
     return max(named, len(request.labeled_class_counts))
 
 
+def _box_pairs(request: pb.SelectRequest, n: int, samples: int) -> tuple[int, int]:
+    """Box pairs the localization score compares: per image, pass-0 boxes x other passes' boxes, in all
+    and on the busiest image (entries out of range are refused by validation later, not counted here)."""
+    d = request.detections
+    m = len(d.image_index)
+    if samples < 2 or m == 0:
+        return 0, 0
+    image = np.asarray(d.image_index, dtype=np.int64)
+    sample = np.asarray(d.sample_index, dtype=np.int64) if len(d.sample_index) == m else np.zeros(m, np.int64)
+    ok = (image >= 0) & (image < n) & (sample >= 0) & (sample < samples)
+    ref = np.bincount(image[ok & (sample == 0)], minlength=n).astype(np.float64)
+    other = np.bincount(image[ok & (sample > 0)], minlength=n).astype(np.float64)
+    per_image = ref * other
+    return int(per_image.sum()), int(per_image.max(initial=0.0))
+
+
+def _predictions_cost(request: pb.SelectRequest, n: int) -> Cost:
+    """score_samples (n x S x k) and detections (boxes, class scores, pass-to-pass box pairs) within
+    their maxima; memory and work of their scores."""
+    samples = int(request.num_samples)
+    at_most(samples, lim.MAX_SAMPLES, "num_samples", what="samples")
+    cells = len(request.score_samples)
+    count_at_most(cells, lim.MAX_SAMPLE_CELLS, "score_samples")
+    memory = 48 * cells
+    work = 4 * cells
+    if not request.HasField("detections"):
+        return Cost(memory, work)
+    d = request.detections
+    m = len(d.image_index)
+    count_at_most(m, lim.MAX_BOXES, "detections.image_index")
+    count_at_most(len(d.boxes), 4 * lim.MAX_BOXES, "detections.boxes")
+    count_at_most(len(d.sample_index), lim.MAX_BOXES, "detections.sample_index")
+    at_most(int(d.num_classes), lim.MAX_CLASSES, "detections.num_classes", what="classes")
+    count_at_most(len(d.class_scores), lim.MAX_BOX_SCORE_CELLS, "detections.class_scores")
+    pairs, busiest = _box_pairs(request, n, samples)
+    at_most(pairs, lim.MAX_BOX_PAIRS, "detections.sample_index", what="box pairs")
+    # Per box: indices, boxes (float32 and float64), sort orders, matched IoUs; per class-score cell a
+    # float32 and a float64 copy and the entropy's terms; per image a dozen float64 reductions; one span
+    # of box pairs (indices, both boxes, the IoU, its sort and temporaries: about 512 bytes a pair) of
+    # whole images, at most PAIR_BUDGET pairs unless one image alone has more.
+    span = min(pairs, max(PAIR_BUDGET, busiest))
+    memory += 256 * m + 40 * len(d.class_scores) + 96 * n + 512 * span
+    return Cost(memory, work + 8 * m + 4 * len(d.class_scores) + 40 * pairs)
+
+
 def select_cost(request: pb.SelectRequest, dim: int | None = None) -> Cost:
     """Select's cost. ``dim``: the collection's dimension once read (None: the inline one, or 0 before the
     collection is read). A request that names no strategy is costed as the adaptive default's worst case:
@@ -181,6 +227,9 @@ def select_cost(request: pb.SelectRequest, dim: int | None = None) -> Cost:
     clustering = _clustering_cost(request, n, d)
     memory += clustering.memory_bytes
     work += clustering.work
+    predictions = _predictions_cost(request, n)
+    memory += predictions.memory_bytes
+    work += predictions.work
     dedup = request.HasField("dedup") or (not request.strategies and vectors)
     if dedup and vectors:
         neighbors = request.dedup.neighbors if request.HasField("dedup") else 0

@@ -10,6 +10,9 @@ from curation.ops.embedding_limits import MAX_DIMENSION
 from curation.ops.paging import MAX_PAGE_SIZE
 
 __all__ = [
+    "MAX_BOXES",
+    "MAX_BOX_PAIRS",
+    "MAX_BOX_SCORE_CELLS",
     "MAX_BUDGET",
     "MAX_CLASSES",
     "MAX_CLUSTERING_WORK",
@@ -22,6 +25,8 @@ __all__ = [
     "MAX_PAGE_SIZE",
     "MAX_POOL",
     "MAX_RARITY_WORK",
+    "MAX_SAMPLES",
+    "MAX_SAMPLE_CELLS",
     "MAX_STRATEGIES",
     "MAX_TARGETS",
     "MAX_TYPICALITY_NEIGHBORS",
@@ -60,3 +65,14 @@ MAX_TYPICALITY_NEIGHBORS = 100
 # assignment of the pool and its ten iterations over the sample; 3 x 10^11 multiply-adds is about 10 s
 # of the two cores (1,000,000 x 128 into 500 clusters is 7.4 x 10^10).
 MAX_CLUSTERING_WORK = 300_000_000_000
+# Samples per asset (num_samples): ensemble members, MC-dropout passes, a detector's passes.
+MAX_SAMPLES = 1_000
+# pool x samples x classes (score_samples): held as float32 then float64; BALD's entropies run in spans.
+MAX_SAMPLE_CELLS = 10_000_000
+# Predicted boxes (detections.image_index): every per-box array is O(boxes).
+MAX_BOXES = 1_000_000
+# boxes x classes (detections.class_scores).
+MAX_BOX_SCORE_CELLS = 10_000_000
+# Box pairs the localization score compares: over the images, (boxes of pass 0) x (boxes of the other
+# passes); about 100 ns a pair in numpy, so 2 x 10^8 is about 20 s of one core.
+MAX_BOX_PAIRS = 200_000_000

@@ -44,6 +44,7 @@ from curation.ops.embeddings import decode_vectors
 from curation.ops.findings import to_warnings
 from curation.ops.keys import canonical_bytes
 from curation.ops.operation_spec import Context, Host
+from curation.ops.sampling import predictions
 from curation.ops.sampling.cost import select_cost
 from curation.ops.sampling.near_duplicates import dedup_options
 from curation.ops.sampling.reasons import pick_reason, regime_note
@@ -75,12 +76,28 @@ _KIND = {
     pb.STRATEGY_KIND_RARITY: "rarity",
     pb.STRATEGY_KIND_HARDNESS: "hardness",
     pb.STRATEGY_KIND_TYPICALITY: "typicality",
+    pb.STRATEGY_KIND_DETECTION: "detection",
 }
 _MEASURE = {
     pb.UNCERTAINTY_MEASURE_UNSPECIFIED: "margin",
     pb.UNCERTAINTY_MEASURE_LEAST_CONFIDENCE: "least_confidence",
     pb.UNCERTAINTY_MEASURE_MARGIN: "margin",
     pb.UNCERTAINTY_MEASURE_ENTROPY: "entropy",
+    pb.UNCERTAINTY_MEASURE_BALD: "bald",
+    pb.UNCERTAINTY_MEASURE_VARIATION_RATIO: "variation_ratio",
+}
+_BOX_AGGREGATION = {
+    pb.BOX_AGGREGATION_UNSPECIFIED: "max_entropy",
+    pb.BOX_AGGREGATION_MAX_ENTROPY: "max_entropy",
+    pb.BOX_AGGREGATION_MEAN_ENTROPY: "mean_entropy",
+    pb.BOX_AGGREGATION_SUM_ENTROPY: "sum_entropy",
+    pb.BOX_AGGREGATION_LOCALIZATION: "localization",
+    pb.BOX_AGGREGATION_COMBINED: "combined",
+}
+_BATCH_SAMPLING = {
+    pb.ACQUISITION_SAMPLING_UNSPECIFIED: "top",
+    pb.ACQUISITION_SAMPLING_TOP: "top",
+    pb.ACQUISITION_SAMPLING_POWER: "power",
 }
 _STRATA = {
     pb.STRATA_SOURCE_UNSPECIFIED: "predicted",
@@ -177,6 +194,7 @@ def _pool(request: pb.SelectRequest, resolved: PoolVectors) -> tuple[Pool, int]:
         emb = decode_vectors(request.embeddings, n, request.embedding_dimension, "embeddings")
     metadata = v.string_columns(request.metadata, n, "metadata", allow_empty_key=True, length_hint="")
     labeled, excluded = _labeled_and_excluded(request, ids)
+    s = predictions.num_samples(request)
     pool = Pool(
         asset_ids=ids,
         labeled=labeled,
@@ -190,6 +208,8 @@ def _pool(request: pb.SelectRequest, resolved: PoolVectors) -> tuple[Pool, int]:
         hardness=hard,
         extra_centers=resolved.extra,
         labeled_class_counts=_labeled_class_counts(request),
+        score_samples=predictions.score_samples(request, n, k, s),
+        detections=predictions.detections(request, n, s),
     )
     return pool, k
 
@@ -232,6 +252,15 @@ def _strategy(
     unsure = s.unsure_below if s.HasField("unsure_below") else 0.5
     if not 0.0 <= unsure <= 1.0:
         raise InvalidArgument("must lie in [0, 1]", field=f"{field}.unsure_below")
+    if s.box_aggregation not in _BOX_AGGREGATION:
+        raise InvalidArgument(
+            f"unknown box aggregation {s.box_aggregation}", field=f"{field}.box_aggregation"
+        )
+    if s.batch_sampling not in _BATCH_SAMPLING:
+        raise InvalidArgument(f"unknown batch sampling {s.batch_sampling}", field=f"{field}.batch_sampling")
+    beta = s.power_beta if s.HasField("power_beta") else 1.0
+    if not math.isfinite(beta) or beta < 0:
+        raise InvalidArgument("must be a finite number >= 0", field=f"{field}.power_beta")
     return Strategy(
         kind=kind,
         fraction=s.fraction,
@@ -247,6 +276,9 @@ def _strategy(
         target_distribution=_target_distribution(s, field, k),
         clusters=int(s.clusters),
         typicality_neighbors=int(s.typicality_neighbors),
+        box_aggregation=_BOX_AGGREGATION[s.box_aggregation],
+        batch_sampling=_BATCH_SAMPLING[s.batch_sampling],
+        power_beta=beta,
     )
 
 

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file curation/v1/sampling.proto.
  */
 export const file_curation_v1_sampling: GenFile = /*@__PURE__*/
-  fileDesc("ChpjdXJhdGlvbi92MS9zYW1wbGluZy5wcm90bxILY3VyYXRpb24udjEi1QMKEFNhbXBsaW5nU3RyYXRlZ3kSJwoEa2luZBgBIAEoDjIZLmN1cmF0aW9uLnYxLlN0cmF0ZWd5S2luZBIQCghmcmFjdGlvbhgCIAEoARIMCgRuYW1lGAMgASgJEjAKB21lYXN1cmUYBCABKA4yHy5jdXJhdGlvbi52MS5VbmNlcnRhaW50eU1lYXN1cmUSKQoGc3RyYXRhGAUgASgOMhkuY3VyYXRpb24udjEuU3RyYXRhU291cmNlEhQKDG1ldGFkYXRhX2tleRgGIAEoCRIUCgxwcm9wb3J0aW9uYWwYByABKAgSFgoOdGFyZ2V0X2NsYXNzZXMYCCADKAUSLgoMbW9kZWxfZmlsdGVyGAkgASgOMhguY3VyYXRpb24udjEuTW9kZWxGaWx0ZXISGQoMdW5zdXJlX2JlbG93GAogASgBSACIAQESLgoMY2xhc3Nfc291cmNlGAsgASgOMhguY3VyYXRpb24udjEuQ2xhc3NTb3VyY2USGwoTdGFyZ2V0X2Rpc3RyaWJ1dGlvbhgMIAMoARIQCghjbHVzdGVycxgNIAEoBRIcChR0eXBpY2FsaXR5X25laWdoYm9ycxgOIAEoBUIPCg1fdW5zdXJlX2JlbG93Ik4KFE5lYXJEdXBsaWNhdGVPcHRpb25zEhEKCXRocmVzaG9sZBgBIAEoARIQCghyZWxhdGl2ZRgCIAEoCBIRCgluZWlnaGJvcnMYAyABKAUi/QMKDVNlbGVjdFJlcXVlc3QSFwoJYXNzZXRfaWRzGAEgAygJQgTiQQECEi0KCG1ldGFkYXRhGAIgAygLMhsuY3VyYXRpb24udjEuTWV0YWRhdGFDb2x1bW4SEwoLbnVtX2NsYXNzZXMYAyABKAUSDgoGc2NvcmVzGAQgAygCEhgKEHdlYWtfbGFiZWxfcHJvYnMYBSADKAISEwoLd2Vha19sYWJlbHMYBiADKAUSDgoGbGFiZWxzGAcgAygFEhAKCGhhcmRuZXNzGAggAygCEhIKCmVtYmVkZGluZ3MYCSABKAwSGwoTZW1iZWRkaW5nX2RpbWVuc2lvbhgKIAEoBRISCgpjb2xsZWN0aW9uGAsgASgJEhMKC2xhYmVsZWRfaWRzGAwgAygJEhMKC2V4Y2x1ZGVfaWRzGA0gAygJEhQKBmJ1ZGdldBgOIAEoA0IE4kEBAhIMCgRzZWVkGA8gASgEEjEKCnN0cmF0ZWdpZXMYECADKAsyHS5jdXJhdGlvbi52MS5TYW1wbGluZ1N0cmF0ZWd5EjAKBWRlZHVwGBEgASgLMiEuY3VyYXRpb24udjEuTmVhckR1cGxpY2F0ZU9wdGlvbnMSHAoUbGFiZWxlZF9jbGFzc19jb3VudHMYEiADKAMSGAoQYWNjdXJhY3lfaGlzdG9yeRgeIAMoASLDAQoNU2VsZWN0ZWRBc3NldBIQCghhc3NldF9pZBgBIAEoCRIWCg5zdHJhdGVneV9pbmRleBgCIAEoBRIQCghzdHJhdGVneRgDIAEoCRINCgVzY29yZRgEIAEoARIMCgRyYW5rGAUgASgDEhUKDXN0cmF0ZWd5X3JhbmsYBiABKAMSHQoQbmVhcmVzdF9kaXN0YW5jZRgHIAEoAUgAiAEBEg4KBnJlYXNvbhgIIAEoCUITChFfbmVhcmVzdF9kaXN0YW5jZSK0AQoPU2VsZWN0aW9uUmVnaW1lEg4KBnJlZ2ltZRgBIAEoCRIOCgZyZWFzb24YAiABKAkSFQoIYWNjdXJhY3kYAyABKAFIAIgBARITCgZjaGFuY2UYBCABKAFIAYgBARISCgVrYXBwYRgFIAEoAUgCiAEBEg4KBnNvdXJjZRgGIAEoCRIPCgdsYWJlbGVkGAcgASgDQgsKCV9hY2N1cmFjeUIJCgdfY2hhbmNlQggKBl9rYXBwYSJECg9TdHJhdGVneU91dGNvbWUSEAoIc3RyYXRlZ3kYASABKAkSDQoFcXVvdGEYAiABKAMSEAoIc2VsZWN0ZWQYAyABKAMivwIKDlNlbGVjdFJlc3BvbnNlEiwKCHNlbGVjdGVkGAEgAygLMhouY3VyYXRpb24udjEuU2VsZWN0ZWRBc3NldBIwCgpzdHJhdGVnaWVzGAIgAygLMhwuY3VyYXRpb24udjEuU3RyYXRlZ3lPdXRjb21lEhgKEGR1cGxpY2F0ZV9ncm91cHMYAyABKAMSHAoPZGVkdXBfdGhyZXNob2xkGAQgASgBSACIAQESJgoId2FybmluZ3MYBSADKAsyFC5jdXJhdGlvbi52MS5XYXJuaW5nEisKBWNhY2hlGAYgASgLMhYuY3VyYXRpb24udjEuQ2FjaGVJbmZvQgTiQQEDEiwKBnJlZ2ltZRgHIAEoCzIcLmN1cmF0aW9uLnYxLlNlbGVjdGlvblJlZ2ltZUISChBfZGVkdXBfdGhyZXNob2xkItgBChlGaW5kTmVhckR1cGxpY2F0ZXNSZXF1ZXN0EhcKCWFzc2V0X2lkcxgBIAMoCUIE4kEBAhISCgplbWJlZGRpbmdzGAIgASgMEhsKE2VtYmVkZGluZ19kaW1lbnNpb24YAyABKAUSEgoKY29sbGVjdGlvbhgEIAEoCRIRCgl0aHJlc2hvbGQYBSABKAESEAoIcmVsYXRpdmUYBiABKAgSEQoJbmVpZ2hib3JzGAcgASgFEhEKCXBhZ2Vfc2l6ZRgIIAEoBRISCgpwYWdlX3Rva2VuGAkgASgJIjkKDkR1cGxpY2F0ZUdyb3VwEhEKCWFzc2V0X2lkcxgBIAMoCRIUCgxtYXhfZGlzdGFuY2UYAiABKAEisgIKGkZpbmROZWFyRHVwbGljYXRlc1Jlc3BvbnNlEisKBmdyb3VwcxgBIAMoCzIbLmN1cmF0aW9uLnYxLkR1cGxpY2F0ZUdyb3VwEhQKDHRvdGFsX2dyb3VwcxgCIAEoAxIYChBkdXBsaWNhdGVfYXNzZXRzGAMgASgDEhEKCXRocmVzaG9sZBgEIAEoARIfChJtZWRpYW5fbm5fZGlzdGFuY2UYBSABKAFIAIgBARIXCg9uZXh0X3BhZ2VfdG9rZW4YBiABKAkSKwoFY2FjaGUYByABKAsyFi5jdXJhdGlvbi52MS5DYWNoZUluZm9CBOJBAQMSJgoId2FybmluZ3MYCCADKAsyFC5jdXJhdGlvbi52MS5XYXJuaW5nQhUKE19tZWRpYW5fbm5fZGlzdGFuY2UiywEKC1BsYW5SZXF1ZXN0Ej0KC2RpYWdub3N0aWNzGAEgASgLMiguY3VyYXRpb24udjEuU2NvcmVDbGFzc2lmaWNhdGlvblJlc3BvbnNlEhcKD2RpYWdub3N0aWNzX2tleRgCIAEoCRIzCglzZWxlY3Rpb24YAyABKAsyGi5jdXJhdGlvbi52MS5TZWxlY3RSZXF1ZXN0QgTiQQECEhcKD3dlYWtlc3RfY2xhc3NlcxgEIAEoBRIWCg53ZWFrZXN0X3NsaWNlcxgFIAEoBSJhCglXZWFrQ2xhc3MSEwoLY2xhc3NfaW5kZXgYASABKAUSEgoKY2xhc3NfbmFtZRgCIAEoCRIKCgJmMRgDIAEoARIOCgZyZWNhbGwYBCABKAESDwoHc3VwcG9ydBgFIAEoAyJICglXZWFrU2xpY2USCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJEg4KBm1ldHJpYxgDIAEoARIPCgdzdXBwb3J0GAQgASgDIv8BCgxQbGFuUmVzcG9uc2USLAoMd2Vha19jbGFzc2VzGAEgAygLMhYuY3VyYXRpb24udjEuV2Vha0NsYXNzEisKC3dlYWtfc2xpY2VzGAIgAygLMhYuY3VyYXRpb24udjEuV2Vha1NsaWNlEisKB3JlcXVlc3QYAyABKAsyGi5jdXJhdGlvbi52MS5TZWxlY3RSZXF1ZXN0Ei4KCXNlbGVjdGlvbhgEIAEoCzIbLmN1cmF0aW9uLnYxLlNlbGVjdFJlc3BvbnNlEg8KB3JlYXNvbnMYBSADKAkSJgoId2FybmluZ3MYBiADKAsyFC5jdXJhdGlvbi52MS5XYXJuaW5nKpQCCgxTdHJhdGVneUtpbmQSHQoZU1RSQVRFR1lfS0lORF9VTlNQRUNJRklFRBAAEhgKFFNUUkFURUdZX0tJTkRfUkFORE9NEAESHAoYU1RSQVRFR1lfS0lORF9TVFJBVElGSUVEEAISHQoZU1RSQVRFR1lfS0lORF9MRl9UQVJHRVRFRBADEh0KGVNUUkFURUdZX0tJTkRfVU5DRVJUQUlOVFkQBBIbChdTVFJBVEVHWV9LSU5EX0RJVkVSU0lUWRAFEhgKFFNUUkFURUdZX0tJTkRfUkFSSVRZEAYSGgoWU1RSQVRFR1lfS0lORF9IQVJETkVTUxAHEhwKGFNUUkFURUdZX0tJTkRfVFlQSUNBTElUWRAIKqQBChJVbmNlcnRhaW50eU1lYXN1cmUSIwofVU5DRVJUQUlOVFlfTUVBU1VSRV9VTlNQRUNJRklFRBAAEigKJFVOQ0VSVEFJTlRZX01FQVNVUkVfTEVBU1RfQ09ORklERU5DRRABEh4KGlVOQ0VSVEFJTlRZX01FQVNVUkVfTUFSR0lOEAISHwobVU5DRVJUQUlOVFlfTUVBU1VSRV9FTlRST1BZEAMqnQEKDFN0cmF0YVNvdXJjZRIdChlTVFJBVEFfU09VUkNFX1VOU1BFQ0lGSUVEEAASFwoTU1RSQVRBX1NPVVJDRV9MQUJFTBABEhsKF1NUUkFUQV9TT1VSQ0VfUFJFRElDVEVEEAISHAoYU1RSQVRBX1NPVVJDRV9XRUFLX0xBQkVMEAMSGgoWU1RSQVRBX1NPVVJDRV9NRVRBREFUQRAEKmQKC0NsYXNzU291cmNlEhwKGENMQVNTX1NPVVJDRV9VTlNQRUNJRklFRBAAEhoKFkNMQVNTX1NPVVJDRV9QUkVESUNURUQQARIbChdDTEFTU19TT1VSQ0VfV0VBS19MQUJFTBACKoIBCgtNb2RlbEZpbHRlchIcChhNT0RFTF9GSUxURVJfVU5TUEVDSUZJRUQQABIVChFNT0RFTF9GSUxURVJfTk9ORRABEhkKFU1PREVMX0ZJTFRFUl9ESVNBR1JFRRACEiMKH01PREVMX0ZJTFRFUl9ESVNBR1JFRV9PUl9VTlNVUkUQAzKPAwoPU2FtcGxpbmdTZXJ2aWNlEmQKBlNlbGVjdBIaLmN1cmF0aW9uLnYxLlNlbGVjdFJlcXVlc3QaGy5jdXJhdGlvbi52MS5TZWxlY3RSZXNwb25zZSIhkAIBgtPkkwIYIhMvdjEvc2FtcGxpbmc6c2VsZWN0OgEqErcBChJGaW5kTmVhckR1cGxpY2F0ZXMSJi5jdXJhdGlvbi52MS5GaW5kTmVhckR1cGxpY2F0ZXNSZXF1ZXN0GicuY3VyYXRpb24udjEuRmluZE5lYXJEdXBsaWNhdGVzUmVzcG9uc2UiUJACAYLT5JMCRyIfL3YxL3NhbXBsaW5nOmZpbmROZWFyRHVwbGljYXRlczoBKlohIhwvdjEvc2FtcGxpbmc6bmVhci1kdXBsaWNhdGVzOgEqElwKBFBsYW4SGC5jdXJhdGlvbi52MS5QbGFuUmVxdWVzdBoZLmN1cmF0aW9uLnYxLlBsYW5SZXNwb25zZSIfkAIBgtPkkwIWIhEvdjEvc2FtcGxpbmc6cGxhbjoBKkKtAQolaW8uZ2l0aHViLmN1cmF0aW9uc2VydmljZS5jdXJhdGlvbi52MUINU2FtcGxpbmdQcm90b1ABWkJnaXRodWIuY29tL2N1cmF0aW9uLXNlcnZpY2UvY3VyYXRpb24vZ2VuL2dvL2N1cmF0aW9uL3YxO2N1cmF0aW9udjGiAgNDWFiqAgtDdXJhdGlvbi5WMcoCC0N1cmF0aW9uXFYx6gIMQ3VyYXRpb246OlYxYgZwcm90bzM", [file_curation_v1_classification, file_curation_v1_common, file_google_api_annotations, file_google_api_field_behavior]);
+  fileDesc("ChpjdXJhdGlvbi92MS9zYW1wbGluZy5wcm90bxILY3VyYXRpb24udjEi7QQKEFNhbXBsaW5nU3RyYXRlZ3kSJwoEa2luZBgBIAEoDjIZLmN1cmF0aW9uLnYxLlN0cmF0ZWd5S2luZBIQCghmcmFjdGlvbhgCIAEoARIMCgRuYW1lGAMgASgJEjAKB21lYXN1cmUYBCABKA4yHy5jdXJhdGlvbi52MS5VbmNlcnRhaW50eU1lYXN1cmUSKQoGc3RyYXRhGAUgASgOMhkuY3VyYXRpb24udjEuU3RyYXRhU291cmNlEhQKDG1ldGFkYXRhX2tleRgGIAEoCRIUCgxwcm9wb3J0aW9uYWwYByABKAgSFgoOdGFyZ2V0X2NsYXNzZXMYCCADKAUSLgoMbW9kZWxfZmlsdGVyGAkgASgOMhguY3VyYXRpb24udjEuTW9kZWxGaWx0ZXISGQoMdW5zdXJlX2JlbG93GAogASgBSACIAQESLgoMY2xhc3Nfc291cmNlGAsgASgOMhguY3VyYXRpb24udjEuQ2xhc3NTb3VyY2USGwoTdGFyZ2V0X2Rpc3RyaWJ1dGlvbhgMIAMoARIQCghjbHVzdGVycxgNIAEoBRIcChR0eXBpY2FsaXR5X25laWdoYm9ycxgOIAEoBRI0Cg9ib3hfYWdncmVnYXRpb24YECABKA4yGy5jdXJhdGlvbi52MS5Cb3hBZ2dyZWdhdGlvbhI4Cg5iYXRjaF9zYW1wbGluZxgRIAEoDjIgLmN1cmF0aW9uLnYxLkFjcXVpc2l0aW9uU2FtcGxpbmcSFwoKcG93ZXJfYmV0YRgSIAEoAUgBiAEBQg8KDV91bnN1cmVfYmVsb3dCDQoLX3Bvd2VyX2JldGEiewoURGV0ZWN0aW9uUHJlZGljdGlvbnMSEwoLaW1hZ2VfaW5kZXgYASADKAUSDQoFYm94ZXMYAiADKAISEwoLbnVtX2NsYXNzZXMYAyABKAUSFAoMY2xhc3Nfc2NvcmVzGAQgAygCEhQKDHNhbXBsZV9pbmRleBgFIAMoBSJOChROZWFyRHVwbGljYXRlT3B0aW9ucxIRCgl0aHJlc2hvbGQYASABKAESEAoIcmVsYXRpdmUYAiABKAgSEQoJbmVpZ2hib3JzGAMgASgFIuAECg1TZWxlY3RSZXF1ZXN0EhcKCWFzc2V0X2lkcxgBIAMoCUIE4kEBAhItCghtZXRhZGF0YRgCIAMoCzIbLmN1cmF0aW9uLnYxLk1ldGFkYXRhQ29sdW1uEhMKC251bV9jbGFzc2VzGAMgASgFEg4KBnNjb3JlcxgEIAMoAhIYChB3ZWFrX2xhYmVsX3Byb2JzGAUgAygCEhMKC3dlYWtfbGFiZWxzGAYgAygFEg4KBmxhYmVscxgHIAMoBRIQCghoYXJkbmVzcxgIIAMoAhISCgplbWJlZGRpbmdzGAkgASgMEhsKE2VtYmVkZGluZ19kaW1lbnNpb24YCiABKAUSEgoKY29sbGVjdGlvbhgLIAEoCRITCgtsYWJlbGVkX2lkcxgMIAMoCRITCgtleGNsdWRlX2lkcxgNIAMoCRIUCgZidWRnZXQYDiABKANCBOJBAQISDAoEc2VlZBgPIAEoBBIxCgpzdHJhdGVnaWVzGBAgAygLMh0uY3VyYXRpb24udjEuU2FtcGxpbmdTdHJhdGVneRIwCgVkZWR1cBgRIAEoCzIhLmN1cmF0aW9uLnYxLk5lYXJEdXBsaWNhdGVPcHRpb25zEhwKFGxhYmVsZWRfY2xhc3NfY291bnRzGBIgAygDEhgKEGFjY3VyYWN5X2hpc3RvcnkYHiADKAESEwoLbnVtX3NhbXBsZXMYEyABKAUSFQoNc2NvcmVfc2FtcGxlcxgUIAMoAhI1CgpkZXRlY3Rpb25zGBUgASgLMiEuY3VyYXRpb24udjEuRGV0ZWN0aW9uUHJlZGljdGlvbnMiwwEKDVNlbGVjdGVkQXNzZXQSEAoIYXNzZXRfaWQYASABKAkSFgoOc3RyYXRlZ3lfaW5kZXgYAiABKAUSEAoIc3RyYXRlZ3kYAyABKAkSDQoFc2NvcmUYBCABKAESDAoEcmFuaxgFIAEoAxIVCg1zdHJhdGVneV9yYW5rGAYgASgDEh0KEG5lYXJlc3RfZGlzdGFuY2UYByABKAFIAIgBARIOCgZyZWFzb24YCCABKAlCEwoRX25lYXJlc3RfZGlzdGFuY2UitAEKD1NlbGVjdGlvblJlZ2ltZRIOCgZyZWdpbWUYASABKAkSDgoGcmVhc29uGAIgASgJEhUKCGFjY3VyYWN5GAMgASgBSACIAQESEwoGY2hhbmNlGAQgASgBSAGIAQESEgoFa2FwcGEYBSABKAFIAogBARIOCgZzb3VyY2UYBiABKAkSDwoHbGFiZWxlZBgHIAEoA0ILCglfYWNjdXJhY3lCCQoHX2NoYW5jZUIICgZfa2FwcGEiRAoPU3RyYXRlZ3lPdXRjb21lEhAKCHN0cmF0ZWd5GAEgASgJEg0KBXF1b3RhGAIgASgDEhAKCHNlbGVjdGVkGAMgASgDIr8CCg5TZWxlY3RSZXNwb25zZRIsCghzZWxlY3RlZBgBIAMoCzIaLmN1cmF0aW9uLnYxLlNlbGVjdGVkQXNzZXQSMAoKc3RyYXRlZ2llcxgCIAMoCzIcLmN1cmF0aW9uLnYxLlN0cmF0ZWd5T3V0Y29tZRIYChBkdXBsaWNhdGVfZ3JvdXBzGAMgASgDEhwKD2RlZHVwX3RocmVzaG9sZBgEIAEoAUgAiAEBEiYKCHdhcm5pbmdzGAUgAygLMhQuY3VyYXRpb24udjEuV2FybmluZxIrCgVjYWNoZRgGIAEoCzIWLmN1cmF0aW9uLnYxLkNhY2hlSW5mb0IE4kEBAxIsCgZyZWdpbWUYByABKAsyHC5jdXJhdGlvbi52MS5TZWxlY3Rpb25SZWdpbWVCEgoQX2RlZHVwX3RocmVzaG9sZCLYAQoZRmluZE5lYXJEdXBsaWNhdGVzUmVxdWVzdBIXCglhc3NldF9pZHMYASADKAlCBOJBAQISEgoKZW1iZWRkaW5ncxgCIAEoDBIbChNlbWJlZGRpbmdfZGltZW5zaW9uGAMgASgFEhIKCmNvbGxlY3Rpb24YBCABKAkSEQoJdGhyZXNob2xkGAUgASgBEhAKCHJlbGF0aXZlGAYgASgIEhEKCW5laWdoYm9ycxgHIAEoBRIRCglwYWdlX3NpemUYCCABKAUSEgoKcGFnZV90b2tlbhgJIAEoCSI5Cg5EdXBsaWNhdGVHcm91cBIRCglhc3NldF9pZHMYASADKAkSFAoMbWF4X2Rpc3RhbmNlGAIgASgBIrICChpGaW5kTmVhckR1cGxpY2F0ZXNSZXNwb25zZRIrCgZncm91cHMYASADKAsyGy5jdXJhdGlvbi52MS5EdXBsaWNhdGVHcm91cBIUCgx0b3RhbF9ncm91cHMYAiABKAMSGAoQZHVwbGljYXRlX2Fzc2V0cxgDIAEoAxIRCgl0aHJlc2hvbGQYBCABKAESHwoSbWVkaWFuX25uX2Rpc3RhbmNlGAUgASgBSACIAQESFwoPbmV4dF9wYWdlX3Rva2VuGAYgASgJEisKBWNhY2hlGAcgASgLMhYuY3VyYXRpb24udjEuQ2FjaGVJbmZvQgTiQQEDEiYKCHdhcm5pbmdzGAggAygLMhQuY3VyYXRpb24udjEuV2FybmluZ0IVChNfbWVkaWFuX25uX2Rpc3RhbmNlIssBCgtQbGFuUmVxdWVzdBI9CgtkaWFnbm9zdGljcxgBIAEoCzIoLmN1cmF0aW9uLnYxLlNjb3JlQ2xhc3NpZmljYXRpb25SZXNwb25zZRIXCg9kaWFnbm9zdGljc19rZXkYAiABKAkSMwoJc2VsZWN0aW9uGAMgASgLMhouY3VyYXRpb24udjEuU2VsZWN0UmVxdWVzdEIE4kEBAhIXCg93ZWFrZXN0X2NsYXNzZXMYBCABKAUSFgoOd2Vha2VzdF9zbGljZXMYBSABKAUiYQoJV2Vha0NsYXNzEhMKC2NsYXNzX2luZGV4GAEgASgFEhIKCmNsYXNzX25hbWUYAiABKAkSCgoCZjEYAyABKAESDgoGcmVjYWxsGAQgASgBEg8KB3N1cHBvcnQYBSABKAMiSAoJV2Vha1NsaWNlEgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCRIOCgZtZXRyaWMYAyABKAESDwoHc3VwcG9ydBgEIAEoAyL/AQoMUGxhblJlc3BvbnNlEiwKDHdlYWtfY2xhc3NlcxgBIAMoCzIWLmN1cmF0aW9uLnYxLldlYWtDbGFzcxIrCgt3ZWFrX3NsaWNlcxgCIAMoCzIWLmN1cmF0aW9uLnYxLldlYWtTbGljZRIrCgdyZXF1ZXN0GAMgASgLMhouY3VyYXRpb24udjEuU2VsZWN0UmVxdWVzdBIuCglzZWxlY3Rpb24YBCABKAsyGy5jdXJhdGlvbi52MS5TZWxlY3RSZXNwb25zZRIPCgdyZWFzb25zGAUgAygJEiYKCHdhcm5pbmdzGAYgAygLMhQuY3VyYXRpb24udjEuV2FybmluZyqxAgoMU3RyYXRlZ3lLaW5kEh0KGVNUUkFURUdZX0tJTkRfVU5TUEVDSUZJRUQQABIYChRTVFJBVEVHWV9LSU5EX1JBTkRPTRABEhwKGFNUUkFURUdZX0tJTkRfU1RSQVRJRklFRBACEh0KGVNUUkFURUdZX0tJTkRfTEZfVEFSR0VURUQQAxIdChlTVFJBVEVHWV9LSU5EX1VOQ0VSVEFJTlRZEAQSGwoXU1RSQVRFR1lfS0lORF9ESVZFUlNJVFkQBRIYChRTVFJBVEVHWV9LSU5EX1JBUklUWRAGEhoKFlNUUkFURUdZX0tJTkRfSEFSRE5FU1MQBxIcChhTVFJBVEVHWV9LSU5EX1RZUElDQUxJVFkQCBIbChdTVFJBVEVHWV9LSU5EX0RFVEVDVElPThAJKusBChJVbmNlcnRhaW50eU1lYXN1cmUSIwofVU5DRVJUQUlOVFlfTUVBU1VSRV9VTlNQRUNJRklFRBAAEigKJFVOQ0VSVEFJTlRZX01FQVNVUkVfTEVBU1RfQ09ORklERU5DRRABEh4KGlVOQ0VSVEFJTlRZX01FQVNVUkVfTUFSR0lOEAISHwobVU5DRVJUQUlOVFlfTUVBU1VSRV9FTlRST1BZEAMSHAoYVU5DRVJUQUlOVFlfTUVBU1VSRV9CQUxEEAQSJwojVU5DRVJUQUlOVFlfTUVBU1VSRV9WQVJJQVRJT05fUkFUSU8QBSrVAQoOQm94QWdncmVnYXRpb24SHwobQk9YX0FHR1JFR0FUSU9OX1VOU1BFQ0lGSUVEEAASHwobQk9YX0FHR1JFR0FUSU9OX01BWF9FTlRST1BZEAESIAocQk9YX0FHR1JFR0FUSU9OX01FQU5fRU5UUk9QWRACEh8KG0JPWF9BR0dSRUdBVElPTl9TVU1fRU5UUk9QWRADEiAKHEJPWF9BR0dSRUdBVElPTl9MT0NBTElaQVRJT04QBBIcChhCT1hfQUdHUkVHQVRJT05fQ09NQklORUQQBSp5ChNBY3F1aXNpdGlvblNhbXBsaW5nEiQKIEFDUVVJU0lUSU9OX1NBTVBMSU5HX1VOU1BFQ0lGSUVEEAASHAoYQUNRVUlTSVRJT05fU0FNUExJTkdfVE9QEAESHgoaQUNRVUlTSVRJT05fU0FNUExJTkdfUE9XRVIQAiqdAQoMU3RyYXRhU291cmNlEh0KGVNUUkFUQV9TT1VSQ0VfVU5TUEVDSUZJRUQQABIXChNTVFJBVEFfU09VUkNFX0xBQkVMEAESGwoXU1RSQVRBX1NPVVJDRV9QUkVESUNURUQQAhIcChhTVFJBVEFfU09VUkNFX1dFQUtfTEFCRUwQAxIaChZTVFJBVEFfU09VUkNFX01FVEFEQVRBEAQqZAoLQ2xhc3NTb3VyY2USHAoYQ0xBU1NfU09VUkNFX1VOU1BFQ0lGSUVEEAASGgoWQ0xBU1NfU09VUkNFX1BSRURJQ1RFRBABEhsKF0NMQVNTX1NPVVJDRV9XRUFLX0xBQkVMEAIqggEKC01vZGVsRmlsdGVyEhwKGE1PREVMX0ZJTFRFUl9VTlNQRUNJRklFRBAAEhUKEU1PREVMX0ZJTFRFUl9OT05FEAESGQoVTU9ERUxfRklMVEVSX0RJU0FHUkVFEAISIwofTU9ERUxfRklMVEVSX0RJU0FHUkVFX09SX1VOU1VSRRADMo8DCg9TYW1wbGluZ1NlcnZpY2USZAoGU2VsZWN0EhouY3VyYXRpb24udjEuU2VsZWN0UmVxdWVzdBobLmN1cmF0aW9uLnYxLlNlbGVjdFJlc3BvbnNlIiGQAgGC0+STAhgiEy92MS9zYW1wbGluZzpzZWxlY3Q6ASoStwEKEkZpbmROZWFyRHVwbGljYXRlcxImLmN1cmF0aW9uLnYxLkZpbmROZWFyRHVwbGljYXRlc1JlcXVlc3QaJy5jdXJhdGlvbi52MS5GaW5kTmVhckR1cGxpY2F0ZXNSZXNwb25zZSJQkAIBgtPkkwJHIh8vdjEvc2FtcGxpbmc6ZmluZE5lYXJEdXBsaWNhdGVzOgEqWiEiHC92MS9zYW1wbGluZzpuZWFyLWR1cGxpY2F0ZXM6ASoSXAoEUGxhbhIYLmN1cmF0aW9uLnYxLlBsYW5SZXF1ZXN0GhkuY3VyYXRpb24udjEuUGxhblJlc3BvbnNlIh+QAgGC0+STAhYiES92MS9zYW1wbGluZzpwbGFuOgEqQq0BCiVpby5naXRodWIuY3VyYXRpb25zZXJ2aWNlLmN1cmF0aW9uLnYxQg1TYW1wbGluZ1Byb3RvUAFaQmdpdGh1Yi5jb20vY3VyYXRpb24tc2VydmljZS9jdXJhdGlvbi9nZW4vZ28vY3VyYXRpb24vdjE7Y3VyYXRpb252MaICA0NYWKoCC0N1cmF0aW9uLlYxygILQ3VyYXRpb25cVjHqAgxDdXJhdGlvbjo6VjFiBnByb3RvMw", [file_curation_v1_classification, file_curation_v1_common, file_google_api_annotations, file_google_api_field_behavior]);
 
 /**
  * @generated from message curation.v1.SamplingStrategy
@@ -111,6 +111,27 @@ export type SamplingStrategy = Message<"curation.v1.SamplingStrategy"> & {
    * @generated from field: int32 typicality_neighbors = 14;
    */
   typicalityNeighbors: number;
+
+  /**
+   * Detection: how an image's boxes make its score.
+   *
+   * @generated from field: curation.v1.BoxAggregation box_aggregation = 16;
+   */
+  boxAggregation: BoxAggregation;
+
+  /**
+   * Uncertainty and detection: top-k (default) or the power draw.
+   *
+   * @generated from field: curation.v1.AcquisitionSampling batch_sampling = 17;
+   */
+  batchSampling: AcquisitionSampling;
+
+  /**
+   * The power draw's exponent beta (>= 0, finite); default 1.
+   *
+   * @generated from field: optional double power_beta = 18;
+   */
+  powerBeta?: number;
 };
 
 /**
@@ -119,6 +140,57 @@ export type SamplingStrategy = Message<"curation.v1.SamplingStrategy"> & {
  */
 export const SamplingStrategySchema: GenMessage<SamplingStrategy> = /*@__PURE__*/
   messageDesc(file_curation_v1_sampling, 0);
+
+/**
+ * Predicted boxes of a detector, columnar: one entry per box (m boxes).
+ *
+ * @generated from message curation.v1.DetectionPredictions
+ */
+export type DetectionPredictions = Message<"curation.v1.DetectionPredictions"> & {
+  /**
+   * The image of each box: an index into asset_ids.
+   *
+   * @generated from field: repeated int32 image_index = 1;
+   */
+  imageIndex: number[];
+
+  /**
+   * m x 4 row-major: x, y, width, height (finite; width and height >= 0).
+   *
+   * @generated from field: repeated float boxes = 2;
+   */
+  boxes: number[];
+
+  /**
+   * The columns of class_scores. 1: each box carries only its top score s, read as the binary
+   * distribution [s, 1 - s] (s in [0, 1]); >= 2: a class distribution per box (rows summing to 1).
+   *
+   * @generated from field: int32 num_classes = 3;
+   */
+  numClasses: number;
+
+  /**
+   * m x num_classes row-major.
+   *
+   * @generated from field: repeated float class_scores = 4;
+   */
+  classScores: number[];
+
+  /**
+   * The pass of each box, in [0, num_samples) (MC-dropout passes, augmentations, ensemble members);
+   * empty = every box from pass 0.
+   *
+   * @generated from field: repeated int32 sample_index = 5;
+   */
+  sampleIndex: number[];
+};
+
+/**
+ * Describes the message curation.v1.DetectionPredictions.
+ * Use `create(DetectionPredictionsSchema)` to create a new message.
+ */
+export const DetectionPredictionsSchema: GenMessage<DetectionPredictions> = /*@__PURE__*/
+  messageDesc(file_curation_v1_sampling, 1);
 
 /**
  * Redundancy removal: near-duplicates are never both selected (nor a near-duplicate of a labeled asset).
@@ -153,7 +225,7 @@ export type NearDuplicateOptions = Message<"curation.v1.NearDuplicateOptions"> &
  * Use `create(NearDuplicateOptionsSchema)` to create a new message.
  */
 export const NearDuplicateOptionsSchema: GenMessage<NearDuplicateOptions> = /*@__PURE__*/
-  messageDesc(file_curation_v1_sampling, 1);
+  messageDesc(file_curation_v1_sampling, 2);
 
 /**
  * Columnar pool: every per-asset field is aligned with asset_ids (n); matrices are row-major n x
@@ -292,6 +364,28 @@ export type SelectRequest = Message<"curation.v1.SelectRequest"> & {
    * @generated from field: repeated double accuracy_history = 30;
    */
   accuracyHistory: number[];
+
+  /**
+   * S, the samples per asset in score_samples and the passes of detections (0 = none / one pass).
+   *
+   * @generated from field: int32 num_samples = 19;
+   */
+  numSamples: number;
+
+  /**
+   * n x num_samples x num_classes probability rows, row-major (asset, then sample, then class): an
+   * ensemble's members or MC-dropout passes. Their mean stands in for scores when scores are absent.
+   *
+   * @generated from field: repeated float score_samples = 20;
+   */
+  scoreSamples: number[];
+
+  /**
+   * Predicted boxes per image for the detection strategy.
+   *
+   * @generated from field: curation.v1.DetectionPredictions detections = 21;
+   */
+  detections?: DetectionPredictions;
 };
 
 /**
@@ -299,7 +393,7 @@ export type SelectRequest = Message<"curation.v1.SelectRequest"> & {
  * Use `create(SelectRequestSchema)` to create a new message.
  */
 export const SelectRequestSchema: GenMessage<SelectRequest> = /*@__PURE__*/
-  messageDesc(file_curation_v1_sampling, 2);
+  messageDesc(file_curation_v1_sampling, 3);
 
 /**
  * @generated from message curation.v1.SelectedAsset
@@ -366,7 +460,7 @@ export type SelectedAsset = Message<"curation.v1.SelectedAsset"> & {
  * Use `create(SelectedAssetSchema)` to create a new message.
  */
 export const SelectedAssetSchema: GenMessage<SelectedAsset> = /*@__PURE__*/
-  messageDesc(file_curation_v1_sampling, 3);
+  messageDesc(file_curation_v1_sampling, 4);
 
 /**
  * What the adaptive default detected and why (set only when the request named no strategies).
@@ -427,7 +521,7 @@ export type SelectionRegime = Message<"curation.v1.SelectionRegime"> & {
  * Use `create(SelectionRegimeSchema)` to create a new message.
  */
 export const SelectionRegimeSchema: GenMessage<SelectionRegime> = /*@__PURE__*/
-  messageDesc(file_curation_v1_sampling, 4);
+  messageDesc(file_curation_v1_sampling, 5);
 
 /**
  * @generated from message curation.v1.StrategyOutcome
@@ -454,7 +548,7 @@ export type StrategyOutcome = Message<"curation.v1.StrategyOutcome"> & {
  * Use `create(StrategyOutcomeSchema)` to create a new message.
  */
 export const StrategyOutcomeSchema: GenMessage<StrategyOutcome> = /*@__PURE__*/
-  messageDesc(file_curation_v1_sampling, 5);
+  messageDesc(file_curation_v1_sampling, 6);
 
 /**
  * @generated from message curation.v1.SelectResponse
@@ -507,7 +601,7 @@ export type SelectResponse = Message<"curation.v1.SelectResponse"> & {
  * Use `create(SelectResponseSchema)` to create a new message.
  */
 export const SelectResponseSchema: GenMessage<SelectResponse> = /*@__PURE__*/
-  messageDesc(file_curation_v1_sampling, 6);
+  messageDesc(file_curation_v1_sampling, 7);
 
 /**
  * @generated from message curation.v1.FindNearDuplicatesRequest
@@ -572,7 +666,7 @@ export type FindNearDuplicatesRequest = Message<"curation.v1.FindNearDuplicatesR
  * Use `create(FindNearDuplicatesRequestSchema)` to create a new message.
  */
 export const FindNearDuplicatesRequestSchema: GenMessage<FindNearDuplicatesRequest> = /*@__PURE__*/
-  messageDesc(file_curation_v1_sampling, 7);
+  messageDesc(file_curation_v1_sampling, 8);
 
 /**
  * @generated from message curation.v1.DuplicateGroup
@@ -596,7 +690,7 @@ export type DuplicateGroup = Message<"curation.v1.DuplicateGroup"> & {
  * Use `create(DuplicateGroupSchema)` to create a new message.
  */
 export const DuplicateGroupSchema: GenMessage<DuplicateGroup> = /*@__PURE__*/
-  messageDesc(file_curation_v1_sampling, 8);
+  messageDesc(file_curation_v1_sampling, 9);
 
 /**
  * @generated from message curation.v1.FindNearDuplicatesResponse
@@ -654,7 +748,7 @@ export type FindNearDuplicatesResponse = Message<"curation.v1.FindNearDuplicates
  * Use `create(FindNearDuplicatesResponseSchema)` to create a new message.
  */
 export const FindNearDuplicatesResponseSchema: GenMessage<FindNearDuplicatesResponse> = /*@__PURE__*/
-  messageDesc(file_curation_v1_sampling, 9);
+  messageDesc(file_curation_v1_sampling, 10);
 
 /**
  * @generated from message curation.v1.PlanRequest
@@ -698,7 +792,7 @@ export type PlanRequest = Message<"curation.v1.PlanRequest"> & {
  * Use `create(PlanRequestSchema)` to create a new message.
  */
 export const PlanRequestSchema: GenMessage<PlanRequest> = /*@__PURE__*/
-  messageDesc(file_curation_v1_sampling, 10);
+  messageDesc(file_curation_v1_sampling, 11);
 
 /**
  * @generated from message curation.v1.WeakClass
@@ -735,7 +829,7 @@ export type WeakClass = Message<"curation.v1.WeakClass"> & {
  * Use `create(WeakClassSchema)` to create a new message.
  */
 export const WeakClassSchema: GenMessage<WeakClass> = /*@__PURE__*/
-  messageDesc(file_curation_v1_sampling, 11);
+  messageDesc(file_curation_v1_sampling, 12);
 
 /**
  * @generated from message curation.v1.WeakSlice
@@ -767,7 +861,7 @@ export type WeakSlice = Message<"curation.v1.WeakSlice"> & {
  * Use `create(WeakSliceSchema)` to create a new message.
  */
 export const WeakSliceSchema: GenMessage<WeakSlice> = /*@__PURE__*/
-  messageDesc(file_curation_v1_sampling, 12);
+  messageDesc(file_curation_v1_sampling, 13);
 
 /**
  * @generated from message curation.v1.PlanResponse
@@ -813,7 +907,7 @@ export type PlanResponse = Message<"curation.v1.PlanResponse"> & {
  * Use `create(PlanResponseSchema)` to create a new message.
  */
 export const PlanResponseSchema: GenMessage<PlanResponse> = /*@__PURE__*/
-  messageDesc(file_curation_v1_sampling, 13);
+  messageDesc(file_curation_v1_sampling, 14);
 
 /**
  * @generated from enum curation.v1.StrategyKind
@@ -880,6 +974,13 @@ export enum StrategyKind {
    * @generated from enum value: STRATEGY_KIND_TYPICALITY = 8;
    */
   TYPICALITY = 8,
+
+  /**
+   * An image's uncertainty from its predicted boxes (SelectRequest.detections; see BoxAggregation).
+   *
+   * @generated from enum value: STRATEGY_KIND_DETECTION = 9;
+   */
+  DETECTION = 9,
 }
 
 /**
@@ -913,6 +1014,21 @@ export enum UncertaintyMeasure {
    * @generated from enum value: UNCERTAINTY_MEASURE_ENTROPY = 3;
    */
   ENTROPY = 3,
+
+  /**
+   * Mutual information over score_samples: H(mean_s p_s) - mean_s H(p_s), natural log (Houlsby et
+   * al., 2011; Gal et al., 2017). Needs score_samples.
+   *
+   * @generated from enum value: UNCERTAINTY_MEASURE_BALD = 4;
+   */
+  BALD = 4,
+
+  /**
+   * 1 - (samples predicting the modal class) / num_samples (Freeman, 1965). Needs score_samples.
+   *
+   * @generated from enum value: UNCERTAINTY_MEASURE_VARIATION_RATIO = 5;
+   */
+  VARIATION_RATIO = 5,
 }
 
 /**
@@ -920,6 +1036,102 @@ export enum UncertaintyMeasure {
  */
 export const UncertaintyMeasureSchema: GenEnum<UncertaintyMeasure> = /*@__PURE__*/
   enumDesc(file_curation_v1_sampling, 1);
+
+/**
+ * How the detection strategy scores an image from its boxes (every box of every pass). Images without
+ * a box score 0 and come after every image with one.
+ *
+ * @generated from enum curation.v1.BoxAggregation
+ */
+export enum BoxAggregation {
+  /**
+   * Max entropy.
+   *
+   * @generated from enum value: BOX_AGGREGATION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The largest entropy of a box's class distribution.
+   *
+   * @generated from enum value: BOX_AGGREGATION_MAX_ENTROPY = 1;
+   */
+  MAX_ENTROPY = 1,
+
+  /**
+   * The mean box entropy.
+   *
+   * @generated from enum value: BOX_AGGREGATION_MEAN_ENTROPY = 2;
+   */
+  MEAN_ENTROPY = 2,
+
+  /**
+   * The summed box entropy divided by num_samples (the sum per pass, averaged over passes).
+   *
+   * @generated from enum value: BOX_AGGREGATION_SUM_ENTROPY = 3;
+   */
+  SUM_ENTROPY = 3,
+
+  /**
+   * Box disagreement across passes: for every pass s >= 1, its boxes matched one-to-one to those of
+   * pass 0 in the image, greedily by descending IoU (any class; IoU 0 is no match); a box's
+   * disagreement is 1 - the IoU of its match, 1 when left unmatched on either side; the image's score
+   * is the mean over all of them, pass 0's boxes counted once per pass s (0 with one pass). After
+   * the localization stability of Kao et al., 2018.
+   *
+   * @generated from enum value: BOX_AGGREGATION_LOCALIZATION = 4;
+   */
+  LOCALIZATION = 4,
+
+  /**
+   * Mean entropy + localization.
+   *
+   * @generated from enum value: BOX_AGGREGATION_COMBINED = 5;
+   */
+  COMBINED = 5,
+}
+
+/**
+ * Describes the enum curation.v1.BoxAggregation.
+ */
+export const BoxAggregationSchema: GenEnum<BoxAggregation> = /*@__PURE__*/
+  enumDesc(file_curation_v1_sampling, 2);
+
+/**
+ * How a score-ranked strategy (uncertainty, detection) turns its scores into picks.
+ *
+ * @generated from enum curation.v1.AcquisitionSampling
+ */
+export enum AcquisitionSampling {
+  /**
+   * Top.
+   *
+   * @generated from enum value: ACQUISITION_SAMPLING_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The highest scores first (deterministic top-k).
+   *
+   * @generated from enum value: ACQUISITION_SAMPLING_TOP = 1;
+   */
+  TOP = 1,
+
+  /**
+   * Draw without replacement with probability proportional to score ^ power_beta (Kirsch et al.,
+   * "Stochastic Batch Acquisition", TMLR 2023): Gumbel-top-k keyed by (asset ID, seed), so the batch
+   * is reproducible whatever the pool order. Spreads a batch over redundant copies of one point.
+   *
+   * @generated from enum value: ACQUISITION_SAMPLING_POWER = 2;
+   */
+  POWER = 2,
+}
+
+/**
+ * Describes the enum curation.v1.AcquisitionSampling.
+ */
+export const AcquisitionSamplingSchema: GenEnum<AcquisitionSampling> = /*@__PURE__*/
+  enumDesc(file_curation_v1_sampling, 3);
 
 /**
  * @generated from enum curation.v1.StrataSource
@@ -963,7 +1175,7 @@ export enum StrataSource {
  * Describes the enum curation.v1.StrataSource.
  */
 export const StrataSourceSchema: GenEnum<StrataSource> = /*@__PURE__*/
-  enumDesc(file_curation_v1_sampling, 2);
+  enumDesc(file_curation_v1_sampling, 4);
 
 /**
  * @generated from enum curation.v1.ClassSource
@@ -991,7 +1203,7 @@ export enum ClassSource {
  * Describes the enum curation.v1.ClassSource.
  */
 export const ClassSourceSchema: GenEnum<ClassSource> = /*@__PURE__*/
-  enumDesc(file_curation_v1_sampling, 3);
+  enumDesc(file_curation_v1_sampling, 5);
 
 /**
  * @generated from enum curation.v1.ModelFilter
@@ -1028,7 +1240,7 @@ export enum ModelFilter {
  * Describes the enum curation.v1.ModelFilter.
  */
 export const ModelFilterSchema: GenEnum<ModelFilter> = /*@__PURE__*/
-  enumDesc(file_curation_v1_sampling, 4);
+  enumDesc(file_curation_v1_sampling, 6);
 
 /**
  * Choosing what to label next: strategy mixtures with a reason per pick, near-duplicate groups, and a
