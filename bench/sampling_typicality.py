@@ -11,6 +11,11 @@ counted). Peer: scikit-learn ``KMeans`` (one init) + ``NearestNeighbors`` per pi
 the paper's reference implementation (fewest labeled, then largest cluster; densest point), on a
 smaller pool, with the time ratio.
 
+On a busy 2-core machine run it also with ``OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1``: the typicality
+makes one small matrix product per picked cluster, and multi-threaded OpenBLAS under contention made
+those 4-15x slower (measured 2026-11-30, load 3-6: warm 1M x 128 budget 1,000 in 17 s with the default
+threads, 4.7 s with one).
+
     python -m bench.sampling_typicality           # 1,000,000 x 128 (core), 200,000 x 128 (ops), 20,000 x 128 (peer)
     python -m bench.sampling_typicality --smoke   # 20,000 x 16, 5,000 x 16, 1,000 x 8
 """

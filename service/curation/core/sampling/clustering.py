@@ -76,14 +76,15 @@ def _training_rows(keys: U64Array, take: int) -> IntArray:
 def _kmeans_pp(x: F32Array, k: int) -> F32Array:
     """k-means++ seeding (Arthur & Vassilvitskii, 2007) of ``k`` centroids among the rows of ``x``: each
     next centroid drawn with probability proportional to the squared distance to the nearest one so far
-    (uniformly once every row is at distance 0), with a fixed-seed generator. Elementwise float64 (a
-    BLAS matrix-vector product per centroid costs more in thread hand-offs than it computes). Random
-    seeding from the sample alone merges small separated clusters."""
+    (uniformly once every row is at distance 0), with a fixed-seed generator. Distances elementwise
+    (difference, then a row-wise dot product): a BLAS matrix-vector product per centroid costs more in
+    thread hand-offs than it computes on a busy machine. Random seeding from the sample alone merges
+    small separated clusters."""
     rng = np.random.default_rng(KMEANS_SEED)
-    x64 = x.astype(np.float64)
     chosen = np.empty(k, dtype=np.int64)
     chosen[0] = int(rng.integers(x.shape[0]))
-    d2 = ((x64 - x64[chosen[0]]) ** 2).sum(axis=1)
+    diff = x - x[chosen[0]]
+    d2 = np.einsum("ij,ij->i", diff, diff).astype(np.float64)
     for j in range(1, k):
         if j % 64 == 0:
             checkpoint()
@@ -91,7 +92,8 @@ def _kmeans_pp(x: F32Array, k: int) -> F32Array:
         total = float(cum[-1])
         i = int(np.searchsorted(cum, rng.random() * total, side="right")) if total > 0 else -1
         chosen[j] = i if 0 <= i < x.shape[0] else int(rng.integers(x.shape[0]))
-        np.minimum(d2, ((x64 - x64[chosen[j]]) ** 2).sum(axis=1), out=d2)
+        np.subtract(x, x[chosen[j]], out=diff)
+        np.minimum(d2, np.einsum("ij,ij->i", diff, diff), out=d2)
     return np.ascontiguousarray(x[chosen], dtype=np.float32)
 
 
