@@ -50,10 +50,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
 from curation.core.detection.coco import DetectionData, accumulate, evaluate_images, summarize
-from curation.core.sampling import Detections, Pool, Strategy, select
+from curation.core.sampling import Detections, Pool, Strategy, choose_default, select
 
+DEFAULT = "default (adaptive)"
 ARMS: tuple[str, ...] = (
     "random",
+    DEFAULT,
     "detection max entropy",
     "detection mean entropy",
     "detection sum entropy",
@@ -200,7 +202,7 @@ def _pool_detections(
 
 def _strategy(arm: str) -> Strategy:
     """The arm's strategy: random, or detection with its aggregation (top-k, or the power draw)."""
-    if arm == "random":
+    if arm in ("random", DEFAULT):
         return Strategy("random")
     batch = "power" if arm.endswith("(power)") else "top"
     return Strategy("detection", box_aggregation=_AGGREGATION[arm], batch_sampling=batch)
@@ -230,7 +232,12 @@ def curve(arm: str, seed: int, *, smoke: bool = False) -> tuple[np.ndarray, np.n
         probs = probabilities(model, classes, pool.x)
         det = _pool_detections(pool, probs, nearest_ratio(pool.x, pool.x[on], scale), rng)
         p = Pool(ids, labeled, np.zeros(pool.n, bool), detections=det)
-        sel = select(p, [strategy], min(BATCH, size.budget - int(labeled.sum())), seed)
+        batch = min(BATCH, size.budget - int(labeled.sum()))
+        if arm == DEFAULT:
+            choice = choose_default(p, batch, seed)
+            sel = select(p, choice.strategies, batch, seed, dedup=choice.dedup)
+        else:
+            sel = select(p, [strategy], batch, seed)
         labeled = labeled.copy()
         labeled[sel.rows] = True
     return np.array(counts), np.array(maps)

@@ -9,6 +9,7 @@ from curation.core.sampling import (
     KAPPA_HIGH,
     KAPPA_LOW,
     MAX_PROBE_ROWS,
+    Detections,
     Pool,
     choose_default,
     probe_accuracy,
@@ -115,3 +116,25 @@ def test_default_is_deterministic_and_order_free() -> None:
     assert (again.regime, again.kappa) == (choice.regime, choice.kappa)
     second = select(shuffled, again.strategies, 12, 5, dedup=again.dedup)
     assert sorted(pool.asset_ids[first.rows]) == sorted(shuffled.asset_ids[second.rows])
+
+
+def test_detections_without_scores_are_a_detection_task() -> None:
+    image = np.array([0, 0, 1, 2])
+    boxes = np.tile(np.array([[0.0, 0.0, 10.0, 10.0]]), (4, 1))
+    probs = np.array([[0.5, 0.5], [0.9, 0.1], [0.99, 0.01], [0.6, 0.4]])
+    one = Detections(image=image, boxes=boxes, class_scores=probs)
+    pool = Pool(np.array(["a", "b", "c"]), np.zeros(3, bool), np.zeros(3, bool), detections=one)
+    choice = choose_default(pool, 2, 0)
+    assert choice.regime == "detection" and choice.dedup is None
+    assert [(s.kind, s.box_aggregation) for s in choice.strategies] == [("detection", "max_entropy")]
+    # Image 0 holds the most uncertain box, then image 2.
+    assert select(pool, choice.strategies, 2, 0).rows.tolist() == [0, 2]
+    two = Detections(
+        image=np.tile(image, 2),
+        boxes=np.vstack([boxes, boxes + 1.0]),
+        class_scores=np.vstack([probs, probs]),
+        sample=np.repeat([0, 1], 4),
+        num_samples=2,
+    )
+    pool = Pool(np.array(["a", "b", "c"]), np.zeros(3, bool), np.zeros(3, bool), detections=two)
+    assert choose_default(pool, 2, 0).strategies[0].box_aggregation == "combined"

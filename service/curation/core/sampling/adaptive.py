@@ -16,6 +16,9 @@ while typicality selection (TypiClust: the densest asset of each uncovered clust
 own held-out accuracy when the request gives it, otherwise from a linear probe's leave-one-out accuracy on
 the labeled assets' embeddings (:mod:`curation.core.sampling.probe`). Without embeddings the default is
 margin alone (neither typicality nor redundancy removal can run); without scores and embeddings, random.
+A request with detections and no per-image scores is a detection task: the detection strategy (box
+entropy, plus localization disagreement when the detector made several passes; measured in
+``bench/label_savings_detection.py``).
 """
 
 from __future__ import annotations
@@ -66,6 +69,8 @@ def choose_default(
     >>> choose_default(pool, 1, 0).regime
     'random'
     """
+    if pool.scores is None and pool.detections is not None:
+        return _detection(pool)
     if pool.embeddings is None:
         if pool.scores is None:
             return DefaultChoice(
@@ -83,6 +88,18 @@ def choose_default(
             "too few labeled assets with labels to judge the model",
         )
     return _by_kappa(*quality)
+
+
+def _detection(pool: Pool) -> DefaultChoice:
+    """Detections without class scores per image: the detection strategy (box entropy, plus localization
+    disagreement when several passes are given), with redundancy removal when there are embeddings."""
+    assert pool.detections is not None
+    passes = pool.detections.num_samples
+    aggregation = "combined" if passes > 1 else "max_entropy"
+    strategy = Strategy("detection", name="detection", box_aggregation=aggregation)
+    what = f"{passes} passes: box entropy + localization disagreement" if passes > 1 else "max box entropy"
+    dedup = DEFAULT_DEDUP if pool.embeddings is not None else None
+    return DefaultChoice((strategy,), dedup, "detection", f"detections given ({what})")
 
 
 def _quality(pool: Pool, seed: int, model_accuracy: float | None) -> tuple[float, float, str, int] | None:

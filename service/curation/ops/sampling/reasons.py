@@ -39,6 +39,8 @@ def pick_reason(strategy: Strategy | None, score: float, distance: float) -> str
         return f"rarity: its class was {score:.4g} assets below its target count"
     if kind == "hardness":
         return f"hardness {score:.4g}"
+    if kind == "detection":
+        return f"image uncertainty from its boxes ({strategy.box_aggregation.replace('_', ' ')}) {score:.4g}"
     return f"{strategy.label} score {score:.4g}"
 
 
