@@ -19,7 +19,11 @@ from curation.core.sampling.quotas import apportion, equal_quotas
 from curation.core.sampling.records import Pool, Strategy
 from curation.core.sampling.scores import hardness, uncertainty, uniform_from_keys
 
-__all__ = ["BatchState", "run_strategy", "weak_label_vector"]
+__all__ = ["STATIC_SCORE_KINDS", "BatchState", "run_strategy", "static_score", "weak_label_vector"]
+
+# The kinds that pick the first available rows by a per-row score fixed before the batch is built
+# (random and stratified by their random order); see ``static_score``.
+STATIC_SCORE_KINDS = ("random", "stratified", "uncertainty", "hardness", "lf_targeted")
 
 
 class BatchState:
@@ -124,25 +128,32 @@ def _uncertainty(
     state: BatchState, s: Strategy, q: int, weak: IntArray | None
 ) -> tuple[IntArray, FloatArray]:
     """The model's least certain assets by ``s.measure``."""
-    pool = state.pool
-    _need(pool.scores, "model scores", s)
-    assert pool.scores is not None
-    unc = uncertainty(pool.scores, s.measure)
+    unc = _uncertainty_score(state.pool, s)
     rows = state.ranked(unc)[:q]
     return rows, unc[rows]
 
 
+def _uncertainty_score(pool: Pool, s: Strategy) -> FloatArray:
+    """The model's uncertainty per row by ``s.measure``."""
+    _need(pool.scores, "model scores", s)
+    assert pool.scores is not None
+    return uncertainty(pool.scores, s.measure)
+
+
 def _hardness(state: BatchState, s: Strategy, q: int, weak: IntArray | None) -> tuple[IntArray, FloatArray]:
     """The caller's hardness score, or the loss (entropy where no label is known), highest first."""
-    pool = state.pool
-    if pool.hardness is not None:
-        h = pool.hardness
-    else:
-        _need(pool.scores, "model scores or a hardness score", s)
-        assert pool.scores is not None
-        h = hardness(pool.scores, pool.labels)
+    h = _hardness_score(state.pool, s)
     rows = state.ranked(h)[:q]
     return rows, h[rows]
+
+
+def _hardness_score(pool: Pool, s: Strategy) -> FloatArray:
+    """The caller's hardness score, or the loss (entropy where no label is known)."""
+    if pool.hardness is not None:
+        return pool.hardness
+    _need(pool.scores, "model scores or a hardness score", s)
+    assert pool.scores is not None
+    return hardness(pool.scores, pool.labels)
 
 
 def _strata(pool: Pool, s: Strategy, weak: IntArray | None) -> IntArray:
@@ -197,7 +208,13 @@ def _lf_targeted(
 ) -> tuple[IntArray, FloatArray]:
     """Assets whose weak label is a target class, most confident weak label first, optionally only
     where the model disagrees with it (or is unsure)."""
-    pool = state.pool
+    conf, eligible = _lf_score(state.pool, s, weak)
+    rows = state.ranked(conf, eligible)[:q]
+    return rows, conf[rows]
+
+
+def _lf_score(pool: Pool, s: Strategy, weak: IntArray | None) -> tuple[FloatArray, BoolArray]:
+    """The weak label's confidence per row, and which rows lf_targeted may pick."""
     _need(weak, "weak labels or weak-label probabilities", s)
     assert weak is not None
     if pool.weak_probs is not None:
@@ -214,8 +231,7 @@ def _lf_targeted(
         if s.lf_filter == "disagree_or_unsure":
             off |= pool.scores.max(axis=1) < s.unsure_below
         eligible &= off
-    rows = state.ranked(conf, eligible)[:q]
-    return rows, conf[rows]
+    return conf, eligible
 
 
 def _rarity(state: BatchState, s: Strategy, q: int, weak: IntArray | None) -> tuple[IntArray, FloatArray]:
@@ -297,6 +313,24 @@ def _fill_deficits(
         counts[j] += 1
         total += 1
     return picks, deficits
+
+
+def static_score(
+    pool: Pool, s: Strategy, weak: IntArray | None, keys: U64Array
+) -> tuple[FloatArray, BoolArray | None] | None:
+    """(score, eligible rows or None = all) of a strategy of ``STATIC_SCORE_KINDS``: its picks are the
+    first available eligible rows by (score descending, tie key), one per near-duplicate group (random
+    and stratified: by their random order; stratified then takes each stratum's first rows). None for
+    the other kinds, whose picks depend on what was picked before (diversity, rarity)."""
+    if s.kind in ("random", "stratified"):
+        return -uniform_from_keys(keys), None
+    if s.kind == "uncertainty":
+        return _uncertainty_score(pool, s), None
+    if s.kind == "hardness":
+        return _hardness_score(pool, s), None
+    if s.kind == "lf_targeted":
+        return _lf_score(pool, s, weak)
+    return None
 
 
 _Picker = Callable[[BatchState, Strategy, int, IntArray | None], tuple[IntArray, FloatArray]]
