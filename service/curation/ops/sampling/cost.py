@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from curation.core.sampling import ANN_MIN_ROWS, EXACT_BLOCK_CELLS
+from curation.core.sampling import candidate_groups as cg
 from curation.errors import LimitExceeded
 from curation.ops._limits import at_most, count_at_most, str_array_bytes
 from curation.ops.operation_spec import Cost
@@ -27,6 +28,18 @@ __all__ = ["near_duplicates_cost", "plan_cost", "select_cost"]
 # The k-center distance block.
 _KCENTER_BLOCK_BYTES = 16384 * 1024 * 4 * 2
 _DEFAULT_NEIGHBORS = 10
+# Ranked (static-score) strategies counted for a request that names none: the most Plan's mix holds
+# (lf_targeted, stratified, random, uncertainty); the default mix holds fewer.
+_DEFAULT_RANKED = 4
+_RANKED_KINDS = frozenset(
+    {
+        pb.STRATEGY_KIND_RANDOM,
+        pb.STRATEGY_KIND_STRATIFIED,
+        pb.STRATEGY_KIND_UNCERTAINTY,
+        pb.STRATEGY_KIND_HARDNESS,
+        pb.STRATEGY_KIND_LF_TARGETED,
+    }
+)
 
 
 def _class_values(values: Sequence[int], field: str) -> int:
@@ -55,6 +68,26 @@ def _neighbor_cost(n: int, dim: int, neighbors: int, field: str) -> Cost:
         # The exact search sums in float64: a copy of the rows (8 n d) and a float64 block beside its float32.
         return Cost(vectors + 8 * n * dim + 40 * block_rows * n + pairs, n * n * max(dim, 1))
     return Cost(2 * vectors + 16 * n * k + pairs, int(2 * n**1.5) * max(dim, 1))
+
+
+def _dedup_cost(request: pb.SelectRequest, n: int, dim: int, budget: int) -> Cost:
+    """Select's redundancy removal. Below ``CANDIDATE_DEDUP_MIN_ROWS`` the whole pool's neighbour search;
+    from there on the search over the candidates (``CANDIDATE_MULTIPLE`` x budget, at least
+    ``CANDIDATE_MIN_ROWS``, per ranked strategy) and the labeled rows, 16 bytes a row for the candidate
+    masks and groups, and for a relative threshold the sampled median: ``MEDIAN_SAMPLE_ROWS`` x pool x
+    dimension work and one sample x block float32 block beside a normalised block of the pool."""
+    neighbors = (request.dedup.neighbors if request.HasField("dedup") else 0) or _DEFAULT_NEIGHBORS
+    if n < cg.CANDIDATE_DEDUP_MIN_ROWS:
+        return _neighbor_cost(n, dim, neighbors, "dedup.neighbors")
+    ranked = _DEFAULT_RANKED
+    if request.strategies:
+        ranked = sum(s.kind in _RANKED_KINDS for s in request.strategies)
+    searched = min(n, ranked * cg.candidate_count(budget, n) + min(len(request.labeled_ids), n))
+    cost = _neighbor_cost(searched, dim, neighbors, "dedup.neighbors") + Cost(16 * n, 4 * n)
+    if request.dedup.relative or not request.HasField("dedup"):
+        sample, block = min(cg.MEDIAN_SAMPLE_ROWS, n), cg.MEDIAN_BLOCK_ROWS
+        cost += Cost(4 * sample * block + 8 * block * dim + 64 * sample * dim, sample * n * max(dim, 1))
+    return cost
 
 
 def _ids_cost(ids: Sequence[str]) -> int:
@@ -137,8 +170,7 @@ def select_cost(request: pb.SelectRequest, dim: int | None = None, *, plan: bool
         work += budget * max(k, 1)
     dedup = request.HasField("dedup") or (not request.strategies and vectors)
     if dedup and vectors:
-        neighbors = request.dedup.neighbors if request.HasField("dedup") else 0
-        search = _neighbor_cost(n, d, neighbors or _DEFAULT_NEIGHBORS, "dedup.neighbors")
+        search = _dedup_cost(request, n, d, budget)
         memory += search.memory_bytes
         work += search.work
     return Cost(memory, work)
