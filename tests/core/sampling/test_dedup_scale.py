@@ -87,7 +87,7 @@ def test_only_candidates_and_labeled_rows_are_searched() -> None:
     keys = tie_keys(pool.asset_ids, 3)
     res = cg.candidate_groups(pool, MIX, BUDGET, keys, Dedup(THRESHOLD), weak=None, knn=exact_cosine_knn)
     m = cg.candidate_count(BUDGET, N)
-    assert m == 20 * BUDGET < N
+    assert m == cg.CANDIDATE_MULTIPLE * BUDGET < N
     assert m < res.searched <= 2 * m + 1
     # Every row outside the search is a group of its own.
     assert np.unique(res.labels).size == N - sum(g.size - 1 for g in _multi_groups(res.labels))
@@ -159,6 +159,6 @@ def test_sampled_median_estimates_the_exact_median() -> None:
 
 
 def test_candidate_count_bounds() -> None:
-    assert cg.candidate_count(1000, 1_000_000) == 20_000
+    assert cg.candidate_count(1000, 1_000_000) == cg.CANDIDATE_MULTIPLE * 1000
     assert cg.candidate_count(1, 1_000_000) == cg.CANDIDATE_MIN_ROWS
     assert cg.candidate_count(10_000, 50_000) == 50_000

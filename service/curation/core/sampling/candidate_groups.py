@@ -60,12 +60,16 @@ __all__ = [
 # From this many pool rows on, a selection groups near-duplicates among candidates (this module), below
 # it over the whole pool; the same size at which the whole-pool search would turn approximate.
 CANDIDATE_DEDUP_MIN_ROWS = ANN_MIN_ROWS
-# Candidates per ranked strategy: this many times the budget ...
-CANDIDATE_MULTIPLE = 20
+# Candidates per ranked strategy: this many times the budget (a strategy may lose 9 x budget of its first
+# rows to near-duplicate groups and earlier picks before it picks outside them; the search over the
+# candidates is the largest cost left, about 21,000 rows for the default mix at budget 1,000) ...
+CANDIDATE_MULTIPLE = 10
 # ... and at least this many (a small budget still sees past a dense cluster of near-copies).
 CANDIDATE_MIN_ROWS = 4096
-# Query rows of the sampled median nearest-neighbour distance (relative thresholds on large pools).
-MEDIAN_SAMPLE_ROWS = 512
+# Query rows of the sampled median nearest-neighbour distance (relative thresholds on large pools): the
+# median's standard error is about 1.25 x the spread of the distances / 16 (a few percent here), and
+# the exact search costs 256 x pool x dimension (about 3 s of the 10 s budget at 1M x 128 on 2 cores).
+MEDIAN_SAMPLE_ROWS = 256
 # Pool rows per block of the sampled median's exact search (sample x block float32 similarities).
 MEDIAN_BLOCK_ROWS = 8192
 # Best rows (one per block, the best blocks by float32 similarity) rescored in float64 per query.
