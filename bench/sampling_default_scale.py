@@ -131,7 +131,7 @@ def recall(data: Data) -> float:
     keys = tie_keys(pool.asset_ids, 7)
     mix = [Strategy("uncertainty", 0.8), Strategy("random", 0.2)]
     dedup = Dedup(DEFAULT_DEDUP.threshold, relative=DEFAULT_DEDUP.relative, k=DEFAULT_DEDUP.neighbors or 10)
-    res = cg.candidate_groups(pool, mix, BUDGET, keys, dedup, weak=None, knn=cosine_knn)
+    res = cg.candidate_duplicate_groups(pool, mix, BUDGET, keys, dedup, weak=None, knn=cosine_knn)
     return float(np.mean(res.labels[data.pairs[:, 0]] == res.labels[data.pairs[:, 1]]))
 
 

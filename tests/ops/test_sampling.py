@@ -376,3 +376,23 @@ async def test_default_selection_on_a_large_pool_groups_candidates_only(
     req.embeddings = x.tobytes()
     r = await answer(ops, ops_mod.SELECT, req, pb.SelectResponse, CTX)
     assert len(set(copies) & {int(s.asset_id[1:]) for s in r.selected}) == 1
+
+
+def test_select_cost_on_a_large_pool_counts_the_candidate_search_not_the_pool() -> None:
+    """From CANDIDATE_DEDUP_MIN_ROWS on, the default selection's estimate is that of the candidates'
+    search and the sampled median, far below a whole-pool search; the neighbours' limit still holds."""
+    from curation.core.sampling import CANDIDATE_DEDUP_MIN_ROWS
+    from curation.errors import LimitExceeded
+    from curation.ops.sampling.cost import select_cost
+
+    n, dim = 4 * CANDIDATE_DEDUP_MIN_ROWS, 128
+    req = pb.SelectRequest(asset_ids=[f"a{i}" for i in range(n)], collection="c", budget=100)
+    big = select_cost(req, dim)
+    small = select_cost(pb.SelectRequest(asset_ids=req.asset_ids[: n // 4], collection="c", budget=100), dim)
+    # The search covers 4 x max(10 x budget, 4,096) rows at most: the estimate grows with the pool by
+    # its linear parts only (the sampled median and the per-asset arrays), not by n^1.5.
+    assert big.work < 6 * small.work
+    req.dedup.CopyFrom(pb.NearDuplicateOptions(threshold=0.1, neighbors=101))
+    with pytest.raises(LimitExceeded) as err:
+        select_cost(req, dim)
+    assert err.value.field == "dedup.neighbors"

@@ -85,7 +85,9 @@ def test_no_two_picks_near_duplicates_nor_of_a_labeled_row() -> None:
 def test_only_candidates_and_labeled_rows_are_searched() -> None:
     pool, _, _ = planted_pool()
     keys = tie_keys(pool.asset_ids, 3)
-    res = cg.candidate_groups(pool, MIX, BUDGET, keys, Dedup(THRESHOLD), weak=None, knn=exact_cosine_knn)
+    res = cg.candidate_duplicate_groups(
+        pool, MIX, BUDGET, keys, Dedup(THRESHOLD), weak=None, knn=exact_cosine_knn
+    )
     m = cg.candidate_count(BUDGET, N)
     assert m == cg.CANDIDATE_MULTIPLE * BUDGET < N
     assert m < res.searched <= 2 * m + 1

@@ -6,6 +6,17 @@ These are the names the ops seam uses; ``_``-prefixed modules are private to the
 
 from __future__ import annotations
 
+from curation.core.sampling.candidate_groups import (
+    CANDIDATE_DEDUP_MIN_ROWS,
+    CANDIDATE_MIN_ROWS,
+    CANDIDATE_MULTIPLE,
+    MEDIAN_BLOCK_ROWS,
+    MEDIAN_SAMPLE_ROWS,
+    CandidateGroups,
+    candidate_count,
+    candidate_duplicate_groups,
+    sampled_median_nn_distance,
+)
 from curation.core.sampling.kcenter import KCenterResult, kcenter_greedy, min_sq_distances
 from curation.core.sampling.knn import (
     ANN_MIN_ROWS,
@@ -43,12 +54,18 @@ from curation.core.sampling.strategies import weak_label_vector
 
 __all__ = [
     "ANN_MIN_ROWS",
+    "CANDIDATE_DEDUP_MIN_ROWS",
+    "CANDIDATE_MIN_ROWS",
+    "CANDIDATE_MULTIPLE",
+    "MEDIAN_BLOCK_ROWS",
+    "MEDIAN_SAMPLE_ROWS",
     "EXACT_BLOCK_CELLS",
     "CLASS_SOURCES",
     "KINDS",
     "LF_FILTERS",
     "STRATA_SOURCES",
     "UNCERTAINTY_MEASURES",
+    "CandidateGroups",
     "Dedup",
     "KCenterResult",
     "KnnSearch",
@@ -58,6 +75,8 @@ __all__ = [
     "Strategy",
     "ann_cosine_knn",
     "apportion",
+    "candidate_count",
+    "candidate_duplicate_groups",
     "cosine_knn",
     "entropy",
     "exact_cosine_knn",
@@ -68,6 +87,7 @@ __all__ = [
     "min_sq_distances",
     "near_duplicates",
     "normalize_rows",
+    "sampled_median_nn_distance",
     "select",
     "tie_keys",
     "uncertainty",

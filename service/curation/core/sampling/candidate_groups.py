@@ -53,7 +53,7 @@ __all__ = [
     "MEDIAN_SAMPLE_ROWS",
     "CandidateGroups",
     "candidate_count",
-    "candidate_groups",
+    "candidate_duplicate_groups",
     "sampled_median_nn_distance",
 ]
 
@@ -94,7 +94,7 @@ def candidate_count(budget: int, n: int) -> int:
     return int(min(n, max(CANDIDATE_MULTIPLE * budget, CANDIDATE_MIN_ROWS)))
 
 
-def candidate_groups(
+def candidate_duplicate_groups(
     pool: Pool,
     strategies: Sequence[Strategy],
     budget: int,

@@ -124,7 +124,9 @@ def _duplicate_groups(
         raise ValueError("redundancy removal needs embeddings")
     if pool.n >= candidate_groups.CANDIDATE_DEDUP_MIN_ROWS:
         strategies, budget, weak = batch
-        cg = candidate_groups.candidate_groups(pool, strategies, budget, keys, dedup, weak=weak, knn=knn)
+        cg = candidate_groups.candidate_duplicate_groups(
+            pool, strategies, budget, keys, dedup, weak=weak, knn=knn
+        )
         return cg.labels, cg.groups, cg.threshold
     nd = near_duplicates(
         pool.embeddings, threshold=dedup.threshold, relative=dedup.relative, k=dedup.k, knn=knn, tie_keys=keys

@@ -15,8 +15,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from curation.core.sampling import ANN_MIN_ROWS, EXACT_BLOCK_CELLS
-from curation.core.sampling import candidate_groups as cg
+from curation.core.sampling import (
+    ANN_MIN_ROWS,
+    CANDIDATE_DEDUP_MIN_ROWS,
+    EXACT_BLOCK_CELLS,
+    MEDIAN_BLOCK_ROWS,
+    MEDIAN_SAMPLE_ROWS,
+    candidate_count,
+)
 from curation.errors import LimitExceeded
 from curation.ops._limits import at_most, count_at_most, str_array_bytes
 from curation.ops.operation_spec import Cost
@@ -77,15 +83,15 @@ def _dedup_cost(request: pb.SelectRequest, n: int, dim: int, budget: int) -> Cos
     masks and groups, and for a relative threshold the sampled median: ``MEDIAN_SAMPLE_ROWS`` x pool x
     dimension work and one sample x block float32 block beside a normalised block of the pool."""
     neighbors = (request.dedup.neighbors if request.HasField("dedup") else 0) or _DEFAULT_NEIGHBORS
-    if n < cg.CANDIDATE_DEDUP_MIN_ROWS:
+    if n < CANDIDATE_DEDUP_MIN_ROWS:
         return _neighbor_cost(n, dim, neighbors, "dedup.neighbors")
     ranked = _DEFAULT_RANKED
     if request.strategies:
         ranked = sum(s.kind in _RANKED_KINDS for s in request.strategies)
-    searched = min(n, ranked * cg.candidate_count(budget, n) + min(len(request.labeled_ids), n))
+    searched = min(n, ranked * candidate_count(budget, n) + min(len(request.labeled_ids), n))
     cost = _neighbor_cost(searched, dim, neighbors, "dedup.neighbors") + Cost(16 * n, 4 * n)
     if request.dedup.relative or not request.HasField("dedup"):
-        sample, block = min(cg.MEDIAN_SAMPLE_ROWS, n), cg.MEDIAN_BLOCK_ROWS
+        sample, block = min(MEDIAN_SAMPLE_ROWS, n), MEDIAN_BLOCK_ROWS
         cost += Cost(4 * sample * block + 8 * block * dim + 64 * sample * dim, sample * n * max(dim, 1))
     return cost
 
