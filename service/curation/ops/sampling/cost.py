@@ -79,9 +79,9 @@ def _neighbor_cost(n: int, dim: int, neighbors: int, field: str) -> Cost:
 def _dedup_cost(request: pb.SelectRequest, n: int, dim: int, budget: int) -> Cost:
     """Select's redundancy removal. Below ``CANDIDATE_DEDUP_MIN_ROWS`` the whole pool's neighbour search;
     from there on the search over the candidates (``CANDIDATE_MULTIPLE`` x budget, at least
-    ``CANDIDATE_MIN_ROWS``, per ranked strategy) and the labeled rows, 16 bytes a row for the candidate
-    masks and groups, and for a relative threshold the sampled median: ``MEDIAN_SAMPLE_ROWS`` x pool x
-    dimension work and one sample x block float32 block beside a normalised block of the pool."""
+    ``CANDIDATE_MIN_ROWS``, per ranked strategy) and the labeled rows, 64 bytes a row for ranking the
+    candidates and the groups, and for a relative threshold the sampled median: ``MEDIAN_SAMPLE_ROWS``
+    x pool x dimension work and one sample x block float32 block beside a normalised block of the pool."""
     neighbors = (request.dedup.neighbors if request.HasField("dedup") else 0) or _DEFAULT_NEIGHBORS
     if n < CANDIDATE_DEDUP_MIN_ROWS:
         return _neighbor_cost(n, dim, neighbors, "dedup.neighbors")
@@ -89,10 +89,14 @@ def _dedup_cost(request: pb.SelectRequest, n: int, dim: int, budget: int) -> Cos
     if request.strategies:
         ranked = sum(s.kind in _RANKED_KINDS for s in request.strategies)
     searched = min(n, ranked * candidate_count(budget, n) + min(len(request.labeled_ids), n))
-    cost = _neighbor_cost(searched, dim, neighbors, "dedup.neighbors") + Cost(16 * n, 4 * n)
+    # One ranked strategy's candidates at a time: its scores, their partition and sort (8 bytes a row
+    # each), the candidate mask and the groups of every row.
+    cost = _neighbor_cost(searched, dim, neighbors, "dedup.neighbors") + Cost(64 * n, 4 * n)
     if request.dedup.relative or not request.HasField("dedup"):
         sample, block = min(MEDIAN_SAMPLE_ROWS, n), MEDIAN_BLOCK_ROWS
-        cost += Cost(4 * sample * block + 8 * block * dim + 64 * sample * dim, sample * n * max(dim, 1))
+        # A sample x block float32 product beside a normalised block, and the rescored rows (8 a query:
+        # gathered, normalised float32 and float64).
+        cost += Cost(4 * sample * block + 8 * block * dim + 128 * sample * dim, sample * n * max(dim, 1))
     return cost
 
 
