@@ -14,7 +14,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curation.core.sampling import Dedup, Pool, Strategy, exact_cosine_knn, normalize_rows, select, tie_keys
+from curation.core.sampling import (
+    Dedup,
+    Pool,
+    Strategy,
+    ann_cosine_knn,
+    cosine_knn,
+    exact_cosine_knn,
+    normalize_rows,
+    select,
+    tie_keys,
+)
 from curation.core.sampling import candidate_groups as cg
 from curation.core.sampling.near_duplicate_groups import near_duplicates
 from curation.core.sampling.scores import margin
@@ -164,3 +174,21 @@ def test_candidate_count_bounds() -> None:
     assert cg.candidate_count(1000, 1_000_000) == cg.CANDIDATE_MULTIPLE * 1000
     assert cg.candidate_count(1, 1_000_000) == cg.CANDIDATE_MIN_ROWS
     assert cg.candidate_count(10_000, 50_000) == 50_000
+
+
+def test_the_candidate_search_is_approximate_from_its_own_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The service's search (cosine_knn) becomes candidate_knn: faiss IVF-Flat from
+    CANDIDATE_ANN_MIN_ROWS searched rows; the planted copies are still grouped."""
+    pool, copies, _ = planted_pool()
+    calls: list[int] = []
+    real = ann_cosine_knn
+
+    def counted(xn: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        calls.append(xn.shape[0])
+        return real(xn, k)
+
+    monkeypatch.setattr(cg, "ann_cosine_knn", counted)
+    monkeypatch.setattr(cg, "CANDIDATE_ANN_MIN_ROWS", 200)
+    sel = select(pool, MIX, BUDGET, 3, dedup=Dedup(THRESHOLD), knn=cosine_knn)
+    assert calls and calls[0] < N
+    assert sel.duplicate_groups == 12 and np.isin(copies, sel.rows).sum() == 1

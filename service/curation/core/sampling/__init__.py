@@ -7,6 +7,7 @@ These are the names the ops seam uses; ``_``-prefixed modules are private to the
 from __future__ import annotations
 
 from curation.core.sampling.candidate_groups import (
+    CANDIDATE_ANN_MIN_ROWS,
     CANDIDATE_DEDUP_MIN_ROWS,
     CANDIDATE_MIN_ROWS,
     CANDIDATE_MULTIPLE,
@@ -15,6 +16,7 @@ from curation.core.sampling.candidate_groups import (
     CandidateGroups,
     candidate_count,
     candidate_duplicate_groups,
+    candidate_knn,
     sampled_median_nn_distance,
 )
 from curation.core.sampling.kcenter import KCenterResult, kcenter_greedy, min_sq_distances
@@ -54,6 +56,7 @@ from curation.core.sampling.strategies import weak_label_vector
 
 __all__ = [
     "ANN_MIN_ROWS",
+    "CANDIDATE_ANN_MIN_ROWS",
     "CANDIDATE_DEDUP_MIN_ROWS",
     "CANDIDATE_MIN_ROWS",
     "CANDIDATE_MULTIPLE",
@@ -77,6 +80,7 @@ __all__ = [
     "apportion",
     "candidate_count",
     "candidate_duplicate_groups",
+    "candidate_knn",
     "cosine_knn",
     "entropy",
     "exact_cosine_knn",

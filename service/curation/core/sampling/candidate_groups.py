@@ -13,9 +13,10 @@ the batch: no two picks near-duplicates of each other, nor of a labeled asset. S
   at most the pool: a strategy then loses to group exclusions and earlier picks fewer than ``M - q``
   of its first rows before it has picked its ``q``.
 - **Search.** The candidates and the pool's labeled rows (ordered by tie key, so the pool order changes
-  nothing) are grouped by :func:`near_duplicates` with the given search (``cosine_knn``: exact below
-  ``ANN_MIN_ROWS`` rows, faiss IVF-Flat from there). A candidate grouped with a labeled row is not
-  picked. Every other row of the pool is a group of its own.
+  nothing) are grouped by :func:`near_duplicates` with :func:`candidate_knn` (exact below
+  ``CANDIDATE_ANN_MIN_ROWS`` rows, faiss IVF-Flat from there) in place of the service's ``cosine_knn``;
+  any other search given (an oracle in tests) is used as is. A candidate grouped with a labeled row is
+  not picked. Every other row of the pool is a group of its own.
 - **What is not checked.** Diversity (k-center) picks from the whole pool, but each pick is the row
   farthest from all labeled and already picked rows, so its picks are far apart by construction. Rarity
   (a random member of the class furthest below target), stratified picks of a stratum whose rows lie
@@ -40,12 +41,20 @@ import numpy as np
 from curation.core._common.arrays import BoolArray, F32Array, FloatArray, IntArray, U64Array
 from curation.core._common.cancel import checkpoint
 from curation.core._common.chunks import spans
-from curation.core.sampling.knn import ANN_MIN_ROWS, KnnSearch, cosine_knn, normalize_rows
+from curation.core.sampling.knn import (
+    ANN_MIN_ROWS,
+    KnnSearch,
+    ann_cosine_knn,
+    cosine_knn,
+    exact_cosine_knn,
+    normalize_rows,
+)
 from curation.core.sampling.near_duplicate_groups import near_duplicates
 from curation.core.sampling.records import Dedup, Pool, Strategy
 from curation.core.sampling.strategies import static_score
 
 __all__ = [
+    "CANDIDATE_ANN_MIN_ROWS",
     "CANDIDATE_DEDUP_MIN_ROWS",
     "CANDIDATE_MIN_ROWS",
     "CANDIDATE_MULTIPLE",
@@ -54,12 +63,17 @@ __all__ = [
     "CandidateGroups",
     "candidate_count",
     "candidate_duplicate_groups",
+    "candidate_knn",
     "sampled_median_nn_distance",
 ]
 
 # From this many pool rows on, a selection groups near-duplicates among candidates (this module), below
 # it over the whole pool; the same size at which the whole-pool search would turn approximate.
 CANDIDATE_DEDUP_MIN_ROWS = ANN_MIN_ROWS
+# Searched rows (candidates and labeled) from which the candidate search is faiss IVF-Flat, below it
+# exact: the exact search is O(c^2 d) in float64 -- 8.5 s for 17,000 rows on two loaded cores, where
+# the IVF search took 1.6 s -- so a candidate set just under ANN_MIN_ROWS must not take the exact one.
+CANDIDATE_ANN_MIN_ROWS = 4096
 # Candidates per ranked strategy: this many times the budget (a strategy may lose 9 x budget of its first
 # rows to near-duplicate groups and earlier picks before it picks outside them; the search over the
 # candidates is the largest cost left, about 21,000 rows for the default mix at budget 1,000) ...
@@ -105,7 +119,7 @@ def candidate_duplicate_groups(
     knn: KnnSearch | None = None,
 ) -> CandidateGroups:
     """Near-duplicate groups among the labeled rows and each ranked strategy's first ``M`` available
-    rows (see the module docstring); ``knn`` defaults to ``cosine_knn``."""
+    rows (see the module docstring); ``knn`` None or ``cosine_knn`` means :func:`candidate_knn`."""
     assert pool.embeddings is not None
     available = ~(pool.labeled | pool.excluded)
     m = candidate_count(budget, pool.n)
@@ -124,13 +138,25 @@ def candidate_duplicate_groups(
         thr *= median
     checkpoint()
     nd = near_duplicates(
-        pool.embeddings[rows], threshold=thr, k=dedup.k, knn=knn or cosine_knn, tie_keys=keys[rows]
+        pool.embeddings[rows], threshold=thr, k=dedup.k, knn=_search(knn), tie_keys=keys[rows]
     )
     n_sub = int(nd.labels.max(initial=-1)) + 1
     labels = np.empty(pool.n, dtype=np.int64)
     labels[~mask] = n_sub + np.arange(pool.n - rows.size, dtype=np.int64)
     labels[rows] = nd.labels
     return CandidateGroups(labels, len(nd.groups), nd.threshold, int(rows.size), median)
+
+
+def candidate_knn(xn: F32Array, k: int) -> tuple[F32Array, IntArray]:
+    """The candidate search: exact below ``CANDIDATE_ANN_MIN_ROWS`` rows, faiss IVF-Flat from there."""
+    if xn.shape[0] < CANDIDATE_ANN_MIN_ROWS:
+        return exact_cosine_knn(xn, k)
+    return ann_cosine_knn(xn, k)
+
+
+def _search(knn: KnnSearch | None) -> KnnSearch:
+    """``candidate_knn`` in place of the service's size rule (``cosine_knn``) or none; else ``knn``."""
+    return candidate_knn if knn is None or knn is cosine_knn else knn
 
 
 def _first_rows(score: FloatArray, mask: BoolArray, keys: U64Array, m: int) -> IntArray:

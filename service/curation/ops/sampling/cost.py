@@ -17,6 +17,7 @@ import numpy as np
 
 from curation.core.sampling import (
     ANN_MIN_ROWS,
+    CANDIDATE_ANN_MIN_ROWS,
     CANDIDATE_DEDUP_MIN_ROWS,
     EXACT_BLOCK_CELLS,
     MEDIAN_BLOCK_ROWS,
@@ -62,14 +63,14 @@ def _class_values(values: Sequence[int], field: str) -> int:
     return int(arr.max()) + 1
 
 
-def _neighbor_cost(n: int, dim: int, neighbors: int, field: str) -> Cost:
-    """Near-duplicate search over n unit vectors: exact blocks below ANN_MIN_ROWS (n^2 d work), faiss
+def _neighbor_cost(n: int, dim: int, neighbors: int, field: str, ann_from: int = ANN_MIN_ROWS) -> Cost:
+    """Near-duplicate search over n unit vectors: exact blocks below ``ann_from`` rows (n^2 d work), faiss
     IVF-Flat from there (about 2 n^1.5 d); then the candidate pairs, n x (neighbours + 1)."""
     at_most(neighbors, lim.MAX_NEIGHBORS, field, what="neighbours")
     k = neighbors + 1
     pairs = 64 * n * k
     vectors = 4 * n * dim * 2
-    if n < ANN_MIN_ROWS:
+    if n < ann_from:
         block_rows = min(n, 2048, max(16, EXACT_BLOCK_CELLS // max(n, 1)))  # as the core's exact search
         # The exact search sums in float64: a copy of the rows (8 n d) and a float64 block beside its float32.
         return Cost(vectors + 8 * n * dim + 40 * block_rows * n + pairs, n * n * max(dim, 1))
@@ -91,7 +92,8 @@ def _dedup_cost(request: pb.SelectRequest, n: int, dim: int, budget: int) -> Cos
     searched = min(n, ranked * candidate_count(budget, n) + min(len(request.labeled_ids), n))
     # One ranked strategy's candidates at a time: its scores, their partition and sort (8 bytes a row
     # each), the candidate mask and the groups of every row.
-    cost = _neighbor_cost(searched, dim, neighbors, "dedup.neighbors") + Cost(64 * n, 4 * n)
+    search = _neighbor_cost(searched, dim, neighbors, "dedup.neighbors", CANDIDATE_ANN_MIN_ROWS)
+    cost = search + Cost(64 * n, 4 * n)
     if request.dedup.relative or not request.HasField("dedup"):
         sample, block = min(MEDIAN_SAMPLE_ROWS, n), MEDIAN_BLOCK_ROWS
         # A sample x block float32 product beside a normalised block, and the rescored rows (8 a query:
