@@ -393,3 +393,62 @@ async def test_same_answer_over_rest_and_grpc() -> None:
     finally:
         await server.stop(None)
         await runtime.close()
+
+
+async def test_default_selection_on_a_large_pool_groups_candidates_only(
+    ops: Operations, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the large-pool path lowered to 500 rows: near-copies of the most uncertain asset yield one
+    pick, no pick is a near-copy of another or of a labeled asset, and the sampled threshold is reported."""
+    from curation.core.sampling import candidate_groups
+
+    monkeypatch.setattr(candidate_groups, "CANDIDATE_DEDUP_MIN_ROWS", 500)
+    monkeypatch.setattr(candidate_groups, "CANDIDATE_MIN_ROWS", 50)
+    rng = np.random.default_rng(3)
+    n, d = 800, 8
+    x = rng.normal(size=(n, d)).astype(np.float32)
+    p = rng.dirichlet(np.ones(K), size=n).astype(np.float32)
+    top = int(np.argmin(np.abs(np.sort(p, 1)[:, -1] - np.sort(p, 1)[:, -2])))
+    copies = [top, *rng.choice(np.setdiff1d(np.arange(n), [top, 0]), 3, replace=False).tolist()]
+    x[copies] = x[top] + 1e-5 * rng.normal(size=(4, d)).astype(np.float32)
+    p[copies] = p[top]
+    x[0] = x[copies[1]]  # a labeled asset that is a copy too: no copy may be picked then
+    ids = [f"b{i}" for i in range(n)]
+    req = pb.SelectRequest(
+        asset_ids=ids,
+        num_classes=K,
+        scores=p.ravel().tolist(),
+        labeled_ids=["b0"],
+        budget=5,
+        seed=1,
+        embeddings=x.tobytes(),
+        embedding_dimension=d,
+    )
+    r = await answer(ops, ops_mod.SELECT, req, pb.SelectResponse, CTX)
+    picked = [int(s.asset_id[1:]) for s in r.selected]
+    assert len(picked) == 5 and r.HasField("dedup_threshold") and r.duplicate_groups >= 1
+    assert not set(copies) & set(picked)
+    x[0] = rng.normal(size=d)  # no labeled copy: exactly one of the copies is picked
+    req.embeddings = x.tobytes()
+    r = await answer(ops, ops_mod.SELECT, req, pb.SelectResponse, CTX)
+    assert len(set(copies) & {int(s.asset_id[1:]) for s in r.selected}) == 1
+
+
+def test_select_cost_on_a_large_pool_counts_the_candidate_search_not_the_pool() -> None:
+    """From CANDIDATE_DEDUP_MIN_ROWS on, the default selection's estimate is that of the candidates'
+    search and the sampled median, far below a whole-pool search; the neighbours' limit still holds."""
+    from curation.core.sampling import CANDIDATE_DEDUP_MIN_ROWS
+    from curation.errors import LimitExceeded
+    from curation.ops.sampling.cost import select_cost
+
+    n, dim = 4 * CANDIDATE_DEDUP_MIN_ROWS, 128
+    req = pb.SelectRequest(asset_ids=[f"a{i}" for i in range(n)], collection="c", budget=100)
+    big = select_cost(req, dim)
+    small = select_cost(pb.SelectRequest(asset_ids=req.asset_ids[: n // 4], collection="c", budget=100), dim)
+    # The search covers 4 x max(10 x budget, 4,096) rows at most: the estimate grows with the pool by
+    # its linear parts only (the sampled median and the per-asset arrays), not by n^1.5.
+    assert big.work < 6 * small.work
+    req.dedup.CopyFrom(pb.NearDuplicateOptions(threshold=0.1, neighbors=101))
+    with pytest.raises(LimitExceeded) as err:
+        select_cost(req, dim)
+    assert err.value.field == "dedup.neighbors"

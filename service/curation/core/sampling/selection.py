@@ -28,7 +28,10 @@ A mixture splits the budget by fractions (largest remainder); strategies run in 
 what the earlier ones left, so no asset is picked twice; a strategy that runs out of candidates passes its
 shortfall on, and anything still missing at the end is filled at random (with a warning). Redundancy
 removal (``Dedup``) groups near-duplicates first; no two members of a group are picked, nor a member of a
-group that holds a labeled asset. Every tie is broken by the keyed hash, never by row.
+group that holds a labeled asset. On large pools (``CANDIDATE_DEDUP_MIN_ROWS`` rows and more) groups are
+found among each ranked strategy's first candidates and the labeled rows only, with a relative threshold's
+median nearest-neighbour distance estimated from a sample (:mod:`~curation.core.sampling.candidate_groups`).
+Every tie is broken by the keyed hash, never by row.
 
 The records live in :mod:`~curation.core.sampling.records`, the strategies in
 :mod:`~curation.core.sampling.strategies`; this module runs the mixture.
@@ -44,6 +47,7 @@ import numpy as np
 from curation.core._common.arrays import FloatArray, IntArray, U64Array
 from curation.core._common.cancel import checkpoint
 from curation.core._common.findings import Finding
+from curation.core.sampling import candidate_groups
 from curation.core.sampling.clustering import Clusterer
 from curation.core.sampling.knn import KnnSearch
 from curation.core.sampling.near_duplicate_groups import near_duplicates
@@ -82,10 +86,10 @@ def select(
         pool = replace(pool, scores=sample_mean(pool.score_samples))
     keys = tie_keys(pool.asset_ids, seed)
     findings: list[Finding] = []
-    groups, n_groups, thr = _duplicate_groups(pool, dedup, knn, keys)
+    weak = weak_label_vector(pool.weak_probs, pool.weak_labels)
+    groups, n_groups, thr = _duplicate_groups(pool, dedup, knn, keys, (strategies, budget, weak))
     state = BatchState(pool, keys, groups, budget=budget, clusterer=clusterer)
     budget = _cap_budget(budget, state.candidates(), findings)
-    weak = weak_label_vector(pool.weak_probs, pool.weak_labels)
     quotas = apportion(budget, [s.fraction for s in strategies])
     picks = _Picks()
     carry = 0
@@ -123,14 +127,25 @@ def _check(strategies: Sequence[Strategy], budget: int) -> None:
 
 
 def _duplicate_groups(
-    pool: Pool, dedup: Dedup | None, knn: KnnSearch | None, keys: U64Array
+    pool: Pool,
+    dedup: Dedup | None,
+    knn: KnnSearch | None,
+    keys: U64Array,
+    batch: tuple[Sequence[Strategy], int, IntArray | None],
 ) -> tuple[IntArray | None, int, float | None]:
     """(group of every row, number of groups of two or more, absolute threshold) -- all None / 0
-    without redundancy removal."""
+    without redundancy removal. From ``CANDIDATE_DEDUP_MIN_ROWS`` rows on, groups are found among the
+    candidates of ``batch`` (strategies, budget, weak labels) only (see ``candidate_groups``)."""
     if dedup is None:
         return None, 0, None
     if pool.embeddings is None:
         raise ValueError("redundancy removal needs embeddings")
+    if pool.n >= candidate_groups.CANDIDATE_DEDUP_MIN_ROWS:
+        strategies, budget, weak = batch
+        cg = candidate_groups.candidate_duplicate_groups(
+            pool, strategies, budget, keys, dedup, weak=weak, knn=knn
+        )
+        return cg.labels, cg.groups, cg.threshold
     nd = near_duplicates(
         pool.embeddings, threshold=dedup.threshold, relative=dedup.relative, k=dedup.k, knn=knn, tie_keys=keys
     )

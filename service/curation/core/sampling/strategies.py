@@ -23,7 +23,11 @@ from curation.core.sampling.sample_scores import bald, power_keys, variation_rat
 from curation.core.sampling.scores import hardness, uncertainty, uniform_from_keys
 from curation.core.sampling.typicality import DEFAULT_NEIGHBORS, typical_picks, typicality_clusters
 
-__all__ = ["BatchState", "run_strategy", "weak_label_vector"]
+__all__ = ["STATIC_SCORE_KINDS", "BatchState", "run_strategy", "static_score", "weak_label_vector"]
+
+# The kinds that pick the first available rows by a per-row score fixed before the batch is built
+# (random and stratified by their random order); see ``static_score``.
+STATIC_SCORE_KINDS = ("random", "stratified", "uncertainty", "hardness", "lf_targeted", "detection")
 
 
 class BatchState:
@@ -173,7 +177,7 @@ def _uncertainty(
 ) -> tuple[IntArray, FloatArray]:
     """The model's least certain assets by ``s.measure``, top-k or drawn (``s.batch_sampling``)."""
     unc = _uncertainty_scores(state.pool, s)
-    rows = state.ranked(_rank_scores(state, s, unc))[:q]
+    rows = state.ranked(_rank_scores(state.keys, s, unc))[:q]
     return rows, unc[rows]
 
 
@@ -188,41 +192,48 @@ def _uncertainty_scores(pool: Pool, s: Strategy) -> FloatArray:
     return uncertainty(pool.scores, s.measure)
 
 
-def _rank_scores(state: BatchState, s: Strategy, score: FloatArray) -> FloatArray:
+def _rank_scores(keys: U64Array, s: Strategy, score: FloatArray) -> FloatArray:
     """What to rank by, highest first: ``score`` itself ("top"), or ``power_beta * log(score)`` plus a
     keyed Gumbel draw ("power": a draw proportional to ``score ** power_beta``, Gumbel-top-k)."""
     if s.batch_sampling == "power":
-        return power_keys(score, state.keys, s.power_beta)
+        return power_keys(score, keys, s.power_beta)
     if s.batch_sampling != "top":
         raise ValueError(f"unknown batch sampling {s.batch_sampling!r}")
     return score
 
 
-def _detection(state: BatchState, s: Strategy, q: int, weak: IntArray | None) -> tuple[IntArray, FloatArray]:
-    """Images by the uncertainty of their predicted boxes (``s.box_aggregation``); images without a box
-    score 0 and come after every image with one."""
-    pool = state.pool
+def _detection_rank(pool: Pool, s: Strategy, keys: U64Array) -> tuple[FloatArray, FloatArray]:
+    """(image score, rank key) of the detection kind: images without a box rank below every image with
+    one (even one the power draw puts at -inf); ties by key."""
     _need(pool.detections, "detections", s)
     assert pool.detections is not None
     score, has = image_scores(pool.detections, pool.n, s.box_aggregation)
-    rank = _rank_scores(state, s, score)
-    # Below every image with a box (even one the power draw puts at -inf), ties by key.
-    rank = np.where(has, np.maximum(rank, -np.finfo(np.float64).max), -np.inf)
+    rank = _rank_scores(keys, s, score)
+    return score, np.where(has, np.maximum(rank, -np.finfo(np.float64).max), -np.inf)
+
+
+def _detection(state: BatchState, s: Strategy, q: int, weak: IntArray | None) -> tuple[IntArray, FloatArray]:
+    """Images by the uncertainty of their predicted boxes (``s.box_aggregation``); images without a box
+    score 0 and come after every image with one."""
+    score, rank = _detection_rank(state.pool, s, state.keys)
     rows = state.ranked(rank)[:q]
     return rows, score[rows]
 
 
 def _hardness(state: BatchState, s: Strategy, q: int, weak: IntArray | None) -> tuple[IntArray, FloatArray]:
     """The caller's hardness score, or the loss (entropy where no label is known), highest first."""
-    pool = state.pool
-    if pool.hardness is not None:
-        h = pool.hardness
-    else:
-        _need(pool.scores, "model scores or a hardness score", s)
-        assert pool.scores is not None
-        h = hardness(pool.scores, pool.labels)
+    h = _hardness_score(state.pool, s)
     rows = state.ranked(h)[:q]
     return rows, h[rows]
+
+
+def _hardness_score(pool: Pool, s: Strategy) -> FloatArray:
+    """The caller's hardness score, or the loss (entropy where no label is known)."""
+    if pool.hardness is not None:
+        return pool.hardness
+    _need(pool.scores, "model scores or a hardness score", s)
+    assert pool.scores is not None
+    return hardness(pool.scores, pool.labels)
 
 
 def _strata(pool: Pool, s: Strategy, weak: IntArray | None) -> IntArray:
@@ -277,7 +288,13 @@ def _lf_targeted(
 ) -> tuple[IntArray, FloatArray]:
     """Assets whose weak label is a target class, most confident weak label first, optionally only
     where the model disagrees with it (or is unsure)."""
-    pool = state.pool
+    conf, eligible = _lf_score(state.pool, s, weak)
+    rows = state.ranked(conf, eligible)[:q]
+    return rows, conf[rows]
+
+
+def _lf_score(pool: Pool, s: Strategy, weak: IntArray | None) -> tuple[FloatArray, BoolArray]:
+    """The weak label's confidence per row, and which rows lf_targeted may pick."""
     _need(weak, "weak labels or weak-label probabilities", s)
     assert weak is not None
     if pool.weak_probs is not None:
@@ -294,8 +311,7 @@ def _lf_targeted(
         if s.lf_filter == "disagree_or_unsure":
             off |= pool.scores.max(axis=1) < s.unsure_below
         eligible &= off
-    rows = state.ranked(conf, eligible)[:q]
-    return rows, conf[rows]
+    return conf, eligible
 
 
 def _rarity(state: BatchState, s: Strategy, q: int, weak: IntArray | None) -> tuple[IntArray, FloatArray]:
@@ -377,6 +393,26 @@ def _fill_deficits(
         counts[j] += 1
         total += 1
     return picks, deficits
+
+
+def static_score(
+    pool: Pool, s: Strategy, weak: IntArray | None, keys: U64Array
+) -> tuple[FloatArray, BoolArray | None] | None:
+    """(score, eligible rows or None = all) of a strategy of ``STATIC_SCORE_KINDS``: its picks are the
+    first available eligible rows by (score descending, tie key), one per near-duplicate group (random
+    and stratified: by their random order; stratified then takes each stratum's first rows). None for
+    the other kinds, whose picks depend on what was picked before (diversity, rarity)."""
+    if s.kind in ("random", "stratified"):
+        return -uniform_from_keys(keys), None
+    if s.kind == "uncertainty":
+        return _rank_scores(keys, s, _uncertainty_scores(pool, s)), None
+    if s.kind == "detection":
+        return _detection_rank(pool, s, keys)[1], None
+    if s.kind == "hardness":
+        return _hardness_score(pool, s), None
+    if s.kind == "lf_targeted":
+        return _lf_score(pool, s, weak)
+    return None
 
 
 _Picker = Callable[[BatchState, Strategy, int, IntArray | None], tuple[IntArray, FloatArray]]

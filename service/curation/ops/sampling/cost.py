@@ -17,14 +17,19 @@ import numpy as np
 
 from curation.core.sampling import (
     ANN_MIN_ROWS,
+    CANDIDATE_ANN_MIN_ROWS,
+    CANDIDATE_DEDUP_MIN_ROWS,
     EXACT_BLOCK_CELLS,
     EXACT_MEMBERS,
     KMEANS_ITERATIONS,
     MAX_AUTO_CLUSTERS,
     MAX_PROBE_ROWS,
+    MEDIAN_BLOCK_ROWS,
+    MEDIAN_SAMPLE_ROWS,
     PAIR_BUDGET,
     POINTS_PER_CENTROID,
     TYPICALITY_BLOCK_CELLS,
+    candidate_count,
 )
 from curation.errors import LimitExceeded
 from curation.ops._limits import at_most, count_at_most, str_array_bytes
@@ -37,6 +42,18 @@ __all__ = ["near_duplicates_cost", "plan_cost", "select_cost"]
 # The k-center distance block.
 _KCENTER_BLOCK_BYTES = 16384 * 1024 * 4 * 2
 _DEFAULT_NEIGHBORS = 10
+# Ranked (static-score) strategies counted for a request that names none: the most Plan's mix holds
+# (lf_targeted, stratified, random, uncertainty); the default mix holds fewer.
+_DEFAULT_RANKED = 4
+_RANKED_KINDS = frozenset(
+    {
+        pb.STRATEGY_KIND_RANDOM,
+        pb.STRATEGY_KIND_STRATIFIED,
+        pb.STRATEGY_KIND_UNCERTAINTY,
+        pb.STRATEGY_KIND_HARDNESS,
+        pb.STRATEGY_KIND_LF_TARGETED,
+    }
+)
 
 
 def _class_values(values: Sequence[int], field: str) -> int:
@@ -53,18 +70,43 @@ def _class_values(values: Sequence[int], field: str) -> int:
     return int(arr.max()) + 1
 
 
-def _neighbor_cost(n: int, dim: int, neighbors: int, field: str) -> Cost:
-    """Near-duplicate search over n unit vectors: exact blocks below ANN_MIN_ROWS (n^2 d work), faiss
+def _neighbor_cost(n: int, dim: int, neighbors: int, field: str, ann_from: int = ANN_MIN_ROWS) -> Cost:
+    """Near-duplicate search over n unit vectors: exact blocks below ``ann_from`` rows (n^2 d work), faiss
     IVF-Flat from there (about 2 n^1.5 d); then the candidate pairs, n x (neighbours + 1)."""
     at_most(neighbors, lim.MAX_NEIGHBORS, field, what="neighbours")
     k = neighbors + 1
     pairs = 64 * n * k
     vectors = 4 * n * dim * 2
-    if n < ANN_MIN_ROWS:
+    if n < ann_from:
         block_rows = min(n, 2048, max(16, EXACT_BLOCK_CELLS // max(n, 1)))  # as the core's exact search
         # The exact search sums in float64: a copy of the rows (8 n d) and a float64 block beside its float32.
         return Cost(vectors + 8 * n * dim + 40 * block_rows * n + pairs, n * n * max(dim, 1))
     return Cost(2 * vectors + 16 * n * k + pairs, int(2 * n**1.5) * max(dim, 1))
+
+
+def _dedup_cost(request: pb.SelectRequest, n: int, dim: int, budget: int) -> Cost:
+    """Select's redundancy removal. Below ``CANDIDATE_DEDUP_MIN_ROWS`` the whole pool's neighbour search;
+    from there on the search over the candidates (``CANDIDATE_MULTIPLE`` x budget, at least
+    ``CANDIDATE_MIN_ROWS``, per ranked strategy) and the labeled rows, 64 bytes a row for ranking the
+    candidates and the groups, and for a relative threshold the sampled median: ``MEDIAN_SAMPLE_ROWS``
+    x pool x dimension work and one sample x block float32 block beside a normalised block of the pool."""
+    neighbors = (request.dedup.neighbors if request.HasField("dedup") else 0) or _DEFAULT_NEIGHBORS
+    if n < CANDIDATE_DEDUP_MIN_ROWS:
+        return _neighbor_cost(n, dim, neighbors, "dedup.neighbors")
+    ranked = _DEFAULT_RANKED
+    if request.strategies:
+        ranked = sum(s.kind in _RANKED_KINDS for s in request.strategies)
+    searched = min(n, ranked * candidate_count(budget, n) + min(len(request.labeled_ids), n))
+    # One ranked strategy's candidates at a time: its scores, their partition and sort (8 bytes a row
+    # each), the candidate mask and the groups of every row.
+    search = _neighbor_cost(searched, dim, neighbors, "dedup.neighbors", CANDIDATE_ANN_MIN_ROWS)
+    cost = search + Cost(64 * n, 4 * n)
+    if request.dedup.relative or not request.HasField("dedup"):
+        sample, block = min(MEDIAN_SAMPLE_ROWS, n), MEDIAN_BLOCK_ROWS
+        # A sample x block float32 product beside a normalised block, and the rescored rows (8 a query:
+        # gathered, normalised float32 and float64).
+        cost += Cost(4 * sample * block + 8 * block * dim + 128 * sample * dim, sample * n * max(dim, 1))
+    return cost
 
 
 def _ids_cost(ids: Sequence[str]) -> int:
@@ -232,8 +274,7 @@ def select_cost(request: pb.SelectRequest, dim: int | None = None) -> Cost:
     work += predictions.work
     dedup = request.HasField("dedup") or (not request.strategies and vectors)
     if dedup and vectors:
-        neighbors = request.dedup.neighbors if request.HasField("dedup") else 0
-        search = _neighbor_cost(n, d, neighbors or _DEFAULT_NEIGHBORS, "dedup.neighbors")
+        search = _dedup_cost(request, n, d, budget)
         memory += search.memory_bytes
         work += search.work
     return Cost(memory, work)
