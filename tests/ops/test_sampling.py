@@ -176,7 +176,10 @@ async def test_default_follows_the_callers_accuracy(
 ) -> None:
     req = select_request(strategies=[], budget=12)
     req.accuracy_history.extend([0.1, accuracy])
-    req.labels.extend([0, 1] + [-1] * (N - 2))  # chance = 0.5 from the two labeled assets
+    # Chance: the most frequent label's share among the ten labeled assets' labels, 0.5.
+    del req.labeled_ids[:]
+    req.labeled_ids.extend([f"a{i}" for i in range(10)])
+    req.labels.extend([0, 1] * 5 + [-1] * (N - 10))
     r = await answer(ops, ops_mod.SELECT, req, pb.SelectResponse, CTX)
     assert r.regime.regime == regime and r.regime.source == "caller"
     assert r.regime.accuracy == accuracy and r.regime.chance == 0.5
@@ -423,8 +426,10 @@ async def test_default_selection_on_a_large_pool_groups_candidates_only(
         seed=1,
         embeddings=x.tobytes(),
         embedding_dimension=d,
+        accuracy_history=[0.99],  # a reliable model: the default runs margin (chance 1 / K)
     )
     r = await answer(ops, ops_mod.SELECT, req, pb.SelectResponse, CTX)
+    assert r.regime.regime == "uncertainty" and r.regime.chance == pytest.approx(1 / K)
     picked = [int(s.asset_id[1:]) for s in r.selected]
     assert len(picked) == 5 and r.HasField("dedup_threshold") and r.duplicate_groups >= 1
     assert not set(copies) & set(picked)

@@ -36,6 +36,9 @@ __all__ = ["DEFAULT_DEDUP", "KAPPA_HIGH", "KAPPA_LOW", "DefaultChoice", "choose_
 # The regime boundaries on kappa (see the module docstring and bench/label_savings.py).
 KAPPA_LOW = 0.35
 KAPPA_HIGH = 0.5
+# Labels of labeled assets needed (and at least one per class) before chance is their most frequent
+# label's share rather than 1 / classes, when the caller states its accuracy.
+MIN_LABELS_FOR_CHANCE = 10
 # In-batch redundancy removal: cosine distance under half the median nearest-neighbour distance.
 DEFAULT_DEDUP = Dedup(threshold=0.5, relative=True, k=10)
 
@@ -109,7 +112,9 @@ def _quality(pool: Pool, seed: int, model_accuracy: float | None) -> tuple[float
     if model_accuracy is not None:
         known = labels[labels >= 0]
         k = pool.scores.shape[1] if pool.scores is not None else 0
-        chance = float(np.bincount(known).max() / known.size) if known.size else 1.0 / max(k, 1)
+        # The most frequent label's share once there are enough labels to tell, else uniform.
+        enough = known.size >= max(MIN_LABELS_FOR_CHANCE, k)
+        chance = float(np.bincount(known).max() / known.size) if enough else 1.0 / max(k, 1)
         return model_accuracy, chance, "caller", int(known.size)
     assert pool.embeddings is not None
     est: ProbeEstimate | None = probe_accuracy(pool.embeddings, labels, tie_keys(pool.asset_ids, seed))
