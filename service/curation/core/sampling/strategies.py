@@ -51,15 +51,28 @@ class BatchState:
         self.groups = groups
         self.available = ~(pool.labeled | pool.excluded)
         self.selected = np.zeros(pool.n, dtype=bool)
+        # Rows of a group of two or more: the only ones a pick or a labeled row can make unavailable,
+        # so the group bookkeeping below touches them alone (most rows of a large pool are singletons).
+        self.shared = np.zeros(pool.n, dtype=bool)
         if groups is not None:
-            self.available &= ~np.isin(groups, groups[pool.labeled])
+            _, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
+            self.shared = counts[inverse] > 1
+            self._drop_groups_of(np.flatnonzero(pool.labeled))
+
+    def _drop_groups_of(self, rows: IntArray) -> None:
+        """The other members of the groups of ``rows`` are no longer available."""
+        assert self.groups is not None
+        rows = rows[self.shared[rows]]
+        if rows.size:
+            members = np.flatnonzero(self.shared)
+            self.available[members[np.isin(self.groups[members], self.groups[rows])]] = False
 
     def take(self, rows: IntArray) -> None:
         """Select ``rows``: they, and the other members of their groups, are no longer available."""
         self.selected[rows] = True
         self.available[rows] = False
         if self.groups is not None and rows.size:
-            self.available &= ~np.isin(self.groups, self.groups[rows])
+            self._drop_groups_of(rows)
 
     def ranked(self, score: FloatArray, eligible: BoolArray | None = None) -> IntArray:
         """Available eligible rows, highest score first, ties by key, one per near-duplicate group."""
@@ -67,14 +80,21 @@ class BatchState:
         cand = np.flatnonzero(mask)
         order = cand[np.lexsort((self.keys[cand], -score[cand]))]
         if self.groups is not None and order.size:
-            _, first = np.unique(self.groups[order], return_index=True)
-            order = order[np.sort(first)]
+            at = np.flatnonzero(self.shared[order])
+            if at.size:
+                _, first = np.unique(self.groups[order[at]], return_index=True)
+                keep = ~self.shared[order]
+                keep[at[first]] = True
+                order = order[keep]
         return order
 
     def candidates(self) -> int:
         """How many more rows could be picked (one per near-duplicate group)."""
         rows = np.flatnonzero(self.available)
-        return int(rows.size if self.groups is None else np.unique(self.groups[rows]).size)
+        if self.groups is None:
+            return int(rows.size)
+        shared = rows[self.shared[rows]]
+        return int(rows.size - shared.size + np.unique(self.groups[shared]).size)
 
 
 def weak_label_vector(weak_probs: FloatArray | None, weak_labels: IntArray | None) -> IntArray | None:
