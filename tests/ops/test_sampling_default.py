@@ -1,0 +1,123 @@
+"""The adaptive default through the seam and both protocols: its regime in the response, the cold start's
+clustering cached like an explicit typicality strategy's, the same answer over REST and gRPC."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from curation.cache.memory import MemoryCache
+from curation.core.sampling import Clustering, kmeans_clustering
+from curation.ops import Context, Operations
+from curation.ops import embeddings as emb_ops
+from curation.ops import sampling as ops_mod
+from curation.ops.sampling import select as select_mod
+from curation.v1 import sampling_pb2 as pb
+from tests.support import answer
+
+CTX = Context(namespace="t")
+N, K, D = 90, 3, 6
+
+
+@pytest.fixture
+def ops() -> Iterator[Operations]:
+    cache = MemoryCache(max_bytes=64 << 20, max_entry_bytes=8 << 20)
+    o = Operations([*ops_mod.SPECS, *emb_ops.SPECS], cache, workers=1)
+    yield o
+    o.close()
+
+
+@pytest.fixture
+def kmeans_runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    runs: list[int] = []
+
+    def counting(x: np.ndarray, k: int, keys: np.ndarray) -> Clustering:
+        runs.append(k)
+        return kmeans_clustering(x, k, keys)
+
+    monkeypatch.setattr(select_mod, "kmeans_clustering", counting)
+    return runs
+
+
+def request(labeled: int, separable: bool, **fields: object) -> pb.SelectRequest:
+    """Three classes of embeddings, far apart (a reliable model) or on top of each other (an unreliable
+    one); the first ``labeled`` assets labeled, with their labels."""
+    rng = np.random.default_rng(0)
+    y = np.arange(N) % K
+    centers = np.eye(K, D) * (30.0 if separable else 0.0)
+    x = (centers[y] + rng.normal(size=(N, D))).astype(np.float32)
+    p = rng.dirichlet(np.ones(K), size=N).astype(np.float32)
+    p /= p.sum(1, keepdims=True)
+    req = pb.SelectRequest(
+        asset_ids=[f"a{i}" for i in range(N)],
+        num_classes=K,
+        scores=p.ravel().tolist(),
+        labels=[int(v) if i < labeled else -1 for i, v in enumerate(y)],
+        labeled_ids=[f"a{i}" for i in range(labeled)],
+        embeddings=x.tobytes(),
+        embedding_dimension=D,
+        budget=6,
+        seed=3,
+    )
+    for key, value in fields.items():
+        setattr(req, key, value)
+    return req
+
+
+async def test_unreliable_model_is_a_cold_start(ops: Operations, kmeans_runs: list[int]) -> None:
+    r = await answer(ops, ops_mod.SELECT, request(30, separable=False), pb.SelectResponse, CTX)
+    assert r.regime.regime == "cold_start" and r.regime.source == "probe" and r.regime.labeled == 30
+    assert r.regime.kappa <= 0.35 and "linear probe" in r.regime.reason
+    assert {s.strategy for s in r.selected} == {"typicality"} and len(r.selected) == 6
+    assert all(
+        s.reason.startswith("typicality") and "default regime cold_start" in s.reason for s in r.selected
+    )
+    assert kmeans_runs == [36]  # |labeled| + budget clusters
+    # Another budget split of the same pool and labeled set: the result differs, the clustering does not.
+    again = await answer(ops, ops_mod.SELECT, request(30, False, seed=3, budget=6), pb.SelectResponse, CTX)
+    assert again.cache.cached and kmeans_runs == [36]
+
+
+async def test_reliable_model_is_uncertainty(ops: Operations, kmeans_runs: list[int]) -> None:
+    r = await answer(ops, ops_mod.SELECT, request(30, separable=True), pb.SelectResponse, CTX)
+    assert (r.regime.regime, r.regime.accuracy, r.regime.kappa) == ("uncertainty", 1.0, 1.0)
+    assert [o.strategy for o in r.strategies] == ["margin"] and r.HasField("dedup_threshold")
+    assert kmeans_runs == []  # the pre-pass saw no typicality coming: no clustering read or made
+
+
+async def test_same_default_over_rest_and_grpc() -> None:
+    import grpc
+    import httpx
+
+    from curation.rest import create_app, protojson
+    from curation.rpc.grpc_server import create_grpc_server
+    from curation.settings import Settings
+    from curation.wiring import build_runtime
+
+    runtime = build_runtime(Settings(workers=1), specs=[*ops_mod.SPECS, *emb_ops.SPECS])
+    runtime.serving = True
+    server = create_grpc_server(runtime, host="127.0.0.1", port=0)
+    await server.start()
+    await server.set_serving(True)
+    try:
+        req = request(30, separable=False)
+        transport = httpx.ASGITransport(app=create_app(runtime))
+        async with httpx.AsyncClient(transport=transport, base_url="http://rest") as client:
+            rest = (await client.post("/v1/sampling:select", json=protojson.to_dict(req))).json()
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:
+            call = channel.unary_unary(
+                f"/{ops_mod.SELECT}",
+                request_serializer=pb.SelectRequest.SerializeToString,
+                response_deserializer=pb.SelectResponse.FromString,
+            )
+            over_grpc = await call(req)
+        assert rest["regime"]["regime"] == "cold_start" and "kappa" in rest["regime"]
+        assert all("default regime cold_start" in s["reason"] for s in rest["selected"])
+        doc = protojson.to_dict(over_grpc)
+        doc["cache"]["cached"] = rest["cache"].get("cached", False)
+        assert doc == rest
+    finally:
+        await server.stop(None)
+        await runtime.close()
