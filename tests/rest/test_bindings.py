@@ -130,8 +130,9 @@ def test_openapi_shows_only_public_messages_reachable_from_the_routes(document: 
     # to the AIP-193 one and its 4 standard details. AdminService/FlushCache added its request and response.
     # Issue 13 added the classification curves (PrecisionRecallCurve, RocCurve), OneVsOneRocAuc, the
     # detection KeypointSigmas and the label model's gold scores (LabelModelScore, LabelModelMetricValue).
-    # Detection-aware selection added DetectionPredictions (SelectRequest.detections).
-    assert len(schemas) == 80 - 1 + 5 + 2 + 6 + 1
+    # Detection-aware selection added DetectionPredictions (SelectRequest.detections), the adaptive
+    # default SelectionRegime (SelectResponse.regime).
+    assert len(schemas) == 80 - 1 + 5 + 2 + 6 + 2
 
 
 def test_openapi_marks_deprecated_operations(document: dict[str, Any]) -> None:
