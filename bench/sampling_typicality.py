@@ -175,7 +175,7 @@ def peer(n: int, d: int, labeled: int, budget: int) -> None:
     lab[np.random.default_rng(4).choice(n, labeled, replace=False)] = True
     pool = Pool(ids, lab, np.zeros(n, bool), embeddings=x)
     import sklearn.cluster  # noqa: F401  (imported before timing)
-    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+    from threadpoolctl import threadpool_limits
 
     k = min(labeled + budget, 500, n)
     # One thread each: scikit-learn's OpenMP beside faiss' (two runtimes) spins for seconds on 2 cores.
