@@ -2,8 +2,10 @@
 
 A gaussian-mixture pool of ``n`` x 128 float32 embeddings with 10-class probabilities, 1,000 labeled
 assets and planted near-copies of the most uncertain rows (each copy takes its source's probabilities,
-so both rank at the top); budget 1,000. Select with no strategies uses the default mix and redundancy
-removal (``curation.ops.sampling.select.DEFAULT_MIX`` / ``DEFAULT_DEDUP``: whatever the default is).
+so both rank at the top); budget 1,000. Select with no strategies runs the adaptive default, measured in
+its two regimes: ``uncertainty`` (the request states a held-out accuracy of 0.9 in ``accuracy_history``:
+margin with redundancy removal over the candidates) and ``cold_start`` (no labels and no accuracy:
+typicality over a k-means clustering of the pool, cached per pool).
 
 1. In process: ``evaluate_select`` (the ops path, as a worker runs it) -- seconds, peak RSS, planted pairs
    both picked (must be 0) and the recall of planted pairs (both members in one near-duplicate group,
@@ -75,8 +77,12 @@ def make(n: int, seed: int = 0) -> Data:
     return Data([f"asset-{i:07d}" for i in range(n)], x, p, labeled, np.stack([src, dst], 1))
 
 
-def request(data: Data, *, collection: str = "") -> pb.SelectRequest:
-    """Select with no strategies (the default), inline embeddings unless a collection is named."""
+REGIMES = {"uncertainty": [0.9], "cold_start": []}
+
+
+def request(data: Data, *, collection: str = "", regime: str = "uncertainty") -> pb.SelectRequest:
+    """Select with no strategies (the default) in ``regime`` (see REGIMES: the accuracy it states), inline
+    embeddings unless a collection is named."""
     r = pb.SelectRequest(
         asset_ids=data.ids,
         num_classes=K,
@@ -84,6 +90,7 @@ def request(data: Data, *, collection: str = "") -> pb.SelectRequest:
         labeled_ids=[data.ids[i] for i in data.labeled],
         budget=BUDGET,
         seed=7,
+        accuracy_history=REGIMES[regime],
     )
     if collection:
         r.collection = collection
@@ -112,7 +119,8 @@ def in_process(data: Data, req: pb.SelectRequest, label: str) -> float:
     took, result = timed(lambda: evaluate_select(req, PoolVectors(data.x, None, b""), []))
     picked = [s.asset_id for s in result.selected]
     print(
-        f"{label:<44}{took:8.2f} s  picks {len(picked):,}, threshold {result.dedup_threshold:.4f},"
+        f"{label:<44}{took:8.2f} s  regime {result.regime.regime}, picks {len(picked):,},"
+        f" threshold {result.dedup_threshold:.4f},"
         f" groups {result.duplicate_groups}, planted pairs both picked {both_picked(data, picked)},"
         f" peak RSS {rss_mib():,.0f} MiB",
         flush=True,
@@ -129,7 +137,7 @@ def recall(data: Data) -> float:
     lab[data.labeled] = True
     pool = Pool(np.array(data.ids), lab, np.zeros(n, bool), scores=data.p, embeddings=data.x)
     keys = tie_keys(pool.asset_ids, 7)
-    mix = [Strategy("uncertainty", 0.8), Strategy("random", 0.2)]
+    mix = [Strategy("uncertainty", measure="margin")]
     dedup = Dedup(DEFAULT_DEDUP.threshold, relative=DEFAULT_DEDUP.relative, k=DEFAULT_DEDUP.neighbors or 10)
     res = cg.candidate_duplicate_groups(pool, mix, BUDGET, keys, dedup, weak=None, knn=cosine_knn)
     return float(np.mean(res.labels[data.pairs[:, 0]] == res.labels[data.pairs[:, 1]]))
@@ -189,30 +197,33 @@ def server_rss(server: Running) -> str:
 
 
 def end_to_end(data: Data) -> None:
-    """Put the embeddings, then Select naming the collection over gRPC and REST, cold and cached."""
+    """Put the embeddings, then Select naming the collection over gRPC and REST, cold and cached, in each
+    regime of the default."""
     env = {"CURATION_STORE_MEMORY_BYTES": str(3 << 30), "CURATION_CACHE_MAX_ENTRY_BYTES": str(256 << 20)}
     with running_server(env) as server:
         collection = "pool-" + uuid.uuid4().hex[:8]
         print(f"{'put embeddings (gRPC, chunked)':<44}{put_collection(server, data, collection):8.2f} s")
-        req = request(data, collection=collection)
-        print(
-            f"request: proto {len(req.SerializeToString()) / 1e6:.1f} MB, JSON {len(_json(req)) / 1e6:.1f} MB",
-            flush=True,
-        )
         grpc_caller, rest_caller = GrpcCaller(server.grpc), RestCaller(server.http_port)
         try:
-            for protocol, caller in (("gRPC", grpc_caller), ("REST", rest_caller)):
-                for mode in ("cold", "cached"):
-                    if mode == "cold":
-                        req.seed += 1  # a new cache key, same pool
-                    payload = req.SerializeToString() if protocol == "gRPC" else _json(req)
-                    took, reply = _call(caller, payload)
-                    picked = _picked(protocol, reply)
-                    print(
-                        f"{protocol + ', ' + mode:<44}{took:8.2f} s  picks {len(picked):,},"
-                        f" planted pairs both picked {both_picked(data, picked)}",
-                        flush=True,
-                    )
+            for regime in REGIMES:
+                req = request(data, collection=collection, regime=regime)
+                print(
+                    f"{regime}: request proto {len(req.SerializeToString()) / 1e6:.1f} MB,"
+                    f" JSON {len(_json(req)) / 1e6:.1f} MB",
+                    flush=True,
+                )
+                for protocol, caller in (("gRPC", grpc_caller), ("REST", rest_caller)):
+                    for mode in ("cold", "cached"):
+                        if mode == "cold":
+                            req.budget += 1  # a new cache key, same pool (and the typicality's clusters)
+                        payload = req.SerializeToString() if protocol == "gRPC" else _json(req)
+                        took, reply = _call(caller, payload)
+                        picked = _picked(protocol, reply)
+                        print(
+                            f"{regime + ', ' + protocol + ', ' + mode:<44}{took:8.2f} s  picks {len(picked):,},"
+                            f" planted pairs both picked {both_picked(data, picked)}",
+                            flush=True,
+                        )
             print(f"server peak RSS: {server_rss(server)}", flush=True)
         finally:
             grpc_caller.close()
@@ -245,12 +256,13 @@ def run(n: int, compare_at: int) -> None:
         f" (built in {time.perf_counter() - began:.1f} s)",
         flush=True,
     )
-    req = request(data)
-    req.embeddings = data.x.astype("<f4").tobytes()
-    req.embedding_dimension = D
-    in_process(data, req, f"default select in process, n={n:,}")
+    for regime in REGIMES:
+        req = request(data, regime=regime)
+        req.embeddings = data.x.astype("<f4").tobytes()
+        req.embedding_dimension = D
+        in_process(data, req, f"default ({regime}) in process, n={n:,}")
+        del req
     print(f"{'planted pairs grouped (recall)':<44}{recall(data):8.4f}", flush=True)
-    del req
     end_to_end(data)
     del data
     compare_old(compare_at)

@@ -192,3 +192,36 @@ def test_the_candidate_search_is_approximate_from_its_own_size(monkeypatch: pyte
     sel = select(pool, MIX, BUDGET, 3, dedup=Dedup(THRESHOLD), knn=cosine_knn)
     assert calls and calls[0] < N
     assert sel.duplicate_groups == 12 and np.isin(copies, sel.rows).sum() == 1
+
+
+def test_typicality_picks_outside_the_candidates_are_checked() -> None:
+    """Typicality has no static score, so its picks lie outside the candidates; dense near-copy pairs are
+    the most typical rows of their clusters, and the selection searches them and selects again: no two
+    picks are near-copies. Without that check (VERIFY_ROUNDS = 0) both copies of a pair are picked."""
+    rng = np.random.default_rng(5)
+    centers = rng.normal(size=(20, D)) * 6
+    x = centers[rng.integers(0, 20, N)] + rng.normal(size=(N, D))
+    # Each center gets a row on it and a near-copy of that row: the densest rows of their clusters.
+    x[:20] = centers
+    x[20:40] = centers + COPY_NOISE * rng.normal(size=(20, D))
+    pool = Pool(
+        np.array([f"t{i}" for i in range(N)]),
+        np.zeros(N, bool),
+        np.zeros(N, bool),
+        embeddings=x.astype(np.float32),
+    )
+    dedup = Dedup(THRESHOLD, relative=False)
+    # 20 clusters, 40 picks: two per cluster, the two most typical rows of each (a center and its copy).
+    typical = [Strategy("typicality", clusters=20)]
+    picks = set(select(pool, typical, 40, 3, dedup=dedup).rows.tolist())
+    pairs = [(i, i + 20) for i in range(20)]
+    assert len(picks) == 40 and not [p for p in pairs if set(p) <= picks]
+    from curation.core.sampling import selection
+
+    saved = selection.VERIFY_ROUNDS
+    selection.VERIFY_ROUNDS = 0
+    try:
+        unchecked = set(select(pool, typical, 40, 3, dedup=dedup).rows.tolist())
+    finally:
+        selection.VERIFY_ROUNDS = saved
+    assert [p for p in pairs if set(p) <= unchecked]

@@ -21,8 +21,12 @@ the batch: no two picks near-duplicates of each other, nor of a labeled asset. S
   farthest from all labeled and already picked rows, so its picks are far apart by construction. Rarity
   (a random member of the class furthest below target), stratified picks of a stratum whose rows lie
   beyond the first ``M`` of its random order, and the random fill of a shortfall may pick a row outside
-  the candidates; such a pick is not checked against near-duplicates outside the candidates. Labeled
+  the candidates; such a pick is checked against the other picks and the labeled rows (below). Labeled
   assets outside the pool (``extra_centers``) are not searched, as on the whole-pool path.
+- **Picks from outside.** Typicality (and the cases above) may pick rows outside the candidates; the
+  selection then searches again with those picks added, and selects again when one of them turns out to
+  be a near-duplicate of another pick or of a labeled row (at most ``VERIFY_ROUNDS`` times, see
+  :mod:`curation.core.sampling.selection`), so a dense cluster's near-copies are not both picked.
 - **Relative threshold.** The median nearest-neighbour distance is *estimated*: the ``MEDIAN_SAMPLE_ROWS``
   rows of smallest tie key (a seeded sample, whatever the pool order) are searched exactly against the
   whole pool (:func:`sampled_median_nn_distance`). It estimates the same quantity as the whole-pool path
@@ -94,13 +98,15 @@ _RESCORED_PER_QUERY = 8
 class CandidateGroups:
     """``labels``: the group of every pool row (equal = same group; non-candidates alone). ``groups``:
     groups of two or more. ``threshold``: the absolute cosine distance used. ``searched``: rows searched
-    (candidates and labeled). ``median_nn_distance``: the sampled estimate (relative thresholds only)."""
+    (candidates and labeled) and ``rows`` which. ``median_nn_distance``: the sampled estimate (relative
+    thresholds only)."""
 
     labels: IntArray
     groups: int
     threshold: float
     searched: int
     median_nn_distance: float | None
+    rows: IntArray
 
 
 def candidate_count(budget: int, n: int) -> int:
@@ -117,13 +123,18 @@ def candidate_duplicate_groups(
     *,
     weak: IntArray | None,
     knn: KnnSearch | None = None,
+    extra_rows: IntArray | None = None,
+    median: float | None = None,
 ) -> CandidateGroups:
-    """Near-duplicate groups among the labeled rows and each ranked strategy's first ``M`` available
-    rows (see the module docstring); ``knn`` None or ``cosine_knn`` means :func:`candidate_knn`."""
+    """Near-duplicate groups among the labeled rows, each ranked strategy's first ``M`` available rows
+    and ``extra_rows`` (picks made outside the candidates, see ``selection``); ``knn`` None or
+    ``cosine_knn`` means :func:`candidate_knn`; ``median``: the sampled median of an earlier call."""
     assert pool.embeddings is not None
     available = ~(pool.labeled | pool.excluded)
     m = candidate_count(budget, pool.n)
     mask = pool.labeled.copy()
+    if extra_rows is not None:
+        mask[extra_rows] = True
     for s in strategies:
         ranked = static_score(pool, s, weak, keys)
         if ranked is not None:
@@ -131,11 +142,13 @@ def candidate_duplicate_groups(
             mask[_first_rows(score, available if eligible is None else available & eligible, keys, m)] = True
     rows = np.flatnonzero(mask)
     rows = rows[np.argsort(keys[rows], kind="stable")]
-    median: float | None = None
     thr = float(dedup.threshold)
     if dedup.relative:
-        median = sampled_median_nn_distance(pool.embeddings, keys)
+        if median is None:
+            median = sampled_median_nn_distance(pool.embeddings, keys)
         thr *= median
+    else:
+        median = None
     checkpoint()
     nd = near_duplicates(
         pool.embeddings[rows], threshold=thr, k=dedup.k, knn=_search(knn), tie_keys=keys[rows]
@@ -144,7 +157,7 @@ def candidate_duplicate_groups(
     labels = np.empty(pool.n, dtype=np.int64)
     labels[~mask] = n_sub + np.arange(pool.n - rows.size, dtype=np.int64)
     labels[rows] = nd.labels
-    return CandidateGroups(labels, len(nd.groups), nd.threshold, int(rows.size), median)
+    return CandidateGroups(labels, len(nd.groups), nd.threshold, int(rows.size), median, np.sort(rows))
 
 
 def candidate_knn(xn: F32Array, k: int) -> tuple[F32Array, IntArray]:

@@ -40,15 +40,15 @@ The records live in :mod:`~curation.core.sampling.records`, the strategies in
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from curation.core._common.arrays import FloatArray, IntArray, U64Array
+from curation.core._common.arrays import BoolArray, F32Array, FloatArray, IntArray, U64Array
 from curation.core._common.cancel import checkpoint
 from curation.core._common.findings import Finding
 from curation.core.sampling import candidate_groups
-from curation.core.sampling.clustering import Clusterer
+from curation.core.sampling.clustering import Clusterer, Clustering, kmeans_clustering
 from curation.core.sampling.knn import KnnSearch
 from curation.core.sampling.near_duplicate_groups import near_duplicates
 from curation.core.sampling.quotas import apportion
@@ -85,32 +85,88 @@ def select(
     if pool.scores is None and pool.score_samples is not None:
         pool = replace(pool, scores=sample_mean(pool.score_samples))
     keys = tie_keys(pool.asset_ids, seed)
-    findings: list[Finding] = []
     weak = weak_label_vector(pool.weak_probs, pool.weak_labels)
-    groups, n_groups, thr = _duplicate_groups(pool, dedup, knn, keys, (strategies, budget, weak))
-    state = BatchState(pool, keys, groups, budget=budget, clusterer=clusterer)
-    budget = _cap_budget(budget, state.candidates(), findings)
-    quotas = apportion(budget, [s.fraction for s in strategies])
-    picks = _Picks()
-    carry = 0
-    for si, s in enumerate(strategies):
-        checkpoint()
-        q = int(quotas[si]) + carry
-        rows, score, dist = run_strategy(state, s, q, weak)
-        state.take(rows)
-        picks.add(rows, si, score, dist)
-        carry = q - rows.size
-        if carry > 0:
-            findings.append(
-                Finding(
-                    "STRATEGY_SHORTFALL",
-                    f"strategy {s.label!r} found {rows.size} of {q} assets",
-                    f"strategies[{si}]",
+    run = _Run(pool, strategies, budget, keys=keys, weak=weak, clusterer=clusterer)
+    dup = _duplicate_groups(pool, dedup, knn, keys, (strategies, budget, weak))
+    picks, findings, quotas = run.mixture(dup.labels)
+    for _ in range(VERIFY_ROUNDS):
+        if dup.searched is None or dedup is None:
+            break
+        outside = np.setdiff1d(picks.rows_so_far(), dup.searched)
+        if outside.size == 0:
+            break
+        dup = _regrouped(pool, dedup, knn, keys, (strategies, budget, weak), earlier=dup, outside=outside)
+        if _valid(picks.rows_so_far(), pool.labeled, dup.labels):
+            break
+        picks, findings, quotas = run.mixture(dup.labels)
+    return picks.selection(len(strategies), quotas, findings, dup.groups, dup.threshold)
+
+
+# Times a large pool's selection is searched and made again when picks outside the candidates turn out
+# to be near-duplicates (each round adds those picks to the searched rows).
+VERIFY_ROUNDS = 3
+
+
+class _Run:
+    """One pass of the mixture over given near-duplicate groups (the selection may make several)."""
+
+    def __init__(
+        self,
+        pool: Pool,
+        strategies: Sequence[Strategy],
+        budget: int,
+        *,
+        keys: U64Array,
+        weak: IntArray | None,
+        clusterer: Clusterer | None,
+    ) -> None:
+        self.pool, self.strategies, self.budget, self.keys = pool, strategies, budget, keys
+        self.weak = weak
+        base = clusterer or kmeans_clustering
+        made: dict[int, Clustering] = {}
+
+        def once(x: F32Array, k: int, tie: U64Array) -> Clustering:
+            """The clustering for ``k`` clusters, made once for all the passes."""
+            if k not in made:
+                made[k] = base(x, k, tie)
+            return made[k]
+
+        self.clusterer: Clusterer = once
+
+    def mixture(self, groups: IntArray | None) -> tuple[_Picks, list[Finding], IntArray]:
+        """The picks of every strategy in turn, the random fill, the findings and the quotas."""
+        findings: list[Finding] = []
+        state = BatchState(self.pool, self.keys, groups, budget=self.budget, clusterer=self.clusterer)
+        budget = _cap_budget(self.budget, state.candidates(), findings)
+        quotas = apportion(budget, [s.fraction for s in self.strategies])
+        picks = _Picks()
+        carry = 0
+        for si, s in enumerate(self.strategies):
+            checkpoint()
+            q = int(quotas[si]) + carry
+            rows, score, dist = run_strategy(state, s, q, self.weak)
+            state.take(rows)
+            picks.add(rows, si, score, dist)
+            carry = q - rows.size
+            if carry > 0:
+                findings.append(
+                    Finding(
+                        "STRATEGY_SHORTFALL",
+                        f"strategy {s.label!r} found {rows.size} of {q} assets",
+                        f"strategies[{si}]",
+                    )
                 )
-            )
-    if carry > 0:
-        _fill_at_random(state, carry, picks)
-    return picks.selection(len(strategies), quotas, findings, n_groups, thr)
+        if carry > 0:
+            _fill_at_random(state, carry, picks)
+        return picks, findings, quotas
+
+
+def _valid(picked: IntArray, labeled: BoolArray, groups: IntArray | None) -> bool:
+    """No two picks in one near-duplicate group, and no pick in a labeled row's group."""
+    if groups is None:
+        return True
+    g = groups[picked]
+    return bool(np.unique(g).size == g.size and not np.isin(g, groups[labeled]).any())
 
 
 def _check(strategies: Sequence[Strategy], budget: int) -> None:
@@ -126,30 +182,66 @@ def _check(strategies: Sequence[Strategy], budget: int) -> None:
             raise ValueError(f"strategy {s.label!r}: clusters and typicality_neighbors must be >= 0")
 
 
+@dataclass(frozen=True, slots=True)
+class _Groups:
+    """Near-duplicate groups of the pool (None without redundancy removal), how many have two or more
+    rows, the absolute threshold, the rows searched (None: the whole pool) and the sampled median."""
+
+    labels: IntArray | None
+    groups: int = 0
+    threshold: float | None = None
+    searched: IntArray | None = None
+    median: float | None = None
+
+
 def _duplicate_groups(
     pool: Pool,
     dedup: Dedup | None,
     knn: KnnSearch | None,
     keys: U64Array,
     batch: tuple[Sequence[Strategy], int, IntArray | None],
-) -> tuple[IntArray | None, int, float | None]:
-    """(group of every row, number of groups of two or more, absolute threshold) -- all None / 0
-    without redundancy removal. From ``CANDIDATE_DEDUP_MIN_ROWS`` rows on, groups are found among the
+) -> _Groups:
+    """The near-duplicate groups. From ``CANDIDATE_DEDUP_MIN_ROWS`` rows on, groups are found among the
     candidates of ``batch`` (strategies, budget, weak labels) only (see ``candidate_groups``)."""
     if dedup is None:
-        return None, 0, None
+        return _Groups(None)
     if pool.embeddings is None:
         raise ValueError("redundancy removal needs embeddings")
     if pool.n >= candidate_groups.CANDIDATE_DEDUP_MIN_ROWS:
-        strategies, budget, weak = batch
-        cg = candidate_groups.candidate_duplicate_groups(
-            pool, strategies, budget, keys, dedup, weak=weak, knn=knn
-        )
-        return cg.labels, cg.groups, cg.threshold
+        return _regrouped(pool, dedup, knn, keys, batch, earlier=None, outside=None)
     nd = near_duplicates(
         pool.embeddings, threshold=dedup.threshold, relative=dedup.relative, k=dedup.k, knn=knn, tie_keys=keys
     )
-    return nd.labels, len(nd.groups), nd.threshold
+    return _Groups(nd.labels, len(nd.groups), nd.threshold)
+
+
+def _regrouped(
+    pool: Pool,
+    dedup: Dedup,
+    knn: KnnSearch | None,
+    keys: U64Array,
+    batch: tuple[Sequence[Strategy], int, IntArray | None],
+    *,
+    earlier: _Groups | None,
+    outside: IntArray | None,
+) -> _Groups:
+    """The candidates' groups, with the rows ``earlier`` searched and ``outside`` added."""
+    strategies, budget, weak = batch
+    extra = None
+    if earlier is not None and earlier.searched is not None and outside is not None:
+        extra = np.union1d(earlier.searched, outside)
+    cg = candidate_groups.candidate_duplicate_groups(
+        pool,
+        strategies,
+        budget,
+        keys,
+        dedup,
+        weak=weak,
+        knn=knn,
+        extra_rows=extra,
+        median=earlier.median if earlier is not None else None,
+    )
+    return _Groups(cg.labels, cg.groups, cg.threshold, cg.rows, cg.median_nn_distance)
 
 
 def _cap_budget(budget: int, candidates: int, findings: list[Finding]) -> int:
@@ -183,6 +275,10 @@ class _Picks:
         self.strategy: list[IntArray] = []
         self.score: list[FloatArray] = []
         self.distance: list[FloatArray] = []
+
+    def rows_so_far(self) -> IntArray:
+        """Every row picked so far."""
+        return np.concatenate(self.rows) if self.rows else np.zeros(0, dtype=np.int64)
 
     def add(self, rows: IntArray, strategy: int, score: FloatArray, distance: FloatArray) -> None:
         """Append the block of rows one strategy (-1 = random fill) picked."""
