@@ -87,8 +87,7 @@ def decode_vectors(raw: bytes, n: int, dimension: int, field: str) -> npt.NDArra
 
 def vector_keys(prefix: str, ids: Sequence[str]) -> list[str]:
     """The store key of each ID's vector: ``prefix`` + the first 32 hex digits of its SHA-256."""
-    sha = hashlib.sha256
-    return [prefix + sha(i.encode()).hexdigest()[:32] for i in ids]
+    return [prefix + h.hexdigest()[:32] for h in map(hashlib.sha256, map(str.encode, ids))]
 
 
 def encode_items(keys: list[str], ids: Sequence[str], vectors: npt.NDArray[Any]) -> dict[str, bytes]:
@@ -118,10 +117,11 @@ def decode_rows(
     out: npt.NDArray[np.uint8] | None = None
     for length in np.unique(id_len[ok]).tolist():
         rows = np.flatnonzero(ok & (id_len == length))
-        picked = rows.tolist()
-        block = np.frombuffer(b"".join([vals[r] for r in picked]), dtype=np.uint8)
+        picked = rows.tolist() if rows.size < n else None  # None: every row
+        block = np.frombuffer(b"".join(vals if picked is None else [vals[r] for r in picked]), dtype=np.uint8)
         block = block.reshape(-1, row_bytes + length)
-        names = np.frombuffer(b"".join([enc[r] for r in picked]), dtype=np.uint8).reshape(-1, length)
+        names = np.frombuffer(b"".join(enc if picked is None else [enc[r] for r in picked]), dtype=np.uint8)
+        names = names.reshape(-1, length)
         match = (block[:, row_bytes:] == names).all(axis=1)
         if rows.size == n and match.all():  # every ID found, all of one length: the block is the answer
             return match, np.ascontiguousarray(block[:, :row_bytes])
