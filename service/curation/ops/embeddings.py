@@ -39,7 +39,18 @@ from curation.ops.operation_spec import Context, Cost, Host, OperationSpec
 from curation.store.base import Store
 from curation.v1 import embeddings_pb2 as pb
 
-__all__ = ["COLLECTION_NOT_FOUND", "SPECS", "EmbeddingStore", "Runner", "decode_vectors"]
+__all__ = [
+    "COLLECTION_NOT_FOUND",
+    "INLINE_IDS",
+    "SPECS",
+    "EmbeddingStore",
+    "Runner",
+    "decode_rows",
+    "decode_vectors",
+    "encode_items",
+    "store_for",
+    "vector_keys",
+]
 
 SERVICE = "curation.v1.EmbeddingService"
 CHUNK = 10_000
