@@ -15,6 +15,9 @@ fails with ``StorageFull`` and the collection is exactly as it was. Deleting a c
 key under its prefix (a retry after a failure half-way finishes the job, and vectors two racing
 creations left under a losing generation go too); a collection created again gets a new generation, so
 it never sees an old vector.
+
+A large put or get hashes each ID into its key and encodes or decodes the values in the seam's worker
+pool (``store_for``), not on the event loop; a get checks the stored IDs in bulk, per ID length.
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 Select and FindNearDuplicates may name a ``collection`` instead of sending embeddings: every pool asset
 must have a vector there; labeled assets outside the pool that have one become extra k-center centers
 (those without are counted in a warning). The read is async, through the embedding store, so it happens
-before the computation goes to a worker thread; a digest of the collection's generation and the vectors
-read becomes part of the cache key, so a changed collection is a new key.
+before the computation goes to a worker thread (its hashing, decoding and checks of a large pool run in
+the worker pool too, so the event loop keeps answering other requests); a digest of the collection's
+generation and the vectors read becomes part of the cache key, so a changed collection is a new key.
 """
 
 from __future__ import annotations
