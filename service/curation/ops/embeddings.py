@@ -15,13 +15,18 @@ fails with ``StorageFull`` and the collection is exactly as it was. Deleting a c
 key under its prefix (a retry after a failure half-way finishes the job, and vectors two racing
 creations left under a losing generation go too); a collection created again gets a new generation, so
 it never sees an old vector.
+
+A large put or get hashes each ID into its key and encodes or decodes the values in the seam's worker
+pool (``store_for``), not on the event loop; a get checks the stored IDs in bulk, per ID length.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -37,10 +42,26 @@ from curation.ops.operation_spec import Context, Cost, Host, OperationSpec
 from curation.store.base import Store
 from curation.v1 import embeddings_pb2 as pb
 
-__all__ = ["COLLECTION_NOT_FOUND", "SPECS", "EmbeddingStore", "decode_vectors"]
+__all__ = [
+    "COLLECTION_NOT_FOUND",
+    "INLINE_IDS",
+    "SPECS",
+    "EmbeddingStore",
+    "Runner",
+    "decode_rows",
+    "decode_vectors",
+    "encode_items",
+    "store_for",
+    "vector_keys",
+]
 
 SERVICE = "curation.v1.EmbeddingService"
 CHUNK = 10_000
+# Fewer IDs than this are keyed and decoded on the event loop (well under a millisecond); more go to a
+# worker thread (a million take seconds of hashing and copying that would stall every other request).
+INLINE_IDS = 2_000
+# Runs a blocking callable off the event loop: ``Host.run`` bound to the request's context, say.
+Runner = Callable[..., Awaitable[Any]]
 # The one answer to a collection the caller's tenant does not have (never created, deleted, or another
 # tenant's: collections are per tenant, and the message does not echo the name, so all read the same).
 COLLECTION_NOT_FOUND = "no such embedding collection (never created here, or deleted)"
@@ -78,19 +99,80 @@ def decode_vectors(raw: bytes, n: int, dimension: int, field: str) -> npt.NDArra
     return arr.astype(np.float32, copy=False)
 
 
-class EmbeddingStore:
-    """Collections of vectors of one namespace in a ``Store``."""
+def vector_keys(prefix: str, ids: Sequence[str]) -> list[str]:
+    """The store key of each ID's vector: ``prefix`` + the first 32 hex digits of its SHA-256."""
+    return [prefix + h.hexdigest()[:32] for h in map(hashlib.sha256, map(str.encode, ids))]
 
-    def __init__(self, store: Store, namespace: str) -> None:
+
+def encode_items(keys: list[str], ids: Sequence[str], vectors: npt.NDArray[Any]) -> dict[str, bytes]:
+    """key -> the row's vector bytes followed by its UTF-8 asset ID (what ``decode_rows`` reads)."""
+    flat = vectors.tobytes()
+    rb = vectors.shape[1] * vectors.dtype.itemsize
+    return {
+        k: flat[j * rb : (j + 1) * rb] + i.encode() for j, (k, i) in enumerate(zip(keys, ids, strict=True))
+    }
+
+
+def decode_rows(
+    values: list[bytes | None], ids: Sequence[str], row_bytes: int
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.uint8]]:
+    """(found, ``len(ids) x row_bytes`` vector bytes, zero where not found) from stored values.
+
+    A value is found when it is the row's bytes followed by exactly its asset ID's UTF-8 (anything else,
+    a hash collision included, reads as missing). Rows are checked in bulk per ID length: the values of
+    one length joined are an ``m x (row_bytes + length)`` matrix whose tail columns must equal the IDs.
+    """
+    n = len(ids)
+    vals = [b"" if v is None else v for v in values]
+    enc = [i.encode() for i in ids]
+    id_len = np.fromiter(map(len, enc), dtype=np.int64, count=n)
+    ok = np.fromiter(map(len, vals), dtype=np.int64, count=n) == id_len + row_bytes
+    found = np.zeros(n, dtype=bool)
+    out: npt.NDArray[np.uint8] | None = None
+    for length in np.unique(id_len[ok]).tolist():
+        rows = np.flatnonzero(ok & (id_len == length))
+        picked = rows.tolist() if rows.size < n else None  # None: every row
+        block = np.frombuffer(b"".join(vals if picked is None else [vals[r] for r in picked]), dtype=np.uint8)
+        block = block.reshape(-1, row_bytes + length)
+        names = np.frombuffer(b"".join(enc if picked is None else [enc[r] for r in picked]), dtype=np.uint8)
+        names = names.reshape(-1, length)
+        match = (block[:, row_bytes:] == names).all(axis=1)
+        if rows.size == n and match.all():  # every ID found, all of one length: the block is the answer
+            return match, np.ascontiguousarray(block[:, :row_bytes])
+        found[rows[match]] = True
+        if out is None:
+            out = np.zeros((n, row_bytes), dtype=np.uint8)
+        out[rows[match]] = block[match, :row_bytes]
+    return found, np.zeros((n, row_bytes), dtype=np.uint8) if out is None else out
+
+
+async def _to_thread(fn: Callable[..., Any], *args: Any) -> Any:
+    return await asyncio.to_thread(fn, *args)
+
+
+class EmbeddingStore:
+    """Collections of vectors of one namespace in a ``Store``.
+
+    ``run`` takes the blocking work of a large put or get (hashing each ID into its key, encoding and
+    decoding the values) off the event loop: the request's ``Host.run`` (``store_for``), else a thread.
+    """
+
+    def __init__(self, store: Store, namespace: str, run: Runner | None = None) -> None:
         self.store = store
         self.namespace = namespace
+        self._runner: Runner = run or _to_thread
+
+    async def _run(self, n: int, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(*args)``: inline for fewer than ``INLINE_IDS`` IDs, else through the runner."""
+        return fn(*args) if n < INLINE_IDS else await self._runner(fn, *args)
 
     def _header_key(self, collection: str) -> str:
         return f"{self.namespace}:emb:{collection}:header"
 
-    def _vector_keys(self, collection: str, generation: str, ids: Sequence[str]) -> list[str]:
+    async def _vector_keys(self, collection: str, generation: str, ids: Sequence[str]) -> list[str]:
         prefix = f"{self.namespace}:emb:{collection}:{generation}:"
-        return [prefix + hashlib.sha256(i.encode()).hexdigest()[:32] for i in ids]
+        keys: list[str] = await self._run(len(ids), vector_keys, prefix, ids)
+        return keys
 
     async def header(self, collection: str) -> ipb.EmbeddingCollectionHeader | None:
         raw = await self.store.get(self._header_key(collection))
@@ -110,6 +192,8 @@ class EmbeddingStore:
     async def _get_many(self, keys: list[str]) -> list[bytes | None]:
         out: list[bytes | None] = []
         for c0 in range(0, len(keys), CHUNK):
+            if c0:
+                await asyncio.sleep(0)  # an in-process store answers without yielding: let others run
             out.extend(await self.store.get_many(keys[c0 : c0 + CHUNK]))
         return out
 
@@ -138,12 +222,8 @@ class EmbeddingStore:
             if _dtype_enum(head.dtype) != kind:
                 raise InvalidArgument(f"collection {collection!r} has a different dtype", field="dtype")
         raw = np.ascontiguousarray(vectors, dtype=_DTYPES[kind])
-        row_bytes = raw.shape[1] * raw.dtype.itemsize
-        flat = raw.tobytes()
-        keys = self._vector_keys(collection, head.generation, ids)
-        items = {
-            keys[i]: flat[i * row_bytes : (i + 1) * row_bytes] + ids[i].encode() for i in range(len(keys))
-        }
+        keys = await self._vector_keys(collection, head.generation, ids)
+        items: dict[str, bytes] = await self._run(len(keys), encode_items, keys, ids, raw)
         items[self._header_key(collection)] = head.SerializeToString()
         await self.store.put_many(items)
         return len(keys), created, head
@@ -155,19 +235,14 @@ class EmbeddingStore:
         head = await self.require(collection)
         dt = _DTYPES[_dtype_enum(head.dtype)]
         row_bytes = head.dimension * dt.itemsize
-        values = await self._get_many(self._vector_keys(collection, head.generation, ids))
-        found = np.zeros(len(ids), dtype=bool)
-        buf = bytearray(len(ids) * row_bytes)
-        for i, (value, asset) in enumerate(zip(values, ids, strict=True)):
-            if value is not None and len(value) >= row_bytes and value[row_bytes:] == asset.encode():
-                buf[i * row_bytes : (i + 1) * row_bytes] = value[:row_bytes]
-                found[i] = True
-        vecs = np.frombuffer(bytes(buf), dtype=dt).reshape(len(ids), head.dimension).astype(np.float32)
+        values = await self._get_many(await self._vector_keys(collection, head.generation, ids))
+        found, rows = await self._run(len(ids), decode_rows, values, ids, row_bytes)
+        vecs = rows.view(dt).astype(np.float32, copy=False)
         return head, found, vecs
 
     async def delete(self, collection: str, ids: Sequence[str]) -> int:
         head = await self.require(collection)
-        return await self.store.delete_many(self._vector_keys(collection, head.generation, ids))
+        return await self.store.delete_many(await self._vector_keys(collection, head.generation, ids))
 
     async def delete_collection(self, collection: str) -> bool:
         """Delete every key of the collection - its header and the vectors of every generation, including
@@ -178,8 +253,9 @@ class EmbeddingStore:
 
 
 def store_for(host: Host, ctx: Context) -> EmbeddingStore:
-    """The embedding collections of the request's namespace, in the seam's store."""
-    return EmbeddingStore(host.store, ctx.namespace)
+    """The embedding collections of the request's namespace, in the seam's store (large reads and writes
+    encoded and decoded in the seam's worker pool, under the request's deadline)."""
+    return EmbeddingStore(host.store, ctx.namespace, partial(host.run, ctx=ctx))
 
 
 def _ids(values: Sequence[str], field: str = "asset_ids") -> list[str]:

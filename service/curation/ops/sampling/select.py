@@ -518,8 +518,7 @@ def _default_uses_typicality(request: pb.SelectRequest, resolved: PoolVectors) -
     made here on those rows alone (the selection makes the same choice on the whole pool). A request the
     selection will refuse answers False."""
     n = len(request.asset_ids)
-    index = {a: i for i, a in enumerate(request.asset_ids)}
-    rows = np.array(sorted({index[a] for a in request.labeled_ids if a in index}), dtype=np.int64)
+    rows = np.flatnonzero(_member_of(list(request.asset_ids), request.labeled_ids))
     x = resolved.pool
     d = int(request.embedding_dimension)
     if request.embeddings and d > 0 and len(request.embeddings) == 4 * n * d:

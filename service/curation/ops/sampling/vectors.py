@@ -3,8 +3,9 @@
 Select and FindNearDuplicates may name a ``collection`` instead of sending embeddings: every pool asset
 must have a vector there; labeled assets outside the pool that have one become extra k-center centers
 (those without are counted in a warning). The read is async, through the embedding store, so it happens
-before the computation goes to a worker thread; a digest of the collection's generation and the vectors
-read becomes part of the cache key, so a changed collection is a new key.
+before the computation goes to a worker thread (its hashing, decoding and checks of a large pool run in
+the worker pool too, so the event loop keeps answering other requests); a digest of the collection's
+generation and the vectors read becomes part of the cache key, so a changed collection is a new key.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy.typing as npt
 from curation.errors import InvalidArgument
 from curation.ops import _validate as v
 from curation.ops._vectors import require_vectors
-from curation.ops.embeddings import EmbeddingStore, check_collection, store_for
+from curation.ops.embeddings import INLINE_IDS, EmbeddingStore, check_collection, store_for
 from curation.ops.findings import warning
 from curation.ops.operation_spec import Context, Cost, Host
 from curation.v1 import common_pb2
@@ -61,7 +62,10 @@ async def resolve_pool_vectors(
         raise InvalidArgument("send embeddings or name a collection, not both", field="collection")
     check_collection(collection)
     v.check_non_empty(len(ids), "asset_ids")
-    v.unique_strings(ids, "asset_ids", allow_empty=False)
+    if len(ids) < INLINE_IDS:
+        _check_ids(ids)
+    else:  # sorting a million IDs takes a while: not on the event loop
+        await ops.run(_check_ids, ids, ctx=ctx)
     store = store_for(ops, ctx)
     ops.check_cost(cost(int((await store.require(collection)).dimension)), field="collection")
     head, vecs = await require_vectors(store, collection, ids)
@@ -71,6 +75,11 @@ async def resolve_pool_vectors(
     if extra is not None:
         h.update(extra.tobytes())
     return PoolVectors(vecs, extra, h.digest(), pool_digest), warnings
+
+
+def _check_ids(ids: list[str]) -> None:
+    """InvalidArgument ``asset_ids[i]`` for the first empty or repeated ID."""
+    v.unique_strings(ids, "asset_ids", allow_empty=False)
 
 
 def _digest(generation: str, vecs: npt.NDArray[np.float32]) -> bytes:
