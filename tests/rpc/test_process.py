@@ -41,10 +41,11 @@ def test_warm_up_hooks_are_the_specs_own_once_each_in_registry_order(scoring: Fa
 
 
 def test_the_registry_warms_up_every_kernel_family_once() -> None:
-    from curation.core import detection, labeling
+    from curation.core import detection, labeling, sampling
     from curation.ops.registry import all_specs
 
-    assert warm_up_hooks(all_specs()) == [detection.warm_up, labeling.warm_up]
+    # Sampling's: the detection strategy's greedy box matching (Select and Plan share the one hook).
+    assert warm_up_hooks(all_specs()) == [detection.warm_up, labeling.warm_up, sampling.warm_up]
 
 
 async def wait_for_record(caplog: pytest.LogCaptureFixture, message: str) -> logging.LogRecord:
