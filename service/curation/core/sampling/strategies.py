@@ -181,6 +181,7 @@ def _typicality(state: BatchState, s: Strategy, q: int) -> tuple[IntArray, Float
         extra_centers=extra,
         keys=state.keys,
         groups=state.groups,
+        shared=state.shared,
         neighbors=s.typicality_neighbors or DEFAULT_NEIGHBORS,
     )
 

@@ -217,12 +217,17 @@ def typical_picks(
     keys: U64Array,
     groups: IntArray | None,
     neighbors: int = DEFAULT_NEIGHBORS,
+    shared: BoolArray | None = None,
 ) -> tuple[IntArray, FloatArray]:
     """Up to ``q`` rows by TypiClust's rule (module docstring) and each one's typicality. ``covered``
     rows (labeled, already selected) and ``extra_centers`` count as members covering their cluster;
     ``groups``: at most one row per near-duplicate group is picked (``available`` already excludes the
-    groups of labeled rows)."""
+    groups of labeled rows); ``shared`` marks the rows of groups of two or more (computed when None): the
+    group bookkeeping touches only those."""
     a = clustering.assignment
+    if groups is not None and shared is None:
+        _, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
+        shared = counts[inverse] > 1
     k = clustering.k
     size = clustering.sizes
     count = np.bincount(a[covered], minlength=k).astype(np.int64)
@@ -234,7 +239,7 @@ def typical_picks(
     picks: list[IntArray] = []
     while q > 0:
         checkpoint()
-        plan_c, plan_j = _plan(count, _capacity(avail, a, k, groups), size, ckey, q)
+        plan_c, plan_j = _plan(count, _capacity(avail, a, k, groups, shared), size, ckey, q)
         if plan_c.size == 0:
             break
         typ.ensure(plan_c, avail)
@@ -244,19 +249,27 @@ def typical_picks(
         q -= rows.size
         np.add.at(count, a[rows], 1)
         avail[rows] = False
-        if groups is not None:
-            avail &= ~np.isin(groups, groups[rows])
+        if groups is not None and shared is not None:
+            members = np.flatnonzero(shared & avail)
+            avail[members[np.isin(groups[members], groups[rows[shared[rows]]])]] = False
     out = np.concatenate(picks) if picks else np.zeros(0, np.int64)
     return out, typ.score[out]
 
 
-def _capacity(avail: BoolArray, a: IntArray, k: int, groups: IntArray | None) -> IntArray:
-    """Candidates per cluster: available rows, one per near-duplicate group within a cluster."""
-    if groups is None:
+def _capacity(
+    avail: BoolArray, a: IntArray, k: int, groups: IntArray | None, shared: BoolArray | None
+) -> IntArray:
+    """Candidates per cluster: available rows, one per near-duplicate group within a cluster (only the
+    rows of groups of two or more, ``shared``, need the group count)."""
+    if groups is None or shared is None:
         return np.bincount(a[avail], minlength=k).astype(np.int64)
-    rows = np.flatnonzero(avail)
-    pairs = np.unique(a[rows] * (int(groups.max()) + 1) + groups[rows])
-    return np.bincount(pairs // (int(groups.max()) + 1), minlength=k).astype(np.int64)
+    alone = np.bincount(a[avail & ~shared], minlength=k).astype(np.int64)
+    rows = np.flatnonzero(avail & shared)
+    if rows.size == 0:
+        return alone
+    width = int(groups.max()) + 1
+    pairs = np.unique(a[rows] * width + groups[rows])
+    return alone + np.bincount(pairs // width, minlength=k).astype(np.int64)
 
 
 def _planned_rows(
