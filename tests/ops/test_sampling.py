@@ -16,10 +16,12 @@ from curation.ops import classification as cls_ops
 from curation.ops import embeddings as emb_ops
 from curation.ops import sampling as ops_mod
 from curation.ops.sampling import plan
+from curation.rest import protojson
 from curation.v1 import classification_pb2 as cpb
 from curation.v1 import common_pb2
 from curation.v1 import embeddings_pb2 as epb
 from curation.v1 import sampling_pb2 as pb
+from tests.ops.both_protocols import both_protocols
 from tests.support import answer
 from tests.wire_errors import rest_error
 
@@ -349,19 +351,8 @@ async def test_same_answer_over_rest_and_grpc() -> None:
     import base64
 
     import grpc
-    import httpx
 
-    from curation.rest import create_app, protojson
-    from curation.rpc.grpc_server import create_grpc_server
-    from curation.settings import Settings
-    from curation.wiring import build_runtime
-
-    runtime = build_runtime(Settings(workers=1), specs=[*ops_mod.SPECS, *emb_ops.SPECS])
-    runtime.serving = True
-    server = create_grpc_server(runtime, host="127.0.0.1", port=0)
-    await server.start()
-    await server.set_serving(True)
-    try:
+    async with both_protocols([*ops_mod.SPECS, *emb_ops.SPECS]) as both:
         req = select_request(inline=False, collection="both")
         ids, _, x = data()
         put = {
@@ -370,32 +361,17 @@ async def test_same_answer_over_rest_and_grpc() -> None:
             "asset_ids": ids,
             "vectors": base64.b64encode(x.tobytes()).decode(),
         }
-        transport = httpx.ASGITransport(app=create_app(runtime))
-        async with httpx.AsyncClient(transport=transport, base_url="http://rest") as client:
-            assert (await client.post("/v1/embeddings:put", json=put)).status_code == 200
-            rest = (await client.post("/v1/sampling:select", json=protojson.to_dict(req))).json()
-            bad = await client.post("/v1/sampling:select", json={**protojson.to_dict(req), "budget": "0"})
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:
-            call = channel.unary_unary(
-                f"/{ops_mod.SELECT}",
-                request_serializer=pb.SelectRequest.SerializeToString,
-                response_deserializer=pb.SelectResponse.FromString,
-            )
-            over_grpc = await call(req)
-            bad_req = pb.SelectRequest()
-            bad_req.CopyFrom(req)
-            bad_req.budget = 0
-            with pytest.raises(grpc.aio.AioRpcError) as err:
-                await call(bad_req)
+        assert (await both.http.post("/v1/embeddings:put", json=put)).status_code == 200
+        rest, over_grpc = await both.select_both(req)
         assert over_grpc.cache.cached and over_grpc.cache.key_digest == rest["cache"]["key_digest"]
-        doc = protojson.to_dict(over_grpc)
-        doc["cache"]["cached"] = rest["cache"].get("cached", False)
-        assert doc == rest
+        bad = await both.select_rest({**protojson.to_dict(req), "budget": "0"})
         assert bad.status_code == 400 and rest_error(bad).field == "budget"
+        bad_req = pb.SelectRequest()
+        bad_req.CopyFrom(req)
+        bad_req.budget = 0
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await both.select_grpc(bad_req)
         assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    finally:
-        await server.stop(None)
-        await runtime.close()
 
 
 async def test_default_selection_on_a_large_pool_groups_candidates_only(

@@ -15,6 +15,7 @@ from curation.ops import embeddings as emb_ops
 from curation.ops import sampling as ops_mod
 from curation.ops.sampling import select as select_mod
 from curation.v1 import sampling_pb2 as pb
+from tests.ops.both_protocols import both_protocols
 from tests.support import answer
 
 CTX = Context(namespace="t")
@@ -88,36 +89,7 @@ async def test_reliable_model_is_uncertainty(ops: Operations, kmeans_runs: list[
 
 
 async def test_same_default_over_rest_and_grpc() -> None:
-    import grpc
-    import httpx
-
-    from curation.rest import create_app, protojson
-    from curation.rpc.grpc_server import create_grpc_server
-    from curation.settings import Settings
-    from curation.wiring import build_runtime
-
-    runtime = build_runtime(Settings(workers=1), specs=[*ops_mod.SPECS, *emb_ops.SPECS])
-    runtime.serving = True
-    server = create_grpc_server(runtime, host="127.0.0.1", port=0)
-    await server.start()
-    await server.set_serving(True)
-    try:
-        req = request(30, separable=False)
-        transport = httpx.ASGITransport(app=create_app(runtime))
-        async with httpx.AsyncClient(transport=transport, base_url="http://rest") as client:
-            rest = (await client.post("/v1/sampling:select", json=protojson.to_dict(req))).json()
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:
-            call = channel.unary_unary(
-                f"/{ops_mod.SELECT}",
-                request_serializer=pb.SelectRequest.SerializeToString,
-                response_deserializer=pb.SelectResponse.FromString,
-            )
-            over_grpc = await call(req)
+    async with both_protocols([*ops_mod.SPECS, *emb_ops.SPECS]) as both:
+        rest, _ = await both.select_both(request(30, separable=False))
         assert rest["regime"]["regime"] == "cold_start" and "kappa" in rest["regime"]
         assert all("default regime cold_start" in s["reason"] for s in rest["selected"])
-        doc = protojson.to_dict(over_grpc)
-        doc["cache"]["cached"] = rest["cache"].get("cached", False)
-        assert doc == rest
-    finally:
-        await server.stop(None)
-        await runtime.close()

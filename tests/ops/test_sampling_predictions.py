@@ -17,6 +17,7 @@ from curation.ops import sampling as ops_mod
 from curation.ops.sampling import limits as lim
 from curation.ops.sampling.cost import select_cost
 from curation.v1 import sampling_pb2 as pb
+from tests.ops.both_protocols import both_protocols
 from tests.support import answer
 from tests.wire_errors import rest_error
 
@@ -262,40 +263,14 @@ def test_box_pairs_are_limited() -> None:
 async def test_same_answer_over_rest_and_grpc() -> None:
     """Score samples and detections answered the same on both protocols, a bad box index the same way."""
     import grpc
-    import httpx
 
-    from curation.rest import create_app, protojson
-    from curation.rpc.grpc_server import create_grpc_server
-    from curation.settings import Settings
-    from curation.wiring import build_runtime
-
-    runtime = build_runtime(Settings(workers=1), specs=list(ops_mod.SPECS))
-    runtime.serving = True
-    server = create_grpc_server(runtime, host="127.0.0.1", port=0)
-    await server.start()
-    await server.set_serving(True)
-    try:
+    async with both_protocols(ops_mod.SPECS) as both:
         req = request()
         bad_req = _with("detections.image_index", _bad(list(DET.image_index), 5, N))
-        transport = httpx.ASGITransport(app=create_app(runtime))
-        async with httpx.AsyncClient(transport=transport, base_url="http://rest") as client:
-            rest = (await client.post("/v1/sampling:select", json=protojson.to_dict(req))).json()
-            bad = await client.post("/v1/sampling:select", json=protojson.to_dict(bad_req))
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:
-            call = channel.unary_unary(
-                f"/{ops_mod.SELECT}",
-                request_serializer=pb.SelectRequest.SerializeToString,
-                response_deserializer=pb.SelectResponse.FromString,
-            )
-            over_grpc = await call(req)
-            with pytest.raises(grpc.aio.AioRpcError) as err:
-                await call(bad_req)
+        rest, over_grpc = await both.select_both(req)
         assert over_grpc.cache.cached and over_grpc.cache.key_digest == rest["cache"]["key_digest"]
-        doc = protojson.to_dict(over_grpc)
-        doc["cache"]["cached"] = rest["cache"].get("cached", False)
-        assert doc == rest
+        bad = await both.select_rest(bad_req)
         assert bad.status_code == 400 and rest_error(bad).field == "detections.image_index[5]"
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await both.select_grpc(bad_req)
         assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    finally:
-        await server.stop(None)
-        await runtime.close()

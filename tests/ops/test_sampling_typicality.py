@@ -18,6 +18,7 @@ from curation.ops.sampling import limits as lim
 from curation.ops.sampling import select as select_mod
 from curation.v1 import embeddings_pb2 as epb
 from curation.v1 import sampling_pb2 as pb
+from tests.ops.both_protocols import both_protocols
 from tests.support import answer
 
 CTX = Context(namespace="t")
@@ -176,38 +177,8 @@ async def test_needs_embeddings(ops: Operations) -> None:
 
 async def test_same_answer_over_rest_and_grpc() -> None:
     """The typicality Select on either protocol: the same picks, scores and cache key."""
-    import grpc
-    import httpx
-
-    from curation.rest import create_app, protojson
-    from curation.rpc.grpc_server import create_grpc_server
-    from curation.settings import Settings
-    from curation.wiring import build_runtime
-
-    runtime = build_runtime(Settings(workers=1), specs=[*ops_mod.SPECS, *emb_ops.SPECS])
-    runtime.serving = True
-    server = create_grpc_server(runtime, host="127.0.0.1", port=0)
-    await server.start()
-    await server.set_serving(True)
-    try:
-        req = request()
-        transport = httpx.ASGITransport(app=create_app(runtime))
-        async with httpx.AsyncClient(transport=transport, base_url="http://rest") as client:
-            rest = (await client.post("/v1/sampling:select", json=protojson.to_dict(req))).json()
-            bad_doc = protojson.to_dict(request(strategies=[typicality(clusters=lim.MAX_CLUSTERS + 1)]))
-            bad = await client.post("/v1/sampling:select", json=bad_doc)
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:
-            call = channel.unary_unary(
-                f"/{ops_mod.SELECT}",
-                request_serializer=pb.SelectRequest.SerializeToString,
-                response_deserializer=pb.SelectResponse.FromString,
-            )
-            over_grpc = await call(req)
+    async with both_protocols([*ops_mod.SPECS, *emb_ops.SPECS]) as both:
+        rest, _ = await both.select_both(request())
         assert [s["assetId"] if "assetId" in s else s["asset_id"] for s in rest["selected"]] == blobs()[2]
-        doc = protojson.to_dict(over_grpc)
-        doc["cache"]["cached"] = rest["cache"].get("cached", False)
-        assert doc == rest
+        bad = await both.select_rest(request(strategies=[typicality(clusters=lim.MAX_CLUSTERS + 1)]))
         assert bad.status_code in (400, 413, 429) and "strategies[0].clusters" in bad.text
-    finally:
-        await server.stop(None)
-        await runtime.close()
