@@ -9,11 +9,9 @@ import numpy as np
 import pytest
 
 from curation.cache.memory import MemoryCache
-from curation.core.sampling import Clustering, kmeans_clustering
 from curation.ops import Context, Operations
 from curation.ops import embeddings as emb_ops
 from curation.ops import sampling as ops_mod
-from curation.ops.sampling import select as select_mod
 from curation.v1 import sampling_pb2 as pb
 from tests.ops.both_protocols import both_protocols
 from tests.support import answer
@@ -28,18 +26,6 @@ def ops() -> Iterator[Operations]:
     o = Operations([*ops_mod.SPECS, *emb_ops.SPECS], cache, workers=1)
     yield o
     o.close()
-
-
-@pytest.fixture
-def kmeans_runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    runs: list[int] = []
-
-    def counting(x: np.ndarray, k: int, keys: np.ndarray) -> Clustering:
-        runs.append(k)
-        return kmeans_clustering(x, k, keys)
-
-    monkeypatch.setattr(select_mod, "kmeans_clustering", counting)
-    return runs
 
 
 def request(labeled: int, separable: bool, **fields: object) -> pb.SelectRequest:
